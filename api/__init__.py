@@ -1,0 +1,1 @@
+"""The GraphQL surface: ASGI app, schema, per-area packages, auth, permissions, error mapping."""

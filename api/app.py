@@ -1,0 +1,60 @@
+"""The ASGI application: routes, middleware and the lifespan of its connections."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route
+
+from api import system
+from api.http import GraphQLEndpoint
+from api.middleware import RequestContextMiddleware
+from api.schema import SchemaLimits, build_schema
+from domain.identity.access_tokens import TokenConfig
+from tenants.database import connect, disconnect
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    app_database_url: str
+    redis_url: str
+    model_modules: Sequence[str]
+    token_config: TokenConfig
+    limits: SchemaLimits
+    graphiql: bool
+    max_request_bytes: int
+    db_pool_size: int = 10
+
+
+def create_app(config: ApiConfig) -> Starlette:
+    graphql = GraphQLEndpoint(
+        build_schema(config.limits),
+        token_config=config.token_config,
+        graphql_ide="graphiql" if config.graphiql else None,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await connect(config.app_database_url, config.model_modules, pool_size=config.db_pool_size)
+        app.state.redis = Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)
+        try:
+            yield
+        finally:
+            await app.state.redis.aclose()
+            await disconnect()
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", system.healthz),
+            Route("/readyz", system.readyz),
+            Route("/metrics", system.metrics),
+        ],
+        middleware=[Middleware(RequestContextMiddleware, max_body_bytes=config.max_request_bytes)],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,1 @@
+"""Authentication area: login/refresh/logout, `me`, partner API tokens."""

@@ -1,0 +1,15 @@
+"""Mutations of the auth area, one per module, gathered into one type."""
+
+import strawberry
+
+from api.auth.mutations.api_tokens import create_api_token, revoke_api_token
+from api.auth.mutations.sessions import login, logout, refresh_session
+
+
+@strawberry.type
+class AuthMutations:
+    login = login
+    refresh_session = refresh_session
+    logout = logout
+    create_api_token = create_api_token
+    revoke_api_token = revoke_api_token

@@ -1,0 +1,40 @@
+"""Queries of the auth area."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.auth.types import ApiTokenType, Me, Role, TenantType, global_id
+from api.pagination import Connection, decode_cursor, page_size, to_connection
+from api.permissions import ADMIN_READ, Authenticated, principal_of
+from domain.identity import api_tokens
+from domain.identity.profile import get_profile
+
+
+@strawberry.type
+class AuthQueries:
+    @strawberry.field(permission_classes=[Authenticated], description="The caller and their tenant")
+    async def me(self, info: Info) -> Me:
+        principal = principal_of(info)
+        profile = await get_profile(principal=principal)
+        return Me(
+            id=global_id("User", profile.user.id),
+            email=profile.user.email,
+            name=profile.user.name,
+            role=Role(principal.role),
+            tenant=TenantType(
+                id=global_id("Tenant", profile.tenant.id),
+                slug=profile.tenant.slug,
+                name=profile.tenant.name,
+            ),
+            scopes=sorted(principal.scopes) if principal.scopes is not None else None,
+        )
+
+    @strawberry.field(permission_classes=[ADMIN_READ], description="The tenant's API tokens, oldest first")
+    async def api_tokens(
+        self, first: int | None = None, after: str | None = None
+    ) -> Connection[ApiTokenType]:
+        position = decode_cursor(after)
+        page = await api_tokens.list_api_tokens(first=page_size(first), after=position)
+        return to_connection(page, ApiTokenType.from_model, has_previous=position is not None)

@@ -1,0 +1,97 @@
+"""GraphQL types of the auth area; no rules live here, only the shape clients see."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from api.permissions import check_access, principal_of
+from domain.identity import api_tokens
+from domain.identity.models import ApiToken
+from domain.identity.roles import Role as DomainRole
+
+Role = strawberry.enum(DomainRole, name="Role", description="Built-in roles of a tenant member")
+
+
+@strawberry.type
+class AuthPayload:
+    access_token: str = strawberry.field(description="Short-lived JWT; send as `Authorization: Bearer`")
+    refresh_token: str = strawberry.field(description="Opaque, single-use; trade it with refreshSession")
+    expires_at: datetime = strawberry.field(description="When the access token expires")
+
+
+@strawberry.type(name="Tenant")
+class TenantType:
+    id: strawberry.ID
+    slug: str
+    name: str
+
+
+@strawberry.type
+class Me:
+    id: strawberry.ID
+    email: str
+    name: str
+    role: Role
+    tenant: TenantType
+    scopes: list[str] | None = strawberry.field(
+        description="The scopes of the API token in use; null for a user's own session"
+    )
+
+
+@strawberry.type(name="ApiToken")
+class ApiTokenType(relay.Node):
+    token_id: relay.NodeID[str]
+    name: str
+    scopes: list[str]
+    hint: str = strawberry.field(description="Start and end of the secret, to tell tokens apart")
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_model(cls, token: ApiToken) -> "ApiTokenType":
+        return cls(
+            token_id=str(token.id),
+            name=token.name,
+            scopes=list(token.scopes),
+            hint=token.hint,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+            last_used_at=token.last_used_at,
+            revoked_at=token.revoked_at,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list["ApiTokenType | None"]:
+        check_access(principal_of(info), roles=(DomainRole.ADMIN,), scope="admin:read")
+        wanted = list(node_ids)
+        ids = [_uuid_or_none(node_id) for node_id in wanted]
+        rows = await api_tokens.get_api_tokens(ids=[i for i in ids if i is not None])
+        by_id = {str(row.id): cls.from_model(row) for row in rows}
+        return [by_id.get(node_id) for node_id in wanted]
+
+
+@strawberry.type
+class CreateApiTokenPayload:
+    api_token: ApiTokenType
+    secret: str = strawberry.field(description="The token itself. Shown once; store it now.")
+
+
+def _uuid_or_none(value: str) -> UUID | None:
+    try:
+        return UUID(value)
+    except ValueError:
+        return None
+
+
+def global_id(type_name: str, value: UUID) -> strawberry.ID:
+    return strawberry.ID(relay.to_base64(type_name, str(value)))

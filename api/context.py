@@ -1,0 +1,28 @@
+"""Per-request context: who is calling, the request id, and per-request DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from domain.errors import Unauthenticated
+from domain.identity.access_tokens import TokenConfig
+from domain.identity.authentication import BearerCredential
+from domain.identity.principal import Principal
+
+
+@dataclass
+class Context:
+    request: Request
+    response: Response
+    request_id: str
+    token_config: TokenConfig
+    credential: BearerCredential | None = None
+    # Set when the Authorization header was present but unusable; every operation then fails.
+    credential_error: Unauthenticated | None = None
+    principal: Principal | None = None
+    # DataLoaders live here, never at module level: a module-level cache would cross tenants.
+    loaders: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Schema extensions: the tenant-scoped transaction around each operation, and its observation."""

@@ -1,0 +1,73 @@
+"""Runs every authenticated operation inside its tenant's transaction.
+
+The bearer credential was read offline when the request arrived; here, inside the transaction
+that RLS confines to the credential's tenant, it is checked against the database (revoked,
+suspended...), and the resolvers run. A mutation operation that returns any error is rolled back
+as a whole, so a client never has to guess what was half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import structlog
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from api.context import Context
+from api.errors import ApiError, ErrorCode
+from domain.errors import Unauthenticated
+from domain.identity.authentication import authenticate
+from tenants.context import tenant_transaction
+
+
+class _RollBack(Exception):
+    """Raised inside the transaction to undo a failed mutation."""
+
+
+class TenantScope(SchemaExtension):
+    async def on_execute(self) -> AsyncIterator[None]:
+        context: Context = self.execution_context.context
+        if context.credential_error is not None:
+            self._fail(ErrorCode.UNAUTHENTICATED, str(context.credential_error))
+            yield
+            return
+        if context.credential is None:
+            yield  # anonymous: only fields without permission classes (login, refresh) resolve
+            return
+        yielded = False
+        try:
+            async with tenant_transaction(context.credential.tenant_id):
+                try:
+                    context.principal = await authenticate(context.credential)
+                except Unauthenticated as exc:
+                    self._fail(ErrorCode.UNAUTHENTICATED, str(exc))
+                    yielded = True
+                    yield
+                    return
+                structlog.contextvars.bind_contextvars(tenant_id=str(context.principal.tenant_id))
+                yielded = True
+                yield
+                if self._failed_mutation():
+                    raise _RollBack
+        except _RollBack:
+            pass
+        except Exception:
+            if yielded:
+                raise
+            # The database failed before the resolvers ran: report it once, masked, as INTERNAL.
+            self.execution_context.result = GraphQLExecutionResult(
+                data=None, errors=[GraphQLError("database unavailable", original_error=RuntimeError())]
+            )
+            structlog.get_logger("tessera.api").exception("tenant transaction failed")
+            yield
+
+    def _fail(self, code: ErrorCode, message: str) -> None:
+        self.execution_context.result = GraphQLExecutionResult(data=None, errors=[ApiError(code, message)])
+
+    def _failed_mutation(self) -> bool:
+        result = self.execution_context.result
+        operation = self.execution_context.operation_type
+        return operation == OperationType.MUTATION and bool(result is not None and result.errors)

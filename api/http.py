@@ -1,0 +1,37 @@
+"""The /graphql endpoint: strawberry's ASGI view with our per-request context."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.asgi import GraphQL
+
+from api.context import Context
+from domain.errors import Unauthenticated
+from domain.identity.access_tokens import TokenConfig
+from domain.identity.authentication import read_bearer
+
+
+class GraphQLEndpoint(GraphQL):
+    def __init__(self, *args, token_config: TokenConfig, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.token_config = token_config
+
+    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+        context = Context(
+            request=request,
+            response=response,
+            request_id=getattr(request.state, "request_id", ""),
+            token_config=self.token_config,
+        )
+        header = request.headers.get("authorization")
+        if header is not None:
+            scheme, _, token = header.partition(" ")
+            try:
+                if scheme.lower() != "bearer" or not token.strip():
+                    raise Unauthenticated("Authorization header must be 'Bearer <token>'")
+                # The tenant comes from the verified credential only, never from a client header.
+                context.credential = read_bearer(self.token_config, token.strip())
+            except Unauthenticated as exc:
+                context.credential_error = exc
+        return context

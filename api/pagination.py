@@ -1,0 +1,81 @@
+"""Relay connections with keyset cursors: types shared by every list, and cursor encoding."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import datetime
+from typing import Generic, TypeVar
+
+import strawberry
+
+from domain.errors import InvalidInput
+from domain.pagination import Page, Position
+
+NodeType = TypeVar("NodeType")
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[NodeType]):
+    node: NodeType
+    cursor: str
+
+
+@strawberry.type
+class Connection(Generic[NodeType]):
+    edges: list[Edge[NodeType]]
+    page_info: PageInfo
+    total_count: int
+
+
+def encode_cursor(position: Position) -> str:
+    raw = json.dumps([position.created_at.isoformat(), str(position.id)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> Position | None:
+    if cursor is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, record_id = json.loads(raw)
+        return Position(datetime.fromisoformat(created_at), uuid.UUID(record_id))
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput.single("after", "INVALID_CURSOR", "after is not a cursor of this list") from exc
+
+
+def page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE_SIZE
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise InvalidInput.single("first", "OUT_OF_RANGE", f"first must be between 1 and {MAX_PAGE_SIZE}")
+    return first
+
+
+def to_connection(page: Page, convert, has_previous: bool) -> Connection:
+    """A connection from a domain page; `convert` maps a row to its GraphQL type."""
+    edges = [
+        Edge(node=convert(row), cursor=encode_cursor(Position(row.created_at, row.id))) for row in page.items
+    ]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=page.total_count,
+    )

@@ -1,0 +1,74 @@
+"""The schema: every area's queries and mutations merged, with the safety limits on by default."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import strawberry
+from strawberry import relay
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from api.auth.mutations import AuthMutations
+from api.auth.queries import AuthQueries
+from api.extensions.observe import ObserveOperation
+from api.extensions.tenant_scope import TenantScope
+
+
+def _query_type() -> type:
+    # Built per schema: relay.node() fields are mutated when a schema is built, so a second schema
+    # (e.g. with the app's own limits) needs fresh ones.
+    @strawberry.type
+    class NodeQueries:
+        node: relay.Node | None = relay.node(description="Any object by its global id")
+        nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
+
+    return merge_types("Query", (NodeQueries, AuthQueries))
+
+
+Mutation = merge_types("Mutation", (AuthMutations,))
+
+
+@dataclass(frozen=True)
+class SchemaLimits:
+    max_depth: int = 12
+    max_tokens: int = 2000
+    max_aliases: int = 30
+    max_batch_operations: int = 10
+    introspection: bool = True
+
+
+class _QuietSchema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:  # noqa: ANN001
+        # ObserveOperation logs what matters (unexpected errors, with the request id); the default
+        # would print a traceback for every expected error such as a wrong password.
+        return None
+
+
+def build_schema(limits: SchemaLimits = SchemaLimits()) -> strawberry.Schema:
+    extensions: list[SchemaExtension | type[SchemaExtension]] = [
+        ObserveOperation,  # outermost: sees the final errors of every other step
+        QueryDepthLimiter(max_depth=limits.max_depth),
+        MaxTokensLimiter(max_token_count=limits.max_tokens),
+        MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        TenantScope,
+    ]
+    if not limits.introspection:
+        extensions.append(DisableIntrospection())
+    return _QuietSchema(
+        query=_query_type(),
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(batching_config={"max_operations": limits.max_batch_operations}),
+    )
+
+
+# The exported contract (`schema.graphql`) is the same whatever the limits.
+schema = build_schema()

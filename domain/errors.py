@@ -1,0 +1,50 @@
+"""The closed set of failures the domain reports; entry points map each class to one error code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DomainError(Exception):
+    """Base of every expected failure; its message is safe to show to the caller."""
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials."""
+
+
+class Forbidden(DomainError):
+    """Valid credentials that do not allow this action."""
+
+
+class NotFound(DomainError):
+    """The record does not exist for this caller (also used when they may not know it exists)."""
+
+
+class Conflict(DomainError):
+    """The action clashes with the record's current state (stale version, done twice, duplicate)."""
+
+
+class RateLimited(DomainError):
+    def __init__(self, message: str, *, retry_after_seconds: float) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+    message: str
+
+
+class InvalidInput(DomainError):
+    """Input failed validation; every failing field is reported at once."""
+
+    def __init__(self, field_errors: list[FieldError], message: str = "Invalid input") -> None:
+        super().__init__(message)
+        self.field_errors = field_errors
+
+    @classmethod
+    def single(cls, field: str, code: str, message: str) -> "InvalidInput":
+        return cls([FieldError(field, code, message)], message)

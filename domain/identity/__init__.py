@@ -1,0 +1,1 @@
+"""Users, memberships, roles, sessions and API tokens."""

@@ -1,0 +1,31 @@
+"""Who is acting: a user with a session, or a partner's API token acting for the user who made it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import Enum
+
+from domain.identity.roles import Role, scope_grants
+
+
+class CredentialKind(str, Enum):
+    SESSION = "session"
+    API_TOKEN = "api_token"
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID
+    role: Role
+    kind: CredentialKind
+    credential_id: uuid.UUID
+    # None for sessions: a user's own session is limited by role alone.
+    scopes: frozenset[str] | None = None
+
+    def allows(self, scope: str) -> bool:
+        return self.scopes is None or scope_grants(self.scopes, scope)
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles

@@ -1,0 +1,1 @@
+"""Tenant registry, tenant context and the one way to open a tenant-scoped transaction."""

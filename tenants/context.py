@@ -1,0 +1,62 @@
+"""The tenant that the current request or job acts for, and the tenant-scoped transaction."""
+
+from __future__ import annotations
+
+import contextvars
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+_current_tenant: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVar(
+    "tessera_tenant", default=None
+)
+
+
+class NoTenantError(RuntimeError):
+    """Tenant-owned data was touched outside `tenant_transaction`."""
+
+
+def current_tenant_id() -> uuid.UUID:
+    tenant_id = _current_tenant.get()
+    if tenant_id is None:
+        raise NoTenantError("no tenant-scoped transaction is open")
+    return tenant_id
+
+
+@asynccontextmanager
+async def tenant_transaction(tenant_id: uuid.UUID) -> AsyncIterator[BaseDBAsyncClient]:
+    """Open a transaction in which PostgreSQL's row-level security sees only `tenant_id`.
+
+    `set_config(..., true)` is transaction-local, so a pooled connection never carries one tenant's
+    setting into the next transaction. Tortoise routes every query inside this block to `conn`.
+    """
+    if not isinstance(tenant_id, uuid.UUID):
+        raise TypeError("tenant_id must be a UUID")
+    async with in_transaction() as conn:
+        await conn.execute_query("SELECT set_config('app.tenant_id', $1, true)", [str(tenant_id)])
+        token = _current_tenant.set(tenant_id)
+        try:
+            yield conn
+        finally:
+            _current_tenant.reset(token)
+
+
+@asynccontextmanager
+async def savepoint() -> AsyncIterator[BaseDBAsyncClient]:
+    """A nested transaction inside the current tenant transaction: all of it or none of it."""
+    current_tenant_id()
+    async with in_transaction() as conn:
+        yield conn
+
+
+def tenant_connection() -> BaseDBAsyncClient:
+    """The connection of the open tenant transaction, for hand-written SQL."""
+    current_tenant_id()
+    from tortoise import connections
+
+    from tenants.database import CONNECTION
+
+    return connections.get(CONNECTION)

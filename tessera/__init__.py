@@ -1,0 +1,1 @@
+"""Composition root: settings, logging, CLI and the wiring of api, workers, domain and tenants."""

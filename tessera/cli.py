@@ -1,0 +1,269 @@
+"""The `tessera` command: serve, worker, migrate, dev, and operator commands for tenants and tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta, timezone
+
+from tessera.settings import load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    return args.handler(args) or 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tessera", description=__doc__)
+    sub = parser.add_subparsers(title="commands")
+
+    serve = sub.add_parser("serve", help="serve the GraphQL API (uvicorn)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(handler=_serve)
+
+    worker = sub.add_parser("worker", help="run dramatiq workers for background jobs")
+    worker.add_argument("--processes", type=int, default=1)
+    worker.add_argument("--threads", type=int, default=4)
+    worker.set_defaults(handler=_worker)
+
+    migrate = sub.add_parser("migrate", help="upgrade the database schema (as the owner role)")
+    migrate.add_argument("--revision", default="head")
+    migrate.add_argument("--downgrade", metavar="REVISION", help="downgrade to REVISION instead, e.g. base")
+    migrate.set_defaults(handler=_migrate)
+
+    dev = sub.add_parser("dev", help="everything for local development: services, migrate, seed, api, worker")
+    dev.set_defaults(handler=_dev)
+
+    tenant = sub.add_parser("tenant", help="manage tenants").add_subparsers(title="tenant commands")
+    create = tenant.add_parser("create", help="provision a tenant with its first admin")
+    create.add_argument("slug")
+    create.add_argument("--name", required=True)
+    create.add_argument("--admin-email", required=True)
+    create.add_argument("--admin-password", required=True)
+    create.add_argument("--admin-name", default="")
+    create.set_defaults(handler=_tenant_create)
+    for verb in ("suspend", "activate"):
+        status = tenant.add_parser(verb, help=f"{verb} a tenant")
+        status.add_argument("slug")
+        status.set_defaults(handler=_tenant_status, suspended=verb == "suspend")
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(title="user commands")
+    add = user.add_parser("add", help="give a user a role in a tenant")
+    add.add_argument("--tenant", required=True)
+    add.add_argument("--email", required=True)
+    add.add_argument("--password", required=True)
+    add.add_argument("--role", required=True, choices=["admin", "manager", "member", "agent", "viewer"])
+    add.add_argument("--name", default="")
+    add.set_defaults(handler=_user_add)
+
+    token = sub.add_parser("token", help="manage API tokens").add_subparsers(title="token commands")
+    tcreate = token.add_parser("create", help="create an API token and print its secret")
+    tcreate.add_argument("--tenant", required=True)
+    tcreate.add_argument("--name", required=True)
+    tcreate.add_argument("--scopes", required=True, help="comma-separated, e.g. crm:read,crm:write")
+    tcreate.add_argument("--user", help="email of the member it acts for (default: the first admin)")
+    tcreate.add_argument("--expires-in-days", type=int)
+    tcreate.set_defaults(handler=_token_create)
+
+    maintenance = sub.add_parser("maintenance", help="enqueue housekeeping jobs").add_subparsers(
+        title="maintenance commands"
+    )
+    purge = maintenance.add_parser("purge-credentials", help="delete long-expired refresh tokens")
+    purge.add_argument("--tenant", required=True)
+    purge.set_defaults(handler=_purge_credentials)
+
+    export = sub.add_parser("export-schema", help="print the GraphQL SDL")
+    export.set_defaults(handler=_export_schema)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = load_settings()
+    uvicorn.run(
+        "tessera.wiring:create_api",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,  # the request middleware logs in JSON with the request id
+    )
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    command = [
+        sys.executable, "-m", "dramatiq", "tessera.worker_entry",
+        "--processes", str(args.processes), "--threads", str(args.threads),
+    ]
+    os.execv(sys.executable, command)
+    return 0  # pragma: no cover - execv does not return
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from tessera import migrations
+
+    if args.downgrade:
+        migrations.downgrade(args.downgrade)
+    else:
+        migrations.upgrade(args.revision)
+    return 0
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from tessera.dev import run_dev
+
+    return run_dev()
+
+
+def _tenant_create(args: argparse.Namespace) -> int:
+    from domain.identity.provisioning import provision_tenant
+
+    async def run() -> None:
+        result = await provision_tenant(
+            slug=args.slug, name=args.name, admin_email=args.admin_email,
+            admin_password=args.admin_password, admin_name=args.admin_name,
+        )
+        print(f"tenant {result.tenant.slug} created (id {result.tenant.id}); admin {result.admin.email}")
+
+    return _as_owner(run)
+
+
+def _tenant_status(args: argparse.Namespace) -> int:
+    from tenants.registry import set_status
+
+    async def run() -> None:
+        tenant = await set_status(slug=args.slug, suspended=args.suspended)
+        print(f"tenant {tenant.slug} is {tenant.status}")
+
+    return _as_owner(run)
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    from domain.identity.provisioning import add_user
+    from domain.identity.roles import Role
+
+    async def run() -> None:
+        user = await add_user(
+            tenant_slug=args.tenant, email=args.email, password=args.password,
+            role=Role(args.role), name=args.name,
+        )
+        print(f"{user.email} is {args.role} of {args.tenant}")
+
+    return _as_owner(run)
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    from domain.identity.api_tokens import create_api_token
+    from domain.identity.operator import member_principal
+
+    expires_at = (
+        datetime.now(timezone.utc) + timedelta(days=args.expires_in_days) if args.expires_in_days else None
+    )
+
+    async def run() -> None:
+        async with _tenant(args.tenant):
+            principal = await member_principal(email=args.user)
+            created = await create_api_token(
+                principal=principal,
+                name=args.name,
+                scopes=[s.strip() for s in args.scopes.split(",") if s.strip()],
+                expires_at=expires_at,
+            )
+        print(created.secret)
+
+    return _as_owner(run)
+
+
+def _purge_credentials(args: argparse.Namespace) -> int:
+    from tessera.enqueue import enqueue_purge_credentials
+
+    async def run() -> None:
+        from tenants.registry import find_by_slug
+
+        tenant = await find_by_slug(args.tenant)
+        if tenant is None:
+            raise _user_error(f"no tenant {args.tenant!r}")
+        message_id = enqueue_purge_credentials(tenant.id)
+        print(f"enqueued identity.purge_expired_credentials ({message_id})")
+
+    return _as_owner(run)
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from api.schema import schema
+
+    print(schema.as_str())
+    return 0
+
+
+class _UserError(Exception):
+    pass
+
+
+def _user_error(message: str) -> _UserError:
+    return _UserError(message)
+
+
+def _tenant(slug: str):  # noqa: ANN202
+    from contextlib import asynccontextmanager
+
+    from tenants.context import tenant_transaction
+    from tenants.registry import find_by_slug
+
+    @asynccontextmanager
+    async def scope():  # noqa: ANN202
+        tenant = await find_by_slug(slug)
+        if tenant is None:
+            raise _user_error(f"no tenant {slug!r}")
+        async with tenant_transaction(tenant.id):
+            yield tenant
+
+    return scope()
+
+
+def _as_owner(work: Callable[[], Awaitable[None]]) -> int:
+    """Run an operator command against the database as the owner role; print errors plainly."""
+    from domain import MODEL_MODULES
+    from domain.errors import DomainError, InvalidInput
+    from tenants.database import connect, disconnect
+    from tenants.registry import TenantError
+
+    settings = load_settings()
+    if not settings.database_url:
+        print("error: DATABASE_URL is not set", file=sys.stderr)
+        return 2
+
+    async def run() -> None:
+        await connect(settings.database_url, MODEL_MODULES, pool_size=2)
+        try:
+            await work()
+        finally:
+            await disconnect()
+
+    try:
+        asyncio.run(run())
+    except InvalidInput as exc:
+        for error in exc.field_errors:
+            print(f"error: {error.field}: {error.message}", file=sys.stderr)
+        return 1
+    except (DomainError, TenantError, _UserError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

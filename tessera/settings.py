@@ -1,0 +1,99 @@
+"""Settings read from the environment (and `.env`), validated once at start-up."""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Used only when TESSERA_ENV=dev/test; prod refuses to start without real secrets.
+_DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me-0123456789"
+_DEV_APP_DB_PASSWORD = "tessera-app-dev"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    tessera_env: Literal["dev", "test", "prod"] = "dev"
+
+    # DATABASE_URL is the owner role: migrations and operator commands use it.
+    database_url: str = ""
+    # The API and workers connect as this role, which owns nothing and cannot bypass RLS.
+    app_db_user: str = "tessera_app"
+    app_db_password: SecretStr | None = None
+    redis_url: str = ""
+
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_secret: SecretStr | None = None
+    jwt_issuer: str = "tessera"
+    jwt_audience: str = "tessera-api"
+    access_token_ttl_seconds: int = Field(900, ge=60, le=86400)
+    refresh_token_ttl_seconds: int = Field(30 * 86400, ge=3600)
+
+    graphiql: bool | None = None
+    introspection: bool | None = None
+    max_query_depth: int = Field(12, ge=2)
+    max_query_tokens: int = Field(2000, ge=50)
+    max_aliases: int = Field(30, ge=1)
+    max_batch_operations: int = Field(10, ge=1)
+    max_request_bytes: int = Field(1_000_000, ge=1024)
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    data_dir: str = ".data"
+
+    @model_validator(mode="after")
+    def _secrets_required_in_prod(self) -> "Settings":
+        if self.tessera_env == "prod":
+            missing = [
+                name
+                for name, value in (
+                    ("JWT_SECRET", self.jwt_secret),
+                    ("APP_DB_PASSWORD", self.app_db_password),
+                    ("DATABASE_URL", self.database_url or None),
+                    ("REDIS_URL", self.redis_url or None),
+                )
+                if value is None
+            ]
+            if missing:
+                raise ValueError(f"TESSERA_ENV=prod requires {', '.join(missing)}")
+            if len(self.jwt_secret.get_secret_value()) < 32:  # type: ignore[union-attr]
+                raise ValueError("JWT_SECRET must be at least 32 characters")
+        return self
+
+    @property
+    def is_prod(self) -> bool:
+        return self.tessera_env == "prod"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return self.graphiql if self.graphiql is not None else not self.is_prod
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.introspection if self.introspection is not None else not self.is_prod
+
+    def jwt_secret_value(self) -> str:
+        return self.jwt_secret.get_secret_value() if self.jwt_secret else _DEV_JWT_SECRET
+
+    def app_db_password_value(self) -> str:
+        if self.app_db_password:
+            return self.app_db_password.get_secret_value()
+        return _DEV_APP_DB_PASSWORD
+
+    def app_database_url(self) -> str:
+        """DATABASE_URL with the application role's credentials in place of the owner's."""
+        return with_credentials(self.database_url, self.app_db_user, self.app_db_password_value())
+
+
+def with_credentials(url: str, user: str, password: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{user}:{password}@{host}"))
+
+
+def load_settings() -> Settings:
+    return Settings()

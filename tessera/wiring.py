@@ -1,0 +1,46 @@
+"""Builds the API app and the worker broker from settings: the only place that reads both."""
+
+from __future__ import annotations
+
+from api.app import ApiConfig, create_app
+from api.schema import SchemaLimits
+from domain import MODEL_MODULES
+from domain.identity.access_tokens import TokenConfig
+from tessera.logging import configure_logging
+from tessera.settings import Settings, load_settings
+
+
+def token_config(settings: Settings) -> TokenConfig:
+    return TokenConfig(
+        secret=settings.jwt_secret_value(),
+        algorithm=settings.jwt_algorithm,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        access_ttl_seconds=settings.access_token_ttl_seconds,
+        refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
+    )
+
+
+def api_config(settings: Settings) -> ApiConfig:
+    return ApiConfig(
+        app_database_url=settings.app_database_url(),
+        redis_url=settings.redis_url,
+        model_modules=MODEL_MODULES,
+        token_config=token_config(settings),
+        limits=SchemaLimits(
+            max_depth=settings.max_query_depth,
+            max_tokens=settings.max_query_tokens,
+            max_aliases=settings.max_aliases,
+            max_batch_operations=settings.max_batch_operations,
+            introspection=settings.introspection_enabled,
+        ),
+        graphiql=settings.graphiql_enabled,
+        max_request_bytes=settings.max_request_bytes,
+    )
+
+
+def create_api():  # noqa: ANN201 - uvicorn factory
+    """uvicorn's app factory (`tessera serve`)."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    return create_app(api_config(settings))

@@ -1,0 +1,16 @@
+"""The module `dramatiq` imports in `tessera worker`: configures the broker, then loads the actors."""
+
+from domain import MODEL_MODULES
+from tessera.logging import configure_logging
+from tessera.settings import load_settings
+from workers.broker import configure_broker
+
+_settings = load_settings()
+configure_logging(_settings.log_level)
+broker = configure_broker(
+    redis_url=_settings.redis_url,
+    database_url=_settings.app_database_url(),
+    model_modules=MODEL_MODULES,
+)
+
+import workers.identity  # noqa: E402,F401 - actors bind to the broker configured above

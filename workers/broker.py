@@ -1,0 +1,35 @@
+"""The redis broker, with asyncio actors and a database pool opened once per worker process."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import AsyncIO, Middleware
+
+from tenants.database import connect, disconnect
+
+
+class DatabasePool(Middleware):
+    """Opens tortoise's pool on the worker's event loop thread, where async actors run."""
+
+    def __init__(self, database_url: str, model_modules: Sequence[str]) -> None:
+        self.database_url = database_url
+        self.model_modules = model_modules
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        get_event_loop_thread().run_coroutine(connect(self.database_url, self.model_modules, pool_size=4))
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        get_event_loop_thread().run_coroutine(disconnect())
+
+
+def configure_broker(*, redis_url: str, database_url: str, model_modules: Sequence[str]) -> RedisBroker:
+    """Create the broker and make it dramatiq's global one; call before importing actor modules."""
+    broker = RedisBroker(url=redis_url)
+    broker.add_middleware(AsyncIO())
+    broker.add_middleware(DatabasePool(database_url, model_modules))
+    dramatiq.set_broker(broker)
+    return broker
