@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import strawberry
@@ -53,15 +54,15 @@ class _QuietSchema(strawberry.Schema):
 
 
 def build_schema(limits: SchemaLimits = SchemaLimits()) -> strawberry.Schema:
-    extensions: list[SchemaExtension | type[SchemaExtension]] = [
+    extensions: list[Callable[[], SchemaExtension]] = [
         ObserveOperation,  # outermost: sees the final errors of every other step
-        QueryDepthLimiter(max_depth=limits.max_depth),
-        MaxTokensLimiter(max_token_count=limits.max_tokens),
-        MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         TenantScope,
     ]
     if not limits.introspection:
-        extensions.append(DisableIntrospection())
+        extensions.append(DisableIntrospection)
     return _QuietSchema(
         query=_query_type(),
         mutation=Mutation,

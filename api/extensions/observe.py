@@ -34,6 +34,7 @@ class ObserveOperation(SchemaExtension):
                 if code is ErrorCode.INTERNAL:
                     log.error(
                         "unexpected error",
+                        request_id=request_id,
                         operation=name,
                         path=error.path,
                         exc_info=error.original_error or error,

@@ -1,0 +1,28 @@
+# Everything runs from .venv; embedded PostgreSQL and redis start unless DATABASE_URL / REDIS_URL are set.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install dev test lint-imports schema clean-data
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[embedded,test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+dev: install
+	$(BIN)/tessera dev
+
+test: install
+	$(BIN)/lint-imports
+	$(BIN)/pytest
+
+schema: install
+	$(BIN)/tessera export-schema > schema.graphql
+
+clean-data:
+	rm -rf .data
