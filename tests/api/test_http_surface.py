@@ -1,0 +1,60 @@
+"""Health, readiness, metrics and GraphiQL."""
+
+from __future__ import annotations
+
+from tests.support.graphql import gql
+
+
+async def test_healthz(client):
+    response = await client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_readyz_reports_each_dependency(client):
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "checks": {"postgres": "ok", "redis": "ok"}}
+
+
+async def test_readyz_is_503_when_redis_is_unreachable(client, app):
+    from redis.asyncio import Redis
+
+    working = app.state.redis
+    app.state.redis = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    try:
+        response = await client.get("/readyz")
+    finally:
+        await app.state.redis.aclose()
+        app.state.redis = working
+    assert response.status_code == 503
+    assert response.json()["checks"]["postgres"] == "ok"
+    assert response.json()["checks"]["redis"].startswith("error")
+
+
+async def test_metrics_count_operations_latency_and_errors(client):
+    await gql(client, "query MetricsProbe { __typename }")
+    await gql(client, "query MetricsProbeDenied { me { email } }")
+
+    text = (await client.get("/metrics")).text
+
+    assert 'tessera_graphql_operations_total{operation="MetricsProbe",type="query"} 1.0' in text
+    assert 'tessera_graphql_operation_duration_seconds_count{operation="MetricsProbe",type="query"} 1.0' in text
+    assert 'tessera_graphql_errors_total{code="UNAUTHENTICATED",operation="MetricsProbeDenied"} 1.0' in text
+    assert 'tessera_http_requests_total{route="/graphql",status="200"}' in text
+
+
+async def test_operation_names_cannot_blow_up_metric_labels(client):
+    await gql(client, "query " + "x" * 100 + " { __typename }")
+    assert "x" * 100 not in (await client.get("/metrics")).text
+
+
+async def test_graphiql_is_served_in_dev(client):
+    response = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert response.status_code == 200 and "graphiql" in response.text.lower()
+
+
+async def test_every_response_carries_a_request_id(client):
+    generated = await client.get("/healthz")
+    assert len(generated.headers["x-request-id"]) == 32
+    unsafe = await client.get("/healthz", headers={"X-Request-ID": "bad id\nwith newline"})
+    assert unsafe.headers["x-request-id"] != "bad id\nwith newline"

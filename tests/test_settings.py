@@ -1,0 +1,61 @@
+"""Production settings: secrets are required, GraphiQL and introspection are off unless enabled."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from tessera.settings import Settings
+
+PROD = {
+    "tessera_env": "prod",
+    "database_url": "postgresql://owner:pw@db:5432/tessera",
+    "redis_url": "redis://redis:6379/0",
+    "jwt_secret": "a-production-secret-of-at-least-32-chars",
+    "app_db_password": "app-role-password",
+}
+
+
+@pytest.mark.parametrize("missing", ["jwt_secret", "app_db_password", "database_url", "redis_url"])
+def test_prod_refuses_to_start_without_each_secret(missing, monkeypatch):
+    for name in ("JWT_SECRET", "APP_DB_PASSWORD", "DATABASE_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ValidationError, match=missing.upper()):
+        Settings(_env_file=None, **{k: v for k, v in PROD.items() if k != missing})
+
+
+def test_prod_refuses_a_short_jwt_secret():
+    with pytest.raises(ValidationError, match="32"):
+        Settings(_env_file=None, **{**PROD, "jwt_secret": "short"})
+
+
+def test_app_role_url_swaps_in_the_application_credentials():
+    settings = Settings(_env_file=None, **PROD)
+    assert settings.app_database_url() == "postgresql://tessera_app:app-role-password@db:5432/tessera"
+
+
+async def _prod_client(**overrides) -> httpx.AsyncClient:
+    from api.app import create_app
+    from tessera.wiring import api_config
+
+    # No lifespan: these requests never reach the database.
+    app = create_app(api_config(Settings(_env_file=None, **{**PROD, **overrides})))
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://prod.test")
+
+
+async def test_prod_disables_graphiql_and_introspection():
+    async with await _prod_client() as client:
+        page = await client.get("/graphql", headers={"Accept": "text/html"})
+        introspection = await client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})
+    assert page.status_code == 404
+    errors = introspection.json()["errors"]
+    assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_prod_can_enable_them_explicitly():
+    async with await _prod_client(graphiql=True, introspection=True) as client:
+        page = await client.get("/graphql", headers={"Accept": "text/html"})
+        introspection = await client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})
+    assert page.status_code == 200
+    assert introspection.json()["data"]["__schema"]["queryType"]["name"] == "Query"
