@@ -1,0 +1,55 @@
+"""`tessera serve` as deployed: a real uvicorn process on 127.0.0.1, driven like the README says."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import httpx
+
+from tests.support.cli import TESSERA
+
+STARTUP_TIMEOUT_SECONDS = 30
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_answers_readyz_and_the_readme_login(tenants):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [*TESSERA, "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy(),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, proc.stdout.read()
+            assert time.monotonic() < deadline, "API did not become ready"
+            time.sleep(0.2)
+
+        login = httpx.post(f"{base}/graphql", json={
+            "query": 'mutation { login(input: {tenant: "alpha", email: "admin@alpha.test", '
+                     'password: "correct-horse-battery"}) { accessToken } }'
+        }).json()
+        token = login["data"]["login"]["accessToken"]
+        me = httpx.post(f"{base}/graphql", json={"query": "{ me { email tenant { slug } } }"},
+                        headers={"Authorization": f"Bearer {token}"}).json()
+        assert me["data"]["me"] == {"email": "admin@alpha.test", "tenant": {"slug": "alpha"}}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=20)
+    assert proc.returncode == 0, output
+    assert '"event": "graphql operation"' in output and '"request_id"' in output
