@@ -7,8 +7,14 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from typing import TypeVar
+
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
+
+ModelT = TypeVar("ModelT", bound=Model)
 
 _current_tenant: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVar(
     "tessera_tenant", default=None
@@ -60,3 +66,9 @@ def tenant_connection() -> BaseDBAsyncClient:
     from tenants.database import CONNECTION
 
     return connections.get(CONNECTION)
+
+
+def owned(model: type[ModelT]) -> QuerySet[ModelT]:
+    """`model`'s rows of the current tenant. RLS would filter them anyway for the application role,
+    but not for the owner role that operator commands use: the tenant filter is always explicit."""
+    return model.filter(tenant_id=current_tenant_id())

@@ -12,7 +12,7 @@ from domain.identity.models import ApiToken
 from domain.identity.principal import Principal
 from domain.identity.roles import SCOPES
 from domain.pagination import Page, Position, keyset_page
-from tenants.context import current_tenant_id
+from tenants.context import current_tenant_id, owned
 from tenants.ids import new_id
 
 MAX_ACTIVE_TOKENS_PER_TENANT = 100
@@ -55,7 +55,7 @@ async def create_api_token(
     # A token must not mint a more powerful token than itself.
     if any(not principal.allows(scope) for scope in wanted):
         raise Forbidden("A token cannot grant scopes it does not have")
-    active = await ApiToken.filter(revoked_at=None).count()
+    active = await owned(ApiToken).filter(revoked_at=None).count()
     if active >= MAX_ACTIVE_TOKENS_PER_TENANT:
         raise InvalidInput.single(
             "name", "LIMIT", f"at most {MAX_ACTIVE_TOKENS_PER_TENANT} active tokens per tenant"
@@ -77,7 +77,7 @@ async def create_api_token(
 
 async def revoke_api_token(*, token_id: uuid.UUID) -> ApiToken:
     """Revoke a token of the current tenant; revoking twice is harmless."""
-    token = await ApiToken.get_or_none(id=token_id)
+    token = await owned(ApiToken).get_or_none(id=token_id)
     if token is None:
         raise NotFound("API token not found")
     if token.revoked_at is None:
@@ -88,9 +88,9 @@ async def revoke_api_token(*, token_id: uuid.UUID) -> ApiToken:
 
 async def get_api_tokens(*, ids: list[uuid.UUID]) -> list[ApiToken]:
     """Tokens of the current tenant among `ids` (others are invisible)."""
-    return await ApiToken.filter(id__in=ids)
+    return await owned(ApiToken).filter(id__in=ids)
 
 
 async def list_api_tokens(*, first: int, after: Position | None) -> Page[ApiToken]:
     """The tenant's tokens, oldest first, revoked ones included (they show when they were revoked)."""
-    return await keyset_page(ApiToken.all(), first=first, after=after)
+    return await keyset_page(owned(ApiToken), first=first, after=after)

@@ -15,12 +15,15 @@ async def member_principal(*, email: str | None = None) -> Principal:
     if email:
         sql = (
             "SELECT m.user_id, m.role FROM membership m JOIN app_user u ON u.id = m.user_id "
-            "WHERE lower(u.email) = lower($1)"
+            "WHERE m.tenant_id = $1 AND lower(u.email) = lower($2)"
         )
-        params = [email]
+        params = [tenant_id, email]
     else:
-        sql = "SELECT user_id, role FROM membership WHERE role = 'admin' ORDER BY created_at LIMIT 1"
-        params = []
+        sql = (
+            "SELECT user_id, role FROM membership WHERE tenant_id = $1 AND role = 'admin' "
+            "ORDER BY created_at LIMIT 1"
+        )
+        params = [tenant_id]
     rows = await tenant_connection().execute_query_dict(sql, params)
     if not rows:
         raise NotFound(f"no member {email!r}" if email else "the tenant has no admin")

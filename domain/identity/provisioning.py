@@ -9,7 +9,7 @@ from domain.identity.models import Membership, User
 from domain.identity.passwords import MAX_LENGTH, MIN_LENGTH, hash_password
 from domain.identity.roles import Role
 from tenants import registry
-from tenants.context import tenant_connection, tenant_transaction
+from tenants.context import owned, tenant_connection, tenant_transaction
 from tenants.ids import new_id
 from tenants.models import Tenant
 
@@ -69,7 +69,7 @@ async def _add_user(tenant: Tenant, email: str, password_hash: str, name: str, r
         user = await User.get(id=rows[0]["id"])
     else:
         user = await User.create(id=new_id(), email=email, name=name, password_hash=password_hash)
-    if await Membership.filter(user_id=user.id).exists():
+    if await owned(Membership).filter(user_id=user.id).exists():
         raise InvalidInput.single("email", "ALREADY_MEMBER", f"{email} already belongs to {tenant.slug}")
     await Membership.create(user_id=user.id, tenant_id=tenant.id, role=role.value)
     return user

@@ -14,7 +14,7 @@ from domain.identity.passwords import verify_password
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from tenants import registry
-from tenants.context import tenant_connection, tenant_transaction
+from tenants.context import current_tenant_id, owned, tenant_connection, tenant_transaction
 from tenants.ids import new_id
 
 # One message for every login failure, so a caller never learns whether the tenant, the email or
@@ -62,13 +62,13 @@ async def refresh_session(*, config: TokenConfig, refresh_token: str) -> IssuedS
     reused = False
     async with tenant_transaction(tenant.id):
         token = (
-            await RefreshToken.filter(token_hash=secrets.digest(refresh_token))
+            await owned(RefreshToken).filter(token_hash=secrets.digest(refresh_token))
             .select_for_update()
             .first()
         )
         if token is None:
             raise Unauthenticated(INVALID_REFRESH)
-        session = await AuthSession.get(id=token.session_id)
+        session = await owned(AuthSession).get(id=token.session_id)
         if token.used_at is not None:
             await _revoke(session, reason="refresh token reused")
             reused = True
@@ -92,7 +92,7 @@ async def refresh_session(*, config: TokenConfig, refresh_token: str) -> IssuedS
 
 async def logout(*, principal: Principal) -> None:
     """End the caller's session: its refresh tokens and access tokens stop working at once."""
-    session = await AuthSession.get_or_none(id=principal.credential_id)
+    session = await owned(AuthSession).get_or_none(id=principal.credential_id)
     if session is not None and session.revoked_at is None:
         await _revoke(session, reason="logout")
 
@@ -120,7 +120,7 @@ async def _revoke(session: AuthSession, *, reason: str) -> None:
 
 async def _current_role(user_id: uuid.UUID) -> Role | None:
     rows = await tenant_connection().execute_query_dict(
-        "SELECT role FROM membership WHERE user_id = $1", [user_id]
+        "SELECT role FROM membership WHERE tenant_id = $1 AND user_id = $2", [current_tenant_id(), user_id]
     )
     return Role(rows[0]["role"]) if rows else None
 

@@ -6,12 +6,28 @@ from tests.support import cli
 from tests.support.graphql import gql
 
 
-async def test_token_create_prints_a_working_token(client, tenants):
-    secret = cli.ok(await cli.arun("token", "create", "--tenant", "alpha", "--name", "script", "--scopes", "crm:read,admin:read"))
+async def test_token_create_prints_a_working_token_of_that_tenant(client, tenants):
+    # Operator commands connect as the owner role, which RLS does not restrict: each tenant's
+    # token must still act for that tenant's own admin.
+    for slug in ("alpha", "beta", "gamma"):
+        secret = cli.ok(await cli.arun("token", "create", "--tenant", slug, "--name", "script",
+                                       "--scopes", "crm:read,admin:read"))
 
-    assert secret.startswith("tsk_")
-    me = (await gql(client, "{ me { email scopes tenant { slug } } }", token=secret)).data["me"]
-    assert me == {"email": "admin@alpha.test", "scopes": ["admin:read", "crm:read"], "tenant": {"slug": "alpha"}}
+        assert secret.startswith("tsk_")
+        me = (await gql(client, "{ me { email scopes tenant { slug } } }", token=secret)).data["me"]
+        assert me == {"email": f"admin@{slug}.test", "scopes": ["admin:read", "crm:read"], "tenant": {"slug": slug}}
+
+
+async def test_an_existing_user_can_join_another_tenant(client, tenants):
+    out = cli.ok(await cli.arun("user", "add", "--tenant", "gamma", "--email", "member@alpha.test",
+                                "--password", "ignored-for-existing", "--role", "viewer"))
+    assert "viewer of gamma" in out
+    # One identity, one password: the existing one.
+    response = await gql(
+        client,
+        'mutation { login(input: {tenant: "gamma", email: "member@alpha.test", password: "correct-horse-battery"}) { accessToken } }',
+    )
+    assert response.data["login"]["accessToken"]
 
 
 async def test_token_create_for_a_named_member(client, tenants):
