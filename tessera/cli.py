@@ -18,7 +18,20 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
+    if getattr(args, "needs_services", True):
+        _attach_embedded_services()
     return args.handler(args) or 0
+
+
+def _attach_embedded_services() -> None:
+    """In dev, with no DATABASE_URL / REDIS_URL, use (or start) the embedded services under the
+    data directory, so `tessera token create ...` works beside a running `make dev`."""
+    settings = load_settings()
+    if settings.is_prod or (settings.database_url and settings.redis_url):
+        return
+    from tessera.devservices import ensure_services
+
+    ensure_services(settings.data_dir)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run dramatiq workers for background jobs")
     worker.add_argument("--processes", type=int, default=1)
     worker.add_argument("--threads", type=int, default=4)
+    worker.add_argument("--shutdown-timeout", type=int, default=30, help="seconds to finish running jobs")
     worker.set_defaults(handler=_worker)
 
     migrate = sub.add_parser("migrate", help="upgrade the database schema (as the owner role)")
@@ -42,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=_migrate)
 
     dev = sub.add_parser("dev", help="everything for local development: services, migrate, seed, api, worker")
-    dev.set_defaults(handler=_dev)
+    dev.set_defaults(handler=_dev, needs_services=False)  # starts them itself
 
     tenant = sub.add_parser("tenant", help="manage tenants").add_subparsers(title="tenant commands")
     create = tenant.add_parser("create", help="provision a tenant with its first admin")
@@ -83,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     purge.set_defaults(handler=_purge_credentials)
 
     export = sub.add_parser("export-schema", help="print the GraphQL SDL")
-    export.set_defaults(handler=_export_schema)
+    export.set_defaults(handler=_export_schema, needs_services=False)
     return parser
 
 
@@ -107,6 +121,7 @@ def _worker(args: argparse.Namespace) -> int:
     command = [
         sys.executable, "-m", "dramatiq", "tessera.worker_entry",
         "--processes", str(args.processes), "--threads", str(args.threads),
+        "--worker-shutdown-timeout", str(args.shutdown_timeout * 1000),
     ]
     os.execv(sys.executable, command)
     return 0  # pragma: no cover - execv does not return

@@ -15,6 +15,7 @@ from tessera.settings import load_settings
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "admin@demo.test"
 DEMO_PASSWORD = "demo-password"
+STOP_TIMEOUT_SECONDS = 20
 
 
 def run_dev() -> int:
@@ -36,26 +37,41 @@ def run_dev() -> int:
         flush=True,
     )
     tessera = [sys.executable, "-m", "tessera.cli"]
-    children = [
-        subprocess.Popen([*tessera, "serve"], env=os.environ.copy()),
-        subprocess.Popen([*tessera, "worker", "--threads", "2"], env=os.environ.copy()),
-    ]
+    # Each child in its own session, so Ctrl-C reaches only this process, which then stops them in
+    # order (API and worker first, the services they use last) and never leaves orphans behind.
+    children = {
+        "api": subprocess.Popen([*tessera, "serve"], env=os.environ.copy(), start_new_session=True),
+        "worker": subprocess.Popen(
+            [*tessera, "worker", "--threads", "2", "--shutdown-timeout", "10"],
+            env=os.environ.copy(),
+            start_new_session=True,
+        ),
+    }
     try:
-        while all(child.poll() is None for child in children):
+        while all(child.poll() is None for child in children.values()):
             time.sleep(0.5)
-        return 1  # a child died on its own
+        dead = [name for name, child in children.items() if child.poll() is not None]
+        print(f"{', '.join(dead)} stopped unexpectedly; shutting down", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
+        print("\nstopping...", flush=True)
         return 0
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-        for child in children:
-            try:
-                child.wait(15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        _stop_children(children)
         services.stop()
+
+
+def _stop_children(children: dict[str, subprocess.Popen]) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)  # graceful for both uvicorn and dramatiq
+    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+    for child in children.values():
+        try:
+            child.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
 
 
 async def _seed_demo(database_url: str) -> None:

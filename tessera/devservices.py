@@ -60,7 +60,10 @@ def _start_redis(services: EmbeddedServices) -> str:
     redis_dir = services.data_dir / "redis"
     redis_dir.mkdir(exist_ok=True)
     sock = redis_dir / "redis.sock"
+    url = f"unix://{sock}"
     if sock.exists():
+        if _redis_answers(url):
+            return url  # another process (e.g. `tessera dev`) runs it; it also stops it
         sock.unlink()
     proc = subprocess.Popen(
         [
@@ -75,6 +78,8 @@ def _start_redis(services: EmbeddedServices) -> str:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # Its own session: Ctrl-C in the terminal must not stop redis before the API and worker.
+        start_new_session=True,
     )
     services._handles.append(_Process(proc))
     deadline = time.monotonic() + 15
@@ -82,7 +87,16 @@ def _start_redis(services: EmbeddedServices) -> str:
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"embedded redis did not start; see {redis_dir / 'redis.log'}")
         time.sleep(0.05)
-    return f"unix://{sock}"
+    return url
+
+
+def _redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
 
 
 @dataclass
