@@ -36,6 +36,10 @@ def run_dev() -> int:
         "  Ctrl-C stops everything.\n",
         flush=True,
     )
+    # Ctrl-C and `kill` both mean "stop everything in order", even when started from a script that
+    # left SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     tessera = [sys.executable, "-m", "tessera.cli"]
     # Each child in its own session, so Ctrl-C reaches only this process, which then stops them in
     # order (API and worker first, the services they use last) and never leaves orphans behind.

@@ -10,6 +10,7 @@ import atexit
 import os
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,8 @@ def ensure_services(data_dir: str | os.PathLike[str] = ".data") -> EmbeddedServi
 
 
 def _start_postgres(services: EmbeddedServices) -> str:
+    # pgserver's platformdirs warns about XDG_RUNTIME_DIR on every start, which is noise here.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pgserver  # optional dependency: only needed without DATABASE_URL
 
     server = pgserver.get_server(services.data_dir / "pg", cleanup_mode="stop")
