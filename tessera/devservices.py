@@ -7,6 +7,7 @@ run the whole service; state lives under the data directory and is reused by the
 from __future__ import annotations
 
 import atexit
+import json
 import os
 import subprocess
 import time
@@ -52,9 +53,33 @@ def _start_postgres(services: EmbeddedServices) -> str:
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pgserver  # optional dependency: only needed without DATABASE_URL
 
-    server = pgserver.get_server(services.data_dir / "pg", cleanup_mode="stop")
+    pgdata = services.data_dir / "pg"
+    _forget_dead_handles(pgdata / ".handle_pids.json")
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
     services._handles.append(server)
     return server.get_uri()
+
+
+def _forget_dead_handles(handles: Path) -> None:
+    """pgserver stops the server when its last user exits, counting users by pid in this file; a
+    process that was killed never removes its pid, which would keep the server running forever."""
+    if not handles.exists():
+        return
+    try:
+        pids = json.loads(handles.read_text())
+    except ValueError:
+        pids = []
+    handles.write_text(json.dumps([pid for pid in pids if _alive(pid)]))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _start_redis(services: EmbeddedServices) -> str:
