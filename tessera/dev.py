@@ -68,7 +68,9 @@ def run_dev() -> int:
 def _stop_children(children: dict[str, subprocess.Popen]) -> None:
     for child in children.values():
         if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)  # graceful for both uvicorn and dramatiq
+            # Only the leader: dramatiq's main process forwards it to its worker processes, which
+            # take a second SIGTERM as "kill now".
+            child.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
     for child in children.values():
         try:
