@@ -22,14 +22,15 @@ class DatabasePool(Middleware):
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         get_event_loop_thread().run_coroutine(connect(self.database_url, self.model_modules, pool_size=4))
 
-    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # After running jobs finished, and before AsyncIO (added after us) stops the loop.
         get_event_loop_thread().run_coroutine(disconnect())
 
 
 def configure_broker(*, redis_url: str, database_url: str, model_modules: Sequence[str]) -> RedisBroker:
     """Create the broker and make it dramatiq's global one; call before importing actor modules."""
     broker = RedisBroker(url=redis_url)
-    broker.add_middleware(AsyncIO())
     broker.add_middleware(DatabasePool(database_url, model_modules))
+    broker.add_middleware(AsyncIO())
     dramatiq.set_broker(broker)
     return broker
