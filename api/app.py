@@ -14,6 +14,7 @@ from starlette.routing import Route
 from api import system
 from api.http import GraphQLEndpoint
 from api.middleware import RequestContextMiddleware
+from api.ratelimit import RateLimits
 from api.schema import SchemaLimits, build_schema
 from domain.identity.access_tokens import TokenConfig
 from tenants.database import connect, disconnect
@@ -26,6 +27,7 @@ class ApiConfig:
     model_modules: Sequence[str]
     token_config: TokenConfig
     limits: SchemaLimits
+    rate_limits: RateLimits
     graphiql: bool
     max_request_bytes: int
     db_pool_size: int = 10
@@ -35,20 +37,20 @@ def create_app(config: ApiConfig) -> Starlette:
     graphql = GraphQLEndpoint(
         build_schema(config.limits),
         token_config=config.token_config,
+        rate_limits=config.rate_limits,
         graphql_ide="graphiql" if config.graphiql else None,
     )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await connect(config.app_database_url, config.model_modules, pool_size=config.db_pool_size)
-        app.state.redis = Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)
         try:
             yield
         finally:
             await app.state.redis.aclose()
             await disconnect()
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", system.healthz),
@@ -58,3 +60,7 @@ def create_app(config: ApiConfig) -> Starlette:
         middleware=[Middleware(RequestContextMiddleware, max_body_bytes=config.max_request_bytes)],
         lifespan=lifespan,
     )
+    app.state.rate_limits = config.rate_limits  # the live limits, shared with the endpoint
+    # Connects lazily, so a redis outage at start-up does not stop the API from serving.
+    app.state.redis = Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)
+    return app

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import Response
 
+from api.ratelimit import RateLimits
 from domain.errors import Unauthenticated
 from domain.identity.access_tokens import TokenConfig
 from domain.identity.authentication import BearerCredential
@@ -20,6 +22,8 @@ class Context:
     response: Response
     request_id: str
     token_config: TokenConfig
+    redis: Redis
+    rate_limits: RateLimits
     credential: BearerCredential | None = None
     # Set when the Authorization header was present but unusable; every operation then fails.
     credential_error: Unauthenticated | None = None

@@ -39,6 +39,12 @@ class ApiError(GraphQLError):
         super().__init__(message, extensions={"code": code.value, **extensions})
 
 
+def rate_limited(response, retry_after_seconds: float) -> ApiError:  # noqa: ANN001 - a starlette Response
+    """RATE_LIMITED, with the wait both in the error and in the HTTP Retry-After header."""
+    response.headers["Retry-After"] = str(int(retry_after_seconds))
+    return ApiError(ErrorCode.RATE_LIMITED, "Too many requests", retryAfterSeconds=retry_after_seconds)
+
+
 def classify(error: GraphQLError) -> tuple[ErrorCode, dict[str, object]]:
     """The code for an error and any extensions to add; INTERNAL means 'mask and log it'."""
     code = (error.extensions or {}).get("code")

@@ -7,15 +7,17 @@ from starlette.responses import Response
 from strawberry.asgi import GraphQL
 
 from api.context import Context
+from api.ratelimit import RateLimits
 from domain.errors import Unauthenticated
 from domain.identity.access_tokens import TokenConfig
 from domain.identity.authentication import read_bearer
 
 
 class GraphQLEndpoint(GraphQL):
-    def __init__(self, *args, token_config: TokenConfig, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, token_config: TokenConfig, rate_limits: RateLimits, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
         self.token_config = token_config
+        self.rate_limits = rate_limits
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         context = Context(
@@ -23,6 +25,8 @@ class GraphQLEndpoint(GraphQL):
             response=response,
             request_id=getattr(request.state, "request_id", ""),
             token_config=self.token_config,
+            redis=request.app.state.redis,
+            rate_limits=self.rate_limits,
         )
         header = request.headers.get("authorization")
         if header is not None:

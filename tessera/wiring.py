@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api.app import ApiConfig, create_app
+from api.ratelimit import RateLimits
 from api.schema import SchemaLimits
 from domain import MODEL_MODULES
 from domain.identity.access_tokens import TokenConfig
@@ -33,6 +34,12 @@ def api_config(settings: Settings) -> ApiConfig:
             max_aliases=settings.max_aliases,
             max_batch_operations=settings.max_batch_operations,
             introspection=settings.introspection_enabled,
+        ),
+        rate_limits=RateLimits(
+            tenant_per_minute=settings.tenant_rate_limit_per_minute,
+            login_per_identity=settings.login_rate_limit_per_identity,
+            login_per_client=settings.login_rate_limit_per_client,
+            login_window_seconds=settings.login_rate_limit_window_seconds,
         ),
         graphiql=settings.graphiql_enabled,
         max_request_bytes=settings.max_request_bytes,

@@ -29,10 +29,22 @@ def pytest_configure(config: pytest.Config) -> None:
     _recreate_database(server_url, TEST_DATABASE)
     os.environ["DATABASE_URL"] = with_database(server_url, TEST_DATABASE)
     os.environ["TESSERA_ENV"] = "test"
+    # The suite logs in far more often than a person; the limits have tests of their own.
+    os.environ["LOGIN_RATE_LIMIT_PER_IDENTITY"] = "100000"
+    os.environ["LOGIN_RATE_LIMIT_PER_CLIENT"] = "100000"
+    _forget_rate_limits(os.environ["REDIS_URL"])
 
     from tessera import migrations
 
     migrations.upgrade(database_url=os.environ["DATABASE_URL"])
+
+
+def _forget_rate_limits(redis_url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter("rl:*", count=1000):
+        client.delete(key)
 
 
 def _recreate_database(server_url: str, name: str) -> None:

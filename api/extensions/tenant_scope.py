@@ -17,7 +17,8 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from api.context import Context
-from api.errors import ApiError, ErrorCode
+from api.errors import ApiError, ErrorCode, rate_limited
+from api.ratelimit import hit
 from domain.errors import Unauthenticated
 from domain.identity.authentication import authenticate
 from tenants.context import tenant_transaction
@@ -48,6 +49,15 @@ class TenantScope(SchemaExtension):
                     yield
                     return
                 structlog.contextvars.bind_contextvars(tenant_id=str(context.principal.tenant_id))
+                retry_after = await hit(
+                    context.redis,
+                    f"tenant:{context.principal.tenant_id}",
+                    limit=context.rate_limits.tenant_per_minute,
+                    window_seconds=60,
+                )
+                if retry_after is not None:
+                    error = rate_limited(context.response, retry_after)
+                    self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])
                 yielded = True
                 yield
                 if self._failed_mutation():

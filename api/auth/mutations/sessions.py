@@ -7,6 +7,7 @@ from strawberry.types import Info
 
 from api.auth.inputs import LoginInput, RefreshSessionInput
 from api.auth.types import AuthPayload
+from api.auth.throttle import throttle_login
 from api.permissions import Authenticated, principal_of
 from domain.errors import Forbidden
 from domain.identity import sessions
@@ -21,6 +22,7 @@ def _payload(issued: sessions.IssuedSession) -> AuthPayload:
 
 @strawberry.mutation(description="Sign in to one tenant with email and password")
 async def login(info: Info, input: LoginInput) -> AuthPayload:
+    await throttle_login(info.context, tenant=input.tenant, email=input.email)
     issued = await sessions.login(
         config=info.context.token_config, tenant_slug=input.tenant, email=input.email, password=input.password
     )

@@ -1,0 +1,67 @@
+"""Rate limits: password guessing is slowed per account and per client, tenants per minute."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.graphql import LOGIN, gql, login
+
+
+@pytest.fixture
+def limits(app, monkeypatch):
+    """The running app's limits, lowered for one test."""
+    return lambda **values: [monkeypatch.setattr(app.state.rate_limits, k, v) for k, v in values.items()]
+
+
+def _attempt(tenant: str, email: str, password: str = "wrong-password") -> dict:
+    return {"input": {"tenant": tenant, "email": email, "password": password}}
+
+
+async def test_login_attempts_per_account_are_limited(client, tenants, limits):
+    limits(login_per_identity=3)
+    for _ in range(3):
+        assert (await gql(client, LOGIN, _attempt("beta", "viewer@beta.test"))).codes == ["UNAUTHENTICATED"]
+
+    blocked = await gql(client, LOGIN, _attempt("beta", "viewer@beta.test", tenants["beta"].password))
+
+    assert blocked.codes == ["RATE_LIMITED"]
+    retry_after = blocked.errors[0]["extensions"]["retryAfterSeconds"]
+    assert 1 <= retry_after <= 300
+    assert int(blocked.headers["retry-after"]) == int(retry_after)
+    # Other accounts are not affected.
+    assert (await login(client, "beta", "member@beta.test", tenants["beta"].password))["accessToken"]
+
+
+async def test_login_attempts_per_client_are_limited(client, tenants, limits):
+    limits(login_per_client=2)
+    # The in-process client shares one address with earlier tests, so its counter may be high already.
+    responses = [await gql(client, LOGIN, _attempt("beta", f"guess{i}@beta.test")) for i in range(3)]
+    assert responses[-1].codes == ["RATE_LIMITED"]
+
+
+async def test_requests_per_tenant_are_limited(client, tenants, limits):
+    gamma = tenants["gamma"]
+    access = (await login(client, "gamma", gamma.admin_email, gamma.password))["accessToken"]
+    limits(tenant_per_minute=3)
+    codes = [(await gql(client, "{ me { email } }", token=access)).codes for _ in range(5)]
+    assert codes[0] == [] and ["RATE_LIMITED"] in codes
+    # Another tenant is not slowed down by gamma's traffic.
+    alpha = tenants["alpha"]
+    limits(tenant_per_minute=1000)
+    other = await login(client, "alpha", alpha.admin_email, alpha.password)
+    assert (await gql(client, "{ me { email } }", token=other["accessToken"])).data
+
+
+async def test_limits_fail_open_when_redis_is_down(client, app, tenants, limits):
+    from redis.asyncio import Redis
+
+    limits(login_per_identity=1)
+    working = app.state.redis
+    app.state.redis = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    try:
+        for _ in range(3):
+            session = await login(client, "beta", "agent@beta.test", tenants["beta"].password)
+            assert (await gql(client, "{ me { email } }", token=session["accessToken"])).data
+    finally:
+        await app.state.redis.aclose()
+        app.state.redis = working
