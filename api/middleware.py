@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import metrics
+
+log = structlog.get_logger("tessera.http")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -54,6 +57,7 @@ class RequestContextMiddleware:
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
             await send(message)
 
+        started = time.perf_counter()
         try:
             await self.app(scope, limited_receive, send_with_id)
         except _BodyTooLarge:
@@ -61,6 +65,14 @@ class RequestContextMiddleware:
             status_holder["status"] = 413
         finally:
             metrics.HTTP_REQUESTS.labels(route=route, status=str(status_holder["status"])).inc()
+            if route != "/metrics":  # scraped every few seconds; its log lines would drown the rest
+                log.info(
+                    "http request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status_holder["status"],
+                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                )
 
 
 class _BodyTooLarge(Exception):

@@ -112,7 +112,8 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         workers=args.workers,
         log_level=settings.log_level.lower(),
-        access_log=False,  # the request middleware logs in JSON with the request id
+        log_config=None,  # keep the JSON logging that the app factory configures
+        access_log=False,  # the request middleware logs each request with its request id
     )
     return 0
 
@@ -122,6 +123,7 @@ def _worker(args: argparse.Namespace) -> int:
         sys.executable, "-m", "dramatiq", "tessera.worker_entry",
         "--processes", str(args.processes), "--threads", str(args.threads),
         "--worker-shutdown-timeout", str(args.shutdown_timeout * 1000),
+        "--skip-logging",  # tessera.worker_entry configures JSON logging
     ]
     os.execv(sys.executable, command)
     return 0  # pragma: no cover - execv does not return

@@ -15,6 +15,11 @@ log = structlog.get_logger("tessera.api")
 
 
 class ObserveOperation(SchemaExtension):
+    def on_execute(self) -> Iterator[None]:
+        # The document is parsed by now, so unnamed requests of named operations have their name.
+        structlog.contextvars.bind_contextvars(operation=metrics.operation_label(self.execution_context.operation_name))
+        yield
+
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
         yield
@@ -35,7 +40,6 @@ class ObserveOperation(SchemaExtension):
                     log.error(
                         "unexpected error",
                         request_id=request_id,
-                        operation=name,
                         path=error.path,
                         exc_info=error.original_error or error,
                     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -45,11 +46,16 @@ def test_serve_answers_readyz_and_the_readme_login(tenants):
                      'password: "correct-horse-battery"}) { accessToken } }'
         }).json()
         token = login["data"]["login"]["accessToken"]
-        me = httpx.post(f"{base}/graphql", json={"query": "{ me { email tenant { slug } } }"},
-                        headers={"Authorization": f"Bearer {token}"}).json()
+        me = httpx.post(f"{base}/graphql", json={"query": "query Whoami { me { email tenant { slug } } }"},
+                        headers={"Authorization": f"Bearer {token}", "X-Request-ID": "serve-test-1"}).json()
         assert me["data"]["me"] == {"email": "admin@alpha.test", "tenant": {"slug": "alpha"}}
     finally:
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=20)
     assert proc.returncode == 0, output
-    assert '"event": "graphql operation"' in output and '"request_id"' in output
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]  # every line is JSON
+    whoami = [line for line in lines if line.get("request_id") == "serve-test-1"]
+    operation = next(line for line in whoami if line["event"] == "graphql operation")
+    assert operation["operation"] == "Whoami" and operation["tenant_id"] == tenants["alpha"].id
+    request = next(line for line in whoami if line["event"] == "http request")
+    assert request["status"] == 200 and request["path"] == "/graphql"
