@@ -8,10 +8,13 @@ from dataclasses import dataclass
 import strawberry
 from strawberry import relay
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -54,11 +57,19 @@ class _QuietSchema(strawberry.Schema):
 
 
 def build_schema(limits: SchemaLimits = SchemaLimits()) -> strawberry.Schema:
+    # The limit rules are built once: ValidationCache keys on the rule classes, and each limiter
+    # instance makes new ones, so per-request limiters would defeat the cache.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+    ]
     extensions: list[Callable[[], SchemaExtension]] = [
         ObserveOperation,  # outermost: sees the final errors of every other step
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        # Clients send the same few documents over and over: parse and validate each once.
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: AddValidationRules(limit_rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         TenantScope,
     ]
     if not limits.introspection:

@@ -19,14 +19,14 @@ class AuthQueries:
         principal = principal_of(info)
         profile = await get_profile(principal=principal)
         return Me(
-            id=global_id("User", profile.user.id),
-            email=profile.user.email,
-            name=profile.user.name,
+            id=global_id("User", profile.user_id),
+            email=profile.email,
+            name=profile.name,
             role=Role(principal.role),
             tenant=TenantType(
-                id=global_id("Tenant", profile.tenant.id),
-                slug=profile.tenant.slug,
-                name=profile.tenant.name,
+                id=global_id("Tenant", profile.tenant_id),
+                slug=profile.tenant_slug,
+                name=profile.tenant_name,
             ),
             scopes=sorted(principal.scopes) if principal.scopes is not None else None,
         )

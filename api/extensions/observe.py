@@ -6,6 +6,9 @@ import time
 from collections.abc import Iterator
 
 import structlog
+from graphql import GraphQLError
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.extensions import SchemaExtension
 
 from api import metrics
@@ -13,8 +16,13 @@ from api.errors import ErrorCode, rewrite
 
 log = structlog.get_logger("tessera.api")
 
+# Raised for requests that are not operations this endpoint runs (no query, a mutation over GET).
+_TRANSPORT_ERRORS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
+
 
 class ObserveOperation(SchemaExtension):
+    """Outermost extension: every error of the operation leaves through here, coded and masked."""
+
     def on_execute(self) -> Iterator[None]:
         # The document is parsed by now, so unnamed requests of named operations have their name.
         structlog.contextvars.bind_contextvars(operation=metrics.operation_label(self.execution_context.operation_name))
@@ -22,31 +30,42 @@ class ObserveOperation(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
-        yield
+        try:
+            yield
+        except _TRANSPORT_ERRORS:
+            raise  # the HTTP view answers these with a 4xx status of its own
+        except Exception as exc:  # noqa: BLE001 - raised by a step (parse cache, transaction...)
+            # strawberry turns what we raise into the operation's only error; make it a coded one.
+            error = exc if isinstance(exc, GraphQLError) else GraphQLError(str(exc), original_error=exc)
+            (public,) = self._publish([error])
+            self._record(started, [public])
+            raise public from None
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = self._publish(result.errors)
+        self._record(started, result.errors if result is not None else None)
+
+    def _publish(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        request_id = getattr(self.execution_context.context, "request_id", None)
+        published = []
+        for error in errors:
+            public, code = rewrite(error, request_id=request_id)
+            if code is ErrorCode.INTERNAL:
+                log.error("unexpected error", request_id=request_id, path=error.path,
+                          exc_info=error.original_error or error)
+            published.append(public)
+        return published
+
+    def _record(self, started: float, errors: list[GraphQLError] | None) -> None:
         ctx = self.execution_context
         name = metrics.operation_label(ctx.operation_name)
         try:
             kind = ctx.operation_type.value
         except Exception:  # noqa: BLE001 - an unparsable document has no operation type
             kind = "invalid"
-        request_id = getattr(ctx.context, "request_id", None)
-        result = ctx.result
-        codes: list[str] = []
-        if result is not None and result.errors:
-            rewritten = []
-            for error in result.errors:
-                public, code = rewrite(error, request_id=request_id)
-                if code is ErrorCode.INTERNAL:
-                    log.error(
-                        "unexpected error",
-                        request_id=request_id,
-                        path=error.path,
-                        exc_info=error.original_error or error,
-                    )
-                rewritten.append(public)
-                codes.append(code.value)
-                metrics.ERRORS.labels(code=code.value, operation=name).inc()
-            result.errors = rewritten
+        codes = [(error.extensions or {}).get("code", ErrorCode.INTERNAL.value) for error in errors or []]
+        for code in codes:
+            metrics.ERRORS.labels(code=code, operation=name).inc()
         elapsed = time.perf_counter() - started
         metrics.OPERATIONS.labels(operation=name, type=kind).inc()
         metrics.OPERATION_SECONDS.labels(operation=name, type=kind).observe(elapsed)

@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from domain.errors import Unauthenticated
-from domain.identity.models import User
 from domain.identity.principal import Principal
-from tenants import registry
-from tenants.models import Tenant
+from tenants.context import tenant_connection
 
 
 @dataclass(frozen=True)
 class Profile:
-    user: User
-    tenant: Tenant
+    user_id: uuid.UUID
+    email: str
+    name: str
+    tenant_id: uuid.UUID
+    tenant_slug: str
+    tenant_name: str
 
 
 async def get_profile(*, principal: Principal) -> Profile:
-    """The calling user and the tenant their credential belongs to."""
-    user = await User.get_or_none(id=principal.user_id)
-    tenant = await registry.find_by_id(principal.tenant_id)
-    if user is None or tenant is None:
+    """The calling user and the tenant their credential belongs to, in one query."""
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT u.email, u.name, t.slug, t.name AS tenant_name FROM app_user u, tenant t "
+        "WHERE u.id = $1 AND t.id = $2",
+        [principal.user_id, principal.tenant_id],
+    )
+    if not rows:
         raise Unauthenticated("Token is no longer valid")
-    return Profile(user, tenant)
+    row = rows[0]
+    return Profile(
+        user_id=principal.user_id,
+        email=row["email"],
+        name=row["name"],
+        tenant_id=principal.tenant_id,
+        tenant_slug=row["slug"],
+        tenant_name=row["tenant_name"],
+    )

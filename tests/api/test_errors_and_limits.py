@@ -92,3 +92,25 @@ async def test_queries_work_over_get(client, tenants):
 async def test_introspection_is_on_in_dev(client):
     response = await gql(client, "{ __schema { queryType { name } } }")
     assert response.data["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_a_database_failure_while_authenticating_is_masked(client, tenants, monkeypatch):
+    import api.extensions.tenant_scope
+
+    alpha = tenants["alpha"]
+    access = (await login(client, "alpha", alpha.admin_email, alpha.password))["accessToken"]
+
+    async def unreachable(credential):
+        raise ConnectionRefusedError("could not connect to server at 10.1.2.3")
+
+    monkeypatch.setattr(api.extensions.tenant_scope, "authenticate", unreachable)
+    response = await gql(client, ME, token=access)
+
+    assert response.codes == ["INTERNAL"]
+    assert "10.1.2.3" not in str(response.body)
+
+
+async def test_rejected_documents_are_counted_by_code(client):
+    await gql(client, "query BrokenProbe { me { ")
+    text = (await client.get("/metrics")).text
+    assert 'tessera_graphql_errors_total{code="BAD_USER_INPUT",operation="anonymous"}' in text
