@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,16 +31,11 @@ sys.path.insert(0, str(ROOT))
 from tenants.database import connection_credentials  # noqa: E402
 from tessera.devservices import ensure_services  # noqa: E402
 from tests.support.database import with_database  # noqa: E402
+from tests.support.server import free_port, wait_until_ready  # noqa: E402
 
 DATABASE = "tessera_bench"
 PASSWORD = "bench-password-1"
 ME = "{ me { id email name role tenant { id slug name } } }"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _tessera(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -102,21 +96,12 @@ def main() -> None:
     _tessera("tenant", "create", "bench", "--name", "Bench", "--admin-email", "admin@bench.test",
              "--admin-password", PASSWORD, env=env)
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "tessera.cli", "serve", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the API did not start")
-            time.sleep(0.2)
+        wait_until_ready(base, server)
         login = httpx.post(f"{base}/graphql", json={"query": 'mutation { login(input: {tenant: "bench", '
                            f'email: "admin@bench.test", password: "{PASSWORD}"}}) {{ accessToken }} }}'}).json()
         token = login["data"]["login"]["accessToken"]

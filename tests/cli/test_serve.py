@@ -5,41 +5,22 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import time
 
 import httpx
 
 from tests.support.cli import TESSERA
-
-STARTUP_TIMEOUT_SECONDS = 30
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
+from tests.support.server import free_port, wait_until_ready
 
 def test_serve_answers_readyz_and_the_readme_login(tenants):
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [*TESSERA, "serve", "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy(),
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stdout.read()
-            assert time.monotonic() < deadline, "API did not become ready"
-            time.sleep(0.2)
+        wait_until_ready(base, proc)
 
         login = httpx.post(f"{base}/graphql", json={
             "query": 'mutation { login(input: {tenant: "alpha", email: "admin@alpha.test", '
