@@ -7,9 +7,11 @@ run the whole service; state lives under the data directory and is reused by the
 from __future__ import annotations
 
 import atexit
+import hashlib
 import json
 import os
 import subprocess
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -87,7 +89,7 @@ def _start_redis(services: EmbeddedServices) -> str:
 
     redis_dir = services.data_dir / "redis"
     redis_dir.mkdir(exist_ok=True)
-    sock = redis_dir / "redis.sock"
+    sock = _socket_path(redis_dir)
     url = f"unix://{sock}"
     if sock.exists():
         if _redis_answers(url):
@@ -116,6 +118,16 @@ def _start_redis(services: EmbeddedServices) -> str:
             raise RuntimeError(f"embedded redis did not start; see {redis_dir / 'redis.log'}")
         time.sleep(0.05)
     return url
+
+
+def _socket_path(redis_dir: Path) -> Path:
+    """Unix socket paths are limited to ~107 bytes; deep checkouts fall back to a short, stable
+    path derived from the data directory, so every process of this checkout finds the same one."""
+    sock = redis_dir / "redis.sock"
+    if len(str(sock)) <= 100:
+        return sock
+    digest = hashlib.sha1(str(redis_dir).encode()).hexdigest()[:12]
+    return Path(tempfile.gettempdir()) / f"tessera-redis-{digest}.sock"
 
 
 def _redis_answers(url: str) -> bool:
