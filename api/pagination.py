@@ -6,12 +6,14 @@ import base64
 import json
 import uuid
 from datetime import datetime
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
 
 import strawberry
 
 from domain.errors import InvalidInput
 from domain.pagination import Page, Position
+from domain.records.listing import Listing
 
 NodeType = TypeVar("NodeType")
 
@@ -37,7 +39,12 @@ class Edge(Generic[NodeType]):
 class Connection(Generic[NodeType]):
     edges: list[Edge[NodeType]]
     page_info: PageInfo
-    total_count: int
+    # Counting costs a query of its own, so it runs only when a client asks for totalCount.
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        return await self.count()
 
 
 def encode_cursor(position: Position) -> str:
@@ -77,5 +84,27 @@ def to_connection(page: Page, convert, has_previous: bool) -> Connection:
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        total_count=page.total_count,
+        count=_constant(page.total_count),
+    )
+
+
+def _constant(value: int) -> Callable[[], Awaitable[int]]:
+    async def count() -> int:
+        return value
+
+    return count
+
+
+def listing_connection(listing: Listing, convert: Callable[[dict[str, Any]], NodeType]) -> Connection[NodeType]:
+    """A connection from a domain listing of rows; `convert` maps a row to its GraphQL type."""
+    edges = [Edge(node=convert(row), cursor=cursor) for row, cursor in zip(listing.rows, listing.cursors, strict=True)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=listing.has_next,
+            has_previous_page=listing.has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        count=listing.count,
     )

@@ -22,6 +22,8 @@ from strawberry.tools import merge_types
 
 from api.auth.mutations import AuthMutations
 from api.auth.queries import AuthQueries
+from api.crm.mutations import CrmMutations
+from api.crm.queries import CrmQueries
 from api.extensions.observe import ObserveOperation
 from api.extensions.tenant_scope import TenantScope
 
@@ -34,10 +36,10 @@ def _query_type() -> type:
         node: relay.Node | None = relay.node(description="Any object by its global id")
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
-    return merge_types("Query", (NodeQueries, AuthQueries))
+    return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries))
 
 
-Mutation = merge_types("Mutation", (AuthMutations,))
+Mutation = merge_types("Mutation", (AuthMutations, CrmMutations))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""CRM area: teams, customers, contacts, tags, and each record's history."""

@@ -1,0 +1,84 @@
+"""Per-request DataLoaders for what records point at: owners, teams, tags, contacts, history.
+Each batches every lookup of one request into one query, so lists cost the same number of
+statements whatever their length."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
+
+from api.permissions import principal_of
+from domain.crm import tags, teams
+from domain.crm.contacts import CONTACT_SPEC
+from domain.identity.directory import users_by_id
+from domain.records.audit import AUDIT_SPEC
+from domain.records.listing import Listing, get_records, list_grouped
+from domain.records.spec import RecordSpec
+
+
+def _loader(info: Info, key: Hashable, load: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader:
+    loaders = info.context.loaders
+    if key not in loaders:
+        loaders[key] = DataLoader(load_fn=load)
+    return loaders[key]
+
+
+def users(info: Info) -> DataLoader:
+    async def load(ids: list[uuid.UUID]) -> list[Any]:
+        found = await users_by_id(list(ids))
+        return [found.get(i) for i in ids]
+
+    return _loader(info, "users", load)
+
+
+def records(info: Info, spec: RecordSpec) -> DataLoader:
+    """Records of one type by id, as the caller may see them (None when not visible)."""
+    principal = principal_of(info)
+
+    async def load(ids: list[uuid.UUID]) -> list[Any]:
+        found = await get_records(spec, list(ids), principal=principal)
+        return [found.get(i) for i in ids]
+
+    return _loader(info, ("records", spec.record_type), load)
+
+
+def tag_names(info: Info, spec: RecordSpec) -> DataLoader:
+    async def load(ids: list[uuid.UUID]) -> list[list[str]]:
+        found = await tags.tags_of(spec, list(ids))
+        return [found[i] for i in ids]
+
+    return _loader(info, ("tags", spec.record_type), load)
+
+
+def team_members(info: Info) -> DataLoader:
+    async def load(ids: list[uuid.UUID]) -> list[list[uuid.UUID]]:
+        found = await teams.members_of(list(ids))
+        return [found[i] for i in ids]
+
+    return _loader(info, "team_members", load)
+
+
+def contacts_of_customers(info: Info, first: int) -> DataLoader:
+    principal = principal_of(info)
+
+    async def load(ids: list[uuid.UUID]) -> list[Listing]:
+        found = await list_grouped(CONTACT_SPEC, principal=principal, group_column="customer_id",
+                                   group_ids=list(ids), first=first)
+        return [found[i] for i in ids]
+
+    return _loader(info, ("contacts_of_customers", first), load)
+
+
+def history(info: Info, spec: RecordSpec, first: int) -> DataLoader:
+    principal = principal_of(info)
+
+    async def load(ids: list[uuid.UUID]) -> list[Listing]:
+        found = await list_grouped(AUDIT_SPEC, principal=principal, group_column="record_id", group_ids=list(ids),
+                                   first=first, scope={"record_type": spec.record_type})
+        return [found[i] for i in ids]
+
+    return _loader(info, ("history", spec.record_type, first), load)

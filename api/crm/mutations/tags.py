@@ -1,0 +1,41 @@
+"""addTags / removeTags on customers and contacts."""
+
+from __future__ import annotations
+
+import uuid
+
+import strawberry
+from strawberry.types import Info
+
+from api.crm.inputs import TagsInput
+from api.permissions import Authenticated, principal_of
+from domain.crm import tags
+from domain.crm.contacts import CONTACT_SPEC
+from domain.crm.customers import CUSTOMER_SPEC
+from domain.errors import InvalidInput
+from domain.records.spec import RecordSpec
+
+TAGGABLE = {spec.record_type: spec for spec in (CUSTOMER_SPEC, CONTACT_SPEC)}
+
+
+def _target(input: TagsInput) -> tuple[RecordSpec, uuid.UUID]:
+    spec = TAGGABLE.get(input.record_id.type_name)
+    try:
+        record_id = uuid.UUID(input.record_id.node_id)
+    except ValueError:
+        spec = None
+    if spec is None:
+        raise InvalidInput.single("recordId", "INVALID_ID", f"recordId must be the id of a {' or '.join(TAGGABLE)}")
+    return spec, record_id
+
+
+@strawberry.mutation(permission_classes=[Authenticated], description="Tags are created on first use; returns the record's tags")
+async def add_tags(info: Info, input: TagsInput) -> list[str]:
+    spec, record_id = _target(input)
+    return await tags.change_tags(spec, record_id, principal=principal_of(info), add=input.names)
+
+
+@strawberry.mutation(permission_classes=[Authenticated], description="Returns the record's remaining tags")
+async def remove_tags(info: Info, input: TagsInput) -> list[str]:
+    spec, record_id = _target(input)
+    return await tags.change_tags(spec, record_id, principal=principal_of(info), remove=input.names)

@@ -1,0 +1,64 @@
+"""Queries of the CRM area: one connection per record type, plus tags."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.crm.inputs import ContactFilter, ContactOrder, CustomerFilter, CustomerOrder, TeamFilter, TeamOrder
+from api.crm.types import ContactType, CustomerType, TeamType
+from api.pagination import Connection, listing_connection, page_size
+from api.permissions import Authenticated, principal_of
+from api.records.filters import to_domain_filter
+from api.records.ordering import to_domain_order
+from domain.crm.contacts import CONTACT_SPEC
+from domain.crm.customers import CUSTOMER_SPEC
+from domain.crm.tags import list_tags
+from domain.crm.teams import TEAM_SPEC
+from domain.records.listing import list_records
+from domain.records.spec import RecordSpec
+
+
+@strawberry.type
+class Tag:
+    id: strawberry.ID
+    name: str
+    color: str | None
+    usage: int = strawberry.field(description="How many records carry it")
+
+
+async def _list(info: Info, spec: RecordSpec, convert, filter, order_by, first, after) -> Connection:  # noqa: ANN001
+    listing = await list_records(
+        spec, principal=principal_of(info), filter=to_domain_filter(filter), order=to_domain_order(order_by),
+        first=page_size(first), after=after,
+    )
+    return listing_connection(listing, convert)
+
+
+@strawberry.type
+class CrmQueries:
+    @strawberry.field(permission_classes=[Authenticated])
+    async def customers(
+        self, info: Info, filter: CustomerFilter | None = None, order_by: list[CustomerOrder] | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[CustomerType]:
+        return await _list(info, CUSTOMER_SPEC, CustomerType.from_row, filter, order_by, first, after)
+
+    @strawberry.field(permission_classes=[Authenticated])
+    async def contacts(
+        self, info: Info, filter: ContactFilter | None = None, order_by: list[ContactOrder] | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[ContactType]:
+        return await _list(info, CONTACT_SPEC, ContactType.from_row, filter, order_by, first, after)
+
+    @strawberry.field(permission_classes=[Authenticated])
+    async def teams(
+        self, info: Info, filter: TeamFilter | None = None, order_by: list[TeamOrder] | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[TeamType]:
+        return await _list(info, TEAM_SPEC, TeamType.from_row, filter, order_by, first, after)
+
+    @strawberry.field(permission_classes=[Authenticated], description="All tags, alphabetically")
+    async def tags(self, info: Info) -> list[Tag]:
+        rows = await list_tags(principal=principal_of(info))
+        return [Tag(id=strawberry.ID(str(r["id"])), name=r["name"], color=r["color"], usage=r["usage"]) for r in rows]

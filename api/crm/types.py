@@ -1,0 +1,268 @@
+"""GraphQL types of the CRM area. Rows come from the domain; related records come through the
+per-request loaders, never one query per row."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from api.crm import loaders
+from api.pagination import Connection, listing_connection, page_size
+from api.permissions import principal_of
+from domain.crm.contacts import CONTACT_SPEC
+from domain.crm.customers import CUSTOMER_SPEC
+from domain.crm.teams import TEAM_SPEC
+from domain.identity.directory import users_by_id
+from domain.records.listing import get_records
+from domain.records.spec import RecordSpec
+
+MAX_NESTED_PAGE = 20
+
+
+def _uuids(node_ids: Iterable[str]) -> list[uuid.UUID]:
+    out = []
+    for node_id in node_ids:
+        try:
+            out.append(uuid.UUID(node_id))
+        except ValueError:
+            pass
+    return out
+
+
+async def _resolve_nodes(cls: Any, spec: RecordSpec, info: Info, node_ids: Iterable[str]) -> list[Any]:
+    wanted = list(node_ids)
+    found = await get_records(spec, _uuids(wanted), principal=principal_of(info))
+    by_id = {str(k): cls.from_row(v) for k, v in found.items()}
+    return [by_id.get(node_id) for node_id in wanted]
+
+
+@strawberry.type(name="User", description="A member of the tenant")
+class UserType(relay.Node):
+    node_id: relay.NodeID[str]
+    email: str
+    name: str
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any] | None) -> "UserType | None":
+        return None if row is None else cls(node_id=str(row["id"]), email=row["email"], name=row["name"])
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        principal_of(info)
+        wanted = list(node_ids)
+        by_id = {str(k): cls.from_row(v) for k, v in (await users_by_id(_uuids(wanted))).items()}
+        return [by_id.get(node_id) for node_id in wanted]
+
+
+async def _user(info: Info, user_id: uuid.UUID | None) -> UserType | None:
+    return None if user_id is None else UserType.from_row(await loaders.users(info).load(user_id))
+
+
+@strawberry.type(name="AuditEvent", description="One change to a record: who, when, and each field's old and new value")
+class AuditEventType:
+    id: strawberry.ID
+    action: str
+    occurred_at: datetime
+    changes: JSON = strawberry.field(description="{field: [old, new]}")
+    actor_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "AuditEventType":
+        return cls(id=strawberry.ID(str(row["id"])), action=row["action"], occurred_at=row["occurred_at"],
+                   changes=row["changes"], actor_id=row["actor_id"])
+
+    @strawberry.field
+    async def actor(self, info: Info) -> UserType | None:
+        return await _user(info, self.actor_id)
+
+
+async def _history(info: Info, spec: RecordSpec, record_id: uuid.UUID, first: int | None) -> Connection[AuditEventType]:
+    size = min(page_size(first), MAX_NESTED_PAGE)
+    listing = await loaders.history(info, spec, size).load(record_id)
+    return listing_connection(listing, AuditEventType.from_row)
+
+
+@strawberry.interface(description="What every editable record has")
+class Record:
+    version: int = strawberry.field(description="Send it back with updates; a stale one is a CONFLICT")
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+
+@strawberry.type(name="Team")
+class TeamType(relay.Node, Record):
+    node_id: relay.NodeID[str]
+    name: str
+    manager_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "TeamType":
+        return cls(node_id=str(row["id"]), name=row["name"], manager_id=row["manager_id"], **_record(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return await _resolve_nodes(cls, TEAM_SPEC, info, node_ids)
+
+    @strawberry.field
+    async def manager(self, info: Info) -> UserType | None:
+        return await _user(info, self.manager_id)
+
+    @strawberry.field
+    async def members(self, info: Info) -> list[UserType]:
+        ids = await loaders.team_members(info).load(uuid.UUID(self.node_id))
+        return [u for u in [UserType.from_row(r) for r in await loaders.users(info).load_many(ids)] if u]
+
+    @strawberry.field
+    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
+        return await _history(info, TEAM_SPEC, uuid.UUID(self.node_id), first)
+
+
+def _record(row: dict[str, Any]) -> dict[str, Any]:
+    return {"version": row["version"], "created_at": row["created_at"], "updated_at": row["updated_at"],
+            "deleted_at": row["deleted_at"]}
+
+
+@strawberry.type
+class Address:
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
+@strawberry.type
+class ExternalId:
+    system: str
+    id: str
+
+
+@strawberry.type(name="Customer", description="An account: a company the tenant sells to or serves")
+class CustomerType(relay.Node, Record):
+    node_id: relay.NodeID[str]
+    name: str
+    website: str | None
+    domain: str | None
+    industry: str | None
+    size: str | None
+    region: str | None
+    address: Address | None
+    tier: str | None
+    credit_rating: str | None
+    lifecycle_stage: str | None
+    external_ids: list[ExternalId]
+    lifetime_value: Decimal
+    last_order_at: datetime | None
+    custom_fields: JSON
+    owner_id: strawberry.Private[uuid.UUID | None]
+    team_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "CustomerType":
+        address = row["address"]
+        return cls(
+            node_id=str(row["id"]), name=row["name"], website=row["website"], domain=row["domain"],
+            industry=row["industry"], size=row["size"], region=row["region"],
+            address=Address(**{_snake(k): v for k, v in address.items()}) if address else None,
+            tier=row["tier"], credit_rating=row["credit_rating"], lifecycle_stage=row["lifecycle_stage"],
+            external_ids=[ExternalId(system=e["system"], id=e["id"]) for e in row["external_ids"] or []],
+            lifetime_value=row["lifetime_value"], last_order_at=row["last_order_at"],
+            custom_fields=row["custom_fields"], owner_id=row["owner_id"], team_id=row["team_id"], **_record(row),
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return await _resolve_nodes(cls, CUSTOMER_SPEC, info, node_ids)
+
+    @strawberry.field
+    async def owner(self, info: Info) -> UserType | None:
+        return await _user(info, self.owner_id)
+
+    @strawberry.field
+    async def team(self, info: Info) -> TeamType | None:
+        return await _team(info, self.team_id)
+
+    @strawberry.field
+    async def tags(self, info: Info) -> list[str]:
+        return await loaders.tag_names(info, CUSTOMER_SPEC).load(uuid.UUID(self.node_id))
+
+    @strawberry.field(description="The customer's contacts (first page; at most 20)")
+    async def contacts(self, info: Info, first: int | None = None) -> Connection["ContactType"]:
+        size = min(page_size(first), MAX_NESTED_PAGE)
+        listing = await loaders.contacts_of_customers(info, size).load(uuid.UUID(self.node_id))
+        return listing_connection(listing, ContactType.from_row)
+
+    @strawberry.field
+    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
+        return await _history(info, CUSTOMER_SPEC, uuid.UUID(self.node_id), first)
+
+
+@strawberry.type(name="Contact", description="A person, usually at a customer")
+class ContactType(relay.Node, Record):
+    node_id: relay.NodeID[str]
+    name: str
+    title: str | None
+    emails: list[str]
+    phones: list[str] = strawberry.field(description="E.164, e.g. +8613800138000")
+    messaging_ids: JSON
+    marketing_consent: bool
+    custom_fields: JSON
+    customer_id: strawberry.Private[uuid.UUID | None]
+    owner_id: strawberry.Private[uuid.UUID | None]
+    team_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "ContactType":
+        return cls(
+            node_id=str(row["id"]), name=row["name"], title=row["title"], emails=list(row["emails"]),
+            phones=list(row["phones"]), messaging_ids=row["messaging_ids"],
+            marketing_consent=row["marketing_consent"], custom_fields=row["custom_fields"],
+            customer_id=row["customer_id"], owner_id=row["owner_id"], team_id=row["team_id"], **_record(row),
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return await _resolve_nodes(cls, CONTACT_SPEC, info, node_ids)
+
+    @strawberry.field
+    async def customer(self, info: Info) -> CustomerType | None:
+        if self.customer_id is None:
+            return None
+        row = await loaders.records(info, CUSTOMER_SPEC).load(self.customer_id)
+        return CustomerType.from_row(row) if row else None
+
+    @strawberry.field
+    async def owner(self, info: Info) -> UserType | None:
+        return await _user(info, self.owner_id)
+
+    @strawberry.field
+    async def team(self, info: Info) -> TeamType | None:
+        return await _team(info, self.team_id)
+
+    @strawberry.field
+    async def tags(self, info: Info) -> list[str]:
+        return await loaders.tag_names(info, CONTACT_SPEC).load(uuid.UUID(self.node_id))
+
+    @strawberry.field
+    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
+        return await _history(info, CONTACT_SPEC, uuid.UUID(self.node_id), first)
+
+
+async def _team(info: Info, team_id: uuid.UUID | None) -> TeamType | None:
+    if team_id is None:
+        return None
+    row = await loaders.records(info, TEAM_SPEC).load(team_id)
+    return TeamType.from_row(row) if row else None
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)

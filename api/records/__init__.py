@@ -1,0 +1,1 @@
+"""GraphQL pieces shared by every record type: filter operators, ordering, ids, connections."""

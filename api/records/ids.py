@@ -1,0 +1,25 @@
+"""Relay global ids to record UUIDs, with clear errors for the wrong kind of id."""
+
+from __future__ import annotations
+
+import uuid
+
+from strawberry import relay
+
+from domain.errors import InvalidInput
+
+
+def decode_id(value: relay.GlobalID | str, *, expected: str | tuple[str, ...], field: str) -> uuid.UUID:
+    """The UUID inside a global id of one of the `expected` types; BAD_USER_INPUT otherwise."""
+    expected_types = (expected,) if isinstance(expected, str) else expected
+    try:
+        global_id = value if isinstance(value, relay.GlobalID) else relay.GlobalID.from_id(value)
+        if global_id.type_name not in expected_types:
+            raise ValueError(global_id.type_name)
+        return uuid.UUID(global_id.node_id)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput.single(field, "INVALID_ID", f"{field} must be the id of a {' or '.join(expected_types)}") from exc
+
+
+def encode_id(type_name: str, value: uuid.UUID) -> relay.GlobalID:
+    return relay.GlobalID(type_name, str(value))

@@ -1,0 +1,55 @@
+"""Contacts: the people at customers, with normalised emails and phone numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.identity.principal import Principal
+from domain.identity.roles import Role
+from domain.records import service
+from domain.records.rights import ALL, READ_ONLY, READ_WRITE
+from domain.records.spec import COMMON_FIELDS, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec, Reference
+from domain.records.validation import Checker
+
+CUSTOMER = Reference("customer", label="customer")
+
+CONTACT_SPEC = RecordSpec(
+    record_type="Contact",
+    table="contact",
+    fields=(
+        *COMMON_FIELDS,
+        *OWNERSHIP_FIELDS,
+        FieldSpec("customerId", "customer_id", Kind.UUID, references=CUSTOMER),
+        FieldSpec("name", "name", Kind.TEXT, sortable=True),
+        FieldSpec("title", "title", Kind.TEXT, sortable=True),
+        FieldSpec("emails", "emails", Kind.TEXT_ARRAY),
+        FieldSpec("phones", "phones", Kind.TEXT_ARRAY),
+        FieldSpec("messagingIds", "messaging_ids", Kind.JSON),
+        FieldSpec("marketingConsent", "marketing_consent", Kind.BOOL),
+        FieldSpec("customFields", "custom_fields", Kind.JSON),
+    ),
+    rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE,
+            Role.AGENT: READ_WRITE, Role.VIEWER: READ_ONLY},
+)
+
+
+def validate_contact(check: Checker) -> None:
+    check.text("name", required=True, max_length=300)
+    check.text("title", max_length=200)
+    check.emails("emails")
+    check.phones("phones")
+    check.json_object("messagingIds", max_values=10)
+    check.boolean("marketingConsent")
+    check.reference("customerId")
+    check.reference("ownerId")
+    check.reference("teamId")
+
+
+async def create_contacts(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
+    """Create contacts, optionally at a customer."""
+    return await service.create(CONTACT_SPEC, items, principal=principal, validate=validate_contact, bulk=bulk)
+
+
+async def update_contacts(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
+    """Change contacts, each against the version the caller last saw."""
+    return await service.update(CONTACT_SPEC, changes, principal=principal, validate=validate_contact, bulk=bulk)

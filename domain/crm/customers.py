@@ -1,0 +1,65 @@
+"""Customers (accounts): the companies a tenant sells to and serves."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from domain.identity.principal import Principal
+from domain.identity.roles import Role
+from domain.records import service
+from domain.records.rights import ALL, READ_ONLY, READ_WRITE
+from domain.records.spec import COMMON_FIELDS, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec
+from domain.records.validation import Checker
+
+LIFECYCLE_STAGES = frozenset({"LEAD", "MQL", "SQL", "OPPORTUNITY", "CUSTOMER", "ADVOCATE"})
+ADDRESS_KEYS = frozenset({"street", "city", "state", "postalCode", "country"})
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.I)
+_URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.I)
+
+CUSTOMER_SPEC = RecordSpec(
+    record_type="Customer",
+    table="customer",
+    fields=(
+        *COMMON_FIELDS,
+        *OWNERSHIP_FIELDS,
+        FieldSpec("name", "name", Kind.TEXT, sortable=True),
+        FieldSpec("website", "website", Kind.TEXT),
+        FieldSpec("domain", "domain", Kind.TEXT, sortable=True),
+        FieldSpec("industry", "industry", Kind.TEXT, sortable=True),
+        FieldSpec("size", "size", Kind.TEXT),
+        FieldSpec("region", "region", Kind.TEXT, sortable=True),
+        FieldSpec("address", "address", Kind.JSON),
+        FieldSpec("tier", "tier", Kind.TEXT, sortable=True),
+        FieldSpec("creditRating", "credit_rating", Kind.TEXT),
+        FieldSpec("lifecycleStage", "lifecycle_stage", Kind.TEXT, sortable=True),
+        FieldSpec("externalIds", "external_ids", Kind.JSON),
+        FieldSpec("lifetimeValue", "lifetime_value", Kind.DECIMAL, sortable=True),
+        FieldSpec("lastOrderAt", "last_order_at", Kind.DATETIME, sortable=True),
+        FieldSpec("customFields", "custom_fields", Kind.JSON),
+    ),
+    rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE,
+            Role.AGENT: READ_ONLY, Role.VIEWER: READ_ONLY},
+)
+
+
+def validate_customer(check: Checker) -> None:
+    check.text("name", required=True, max_length=300)
+    check.text("website", max_length=500, pattern=_URL)
+    check.text("domain", max_length=253, pattern=_DOMAIN)
+    for name in ("industry", "size", "region", "tier", "creditRating"):
+        check.text(name, max_length=100)
+    check.text("lifecycleStage", choices=LIFECYCLE_STAGES)
+    check.json_object("address", allowed_keys=ADDRESS_KEYS)
+    check.reference("ownerId")
+    check.reference("teamId")
+
+
+async def create_customers(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
+    """Create customers; the creator owns them unless `ownerId` says otherwise."""
+    return await service.create(CUSTOMER_SPEC, items, principal=principal, validate=validate_customer, bulk=bulk)
+
+
+async def update_customers(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
+    """Change customers, each against the version the caller last saw."""
+    return await service.update(CUSTOMER_SPEC, changes, principal=principal, validate=validate_customer, bulk=bulk)

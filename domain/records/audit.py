@@ -1,0 +1,56 @@
+"""The audit trail: who changed what, when, with each field's old and new value."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from domain.identity.roles import Role
+from domain.records.rights import READ_ONLY
+from domain.records.rows import jsonable
+from domain.records.spec import FieldSpec, Kind, RecordSpec
+from tenants.context import current_tenant_id, tenant_connection
+from tenants.ids import new_id
+
+AUDIT_SPEC = RecordSpec(
+    record_type="AuditEvent",
+    table="audit_event",
+    fields=(
+        FieldSpec("id", "id", Kind.UUID),
+        FieldSpec("action", "action", Kind.TEXT),
+        FieldSpec("actorId", "actor_id", Kind.UUID),
+        FieldSpec("occurredAt", "occurred_at", Kind.DATETIME, sortable=True),
+        FieldSpec("changes", "changes", Kind.JSON, filterable=False),
+        FieldSpec("recordId", "record_id", Kind.UUID),
+        FieldSpec("recordType", "record_type", Kind.TEXT),
+    ),
+    owned=False,
+    soft_delete=False,
+    default_sort="occurredAt",
+    # History is read through its record, whose rights and scope were checked already.
+    scope_area=None,
+    rights={role: READ_ONLY for role in Role},
+)
+
+
+async def record_events(
+    spec: RecordSpec, events: list[tuple[uuid.UUID, str, dict[str, tuple[Any, Any]]]], *, actor_id: uuid.UUID | None
+) -> None:
+    """Append one event per (record id, action, {column: (old, new)}) in a single statement."""
+    if not events:
+        return
+    ids, record_ids, actions, changes = [], [], [], []
+    for record_id, action, diff in events:
+        ids.append(new_id())
+        record_ids.append(record_id)
+        actions.append(action)
+        changes.append(
+            json.dumps({spec.name_of(column): [jsonable(old), jsonable(new)] for column, (old, new) in diff.items()})
+        )
+    await tenant_connection().execute_query(
+        "INSERT INTO audit_event (tenant_id, id, record_type, record_id, action, actor_id, changes) "
+        "SELECT $1, e.id, $2, e.record_id, e.action, $3, e.changes::jsonb "
+        "FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[]) AS e(id, record_id, action, changes)",
+        [current_tenant_id(), spec.record_type, actor_id, ids, record_ids, actions, changes],
+    )

@@ -1,0 +1,140 @@
+"""Filter trees (all / any / not over per-field conditions) compiled to parameterised SQL.
+
+Only fields the RecordSpec marks filterable can be used, and only with operators that make sense
+for their kind; anything else is a field error, never SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Union
+
+from domain.errors import FieldError, InvalidInput
+from domain.records.spec import Kind, RecordSpec
+from domain.records.sql import Params
+
+MAX_CONDITIONS = 50
+MAX_DEPTH = 5
+MAX_LIST_VALUES = 100
+
+
+class Op(str, Enum):
+    EQ = "eq"
+    NEQ = "neq"
+    IN = "in"
+    NOT_IN = "notIn"
+    GT = "gt"
+    GTE = "gte"
+    LT = "lt"
+    LTE = "lte"
+    LIKE = "like"
+    ILIKE = "ilike"
+    IS_NULL = "isNull"
+
+
+@dataclass(frozen=True)
+class Condition:
+    field: str
+    op: Op
+    value: Any
+
+
+@dataclass(frozen=True)
+class AllOf:
+    parts: tuple["Filter", ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    parts: tuple["Filter", ...]
+
+
+@dataclass(frozen=True)
+class NotOf:
+    part: "Filter"
+
+
+Filter = Union[Condition, AllOf, AnyOf, NotOf]
+
+_ORDERED_KINDS = {Kind.TEXT, Kind.INT, Kind.DECIMAL, Kind.DATETIME}
+_ALLOWED = {
+    Op.EQ: None, Op.NEQ: None, Op.IN: None, Op.NOT_IN: None, Op.IS_NULL: None,  # None: every kind
+    Op.GT: _ORDERED_KINDS, Op.GTE: _ORDERED_KINDS, Op.LT: _ORDERED_KINDS, Op.LTE: _ORDERED_KINDS,
+    Op.LIKE: {Kind.TEXT}, Op.ILIKE: {Kind.TEXT},
+}
+_COMPARE = {Op.GT: ">", Op.GTE: ">=", Op.LT: "<", Op.LTE: "<="}
+_SQL_TYPES = {Kind.TEXT: "text", Kind.INT: "bigint", Kind.DECIMAL: "numeric", Kind.BOOL: "boolean",
+              Kind.DATETIME: "timestamptz", Kind.UUID: "uuid"}
+
+
+def compile_filter(spec: RecordSpec, node: Filter, params: Params, *, alias: str = "t") -> str:
+    """SQL for `node`, with its values added to `params`; InvalidInput lists every bad condition."""
+    errors: list[FieldError] = []
+    count = [0]
+    sql = _compile(spec, node, params, alias, errors, count, depth=1)
+    if count[0] > MAX_CONDITIONS:
+        errors.append(FieldError("filter", "TOO_COMPLEX", f"at most {MAX_CONDITIONS} conditions"))
+    if errors:
+        raise InvalidInput(errors)
+    return sql
+
+
+def _compile(spec, node, params, alias, errors, count, depth) -> str:  # noqa: ANN001, PLR0913
+    if depth > MAX_DEPTH:
+        errors.append(FieldError("filter", "TOO_DEEP", f"filters nest at most {MAX_DEPTH} levels"))
+        return "FALSE"
+    if isinstance(node, Condition):
+        count[0] += 1
+        return _condition(spec, node, params, alias, errors)
+    if isinstance(node, NotOf):
+        return f"NOT ({_compile(spec, node.part, params, alias, errors, count, depth + 1)})"
+    parts = [_compile(spec, part, params, alias, errors, count, depth + 1) for part in node.parts]
+    if not parts:
+        return "TRUE"
+    joiner = " AND " if isinstance(node, AllOf) else " OR "
+    return "(" + joiner.join(f"({part})" for part in parts) + ")"
+
+
+def _condition(spec: RecordSpec, cond: Condition, params: Params, alias: str, errors: list[FieldError]) -> str:
+    where = f"filter.{cond.field}"
+    if not spec.has(cond.field) or not spec.field(cond.field).filterable:
+        errors.append(FieldError(where, "NOT_FILTERABLE", f"{cond.field} cannot be filtered on"))
+        return "FALSE"
+    field = spec.field(cond.field)
+    allowed = _ALLOWED[cond.op]
+    if allowed is not None and field.kind not in allowed:
+        errors.append(FieldError(where, "BAD_OPERATOR", f"{cond.op.value} does not apply to {cond.field}"))
+        return "FALSE"
+    column = f"{alias}.{field.column}"
+    if cond.op is Op.IS_NULL:
+        if field.kind is Kind.TEXT_ARRAY:
+            return f"cardinality({column}) = 0" if cond.value else f"cardinality({column}) > 0"
+        return f"{column} IS NULL" if cond.value else f"{column} IS NOT NULL"
+    if field.kind in (Kind.TEXT_ARRAY, Kind.JSON):
+        if cond.op is Op.EQ and field.kind is Kind.TEXT_ARRAY:
+            return f"{params.add(cond.value)} = ANY({column})"  # "has this value"
+        errors.append(FieldError(where, "BAD_OPERATOR", f"{cond.op.value} does not apply to {cond.field}"))
+        return "FALSE"
+    if cond.op in (Op.IN, Op.NOT_IN):
+        values = list(cond.value or [])
+        if len(values) > MAX_LIST_VALUES:
+            errors.append(FieldError(where, "TOO_MANY_VALUES", f"at most {MAX_LIST_VALUES} values"))
+            return "FALSE"
+        placeholder = f"{params.add(values)}::{_SQL_TYPES[field.kind]}[]"
+        if cond.op is Op.IN:
+            return f"{column} = ANY({placeholder})"
+        return f"({column} IS NULL OR {column} <> ALL({placeholder}))"
+    if cond.value is None:
+        errors.append(FieldError(where, "NULL_VALUE", f"use isNull to match missing {cond.field}"))
+        return "FALSE"
+    placeholder = params.add(cond.value)
+    if cond.op is Op.EQ:
+        return f"{column} = {placeholder}"
+    if cond.op is Op.NEQ:
+        return f"{column} IS DISTINCT FROM {placeholder}"  # rows without a value count as different
+    if cond.op is Op.LIKE:
+        return f"{column} LIKE {placeholder}"
+    if cond.op is Op.ILIKE:
+        return f"{column} ILIKE {placeholder}"
+    return f"{column} {_COMPARE[cond.op]} {placeholder}"

@@ -1,0 +1,137 @@
+"""Listing records: tenant, visibility, filter, ordering and a keyset page in one statement, with
+the total count as a second statement run only when asked for."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from domain.identity.principal import Principal
+from domain.records.filters import Filter, compile_filter
+from domain.records.rights import Action
+from domain.records.ordering import Order, after_sql, decode_cursor, encode_cursor, order_by_sql, resolve
+from domain.records.rows import decode_row
+from domain.records.spec import RecordSpec
+from domain.records.sql import Params
+from domain.records.visibility import visibility_sql
+from tenants.context import current_tenant_id, tenant_connection
+
+
+@dataclass
+class Listing:
+    rows: list[dict[str, Any]]
+    cursors: list[str]
+    has_next: bool
+    has_previous: bool
+    count: Callable[[], Awaitable[int]]
+
+
+def _where(
+    spec: RecordSpec, principal: Principal, filter: Filter | None, scope: dict[str, Any], params: Params
+) -> list[str]:
+    clauses = [f"t.tenant_id = {params.add(current_tenant_id())}"]
+    if spec.soft_delete:
+        clauses.append("t.deleted_at IS NULL")
+    for column, value in scope.items():
+        clauses.append(f"t.{column} = {params.add(value)}")
+    visible = visibility_sql(principal, spec, params)
+    if visible:
+        clauses.append(visible)
+    if filter is not None:
+        clauses.append(compile_filter(spec, filter, params))
+    return clauses
+
+
+async def list_records(
+    spec: RecordSpec,
+    *,
+    principal: Principal,
+    filter: Filter | None = None,
+    order: list[Order] | None = None,
+    first: int,
+    after: str | None = None,
+    scope: dict[str, Any] | None = None,
+) -> Listing:
+    """A page of `spec`'s records the principal may see; `scope` pins columns (e.g. customer_id)."""
+    spec.require(principal, Action.READ)
+    ordering = resolve(spec, order)
+    params = Params()
+    where = _where(spec, principal, filter, scope or {}, params)
+    count_sql = f"SELECT count(*) AS n FROM {spec.table} t WHERE {' AND '.join(where)}"
+    count_values = list(params.values)
+    if after is not None:
+        where.append(after_sql(ordering, decode_cursor(ordering, after), params))
+    sql = (
+        f"SELECT t.* FROM {spec.table} t WHERE {' AND '.join(where)} "
+        f"ORDER BY {order_by_sql(ordering)} LIMIT {params.add(first + 1)}"
+    )
+    conn = tenant_connection()
+    rows = [decode_row(spec, row) for row in await conn.execute_query_dict(sql, params.values)]
+
+    async def count() -> int:
+        return (await conn.execute_query_dict(count_sql, count_values))[0]["n"]
+
+    page = rows[:first]
+    return Listing(
+        rows=page,
+        cursors=[encode_cursor(ordering, row) for row in page],
+        has_next=len(rows) > first,
+        has_previous=after is not None,
+        count=count,
+    )
+
+
+async def list_grouped(
+    spec: RecordSpec,
+    *,
+    principal: Principal,
+    group_column: str,
+    group_ids: list[uuid.UUID],
+    first: int,
+    order: list[Order] | None = None,
+    scope: dict[str, Any] | None = None,
+) -> dict[uuid.UUID, Listing]:
+    """The first page of records for each of many parents in one statement (nested connections
+    without N+1): a window function numbers each parent's rows."""
+    spec.require(principal, Action.READ)
+    ordering = resolve(spec, order)
+    params = Params()
+    where = _where(spec, principal, None, scope or {}, params)
+    where.append(f"t.{group_column} = ANY({params.add(list(group_ids))}::uuid[])")
+    order_sql = order_by_sql(ordering)
+    limit = params.add(first + 1)
+    sql = (
+        f"SELECT * FROM (SELECT t.*, row_number() OVER (PARTITION BY t.{group_column} ORDER BY {order_sql}) "
+        f"AS _position, count(*) OVER (PARTITION BY t.{group_column}) AS _total "
+        f"FROM {spec.table} t WHERE {' AND '.join(where)}) ranked WHERE _position <= {limit} "
+        f"ORDER BY {group_column}, _position"
+    )
+    grouped: dict[uuid.UUID, list[dict[str, Any]]] = {group_id: [] for group_id in group_ids}
+    totals: dict[uuid.UUID, int] = {}
+    for row in await tenant_connection().execute_query_dict(sql, params.values):
+        totals[row[group_column]] = row.pop("_total")
+        row.pop("_position")
+        grouped[row[group_column]].append(decode_row(spec, row))
+
+    def listing(group_id: uuid.UUID, rows: list[dict[str, Any]]) -> Listing:
+        async def count() -> int:
+            return totals.get(group_id, 0)
+
+        page = rows[:first]
+        return Listing(page, [encode_cursor(ordering, row) for row in page], len(rows) > first, False, count)
+
+    return {group_id: listing(group_id, rows) for group_id, rows in grouped.items()}
+
+
+async def get_records(spec: RecordSpec, ids: list[uuid.UUID], *, principal: Principal) -> dict[uuid.UUID, dict[str, Any]]:
+    """The records among `ids` that exist and the principal may see, by id (one statement)."""
+    spec.require(principal, Action.READ)
+    params = Params()
+    where = _where(spec, principal, None, {}, params)
+    where.append(f"t.id = ANY({params.add(list(ids))}::uuid[])")
+    rows = await tenant_connection().execute_query_dict(
+        f"SELECT t.* FROM {spec.table} t WHERE {' AND '.join(where)}", params.values
+    )
+    return {row["id"]: decode_row(spec, row) for row in rows}

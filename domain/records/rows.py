@@ -1,0 +1,50 @@
+"""Turning database rows into plain values and back."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from domain.records.spec import Kind, RecordSpec
+
+
+def decode_row(spec: RecordSpec, row: dict[str, Any]) -> dict[str, Any]:
+    """JSON columns arrive as text from asyncpg; everything else is already a Python value."""
+    decoded = dict(row)
+    for field in spec.fields:
+        if field.kind is Kind.JSON and isinstance(decoded.get(field.column), str):
+            decoded[field.column] = json.loads(decoded[field.column])
+    return decoded
+
+
+def placeholder(spec: RecordSpec, column: str, marker: str) -> str:
+    """The parameter marker with the cast its column needs."""
+    kind = next((f.kind for f in spec.fields if f.column == column), None)
+    if kind is Kind.JSON:
+        return f"{marker}::jsonb"
+    if kind is Kind.TEXT_ARRAY:
+        return f"{marker}::text[]"
+    return marker
+
+
+def encode_value(spec: RecordSpec, column: str, value: Any) -> Any:
+    kind = next((f.kind for f in spec.fields if f.column == column), None)
+    if kind is Kind.JSON and value is not None:
+        return json.dumps(value)
+    return value
+
+
+def jsonable(value: Any) -> Any:
+    """A value as it is stored in the audit trail."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (Decimal, uuid.UUID)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,128 @@
+"""The create / update / delete / restore flow shared by every standard object: rights, validation
+of every item before any write, reference checks in one query per referenced table, versioned
+writes and the audit trail. Bulk calls are all-or-nothing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from domain.records.rights import Action
+from domain.errors import FieldError, InvalidInput
+from domain.identity.principal import Principal
+from domain.records.spec import RecordSpec
+from domain.records.validation import Checker
+from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
+from tenants.context import current_tenant_id, tenant_connection
+
+MAX_BULK = 100
+
+# Fills a Checker for one item; the same function serves create and update.
+Validate = Callable[[Checker], None]
+
+
+@dataclass(frozen=True)
+class Change:
+    id: uuid.UUID
+    version: int
+    values: dict[str, Any]  # API field name -> new value; absent fields stay as they are
+
+
+async def create(
+    spec: RecordSpec, items: list[dict[str, Any]], *, principal: Principal, validate: Validate, bulk: bool = False
+) -> list[dict[str, Any]]:
+    """Create records from API input; InvalidInput lists every bad field of every item."""
+    spec.require(principal, Action.CREATE)
+    _check_batch(items, bulk)
+    checked = [_check(spec, item, validate, creating=True) for item in items]
+    errors = _collect(checked, bulk)
+    errors += await _check_references(spec, [c.values for c in checked], bulk)
+    if errors:
+        raise InvalidInput(errors)
+    rows = []
+    for c in checked:
+        if spec.owned and "owner_id" not in c.values:
+            c.values["owner_id"] = principal.user_id  # records start with their creator as owner
+        rows.append(c.values)
+    return await insert_records(spec, rows, principal=principal)
+
+
+async def update(
+    spec: RecordSpec, changes: list[Change], *, principal: Principal, validate: Validate, bulk: bool = False
+) -> list[dict[str, Any]]:
+    """Apply changes that each carry the version they were made against; stale ones are CONFLICT."""
+    spec.require(principal, Action.UPDATE)
+    _check_batch(changes, bulk)
+    checked = [_check(spec, change.values, validate, creating=False) for change in changes]
+    errors = _collect(checked, bulk)
+    errors += await _check_references(spec, [c.values for c in checked], bulk)
+    if errors:
+        raise InvalidInput(errors)
+    rows = []
+    for change, c in zip(changes, checked, strict=True):
+        row = await lock_record(spec, change.id, principal=principal)
+        check_version(spec, row, change.version)
+        rows.append(await update_record(spec, row, c.values, principal=principal))
+    return rows
+
+
+async def delete(spec: RecordSpec, record_id: uuid.UUID, version: int | None, *, principal: Principal) -> dict[str, Any]:
+    """Soft-delete: the record disappears from lists and lookups until restored."""
+    spec.require(principal, Action.DELETE)
+    row = await lock_record(spec, record_id, principal=principal)
+    check_version(spec, row, version)
+    return await set_deleted(spec, row, deleted=True, principal=principal)
+
+
+async def restore(spec: RecordSpec, record_id: uuid.UUID, *, principal: Principal) -> dict[str, Any]:
+    """Bring back a soft-deleted record."""
+    spec.require(principal, Action.DELETE)
+    row = await lock_record(spec, record_id, principal=principal, deleted=True)
+    return await set_deleted(spec, row, deleted=False, principal=principal)
+
+
+def _check_batch(items: list[Any], bulk: bool) -> None:
+    if bulk and not 1 <= len(items) <= MAX_BULK:
+        raise InvalidInput.single("items", "BATCH_SIZE", f"send between 1 and {MAX_BULK} items")
+
+
+def _check(spec: RecordSpec, item: dict[str, Any], validate: Validate, *, creating: bool) -> Checker:
+    checker = Checker(spec, item, creating=creating)
+    validate(checker)
+    return checker
+
+
+def _prefix(field: str, index: int, bulk: bool) -> str:
+    return f"items.{index}.{field}" if bulk else field
+
+
+def _collect(checked: list[Checker], bulk: bool) -> list[FieldError]:
+    return [
+        FieldError(_prefix(error.field, index, bulk), error.code, error.message)
+        for index, c in enumerate(checked)
+        for error in c.errors
+    ]
+
+
+async def _check_references(spec: RecordSpec, items: list[dict[str, Any]], bulk: bool) -> list[FieldError]:
+    """Every referenced owner, team, customer... must exist in this tenant (one query per field)."""
+    errors = []
+    for field in spec.fields:
+        ref = field.references
+        if ref is None:
+            continue
+        wanted = {values[field.column] for values in items if values.get(field.column) is not None}
+        if not wanted:
+            continue
+        live = " AND deleted_at IS NULL" if ref.soft_delete else ""
+        rows = await tenant_connection().execute_query_dict(
+            f"SELECT {ref.key} AS key FROM {ref.table} WHERE tenant_id = $1 AND {ref.key} = ANY($2::uuid[]){live}",
+            [current_tenant_id(), list(wanted)],
+        )
+        missing = wanted - {row["key"] for row in rows}
+        for index, values in enumerate(items):
+            if values.get(field.column) in missing:
+                errors.append(FieldError(_prefix(field.name, index, bulk), "NOT_FOUND", f"no such {ref.label}"))
+    return errors

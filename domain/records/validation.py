@@ -1,0 +1,134 @@
+"""Checking one record's input field by field, collecting every problem before any write."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from domain.errors import FieldError
+from domain.records.spec import RecordSpec
+
+
+class Checker:
+    """Reads `item` (API field name -> value); fills `values` (column -> value) and `errors`."""
+
+    def __init__(self, spec: RecordSpec, item: dict[str, Any], *, creating: bool) -> None:
+        self.spec = spec
+        self.item = item
+        self.creating = creating
+        self.values: dict[str, Any] = {}
+        self.errors: list[FieldError] = []
+
+    def error(self, name: str, code: str, message: str) -> None:
+        self.errors.append(FieldError(name, code, message))
+
+    def _take(self, name: str, required: bool) -> tuple[bool, Any]:
+        if name not in self.item:
+            if required and self.creating:
+                self.error(name, "REQUIRED", f"{name} is required")
+            return False, None
+        value = self.item[name]
+        if value is None and required:
+            self.error(name, "REQUIRED", f"{name} cannot be empty")
+            return False, None
+        return True, value
+
+    def _set(self, name: str, value: Any) -> None:
+        self.values[self.spec.field(name).column] = value
+
+    def text(self, name: str, *, required: bool = False, max_length: int = 200,
+             choices: frozenset[str] | None = None, pattern: re.Pattern[str] | None = None) -> None:
+        present, value = self._take(name, required)
+        if not present:
+            return
+        if value is None:
+            self._set(name, None)
+            return
+        value = str(value).strip()
+        if required and not value:
+            self.error(name, "REQUIRED", f"{name} cannot be empty")
+        elif len(value) > max_length:
+            self.error(name, "TOO_LONG", f"{name} must be at most {max_length} characters")
+        elif choices is not None and value not in choices:
+            self.error(name, "INVALID_CHOICE", f"{name} must be one of {', '.join(sorted(choices))}")
+        elif pattern is not None and value and not pattern.match(value):
+            self.error(name, "INVALID_FORMAT", f"{name} is not valid")
+        else:
+            self._set(name, value or None)
+
+    def boolean(self, name: str) -> None:
+        present, value = self._take(name, required=False)
+        if present:
+            self._set(name, bool(value))
+
+    def decimal(self, name: str, *, minimum: Decimal | None = None) -> None:
+        present, value = self._take(name, required=False)
+        if not present:
+            return
+        try:
+            number = None if value is None else Decimal(str(value))
+        except InvalidOperation:
+            self.error(name, "INVALID_NUMBER", f"{name} is not a number")
+            return
+        if number is not None and minimum is not None and number < minimum:
+            self.error(name, "TOO_SMALL", f"{name} must be at least {minimum}")
+            return
+        self._set(name, number)
+
+    def reference(self, name: str, *, required: bool = False) -> None:
+        present, value = self._take(name, required)
+        if present:
+            self._set(name, value if value is None or isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+
+    def json_object(self, name: str, *, allowed_keys: frozenset[str] | None = None, max_values: int = 50) -> None:
+        present, value = self._take(name, required=False)
+        if not present:
+            return
+        if value is not None and (not isinstance(value, dict) or len(value) > max_values):
+            self.error(name, "INVALID_OBJECT", f"{name} must be an object with at most {max_values} entries")
+            return
+        if value and allowed_keys is not None and not set(value) <= allowed_keys:
+            unknown = ", ".join(sorted(set(value) - allowed_keys))
+            self.error(name, "UNKNOWN_KEYS", f"{name} has unknown keys: {unknown}")
+            return
+        self._set(name, value)
+
+    def emails(self, name: str, *, max_items: int = 10) -> None:
+        present, value = self._take(name, required=False)
+        if not present:
+            return
+        normalised = []
+        for index, email in enumerate(value or []):
+            try:
+                normalised.append(validate_email(str(email), check_deliverability=False).normalized)
+            except EmailNotValidError as exc:
+                self.error(f"{name}.{index}", "INVALID_EMAIL", str(exc))
+        self._list(name, normalised, max_items)
+
+    def phones(self, name: str, *, max_items: int = 10) -> None:
+        """Phone numbers in international form, stored as E.164 (+8613800138000)."""
+        present, value = self._take(name, required=False)
+        if not present:
+            return
+        normalised = []
+        for index, phone in enumerate(value or []):
+            try:
+                parsed = phonenumbers.parse(str(phone), None)
+                if not phonenumbers.is_valid_number(parsed):
+                    raise phonenumbers.NumberParseException(0, "not a valid number")
+                normalised.append(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+            except phonenumbers.NumberParseException:
+                self.error(f"{name}.{index}", "INVALID_PHONE",
+                           f"{phone!r} is not a valid phone number in international form (+<country code> ...)")
+        self._list(name, normalised, max_items)
+
+    def _list(self, name: str, values: list[str], max_items: int) -> None:
+        if len(values) > max_items:
+            self.error(name, "TOO_MANY", f"at most {max_items} values")
+            return
+        self._set(name, list(dict.fromkeys(values)))  # dedupe, keep order

@@ -1,0 +1,35 @@
+"""Which owned records a role may see: the SQL behind the rules in docs/permissions.md."""
+
+from __future__ import annotations
+
+from domain.identity.principal import Principal
+from domain.identity.roles import Role
+from domain.records.spec import RecordSpec
+from domain.records.sql import Params
+
+# Roles that also see what the members of their teams own.
+_SEES_TEAM_MEMBERS_RECORDS = {Role.MANAGER, Role.VIEWER}
+
+
+def visibility_sql(principal: Principal, spec: RecordSpec, params: Params, alias: str = "t") -> str | None:
+    """A predicate limiting `alias` to the records `principal` may see; None means all of them."""
+    if not spec.owned or principal.role is Role.ADMIN:
+        return None
+    tenant = params.add(principal.tenant_id)
+    me = params.add(principal.user_id)
+    my_teams = (
+        f"(SELECT team_id FROM team_member WHERE tenant_id = {tenant} AND user_id = {me} "
+        f"UNION SELECT id FROM team WHERE tenant_id = {tenant} AND manager_id = {me} AND deleted_at IS NULL)"
+    )
+    clauses = [
+        f"{alias}.owner_id = {me}",
+        f"{alias}.team_id IN {my_teams}",
+        # Unassigned records form the shared pool that anyone allowed to read the object can claim.
+        f"({alias}.owner_id IS NULL AND {alias}.team_id IS NULL)",
+    ]
+    if principal.role in _SEES_TEAM_MEMBERS_RECORDS:
+        clauses.append(
+            f"{alias}.owner_id IN (SELECT user_id FROM team_member WHERE tenant_id = {tenant} "
+            f"AND team_id IN {my_teams})"
+        )
+    return "(" + " OR ".join(clauses) + ")"

@@ -1,0 +1,120 @@
+"""Creating, updating (optimistic locking on `version`), soft-deleting and restoring records.
+Every change is written to the audit trail in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from domain.errors import Conflict, NotFound
+from domain.identity.principal import Principal
+from domain.records.audit import record_events
+from domain.records.rows import decode_row, encode_value, placeholder
+from domain.records.spec import RecordSpec
+from domain.records.sql import Params
+from domain.records.visibility import visibility_sql
+from tenants.context import current_tenant_id, tenant_connection
+from tenants.ids import new_id
+
+# Maintained here, never taken from clients.
+SYSTEM_COLUMNS = {"tenant_id", "id", "version", "created_at", "updated_at", "created_by", "updated_by", "deleted_at"}
+
+
+def _check_columns(spec: RecordSpec, columns: Any) -> None:
+    # Column names are spliced into SQL: only the spec's own, non-system columns may get here.
+    allowed = {f.column for f in spec.fields} - SYSTEM_COLUMNS
+    unknown = set(columns) - allowed
+    if unknown:
+        raise ValueError(f"not writable columns of {spec.table}: {sorted(unknown)}")
+
+
+async def insert_records(
+    spec: RecordSpec, items: list[dict[str, Any]], *, principal: Principal
+) -> list[dict[str, Any]]:
+    """Insert rows (column -> value); returns them in order."""
+    for values in items:
+        _check_columns(spec, values)
+    rows = []
+    conn = tenant_connection()
+    for values in items:
+        record = {"tenant_id": current_tenant_id(), "id": new_id(), "created_by": principal.user_id,
+                  "updated_by": principal.user_id, **values}
+        params = Params()
+        markers = [placeholder(spec, column, params.add(encode_value(spec, column, value)))
+                   for column, value in record.items()]
+        sql = (f"INSERT INTO {spec.table} ({', '.join(record)}) VALUES ({', '.join(markers)}) RETURNING *")
+        rows.append(decode_row(spec, (await conn.execute_query_dict(sql, params.values))[0]))
+    await record_events(
+        spec,
+        [(row["id"], "created", {c: (None, row[c]) for c in items[i] if row[c] is not None})
+         for i, row in enumerate(rows)],
+        actor_id=principal.user_id,
+    )
+    return rows
+
+
+async def lock_record(
+    spec: RecordSpec, record_id: uuid.UUID, *, principal: Principal, deleted: bool = False
+) -> dict[str, Any]:
+    """The visible record, locked for this transaction; NotFound if it is not there for the caller."""
+    params = Params(current_tenant_id(), record_id)
+    where = ["t.tenant_id = $1", "t.id = $2"]
+    if spec.soft_delete:
+        where.append("t.deleted_at IS NOT NULL" if deleted else "t.deleted_at IS NULL")
+    visible = visibility_sql(principal, spec, params)
+    if visible:
+        where.append(visible)
+    rows = await tenant_connection().execute_query_dict(
+        f"SELECT t.* FROM {spec.table} t WHERE {' AND '.join(where)} FOR UPDATE", params.values
+    )
+    if not rows:
+        raise NotFound(f"{spec.record_type} not found" + (" among deleted records" if deleted else ""))
+    return decode_row(spec, rows[0])
+
+
+def check_version(spec: RecordSpec, row: dict[str, Any], version: int | None) -> None:
+    if version is not None and row["version"] != version:
+        raise Conflict(
+            f"{spec.record_type} was changed by someone else: you sent version {version}, "
+            f"it is now at version {row['version']}; reload and apply your change again"
+        )
+
+
+async def update_record(
+    spec: RecordSpec, row: dict[str, Any], changes: dict[str, Any], *, principal: Principal, action: str = "updated"
+) -> dict[str, Any]:
+    """Apply `changes` to a locked row; unchanged values neither bump the version nor get audited."""
+    _check_columns(spec, changes)
+    diff = {column: (row[column], value) for column, value in changes.items() if row[column] != value}
+    if not diff:
+        return row
+    params = Params(current_tenant_id(), row["id"], principal.user_id)
+    assignments = [
+        f"{column} = {placeholder(spec, column, params.add(encode_value(spec, column, new)))}"
+        for column, (_, new) in diff.items()
+    ]
+    sql = (
+        f"UPDATE {spec.table} SET {', '.join(assignments)}, version = version + 1, updated_at = now(), "
+        f"updated_by = $3 WHERE tenant_id = $1 AND id = $2 RETURNING *"
+    )
+    updated = decode_row(spec, (await tenant_connection().execute_query_dict(sql, params.values))[0])
+    await record_events(spec, [(row["id"], action, diff)], actor_id=principal.user_id)
+    return updated
+
+
+async def set_deleted(spec: RecordSpec, row: dict[str, Any], *, deleted: bool, principal: Principal) -> dict[str, Any]:
+    """Soft-delete or restore a locked row."""
+    sql = (
+        f"UPDATE {spec.table} SET deleted_at = {'now()' if deleted else 'NULL'}, version = version + 1, "
+        f"updated_at = now(), updated_by = $3 WHERE tenant_id = $1 AND id = $2 RETURNING *"
+    )
+    changed = decode_row(
+        spec,
+        (await tenant_connection().execute_query_dict(sql, [current_tenant_id(), row["id"], principal.user_id]))[0],
+    )
+    await record_events(
+        spec,
+        [(row["id"], "deleted" if deleted else "restored", {"deleted_at": (row["deleted_at"], changed["deleted_at"])})],
+        actor_id=principal.user_id,
+    )
+    return changed
