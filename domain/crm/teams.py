@@ -27,6 +27,7 @@ TEAM_SPEC = RecordSpec(
     ),
     owned=False,
     scope_area="admin",
+    unique={"team_name_key": "name"},
     rights={Role.ADMIN: ALL, Role.MANAGER: READ_ONLY, Role.MEMBER: READ_ONLY,
             Role.AGENT: READ_ONLY, Role.VIEWER: READ_ONLY},
 )

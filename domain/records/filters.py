@@ -88,7 +88,8 @@ def _compile(spec, node, params, alias, errors, count, depth) -> str:  # noqa: A
         count[0] += 1
         return _condition(spec, node, params, alias, errors)
     if isinstance(node, NotOf):
-        return f"NOT ({_compile(spec, node.part, params, alias, errors, count, depth + 1)})"
+        # "not" is the complement: rows where the inner condition is not true, NULLs included.
+        return f"NOT coalesce(({_compile(spec, node.part, params, alias, errors, count, depth + 1)}), false)"
     parts = [_compile(spec, part, params, alias, errors, count, depth + 1) for part in node.parts]
     if not parts:
         return "TRUE"

@@ -56,6 +56,8 @@ class RecordSpec:
     # API token scope area (`crm` -> crm:read / crm:write) and what each role may do.
     scope_area: str | None = "crm"
     default_sort: str = "createdAt"  # oldest first unless the client asks otherwise
+    # Unique indexes (by name) and the field each protects, for a clear error instead of a crash.
+    unique: dict[str, str] = field(default_factory=dict)
     rights: Rights = field(default_factory=dict)
     _by_name: dict[str, FieldSpec] = field(init=False, repr=False, compare=False)
 

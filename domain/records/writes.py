@@ -6,7 +6,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from domain.errors import Conflict, NotFound
+from tortoise.exceptions import IntegrityError
+
+from domain.errors import Conflict, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.records.audit import record_events
 from domain.records.rows import decode_row, encode_value, placeholder
@@ -43,7 +45,10 @@ async def insert_records(
         markers = [placeholder(spec, column, params.add(encode_value(spec, column, value)))
                    for column, value in record.items()]
         sql = (f"INSERT INTO {spec.table} ({', '.join(record)}) VALUES ({', '.join(markers)}) RETURNING *")
-        rows.append(decode_row(spec, (await conn.execute_query_dict(sql, params.values))[0]))
+        try:
+            rows.append(decode_row(spec, (await conn.execute_query_dict(sql, params.values))[0]))
+        except IntegrityError as exc:
+            raise _constraint_error(spec, exc, f"items.{len(rows)}." if len(items) > 1 else "") from exc
     await record_events(
         spec,
         [(row["id"], "created", {c: (None, row[c]) for c in items[i] if row[c] is not None})
@@ -72,6 +77,16 @@ async def lock_record(
     return decode_row(spec, rows[0])
 
 
+def _constraint_error(spec: RecordSpec, exc: IntegrityError, prefix: str) -> InvalidInput:
+    """The database is the last word on uniqueness and references (concurrent writers included)."""
+    cause = exc.args[0] if exc.args else None
+    constraint = getattr(cause, "constraint_name", None)
+    if constraint in spec.unique:
+        field = spec.unique[constraint]
+        return InvalidInput.single(prefix + field, "TAKEN", f"another {spec.record_type} already has this {field}")
+    return InvalidInput.single(prefix + "id", "CONSTRAINT", f"the change breaks a rule of {spec.record_type} ({constraint})")
+
+
 def check_version(spec: RecordSpec, row: dict[str, Any], version: int | None) -> None:
     if version is not None and row["version"] != version:
         raise Conflict(
@@ -97,7 +112,10 @@ async def update_record(
         f"UPDATE {spec.table} SET {', '.join(assignments)}, version = version + 1, updated_at = now(), "
         f"updated_by = $3 WHERE tenant_id = $1 AND id = $2 RETURNING *"
     )
-    updated = decode_row(spec, (await tenant_connection().execute_query_dict(sql, params.values))[0])
+    try:
+        updated = decode_row(spec, (await tenant_connection().execute_query_dict(sql, params.values))[0])
+    except IntegrityError as exc:
+        raise _constraint_error(spec, exc, "") from exc
     await record_events(spec, [(row["id"], action, diff)], actor_id=principal.user_id)
     return updated
 
