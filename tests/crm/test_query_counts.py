@@ -1,0 +1,61 @@
+"""Lists cost a fixed number of SQL statements, whatever their length (no N+1)."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from tortoise.backends.asyncpg.client import AsyncpgDBClient
+
+from tests.crm.conftest import make_contact, make_customer, unique
+from tests.support.graphql import gql
+
+QUERY = """
+query($p: String!, $first: Int!) {
+  customers(filter: {name: {like: $p}}, first: $first) {
+    edges { node {
+      name owner { name } team { name } tags
+      contacts(first: 3) { totalCount edges { node { name owner { email } customer { name } tags } } }
+      history(first: 2) { edges { node { action actor { email } } } }
+    } }
+  }
+}
+"""
+
+
+@contextlib.contextmanager
+def counting_statements(monkeypatch):
+    counted = []
+    for method in ("execute_query", "execute_query_dict", "execute_insert", "execute_many", "execute_script"):
+        original = getattr(AsyncpgDBClient, method)
+
+        async def wrapper(self, *args, _original=original, **kwargs):
+            counted.append(args[0] if args else "")
+            return await _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(AsyncpgDBClient, method, wrapper)
+    yield counted
+
+
+@pytest.fixture(scope="module")
+async def many(client, as_alpha):
+    marker = unique("count")
+    for index in range(12):
+        customer = await make_customer(client, as_alpha["admin"], name=f"{marker}-{index:02d}")
+        for _ in range(2):
+            await make_contact(client, as_alpha["admin"], customerId=customer["id"])
+        await gql(client, 'mutation($id: ID!) { addTags(input: {recordId: $id, names: ["counted"]}) }',
+                  {"id": customer["id"]}, token=as_alpha["admin"])
+    return marker
+
+
+async def test_one_and_many_rows_cost_the_same_statements(client, as_alpha, many, monkeypatch):
+    counts = {}
+    for first in (1, 12):
+        with counting_statements(monkeypatch) as statements:
+            response = await gql(client, QUERY, {"p": f"{many}-%", "first": first}, token=as_alpha["admin"])
+        assert len(response.data["customers"]["edges"]) == first
+        counts[first] = len(statements)
+        monkeypatch.undo()
+    assert counts[1] == counts[12], counts
+    assert counts[12] <= 12, counts
