@@ -2,52 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import strawberry
 from strawberry import UNSET, relay
 from strawberry.scalars import JSON
 
-from api.records.filters import BooleanFilter, DateTimeFilter, DecimalFilter, IDFilter, StringFilter, StringListFilter
-from api.records.ordering import NullsOrder, SortDirection
+from api.records.generated import filter_input, order_input
+from domain.crm.contacts import CONTACT_SPEC
+from domain.crm.customers import CUSTOMER_SPEC
+from domain.crm.teams import TEAM_SPEC
 
-
-@strawberry.input
-class CustomerFilter:
-    and_: Optional[list["CustomerFilter"]] = strawberry.field(name="and", default=UNSET)
-    or_: Optional[list["CustomerFilter"]] = strawberry.field(name="or", default=UNSET)
-    not_: Optional["CustomerFilter"] = strawberry.field(name="not", default=UNSET)
-    id: IDFilter | None = UNSET
-    name: StringFilter | None = UNSET
-    website: StringFilter | None = UNSET
-    domain: StringFilter | None = UNSET
-    industry: StringFilter | None = UNSET
-    size: StringFilter | None = UNSET
-    region: StringFilter | None = UNSET
-    tier: StringFilter | None = UNSET
-    credit_rating: StringFilter | None = UNSET
-    lifecycle_stage: StringFilter | None = UNSET
-    lifetime_value: DecimalFilter | None = UNSET
-    last_order_at: DateTimeFilter | None = UNSET
-    owner_id: IDFilter | None = UNSET
-    team_id: IDFilter | None = UNSET
-    created_at: DateTimeFilter | None = UNSET
-    updated_at: DateTimeFilter | None = UNSET
-
-
-@strawberry.input(description="Exactly one field per entry; later entries break ties")
-class CustomerOrder:
-    name: SortDirection | None = UNSET
-    domain: SortDirection | None = UNSET
-    industry: SortDirection | None = UNSET
-    region: SortDirection | None = UNSET
-    tier: SortDirection | None = UNSET
-    lifecycle_stage: SortDirection | None = UNSET
-    lifetime_value: SortDirection | None = UNSET
-    last_order_at: SortDirection | None = UNSET
-    created_at: SortDirection | None = UNSET
-    updated_at: SortDirection | None = UNSET
-    nulls: NullsOrder | None = UNSET
+CustomerFilter = filter_input(CUSTOMER_SPEC)
+CustomerOrder = order_input(CUSTOMER_SPEC)
+ContactFilter = filter_input(CONTACT_SPEC)
+ContactOrder = order_input(CONTACT_SPEC)
+TeamFilter = filter_input(TEAM_SPEC)
+TeamOrder = order_input(TEAM_SPEC)
 
 
 @strawberry.input
@@ -87,33 +56,6 @@ class UpdateCustomerInput(CustomerFields):
 
 
 @strawberry.input
-class ContactFilter:
-    and_: Optional[list["ContactFilter"]] = strawberry.field(name="and", default=UNSET)
-    or_: Optional[list["ContactFilter"]] = strawberry.field(name="or", default=UNSET)
-    not_: Optional["ContactFilter"] = strawberry.field(name="not", default=UNSET)
-    id: IDFilter | None = UNSET
-    name: StringFilter | None = UNSET
-    title: StringFilter | None = UNSET
-    emails: StringListFilter | None = UNSET
-    phones: StringListFilter | None = UNSET
-    marketing_consent: BooleanFilter | None = UNSET
-    customer_id: IDFilter | None = UNSET
-    owner_id: IDFilter | None = UNSET
-    team_id: IDFilter | None = UNSET
-    created_at: DateTimeFilter | None = UNSET
-    updated_at: DateTimeFilter | None = UNSET
-
-
-@strawberry.input(description="Exactly one field per entry; later entries break ties")
-class ContactOrder:
-    name: SortDirection | None = UNSET
-    title: SortDirection | None = UNSET
-    created_at: SortDirection | None = UNSET
-    updated_at: SortDirection | None = UNSET
-    nulls: NullsOrder | None = UNSET
-
-
-@strawberry.input
 class ContactFields:
     name: str | None = UNSET
     title: str | None = UNSET
@@ -135,22 +77,6 @@ class CreateContactInput(ContactFields):
 class UpdateContactInput(ContactFields):
     id: relay.GlobalID
     version: int
-
-
-@strawberry.input
-class TeamFilter:
-    and_: Optional[list["TeamFilter"]] = strawberry.field(name="and", default=UNSET)
-    or_: Optional[list["TeamFilter"]] = strawberry.field(name="or", default=UNSET)
-    not_: Optional["TeamFilter"] = strawberry.field(name="not", default=UNSET)
-    name: StringFilter | None = UNSET
-    manager_id: IDFilter | None = UNSET
-
-
-@strawberry.input
-class TeamOrder:
-    name: SortDirection | None = UNSET
-    created_at: SortDirection | None = UNSET
-    nulls: NullsOrder | None = UNSET
 
 
 @strawberry.input

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +46,30 @@ class DecimalFilter:
     gte: Decimal | None = UNSET
     lt: Decimal | None = UNSET
     lte: Decimal | None = UNSET
+    is_null: bool | None = UNSET
+
+
+@strawberry.input(description="Conditions on a whole number")
+class IntFilter:
+    eq: int | None = UNSET
+    neq: int | None = UNSET
+    in_: list[int] | None = strawberry.field(name="in", default=UNSET)
+    not_in: list[int] | None = UNSET
+    gt: int | None = UNSET
+    gte: int | None = UNSET
+    lt: int | None = UNSET
+    lte: int | None = UNSET
+    is_null: bool | None = UNSET
+
+
+@strawberry.input(description="Conditions on a date")
+class DateFilter:
+    eq: date | None = UNSET
+    neq: date | None = UNSET
+    gt: date | None = UNSET
+    gte: date | None = UNSET
+    lt: date | None = UNSET
+    lte: date | None = UNSET
     is_null: bool | None = UNSET
 
 

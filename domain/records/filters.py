@@ -57,7 +57,7 @@ class NotOf:
 
 Filter = Union[Condition, AllOf, AnyOf, NotOf]
 
-_ORDERED_KINDS = {Kind.TEXT, Kind.INT, Kind.DECIMAL, Kind.DATETIME}
+_ORDERED_KINDS = {Kind.TEXT, Kind.INT, Kind.DECIMAL, Kind.DATETIME, Kind.DATE}
 _ALLOWED = {
     Op.EQ: None, Op.NEQ: None, Op.IN: None, Op.NOT_IN: None, Op.IS_NULL: None,  # None: every kind
     Op.GT: _ORDERED_KINDS, Op.GTE: _ORDERED_KINDS, Op.LT: _ORDERED_KINDS, Op.LTE: _ORDERED_KINDS,
@@ -65,7 +65,7 @@ _ALLOWED = {
 }
 _COMPARE = {Op.GT: ">", Op.GTE: ">=", Op.LT: "<", Op.LTE: "<="}
 _SQL_TYPES = {Kind.TEXT: "text", Kind.INT: "bigint", Kind.DECIMAL: "numeric", Kind.BOOL: "boolean",
-              Kind.DATETIME: "timestamptz", Kind.UUID: "uuid"}
+              Kind.DATETIME: "timestamptz", Kind.DATE: "date", Kind.UUID: "uuid"}
 
 
 def compile_filter(spec: RecordSpec, node: Filter, params: Params, *, alias: str = "t") -> str:

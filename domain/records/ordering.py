@@ -12,7 +12,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -100,7 +100,7 @@ def _signature(ordering: list[tuple[FieldSpec, Order]]) -> str:
 
 
 def _to_json(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, (Decimal, uuid.UUID)):
         return str(value)
@@ -112,6 +112,8 @@ def _from_json(kind: Kind, value: Any) -> Any:
         return None
     if kind is Kind.DATETIME:
         return datetime.fromisoformat(value)
+    if kind is Kind.DATE:
+        return date.fromisoformat(value)
     if kind is Kind.UUID:
         return uuid.UUID(value)
     if kind is Kind.DECIMAL:

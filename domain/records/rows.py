@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -39,7 +39,7 @@ def encode_value(spec: RecordSpec, column: str, value: Any) -> Any:
 
 def jsonable(value: Any) -> Any:
     """A value as it is stored in the audit trail."""
-    if isinstance(value, datetime):
+    if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, (Decimal, uuid.UUID)):
         return str(value)

@@ -15,6 +15,7 @@ class Kind(str, Enum):
     DECIMAL = "decimal"
     BOOL = "bool"
     DATETIME = "datetime"
+    DATE = "date"
     UUID = "uuid"
     TEXT_ARRAY = "text_array"
     JSON = "json"
