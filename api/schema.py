@@ -24,6 +24,7 @@ from api.auth.mutations import AuthMutations
 from api.auth.queries import AuthQueries
 from api.crm.mutations import CrmMutations
 from api.crm.queries import CrmQueries
+from api.crm.sales_queries import SalesQueries
 from api.extensions.observe import ObserveOperation
 from api.extensions.tenant_scope import TenantScope
 
@@ -36,7 +37,7 @@ def _query_type() -> type:
         node: relay.Node | None = relay.node(description="Any object by its global id")
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
-    return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries))
+    return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, SalesQueries))
 
 
 Mutation = merge_types("Mutation", (AuthMutations, CrmMutations))

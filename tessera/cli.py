@@ -146,10 +146,10 @@ def _dev(args: argparse.Namespace) -> int:
 
 
 def _tenant_create(args: argparse.Namespace) -> int:
-    from domain.identity.provisioning import provision_tenant
+    from domain.onboarding import onboard_tenant
 
     async def run() -> None:
-        result = await provision_tenant(
+        result = await onboard_tenant(
             slug=args.slug, name=args.name, admin_email=args.admin_email,
             admin_password=args.admin_password, admin_name=args.admin_name,
         )

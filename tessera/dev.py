@@ -82,14 +82,14 @@ def _stop_children(children: dict[str, subprocess.Popen]) -> None:
 
 async def _seed_demo(database_url: str) -> None:
     from domain import MODEL_MODULES
-    from domain.identity.provisioning import provision_tenant
+    from domain.onboarding import onboard_tenant
     from tenants.database import connect, disconnect
     from tenants.registry import find_by_slug
 
     await connect(database_url, MODEL_MODULES, pool_size=2)
     try:
         if await find_by_slug(DEMO_SLUG) is None:
-            await provision_tenant(
+            await onboard_tenant(
                 slug=DEMO_SLUG, name="Demo", admin_email=DEMO_EMAIL,
                 admin_password=DEMO_PASSWORD, admin_name="Demo Admin",
             )

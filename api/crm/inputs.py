@@ -98,37 +98,6 @@ class UpdateTeamInput(TeamFields):
 
 
 @strawberry.input
-class DeleteInput:
-    id: relay.GlobalID
-    version: int | None = strawberry.field(default=None, description="If given, a stale version is a CONFLICT")
-
-
-@strawberry.input
-class RestoreInput:
-    id: relay.GlobalID
-
-
-@strawberry.input
-class BulkCreateCustomersInput:
-    items: list[CreateCustomerInput]
-
-
-@strawberry.input
-class BulkUpdateCustomersInput:
-    items: list[UpdateCustomerInput]
-
-
-@strawberry.input
-class BulkCreateContactsInput:
-    items: list[CreateContactInput]
-
-
-@strawberry.input
-class BulkUpdateContactsInput:
-    items: list[UpdateContactInput]
-
-
-@strawberry.input
 class TagsInput:
-    record_id: relay.GlobalID = strawberry.field(description="A Customer or Contact")
+    record_id: relay.GlobalID = strawberry.field(description="A Customer, Contact, Lead, Opportunity or Ticket")
     names: list[str]

@@ -13,7 +13,6 @@ from strawberry.types import Info
 
 from api.permissions import principal_of
 from domain.crm import tags, teams
-from domain.crm.contacts import CONTACT_SPEC
 from domain.identity.directory import users_by_id
 from domain.records.audit import AUDIT_SPEC
 from domain.records.listing import Listing, get_records, list_grouped
@@ -62,23 +61,33 @@ def team_members(info: Info) -> DataLoader:
     return _loader(info, "team_members", load)
 
 
-def contacts_of_customers(info: Info, first: int) -> DataLoader:
+def children(info: Info, spec: RecordSpec, group_column: str, first: int, scope: dict[str, Any] | None = None) -> DataLoader:
+    """The first page of `spec` records per parent id (e.g. contacts per customer_id)."""
     principal = principal_of(info)
 
     async def load(ids: list[uuid.UUID]) -> list[Listing]:
-        found = await list_grouped(CONTACT_SPEC, principal=principal, group_column="customer_id",
-                                   group_ids=list(ids), first=first)
+        found = await list_grouped(spec, principal=principal, group_column=group_column, group_ids=list(ids),
+                                   first=first, scope=scope)
         return [found[i] for i in ids]
 
-    return _loader(info, ("contacts_of_customers", first), load)
+    key = ("children", spec.record_type, group_column, first, tuple(sorted((scope or {}).items())))
+    return _loader(info, key, load)
 
 
 def history(info: Info, spec: RecordSpec, first: int) -> DataLoader:
-    principal = principal_of(info)
+    return children(info, AUDIT_SPEC, "record_id", first, {"record_type": spec.record_type})
 
-    async def load(ids: list[uuid.UUID]) -> list[Listing]:
-        found = await list_grouped(AUDIT_SPEC, principal=principal, group_column="record_id", group_ids=list(ids),
-                                   first=first, scope={"record_type": spec.record_type})
-        return [found[i] for i in ids]
 
-    return _loader(info, ("history", spec.record_type, first), load)
+def timeline(info: Info, spec: RecordSpec, first: int) -> DataLoader:
+    from domain.crm.activities import ACTIVITY_SPEC
+
+    return children(info, ACTIVITY_SPEC, "record_id", first, {"record_type": spec.record_type})
+
+
+def batched(info: Info, key: Hashable, fetch: Callable[[list[Any]], Awaitable[dict[Any, Any]]], default: Any = None) -> DataLoader:
+    """A loader over a domain function returning {key: value} for a list of keys."""
+    async def load(keys: list[Any]) -> list[Any]:
+        found = await fetch(list(keys))
+        return [found.get(k, default) for k in keys]
+
+    return _loader(info, key, load)

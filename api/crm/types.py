@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -197,9 +197,33 @@ class CustomerType(relay.Node, Record):
 
     @strawberry.field(description="The customer's contacts (first page; at most 20)")
     async def contacts(self, info: Info, first: int | None = None) -> Connection["ContactType"]:
-        size = min(page_size(first), MAX_NESTED_PAGE)
-        listing = await loaders.contacts_of_customers(info, size).load(uuid.UUID(self.node_id))
-        return listing_connection(listing, ContactType.from_row)
+        return await _children(info, CONTACT_SPEC, "customer_id", self.node_id, first, ContactType.from_row)
+
+    @strawberry.field(description="The customer's opportunities (first page; at most 20)")
+    async def opportunities(self, info: Info, first: int | None = None) -> Connection[
+        Annotated["OpportunityType", strawberry.lazy("api.crm.sales_types")]
+    ]:
+        from api.crm.sales_types import OpportunityType
+        from domain.crm.opportunities import OPPORTUNITY_SPEC
+
+        return await _children(info, OPPORTUNITY_SPEC, "customer_id", self.node_id, first, OpportunityType.from_row)
+
+    @strawberry.field(description="The customer's tickets (first page; at most 20)")
+    async def tickets(self, info: Info, first: int | None = None) -> Connection[
+        Annotated["TicketType", strawberry.lazy("api.crm.sales_types")]
+    ]:
+        from api.crm.sales_types import TicketType
+        from domain.crm.tickets import TICKET_SPEC
+
+        return await _children(info, TICKET_SPEC, "customer_id", self.node_id, first, TicketType.from_row)
+
+    @strawberry.field(description="Activities logged on the customer, oldest first")
+    async def timeline(self, info: Info, first: int | None = None) -> Connection[
+        Annotated["ActivityType", strawberry.lazy("api.crm.sales_types")]
+    ]:
+        from api.crm.sales_types import _timeline
+
+        return await _timeline(info, CUSTOMER_SPEC, self.node_id, first)
 
     @strawberry.field
     async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
@@ -252,6 +276,14 @@ class ContactType(relay.Node, Record):
     async def tags(self, info: Info) -> list[str]:
         return await loaders.tag_names(info, CONTACT_SPEC).load(uuid.UUID(self.node_id))
 
+    @strawberry.field(description="Activities logged on the contact, oldest first")
+    async def timeline(self, info: Info, first: int | None = None) -> Connection[
+        Annotated["ActivityType", strawberry.lazy("api.crm.sales_types")]
+    ]:
+        from api.crm.sales_types import _timeline
+
+        return await _timeline(info, CONTACT_SPEC, self.node_id, first)
+
     @strawberry.field
     async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
         return await _history(info, CONTACT_SPEC, uuid.UUID(self.node_id), first)
@@ -262,6 +294,12 @@ async def _team(info: Info, team_id: uuid.UUID | None) -> TeamType | None:
         return None
     row = await loaders.records(info, TEAM_SPEC).load(team_id)
     return TeamType.from_row(row) if row else None
+
+
+async def _children(info: Info, spec: RecordSpec, column: str, parent_id: str, first: int | None, convert: Any) -> Connection:
+    size = min(page_size(first), MAX_NESTED_PAGE)
+    listing = await loaders.children(info, spec, column, size).load(uuid.UUID(parent_id))
+    return listing_connection(listing, convert)
 
 
 def _snake(name: str) -> str:

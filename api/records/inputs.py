@@ -13,8 +13,9 @@ from api.records.ids import decode_id
 
 # Which type of global id each reference field takes.
 REFERENCE_TYPES = {
-    "ownerId": "User", "managerId": "User", "memberIds": "User",
-    "teamId": "Team", "customerId": "Customer",
+    "ownerId": "User", "managerId": "User", "memberIds": "User", "assigneeId": "User",
+    "teamId": "Team", "customerId": "Customer", "contactId": "Contact", "primaryContactId": "Contact",
+    "pipelineId": "Pipeline", "stageId": "Stage", "campaignId": "Campaign", "leadId": "Lead",
 }
 
 

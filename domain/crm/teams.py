@@ -92,3 +92,11 @@ async def members_of(team_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUI
     for row in rows:
         members[row["team_id"]].append(row["user_id"])
     return members
+
+
+async def create_teams(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
+    return [await create_team(principal=principal, values=dict(item)) for item in items]
+
+
+async def update_teams(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
+    return [await update_team(principal=principal, change=change) for change in changes]

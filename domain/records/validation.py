@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -117,18 +118,75 @@ class Checker:
             return
         normalised = []
         for index, phone in enumerate(value or []):
-            try:
-                parsed = phonenumbers.parse(str(phone), None)
-                if not phonenumbers.is_valid_number(parsed):
-                    raise phonenumbers.NumberParseException(0, "not a valid number")
-                normalised.append(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
-            except phonenumbers.NumberParseException:
-                self.error(f"{name}.{index}", "INVALID_PHONE",
-                           f"{phone!r} is not a valid phone number in international form (+<country code> ...)")
+            number = normalise_phone(str(phone))
+            if number is None:
+                self.error(f"{name}.{index}", "INVALID_PHONE", _PHONE_MESSAGE.format(value=phone))
+            else:
+                normalised.append(number)
         self._list(name, normalised, max_items)
+
+    def date(self, name: str, *, required: bool = False) -> None:
+        present, value = self._take(name, required)
+        if not present:
+            return
+        if value is not None and not isinstance(value, date):
+            try:
+                value = date.fromisoformat(str(value))
+            except ValueError:
+                self.error(name, "INVALID_DATE", f"{name} is not a date (YYYY-MM-DD)")
+                return
+        self._set(name, value)
+
+    def datetime(self, name: str) -> None:
+        present, value = self._take(name, required=False)
+        if present:
+            self._set(name, value)
+
+    def integer(self, name: str, *, minimum: int, maximum: int, required: bool = False) -> None:
+        present, value = self._take(name, required)
+        if not present:
+            return
+        if value is not None and not minimum <= value <= maximum:
+            self.error(name, "OUT_OF_RANGE", f"{name} must be between {minimum} and {maximum}")
+            return
+        self._set(name, value)
+
+    def email(self, name: str) -> None:
+        present, value = self._take(name, required=False)
+        if not present:
+            return
+        try:
+            self._set(name, None if value is None else validate_email(str(value), check_deliverability=False).normalized)
+        except EmailNotValidError as exc:
+            self.error(name, "INVALID_EMAIL", str(exc))
+
+    def phone(self, name: str) -> None:
+        present, value = self._take(name, required=False)
+        if not present:
+            return
+        normalised = None if value is None else normalise_phone(str(value))
+        if value is not None and normalised is None:
+            self.error(name, "INVALID_PHONE", _PHONE_MESSAGE.format(value=value))
+            return
+        self._set(name, normalised)
 
     def _list(self, name: str, values: list[str], max_items: int) -> None:
         if len(values) > max_items:
             self.error(name, "TOO_MANY", f"at most {max_items} values")
             return
         self._set(name, list(dict.fromkeys(values)))  # dedupe, keep order
+
+
+
+_PHONE_MESSAGE = "{value!r} is not a valid phone number in international form (+<country code> ...)"
+
+
+def normalise_phone(value: str) -> str | None:
+    """E.164 (+8613800138000) for a valid international number, else None."""
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)

@@ -1,27 +1,57 @@
-"""Mutations of the CRM area, one module per record type, gathered into one type."""
+"""Mutations of the CRM area: the standard six per record type, plus the special ones."""
 
 import strawberry
 
-from api.crm.mutations import contacts, customers, tags, teams
+from api.crm.inputs import (
+    CreateContactInput, CreateCustomerInput, CreateTeamInput, UpdateContactInput, UpdateCustomerInput, UpdateTeamInput,
+)
+from api.crm.mutations import sales, tags
+from api.crm.sales_inputs import (
+    CreateCampaignInput, CreateLeadInput, CreateOpportunityInput, CreateTicketInput, UpdateCampaignInput,
+    UpdateLeadInput, UpdateOpportunityInput, UpdateTicketInput,
+)
+from api.crm.sales_types import CampaignType, LeadType, OpportunityType, TicketType
+from api.crm.types import ContactType, CustomerType, TeamType
+from api.records.crud import crud_mutations
+from domain.crm import campaigns, contacts, customers, leads, opportunities, teams, tickets
+from domain.records import service
 
 
-@strawberry.type
-class CrmMutations:
-    create_customer = customers.create_customer
-    update_customer = customers.update_customer
-    delete_customer = customers.delete_customer
-    restore_customer = customers.restore_customer
-    bulk_create_customers = customers.bulk_create_customers
-    bulk_update_customers = customers.bulk_update_customers
-    create_contact = contacts.create_contact
-    update_contact = contacts.update_contact
-    delete_contact = contacts.delete_contact
-    restore_contact = contacts.restore_contact
-    bulk_create_contacts = contacts.bulk_create_contacts
-    bulk_update_contacts = contacts.bulk_update_contacts
-    create_team = teams.create_team
-    update_team = teams.update_team
-    delete_team = teams.delete_team
-    restore_team = teams.restore_team
-    add_tags = tags.add_tags
-    remove_tags = tags.remove_tags
+async def _create_campaigns(*, principal, items, bulk=False):  # noqa: ANN001, ANN202
+    return await service.create(campaigns.CAMPAIGN_SPEC, items, principal=principal,
+                                validate=campaigns.validate_campaign, bulk=bulk)
+
+
+async def _update_campaigns(*, principal, changes, bulk=False):  # noqa: ANN001, ANN202
+    return await service.update(campaigns.CAMPAIGN_SPEC, changes, principal=principal,
+                                validate=campaigns.validate_campaign, bulk=bulk)
+
+
+_fields = {
+    **crud_mutations(customers.CUSTOMER_SPEC, CustomerType, CreateCustomerInput, UpdateCustomerInput,
+                     customers.create_customers, customers.update_customers),
+    **crud_mutations(contacts.CONTACT_SPEC, ContactType, CreateContactInput, UpdateContactInput,
+                     contacts.create_contacts, contacts.update_contacts),
+    **crud_mutations(teams.TEAM_SPEC, TeamType, CreateTeamInput, UpdateTeamInput,
+                     teams.create_teams, teams.update_teams, bulk=False),
+    **crud_mutations(campaigns.CAMPAIGN_SPEC, CampaignType, CreateCampaignInput, UpdateCampaignInput,
+                     _create_campaigns, _update_campaigns, bulk=False),
+    **crud_mutations(leads.LEAD_SPEC, LeadType, CreateLeadInput, UpdateLeadInput,
+                     leads.create_leads, leads.update_leads),
+    **crud_mutations(opportunities.OPPORTUNITY_SPEC, OpportunityType, CreateOpportunityInput, UpdateOpportunityInput,
+                     opportunities.create_opportunities, opportunities.update_opportunities),
+    **crud_mutations(tickets.TICKET_SPEC, TicketType, CreateTicketInput, UpdateTicketInput,
+                     tickets.create_tickets, tickets.update_tickets),
+    "add_tags": tags.add_tags,
+    "remove_tags": tags.remove_tags,
+    "convert_lead": sales.convert_lead,
+    "change_ticket_status": sales.change_ticket_status,
+    "create_pipeline": sales.create_pipeline,
+    "add_stage": sales.add_stage,
+    "update_stage": sales.update_stage,
+    "delete_stage": sales.delete_stage,
+    "log_activity": sales.log_activity,
+    "complete_task": sales.complete_task,
+}
+
+CrmMutations = strawberry.type(type("CrmMutations", (), _fields))

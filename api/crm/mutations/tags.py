@@ -12,10 +12,13 @@ from api.permissions import Authenticated, principal_of
 from domain.crm import tags
 from domain.crm.contacts import CONTACT_SPEC
 from domain.crm.customers import CUSTOMER_SPEC
+from domain.crm.leads import LEAD_SPEC
+from domain.crm.opportunities import OPPORTUNITY_SPEC
+from domain.crm.tickets import TICKET_SPEC
 from domain.errors import InvalidInput
 from domain.records.spec import RecordSpec
 
-TAGGABLE = {spec.record_type: spec for spec in (CUSTOMER_SPEC, CONTACT_SPEC)}
+TAGGABLE = {spec.record_type: spec for spec in (CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, OPPORTUNITY_SPEC, TICKET_SPEC)}
 
 
 def _target(input: TagsInput) -> tuple[RecordSpec, uuid.UUID]:

@@ -1,0 +1,408 @@
+"""GraphQL types for campaigns, leads, pipelines, opportunities, tickets and activities."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from api.crm import loaders
+from api.crm.types import (
+    MAX_NESTED_PAGE, AuditEventType, ContactType, CustomerType, Record, TeamType, UserType, _history, _record,
+    _resolve_nodes, _team, _user,
+)
+from api.pagination import Connection, listing_connection, page_size
+from api.records.ids import encode_id
+from domain.crm import opportunities, pipelines, tickets
+from domain.crm.activities import ACTIVITY_SPEC
+from domain.crm.campaigns import CAMPAIGN_SPEC
+from domain.crm.contacts import CONTACT_SPEC
+from domain.crm.customers import CUSTOMER_SPEC
+from domain.crm.leads import LEAD_SPEC
+from domain.crm.opportunities import OPPORTUNITY_SPEC
+from domain.crm.pipelines import PIPELINE_SPEC, STAGE_SPEC
+from domain.crm.tickets import TICKET_SPEC
+from domain.records.spec import RecordSpec
+
+
+async def _one(info: Info, spec: RecordSpec, cls: Any, record_id: uuid.UUID | None) -> Any:
+    if record_id is None:
+        return None
+    row = await loaders.records(info, spec).load(record_id)
+    return cls.from_row(row) if row else None
+
+
+async def _timeline(info: Info, spec: RecordSpec, record_id: str, first: int | None) -> Connection["ActivityType"]:
+    size = min(page_size(first), MAX_NESTED_PAGE)
+    listing = await loaders.timeline(info, spec, size).load(uuid.UUID(record_id))
+    return listing_connection(listing, ActivityType.from_row)
+
+
+async def _tags(info: Info, spec: RecordSpec, record_id: str) -> list[str]:
+    return await loaders.tag_names(info, spec).load(uuid.UUID(record_id))
+
+
+@strawberry.type(name="Campaign")
+class CampaignType(relay.Node, Record):
+    node_id: relay.NodeID[str]
+    name: str
+    channel: str
+    cost: Decimal
+    starts_on: date | None
+    ends_on: date | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "CampaignType":
+        return cls(node_id=str(row["id"]), name=row["name"], channel=row["channel"], cost=row["cost"],
+                   starts_on=row["starts_on"], ends_on=row["ends_on"], **_record(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return await _resolve_nodes(cls, CAMPAIGN_SPEC, info, node_ids)
+
+
+@strawberry.type(name="Stage")
+class StageType(relay.Node, Record):
+    node_id: relay.NodeID[str]
+    name: str
+    position: int
+    probability: int
+    kind: str = strawberry.field(description="OPEN, WON or LOST")
+    pipeline_id: strawberry.Private[uuid.UUID]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "StageType":
+        return cls(node_id=str(row["id"]), name=row["name"], position=row["position"], probability=row["probability"],
+                   kind=row["kind"], pipeline_id=row["pipeline_id"], **_record(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return await _resolve_nodes(cls, STAGE_SPEC, info, node_ids)
+
+    @strawberry.field
+    async def pipeline(self, info: Info) -> "PipelineType | None":
+        return await _one(info, PIPELINE_SPEC, PipelineType, self.pipeline_id)
+
+
+@strawberry.type(name="Pipeline")
+class PipelineType(relay.Node, Record):
+    node_id: relay.NodeID[str]
+    name: str
+    is_default: bool
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "PipelineType":
+        return cls(node_id=str(row["id"]), name=row["name"], is_default=row["is_default"], **_record(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return await _resolve_nodes(cls, PIPELINE_SPEC, info, node_ids)
+
+    @strawberry.field(description="In order")
+    async def stages(self, info: Info) -> list[StageType]:
+        listing = await loaders.children(info, STAGE_SPEC, "pipeline_id", pipelines.MAX_STAGES).load(uuid.UUID(self.node_id))
+        return [StageType.from_row(row) for row in listing.rows]
+
+
+@strawberry.type
+class StageVisit:
+    entered_at: datetime
+    left_at: datetime | None
+    stage_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(description="Time spent in the stage so far")
+    def duration_seconds(self) -> float:
+        end = self.left_at or datetime.now(self.entered_at.tzinfo)
+        return (end - self.entered_at).total_seconds()
+
+    @strawberry.field
+    async def stage(self, info: Info) -> StageType | None:
+        return await _one(info, STAGE_SPEC, StageType, self.stage_id)
+
+
+@strawberry.type(name="Opportunity")
+class OpportunityType(relay.Node, Record):
+    node_id: relay.NodeID[str]
+    name: str
+    amount: Decimal | None
+    currency: str | None
+    expected_close_date: date | None
+    probability_override: int | None = strawberry.field(description="Set on the opportunity; null means the stage's")
+    channel: str | None
+    close_reason: str | None
+    closed_at: datetime | None
+    last_activity_at: datetime | None
+    custom_fields: JSON
+    customer_id: strawberry.Private[uuid.UUID | None]
+    primary_contact_id: strawberry.Private[uuid.UUID | None]
+    pipeline_id: strawberry.Private[uuid.UUID]
+    stage_id: strawberry.Private[uuid.UUID]
+    campaign_id: strawberry.Private[uuid.UUID | None]
+    owner_id: strawberry.Private[uuid.UUID | None]
+    team_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "OpportunityType":
+        return cls(
+            node_id=str(row["id"]), name=row["name"], amount=row["amount"], currency=row["currency"],
+            expected_close_date=row["expected_close_date"], probability_override=row["probability"],
+            channel=row["channel"], close_reason=row["close_reason"], closed_at=row["closed_at"],
+            last_activity_at=row["last_activity_at"], custom_fields=row["custom_fields"],
+            customer_id=row["customer_id"], primary_contact_id=row["primary_contact_id"],
+            pipeline_id=row["pipeline_id"], stage_id=row["stage_id"], campaign_id=row["campaign_id"],
+            owner_id=row["owner_id"], team_id=row["team_id"], **_record(row),
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return await _resolve_nodes(cls, OPPORTUNITY_SPEC, info, node_ids)
+
+    @strawberry.field(description="The override if set, else the stage's probability")
+    async def probability(self, info: Info) -> int:
+        if self.probability_override is not None:
+            return self.probability_override
+        stage = await loaders.records(info, STAGE_SPEC).load(self.stage_id)
+        return stage["probability"] if stage else 0
+
+    @strawberry.field
+    async def stage(self, info: Info) -> StageType | None:
+        return await _one(info, STAGE_SPEC, StageType, self.stage_id)
+
+    @strawberry.field
+    async def pipeline(self, info: Info) -> PipelineType | None:
+        return await _one(info, PIPELINE_SPEC, PipelineType, self.pipeline_id)
+
+    @strawberry.field
+    async def customer(self, info: Info) -> CustomerType | None:
+        return await _one(info, CUSTOMER_SPEC, CustomerType, self.customer_id)
+
+    @strawberry.field
+    async def primary_contact(self, info: Info) -> ContactType | None:
+        return await _one(info, CONTACT_SPEC, ContactType, self.primary_contact_id)
+
+    @strawberry.field
+    async def campaign(self, info: Info) -> CampaignType | None:
+        return await _one(info, CAMPAIGN_SPEC, CampaignType, self.campaign_id)
+
+    @strawberry.field
+    async def owner(self, info: Info) -> UserType | None:
+        return await _user(info, self.owner_id)
+
+    @strawberry.field
+    async def team(self, info: Info) -> TeamType | None:
+        return await _team(info, self.team_id)
+
+    @strawberry.field(description="Each stage it entered, when, and for how long")
+    async def stage_history(self, info: Info) -> list[StageVisit]:
+        rows = await loaders.batched(info, "stage_history", opportunities.stage_history, []).load(uuid.UUID(self.node_id))
+        return [StageVisit(entered_at=r["entered_at"], left_at=r["left_at"], stage_id=r["stage_id"]) for r in rows]
+
+    @strawberry.field
+    async def tags(self, info: Info) -> list[str]:
+        return await _tags(info, OPPORTUNITY_SPEC, self.node_id)
+
+    @strawberry.field
+    async def timeline(self, info: Info, first: int | None = None) -> Connection["ActivityType"]:
+        return await _timeline(info, OPPORTUNITY_SPEC, self.node_id, first)
+
+    @strawberry.field
+    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
+        return await _history(info, OPPORTUNITY_SPEC, uuid.UUID(self.node_id), first)
+
+
+@strawberry.type
+class StatusChange:
+    from_status: str | None
+    to_status: str
+    changed_at: datetime
+    actor_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field
+    async def actor(self, info: Info) -> UserType | None:
+        return await _user(info, self.actor_id)
+
+
+@strawberry.type(name="Ticket")
+class TicketType(relay.Node, Record):
+    node_id: relay.NodeID[str]
+    subject: str
+    description: str | None
+    category: str | None
+    priority: str
+    channel: str | None
+    status: str
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    satisfaction_score: int | None
+    custom_fields: JSON
+    customer_id: strawberry.Private[uuid.UUID | None]
+    contact_id: strawberry.Private[uuid.UUID | None]
+    owner_id: strawberry.Private[uuid.UUID | None]
+    team_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "TicketType":
+        return cls(
+            node_id=str(row["id"]), subject=row["subject"], description=row["description"], category=row["category"],
+            priority=row["priority"], channel=row["channel"], status=row["status"],
+            first_response_at=row["first_response_at"], resolved_at=row["resolved_at"], closed_at=row["closed_at"],
+            first_response_due_at=row["first_response_due_at"], resolution_due_at=row["resolution_due_at"],
+            satisfaction_score=row["satisfaction_score"], custom_fields=row["custom_fields"],
+            customer_id=row["customer_id"], contact_id=row["contact_id"], owner_id=row["owner_id"],
+            team_id=row["team_id"], **_record(row),
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return await _resolve_nodes(cls, TICKET_SPEC, info, node_ids)
+
+    @strawberry.field
+    async def customer(self, info: Info) -> CustomerType | None:
+        return await _one(info, CUSTOMER_SPEC, CustomerType, self.customer_id)
+
+    @strawberry.field
+    async def contact(self, info: Info) -> ContactType | None:
+        return await _one(info, CONTACT_SPEC, ContactType, self.contact_id)
+
+    @strawberry.field
+    async def assignee(self, info: Info) -> UserType | None:
+        return await _user(info, self.owner_id)
+
+    @strawberry.field
+    async def team(self, info: Info) -> TeamType | None:
+        return await _team(info, self.team_id)
+
+    @strawberry.field(description="Every status change, oldest first")
+    async def status_history(self, info: Info) -> list[StatusChange]:
+        rows = await loaders.batched(info, "status_history", tickets.status_history, []).load(uuid.UUID(self.node_id))
+        return [StatusChange(from_status=r["from_status"], to_status=r["to_status"], changed_at=r["changed_at"],
+                             actor_id=r["actor_id"]) for r in rows]
+
+    @strawberry.field
+    async def tags(self, info: Info) -> list[str]:
+        return await _tags(info, TICKET_SPEC, self.node_id)
+
+    @strawberry.field
+    async def timeline(self, info: Info, first: int | None = None) -> Connection["ActivityType"]:
+        return await _timeline(info, TICKET_SPEC, self.node_id, first)
+
+    @strawberry.field
+    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
+        return await _history(info, TICKET_SPEC, uuid.UUID(self.node_id), first)
+
+
+@strawberry.type(name="Lead")
+class LeadType(relay.Node, Record):
+    node_id: relay.NodeID[str]
+    person_name: str | None
+    company_name: str | None
+    email: str | None
+    phone: str | None
+    source_channel: str | None
+    region: str | None
+    industry: str | None
+    lifecycle_stage: str
+    status: str
+    score: int
+    last_activity_at: datetime | None
+    converted_at: datetime | None
+    custom_fields: JSON
+    campaign_id: strawberry.Private[uuid.UUID | None]
+    owner_id: strawberry.Private[uuid.UUID | None]
+    team_id: strawberry.Private[uuid.UUID | None]
+    converted_ids: strawberry.Private[tuple[Any, Any, Any]]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "LeadType":
+        return cls(
+            node_id=str(row["id"]), person_name=row["person_name"], company_name=row["company_name"],
+            email=row["email"], phone=row["phone"], source_channel=row["source_channel"], region=row["region"],
+            industry=row["industry"], lifecycle_stage=row["lifecycle_stage"], status=row["status"],
+            score=row["score"], last_activity_at=row["last_activity_at"], converted_at=row["converted_at"],
+            custom_fields=row["custom_fields"], campaign_id=row["campaign_id"], owner_id=row["owner_id"],
+            team_id=row["team_id"],
+            converted_ids=(row["converted_customer_id"], row["converted_contact_id"], row["converted_opportunity_id"]),
+            **_record(row),
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return await _resolve_nodes(cls, LEAD_SPEC, info, node_ids)
+
+    @strawberry.field
+    async def campaign(self, info: Info) -> CampaignType | None:
+        return await _one(info, CAMPAIGN_SPEC, CampaignType, self.campaign_id)
+
+    @strawberry.field
+    async def owner(self, info: Info) -> UserType | None:
+        return await _user(info, self.owner_id)
+
+    @strawberry.field
+    async def team(self, info: Info) -> TeamType | None:
+        return await _team(info, self.team_id)
+
+    @strawberry.field
+    async def converted_customer(self, info: Info) -> CustomerType | None:
+        return await _one(info, CUSTOMER_SPEC, CustomerType, self.converted_ids[0])
+
+    @strawberry.field
+    async def converted_contact(self, info: Info) -> ContactType | None:
+        return await _one(info, CONTACT_SPEC, ContactType, self.converted_ids[1])
+
+    @strawberry.field
+    async def converted_opportunity(self, info: Info) -> OpportunityType | None:
+        return await _one(info, OPPORTUNITY_SPEC, OpportunityType, self.converted_ids[2])
+
+    @strawberry.field
+    async def tags(self, info: Info) -> list[str]:
+        return await _tags(info, LEAD_SPEC, self.node_id)
+
+    @strawberry.field
+    async def timeline(self, info: Info, first: int | None = None) -> Connection["ActivityType"]:
+        return await _timeline(info, LEAD_SPEC, self.node_id, first)
+
+    @strawberry.field
+    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
+        return await _history(info, LEAD_SPEC, uuid.UUID(self.node_id), first)
+
+
+@strawberry.type(name="Activity", description="A note, call, email, meeting or task on a record")
+class ActivityType(relay.Node, Record):
+    node_id: relay.NodeID[str]
+    kind: str
+    subject: str
+    body: str | None
+    occurred_at: datetime
+    due_at: datetime | None
+    done_at: datetime | None
+    record_type: str
+    record_uuid: strawberry.Private[uuid.UUID]
+    owner_id: strawberry.Private[uuid.UUID | None]
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "ActivityType":
+        return cls(node_id=str(row["id"]), kind=row["kind"], subject=row["subject"], body=row["body"],
+                   occurred_at=row["occurred_at"], due_at=row["due_at"], done_at=row["done_at"],
+                   record_type=row["record_type"], record_uuid=row["record_id"], owner_id=row["owner_id"], **_record(row))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return await _resolve_nodes(cls, ACTIVITY_SPEC, info, node_ids)
+
+    @strawberry.field(description="Global id of the record it belongs to")
+    def record_id(self) -> relay.GlobalID:
+        return encode_id(self.record_type, self.record_uuid)
+
+    @strawberry.field(description="Whose activity or task it is")
+    async def owner(self, info: Info) -> UserType | None:
+        return await _user(info, self.owner_id)

@@ -1,0 +1,127 @@
+"""Leads and their conversion into a customer, a contact and optionally an opportunity."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from domain.crm.campaigns import CHANNELS
+from domain.crm.contacts import create_contacts
+from domain.crm.customers import CUSTOMER_SPEC, create_customers
+from domain.crm.opportunities import create_opportunities
+from domain.errors import Conflict, FieldError, InvalidInput
+from domain.identity.principal import Principal
+from domain.identity.roles import Role
+from domain.records import service
+from domain.records.listing import get_records
+from domain.records.rights import ALL, READ_ONLY, READ_WRITE, Action
+from domain.records.spec import COMMON_FIELDS, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec, Reference
+from domain.records.validation import Checker
+from domain.records.writes import lock_record, update_record
+
+LIFECYCLE_STAGES = ("LEAD", "MQL", "SQL", "OPPORTUNITY", "CUSTOMER", "ADVOCATE")
+STATUSES = frozenset({"NEW", "WORKING", "NURTURING", "QUALIFIED", "DISQUALIFIED", "CONVERTED"})
+
+LEAD_SPEC = RecordSpec(
+    record_type="Lead",
+    table="lead",
+    fields=(
+        *COMMON_FIELDS,
+        *OWNERSHIP_FIELDS,
+        FieldSpec("personName", "person_name", Kind.TEXT, sortable=True),
+        FieldSpec("companyName", "company_name", Kind.TEXT, sortable=True),
+        FieldSpec("email", "email", Kind.TEXT),
+        FieldSpec("phone", "phone", Kind.TEXT),
+        FieldSpec("sourceChannel", "source_channel", Kind.TEXT, sortable=True),
+        FieldSpec("campaignId", "campaign_id", Kind.UUID, references=Reference("campaign", label="campaign")),
+        FieldSpec("region", "region", Kind.TEXT, sortable=True),
+        FieldSpec("industry", "industry", Kind.TEXT, sortable=True),
+        FieldSpec("lifecycleStage", "lifecycle_stage", Kind.TEXT, sortable=True),
+        FieldSpec("status", "status", Kind.TEXT, sortable=True),
+        FieldSpec("score", "score", Kind.INT, sortable=True),
+        FieldSpec("lastActivityAt", "last_activity_at", Kind.DATETIME, sortable=True),
+        FieldSpec("convertedAt", "converted_at", Kind.DATETIME, sortable=True),
+        FieldSpec("convertedCustomerId", "converted_customer_id", Kind.UUID),
+        FieldSpec("convertedContactId", "converted_contact_id", Kind.UUID),
+        FieldSpec("convertedOpportunityId", "converted_opportunity_id", Kind.UUID),
+        FieldSpec("customFields", "custom_fields", Kind.JSON),
+    ),
+    rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE, Role.AGENT: READ_ONLY, Role.VIEWER: READ_ONLY},
+)
+
+
+def validate_lead(check: Checker) -> None:
+    check.text("personName", max_length=200)
+    check.text("companyName", max_length=300)
+    check.email("email")
+    check.phone("phone")
+    check.text("sourceChannel", choices=CHANNELS)
+    check.text("region", max_length=100)
+    check.text("industry", max_length=100)
+    check.text("lifecycleStage", choices=frozenset(LIFECYCLE_STAGES))
+    check.text("status", choices=STATUSES - {"CONVERTED"})  # only convertLead converts
+    check.integer("score", minimum=0, maximum=1000)
+    for name in ("campaignId", "ownerId", "teamId"):
+        check.reference(name)
+    if check.creating and not (check.item.get("personName") or check.item.get("companyName")):
+        check.error("personName", "REQUIRED", "a lead needs a person name or a company name")
+
+
+async def create_leads(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
+    return await service.create(LEAD_SPEC, items, principal=principal, validate=validate_lead, bulk=bulk)
+
+
+async def update_leads(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
+    return await service.update(LEAD_SPEC, changes, principal=principal, validate=validate_lead, bulk=bulk)
+
+
+async def convert_lead(
+    *,
+    principal: Principal,
+    lead_id: uuid.UUID,
+    customer_id: uuid.UUID | None = None,
+    create_opportunity: bool = False,
+    opportunity: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Turn a lead into a customer (new, or `customer_id`), a contact and optionally an opportunity
+    carrying the lead's campaign and channel. Atomic: it runs in the caller's transaction and any
+    failure leaves nothing behind. Converting twice is a CONFLICT."""
+    LEAD_SPEC.require(principal, Action.UPDATE)
+    lead = await lock_record(LEAD_SPEC, lead_id, principal=principal)
+    if lead["status"] == "CONVERTED":
+        raise Conflict("This lead was converted already")
+    owner = {"ownerId": lead["owner_id"], "teamId": lead["team_id"]}
+    if customer_id is not None:
+        if not await get_records(CUSTOMER_SPEC, [customer_id], principal=principal):
+            raise InvalidInput.single("customerId", "NOT_FOUND", "no such customer")
+    else:
+        customer = (await create_customers(principal=principal, items=[{
+            "name": lead["company_name"] or lead["person_name"], "region": lead["region"],
+            "industry": lead["industry"], "lifecycleStage": "CUSTOMER", **owner,
+        }]))[0]
+        customer_id = customer["id"]
+    contact = (await create_contacts(principal=principal, items=[{
+        "name": lead["person_name"] or lead["company_name"], "customerId": customer_id,
+        "emails": [lead["email"]] if lead["email"] else [], "phones": [lead["phone"]] if lead["phone"] else [],
+        **owner,
+    }]))[0]
+    opportunity_id = None
+    if create_opportunity or opportunity:
+        values = {"name": f"{lead['company_name'] or lead['person_name']}", "customerId": customer_id,
+                  "primaryContactId": contact["id"], "campaignId": lead["campaign_id"],
+                  "channel": lead["source_channel"], **owner, **(opportunity or {})}
+        try:
+            opportunity_id = (await create_opportunities(principal=principal, items=[values]))[0]["id"]
+        except InvalidInput as exc:
+            raise InvalidInput([FieldError(f"opportunity.{e.field}", e.code, e.message) for e in exc.field_errors]) from exc
+    return await update_record(LEAD_SPEC, lead, {
+        "status": "CONVERTED",
+        "lifecycle_stage": "OPPORTUNITY" if opportunity_id else "CUSTOMER",
+        "converted_at": datetime.now(timezone.utc),
+        "converted_customer_id": customer_id,
+        "converted_contact_id": contact["id"],
+        "converted_opportunity_id": opportunity_id,
+    }, principal=principal, action="converted")
+
+

@@ -1,0 +1,135 @@
+"""Service tickets: accept -> diagnose -> dispatch -> resolve -> follow up -> close (and reopen),
+with exact status history and first-response / resolution timestamps."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from domain.errors import InvalidInput
+from domain.identity.principal import Principal
+from domain.identity.roles import Role
+from domain.records import service
+from domain.records.rights import ALL, READ_ONLY, READ_WRITE, Action
+from domain.records.spec import COMMON_FIELDS, FieldSpec, Kind, RecordSpec, Reference, MEMBER, TEAM
+from domain.records.validation import Checker
+from domain.records.writes import check_version, lock_record, update_record
+from tenants.context import current_tenant_id, tenant_connection
+from tenants.ids import new_id
+
+PRIORITIES = frozenset({"LOW", "NORMAL", "HIGH", "URGENT"})
+CHANNELS = frozenset({"EMAIL", "PHONE", "WEB", "CHAT", "WECOM", "ONSITE", "OTHER"})
+REOPEN_TO = "ACCEPTED"
+# status -> statuses it may move to; moving from RESOLVED/FOLLOWED_UP/CLOSED to ACCEPTED is a reopen.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "NEW": frozenset({"ACCEPTED", "CLOSED"}),
+    "ACCEPTED": frozenset({"DIAGNOSING", "DISPATCHED", "RESOLVED", "CLOSED"}),
+    "DIAGNOSING": frozenset({"DISPATCHED", "RESOLVED"}),
+    "DISPATCHED": frozenset({"DIAGNOSING", "RESOLVED"}),
+    "RESOLVED": frozenset({"FOLLOWED_UP", "CLOSED", REOPEN_TO}),
+    "FOLLOWED_UP": frozenset({"CLOSED", REOPEN_TO}),
+    "CLOSED": frozenset({REOPEN_TO}),
+}
+STATUSES = frozenset(TRANSITIONS)
+
+TICKET_SPEC = RecordSpec(
+    record_type="Ticket",
+    table="ticket",
+    fields=(
+        *COMMON_FIELDS,
+        FieldSpec("assigneeId", "owner_id", Kind.UUID, references=MEMBER),
+        FieldSpec("teamId", "team_id", Kind.UUID, references=TEAM),
+        FieldSpec("subject", "subject", Kind.TEXT, sortable=True),
+        FieldSpec("description", "description", Kind.TEXT, filterable=False),
+        FieldSpec("customerId", "customer_id", Kind.UUID, references=Reference("customer", label="customer")),
+        FieldSpec("contactId", "contact_id", Kind.UUID, references=Reference("contact", label="contact")),
+        FieldSpec("category", "category", Kind.TEXT, sortable=True),
+        FieldSpec("priority", "priority", Kind.TEXT, sortable=True),
+        FieldSpec("channel", "channel", Kind.TEXT),
+        FieldSpec("status", "status", Kind.TEXT, sortable=True),
+        FieldSpec("firstResponseAt", "first_response_at", Kind.DATETIME, sortable=True),
+        FieldSpec("resolvedAt", "resolved_at", Kind.DATETIME, sortable=True),
+        FieldSpec("closedAt", "closed_at", Kind.DATETIME, sortable=True),
+        FieldSpec("firstResponseDueAt", "first_response_due_at", Kind.DATETIME, sortable=True),
+        FieldSpec("resolutionDueAt", "resolution_due_at", Kind.DATETIME, sortable=True),
+        FieldSpec("satisfactionScore", "satisfaction_score", Kind.INT, sortable=True),
+        FieldSpec("customFields", "custom_fields", Kind.JSON),
+    ),
+    scope_area="tickets",
+    rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE, Role.AGENT: READ_WRITE, Role.VIEWER: READ_ONLY},
+)
+
+
+def validate_ticket(check: Checker) -> None:
+    check.text("subject", required=True, max_length=300)
+    check.text("description", max_length=20_000)
+    check.text("category", max_length=100)
+    check.text("priority", choices=PRIORITIES)
+    check.text("channel", choices=CHANNELS)
+    check.integer("satisfactionScore", minimum=1, maximum=5)
+    check.datetime("firstResponseDueAt")
+    check.datetime("resolutionDueAt")
+    for name in ("customerId", "contactId", "assigneeId", "teamId"):
+        check.reference(name)
+
+
+async def create_tickets(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
+    """Open tickets (status NEW); the creator is not made the assignee."""
+    items = [{"assigneeId": None, **item} for item in items]
+    rows = await service.create(TICKET_SPEC, items, principal=principal, validate=validate_ticket, bulk=bulk)
+    for row in rows:
+        await _record_status(row["id"], None, row["status"], principal)
+    return rows
+
+
+async def update_tickets(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
+    """Change a ticket's fields (its status moves only through changeTicketStatus)."""
+    return await service.update(TICKET_SPEC, changes, principal=principal, validate=validate_ticket, bulk=bulk)
+
+
+async def change_status(*, principal: Principal, ticket_id: uuid.UUID, version: int, status: str) -> dict[str, Any]:
+    """Move a ticket along its status flow; an illegal move is BAD_USER_INPUT."""
+    TICKET_SPEC.require(principal, Action.UPDATE)
+    if status not in STATUSES:
+        raise InvalidInput.single("status", "INVALID_CHOICE", f"status must be one of {', '.join(sorted(STATUSES))}")
+    row = await lock_record(TICKET_SPEC, ticket_id, principal=principal)
+    check_version(TICKET_SPEC, row, version)
+    current = row["status"]
+    if status not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(TRANSITIONS[current]))
+        raise InvalidInput.single("status", "ILLEGAL_TRANSITION", f"a {current} ticket can move to {allowed}, not {status}")
+    now = datetime.now(timezone.utc)
+    changes: dict[str, Any] = {"status": status}
+    if row["first_response_at"] is None and current == "NEW":
+        changes["first_response_at"] = now
+    if status == "RESOLVED":
+        changes["resolved_at"] = now
+    if status == "CLOSED":
+        changes["closed_at"] = now
+    if status == REOPEN_TO and current in ("RESOLVED", "FOLLOWED_UP", "CLOSED"):
+        changes.update(resolved_at=None, closed_at=None)
+    updated = await update_record(TICKET_SPEC, row, changes, principal=principal, action="status_changed")
+    await _record_status(ticket_id, current, status, principal)
+    return updated
+
+
+async def _record_status(ticket_id: uuid.UUID, old: str | None, new: str, principal: Principal) -> None:
+    await tenant_connection().execute_query(
+        "INSERT INTO ticket_status_history (tenant_id, id, ticket_id, from_status, to_status, actor_id) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        [current_tenant_id(), new_id(), ticket_id, old, new, principal.user_id],
+    )
+
+
+async def status_history(ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Each ticket's status changes, oldest first (one query)."""
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT ticket_id, from_status, to_status, changed_at, actor_id FROM ticket_status_history "
+        "WHERE tenant_id = $1 AND ticket_id = ANY($2::uuid[]) ORDER BY changed_at, id",
+        [current_tenant_id(), ticket_ids],
+    )
+    history: dict[uuid.UUID, list[dict[str, Any]]] = {i: [] for i in ticket_ids}
+    for row in rows:
+        history[row["ticket_id"]].append(row)
+    return history
