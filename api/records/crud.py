@@ -45,6 +45,7 @@ def crud_mutations(
 ) -> dict[str, Any]:
     """`{createX, updateX, deleteX, restoreX, bulkCreateXs, bulkUpdateXs}` as strawberry fields."""
     name = spec.record_type
+    plural = name[:-1] + "ies" if name.endswith("y") else name + "s"
     convert = node.from_row
 
     async def create_one(info: Info, input: create_input) -> node:
@@ -72,8 +73,8 @@ def crud_mutations(
         f"restore_{_snake(name)}": strawberry.mutation(resolver=restore_one, permission_classes=[Authenticated]),
     }
     if bulk:
-        bulk_create_input = strawberry.input(type(f"BulkCreate{name}sInput", (), {"__annotations__": {"items": list[create_input]}}))
-        bulk_update_input = strawberry.input(type(f"BulkUpdate{name}sInput", (), {"__annotations__": {"items": list[update_input]}}))
+        bulk_create_input = strawberry.input(type(f"BulkCreate{plural}Input", (), {"__annotations__": {"items": list[create_input]}}))
+        bulk_update_input = strawberry.input(type(f"BulkUpdate{plural}Input", (), {"__annotations__": {"items": list[update_input]}}))
 
         async def bulk_create(info: Info, input: bulk_create_input) -> list[node]:
             items = [values_of(item, prefix=f"items.{i}.") for i, item in enumerate(input.items)]
@@ -83,9 +84,9 @@ def crud_mutations(
             changes = [change_of(item, name, prefix=f"items.{i}.") for i, item in enumerate(input.items)]
             return [convert(row) for row in await update(principal=principal_of(info), changes=changes, bulk=True)]
 
-        fields[f"bulk_create_{_snake(name)}s"] = strawberry.mutation(
+        fields[f"bulk_create_{_snake(plural)}"] = strawberry.mutation(
             resolver=bulk_create, permission_classes=[Authenticated], description="Up to 100; all or nothing, errors per item")
-        fields[f"bulk_update_{_snake(name)}s"] = strawberry.mutation(
+        fields[f"bulk_update_{_snake(plural)}"] = strawberry.mutation(
             resolver=bulk_update, permission_classes=[Authenticated], description="Up to 100; all or nothing, errors per item")
     return fields
 

@@ -10,7 +10,7 @@ from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records import service
 from domain.records.listing import get_records
-from domain.records.rights import ALL, READ_ONLY, READ_WRITE
+from domain.records.rights import ALL, READ_ONLY, READ_WRITE, Action
 from domain.records.spec import COMMON_FIELDS, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec
 from domain.records.validation import Checker
 from domain.records.writes import check_version, lock_record, update_record
@@ -52,6 +52,7 @@ def validate_activity(check: Checker) -> None:
 
 async def log_activity(*, principal: Principal, target: RecordSpec, record_id: Any, values: dict[str, Any]) -> dict[str, Any]:
     """Add an activity to a record the caller can see; the record's last activity moves forward."""
+    ACTIVITY_SPEC.require(principal, Action.CREATE)
     if not await get_records(target, [record_id], principal=principal):
         raise NotFound(f"{target.record_type} not found")
     if values.get("kind") != "TASK" and values.get("dueAt") is not None:

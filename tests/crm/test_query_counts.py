@@ -59,3 +59,31 @@ async def test_one_and_many_rows_cost_the_same_statements(client, as_alpha, many
         monkeypatch.undo()
     assert counts[1] == counts[12], counts
     assert counts[12] <= 12, counts
+
+
+OPPORTUNITIES = """
+query($p: String!, $first: Int!) {
+  opportunities(filter: {name: {like: $p}}, orderBy: [{expectedCloseDate: ASC}], first: $first) {
+    edges { node { name amount probability customer { name } owner { name } stage { name kind } pipeline { name }
+                   stageHistory { stage { name } enteredAt } tags } }
+  }
+}
+"""
+
+
+async def test_fifty_opportunities_cost_what_one_costs(client, as_alpha, monkeypatch):
+    marker = unique("opp-count")
+    customer = await make_customer(client, as_alpha["admin"])
+    items = [{"name": f"{marker}-{i:02d}", "customerId": customer["id"], "amount": str(1000 + i),
+              "expectedCloseDate": f"2027-01-{1 + i % 28:02d}"} for i in range(50)]
+    created = await gql(client, "mutation($input: BulkCreateOpportunitiesInput!) { bulkCreateOpportunities(input: $input) { id } }",
+                        {"input": {"items": items}}, token=as_alpha["admin"])
+    assert len(created.data["bulkCreateOpportunities"]) == 50
+    counts = {}
+    for first in (1, 50):
+        with counting_statements(monkeypatch) as statements:
+            response = await gql(client, OPPORTUNITIES, {"p": f"{marker}-%", "first": first}, token=as_alpha["admin"])
+        assert len(response.data["opportunities"]["edges"]) == first
+        counts[first] = len(statements)
+        monkeypatch.undo()
+    assert counts[1] == counts[50], counts
