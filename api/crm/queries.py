@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 from strawberry.types import Info
 
@@ -27,12 +29,15 @@ class Tag:
     usage: int = strawberry.field(description="How many records carry it")
 
 
-async def _list(info: Info, spec: RecordSpec, convert, filter, order_by, first, after) -> Connection:  # noqa: ANN001
+async def _list(info: Info, spec: RecordSpec, convert, filter, order_by, first, after, search=None) -> Connection:  # noqa: ANN001
     listing = await list_records(
         spec, principal=principal_of(info), filter=to_domain_filter(filter), order=to_domain_order(order_by),
-        first=page_size(first), after=after,
+        first=page_size(first), after=after, search=search,
     )
     return listing_connection(listing, convert)
+
+
+SEARCH = strawberry.argument(description="Words (or word beginnings) in names, emails, phones, company")
 
 
 @strawberry.type
@@ -40,16 +45,16 @@ class CrmQueries:
     @strawberry.field(permission_classes=[Authenticated])
     async def customers(
         self, info: Info, filter: CustomerFilter | None = None, order_by: list[CustomerOrder] | None = None,
-        first: int | None = None, after: str | None = None,
+        first: int | None = None, after: str | None = None, search: Annotated[str | None, SEARCH] = None,
     ) -> Connection[CustomerType]:
-        return await _list(info, CUSTOMER_SPEC, CustomerType.from_row, filter, order_by, first, after)
+        return await _list(info, CUSTOMER_SPEC, CustomerType.from_row, filter, order_by, first, after, search)
 
     @strawberry.field(permission_classes=[Authenticated])
     async def contacts(
         self, info: Info, filter: ContactFilter | None = None, order_by: list[ContactOrder] | None = None,
-        first: int | None = None, after: str | None = None,
+        first: int | None = None, after: str | None = None, search: Annotated[str | None, SEARCH] = None,
     ) -> Connection[ContactType]:
-        return await _list(info, CONTACT_SPEC, ContactType.from_row, filter, order_by, first, after)
+        return await _list(info, CONTACT_SPEC, ContactType.from_row, filter, order_by, first, after, search)
 
     @strawberry.field(permission_classes=[Authenticated])
     async def teams(

@@ -28,6 +28,7 @@ CONTACT_SPEC = RecordSpec(
         FieldSpec("marketingConsent", "marketing_consent", Kind.BOOL),
         FieldSpec("customFields", "custom_fields", Kind.JSON),
     ),
+    searchable=True,
     rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE,
             Role.AGENT: READ_WRITE, Role.VIEWER: READ_ONLY},
 )

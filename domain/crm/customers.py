@@ -38,6 +38,7 @@ CUSTOMER_SPEC = RecordSpec(
         FieldSpec("lastOrderAt", "last_order_at", Kind.DATETIME, sortable=True),
         FieldSpec("customFields", "custom_fields", Kind.JSON),
     ),
+    searchable=True,
     rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE,
             Role.AGENT: READ_ONLY, Role.VIEWER: READ_ONLY},
 )

@@ -47,6 +47,7 @@ LEAD_SPEC = RecordSpec(
         FieldSpec("convertedOpportunityId", "converted_opportunity_id", Kind.UUID),
         FieldSpec("customFields", "custom_fields", Kind.JSON),
     ),
+    searchable=True,
     rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE, Role.AGENT: READ_ONLY, Role.VIEWER: READ_ONLY},
 )
 

@@ -11,6 +11,7 @@ from typing import Any
 from domain.identity.principal import Principal
 from domain.records.filters import Filter, compile_filter
 from domain.records.rights import Action
+from domain.records.search import search_sql
 from domain.records.ordering import Order, after_sql, decode_cursor, encode_cursor, order_by_sql, resolve
 from domain.records.rows import decode_row
 from domain.records.spec import RecordSpec
@@ -29,9 +30,12 @@ class Listing:
 
 
 def _where(
-    spec: RecordSpec, principal: Principal, filter: Filter | None, scope: dict[str, Any], params: Params
+    spec: RecordSpec, principal: Principal, filter: Filter | None, scope: dict[str, Any], params: Params,
+    search: str | None = None,
 ) -> list[str]:
     clauses = [f"t.tenant_id = {params.add(current_tenant_id())}"]
+    if search is not None:
+        clauses.append(search_sql(spec, search, params))
     if spec.soft_delete:
         clauses.append("t.deleted_at IS NULL")
     for column, value in scope.items():
@@ -53,12 +57,14 @@ async def list_records(
     first: int,
     after: str | None = None,
     scope: dict[str, Any] | None = None,
+    search: str | None = None,
 ) -> Listing:
-    """A page of `spec`'s records the principal may see; `scope` pins columns (e.g. customer_id)."""
+    """A page of `spec`'s records the principal may see; `scope` pins columns (e.g. customer_id),
+    `search` matches words (or their beginnings) in the record's searchable text."""
     spec.require(principal, Action.READ)
     ordering = resolve(spec, order)
     params = Params()
-    where = _where(spec, principal, filter, scope or {}, params)
+    where = _where(spec, principal, filter, scope or {}, params, search)
     count_sql = f"SELECT count(*) AS n FROM {spec.table} t WHERE {' AND '.join(where)}"
     count_values = list(params.values)
     if after is not None:

@@ -57,6 +57,8 @@ class RecordSpec:
     # API token scope area (`crm` -> crm:read / crm:write) and what each role may do.
     scope_area: str | None = "crm"
     default_sort: str = "createdAt"  # oldest first unless the client asks otherwise
+    # Has a `search_vector` column (text search by name, email, phone...).
+    searchable: bool = False
     # Unique indexes (by name) and the field each protects, for a clear error instead of a crash.
     unique: dict[str, str] = field(default_factory=dict)
     rights: Rights = field(default_factory=dict)
