@@ -96,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--tenant", required=True)
     purge.set_defaults(handler=_purge_credentials)
 
+    seed = sub.add_parser("seed", help="fill a tenant with generated data").add_subparsers(title="seed commands")
+    demo = seed.add_parser("demo", help="realistic CRM data: customers, contacts, leads, deals, tickets, activities")
+    demo.add_argument("--tenant", required=True)
+    demo.add_argument("--size", choices=["small", "large"], default="small")
+    demo.set_defaults(handler=_seed_demo)
+
     export = sub.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(handler=_export_schema, needs_services=False)
     return parser
@@ -217,6 +223,24 @@ def _purge_credentials(args: argparse.Namespace) -> int:
         print(f"enqueued identity.purge_expired_credentials ({message_id})")
 
     return _as_owner(run)
+
+
+def _seed_demo(args: argparse.Namespace) -> int:
+    import time
+
+    from tessera.seed import seed_demo
+
+    settings = load_settings()
+    started = time.monotonic()
+    try:
+        inserted = asyncio.run(seed_demo(settings.database_url, tenant_slug=args.tenant, size=args.size))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    total = sum(inserted.values())
+    print(f"seeded {total} rows into {args.tenant} in {time.monotonic() - started:.1f}s: "
+          + ", ".join(f"{table} {n}" for table, n in inserted.items()))
+    return 0
 
 
 def _export_schema(args: argparse.Namespace) -> int:
