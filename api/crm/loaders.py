@@ -91,3 +91,63 @@ def batched(info: Info, key: Hashable, fetch: Callable[[list[Any]], Awaitable[di
         return [found.get(k, default) for k in keys]
 
     return _loader(info, key, load)
+
+
+def peek(loader: DataLoader, key: Any) -> tuple[bool, Any]:
+    """(True, value) when the loader already has `key` loaded, else (False, None)."""
+    future = loader.cache_map.get(key) if loader.cache else None
+    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+        return True, future.result()
+    return False, None
+
+
+def related(loader: DataLoader, key: Any, convert: Callable[[Any], Any]) -> Any:
+    """The converted related value, synchronously when it was prefetched (no task, no await for
+    the executor), else an awaitable that loads it in the next batch."""
+    if key is None:
+        return None
+    found, value = peek(loader, key)
+    if found:
+        return None if value is None else convert(value)
+
+    async def load() -> Any:
+        row = await loader.load(key)
+        return None if row is None else convert(row)
+
+    return load()
+
+
+def selected_node_fields(info: Info) -> set[str]:
+    """Names of the fields a connection query selects on `edges { node { ... } }`."""
+    names: set[str] = set()
+
+    def walk(selections: list[Any], path: tuple[str, ...]) -> None:
+        for selection in selections:
+            sub = getattr(selection, "selections", None) or []
+            name = getattr(selection, "name", None)
+            if name is None or not hasattr(selection, "arguments"):  # fragments: same level
+                walk(sub, path)
+            elif path:
+                if name == path[0]:
+                    walk(sub, path[1:])
+            else:
+                names.add(name)
+
+    for field in info.selected_fields:
+        walk(field.selections, ("edges", "node"))
+    return names
+
+
+# For each node type, the relation fields a list can prefetch: field name -> (loader, row column).
+RELATIONS: dict[type, dict[str, tuple[Callable[[Info], DataLoader], str]]] = {}
+
+
+async def prime(info: Info, node_type: type, rows: list[dict[str, Any]]) -> None:
+    """Load, one batch per relation, what the query selects on the rows' nodes, so their relation
+    fields resolve synchronously afterwards."""
+    wanted = selected_node_fields(info)
+    for field, (loader_of, column) in RELATIONS.get(node_type, {}).items():
+        if field in wanted:
+            keys = list({row[column] for row in rows if row.get(column) is not None})
+            if keys:
+                await loader_of(info).load_many(keys)

@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from api.crm.loaders import prime
 from api.crm.inputs import ContactFilter, ContactOrder, CustomerFilter, CustomerOrder, TeamFilter, TeamOrder
 from api.crm.types import ContactType, CustomerType, TeamType
 from api.pagination import Connection, listing_connection, page_size
@@ -34,6 +35,7 @@ async def _list(info: Info, spec: RecordSpec, convert, filter, order_by, first, 
         spec, principal=principal_of(info), filter=to_domain_filter(filter), order=to_domain_order(order_by),
         first=page_size(first), after=after, search=search,
     )
+    await prime(info, convert.__self__, listing.rows)
     return listing_connection(listing, convert)
 
 

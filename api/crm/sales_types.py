@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from api.crm import loaders
 from api.crm.types import (
-    MAX_NESTED_PAGE, AuditEventType, ContactType, CustomerType, Record, TeamType, UserType, _history, _record,
+    MAX_NESTED_PAGE, TEAM_SPEC, AuditEventType, ContactType, CustomerType, Record, TeamType, UserType, _history, _record,
     _resolve_nodes, _team, _user,
 )
 from api.pagination import Connection, listing_connection, page_size
@@ -32,11 +32,8 @@ from domain.crm.tickets import TICKET_SPEC
 from domain.records.spec import RecordSpec
 
 
-async def _one(info: Info, spec: RecordSpec, cls: Any, record_id: uuid.UUID | None) -> Any:
-    if record_id is None:
-        return None
-    row = await loaders.records(info, spec).load(record_id)
-    return cls.from_row(row) if row else None
+def _one(info: Info, spec: RecordSpec, cls: Any, record_id: uuid.UUID | None) -> Any:
+    return loaders.related(loaders.records(info, spec), record_id, cls.from_row)
 
 
 async def _timeline(info: Info, spec: RecordSpec, record_id: str, first: int | None) -> Connection["ActivityType"]:
@@ -87,8 +84,8 @@ class StageType(relay.Node, Record):
         return await _resolve_nodes(cls, STAGE_SPEC, info, node_ids)
 
     @strawberry.field
-    async def pipeline(self, info: Info) -> "PipelineType | None":
-        return await _one(info, PIPELINE_SPEC, PipelineType, self.pipeline_id)
+    def pipeline(self, info: Info) -> "PipelineType | None":
+        return _one(info, PIPELINE_SPEC, PipelineType, self.pipeline_id)
 
 
 @strawberry.type(name="Pipeline")
@@ -123,8 +120,8 @@ class StageVisit:
         return (end - self.entered_at).total_seconds()
 
     @strawberry.field
-    async def stage(self, info: Info) -> StageType | None:
-        return await _one(info, STAGE_SPEC, StageType, self.stage_id)
+    def stage(self, info: Info) -> StageType | None:
+        return _one(info, STAGE_SPEC, StageType, self.stage_id)
 
 
 @strawberry.type(name="Opportunity")
@@ -165,39 +162,38 @@ class OpportunityType(relay.Node, Record):
         return await _resolve_nodes(cls, OPPORTUNITY_SPEC, info, node_ids)
 
     @strawberry.field(description="The override if set, else the stage's probability")
-    async def probability(self, info: Info) -> int:
+    def probability(self, info: Info) -> int:
         if self.probability_override is not None:
             return self.probability_override
-        stage = await loaders.records(info, STAGE_SPEC).load(self.stage_id)
-        return stage["probability"] if stage else 0
+        return loaders.related(loaders.records(info, STAGE_SPEC), self.stage_id, lambda stage: stage["probability"])
 
     @strawberry.field
-    async def stage(self, info: Info) -> StageType | None:
-        return await _one(info, STAGE_SPEC, StageType, self.stage_id)
+    def stage(self, info: Info) -> StageType | None:
+        return _one(info, STAGE_SPEC, StageType, self.stage_id)
 
     @strawberry.field
-    async def pipeline(self, info: Info) -> PipelineType | None:
-        return await _one(info, PIPELINE_SPEC, PipelineType, self.pipeline_id)
+    def pipeline(self, info: Info) -> PipelineType | None:
+        return _one(info, PIPELINE_SPEC, PipelineType, self.pipeline_id)
 
     @strawberry.field
-    async def customer(self, info: Info) -> CustomerType | None:
-        return await _one(info, CUSTOMER_SPEC, CustomerType, self.customer_id)
+    def customer(self, info: Info) -> CustomerType | None:
+        return _one(info, CUSTOMER_SPEC, CustomerType, self.customer_id)
 
     @strawberry.field
-    async def primary_contact(self, info: Info) -> ContactType | None:
-        return await _one(info, CONTACT_SPEC, ContactType, self.primary_contact_id)
+    def primary_contact(self, info: Info) -> ContactType | None:
+        return _one(info, CONTACT_SPEC, ContactType, self.primary_contact_id)
 
     @strawberry.field
-    async def campaign(self, info: Info) -> CampaignType | None:
-        return await _one(info, CAMPAIGN_SPEC, CampaignType, self.campaign_id)
+    def campaign(self, info: Info) -> CampaignType | None:
+        return _one(info, CAMPAIGN_SPEC, CampaignType, self.campaign_id)
 
     @strawberry.field
-    async def owner(self, info: Info) -> UserType | None:
-        return await _user(info, self.owner_id)
+    def owner(self, info: Info) -> UserType | None:
+        return _user(info, self.owner_id)
 
     @strawberry.field
-    async def team(self, info: Info) -> TeamType | None:
-        return await _team(info, self.team_id)
+    def team(self, info: Info) -> TeamType | None:
+        return _team(info, self.team_id)
 
     @strawberry.field(description="Each stage it entered, when, and for how long")
     async def stage_history(self, info: Info) -> list[StageVisit]:
@@ -225,8 +221,8 @@ class StatusChange:
     actor_id: strawberry.Private[uuid.UUID | None]
 
     @strawberry.field
-    async def actor(self, info: Info) -> UserType | None:
-        return await _user(info, self.actor_id)
+    def actor(self, info: Info) -> UserType | None:
+        return _user(info, self.actor_id)
 
 
 @strawberry.type(name="Ticket")
@@ -267,20 +263,20 @@ class TicketType(relay.Node, Record):
         return await _resolve_nodes(cls, TICKET_SPEC, info, node_ids)
 
     @strawberry.field
-    async def customer(self, info: Info) -> CustomerType | None:
-        return await _one(info, CUSTOMER_SPEC, CustomerType, self.customer_id)
+    def customer(self, info: Info) -> CustomerType | None:
+        return _one(info, CUSTOMER_SPEC, CustomerType, self.customer_id)
 
     @strawberry.field
-    async def contact(self, info: Info) -> ContactType | None:
-        return await _one(info, CONTACT_SPEC, ContactType, self.contact_id)
+    def contact(self, info: Info) -> ContactType | None:
+        return _one(info, CONTACT_SPEC, ContactType, self.contact_id)
 
     @strawberry.field
-    async def assignee(self, info: Info) -> UserType | None:
-        return await _user(info, self.owner_id)
+    def assignee(self, info: Info) -> UserType | None:
+        return _user(info, self.owner_id)
 
     @strawberry.field
-    async def team(self, info: Info) -> TeamType | None:
-        return await _team(info, self.team_id)
+    def team(self, info: Info) -> TeamType | None:
+        return _team(info, self.team_id)
 
     @strawberry.field(description="Every status change, oldest first")
     async def status_history(self, info: Info) -> list[StatusChange]:
@@ -340,28 +336,28 @@ class LeadType(relay.Node, Record):
         return await _resolve_nodes(cls, LEAD_SPEC, info, node_ids)
 
     @strawberry.field
-    async def campaign(self, info: Info) -> CampaignType | None:
-        return await _one(info, CAMPAIGN_SPEC, CampaignType, self.campaign_id)
+    def campaign(self, info: Info) -> CampaignType | None:
+        return _one(info, CAMPAIGN_SPEC, CampaignType, self.campaign_id)
 
     @strawberry.field
-    async def owner(self, info: Info) -> UserType | None:
-        return await _user(info, self.owner_id)
+    def owner(self, info: Info) -> UserType | None:
+        return _user(info, self.owner_id)
 
     @strawberry.field
-    async def team(self, info: Info) -> TeamType | None:
-        return await _team(info, self.team_id)
+    def team(self, info: Info) -> TeamType | None:
+        return _team(info, self.team_id)
 
     @strawberry.field
-    async def converted_customer(self, info: Info) -> CustomerType | None:
-        return await _one(info, CUSTOMER_SPEC, CustomerType, self.converted_ids[0])
+    def converted_customer(self, info: Info) -> CustomerType | None:
+        return _one(info, CUSTOMER_SPEC, CustomerType, self.converted_ids[0])
 
     @strawberry.field
-    async def converted_contact(self, info: Info) -> ContactType | None:
-        return await _one(info, CONTACT_SPEC, ContactType, self.converted_ids[1])
+    def converted_contact(self, info: Info) -> ContactType | None:
+        return _one(info, CONTACT_SPEC, ContactType, self.converted_ids[1])
 
     @strawberry.field
-    async def converted_opportunity(self, info: Info) -> OpportunityType | None:
-        return await _one(info, OPPORTUNITY_SPEC, OpportunityType, self.converted_ids[2])
+    def converted_opportunity(self, info: Info) -> OpportunityType | None:
+        return _one(info, OPPORTUNITY_SPEC, OpportunityType, self.converted_ids[2])
 
     @strawberry.field
     async def tags(self, info: Info) -> list[str]:
@@ -404,5 +400,32 @@ class ActivityType(relay.Node, Record):
         return encode_id(self.record_type, self.record_uuid)
 
     @strawberry.field(description="Whose activity or task it is")
-    async def owner(self, info: Info) -> UserType | None:
-        return await _user(info, self.owner_id)
+    def owner(self, info: Info) -> UserType | None:
+        return _user(info, self.owner_id)
+
+
+def _users(info: Info) -> Any:
+    return loaders.users(info)
+
+
+def _by_spec(spec: RecordSpec) -> Any:
+    return lambda info: loaders.records(info, spec)
+
+
+loaders.RELATIONS.update({
+    OpportunityType: {
+        "customer": (_by_spec(CUSTOMER_SPEC), "customer_id"), "primaryContact": (_by_spec(CONTACT_SPEC), "primary_contact_id"),
+        "stage": (_by_spec(STAGE_SPEC), "stage_id"), "pipeline": (_by_spec(PIPELINE_SPEC), "pipeline_id"),
+        "campaign": (_by_spec(CAMPAIGN_SPEC), "campaign_id"), "owner": (_users, "owner_id"),
+        "team": (_by_spec(TEAM_SPEC), "team_id"),
+        "probability": (_by_spec(STAGE_SPEC), "stage_id"),
+    },
+    TicketType: {
+        "customer": (_by_spec(CUSTOMER_SPEC), "customer_id"), "contact": (_by_spec(CONTACT_SPEC), "contact_id"),
+        "assignee": (_users, "owner_id"), "team": (_by_spec(TEAM_SPEC), "team_id"),
+    },
+    LeadType: {"campaign": (_by_spec(CAMPAIGN_SPEC), "campaign_id"), "owner": (_users, "owner_id"),
+               "team": (_by_spec(TEAM_SPEC), "team_id")},
+    StageType: {"pipeline": (_by_spec(PIPELINE_SPEC), "pipeline_id")},
+    ActivityType: {"owner": (_users, "owner_id")},
+})

@@ -62,8 +62,8 @@ class UserType(relay.Node):
         return [by_id.get(node_id) for node_id in wanted]
 
 
-async def _user(info: Info, user_id: uuid.UUID | None) -> UserType | None:
-    return None if user_id is None else UserType.from_row(await loaders.users(info).load(user_id))
+def _user(info: Info, user_id: uuid.UUID | None) -> Any:
+    return loaders.related(loaders.users(info), user_id, UserType.from_row)
 
 
 @strawberry.type(name="AuditEvent", description="One change to a record: who, when, and each field's old and new value")
@@ -80,8 +80,8 @@ class AuditEventType:
                    changes=row["changes"], actor_id=row["actor_id"])
 
     @strawberry.field
-    async def actor(self, info: Info) -> UserType | None:
-        return await _user(info, self.actor_id)
+    def actor(self, info: Info) -> UserType | None:
+        return _user(info, self.actor_id)
 
 
 async def _history(info: Info, spec: RecordSpec, record_id: uuid.UUID, first: int | None) -> Connection[AuditEventType]:
@@ -113,8 +113,8 @@ class TeamType(relay.Node, Record):
         return await _resolve_nodes(cls, TEAM_SPEC, info, node_ids)
 
     @strawberry.field
-    async def manager(self, info: Info) -> UserType | None:
-        return await _user(info, self.manager_id)
+    def manager(self, info: Info) -> UserType | None:
+        return _user(info, self.manager_id)
 
     @strawberry.field
     async def members(self, info: Info) -> list[UserType]:
@@ -184,12 +184,12 @@ class CustomerType(relay.Node, Record):
         return await _resolve_nodes(cls, CUSTOMER_SPEC, info, node_ids)
 
     @strawberry.field
-    async def owner(self, info: Info) -> UserType | None:
-        return await _user(info, self.owner_id)
+    def owner(self, info: Info) -> UserType | None:
+        return _user(info, self.owner_id)
 
     @strawberry.field
-    async def team(self, info: Info) -> TeamType | None:
-        return await _team(info, self.team_id)
+    def team(self, info: Info) -> TeamType | None:
+        return _team(info, self.team_id)
 
     @strawberry.field
     async def tags(self, info: Info) -> list[str]:
@@ -258,19 +258,16 @@ class ContactType(relay.Node, Record):
         return await _resolve_nodes(cls, CONTACT_SPEC, info, node_ids)
 
     @strawberry.field
-    async def customer(self, info: Info) -> CustomerType | None:
-        if self.customer_id is None:
-            return None
-        row = await loaders.records(info, CUSTOMER_SPEC).load(self.customer_id)
-        return CustomerType.from_row(row) if row else None
+    def customer(self, info: Info) -> CustomerType | None:
+        return loaders.related(loaders.records(info, CUSTOMER_SPEC), self.customer_id, CustomerType.from_row)
 
     @strawberry.field
-    async def owner(self, info: Info) -> UserType | None:
-        return await _user(info, self.owner_id)
+    def owner(self, info: Info) -> UserType | None:
+        return _user(info, self.owner_id)
 
     @strawberry.field
-    async def team(self, info: Info) -> TeamType | None:
-        return await _team(info, self.team_id)
+    def team(self, info: Info) -> TeamType | None:
+        return _team(info, self.team_id)
 
     @strawberry.field
     async def tags(self, info: Info) -> list[str]:
@@ -289,11 +286,8 @@ class ContactType(relay.Node, Record):
         return await _history(info, CONTACT_SPEC, uuid.UUID(self.node_id), first)
 
 
-async def _team(info: Info, team_id: uuid.UUID | None) -> TeamType | None:
-    if team_id is None:
-        return None
-    row = await loaders.records(info, TEAM_SPEC).load(team_id)
-    return TeamType.from_row(row) if row else None
+def _team(info: Info, team_id: uuid.UUID | None) -> Any:
+    return loaders.related(loaders.records(info, TEAM_SPEC), team_id, TeamType.from_row)
 
 
 async def _children(info: Info, spec: RecordSpec, column: str, parent_id: str, first: int | None, convert: Any) -> Connection:
@@ -304,3 +298,19 @@ async def _children(info: Info, spec: RecordSpec, column: str, parent_id: str, f
 
 def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
+
+
+def _users(info: Info) -> Any:
+    return loaders.users(info)
+
+
+def _by_spec(spec: RecordSpec) -> Any:
+    return lambda info: loaders.records(info, spec)
+
+
+loaders.RELATIONS.update({
+    CustomerType: {"owner": (_users, "owner_id"), "team": (_by_spec(TEAM_SPEC), "team_id")},
+    ContactType: {"owner": (_users, "owner_id"), "team": (_by_spec(TEAM_SPEC), "team_id"),
+                  "customer": (_by_spec(CUSTOMER_SPEC), "customer_id")},
+    TeamType: {"manager": (_users, "manager_id")},
+})
