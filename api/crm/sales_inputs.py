@@ -189,6 +189,24 @@ class LogActivityInput:
 
 
 @strawberry.input
+class UpdateActivityInput:
+    id: relay.GlobalID
+    version: int
+    subject: str | None = UNSET
+    body: str | None = UNSET
+    occurred_at: datetime | None = UNSET
+    due_at: datetime | None = UNSET
+    owner_id: relay.GlobalID | None = UNSET
+
+
+@strawberry.input
+class UpdatePipelineInput:
+    id: relay.GlobalID
+    version: int
+    name: str | None = UNSET
+
+
+@strawberry.input
 class CompleteTaskInput:
     id: relay.GlobalID
     version: int

@@ -40,16 +40,14 @@ def change_of(data: Any, record_type: str, *, prefix: str = "") -> Change:
 
 
 def crud_mutations(
-    spec: RecordSpec, node: type, create_input: type, update_input: type, create: Create, update: Create,
+    spec: RecordSpec, node: type, create_input: type | None, update_input: type, create: Create | None, update: Create,
     *, bulk: bool = True,
 ) -> dict[str, Any]:
-    """`{createX, updateX, deleteX, restoreX, bulkCreateXs, bulkUpdateXs}` as strawberry fields."""
+    """`{createX, updateX, deleteX, restoreX, bulkCreateXs, bulkUpdateXs}` as strawberry fields
+    (without createX when `create_input` is None: the type has a creation mutation of its own)."""
     name = spec.record_type
     plural = name[:-1] + "ies" if name.endswith("y") else name + "s"
     convert = node.from_row
-
-    async def create_one(info: Info, input: create_input) -> node:
-        return convert((await create(principal=principal_of(info), items=[values_of(input)]))[0])
 
     async def update_one(info: Info, input: update_input) -> node:
         return convert((await update(principal=principal_of(info), changes=[change_of(input, name)]))[0])
@@ -63,7 +61,6 @@ def crud_mutations(
         return convert(await service.restore(spec, record_id, principal=principal_of(info)))
 
     fields = {
-        f"create_{_snake(name)}": strawberry.mutation(resolver=create_one, permission_classes=[Authenticated]),
         f"update_{_snake(name)}": strawberry.mutation(
             resolver=update_one, permission_classes=[Authenticated],
             description=f"Change a {name}; send the version you read (a stale one is a CONFLICT)"),
@@ -72,6 +69,11 @@ def crud_mutations(
             description=f"Soft-delete a {name}; restore{name} brings it back"),
         f"restore_{_snake(name)}": strawberry.mutation(resolver=restore_one, permission_classes=[Authenticated]),
     }
+    if create_input is not None:
+        async def create_one(info: Info, input: create_input) -> node:
+            return convert((await create(principal=principal_of(info), items=[values_of(input)]))[0])
+
+        fields[f"create_{_snake(name)}"] = strawberry.mutation(resolver=create_one, permission_classes=[Authenticated])
     if bulk:
         bulk_create_input = strawberry.input(type(f"BulkCreate{plural}Input", (), {"__annotations__": {"items": list[create_input]}}))
         bulk_update_input = strawberry.input(type(f"BulkUpdate{plural}Input", (), {"__annotations__": {"items": list[update_input]}}))

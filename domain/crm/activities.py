@@ -86,5 +86,19 @@ async def complete_task(*, principal: Principal, activity_id: Any, version: int,
     return await update_record(ACTIVITY_SPEC, row, {"done_at": done_at}, principal=principal)
 
 
-async def update_activities(*, principal: Principal, changes: list[service.Change]) -> list[dict[str, Any]]:
-    return await service.update(ACTIVITY_SPEC, changes, principal=principal, validate=validate_activity)
+def _validate_change(check: Checker) -> None:
+    check.text("subject", required=True, max_length=300)
+    check.text("body", max_length=50_000)
+    check.datetime("occurredAt")
+    check.datetime("dueAt")
+    check.reference("ownerId")
+
+
+async def update_activities(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
+    """Edit activities (their kind and record stay); a due date only on tasks."""
+    for index, change in enumerate(changes):
+        if change.values.get("dueAt") is not None:
+            row = await lock_record(ACTIVITY_SPEC, change.id, principal=principal)
+            if row["kind"] != "TASK":
+                raise InvalidInput.single(f"items.{index}.dueAt" if bulk else "dueAt", "NOT_A_TASK", "only tasks have a due date")
+    return await service.update(ACTIVITY_SPEC, changes, principal=principal, validate=_validate_change, bulk=bulk)

@@ -25,6 +25,16 @@ DEFAULT_STAGES = [
 _RIGHTS = {Role.ADMIN: ALL, Role.MANAGER: READ_ONLY, Role.MEMBER: READ_ONLY, Role.AGENT: READ_ONLY,
            Role.VIEWER: READ_ONLY}
 
+async def _pipeline_deletable(row: dict[str, Any]) -> None:
+    if row["is_default"]:
+        raise Conflict("The default pipeline cannot be deleted")
+    used = await tenant_connection().execute_query_dict(
+        "SELECT 1 FROM opportunity WHERE tenant_id = $1 AND pipeline_id = $2 AND deleted_at IS NULL LIMIT 1",
+        [current_tenant_id(), row["id"]])
+    if used:
+        raise Conflict("Opportunities are in this pipeline; move them before deleting it")
+
+
 PIPELINE_SPEC = RecordSpec(
     record_type="Pipeline",
     table="pipeline",
@@ -34,6 +44,7 @@ PIPELINE_SPEC = RecordSpec(
     rights=_RIGHTS,
     default_sort="name",
     unique={"pipeline_default_key": "isDefault"},
+    delete_guard=_pipeline_deletable,
 )
 STAGE_SPEC = RecordSpec(
     record_type="Stage",
@@ -108,6 +119,11 @@ def _validate_new_stage(check: Checker) -> None:
     _validate_stage(check)
     check.reference("pipelineId", required=True)
     check.integer("position", minimum=0, maximum=10_000)
+
+
+async def update_pipelines(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
+    """Rename pipelines."""
+    return await service.update(PIPELINE_SPEC, changes, principal=principal, validate=_validate_pipeline, bulk=bulk)
 
 
 async def update_stage(*, principal: Principal, change: service.Change) -> dict[str, Any]:

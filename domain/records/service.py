@@ -73,6 +73,8 @@ async def delete(spec: RecordSpec, record_id: uuid.UUID, version: int | None, *,
     spec.require(principal, Action.DELETE)
     row = await lock_record(spec, record_id, principal=principal)
     check_version(spec, row, version)
+    if spec.delete_guard is not None:
+        await spec.delete_guard(row)
     return await set_deleted(spec, row, deleted=True, principal=principal)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from domain.identity.principal import Principal
 from domain.records.rights import Action, Rights, require
@@ -59,6 +61,8 @@ class RecordSpec:
     default_sort: str = "createdAt"  # oldest first unless the client asks otherwise
     # Has a `search_vector` column (text search by name, email, phone...).
     searchable: bool = False
+    # Called with the locked row before a soft delete; raises to refuse it (e.g. still in use).
+    delete_guard: Callable[[dict[str, Any]], Awaitable[None]] | None = None
     # Unique indexes (by name) and the field each protects, for a clear error instead of a crash.
     unique: dict[str, str] = field(default_factory=dict)
     rights: Rights = field(default_factory=dict)

@@ -97,3 +97,33 @@ async def test_customer_360_includes_opportunities_tickets_and_timeline(client, 
     node = view.data["node"]
     assert node["opportunities"]["totalCount"] == 1 and node["tickets"]["edges"][0]["node"]["status"] == "NEW"
     assert node["timeline"]["edges"][0]["node"] == {"kind": "CALL", "subject": "Intro call"}
+
+
+async def test_pipelines_can_be_renamed_and_deleted_only_when_unused(client, as_alpha, stages):
+    listing = (await gql(client, PIPELINES, token=as_alpha["admin"])).data["pipelines"]["edges"]
+    default = next(edge["node"] for edge in listing if edge["node"]["isDefault"])
+    assert (await gql(client, "mutation($id: ID!) { deletePipeline(input: {id: $id}) { id } }", {"id": default["id"]},
+                      token=as_alpha["admin"])).codes == ["CONFLICT"]
+    spare = await gql(client, 'mutation($n: String!) { createPipeline(input: {name: $n, stages: [{name: "A", probability: 5, kind: "OPEN"}]}) { id version } }',
+                      {"n": unique("Spare")}, token=as_alpha["admin"])
+    spare_id = spare.data["createPipeline"]["id"]
+    renamed = await gql(client, 'mutation($id: ID!) { updatePipeline(input: {id: $id, version: 1, name: "Renamed"}) { name version } }',
+                        {"id": spare_id}, token=as_alpha["admin"])
+    assert renamed.data["updatePipeline"] == {"name": "Renamed", "version": 2}
+    deleted = await gql(client, "mutation($id: ID!) { deletePipeline(input: {id: $id}) { deletedAt } }", {"id": spare_id}, token=as_alpha["admin"])
+    assert deleted.data["deletePipeline"]["deletedAt"]
+
+
+async def test_activities_can_be_edited_deleted_and_restored(client, as_alpha):
+    deal = (await gql(client, CREATE, {"input": {"name": unique("Act")}}, token=as_alpha["member"])).data["createOpportunity"]
+    note = (await gql(client, 'mutation($r: ID!) { logActivity(input: {recordId: $r, kind: "NOTE", subject: "first"}) { id } }',
+                      {"r": deal["id"]}, token=as_alpha["member"])).data["logActivity"]
+    edited = await gql(client, 'mutation($id: ID!) { updateActivity(input: {id: $id, version: 1, subject: "edited"}) { subject version } }',
+                       {"id": note["id"]}, token=as_alpha["member"])
+    assert edited.data["updateActivity"] == {"subject": "edited", "version": 2}
+    due = await gql(client, 'mutation($id: ID!) { updateActivity(input: {id: $id, version: 2, dueAt: "2030-01-01T00:00:00Z"}) { id } }',
+                    {"id": note["id"]}, token=as_alpha["member"])
+    assert due.codes == ["BAD_USER_INPUT"]
+    assert (await gql(client, "mutation($id: ID!) { deleteActivity(input: {id: $id}) { id } }", {"id": note["id"]}, token=as_alpha["member"])).codes == ["FORBIDDEN"]
+    assert (await gql(client, "mutation($id: ID!) { deleteActivity(input: {id: $id}) { deletedAt } }", {"id": note["id"]}, token=as_alpha["admin"])).data
+    assert (await gql(client, "mutation($id: ID!) { restoreActivity(input: {id: $id}) { deletedAt } }", {"id": note["id"]}, token=as_alpha["admin"])).data["restoreActivity"]["deletedAt"] is None

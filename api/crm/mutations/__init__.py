@@ -7,13 +7,13 @@ from api.crm.inputs import (
 )
 from api.crm.mutations import sales, tags
 from api.crm.sales_inputs import (
-    CreateCampaignInput, CreateLeadInput, CreateOpportunityInput, CreateTicketInput, UpdateCampaignInput,
-    UpdateLeadInput, UpdateOpportunityInput, UpdateTicketInput,
+    CreateCampaignInput, CreateLeadInput, CreateOpportunityInput, CreateTicketInput, UpdateActivityInput,
+    UpdateCampaignInput, UpdateLeadInput, UpdateOpportunityInput, UpdatePipelineInput, UpdateTicketInput,
 )
-from api.crm.sales_types import CampaignType, LeadType, OpportunityType, TicketType
+from api.crm.sales_types import ActivityType, CampaignType, LeadType, OpportunityType, PipelineType, TicketType
 from api.crm.types import ContactType, CustomerType, TeamType
 from api.records.crud import crud_mutations
-from domain.crm import campaigns, contacts, customers, leads, opportunities, teams, tickets
+from domain.crm import activities, campaigns, contacts, customers, leads, opportunities, pipelines, teams, tickets
 from domain.records import service
 
 
@@ -42,6 +42,10 @@ _fields = {
                      opportunities.create_opportunities, opportunities.update_opportunities),
     **crud_mutations(tickets.TICKET_SPEC, TicketType, CreateTicketInput, UpdateTicketInput,
                      tickets.create_tickets, tickets.update_tickets),
+    **crud_mutations(activities.ACTIVITY_SPEC, ActivityType, None, UpdateActivityInput, None,
+                     activities.update_activities, bulk=False),
+    **crud_mutations(pipelines.PIPELINE_SPEC, PipelineType, None, UpdatePipelineInput, None,
+                     pipelines.update_pipelines, bulk=False),
     "add_tags": tags.add_tags,
     "remove_tags": tags.remove_tags,
     "convert_lead": sales.convert_lead,
