@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from api.crm import loaders
 from api.crm.types import (
-    MAX_NESTED_PAGE, TEAM_SPEC, AuditEventType, ContactType, CustomerType, Record, TeamType, UserType, _history, _record,
+    MAX_NESTED_PAGE, TEAM_SPEC, Owned, Tracked, AuditEventType, ContactType, CustomerType, Record, TeamType, UserType, _history, _record,
     _resolve_nodes, _team, _user,
 )
 from api.pagination import Connection, listing_connection, page_size
@@ -125,7 +125,8 @@ class StageVisit:
 
 
 @strawberry.type(name="Opportunity")
-class OpportunityType(relay.Node, Record):
+class OpportunityType(relay.Node, Record, Owned, Tracked):
+    SPEC: ClassVar[RecordSpec] = OPPORTUNITY_SPEC
     node_id: relay.NodeID[str]
     name: str
     amount: Decimal | None
@@ -142,8 +143,6 @@ class OpportunityType(relay.Node, Record):
     pipeline_id: strawberry.Private[uuid.UUID]
     stage_id: strawberry.Private[uuid.UUID]
     campaign_id: strawberry.Private[uuid.UUID | None]
-    owner_id: strawberry.Private[uuid.UUID | None]
-    team_id: strawberry.Private[uuid.UUID | None]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "OpportunityType":
@@ -187,30 +186,10 @@ class OpportunityType(relay.Node, Record):
     def campaign(self, info: Info) -> CampaignType | None:
         return _one(info, CAMPAIGN_SPEC, CampaignType, self.campaign_id)
 
-    @strawberry.field
-    def owner(self, info: Info) -> UserType | None:
-        return _user(info, self.owner_id)
-
-    @strawberry.field
-    def team(self, info: Info) -> TeamType | None:
-        return _team(info, self.team_id)
-
     @strawberry.field(description="Each stage it entered, when, and for how long")
     async def stage_history(self, info: Info) -> list[StageVisit]:
         rows = await loaders.batched(info, "stage_history", opportunities.stage_history, []).load(uuid.UUID(self.node_id))
         return [StageVisit(entered_at=r["entered_at"], left_at=r["left_at"], stage_id=r["stage_id"]) for r in rows]
-
-    @strawberry.field
-    async def tags(self, info: Info) -> list[str]:
-        return await _tags(info, OPPORTUNITY_SPEC, self.node_id)
-
-    @strawberry.field
-    async def timeline(self, info: Info, first: int | None = None) -> Connection["ActivityType"]:
-        return await _timeline(info, OPPORTUNITY_SPEC, self.node_id, first)
-
-    @strawberry.field
-    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
-        return await _history(info, OPPORTUNITY_SPEC, uuid.UUID(self.node_id), first)
 
 
 @strawberry.type
@@ -226,7 +205,8 @@ class StatusChange:
 
 
 @strawberry.type(name="Ticket")
-class TicketType(relay.Node, Record):
+class TicketType(relay.Node, Record, Tracked):
+    SPEC: ClassVar[RecordSpec] = TICKET_SPEC
     node_id: relay.NodeID[str]
     subject: str
     description: str | None
@@ -284,21 +264,10 @@ class TicketType(relay.Node, Record):
         return [StatusChange(from_status=r["from_status"], to_status=r["to_status"], changed_at=r["changed_at"],
                              actor_id=r["actor_id"]) for r in rows]
 
-    @strawberry.field
-    async def tags(self, info: Info) -> list[str]:
-        return await _tags(info, TICKET_SPEC, self.node_id)
-
-    @strawberry.field
-    async def timeline(self, info: Info, first: int | None = None) -> Connection["ActivityType"]:
-        return await _timeline(info, TICKET_SPEC, self.node_id, first)
-
-    @strawberry.field
-    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
-        return await _history(info, TICKET_SPEC, uuid.UUID(self.node_id), first)
-
 
 @strawberry.type(name="Lead")
-class LeadType(relay.Node, Record):
+class LeadType(relay.Node, Record, Owned, Tracked):
+    SPEC: ClassVar[RecordSpec] = LEAD_SPEC
     node_id: relay.NodeID[str]
     person_name: str | None
     company_name: str | None
@@ -314,8 +283,6 @@ class LeadType(relay.Node, Record):
     converted_at: datetime | None
     custom_fields: JSON
     campaign_id: strawberry.Private[uuid.UUID | None]
-    owner_id: strawberry.Private[uuid.UUID | None]
-    team_id: strawberry.Private[uuid.UUID | None]
     converted_ids: strawberry.Private[tuple[Any, Any, Any]]
 
     @classmethod
@@ -340,14 +307,6 @@ class LeadType(relay.Node, Record):
         return _one(info, CAMPAIGN_SPEC, CampaignType, self.campaign_id)
 
     @strawberry.field
-    def owner(self, info: Info) -> UserType | None:
-        return _user(info, self.owner_id)
-
-    @strawberry.field
-    def team(self, info: Info) -> TeamType | None:
-        return _team(info, self.team_id)
-
-    @strawberry.field
     def converted_customer(self, info: Info) -> CustomerType | None:
         return _one(info, CUSTOMER_SPEC, CustomerType, self.converted_ids[0])
 
@@ -358,18 +317,6 @@ class LeadType(relay.Node, Record):
     @strawberry.field
     def converted_opportunity(self, info: Info) -> OpportunityType | None:
         return _one(info, OPPORTUNITY_SPEC, OpportunityType, self.converted_ids[2])
-
-    @strawberry.field
-    async def tags(self, info: Info) -> list[str]:
-        return await _tags(info, LEAD_SPEC, self.node_id)
-
-    @strawberry.field
-    async def timeline(self, info: Info, first: int | None = None) -> Connection["ActivityType"]:
-        return await _timeline(info, LEAD_SPEC, self.node_id, first)
-
-    @strawberry.field
-    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
-        return await _history(info, LEAD_SPEC, uuid.UUID(self.node_id), first)
 
 
 @strawberry.type(name="Activity", description="A note, call, email, meeting or task on a record")

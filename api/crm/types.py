@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import strawberry
 from strawberry import relay
@@ -98,8 +98,20 @@ class Record:
     deleted_at: datetime | None
 
 
+@strawberry.type
+class WithHistory:
+    """Mixin: the record's audit trail (the class names its RecordSpec in SPEC)."""
+
+    SPEC: ClassVar[RecordSpec]
+
+    @strawberry.field(description="Who changed what and when, oldest first")
+    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
+        return await _history(info, self.SPEC, uuid.UUID(self.node_id), first)
+
+
 @strawberry.type(name="Team")
-class TeamType(relay.Node, Record):
+class TeamType(relay.Node, Record, WithHistory):
+    SPEC: ClassVar[RecordSpec] = TEAM_SPEC
     node_id: relay.NodeID[str]
     name: str
     manager_id: strawberry.Private[uuid.UUID | None]
@@ -121,14 +133,45 @@ class TeamType(relay.Node, Record):
         ids = await loaders.team_members(info).load(uuid.UUID(self.node_id))
         return [u for u in [UserType.from_row(r) for r in await loaders.users(info).load_many(ids)] if u]
 
-    @strawberry.field
-    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
-        return await _history(info, TEAM_SPEC, uuid.UUID(self.node_id), first)
-
 
 def _record(row: dict[str, Any]) -> dict[str, Any]:
     return {"version": row["version"], "created_at": row["created_at"], "updated_at": row["updated_at"],
             "deleted_at": row["deleted_at"]}
+
+
+@strawberry.type
+class Owned:
+    """Mixin: the owner and team of an owned record."""
+
+    owner_id: strawberry.Private[uuid.UUID | None]
+    team_id: strawberry.Private[uuid.UUID | None]
+
+    @strawberry.field
+    def owner(self, info: Info) -> UserType | None:
+        return _user(info, self.owner_id)
+
+    @strawberry.field
+    def team(self, info: Info) -> TeamType | None:
+        return _team(info, self.team_id)
+
+
+@strawberry.type
+class Tracked(WithHistory):
+    """Mixin: tags, the activity timeline and the history of a record."""
+
+    @strawberry.field
+    async def tags(self, info: Info) -> list[str]:
+        return await loaders.tag_names(info, self.SPEC).load(uuid.UUID(self.node_id))
+
+    @strawberry.field(description="Activities logged on the record, oldest first")
+    async def timeline(self, info: Info, first: int | None = None) -> Connection[
+        Annotated["ActivityType", strawberry.lazy("api.crm.sales_types")]
+    ]:
+        from api.crm.sales_types import ActivityType
+
+        size = min(page_size(first), MAX_NESTED_PAGE)
+        listing = await loaders.timeline(info, self.SPEC, size).load(uuid.UUID(self.node_id))
+        return listing_connection(listing, ActivityType.from_row)
 
 
 @strawberry.type
@@ -147,7 +190,8 @@ class ExternalId:
 
 
 @strawberry.type(name="Customer", description="An account: a company the tenant sells to or serves")
-class CustomerType(relay.Node, Record):
+class CustomerType(relay.Node, Record, Owned, Tracked):
+    SPEC: ClassVar[RecordSpec] = CUSTOMER_SPEC
     node_id: relay.NodeID[str]
     name: str
     website: str | None
@@ -163,8 +207,6 @@ class CustomerType(relay.Node, Record):
     lifetime_value: Decimal
     last_order_at: datetime | None
     custom_fields: JSON
-    owner_id: strawberry.Private[uuid.UUID | None]
-    team_id: strawberry.Private[uuid.UUID | None]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "CustomerType":
@@ -182,18 +224,6 @@ class CustomerType(relay.Node, Record):
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await _resolve_nodes(cls, CUSTOMER_SPEC, info, node_ids)
-
-    @strawberry.field
-    def owner(self, info: Info) -> UserType | None:
-        return _user(info, self.owner_id)
-
-    @strawberry.field
-    def team(self, info: Info) -> TeamType | None:
-        return _team(info, self.team_id)
-
-    @strawberry.field
-    async def tags(self, info: Info) -> list[str]:
-        return await loaders.tag_names(info, CUSTOMER_SPEC).load(uuid.UUID(self.node_id))
 
     @strawberry.field(description="The customer's contacts (first page; at most 20)")
     async def contacts(self, info: Info, first: int | None = None) -> Connection["ContactType"]:
@@ -217,21 +247,11 @@ class CustomerType(relay.Node, Record):
 
         return await _children(info, TICKET_SPEC, "customer_id", self.node_id, first, TicketType.from_row)
 
-    @strawberry.field(description="Activities logged on the customer, oldest first")
-    async def timeline(self, info: Info, first: int | None = None) -> Connection[
-        Annotated["ActivityType", strawberry.lazy("api.crm.sales_types")]
-    ]:
-        from api.crm.sales_types import _timeline
-
-        return await _timeline(info, CUSTOMER_SPEC, self.node_id, first)
-
-    @strawberry.field
-    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
-        return await _history(info, CUSTOMER_SPEC, uuid.UUID(self.node_id), first)
 
 
 @strawberry.type(name="Contact", description="A person, usually at a customer")
-class ContactType(relay.Node, Record):
+class ContactType(relay.Node, Record, Owned, Tracked):
+    SPEC: ClassVar[RecordSpec] = CONTACT_SPEC
     node_id: relay.NodeID[str]
     name: str
     title: str | None
@@ -241,8 +261,6 @@ class ContactType(relay.Node, Record):
     marketing_consent: bool
     custom_fields: JSON
     customer_id: strawberry.Private[uuid.UUID | None]
-    owner_id: strawberry.Private[uuid.UUID | None]
-    team_id: strawberry.Private[uuid.UUID | None]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "ContactType":
@@ -261,29 +279,6 @@ class ContactType(relay.Node, Record):
     def customer(self, info: Info) -> CustomerType | None:
         return loaders.related(loaders.records(info, CUSTOMER_SPEC), self.customer_id, CustomerType.from_row)
 
-    @strawberry.field
-    def owner(self, info: Info) -> UserType | None:
-        return _user(info, self.owner_id)
-
-    @strawberry.field
-    def team(self, info: Info) -> TeamType | None:
-        return _team(info, self.team_id)
-
-    @strawberry.field
-    async def tags(self, info: Info) -> list[str]:
-        return await loaders.tag_names(info, CONTACT_SPEC).load(uuid.UUID(self.node_id))
-
-    @strawberry.field(description="Activities logged on the contact, oldest first")
-    async def timeline(self, info: Info, first: int | None = None) -> Connection[
-        Annotated["ActivityType", strawberry.lazy("api.crm.sales_types")]
-    ]:
-        from api.crm.sales_types import _timeline
-
-        return await _timeline(info, CONTACT_SPEC, self.node_id, first)
-
-    @strawberry.field
-    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
-        return await _history(info, CONTACT_SPEC, uuid.UUID(self.node_id), first)
 
 
 def _team(info: Info, team_id: uuid.UUID | None) -> Any:
