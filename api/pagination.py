@@ -7,6 +7,7 @@ import json
 import uuid
 from datetime import datetime
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -32,7 +33,12 @@ class PageInfo:
 @strawberry.type
 class Edge(Generic[NodeType]):
     node: NodeType
-    cursor: str
+    # Encoding cursors costs; lists often never ask for them.
+    cursor_of: strawberry.Private[Callable[[], str]]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        return self.cursor_of()
 
 
 @strawberry.type
@@ -73,16 +79,15 @@ def page_size(first: int | None) -> int:
 
 def to_connection(page: Page, convert, has_previous: bool) -> Connection:
     """A connection from a domain page; `convert` maps a row to its GraphQL type."""
-    edges = [
-        Edge(node=convert(row), cursor=encode_cursor(Position(row.created_at, row.id))) for row in page.items
-    ]
+    cursors = [encode_cursor(Position(row.created_at, row.id)) for row in page.items]
+    edges = [Edge(node=convert(row), cursor_of=lambda c=c: c) for row, c in zip(page.items, cursors, strict=True)]
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=has_previous,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
         ),
         count=_constant(page.total_count),
     )
@@ -97,14 +102,14 @@ def _constant(value: int) -> Callable[[], Awaitable[int]]:
 
 def listing_connection(listing: Listing, convert: Callable[[dict[str, Any]], NodeType]) -> Connection[NodeType]:
     """A connection from a domain listing of rows; `convert` maps a row to its GraphQL type."""
-    edges = [Edge(node=convert(row), cursor=cursor) for row, cursor in zip(listing.rows, listing.cursors, strict=True)]
+    edges = [Edge(node=convert(row), cursor_of=partial(listing.cursor, row)) for row in listing.rows]
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=listing.has_next,
             has_previous_page=listing.has_previous,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=listing.cursor(listing.rows[0]) if listing.rows else None,
+            end_cursor=listing.cursor(listing.rows[-1]) if listing.rows else None,
         ),
         count=listing.count,
     )

@@ -12,7 +12,7 @@ from domain.identity.principal import Principal
 from domain.records.filters import Filter, compile_filter
 from domain.records.rights import Action
 from domain.records.search import search_sql
-from domain.records.ordering import Order, after_sql, decode_cursor, encode_cursor, order_by_sql, resolve
+from domain.records.ordering import Order, after_sql, cursor_encoder, decode_cursor, order_by_sql, resolve
 from domain.records.rows import decode_row
 from domain.records.spec import RecordSpec
 from domain.records.sql import Params
@@ -23,7 +23,7 @@ from tenants.context import current_tenant_id, tenant_connection
 @dataclass
 class Listing:
     rows: list[dict[str, Any]]
-    cursors: list[str]
+    cursor: Callable[[dict[str, Any]], str]  # computed only for the rows a client asks about
     has_next: bool
     has_previous: bool
     count: Callable[[], Awaitable[int]]
@@ -70,7 +70,7 @@ async def list_records(
     if after is not None:
         where.append(after_sql(ordering, decode_cursor(ordering, after), params))
     sql = (
-        f"SELECT t.* FROM {spec.table} t WHERE {' AND '.join(where)} "
+        f"SELECT {spec.select_list} FROM {spec.table} t WHERE {' AND '.join(where)} "
         f"ORDER BY {order_by_sql(ordering)} LIMIT {params.add(first + 1)}"
     )
     conn = tenant_connection()
@@ -79,10 +79,9 @@ async def list_records(
     async def count() -> int:
         return (await conn.execute_query_dict(count_sql, count_values))[0]["n"]
 
-    page = rows[:first]
     return Listing(
-        rows=page,
-        cursors=[encode_cursor(ordering, row) for row in page],
+        rows=rows[:first],
+        cursor=cursor_encoder(ordering),
         has_next=len(rows) > first,
         has_previous=after is not None,
         count=count,
@@ -109,7 +108,7 @@ async def list_grouped(
     order_sql = order_by_sql(ordering)
     limit = params.add(first + 1)
     sql = (
-        f"SELECT * FROM (SELECT t.*, row_number() OVER (PARTITION BY t.{group_column} ORDER BY {order_sql}) "
+        f"SELECT * FROM (SELECT {spec.select_list}, row_number() OVER (PARTITION BY t.{group_column} ORDER BY {order_sql}) "
         f"AS _position, count(*) OVER (PARTITION BY t.{group_column}) AS _total "
         f"FROM {spec.table} t WHERE {' AND '.join(where)}) ranked WHERE _position <= {limit} "
         f"ORDER BY {group_column}, _position"
@@ -121,12 +120,13 @@ async def list_grouped(
         row.pop("_position")
         grouped[row[group_column]].append(decode_row(spec, row))
 
+    encode = cursor_encoder(ordering)
+
     def listing(group_id: uuid.UUID, rows: list[dict[str, Any]]) -> Listing:
         async def count() -> int:
             return totals.get(group_id, 0)
 
-        page = rows[:first]
-        return Listing(page, [encode_cursor(ordering, row) for row in page], len(rows) > first, False, count)
+        return Listing(rows[:first], encode, len(rows) > first, False, count)
 
     return {group_id: listing(group_id, rows) for group_id, rows in grouped.items()}
 
@@ -138,6 +138,6 @@ async def get_records(spec: RecordSpec, ids: list[uuid.UUID], *, principal: Prin
     where = _where(spec, principal, None, {}, params)
     where.append(f"t.id = ANY({params.add(list(ids))}::uuid[])")
     rows = await tenant_connection().execute_query_dict(
-        f"SELECT t.* FROM {spec.table} t WHERE {' AND '.join(where)}", params.values
+        f"SELECT {spec.select_list} FROM {spec.table} t WHERE {' AND '.join(where)}", params.values
     )
     return {row["id"]: decode_row(spec, row) for row in rows}

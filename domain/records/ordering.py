@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -78,9 +79,15 @@ def _strictly_after(column: str, order: Order, value: Any, params: Params) -> st
     return base if order.resolved_nulls_first else f"({base} OR {column} IS NULL)"
 
 
-def encode_cursor(ordering: list[tuple[FieldSpec, Order]], row: dict[str, Any]) -> str:
-    payload = [_signature(ordering), [_to_json(row[field.column]) for field, _ in ordering]]
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+def cursor_encoder(ordering: list[tuple[FieldSpec, Order]]) -> Callable[[dict[str, Any]], str]:
+    """A function giving a row's cursor for this ordering (the signature is computed once)."""
+    signature = _signature(ordering)
+
+    def encode(row: dict[str, Any]) -> str:
+        payload = [signature, [_to_json(row[field.column]) for field, _ in ordering]]
+        return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+    return encode
 
 
 def decode_cursor(ordering: list[tuple[FieldSpec, Order]], cursor: str) -> list[Any]:

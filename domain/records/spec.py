@@ -77,6 +77,12 @@ class RecordSpec:
     def has(self, name: str) -> bool:
         return name in self._by_name
 
+    @property
+    def select_list(self) -> str:
+        """The columns reads fetch: the spec's own, not derived ones such as search vectors."""
+        columns = ["tenant_id", *(f.column for f in self.fields)] + (["deleted_at"] if self.soft_delete else [])
+        return ", ".join(f"t.{column}" for column in dict.fromkeys(columns))
+
     def name_of(self, column: str) -> str:
         return next((f.name for f in self.fields if f.column == column), column)
 
