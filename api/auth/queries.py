@@ -6,7 +6,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.auth.types import ApiTokenType, Me, Role, TenantType, global_id
-from api.pagination import Connection, decode_cursor, page_size, to_connection
+from api.pagination import Connection, listing_connection, page_size
 from api.permissions import ADMIN_READ, Authenticated, principal_of
 from domain.identity import api_tokens
 from domain.identity.profile import get_profile
@@ -33,8 +33,7 @@ class AuthQueries:
 
     @strawberry.field(permission_classes=[ADMIN_READ], description="The tenant's API tokens, oldest first")
     async def api_tokens(
-        self, first: int | None = None, after: str | None = None
+        self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ApiTokenType]:
-        position = decode_cursor(after)
-        page = await api_tokens.list_api_tokens(first=page_size(first), after=position)
-        return to_connection(page, ApiTokenType.from_model, has_previous=position is not None)
+        listing = await api_tokens.list_api_tokens(principal=principal_of(info), first=page_size(first), after=after)
+        return listing_connection(listing, ApiTokenType.from_row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 from datetime import datetime
 from uuid import UUID
 
@@ -56,17 +57,22 @@ class ApiTokenType(relay.Node):
     revoked_at: datetime | None
 
     @classmethod
-    def from_model(cls, token: ApiToken) -> "ApiTokenType":
+    def from_row(cls, row: dict[str, Any]) -> "ApiTokenType":
         return cls(
-            token_id=str(token.id),
-            name=token.name,
-            scopes=list(token.scopes),
-            hint=token.hint,
-            created_at=token.created_at,
-            expires_at=token.expires_at,
-            last_used_at=token.last_used_at,
-            revoked_at=token.revoked_at,
+            token_id=str(row["id"]),
+            name=row["name"],
+            scopes=list(row["scopes"]),
+            hint=row["hint"],
+            created_at=row["created_at"],
+            expires_at=row["expires_at"],
+            last_used_at=row["last_used_at"],
+            revoked_at=row["revoked_at"],
         )
+
+    @classmethod
+    def from_model(cls, token: ApiToken) -> "ApiTokenType":
+        return cls.from_row({name: getattr(token, name) for name in (
+            "id", "name", "scopes", "hint", "created_at", "expires_at", "last_used_at", "revoked_at")})
 
     @classmethod
     async def resolve_nodes(

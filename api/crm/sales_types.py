@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from api.crm import loaders
 from api.crm.types import (
-    MAX_NESTED_PAGE, TEAM_SPEC, Owned, Tracked, AuditEventType, ContactType, CustomerType, Record, TeamType, UserType, _history, _record,
+    MAX_NESTED_PAGE, TEAM_SPEC, Owned, Tracked, ContactType, CustomerType, Record, TeamType, UserType, _record,
     _resolve_nodes, _team, _user,
 )
 from api.pagination import Connection, listing_connection, page_size

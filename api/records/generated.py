@@ -3,7 +3,6 @@ domain can filter and sort on, with the same operators everywhere."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Optional
 
 import strawberry

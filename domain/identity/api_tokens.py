@@ -11,12 +11,36 @@ from domain.identity import secrets
 from domain.identity.models import ApiToken
 from domain.identity.principal import Principal
 from domain.identity.roles import SCOPES
-from domain.pagination import Page, Position, keyset_page
+from domain.identity.roles import Role
+from domain.records.listing import Listing, list_records
+from domain.records.rights import READ_ONLY
+from domain.records.spec import FieldSpec, Kind, RecordSpec
 from tenants.context import current_tenant_id, owned
 from tenants.ids import new_id
 
 MAX_ACTIVE_TOKENS_PER_TENANT = 100
 MAX_NAME_LENGTH = 100
+
+# For listing through the shared keyset machinery; the hash column is never read back.
+API_TOKEN_SPEC = RecordSpec(
+    record_type="ApiToken",
+    table="api_token",
+    fields=(
+        FieldSpec("id", "id", Kind.UUID),
+        FieldSpec("userId", "user_id", Kind.UUID),
+        FieldSpec("name", "name", Kind.TEXT, sortable=True),
+        FieldSpec("scopes", "scopes", Kind.TEXT_ARRAY),
+        FieldSpec("hint", "hint", Kind.TEXT, filterable=False),
+        FieldSpec("createdAt", "created_at", Kind.DATETIME, sortable=True),
+        FieldSpec("expiresAt", "expires_at", Kind.DATETIME, sortable=True),
+        FieldSpec("lastUsedAt", "last_used_at", Kind.DATETIME, sortable=True),
+        FieldSpec("revokedAt", "revoked_at", Kind.DATETIME, sortable=True),
+    ),
+    owned=False,
+    soft_delete=False,
+    scope_area="admin",
+    rights={Role.ADMIN: READ_ONLY},
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +115,6 @@ async def get_api_tokens(*, ids: list[uuid.UUID]) -> list[ApiToken]:
     return await owned(ApiToken).filter(id__in=ids)
 
 
-async def list_api_tokens(*, first: int, after: Position | None) -> Page[ApiToken]:
+async def list_api_tokens(*, principal: Principal, first: int, after: str | None) -> Listing:
     """The tenant's tokens, oldest first, revoked ones included (they show when they were revoked)."""
-    return await keyset_page(owned(ApiToken), first=first, after=after)
+    return await list_records(API_TOKEN_SPEC, principal=principal, first=first, after=after)

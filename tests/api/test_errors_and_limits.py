@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from structlog.testing import capture_logs
 
 import api.auth.queries
