@@ -81,7 +81,7 @@ async def test_pipeline_management_is_for_admins_and_checked(client, as_alpha, s
                       token=as_alpha["manager"])).codes == ["FORBIDDEN"]
     # A stage with opportunities in it cannot be deleted.
     await gql(client, CREATE, {"input": {"name": unique("Busy")}}, token=as_alpha["member"])
-    busy = await gql(client, "mutation($id: ID!) { deleteStage(input: $id) { id } }", {"id": stages["Qualification"]}, token=as_alpha["admin"])
+    busy = await gql(client, "mutation($id: ID!) { deleteStage(input: {id: $id}) { id } }", {"id": stages["Qualification"]}, token=as_alpha["admin"])
     assert busy.codes == ["CONFLICT"]
 
 

@@ -11,7 +11,7 @@ from api.crm.sales_inputs import (
 )
 from api.crm.sales_types import ActivityType, LeadType, PipelineType, StageType, TicketType
 from api.permissions import Authenticated, principal_of
-from api.records.crud import change_of
+from api.records.crud import DeleteInput, change_of
 from api.records.ids import decode_id
 from api.records.inputs import values_of
 from domain.crm import activities, leads, pipelines, tickets
@@ -64,8 +64,8 @@ async def update_stage(info: Info, input: UpdateStageInput) -> StageType:
 
 
 @strawberry.mutation(**AUTH, description="Remove a stage no opportunity is in (admins)")
-async def delete_stage(info: Info, input: strawberry.relay.GlobalID) -> StageType:
-    stage_id = decode_id(input, expected="Stage", field="input")
+async def delete_stage(info: Info, input: DeleteInput) -> StageType:
+    stage_id = decode_id(input.id, expected="Stage", field="id")
     return StageType.from_row(await pipelines.delete_stage(principal=principal_of(info), stage_id=stage_id))
 
 
