@@ -10,6 +10,7 @@ import sys
 import time
 
 from tessera.devservices import ensure_services
+from tessera.seed import seed_demo
 from tessera.settings import load_settings
 
 DEMO_SLUG = "demo"
@@ -88,10 +89,14 @@ async def _seed_demo(database_url: str) -> None:
 
     await connect(database_url, MODEL_MODULES, pool_size=2)
     try:
-        if await find_by_slug(DEMO_SLUG) is None:
+        created = await find_by_slug(DEMO_SLUG) is None
+        if created:
             await onboard_tenant(
                 slug=DEMO_SLUG, name="Demo", admin_email=DEMO_EMAIL,
                 admin_password=DEMO_PASSWORD, admin_name="Demo Admin",
             )
     finally:
         await disconnect()
+    if created:
+        # Something to look at in GraphiQL from the first minute: a few hundred records of each kind.
+        await seed_demo(database_url, tenant_slug=DEMO_SLUG, size="small")
