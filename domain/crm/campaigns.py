@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from domain.identity.principal import Principal
 from domain.identity.roles import Role
+from domain.records import service
 from domain.records.rights import ALL, READ_ONLY
 from domain.records.spec import COMMON_FIELDS, FieldSpec, Kind, RecordSpec
 from domain.records.validation import Checker
@@ -34,3 +38,11 @@ def validate_campaign(check: Checker) -> None:
     starts, ends = check.values.get("starts_on"), check.values.get("ends_on")
     if starts and ends and ends < starts:
         check.error("endsOn", "BEFORE_START", "endsOn must not be before startsOn")
+
+
+async def create_campaigns(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
+    return await service.create(CAMPAIGN_SPEC, items, principal=principal, validate=validate_campaign, bulk=bulk)
+
+
+async def update_campaigns(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
+    return await service.update(CAMPAIGN_SPEC, changes, principal=principal, validate=validate_campaign, bulk=bulk)

@@ -14,17 +14,6 @@ from api.crm.sales_types import ActivityType, CampaignType, LeadType, Opportunit
 from api.crm.types import ContactType, CustomerType, TeamType
 from api.records.crud import crud_mutations
 from domain.crm import activities, campaigns, contacts, customers, leads, opportunities, pipelines, teams, tickets
-from domain.records import service
-
-
-async def _create_campaigns(*, principal, items, bulk=False):  # noqa: ANN001, ANN202
-    return await service.create(campaigns.CAMPAIGN_SPEC, items, principal=principal,
-                                validate=campaigns.validate_campaign, bulk=bulk)
-
-
-async def _update_campaigns(*, principal, changes, bulk=False):  # noqa: ANN001, ANN202
-    return await service.update(campaigns.CAMPAIGN_SPEC, changes, principal=principal,
-                                validate=campaigns.validate_campaign, bulk=bulk)
 
 
 _fields = {
@@ -35,7 +24,7 @@ _fields = {
     **crud_mutations(teams.TEAM_SPEC, TeamType, CreateTeamInput, UpdateTeamInput,
                      teams.create_teams, teams.update_teams, bulk=False),
     **crud_mutations(campaigns.CAMPAIGN_SPEC, CampaignType, CreateCampaignInput, UpdateCampaignInput,
-                     _create_campaigns, _update_campaigns, bulk=False),
+                     campaigns.create_campaigns, campaigns.update_campaigns, bulk=False),
     **crud_mutations(leads.LEAD_SPEC, LeadType, CreateLeadInput, UpdateLeadInput,
                      leads.create_leads, leads.update_leads),
     **crud_mutations(opportunities.OPPORTUNITY_SPEC, OpportunityType, CreateOpportunityInput, UpdateOpportunityInput,
