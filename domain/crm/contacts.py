@@ -11,7 +11,7 @@ from domain.records.rights import ALL, READ_ONLY, READ_WRITE
 from domain.records.spec import COMMON_FIELDS, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec, Reference
 from domain.records.validation import Checker
 
-CUSTOMER = Reference("customer", label="customer")
+CUSTOMER = Reference("customer", label="customer", owned=True)
 
 CONTACT_SPEC = RecordSpec(
     record_type="Contact",

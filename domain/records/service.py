@@ -13,7 +13,9 @@ from domain.records.rights import Action
 from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
 from domain.records.spec import RecordSpec
+from domain.records.sql import Params
 from domain.records.validation import Checker
+from domain.records.visibility import owned_visibility_sql
 from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
 from tenants.context import current_tenant_id, tenant_connection
 
@@ -38,7 +40,7 @@ async def create(
     _check_batch(items, bulk)
     checked = [_check(spec, item, validate, creating=True) for item in items]
     errors = _collect(checked, bulk)
-    errors += await _check_references(spec, [c.values for c in checked], bulk)
+    errors += await _check_references(spec, [c.values for c in checked], bulk, principal)
     if errors:
         raise InvalidInput(errors)
     rows = []
@@ -57,7 +59,7 @@ async def update(
     _check_batch(changes, bulk)
     checked = [_check(spec, change.values, validate, creating=False) for change in changes]
     errors = _collect(checked, bulk)
-    errors += await _check_references(spec, [c.values for c in checked], bulk)
+    errors += await _check_references(spec, [c.values for c in checked], bulk, principal)
     if errors:
         raise InvalidInput(errors)
     rows = []
@@ -108,8 +110,11 @@ def _collect(checked: list[Checker], bulk: bool) -> list[FieldError]:
     ]
 
 
-async def _check_references(spec: RecordSpec, items: list[dict[str, Any]], bulk: bool) -> list[FieldError]:
-    """Every referenced owner, team, customer... must exist in this tenant (one query per field)."""
+async def _check_references(
+    spec: RecordSpec, items: list[dict[str, Any]], bulk: bool, principal: Principal
+) -> list[FieldError]:
+    """Every referenced owner, team, customer... must exist in this tenant, and owned ones must be
+    visible to the caller (one query per field)."""
     errors = []
     for field in spec.fields:
         ref = field.references
@@ -118,10 +123,15 @@ async def _check_references(spec: RecordSpec, items: list[dict[str, Any]], bulk:
         wanted = {values[field.column] for values in items if values.get(field.column) is not None}
         if not wanted:
             continue
-        live = " AND deleted_at IS NULL" if ref.soft_delete else ""
+        params = Params(current_tenant_id(), list(wanted))
+        conditions = ["t.tenant_id = $1", f"t.{ref.key} = ANY($2::uuid[])"]
+        if ref.soft_delete:
+            conditions.append("t.deleted_at IS NULL")
+        visible = owned_visibility_sql(principal, params) if ref.owned else None
+        if visible:
+            conditions.append(visible)
         rows = await tenant_connection().execute_query_dict(
-            f"SELECT {ref.key} AS key FROM {ref.table} WHERE tenant_id = $1 AND {ref.key} = ANY($2::uuid[]){live}",
-            [current_tenant_id(), list(wanted)],
+            f"SELECT t.{ref.key} AS key FROM {ref.table} t WHERE {' AND '.join(conditions)}", params.values
         )
         missing = wanted - {row["key"] for row in rows}
         for index, values in enumerate(items):

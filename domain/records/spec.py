@@ -31,6 +31,9 @@ class Reference:
     key: str = "id"
     soft_delete: bool = True
     label: str = "record"
+    # Owned targets (customers, contacts...) must also be visible to the caller: nobody links
+    # records to ones they may not see.
+    owned: bool = False
 
 
 MEMBER = Reference("membership", key="user_id", soft_delete=False, label="member")

@@ -13,7 +13,12 @@ _SEES_TEAM_MEMBERS_RECORDS = {Role.MANAGER, Role.VIEWER}
 
 def visibility_sql(principal: Principal, spec: RecordSpec, params: Params, alias: str = "t") -> str | None:
     """A predicate limiting `alias` to the records `principal` may see; None means all of them."""
-    if not spec.owned or principal.role is Role.ADMIN:
+    return owned_visibility_sql(principal, params, alias) if spec.owned else None
+
+
+def owned_visibility_sql(principal: Principal, params: Params, alias: str = "t") -> str | None:
+    """The visibility predicate for an owned table (owner_id, team_id)."""
+    if principal.role is Role.ADMIN:
         return None
     tenant = params.add(principal.tenant_id)
     me = params.add(principal.user_id)

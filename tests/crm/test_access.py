@@ -113,3 +113,14 @@ async def test_the_audit_trail_is_append_only_for_the_application(app_db, tenant
         async with app_db.transaction():
             await app_db.execute("SELECT set_config('app.tenant_id', $1, true)", tenants["alpha"].id)
             await app_db.execute("DELETE FROM audit_event")
+
+
+async def test_records_cannot_be_linked_to_records_the_caller_cannot_see(client, as_alpha, user_ids):
+    hidden = await make_customer(client, as_alpha["admin"], ownerId=user_ids["admin"])
+    response = await gql(client, 'mutation($c: ID!) { createContact(input: {name: "x", customerId: $c}) { id } }',
+                         {"c": hidden["id"]}, token=as_alpha["agent"])
+    assert response.codes == ["BAD_USER_INPUT"]
+    assert response.errors[0]["extensions"]["fieldErrors"][0] == {"field": "customerId", "code": "NOT_FOUND", "message": "no such customer"}
+    visible = await gql(client, 'mutation($c: ID!) { createContact(input: {name: "x", customerId: $c}) { id } }',
+                        {"c": hidden["id"]}, token=as_alpha["admin"])
+    assert visible.data["createContact"]["id"]
