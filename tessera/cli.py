@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--shutdown-timeout", type=int, default=30, help="seconds to finish running jobs")
     worker.set_defaults(handler=_worker)
 
+    relay = sub.add_parser("relay", help="move committed outbox events to the queue")
+    relay.add_argument("--poll-seconds", type=float, default=2.0)
+    relay.set_defaults(handler=_relay)
+
     migrate = sub.add_parser("migrate", help="upgrade the database schema (as the owner role)")
     migrate.add_argument("--revision", default="head")
     migrate.add_argument("--downgrade", metavar="REVISION", help="downgrade to REVISION instead, e.g. base")
@@ -133,6 +137,12 @@ def _worker(args: argparse.Namespace) -> int:
     ]
     os.execv(sys.executable, command)
     return 0  # pragma: no cover - execv does not return
+
+
+def _relay(args: argparse.Namespace) -> int:
+    from tessera.relay_entry import run
+
+    return run(poll_seconds=args.poll_seconds)
 
 
 def _migrate(args: argparse.Namespace) -> int:

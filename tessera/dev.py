@@ -46,6 +46,7 @@ def run_dev() -> int:
     # order (API and worker first, the services they use last) and never leaves orphans behind.
     children = {
         "api": subprocess.Popen([*tessera, "serve"], env=os.environ.copy(), start_new_session=True),
+        "relay": subprocess.Popen([*tessera, "relay"], env=os.environ.copy(), start_new_session=True),
         "worker": subprocess.Popen(
             [*tessera, "worker", "--threads", "2", "--shutdown-timeout", "10"],
             env=os.environ.copy(),

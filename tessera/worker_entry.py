@@ -13,4 +13,5 @@ broker = configure_broker(
     model_modules=MODEL_MODULES,
 )
 
-import workers.identity  # noqa: E402,F401 - actors bind to the broker configured above
+import workers.events  # noqa: E402,F401 - actors bind to the broker configured above
+import workers.identity  # noqa: E402,F401

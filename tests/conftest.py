@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from tests.support import cli
+from tests.support.graphql import gql, login
 from tests.support.database import connect, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,3 +138,28 @@ async def app_db(settings):
     conn = await connect(settings.app_database_url())
     yield conn
     await conn.close()
+
+
+ROLES = ("admin", "manager", "member", "agent", "viewer")
+
+
+@pytest.fixture(scope="session")
+async def as_alpha(client, tenants) -> dict[str, str]:
+    """Access tokens of alpha's admin, manager, member, agent and viewer."""
+    info = tenants["alpha"]
+    return {role: (await login(client, "alpha", info.email(role), info.password))["accessToken"] for role in ROLES}
+
+
+@pytest.fixture(scope="session")
+async def as_beta(client, tenants) -> dict[str, str]:
+    info = tenants["beta"]
+    return {role: (await login(client, "beta", info.email(role), info.password))["accessToken"] for role in ROLES}
+
+
+@pytest.fixture(scope="session")
+async def user_ids(client, as_alpha) -> dict[str, str]:
+    """Global ids of alpha's users, by role."""
+    ids = {}
+    for role, token in as_alpha.items():
+        ids[role] = (await gql(client, "{ me { id } }", token=token)).data["me"]["id"]
+    return ids

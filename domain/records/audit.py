@@ -1,4 +1,5 @@
-"""The audit trail: who changed what, when, with each field's old and new value."""
+"""The audit trail: who changed what, when, with each field's old and new value. Each entry is
+also emitted as a domain event through the outbox."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import uuid
 from typing import Any
 
+from domain.events import emit
 from domain.identity.roles import Role
 from domain.records.rights import READ_ONLY
 from domain.records.rows import jsonable
@@ -41,16 +43,21 @@ async def record_events(
     if not events:
         return
     ids, record_ids, actions, changes = [], [], [], []
+    outbox: list[tuple[uuid.UUID, str, dict[str, Any]]] = []
     for record_id, action, diff in events:
         ids.append(new_id())
         record_ids.append(record_id)
         actions.append(action)
-        changes.append(
-            json.dumps({spec.name_of(column): [jsonable(old), jsonable(new)] for column, (old, new) in diff.items()})
-        )
+        named = {spec.name_of(column): [jsonable(old), jsonable(new)] for column, (old, new) in diff.items()}
+        changes.append(json.dumps(named))
+        outbox.append((record_id, action, named))
+        if action == "updated" and "stageId" in named:
+            outbox.append((record_id, "stage_changed", {"stageId": named["stageId"]}))
     await tenant_connection().execute_query(
         "INSERT INTO audit_event (tenant_id, id, record_type, record_id, action, actor_id, changes) "
         "SELECT $1, e.id, $2, e.record_id, e.action, $3, e.changes::jsonb "
         "FROM unnest($4::uuid[], $5::uuid[], $6::text[], $7::text[]) AS e(id, record_id, action, changes)",
         [current_tenant_id(), spec.record_type, actor_id, ids, record_ids, actions, changes],
     )
+    # The same changes, as events for automations and integrations, in the same transaction.
+    await emit(spec.record_type, outbox, actor_id=actor_id)

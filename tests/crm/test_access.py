@@ -7,7 +7,7 @@ import uuid
 import asyncpg
 import pytest
 
-from tests.crm.conftest import make_customer, scoped_token, unique
+from tests.support.records import make_customer, scoped_token, unique
 from tests.support.graphql import gql
 
 CREATE = "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }"

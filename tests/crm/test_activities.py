@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.crm.conftest import make_customer
+from tests.support.records import make_customer
 from tests.support.graphql import gql
 
 LOG = "mutation($input: LogActivityInput!) { logActivity(input: $input) { id kind subject version dueAt doneAt recordId owner { email } } }"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.crm.conftest import make_customer, unique
+from tests.support.records import make_customer, unique
 from tests.support.graphql import gql
 
 GET = "query($id: ID!) { node(id: $id) { ... on Customer { id name tier version deletedAt region } } }"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.crm.conftest import make_contact, make_customer, unique
+from tests.support.records import make_contact, make_customer, unique
 from tests.support.graphql import gql
 
 

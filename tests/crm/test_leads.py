@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.crm.conftest import make_customer, unique
+from tests.support.records import make_customer, unique
 from tests.support.graphql import gql
 
 CREATE = "mutation($input: CreateLeadInput!) { createLead(input: $input) { id personName companyName email phone status lifecycleStage score owner { email } } }"

@@ -7,7 +7,7 @@ import contextlib
 import pytest
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
 
-from tests.crm.conftest import make_contact, make_customer, unique
+from tests.support.records import make_contact, make_customer, unique
 from tests.support.graphql import gql
 
 QUERY = """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.crm.conftest import make_contact, make_customer, unique
+from tests.support.records import make_contact, make_customer, unique
 from tests.support.graphql import gql
 
 SEARCH = "query($t: String!) { search(text: $t) { customers { name } contacts { name } leads { companyName } } }"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.crm.conftest import make_customer, unique
+from tests.support.records import make_customer, unique
 from tests.support.graphql import gql
 
 CREATE_TEAM = "mutation($input: CreateTeamInput!) { createTeam(input: $input) { id name version manager { email } members { email } } }"

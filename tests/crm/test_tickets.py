@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.crm.conftest import scoped_token, unique
+from tests.support.records import scoped_token, unique
 from tests.support.graphql import gql
 
 CREATE = "mutation($input: CreateTicketInput!) { createTicket(input: $input) { id status priority version } }"

@@ -1,41 +1,16 @@
-"""Sessions for every role of alpha and beta, and helpers to make CRM records through the API."""
+"""Helpers that make CRM records through the API, the way clients do."""
 
 from __future__ import annotations
 
 import itertools
 
-import pytest
+from tests.support.graphql import create_token, gql
 
-from tests.support.graphql import create_token, gql, login
-
-ROLES = ("admin", "manager", "member", "agent", "viewer")
 _names = itertools.count()
 
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{next(_names)}"
-
-
-@pytest.fixture(scope="session")
-async def as_alpha(client, tenants) -> dict[str, str]:
-    """Access tokens of alpha's admin, manager, member, agent and viewer."""
-    info = tenants["alpha"]
-    return {role: (await login(client, "alpha", info.email(role), info.password))["accessToken"] for role in ROLES}
-
-
-@pytest.fixture(scope="session")
-async def as_beta(client, tenants) -> dict[str, str]:
-    info = tenants["beta"]
-    return {role: (await login(client, "beta", info.email(role), info.password))["accessToken"] for role in ROLES}
-
-
-@pytest.fixture(scope="session")
-async def user_ids(client, as_alpha) -> dict[str, str]:
-    """Global ids of alpha's users, by role."""
-    ids = {}
-    for role, token in as_alpha.items():
-        ids[role] = (await gql(client, "{ me { id } }", token=token)).data["me"]["id"]
-    return ids
 
 
 async def make_customer(client, token: str, **fields) -> dict:

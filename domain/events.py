@@ -1,0 +1,110 @@
+"""Domain events through the outbox: written in the same transaction as the change that causes
+them, moved to the queue by the relay after commit, delivered at least once."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tenants.context import current_tenant_id, tenant_connection
+from tenants.ids import new_id
+
+RELAY_BATCH = 200
+
+
+@dataclass(frozen=True)
+class Cause:
+    """The event whose handling caused the current changes, and how deep the chain already is."""
+
+    event_id: uuid.UUID | None = None
+    depth: int = 0
+
+
+_cause: contextvars.ContextVar[Cause] = contextvars.ContextVar("tessera_cause", default=Cause())
+
+
+@contextmanager
+def caused_by(event_id: uuid.UUID, depth: int) -> Iterator[None]:
+    """Changes made inside carry `event_id` as causation and one more level of depth."""
+    token = _cause.set(Cause(event_id, depth + 1))
+    try:
+        yield
+    finally:
+        _cause.reset(token)
+
+
+@dataclass(frozen=True)
+class Event:
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    event_type: str
+    record_type: str
+    record_id: uuid.UUID
+    actor_id: uuid.UUID | None
+    occurred_at: datetime
+    changes: dict[str, Any]
+    causation_id: uuid.UUID | None
+    depth: int
+
+
+async def emit(
+    record_type: str, events: list[tuple[uuid.UUID, str, dict[str, Any]]], *, actor_id: uuid.UUID | None
+) -> None:
+    """Write one outbox event per (record id, action, {field: [old, new]}) in a single statement."""
+    if not events:
+        return
+    cause = _cause.get()
+    await tenant_connection().execute_query(
+        "INSERT INTO outbox_event (tenant_id, id, event_type, record_type, record_id, actor_id, changes, causation_id, depth) "
+        "SELECT $1, e.id, $2 || '.' || e.action, $2, e.record_id, $3, e.changes::jsonb, $4, $5 "
+        "FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::text[]) AS e(id, record_id, action, changes)",
+        [current_tenant_id(), record_type, actor_id, cause.event_id, cause.depth,
+         [new_id() for _ in events], [e[0] for e in events], [e[1] for e in events],
+         [json.dumps(e[2]) for e in events]],
+    )
+
+
+async def pending_tenants() -> list[uuid.UUID]:
+    """Tenants with unpublished events (ids only; their events stay behind row-level security)."""
+    from tortoise import connections
+
+    from tenants.database import CONNECTION
+
+    rows = await connections.get(CONNECTION).execute_query_dict("SELECT outbox_pending_tenants() AS tenant_id")
+    return [row["tenant_id"] for row in rows]
+
+
+async def claim_unpublished(limit: int = RELAY_BATCH) -> list[Event]:
+    """Lock and mark published the current tenant's oldest unpublished events. Concurrent relays
+    skip each other's locked rows; if the caller's transaction rolls back, they stay unpublished."""
+    rows = await tenant_connection().execute_query_dict(
+        "UPDATE outbox_event SET published_at = now() WHERE tenant_id = $1 AND id IN ("
+        "  SELECT id FROM outbox_event WHERE tenant_id = $1 AND published_at IS NULL "
+        "  ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) "
+        "RETURNING id, tenant_id, event_type, record_type, record_id, actor_id, occurred_at, changes, causation_id, depth, seq",
+        [current_tenant_id(), limit],
+    )
+    rows.sort(key=lambda row: row["seq"])
+    return [
+        Event(id=r["id"], tenant_id=r["tenant_id"], event_type=r["event_type"], record_type=r["record_type"],
+              record_id=r["record_id"], actor_id=r["actor_id"], occurred_at=r["occurred_at"],
+              changes=json.loads(r["changes"]) if isinstance(r["changes"], str) else r["changes"],
+              causation_id=r["causation_id"], depth=r["depth"])
+        for r in rows
+    ]
+
+
+async def record_delivery(event_id: uuid.UUID, consumer: str) -> bool:
+    """Note that `consumer` handled the event; False if it had already (deliveries repeat)."""
+    rows = await tenant_connection().execute_query_dict(
+        "INSERT INTO event_delivery (tenant_id, event_id, consumer) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING RETURNING event_id",
+        [current_tenant_id(), event_id, consumer],
+    )
+    return bool(rows)

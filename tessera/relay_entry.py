@@ -1,0 +1,34 @@
+"""`tessera relay`: the outbox relay process, wired to the broker and the database."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from domain import MODEL_MODULES
+from domain.events import Event
+from tessera.logging import configure_logging
+from tessera.settings import load_settings
+from workers.broker import configure_broker
+
+
+def run(*, poll_seconds: float) -> int:
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    configure_broker(redis_url=settings.redis_url, database_url=settings.app_database_url(), model_modules=MODEL_MODULES)
+    from workers.events import dispatch_event
+    from workers.relay import run_relay
+
+    def send(event: Event) -> None:
+        dispatch_event.send(str(event.tenant_id), str(event.id))
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_relay(database_url=settings.app_database_url(), model_modules=MODEL_MODULES, send=send,
+                        stop=stop, poll_seconds=poll_seconds)
+
+    asyncio.run(main())
+    return 0

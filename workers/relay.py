@@ -1,0 +1,67 @@
+"""The relay: moves committed outbox events to the queue.
+
+Woken by PostgreSQL NOTIFY when events commit, and polling as a fallback (a missed notification,
+a restart, redis coming back). Each tenant's batch is claimed with FOR UPDATE SKIP LOCKED, sent,
+and marked published in one transaction: if sending fails (redis down), the transaction rolls
+back and the events wait. Delivery is therefore at least once; consumers are idempotent."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+import asyncpg
+import structlog
+
+from domain.events import RELAY_BATCH, Event, claim_unpublished, pending_tenants
+from tenants.context import tenant_transaction
+from tenants.database import connect, connection_credentials, disconnect
+
+CHANNEL = "tessera_outbox"
+log = structlog.get_logger("tessera.relay")
+
+
+async def relay_once(send: Callable[[Event], None]) -> int:
+    """Publish every pending event once; returns how many were sent."""
+    sent = 0
+    for tenant_id in await pending_tenants():
+        while True:  # one transaction per batch, until the tenant's backlog is empty
+            async with tenant_transaction(tenant_id):
+                events = await claim_unpublished(RELAY_BATCH)
+                for event in events:
+                    send(event)
+            sent += len(events)
+            if len(events) < RELAY_BATCH:
+                break
+    return sent
+
+
+async def run_relay(
+    *, database_url: str, model_modules: Sequence[str], send: Callable[[Event], None], stop: asyncio.Event,
+    poll_seconds: float = 2.0, retry_seconds: float = 5.0,
+) -> None:
+    """Relay until `stop` is set."""
+    await connect(database_url, model_modules, pool_size=2)
+    wake = asyncio.Event()
+    listener = await asyncpg.connect(**connection_credentials(database_url))
+    await listener.add_listener(CHANNEL, lambda *args: wake.set())
+    log.info("relay started", channel=CHANNEL, poll_seconds=poll_seconds)
+    try:
+        while not stop.is_set():
+            wake.clear()
+            try:
+                sent = await relay_once(send)
+                if sent:
+                    log.info("events published", count=sent)
+                    continue  # there may be more
+                delay = poll_seconds
+            except Exception:  # noqa: BLE001 - redis or the database is away: keep the events, retry
+                log.exception("relay pass failed; events stay in the outbox")
+                delay = retry_seconds
+            waiters = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+    finally:
+        await listener.close()
+        await disconnect()
