@@ -9,7 +9,8 @@ from strawberry.types import Info
 
 from api.crm.loaders import prime
 from api.crm.inputs import ContactFilter, ContactOrder, CustomerFilter, CustomerOrder, TeamFilter, TeamOrder
-from api.crm.types import ContactType, CustomerType, TeamType
+from api.auth.types import Role
+from api.crm.types import ContactType, CustomerType, TeamType, UserType
 from api.pagination import Connection, listing_connection, page_size
 from api.permissions import Authenticated, principal_of
 from api.records.filters import to_domain_filter
@@ -18,6 +19,7 @@ from domain.crm.contacts import CONTACT_SPEC
 from domain.crm.customers import CUSTOMER_SPEC
 from domain.crm.tags import list_tags
 from domain.crm.teams import TEAM_SPEC
+from domain.identity.directory import list_members
 from domain.records.listing import list_records
 from domain.records.spec import RecordSpec
 
@@ -64,6 +66,12 @@ class CrmQueries:
         first: int | None = None, after: str | None = None,
     ) -> Connection[TeamType]:
         return await _list(info, TEAM_SPEC, TeamType.from_row, filter, order_by, first, after)
+
+    @strawberry.field(permission_classes=[Authenticated], description="The tenant's members by name (for owner and assignee pickers)")
+    async def members(self, info: Info, search: str | None = None, role: Role | None = None, first: int = 100) -> list[UserType]:
+        principal_of(info)
+        rows = await list_members(search=search, role=role.value if role else None, limit=first)
+        return [UserType.from_row(row) for row in rows]
 
     @strawberry.field(permission_classes=[Authenticated], description="All tags, alphabetically")
     async def tags(self, info: Info) -> list[Tag]:

@@ -49,10 +49,13 @@ class UserType(relay.Node):
     node_id: relay.NodeID[str]
     email: str
     name: str
+    role: str = strawberry.field(description="admin, manager, member, agent or viewer (in this tenant)")
 
     @classmethod
     def from_row(cls, row: dict[str, Any] | None) -> "UserType | None":
-        return None if row is None else cls(node_id=str(row["id"]), email=row["email"], name=row["name"])
+        if row is None:
+            return None
+        return cls(node_id=str(row["id"]), email=row["email"], name=row["name"], role=row["role"])
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:

@@ -64,3 +64,16 @@ async def test_tags_are_created_once_and_matched_case_insensitively(client, as_a
     assert (await gql(client, add, {"id": a["id"], "n": [""]}, token=as_alpha["member"])).codes == ["BAD_USER_INPUT"]
     me = (await gql(client, "{ me { id } }", token=as_alpha["member"])).data["me"]["id"]
     assert (await gql(client, add, {"id": me, "n": ["x"]}, token=as_alpha["member"])).codes == ["BAD_USER_INPUT"]
+
+
+async def test_members_lists_the_tenant_for_pickers(client, as_alpha, as_beta):
+    everyone = (await gql(client, "{ members { email role } }", token=as_alpha["agent"])).data["members"]
+    emails = {m["email"] for m in everyone}
+    assert {"admin@alpha.test", "manager@alpha.test", "member@alpha.test", "agent@alpha.test", "viewer@alpha.test"} <= emails
+    assert not any(email.endswith("@beta.test") for email in emails)
+    managers = (await gql(client, "{ members(role: MANAGER) { email role } }", token=as_alpha["viewer"])).data["members"]
+    assert managers == [{"email": "manager@alpha.test", "role": "manager"}]
+    found = (await gql(client, '{ members(search: "AGE") { email } }', token=as_alpha["member"])).data["members"]
+    assert found == [{"email": "agent@alpha.test"}]
+    assert (await gql(client, '{ members(search: "%") { email } }', token=as_alpha["member"])).data["members"] == []
+    assert (await gql(client, "{ members { email } }")).codes == ["UNAUTHENTICATED"]
