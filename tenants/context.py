@@ -50,14 +50,6 @@ async def tenant_transaction(tenant_id: uuid.UUID) -> AsyncIterator[BaseDBAsyncC
             _current_tenant.reset(token)
 
 
-@asynccontextmanager
-async def savepoint() -> AsyncIterator[BaseDBAsyncClient]:
-    """A nested transaction inside the current tenant transaction: all of it or none of it."""
-    current_tenant_id()
-    async with in_transaction() as conn:
-        yield conn
-
-
 def tenant_connection() -> BaseDBAsyncClient:
     """The connection of the open tenant transaction, for hand-written SQL."""
     current_tenant_id()

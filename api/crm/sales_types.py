@@ -15,10 +15,9 @@ from strawberry.types import Info
 
 from api.crm import loaders
 from api.crm.types import (
-    MAX_NESTED_PAGE, TEAM_SPEC, Owned, Tracked, ContactType, CustomerType, Record, TeamType, UserType, _record,
+    TEAM_SPEC, Owned, Tracked, ContactType, CustomerType, Record, TeamType, UserType, _record,
     _resolve_nodes, _team, _user,
 )
-from api.pagination import Connection, listing_connection, page_size
 from api.records.ids import encode_id
 from domain.crm import opportunities, pipelines, tickets
 from domain.crm.activities import ACTIVITY_SPEC
@@ -35,15 +34,6 @@ from domain.records.spec import RecordSpec
 def _one(info: Info, spec: RecordSpec, cls: Any, record_id: uuid.UUID | None) -> Any:
     return loaders.related(loaders.records(info, spec), record_id, cls.from_row)
 
-
-async def _timeline(info: Info, spec: RecordSpec, record_id: str, first: int | None) -> Connection["ActivityType"]:
-    size = min(page_size(first), MAX_NESTED_PAGE)
-    listing = await loaders.timeline(info, spec, size).load(uuid.UUID(record_id))
-    return listing_connection(listing, ActivityType.from_row)
-
-
-async def _tags(info: Info, spec: RecordSpec, record_id: str) -> list[str]:
-    return await loaders.tag_names(info, spec).load(uuid.UUID(record_id))
 
 
 @strawberry.type(name="Campaign")
