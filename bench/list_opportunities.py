@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tessera.devservices import ensure_services  # noqa: E402
-from tests.support.database import with_database  # noqa: E402
+from tests.support.database import drop_database, recreate_database  # noqa: E402
 from tests.support.server import free_port, wait_until_ready  # noqa: E402
 
 DATABASE = "tessera_bench"
@@ -132,10 +132,7 @@ def main() -> None:
 
     services = ensure_services(ROOT / ".data")
     server_url = os.environ["DATABASE_URL"]
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    db_url = with_database(server_url, DATABASE)
+    db_url = recreate_database(server_url, DATABASE)
     env = {**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "WARNING", "TENANT_RATE_LIMIT_PER_MINUTE": "0"}
     tessera = [sys.executable, "-m", "tessera.cli"]
     run = dict(env=env, cwd=ROOT, check=True, capture_output=True, text=True)
@@ -177,8 +174,7 @@ def main() -> None:
         for proc in (api, raw):
             proc.send_signal(signal.SIGINT)
             proc.wait(20)
-        with psycopg.connect(server_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        drop_database(server_url, DATABASE)
         services.stop()
 
 

@@ -23,14 +23,13 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tenants.database import connection_credentials  # noqa: E402
 from tessera.devservices import ensure_services  # noqa: E402
-from tests.support.database import with_database  # noqa: E402
+from tests.support.database import drop_database, recreate_database  # noqa: E402
 from tests.support.server import free_port, wait_until_ready  # noqa: E402
 
 DATABASE = "tessera_bench"
@@ -88,10 +87,7 @@ def main() -> None:
 
     services = ensure_services(ROOT / ".data")
     server_url = os.environ["DATABASE_URL"]
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    env = {**os.environ, "DATABASE_URL": with_database(server_url, DATABASE), "LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "DATABASE_URL": recreate_database(server_url, DATABASE), "LOG_LEVEL": "WARNING"}
     _tessera("migrate", env=env)
     _tessera("tenant", "create", "bench", "--name", "Bench", "--admin-email", "admin@bench.test",
              "--admin-password", PASSWORD, env=env)
@@ -118,8 +114,7 @@ def main() -> None:
     app_url = load_settings().model_copy(update={"database_url": env["DATABASE_URL"]}).app_database_url()
     raw = asyncio.run(_time_raw(app_url, uuid.UUID(claims["tid"]), uuid.UUID(claims["sub"]),
                                 uuid.UUID(claims["sid"]), args.requests))
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+    drop_database(server_url, DATABASE)
     services.stop()
 
     def ms(samples: list[float]) -> str:

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
 from tests.support import cli
 from tests.support.graphql import gql, login
-from tests.support.database import connect, with_database
+from tests.support.database import connect, recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE = "tessera_test"
@@ -27,8 +26,7 @@ def pytest_configure(config: pytest.Config) -> None:
     ensure_services(ROOT / ".data")
     server_url = os.environ["DATABASE_URL"]
     os.environ["TESSERA_TEST_SERVER_URL"] = server_url
-    _recreate_database(server_url, TEST_DATABASE)
-    os.environ["DATABASE_URL"] = with_database(server_url, TEST_DATABASE)
+    os.environ["DATABASE_URL"] = recreate_database(server_url, TEST_DATABASE)
     os.environ["TESSERA_ENV"] = "test"
     # The suite logs in far more often than a person; the limits have tests of their own.
     os.environ["LOGIN_RATE_LIMIT_PER_IDENTITY"] = "100000"
@@ -46,12 +44,6 @@ def _forget_rate_limits(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     for key in client.scan_iter("rl:*", count=1000):
         client.delete(key)
-
-
-def _recreate_database(server_url: str, name: str) -> None:
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 @pytest.fixture(scope="session")

@@ -152,9 +152,10 @@ class OpportunityType(relay.Node, Record, Owned, Tracked):
 
     @strawberry.field(description="The override if set, else the stage's probability")
     def probability(self, info: Info) -> int:
-        if self.probability_override is not None:
-            return self.probability_override
-        return loaders.related(loaders.records(info, STAGE_SPEC), self.stage_id, lambda stage: stage["probability"])
+        if self.probability_override is not None:  # no need to load the stage
+            return opportunities.effective_probability(self.probability_override, 0)
+        return loaders.related(loaders.records(info, STAGE_SPEC), self.stage_id,
+                               lambda stage: opportunities.effective_probability(None, stage["probability"]))
 
     @strawberry.field
     def stage(self, info: Info) -> StageType | None:

@@ -7,6 +7,7 @@ import uuid
 from strawberry import relay
 
 from domain.errors import InvalidInput
+from domain.records.spec import RecordSpec
 
 
 def decode_id(value: relay.GlobalID | str, *, expected: str | tuple[str, ...], field: str) -> uuid.UUID:
@@ -19,6 +20,14 @@ def decode_id(value: relay.GlobalID | str, *, expected: str | tuple[str, ...], f
         return uuid.UUID(global_id.node_id)
     except (ValueError, TypeError) as exc:
         raise InvalidInput.single(field, "INVALID_ID", f"{field} must be the id of a {' or '.join(expected_types)}") from exc
+
+
+def decode_record_id(value: relay.GlobalID, specs: dict[str, RecordSpec], *, field: str) -> tuple[RecordSpec, uuid.UUID]:
+    """The record type and UUID of a global id that must name one of `specs` (by type name)."""
+    spec = specs.get(value.type_name)
+    if spec is None:
+        raise InvalidInput.single(field, "INVALID_ID", f"{field} must be the id of a {', '.join(specs)}")
+    return spec, decode_id(value, expected=spec.record_type, field=field)
 
 
 def encode_id(type_name: str, value: uuid.UUID) -> relay.GlobalID:

@@ -13,6 +13,7 @@ from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records import service
+from domain.records.rows import group_rows
 from domain.records.rights import ALL, READ_ONLY, READ_WRITE
 from domain.records.spec import COMMON_FIELDS, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec, Reference
 from domain.records.validation import Checker
@@ -58,6 +59,11 @@ def validate_opportunity(check: Checker) -> None:
     check.text("closeReason", max_length=500)
     for name in ("customerId", "primaryContactId", "pipelineId", "stageId", "campaignId", "ownerId", "teamId"):
         check.reference(name)
+
+
+def effective_probability(override: int | None, stage_probability: int) -> int:
+    """An opportunity's win probability: its own override if set, else its stage's."""
+    return stage_probability if override is None else override
 
 
 async def create_opportunities(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
@@ -147,7 +153,4 @@ async def stage_history(opportunity_ids: list[uuid.UUID]) -> dict[uuid.UUID, lis
         "WHERE tenant_id = $1 AND opportunity_id = ANY($2::uuid[]) ORDER BY entered_at, id",
         [current_tenant_id(), opportunity_ids],
     )
-    history: dict[uuid.UUID, list[dict[str, Any]]] = {i: [] for i in opportunity_ids}
-    for row in rows:
-        history[row["opportunity_id"]].append(row)
-    return history
+    return group_rows(rows, "opportunity_id", opportunity_ids)

@@ -9,6 +9,7 @@ from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records.audit import record_events
+from domain.records.rows import group_rows
 from domain.records.rights import ALL, READ_CREATE, READ_ONLY, Action, require
 from domain.records.spec import RecordSpec
 from domain.records.writes import lock_record
@@ -80,10 +81,7 @@ async def tags_of(spec: RecordSpec, record_ids: list[uuid.UUID]) -> dict[uuid.UU
         "WHERE rt.tenant_id = $1 AND rt.record_type = $2 AND rt.record_id = ANY($3::uuid[]) ORDER BY lower(t.name)",
         [current_tenant_id(), spec.record_type, record_ids],
     )
-    tags: dict[uuid.UUID, list[str]] = {record_id: [] for record_id in record_ids}
-    for row in rows:
-        tags[row["record_id"]].append(row["name"])
-    return tags
+    return group_rows(rows, "record_id", record_ids, lambda row: row["name"])
 
 
 async def list_tags(*, principal: Principal) -> list[dict]:

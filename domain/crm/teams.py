@@ -10,6 +10,7 @@ from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records import service
 from domain.records.audit import record_events
+from domain.records.rows import group_rows
 from domain.records.rights import ALL, READ_ONLY
 from domain.records.spec import COMMON_FIELDS, MEMBER, FieldSpec, Kind, RecordSpec
 from domain.records.validation import Checker
@@ -88,10 +89,7 @@ async def members_of(team_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUI
         "ORDER BY user_id",
         [current_tenant_id(), team_ids],
     )
-    members: dict[uuid.UUID, list[uuid.UUID]] = {team_id: [] for team_id in team_ids}
-    for row in rows:
-        members[row["team_id"]].append(row["user_id"])
-    return members
+    return group_rows(rows, "team_id", team_ids, lambda row: row["user_id"])
 
 
 async def create_teams(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:

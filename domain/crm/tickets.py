@@ -11,6 +11,7 @@ from domain.errors import InvalidInput
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records import service
+from domain.records.rows import group_rows
 from domain.records.rights import ALL, READ_ONLY, READ_WRITE, Action
 from domain.records.spec import COMMON_FIELDS, FieldSpec, Kind, RecordSpec, Reference, MEMBER, TEAM
 from domain.records.validation import Checker
@@ -129,7 +130,4 @@ async def status_history(ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[di
         "WHERE tenant_id = $1 AND ticket_id = ANY($2::uuid[]) ORDER BY changed_at, id",
         [current_tenant_id(), ticket_ids],
     )
-    history: dict[uuid.UUID, list[dict[str, Any]]] = {i: [] for i in ticket_ids}
-    for row in rows:
-        history[row["ticket_id"]].append(row)
-    return history
+    return group_rows(rows, "ticket_id", ticket_ids)

@@ -6,6 +6,7 @@ import json
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from domain.records.spec import Kind, RecordSpec
@@ -48,3 +49,15 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: jsonable(v) for k, v in value.items()}
     return value
+
+
+def group_rows(
+    rows: Iterable[dict[str, Any]], key: str, parents: Iterable[Hashable],
+    value: Callable[[dict[str, Any]], Any] = lambda row: row,
+) -> dict[Hashable, list[Any]]:
+    """Rows of one batched query grouped by their parent's id; every parent gets a list, empty
+    when it has no rows, in the rows' order."""
+    grouped: dict[Hashable, list[Any]] = {parent: [] for parent in parents}
+    for row in rows:
+        grouped[row[key]].append(value(row))
+    return grouped

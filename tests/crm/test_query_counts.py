@@ -37,6 +37,18 @@ def counting_statements(monkeypatch):
     yield counted
 
 
+async def statements_per_request(client, token, query, variables, monkeypatch, list_field, firsts):
+    """SQL statements one request costs for each page size in `firsts` (and the rows it returned)."""
+    counts = {}
+    for first in firsts:
+        with counting_statements(monkeypatch) as statements:
+            response = await gql(client, query, {**variables, "first": first}, token=token)
+        assert len(response.data[list_field]["edges"]) == first
+        counts[first] = len(statements)
+        monkeypatch.undo()
+    return counts
+
+
 @pytest.fixture(scope="module")
 async def many(client, as_alpha):
     marker = unique("count")
@@ -50,13 +62,8 @@ async def many(client, as_alpha):
 
 
 async def test_one_and_many_rows_cost_the_same_statements(client, as_alpha, many, monkeypatch):
-    counts = {}
-    for first in (1, 12):
-        with counting_statements(monkeypatch) as statements:
-            response = await gql(client, QUERY, {"p": f"{many}-%", "first": first}, token=as_alpha["admin"])
-        assert len(response.data["customers"]["edges"]) == first
-        counts[first] = len(statements)
-        monkeypatch.undo()
+    counts = await statements_per_request(client, as_alpha["admin"], QUERY, {"p": f"{many}-%"}, monkeypatch,
+                                          "customers", (1, 12))
     assert counts[1] == counts[12], counts
     assert counts[12] <= 12, counts
 
@@ -79,11 +86,6 @@ async def test_fifty_opportunities_cost_what_one_costs(client, as_alpha, monkeyp
     created = await gql(client, "mutation($input: BulkCreateOpportunitiesInput!) { bulkCreateOpportunities(input: $input) { id } }",
                         {"input": {"items": items}}, token=as_alpha["admin"])
     assert len(created.data["bulkCreateOpportunities"]) == 50
-    counts = {}
-    for first in (1, 50):
-        with counting_statements(monkeypatch) as statements:
-            response = await gql(client, OPPORTUNITIES, {"p": f"{marker}-%", "first": first}, token=as_alpha["admin"])
-        assert len(response.data["opportunities"]["edges"]) == first
-        counts[first] = len(statements)
-        monkeypatch.undo()
+    counts = await statements_per_request(client, as_alpha["admin"], OPPORTUNITIES, {"p": f"{marker}-%"}, monkeypatch,
+                                          "opportunities", (1, 50))
     assert counts[1] == counts[50], counts

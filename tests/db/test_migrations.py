@@ -7,7 +7,7 @@ import os
 import psycopg
 
 from tessera import migrations
-from tests.support.database import with_database
+from tests.support.database import drop_database, recreate_database
 
 SCRATCH = "tessera_migrations_test"
 
@@ -20,10 +20,7 @@ def _tables(url: str) -> set[str]:
 
 def test_upgrade_downgrade_upgrade():
     server = os.environ["TESSERA_TEST_SERVER_URL"]
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{SCRATCH}"')
-    url = with_database(server, SCRATCH)
+    url = recreate_database(server, SCRATCH)
     try:
         migrations.upgrade(database_url=url)
         full = _tables(url)
@@ -35,5 +32,4 @@ def test_upgrade_downgrade_upgrade():
         migrations.upgrade(database_url=url)
         assert _tables(url) == full
     finally:
-        with psycopg.connect(server, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)')
+        drop_database(server, SCRATCH)

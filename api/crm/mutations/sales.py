@@ -12,7 +12,7 @@ from api.crm.sales_inputs import (
 from api.crm.sales_types import ActivityType, LeadType, PipelineType, StageType, TicketType
 from api.permissions import Authenticated, principal_of
 from api.records.crud import DeleteInput, change_of
-from api.records.ids import decode_id
+from api.records.ids import decode_id, decode_record_id
 from api.records.inputs import values_of
 from domain.crm import activities, leads, pipelines, tickets
 from domain.crm.contacts import CONTACT_SPEC
@@ -20,7 +20,6 @@ from domain.crm.customers import CUSTOMER_SPEC
 from domain.crm.leads import LEAD_SPEC
 from domain.crm.opportunities import OPPORTUNITY_SPEC
 from domain.crm.tickets import TICKET_SPEC
-from domain.errors import InvalidInput
 
 ACTIVITY_TARGETS = {s.record_type: s for s in (LEAD_SPEC, CUSTOMER_SPEC, CONTACT_SPEC, OPPORTUNITY_SPEC, TICKET_SPEC)}
 AUTH = dict(permission_classes=[Authenticated])
@@ -71,10 +70,7 @@ async def delete_stage(info: Info, input: DeleteInput) -> StageType:
 
 @strawberry.mutation(**AUTH, description="Add a note, call, email, meeting or task to a record's timeline")
 async def log_activity(info: Info, input: LogActivityInput) -> ActivityType:
-    target = ACTIVITY_TARGETS.get(input.record_id.type_name)
-    if target is None:
-        raise InvalidInput.single("recordId", "INVALID_ID", f"recordId must be the id of a {', '.join(ACTIVITY_TARGETS)}")
-    record_id = decode_id(input.record_id, expected=target.record_type, field="recordId")
+    target, record_id = decode_record_id(input.record_id, ACTIVITY_TARGETS, field="recordId")
     row = await activities.log_activity(principal=principal_of(info), target=target, record_id=record_id,
                                         values=values_of(input, skip=("recordId",)))
     return ActivityType.from_row(row)

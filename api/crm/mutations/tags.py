@@ -9,27 +9,20 @@ from strawberry.types import Info
 
 from api.crm.inputs import TagsInput
 from api.permissions import Authenticated, principal_of
+from api.records.ids import decode_record_id
 from domain.crm import tags
 from domain.crm.contacts import CONTACT_SPEC
 from domain.crm.customers import CUSTOMER_SPEC
 from domain.crm.leads import LEAD_SPEC
 from domain.crm.opportunities import OPPORTUNITY_SPEC
 from domain.crm.tickets import TICKET_SPEC
-from domain.errors import InvalidInput
 from domain.records.spec import RecordSpec
 
 TAGGABLE = {spec.record_type: spec for spec in (CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, OPPORTUNITY_SPEC, TICKET_SPEC)}
 
 
 def _target(input: TagsInput) -> tuple[RecordSpec, uuid.UUID]:
-    spec = TAGGABLE.get(input.record_id.type_name)
-    try:
-        record_id = uuid.UUID(input.record_id.node_id)
-    except ValueError:
-        spec = None
-    if spec is None:
-        raise InvalidInput.single("recordId", "INVALID_ID", f"recordId must be the id of a {' or '.join(TAGGABLE)}")
-    return spec, record_id
+    return decode_record_id(input.record_id, TAGGABLE, field="recordId")
 
 
 @strawberry.mutation(permission_classes=[Authenticated], description="Tags are created on first use; returns the record's tags")
