@@ -25,6 +25,8 @@ from api.auth.queries import AuthQueries
 from api.crm.mutations import CrmMutations
 from api.crm.queries import CrmQueries
 from api.crm.sales_queries import SalesQueries
+from api.custom.mutations import CustomMutations
+from api.custom.queries import CustomQueries
 from api.extensions.observe import ObserveOperation
 from api.extensions.tenant_scope import TenantScope
 
@@ -37,10 +39,10 @@ def _query_type() -> type:
         node: relay.Node | None = relay.node(description="Any object by its global id")
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
-    return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, SalesQueries))
+    return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, SalesQueries, CustomQueries))
 
 
-Mutation = merge_types("Mutation", (AuthMutations, CrmMutations))
+Mutation = merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations))
 
 
 @dataclass(frozen=True)

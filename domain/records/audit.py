@@ -48,7 +48,7 @@ async def record_events(
         ids.append(new_id())
         record_ids.append(record_id)
         actions.append(action)
-        named = {spec.name_of(column): [jsonable(old), jsonable(new)] for column, (old, new) in diff.items()}
+        named = _named_changes(spec, diff)
         changes.append(json.dumps(named))
         outbox.append((record_id, action, named))
         if action == "updated" and "stageId" in named:
@@ -61,3 +61,18 @@ async def record_events(
     )
     # The same changes, as events for automations and integrations, in the same transaction.
     await emit(spec.record_type, outbox, actor_id=actor_id)
+
+
+def _named_changes(spec: RecordSpec, diff: dict[str, tuple[Any, Any]]) -> dict[str, list[Any]]:
+    """{field name: [old, new]}, with JSONB value columns split into one entry per changed key."""
+    named: dict[str, list[Any]] = {}
+    for column, (old, new) in diff.items():
+        prefix = spec.audit_by_key.get(column)
+        if prefix is not None and isinstance(old or {}, dict) and isinstance(new or {}, dict):
+            before, after = old or {}, new or {}
+            for key in sorted(set(before) | set(after)):
+                if before.get(key) != after.get(key):
+                    named[prefix + key] = [jsonable(before.get(key)), jsonable(after.get(key))]
+        else:
+            named[spec.name_of(column)] = [jsonable(old), jsonable(new)]
+    return named

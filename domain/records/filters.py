@@ -107,7 +107,9 @@ def _condition(spec: RecordSpec, cond: Condition, params: Params, alias: str, er
     if allowed is not None and field.kind not in allowed:
         errors.append(FieldError(where, "BAD_OPERATOR", f"{cond.op.value} does not apply to {cond.field}"))
         return "FALSE"
-    column = f"{alias}.{field.column}"
+    column = field.sql(alias)
+    if field.json_path and field.kind is Kind.TEXT_ARRAY:
+        return _json_array_condition(field.name, column, cond, params, errors)
     if cond.op is Op.IS_NULL:
         if field.kind is Kind.TEXT_ARRAY:
             return f"cardinality({column}) = 0" if cond.value else f"cardinality({column}) > 0"
@@ -139,3 +141,14 @@ def _condition(spec: RecordSpec, cond: Condition, params: Params, alias: str, er
     if cond.op is Op.ILIKE:
         return f"{column} ILIKE {placeholder}"
     return f"{column} {_COMPARE[cond.op]} {placeholder}"
+
+
+def _json_array_condition(name: str, column: str, cond: Condition, params: Params, errors: list[FieldError]) -> str:
+    """A list of strings inside JSONB (multi-select values): isNull means empty, eq means "has"."""
+    empty = f"coalesce(jsonb_array_length({column}), 0) = 0"
+    if cond.op is Op.IS_NULL:
+        return empty if cond.value else f"NOT {empty}"
+    if cond.op is Op.EQ and cond.value is not None:
+        return f"coalesce({column} ? {params.add(str(cond.value))}, false)"
+    errors.append(FieldError(f"filter.{name}", "BAD_OPERATOR", f"{cond.op.value} does not apply to {name}"))
+    return "FALSE"

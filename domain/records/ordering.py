@@ -52,7 +52,7 @@ def resolve(spec: RecordSpec, orders: list[Order] | None) -> list[tuple[FieldSpe
 
 def order_by_sql(ordering: list[tuple[FieldSpec, Order]], alias: str = "t") -> str:
     return ", ".join(
-        f"{alias}.{field.column} {'DESC' if order.descending else 'ASC'} "
+        f"{field.sql(alias)} {'DESC' if order.descending else 'ASC'} "
         f"NULLS {'FIRST' if order.resolved_nulls_first else 'LAST'}"
         for field, order in ordering
     )
@@ -63,10 +63,10 @@ def after_sql(ordering: list[tuple[FieldSpec, Order]], values: list[Any], params
     alternatives = []
     for index, (field, order) in enumerate(ordering):
         equal_before = [
-            f"{alias}.{f.column} IS NOT DISTINCT FROM {params.add(v)}"
+            f"{f.sql(alias)} IS NOT DISTINCT FROM {params.add(v)}"
             for (f, _), v in zip(ordering[:index], values[:index], strict=True)
         ]
-        beyond = _strictly_after(f"{alias}.{field.column}", order, values[index], params)
+        beyond = _strictly_after(field.sql(alias), order, values[index], params)
         if beyond != "FALSE":
             alternatives.append(" AND ".join([*equal_before, beyond]))
     return "(" + " OR ".join(f"({alt})" for alt in alternatives) + ")" if alternatives else "FALSE"
@@ -84,7 +84,7 @@ def cursor_encoder(ordering: list[tuple[FieldSpec, Order]]) -> Callable[[dict[st
     signature = _signature(ordering)
 
     def encode(row: dict[str, Any]) -> str:
-        payload = [signature, [_to_json(row[field.column]) for field, _ in ordering]]
+        payload = [signature, [_to_json(field.read(row)) for field, _ in ordering]]
         return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
 
     return encode
@@ -102,7 +102,7 @@ def decode_cursor(ordering: list[tuple[FieldSpec, Order]], cursor: str) -> list[
 
 
 def _signature(ordering: list[tuple[FieldSpec, Order]]) -> str:
-    text = ";".join(f"{f.column}:{o.descending}:{o.resolved_nulls_first}" for f, o in ordering)
+    text = ";".join(f"{f.key}:{o.descending}:{o.resolved_nulls_first}" for f, o in ordering)
     return hashlib.sha1(text.encode()).hexdigest()[:10]
 
 

@@ -37,10 +37,10 @@ async def create(
 ) -> list[dict[str, Any]]:
     """Create records from API input; InvalidInput lists every bad field of every item."""
     spec.require(principal, Action.CREATE)
-    _check_batch(items, bulk)
+    check_batch(items, bulk)
     checked = [_check(spec, item, validate, creating=True) for item in items]
     errors = _collect(checked, bulk)
-    errors += await _check_references(spec, [c.values for c in checked], bulk, principal)
+    errors += await check_references(spec, [c.values for c in checked], bulk, principal)
     if errors:
         raise InvalidInput(errors)
     rows = []
@@ -56,10 +56,10 @@ async def update(
 ) -> list[dict[str, Any]]:
     """Apply changes that each carry the version they were made against; stale ones are CONFLICT."""
     spec.require(principal, Action.UPDATE)
-    _check_batch(changes, bulk)
+    check_batch(changes, bulk)
     checked = [_check(spec, change.values, validate, creating=False) for change in changes]
     errors = _collect(checked, bulk)
-    errors += await _check_references(spec, [c.values for c in checked], bulk, principal)
+    errors += await check_references(spec, [c.values for c in checked], bulk, principal)
     if errors:
         raise InvalidInput(errors)
     rows = []
@@ -87,7 +87,7 @@ async def restore(spec: RecordSpec, record_id: uuid.UUID, *, principal: Principa
     return await set_deleted(spec, row, deleted=False, principal=principal)
 
 
-def _check_batch(items: list[Any], bulk: bool) -> None:
+def check_batch(items: list[Any], bulk: bool) -> None:
     if bulk and not 1 <= len(items) <= MAX_BULK:
         raise InvalidInput.single("items", "BATCH_SIZE", f"send between 1 and {MAX_BULK} items")
 
@@ -103,14 +103,15 @@ def _prefix(field: str, index: int, bulk: bool) -> str:
 
 
 def _collect(checked: list[Checker], bulk: bool) -> list[FieldError]:
-    return [
-        FieldError(_prefix(error.field, index, bulk), error.code, error.message)
-        for index, c in enumerate(checked)
-        for error in c.errors
-    ]
+    return [error for index, c in enumerate(checked) for error in prefixed(c.errors, index, bulk)]
 
 
-async def _check_references(
+def prefixed(errors: list[FieldError], index: int, bulk: bool) -> list[FieldError]:
+    """Errors of one item of a batch, named items.N.field in bulk calls."""
+    return [FieldError(_prefix(error.field, index, bulk), error.code, error.message) for error in errors]
+
+
+async def check_references(
     spec: RecordSpec, items: list[dict[str, Any]], bulk: bool, principal: Principal
 ) -> list[FieldError]:
     """Every referenced owner, team, customer... must exist in this tenant, and owned ones must be

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -48,6 +49,39 @@ class FieldSpec:
     filterable: bool = True
     sortable: bool = False
     references: Reference | None = None
+    # Fields kept inside a JSONB column (custom fields): the keys leading to the value. Keys are
+    # validated identifiers (custom field api names), so they may be spliced into SQL.
+    json_path: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The field's place in a row: its column, or column.key... for a JSONB value."""
+        return ".".join((self.column, *self.json_path))
+
+    def sql(self, alias: str) -> str:
+        """The SQL expression of the field's value for table alias `alias`."""
+        if not self.json_path:
+            return f"{alias}.{self.column}"
+        path = "{" + ",".join(self.json_path) + "}"
+        if self.kind in (Kind.TEXT_ARRAY, Kind.JSON):
+            return f"({alias}.{self.column} #> '{path}')"
+        text = f"({alias}.{self.column} #>> '{path}')"
+        cast = _JSON_CASTS.get(self.kind)
+        return f"{text}::{cast}" if cast else text
+
+    def read(self, row: dict[str, Any]) -> Any:
+        """The field's value in a decoded row."""
+        value = row.get(self.column)
+        for key in self.json_path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is not None and self.json_path and self.kind is Kind.DECIMAL:
+            return Decimal(str(value))
+        return value
+
+
+# Casts of JSONB text for comparisons; all immutable, so expression indexes can use them. Dates and
+# times are stored as ISO 8601 text (UTC for datetimes), which sorts and compares as text.
+_JSON_CASTS = {Kind.DECIMAL: "numeric", Kind.INT: "numeric", Kind.BOOL: "boolean"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +103,8 @@ class RecordSpec:
     # Unique indexes (by name) and the field each protects, for a clear error instead of a crash.
     unique: dict[str, str] = field(default_factory=dict)
     rights: Rights = field(default_factory=dict)
+    # JSONB columns audited key by key ({column: prefix}): each custom field's old and new value.
+    audit_by_key: dict[str, str] = field(default_factory=lambda: {"custom_fields": "customFields."})
     _by_name: dict[str, FieldSpec] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

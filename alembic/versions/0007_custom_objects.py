@@ -1,0 +1,124 @@
+"""Tenant-defined objects and fields (the form engine): metadata, records as validated JSONB, a
+side table that makes unique fields unique under concurrent writes, and auto-number sequences.
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-23
+"""
+
+from alembic import op
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+TENANT_PREDICATE = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid"
+RECORD_COLUMNS = """
+    version integer NOT NULL DEFAULT 1,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamptz
+"""
+TABLES = ("custom_object", "custom_field", "custom_record", "custom_unique_value", "custom_sequence")
+API_NAME = r"'^[a-z][a-z0-9_]{0,39}$'"
+
+
+def _app_role() -> str:
+    return '"' + op.get_context().config.attributes["app_db_user"].replace('"', '""') + '"'
+
+
+def upgrade() -> None:
+    op.execute(f"""
+        CREATE TABLE custom_object (
+            tenant_id uuid NOT NULL REFERENCES tenant (id),
+            id uuid NOT NULL,
+            api_name text NOT NULL CHECK (api_name ~ {API_NAME}),
+            label text NOT NULL CHECK (length(label) BETWEEN 1 AND 100),
+            plural_label text NOT NULL CHECK (length(plural_label) BETWEEN 1 AND 100),
+            description text,
+            display_field text,
+            searchable boolean NOT NULL DEFAULT false,
+            deprecated boolean NOT NULL DEFAULT false,
+            rights jsonb,
+            {RECORD_COLUMNS},
+            PRIMARY KEY (tenant_id, id)
+        )""")
+    # Deleted objects keep their api name until purged: a restore must find it free.
+    op.execute("CREATE UNIQUE INDEX custom_object_api_name_key ON custom_object (tenant_id, api_name)")
+    op.execute(f"""
+        CREATE TABLE custom_field (
+            tenant_id uuid NOT NULL REFERENCES tenant (id),
+            id uuid NOT NULL,
+            object_id uuid,
+            standard_object text,
+            api_name text NOT NULL CHECK (api_name ~ {API_NAME}),
+            label text NOT NULL CHECK (length(label) BETWEEN 1 AND 100),
+            field_type text NOT NULL,
+            required boolean NOT NULL DEFAULT false,
+            is_unique boolean NOT NULL DEFAULT false,
+            read_only boolean NOT NULL DEFAULT false,
+            default_value jsonb,
+            help_text text,
+            config jsonb NOT NULL DEFAULT '{{}}',
+            validation jsonb NOT NULL DEFAULT '{{}}',
+            position integer NOT NULL DEFAULT 0,
+            deprecated boolean NOT NULL DEFAULT false,
+            {RECORD_COLUMNS},
+            PRIMARY KEY (tenant_id, id),
+            FOREIGN KEY (tenant_id, object_id) REFERENCES custom_object (tenant_id, id),
+            CHECK ((object_id IS NULL) <> (standard_object IS NULL))
+        )""")
+    op.execute("CREATE UNIQUE INDEX custom_field_api_name_key ON custom_field "
+               "(tenant_id, coalesce(object_id::text, standard_object), api_name)")
+    op.execute(f"""
+        CREATE TABLE custom_record (
+            tenant_id uuid NOT NULL REFERENCES tenant (id),
+            id uuid NOT NULL,
+            object_id uuid NOT NULL,
+            owner_id uuid,
+            team_id uuid,
+            data jsonb NOT NULL DEFAULT '{{}}',
+            {RECORD_COLUMNS},
+            PRIMARY KEY (tenant_id, id),
+            FOREIGN KEY (tenant_id, object_id) REFERENCES custom_object (tenant_id, id),
+            FOREIGN KEY (tenant_id, owner_id) REFERENCES membership (tenant_id, user_id),
+            FOREIGN KEY (tenant_id, team_id) REFERENCES team (tenant_id, id)
+        )""")
+    op.execute("CREATE INDEX custom_record_object_idx ON custom_record (tenant_id, object_id, created_at, id) "
+               "WHERE deleted_at IS NULL")
+    # Equality and containment filters on any field (data @> '{"status": "ACTIVE"}').
+    op.execute("CREATE INDEX custom_record_data_idx ON custom_record USING gin (data jsonb_path_ops)")
+    # One row per (unique field, value): the primary key makes the second of two concurrent
+    # writers fail, which a check-then-insert could never guarantee.
+    op.execute("""
+        CREATE TABLE custom_unique_value (
+            tenant_id uuid NOT NULL REFERENCES tenant (id),
+            field_id uuid NOT NULL,
+            value text NOT NULL,
+            record_id uuid NOT NULL,
+            PRIMARY KEY (tenant_id, field_id, value),
+            FOREIGN KEY (tenant_id, field_id) REFERENCES custom_field (tenant_id, id) ON DELETE CASCADE
+        )""")
+    op.execute("CREATE INDEX custom_unique_value_record_idx ON custom_unique_value (tenant_id, record_id)")
+    op.execute("""
+        CREATE TABLE custom_sequence (
+            tenant_id uuid NOT NULL REFERENCES tenant (id),
+            field_id uuid NOT NULL,
+            last_value bigint NOT NULL,
+            PRIMARY KEY (tenant_id, field_id),
+            FOREIGN KEY (tenant_id, field_id) REFERENCES custom_field (tenant_id, id) ON DELETE CASCADE
+        )""")
+    role = _app_role()
+    for table in TABLES:
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+        op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
+
+
+def downgrade() -> None:
+    for table in reversed(TABLES):
+        op.execute(f"DROP TABLE IF EXISTS {table} CASCADE")

@@ -1,0 +1,1 @@
+"""GraphQL surface of tenant-defined objects and fields: metadata admin and custom records."""

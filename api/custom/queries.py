@@ -1,0 +1,48 @@
+"""Queries of custom objects: their definitions (every role may read them, to render forms) and
+their records (filtered, sorted, keyset-paged like standard lists)."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from api.custom.inputs import RecordFilter, RecordOrder, to_filter, to_order
+from api.custom.types import CustomFieldType, CustomObjectType, CustomRecordType
+from api.pagination import Connection, listing_connection, page_size
+from api.permissions import Authenticated, principal_of
+from domain.custom.metadata import STANDARD_OBJECTS, load_object, load_objects, load_standard_fields, record_spec
+from domain.custom.records import list_object_records
+from domain.errors import InvalidInput
+
+AUTH = dict(permission_classes=[Authenticated])
+
+
+@strawberry.type
+class CustomQueries:
+    @strawberry.field(**AUTH, description="The tenant's custom objects with their fields")
+    async def objects(self, info: Info, include_deleted: bool = False) -> list[CustomObjectType]:
+        principal_of(info)
+        return [CustomObjectType.from_def(obj) for obj in await load_objects(include_deleted=include_deleted)]
+
+    @strawberry.field(**AUTH, description="One custom object by api name (NOT_FOUND if there is none)")
+    async def object(self, info: Info, api_name: str) -> CustomObjectType:
+        principal_of(info)
+        return CustomObjectType.from_def(await load_object(api_name))
+
+    @strawberry.field(**AUTH, description="Custom fields added to a standard object (Customer, Contact, Lead, Opportunity, Ticket)")
+    async def standard_fields(self, info: Info, object: str, include_deleted: bool = False) -> list[CustomFieldType]:
+        principal_of(info)
+        if object not in STANDARD_OBJECTS:
+            raise InvalidInput.single("object", "UNKNOWN_OBJECT", f"one of {', '.join(STANDARD_OBJECTS)}")
+        return [CustomFieldType.from_def(f) for f in await load_standard_fields(object) if include_deleted or not f.deleted]
+
+    @strawberry.field(**AUTH, description="Records of one custom object")
+    async def records(
+        self, info: Info, object: str, filter: RecordFilter | None = None, order_by: list[RecordOrder] | None = None,
+        first: int | None = None, after: str | None = None,
+    ) -> Connection[CustomRecordType]:
+        obj = await load_object(object)
+        obj_filter = to_filter(filter, obj, record_spec(obj))
+        obj, listing = await list_object_records(principal=principal_of(info), object_name=object, filter=obj_filter,
+                                                 order=to_order(order_by), first=page_size(first), after=after)
+        return listing_connection(listing, lambda row: CustomRecordType.from_row(obj, row))

@@ -1,0 +1,167 @@
+"""GraphQL types of custom objects, their fields and their records."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from api.crm import loaders
+from api.crm.types import AuditEventType, Owned, Record, _history
+from api.custom.values import CUSTOM_RECORD, id_type, values_out
+from api.pagination import Connection
+from api.permissions import principal_of
+from domain.custom.fieldtypes import FieldDef
+from domain.custom.fieldtypes import FieldType as DomainFieldType
+from domain.custom.metadata import ObjectDef, record_spec
+from domain.custom.records import get_custom_records
+from domain.custom.relations import display_values
+
+FieldType = strawberry.enum(Enum("FieldType", {t.value: t.value for t in DomainFieldType}),
+                            description="The value type of a custom field (see docs/custom-objects.md)")
+
+
+@strawberry.type(name="CustomField", description="A field an admin added to a custom or standard object")
+class CustomFieldType(relay.Node):
+    node_id: relay.NodeID[str]
+    api_name: str = strawberry.field(description="Immutable identifier used in values, filters and sorting")
+    label: str
+    type: FieldType  # type: ignore[valid-type]
+    required: bool
+    unique: bool
+    read_only: bool
+    default_value: JSON | None
+    help_text: str | None
+    config: JSON = strawberry.field(description="Per type: options, max, decimalPlaces, currency, prefix, digits, "
+                                                "expression, resultType, target")
+    validation: JSON = strawberry.field(description="min, max, minLength, maxLength, pattern, message")
+    position: int
+    deprecated: bool
+    deleted: bool
+    version: int
+
+    @classmethod
+    def from_def(cls, field: FieldDef) -> "CustomFieldType":
+        return cls(node_id=str(field.id), api_name=field.api_name, label=field.label, type=FieldType(field.type.value),
+                   required=field.required, unique=field.unique, read_only=field.read_only or field.computed,
+                   default_value=field.default, help_text=field.help_text, config=field.config or {},
+                   validation=field.validation or {}, position=field.position, deprecated=field.deprecated,
+                   deleted=field.deleted, version=field.version)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return [None for _ in node_ids]  # fields are read through their object
+
+
+@strawberry.type(name="CustomObject", description="An object a tenant's admins defined, with its fields")
+class CustomObjectType:
+    api_name: str = strawberry.field(description="Immutable identifier, e.g. contract")
+    label: str
+    plural_label: str
+    description: str | None
+    display_field: str | None = strawberry.field(description="The field that names a record (shown in relations)")
+    searchable: bool
+    deprecated: bool
+    deleted: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    rights: JSON = strawberry.field(description="{role: [read, create, update, delete]}")
+    field_defs: strawberry.Private[tuple[FieldDef, ...]]
+
+    @classmethod
+    def from_def(cls, obj: ObjectDef) -> "CustomObjectType":
+        return cls(api_name=obj.api_name, label=obj.label, plural_label=obj.plural_label, description=obj.description,
+                   display_field=obj.display_field, searchable=obj.searchable, deprecated=obj.deprecated,
+                   deleted=obj.deleted, version=obj.version, created_at=obj.created_at, updated_at=obj.updated_at,
+                   rights={role.value: sorted(a.value for a in actions) for role, actions in obj.rights.items()},
+                   field_defs=obj.fields)
+
+    @strawberry.field(description="The object's fields in display order")
+    def fields(self, include_deleted: bool = False) -> list[CustomFieldType]:
+        return [CustomFieldType.from_def(f) for f in self.field_defs if include_deleted or not f.deleted]
+
+
+@strawberry.type(description="What a relation or user field points at, with its display value")
+class RelatedRecord:
+    field: str
+    id: relay.GlobalID
+    display: str | None
+
+
+@strawberry.type(name="CustomRecord", description="A record of a custom object")
+class CustomRecordType(relay.Node, Record, Owned):
+    node_id: relay.NodeID[str]
+    object: str = strawberry.field(description="The api name of the record's object")
+    values: JSON = strawberry.field(description="{field api name: value}; relations and users as global ids")
+    obj: strawberry.Private[ObjectDef]
+    data: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_row(cls, obj: ObjectDef, row: dict[str, Any]) -> "CustomRecordType":
+        return cls(node_id=str(row["id"]), object=obj.api_name, values=values_out(obj.fields, row["data"]), obj=obj,
+                   data=row["data"], owner_id=row["owner_id"], team_id=row["team_id"], version=row["version"],
+                   created_at=row["created_at"], updated_at=row["updated_at"], deleted_at=row["deleted_at"])
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        wanted = list(node_ids)
+        ids = []
+        for node_id in wanted:
+            try:
+                ids.append(uuid.UUID(node_id))
+            except ValueError:
+                continue
+        found = await get_custom_records(principal=principal_of(info), ids=ids)
+        return [cls.from_row(*found[uuid.UUID(n)]) if _is_uuid(n) and uuid.UUID(n) in found else None for n in wanted]
+
+    @strawberry.field(description="The value of the object's display field")
+    def display(self) -> str | None:
+        value = self.data.get(self.obj.display_field or "")
+        return None if value is None else str(value)
+
+    @strawberry.field(description="Relation and user values with the related record's display value (batched)")
+    async def related(self, info: Info) -> list[RelatedRecord]:
+        result = []
+        for field in self.obj.fields:
+            value = self.data.get(field.api_name)
+            if field.deleted or value is None or field.type not in (DomainFieldType.RELATION, DomainFieldType.USER):
+                continue
+            target = id_type(field)
+            display = await _displays(info, target).load(uuid.UUID(value))
+            result.append(RelatedRecord(field=field.api_name, id=relay.GlobalID(target, value), display=display))
+        return result
+
+    @strawberry.field(description="Who changed what and when, oldest first")
+    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
+        return await _history(info, record_spec(self.obj), uuid.UUID(self.node_id), first)
+
+
+def _displays(info: Info, target: str) -> Any:
+    """Display values of one target type, batched across every record of the response."""
+    if target == "User":
+        async def users(ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+            found = await loaders.users(info).load_many(ids)
+            return {i: (row["name"] if row else None) for i, row in zip(ids, found, strict=True)}
+        return loaders.batched(info, ("display", target), users)
+    if target == CUSTOM_RECORD:
+        async def records(ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+            found = await get_custom_records(principal=principal_of(info), ids=ids)
+            return {i: CustomRecordType.from_row(obj, row).display() for i, (obj, row) in found.items()}
+        return loaders.batched(info, ("display", target), records)
+    return loaders.batched(info, ("display", target), lambda ids: display_values(target, ids))
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

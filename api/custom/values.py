@@ -1,0 +1,54 @@
+"""Custom values between the API and the domain: relation and user values are Relay global ids
+outside and record UUIDs inside."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from api.records.ids import decode_id, encode_id
+from domain.custom.fieldtypes import FieldDef, FieldType
+from domain.custom.metadata import STANDARD_OBJECTS
+from domain.errors import InvalidInput
+
+CUSTOM_RECORD = "CustomRecord"
+
+
+def id_type(field: FieldDef) -> str:
+    """The global id type of what a relation or user field points at."""
+    if field.type is FieldType.USER:
+        return "User"
+    target = field.setting("target")
+    return target if target in STANDARD_OBJECTS else CUSTOM_RECORD
+
+
+def values_in(fields: tuple[FieldDef, ...], given: Any, *, prefix: str) -> Any:
+    """API values with global ids turned into UUIDs; a wrong id is a field error."""
+    if not isinstance(given, dict):
+        return given
+    by_name = {f.api_name: f for f in fields}
+    result, errors = dict(given), []
+    for name, value in given.items():
+        field = by_name.get(name)
+        if field is None or field.type not in (FieldType.RELATION, FieldType.USER) or value is None:
+            continue
+        try:
+            result[name] = str(decode_id(str(value), expected=id_type(field), field=prefix + name))
+        except InvalidInput as exc:
+            errors += exc.field_errors
+    if errors:
+        raise InvalidInput(errors)
+    return result
+
+
+def values_out(fields: tuple[FieldDef, ...], data: dict[str, Any]) -> dict[str, Any]:
+    """Stored values as the API shows them: live fields only, references as global ids."""
+    shown = {}
+    for field in fields:
+        if field.deleted or field.api_name not in data:
+            continue
+        value = data[field.api_name]
+        if field.type in (FieldType.RELATION, FieldType.USER) and value is not None:
+            value = str(encode_id(id_type(field), uuid.UUID(value)))
+        shown[field.api_name] = value
+    return shown

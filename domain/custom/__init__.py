@@ -1,0 +1,1 @@
+"""Tenant-defined objects and fields (the form engine): metadata, value types and records."""

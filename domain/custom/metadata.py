@@ -1,0 +1,166 @@
+"""Reading a tenant's object and field definitions, and turning them into RecordSpecs so custom
+records list, filter, sort and page through the same machinery as standard ones.
+
+Definitions are read inside the caller's tenant transaction every time they are needed (one
+statement per object), so a change is visible at once to every API process and worker, with
+nothing to invalidate."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from domain.crm.contacts import CONTACT_SPEC
+from domain.crm.customers import CUSTOMER_SPEC
+from domain.crm.leads import LEAD_SPEC
+from domain.crm.opportunities import OPPORTUNITY_SPEC
+from domain.crm.tickets import TICKET_SPEC
+from domain.custom.fieldtypes import FieldDef, FieldType
+from domain.custom.specs import FIELD_SPEC, OBJECT_SPEC
+from domain.records.rows import decode_row
+from domain.errors import NotFound
+from domain.identity.roles import Role
+from domain.records.rights import ALL, READ_ONLY, READ_WRITE, Action, Rights
+from domain.records.spec import COMMON_FIELDS, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec
+from tenants.context import current_tenant_id, tenant_connection
+
+# Standard objects that take custom fields (in their `custom_fields` column), by type name.
+STANDARD_OBJECTS: dict[str, RecordSpec] = {
+    spec.record_type: spec for spec in (CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, OPPORTUNITY_SPEC, TICKET_SPEC)
+}
+DEFAULT_RIGHTS: Rights = {Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE,
+                          Role.AGENT: READ_ONLY, Role.VIEWER: READ_ONLY}
+
+
+@dataclass(frozen=True)
+class ObjectDef:
+    id: uuid.UUID
+    api_name: str
+    label: str
+    plural_label: str
+    description: str | None
+    display_field: str | None
+    searchable: bool
+    deprecated: bool
+    deleted: bool
+    rights: Rights
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    fields: tuple[FieldDef, ...] = ()
+
+    def field(self, api_name: str) -> FieldDef | None:
+        return next((f for f in self.fields if f.api_name == api_name), None)
+
+    @property
+    def live_fields(self) -> tuple[FieldDef, ...]:
+        """Fields that take and show values (not deleted), in the admin's order."""
+        return tuple(f for f in self.fields if not f.deleted)
+
+
+def field_from_row(row: dict[str, Any]) -> FieldDef:
+    """A FieldDef from a decoded custom_field row."""
+    return FieldDef(
+        id=row["id"], api_name=row["api_name"], label=row["label"], type=FieldType(row["field_type"]),
+        required=row["required"], unique=row["is_unique"], read_only=row["read_only"],
+        default=row["default_value"], help_text=row["help_text"], config=row["config"] or {},
+        validation=row["validation"] or {}, position=row["position"], deprecated=row["deprecated"],
+        deleted=row["deleted_at"] is not None, version=row["version"],
+    )
+
+
+def object_from_row(row: dict[str, Any], fields: tuple[FieldDef, ...] = ()) -> ObjectDef:
+    rights = row["rights"]
+    return ObjectDef(
+        id=row["id"], api_name=row["api_name"], label=row["label"], plural_label=row["plural_label"],
+        description=row["description"], display_field=row["display_field"], searchable=row["searchable"],
+        deprecated=row["deprecated"], deleted=row["deleted_at"] is not None,
+        rights={Role(role): frozenset(Action(a) for a in actions) for role, actions in rights.items()} if rights else DEFAULT_RIGHTS,
+        version=row["version"], created_at=row["created_at"], updated_at=row["updated_at"], fields=fields,
+    )
+
+
+_FIELD_ORDER = "ORDER BY position, created_at, id"
+
+
+async def load_objects(*, include_deleted: bool = False) -> list[ObjectDef]:
+    """Every object of the tenant with its fields, by api name (two statements)."""
+    conn = tenant_connection()
+    tenant = current_tenant_id()
+    objects = await conn.execute_query_dict(
+        "SELECT * FROM custom_object WHERE tenant_id = $1" + ("" if include_deleted else " AND deleted_at IS NULL")
+        + " ORDER BY api_name", [tenant])
+    fields = await conn.execute_query_dict(
+        f"SELECT * FROM custom_field WHERE tenant_id = $1 AND object_id IS NOT NULL {_FIELD_ORDER}", [tenant])
+    by_object: dict[uuid.UUID, list[FieldDef]] = {}
+    for row in fields:
+        by_object.setdefault(row["object_id"], []).append(field_from_row(decode_row(FIELD_SPEC, row)))
+    return [object_from_row(decode_row(OBJECT_SPEC, row), tuple(by_object.get(row["id"], []))) for row in objects]
+
+
+async def load_object(api_name: str, *, include_deleted: bool = False, lock: bool = False) -> ObjectDef:
+    """One object with its fields; NotFound if the tenant has no such object."""
+    conn = tenant_connection()
+    rows = await conn.execute_query_dict(
+        "SELECT * FROM custom_object WHERE tenant_id = $1 AND api_name = $2"
+        + ("" if include_deleted else " AND deleted_at IS NULL") + (" FOR UPDATE" if lock else ""),
+        [current_tenant_id(), api_name])
+    if not rows:
+        raise NotFound(f"no object named {api_name!r}")
+    return object_from_row(decode_row(OBJECT_SPEC, rows[0]), await _fields(object_id=rows[0]["id"]))
+
+
+async def load_object_by_id(object_id: uuid.UUID) -> ObjectDef:
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT * FROM custom_object WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), object_id])
+    if not rows:
+        raise NotFound("no such object")
+    return object_from_row(decode_row(OBJECT_SPEC, rows[0]), await _fields(object_id=object_id))
+
+
+async def load_standard_fields(record_type: str) -> tuple[FieldDef, ...]:
+    """The custom fields a tenant added to a standard object (deleted ones included)."""
+    return await _fields(standard_object=record_type)
+
+
+async def _fields(*, object_id: uuid.UUID | None = None, standard_object: str | None = None) -> tuple[FieldDef, ...]:
+    column, value = ("object_id", object_id) if object_id is not None else ("standard_object", standard_object)
+    rows = await tenant_connection().execute_query_dict(
+        f"SELECT * FROM custom_field WHERE tenant_id = $1 AND {column} = $2 {_FIELD_ORDER}", [current_tenant_id(), value])
+    return tuple(field_from_row(decode_row(FIELD_SPEC, row)) for row in rows)
+
+
+def custom_field_specs(fields: tuple[FieldDef, ...], column: str, prefix: str = "") -> tuple[FieldSpec, ...]:
+    """FieldSpecs for values kept in the JSONB `column`, named `prefix + api_name`."""
+    return tuple(
+        FieldSpec(prefix + f.api_name, column, f.kind, filterable=f.filterable, sortable=f.sortable, json_path=f.path)
+        for f in fields if not f.deleted
+    )
+
+
+def record_spec(obj: ObjectDef) -> RecordSpec:
+    """The RecordSpec of a custom object's records (table custom_record, values in `data`)."""
+    return RecordSpec(
+        record_type=obj.api_name,
+        table="custom_record",
+        fields=(
+            *COMMON_FIELDS, *OWNERSHIP_FIELDS,
+            FieldSpec("objectId", "object_id", Kind.UUID, filterable=False),
+            FieldSpec("data", "data", Kind.JSON, filterable=False),
+            *custom_field_specs(obj.fields, "data"),
+        ),
+        rights=obj.rights,
+        audit_by_key={"data": ""},
+    )
+
+
+CUSTOM_FIELDS_PREFIX = "customFields."
+
+
+def standard_spec(record_type: str, fields: tuple[FieldDef, ...]) -> RecordSpec:
+    """A standard object's spec extended with its custom fields (`customFields.<name>`)."""
+    spec = STANDARD_OBJECTS[record_type]
+    extra = custom_field_specs(fields, "custom_fields", CUSTOM_FIELDS_PREFIX)
+    return replace(spec, fields=(*spec.fields, *extra)) if extra else spec

@@ -1,0 +1,155 @@
+"""Records of custom objects: create, update (versioned), soft delete, restore, list and get, with
+the same rights, visibility, audit trail and events as standard records. Values live in one JSONB
+column checked against the object's fields on every write."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from domain.custom.metadata import ObjectDef, load_object, load_object_by_id, record_spec
+from domain.custom.relations import check_relations
+from domain.custom.values import (
+    assign_auto_numbers, check_values, claim_unique, compute_formulas, raise_if, release_unique,
+)
+from domain.errors import Forbidden, NotFound
+from domain.identity.principal import Principal
+from domain.records import service
+from domain.records.filters import Filter
+from domain.records.listing import Listing, get_records, list_records
+from domain.records.ordering import Order
+from domain.records.rights import Action
+from domain.records.validation import Checker
+from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
+from tenants.context import current_tenant_id, tenant_connection
+
+
+def _prefix(index: int, bulk: bool) -> str:
+    return f"items.{index}.values." if bulk else "values."
+
+
+def _ownership(spec: Any, item: dict[str, Any], creating: bool) -> Checker:
+    checker = Checker(spec, {k: v for k, v in item.items() if k in ("ownerId", "teamId")}, creating=creating)
+    checker.reference("ownerId")
+    checker.reference("teamId")
+    return checker
+
+
+async def create_records(
+    *, principal: Principal, object_name: str, items: list[dict[str, Any]], bulk: bool = False,
+) -> tuple[ObjectDef, list[dict[str, Any]]]:
+    """Create records of a custom object from items {values, ownerId?, teamId?}; all or nothing."""
+    obj = await load_object(object_name)
+    spec = record_spec(obj)
+    spec.require(principal, Action.CREATE)
+    service.check_batch(items, bulk)
+    checked, errors, datas = [], [], []
+    for index, item in enumerate(items):
+        checker = _ownership(spec, item, creating=True)
+        data, value_errors = check_values(obj.fields, item.get("values"), current=None, prefix=_prefix(index, bulk))
+        checked.append(checker)
+        datas.append(data)
+        errors += [*service.prefixed(checker.errors, index, bulk), *value_errors]
+    errors += await service.check_references(spec, [c.values for c in checked], bulk, principal)
+    errors += await check_relations(obj.fields, [(_prefix(i, bulk), d) for i, d in enumerate(datas)])
+    raise_if(errors)
+    rows = []
+    for checker, data in zip(checked, datas, strict=True):
+        data = compute_formulas(obj.fields, await assign_auto_numbers(obj.fields, data))
+        rows.append({"object_id": obj.id, "owner_id": principal.user_id, **checker.values, "data": data})
+    created = await insert_records(spec, rows, principal=principal)
+    for index, row in enumerate(created):
+        errors += await claim_unique(obj.fields, row["id"], row["data"], None, prefix=_prefix(index, bulk))
+    raise_if(errors)  # the caller's transaction rolls back: nothing of the batch stays
+    return obj, created
+
+
+async def update_records(
+    *, principal: Principal, changes: list[tuple[uuid.UUID, int, dict[str, Any]]], bulk: bool = False,
+) -> list[tuple[ObjectDef, dict[str, Any]]]:
+    """Apply (id, version, {values?, ownerId?, teamId?}) changes; a stale version is CONFLICT."""
+    service.check_batch(changes, bulk)
+    results, errors = [], []
+    for index, (record_id, version, item) in enumerate(changes):
+        obj = await object_of(record_id)
+        spec = record_spec(obj)
+        spec.require(principal, Action.UPDATE)
+        row = await lock_record(spec, record_id, principal=principal)
+        check_version(spec, row, version)
+        checker = _ownership(spec, item, creating=False)
+        prefix = _prefix(index, bulk)
+        data, value_errors = check_values(obj.fields, item.get("values"), current=row["data"], prefix=prefix)
+        item_errors = [*service.prefixed(checker.errors, index, bulk), *value_errors]
+        item_errors += await service.check_references(spec, [checker.values], False, principal)
+        item_errors += await check_relations(obj.fields, [(prefix, data)])
+        if item_errors:
+            errors += item_errors
+            continue
+        data = compute_formulas(obj.fields, data)
+        errors += await claim_unique(obj.fields, record_id, data, row["data"], prefix=prefix)
+        results.append((obj, await update_record(spec, row, {**checker.values, "data": data}, principal=principal)))
+    raise_if(errors)
+    return results
+
+
+async def delete_record(*, principal: Principal, record_id: uuid.UUID, version: int | None) -> tuple[ObjectDef, dict[str, Any]]:
+    """Soft delete: gone from lists and lookups, unique values freed, until restored."""
+    obj = await object_of(record_id)
+    spec = record_spec(obj)
+    spec.require(principal, Action.DELETE)
+    row = await lock_record(spec, record_id, principal=principal)
+    check_version(spec, row, version)
+    await release_unique(record_id)
+    return obj, await set_deleted(spec, row, deleted=True, principal=principal)
+
+
+async def restore_record(*, principal: Principal, record_id: uuid.UUID) -> tuple[ObjectDef, dict[str, Any]]:
+    """Bring a deleted record back; its unique values must still be free."""
+    obj = await object_of(record_id)
+    spec = record_spec(obj)
+    spec.require(principal, Action.DELETE)
+    row = await lock_record(spec, record_id, principal=principal, deleted=True)
+    raise_if(await claim_unique(obj.fields, record_id, row["data"], None, prefix="values."))
+    return obj, await set_deleted(spec, row, deleted=False, principal=principal)
+
+
+async def list_object_records(
+    *, principal: Principal, object_name: str, filter: Filter | None, order: list[Order] | None,
+    first: int, after: str | None,
+) -> tuple[ObjectDef, Listing]:
+    """A page of one object's records the caller may see."""
+    obj = await load_object(object_name)
+    spec = record_spec(obj)
+    listing = await list_records(spec, principal=principal, filter=filter, order=order, first=first, after=after,
+                                 scope={"object_id": obj.id})
+    return obj, listing
+
+
+async def get_custom_records(*, principal: Principal, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[ObjectDef, dict[str, Any]]]:
+    """Records by id across objects, as the caller may see them (one statement per object)."""
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT DISTINCT object_id FROM custom_record WHERE tenant_id = $1 AND id = ANY($2::uuid[])",
+        [current_tenant_id(), ids])
+    found: dict[uuid.UUID, tuple[ObjectDef, dict[str, Any]]] = {}
+    for row in rows:
+        obj = await load_object_by_id(row["object_id"])
+        if obj.deleted:
+            continue
+        try:
+            records = await get_records(record_spec(obj), ids, principal=principal)
+        except Forbidden:
+            continue  # a role without read rights on this object simply sees none of its records
+        found.update({record_id: (obj, record) for record_id, record in records.items()})
+    return found
+
+
+async def object_of(record_id: uuid.UUID) -> ObjectDef:
+    """The (not deleted) object a record belongs to; NotFound if there is no such record."""
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT object_id FROM custom_record WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), record_id])
+    if not rows:
+        raise NotFound("record not found")
+    obj = await load_object_by_id(rows[0]["object_id"])
+    if obj.deleted:
+        raise NotFound("record not found")
+    return obj
