@@ -120,6 +120,11 @@ class UpdateRecordInput:
 
 
 @strawberry.input
+class BulkUpdateRecordsInput:
+    items: list[UpdateRecordInput] = strawberry.field(description="At most 100; all or nothing")
+
+
+@strawberry.input
 class RecordRefInput:
     id: GlobalID
     version: int | None = None

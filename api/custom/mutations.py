@@ -9,7 +9,7 @@ from strawberry import UNSET
 from strawberry.types import Info
 
 from api.custom.inputs import (
-    BulkCreateRecordsInput, CreateFieldInput, CreateObjectInput, CreateRecordInput, FieldRefInput, ObjectRefInput,
+    BulkCreateRecordsInput, BulkUpdateRecordsInput, CreateFieldInput, CreateObjectInput, CreateRecordInput, FieldRefInput, ObjectRefInput,
     RecordRefInput, ReorderFieldsInput, UpdateFieldInput, UpdateObjectInput, UpdateRecordInput, uuid_of,
 )
 from api.custom.types import CustomFieldType, CustomObjectType, CustomRecordType
@@ -57,6 +57,14 @@ def _ownership(input: Any) -> dict[str, Any]:
     if input.team_id is not UNSET:
         given["teamId"] = uuid_of(input.team_id, "Team", "teamId")
     return given
+
+
+async def _change(input: UpdateRecordInput, *, prefix: str) -> tuple[Any, int, dict[str, Any]]:
+    record_id = _record_id(input.id)
+    item = _ownership(input)
+    if input.values is not UNSET:
+        item["values"] = values_in((await records.object_of(record_id)).fields, input.values, prefix=prefix)
+    return record_id, input.version, item
 
 
 @strawberry.type
@@ -131,12 +139,15 @@ class CustomMutations:
 
     @strawberry.mutation(**AUTH, description="Change a record's values or owner against its version")
     async def update_record(self, info: Info, input: UpdateRecordInput) -> CustomRecordType:
-        record_id = _record_id(input.id)
-        item = _ownership(input)
-        if input.values is not UNSET:
-            item["values"] = values_in((await records.object_of(record_id)).fields, input.values, prefix="values.")
-        obj, row = (await records.update_records(principal=principal_of(info), changes=[(record_id, input.version, item)]))[0]
+        change = await _change(input, prefix="values.")
+        obj, row = (await records.update_records(principal=principal_of(info), changes=[change]))[0]
         return CustomRecordType.from_row(obj, row)
+
+    @strawberry.mutation(**AUTH, description="Change up to 100 records against their versions, all or nothing")
+    async def update_records(self, info: Info, input: BulkUpdateRecordsInput) -> list[CustomRecordType]:
+        changes = [await _change(item, prefix=f"items.{index}.values.") for index, item in enumerate(input.items)]
+        updated = await records.update_records(principal=principal_of(info), changes=changes, bulk=True)
+        return [CustomRecordType.from_row(obj, row) for obj, row in updated]
 
     @strawberry.mutation(**AUTH, description="Soft-delete a record")
     async def delete_record(self, info: Info, input: RecordRefInput) -> CustomRecordType:

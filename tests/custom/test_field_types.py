@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.custom import create_record, field_codes, list_records, make_field, make_object
+from tests.support.custom import create_record, field_codes, list_records, make_object
 from tests.support.records import make_customer
 
 FIELDS = [

@@ -3,15 +3,19 @@ limited, and visible at once to every API process."""
 
 from __future__ import annotations
 
-from api.app import create_app
-from tessera.wiring import api_config
+import asyncio
+import os
+import signal
+import subprocess
 
 import httpx
 
 from tests.support.custom import (
     CREATE_FIELD, CREATE_OBJECT, api_name, create_record, field_codes, list_records, make_field, make_object,
 )
+from tests.support.cli import TESSERA
 from tests.support.graphql import gql
+from tests.support.server import free_port, wait_until_ready
 
 OBJECT = "query($name: String!) { object(apiName: $name) { apiName label version fields(includeDeleted: true) { id apiName deleted position version type } } }"
 UPDATE_FIELD = "mutation($input: UpdateFieldInput!) { updateField(input: $input) { id type label version required defaultValue } }"
@@ -110,15 +114,38 @@ async def test_metadata_changes_are_audited(client, as_alpha, owner_db):
     assert [r["action"] for r in rows] == ["updated"]
 
 
-async def test_a_second_api_process_sees_a_new_field_at_once(client, as_alpha, settings):
+async def test_a_second_api_process_sees_a_new_field_at_once(client, as_alpha):
     admin = as_alpha["admin"]
     name = await make_object(client, admin)
-    other = create_app(api_config(settings))
-    async with other.router.lifespan_context(other):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=other), base_url="http://second.test") as second:
+    port = free_port()
+    proc = subprocess.Popen([*TESSERA, "serve", "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=os.environ.copy())
+    try:
+        await asyncio.to_thread(wait_until_ready, f"http://127.0.0.1:{port}", proc)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as second:
             assert (await gql(second, OBJECT, {"name": name}, token=admin)).data["object"]["fields"] == []
             await make_field(client, admin, name, apiName="title", type="TEXT")
             fields = (await gql(second, OBJECT, {"name": name}, token=admin)).data["object"]["fields"]
             assert [f["apiName"] for f in fields] == ["title"]
             created = await create_record(second, admin, name, {"title": "via the second process"})
             assert created.data["createRecord"]["values"] == {"title": "via the second process"}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)
+
+
+async def test_custom_fields_on_a_standard_object(client, as_alpha, as_beta):
+    from tests.support.records import make_customer
+
+    admin = as_alpha["admin"]
+    customer = await make_customer(client, admin, name="Standard With Extras")
+    field = api_name("segment")
+    await make_field(client, admin, "Customer", apiName=field, type="SINGLE_SELECT", required=True,
+                     defaultValue="SMB", config={"options": ["SMB", "ENTERPRISE"]})
+    listed = await gql(client, "query { standardFields(object: \"Customer\") { apiName defaultValue } }", token=admin)
+    assert {"apiName": field, "defaultValue": "SMB"} in listed.data["standardFields"]
+    read = await gql(client, "query($id: ID!) { node(id: $id) { ... on Customer { customFields } } }", {"id": customer["id"]},
+                     token=admin)
+    assert read.data["node"]["customFields"][field] == "SMB"  # existing customers got the default
+    other = await gql(client, "query { standardFields(object: \"Customer\") { apiName } }", token=as_beta["admin"])
+    assert field not in [f["apiName"] for f in other.data["standardFields"]]

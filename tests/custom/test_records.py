@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from tests.support.custom import (
-    RECORD_FIELDS, UPDATE_RECORD, create_record, field_codes, list_records, make_field, make_object,
+    RECORD_FIELDS, UPDATE_RECORD, create_record, field_codes, list_records, make_object,
 )
 from tests.support.graphql import gql
 
@@ -124,3 +124,17 @@ async def test_object_rights_and_record_visibility(client, as_alpha):
                        {"input": {"apiName": name, "version": 1, "rights": {"member": ["READ"]}}}, token=admin)
     assert locked.data["updateObject"]["rights"]["member"] == ["read"]
     assert (await create_record(client, as_alpha["member"], name, {"qty": 1})).codes == ["FORBIDDEN"]
+
+
+async def test_bulk_update_is_all_or_nothing(client, as_alpha):
+    admin = as_alpha["admin"]
+    name = await _deal_object(client, admin)
+    one, two = [(await create_record(client, admin, name, {"qty": n})).data["createRecord"] for n in (1, 2)]
+    query = f"mutation($input: BulkUpdateRecordsInput!) {{ updateRecords(input: $input) {{ {RECORD_FIELDS} }} }}"
+    bad = await gql(client, query, {"input": {"items": [{"id": one["id"], "version": 1, "values": {"qty": 10}},
+                                                         {"id": two["id"], "version": 1, "values": {"qty": "x"}}]}}, token=admin)
+    assert field_codes(bad) == {"items.1.values.qty": "INVALID_INTEGER"}
+    assert {e["node"]["values"]["qty"] for e in (await list_records(client, admin, name))["edges"]} == {1, 2}
+    good = await gql(client, query, {"input": {"items": [{"id": one["id"], "version": 1, "values": {"qty": 10}},
+                                                          {"id": two["id"], "version": 1, "values": {"qty": 20}}]}}, token=admin)
+    assert [r["values"]["qty"] for r in good.data["updateRecords"]] == [10, 20]
