@@ -42,7 +42,6 @@ class CustomQueries:
         first: int | None = None, after: str | None = None,
     ) -> Connection[CustomRecordType]:
         obj = await load_object(object)
-        obj_filter = to_filter(filter, obj, record_spec(obj))
-        obj, listing = await list_object_records(principal=principal_of(info), object_name=object, filter=obj_filter,
-                                                 order=to_order(order_by), first=page_size(first), after=after)
+        listing = await list_object_records(principal=principal_of(info), obj=obj, filter=to_filter(filter, obj, record_spec(obj)),
+                                            order=to_order(order_by), first=page_size(first), after=after)
         return listing_connection(listing, lambda row: CustomRecordType.from_row(obj, row))

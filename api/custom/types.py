@@ -112,15 +112,9 @@ class CustomRecordType(relay.Node, Record, Owned):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        wanted = list(node_ids)
-        ids = []
-        for node_id in wanted:
-            try:
-                ids.append(uuid.UUID(node_id))
-            except ValueError:
-                continue
-        found = await get_custom_records(principal=principal_of(info), ids=ids)
-        return [cls.from_row(*found[uuid.UUID(n)]) if _is_uuid(n) and uuid.UUID(n) in found else None for n in wanted]
+        wanted = [(node_id, _uuid_or_none(node_id)) for node_id in node_ids]
+        found = await get_custom_records(principal=principal_of(info), ids=[i for _, i in wanted if i is not None])
+        return [cls.from_row(*found[i]) if i in found else None for _, i in wanted]
 
     @strawberry.field(description="The value of the object's display field")
     def display(self) -> str | None:
@@ -159,9 +153,8 @@ def _displays(info: Info, target: str) -> Any:
     return loaders.batched(info, ("display", target), lambda ids: display_values(target, ids))
 
 
-def _is_uuid(value: str) -> bool:
+def _uuid_or_none(value: str) -> uuid.UUID | None:
     try:
-        uuid.UUID(value)
+        return uuid.UUID(value)
     except ValueError:
-        return False
-    return True
+        return None

@@ -114,15 +114,12 @@ async def restore_record(*, principal: Principal, record_id: uuid.UUID) -> tuple
 
 
 async def list_object_records(
-    *, principal: Principal, object_name: str, filter: Filter | None, order: list[Order] | None,
+    *, principal: Principal, obj: ObjectDef, filter: Filter | None, order: list[Order] | None,
     first: int, after: str | None,
-) -> tuple[ObjectDef, Listing]:
+) -> Listing:
     """A page of one object's records the caller may see."""
-    obj = await load_object(object_name)
-    spec = record_spec(obj)
-    listing = await list_records(spec, principal=principal, filter=filter, order=order, first=first, after=after,
-                                 scope={"object_id": obj.id})
-    return obj, listing
+    return await list_records(record_spec(obj), principal=principal, filter=filter, order=order, first=first,
+                              after=after, scope={"object_id": obj.id})
 
 
 async def get_custom_records(*, principal: Principal, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[ObjectDef, dict[str, Any]]]:
