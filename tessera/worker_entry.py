@@ -15,3 +15,4 @@ broker = configure_broker(
 
 import workers.events  # noqa: E402,F401 - actors bind to the broker configured above
 import workers.identity  # noqa: E402,F401
+import domain.custom  # noqa: E402,F401 - plugs custom-field checks into every record write

@@ -42,6 +42,8 @@ class CustomerFields:
     lifecycle_stage: str | None = strawberry.field(default=UNSET, description="LEAD, MQL, SQL, OPPORTUNITY, CUSTOMER or ADVOCATE")
     owner_id: relay.GlobalID | None = strawberry.field(default=UNSET, description="A User; defaults to the creator")
     team_id: relay.GlobalID | None = UNSET
+    custom_fields: JSON | None = strawberry.field(
+        default=UNSET, description="{field api name: value} for the tenant's custom fields; null clears one")
 
 
 @strawberry.input
@@ -66,6 +68,8 @@ class ContactFields:
     customer_id: relay.GlobalID | None = UNSET
     owner_id: relay.GlobalID | None = UNSET
     team_id: relay.GlobalID | None = UNSET
+    custom_fields: JSON | None = strawberry.field(
+        default=UNSET, description="{field api name: value} for the tenant's custom fields; null clears one")
 
 
 @strawberry.input

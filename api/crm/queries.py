@@ -7,6 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from api.crm.custom_fields import with_custom_fields
 from api.crm.loaders import prime
 from api.crm.inputs import ContactFilter, ContactOrder, CustomerFilter, CustomerOrder, TeamFilter, TeamOrder
 from api.auth.types import Role
@@ -33,8 +34,10 @@ class Tag:
 
 
 async def _list(info: Info, spec: RecordSpec, convert, filter, order_by, first, after, search=None) -> Connection:  # noqa: ANN001
+    order = to_domain_order(order_by)
+    spec, domain_filter = await with_custom_fields(info, spec, to_domain_filter(filter), order)
     listing = await list_records(
-        spec, principal=principal_of(info), filter=to_domain_filter(filter), order=to_domain_order(order_by),
+        spec, principal=principal_of(info), filter=domain_filter, order=order,
         first=page_size(first), after=after, search=search,
     )
     await prime(info, convert.__self__, listing.rows)

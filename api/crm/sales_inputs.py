@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry import UNSET, relay
 
 from api.records.generated import filter_input, order_input
@@ -66,6 +67,8 @@ class LeadFields:
     score: int | None = UNSET
     owner_id: relay.GlobalID | None = UNSET
     team_id: relay.GlobalID | None = UNSET
+    custom_fields: JSON | None = strawberry.field(
+        default=UNSET, description="{field api name: value} for the tenant's custom fields; null clears one")
 
 
 @strawberry.input
@@ -95,6 +98,8 @@ class OpportunityFields:
     close_reason: str | None = UNSET
     owner_id: relay.GlobalID | None = UNSET
     team_id: relay.GlobalID | None = UNSET
+    custom_fields: JSON | None = strawberry.field(
+        default=UNSET, description="{field api name: value} for the tenant's custom fields; null clears one")
 
 
 @strawberry.input
@@ -130,6 +135,8 @@ class TicketFields:
     first_response_due_at: datetime | None = UNSET
     resolution_due_at: datetime | None = UNSET
     satisfaction_score: int | None = UNSET
+    custom_fields: JSON | None = strawberry.field(
+        default=UNSET, description="{field api name: value} for the tenant's custom fields; null clears one")
 
 
 @strawberry.input

@@ -10,10 +10,10 @@ from typing import Any, ClassVar
 
 import strawberry
 from strawberry import relay
-from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.crm import loaders
+from api.crm.custom_fields import WithCustomFields
 from api.crm.types import (
     TEAM_SPEC, Owned, Tracked, ContactType, CustomerType, Record, TeamType, UserType, _record,
     _resolve_nodes, _team, _user,
@@ -115,7 +115,7 @@ class StageVisit:
 
 
 @strawberry.type(name="Opportunity")
-class OpportunityType(relay.Node, Record, Owned, Tracked):
+class OpportunityType(relay.Node, Record, Owned, Tracked, WithCustomFields):
     SPEC: ClassVar[RecordSpec] = OPPORTUNITY_SPEC
     node_id: relay.NodeID[str]
     name: str
@@ -127,7 +127,6 @@ class OpportunityType(relay.Node, Record, Owned, Tracked):
     close_reason: str | None
     closed_at: datetime | None
     last_activity_at: datetime | None
-    custom_fields: JSON
     customer_id: strawberry.Private[uuid.UUID | None]
     primary_contact_id: strawberry.Private[uuid.UUID | None]
     pipeline_id: strawberry.Private[uuid.UUID]
@@ -140,7 +139,7 @@ class OpportunityType(relay.Node, Record, Owned, Tracked):
             node_id=str(row["id"]), name=row["name"], amount=row["amount"], currency=row["currency"],
             expected_close_date=row["expected_close_date"], probability_override=row["probability"],
             channel=row["channel"], close_reason=row["close_reason"], closed_at=row["closed_at"],
-            last_activity_at=row["last_activity_at"], custom_fields=row["custom_fields"],
+            last_activity_at=row["last_activity_at"], custom_data=row["custom_fields"],
             customer_id=row["customer_id"], primary_contact_id=row["primary_contact_id"],
             pipeline_id=row["pipeline_id"], stage_id=row["stage_id"], campaign_id=row["campaign_id"],
             owner_id=row["owner_id"], team_id=row["team_id"], **_record(row),
@@ -196,7 +195,7 @@ class StatusChange:
 
 
 @strawberry.type(name="Ticket")
-class TicketType(relay.Node, Record, Tracked):
+class TicketType(relay.Node, Record, Tracked, WithCustomFields):
     SPEC: ClassVar[RecordSpec] = TICKET_SPEC
     node_id: relay.NodeID[str]
     subject: str
@@ -211,7 +210,6 @@ class TicketType(relay.Node, Record, Tracked):
     first_response_due_at: datetime | None
     resolution_due_at: datetime | None
     satisfaction_score: int | None
-    custom_fields: JSON
     customer_id: strawberry.Private[uuid.UUID | None]
     contact_id: strawberry.Private[uuid.UUID | None]
     owner_id: strawberry.Private[uuid.UUID | None]
@@ -224,7 +222,7 @@ class TicketType(relay.Node, Record, Tracked):
             priority=row["priority"], channel=row["channel"], status=row["status"],
             first_response_at=row["first_response_at"], resolved_at=row["resolved_at"], closed_at=row["closed_at"],
             first_response_due_at=row["first_response_due_at"], resolution_due_at=row["resolution_due_at"],
-            satisfaction_score=row["satisfaction_score"], custom_fields=row["custom_fields"],
+            satisfaction_score=row["satisfaction_score"], custom_data=row["custom_fields"],
             customer_id=row["customer_id"], contact_id=row["contact_id"], owner_id=row["owner_id"],
             team_id=row["team_id"], **_record(row),
         )
@@ -257,7 +255,7 @@ class TicketType(relay.Node, Record, Tracked):
 
 
 @strawberry.type(name="Lead")
-class LeadType(relay.Node, Record, Owned, Tracked):
+class LeadType(relay.Node, Record, Owned, Tracked, WithCustomFields):
     SPEC: ClassVar[RecordSpec] = LEAD_SPEC
     node_id: relay.NodeID[str]
     person_name: str | None
@@ -272,7 +270,6 @@ class LeadType(relay.Node, Record, Owned, Tracked):
     score: int
     last_activity_at: datetime | None
     converted_at: datetime | None
-    custom_fields: JSON
     campaign_id: strawberry.Private[uuid.UUID | None]
     converted_ids: strawberry.Private[tuple[Any, Any, Any]]
 
@@ -283,7 +280,7 @@ class LeadType(relay.Node, Record, Owned, Tracked):
             email=row["email"], phone=row["phone"], source_channel=row["source_channel"], region=row["region"],
             industry=row["industry"], lifecycle_stage=row["lifecycle_stage"], status=row["status"],
             score=row["score"], last_activity_at=row["last_activity_at"], converted_at=row["converted_at"],
-            custom_fields=row["custom_fields"], campaign_id=row["campaign_id"], owner_id=row["owner_id"],
+            custom_data=row["custom_fields"], campaign_id=row["campaign_id"], owner_id=row["owner_id"],
             team_id=row["team_id"],
             converted_ids=(row["converted_customer_id"], row["converted_contact_id"], row["converted_opportunity_id"]),
             **_record(row),

@@ -15,6 +15,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.crm import loaders
+from api.crm.custom_fields import WithCustomFields
 from api.pagination import Connection, listing_connection, page_size
 from api.permissions import principal_of
 from domain.crm.contacts import CONTACT_SPEC
@@ -193,7 +194,7 @@ class ExternalId:
 
 
 @strawberry.type(name="Customer", description="An account: a company the tenant sells to or serves")
-class CustomerType(relay.Node, Record, Owned, Tracked):
+class CustomerType(relay.Node, Record, Owned, Tracked, WithCustomFields):
     SPEC: ClassVar[RecordSpec] = CUSTOMER_SPEC
     node_id: relay.NodeID[str]
     name: str
@@ -209,7 +210,6 @@ class CustomerType(relay.Node, Record, Owned, Tracked):
     external_ids: list[ExternalId]
     lifetime_value: Decimal
     last_order_at: datetime | None
-    custom_fields: JSON
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "CustomerType":
@@ -221,7 +221,7 @@ class CustomerType(relay.Node, Record, Owned, Tracked):
             tier=row["tier"], credit_rating=row["credit_rating"], lifecycle_stage=row["lifecycle_stage"],
             external_ids=[ExternalId(system=e["system"], id=e["id"]) for e in row["external_ids"] or []],
             lifetime_value=row["lifetime_value"], last_order_at=row["last_order_at"],
-            custom_fields=row["custom_fields"], owner_id=row["owner_id"], team_id=row["team_id"], **_record(row),
+            custom_data=row["custom_fields"], owner_id=row["owner_id"], team_id=row["team_id"], **_record(row),
         )
 
     @classmethod
@@ -253,7 +253,7 @@ class CustomerType(relay.Node, Record, Owned, Tracked):
 
 
 @strawberry.type(name="Contact", description="A person, usually at a customer")
-class ContactType(relay.Node, Record, Owned, Tracked):
+class ContactType(relay.Node, Record, Owned, Tracked, WithCustomFields):
     SPEC: ClassVar[RecordSpec] = CONTACT_SPEC
     node_id: relay.NodeID[str]
     name: str
@@ -262,7 +262,6 @@ class ContactType(relay.Node, Record, Owned, Tracked):
     phones: list[str] = strawberry.field(description="E.164, e.g. +8613800138000")
     messaging_ids: JSON
     marketing_consent: bool
-    custom_fields: JSON
     customer_id: strawberry.Private[uuid.UUID | None]
 
     @classmethod
@@ -270,7 +269,7 @@ class ContactType(relay.Node, Record, Owned, Tracked):
         return cls(
             node_id=str(row["id"]), name=row["name"], title=row["title"], emails=list(row["emails"]),
             phones=list(row["phones"]), messaging_ids=row["messaging_ids"],
-            marketing_consent=row["marketing_consent"], custom_fields=row["custom_fields"],
+            marketing_consent=row["marketing_consent"], custom_data=row["custom_fields"],
             customer_id=row["customer_id"], owner_id=row["owner_id"], team_id=row["team_id"], **_record(row),
         )
 

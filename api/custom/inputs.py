@@ -4,8 +4,6 @@ domain's Filter and Order (values parsed per field type, so they compare like st
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any, Optional
 
 import strawberry
 from strawberry import UNSET
@@ -13,16 +11,12 @@ from strawberry.relay import GlobalID
 from strawberry.scalars import JSON
 
 from api.custom.types import FieldType
-from api.custom.values import id_type
 from api.records.ids import decode_id
-from api.records.ordering import NullsOrder, SortDirection
-from domain.custom.fieldtypes import FieldType as DomainFieldType
-from domain.custom.fieldtypes import Invalid, parse_filter_value
+from api.custom.filtering import normalise_filter
+from api.records.dynamic import RecordFilter, record_filter_tree
 from domain.custom.metadata import ObjectDef
-from domain.errors import FieldError, InvalidInput
-from domain.records.filters import AllOf, AnyOf, Condition, Filter, NotOf, Op
-from domain.records.ordering import Order
-from domain.records.spec import Kind, RecordSpec
+from domain.records.filters import Filter
+from domain.records.spec import RecordSpec
 
 
 @strawberry.input
@@ -130,92 +124,9 @@ class RecordRefInput:
     version: int | None = None
 
 
-@strawberry.input(description="Conditions on one field (all must hold), combined with and / or / not")
-class RecordFilter:
-    field: str | None = strawberry.field(default=None, description="A field's api name, or id, ownerId, teamId, createdAt, updatedAt")
-    eq: JSON | None = UNSET
-    neq: JSON | None = UNSET
-    in_: list[JSON] | None = strawberry.field(default=UNSET, name="in")
-    not_in: list[JSON] | None = UNSET
-    gt: JSON | None = UNSET
-    gte: JSON | None = UNSET
-    lt: JSON | None = UNSET
-    lte: JSON | None = UNSET
-    like: str | None = UNSET
-    ilike: str | None = UNSET
-    is_null: bool | None = UNSET
-    and_: list["RecordFilter"] | None = strawberry.field(default=None, name="and")
-    or_: list["RecordFilter"] | None = strawberry.field(default=None, name="or")
-    not_: Optional["RecordFilter"] = strawberry.field(default=None, name="not")
-
-
-@strawberry.input
-class RecordOrder:
-    field: str
-    direction: SortDirection = SortDirection.ASC
-    nulls: NullsOrder | None = None
-
-
-_OPS = {"eq": Op.EQ, "neq": Op.NEQ, "in_": Op.IN, "not_in": Op.NOT_IN, "gt": Op.GT, "gte": Op.GTE, "lt": Op.LT,
-        "lte": Op.LTE, "like": Op.LIKE, "ilike": Op.ILIKE, "is_null": Op.IS_NULL}
-_STANDARD_ID_TYPES = {"id": "CustomRecord", "ownerId": "User", "teamId": "Team", "createdBy": "User", "updatedBy": "User"}
-
-
 def to_filter(node: RecordFilter | None, obj: ObjectDef, spec: RecordSpec) -> Filter | None:
-    """The domain filter of a RecordFilter tree; every bad operand is reported at once."""
-    if node is None:
-        return None
-    errors: list[FieldError] = []
-    result = _convert(node, obj, spec, errors)
-    if errors:
-        raise InvalidInput(errors)
-    return result
-
-
-def _convert(node: RecordFilter, obj: ObjectDef, spec: RecordSpec, errors: list[FieldError]) -> Filter:
-    parts: list[Filter] = []
-    if node.field is not None:
-        for attr, op in _OPS.items():
-            raw = getattr(node, attr)
-            if raw is UNSET:
-                continue
-            parts.append(Condition(node.field, op, _operand(node.field, op, raw, obj, spec, errors)))
-    parts += [_convert(child, obj, spec, errors) for child in node.and_ or []]
-    if node.or_:
-        parts.append(AnyOf(tuple(_convert(child, obj, spec, errors) for child in node.or_)))
-    if node.not_ is not None:
-        parts.append(NotOf(_convert(node.not_, obj, spec, errors)))
-    return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
-
-
-def _operand(name: str, op: Op, raw: Any, obj: ObjectDef, spec: RecordSpec, errors: list[FieldError]) -> Any:
-    if op is Op.IS_NULL or raw is None:
-        return raw
-    if op in (Op.IN, Op.NOT_IN):
-        return [_operand(name, Op.EQ, value, obj, spec, errors) for value in raw or []]
-    where = f"filter.{name}"
-    field = obj.field(name)
-    try:
-        if field is not None and not field.deleted:
-            if field.type in (DomainFieldType.RELATION, DomainFieldType.USER) and op not in (Op.LIKE, Op.ILIKE):
-                return str(decode_id(str(raw), expected=id_type(field), field=where))
-            return parse_filter_value(field, raw, pattern=op in (Op.LIKE, Op.ILIKE))
-        if name in _STANDARD_ID_TYPES:
-            return decode_id(str(raw), expected=_STANDARD_ID_TYPES[name], field=where)
-        if spec.has(name) and spec.field(name).kind is Kind.DATETIME:
-            return datetime.fromisoformat(str(raw))
-    except InvalidInput as exc:
-        errors += exc.field_errors
-    except (Invalid, ValueError) as exc:
-        errors.append(FieldError(where, getattr(exc, "code", "INVALID_VALUE"), str(exc)))
-    return raw
-
-
-def to_order(entries: list[RecordOrder] | None) -> list[Order] | None:
-    if not entries:
-        return None
-    return [Order(field=e.field, descending=e.direction is SortDirection.DESC,
-                  nulls_first=None if e.nulls is None else e.nulls is NullsOrder.FIRST) for e in entries]
+    """The domain filter of a custom object's RecordFilter, operands parsed per field."""
+    return None if node is None else normalise_filter(record_filter_tree(node), obj.fields, spec)
 
 
 def uuid_of(value: GlobalID | None, expected: str, field: str) -> uuid.UUID | None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from api.custom.inputs import RecordFilter, RecordOrder, to_filter, to_order
+from api.custom.inputs import to_filter
+from api.records.dynamic import RecordFilter, RecordOrder, record_order
 from api.custom.types import CustomFieldType, CustomObjectType, CustomRecordType
 from api.pagination import Connection, listing_connection, page_size
 from api.permissions import Authenticated, principal_of
@@ -43,5 +44,5 @@ class CustomQueries:
     ) -> Connection[CustomRecordType]:
         obj = await load_object(object)
         listing = await list_object_records(principal=principal_of(info), obj=obj, filter=to_filter(filter, obj, record_spec(obj)),
-                                            order=to_order(order_by), first=page_size(first), after=after)
+                                            order=record_order(order_by), first=page_size(first), after=after)
         return listing_connection(listing, lambda row: CustomRecordType.from_row(obj, row))

@@ -18,6 +18,13 @@ from domain.records.service import Change
 from domain.records.spec import RecordSpec
 
 Create = Callable[..., Awaitable[list[dict[str, Any]]]]
+# Turns API forms inside items into domain ones before a write (e.g. ids inside customFields);
+# called with the items and whether the call is a bulk one (error names items.N.field).
+Prepare = Callable[[list[dict[str, Any]], bool], Awaitable[None]]
+
+
+async def _no_preparation(items: list[dict[str, Any]], bulk: bool) -> None:
+    return None
 
 
 @strawberry.input
@@ -41,7 +48,7 @@ def change_of(data: Any, record_type: str, *, prefix: str = "") -> Change:
 
 def crud_mutations(
     spec: RecordSpec, node: type, create_input: type | None, update_input: type, create: Create | None, update: Create,
-    *, bulk: bool = True,
+    *, bulk: bool = True, prepare: Prepare = _no_preparation,
 ) -> dict[str, Any]:
     """`{createX, updateX, deleteX, restoreX, bulkCreateXs, bulkUpdateXs}` as strawberry fields
     (without createX when `create_input` is None: the type has a creation mutation of its own)."""
@@ -50,7 +57,9 @@ def crud_mutations(
     convert = node.from_row
 
     async def update_one(info: Info, input: update_input) -> node:
-        return convert((await update(principal=principal_of(info), changes=[change_of(input, name)]))[0])
+        change = change_of(input, name)
+        await prepare([change.values], False)
+        return convert((await update(principal=principal_of(info), changes=[change]))[0])
 
     async def delete_one(info: Info, input: DeleteInput) -> node:
         record_id = decode_id(input.id, expected=name, field="id")
@@ -71,7 +80,9 @@ def crud_mutations(
     }
     if create_input is not None:
         async def create_one(info: Info, input: create_input) -> node:
-            return convert((await create(principal=principal_of(info), items=[values_of(input)]))[0])
+            items = [values_of(input)]
+            await prepare(items, False)
+            return convert((await create(principal=principal_of(info), items=items))[0])
 
         fields[f"create_{_snake(name)}"] = strawberry.mutation(resolver=create_one, permission_classes=[Authenticated])
     if bulk:
@@ -80,10 +91,12 @@ def crud_mutations(
 
         async def bulk_create(info: Info, input: bulk_create_input) -> list[node]:
             items = [values_of(item, prefix=f"items.{i}.") for i, item in enumerate(input.items)]
+            await prepare(items, True)
             return [convert(row) for row in await create(principal=principal_of(info), items=items, bulk=True)]
 
         async def bulk_update(info: Info, input: bulk_update_input) -> list[node]:
             changes = [change_of(item, name, prefix=f"items.{i}.") for i, item in enumerate(input.items)]
+            await prepare([change.values for change in changes], True)
             return [convert(row) for row in await update(principal=principal_of(info), changes=changes, bulk=True)]
 
         fields[f"bulk_create_{_snake(plural)}"] = strawberry.mutation(

@@ -13,7 +13,10 @@ import strawberry
 from strawberry import UNSET, relay
 
 from domain.errors import InvalidInput
+from api.records.dynamic import record_filter_tree
+from api.records.names import camel as _camel
 from domain.records.filters import AllOf, AnyOf, Condition, Filter, NotOf, Op
+from domain.records.spec import CUSTOM_FIELDS_PREFIX
 
 _OPS = {
     "eq": Op.EQ, "neq": Op.NEQ, "in_": Op.IN, "not_in": Op.NOT_IN, "gt": Op.GT, "gte": Op.GTE,
@@ -123,6 +126,8 @@ def to_domain_filter(value: Any, *, path: str = "filter") -> Filter | None:
             inner = to_domain_filter(given, path=path)
             if inner:
                 parts.append(NotOf(inner))
+        elif field.name == "custom_fields":
+            parts.append(record_filter_tree(given, prefix=CUSTOM_FIELDS_PREFIX))
         else:
             parts.extend(_conditions(_camel(field.name), given, path))
     if not parts:
@@ -149,8 +154,3 @@ def _plain(value: Any, where: str) -> Any:
         except ValueError as exc:
             raise InvalidInput.single(where, "INVALID_ID", "not an id of this API") from exc
     return value
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.rstrip("_").split("_")
-    return head + "".join(part.title() for part in rest)

@@ -11,6 +11,7 @@ from strawberry import UNSET
 from api.records.filters import (
     BooleanFilter, DateFilter, DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter, StringListFilter,
 )
+from api.records.dynamic import CustomFieldOrder, RecordFilter
 from api.records.ordering import NullsOrder, SortDirection
 from domain.records.spec import Kind, RecordSpec
 
@@ -39,6 +40,9 @@ def filter_input(spec: RecordSpec, *, skip: tuple[str, ...] = ()) -> type:
         if field.filterable and field.kind in _OPERATORS and field.name not in skip:
             annotations[snake(field.name)] = Optional[_OPERATORS[field.kind]]
             namespace[snake(field.name)] = UNSET
+    if spec.has("customFields"):
+        annotations["custom_fields"] = Optional[RecordFilter]
+        namespace["custom_fields"] = strawberry.field(default=UNSET, description="Conditions on the tenant's custom fields")
     for key, value in namespace.items():
         setattr(cls, key, value)
     cls.__annotations__ = annotations
@@ -53,6 +57,9 @@ def order_input(spec: RecordSpec) -> type:
         if field.sortable:
             annotations[snake(field.name)] = Optional[SortDirection]
             setattr(cls, snake(field.name), UNSET)
+    if spec.has("customFields"):
+        annotations["custom_field"] = Optional[CustomFieldOrder]
+        cls.custom_field = UNSET
     annotations["nulls"] = Optional[NullsOrder]
     cls.nulls = UNSET
     cls.__annotations__ = annotations

@@ -8,7 +8,7 @@ from typing import Any
 
 from strawberry import UNSET, relay
 
-from api.records.filters import _camel
+from api.records.names import camel as _camel
 from api.records.ids import decode_id
 
 # Which type of global id each reference field takes.

@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from strawberry import UNSET
 
-from api.records.filters import _camel
+from api.records.names import camel as _camel
 from domain.errors import InvalidInput
 from domain.records.ordering import Order
 
@@ -39,9 +39,11 @@ def to_domain_order(entries: list[Any] | None) -> list[Order] | None:
         if len(chosen) != 1:
             raise InvalidInput.single(f"orderBy.{index}", "ONE_FIELD", "each orderBy entry names exactly one field")
         name, direction = chosen[0]
+        if name == "custom_field":  # {customField: {field, direction}}
+            name, direction = f"customFields.{direction.field}", direction.direction
         nulls = getattr(entry, "nulls", None)
         orders.append(Order(
-            _camel(name),
+            name if name.startswith("customFields.") else _camel(name),
             descending=direction is SortDirection.DESC,
             nulls_first=None if nulls in (None, UNSET) else nulls is NullsOrder.FIRST,
         ))

@@ -23,7 +23,7 @@ from domain.records.rows import decode_row
 from domain.errors import NotFound
 from domain.identity.roles import Role
 from domain.records.rights import ALL, READ_ONLY, READ_WRITE, Action, Rights
-from domain.records.spec import COMMON_FIELDS, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec
+from domain.records.spec import COMMON_FIELDS, CUSTOM_FIELDS_PREFIX, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec
 from tenants.context import current_tenant_id, tenant_connection
 
 # Standard objects that take custom fields (in their `custom_fields` column), by type name.
@@ -154,9 +154,6 @@ def record_spec(obj: ObjectDef) -> RecordSpec:
         rights=obj.rights,
         audit_by_key={"data": ""},
     )
-
-
-CUSTOM_FIELDS_PREFIX = "customFields."
 
 
 def standard_spec(record_type: str, fields: tuple[FieldDef, ...]) -> RecordSpec:

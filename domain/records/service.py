@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from domain.records.rights import Action
 from domain.errors import FieldError, InvalidInput
@@ -23,6 +23,37 @@ MAX_BULK = 100
 
 # Fills a Checker for one item; the same function serves create and update.
 Validate = Callable[[Checker], None]
+
+
+class CustomFieldValues(Protocol):
+    """Checks and stores the `customFields` of standard records against the tenant's field
+    definitions. domain.custom implements it; it depends on this module, so it plugs itself in
+    (plug_custom_fields) instead of being imported here."""
+
+    async def prepare(
+        self, spec: RecordSpec, given: Any, current: dict[str, Any] | None, prefix: str,
+    ) -> tuple[dict[str, Any] | None, list[FieldError]]:
+        """The record's complete custom values after `given` (None: leave them as they are)."""
+
+    async def claim(
+        self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any], previous: dict[str, Any] | None, prefix: str,
+    ) -> list[FieldError]:
+        """Claim unique values; errors for values another record holds."""
+
+    async def release(self, spec: RecordSpec, record_id: uuid.UUID) -> None:
+        """Free a deleted record's unique values."""
+
+
+_custom_fields: CustomFieldValues | None = None
+
+
+def plug_custom_fields(handler: CustomFieldValues) -> None:
+    global _custom_fields
+    _custom_fields = handler
+
+
+def _takes_custom_fields(spec: RecordSpec) -> bool:
+    return _custom_fields is not None and spec.has("customFields")
 
 
 @dataclass(frozen=True)
@@ -41,6 +72,11 @@ async def create(
     checked = [_check(spec, item, validate, creating=True) for item in items]
     errors = _collect(checked, bulk)
     errors += await check_references(spec, [c.values for c in checked], bulk, principal)
+    if _takes_custom_fields(spec):
+        for index, (item, c) in enumerate(zip(items, checked, strict=True)):
+            values, problems = await _custom_fields.prepare(spec, item.get("customFields"), None, _prefix("customFields.", index, bulk))
+            c.values["custom_fields"] = values
+            errors += problems
     if errors:
         raise InvalidInput(errors)
     rows = []
@@ -48,7 +84,13 @@ async def create(
         if spec.owned and "owner_id" not in c.values:
             c.values["owner_id"] = principal.user_id  # records start with their creator as owner
         rows.append(c.values)
-    return await insert_records(spec, rows, principal=principal)
+    created = await insert_records(spec, rows, principal=principal)
+    if _takes_custom_fields(spec):
+        for index, row in enumerate(created):
+            errors += await _custom_fields.claim(spec, row["id"], row["custom_fields"], None, _prefix("customFields.", index, bulk))
+        if errors:
+            raise InvalidInput(errors)  # the caller's transaction rolls back the whole batch
+    return created
 
 
 async def update(
@@ -63,10 +105,20 @@ async def update(
     if errors:
         raise InvalidInput(errors)
     rows = []
-    for change, c in zip(changes, checked, strict=True):
+    for index, (change, c) in enumerate(zip(changes, checked, strict=True)):
         row = await lock_record(spec, change.id, principal=principal)
         check_version(spec, row, change.version)
+        if _takes_custom_fields(spec) and "customFields" in change.values:
+            prefix = _prefix("customFields.", index, bulk)
+            values, problems = await _custom_fields.prepare(spec, change.values["customFields"], row["custom_fields"], prefix)
+            problems = problems or await _custom_fields.claim(spec, row["id"], values, row["custom_fields"], prefix)
+            if problems:
+                errors += problems
+                continue
+            c.values["custom_fields"] = values
         rows.append(await update_record(spec, row, c.values, principal=principal))
+    if errors:
+        raise InvalidInput(errors)  # the caller's transaction rolls back the updates already made
     return rows
 
 
@@ -77,6 +129,8 @@ async def delete(spec: RecordSpec, record_id: uuid.UUID, version: int | None, *,
     check_version(spec, row, version)
     if spec.delete_guard is not None:
         await spec.delete_guard(row)
+    if _takes_custom_fields(spec):
+        await _custom_fields.release(spec, record_id)
     return await set_deleted(spec, row, deleted=True, principal=principal)
 
 
@@ -84,6 +138,10 @@ async def restore(spec: RecordSpec, record_id: uuid.UUID, *, principal: Principa
     """Bring back a soft-deleted record."""
     spec.require(principal, Action.DELETE)
     row = await lock_record(spec, record_id, principal=principal, deleted=True)
+    if _takes_custom_fields(spec):
+        problems = await _custom_fields.claim(spec, record_id, row["custom_fields"], None, "customFields.")
+        if problems:
+            raise InvalidInput(problems)
     return await set_deleted(spec, row, deleted=False, principal=principal)
 
 

@@ -84,6 +84,10 @@ class FieldSpec:
 _JSON_CASTS = {Kind.DECIMAL: "numeric", Kind.INT: "numeric", Kind.BOOL: "boolean"}
 
 
+# How the custom fields of standard records are named in filters, sorting and the audit trail.
+CUSTOM_FIELDS_PREFIX = "customFields."
+
+
 @dataclass(frozen=True)
 class RecordSpec:
     record_type: str  # also the GraphQL type name and the audit trail's record_type
@@ -104,7 +108,7 @@ class RecordSpec:
     unique: dict[str, str] = field(default_factory=dict)
     rights: Rights = field(default_factory=dict)
     # JSONB columns audited key by key ({column: prefix}): each custom field's old and new value.
-    audit_by_key: dict[str, str] = field(default_factory=lambda: {"custom_fields": "customFields."})
+    audit_by_key: dict[str, str] = field(default_factory=lambda: {"custom_fields": CUSTOM_FIELDS_PREFIX})
     _by_name: dict[str, FieldSpec] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

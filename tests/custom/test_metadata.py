@@ -132,20 +132,3 @@ async def test_a_second_api_process_sees_a_new_field_at_once(client, as_alpha):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
-
-
-async def test_custom_fields_on_a_standard_object(client, as_alpha, as_beta):
-    from tests.support.records import make_customer
-
-    admin = as_alpha["admin"]
-    customer = await make_customer(client, admin, name="Standard With Extras")
-    field = api_name("segment")
-    await make_field(client, admin, "Customer", apiName=field, type="SINGLE_SELECT", required=True,
-                     defaultValue="SMB", config={"options": ["SMB", "ENTERPRISE"]})
-    listed = await gql(client, "query { standardFields(object: \"Customer\") { apiName defaultValue } }", token=admin)
-    assert {"apiName": field, "defaultValue": "SMB"} in listed.data["standardFields"]
-    read = await gql(client, "query($id: ID!) { node(id: $id) { ... on Customer { customFields } } }", {"id": customer["id"]},
-                     token=admin)
-    assert read.data["node"]["customFields"][field] == "SMB"  # existing customers got the default
-    other = await gql(client, "query { standardFields(object: \"Customer\") { apiName } }", token=as_beta["admin"])
-    assert field not in [f["apiName"] for f in other.data["standardFields"]]

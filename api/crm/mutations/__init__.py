@@ -5,6 +5,7 @@ import strawberry
 from api.crm.inputs import (
     CreateContactInput, CreateCustomerInput, CreateTeamInput, UpdateContactInput, UpdateCustomerInput, UpdateTeamInput,
 )
+from api.crm.custom_fields import prepare_custom_fields
 from api.crm.mutations import sales, tags
 from api.crm.sales_inputs import (
     CreateCampaignInput, CreateLeadInput, CreateOpportunityInput, CreateTicketInput, UpdateActivityInput,
@@ -18,19 +19,19 @@ from domain.crm import activities, campaigns, contacts, customers, leads, opport
 
 _fields = {
     **crud_mutations(customers.CUSTOMER_SPEC, CustomerType, CreateCustomerInput, UpdateCustomerInput,
-                     customers.create_customers, customers.update_customers),
+                     customers.create_customers, customers.update_customers, prepare=prepare_custom_fields("Customer")),
     **crud_mutations(contacts.CONTACT_SPEC, ContactType, CreateContactInput, UpdateContactInput,
-                     contacts.create_contacts, contacts.update_contacts),
+                     contacts.create_contacts, contacts.update_contacts, prepare=prepare_custom_fields("Contact")),
     **crud_mutations(teams.TEAM_SPEC, TeamType, CreateTeamInput, UpdateTeamInput,
                      teams.create_teams, teams.update_teams, bulk=False),
     **crud_mutations(campaigns.CAMPAIGN_SPEC, CampaignType, CreateCampaignInput, UpdateCampaignInput,
                      campaigns.create_campaigns, campaigns.update_campaigns, bulk=False),
     **crud_mutations(leads.LEAD_SPEC, LeadType, CreateLeadInput, UpdateLeadInput,
-                     leads.create_leads, leads.update_leads),
+                     leads.create_leads, leads.update_leads, prepare=prepare_custom_fields("Lead")),
     **crud_mutations(opportunities.OPPORTUNITY_SPEC, OpportunityType, CreateOpportunityInput, UpdateOpportunityInput,
-                     opportunities.create_opportunities, opportunities.update_opportunities),
+                     opportunities.create_opportunities, opportunities.update_opportunities, prepare=prepare_custom_fields("Opportunity")),
     **crud_mutations(tickets.TICKET_SPEC, TicketType, CreateTicketInput, UpdateTicketInput,
-                     tickets.create_tickets, tickets.update_tickets),
+                     tickets.create_tickets, tickets.update_tickets, prepare=prepare_custom_fields("Ticket")),
     **crud_mutations(activities.ACTIVITY_SPEC, ActivityType, None, UpdateActivityInput, None,
                      activities.update_activities, bulk=False),
     **crud_mutations(pipelines.PIPELINE_SPEC, PipelineType, None, UpdatePipelineInput, None,

@@ -1,0 +1,38 @@
+"""Custom fields on standard records (Customer, Contact, Lead, Opportunity, Ticket): the same
+checks as custom objects' values, run by the standard write flow on every write path."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from domain.custom.metadata import load_standard_fields
+from domain.custom.relations import check_relations
+from domain.custom.values import (
+    assign_auto_numbers, check_values, claim_unique, compute_formulas, release_unique,
+)
+from domain.errors import FieldError
+from domain.records.spec import RecordSpec
+
+
+class StandardCustomFields:
+    async def prepare(
+        self, spec: RecordSpec, given: Any, current: dict[str, Any] | None, prefix: str,
+    ) -> tuple[dict[str, Any] | None, list[FieldError]]:
+        fields = await load_standard_fields(spec.record_type)
+        values, errors = check_values(fields, given, current=current, prefix=prefix)
+        errors += await check_relations(fields, [(prefix, values)])
+        if errors:
+            return None, errors
+        if current is None:
+            values = await assign_auto_numbers(fields, values)
+        return compute_formulas(fields, values), []
+
+    async def claim(
+        self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any], previous: dict[str, Any] | None, prefix: str,
+    ) -> list[FieldError]:
+        fields = await load_standard_fields(spec.record_type)
+        return await claim_unique(fields, record_id, values or {}, previous, prefix=prefix)
+
+    async def release(self, spec: RecordSpec, record_id: uuid.UUID) -> None:
+        await release_unique(record_id)
