@@ -21,6 +21,9 @@ _current_tenant: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextV
 )
 
 
+_transaction_cache: contextvars.ContextVar[dict | None] = contextvars.ContextVar("tessera_tx_cache", default=None)
+
+
 class NoTenantError(RuntimeError):
     """Tenant-owned data was touched outside `tenant_transaction`."""
 
@@ -44,10 +47,23 @@ async def tenant_transaction(tenant_id: uuid.UUID) -> AsyncIterator[BaseDBAsyncC
     async with in_transaction() as conn:
         await conn.execute_query("SELECT set_config('app.tenant_id', $1, true)", [str(tenant_id)])
         token = _current_tenant.set(tenant_id)
+        cache_token = _transaction_cache.set({})
         try:
             yield conn
         finally:
+            _transaction_cache.reset(cache_token)
             _current_tenant.reset(token)
+
+
+def transaction_cache() -> dict:
+    """A dict that lives as long as the open tenant transaction: for what is read once per
+    transaction (e.g. a role's field rules) and shared by every resolver of the request."""
+    current_tenant_id()
+    cache = _transaction_cache.get()
+    if cache is None:  # a transaction opened by other means (tests, operator tools)
+        cache = {}
+        _transaction_cache.set(cache)
+    return cache
 
 
 def tenant_connection() -> BaseDBAsyncClient:

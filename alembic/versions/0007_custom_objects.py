@@ -22,7 +22,7 @@ RECORD_COLUMNS = """
     updated_by uuid,
     deleted_at timestamptz
 """
-TABLES = ("custom_object", "custom_field", "custom_record", "custom_unique_value", "custom_sequence")
+TABLES = ("custom_object", "custom_field", "custom_record", "custom_unique_value", "custom_sequence", "field_access")
 API_NAME = r"'^[a-z][a-z0-9_]{0,39}$'"
 
 
@@ -110,6 +110,16 @@ def upgrade() -> None:
             last_value bigint NOT NULL,
             PRIMARY KEY (tenant_id, field_id),
             FOREIGN KEY (tenant_id, field_id) REFERENCES custom_field (tenant_id, id) ON DELETE CASCADE
+        )""")
+    # Field-level rights: a role's restriction on one field of one object (standard or custom).
+    op.execute("""
+        CREATE TABLE field_access (
+            tenant_id uuid NOT NULL REFERENCES tenant (id),
+            object text NOT NULL,
+            field text NOT NULL,
+            role text NOT NULL CHECK (role IN ('manager', 'member', 'agent', 'viewer')),
+            access text NOT NULL CHECK (access IN ('HIDDEN', 'READ_ONLY')),
+            PRIMARY KEY (tenant_id, role, object, field)
         )""")
     role = _app_role()
     for table in TABLES:

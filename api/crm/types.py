@@ -22,6 +22,7 @@ from domain.crm.contacts import CONTACT_SPEC
 from domain.crm.customers import CUSTOMER_SPEC
 from domain.crm.teams import TEAM_SPEC
 from domain.identity.directory import users_by_id
+from domain.records.field_access import field_rules, hidden
 from domain.records.listing import get_records
 from domain.records.spec import RecordSpec
 
@@ -91,6 +92,9 @@ class AuditEventType:
 async def _history(info: Info, spec: RecordSpec, record_id: uuid.UUID, first: int | None) -> Connection[AuditEventType]:
     size = min(page_size(first), MAX_NESTED_PAGE)
     listing = await loaders.history(info, spec, size).load(record_id)
+    gone = hidden(await field_rules(principal_of(info), spec.record_type))
+    if gone:  # the trail must not show values the caller's role may not see
+        listing.rows = [{**row, "changes": {k: v for k, v in row["changes"].items() if k not in gone}} for row in listing.rows]
     return listing_connection(listing, AuditEventType.from_row)
 
 

@@ -4,12 +4,14 @@ domain's Filter and Order (values parsed per field type, so they compare like st
 from __future__ import annotations
 
 import uuid
+from enum import Enum
 
 import strawberry
 from strawberry import UNSET
 from strawberry.relay import GlobalID
 from strawberry.scalars import JSON
 
+from api.auth.types import Role
 from api.custom.types import FieldType
 from api.records.ids import decode_id
 from api.custom.filtering import normalise_filter
@@ -131,3 +133,18 @@ def to_filter(node: RecordFilter | None, obj: ObjectDef, spec: RecordSpec) -> Fi
 
 def uuid_of(value: GlobalID | None, expected: str, field: str) -> uuid.UUID | None:
     return None if value is None else decode_id(value, expected=expected, field=field)
+
+
+@strawberry.enum(description="What a role may do with a field: everything, only read it, or not even see it")
+class FieldAccessLevel(Enum):
+    EDITABLE = "EDITABLE"
+    READ_ONLY = "READ_ONLY"
+    HIDDEN = "HIDDEN"
+
+
+@strawberry.input
+class SetFieldAccessInput:
+    object: str = strawberry.field(description="A custom object's api name, or Customer, Contact, Lead, Opportunity, Ticket")
+    field: str = strawberry.field(description="A custom field's api name; on standard objects customFields.<name> or a built-in field")
+    role: Role
+    access: FieldAccessLevel

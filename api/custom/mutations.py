@@ -10,15 +10,17 @@ from strawberry.types import Info
 
 from api.custom.inputs import (
     BulkCreateRecordsInput, BulkUpdateRecordsInput, CreateFieldInput, CreateObjectInput, CreateRecordInput, FieldRefInput, ObjectRefInput,
-    RecordRefInput, ReorderFieldsInput, UpdateFieldInput, UpdateObjectInput, UpdateRecordInput, uuid_of,
+    FieldAccessLevel, RecordRefInput, ReorderFieldsInput, SetFieldAccessInput, UpdateFieldInput, UpdateObjectInput, UpdateRecordInput, uuid_of,
 )
-from api.custom.types import CustomFieldType, CustomObjectType, CustomRecordType
+from api.custom.types import CustomFieldType, CustomObjectType, CustomRecordType, FieldAccessRule
 from api.custom.values import CUSTOM_RECORD, values_in
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
-from domain.custom import fields, objects, records
+from domain.custom import access, fields, objects, records
 from domain.custom.metadata import load_object
 from domain.errors import InvalidInput
+from domain.identity.roles import Role as DomainRole
+from domain.records.field_access import Access
 
 AUTH = dict(permission_classes=[Authenticated])
 
@@ -114,6 +116,13 @@ class CustomMutations:
     async def reorder_fields(self, info: Info, input: ReorderFieldsInput) -> list[CustomFieldType]:
         ordered = await fields.reorder_fields(principal=principal_of(info), object_name=input.object, api_names=input.api_names)
         return [CustomFieldType.from_def(f) for f in ordered]
+
+    @strawberry.mutation(**AUTH, description="Make a field hidden or read-only for a role, or editable again (admins)")
+    async def set_field_access(self, info: Info, input: SetFieldAccessInput) -> list[FieldAccessRule]:
+        level = None if input.access is FieldAccessLevel.EDITABLE else Access(input.access.value)
+        rows = await access.set_field_access(principal=principal_of(info), object_name=input.object, field=input.field,
+                                             role=DomainRole(input.role.value), access=level)
+        return [FieldAccessRule(**row) for row in rows]
 
     @strawberry.mutation(**AUTH, description="Create a record of a custom object")
     async def create_record(self, info: Info, input: CreateRecordInput) -> CustomRecordType:

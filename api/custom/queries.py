@@ -8,10 +8,11 @@ from strawberry.types import Info
 
 from api.custom.inputs import to_filter
 from api.records.dynamic import RecordFilter, RecordOrder, record_order
-from api.custom.types import CustomFieldType, CustomObjectType, CustomRecordType
+from api.custom.types import CustomFieldType, CustomObjectType, CustomRecordType, FieldAccessRule
 from api.pagination import Connection, listing_connection, page_size
 from api.permissions import Authenticated, principal_of
 from domain.custom.metadata import STANDARD_OBJECTS, load_object, load_objects, load_standard_fields, record_spec
+from domain.custom.access import list_field_access
 from domain.custom.records import list_object_records
 from domain.errors import InvalidInput
 
@@ -36,6 +37,11 @@ class CustomQueries:
         if object not in STANDARD_OBJECTS:
             raise InvalidInput.single("object", "UNKNOWN_OBJECT", f"one of {', '.join(STANDARD_OBJECTS)}")
         return [CustomFieldType.from_def(f) for f in await load_standard_fields(object) if include_deleted or not f.deleted]
+
+    @strawberry.field(**AUTH, description="Field-level rights of an object (custom or standard), for every role")
+    async def field_access(self, info: Info, object: str) -> list[FieldAccessRule]:
+        principal_of(info)
+        return [FieldAccessRule(**row) for row in await list_field_access(object_name=object)]
 
     @strawberry.field(**AUTH, description="Records of one custom object")
     async def records(

@@ -89,6 +89,13 @@ class CustomObjectType:
         return [CustomFieldType.from_def(f) for f in self.field_defs if include_deleted or not f.deleted]
 
 
+@strawberry.type(description="A role's restriction on one field")
+class FieldAccessRule:
+    field: str
+    role: str
+    access: str = strawberry.field(description="HIDDEN or READ_ONLY")
+
+
 @strawberry.type(description="What a relation or user field points at, with its display value")
 class RelatedRecord:
     field: str

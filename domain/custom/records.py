@@ -15,6 +15,7 @@ from domain.custom.values import (
 from domain.errors import Forbidden, NotFound
 from domain.identity.principal import Principal
 from domain.records import service
+from domain.records.field_access import field_rules, strip_hidden
 from domain.records.filters import Filter
 from domain.records.listing import Listing, get_records, list_records
 from domain.records.ordering import Order
@@ -43,10 +44,12 @@ async def create_records(
     spec = record_spec(obj)
     spec.require(principal, Action.CREATE)
     service.check_batch(items, bulk)
+    rules = await field_rules(principal, obj.api_name)
     checked, errors, datas = [], [], []
     for index, item in enumerate(items):
         checker = _ownership(spec, item, creating=True)
-        data, value_errors = check_values(obj.fields, item.get("values"), current=None, prefix=_prefix(index, bulk))
+        data, value_errors = check_values(obj.fields, item.get("values"), current=None, prefix=_prefix(index, bulk),
+                                          locked=frozenset(rules))
         checked.append(checker)
         datas.append(data)
         errors += [*service.prefixed(checker.errors, index, bulk), *value_errors]
@@ -61,7 +64,7 @@ async def create_records(
     for index, row in enumerate(created):
         errors += await claim_unique(obj.fields, row["id"], row["data"], None, prefix=_prefix(index, bulk))
     raise_if(errors)  # the caller's transaction rolls back: nothing of the batch stays
-    return obj, created
+    return obj, strip_hidden(spec, rules, created)
 
 
 async def update_records(
@@ -74,11 +77,13 @@ async def update_records(
         obj = await object_of(record_id)
         spec = record_spec(obj)
         spec.require(principal, Action.UPDATE)
+        rules = await field_rules(principal, obj.api_name)
         row = await lock_record(spec, record_id, principal=principal)
         check_version(spec, row, version)
         checker = _ownership(spec, item, creating=False)
         prefix = _prefix(index, bulk)
-        data, value_errors = check_values(obj.fields, item.get("values"), current=row["data"], prefix=prefix)
+        data, value_errors = check_values(obj.fields, item.get("values"), current=row["data"], prefix=prefix,
+                                          locked=frozenset(rules))
         item_errors = [*service.prefixed(checker.errors, index, bulk), *value_errors]
         item_errors += await service.check_references(spec, [checker.values], False, principal)
         item_errors += await check_relations(obj.fields, [(prefix, data)])
@@ -87,7 +92,8 @@ async def update_records(
             continue
         data = compute_formulas(obj.fields, data)
         errors += await claim_unique(obj.fields, record_id, data, row["data"], prefix=prefix)
-        results.append((obj, await update_record(spec, row, {**checker.values, "data": data}, principal=principal)))
+        updated = await update_record(spec, row, {**checker.values, "data": data}, principal=principal)
+        results.append((obj, strip_hidden(spec, rules, [updated])[0]))
     raise_if(errors)
     return results
 
@@ -100,7 +106,8 @@ async def delete_record(*, principal: Principal, record_id: uuid.UUID, version: 
     row = await lock_record(spec, record_id, principal=principal)
     check_version(spec, row, version)
     await release_unique(record_id)
-    return obj, await set_deleted(spec, row, deleted=True, principal=principal)
+    deleted = await set_deleted(spec, row, deleted=True, principal=principal)
+    return obj, strip_hidden(spec, await field_rules(principal, obj.api_name), [deleted])[0]
 
 
 async def restore_record(*, principal: Principal, record_id: uuid.UUID) -> tuple[ObjectDef, dict[str, Any]]:
@@ -110,7 +117,8 @@ async def restore_record(*, principal: Principal, record_id: uuid.UUID) -> tuple
     spec.require(principal, Action.DELETE)
     row = await lock_record(spec, record_id, principal=principal, deleted=True)
     raise_if(await claim_unique(obj.fields, record_id, row["data"], None, prefix="values."))
-    return obj, await set_deleted(spec, row, deleted=False, principal=principal)
+    restored = await set_deleted(spec, row, deleted=False, principal=principal)
+    return obj, strip_hidden(spec, await field_rules(principal, obj.api_name), [restored])[0]
 
 
 async def list_object_records(

@@ -17,9 +17,11 @@ MAX_VALUES = 500
 
 def check_values(
     fields: tuple[FieldDef, ...], given: Any, *, current: dict[str, Any] | None, prefix: str,
+    locked: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], list[FieldError]]:
     """The record's complete values after applying `given` (field -> value, None clears) to
-    `current` (None when creating), and the field errors, each named `prefix + field`."""
+    `current` (None when creating), and the field errors, each named `prefix + field`. `locked`
+    fields (hidden or read-only for the caller's role) cannot be written."""
     errors: list[FieldError] = []
     if given is None:
         given = {}
@@ -31,7 +33,7 @@ def check_values(
         field = live.get(name)
         if field is None:
             errors.append(FieldError(prefix + name, "UNKNOWN_FIELD", f"there is no field {name!r}"))
-        elif field.computed or field.read_only:
+        elif field.computed or field.read_only or name in locked:
             errors.append(FieldError(prefix + name, "READ_ONLY", f"{name} is read-only"))
         elif raw is None:
             values.pop(name, None)

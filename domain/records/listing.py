@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.identity.principal import Principal
+from domain.records.field_access import field_rules, strip_hidden, visible_spec
 from domain.records.filters import Filter, compile_filter
 from domain.records.rights import Action
 from domain.records.search import search_sql
@@ -62,9 +63,11 @@ async def list_records(
     """A page of `spec`'s records the principal may see; `scope` pins columns (e.g. customer_id),
     `search` matches words (or their beginnings) in the record's searchable text."""
     spec.require(principal, Action.READ)
-    ordering = resolve(spec, order)
+    rules = await field_rules(principal, spec.record_type)
+    readable = visible_spec(spec, rules)  # what the caller may filter and sort on
+    ordering = resolve(readable, order)
     params = Params()
-    where = _where(spec, principal, filter, scope or {}, params, search)
+    where = _where(readable, principal, filter, scope or {}, params, search)
     count_sql = f"SELECT count(*) AS n FROM {spec.table} t WHERE {' AND '.join(where)}"
     count_values = list(params.values)
     if after is not None:
@@ -74,7 +77,7 @@ async def list_records(
         f"ORDER BY {order_by_sql(ordering)} LIMIT {params.add(first + 1)}"
     )
     conn = tenant_connection()
-    rows = [decode_row(spec, row) for row in await conn.execute_query_dict(sql, params.values)]
+    rows = strip_hidden(spec, rules, [decode_row(spec, row) for row in await conn.execute_query_dict(sql, params.values)])
 
     async def count() -> int:
         return (await conn.execute_query_dict(count_sql, count_values))[0]["n"]
@@ -101,6 +104,7 @@ async def list_grouped(
     """The first page of records for each of many parents in one statement (nested connections
     without N+1): a window function numbers each parent's rows."""
     spec.require(principal, Action.READ)
+    rules = await field_rules(principal, spec.record_type)
     ordering = resolve(spec, order)
     params = Params()
     where = _where(spec, principal, None, scope or {}, params)
@@ -118,7 +122,7 @@ async def list_grouped(
     for row in await tenant_connection().execute_query_dict(sql, params.values):
         totals[row[group_column]] = row.pop("_total")
         row.pop("_position")
-        grouped[row[group_column]].append(decode_row(spec, row))
+        grouped[row[group_column]].append(strip_hidden(spec, rules, [decode_row(spec, row)])[0])
 
     encode = cursor_encoder(ordering)
 
@@ -140,4 +144,5 @@ async def get_records(spec: RecordSpec, ids: list[uuid.UUID], *, principal: Prin
     rows = await tenant_connection().execute_query_dict(
         f"SELECT {spec.select_list} FROM {spec.table} t WHERE {' AND '.join(where)}", params.values
     )
-    return {row["id"]: decode_row(spec, row) for row in rows}
+    rules = await field_rules(principal, spec.record_type)
+    return {row["id"]: row for row in strip_hidden(spec, rules, [decode_row(spec, row) for row in rows])}

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from domain.records.field_access import Access, field_rules, locked_names, strip_hidden
 from domain.records.rights import Action
 from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
@@ -69,8 +70,9 @@ async def create(
     """Create records from API input; InvalidInput lists every bad field of every item."""
     spec.require(principal, Action.CREATE)
     check_batch(items, bulk)
+    rules = await field_rules(principal, spec.record_type)
     checked = [_check(spec, item, validate, creating=True) for item in items]
-    errors = _collect(checked, bulk)
+    errors = _collect(checked, bulk) + _locked(rules, items, bulk)
     errors += await check_references(spec, [c.values for c in checked], bulk, principal)
     if _takes_custom_fields(spec):
         for index, (item, c) in enumerate(zip(items, checked, strict=True)):
@@ -90,7 +92,7 @@ async def create(
             errors += await _custom_fields.claim(spec, row["id"], row["custom_fields"], None, _prefix("customFields.", index, bulk))
         if errors:
             raise InvalidInput(errors)  # the caller's transaction rolls back the whole batch
-    return created
+    return strip_hidden(spec, rules, created)
 
 
 async def update(
@@ -99,8 +101,9 @@ async def update(
     """Apply changes that each carry the version they were made against; stale ones are CONFLICT."""
     spec.require(principal, Action.UPDATE)
     check_batch(changes, bulk)
+    rules = await field_rules(principal, spec.record_type)
     checked = [_check(spec, change.values, validate, creating=False) for change in changes]
-    errors = _collect(checked, bulk)
+    errors = _collect(checked, bulk) + _locked(rules, [change.values for change in changes], bulk)
     errors += await check_references(spec, [c.values for c in checked], bulk, principal)
     if errors:
         raise InvalidInput(errors)
@@ -119,7 +122,7 @@ async def update(
         rows.append(await update_record(spec, row, c.values, principal=principal))
     if errors:
         raise InvalidInput(errors)  # the caller's transaction rolls back the updates already made
-    return rows
+    return strip_hidden(spec, rules, rows)
 
 
 async def delete(spec: RecordSpec, record_id: uuid.UUID, version: int | None, *, principal: Principal) -> dict[str, Any]:
@@ -131,7 +134,8 @@ async def delete(spec: RecordSpec, record_id: uuid.UUID, version: int | None, *,
         await spec.delete_guard(row)
     if _takes_custom_fields(spec):
         await _custom_fields.release(spec, record_id)
-    return await set_deleted(spec, row, deleted=True, principal=principal)
+    deleted = await set_deleted(spec, row, deleted=True, principal=principal)
+    return strip_hidden(spec, await field_rules(principal, spec.record_type), [deleted])[0]
 
 
 async def restore(spec: RecordSpec, record_id: uuid.UUID, *, principal: Principal) -> dict[str, Any]:
@@ -142,7 +146,13 @@ async def restore(spec: RecordSpec, record_id: uuid.UUID, *, principal: Principa
         problems = await _custom_fields.claim(spec, record_id, row["custom_fields"], None, "customFields.")
         if problems:
             raise InvalidInput(problems)
-    return await set_deleted(spec, row, deleted=False, principal=principal)
+    restored = await set_deleted(spec, row, deleted=False, principal=principal)
+    return strip_hidden(spec, await field_rules(principal, spec.record_type), [restored])[0]
+
+
+def _locked(rules: dict[str, Access], items: list[dict[str, Any]], bulk: bool) -> list[FieldError]:
+    return [FieldError(_prefix(name, index, bulk), "READ_ONLY", f"your role may not change {name}")
+            for index, item in enumerate(items) for name in locked_names(rules, item)]
 
 
 def check_batch(items: list[Any], bulk: bool) -> None:

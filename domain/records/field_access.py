@@ -1,0 +1,77 @@
+"""Field-level rights: per role, a field can be HIDDEN (never returned, filtered or sorted on) or
+READ_ONLY (returned, never written). Admins are never restricted. A role's rules are read once per
+transaction and applied by the generic listing and write flows, so every path obeys them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from enum import Enum
+from typing import Any
+
+from domain.identity.principal import Principal
+from domain.identity.roles import Role
+from domain.records.spec import CUSTOM_FIELDS_PREFIX, RecordSpec
+from tenants.context import current_tenant_id, tenant_connection, transaction_cache
+
+
+class Access(str, Enum):
+    HIDDEN = "HIDDEN"
+    READ_ONLY = "READ_ONLY"
+
+
+_CACHE_KEY = "field_access"
+
+
+async def field_rules(principal: Principal, record_type: str) -> dict[str, Access]:
+    """{field name: access} of the principal's role on `record_type` (empty for admins)."""
+    if principal.role is Role.ADMIN:
+        return {}
+    cache = transaction_cache().setdefault(_CACHE_KEY, {})
+    if principal.role not in cache:
+        rows = await tenant_connection().execute_query_dict(
+            "SELECT object, field, access FROM field_access WHERE tenant_id = $1 AND role = $2",
+            [current_tenant_id(), principal.role.value])
+        by_object: dict[str, dict[str, Access]] = {}
+        for row in rows:
+            by_object.setdefault(row["object"], {})[row["field"]] = Access(row["access"])
+        cache[principal.role] = by_object
+    return cache[principal.role].get(record_type, {})
+
+
+def forget_field_rules() -> None:
+    """After a rule changes, later reads in the same transaction see it."""
+    transaction_cache().pop(_CACHE_KEY, None)
+
+
+def hidden(rules: dict[str, Access]) -> set[str]:
+    return {name for name, access in rules.items() if access is Access.HIDDEN}
+
+
+def visible_spec(spec: RecordSpec, rules: dict[str, Access]) -> RecordSpec:
+    """`spec` without the hidden fields, so filters and sorting cannot name them."""
+    gone = hidden(rules)
+    if not gone or not any(spec.has(name) for name in gone):
+        return spec
+    return replace(spec, fields=tuple(f for f in spec.fields if f.name not in gone))
+
+
+def strip_hidden(spec: RecordSpec, rules: dict[str, Access], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows without hidden values (custom values inside JSONB columns)."""
+    places = []
+    for name in hidden(rules):
+        if spec.has(name) and spec.field(name).json_path:
+            places.append((spec.field(name).column, spec.field(name).json_path[0]))
+        elif name.startswith(CUSTOM_FIELDS_PREFIX):
+            places.append(("custom_fields", name[len(CUSTOM_FIELDS_PREFIX):]))
+    for row in rows:
+        for column, key in places:
+            if isinstance(row.get(column), dict) and key in row[column]:
+                row[column] = {k: v for k, v in row[column].items() if k != key}
+    return rows
+
+
+def locked_names(rules: dict[str, Access], item: dict[str, Any]) -> list[str]:
+    """The names in a write's input (custom fields as customFields.<name>) the role may not write."""
+    names = [name for name in item if name != "customFields"]
+    names += [CUSTOM_FIELDS_PREFIX + key for key in (item.get("customFields") or {})]
+    return [name for name in names if name in rules]
