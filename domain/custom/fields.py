@@ -13,6 +13,7 @@ from domain.custom import formula
 from domain.custom.fieldtypes import COMPUTED, FieldDef, FieldType, FormulaResult, Invalid, parse
 from domain.custom.metadata import STANDARD_OBJECTS, ObjectDef, field_from_row, load_object, load_standard_fields
 from domain.custom.objects import API_NAME, API_NAME_RULE
+from domain.custom.rollups import backfill_rollup, check_rollup
 from domain.custom.specs import FIELD_SPEC
 from domain.custom.values import compute_formulas
 from domain.errors import FieldError, InvalidInput, NotFound
@@ -82,7 +83,7 @@ def _check_settings(field: FieldDef, siblings: tuple[FieldDef, ...], errors: lis
             config["options"] = [str(o).strip() for o in options]
     if t is FieldType.RATING:
         _int_setting(config, "max", 5, 1, 10, errors)
-    if t in (FieldType.DECIMAL, FieldType.CURRENCY, FieldType.PERCENT) or (
+    if t in (FieldType.DECIMAL, FieldType.CURRENCY, FieldType.PERCENT, FieldType.ROLLUP) or (
             t is FieldType.FORMULA and config.get("resultType", "NUMBER") == "NUMBER"):
         _int_setting(config, "decimalPlaces", 2, 0, 8, errors)
     if t is FieldType.CURRENCY and config.get("currency") is not None and not re.fullmatch(r"[A-Z]{3}", str(config["currency"])):
@@ -116,12 +117,14 @@ def _check_formula(field: FieldDef, config: dict[str, Any], siblings: tuple[Fiel
     except formula.FormulaError as exc:
         errors.append(FieldError("config.expression", "INVALID_FORMULA", str(exc)))
         return
-    usable = {f.api_name for f in siblings if not f.deleted and f.type is not FieldType.FORMULA and f.api_name != field.api_name}
+    # Formulas read stored inputs only: not other formulas (no cycles) and not rollups (which change
+    # when children change, without a write of this record to recompute the formula).
+    usable = {f.api_name for f in siblings if not f.deleted and f.type not in (FieldType.FORMULA, FieldType.ROLLUP)
+              and f.api_name != field.api_name}
     unknown = sorted(formula.fields_used(tree) - usable)
     if unknown:
-        # Formulas read stored fields only, so they can never depend on each other in a cycle.
         errors.append(FieldError("config.expression", "UNKNOWN_FIELD",
-                                 f"unknown or formula fields: {', '.join(unknown)}"))
+                                 f"unknown, formula or rollup fields: {', '.join(unknown)}"))
 
 
 def _check_rules(validation: dict[str, Any] | None, errors: list[FieldError]) -> dict[str, Any]:
@@ -217,6 +220,8 @@ async def create_field(*, principal: Principal, object_name: str, input: dict[st
         field = _check_definition(field, owner.fields, errors)
     if field.type is FieldType.RELATION and not errors and not await _target_exists(field.setting("target")):
         errors.append(FieldError("config.target", "NOT_FOUND", f"no object named {field.setting('target')!r}"))
+    if field.type is FieldType.ROLLUP and not errors:
+        await check_rollup(field, object_name, errors)
     if any(f.api_name == field.api_name for f in owner.fields):
         errors.append(FieldError("apiName", "TAKEN", "the object already has a field (possibly deleted) with this api name"))
     if len(owner.fields) >= MAX_FIELDS:
@@ -230,6 +235,8 @@ async def create_field(*, principal: Principal, object_name: str, input: dict[st
     row = (await insert_records(FIELD_SPEC, [values], principal=principal))[0]
     created = field_from_row(row)
     await _backfill(owner, created, (*owner.fields, created))
+    if created.type is FieldType.ROLLUP:
+        await backfill_rollup(created, owner.obj.id if owner.obj else None, owner.standard)
     return created
 
 
@@ -249,6 +256,8 @@ async def update_field(*, principal: Principal, field_id: uuid.UUID, version: in
         errors.append(FieldError("unique", "NOT_ALLOWED", "uniqueness is chosen when a field is created"))
     if not errors:
         field = _check_definition(field, owner.fields, errors)
+    if field.type is FieldType.ROLLUP and not errors:
+        await check_rollup(field, owner.obj.api_name if owner.obj else owner.standard, errors)
     if errors:
         raise InvalidInput(errors)
     if field.required and not current.required and field.default is None and await _has_records(owner):
@@ -257,6 +266,8 @@ async def update_field(*, principal: Principal, field_id: uuid.UUID, version: in
     updated = field_from_row(await update_record(FIELD_SPEC, row, _columns(field), principal=principal))
     if updated.type is FieldType.FORMULA or (updated.required and not current.required):
         await _backfill(owner, updated, tuple(updated if f.id == updated.id else f for f in owner.fields))
+    if updated.type is FieldType.ROLLUP:
+        await backfill_rollup(updated, owner.obj.id if owner.obj else None, owner.standard)
     return updated
 
 
@@ -268,8 +279,10 @@ async def delete_field(*, principal: Principal, field_id: uuid.UUID, version: in
     owner = await _owner_of(row)
     used_by = [f.api_name for f in owner.fields if f.type is FieldType.FORMULA and not f.deleted
                and row["api_name"] in formula.fields_used(formula.parse(f.setting("expression", "")))]
+    if owner.obj is not None:
+        used_by += await _rollups_reading(owner.obj.api_name, row["api_name"])
     if used_by:
-        raise InvalidInput.single("id", "IN_USE", f"formulas use this field: {', '.join(used_by)}")
+        raise InvalidInput.single("id", "IN_USE", f"formulas or rollups use this field: {', '.join(used_by)}")
     return field_from_row(await set_deleted(FIELD_SPEC, row, deleted=True, principal=principal))
 
 
@@ -293,6 +306,15 @@ async def reorder_fields(*, principal: Principal, object_name: str, api_names: l
             row = await lock_record(FIELD_SPEC, field.id, principal=principal, deleted=field.deleted)
             await update_record(FIELD_SPEC, row, {"position": position}, principal=principal)
     return (await _owner(object_name)).fields
+
+
+async def _rollups_reading(object_name: str, field_name: str) -> list[str]:
+    """Rollups (on any object) that aggregate this field or relate through it."""
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT api_name FROM custom_field WHERE tenant_id = $1 AND field_type = 'ROLLUP' AND deleted_at IS NULL "
+        "AND config->>'childObject' = $2 AND $3 IN (config->>'relationField', config->>'field')",
+        [current_tenant_id(), object_name, field_name])
+    return [row["api_name"] for row in rows]
 
 
 async def _owner_of(row: dict[str, Any]) -> _Owner:

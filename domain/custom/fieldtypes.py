@@ -40,6 +40,7 @@ class FieldType(str, Enum):
     USER = "USER"
     AUTO_NUMBER = "AUTO_NUMBER"
     FORMULA = "FORMULA"
+    ROLLUP = "ROLLUP"
     JSON = "JSON"
     ADDRESS = "ADDRESS"
 
@@ -60,7 +61,7 @@ class Invalid(ValueError):
 
 
 # Types whose values the system computes; clients never write them.
-COMPUTED = frozenset({FieldType.AUTO_NUMBER, FieldType.FORMULA})
+COMPUTED = frozenset({FieldType.AUTO_NUMBER, FieldType.FORMULA, FieldType.ROLLUP})
 TEXT_LIMITS = {FieldType.TEXT: 255, FieldType.LONG_TEXT: 10_000, FieldType.RICH_TEXT: 50_000}
 ADDRESS_KEYS = frozenset({"street", "city", "state", "region", "postalCode", "country"})
 MAX_JSON_CHARS = 16_000
@@ -68,7 +69,7 @@ _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _KINDS = {
     FieldType.INTEGER: Kind.DECIMAL, FieldType.DECIMAL: Kind.DECIMAL, FieldType.PERCENT: Kind.DECIMAL,
-    FieldType.RATING: Kind.DECIMAL, FieldType.CURRENCY: Kind.DECIMAL, FieldType.BOOLEAN: Kind.BOOL,
+    FieldType.RATING: Kind.DECIMAL, FieldType.CURRENCY: Kind.DECIMAL, FieldType.ROLLUP: Kind.DECIMAL, FieldType.BOOLEAN: Kind.BOOL,
     FieldType.MULTI_SELECT: Kind.TEXT_ARRAY, FieldType.JSON: Kind.JSON, FieldType.ADDRESS: Kind.JSON,
 }
 _FORMULA_KINDS = {FormulaResult.NUMBER: Kind.DECIMAL, FormulaResult.BOOLEAN: Kind.BOOL}
@@ -141,7 +142,7 @@ def parse_filter_value(field: FieldDef, raw: Any, *, pattern: bool = False) -> A
         return None
     if pattern:  # like / ilike take a pattern, not a value
         return str(raw)
-    if field.type is FieldType.CURRENCY:
+    if field.type in (FieldType.CURRENCY, FieldType.ROLLUP):
         return _decimal(field, raw)
     if field.type in (FieldType.AUTO_NUMBER, FieldType.FORMULA):
         return _formula_operand(field, raw)
@@ -331,7 +332,7 @@ _PARSERS = {
     FieldType.DATETIME: _datetime, FieldType.EMAIL: _email, FieldType.PHONE: _phone, FieldType.URL: _url,
     FieldType.SINGLE_SELECT: _single_select, FieldType.MULTI_SELECT: _multi_select, FieldType.RATING: _rating,
     FieldType.RELATION: _identifier, FieldType.USER: _identifier, FieldType.AUTO_NUMBER: _computed,
-    FieldType.FORMULA: _computed, FieldType.JSON: _json, FieldType.ADDRESS: _address,
+    FieldType.FORMULA: _computed, FieldType.ROLLUP: _computed, FieldType.JSON: _json, FieldType.ADDRESS: _address,
 }
 
 

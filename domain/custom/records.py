@@ -9,6 +9,7 @@ from typing import Any
 
 from domain.custom.metadata import ObjectDef, load_object, load_object_by_id, record_spec
 from domain.custom.relations import check_relations
+from domain.custom.rollups import refresh_rollups, with_empty_rollups
 from domain.custom.values import (
     assign_auto_numbers, check_values, claim_unique, compute_formulas, raise_if, release_unique,
 )
@@ -58,12 +59,13 @@ async def create_records(
     raise_if(errors)
     rows = []
     for checker, data in zip(checked, datas, strict=True):
-        data = compute_formulas(obj.fields, await assign_auto_numbers(obj.fields, data))
+        data = compute_formulas(obj.fields, with_empty_rollups(obj.fields, await assign_auto_numbers(obj.fields, data)))
         rows.append({"object_id": obj.id, "owner_id": principal.user_id, **checker.values, "data": data})
     created = await insert_records(spec, rows, principal=principal)
     for index, row in enumerate(created):
         errors += await claim_unique(obj.fields, row["id"], row["data"], None, prefix=_prefix(index, bulk))
     raise_if(errors)  # the caller's transaction rolls back: nothing of the batch stays
+    await refresh_rollups(obj, [], [row["data"] for row in created])
     return obj, strip_hidden(spec, rules, created)
 
 
@@ -93,6 +95,7 @@ async def update_records(
         data = compute_formulas(obj.fields, data)
         errors += await claim_unique(obj.fields, record_id, data, row["data"], prefix=prefix)
         updated = await update_record(spec, row, {**checker.values, "data": data}, principal=principal)
+        await refresh_rollups(obj, [row["data"]], [updated["data"]])
         results.append((obj, strip_hidden(spec, rules, [updated])[0]))
     raise_if(errors)
     return results
@@ -107,6 +110,7 @@ async def delete_record(*, principal: Principal, record_id: uuid.UUID, version: 
     check_version(spec, row, version)
     await release_unique(record_id)
     deleted = await set_deleted(spec, row, deleted=True, principal=principal)
+    await refresh_rollups(obj, [row["data"]], [])
     return obj, strip_hidden(spec, await field_rules(principal, obj.api_name), [deleted])[0]
 
 
@@ -118,6 +122,7 @@ async def restore_record(*, principal: Principal, record_id: uuid.UUID) -> tuple
     row = await lock_record(spec, record_id, principal=principal, deleted=True)
     raise_if(await claim_unique(obj.fields, record_id, row["data"], None, prefix="values."))
     restored = await set_deleted(spec, row, deleted=False, principal=principal)
+    await refresh_rollups(obj, [], [row["data"]])
     return obj, strip_hidden(spec, await field_rules(principal, obj.api_name), [restored])[0]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.custom.metadata import load_standard_fields
 from domain.custom.relations import check_relations
+from domain.custom.rollups import with_empty_rollups
 from domain.custom.values import (
     assign_auto_numbers, check_values, claim_unique, compute_formulas, release_unique,
 )
@@ -25,7 +26,7 @@ class StandardCustomFields:
         if errors:
             return None, errors
         if current is None:
-            values = await assign_auto_numbers(fields, values)
+            values = with_empty_rollups(fields, await assign_auto_numbers(fields, values))
         return compute_formulas(fields, values), []
 
     async def claim(
