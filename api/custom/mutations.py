@@ -13,7 +13,7 @@ from api.custom.inputs import (
     FieldAccessLevel, RecordRefInput, ReorderFieldsInput, SetFieldAccessInput, UpdateFieldInput, UpdateObjectInput, UpdateRecordInput, uuid_of,
 )
 from api.custom.types import CustomFieldType, CustomObjectType, CustomRecordType, FieldAccessRule
-from api.custom.values import CUSTOM_RECORD, values_in
+from api.custom.values import CUSTOM_RECORD, fills_in, values_in
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
 from domain.custom import access, fields, objects, records
@@ -41,6 +41,8 @@ def _field_input(input: Any) -> dict[str, Any]:
     given = _given(input, _FIELD_FIELDS)
     if given.get("type") not in (None, UNSET):
         given["type"] = given["type"].value
+    if "config" in given:
+        given["config"] = fills_in(given["config"])
     return given
 
 

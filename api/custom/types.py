@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from api.crm import loaders
 from api.crm.types import AuditEventType, Owned, Record, _history
-from api.custom.values import CUSTOM_RECORD, id_type, values_out
+from api.custom.values import CUSTOM_RECORD, fills_out, id_type, values_out
 from api.pagination import Connection
 from api.permissions import principal_of
 from domain.custom.fieldtypes import FieldDef
@@ -51,7 +51,7 @@ class CustomFieldType(relay.Node):
     def from_def(cls, field: FieldDef) -> "CustomFieldType":
         return cls(node_id=str(field.id), api_name=field.api_name, label=field.label, type=FieldType(field.type.value),
                    required=field.required, unique=field.unique, read_only=field.read_only or field.computed,
-                   default_value=field.default, help_text=field.help_text, config=field.config or {},
+                   default_value=field.default, help_text=field.help_text, config=fills_out(field.config or {}),
                    validation=field.validation or {}, position=field.position, deprecated=field.deprecated,
                    deleted=field.deleted, version=field.version)
 

@@ -52,3 +52,30 @@ def values_out(fields: tuple[FieldDef, ...], data: dict[str, Any]) -> dict[str, 
             value = str(encode_id(id_type(field), uuid.UUID(value)))
         shown[field.api_name] = value
     return shown
+
+
+_FILL_ID_TYPES = {"teamId": "Team", "ownerId": "User"}
+
+
+def fills_in(config: Any) -> Any:
+    """A field's config with the team and owner ids of its fills turned into UUIDs."""
+    for option, targets in _fills(config):
+        for key, expected in _FILL_ID_TYPES.items():
+            if targets.get(key) is not None:
+                targets[key] = str(decode_id(str(targets[key]), expected=expected, field=f"config.fills.{option}.{key}"))
+    return config
+
+
+def fills_out(config: dict[str, Any]) -> dict[str, Any]:
+    """A field's config as the API shows it: fill ids as global ids."""
+    shown = {**config, "fills": {option: dict(targets) for option, targets in _fills(config)}} if _fills(config) else config
+    for _, targets in _fills(shown):
+        for key, type_name in _FILL_ID_TYPES.items():
+            if targets.get(key) is not None:
+                targets[key] = str(encode_id(type_name, uuid.UUID(str(targets[key]))))
+    return shown
+
+
+def _fills(config: Any) -> list[tuple[str, dict[str, Any]]]:
+    fills = config.get("fills") if isinstance(config, dict) else None
+    return [(o, t) for o, t in fills.items() if isinstance(t, dict)] if isinstance(fills, dict) else []

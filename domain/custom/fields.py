@@ -12,6 +12,7 @@ from typing import Any
 from domain.custom import formula
 from domain.custom.fieldtypes import COMPUTED, FieldDef, FieldType, FormulaResult, Invalid, parse
 from domain.custom.metadata import STANDARD_OBJECTS, ObjectDef, field_from_row, load_object, load_standard_fields
+from domain.custom.linkage import check_linkage_settings
 from domain.custom.objects import API_NAME, API_NAME_RULE
 from domain.custom.rollups import backfill_rollup, check_rollup
 from domain.custom.specs import FIELD_SPEC
@@ -189,6 +190,7 @@ def _check_definition(field: FieldDef, siblings: tuple[FieldDef, ...], errors: l
     config = _check_settings(field, siblings, errors)
     rules = _check_rules(field.validation, errors)
     field = FieldDef(**{**field.__dict__, "config": config, "validation": rules})
+    check_linkage_settings(field, siblings, errors)
     if field.type in COMPUTED and (field.required or field.default is not None or field.unique and field.type is FieldType.FORMULA):
         errors.append(FieldError("type", "NOT_ALLOWED", f"{field.type.value} fields are computed: no default, required or unique"))
     if field.unique and field.default is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from domain.custom.linkage import COLUMN_TARGETS
 from domain.custom.metadata import ObjectDef, load_object, load_object_by_id, record_spec
 from domain.custom.relations import check_relations
 from domain.custom.rollups import refresh_rollups, with_empty_rollups
@@ -26,6 +27,9 @@ from domain.records.writes import check_version, insert_records, lock_record, se
 from tenants.context import current_tenant_id, tenant_connection
 
 
+OWNERSHIP_NAMES = {column: name for name, column in COLUMN_TARGETS.items()}
+
+
 def _prefix(index: int, bulk: bool) -> str:
     return f"items.{index}.values." if bulk else "values."
 
@@ -35,6 +39,13 @@ def _ownership(spec: Any, item: dict[str, Any], creating: bool) -> Checker:
     checker.reference("ownerId")
     checker.reference("teamId")
     return checker
+
+
+def _apply_fills(checker: Checker, item: dict[str, Any], columns: dict[str, Any]) -> None:
+    """Team or owner filled by field linkage, unless the write sets it itself."""
+    for column, value in columns.items():
+        if OWNERSHIP_NAMES[column] not in item:
+            checker.values[column] = uuid.UUID(str(value))
 
 
 async def create_records(
@@ -49,8 +60,10 @@ async def create_records(
     checked, errors, datas = [], [], []
     for index, item in enumerate(items):
         checker = _ownership(spec, item, creating=True)
-        data, value_errors = check_values(obj.fields, item.get("values"), current=None, prefix=_prefix(index, bulk),
-                                          locked=frozenset(rules))
+        result = check_values(obj.fields, item.get("values"), current=None, prefix=_prefix(index, bulk),
+                              locked=frozenset(rules))
+        data, value_errors = result.values, result.errors
+        _apply_fills(checker, item, result.columns)
         checked.append(checker)
         datas.append(data)
         errors += [*service.prefixed(checker.errors, index, bulk), *value_errors]
@@ -84,8 +97,9 @@ async def update_records(
         check_version(spec, row, version)
         checker = _ownership(spec, item, creating=False)
         prefix = _prefix(index, bulk)
-        data, value_errors = check_values(obj.fields, item.get("values"), current=row["data"], prefix=prefix,
-                                          locked=frozenset(rules))
+        result = check_values(obj.fields, item.get("values"), current=row["data"], prefix=prefix, locked=frozenset(rules))
+        data, value_errors = result.values, result.errors
+        _apply_fills(checker, item, result.columns)
         item_errors = [*service.prefixed(checker.errors, index, bulk), *value_errors]
         item_errors += await service.check_references(spec, [checker.values], False, principal)
         item_errors += await check_relations(obj.fields, [(prefix, data)])

@@ -19,15 +19,16 @@ from domain.records.spec import RecordSpec
 class StandardCustomFields:
     async def prepare(
         self, spec: RecordSpec, given: Any, current: dict[str, Any] | None, prefix: str,
-    ) -> tuple[dict[str, Any] | None, list[FieldError]]:
+    ) -> tuple[dict[str, Any] | None, dict[str, Any], list[FieldError]]:
         fields = await load_standard_fields(spec.record_type)
-        values, errors = check_values(fields, given, current=current, prefix=prefix)
-        errors += await check_relations(fields, [(prefix, values)])
+        result = check_values(fields, given, current=current, prefix=prefix)
+        errors = result.errors + await check_relations(fields, [(prefix, result.values)])
         if errors:
-            return None, errors
+            return None, {}, errors
+        values = result.values
         if current is None:
             values = with_empty_rollups(fields, await assign_auto_numbers(fields, values))
-        return compute_formulas(fields, values), []
+        return compute_formulas(fields, values), result.columns, []
 
     async def claim(
         self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any], previous: dict[str, Any] | None, prefix: str,

@@ -5,28 +5,39 @@ database. Shared by custom objects' records and standard objects' `customFields`
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from domain.custom import formula
 from domain.custom.fieldtypes import FieldDef, FieldType, Invalid, parse, unique_key
+from domain.custom.linkage import apply_linkage
 from domain.errors import FieldError, InvalidInput
 from tenants.context import current_tenant_id, tenant_connection
 
 MAX_VALUES = 500
 
 
+@dataclass(frozen=True)
+class Checked:
+    values: dict[str, Any]
+    columns: dict[str, Any]  # built-in columns set by fills (team_id, owner_id)
+    errors: list[FieldError]
+
+
 def check_values(
     fields: tuple[FieldDef, ...], given: Any, *, current: dict[str, Any] | None, prefix: str,
     locked: frozenset[str] = frozenset(),
-) -> tuple[dict[str, Any], list[FieldError]]:
+) -> Checked:
     """The record's complete values after applying `given` (field -> value, None clears) to
-    `current` (None when creating), and the field errors, each named `prefix + field`. `locked`
-    fields (hidden or read-only for the caller's role) cannot be written."""
+    `current` (None when creating), the fills of built-in columns, and the field errors, each
+    named `prefix + field`. `locked` fields (hidden or read-only for the caller's role) cannot be
+    written."""
     errors: list[FieldError] = []
     if given is None:
         given = {}
     if not isinstance(given, dict) or len(given) > MAX_VALUES:
-        return {}, [FieldError(prefix.rstrip("."), "INVALID_OBJECT", f"values must be an object of at most {MAX_VALUES} fields")]
+        return Checked({}, {}, [FieldError(prefix.rstrip("."), "INVALID_OBJECT",
+                                           f"values must be an object of at most {MAX_VALUES} fields")])
     live = {f.api_name: f for f in fields if not f.deleted}
     values = dict(current or {})
     for name, raw in given.items():
@@ -46,11 +57,14 @@ def check_values(
     for field in live.values():
         if creating and field.api_name not in given and field.default is not None and not field.computed:
             values[field.api_name] = field.default  # defaults were checked when the field was saved
+    values, columns, linkage_errors = apply_linkage(fields, {k: v for k, v in given.items() if k in live}, values, prefix)
+    errors += linkage_errors
+    for field in live.values():
         if field.required and not field.computed and values.get(field.api_name) in (None, "", []):
             if not any(e.field == prefix + field.api_name for e in errors):
                 errors.append(FieldError(prefix + field.api_name, "REQUIRED", f"{field.api_name} is required"))
     # Values of fields deleted since are kept (a restore brings them back) but not validated.
-    return values, errors
+    return Checked(values, columns, errors)
 
 
 def compute_formulas(fields: tuple[FieldDef, ...], values: dict[str, Any]) -> dict[str, Any]:

@@ -33,8 +33,9 @@ class CustomFieldValues(Protocol):
 
     async def prepare(
         self, spec: RecordSpec, given: Any, current: dict[str, Any] | None, prefix: str,
-    ) -> tuple[dict[str, Any] | None, list[FieldError]]:
-        """The record's complete custom values after `given` (None: leave them as they are)."""
+    ) -> tuple[dict[str, Any] | None, dict[str, Any], list[FieldError]]:
+        """The record's complete custom values after `given`, the built-in columns that field
+        linkage fills ({column: value}), and the errors."""
 
     async def claim(
         self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any], previous: dict[str, Any] | None, prefix: str,
@@ -73,12 +74,14 @@ async def create(
     rules = await field_rules(principal, spec.record_type)
     checked = [_check(spec, item, validate, creating=True) for item in items]
     errors = _collect(checked, bulk) + _locked(rules, items, bulk)
-    errors += await check_references(spec, [c.values for c in checked], bulk, principal)
     if _takes_custom_fields(spec):
         for index, (item, c) in enumerate(zip(items, checked, strict=True)):
-            values, problems = await _custom_fields.prepare(spec, item.get("customFields"), None, _prefix("customFields.", index, bulk))
+            values, fills, problems = await _custom_fields.prepare(
+                spec, item.get("customFields"), None, _prefix("customFields.", index, bulk))
             c.values["custom_fields"] = values
+            _apply_fills(spec, item, c.values, fills)
             errors += problems
+    errors += await check_references(spec, [c.values for c in checked], bulk, principal)
     if errors:
         raise InvalidInput(errors)
     rows = []
@@ -113,7 +116,9 @@ async def update(
         check_version(spec, row, change.version)
         if _takes_custom_fields(spec) and "customFields" in change.values:
             prefix = _prefix("customFields.", index, bulk)
-            values, problems = await _custom_fields.prepare(spec, change.values["customFields"], row["custom_fields"], prefix)
+            values, fills, problems = await _custom_fields.prepare(spec, change.values["customFields"], row["custom_fields"], prefix)
+            filled = _apply_fills(spec, change.values, c.values, fills)
+            problems = problems or await check_references(spec, [filled], bulk, principal)
             problems = problems or await _custom_fields.claim(spec, row["id"], values, row["custom_fields"], prefix)
             if problems:
                 errors += problems
@@ -148,6 +153,13 @@ async def restore(spec: RecordSpec, record_id: uuid.UUID, *, principal: Principa
             raise InvalidInput(problems)
     restored = await set_deleted(spec, row, deleted=False, principal=principal)
     return strip_hidden(spec, await field_rules(principal, spec.record_type), [restored])[0]
+
+
+def _apply_fills(spec: RecordSpec, item: dict[str, Any], values: dict[str, Any], fills: dict[str, Any]) -> dict[str, Any]:
+    """Columns (team, owner) that field linkage fills, unless the write sets them itself."""
+    filled = {column: uuid.UUID(str(value)) for column, value in fills.items() if spec.name_of(column) not in item}
+    values.update(filled)
+    return filled
 
 
 def _locked(rules: dict[str, Access], items: list[dict[str, Any]], bulk: bool) -> list[FieldError]:
