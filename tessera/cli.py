@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     relay.add_argument("--poll-seconds", type=float, default=2.0)
     relay.set_defaults(handler=_relay)
 
+    indexer = sub.add_parser("indexer", help="build the indexes admins ask for on custom objects (as the owner role)")
+    indexer.add_argument("--once", action="store_true", help="handle what is pending, then exit")
+    indexer.add_argument("--poll-seconds", type=float, default=5.0)
+    indexer.set_defaults(handler=_indexer)
+
     migrate = sub.add_parser("migrate", help="upgrade the database schema (as the owner role)")
     migrate.add_argument("--revision", default="head")
     migrate.add_argument("--downgrade", metavar="REVISION", help="downgrade to REVISION instead, e.g. base")
@@ -143,6 +148,22 @@ def _relay(args: argparse.Namespace) -> int:
     from tessera.relay_entry import run
 
     return run(poll_seconds=args.poll_seconds)
+
+
+def _indexer(args: argparse.Namespace) -> int:
+    from tessera.indexer import run
+    from tessera.logging import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    if not settings.database_url:
+        print("error: DATABASE_URL is not set", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(run(settings.database_url, poll_seconds=args.poll_seconds, once=args.once))
+    except KeyboardInterrupt:
+        pass
+    return 0
 
 
 def _migrate(args: argparse.Namespace) -> int:

@@ -47,6 +47,7 @@ def run_dev() -> int:
     children = {
         "api": subprocess.Popen([*tessera, "serve"], env=os.environ.copy(), start_new_session=True),
         "relay": subprocess.Popen([*tessera, "relay"], env=os.environ.copy(), start_new_session=True),
+        "indexer": subprocess.Popen([*tessera, "indexer"], env=os.environ.copy(), start_new_session=True),
         "worker": subprocess.Popen(
             [*tessera, "worker", "--threads", "2", "--shutdown-timeout", "10"],
             env=os.environ.copy(),

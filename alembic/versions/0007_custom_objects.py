@@ -22,7 +22,8 @@ RECORD_COLUMNS = """
     updated_by uuid,
     deleted_at timestamptz
 """
-TABLES = ("custom_object", "custom_field", "custom_record", "custom_unique_value", "custom_sequence", "field_access")
+TABLES = ("custom_object", "custom_field", "custom_record", "custom_unique_value", "custom_sequence", "field_access",
+          "custom_index")
 API_NAME = r"'^[a-z][a-z0-9_]{0,39}$'"
 
 
@@ -121,6 +122,22 @@ def upgrade() -> None:
             access text NOT NULL CHECK (access IN ('HIDDEN', 'READ_ONLY')),
             PRIMARY KEY (tenant_id, role, object, field)
         )""")
+    # Indexes admins ask for on a custom object's fields; `tessera indexer` (as the owner) builds
+    # them with CREATE INDEX CONCURRENTLY, which the application role could not and should not do.
+    op.execute(f"""
+        CREATE TABLE custom_index (
+            tenant_id uuid NOT NULL REFERENCES tenant (id),
+            id uuid NOT NULL,
+            object_id uuid NOT NULL,
+            fields jsonb NOT NULL,
+            index_name text NOT NULL,
+            status text NOT NULL DEFAULT 'PENDING' CHECK (status IN ('PENDING', 'READY', 'FAILED', 'DROPPING')),
+            error text,
+            {RECORD_COLUMNS},
+            PRIMARY KEY (tenant_id, id),
+            UNIQUE (tenant_id, index_name),
+            FOREIGN KEY (tenant_id, object_id) REFERENCES custom_object (tenant_id, id)
+        )""")
     role = _app_role()
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -130,5 +147,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Indexes built for tenants go with their table.
     for table in reversed(TABLES):
         op.execute(f"DROP TABLE IF EXISTS {table} CASCADE")

@@ -148,3 +148,20 @@ class SetFieldAccessInput:
     field: str = strawberry.field(description="A custom field's api name; on standard objects customFields.<name> or a built-in field")
     role: Role
     access: FieldAccessLevel
+
+
+@strawberry.input
+class IndexFieldInput:
+    field: str
+    descending: bool = False
+
+
+@strawberry.input
+class CreateIndexInput:
+    object: str
+    fields: list[IndexFieldInput] = strawberry.field(description="Equality-filtered fields first, the sort field last; 1 to 3")
+
+
+@strawberry.input
+class DropIndexInput:
+    id: GlobalID

@@ -9,14 +9,14 @@ from strawberry import UNSET
 from strawberry.types import Info
 
 from api.custom.inputs import (
-    BulkCreateRecordsInput, BulkUpdateRecordsInput, CreateFieldInput, CreateObjectInput, CreateRecordInput, FieldRefInput, ObjectRefInput,
+    BulkCreateRecordsInput, CreateIndexInput, DropIndexInput, BulkUpdateRecordsInput, CreateFieldInput, CreateObjectInput, CreateRecordInput, FieldRefInput, ObjectRefInput,
     FieldAccessLevel, RecordRefInput, ReorderFieldsInput, SetFieldAccessInput, UpdateFieldInput, UpdateObjectInput, UpdateRecordInput, uuid_of,
 )
-from api.custom.types import CustomFieldType, CustomObjectType, CustomRecordType, FieldAccessRule
+from api.custom.types import CustomFieldType, CustomIndexType, CustomObjectType, CustomRecordType, FieldAccessRule
 from api.custom.values import CUSTOM_RECORD, fills_in, values_in
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
-from domain.custom import access, fields, objects, records
+from domain.custom import access, fields, indexes, objects, records
 from domain.custom.metadata import load_object
 from domain.errors import InvalidInput
 from domain.identity.roles import Role as DomainRole
@@ -125,6 +125,17 @@ class CustomMutations:
         rows = await access.set_field_access(principal=principal_of(info), object_name=input.object, field=input.field,
                                              role=DomainRole(input.role.value), access=level)
         return [FieldAccessRule(**row) for row in rows]
+
+    @strawberry.mutation(**AUTH, description="Ask for an index on a custom object's fields; the indexer builds it (admins)")
+    async def create_index(self, info: Info, input: CreateIndexInput) -> CustomIndexType:
+        fields_ = [{"field": f.field, "descending": f.descending} for f in input.fields]
+        return CustomIndexType.from_row(await indexes.create_index(principal=principal_of(info), object_name=input.object,
+                                                                   fields=fields_))
+
+    @strawberry.mutation(**AUTH, description="Drop an index; the indexer removes it (admins)")
+    async def drop_index(self, info: Info, input: DropIndexInput) -> CustomIndexType:
+        index_id = decode_id(input.id, expected="CustomIndex", field="id")
+        return CustomIndexType.from_row(await indexes.drop_index(principal=principal_of(info), index_id=index_id))
 
     @strawberry.mutation(**AUTH, description="Create a record of a custom object")
     async def create_record(self, info: Info, input: CreateRecordInput) -> CustomRecordType:

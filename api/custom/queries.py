@@ -8,11 +8,12 @@ from strawberry.types import Info
 
 from api.custom.inputs import to_filter
 from api.records.dynamic import RecordFilter, RecordOrder, record_order
-from api.custom.types import CustomFieldType, CustomObjectType, CustomRecordType, FieldAccessRule
+from api.custom.types import CustomFieldType, CustomIndexType, CustomObjectType, CustomRecordType, FieldAccessRule
 from api.pagination import Connection, listing_connection, page_size
 from api.permissions import Authenticated, principal_of
 from domain.custom.metadata import STANDARD_OBJECTS, load_object, load_objects, load_standard_fields, record_spec
 from domain.custom.access import list_field_access
+from domain.custom.indexes import list_indexes
 from domain.custom.records import list_object_records
 from domain.errors import InvalidInput
 
@@ -42,6 +43,10 @@ class CustomQueries:
     async def field_access(self, info: Info, object: str) -> list[FieldAccessRule]:
         principal_of(info)
         return [FieldAccessRule(**row) for row in await list_field_access(object_name=object)]
+
+    @strawberry.field(**AUTH, description="Indexes on a custom object's fields (admins)")
+    async def indexes(self, info: Info, object: str) -> list[CustomIndexType]:
+        return [CustomIndexType.from_row(row) for row in await list_indexes(principal=principal_of(info), object_name=object)]
 
     @strawberry.field(**AUTH, description="Records of one custom object")
     async def records(

@@ -89,6 +89,28 @@ class CustomObjectType:
         return [CustomFieldType.from_def(f) for f in self.field_defs if include_deleted or not f.deleted]
 
 
+@strawberry.type
+class IndexField:
+    field: str
+    descending: bool
+
+
+@strawberry.type(name="CustomIndex", description="An index on a custom object's fields (see docs/custom-objects.md)")
+class CustomIndexType:
+    id: relay.GlobalID
+    fields: list[IndexField]
+    status: str = strawberry.field(description="PENDING until the indexer has built it, then READY (or FAILED with error); "
+                                               "DROPPING after dropIndex")
+    error: str | None
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> "CustomIndexType":
+        return cls(id=relay.GlobalID("CustomIndex", str(row["id"])), status=row["status"], error=row["error"],
+                   created_at=row["created_at"], fields=[IndexField(field=f["field"], descending=f["descending"])
+                                                         for f in row["fields"]])
+
+
 @strawberry.type(description="A role's restriction on one field")
 class FieldAccessRule:
     field: str

@@ -59,13 +59,15 @@ class FieldSpec:
         return ".".join((self.column, *self.json_path))
 
     def sql(self, alias: str) -> str:
-        """The SQL expression of the field's value for table alias `alias`."""
+        """The SQL expression of the field's value for table alias `alias` (none: unqualified,
+        as in index definitions, which must spell the expression exactly as queries do)."""
+        column = f"{alias}.{self.column}" if alias else self.column
         if not self.json_path:
-            return f"{alias}.{self.column}"
+            return column
         path = "{" + ",".join(self.json_path) + "}"
         if self.kind in (Kind.TEXT_ARRAY, Kind.JSON):
-            return f"({alias}.{self.column} #> '{path}')"
-        text = f"({alias}.{self.column} #>> '{path}')"
+            return f"({column} #> '{path}')"
+        text = f"({column} #>> '{path}')"
         cast = _JSON_CASTS.get(self.kind)
         return f"{text}::{cast}" if cast else text
 
