@@ -6,7 +6,10 @@ Revises: 0006
 Create Date: 2026-11-23
 """
 
+import logging
+
 from alembic import op
+from sqlalchemy import text
 
 revision = "0007"
 down_revision = "0006"
@@ -25,6 +28,19 @@ RECORD_COLUMNS = """
 TABLES = ("custom_object", "custom_field", "custom_record", "custom_unique_value", "custom_sequence", "field_access",
           "custom_index")
 API_NAME = r"'^[a-z][a-z0-9_]{0,39}$'"
+
+
+# Under row-level security PostgreSQL applies a query's own conditions before the tenant policy only
+# if their functions are LEAKPROOF (they could otherwise reveal other tenants' rows, e.g. in an
+# error message). `#>>` (jsonb_extract_path_text) is not marked so, although it cannot fail on any
+# stored value or return anything but its result, so an index on a custom field could never serve a
+# condition on it. Marking it needs a superuser; without one, custom-object indexes still work for
+# ordering by the leading columns but not for filters (docs/operations.md).
+LEAKPROOF_FUNCTION = "jsonb_extract_path_text(jsonb, text[])"
+
+
+def _superuser() -> bool:
+    return bool(op.get_bind().execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar())
 
 
 def _app_role() -> str:
@@ -138,6 +154,11 @@ def upgrade() -> None:
             UNIQUE (tenant_id, index_name),
             FOREIGN KEY (tenant_id, object_id) REFERENCES custom_object (tenant_id, id)
         )""")
+    if _superuser():
+        op.execute(f"ALTER FUNCTION {LEAKPROOF_FUNCTION} LEAKPROOF")
+    else:
+        logging.getLogger("alembic").warning("not a superuser: %s stays non-leakproof; custom-field filters will not "
+                                             "use indexes under row-level security", LEAKPROOF_FUNCTION)
     role = _app_role()
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
@@ -147,6 +168,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if _superuser():
+        op.execute(f"ALTER FUNCTION {LEAKPROOF_FUNCTION} NOT LEAKPROOF")
     # Indexes built for tenants go with their table.
     for table in reversed(TABLES):
         op.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
