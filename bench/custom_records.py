@@ -54,7 +54,7 @@ RAW_SQL = """
 SELECT t.id, t.data FROM custom_record t
 WHERE t.tenant_id = $1 AND t.deleted_at IS NULL AND t.object_id = $2 AND (t.data #>> '{region}') = $3
   AND (t.data #>> '{amount}')::numeric >= $4 AND (t.data #>> '{amount}')::numeric <= $5
-ORDER BY (t.data #>> '{signed_on}') DESC NULLS LAST, t.id ASC NULLS LAST LIMIT 51
+ORDER BY (t.data #>> '{signed_on}') DESC NULLS FIRST, t.id ASC NULLS LAST LIMIT 51
 """
 FIELDS = [
     {"apiName": "region", "label": "Region", "type": "TEXT"},

@@ -4,13 +4,14 @@ UUIDs in the database; definitions are read once per request and record type."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.crm import loaders
+from api.pagination import Connection
 from api.custom.filtering import normalise_filter
 from api.custom.values import values_in, values_out
 from domain.custom.fieldtypes import FieldDef
@@ -19,6 +20,9 @@ from domain.errors import FieldError, InvalidInput
 from domain.records.filters import Condition, Filter, NotOf
 from domain.records.ordering import Order
 from domain.records.spec import CUSTOM_FIELDS_PREFIX, RecordSpec
+
+if TYPE_CHECKING:
+    from api.custom.types import CustomRecordType  # noqa: F401
 
 
 def standard_fields(info: Info, record_type: str) -> Awaitable[tuple[FieldDef, ...]]:
@@ -82,3 +86,11 @@ class WithCustomFields:
     @strawberry.field(description="{field api name: value} for the tenant's custom fields (see standardFields)")
     async def custom_fields(self, info: Info) -> JSON:
         return values_out(await standard_fields(info, self.SPEC.record_type), self.custom_data)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Records of a custom object whose relation `field` points at this record")
+    async def related_records(
+        self, info: Info, object: str, field: str, first: int | None = None,
+    ) -> Connection[Annotated["CustomRecordType", strawberry.lazy("api.custom.types")]]:
+        from api.custom.related import related_connection  # api.custom builds on these types
+
+        return await related_connection(info, self.SPEC.record_type, self.node_id, object, field, first)  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -165,6 +165,14 @@ class CustomRecordType(relay.Node, Record, Owned):
     @strawberry.field(description="Who changed what and when, oldest first")
     async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
         return await _history(info, record_spec(self.obj), uuid.UUID(self.node_id), first)
+
+    @strawberry.field(description="Records of a custom object whose relation `field` points at this record")
+    async def related_records(
+        self, info: Info, object: str, field: str, first: int | None = None,
+    ) -> Connection[Annotated["CustomRecordType", strawberry.lazy("api.custom.types")]]:
+        from api.custom.related import related_connection
+
+        return await related_connection(info, self.obj.api_name, self.node_id, object, field, first)
 
 
 def _displays(info: Info, target: str) -> Any:

@@ -55,7 +55,9 @@ def index_statement(index_name: str, fields: list[tuple[FieldDef, bool]]) -> str
     """CREATE INDEX CONCURRENTLY for (field, descending) pairs. Names come from validated api
     names and a UUID, so the statement holds no client text."""
     specs = custom_field_specs(tuple(f for f, _ in fields), "data")
-    parts = [f"{spec.sql('')} DESC NULLS LAST" if descending else spec.sql("")
+    # Each direction with PostgreSQL's default null placement (descending: nulls first), which is
+    # what list queries use unless a client asks for another.
+    parts = [f"{spec.sql('')} DESC" if descending else spec.sql("")
              for spec, (_, descending) in zip(specs, fields, strict=True)]
     return (f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {index_name} ON custom_record "
             f"(tenant_id, object_id, {', '.join(parts)}, id) WHERE deleted_at IS NULL")

@@ -8,18 +8,20 @@ import uuid
 from typing import Any
 
 from domain.custom.linkage import COLUMN_TARGETS
+from domain.custom.lookups import named_fields, with_lookups
 from domain.custom.metadata import ObjectDef, load_object, load_object_by_id, record_spec
 from domain.custom.relations import check_relations
 from domain.custom.rollups import refresh_rollups, with_empty_rollups
 from domain.custom.values import (
     assign_auto_numbers, check_values, claim_unique, compute_formulas, raise_if, release_unique,
 )
-from domain.errors import Forbidden, NotFound
+from domain.custom.fieldtypes import FieldType
+from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.records import service
-from domain.records.field_access import field_rules, strip_hidden
+from domain.records.field_access import field_rules, hidden, strip_hidden
 from domain.records.filters import Filter
-from domain.records.listing import Listing, get_records, list_records
+from domain.records.listing import Listing, get_records, list_grouped, list_records
 from domain.records.ordering import Order
 from domain.records.rights import Action
 from domain.records.validation import Checker
@@ -144,9 +146,29 @@ async def list_object_records(
     *, principal: Principal, obj: ObjectDef, filter: Filter | None, order: list[Order] | None,
     first: int, after: str | None,
 ) -> Listing:
-    """A page of one object's records the caller may see."""
-    return await list_records(record_spec(obj), principal=principal, filter=filter, order=order, first=first,
+    """A page of one object's records the caller may see; filters may reach one level into
+    related records (`customer.tier`)."""
+    spec = record_spec(obj)
+    if filter is not None and any("." in name for name in named_fields(filter)):
+        spec, filter = await with_lookups(spec, obj, principal, filter)
+    return await list_records(spec, principal=principal, filter=filter, order=order, first=first,
                               after=after, scope={"object_id": obj.id})
+
+
+async def related_records(
+    *, principal: Principal, object_name: str, field_name: str, parent_type: str, parent_ids: list[uuid.UUID], first: int,
+) -> tuple[ObjectDef, dict[uuid.UUID, Listing]]:
+    """For each parent, the first page of `object_name` records whose relation `field_name`
+    points at it (the reverse one-to-many of a relation), in one statement."""
+    obj = await load_object(object_name)
+    field = obj.field(field_name)
+    hidden_here = hidden(await field_rules(principal, obj.api_name))
+    if (field is None or field.deleted or field.type is not FieldType.RELATION or field.setting("target") != parent_type
+            or field_name in hidden_here):
+        raise InvalidInput.single("field", "INVALID_RELATION", f"{field_name!r} is not a relation of {object_name} to {parent_type}")
+    spec = record_spec(obj)
+    return obj, await list_grouped(spec, principal=principal, group_column=spec.field(field_name), group_ids=parent_ids,
+                                   first=first, scope={"object_id": obj.id})
 
 
 async def get_custom_records(*, principal: Principal, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[ObjectDef, dict[str, Any]]]:

@@ -15,7 +15,7 @@ from domain.records.rights import Action
 from domain.records.search import search_sql
 from domain.records.ordering import Order, after_sql, cursor_encoder, decode_cursor, order_by_sql, resolve
 from domain.records.rows import decode_row
-from domain.records.spec import RecordSpec
+from domain.records.spec import FieldSpec, RecordSpec
 from domain.records.sql import Params
 from domain.records.visibility import visibility_sql
 from tenants.context import current_tenant_id, tenant_connection
@@ -95,34 +95,41 @@ async def list_grouped(
     spec: RecordSpec,
     *,
     principal: Principal,
-    group_column: str,
+    group_column: str | FieldSpec,
     group_ids: list[uuid.UUID],
     first: int,
     order: list[Order] | None = None,
     scope: dict[str, Any] | None = None,
 ) -> dict[uuid.UUID, Listing]:
     """The first page of records for each of many parents in one statement (nested connections
-    without N+1): a window function numbers each parent's rows."""
+    without N+1): a window function numbers each parent's rows. The parent is a uuid column, or a
+    field holding an id inside JSONB (a custom relation)."""
     spec.require(principal, Action.READ)
     rules = await field_rules(principal, spec.record_type)
     ordering = resolve(spec, order)
     params = Params()
     where = _where(spec, principal, None, scope or {}, params)
-    where.append(f"t.{group_column} = ANY({params.add(list(group_ids))}::uuid[])")
+    in_json = isinstance(group_column, FieldSpec)
+    group_sql = group_column.sql("t") if in_json else f"t.{group_column}"
+    keys = [str(i) for i in group_ids] if in_json else list(group_ids)
+    where.append(f"{group_sql} = ANY({params.add(keys)}::{'text' if in_json else 'uuid'}[])")
     order_sql = order_by_sql(ordering)
     limit = params.add(first + 1)
     sql = (
-        f"SELECT * FROM (SELECT {spec.select_list}, row_number() OVER (PARTITION BY t.{group_column} ORDER BY {order_sql}) "
-        f"AS _position, count(*) OVER (PARTITION BY t.{group_column}) AS _total "
+        f"SELECT * FROM (SELECT {spec.select_list}, {group_sql} AS _group, "
+        f"row_number() OVER (PARTITION BY {group_sql} ORDER BY {order_sql}) AS _position, "
+        f"count(*) OVER (PARTITION BY {group_sql}) AS _total "
         f"FROM {spec.table} t WHERE {' AND '.join(where)}) ranked WHERE _position <= {limit} "
-        f"ORDER BY {group_column}, _position"
+        f"ORDER BY _group, _position"
     )
     grouped: dict[uuid.UUID, list[dict[str, Any]]] = {group_id: [] for group_id in group_ids}
     totals: dict[uuid.UUID, int] = {}
     for row in await tenant_connection().execute_query_dict(sql, params.values):
-        totals[row[group_column]] = row.pop("_total")
+        group = row.pop("_group")
+        group = uuid.UUID(group) if isinstance(group, str) else group
+        totals[group] = row.pop("_total")
         row.pop("_position")
-        grouped[row[group_column]].append(strip_hidden(spec, rules, [decode_row(spec, row)])[0])
+        grouped[group].append(strip_hidden(spec, rules, [decode_row(spec, row)])[0])
 
     encode = cursor_encoder(ordering)
 

@@ -52,6 +52,9 @@ class FieldSpec:
     # Fields kept inside a JSONB column (custom fields): the keys leading to the value. Keys are
     # validated identifiers (custom field api names), so they may be spliced into SQL.
     json_path: tuple[str, ...] = ()
+    # A value read through a relation (customer.tier): SQL with `<t>` standing for the table alias,
+    # built from validated names only.
+    lookup: str | None = None
 
     @property
     def key(self) -> str:
@@ -61,6 +64,8 @@ class FieldSpec:
     def sql(self, alias: str) -> str:
         """The SQL expression of the field's value for table alias `alias` (none: unqualified,
         as in index definitions, which must spell the expression exactly as queries do)."""
+        if self.lookup is not None:
+            return self.lookup.replace("<t>", alias)
         column = f"{alias}.{self.column}" if alias else self.column
         if not self.json_path:
             return column
@@ -125,7 +130,7 @@ class RecordSpec:
     @property
     def select_list(self) -> str:
         """The columns reads fetch: the spec's own, not derived ones such as search vectors."""
-        columns = ["tenant_id", *(f.column for f in self.fields)] + (["deleted_at"] if self.soft_delete else [])
+        columns = ["tenant_id", *(f.column for f in self.fields if f.lookup is None)] + (["deleted_at"] if self.soft_delete else [])
         return ", ".join(f"t.{column}" for column in dict.fromkeys(columns))
 
     def name_of(self, column: str) -> str:
