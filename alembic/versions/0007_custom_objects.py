@@ -26,7 +26,7 @@ RECORD_COLUMNS = """
     deleted_at timestamptz
 """
 TABLES = ("custom_object", "custom_field", "custom_record", "custom_unique_value", "custom_sequence", "field_access",
-          "custom_index")
+          "custom_index", "custom_metadata_version")
 API_NAME = r"'^[a-z][a-z0-9_]{0,39}$'"
 
 
@@ -153,6 +153,14 @@ def upgrade() -> None:
             PRIMARY KEY (tenant_id, id),
             UNIQUE (tenant_id, index_name),
             FOREIGN KEY (tenant_id, object_id) REFERENCES custom_object (tenant_id, id)
+        )""")
+    # Bumped in the transaction of every definition change: each process compares it with the
+    # definitions it has cached (one indexed read per request) and reloads when it moved.
+    op.execute("""
+        CREATE TABLE custom_metadata_version (
+            tenant_id uuid NOT NULL REFERENCES tenant (id),
+            version bigint NOT NULL,
+            PRIMARY KEY (tenant_id)
         )""")
     if _superuser():
         op.execute(f"ALTER FUNCTION {LEAKPROOF_FUNCTION} LEAKPROOF")

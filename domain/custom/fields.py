@@ -11,7 +11,9 @@ from typing import Any
 
 from domain.custom import formula
 from domain.custom.fieldtypes import COMPUTED, FieldDef, FieldType, FormulaResult, Invalid, parse
-from domain.custom.metadata import STANDARD_OBJECTS, ObjectDef, field_from_row, load_object, load_standard_fields
+from domain.custom.metadata import (
+    STANDARD_OBJECTS, ObjectDef, field_from_row, load_object, load_standard_fields, metadata_changed,
+)
 from domain.custom.linkage import check_linkage_settings
 from domain.custom.objects import API_NAME, API_NAME_RULE
 from domain.custom.rollups import backfill_rollup, check_rollup
@@ -235,6 +237,7 @@ async def create_field(*, principal: Principal, object_name: str, input: dict[st
                                   "records exist: give a required field a default for them, or make it optional")
     values = {**owner.columns, "api_name": field.api_name, "position": len(owner.fields), **_columns(field)}
     row = (await insert_records(FIELD_SPEC, [values], principal=principal))[0]
+    await metadata_changed()
     created = field_from_row(row)
     await _backfill(owner, created, (*owner.fields, created))
     if created.type is FieldType.ROLLUP:
@@ -266,6 +269,7 @@ async def update_field(*, principal: Principal, field_id: uuid.UUID, version: in
         raise InvalidInput.single("required", "REQUIRES_DEFAULT",
                                   "records exist: give a required field a default for them, or keep it optional")
     updated = field_from_row(await update_record(FIELD_SPEC, row, _columns(field), principal=principal))
+    await metadata_changed()
     if updated.type is FieldType.FORMULA or (updated.required and not current.required):
         await _backfill(owner, updated, tuple(updated if f.id == updated.id else f for f in owner.fields))
     if updated.type is FieldType.ROLLUP:
@@ -285,13 +289,17 @@ async def delete_field(*, principal: Principal, field_id: uuid.UUID, version: in
         used_by += await _rollups_reading(owner.obj.api_name, row["api_name"])
     if used_by:
         raise InvalidInput.single("id", "IN_USE", f"formulas or rollups use this field: {', '.join(used_by)}")
-    return field_from_row(await set_deleted(FIELD_SPEC, row, deleted=True, principal=principal))
+    deleted = field_from_row(await set_deleted(FIELD_SPEC, row, deleted=True, principal=principal))
+    await metadata_changed()
+    return deleted
 
 
 async def restore_field(*, principal: Principal, field_id: uuid.UUID) -> FieldDef:
     FIELD_SPEC.require(principal, Action.DELETE)
     row = await lock_record(FIELD_SPEC, field_id, principal=principal, deleted=True)
-    return field_from_row(await set_deleted(FIELD_SPEC, row, deleted=False, principal=principal))
+    restored = field_from_row(await set_deleted(FIELD_SPEC, row, deleted=False, principal=principal))
+    await metadata_changed()
+    return restored
 
 
 async def reorder_fields(*, principal: Principal, object_name: str, api_names: list[str]) -> tuple[FieldDef, ...]:
@@ -307,6 +315,7 @@ async def reorder_fields(*, principal: Principal, object_name: str, api_names: l
         if field.position != position:
             row = await lock_record(FIELD_SPEC, field.id, principal=principal, deleted=field.deleted)
             await update_record(FIELD_SPEC, row, {"position": position}, principal=principal)
+    await metadata_changed()
     return (await _owner(object_name)).fields
 
 

@@ -1,13 +1,15 @@
 """Reading a tenant's object and field definitions, and turning them into RecordSpecs so custom
 records list, filter, sort and page through the same machinery as standard ones.
 
-Definitions are read inside the caller's tenant transaction every time they are needed (one
-statement per object), so a change is visible at once to every API process and worker, with
-nothing to invalidate."""
+Each process caches a tenant's definitions with the tenant's metadata version, which every
+definition change bumps in its own transaction. A request reads the version (one indexed
+statement) and reloads only when it moved, so a committed change is visible to every API process
+and worker at their next request, with no invalidation message that could be lost or late."""
 
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -24,7 +26,7 @@ from domain.errors import NotFound
 from domain.identity.roles import Role
 from domain.records.rights import ALL, READ_ONLY, READ_WRITE, Action, Rights
 from domain.records.spec import COMMON_FIELDS, CUSTOM_FIELDS_PREFIX, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec
-from tenants.context import current_tenant_id, tenant_connection
+from tenants.context import current_tenant_id, tenant_connection, transaction_cache
 
 # Standard objects that take custom fields (in their `custom_fields` column), by type name.
 STANDARD_OBJECTS: dict[str, RecordSpec] = {
@@ -85,51 +87,97 @@ def object_from_row(row: dict[str, Any], fields: tuple[FieldDef, ...] = ()) -> O
 _FIELD_ORDER = "ORDER BY position, created_at, id"
 
 
-async def load_objects(*, include_deleted: bool = False) -> list[ObjectDef]:
-    """Every object of the tenant with its fields, by api name (two statements)."""
+@dataclass(frozen=True)
+class _Snapshot:
+    """All of a tenant's definitions at one metadata version."""
+
+    version: int
+    objects: tuple[ObjectDef, ...]  # deleted ones included, by api name
+    standard: dict[str, tuple[FieldDef, ...]]
+
+
+# Definitions per tenant, kept between requests while the tenant's metadata version stays the same.
+_process_cache: OrderedDict[uuid.UUID, _Snapshot] = OrderedDict()
+PROCESS_CACHE_TENANTS = 1000
+_TX_SNAPSHOT, _TX_CHANGED = "custom_metadata", "custom_metadata_changed"
+
+
+async def _snapshot() -> _Snapshot:
+    """The tenant's definitions: from this transaction, else from the process cache if its version
+    is current (one indexed read), else loaded (two statements)."""
+    tx = transaction_cache()
+    if _TX_SNAPSHOT in tx:
+        return tx[_TX_SNAPSHOT]
+    tenant = current_tenant_id()
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT version FROM custom_metadata_version WHERE tenant_id = $1", [tenant])
+    version = rows[0]["version"] if rows else 0
+    snapshot = None if tx.get(_TX_CHANGED) else _process_cache.get(tenant)
+    if snapshot is None or snapshot.version != version:
+        snapshot = await _load(version)
+        if not tx.get(_TX_CHANGED):  # never share what this transaction changed and might roll back
+            _process_cache[tenant] = snapshot
+            _process_cache.move_to_end(tenant)
+            while len(_process_cache) > PROCESS_CACHE_TENANTS:
+                _process_cache.popitem(last=False)
+    tx[_TX_SNAPSHOT] = snapshot
+    return snapshot
+
+
+async def _load(version: int) -> _Snapshot:
     conn = tenant_connection()
     tenant = current_tenant_id()
-    objects = await conn.execute_query_dict(
-        "SELECT * FROM custom_object WHERE tenant_id = $1" + ("" if include_deleted else " AND deleted_at IS NULL")
-        + " ORDER BY api_name", [tenant])
-    fields = await conn.execute_query_dict(
-        f"SELECT * FROM custom_field WHERE tenant_id = $1 AND object_id IS NOT NULL {_FIELD_ORDER}", [tenant])
+    objects = await conn.execute_query_dict("SELECT * FROM custom_object WHERE tenant_id = $1 ORDER BY api_name", [tenant])
+    fields = await conn.execute_query_dict(f"SELECT * FROM custom_field WHERE tenant_id = $1 {_FIELD_ORDER}", [tenant])
     by_object: dict[uuid.UUID, list[FieldDef]] = {}
+    standard: dict[str, list[FieldDef]] = {}
     for row in fields:
-        by_object.setdefault(row["object_id"], []).append(field_from_row(decode_row(FIELD_SPEC, row)))
-    return [object_from_row(decode_row(OBJECT_SPEC, row), tuple(by_object.get(row["id"], []))) for row in objects]
+        field = field_from_row(decode_row(FIELD_SPEC, row))
+        if row["object_id"] is not None:
+            by_object.setdefault(row["object_id"], []).append(field)
+        else:
+            standard.setdefault(row["standard_object"], []).append(field)
+    return _Snapshot(
+        version=version,
+        objects=tuple(object_from_row(decode_row(OBJECT_SPEC, row), tuple(by_object.get(row["id"], []))) for row in objects),
+        standard={name: tuple(found) for name, found in standard.items()},
+    )
 
 
-async def load_object(api_name: str, *, include_deleted: bool = False, lock: bool = False) -> ObjectDef:
+async def metadata_changed() -> None:
+    """Call in the transaction of every definition change: bumps the tenant's metadata version, so
+    every process reloads on its next request once this commits."""
+    await tenant_connection().execute_query(
+        "INSERT INTO custom_metadata_version (tenant_id, version) VALUES ($1, 1) "
+        "ON CONFLICT (tenant_id) DO UPDATE SET version = custom_metadata_version.version + 1", [current_tenant_id()])
+    tx = transaction_cache()
+    tx.pop(_TX_SNAPSHOT, None)
+    tx[_TX_CHANGED] = True
+
+
+async def load_objects(*, include_deleted: bool = False) -> list[ObjectDef]:
+    """Every object of the tenant with its fields, by api name."""
+    return [obj for obj in (await _snapshot()).objects if include_deleted or not obj.deleted]
+
+
+async def load_object(api_name: str, *, include_deleted: bool = False) -> ObjectDef:
     """One object with its fields; NotFound if the tenant has no such object."""
-    conn = tenant_connection()
-    rows = await conn.execute_query_dict(
-        "SELECT * FROM custom_object WHERE tenant_id = $1 AND api_name = $2"
-        + ("" if include_deleted else " AND deleted_at IS NULL") + (" FOR UPDATE" if lock else ""),
-        [current_tenant_id(), api_name])
-    if not rows:
-        raise NotFound(f"no object named {api_name!r}")
-    return object_from_row(decode_row(OBJECT_SPEC, rows[0]), await _fields(object_id=rows[0]["id"]))
+    for obj in (await _snapshot()).objects:
+        if obj.api_name == api_name and (include_deleted or not obj.deleted):
+            return obj
+    raise NotFound(f"no object named {api_name!r}")
 
 
 async def load_object_by_id(object_id: uuid.UUID) -> ObjectDef:
-    rows = await tenant_connection().execute_query_dict(
-        "SELECT * FROM custom_object WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), object_id])
-    if not rows:
-        raise NotFound("no such object")
-    return object_from_row(decode_row(OBJECT_SPEC, rows[0]), await _fields(object_id=object_id))
+    for obj in (await _snapshot()).objects:
+        if obj.id == object_id:
+            return obj
+    raise NotFound("no such object")
 
 
 async def load_standard_fields(record_type: str) -> tuple[FieldDef, ...]:
     """The custom fields a tenant added to a standard object (deleted ones included)."""
-    return await _fields(standard_object=record_type)
-
-
-async def _fields(*, object_id: uuid.UUID | None = None, standard_object: str | None = None) -> tuple[FieldDef, ...]:
-    column, value = ("object_id", object_id) if object_id is not None else ("standard_object", standard_object)
-    rows = await tenant_connection().execute_query_dict(
-        f"SELECT * FROM custom_field WHERE tenant_id = $1 AND {column} = $2 {_FIELD_ORDER}", [current_tenant_id(), value])
-    return tuple(field_from_row(decode_row(FIELD_SPEC, row)) for row in rows)
+    return (await _snapshot()).standard.get(record_type, ())
 
 
 def custom_field_specs(fields: tuple[FieldDef, ...], column: str, prefix: str = "") -> tuple[FieldSpec, ...]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from domain.custom.metadata import ObjectDef, load_object, object_from_row
+from domain.custom.metadata import ObjectDef, load_object, metadata_changed, object_from_row
 from domain.errors import InvalidInput
 from domain.identity.principal import Principal
 from domain.custom.specs import OBJECT_SPEC
@@ -17,7 +17,7 @@ from domain.records.validation import Checker
 from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
 from tenants.context import current_tenant_id, tenant_connection
 
-MAX_OBJECTS = 50
+MAX_OBJECTS = 200
 API_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 API_NAME_RULE = "lower-case letters, digits and underscores, starting with a letter, at most 40 characters"
 
@@ -70,6 +70,7 @@ async def create_object(*, principal: Principal, input: dict[str, Any]) -> Objec
     if taken:
         raise InvalidInput.single("apiName", "TAKEN", "another object (possibly deleted) has this api name")
     row = (await insert_records(OBJECT_SPEC, [check.values], principal=principal))[0]
+    await metadata_changed()
     return object_from_row(row)
 
 
@@ -84,6 +85,7 @@ async def update_object(*, principal: Principal, api_name: str, version: int, in
     if check.errors:
         raise InvalidInput(check.errors)
     updated = await update_record(OBJECT_SPEC, row, check.values, principal=principal)
+    await metadata_changed()
     return object_from_row(updated, obj.fields)
 
 
@@ -93,11 +95,15 @@ async def delete_object(*, principal: Principal, api_name: str, version: int | N
     obj = await load_object(api_name)
     row = await lock_record(OBJECT_SPEC, obj.id, principal=principal)
     check_version(OBJECT_SPEC, row, version)
-    return object_from_row(await set_deleted(OBJECT_SPEC, row, deleted=True, principal=principal), obj.fields)
+    deleted = await set_deleted(OBJECT_SPEC, row, deleted=True, principal=principal)
+    await metadata_changed()
+    return object_from_row(deleted, obj.fields)
 
 
 async def restore_object(*, principal: Principal, api_name: str) -> ObjectDef:
     OBJECT_SPEC.require(principal, Action.DELETE)
     obj = await load_object(api_name, include_deleted=True)
     row = await lock_record(OBJECT_SPEC, obj.id, principal=principal, deleted=True)
-    return object_from_row(await set_deleted(OBJECT_SPEC, row, deleted=False, principal=principal), obj.fields)
+    restored = await set_deleted(OBJECT_SPEC, row, deleted=False, principal=principal)
+    await metadata_changed()
+    return object_from_row(restored, obj.fields)

@@ -132,3 +132,18 @@ async def test_a_second_api_process_sees_a_new_field_at_once(client, as_alpha):
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=20)
+
+
+async def test_limits_are_clear_errors(client, as_alpha, monkeypatch):
+    from domain.custom import fields, objects
+
+    admin = as_alpha["admin"]
+    name = await make_object(client, admin, [dict(apiName="a", type="TEXT"), dict(apiName="b", type="TEXT")])
+    monkeypatch.setattr(fields, "MAX_FIELDS", 2)
+    too_many = await gql(client, CREATE_FIELD, {"input": {"object": name, "apiName": "c", "label": "C", "type": "TEXT"}},
+                         token=admin)
+    assert field_codes(too_many) == {"apiName": "LIMIT_REACHED"}
+    existing = len((await gql(client, "{ objects(includeDeleted: true) { apiName } }", token=admin)).data["objects"])
+    monkeypatch.setattr(objects, "MAX_OBJECTS", existing)
+    refused = await gql(client, CREATE_OBJECT, {"input": {"apiName": api_name(), "label": "X", "pluralLabel": "Xs"}}, token=admin)
+    assert field_codes(refused) == {"apiName": "LIMIT_REACHED"}
