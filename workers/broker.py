@@ -23,14 +23,16 @@ class DatabasePool(Middleware):
         get_event_loop_thread().run_coroutine(connect(self.database_url, self.model_modules, pool_size=4))
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
-        # After running jobs finished, and before AsyncIO (added after us) stops the loop.
+        # After running jobs finished. dramatiq sends "after" signals in reverse order, so this
+        # middleware, added after AsyncIO, closes the pool before AsyncIO stops the loop (and
+        # AsyncIO starts the loop before boot, in before_worker_boot, so the pool can open on it).
         get_event_loop_thread().run_coroutine(disconnect())
 
 
 def configure_broker(*, redis_url: str, database_url: str, model_modules: Sequence[str]) -> RedisBroker:
     """Create the broker and make it dramatiq's global one; call before importing actor modules."""
     broker = RedisBroker(url=redis_url)
-    broker.add_middleware(DatabasePool(database_url, model_modules))
     broker.add_middleware(AsyncIO())
+    broker.add_middleware(DatabasePool(database_url, model_modules))
     dramatiq.set_broker(broker)
     return broker
