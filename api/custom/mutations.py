@@ -16,7 +16,7 @@ from api.custom.types import CustomFieldType, CustomIndexType, CustomObjectType,
 from api.custom.values import CUSTOM_RECORD, fills_in, values_in
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
-from domain.custom import access, fields, indexes, objects, records
+from domain.custom import access, fields, indexes, objects, purge, records
 from domain.custom.metadata import load_object
 from domain.errors import InvalidInput
 from domain.identity.roles import Role as DomainRole
@@ -113,6 +113,18 @@ class CustomMutations:
     @strawberry.mutation(**AUTH, description="Bring back a deleted field with its values (admins)")
     async def restore_field(self, info: Info, input: FieldRefInput) -> CustomFieldType:
         return CustomFieldType.from_def(await fields.restore_field(principal=principal_of(info), field_id=_field_id(input.id)))
+
+    @strawberry.mutation(**AUTH, description="Remove a deleted field's values and definition for good (admins); "
+                                              "returns true")
+    async def purge_field(self, info: Info, input: FieldRefInput) -> bool:
+        await purge.purge_field(principal=principal_of(info), field_id=_field_id(input.id))
+        return True
+
+    @strawberry.mutation(**AUTH, description="Remove a deleted object with its records and fields for good (admins); "
+                                              "returns true")
+    async def purge_object(self, info: Info, input: ObjectRefInput) -> bool:
+        await purge.purge_object(principal=principal_of(info), api_name=input.api_name)
+        return True
 
     @strawberry.mutation(**AUTH, description="Set the fields' display order (admins)")
     async def reorder_fields(self, info: Info, input: ReorderFieldsInput) -> list[CustomFieldType]:

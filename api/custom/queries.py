@@ -3,18 +3,27 @@ their records (filtered, sorted, keyset-paged like standard lists)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 import strawberry
+from strawberry import relay
 from strawberry.types import Info
 
 from api.custom.inputs import to_filter
 from api.records.dynamic import RecordFilter, RecordOrder, record_order
-from api.custom.types import CustomFieldType, CustomIndexType, CustomObjectType, CustomRecordType, FieldAccessRule
+from api.custom.types import (
+    CustomFieldType, CustomIndexType, CustomObjectType, CustomRecordType, FieldAccessRule, ValueCount,
+)
+from api.custom.values import values_out
+from api.records.ids import decode_id, encode_id
+from domain.custom.fieldtypes import FieldDef, FieldType
 from api.pagination import Connection, listing_connection, page_size
 from api.permissions import Authenticated, principal_of
 from domain.custom.metadata import STANDARD_OBJECTS, load_object, load_objects, load_standard_fields, record_spec
 from domain.custom.access import list_field_access
 from domain.custom.indexes import list_indexes
-from domain.custom.records import list_object_records
+from domain.custom.records import count_records, get_custom_records, list_object_records
 from domain.errors import InvalidInput
 
 AUTH = dict(permission_classes=[Authenticated])
@@ -48,6 +57,22 @@ class CustomQueries:
     async def indexes(self, info: Info, object: str) -> list[CustomIndexType]:
         return [CustomIndexType.from_row(row) for row in await list_indexes(principal=principal_of(info), object_name=object)]
 
+    @strawberry.field(**AUTH, description="A custom object's record by id (null if it does not exist for the caller)")
+    async def record(self, info: Info, id: relay.GlobalID) -> CustomRecordType | None:
+        record_id = decode_id(id, expected="CustomRecord", field="id")
+        found = await get_custom_records(principal=principal_of(info), ids=[record_id])
+        return CustomRecordType.from_row(*found[record_id]) if record_id in found else None
+
+    @strawberry.field(**AUTH, description="Counts of one object's records per value of a field (at most 100 values, most frequent first)")
+    async def record_counts(
+        self, info: Info, object: str, field: str, filter: RecordFilter | None = None,
+    ) -> list[ValueCount]:
+        obj = await load_object(object)
+        counts = await count_records(principal=principal_of(info), obj=obj, field=field,
+                                     filter=to_filter(filter, obj, record_spec(obj)))
+        defined = obj.field(field)
+        return [ValueCount(value=_shown(field, defined, value), count=n) for value, n in counts]
+
     @strawberry.field(**AUTH, description="Records of one custom object")
     async def records(
         self, info: Info, object: str, filter: RecordFilter | None = None, order_by: list[RecordOrder] | None = None,
@@ -57,3 +82,19 @@ class CustomQueries:
         listing = await list_object_records(principal=principal_of(info), obj=obj, filter=to_filter(filter, obj, record_spec(obj)),
                                             order=record_order(order_by), first=page_size(first), after=after)
         return listing_connection(listing, lambda row: CustomRecordType.from_row(obj, row))
+
+
+_ID_TYPES = {"ownerId": "User", "teamId": "Team", "createdBy": "User", "updatedBy": "User"}
+
+
+def _shown(name: str, field: FieldDef | None, value: Any) -> Any:
+    """A grouped value as the API shows values: ids as global ids, numbers as stored."""
+    if value is None:
+        return None
+    if field is None:
+        return str(encode_id(_ID_TYPES[name], value)) if name in _ID_TYPES else str(value)
+    if isinstance(value, Decimal):
+        whole = field.type in (FieldType.INTEGER, FieldType.RATING) or (
+            field.type is FieldType.ROLLUP and field.setting("function") == "COUNT")
+        value = int(value) if whole else str(value)
+    return values_out((field,), {field.api_name: value}).get(field.api_name)

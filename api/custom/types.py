@@ -111,6 +111,12 @@ class CustomIndexType:
                                                          for f in row["fields"]])
 
 
+@strawberry.type(description="How many records have one value of a field")
+class ValueCount:
+    value: JSON | None = strawberry.field(description="The value as stored (decimals as text); null for records without one")
+    count: int
+
+
 @strawberry.type(description="A role's restriction on one field")
 class FieldAccessRule:
     field: str

@@ -21,7 +21,7 @@ from domain.identity.principal import Principal
 from domain.records import service
 from domain.records.field_access import field_rules, hidden, strip_hidden
 from domain.records.filters import Filter
-from domain.records.listing import Listing, get_records, list_grouped, list_records
+from domain.records.listing import Listing, count_by, get_records, list_grouped, list_records
 from domain.records.ordering import Order
 from domain.records.rights import Action
 from domain.records.validation import Checker
@@ -153,6 +153,16 @@ async def list_object_records(
         spec, filter = await with_lookups(spec, obj, principal, filter)
     return await list_records(spec, principal=principal, filter=filter, order=order, first=first,
                               after=after, scope={"object_id": obj.id})
+
+
+async def count_records(
+    *, principal: Principal, obj: ObjectDef, field: str, filter: Filter | None,
+) -> list[tuple[Any, int]]:
+    """Counts of one object's records per value of `field` (e.g. contracts per status)."""
+    spec = record_spec(obj)
+    if filter is not None and any("." in name for name in named_fields(filter)):
+        spec, filter = await with_lookups(spec, obj, principal, filter)
+    return await count_by(spec, principal=principal, field=field, filter=filter, scope={"object_id": obj.id})
 
 
 async def related_records(

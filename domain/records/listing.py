@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from domain.errors import InvalidInput
 from domain.identity.principal import Principal
 from domain.records.field_access import field_rules, strip_hidden, visible_spec
 from domain.records.filters import Filter, compile_filter
@@ -89,6 +90,28 @@ async def list_records(
         has_previous=after is not None,
         count=count,
     )
+
+
+MAX_GROUPS = 100
+
+
+async def count_by(
+    spec: RecordSpec, *, principal: Principal, field: str, filter: Filter | None = None, scope: dict[str, Any] | None = None,
+) -> list[tuple[Any, int]]:
+    """How many of the records the principal may see (and `filter` keeps) have each value of
+    `field`: the most frequent MAX_GROUPS values, the missing value included as None."""
+    spec.require(principal, Action.READ)
+    rules = await field_rules(principal, spec.record_type)
+    readable = visible_spec(spec, rules)
+    if not readable.has(field) or not readable.field(field).sortable:
+        raise InvalidInput.single("field", "NOT_GROUPABLE", f"{field} cannot be counted by")
+    params = Params()
+    where = _where(readable, principal, filter, scope or {}, params)
+    value = readable.field(field).sql("t")
+    rows = await tenant_connection().execute_query_dict(
+        f"SELECT {value} AS value, count(*) AS n FROM {spec.table} t WHERE {' AND '.join(where)} "
+        f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {MAX_GROUPS}", params.values)
+    return [(row["value"], row["n"]) for row in rows]
 
 
 async def list_grouped(

@@ -49,3 +49,12 @@ async def test_an_admin_models_contracts_and_the_team_works_with_them(client, as
         {"field": "amount", "gte": 500}, {"field": "start_date", "lt": "2026-02-15"}, {"field": "customer", "eq": acme["id"]}]},
         orderBy=[{"field": "end_date", "direction": "ASC"}])
     assert [e["node"]["values"]["number"] for e in ranged["edges"]] == ["C-00001", "C-00003"]
+
+    counts = await gql(client, "query($o: String!) { recordCounts(object: $o, field: \"status\") { value count } }",
+                       {"o": contract}, token=member)
+    assert counts.data["recordCounts"] == [{"value": "ACTIVE", "count": 2}, {"value": "DRAFT", "count": 1}]
+    filtered = await gql(client, "query($o: String!, $f: RecordFilter) { recordCounts(object: $o, field: \"customer\", filter: $f) "
+                         "{ value count } }", {"o": contract, "f": {"field": "amount", "gte": 1000}}, token=member)
+    assert filtered.data["recordCounts"] == [{"value": acme["id"], "count": 2}]
+    one = await gql(client, "query($id: ID!) { record(id: $id) { values } }", {"id": first["id"]}, token=member)
+    assert one.data["record"]["values"]["number"] == "C-00001"

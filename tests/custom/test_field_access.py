@@ -41,6 +41,9 @@ async def test_a_hidden_custom_field_is_gone_from_every_read_path(client, as_alp
     assert field_codes(probe) == {"filter.salary": "NOT_FILTERABLE"}  # no guessing values by filtering
     sort = await gql(client, RECORDS, {"object": name, "orderBy": [{"field": "salary"}]}, token=member)
     assert field_codes(sort) == {"orderBy.salary": "NOT_SORTABLE"}
+    counts = await gql(client, "query($o: String!) { recordCounts(object: $o, field: \"salary\") { count } }", {"o": name},
+                       token=member)
+    assert field_codes(counts) == {"field": "NOT_GROUPABLE"}
     write = await gql(client, UPDATE_RECORD, {"input": {"id": record["id"], "version": 2, "values": {"salary": "1"}}},
                       token=member)
     assert field_codes(write) == {"values.salary": "READ_ONLY"}

@@ -23,6 +23,9 @@ async def test_another_tenant_sees_and_changes_nothing_through_the_api(client, a
     assert (await gql(client, OBJECT, {"name": name}, token=beta)).codes == ["NOT_FOUND"]
     assert (await gql(client, "query($o: String!) { records(object: $o) { totalCount } }", {"o": name}, token=beta)).codes == ["NOT_FOUND"]
     assert (await gql(client, NODE, {"id": record["id"]}, token=beta)).data["node"] is None
+    assert (await gql(client, "query($id: ID!) { record(id: $id) { id } }", {"id": record["id"]}, token=beta)).data["record"] is None
+    assert (await gql(client, "query($o: String!) { recordCounts(object: $o, field: \"code\") { count } }", {"o": name},
+                      token=beta)).codes == ["NOT_FOUND"]
     assert (await gql(client, UPDATE_RECORD, {"input": {"id": record["id"], "version": 1, "values": {"code": "X"}}},
                       token=beta)).codes == ["NOT_FOUND"]
     assert (await gql(client, "mutation($id: ID!) { deleteRecord(input: {id: $id}) { id } }", {"id": record["id"]},

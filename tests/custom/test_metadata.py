@@ -147,3 +147,31 @@ async def test_limits_are_clear_errors(client, as_alpha, monkeypatch):
     monkeypatch.setattr(objects, "MAX_OBJECTS", existing)
     refused = await gql(client, CREATE_OBJECT, {"input": {"apiName": api_name(), "label": "X", "pluralLabel": "Xs"}}, token=admin)
     assert field_codes(refused) == {"apiName": "LIMIT_REACHED"}
+
+
+async def test_purging_deleted_fields_and_objects(client, as_alpha, owner_db):
+    admin = as_alpha["admin"]
+    name = await make_object(client, admin, [dict(apiName="title", type="TEXT")])
+    code = await make_field(client, admin, name, apiName="code", type="TEXT", unique=True)
+    await create_record(client, admin, name, {"title": "T", "code": "K-1"})
+    purge_field = "mutation($input: FieldRefInput!) { purgeField(input: $input) }"
+    live = await gql(client, purge_field, {"input": {"id": code["id"]}}, token=admin)
+    assert field_codes(live) == {"id": "NOT_DELETED"}
+    await gql(client, DELETE_FIELD, {"input": {"id": code["id"]}}, token=admin)
+    assert (await gql(client, purge_field, {"input": {"id": code["id"]}}, token=as_alpha["manager"])).codes == ["FORBIDDEN"]
+    assert (await gql(client, purge_field, {"input": {"id": code["id"]}}, token=admin)).data["purgeField"] is True
+    object_id = await owner_db.fetchval("SELECT id FROM custom_object WHERE api_name = $1", name)
+    assert await owner_db.fetchval("SELECT count(*) FROM custom_record WHERE object_id = $1 AND data ? 'code'", object_id) == 0
+    assert await owner_db.fetchval("SELECT count(*) FROM custom_unique_value WHERE value = 'k-1'") == 0
+    # The api name is free again, and so is the value.
+    await make_field(client, admin, name, apiName="code", type="TEXT", unique=True)
+    assert (await create_record(client, admin, name, {"title": "U", "code": "K-1"})).data["createRecord"]
+
+    purge_object = "mutation($input: ObjectRefInput!) { purgeObject(input: $input) }"
+    assert field_codes(await gql(client, purge_object, {"input": {"apiName": name}}, token=admin)) == {"apiName": "NOT_DELETED"}
+    await gql(client, "mutation($input: ObjectRefInput!) { deleteObject(input: $input) { apiName } }",
+              {"input": {"apiName": name}}, token=admin)
+    assert (await gql(client, purge_object, {"input": {"apiName": name}}, token=admin)).data["purgeObject"] is True
+    assert await owner_db.fetchval("SELECT count(*) FROM custom_record WHERE object_id = $1", object_id) == 0
+    assert await owner_db.fetchval("SELECT count(*) FROM custom_field WHERE object_id = $1", object_id) == 0
+    assert (await gql(client, OBJECT, {"name": name}, token=admin)).codes == ["NOT_FOUND"]
