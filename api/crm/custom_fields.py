@@ -17,7 +17,7 @@ from api.custom.values import values_in, values_out
 from domain.custom.fieldtypes import FieldDef
 from domain.custom.metadata import load_standard_fields, standard_spec
 from domain.errors import FieldError, InvalidInput
-from domain.records.filters import Condition, Filter, NotOf
+from domain.records.filters import Filter, named_fields
 from domain.records.ordering import Order
 from domain.records.spec import CUSTOM_FIELDS_PREFIX, RecordSpec
 
@@ -57,7 +57,7 @@ async def with_custom_fields(
 ) -> tuple[RecordSpec, Filter | None]:
     """The spec and filter a standard list needs when it filters or sorts on custom fields
     (`customFields.<name>`); unchanged, without a query, when it does not."""
-    named = _names(filter) | {o.field for o in order or []}
+    named = named_fields(filter) | {o.field for o in order or []}
     if not any(name.startswith(CUSTOM_FIELDS_PREFIX) for name in named):
         return spec, filter
     fields = await standard_fields(info, spec.record_type)
@@ -65,16 +65,6 @@ async def with_custom_fields(
     if filter is not None:
         filter = normalise_filter(filter, fields, extended, prefix=CUSTOM_FIELDS_PREFIX)
     return extended, filter
-
-
-def _names(node: Filter | None) -> set[str]:
-    if node is None:
-        return set()
-    if isinstance(node, Condition):
-        return {node.field}
-    if isinstance(node, NotOf):
-        return _names(node.part)
-    return set().union(*(_names(part) for part in node.parts))
 
 
 @strawberry.type

@@ -15,21 +15,11 @@ from domain.custom.metadata import STANDARD_OBJECTS, ObjectDef, custom_field_spe
 from domain.errors import FieldError, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.records.field_access import field_rules, hidden
-from domain.records.filters import Condition, Filter, NotOf, Op
+from domain.records.filters import Condition, Filter, NotOf, Op, named_fields
 from domain.records.spec import FieldSpec, Kind, RecordSpec
 
 # Kinds whose operands a client can write plainly (ids would need the API's global-id decoding).
 _LOOKUP_KINDS = {Kind.TEXT, Kind.INT, Kind.DECIMAL, Kind.BOOL, Kind.DATE, Kind.DATETIME}
-
-
-def named_fields(node: Filter | None) -> set[str]:
-    if node is None:
-        return set()
-    if isinstance(node, Condition):
-        return {node.field}
-    if isinstance(node, NotOf):
-        return named_fields(node.part)
-    return set().union(*(named_fields(part) for part in node.parts))
 
 
 async def with_lookups(spec: RecordSpec, obj: ObjectDef, principal: Principal, filter: Filter) -> tuple[RecordSpec, Filter]:

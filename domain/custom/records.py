@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from domain.custom.linkage import COLUMN_TARGETS
-from domain.custom.lookups import named_fields, with_lookups
+from domain.custom.lookups import with_lookups
 from domain.custom.metadata import ObjectDef, load_object, load_object_by_id, record_spec
 from domain.custom.relations import check_relations
 from domain.custom.rollups import refresh_rollups, with_empty_rollups
@@ -20,7 +20,7 @@ from domain.errors import Forbidden, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.records import service
 from domain.records.field_access import field_rules, hidden, strip_hidden
-from domain.records.filters import Filter
+from domain.records.filters import Filter, named_fields
 from domain.records.listing import Listing, count_by, get_records, list_grouped, list_records
 from domain.records.ordering import Order
 from domain.records.rights import Action

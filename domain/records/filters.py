@@ -68,6 +68,17 @@ _SQL_TYPES = {Kind.TEXT: "text", Kind.INT: "bigint", Kind.DECIMAL: "numeric", Ki
               Kind.DATETIME: "timestamptz", Kind.DATE: "date", Kind.UUID: "uuid"}
 
 
+def named_fields(node: Filter | None) -> set[str]:
+    """Every field name a filter tree uses."""
+    if node is None:
+        return set()
+    if isinstance(node, Condition):
+        return {node.field}
+    if isinstance(node, NotOf):
+        return named_fields(node.part)
+    return set().union(*(named_fields(part) for part in node.parts))
+
+
 def compile_filter(spec: RecordSpec, node: Filter, params: Params, *, alias: str = "t") -> str:
     """SQL for `node`, with its values added to `params`; InvalidInput lists every bad condition."""
     errors: list[FieldError] = []
