@@ -108,6 +108,11 @@ def upgrade() -> None:
                "WHERE deleted_at IS NULL")
     # Equality and containment filters on any field (data @> '{"status": "ACTIVE"}').
     op.execute("CREATE INDEX custom_record_data_idx ON custom_record USING gin (data jsonb_path_ops)")
+    # Text search over every text value of a record (used for objects marked searchable), with the
+    # 'simple' configuration of the standard objects' search.
+    op.execute("ALTER TABLE custom_record ADD COLUMN search_vector tsvector "
+               "GENERATED ALWAYS AS (jsonb_to_tsvector('simple', data, '[\"string\"]')) STORED")
+    op.execute("CREATE INDEX custom_record_search_idx ON custom_record USING gin (search_vector)")
     # One row per (unique field, value): the primary key makes the second of two concurrent
     # writers fail, which a check-then-insert could never guarantee.
     op.execute("""

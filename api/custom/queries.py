@@ -4,7 +4,7 @@ their records (filtered, sorted, keyset-paged like standard lists)."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry import relay
@@ -23,7 +23,7 @@ from api.permissions import Authenticated, principal_of
 from domain.custom.metadata import STANDARD_OBJECTS, load_object, load_objects, load_standard_fields, record_spec
 from domain.custom.access import list_field_access
 from domain.custom.indexes import list_indexes
-from domain.custom.records import count_records, get_custom_records, list_object_records
+from domain.custom.records import count_records, get_custom_records, list_object_records, search_records
 from domain.errors import InvalidInput
 
 AUTH = dict(permission_classes=[Authenticated])
@@ -73,14 +73,21 @@ class CustomQueries:
         defined = obj.field(field)
         return [ValueCount(value=_shown(field, defined, value), count=n) for value, n in counts]
 
+    @strawberry.field(**AUTH, description="Records of every searchable custom object matching the words, newest first")
+    async def search_records(self, info: Info, text: str, first: int = 20) -> list[CustomRecordType]:
+        found = await search_records(principal=principal_of(info), text=text, first=page_size(first))
+        return [CustomRecordType.from_row(obj, row) for obj, row in found]
+
     @strawberry.field(**AUTH, description="Records of one custom object")
     async def records(
         self, info: Info, object: str, filter: RecordFilter | None = None, order_by: list[RecordOrder] | None = None,
         first: int | None = None, after: str | None = None,
+        search: Annotated[str | None, strawberry.argument(description="Words (or word beginnings) in the record's text "
+                                                                      "values; for objects marked searchable")] = None,
     ) -> Connection[CustomRecordType]:
         obj = await load_object(object)
         listing = await list_object_records(principal=principal_of(info), obj=obj, filter=to_filter(filter, obj, record_spec(obj)),
-                                            order=record_order(order_by), first=page_size(first), after=after)
+                                            order=record_order(order_by), first=page_size(first), after=after, search=search)
         return listing_connection(listing, lambda row: CustomRecordType.from_row(obj, row))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from domain.custom.linkage import COLUMN_TARGETS
 from domain.custom.lookups import with_lookups
-from domain.custom.metadata import ObjectDef, load_object, load_object_by_id, record_spec
+from domain.custom.metadata import ObjectDef, load_object, load_object_by_id, load_objects, record_spec
 from domain.custom.relations import check_relations
 from domain.custom.rollups import refresh_rollups, with_empty_rollups
 from domain.custom.values import (
@@ -144,15 +144,31 @@ async def restore_record(*, principal: Principal, record_id: uuid.UUID) -> tuple
 
 async def list_object_records(
     *, principal: Principal, obj: ObjectDef, filter: Filter | None, order: list[Order] | None,
-    first: int, after: str | None,
+    first: int, after: str | None, search: str | None = None,
 ) -> Listing:
     """A page of one object's records the caller may see; filters may reach one level into
-    related records (`customer.tier`)."""
+    related records (`customer.tier`); `search` matches words in text values (searchable objects)."""
     spec = record_spec(obj)
     if filter is not None and any("." in name for name in named_fields(filter)):
         spec, filter = await with_lookups(spec, obj, principal, filter)
     return await list_records(spec, principal=principal, filter=filter, order=order, first=first,
-                              after=after, scope={"object_id": obj.id})
+                              after=after, scope={"object_id": obj.id}, search=search)
+
+
+async def search_records(*, principal: Principal, text: str, first: int) -> list[tuple[ObjectDef, dict[str, Any]]]:
+    """Records of every searchable object the caller may read that match `text`, newest first,
+    at most `first` in all (one statement per object)."""
+    found: list[tuple[ObjectDef, dict[str, Any]]] = []
+    for obj in await load_objects():
+        if not obj.searchable or len(found) >= first:
+            continue
+        try:
+            listing = await list_records(record_spec(obj), principal=principal, search=text, first=first - len(found),
+                                         order=[Order("createdAt", descending=True)], scope={"object_id": obj.id})
+        except Forbidden:
+            continue
+        found += [(obj, row) for row in listing.rows]
+    return found
 
 
 async def count_records(

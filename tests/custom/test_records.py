@@ -4,6 +4,7 @@ concurrency, auto-numbers, soft delete and restore, bulk all-or-nothing, rights 
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 from tests.support.custom import (
     RECORD_FIELDS, UPDATE_RECORD, create_record, field_codes, list_records, make_object,
@@ -138,3 +139,23 @@ async def test_bulk_update_is_all_or_nothing(client, as_alpha):
     good = await gql(client, query, {"input": {"items": [{"id": one["id"], "version": 1, "values": {"qty": 10}},
                                                           {"id": two["id"], "version": 1, "values": {"qty": 20}}]}}, token=admin)
     assert [r["values"]["qty"] for r in good.data["updateRecords"]] == [10, 20]
+
+
+async def test_search_in_searchable_objects(client, as_alpha, as_beta):
+    admin = as_alpha["admin"]
+    name = await make_object(client, admin, [dict(apiName="title", type="TEXT"), dict(apiName="notes", type="LONG_TEXT")],
+                             stem="searched")
+    word = f"zebra{uuid.uuid4().hex[:6]}"
+    await create_record(client, admin, name, {"title": f"Striped {word}", "notes": "grazing"})
+    await create_record(client, admin, name, {"title": "Plain horse"})
+    query = "query($o: String!, $s: String) { records(object: $o, search: $s) { edges { node { values } } } }"
+    refused = await gql(client, query, {"o": name, "s": word}, token=admin)
+    assert field_codes(refused) == {"search": "NOT_SEARCHABLE"}
+    await gql(client, "mutation($i: UpdateObjectInput!) { updateObject(input: $i) { searchable } }",
+              {"i": {"apiName": name, "version": 1, "searchable": True}}, token=admin)
+    found = await gql(client, query, {"o": name, "s": f"{word[:7]} graz"}, token=admin)
+    assert [e["node"]["values"]["title"] for e in found.data["records"]["edges"]] == [f"Striped {word}"]
+    everywhere = await gql(client, "query($t: String!) { searchRecords(text: $t) { object values } }", {"t": word}, token=admin)
+    assert [r["object"] for r in everywhere.data["searchRecords"]] == [name]
+    assert (await gql(client, "query($t: String!) { searchRecords(text: $t) { id } }", {"t": word},
+                      token=as_beta["admin"])).data["searchRecords"] == []
