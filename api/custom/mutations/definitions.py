@@ -1,4 +1,4 @@
-"""Mutations of custom objects: definitions (admins) and records (per the object's rights)."""
+"""Mutations that define the data model (admins): objects, fields, field rights, indexes, purges."""
 
 from __future__ import annotations
 
@@ -9,16 +9,14 @@ from strawberry import UNSET
 from strawberry.types import Info
 
 from api.custom.inputs import (
-    BulkCreateRecordsInput, CreateIndexInput, DropIndexInput, BulkUpdateRecordsInput, CreateFieldInput, CreateObjectInput, CreateRecordInput, FieldRefInput, ObjectRefInput,
-    FieldAccessLevel, RecordRefInput, ReorderFieldsInput, SetFieldAccessInput, UpdateFieldInput, UpdateObjectInput, UpdateRecordInput, uuid_of,
+    CreateFieldInput, CreateIndexInput, CreateObjectInput, DropIndexInput, FieldAccessLevel, FieldRefInput,
+    ObjectRefInput, ReorderFieldsInput, SetFieldAccessInput, UpdateFieldInput, UpdateObjectInput,
 )
-from api.custom.types import CustomFieldType, CustomIndexType, CustomObjectType, CustomRecordType, FieldAccessRule
-from api.custom.values import CUSTOM_RECORD, fills_in, values_in
+from api.custom.types import CustomFieldType, CustomIndexType, CustomObjectType, FieldAccessRule
+from api.custom.values import fills_in
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
-from domain.custom import access, fields, indexes, objects, purge, records
-from domain.custom.metadata import load_object
-from domain.errors import InvalidInput
+from domain.custom import access, fields, indexes, objects, purge
 from domain.identity.roles import Role as DomainRole
 from domain.records.field_access import Access
 
@@ -50,29 +48,8 @@ def _field_id(value: Any) -> Any:
     return decode_id(value, expected="CustomField", field="id")
 
 
-def _record_id(value: Any) -> Any:
-    return decode_id(value, expected=CUSTOM_RECORD, field="id")
-
-
-def _ownership(input: Any) -> dict[str, Any]:
-    given = {}
-    if input.owner_id is not UNSET:
-        given["ownerId"] = uuid_of(input.owner_id, "User", "ownerId")
-    if input.team_id is not UNSET:
-        given["teamId"] = uuid_of(input.team_id, "Team", "teamId")
-    return given
-
-
-async def _change(input: UpdateRecordInput, *, prefix: str) -> tuple[Any, int, dict[str, Any]]:
-    record_id = _record_id(input.id)
-    item = _ownership(input)
-    if input.values is not UNSET:
-        item["values"] = values_in((await records.object_of(record_id)).fields, input.values, prefix=prefix)
-    return record_id, input.version, item
-
-
 @strawberry.type
-class CustomMutations:
+class DefinitionMutations:
     @strawberry.mutation(**AUTH, description="Define a new object (admins)")
     async def create_object(self, info: Info, input: CreateObjectInput) -> CustomObjectType:
         obj = await objects.create_object(principal=principal_of(info), input=_given(input, _OBJECT_FIELDS))
@@ -148,47 +125,3 @@ class CustomMutations:
     async def drop_index(self, info: Info, input: DropIndexInput) -> CustomIndexType:
         index_id = decode_id(input.id, expected="CustomIndex", field="id")
         return CustomIndexType.from_row(await indexes.drop_index(principal=principal_of(info), index_id=index_id))
-
-    @strawberry.mutation(**AUTH, description="Create a record of a custom object")
-    async def create_record(self, info: Info, input: CreateRecordInput) -> CustomRecordType:
-        obj = await load_object(input.object)
-        item = {"values": values_in(obj.fields, input.values, prefix="values."), **_ownership(input)}
-        obj, rows = await records.create_records(principal=principal_of(info), object_name=input.object, items=[item])
-        return CustomRecordType.from_row(obj, rows[0])
-
-    @strawberry.mutation(**AUTH, description="Create up to 100 records of one object, all or nothing")
-    async def create_records(self, info: Info, input: BulkCreateRecordsInput) -> list[CustomRecordType]:
-        obj = await load_object(input.object)
-        items = []
-        for index, raw in enumerate(input.items):
-            if not isinstance(raw, dict):
-                raise InvalidInput.single(f"items.{index}", "INVALID_OBJECT", "each item is {values, ownerId?, teamId?}")
-            item = {"values": values_in(obj.fields, raw.get("values"), prefix=f"items.{index}.values.")}
-            for key, expected in (("ownerId", "User"), ("teamId", "Team")):
-                if raw.get(key) is not None:
-                    item[key] = decode_id(str(raw[key]), expected=expected, field=f"items.{index}.{key}")
-            items.append(item)
-        obj, rows = await records.create_records(principal=principal_of(info), object_name=input.object, items=items, bulk=True)
-        return [CustomRecordType.from_row(obj, row) for row in rows]
-
-    @strawberry.mutation(**AUTH, description="Change a record's values or owner against its version")
-    async def update_record(self, info: Info, input: UpdateRecordInput) -> CustomRecordType:
-        change = await _change(input, prefix="values.")
-        obj, row = (await records.update_records(principal=principal_of(info), changes=[change]))[0]
-        return CustomRecordType.from_row(obj, row)
-
-    @strawberry.mutation(**AUTH, description="Change up to 100 records against their versions, all or nothing")
-    async def update_records(self, info: Info, input: BulkUpdateRecordsInput) -> list[CustomRecordType]:
-        changes = [await _change(item, prefix=f"items.{index}.values.") for index, item in enumerate(input.items)]
-        updated = await records.update_records(principal=principal_of(info), changes=changes, bulk=True)
-        return [CustomRecordType.from_row(obj, row) for obj, row in updated]
-
-    @strawberry.mutation(**AUTH, description="Soft-delete a record")
-    async def delete_record(self, info: Info, input: RecordRefInput) -> CustomRecordType:
-        obj, row = await records.delete_record(principal=principal_of(info), record_id=_record_id(input.id), version=input.version)
-        return CustomRecordType.from_row(obj, row)
-
-    @strawberry.mutation(**AUTH, description="Bring back a deleted record")
-    async def restore_record(self, info: Info, input: RecordRefInput) -> CustomRecordType:
-        obj, row = await records.restore_record(principal=principal_of(info), record_id=_record_id(input.id))
-        return CustomRecordType.from_row(obj, row)
