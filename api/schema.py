@@ -21,6 +21,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from api.auth.mutations import AuthMutations
+from api.automation.mutations import AutomationMutations
+from api.automation.queries import AutomationQueries
 from api.auth.queries import AuthQueries
 from api.crm.mutations import CrmMutations
 from api.crm.queries import CrmQueries
@@ -39,10 +41,10 @@ def _query_type() -> type:
         node: relay.Node | None = relay.node(description="Any object by its global id")
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
-    return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, SalesQueries, CustomQueries))
+    return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, SalesQueries, CustomQueries, AutomationQueries))
 
 
-Mutation = merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations))
+Mutation = merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations))
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,17 @@ class Cause:
 
     event_id: uuid.UUID | None = None
     depth: int = 0
+    rule_id: uuid.UUID | None = None  # the automation rule whose actions make the changes
 
 
 _cause: contextvars.ContextVar[Cause] = contextvars.ContextVar("tessera_cause", default=Cause())
 
 
 @contextmanager
-def caused_by(event_id: uuid.UUID, depth: int) -> Iterator[None]:
-    """Changes made inside carry `event_id` as causation and one more level of depth."""
-    token = _cause.set(Cause(event_id, depth + 1))
+def caused_by(event_id: uuid.UUID, depth: int, rule_id: uuid.UUID | None = None) -> Iterator[None]:
+    """Changes made inside carry `event_id` as causation, one more level of depth, and the rule
+    that made them."""
+    token = _cause.set(Cause(event_id, depth + 1, rule_id))
     try:
         yield
     finally:
@@ -51,6 +53,7 @@ class Event:
     changes: dict[str, Any]
     causation_id: uuid.UUID | None
     depth: int
+    caused_by_rule: uuid.UUID | None = None
 
 
 async def emit(
@@ -61,12 +64,13 @@ async def emit(
         return
     cause = _cause.get()
     await tenant_connection().execute_query(
-        "INSERT INTO outbox_event (tenant_id, id, event_type, record_type, record_id, actor_id, changes, causation_id, depth) "
-        "SELECT $1, e.id, $2 || '.' || e.action, $2, e.record_id, $3, e.changes::jsonb, $4, $5 "
+        "INSERT INTO outbox_event (tenant_id, id, event_type, record_type, record_id, actor_id, changes, causation_id, depth, "
+        "caused_by_rule) "
+        "SELECT $1, e.id, $2 || '.' || e.action, $2, e.record_id, $3, e.changes::jsonb, $4, $5, $10 "
         "FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::text[]) AS e(id, record_id, action, changes)",
         [current_tenant_id(), record_type, actor_id, cause.event_id, cause.depth,
          [new_id() for _ in events], [e[0] for e in events], [e[1] for e in events],
-         [json.dumps(e[2]) for e in events]],
+         [json.dumps(e[2]) for e in events], cause.rule_id],
     )
 
 
@@ -87,17 +91,26 @@ async def claim_unpublished(limit: int = RELAY_BATCH) -> list[Event]:
         "UPDATE outbox_event SET published_at = now() WHERE tenant_id = $1 AND id IN ("
         "  SELECT id FROM outbox_event WHERE tenant_id = $1 AND published_at IS NULL "
         "  ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) "
-        "RETURNING id, tenant_id, event_type, record_type, record_id, actor_id, occurred_at, changes, causation_id, depth, seq",
+        "RETURNING id, tenant_id, event_type, record_type, record_id, actor_id, occurred_at, changes, causation_id, depth, "
+        "caused_by_rule, seq",
         [current_tenant_id(), limit],
     )
     rows.sort(key=lambda row: row["seq"])
-    return [
-        Event(id=r["id"], tenant_id=r["tenant_id"], event_type=r["event_type"], record_type=r["record_type"],
-              record_id=r["record_id"], actor_id=r["actor_id"], occurred_at=r["occurred_at"],
-              changes=json.loads(r["changes"]) if isinstance(r["changes"], str) else r["changes"],
-              causation_id=r["causation_id"], depth=r["depth"])
-        for r in rows
-    ]
+    return [_event(r) for r in rows]
+
+
+def _event(r: dict[str, Any]) -> Event:
+    return Event(id=r["id"], tenant_id=r["tenant_id"], event_type=r["event_type"], record_type=r["record_type"],
+                 record_id=r["record_id"], actor_id=r["actor_id"], occurred_at=r["occurred_at"],
+                 changes=json.loads(r["changes"]) if isinstance(r["changes"], str) else r["changes"],
+                 causation_id=r["causation_id"], depth=r["depth"], caused_by_rule=r["caused_by_rule"])
+
+
+async def load_event(event_id: uuid.UUID) -> Event | None:
+    """One event of the current tenant."""
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT * FROM outbox_event WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), event_id])
+    return _event(rows[0]) if rows else None
 
 
 async def record_delivery(event_id: uuid.UUID, consumer: str) -> bool:

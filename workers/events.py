@@ -1,7 +1,8 @@
-"""Delivering domain events: the relay's messages land here, once per event whatever the retries.
+"""Delivering domain events: the relay's messages land here, at least once per event.
 
-Today the delivery is recorded (the `event_delivery` log); the automation rules engine and the
-outgoing webhooks subscribe here as they arrive."""
+Each delivery runs in one tenant transaction: the delivery log, the automation rules the event
+triggers and all their effects commit together or not at all (domain/automation/engine.py makes
+repeated deliveries harmless). Outgoing webhooks subscribe here as they arrive."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import uuid
 
 import dramatiq
 
-from domain.events import record_delivery
+from domain.automation.engine import handle_event
+from domain.events import load_event, record_delivery
 from tenants.context import tenant_transaction
 
 CONSUMER = "events.dispatch"
@@ -17,5 +19,13 @@ CONSUMER = "events.dispatch"
 
 @dramatiq.actor(actor_name="events.dispatch", max_retries=10, min_backoff=1000, max_backoff=300_000)
 async def dispatch_event(tenant_id: str, event_id: str) -> None:
+    await deliver_event(tenant_id, event_id)
+
+
+async def deliver_event(tenant_id: str, event_id: str) -> None:
+    """What the actor does, callable without a broker (tests, tools)."""
     async with tenant_transaction(uuid.UUID(tenant_id)):
         await record_delivery(uuid.UUID(event_id), CONSUMER)
+        event = await load_event(uuid.UUID(event_id))
+        if event is not None:
+            await handle_event(event)

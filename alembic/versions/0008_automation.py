@@ -1,0 +1,103 @@
+"""Automation rules engine: rules, their runs (one per rule and event: the exactly-once key), the
+counters behind round-robin assignment, in-app notifications, and the rule that caused an event.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-23
+"""
+
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+TENANT_PREDICATE = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid"
+RECORD_COLUMNS = """
+    version integer NOT NULL DEFAULT 1,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    created_by uuid,
+    updated_by uuid,
+    deleted_at timestamptz
+"""
+TABLES = ("automation_rule", "automation_run", "automation_counter", "notification")
+
+
+def _app_role() -> str:
+    return '"' + op.get_context().config.attributes["app_db_user"].replace('"', '""') + '"'
+
+
+def upgrade() -> None:
+    op.execute(f"""
+        CREATE TABLE automation_rule (
+            tenant_id uuid NOT NULL REFERENCES tenant (id),
+            id uuid NOT NULL,
+            name text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+            object text NOT NULL,
+            trigger jsonb NOT NULL,
+            conditions jsonb,
+            actions jsonb NOT NULL,
+            enabled boolean NOT NULL DEFAULT true,
+            {RECORD_COLUMNS},
+            PRIMARY KEY (tenant_id, id)
+        )""")
+    op.execute("CREATE INDEX automation_rule_object_idx ON automation_rule (tenant_id, object) WHERE deleted_at IS NULL")
+    op.execute("""
+        CREATE TABLE automation_run (
+            tenant_id uuid NOT NULL REFERENCES tenant (id),
+            id uuid NOT NULL,
+            rule_id uuid NOT NULL,
+            rule_version integer NOT NULL,
+            event_id uuid NOT NULL,
+            record_type text NOT NULL,
+            record_id uuid NOT NULL,
+            status text NOT NULL CHECK (status IN ('SUCCEEDED', 'FAILED', 'SKIPPED')),
+            reason text,
+            steps jsonb NOT NULL DEFAULT '[]',
+            depth integer NOT NULL DEFAULT 0,
+            started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+            finished_at timestamptz,
+            PRIMARY KEY (tenant_id, id),
+            UNIQUE (tenant_id, rule_id, event_id),
+            FOREIGN KEY (tenant_id, rule_id) REFERENCES automation_rule (tenant_id, id)
+        )""")
+    op.execute("CREATE INDEX automation_run_rule_idx ON automation_run (tenant_id, rule_id, started_at)")
+    op.execute("""
+        CREATE TABLE automation_counter (
+            tenant_id uuid NOT NULL REFERENCES tenant (id),
+            key text NOT NULL,
+            value bigint NOT NULL,
+            PRIMARY KEY (tenant_id, key)
+        )""")
+    op.execute("""
+        CREATE TABLE notification (
+            tenant_id uuid NOT NULL REFERENCES tenant (id),
+            id uuid NOT NULL,
+            user_id uuid NOT NULL,
+            title text NOT NULL,
+            body text,
+            record_type text,
+            record_id uuid,
+            rule_id uuid,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            read_at timestamptz,
+            PRIMARY KEY (tenant_id, id),
+            FOREIGN KEY (tenant_id, user_id) REFERENCES membership (tenant_id, user_id)
+        )""")
+    op.execute("CREATE INDEX notification_user_idx ON notification (tenant_id, user_id, created_at)")
+    # Which rule's actions made a change: a rule never reacts to its own changes.
+    op.execute("ALTER TABLE outbox_event ADD COLUMN caused_by_rule uuid")
+    role = _app_role()
+    for table in TABLES:
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+        op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
+
+
+def downgrade() -> None:
+    op.execute("ALTER TABLE outbox_event DROP COLUMN IF EXISTS caused_by_rule")
+    for table in reversed(TABLES):
+        op.execute(f"DROP TABLE IF EXISTS {table} CASCADE")

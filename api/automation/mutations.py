@@ -1,0 +1,81 @@
+"""Mutations of automation: rules (admins and managers) and reading notifications."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry import UNSET, relay
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from api.automation.ids import ids_in
+from api.automation.types import AutomationRuleType
+from api.permissions import Authenticated, principal_of
+from api.records.ids import decode_id
+from domain.automation import log, rules
+
+AUTH = dict(permission_classes=[Authenticated])
+
+
+@strawberry.input
+class CreateAutomationRuleInput:
+    name: str
+    object: str = strawberry.field(description="Lead, Customer, Contact, Opportunity, Ticket or a custom object's api name")
+    trigger: JSON = strawberry.field(description='{"on": "created" | "updated" | ..., "fields": [...], "to": {...}}')
+    actions: JSON = strawberry.field(description="[{type: update_fields | assign_owner | create_task | add_tags | remove_tags | notify, ...}]")
+    conditions: JSON | None = None
+    enabled: bool = True
+
+
+@strawberry.input
+class UpdateAutomationRuleInput:
+    id: relay.GlobalID
+    version: int
+    name: str | None = UNSET
+    trigger: JSON | None = UNSET
+    conditions: JSON | None = UNSET
+    actions: JSON | None = UNSET
+    enabled: bool | None = UNSET
+
+
+@strawberry.input
+class RuleRefInput:
+    id: relay.GlobalID
+
+
+@strawberry.input
+class MarkNotificationsReadInput:
+    ids: list[relay.GlobalID] | None = strawberry.field(default=None, description="Leave out to mark all read")
+
+
+def _given(input: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    given = {name: getattr(input, name) for name in names if getattr(input, name, UNSET) is not UNSET}
+    if "actions" in given:
+        given["actions"] = ids_in(given["actions"])
+    return given
+
+
+@strawberry.type
+class AutomationMutations:
+    @strawberry.mutation(**AUTH, description="Create an automation rule (admins and managers)")
+    async def create_automation_rule(self, info: Info, input: CreateAutomationRuleInput) -> AutomationRuleType:
+        given = _given(input, ("name", "object", "trigger", "conditions", "actions", "enabled"))
+        return AutomationRuleType.from_row(await rules.create_rule(principal=principal_of(info), input=given))
+
+    @strawberry.mutation(**AUTH, description="Change, enable or disable a rule against its version")
+    async def update_automation_rule(self, info: Info, input: UpdateAutomationRuleInput) -> AutomationRuleType:
+        rule_id = decode_id(input.id, expected="AutomationRule", field="id")
+        given = _given(input, ("name", "trigger", "conditions", "actions", "enabled"))
+        return AutomationRuleType.from_row(
+            await rules.update_rule(principal=principal_of(info), rule_id=rule_id, version=input.version, input=given))
+
+    @strawberry.mutation(**AUTH, description="Delete a rule; its run log stays")
+    async def delete_automation_rule(self, info: Info, input: RuleRefInput) -> AutomationRuleType:
+        rule_id = decode_id(input.id, expected="AutomationRule", field="id")
+        return AutomationRuleType.from_row(await rules.delete_rule(principal=principal_of(info), rule_id=rule_id))
+
+    @strawberry.mutation(**AUTH, description="Mark the caller's notifications read; returns how many changed")
+    async def mark_notifications_read(self, info: Info, input: MarkNotificationsReadInput) -> int:
+        ids = None if input.ids is None else [decode_id(i, expected="Notification", field="ids") for i in input.ids]
+        return await log.mark_read(principal=principal_of(info), ids=ids)

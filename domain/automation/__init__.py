@@ -1,0 +1,1 @@
+"""The automation rules engine: tenant-defined "when this happens, if that holds, do these"."""

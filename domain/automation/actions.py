@@ -1,0 +1,156 @@
+"""What rules do. Each action takes the run's context and its settings, changes records through
+the ordinary write flows (so validation, rights, audit and events apply), and returns a short
+description of what it did for the run log."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from domain.automation.targets import spec_of, update_values
+from domain.crm.activities import log_activity
+from domain.crm.tags import change_tags
+from domain.crm.teams import members_of
+from domain.errors import FieldError, InvalidInput
+from domain.identity.principal import Principal
+from tenants.context import current_tenant_id, tenant_connection
+from tenants.ids import new_id
+
+MAX_ACTIONS = 10
+
+
+@dataclass(frozen=True)
+class Context:
+    rule_id: uuid.UUID
+    record_type: str
+    record_id: uuid.UUID
+    values: dict[str, Any]  # the record's values when the run started
+    actor_id: uuid.UUID | None  # who made the change that triggered the rule
+    principal: Principal  # whom the rule acts as
+
+
+def _uuid(value: Any, where: str, errors: list[FieldError]) -> None:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        errors.append(FieldError(where, "INVALID_ID", "an id"))
+
+
+def check_actions(actions: Any, errors: list[FieldError]) -> None:
+    """Field errors (actions.N.key) for unknown action types or missing settings."""
+    if not isinstance(actions, list) or not 1 <= len(actions) <= MAX_ACTIONS:
+        errors.append(FieldError("actions", "INVALID_ACTIONS", f"between 1 and {MAX_ACTIONS} actions"))
+        return
+    for index, action in enumerate(actions):
+        where = f"actions.{index}"
+        kind = action.get("type") if isinstance(action, dict) else None
+        if kind not in ACTIONS:
+            errors.append(FieldError(f"{where}.type", "INVALID_CHOICE", f"one of {', '.join(sorted(ACTIONS))}"))
+            continue
+        if kind == "update_fields" and (not isinstance(action.get("values"), dict) or not action["values"]):
+            errors.append(FieldError(f"{where}.values", "REQUIRED", "the fields to set"))
+        if kind == "assign_owner":
+            if action.get("strategy") not in ("round_robin", "least_open"):
+                errors.append(FieldError(f"{where}.strategy", "INVALID_CHOICE", "round_robin or least_open"))
+            _uuid(action.get("teamId"), f"{where}.teamId", errors)
+        if kind == "create_task" and not str(action.get("subject") or "").strip():
+            errors.append(FieldError(f"{where}.subject", "REQUIRED", "a task needs a subject"))
+        if kind in ("add_tags", "remove_tags") and (not isinstance(action.get("names"), list) or not action["names"]):
+            errors.append(FieldError(f"{where}.names", "REQUIRED", "the tags"))
+        if kind == "notify":
+            if not str(action.get("title") or "").strip():
+                errors.append(FieldError(f"{where}.title", "REQUIRED", "a notification needs a title"))
+            if action.get("to") not in ("owner", "owner_manager", "actor", "users"):
+                errors.append(FieldError(f"{where}.to", "INVALID_CHOICE", "owner, owner_manager, actor or users"))
+            for n, user in enumerate(action.get("userIds") or []):
+                _uuid(user, f"{where}.userIds.{n}", errors)
+
+
+def render(template: str, values: dict[str, Any]) -> str:
+    """`{{field}}` placeholders replaced by the record's values."""
+    return re.sub(r"\{\{\s*([\w.]+)\s*\}\}", lambda m: "" if values.get(m.group(1)) is None else str(values[m.group(1)]),
+                  template)
+
+
+async def update_fields(ctx: Context, action: dict[str, Any]) -> str:
+    await update_values(ctx.record_type, ctx.record_id, dict(action["values"]), principal=ctx.principal)
+    return "set " + ", ".join(sorted(action["values"]))
+
+
+async def assign_owner(ctx: Context, action: dict[str, Any]) -> str:
+    team = uuid.UUID(str(action["teamId"]))
+    members = sorted((await members_of([team])).get(team, []))
+    if not members:
+        raise InvalidInput([FieldError("teamId", "EMPTY_TEAM", "the team has no members to assign")])
+    if action["strategy"] == "round_robin":
+        rows = await tenant_connection().execute_query_dict(
+            "INSERT INTO automation_counter (tenant_id, key, value) VALUES ($1, $2, 0) "
+            "ON CONFLICT (tenant_id, key) DO UPDATE SET value = automation_counter.value + 1 RETURNING value",
+            [current_tenant_id(), f"round_robin:{team}"])
+        owner = members[rows[0]["value"] % len(members)]
+    else:
+        spec = await spec_of(ctx.record_type)
+        rows = await tenant_connection().execute_query_dict(
+            f"SELECT owner_id, count(*) AS n FROM {spec.table} WHERE tenant_id = $1 AND owner_id = ANY($2::uuid[]) "
+            "AND deleted_at IS NULL GROUP BY owner_id", [current_tenant_id(), members])
+        load = {row["owner_id"]: row["n"] for row in rows}
+        owner = min(members, key=lambda member: (load.get(member, 0), member))
+    await update_values(ctx.record_type, ctx.record_id, {"ownerId": owner, "teamId": team}, principal=ctx.principal)
+    return f"owner {owner}"
+
+
+async def create_task(ctx: Context, action: dict[str, Any]) -> str:
+    assignee = {"owner": ctx.values.get("ownerId"), "actor": ctx.actor_id}.get(action.get("assignTo", "owner"))
+    due = datetime.now(timezone.utc) + timedelta(days=float(action.get("dueInDays", 0)))
+    values = {"kind": "TASK", "subject": render(str(action["subject"]), ctx.values)[:300], "dueAt": due,
+              "ownerId": assignee}
+    row = await log_activity(principal=ctx.principal, target=await spec_of(ctx.record_type), record_id=ctx.record_id,
+                             values=values)
+    return f"task {row['id']}"
+
+
+async def add_tags(ctx: Context, action: dict[str, Any]) -> str:
+    tags = await change_tags(await spec_of(ctx.record_type), ctx.record_id, principal=ctx.principal, add=action["names"])
+    return "tags " + ", ".join(tags)
+
+
+async def remove_tags(ctx: Context, action: dict[str, Any]) -> str:
+    tags = await change_tags(await spec_of(ctx.record_type), ctx.record_id, principal=ctx.principal, remove=action["names"])
+    return "tags " + ", ".join(tags)
+
+
+async def notify(ctx: Context, action: dict[str, Any]) -> str:
+    users = await _recipients(ctx, action)
+    if users:
+        await tenant_connection().execute_query(
+            "INSERT INTO notification (tenant_id, id, user_id, title, body, record_type, record_id, rule_id) "
+            "SELECT $1, n.id, n.user_id, $4, $5, $6, $7, $8 FROM unnest($2::uuid[], $3::uuid[]) AS n(id, user_id) "
+            "JOIN membership m ON m.tenant_id = $1 AND m.user_id = n.user_id",
+            [current_tenant_id(), [new_id() for _ in users], users, render(str(action["title"]), ctx.values)[:300],
+             render(str(action.get("body") or ""), ctx.values)[:2000] or None, ctx.record_type, ctx.record_id, ctx.rule_id])
+    return f"notified {len(users)}"
+
+
+async def _recipients(ctx: Context, action: dict[str, Any]) -> list[uuid.UUID]:
+    to = action["to"]
+    if to == "users":
+        return [uuid.UUID(str(u)) for u in action.get("userIds") or []]
+    if to == "actor":
+        return [ctx.actor_id] if ctx.actor_id else []
+    owner = ctx.values.get("ownerId")
+    if owner is None:
+        return []
+    if to == "owner":
+        return [owner]
+    rows = await tenant_connection().execute_query_dict(  # the managers of the owner's teams
+        "SELECT DISTINCT t.manager_id FROM team t JOIN team_member m ON m.tenant_id = t.tenant_id AND m.team_id = t.id "
+        "WHERE t.tenant_id = $1 AND m.user_id = $2 AND t.deleted_at IS NULL AND t.manager_id IS NOT NULL",
+        [current_tenant_id(), owner])
+    return [row["manager_id"] for row in rows]
+
+
+ACTIONS = {"update_fields": update_fields, "assign_owner": assign_owner, "create_task": create_task,
+           "add_tags": add_tags, "remove_tags": remove_tags, "notify": notify}

@@ -1,0 +1,77 @@
+"""What rules act on: any standard or custom record, read as {field: value} by API field names and
+changed through the same write flows as every other change (validation, rights, audit, events)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from domain.crm.contacts import CONTACT_SPEC, update_contacts
+from domain.crm.customers import CUSTOMER_SPEC, update_customers
+from domain.crm.leads import LEAD_SPEC, update_leads
+from domain.crm.opportunities import OPPORTUNITY_SPEC, update_opportunities
+from domain.crm.tickets import TICKET_SPEC, update_tickets
+from domain.custom import records as custom_records
+from domain.custom.metadata import load_object, record_spec
+from domain.errors import NotFound
+from domain.identity.principal import Principal
+from domain.records.rows import decode_row
+from domain.records.service import Change
+from domain.records.spec import CUSTOM_FIELDS_PREFIX, RecordSpec
+from tenants.context import current_tenant_id, tenant_connection
+
+STANDARD = {
+    spec.record_type: (spec, update) for spec, update in (
+        (CUSTOMER_SPEC, update_customers), (CONTACT_SPEC, update_contacts), (LEAD_SPEC, update_leads),
+        (OPPORTUNITY_SPEC, update_opportunities), (TICKET_SPEC, update_tickets),
+    )
+}
+
+
+async def spec_of(record_type: str) -> RecordSpec:
+    """The spec of a standard type or a custom object's records; NotFound for anything else."""
+    if record_type in STANDARD:
+        return STANDARD[record_type][0]
+    return record_spec(await load_object(record_type))
+
+
+async def record_values(record_type: str, record_id: uuid.UUID) -> dict[str, Any] | None:
+    """The record's current values by API field name (custom fields of standard records as
+    customFields.<name>), or None if it is gone."""
+    spec = await spec_of(record_type)
+    rows = await tenant_connection().execute_query_dict(
+        f"SELECT {spec.select_list} FROM {spec.table} t WHERE t.tenant_id = $1 AND t.id = $2",
+        [current_tenant_id(), record_id])
+    if not rows:
+        return None
+    row = decode_row(spec, rows[0])
+    values = {spec.name_of(column): value for column, value in row.items() if column not in ("data", "custom_fields")}
+    values.update({CUSTOM_FIELDS_PREFIX + k: v for k, v in (row.get("custom_fields") or {}).items()})
+    values.update(row.get("data") or {})
+    values["deleted"] = row.get("deleted_at") is not None
+    return values
+
+
+async def update_values(record_type: str, record_id: uuid.UUID, values: dict[str, Any], *, principal: Principal) -> None:
+    """Change fields of a record through its type's write flow (no version: rules act on the
+    record as it is now)."""
+    if record_type in STANDARD:
+        item = {k: v for k, v in values.items() if not k.startswith(CUSTOM_FIELDS_PREFIX)}
+        custom = {k[len(CUSTOM_FIELDS_PREFIX):]: v for k, v in values.items() if k.startswith(CUSTOM_FIELDS_PREFIX)}
+        if custom:
+            item["customFields"] = custom
+        await STANDARD[record_type][1](principal=principal, changes=[Change(id=record_id, version=None, values=item)])
+        return
+    item = {k: v for k, v in values.items() if k in ("ownerId", "teamId")}
+    custom = {k: v for k, v in values.items() if k not in ("ownerId", "teamId")}
+    if custom:
+        item["values"] = custom
+    await custom_records.update_records(principal=principal, changes=[(record_id, None, item)])
+
+
+async def known_type(record_type: str) -> bool:
+    try:
+        await spec_of(record_type)
+    except NotFound:
+        return False
+    return True

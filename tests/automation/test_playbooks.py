@@ -1,0 +1,150 @@
+"""Automation playbooks through GraphQL, with the relay's and the worker's code delivering events."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.support.automation import deliver, disable, make_rule, runs_of
+from tests.support.graphql import gql
+
+LEAD = "mutation($input: CreateLeadInput!) { createLead(input: $input) { id version owner { id } } }"
+UPDATE_LEAD = "mutation($input: UpdateLeadInput!) { updateLead(input: $input) { id version score } }"
+NODE = "query($id: ID!) { node(id: $id) { ... on Lead { owner { id } team { id } score status tags version } } }"
+NOTIFICATIONS = "{ notifications(unreadOnly: true, first: 100) { id title recordId } }"
+
+
+@pytest.fixture
+def marker() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+async def _team(client, admin, members, manager=None):  # noqa: ANN001
+    response = await gql(client, "mutation($i: CreateTeamInput!) { createTeam(input: $i) { id } }",
+                         {"i": {"name": f"East {uuid.uuid4().hex[:6]}", "memberIds": members, "managerId": manager}},
+                         token=admin)
+    return response.data["createTeam"]["id"]
+
+
+async def test_playbook_1_east_leads_go_round_robin_to_the_east_team_and_owners_are_notified(
+        client, as_alpha, user_ids, marker):
+    admin = as_alpha["admin"]
+    members = [user_ids["member"], user_ids["agent"]]
+    team = await _team(client, admin, members)
+    region = f"East-{marker}"
+    rule = await make_rule(client, admin, name="East leads", object="Lead", trigger={"on": "created"},
+                           conditions={"field": "region", "op": "eq", "value": region},
+                           actions=[{"type": "assign_owner", "strategy": "round_robin", "teamId": team},
+                                    {"type": "notify", "to": "owner", "title": "New lead {{personName}} " + marker}])
+    assert rule["actions"][0]["teamId"] == team
+    try:
+        leads = [(await gql(client, LEAD, {"input": {"personName": f"P{n}", "region": region}}, token=admin)).data["createLead"]
+                 for n in range(2)]
+        west = (await gql(client, LEAD, {"input": {"personName": "W", "region": f"West-{marker}"}}, token=admin)).data["createLead"]
+        await deliver()
+
+        owners = [(await gql(client, NODE, {"id": lead["id"]}, token=admin)).data["node"]["owner"]["id"] for lead in leads]
+        assert sorted(owners) == sorted(members)  # one each, in turn
+        assert (await gql(client, NODE, {"id": west["id"]}, token=admin)).data["node"]["owner"]["id"] == user_ids["admin"]
+        for role in ("member", "agent"):
+            mine = [n for n in (await gql(client, NOTIFICATIONS, token=as_alpha[role])).data["notifications"]
+                    if n["title"].endswith(marker)]
+            assert len(mine) == 1, role
+        runs = await runs_of(client, admin, rule["id"])
+        assert sorted(r["status"] for r in runs) == ["SKIPPED", "SUCCEEDED", "SUCCEEDED"]
+        assert all(step["status"] == "OK" for r in runs if r["status"] == "SUCCEEDED" for step in r["steps"])
+        read = await gql(client, "mutation { markNotificationsRead(input: {}) }", token=as_alpha["member"])
+        assert read.data["markNotificationsRead"] >= 1
+        assert not [n for n in (await gql(client, NOTIFICATIONS, token=as_alpha["member"])).data["notifications"]
+                    if n["title"].endswith(marker)]
+    finally:
+        await disable(client, admin, rule)
+
+
+async def test_playbook_7_a_rule_that_changes_its_own_trigger_runs_once(client, as_alpha, marker):
+    admin = as_alpha["admin"]
+    rule = await make_rule(client, admin, name="Score floor", object="Lead", trigger={"on": "updated", "fields": ["score"]},
+                           conditions={"field": "region", "op": "eq", "value": marker},
+                           actions=[{"type": "update_fields", "values": {"score": 50}}])
+    try:
+        lead = (await gql(client, LEAD, {"input": {"personName": "Self", "region": marker}}, token=admin)).data["createLead"]
+        await gql(client, UPDATE_LEAD, {"input": {"id": lead["id"], "version": lead["version"], "score": 10}}, token=admin)
+        await deliver()
+        assert (await gql(client, NODE, {"id": lead["id"]}, token=admin)).data["node"]["score"] == 50
+        assert [r["status"] for r in await runs_of(client, admin, rule["id"])] == ["SUCCEEDED"]
+    finally:
+        await disable(client, admin, rule)
+
+
+async def test_chains_of_rules_stop_at_the_documented_depth(client, as_alpha, marker):
+    admin = as_alpha["admin"]
+    only_mine = {"field": "region", "op": "eq", "value": marker}
+    ping = await make_rule(client, admin, name="ping", object="Lead", trigger={"on": "updated", "fields": ["score"]},
+                           conditions=only_mine, actions=[{"type": "update_fields", "values": {"industry": "x"}},
+                                                          {"type": "update_fields", "values": {"industry": None}}])
+    pong = await make_rule(client, admin, name="pong", object="Lead", trigger={"on": "updated", "fields": ["industry"]},
+                           conditions=only_mine, actions=[{"type": "update_fields", "values": {"score": 1}},
+                                                          {"type": "update_fields", "values": {"score": 2}}])
+    try:
+        lead = (await gql(client, LEAD, {"input": {"personName": "Chain", "region": marker}}, token=admin)).data["createLead"]
+        await gql(client, UPDATE_LEAD, {"input": {"id": lead["id"], "version": lead["version"], "score": 7}}, token=admin)
+        await deliver()
+        runs = await runs_of(client, admin, ping["id"]) + await runs_of(client, admin, pong["id"])
+        failed = [r for r in runs if r["status"] == "FAILED"]
+        assert failed and all("deeper than 5" in r["reason"] for r in failed)
+        assert max(r["depth"] for r in runs) == 5
+    finally:
+        await disable(client, admin, ping)
+        await disable(client, admin, pong)
+
+
+async def test_each_rule_runs_once_per_event_even_if_delivered_twice(client, as_alpha, marker):
+    from workers.events import deliver_event
+
+    admin = as_alpha["admin"]
+    rule = await make_rule(client, admin, name="Tag and task", object="Lead", trigger={"on": "created"},
+                           conditions={"field": "region", "op": "eq", "value": marker},
+                           actions=[{"type": "add_tags", "names": ["fresh"]},
+                                    {"type": "create_task", "subject": "Call {{personName}}", "dueInDays": 1}])
+    try:
+        lead = (await gql(client, LEAD, {"input": {"personName": "Twice", "region": marker}}, token=admin)).data["createLead"]
+        seen: list = []
+        await deliver(seen)
+        created = next(e for e in seen if e.event_type == "Lead.created" and str(e.record_id) in _raw(lead["id"]))
+        await deliver_event(str(created.tenant_id), str(created.id))  # the same event again
+        timeline = await gql(client, "query($id: ID!) { node(id: $id) { ... on Lead { tags timeline { edges { node { subject } } } } } }",
+                             {"id": lead["id"]}, token=admin)
+        node = timeline.data["node"]
+        assert node["tags"] == ["fresh"]
+        assert [e["node"]["subject"] for e in node["timeline"]["edges"]] == ["Call Twice"]
+        assert len(await runs_of(client, admin, rule["id"])) == 1
+    finally:
+        await disable(client, admin, rule)
+
+
+async def test_a_failing_rule_is_recorded_and_other_rules_still_run(client, as_alpha, marker):
+    admin = as_alpha["admin"]
+    only_mine = {"field": "region", "op": "eq", "value": marker}
+    broken = await make_rule(client, admin, name="broken", object="Lead", trigger={"on": "created"}, conditions=only_mine,
+                             actions=[{"type": "add_tags", "names": ["half"]}, {"type": "update_fields", "values": {"score": 5000}}])
+    fine = await make_rule(client, admin, name="fine", object="Lead", trigger={"on": "created"}, conditions=only_mine,
+                           actions=[{"type": "add_tags", "names": ["checked"]}])
+    try:
+        lead = (await gql(client, LEAD, {"input": {"personName": "Fails", "region": marker}}, token=admin)).data["createLead"]
+        await deliver()
+        [failed] = await runs_of(client, admin, broken["id"])
+        assert failed["status"] == "FAILED" and "score" in failed["reason"]
+        assert [s["status"] for s in failed["steps"]] == ["OK", "FAILED"]
+        assert [r["status"] for r in await runs_of(client, admin, fine["id"])] == ["SUCCEEDED"]
+        # The failed rule's first step was undone with it; the other rule's effect stays.
+        assert (await gql(client, NODE, {"id": lead["id"]}, token=admin)).data["node"]["tags"] == ["checked"]
+    finally:
+        await disable(client, admin, broken)
+        await disable(client, admin, fine)
+
+
+def _raw(global_id: str) -> str:
+    from strawberry import relay
+
+    return relay.GlobalID.from_id(global_id).node_id
