@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     relay.add_argument("--poll-seconds", type=float, default=2.0)
     relay.set_defaults(handler=_relay)
 
+    scheduler = sub.add_parser("scheduler", help="fire time-based automation rules and resume waiting runs")
+    scheduler.add_argument("--once", action="store_true", help="one pass, then exit")
+    scheduler.add_argument("--poll-seconds", type=float, default=10.0)
+    scheduler.set_defaults(handler=_scheduler)
+
     indexer = sub.add_parser("indexer", help="build the indexes admins ask for on custom objects (as the owner role)")
     indexer.add_argument("--once", action="store_true", help="handle what is pending, then exit")
     indexer.add_argument("--poll-seconds", type=float, default=5.0)
@@ -148,6 +153,12 @@ def _relay(args: argparse.Namespace) -> int:
     from tessera.relay_entry import run
 
     return run(poll_seconds=args.poll_seconds)
+
+
+def _scheduler(args: argparse.Namespace) -> int:
+    from tessera.scheduler_entry import run
+
+    return run(poll_seconds=args.poll_seconds, once=args.once)
 
 
 def _indexer(args: argparse.Namespace) -> int:

@@ -48,6 +48,7 @@ def run_dev() -> int:
         "api": subprocess.Popen([*tessera, "serve"], env=os.environ.copy(), start_new_session=True),
         "relay": subprocess.Popen([*tessera, "relay"], env=os.environ.copy(), start_new_session=True),
         "indexer": subprocess.Popen([*tessera, "indexer"], env=os.environ.copy(), start_new_session=True),
+        "scheduler": subprocess.Popen([*tessera, "scheduler"], env=os.environ.copy(), start_new_session=True),
         "worker": subprocess.Popen(
             [*tessera, "worker", "--threads", "2", "--shutdown-timeout", "10"],
             env=os.environ.copy(),

@@ -19,8 +19,8 @@ TESSERA_SERVICES = {name: svc for name, svc in SERVICES.items() if svc.get("imag
 
 
 def test_it_runs_the_processes_tessera_needs():
-    assert {"postgres", "redis", "migrate", "api", "relay", "indexer", "worker"} <= SERVICES.keys()
-    assert {"migrate", "api", "relay", "indexer", "worker"} <= TESSERA_SERVICES.keys()
+    assert {"postgres", "redis", "migrate", "api", "relay", "scheduler", "indexer", "worker"} <= SERVICES.keys()
+    assert {"migrate", "api", "relay", "scheduler", "indexer", "worker"} <= TESSERA_SERVICES.keys()
 
 
 @pytest.mark.parametrize("name", sorted(TESSERA_SERVICES))
@@ -42,7 +42,7 @@ def test_dependencies_exist_and_migration_runs_first():
     for name, svc in SERVICES.items():
         for dependency in svc.get("depends_on", {}):
             assert dependency in SERVICES, f"{name} depends on unknown {dependency}"
-    for name in ("api", "relay", "indexer", "worker"):
+    for name in ("api", "relay", "scheduler", "indexer", "worker"):
         assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 

@@ -1,5 +1,6 @@
 """Automation rules engine: rules, their runs (one per rule and event: the exactly-once key), the
-counters behind round-robin assignment, in-app notifications, and the rule that caused an event.
+counters behind round-robin assignment, in-app notifications, timers of waiting runs, and the rule
+that caused an event.
 
 Revision ID: 0008
 Revises: 0007
@@ -22,7 +23,7 @@ RECORD_COLUMNS = """
     updated_by uuid,
     deleted_at timestamptz
 """
-TABLES = ("automation_rule", "automation_run", "automation_counter", "notification")
+TABLES = ("automation_rule", "automation_run", "automation_counter", "notification", "automation_timer")
 
 
 def _app_role() -> str:
@@ -53,7 +54,7 @@ def upgrade() -> None:
             event_id uuid NOT NULL,
             record_type text NOT NULL,
             record_id uuid NOT NULL,
-            status text NOT NULL CHECK (status IN ('SUCCEEDED', 'FAILED', 'SKIPPED')),
+            status text NOT NULL CHECK (status IN ('SUCCEEDED', 'FAILED', 'SKIPPED', 'WAITING')),
             reason text,
             steps jsonb NOT NULL DEFAULT '[]',
             depth integer NOT NULL DEFAULT 0,
@@ -87,9 +88,34 @@ def upgrade() -> None:
             FOREIGN KEY (tenant_id, user_id) REFERENCES membership (tenant_id, user_id)
         )""")
     op.execute("CREATE INDEX notification_user_idx ON notification (tenant_id, user_id, created_at)")
+    # A run waiting ("wait 7 days, then ...") until the scheduler resumes it; the actions it will
+    # continue with are kept, so it finishes on the rule version it started with.
+    op.execute("""
+        CREATE TABLE automation_timer (
+            tenant_id uuid NOT NULL REFERENCES tenant (id),
+            id uuid NOT NULL,
+            run_id uuid NOT NULL,
+            due_at timestamptz NOT NULL,
+            next_step integer NOT NULL,
+            actions jsonb NOT NULL,
+            fired_at timestamptz,
+            PRIMARY KEY (tenant_id, id),
+            FOREIGN KEY (tenant_id, run_id) REFERENCES automation_run (tenant_id, id)
+        )""")
+    op.execute("CREATE INDEX automation_timer_due_idx ON automation_timer (tenant_id, due_at) WHERE fired_at IS NULL")
+    # The scheduler must find which tenants have time-based work without seeing their rows: this
+    # function (running as the owner) reveals tenant ids only.
+    op.execute("""
+        CREATE FUNCTION automation_scheduled_tenants() RETURNS SETOF uuid
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
+        AS $$ SELECT tenant_id FROM automation_rule WHERE enabled AND deleted_at IS NULL
+                AND trigger->>'on' IN ('date', 'idle', 'schedule')
+              UNION SELECT tenant_id FROM automation_timer WHERE fired_at IS NULL $$""")
     # Which rule's actions made a change: a rule never reacts to its own changes.
     op.execute("ALTER TABLE outbox_event ADD COLUMN caused_by_rule uuid")
     role = _app_role()
+    op.execute("REVOKE ALL ON FUNCTION automation_scheduled_tenants() FROM PUBLIC")
+    op.execute(f"GRANT EXECUTE ON FUNCTION automation_scheduled_tenants() TO {role}")
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
@@ -98,6 +124,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DROP FUNCTION IF EXISTS automation_scheduled_tenants()")
     op.execute("ALTER TABLE outbox_event DROP COLUMN IF EXISTS caused_by_rule")
     for table in reversed(TABLES):
         op.execute(f"DROP TABLE IF EXISTS {table} CASCADE")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from domain.automation.targets import spec_of, update_values
+from domain.automation.targets import create_values, spec_of, update_values
 from domain.crm.activities import log_activity
 from domain.crm.tags import change_tags
 from domain.crm.teams import members_of
@@ -50,6 +50,12 @@ def check_actions(actions: Any, errors: list[FieldError]) -> None:
         if kind not in ACTIONS:
             errors.append(FieldError(f"{where}.type", "INVALID_CHOICE", f"one of {', '.join(sorted(ACTIONS))}"))
             continue
+        if kind == "wait" and not _valid_wait(action):
+            errors.append(FieldError(f"{where}.days", "OUT_OF_RANGE", "wait some hours or days, at most a year"))
+        if kind == "increment" and (not isinstance(action.get("field"), str) or not isinstance(action.get("by"), (int, float))):
+            errors.append(FieldError(f"{where}.by", "REQUIRED", "a field and a number to add (negative to subtract)"))
+        if kind == "create_record" and (not isinstance(action.get("object"), str) or not isinstance(action.get("values"), dict)):
+            errors.append(FieldError(f"{where}.values", "REQUIRED", "the object and the new record's values"))
         if kind == "update_fields" and (not isinstance(action.get("values"), dict) or not action["values"]):
             errors.append(FieldError(f"{where}.values", "REQUIRED", "the fields to set"))
         if kind == "assign_owner":
@@ -69,6 +75,14 @@ def check_actions(actions: Any, errors: list[FieldError]) -> None:
                 _uuid(user, f"{where}.userIds.{n}", errors)
 
 
+def _valid_wait(action: dict[str, Any]) -> bool:
+    try:
+        seconds = float(action.get("hours") or 0) * 3600 + float(action.get("days") or 0) * 86400
+    except (TypeError, ValueError):
+        return False
+    return 0 < seconds <= 366 * 86400
+
+
 def render(template: str, values: dict[str, Any]) -> str:
     """`{{field}}` placeholders replaced by the record's values."""
     return re.sub(r"\{\{\s*([\w.]+)\s*\}\}", lambda m: "" if values.get(m.group(1)) is None else str(values[m.group(1)]),
@@ -78,6 +92,22 @@ def render(template: str, values: dict[str, Any]) -> str:
 async def update_fields(ctx: Context, action: dict[str, Any]) -> str:
     await update_values(ctx.record_type, ctx.record_id, dict(action["values"]), principal=ctx.principal)
     return "set " + ", ".join(sorted(action["values"]))
+
+
+async def increment(ctx: Context, action: dict[str, Any]) -> str:
+    field = action["field"]
+    current = ctx.values.get(field) or 0
+    new = current + action["by"]
+    await update_values(ctx.record_type, ctx.record_id, {field: new}, principal=ctx.principal)
+    return f"{field} {current} -> {new}"
+
+
+async def create_record(ctx: Context, action: dict[str, Any]) -> str:
+    """A new standard or custom record; `{{field}}` in its values takes the triggering record's."""
+    values = {key: render(value, ctx.values) if isinstance(value, str) else value for key, value in action["values"].items()}
+    values = {key: (None if value == "" else value) for key, value in values.items()}
+    created = await create_values(action["object"], values, principal=ctx.principal)
+    return f"{action['object']} {created}"
 
 
 async def assign_owner(ctx: Context, action: dict[str, Any]) -> str:
@@ -152,5 +182,6 @@ async def _recipients(ctx: Context, action: dict[str, Any]) -> list[uuid.UUID]:
     return [row["manager_id"] for row in rows]
 
 
-ACTIONS = {"update_fields": update_fields, "assign_owner": assign_owner, "create_task": create_task,
+# `wait` is handled by the engine itself (it parks the run); listed so rules can name it.
+ACTIONS = {"wait": None, "update_fields": update_fields, "increment": increment, "create_record": create_record, "assign_owner": assign_owner, "create_task": create_task,
            "add_tags": add_tags, "remove_tags": remove_tags, "notify": notify}

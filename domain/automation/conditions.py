@@ -5,13 +5,13 @@ Checked when a rule is saved; evaluated against a plain dict of the record's val
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from domain.errors import FieldError
 
-OPS = ("eq", "neq", "in", "notIn", "gt", "gte", "lt", "lte", "contains", "isNull", "changed")
+OPS = ("eq", "neq", "in", "notIn", "gt", "gte", "lt", "lte", "contains", "isNull", "changed", "notWithinDays")
 MAX_NODES = 50
 MAX_DEPTH = 5
 
@@ -68,6 +68,8 @@ def evaluate(tree: Any, *, current: dict[str, Any], previous: dict[str, Any], ch
     if op == "changed":
         return (name in changed) == (expected is not False)
     value = source.get(name)
+    if op == "notWithinDays":  # empty, or a date/time at least `value` days back
+        return value is None or _days_ago(value) >= float(expected or 0)
     if op == "isNull":
         return (value in (None, "", [])) == (expected is not False)
     if op == "contains":
@@ -86,6 +88,17 @@ def evaluate(tree: Any, *, current: dict[str, Any], previous: dict[str, Any], ch
         return {"gt": left > right, "gte": left >= right, "lt": left < right, "lte": left <= right}[op]
     except TypeError:
         return False
+
+
+def _days_ago(value: Any) -> float:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return (datetime.now(timezone.utc) - moment).total_seconds() / 86400
+    if isinstance(value, date):
+        return float((datetime.now(timezone.utc).date() - value).days)
+    return 0.0
 
 
 def _equal(value: Any, expected: Any) -> bool:

@@ -13,6 +13,7 @@ import json
 import time
 import uuid
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from domain.automation.actions import ACTIONS, Context
@@ -57,6 +58,15 @@ async def handle_event(event: Event) -> int:
     return ran
 
 
+async def run_rule_for(rule: dict[str, Any], event: Event) -> int:
+    """Run one rule for one (possibly synthetic, time-based) event, once; returns 1 if it ran."""
+    run_id = await _claim(rule, event)
+    if run_id is None:
+        return 0
+    await _run(rule, event, run_id)
+    return 1
+
+
 async def _claim(rule: dict[str, Any], event: Event) -> uuid.UUID | None:
     rows = await tenant_connection().execute_query_dict(
         "INSERT INTO automation_run (tenant_id, id, rule_id, rule_version, event_id, record_type, record_id, status, depth) "
@@ -65,10 +75,11 @@ async def _claim(rule: dict[str, Any], event: Event) -> uuid.UUID | None:
     return rows[0]["id"] if rows else None
 
 
-async def _finish(run_id: uuid.UUID, status: str, reason: str | None, steps: list[dict[str, Any]]) -> None:
+async def _finish(run_id: uuid.UUID, status: str, reason: str | None, steps: list[dict[str, Any]], *, finished: bool = True) -> None:
     await tenant_connection().execute_query(
-        "UPDATE automation_run SET status = $3, reason = $4, steps = $5::jsonb, finished_at = clock_timestamp() "
-        "WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), run_id, status, reason, json.dumps(steps)])
+        "UPDATE automation_run SET status = $3, reason = $4, steps = $5::jsonb, "
+        "finished_at = CASE WHEN $6 THEN clock_timestamp() END WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), run_id, status, reason, json.dumps(steps), finished])
 
 
 async def _run(rule: dict[str, Any], event: Event, run_id: uuid.UUID) -> None:
@@ -86,26 +97,77 @@ async def _run(rule: dict[str, Any], event: Event, run_id: uuid.UUID) -> None:
         return
     ctx = Context(rule_id=rule["id"], record_type=event.record_type, record_id=event.record_id, values=values,
                   actor_id=event.actor_id, principal=_acting_for(rule))
+    plan = {"conditions": rule["conditions"], "actions": rule["actions"], "event_id": str(event.id), "depth": event.depth}
+    await execute(plan, ctx, run_id, start=0, steps=[])
+
+
+async def execute(plan: dict[str, Any], ctx: Context, run_id: uuid.UUID, *, start: int, steps: list[dict[str, Any]]) -> None:
+    """Run the plan's actions from `start` in a savepoint; a `wait` action parks the run (WAITING)
+    with a timer the scheduler resumes; a failing action undoes this stretch and fails the run."""
     conn = tenant_connection()
-    steps: list[dict[str, Any]] = []
     await conn.execute_query("SAVEPOINT automation_rule")
     try:
-        with caused_by(event.id, event.depth, rule["id"]):
-            for index, action in enumerate(rule["actions"]):
+        with caused_by(uuid.UUID(plan["event_id"]), plan["depth"], ctx.rule_id):
+            for index in range(start, len(plan["actions"])):
+                action = plan["actions"][index]
                 started = time.perf_counter()
                 step = {"index": index, "type": action["type"]}
                 steps.append(step)
+                if action["type"] == "wait":
+                    due = await _park(run_id, plan, index + 1, action)
+                    step.update(status="OK", detail=f"waiting until {due.isoformat()}")
+                    await conn.execute_query("RELEASE SAVEPOINT automation_rule")
+                    await _finish(run_id, "WAITING", None, steps, finished=False)
+                    return
                 step["detail"] = await ACTIONS[action["type"]](ctx, action)
                 step.update(status="OK", ms=round((time.perf_counter() - started) * 1000, 1))
                 # Later actions see what earlier ones did (e.g. notify the owner just assigned).
-                ctx = replace(ctx, values=await record_values(event.record_type, event.record_id) or ctx.values)
+                ctx = replace(ctx, values=await record_values(ctx.record_type, ctx.record_id) or ctx.values)
     except Exception as exc:  # noqa: BLE001 - any failure of a rule is recorded on its run, never fatal to others
         await conn.execute_query("ROLLBACK TO SAVEPOINT automation_rule")
         steps[-1].update(status="FAILED", error=_message(exc))
-        await _finish(run_id, "FAILED", f"step {len(steps) - 1} ({steps[-1]['type']}) failed: {_message(exc)}", steps)
+        await _finish(run_id, "FAILED", f"step {steps[-1]['index']} ({steps[-1]['type']}) failed: {_message(exc)}", steps)
         return
     await conn.execute_query("RELEASE SAVEPOINT automation_rule")
     await _finish(run_id, "SUCCEEDED", None, steps)
+
+
+async def _park(run_id: uuid.UUID, plan: dict[str, Any], next_step: int, action: dict[str, Any]) -> datetime:
+    due = datetime.now(timezone.utc) + timedelta(hours=float(action.get("hours", 0)), days=float(action.get("days", 0)))
+    await tenant_connection().execute_query(
+        "INSERT INTO automation_timer (tenant_id, id, run_id, due_at, next_step, actions) VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
+        [current_tenant_id(), new_id(), run_id, due, next_step, json.dumps(plan)])
+    return due
+
+
+async def resume_due(now: datetime | None = None, limit: int = 100) -> int:
+    """Continue the waiting runs whose time has come; the rule's conditions are checked again
+    first ("unless it was reopened"). Timers are claimed with SKIP LOCKED; returns how many."""
+    conn = tenant_connection()
+    timers = await conn.execute_query_dict(
+        "UPDATE automation_timer SET fired_at = now() WHERE tenant_id = $1 AND id IN (SELECT id FROM automation_timer "
+        "WHERE tenant_id = $1 AND fired_at IS NULL AND due_at <= $2 ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
+        "RETURNING run_id, next_step, actions", [current_tenant_id(), now or datetime.now(timezone.utc), limit])
+    for timer in timers:
+        plan = json.loads(timer["actions"]) if isinstance(timer["actions"], str) else timer["actions"]
+        runs = await conn.execute_query_dict(
+            "SELECT r.*, a.created_by, a.updated_by FROM automation_run r JOIN automation_rule a "
+            "ON a.tenant_id = r.tenant_id AND a.id = r.rule_id WHERE r.tenant_id = $1 AND r.id = $2",
+            [current_tenant_id(), timer["run_id"]])
+        run = runs[0]
+        steps = json.loads(run["steps"]) if isinstance(run["steps"], str) else run["steps"]
+        values = await record_values(run["record_type"], run["record_id"])
+        if values is None or values.get("deleted"):
+            await _finish(run["id"], "SKIPPED", "the record no longer exists", steps)
+            continue
+        if not evaluate(plan["conditions"], current=values, previous={}, changed=set(), actor={}):
+            await _finish(run["id"], "SKIPPED", "conditions no longer hold after the wait", steps)
+            continue
+        ctx = Context(rule_id=run["rule_id"], record_type=run["record_type"], record_id=run["record_id"], values=values,
+                      actor_id=None, principal=_acting_for({"id": run["rule_id"], "created_by": run["created_by"],
+                                                            "updated_by": run["updated_by"]}))
+        await execute(plan, ctx, run["id"], start=timer["next_step"], steps=steps)
+    return len(timers)
 
 
 def _message(exc: Exception) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.automation.actions import check_actions
 from domain.automation.conditions import check_conditions
+from domain.automation.schedule import check_time_trigger
 from domain.automation.targets import known_type
 from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
@@ -18,7 +19,11 @@ from domain.records.spec import COMMON_FIELDS, FieldSpec, Kind, RecordSpec
 from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
 from tenants.context import current_tenant_id, tenant_connection
 
-TRIGGERS = ("created", "updated", "deleted", "restored", "converted", "stage_changed", "tags_changed")
+EVENT_TRIGGERS = ("created", "updated", "deleted", "restored", "converted", "stage_changed", "status_changed", "tags_changed")
+# Triggers whose changes can narrow them (fields that changed, values changed to).
+CHANGE_TRIGGERS = ("updated", "stage_changed", "status_changed")
+TIME_TRIGGERS = ("date", "idle", "schedule")
+TRIGGERS = EVENT_TRIGGERS + TIME_TRIGGERS
 
 RULE_SPEC = RecordSpec(
     record_type="AutomationRule",
@@ -42,10 +47,11 @@ def _check_trigger(trigger: Any, errors: list[FieldError]) -> None:
     if not isinstance(trigger, dict) or trigger.get("on") not in TRIGGERS:
         errors.append(FieldError("trigger.on", "INVALID_CHOICE", f"one of {', '.join(TRIGGERS)}"))
         return
-    if trigger.get("fields") is not None and (not isinstance(trigger["fields"], list) or trigger.get("on") != "updated"):
-        errors.append(FieldError("trigger.fields", "INVALID_TRIGGER", "fields (a list) narrow an 'updated' trigger"))
-    if trigger.get("to") is not None and (not isinstance(trigger["to"], dict) or trigger.get("on") != "updated"):
-        errors.append(FieldError("trigger.to", "INVALID_TRIGGER", "to ({field: value}) narrows an 'updated' trigger"))
+    if trigger.get("fields") is not None and (not isinstance(trigger["fields"], list) or trigger.get("on") not in CHANGE_TRIGGERS):
+        errors.append(FieldError("trigger.fields", "INVALID_TRIGGER", "fields (a list) narrow an updated or *_changed trigger"))
+    if trigger.get("to") is not None and (not isinstance(trigger["to"], dict) or trigger.get("on") not in CHANGE_TRIGGERS):
+        errors.append(FieldError("trigger.to", "INVALID_TRIGGER", "to ({field: value}) narrows an updated or *_changed trigger"))
+    check_time_trigger(trigger, errors)
 
 
 async def _check(input: dict[str, Any], creating: bool) -> dict[str, Any]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from domain.crm.contacts import CONTACT_SPEC, update_contacts
-from domain.crm.customers import CUSTOMER_SPEC, update_customers
-from domain.crm.leads import LEAD_SPEC, update_leads
-from domain.crm.opportunities import OPPORTUNITY_SPEC, update_opportunities
-from domain.crm.tickets import TICKET_SPEC, update_tickets
+from domain.crm.contacts import CONTACT_SPEC, create_contacts, update_contacts
+from domain.crm.customers import CUSTOMER_SPEC, create_customers, update_customers
+from domain.crm.leads import LEAD_SPEC, create_leads, update_leads
+from domain.crm.opportunities import OPPORTUNITY_SPEC, create_opportunities, update_opportunities
+from domain.crm.tickets import TICKET_SPEC, create_tickets, update_tickets
 from domain.custom import records as custom_records
 from domain.custom.metadata import load_object, record_spec
 from domain.errors import NotFound
@@ -20,6 +20,10 @@ from domain.records.service import Change
 from domain.records.spec import CUSTOM_FIELDS_PREFIX, RecordSpec
 from tenants.context import current_tenant_id, tenant_connection
 
+CREATE = {
+    "Customer": create_customers, "Contact": create_contacts, "Lead": create_leads,
+    "Opportunity": create_opportunities, "Ticket": create_tickets,
+}
 STANDARD = {
     spec.record_type: (spec, update) for spec, update in (
         (CUSTOMER_SPEC, update_customers), (CONTACT_SPEC, update_contacts), (LEAD_SPEC, update_leads),
@@ -75,3 +79,17 @@ async def known_type(record_type: str) -> bool:
     except NotFound:
         return False
     return True
+
+
+async def create_values(record_type: str, values: dict[str, Any], *, principal: Principal) -> uuid.UUID:
+    """Create a record of a standard type or custom object through its write flow; its id."""
+    if record_type in CREATE:
+        item = {k: v for k, v in values.items() if not k.startswith(CUSTOM_FIELDS_PREFIX)}
+        custom = {k[len(CUSTOM_FIELDS_PREFIX):]: v for k, v in values.items() if k.startswith(CUSTOM_FIELDS_PREFIX)}
+        if custom:
+            item["customFields"] = custom
+        return (await CREATE[record_type](principal=principal, items=[item]))[0]["id"]
+    item = {k: v for k, v in values.items() if k in ("ownerId", "teamId")}
+    item["values"] = {k: v for k, v in values.items() if k not in ("ownerId", "teamId")}
+    _, rows = await custom_records.create_records(principal=principal, object_name=record_type, items=[item])
+    return rows[0]["id"]

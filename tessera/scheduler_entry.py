@@ -1,0 +1,28 @@
+"""`tessera scheduler`: fires time-based automation rules and resumes waiting runs."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+import domain.custom  # noqa: F401 - plugs custom-field checks into the record writes rules make
+from domain import MODEL_MODULES
+from tessera.logging import configure_logging
+from tessera.settings import load_settings
+from workers.scheduler import run_scheduler
+
+
+def run(*, poll_seconds: float, once: bool) -> int:
+    settings = load_settings()
+    configure_logging(settings.log_level)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_scheduler(database_url=settings.app_database_url(), model_modules=MODEL_MODULES, stop=stop,
+                            poll_seconds=poll_seconds, once=once)
+
+    asyncio.run(main())
+    return 0

@@ -1,0 +1,65 @@
+"""The scheduler: fires time-based rules and resumes waiting runs.
+
+Any number may run; only the one holding a PostgreSQL advisory lock works (the others wait to
+take over), and even two passes at once could not run anything twice: each occasion has a unique
+run key. Timers live in PostgreSQL, not redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+import structlog
+
+from domain.automation.schedule import fire_due
+from tenants.context import tenant_transaction
+from tenants.database import connect, connection_credentials, disconnect
+
+LOCK_KEY = 0x7E55E7A  # "tessera scheduler"
+log = structlog.get_logger("tessera.scheduler")
+
+
+async def schedule_once(now: datetime | None = None) -> int:
+    """One pass over every tenant with time-based work; returns how many runs it made."""
+    from tortoise import connections
+
+    from tenants.database import CONNECTION
+
+    rows = await connections.get(CONNECTION).execute_query_dict("SELECT automation_scheduled_tenants() AS tenant_id")
+    ran = 0
+    for tenant_id in {row["tenant_id"] for row in rows}:
+        async with tenant_transaction(tenant_id):
+            ran += await fire_due(now)
+    return ran
+
+
+async def run_scheduler(
+    *, database_url: str, model_modules: Sequence[str], stop: asyncio.Event, poll_seconds: float = 10.0, once: bool = False,
+) -> None:
+    await connect(database_url, model_modules, pool_size=2)
+    lock = await asyncpg.connect(**connection_credentials(database_url))
+    holding = False
+    try:
+        while not stop.is_set():
+            if not holding:
+                holding = await lock.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY)
+                if holding:
+                    log.info("scheduler active (holds the lock)")
+            if holding:
+                try:
+                    ran = await schedule_once()
+                    if ran:
+                        log.info("scheduled runs", count=ran)
+                except Exception:  # noqa: BLE001 - the database is away: try again next pass
+                    log.exception("scheduler pass failed")
+            if once:
+                return
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+            except TimeoutError:
+                pass
+    finally:
+        await lock.close()  # releases the advisory lock for a standby scheduler
+        await disconnect()
