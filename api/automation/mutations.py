@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import strawberry
@@ -13,7 +14,8 @@ from api.automation.ids import ids_in
 from api.automation.types import AutomationRuleType
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
-from domain.automation import log, rules
+from domain.automation import engine, log, rules
+from domain.records.rights import Action
 
 AUTH = dict(permission_classes=[Authenticated])
 
@@ -41,6 +43,17 @@ class UpdateAutomationRuleInput:
 
 @strawberry.input
 class RuleRefInput:
+    id: relay.GlobalID
+
+
+@strawberry.input
+class TestAutomationRuleInput:
+    id: relay.GlobalID
+    record_id: strawberry.ID = strawberry.field(description="The global id of a record of the rule's object")
+
+
+@strawberry.input
+class RunRefInput:
     id: relay.GlobalID
 
 
@@ -74,6 +87,21 @@ class AutomationMutations:
     async def delete_automation_rule(self, info: Info, input: RuleRefInput) -> AutomationRuleType:
         rule_id = decode_id(input.id, expected="AutomationRule", field="id")
         return AutomationRuleType.from_row(await rules.delete_rule(principal=principal_of(info), rule_id=rule_id))
+
+    @strawberry.mutation(**AUTH, description="What the rule would do to a record now: conditions checked, actions run and "
+                                              "rolled back (admins and managers)")
+    async def test_automation_rule(self, info: Info, input: TestAutomationRuleInput) -> JSON:
+        principal = principal_of(info)
+        rules.RULE_SPEC.require(principal, Action.UPDATE)
+        rule = await rules.get_rule(principal=principal, rule_id=decode_id(input.id, expected="AutomationRule", field="id"))
+        record_id = uuid.UUID(relay.GlobalID.from_id(str(input.record_id)).node_id)
+        return await engine.dry_run(rule, record_id)
+
+    @strawberry.mutation(**AUTH, description="Run a FAILED run again on the rule as it is now (admins and managers)")
+    async def rerun_automation_run(self, info: Info, input: RunRefInput) -> bool:
+        rules.RULE_SPEC.require(principal_of(info), Action.UPDATE)
+        await engine.rerun(decode_id(input.id, expected="AutomationRun", field="id"))
+        return True
 
     @strawberry.mutation(**AUTH, description="Mark the caller's notifications read; returns how many changed")
     async def mark_notifications_read(self, info: Info, input: MarkNotificationsReadInput) -> int:

@@ -18,12 +18,13 @@ from typing import Any
 
 from domain.automation.actions import ACTIONS, Context
 from domain.automation.conditions import evaluate
-from domain.automation.rules import enabled_rules
+from domain.automation.rules import RULE_SPEC, enabled_rules
 from domain.automation.targets import record_values
-from domain.errors import DomainError
-from domain.events import Event, caused_by
+from domain.errors import DomainError, InvalidInput, NotFound
+from domain.events import Event, caused_by, load_event
 from domain.identity.principal import CredentialKind, Principal
 from domain.identity.roles import Role
+from domain.records.rows import decode_row
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
 
@@ -189,3 +190,58 @@ async def _actor(actor_id: uuid.UUID | None) -> dict[str, Any]:
     rows = await tenant_connection().execute_query_dict(
         "SELECT user_id AS id, role FROM membership WHERE tenant_id = $1 AND user_id = $2", [current_tenant_id(), actor_id])
     return {"id": str(actor_id), "role": rows[0]["role"]} if rows else {"id": str(actor_id)}
+
+
+async def dry_run(rule: dict[str, Any], record_id: uuid.UUID) -> dict[str, Any]:
+    """What the rule would do to the record now: its conditions are evaluated and its actions run
+    inside a savepoint that is then rolled back, so the steps show real outcomes (or errors) and
+    nothing stays (no changes, events, notifications or counters)."""
+    values = await record_values(rule["object"], record_id)
+    if values is None:
+        return {"conditionsMet": False, "steps": [], "reason": "no such record"}
+    if not evaluate(rule["conditions"], current=values, previous={}, changed=set(), actor={}):
+        return {"conditionsMet": False, "steps": [], "reason": "conditions not met"}
+    ctx = Context(rule_id=rule["id"], record_type=rule["object"], record_id=record_id, values=values, actor_id=None,
+                  principal=_acting_for(rule))
+    conn = tenant_connection()
+    steps: list[dict[str, Any]] = []
+    await conn.execute_query("SAVEPOINT automation_dry_run")
+    try:
+        with caused_by(new_id(), 0, rule["id"]):
+            for index, action in enumerate(rule["actions"]):
+                step = {"index": index, "type": action["type"]}
+                steps.append(step)
+                if action["type"] == "wait":
+                    step.update(status="OK", detail="would wait, then check the conditions again and continue")
+                    continue
+                step["detail"] = await ACTIONS[action["type"]](ctx, action)
+                step["status"] = "OK"
+                ctx = replace(ctx, values=await record_values(ctx.record_type, ctx.record_id) or ctx.values)
+    except Exception as exc:  # noqa: BLE001 - reported as the step's outcome
+        steps[-1].update(status="FAILED", error=_message(exc))
+    finally:
+        await conn.execute_query("ROLLBACK TO SAVEPOINT automation_dry_run")
+    return {"conditionsMet": True, "steps": steps, "reason": None}
+
+
+async def rerun(run_id: uuid.UUID) -> None:
+    """Run a FAILED run again from the start, on the rule as it is now."""
+    conn = tenant_connection()
+    rows = await conn.execute_query_dict(
+        "SELECT r.*, a.id AS a_id FROM automation_run r JOIN automation_rule a ON a.tenant_id = r.tenant_id AND a.id = r.rule_id "
+        "WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE OF r", [current_tenant_id(), run_id])
+    if not rows:
+        raise NotFound("run not found")
+    run = rows[0]
+    if run["status"] != "FAILED":
+        raise InvalidInput.single("id", "NOT_FAILED", "only FAILED runs can be run again")
+    rule = decode_row(RULE_SPEC, (await conn.execute_query_dict(
+        "SELECT * FROM automation_rule WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), run["rule_id"]]))[0])
+    event = await load_event(run["event_id"]) or Event(
+        id=run["event_id"], tenant_id=current_tenant_id(), event_type=f"{run['record_type']}.rerun", record_type=run["record_type"],
+        record_id=run["record_id"], actor_id=None, occurred_at=datetime.now(timezone.utc), changes={}, causation_id=None,
+        depth=run["depth"])
+    await conn.execute_query("UPDATE automation_run SET rule_version = $3, steps = '[]', reason = NULL, "
+                             "started_at = clock_timestamp() WHERE tenant_id = $1 AND id = $2",
+                             [current_tenant_id(), run_id, rule["version"]])
+    await _run(rule, event, run_id)

@@ -10,7 +10,7 @@ from domain.automation.actions import check_actions
 from domain.automation.conditions import check_conditions
 from domain.automation.schedule import check_time_trigger
 from domain.automation.targets import known_type
-from domain.errors import FieldError, InvalidInput
+from domain.errors import FieldError, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records.rights import ALL, READ_ONLY, Action
@@ -116,3 +116,12 @@ async def enabled_rules(record_type: str) -> list[dict[str, Any]]:
         "SELECT * FROM automation_rule WHERE tenant_id = $1 AND object = $2 AND enabled AND deleted_at IS NULL "
         "ORDER BY created_at, id", [current_tenant_id(), record_type])
     return [decode_row(RULE_SPEC, row) for row in rows]
+
+
+async def get_rule(*, principal: Principal, rule_id: uuid.UUID) -> dict[str, Any]:
+    RULE_SPEC.require(principal, Action.READ)
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT * FROM automation_rule WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL", [current_tenant_id(), rule_id])
+    if not rows:
+        raise NotFound("rule not found")
+    return decode_row(RULE_SPEC, rows[0])

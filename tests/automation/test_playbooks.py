@@ -51,8 +51,9 @@ async def test_playbook_1_east_leads_go_round_robin_to_the_east_team_and_owners_
             mine = [n for n in (await gql(client, NOTIFICATIONS, token=as_alpha[role])).data["notifications"]
                     if n["title"].endswith(marker)]
             assert len(mine) == 1, role
-        runs = await runs_of(client, admin, rule["id"])
-        assert sorted(r["status"] for r in runs) == ["SKIPPED", "SUCCEEDED", "SUCCEEDED"]
+        runs = await runs_of(client, admin, rule["id"], unmatched=True)
+        assert [r["status"] for r in runs if r["recordId"] in {_raw(lead["id"]) for lead in leads}] == ["SUCCEEDED", "SUCCEEDED"]
+        assert [(r["status"], r["reason"]) for r in runs if r["recordId"] == _raw(west["id"])] == [("SKIPPED", "conditions not met")]
         assert all(step["status"] == "OK" for r in runs if r["status"] == "SUCCEEDED" for step in r["steps"])
         read = await gql(client, "mutation { markNotificationsRead(input: {}) }", token=as_alpha["member"])
         assert read.data["markNotificationsRead"] >= 1
@@ -148,3 +149,43 @@ def _raw(global_id: str) -> str:
     from strawberry import relay
 
     return relay.GlobalID.from_id(global_id).node_id
+
+
+async def test_dry_run_shows_what_would_happen_and_changes_nothing(client, as_alpha, marker):
+    admin = as_alpha["admin"]
+    rule = await make_rule(client, admin, name="Dry", object="Lead", trigger={"on": "created"},
+                           conditions={"field": "region", "op": "eq", "value": marker},
+                           actions=[{"type": "add_tags", "names": ["tried"]}, {"type": "update_fields", "values": {"score": 5000}}],
+                           enabled=False)
+    lead = (await gql(client, LEAD, {"input": {"personName": "Dry", "region": marker}}, token=admin)).data["createLead"]
+    tried = await gql(client, "mutation($i: TestAutomationRuleInput!) { testAutomationRule(input: $i) }",
+                      {"i": {"id": rule["id"], "recordId": lead["id"]}}, token=admin)
+    result = tried.data["testAutomationRule"]
+    assert result["conditionsMet"] is True
+    assert [(s["type"], s["status"]) for s in result["steps"]] == [("add_tags", "OK"), ("update_fields", "FAILED")]
+    assert (await gql(client, NODE, {"id": lead["id"]}, token=admin)).data["node"]["tags"] == []
+    assert (await gql(client, "mutation($i: TestAutomationRuleInput!) { testAutomationRule(input: $i) }",
+                      {"i": {"id": rule["id"], "recordId": lead["id"]}}, token=as_alpha["member"])).codes == ["FORBIDDEN"]
+
+
+async def test_a_failed_run_can_be_run_again_after_the_rule_is_fixed(client, as_alpha, marker):
+    admin = as_alpha["admin"]
+    rule = await make_rule(client, admin, name="Fix me", object="Lead", trigger={"on": "created"},
+                           conditions={"field": "region", "op": "eq", "value": marker},
+                           actions=[{"type": "update_fields", "values": {"score": 5000}}])
+    try:
+        lead = (await gql(client, LEAD, {"input": {"personName": "Again", "region": marker}}, token=admin)).data["createLead"]
+        await deliver()
+        [failed] = (await gql(client, 'query($r: ID) { automationRuns(ruleId: $r, status: "FAILED") { id status } }',
+                              {"r": rule["id"]}, token=admin)).data["automationRuns"]
+        assert failed["status"] == "FAILED"
+        await gql(client, "mutation($i: UpdateAutomationRuleInput!) { updateAutomationRule(input: $i) { version } }",
+                  {"i": {"id": rule["id"], "version": rule["version"], "actions": [{"type": "update_fields", "values": {"score": 70}}]}},
+                  token=admin)
+        again = await gql(client, "mutation($i: RunRefInput!) { rerunAutomationRun(input: $i) }", {"i": {"id": failed["id"]}}, token=admin)
+        assert again.data["rerunAutomationRun"] is True
+        done = await runs_of(client, admin, rule["id"])
+        assert [(r["status"], r["ruleVersion"]) for r in done] == [("SUCCEEDED", rule["version"] + 1)]
+        assert (await gql(client, NODE, {"id": lead["id"]}, token=admin)).data["node"]["score"] == 70
+    finally:
+        await disable(client, admin, rule)

@@ -36,8 +36,11 @@ async def make_rule(client, token: str, **fields: Any) -> dict[str, Any]:  # noq
     return (await gql(client, CREATE_RULE, {"input": fields}, token=token)).data["createAutomationRule"]
 
 
-async def runs_of(client, token: str, rule_id: str) -> list[dict[str, Any]]:  # noqa: ANN001
-    return (await gql(client, RUNS, {"rule": rule_id}, token=token)).data["automationRuns"]
+async def runs_of(client, token: str, rule_id: str, *, unmatched: bool = False) -> list[dict[str, Any]]:  # noqa: ANN001
+    """The rule's runs; without `unmatched`, not the ones skipped because their record did not meet
+    the conditions (other tests' records pass by in the shared tenant)."""
+    runs = (await gql(client, RUNS, {"rule": rule_id}, token=token)).data["automationRuns"]
+    return runs if unmatched else [r for r in runs if r["reason"] != "conditions not met"]
 
 
 async def disable(client, token: str, rule: dict[str, Any]) -> None:  # noqa: ANN001
