@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     app_db_user: str = "tessera_app"
     app_db_password: SecretStr | None = None
     redis_url: str = ""
+    # How long a worker may go silent before another takes over its unfinished messages, and how
+    # often (per million queue commands) workers look for such messages.
+    queue_heartbeat_timeout_ms: int = Field(60_000, ge=1000)
+    queue_maintenance_chance: int = Field(1000, ge=1, le=1_000_000)
 
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     jwt_secret: SecretStr | None = None

@@ -11,6 +11,8 @@ broker = configure_broker(
     redis_url=_settings.redis_url,
     database_url=_settings.app_database_url(),
     model_modules=MODEL_MODULES,
+    heartbeat_timeout_ms=_settings.queue_heartbeat_timeout_ms,
+    maintenance_chance=_settings.queue_maintenance_chance,
 )
 
 import workers.events  # noqa: E402,F401 - actors bind to the broker configured above

@@ -29,9 +29,14 @@ class DatabasePool(Middleware):
         get_event_loop_thread().run_coroutine(disconnect())
 
 
-def configure_broker(*, redis_url: str, database_url: str, model_modules: Sequence[str]) -> RedisBroker:
-    """Create the broker and make it dramatiq's global one; call before importing actor modules."""
-    broker = RedisBroker(url=redis_url)
+def configure_broker(
+    *, redis_url: str, database_url: str, model_modules: Sequence[str], heartbeat_timeout_ms: int = 60_000,
+    maintenance_chance: int = 1000,
+) -> RedisBroker:
+    """Create the broker and make it dramatiq's global one; call before importing actor modules.
+    A worker silent for `heartbeat_timeout_ms` is presumed dead: the messages it had taken go back
+    to the queue (at-least-once delivery; effects stay exactly-once, see domain/automation)."""
+    broker = RedisBroker(url=redis_url, heartbeat_timeout=heartbeat_timeout_ms, maintenance_chance=maintenance_chance)
     broker.add_middleware(AsyncIO())
     broker.add_middleware(DatabasePool(database_url, model_modules))
     dramatiq.set_broker(broker)
