@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.automation.actions import check_actions
 from domain.automation.conditions import check_conditions
-from domain.automation.schedule import check_time_trigger
+from domain.automation.triggers import check_time_trigger
 from domain.automation.targets import known_type
 from domain.errors import FieldError, InvalidInput, NotFound
 from domain.identity.principal import Principal

@@ -18,11 +18,13 @@ from typing import Any
 
 from croniter import croniter
 
+from domain.automation.engine import resume_due, run_rule_for
+from domain.automation.rules import RULE_SPEC
 from domain.automation.targets import spec_of
 from domain.crm.activities import TRACKS_LAST_ACTIVITY
 from domain.custom.metadata import load_object
-from domain.errors import FieldError
 from domain.events import Event
+from domain.records.rows import decode_row
 from domain.records.spec import Kind
 from tenants.context import current_tenant_id, tenant_connection
 
@@ -30,26 +32,7 @@ BATCH = 200  # records per rule and pass: the rest come in the next pass
 _NAMESPACE = uuid.UUID("4f8b2e3c-6a41-4c4f-9a67-1b7a9f3f0d2e")
 
 
-def check_time_trigger(trigger: dict[str, Any], errors: list[FieldError]) -> None:
-    on = trigger.get("on")
-    if on == "date":
-        if not isinstance(trigger.get("field"), str):
-            errors.append(FieldError("trigger.field", "REQUIRED", "the date field"))
-        if not isinstance(trigger.get("offsetDays", 0), int) or abs(trigger.get("offsetDays", 0)) > 3650:
-            errors.append(FieldError("trigger.offsetDays", "OUT_OF_RANGE", "whole days, at most ten years either way"))
-    elif on == "idle":
-        days = trigger.get("days")
-        if not isinstance(days, (int, float)) or not 0 < days <= 3650:
-            errors.append(FieldError("trigger.days", "OUT_OF_RANGE", "idle days, more than 0"))
-    elif on == "schedule":
-        if not isinstance(trigger.get("cron"), str) or not croniter.is_valid(trigger["cron"]):
-            errors.append(FieldError("trigger.cron", "INVALID_CRON", "a cron expression such as '0 9 * * 1'"))
-
-
 async def time_rules() -> list[dict[str, Any]]:
-    from domain.automation.rules import RULE_SPEC
-    from domain.records.rows import decode_row
-
     rows = await tenant_connection().execute_query_dict(
         "SELECT * FROM automation_rule WHERE tenant_id = $1 AND enabled AND deleted_at IS NULL "
         "AND trigger->>'on' IN ('date', 'idle', 'schedule') ORDER BY created_at, id", [current_tenant_id()])
@@ -95,8 +78,6 @@ async def due_occasions(rule: dict[str, Any], now: datetime) -> list[Event]:
 
 async def fire_due(now: datetime | None = None) -> int:
     """One pass for the current tenant: time-triggered rules, then waiting runs; returns how many ran."""
-    from domain.automation.engine import resume_due, run_rule_for
-
     now = now or datetime.now(timezone.utc)
     ran = 0
     for rule in await time_rules():
