@@ -22,17 +22,23 @@ log = structlog.get_logger("tessera.relay")
 
 
 async def relay_once(send: Callable[[Event], None]) -> int:
-    """Publish every pending event once; returns how many were sent."""
+    """Publish every pending event once; returns how many were sent.
+
+    Tenants take turns, one batch each per round, so one tenant's flood delays another tenant's
+    events by at most a batch per busy tenant, in the relay and in the queue behind it."""
     sent = 0
-    for tenant_id in await pending_tenants():
-        while True:  # one transaction per batch, until the tenant's backlog is empty
+    tenants = list(await pending_tenants())
+    while tenants:
+        busy = []
+        for tenant_id in tenants:  # one transaction per batch
             async with tenant_transaction(tenant_id):
                 events = await claim_unpublished(RELAY_BATCH)
                 for event in events:
                     send(event)
             sent += len(events)
-            if len(events) < RELAY_BATCH:
-                break
+            if len(events) == RELAY_BATCH:
+                busy.append(tenant_id)
+        tenants = busy
     return sent
 
 

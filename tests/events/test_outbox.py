@@ -14,7 +14,7 @@ import pytest
 from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 
-from domain.events import claim_unpublished, record_delivery
+from domain.events import RELAY_BATCH, claim_unpublished, record_delivery
 from tenants.context import tenant_transaction
 from tests.support.records import make_customer, unique
 from tests.support.cli import TESSERA
@@ -157,3 +157,16 @@ async def test_relay_and_worker_deliver_events_end_to_end(client, as_alpha, owne
         outputs = [proc.communicate(timeout=30)[0] for proc in (relay, worker)]
     assert relay.returncode == 0, outputs[0]
     assert await owner_db.fetchval("SELECT count(*) FROM outbox_event WHERE record_id = $1 AND published_at IS NULL", record_id) == 0
+
+
+async def test_one_tenants_flood_does_not_hold_back_another_tenants_events(client, as_alpha, as_beta, tenants):
+    await relay_once(lambda event: None)  # start from an empty outbox
+    bulk = "mutation($input: BulkCreateCustomersInput!) { bulkCreateCustomers(input: $input) { id } }"
+    for _ in range(5):  # 500 events for alpha
+        items = [{"name": unique("flood")} for _ in range(100)]
+        assert (await gql(client, bulk, {"input": {"items": items}}, token=as_alpha["admin"])).data
+    await make_customer(client, as_beta["admin"], name=unique("patient"))
+    sent = []
+    assert await relay_once(sent.append) >= 501
+    first_beta = next(i for i, event in enumerate(sent) if str(event.tenant_id) == tenants["beta"].id)
+    assert first_beta <= RELAY_BATCH  # after at most one batch of alpha's, not after all 500
