@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from domain.automation.targets import create_values, spec_of, update_values
+from domain.crm import leads
 from domain.crm.activities import log_activity
 from domain.crm.tags import change_tags
 from domain.crm.teams import members_of
@@ -52,6 +53,8 @@ def check_actions(actions: Any, errors: list[FieldError]) -> None:
             continue
         if kind == "wait" and not _valid_wait(action):
             errors.append(FieldError(f"{where}.days", "OUT_OF_RANGE", "wait some hours or days, at most a year"))
+        if kind == "convert_lead" and not isinstance(action.get("createOpportunity", False), bool):
+            errors.append(FieldError(f"{where}.createOpportunity", "INVALID_VALUE", "true or false"))
         if kind == "increment" and (not isinstance(action.get("field"), str) or not isinstance(action.get("by"), (int, float))):
             errors.append(FieldError(f"{where}.by", "REQUIRED", "a field and a number to add (negative to subtract)"))
         if kind == "create_record" and (not isinstance(action.get("object"), str) or not isinstance(action.get("values"), dict)):
@@ -108,6 +111,15 @@ async def create_record(ctx: Context, action: dict[str, Any]) -> str:
     values = {key: (None if value == "" else value) for key, value in values.items()}
     created = await create_values(action["object"], values, principal=ctx.principal)
     return f"{action['object']} {created}"
+
+
+async def convert_lead(ctx: Context, action: dict[str, Any]) -> str:
+    """Convert the lead (a new customer and contact, and an opportunity if asked)."""
+    if ctx.record_type != "Lead":
+        raise InvalidInput([FieldError("type", "NOT_A_LEAD", "convert_lead acts on leads only")])
+    row = await leads.convert_lead(principal=ctx.principal, lead_id=ctx.record_id,
+                                   create_opportunity=bool(action.get("createOpportunity")))
+    return f"converted: customer {row['converted_customer_id']}"
 
 
 async def assign_owner(ctx: Context, action: dict[str, Any]) -> str:
@@ -183,5 +195,6 @@ async def _recipients(ctx: Context, action: dict[str, Any]) -> list[uuid.UUID]:
 
 
 # `wait` is handled by the engine itself (it parks the run); listed so rules can name it.
-ACTIONS = {"wait": None, "update_fields": update_fields, "increment": increment, "create_record": create_record, "assign_owner": assign_owner, "create_task": create_task,
+ACTIONS = {"wait": None, "update_fields": update_fields, "increment": increment, "create_record": create_record,
+           "convert_lead": convert_lead, "assign_owner": assign_owner, "create_task": create_task,
            "add_tags": add_tags, "remove_tags": remove_tags, "notify": notify}

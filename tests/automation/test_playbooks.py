@@ -189,3 +189,22 @@ async def test_a_failed_run_can_be_run_again_after_the_rule_is_fixed(client, as_
         assert (await gql(client, NODE, {"id": lead["id"]}, token=admin)).data["node"]["score"] == 70
     finally:
         await disable(client, admin, rule)
+
+
+async def test_a_rule_converts_qualified_leads(client, as_alpha, marker):
+    admin = as_alpha["admin"]
+    rule = await make_rule(client, admin, name="Convert", object="Lead", trigger={"on": "updated", "to": {"status": "QUALIFIED"}},
+                           conditions={"field": "region", "op": "eq", "value": marker},
+                           actions=[{"type": "convert_lead", "createOpportunity": True}])
+    try:
+        lead = (await gql(client, LEAD, {"input": {"personName": "Qualified", "companyName": f"Co {marker}", "region": marker}},
+                          token=admin)).data["createLead"]
+        await gql(client, UPDATE_LEAD, {"input": {"id": lead["id"], "version": lead["version"], "status": "QUALIFIED"}}, token=admin)
+        await deliver()
+        [run] = await runs_of(client, admin, rule["id"])
+        assert run["status"] == "SUCCEEDED", run
+        state = await gql(client, "query($id: ID!) { node(id: $id) { ... on Lead { status convertedOpportunity { id } } } }",
+                          {"id": lead["id"]}, token=admin)
+        assert state.data["node"]["status"] == "CONVERTED" and state.data["node"]["convertedOpportunity"]
+    finally:
+        await disable(client, admin, rule)
