@@ -46,3 +46,13 @@ async def test_another_tenant_sees_and_changes_no_rule_run_or_notification(clien
         await app_db.execute("SELECT set_config('app.tenant_id', $1, true)", tenants["beta"].id)
         for table in ("automation_rule", "automation_run", "notification", "automation_counter"):
             assert await app_db.fetchval(f"SELECT count(*) FROM {table} WHERE tenant_id = $1::uuid", tenants["alpha"].id) == 0
+
+
+async def test_a_deleted_rule_leaves_the_list_and_only_its_tenants_admins_may_delete_it(client, as_alpha, as_beta):
+    rule = await make_rule(client, as_alpha["admin"], **{**VALID, "enabled": True})
+    delete = "mutation($i: RuleRefInput!) { deleteAutomationRule(input: $i) { id } }"
+    assert (await gql(client, delete, {"i": {"id": rule["id"]}}, token=as_beta["admin"])).codes == ["NOT_FOUND"]
+    assert (await gql(client, delete, {"i": {"id": rule["id"]}}, token=as_alpha["member"])).codes == ["FORBIDDEN"]
+    assert (await gql(client, delete, {"i": {"id": rule["id"]}}, token=as_alpha["admin"])).data
+    listed = (await gql(client, "{ automationRules { id } }", token=as_alpha["admin"])).data["automationRules"]
+    assert rule["id"] not in [r["id"] for r in listed]

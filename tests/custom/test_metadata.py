@@ -175,3 +175,33 @@ async def test_purging_deleted_fields_and_objects(client, as_alpha, owner_db):
     assert await owner_db.fetchval("SELECT count(*) FROM custom_record WHERE object_id = $1", object_id) == 0
     assert await owner_db.fetchval("SELECT count(*) FROM custom_field WHERE object_id = $1", object_id) == 0
     assert (await gql(client, OBJECT, {"name": name}, token=admin)).codes == ["NOT_FOUND"]
+
+
+async def test_objects_restore_fields_reorder_and_rules_are_listed(client, as_alpha, as_beta):
+    admin = as_alpha["admin"]
+    name = await make_object(client, admin, [dict(apiName="a", type="TEXT"), dict(apiName="b", type="TEXT"),
+                                             dict(apiName="c", type="TEXT")])
+    reorder = "mutation($i: ReorderFieldsInput!) { reorderFields(input: $i) { apiName position } }"
+    reordered = await gql(client, reorder, {"i": {"object": name, "apiNames": ["c", "a"]}}, token=admin)
+    assert [(f["apiName"], f["position"]) for f in reordered.data["reorderFields"]] == [("c", 0), ("a", 1), ("b", 2)]
+    assert field_codes(await gql(client, reorder, {"i": {"object": name, "apiNames": ["zzz"]}}, token=admin)) == {
+        "apiNames": "UNKNOWN_FIELD"}
+    assert (await gql(client, reorder, {"i": {"object": name, "apiNames": ["a"]}}, token=as_beta["admin"])).codes == ["NOT_FOUND"]
+
+    await gql(client, "mutation($i: SetFieldAccessInput!) { setFieldAccess(input: $i) { field } }",
+              {"i": {"object": name, "field": "b", "role": "AGENT", "access": "READ_ONLY"}}, token=admin)
+    rules = "query($o: String!) { fieldAccess(object: $o) { field role access } }"
+    assert (await gql(client, rules, {"o": name}, token=as_alpha["viewer"])).data["fieldAccess"] == [
+        {"field": "b", "role": "agent", "access": "READ_ONLY"}]
+    assert (await gql(client, rules, {"o": name}, token=as_beta["admin"])).data["fieldAccess"] == []
+
+    await create_record(client, admin, name, {"a": "kept"})
+    drop = "mutation($i: ObjectRefInput!) { deleteObject(input: $i) { deleted } }"
+    back = "mutation($i: ObjectRefInput!) { restoreObject(input: $i) { deleted } }"
+    assert (await gql(client, drop, {"i": {"apiName": name}}, token=as_alpha["manager"])).codes == ["FORBIDDEN"]
+    assert (await gql(client, drop, {"i": {"apiName": name}}, token=admin)).data["deleteObject"]["deleted"] is True
+    assert (await gql(client, "query($o: String!) { records(object: $o) { totalCount } }", {"o": name},
+                      token=admin)).codes == ["NOT_FOUND"]
+    assert (await gql(client, back, {"i": {"apiName": name}}, token=as_beta["admin"])).codes == ["NOT_FOUND"]
+    assert (await gql(client, back, {"i": {"apiName": name}}, token=admin)).data["restoreObject"]["deleted"] is False
+    assert (await list_records(client, admin, name))["edges"][0]["node"]["values"] == {"a": "kept"}
