@@ -6,16 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from api.custom.values import id_type
+from api.custom.values import BUILT_IN_ID_TYPES, id_type
 from api.records.ids import decode_id
 from domain.custom.fieldtypes import FieldDef, Invalid, parse_filter_value
 from domain.custom.fieldtypes import FieldType as DomainFieldType
 from domain.errors import FieldError, InvalidInput
 from domain.records.filters import Condition, Filter, NotOf, Op
 from domain.records.spec import Kind, RecordSpec
-
-_STANDARD_ID_TYPES = {"id": "CustomRecord", "ownerId": "User", "teamId": "Team", "createdBy": "User", "updatedBy": "User"}
-
 
 def normalise_filter(tree: Filter, fields: tuple[FieldDef, ...], spec: RecordSpec, *, prefix: str = "") -> Filter:
     """`tree` with every operand in the stored form of its field (custom fields named
@@ -48,8 +45,8 @@ def _operand(name: str, op: Op, raw: Any, fields: dict[str, FieldDef], spec: Rec
             if field.type in (DomainFieldType.RELATION, DomainFieldType.USER) and op not in (Op.LIKE, Op.ILIKE):
                 return str(decode_id(str(raw), expected=id_type(field), field=where))
             return parse_filter_value(field, raw, pattern=op in (Op.LIKE, Op.ILIKE))
-        if name in _STANDARD_ID_TYPES and spec.table == "custom_record":
-            return decode_id(str(raw), expected=_STANDARD_ID_TYPES[name], field=where)
+        if name in BUILT_IN_ID_TYPES and spec.table == "custom_record":
+            return decode_id(str(raw), expected=BUILT_IN_ID_TYPES[name], field=where)
         if spec.has(name) and spec.field(name).kind is Kind.DATETIME and isinstance(raw, str):
             return datetime.fromisoformat(raw)
     except InvalidInput as exc:

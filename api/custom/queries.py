@@ -15,7 +15,7 @@ from api.records.dynamic import RecordFilter, RecordOrder, record_order
 from api.custom.types import (
     CustomFieldType, CustomIndexType, CustomObjectType, CustomRecordType, FieldAccessRule, ValueCount,
 )
-from api.custom.values import values_out
+from api.custom.values import BUILT_IN_ID_TYPES, values_out
 from api.records.ids import decode_id, encode_id
 from domain.custom.fieldtypes import FieldDef, FieldType
 from api.pagination import Connection, listing_connection, page_size
@@ -91,15 +91,12 @@ class CustomQueries:
         return listing_connection(listing, lambda row: CustomRecordType.from_row(obj, row))
 
 
-_ID_TYPES = {"ownerId": "User", "teamId": "Team", "createdBy": "User", "updatedBy": "User"}
-
-
 def _shown(name: str, field: FieldDef | None, value: Any) -> Any:
     """A grouped value as the API shows values: ids as global ids, numbers as stored."""
     if value is None:
         return None
     if field is None:
-        return str(encode_id(_ID_TYPES[name], value)) if name in _ID_TYPES else str(value)
+        return str(encode_id(BUILT_IN_ID_TYPES[name], value)) if name in BUILT_IN_ID_TYPES else str(value)
     if isinstance(value, Decimal):
         whole = field.type in (FieldType.INTEGER, FieldType.RATING) or (
             field.type is FieldType.ROLLUP and field.setting("function") == "COUNT")

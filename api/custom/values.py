@@ -12,6 +12,8 @@ from domain.custom.metadata import STANDARD_OBJECTS
 from domain.errors import InvalidInput
 
 CUSTOM_RECORD = "CustomRecord"
+# The global id type of each built-in reference field of a custom record.
+BUILT_IN_ID_TYPES = {"id": CUSTOM_RECORD, "ownerId": "User", "teamId": "Team", "createdBy": "User", "updatedBy": "User"}
 
 
 def id_type(field: FieldDef) -> str:

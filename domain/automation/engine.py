@@ -228,8 +228,7 @@ async def rerun(run_id: uuid.UUID) -> None:
     """Run a FAILED run again from the start, on the rule as it is now."""
     conn = tenant_connection()
     rows = await conn.execute_query_dict(
-        "SELECT r.*, a.id AS a_id FROM automation_run r JOIN automation_rule a ON a.tenant_id = r.tenant_id AND a.id = r.rule_id "
-        "WHERE r.tenant_id = $1 AND r.id = $2 FOR UPDATE OF r", [current_tenant_id(), run_id])
+        "SELECT * FROM automation_run WHERE tenant_id = $1 AND id = $2 FOR UPDATE", [current_tenant_id(), run_id])
     if not rows:
         raise NotFound("run not found")
     run = rows[0]

@@ -60,17 +60,23 @@ async def update_values(record_type: str, record_id: uuid.UUID, values: dict[str
     """Change fields of a record through its type's write flow (no version: rules act on the
     record as it is now)."""
     if record_type in STANDARD:
-        item = {k: v for k, v in values.items() if not k.startswith(CUSTOM_FIELDS_PREFIX)}
-        custom = {k[len(CUSTOM_FIELDS_PREFIX):]: v for k, v in values.items() if k.startswith(CUSTOM_FIELDS_PREFIX)}
-        if custom:
-            item["customFields"] = custom
-        await STANDARD[record_type][1](principal=principal, changes=[Change(id=record_id, version=None, values=item)])
+        change = Change(id=record_id, version=None, values=_standard_item(values))
+        await STANDARD[record_type][1](principal=principal, changes=[change])
         return
     item = {k: v for k, v in values.items() if k in ("ownerId", "teamId")}
     custom = {k: v for k, v in values.items() if k not in ("ownerId", "teamId")}
     if custom:
         item["values"] = custom
     await custom_records.update_records(principal=principal, changes=[(record_id, None, item)])
+
+
+def _standard_item(values: dict[str, Any]) -> dict[str, Any]:
+    """A standard write's input from {field: value}: customFields.<name> entries go under customFields."""
+    item = {k: v for k, v in values.items() if not k.startswith(CUSTOM_FIELDS_PREFIX)}
+    custom = {k[len(CUSTOM_FIELDS_PREFIX):]: v for k, v in values.items() if k.startswith(CUSTOM_FIELDS_PREFIX)}
+    if custom:
+        item["customFields"] = custom
+    return item
 
 
 async def known_type(record_type: str) -> bool:
@@ -84,11 +90,7 @@ async def known_type(record_type: str) -> bool:
 async def create_values(record_type: str, values: dict[str, Any], *, principal: Principal) -> uuid.UUID:
     """Create a record of a standard type or custom object through its write flow; its id."""
     if record_type in CREATE:
-        item = {k: v for k, v in values.items() if not k.startswith(CUSTOM_FIELDS_PREFIX)}
-        custom = {k[len(CUSTOM_FIELDS_PREFIX):]: v for k, v in values.items() if k.startswith(CUSTOM_FIELDS_PREFIX)}
-        if custom:
-            item["customFields"] = custom
-        return (await CREATE[record_type](principal=principal, items=[item]))[0]["id"]
+        return (await CREATE[record_type](principal=principal, items=[_standard_item(values)]))[0]["id"]
     item = {k: v for k, v in values.items() if k in ("ownerId", "teamId")}
     item["values"] = {k: v for k, v in values.items() if k not in ("ownerId", "teamId")}
     _, rows = await custom_records.create_records(principal=principal, object_name=record_type, items=[item])

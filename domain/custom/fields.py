@@ -12,7 +12,7 @@ from typing import Any
 from domain.custom import formula
 from domain.custom.fieldtypes import COMPUTED, FieldDef, FieldType, FormulaResult, Invalid, parse
 from domain.custom.metadata import (
-    STANDARD_OBJECTS, ObjectDef, field_from_row, load_object, load_standard_fields, metadata_changed,
+    STANDARD_OBJECTS, ObjectDef, field_from_row, load_object, load_standard_fields, metadata_changed, values_table,
 )
 from domain.custom.linkage import check_linkage_settings
 from domain.custom.objects import API_NAME, API_NAME_RULE
@@ -51,9 +51,8 @@ class _Owner:
     @property
     def table(self) -> tuple[str, str, list[Any]]:
         """(table, JSONB column, extra condition) holding this owner's records' values."""
-        if self.obj:
-            return "custom_record", "data", [self.obj.id]
-        return STANDARD_OBJECTS[self.standard].table, "custom_fields", []
+        table, column = values_table(self.obj.id if self.obj else None, self.standard)
+        return table, column, [self.obj.id] if self.obj else []
 
 
 async def _owner(object_name: str) -> _Owner:

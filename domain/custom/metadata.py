@@ -180,6 +180,13 @@ async def load_standard_fields(record_type: str) -> tuple[FieldDef, ...]:
     return (await _snapshot()).standard.get(record_type, ())
 
 
+def values_table(object_id: uuid.UUID | None, standard_object: str | None) -> tuple[str, str]:
+    """(table, JSONB column) holding the values of a custom object's or a standard object's custom fields."""
+    if object_id is not None:
+        return "custom_record", "data"
+    return STANDARD_OBJECTS[standard_object].table, "custom_fields"
+
+
 def custom_field_specs(fields: tuple[FieldDef, ...], column: str, prefix: str = "") -> tuple[FieldSpec, ...]:
     """FieldSpecs for values kept in the JSONB `column`, named `prefix + api_name`."""
     return tuple(

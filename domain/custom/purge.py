@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from domain.custom.metadata import STANDARD_OBJECTS, load_object, metadata_changed
+from domain.custom.metadata import load_object, metadata_changed, values_table
 from domain.custom.specs import FIELD_SPEC, OBJECT_SPEC
 from domain.errors import InvalidInput, NotFound
 from domain.identity.principal import Principal
@@ -27,7 +27,7 @@ async def purge_field(*, principal: Principal, field_id: uuid.UUID) -> None:
     field = rows[0]
     if field["deleted_at"] is None:
         raise InvalidInput.single("id", "NOT_DELETED", "delete the field first; purging is for deleted fields")
-    table, column = ("custom_record", "data") if field["object_id"] else (_standard_table(field["standard_object"]), "custom_fields")
+    table, column = values_table(field["object_id"], field["standard_object"])
     scope = " AND object_id = $3" if field["object_id"] else ""
     await conn.execute_query(
         f"UPDATE {table} SET {column} = {column} - $2 WHERE tenant_id = $1{scope} AND {column} ? $2",
@@ -77,7 +77,3 @@ async def _object_name(object_id: uuid.UUID) -> str:
     rows = await tenant_connection().execute_query_dict(
         "SELECT api_name FROM custom_object WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), object_id])
     return rows[0]["api_name"]
-
-
-def _standard_table(record_type: str) -> str:
-    return STANDARD_OBJECTS[record_type].table

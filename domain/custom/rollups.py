@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.custom.fieldtypes import FieldDef, FieldType
-from domain.custom.metadata import STANDARD_OBJECTS, ObjectDef, field_from_row, load_object
+from domain.custom.metadata import ObjectDef, field_from_row, load_object, values_table
 from domain.custom.specs import FIELD_SPEC
 from domain.errors import FieldError, NotFound
 from domain.records.rows import decode_row
@@ -64,7 +64,7 @@ class _Holder:
 
     @property
     def table(self) -> tuple[str, str]:
-        return ("custom_record", "data") if self.object_id else (STANDARD_OBJECTS[self.standard].table, "custom_fields")
+        return values_table(self.object_id, self.standard)
 
 
 async def _rollups_over(child: ObjectDef) -> list[tuple[FieldDef, _Holder]]:
