@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from tessera.devservices import ensure_services
 from tessera.seed import seed_demo
@@ -25,6 +26,12 @@ def run_dev() -> int:
         print("refusing to run `tessera dev` with TESSERA_ENV=prod", file=sys.stderr)
         return 2
     services = ensure_services(settings.data_dir)
+    mail = None
+    if not settings.smtp_url:  # mail goes to .data/mail instead of out into the world
+        from tessera.mailcatcher import MailCatcher
+
+        mail = MailCatcher(Path(settings.data_dir) / "mail").start()
+        os.environ["SMTP_URL"] = mail.url
     settings = load_settings()  # now with the embedded services' URLs
     from tessera import migrations
 
@@ -34,6 +41,7 @@ def run_dev() -> int:
         f"\nTessera dev: http://{settings.host}:{settings.port}/graphql\n"
         f"  demo login (dev only): tenant={DEMO_SLUG} email={DEMO_EMAIL} password={DEMO_PASSWORD}\n"
         f"  DATABASE_URL={settings.database_url}\n  REDIS_URL={settings.redis_url}\n"
+        f"  SMTP_URL={settings.smtp_url}" + (f" (mail is kept in {mail.folder}, not sent)" if mail else "") + "\n"
         "  Ctrl-C stops everything.\n",
         flush=True,
     )
@@ -66,6 +74,8 @@ def run_dev() -> int:
         return 0
     finally:
         _stop_children(children)
+        if mail:
+            mail.stop()
         services.stop()
 
 

@@ -9,12 +9,14 @@ import domain.custom  # noqa: F401 - plugs custom-field checks into the record w
 from domain import MODEL_MODULES
 from tessera.logging import configure_logging
 from tessera.settings import load_settings
+from tessera.outbound import configure_outbound_traffic
 from workers.scheduler import run_scheduler
 
 
 def run(*, poll_seconds: float, once: bool) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
+    configure_outbound_traffic(settings)
 
     async def main() -> None:
         stop = asyncio.Event()

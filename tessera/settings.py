@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.outbound.config import parse_networks
 
 # Used only when TESSERA_ENV=dev/test; prod refuses to start without real secrets.
 _DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me-0123456789"
@@ -48,10 +50,23 @@ class Settings(BaseSettings):
     login_rate_limit_per_client: int = Field(100, ge=0)
     login_rate_limit_window_seconds: int = Field(300, ge=1)
 
+    # Outgoing HTTP calls and email (automation actions, webhooks). Private, loopback and
+    # link-local addresses are refused unless a network here allows them (comma-separated CIDRs).
+    outbound_allowed_networks: str = ""
+    outbound_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    smtp_url: str = ""
+    mail_from: str = "Tessera <no-reply@tessera.invalid>"
+
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "INFO"
     data_dir: str = ".data"
+
+    @field_validator("outbound_allowed_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        parse_networks(value)  # ValueError names the bad entry
+        return value
 
     @model_validator(mode="after")
     def _secrets_required_in_prod(self) -> "Settings":

@@ -8,6 +8,7 @@ from api.schema import SchemaLimits
 from domain import MODEL_MODULES
 from domain.identity.access_tokens import TokenConfig
 from tessera.logging import configure_logging
+from tessera.outbound import configure_outbound_traffic
 from tessera.settings import Settings, load_settings
 
 
@@ -50,4 +51,5 @@ def create_api():  # noqa: ANN201 - uvicorn factory
     """uvicorn's app factory (`tessera serve`)."""
     settings = load_settings()
     configure_logging(settings.log_level)
+    configure_outbound_traffic(settings)
     return create_app(api_config(settings))

@@ -3,10 +3,12 @@
 from domain import MODEL_MODULES
 from tessera.logging import configure_logging
 from tessera.settings import load_settings
+from tessera.outbound import configure_outbound_traffic
 from workers.broker import configure_broker
 
 _settings = load_settings()
 configure_logging(_settings.log_level)
+configure_outbound_traffic(_settings)
 broker = configure_broker(
     redis_url=_settings.redis_url,
     database_url=_settings.app_database_url(),

@@ -31,6 +31,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # The suite logs in far more often than a person; the limits have tests of their own.
     os.environ["LOGIN_RATE_LIMIT_PER_IDENTITY"] = "100000"
     os.environ["LOGIN_RATE_LIMIT_PER_CLIENT"] = "100000"
+    # Tests start their receivers (HTTP, SMTP) on 127.0.0.1, which production refuses by default.
+    os.environ["OUTBOUND_ALLOWED_NETWORKS"] = "127.0.0.1/32"
     _forget_rate_limits(os.environ["REDIS_URL"])
 
     from tessera import migrations
@@ -56,8 +58,10 @@ def settings():
 @pytest.fixture(scope="session")
 async def app(settings):
     from api.app import create_app
+    from tessera.outbound import configure_outbound_traffic
     from tessera.wiring import api_config
 
+    configure_outbound_traffic(settings)  # rules run in this process too (tests deliver events here)
     application = create_app(api_config(settings))
     async with application.router.lifespan_context(application):
         yield application

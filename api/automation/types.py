@@ -40,7 +40,9 @@ class AutomationRunType:
     event_id: strawberry.ID
     record_type: str
     record_id: strawberry.ID
-    status: str = strawberry.field(description="SUCCEEDED, FAILED or SKIPPED")
+    status: str = strawberry.field(description="SUCCEEDED, FAILED, SKIPPED, WAITING (a wait step) or RETRYING (a step failed; "
+                                               "it is tried again later)")
+    attempts: int = strawberry.field(description="How many times the run's failing stretch has been tried (1 when nothing failed)")
     reason: str | None
     steps: JSON = strawberry.field(description="[{index, type, status, detail or error, ms}]")
     depth: int
@@ -51,7 +53,7 @@ class AutomationRunType:
     def from_row(cls, row: dict[str, Any]) -> "AutomationRunType":
         return cls(id=relay.GlobalID("AutomationRun", str(row["id"])), rule_id=relay.GlobalID("AutomationRule", str(row["rule_id"])),
                    rule_version=row["rule_version"], event_id=strawberry.ID(str(row["event_id"])), record_type=row["record_type"],
-                   record_id=strawberry.ID(str(row["record_id"])), status=row["status"], reason=row["reason"],
+                   record_id=strawberry.ID(str(row["record_id"])), status=row["status"], attempts=row["attempts"], reason=row["reason"],
                    steps=row["steps"], depth=row["depth"], started_at=row["started_at"], finished_at=row["finished_at"])
 
 

@@ -4,33 +4,22 @@ description of what it did for the run log."""
 
 from __future__ import annotations
 
-import re
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from domain.automation.context import Context, recipients, render
+from domain.automation.outbound_actions import call_http, check_call_http, check_send_email, send_email
 from domain.automation.targets import create_values, spec_of, update_values
 from domain.crm import leads
 from domain.crm.activities import log_activity
 from domain.crm.tags import change_tags
 from domain.crm.teams import members_of
 from domain.errors import FieldError, InvalidInput
-from domain.identity.principal import Principal
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
 
 MAX_ACTIONS = 10
-
-
-@dataclass(frozen=True)
-class Context:
-    rule_id: uuid.UUID
-    record_type: str
-    record_id: uuid.UUID
-    values: dict[str, Any]  # the record's values when the run started
-    actor_id: uuid.UUID | None  # who made the change that triggered the rule
-    principal: Principal  # whom the rule acts as
 
 
 def _uuid(value: Any, where: str, errors: list[FieldError]) -> None:
@@ -76,6 +65,10 @@ def check_actions(actions: Any, errors: list[FieldError]) -> None:
                 errors.append(FieldError(f"{where}.to", "INVALID_CHOICE", "owner, owner_manager, actor or users"))
             for n, user in enumerate(action.get("userIds") or []):
                 _uuid(user, f"{where}.userIds.{n}", errors)
+        if kind == "send_email":
+            check_send_email(action, where, errors)
+        if kind == "call_http":
+            check_call_http(action, where, errors)
 
 
 def _valid_wait(action: dict[str, Any]) -> bool:
@@ -86,14 +79,14 @@ def _valid_wait(action: dict[str, Any]) -> bool:
     return 0 < seconds <= 366 * 86400
 
 
-def render(template: str, values: dict[str, Any]) -> str:
-    """`{{field}}` placeholders replaced by the record's values."""
-    return re.sub(r"\{\{\s*([\w.]+)\s*\}\}", lambda m: "" if values.get(m.group(1)) is None else str(values[m.group(1)]),
-                  template)
+def _rendered(values: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """Settings' values with `{{field}}` in text taken from the record (empty text as no value)."""
+    rendered = {key: render(value, record) if isinstance(value, str) else value for key, value in values.items()}
+    return {key: (None if value == "" else value) for key, value in rendered.items()}
 
 
 async def update_fields(ctx: Context, action: dict[str, Any]) -> str:
-    await update_values(ctx.record_type, ctx.record_id, dict(action["values"]), principal=ctx.principal)
+    await update_values(ctx.record_type, ctx.record_id, _rendered(action["values"], ctx.values), principal=ctx.principal)
     return "set " + ", ".join(sorted(action["values"]))
 
 
@@ -107,9 +100,7 @@ async def increment(ctx: Context, action: dict[str, Any]) -> str:
 
 async def create_record(ctx: Context, action: dict[str, Any]) -> str:
     """A new standard or custom record; `{{field}}` in its values takes the triggering record's."""
-    values = {key: render(value, ctx.values) if isinstance(value, str) else value for key, value in action["values"].items()}
-    values = {key: (None if value == "" else value) for key, value in values.items()}
-    created = await create_values(action["object"], values, principal=ctx.principal)
+    created = await create_values(action["object"], _rendered(action["values"], ctx.values), principal=ctx.principal)
     return f"{action['object']} {created}"
 
 
@@ -165,7 +156,7 @@ async def remove_tags(ctx: Context, action: dict[str, Any]) -> str:
 
 
 async def notify(ctx: Context, action: dict[str, Any]) -> str:
-    users = await _recipients(ctx, action)
+    users = await recipients(ctx, action)
     if users:
         await tenant_connection().execute_query(
             "INSERT INTO notification (tenant_id, id, user_id, title, body, record_type, record_id, rule_id) "
@@ -176,25 +167,8 @@ async def notify(ctx: Context, action: dict[str, Any]) -> str:
     return f"notified {len(users)}"
 
 
-async def _recipients(ctx: Context, action: dict[str, Any]) -> list[uuid.UUID]:
-    to = action["to"]
-    if to == "users":
-        return [uuid.UUID(str(u)) for u in action.get("userIds") or []]
-    if to == "actor":
-        return [ctx.actor_id] if ctx.actor_id else []
-    owner = ctx.values.get("ownerId")
-    if owner is None:
-        return []
-    if to == "owner":
-        return [owner]
-    rows = await tenant_connection().execute_query_dict(  # the managers of the owner's teams
-        "SELECT DISTINCT t.manager_id FROM team t JOIN team_member m ON m.tenant_id = t.tenant_id AND m.team_id = t.id "
-        "WHERE t.tenant_id = $1 AND m.user_id = $2 AND t.deleted_at IS NULL AND t.manager_id IS NOT NULL",
-        [current_tenant_id(), owner])
-    return [row["manager_id"] for row in rows]
-
-
 # `wait` is handled by the engine itself (it parks the run); listed so rules can name it.
 ACTIONS = {"wait": None, "update_fields": update_fields, "increment": increment, "create_record": create_record,
            "convert_lead": convert_lead, "assign_owner": assign_owner, "create_task": create_task,
-           "add_tags": add_tags, "remove_tags": remove_tags, "notify": notify}
+           "add_tags": add_tags, "remove_tags": remove_tags, "notify": notify, "send_email": send_email,
+           "call_http": call_http}

@@ -10,14 +10,17 @@ as FAILED (with the step and error) without undoing the other rules' work."""
 from __future__ import annotations
 
 import json
+import random
 import time
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from domain.automation.actions import ACTIONS, Context
+from domain.automation.actions import ACTIONS
+from domain.automation.context import Context
 from domain.automation.conditions import evaluate
+from domain.automation.related import with_related
 from domain.automation.rules import RULE_SPEC, enabled_rules
 from domain.automation.targets import record_values
 from domain.errors import DomainError, InvalidInput, NotFound
@@ -29,6 +32,9 @@ from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
 
 MAX_DEPTH = 5
+# A failed stretch of actions is tried again after each of these pauses (with up to 10% jitter),
+# then the run stops as FAILED: 4 attempts over about 35 minutes.
+RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=5), timedelta(minutes=30))
 
 
 def trigger_matches(trigger: dict[str, Any], action: str, changes: dict[str, Any]) -> bool:
@@ -93,48 +99,72 @@ async def _run(rule: dict[str, Any], event: Event, run_id: uuid.UUID) -> None:
         return
     previous = {field: change[0] for field, change in event.changes.items() if isinstance(change, list) and len(change) == 2}
     actor = await _actor(event.actor_id)
-    if not evaluate(rule["conditions"], current=values, previous=previous, changed=set(event.changes), actor=actor):
+    if not evaluate(rule["conditions"], current=await with_related(event.record_type, values, rule["conditions"]),
+                    previous=previous, changed=set(event.changes), actor=actor):
         await _finish(run_id, "SKIPPED", "conditions not met", [])
         return
     ctx = Context(rule_id=rule["id"], record_type=event.record_type, record_id=event.record_id, values=values,
-                  actor_id=event.actor_id, principal=_acting_for(rule))
+                  actor_id=event.actor_id, principal=_acting_for(rule), event_id=event.id)
     plan = {"conditions": rule["conditions"], "actions": rule["actions"], "event_id": str(event.id), "depth": event.depth}
     await execute(plan, ctx, run_id, start=0, steps=[])
 
 
-async def execute(plan: dict[str, Any], ctx: Context, run_id: uuid.UUID, *, start: int, steps: list[dict[str, Any]]) -> None:
+async def execute(plan: dict[str, Any], ctx: Context, run_id: uuid.UUID, *, start: int, steps: list[dict[str, Any]],
+                  attempt: int = 1) -> None:
     """Run the plan's actions from `start` in a savepoint; a `wait` action parks the run (WAITING)
-    with a timer the scheduler resumes; a failing action undoes this stretch and fails the run."""
+    with a timer the scheduler resumes; a failing action undoes this stretch, which is tried again
+    later (RETRYING) until the attempts run out (FAILED)."""
     conn = tenant_connection()
+    kept = len(steps)  # the steps of earlier stretches (before a wait), already committed
     await conn.execute_query("SAVEPOINT automation_rule")
     try:
         with caused_by(uuid.UUID(plan["event_id"]), plan["depth"], ctx.rule_id):
             for index in range(start, len(plan["actions"])):
                 action = plan["actions"][index]
                 started = time.perf_counter()
-                step = {"index": index, "type": action["type"]}
+                step = {"index": index, "type": action["type"], "attempt": attempt}
                 steps.append(step)
                 if action["type"] == "wait":
-                    due = await _park(run_id, plan, index + 1, action)
+                    due = await _park(run_id, plan, index + 1, datetime.now(timezone.utc) + _wait_of(action))
                     step.update(status="OK", detail=f"waiting until {due.isoformat()}")
                     await conn.execute_query("RELEASE SAVEPOINT automation_rule")
                     await _finish(run_id, "WAITING", None, steps, finished=False)
                     return
-                step["detail"] = await ACTIONS[action["type"]](ctx, action)
+                step["detail"] = await ACTIONS[action["type"]](replace(ctx, step=index), action)
                 step.update(status="OK", ms=round((time.perf_counter() - started) * 1000, 1))
                 # Later actions see what earlier ones did (e.g. notify the owner just assigned).
                 ctx = replace(ctx, values=await record_values(ctx.record_type, ctx.record_id) or ctx.values)
     except Exception as exc:  # noqa: BLE001 - any failure of a rule is recorded on its run, never fatal to others
         await conn.execute_query("ROLLBACK TO SAVEPOINT automation_rule")
-        steps[-1].update(status="FAILED", error=_message(exc))
-        await _finish(run_id, "FAILED", f"step {steps[-1]['index']} ({steps[-1]['type']}) failed: {_message(exc)}", steps)
+        steps[-1].update(status="FAILED", error=_message(exc), ms=round((time.perf_counter() - started) * 1000, 1))
+        # The undone steps of this stretch leave the log; the failed one stays, with its attempt.
+        steps[kept:] = [steps[-1]]
+        await _retry_or_fail(run_id, plan, start, steps, attempt,
+                             f"step {steps[-1]['index']} ({steps[-1]['type']}) failed: {_message(exc)}")
         return
     await conn.execute_query("RELEASE SAVEPOINT automation_rule")
     await _finish(run_id, "SUCCEEDED", None, steps)
 
 
-async def _park(run_id: uuid.UUID, plan: dict[str, Any], next_step: int, action: dict[str, Any]) -> datetime:
-    due = datetime.now(timezone.utc) + timedelta(hours=float(action.get("hours", 0)), days=float(action.get("days", 0)))
+async def _retry_or_fail(run_id: uuid.UUID, plan: dict[str, Any], start: int, steps: list[dict[str, Any]], attempt: int,
+                         failure: str) -> None:
+    attempts = len(RETRY_DELAYS) + 1
+    if attempt >= attempts:
+        await _finish(run_id, "FAILED", f"{failure} (attempt {attempt} of {attempts}, no more retries)", steps)
+        return
+    delay = RETRY_DELAYS[attempt - 1] * (1 + random.random() / 10)
+    due = await _park(run_id, {**plan, "retry": True}, start, datetime.now(timezone.utc) + delay)
+    await tenant_connection().execute_query(
+        "UPDATE automation_run SET attempts = $3 WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), run_id, attempt + 1])
+    await _finish(run_id, "RETRYING", f"{failure}; attempt {attempt + 1} of {attempts} at {due.isoformat()}", steps,
+                  finished=False)
+
+
+def _wait_of(action: dict[str, Any]) -> timedelta:
+    return timedelta(hours=float(action.get("hours", 0)), days=float(action.get("days", 0)))
+
+
+async def _park(run_id: uuid.UUID, plan: dict[str, Any], next_step: int, due: datetime) -> datetime:
     await tenant_connection().execute_query(
         "INSERT INTO automation_timer (tenant_id, id, run_id, due_at, next_step, actions) VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
         [current_tenant_id(), new_id(), run_id, due, next_step, json.dumps(plan)])
@@ -142,8 +172,9 @@ async def _park(run_id: uuid.UUID, plan: dict[str, Any], next_step: int, action:
 
 
 async def resume_due(now: datetime | None = None, limit: int = 100) -> int:
-    """Continue the waiting runs whose time has come; the rule's conditions are checked again
-    first ("unless it was reopened"). Timers are claimed with SKIP LOCKED; returns how many."""
+    """Continue the waiting runs whose time has come: after a wait the rule's conditions are checked
+    again first ("unless it was reopened"); a retry runs the failed stretch again as it was.
+    Timers are claimed with SKIP LOCKED; returns how many."""
     conn = tenant_connection()
     timers = await conn.execute_query_dict(
         "UPDATE automation_timer SET fired_at = now() WHERE tenant_id = $1 AND id IN (SELECT id FROM automation_timer "
@@ -161,13 +192,14 @@ async def resume_due(now: datetime | None = None, limit: int = 100) -> int:
         if values is None or values.get("deleted"):
             await _finish(run["id"], "SKIPPED", "the record no longer exists", steps)
             continue
-        if not evaluate(plan["conditions"], current=values, previous={}, changed=set(), actor={}):
+        if not plan.get("retry") and not evaluate(plan["conditions"], current=await with_related(run["record_type"], values, plan["conditions"]),
+                                                   previous={}, changed=set(), actor={}):
             await _finish(run["id"], "SKIPPED", "conditions no longer hold after the wait", steps)
             continue
         ctx = Context(rule_id=run["rule_id"], record_type=run["record_type"], record_id=run["record_id"], values=values,
                       actor_id=None, principal=_acting_for({"id": run["rule_id"], "created_by": run["created_by"],
-                                                            "updated_by": run["updated_by"]}))
-        await execute(plan, ctx, run["id"], start=timer["next_step"], steps=steps)
+                                                            "updated_by": run["updated_by"]}), event_id=run["event_id"])
+        await execute({**plan, "retry": False}, ctx, run["id"], start=timer["next_step"], steps=steps, attempt=run["attempts"])
     return len(timers)
 
 
@@ -199,10 +231,11 @@ async def dry_run(rule: dict[str, Any], record_id: uuid.UUID) -> dict[str, Any]:
     values = await record_values(rule["object"], record_id)
     if values is None:
         return {"conditionsMet": False, "steps": [], "reason": "no such record"}
-    if not evaluate(rule["conditions"], current=values, previous={}, changed=set(), actor={}):
+    if not evaluate(rule["conditions"], current=await with_related(rule["object"], values, rule["conditions"]),
+                    previous={}, changed=set(), actor={}):
         return {"conditionsMet": False, "steps": [], "reason": "conditions not met"}
     ctx = Context(rule_id=rule["id"], record_type=rule["object"], record_id=record_id, values=values, actor_id=None,
-                  principal=_acting_for(rule))
+                  principal=_acting_for(rule), event_id=new_id(), dry_run=True)
     conn = tenant_connection()
     steps: list[dict[str, Any]] = []
     await conn.execute_query("SAVEPOINT automation_dry_run")
@@ -214,7 +247,7 @@ async def dry_run(rule: dict[str, Any], record_id: uuid.UUID) -> dict[str, Any]:
                 if action["type"] == "wait":
                     step.update(status="OK", detail="would wait, then check the conditions again and continue")
                     continue
-                step["detail"] = await ACTIONS[action["type"]](ctx, action)
+                step["detail"] = await ACTIONS[action["type"]](replace(ctx, step=index), action)
                 step["status"] = "OK"
                 ctx = replace(ctx, values=await record_values(ctx.record_type, ctx.record_id) or ctx.values)
     except Exception as exc:  # noqa: BLE001 - reported as the step's outcome
@@ -240,7 +273,7 @@ async def rerun(run_id: uuid.UUID) -> None:
         id=run["event_id"], tenant_id=current_tenant_id(), event_type=f"{run['record_type']}.rerun", record_type=run["record_type"],
         record_id=run["record_id"], actor_id=None, occurred_at=datetime.now(timezone.utc), changes={}, causation_id=None,
         depth=run["depth"])
-    await conn.execute_query("UPDATE automation_run SET rule_version = $3, steps = '[]', reason = NULL, "
+    await conn.execute_query("UPDATE automation_run SET rule_version = $3, steps = '[]', reason = NULL, attempts = 1, "
                              "started_at = clock_timestamp() WHERE tenant_id = $1 AND id = $2",
                              [current_tenant_id(), run_id, rule["version"]])
     await _run(rule, event, run_id)

@@ -8,6 +8,8 @@ from typing import Any
 
 from domain.automation.actions import check_actions
 from domain.automation.conditions import check_conditions
+from domain.automation.outbound_actions import with_secrets
+from domain.automation.related import check_related
 from domain.automation.triggers import check_time_trigger
 from domain.automation.targets import known_type
 from domain.errors import FieldError, InvalidInput, NotFound
@@ -54,7 +56,7 @@ def _check_trigger(trigger: Any, errors: list[FieldError]) -> None:
     check_time_trigger(trigger, errors)
 
 
-async def _check(input: dict[str, Any], creating: bool) -> dict[str, Any]:
+async def _check(input: dict[str, Any], creating: bool, object_name: str | None = None) -> dict[str, Any]:
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
     if creating or "name" in input:
@@ -72,10 +74,12 @@ async def _check(input: dict[str, Any], creating: bool) -> dict[str, Any]:
     if "conditions" in input:
         if input["conditions"] is not None:
             check_conditions(input["conditions"], errors)
+            if not errors and await known_type(str(object_name or input.get("object"))):
+                await check_related(str(object_name or input.get("object")), input["conditions"], errors)
         values["conditions"] = input["conditions"]
     if creating or "actions" in input:
         check_actions(input.get("actions"), errors)
-        values["actions"] = input.get("actions")
+        values["actions"] = input.get("actions") if errors else with_secrets(input["actions"])
     if "enabled" in input:
         values["enabled"] = bool(input["enabled"])
     if errors:
@@ -94,7 +98,7 @@ async def update_rule(*, principal: Principal, rule_id: uuid.UUID, version: int,
     RULE_SPEC.require(principal, Action.UPDATE)
     row = await lock_record(RULE_SPEC, rule_id, principal=principal)
     check_version(RULE_SPEC, row, version)
-    return await update_record(RULE_SPEC, row, await _check(input, creating=False), principal=principal)
+    return await update_record(RULE_SPEC, row, await _check(input, creating=False, object_name=row["object"]), principal=principal)
 
 
 async def delete_rule(*, principal: Principal, rule_id: uuid.UUID) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.support.automation import deliver, disable, make_rule, runs_of
+from tests.support.automation import deliver, disable, exhaust_retries, make_rule, retry_due, runs_of
 from tests.support.graphql import gql
 
 LEAD = "mutation($input: CreateLeadInput!) { createLead(input: $input) { id version owner { id } } }"
@@ -134,9 +134,16 @@ async def test_a_failing_rule_is_recorded_and_other_rules_still_run(client, as_a
     try:
         lead = (await gql(client, LEAD, {"input": {"personName": "Fails", "region": marker}}, token=admin)).data["createLead"]
         await deliver()
+        [retrying] = await runs_of(client, admin, broken["id"])
+        assert (retrying["status"], retrying["attempts"]) == ("RETRYING", 2) and "score" in retrying["reason"]
+        # The undone first step leaves the log; the failed one stays, with its attempt.
+        assert [(s["type"], s["status"], s["attempt"]) for s in retrying["steps"]] == [("update_fields", "FAILED", 1)]
+        await retry_due(hours_ahead=0)  # not due yet: nothing happens
+        assert (await runs_of(client, admin, broken["id"]))[0]["attempts"] == 2
+        await exhaust_retries()
         [failed] = await runs_of(client, admin, broken["id"])
-        assert failed["status"] == "FAILED" and "score" in failed["reason"]
-        assert [s["status"] for s in failed["steps"]] == ["OK", "FAILED"]
+        assert (failed["status"], failed["attempts"]) == ("FAILED", 4) and "no more retries" in failed["reason"]
+        assert [(s["status"], s["attempt"]) for s in failed["steps"]] == [("FAILED", n) for n in (1, 2, 3, 4)]
         assert [r["status"] for r in await runs_of(client, admin, fine["id"])] == ["SUCCEEDED"]
         # The failed rule's first step was undone with it; the other rule's effect stays.
         assert (await gql(client, NODE, {"id": lead["id"]}, token=admin)).data["node"]["tags"] == ["checked"]
@@ -176,6 +183,7 @@ async def test_a_failed_run_can_be_run_again_after_the_rule_is_fixed(client, as_
     try:
         lead = (await gql(client, LEAD, {"input": {"personName": "Again", "region": marker}}, token=admin)).data["createLead"]
         await deliver()
+        await exhaust_retries()
         [failed] = (await gql(client, 'query($r: ID) { automationRuns(ruleId: $r, status: "FAILED") { id status } }',
                               {"r": rule["id"]}, token=admin)).data["automationRuns"]
         assert failed["status"] == "FAILED"

@@ -10,7 +10,7 @@ from tests.support.graphql import gql
 
 CREATE_RULE = ("mutation($input: CreateAutomationRuleInput!) { createAutomationRule(input: $input) "
                "{ id name version enabled actions } }")
-RUNS = ("query($rule: ID) { automationRuns(ruleId: $rule, first: 100) { status reason steps ruleVersion recordId depth } }")
+RUNS = ("query($rule: ID) { automationRuns(ruleId: $rule, first: 100) { id status attempts reason steps ruleVersion recordId depth } }")
 MAX_ROUNDS = 10
 
 
@@ -30,6 +30,23 @@ async def deliver(events_seen: list | None = None) -> int:
         if events_seen is not None:
             events_seen += batch
     return total
+
+
+async def retry_due(hours_ahead: float = 1) -> int:
+    """A scheduler pass with the clock moved forward: runs waiting for a retry (or a wait) go on."""
+    from datetime import datetime, timedelta, timezone
+
+    from workers.scheduler import schedule_once
+
+    return await schedule_once(datetime.now(timezone.utc) + timedelta(hours=hours_ahead))
+
+
+async def exhaust_retries() -> None:
+    """Let every retrying run use up its attempts (the engine allows 4)."""
+    from domain.automation.engine import RETRY_DELAYS
+
+    for _ in RETRY_DELAYS:
+        await retry_due()
 
 
 async def make_rule(client, token: str, **fields: Any) -> dict[str, Any]:  # noqa: ANN001

@@ -1,0 +1,118 @@
+"""Actions whose effect leaves the database: email over SMTP and a signed HTTP call.
+
+They run inside the run's transaction, so a failure undoes the stretch and the run retries; a
+redelivery after a crash, or a retry after a later step failed, may send again. Every attempt of
+the same step carries the same key (the email's Message-ID, the call's `webhook-id`), so a
+receiver drops repeats: delivery is at least once, and once per key where receivers honour it.
+Tests of a rule (dry runs) only describe what would be sent."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from domain.automation.context import Context, recipients, render
+from domain.errors import FieldError
+from domain.outbound.http import check_url, send_signed
+from domain.outbound.mail import send_mail
+from domain.outbound.signing import new_secret
+from tenants.context import current_tenant_id, tenant_connection
+
+EMAIL_TO = ("owner", "owner_manager", "actor", "users", "addresses", "record")
+METHODS = ("POST", "PUT", "PATCH")
+MAX_RECIPIENTS = 50
+
+
+class DeliveryFailed(RuntimeError):
+    pass
+
+
+def check_send_email(action: dict[str, Any], where: str, errors: list[FieldError]) -> None:
+    if action.get("to") not in EMAIL_TO:
+        errors.append(FieldError(f"{where}.to", "INVALID_CHOICE", f"one of {', '.join(EMAIL_TO)}"))
+    if not str(action.get("subject") or "").strip():
+        errors.append(FieldError(f"{where}.subject", "REQUIRED", "an email needs a subject"))
+    if action.get("to") == "addresses":
+        addresses = action.get("addresses")
+        if not isinstance(addresses, list) or not 1 <= len(addresses) <= MAX_RECIPIENTS:
+            errors.append(FieldError(f"{where}.addresses", "REQUIRED", f"1 to {MAX_RECIPIENTS} email addresses"))
+            return
+        for n, address in enumerate(addresses):
+            try:
+                validate_email(str(address), check_deliverability=False)
+            except EmailNotValidError:
+                errors.append(FieldError(f"{where}.addresses.{n}", "INVALID_EMAIL", "an email address"))
+    if action.get("to") == "record" and not isinstance(action.get("field"), str):
+        errors.append(FieldError(f"{where}.field", "REQUIRED", "the record's field holding the address (e.g. email)"))
+
+
+def check_call_http(action: dict[str, Any], where: str, errors: list[FieldError]) -> None:
+    problem = check_url(str(action.get("url") or ""))
+    if problem:
+        errors.append(FieldError(f"{where}.url", "INVALID_URL", problem))
+    if action.get("method", "POST") not in METHODS:
+        errors.append(FieldError(f"{where}.method", "INVALID_CHOICE", f"one of {', '.join(METHODS)}"))
+    if "secret" in action and (not isinstance(action["secret"], str) or len(action["secret"]) < 16):
+        errors.append(FieldError(f"{where}.secret", "INVALID_VALUE", "at least 16 characters (or leave it out for a new one)"))
+
+
+def with_secrets(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """HTTP calls without a signing secret get a new `whsec_` one (shown in the rule's actions)."""
+    return [{**a, "secret": new_secret()} if a.get("type") == "call_http" and not a.get("secret") else a for a in actions]
+
+
+async def send_email(ctx: Context, action: dict[str, Any]) -> str:
+    to = await _addresses(ctx, action)
+    if not to:
+        return "no recipients with an email address"
+    subject = render(str(action["subject"]), ctx.values)[:300]
+    body = render(str(action.get("body") or ""), ctx.values)[:20_000]
+    if ctx.dry_run:
+        return f"would email {', '.join(to)}: {subject}"
+    await send_mail(to, subject, body, message_id=str(ctx.effect_key))
+    return f"emailed {', '.join(to)}"
+
+
+async def call_http(ctx: Context, action: dict[str, Any]) -> str:
+    method = action.get("method", "POST")
+    if ctx.dry_run:
+        return f"would call {method} {action['url']}"
+    body = json.dumps({
+        "type": f"automation.{ctx.record_type}", "timestamp": int(time.time()),
+        "data": {"ruleId": str(ctx.rule_id), "eventId": str(ctx.event_id), "recordType": ctx.record_type,
+                 "recordId": str(ctx.record_id), "record": ctx.values},
+    }, default=_json_value).encode()
+    response = await send_signed(action["url"], body, secrets=[action["secret"]], message_id=str(ctx.effect_key),
+                                 method=method)
+    if not response.ok:
+        raise DeliveryFailed(f"{method} {action['url']} answered {response.status} in {response.ms} ms: {response.body[:200]}")
+    return f"{method} {action['url']}: {response.status} in {response.ms} ms"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, Decimal)):
+        return str(value)
+    raise TypeError(type(value).__name__)
+
+
+async def _addresses(ctx: Context, action: dict[str, Any]) -> list[str]:
+    to = action["to"]
+    if to == "addresses":
+        return [str(a) for a in action["addresses"]]
+    if to == "record":
+        value = ctx.values.get(action["field"])
+        found = value if isinstance(value, list) else [value] if value else []
+        return [str(a) for a in found[:MAX_RECIPIENTS]]
+    users = await recipients(ctx, action)
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT u.email FROM membership m JOIN app_user u ON u.id = m.user_id WHERE m.tenant_id = $1 "
+        "AND m.user_id = ANY($2::uuid[]) ORDER BY u.email", [current_tenant_id(), users])
+    return [row["email"] for row in rows]

@@ -1,0 +1,53 @@
+"""Signed HTTP calls to tenant-given URLs, through the SSRF guard, with a time limit."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+from domain.outbound.config import outbound_config
+from domain.outbound.guard import guarded_client
+from domain.outbound.signing import headers as signature_headers
+
+MAX_REDIRECTS = 3
+USER_AGENT = "Tessera-Webhooks/1"
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    ms: float
+    body: str  # truncated
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def check_url(url: str) -> str | None:
+    """Why `url` cannot be called (None if it can): http(s) with a host, no credentials."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "not a URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "an http or https URL with a host"
+    if parts.username or parts.password:
+        return "credentials do not belong in the URL; use headers"
+    return None
+
+
+async def send_signed(url: str, body: bytes, *, secrets: list[str], message_id: str, timestamp: int | None = None,
+                      method: str = "POST", extra_headers: dict[str, str] | None = None) -> Response:
+    """One request carrying Standard Webhooks signature headers. Redirects are followed (each hop
+    through the guard); transport errors and refusals raise httpx errors."""
+    timestamp = timestamp or int(time.time())
+    headers = {"content-type": "application/json", "user-agent": USER_AGENT, **(extra_headers or {}),
+               **signature_headers(secrets, message_id, timestamp, body)}
+    started = time.perf_counter()
+    async with guarded_client(follow_redirects=True, max_redirects=MAX_REDIRECTS) as client:
+        response = await client.request(method, url, content=body, headers=headers)
+    return Response(status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 1),
+                    body=response.text[: outbound_config().max_response_chars])
