@@ -6,7 +6,8 @@ dramatiq worker processes drain no-op messages without any of our code: a ratio 
 
     .venv/bin/python bench/automation.py [--events 2000] [--rate 200]
 
-Uses DATABASE_URL / REDIS_URL if set, else the embedded services; creates and drops `tessera_bench`.
+Uses DATABASE_URL / REDIS_URL if set, else the embedded services; creates and drops `tessera_bench`,
+and empties redis database 15 of that server before and after.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import redis
@@ -32,6 +34,7 @@ from tessera.devservices import ensure_services  # noqa: E402
 from tests.support.database import drop_database, recreate_database  # noqa: E402
 
 DATABASE = "tessera_bench"
+REDIS_DB = 15
 WAIT_SECONDS = 300
 NOOP_MODULE = '''
 import os
@@ -97,7 +100,9 @@ def _wait_for_runs(db_url: str, count: int) -> list[tuple]:
             assert time.monotonic() < deadline, f"only {done} of {count} runs finished"
             time.sleep(0.2)
         return conn.execute(
-            "SELECT extract(epoch FROM r.finished_at - e.occurred_at), r.status, r.finished_at FROM automation_run r "
+            "SELECT extract(epoch FROM r.finished_at - e.occurred_at), r.status, r.finished_at, "
+            "extract(epoch FROM e.published_at - e.occurred_at), extract(epoch FROM r.started_at - e.published_at), "
+            "extract(epoch FROM r.finished_at - r.started_at) FROM automation_run r "
             "JOIN outbox_event e ON e.tenant_id = r.tenant_id AND e.id = r.event_id ORDER BY e.seq").fetchall()
 
 
@@ -146,7 +151,11 @@ def main() -> None:
     services = ensure_services(ROOT / ".data")
     server_url = os.environ["DATABASE_URL"]
     db_url = recreate_database(server_url, DATABASE)
-    env = {**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "WARNING"}
+    # A redis database of the bench's own, emptied first: messages left in a shared queue (by tests,
+    # or by events a previous run's rules caused) would be drained ahead of this run's and skew it.
+    redis_url = urlunsplit(urlsplit(os.environ["REDIS_URL"])._replace(path=f"/{REDIS_DB}"))
+    redis.Redis.from_url(redis_url).flushdb()
+    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING"}
     run = dict(env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([sys.executable, "-m", "tessera.cli", "migrate"], **run)
     subprocess.run([sys.executable, "-m", "tessera.cli", "tenant", "create", "bench", "--name", "Bench",
@@ -181,6 +190,9 @@ def main() -> None:
     p95 = latencies[int(len(latencies) * 0.95) - 1]
     print(f"at {args.rate:.0f} events/s: {len(rows)} rule runs ({failed} not SUCCEEDED), latency change -> effect "
           f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
+    parts = [statistics.median(float(r[i]) for r in rows) * 1000 for i in (3, 4, 5)]
+    print(f"  median parts: commit -> relay published {parts[0]:.0f} ms, published -> run started {parts[1]:.0f} ms, "
+          f"run {parts[2]:.1f} ms")
     span = (max(r[2] for r in backlog) - min(r[2] for r in backlog)).total_seconds()
     capacity = len(backlog) / span
     print(f"capacity: a backlog of {len(backlog)} events drained at {capacity:.0f} rule runs/s (2 worker processes)")
@@ -189,6 +201,7 @@ def main() -> None:
           f"{capacity / noop:.2f}")
     print("target: p95 under 1 s at 200 events/s")
     drop_database(server_url, DATABASE)
+    redis.Redis.from_url(redis_url).flushdb()
     services.stop()
 
 

@@ -113,6 +113,15 @@ async def load_event(event_id: uuid.UUID) -> Event | None:
     return _event(rows[0]) if rows else None
 
 
+async def receive_event(event_id: uuid.UUID, consumer: str) -> Event | None:
+    """The event, noting in the same statement that `consumer` received it (the delivery log)."""
+    rows = await tenant_connection().execute_query_dict(
+        "WITH delivered AS (INSERT INTO event_delivery (tenant_id, event_id, consumer) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING) SELECT * FROM outbox_event WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), event_id, consumer])
+    return _event(rows[0]) if rows else None
+
+
 async def record_delivery(event_id: uuid.UUID, consumer: str) -> bool:
     """Note that `consumer` handled the event; False if it had already (deliveries repeat)."""
     rows = await tenant_connection().execute_query_dict(

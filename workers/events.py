@@ -11,7 +11,7 @@ import uuid
 import dramatiq
 
 from domain.automation.engine import handle_event
-from domain.events import load_event, record_delivery
+from domain.events import receive_event
 from tenants.context import tenant_transaction
 
 CONSUMER = "events.dispatch"
@@ -25,7 +25,6 @@ async def dispatch_event(tenant_id: str, event_id: str) -> None:
 async def deliver_event(tenant_id: str, event_id: str) -> None:
     """What the actor does, callable without a broker (tests, tools)."""
     async with tenant_transaction(uuid.UUID(tenant_id)):
-        await record_delivery(uuid.UUID(event_id), CONSUMER)
-        event = await load_event(uuid.UUID(event_id))
+        event = await receive_event(uuid.UUID(event_id), CONSUMER)
         if event is not None:
             await handle_event(event)

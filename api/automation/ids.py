@@ -9,8 +9,9 @@ from typing import Any
 from api.records.ids import decode_id, encode_id
 from domain.errors import InvalidInput
 
-_KEYS = {"teamId": "Team"}
+_KEYS = {"teamId": "Team", "defaultUserId": "User"}
 _LISTS = {"userIds": "User"}
+_MAPS = {"table": "User"}  # assignment tables: value -> user
 
 
 def ids_in(actions: Any) -> Any:
@@ -27,6 +28,10 @@ def ids_in(actions: Any) -> Any:
             for key, type_name in _LISTS.items():
                 if isinstance(action.get(key), list):
                     action[key] = [str(decode_id(str(v), expected=type_name, field=f"actions.{index}.{key}")) for v in action[key]]
+            for key, type_name in _MAPS.items():
+                if isinstance(action.get(key), dict):
+                    action[key] = {k: str(decode_id(str(v), expected=type_name, field=f"actions.{index}.{key}.{k}"))
+                                   for k, v in action[key].items()}
         except InvalidInput as exc:
             errors += exc.field_errors
     if errors:
@@ -47,4 +52,7 @@ def ids_out(actions: Any) -> Any:
         for key, type_name in _LISTS.items():
             if isinstance(action.get(key), list):
                 action[key] = [str(encode_id(type_name, uuid.UUID(str(v)))) for v in action[key]]
+        for key, type_name in _MAPS.items():
+            if isinstance(action.get(key), dict):
+                action[key] = {k: str(encode_id(type_name, uuid.UUID(str(v)))) for k, v in action[key].items()}
     return result

@@ -8,13 +8,14 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from domain.automation.assignment import assign_owner, check_assign
 from domain.automation.context import Context, recipients, render
 from domain.automation.outbound_actions import call_http, check_call_http, check_send_email, send_email
 from domain.automation.targets import create_values, spec_of, update_values
 from domain.crm import leads
+from domain.crm.activities import KINDS as ACTIVITY_KINDS
 from domain.crm.activities import log_activity
 from domain.crm.tags import change_tags
-from domain.crm.teams import members_of
 from domain.errors import FieldError, InvalidInput
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
@@ -51,11 +52,14 @@ def check_actions(actions: Any, errors: list[FieldError]) -> None:
         if kind == "update_fields" and (not isinstance(action.get("values"), dict) or not action["values"]):
             errors.append(FieldError(f"{where}.values", "REQUIRED", "the fields to set"))
         if kind == "assign_owner":
-            if action.get("strategy") not in ("round_robin", "least_open"):
-                errors.append(FieldError(f"{where}.strategy", "INVALID_CHOICE", "round_robin or least_open"))
-            _uuid(action.get("teamId"), f"{where}.teamId", errors)
-        if kind == "create_task" and not str(action.get("subject") or "").strip():
-            errors.append(FieldError(f"{where}.subject", "REQUIRED", "a task needs a subject"))
+            check_assign(action, where, errors)
+        if kind == "create_task":
+            if not str(action.get("subject") or "").strip():
+                errors.append(FieldError(f"{where}.subject", "REQUIRED", "a task or activity needs a subject"))
+            if action.get("kind", "TASK") not in ACTIVITY_KINDS:
+                errors.append(FieldError(f"{where}.kind", "INVALID_CHOICE", f"one of {', '.join(sorted(ACTIVITY_KINDS))}"))
+        if kind == "change_stage" and not str(action.get("stage") or "").strip():
+            errors.append(FieldError(f"{where}.stage", "REQUIRED", "the name of a stage of the opportunity's pipeline"))
         if kind in ("add_tags", "remove_tags") and (not isinstance(action.get("names"), list) or not action["names"]):
             errors.append(FieldError(f"{where}.names", "REQUIRED", "the tags"))
         if kind == "notify":
@@ -113,36 +117,32 @@ async def convert_lead(ctx: Context, action: dict[str, Any]) -> str:
     return f"converted: customer {row['converted_customer_id']}"
 
 
-async def assign_owner(ctx: Context, action: dict[str, Any]) -> str:
-    team = uuid.UUID(str(action["teamId"]))
-    members = sorted((await members_of([team])).get(team, []))
-    if not members:
-        raise InvalidInput([FieldError("teamId", "EMPTY_TEAM", "the team has no members to assign")])
-    if action["strategy"] == "round_robin":
-        rows = await tenant_connection().execute_query_dict(
-            "INSERT INTO automation_counter (tenant_id, key, value) VALUES ($1, $2, 0) "
-            "ON CONFLICT (tenant_id, key) DO UPDATE SET value = automation_counter.value + 1 RETURNING value",
-            [current_tenant_id(), f"round_robin:{team}"])
-        owner = members[rows[0]["value"] % len(members)]
-    else:
-        spec = await spec_of(ctx.record_type)
-        rows = await tenant_connection().execute_query_dict(
-            f"SELECT owner_id, count(*) AS n FROM {spec.table} WHERE tenant_id = $1 AND owner_id = ANY($2::uuid[]) "
-            "AND deleted_at IS NULL GROUP BY owner_id", [current_tenant_id(), members])
-        load = {row["owner_id"]: row["n"] for row in rows}
-        owner = min(members, key=lambda member: (load.get(member, 0), member))
-    await update_values(ctx.record_type, ctx.record_id, {"ownerId": owner, "teamId": team}, principal=ctx.principal)
-    return f"owner {owner}"
-
-
 async def create_task(ctx: Context, action: dict[str, Any]) -> str:
+    """A task (due in `dueInDays`) or, with `kind`, a note, call, email or meeting on the record's timeline."""
+    kind = action.get("kind", "TASK")
     assignee = {"owner": ctx.values.get("ownerId"), "actor": ctx.actor_id}.get(action.get("assignTo", "owner"))
-    due = datetime.now(timezone.utc) + timedelta(days=float(action.get("dueInDays", 0)))
-    values = {"kind": "TASK", "subject": render(str(action["subject"]), ctx.values)[:300], "dueAt": due,
-              "ownerId": assignee}
+    values = {"kind": kind, "subject": render(str(action["subject"]), ctx.values)[:300], "ownerId": assignee}
+    if action.get("body"):
+        values["body"] = render(str(action["body"]), ctx.values)[:10_000]
+    if kind == "TASK":
+        values["dueAt"] = datetime.now(timezone.utc) + timedelta(days=float(action.get("dueInDays", 0)))
     row = await log_activity(principal=ctx.principal, target=await spec_of(ctx.record_type), record_id=ctx.record_id,
                              values=values)
-    return f"task {row['id']}"
+    return f"{kind.lower()} {row['id']}"
+
+
+async def change_stage(ctx: Context, action: dict[str, Any]) -> str:
+    """Move an opportunity to the stage of its pipeline with this name (stage history and
+    probability follow, as for any stage change)."""
+    if ctx.record_type != "Opportunity":
+        raise InvalidInput([FieldError("type", "NOT_AN_OPPORTUNITY", "change_stage acts on opportunities only")])
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT id FROM stage WHERE tenant_id = $1 AND pipeline_id = $2 AND lower(name) = lower($3) AND deleted_at IS NULL",
+        [current_tenant_id(), ctx.values.get("pipelineId"), str(action["stage"]).strip()])
+    if not rows:
+        raise InvalidInput([FieldError("stage", "UNKNOWN_STAGE", f"the pipeline has no stage {action['stage']!r}")])
+    await update_values(ctx.record_type, ctx.record_id, {"stageId": rows[0]["id"]}, principal=ctx.principal)
+    return f"stage {action['stage']}"
 
 
 async def add_tags(ctx: Context, action: dict[str, Any]) -> str:
@@ -171,4 +171,4 @@ async def notify(ctx: Context, action: dict[str, Any]) -> str:
 ACTIONS = {"wait": None, "update_fields": update_fields, "increment": increment, "create_record": create_record,
            "convert_lead": convert_lead, "assign_owner": assign_owner, "create_task": create_task,
            "add_tags": add_tags, "remove_tags": remove_tags, "notify": notify, "send_email": send_email,
-           "call_http": call_http}
+           "call_http": call_http, "change_stage": change_stage}

@@ -48,6 +48,14 @@ def check_conditions(tree: Any, errors: list[FieldError], where: str = "conditio
         errors.append(FieldError(f"{where}.value", "INVALID_VALUE", "in and notIn take a list"))
 
 
+def names_actor(tree: Any) -> bool:
+    """Whether the tree compares anything about the actor (only then is the actor looked up)."""
+    if not isinstance(tree, dict):
+        return False
+    parts = tree.get("all", tree.get("any", [tree["not"]] if "not" in tree else []))
+    return "actor" in tree or any(names_actor(p) for p in parts if isinstance(parts, list))
+
+
 def evaluate(tree: Any, *, current: dict[str, Any], previous: dict[str, Any], changed: set[str], actor: dict[str, Any]) -> bool:
     """Whether the tree holds (an empty tree always does)."""
     if not tree:

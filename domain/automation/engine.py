@@ -19,7 +19,7 @@ from typing import Any
 
 from domain.automation.actions import ACTIONS
 from domain.automation.context import Context
-from domain.automation.conditions import evaluate
+from domain.automation.conditions import evaluate, names_actor
 from domain.automation.related import with_related
 from domain.automation.rules import RULE_SPEC, enabled_rules
 from domain.automation.targets import record_values
@@ -98,7 +98,7 @@ async def _run(rule: dict[str, Any], event: Event, run_id: uuid.UUID) -> None:
         await _finish(run_id, "SKIPPED", "the record no longer exists", [])
         return
     previous = {field: change[0] for field, change in event.changes.items() if isinstance(change, list) and len(change) == 2}
-    actor = await _actor(event.actor_id)
+    actor = await _actor(event.actor_id) if names_actor(rule["conditions"]) else {}
     if not evaluate(rule["conditions"], current=await with_related(event.record_type, values, rule["conditions"]),
                     previous=previous, changed=set(event.changes), actor=actor):
         await _finish(run_id, "SKIPPED", "conditions not met", [])
@@ -132,8 +132,8 @@ async def execute(plan: dict[str, Any], ctx: Context, run_id: uuid.UUID, *, star
                     return
                 step["detail"] = await ACTIONS[action["type"]](replace(ctx, step=index), action)
                 step.update(status="OK", ms=round((time.perf_counter() - started) * 1000, 1))
-                # Later actions see what earlier ones did (e.g. notify the owner just assigned).
-                ctx = replace(ctx, values=await record_values(ctx.record_type, ctx.record_id) or ctx.values)
+                if index + 1 < len(plan["actions"]):  # later actions see what earlier ones did (e.g. the new owner)
+                    ctx = replace(ctx, values=await record_values(ctx.record_type, ctx.record_id) or ctx.values)
     except Exception as exc:  # noqa: BLE001 - any failure of a rule is recorded on its run, never fatal to others
         await conn.execute_query("ROLLBACK TO SAVEPOINT automation_rule")
         steps[-1].update(status="FAILED", error=_message(exc), ms=round((time.perf_counter() - started) * 1000, 1))

@@ -1,5 +1,6 @@
 """Faults with real processes (`tessera serve`, `relay`, `worker`) and bounded waits: changes
-made while redis is down run once it is back."""
+made while redis is down run once it is back; a worker killed with SIGKILL in the middle of a run
+leaves nothing behind, and the run completes once after a new worker takes the message over."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import httpx
 from tests.support.automation import disable, make_rule, runs_of
 from tests.support.cli import TESSERA
 from tests.support.graphql import gql, login
+from tests.support.receiver import Receiver
 from tests.support.server import free_port
 
 WAIT_SECONDS = 40
@@ -80,3 +82,44 @@ async def test_changes_made_while_redis_is_down_run_when_it_is_back(client, as_a
     finally:
         await disable(client, admin, rule)
         _stop(*(p for p in (api, relay_down, relay, worker) if p is not None))
+
+
+async def test_a_worker_killed_mid_run_leaves_nothing_half_done_and_the_run_completes_once(client, as_alpha):
+    admin = as_alpha["admin"]
+    marker = uuid.uuid4().hex[:8]
+    erp = Receiver(delay_seconds=30)  # the first call hangs: the worker is mid-run, its transaction open
+    rule = await make_rule(client, admin, name="Killed mid-run", object="Lead", trigger={"on": "created"},
+                           conditions={"field": "region", "op": "eq", "value": marker},
+                           actions=[{"type": "add_tags", "names": ["tagged"]}, {"type": "call_http", "url": erp.url},
+                                    {"type": "create_task", "subject": "after the call"}])
+    relay = _start("relay", "--poll-seconds", "0.5")
+    doomed = _start("worker", "--processes", "1", "--threads", "1", env={"OUTBOUND_TIMEOUT_SECONDS": "60"})
+    worker = None
+    try:
+        lead = (await gql(client, "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }",
+                          {"i": {"personName": "Killed", "region": marker}}, token=admin)).data["createLead"]
+
+        async def called() -> bool:
+            return len(erp.received) == 1
+        await _until(called, "the worker never reached the HTTP step")
+        os.killpg(doomed.pid, signal.SIGKILL)  # mid-run: step 0 done in its transaction, step 1 waiting
+        doomed.wait(timeout=10)
+        erp.delay_seconds = 0
+        assert await runs_of(client, admin, rule["id"], unmatched=True) == []  # nothing of the run committed
+        # A new worker takes over the dead one's unacknowledged message once its heartbeat is stale.
+        worker = _start("worker", "--processes", "1", "--threads", "1",
+                        env={"QUEUE_HEARTBEAT_TIMEOUT_MS": "2000", "QUEUE_MAINTENANCE_CHANCE": "1000000"})
+
+        async def finished() -> bool:
+            return [r["status"] for r in await runs_of(client, admin, rule["id"])] == ["SUCCEEDED"]
+        await _until(finished, "the interrupted run did not complete after a new worker started")
+        node = await gql(client, "query($id: ID!) { node(id: $id) { ... on Lead { tags timeline { edges { node { subject } } } } } }",
+                         {"id": lead["id"]}, token=admin)
+        assert node.data["node"]["tags"] == ["tagged"]
+        assert [e["node"]["subject"] for e in node.data["node"]["timeline"]["edges"]] == ["after the call"]
+        # The outside system saw the step twice, with one key to drop the repeat by.
+        assert len(erp.received) == 2 and erp.received[0].headers["webhook-id"] == erp.received[1].headers["webhook-id"]
+    finally:
+        _stop(*(p for p in (relay, doomed, worker) if p is not None))
+        erp.close()
+        await disable(client, admin, rule)

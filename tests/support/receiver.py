@@ -9,6 +9,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # a handler still "thinking" (delay_seconds) must not hold up close()
+
+
 @dataclass
 class Received:
     method: str
@@ -35,19 +40,22 @@ class Receiver:
                                                   self.rfile.read(length)))
                 time.sleep(receiver.delay_seconds)
                 status, headers = receiver.answers[min(len(receiver.received), len(receiver.answers)) - 1]
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("content-length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.send_header("content-length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except OSError:
+                    pass  # the caller hung up (timed out, or was killed): nothing to tell it
 
             do_POST = do_PUT = do_PATCH = do_GET = _handle  # noqa: N815
 
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
     @property
