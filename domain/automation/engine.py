@@ -192,10 +192,11 @@ async def resume_due(now: datetime | None = None, limit: int = 100) -> int:
         if values is None or values.get("deleted"):
             await _finish(run["id"], "SKIPPED", "the record no longer exists", steps)
             continue
-        if not plan.get("retry") and not evaluate(plan["conditions"], current=await with_related(run["record_type"], values, plan["conditions"]),
-                                                   previous={}, changed=set(), actor={}):
-            await _finish(run["id"], "SKIPPED", "conditions no longer hold after the wait", steps)
-            continue
+        if not plan.get("retry"):  # a retry does not ask again: the conditions held when the run began
+            current = await with_related(run["record_type"], values, plan["conditions"])
+            if not evaluate(plan["conditions"], current=current, previous={}, changed=set(), actor={}):
+                await _finish(run["id"], "SKIPPED", "conditions no longer hold after the wait", steps)
+                continue
         ctx = Context(rule_id=run["rule_id"], record_type=run["record_type"], record_id=run["record_id"], values=values,
                       actor_id=None, principal=_acting_for({"id": run["rule_id"], "created_by": run["created_by"],
                                                             "updated_by": run["updated_by"]}), event_id=run["event_id"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from domain.automation.targets import STANDARD, record_values, spec_of
+from domain.automation.targets import STANDARD, record_values
 from domain.custom.fieldtypes import FieldType
 from domain.custom.metadata import load_object
 from domain.errors import FieldError, NotFound
@@ -77,8 +77,10 @@ async def with_related(record_type: str, values: dict[str, Any], tree: Any) -> d
         related_id = values.get(target[1]) if target else None
         related = None
         if related_id:
-            await spec_of(target[0])  # NotFound for a custom object deleted since the rule was saved
-            related = await record_values(target[0], uuid.UUID(str(related_id)))
+            try:
+                related = await record_values(target[0], uuid.UUID(str(related_id)))
+            except (NotFound, ValueError):  # its object was deleted since the rule was saved, or a bad id
+                related = None
         for name in names:
             if name.startswith(relation + "."):
                 field = name.split(".", 1)[1]
