@@ -12,6 +12,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from api import system
+from api.integrations import hooks
 from api.http import GraphQLEndpoint
 from api.middleware import RequestContextMiddleware
 from api.ratelimit import RateLimits
@@ -56,6 +57,8 @@ def create_app(config: ApiConfig) -> Starlette:
             Route("/healthz", system.healthz),
             Route("/readyz", system.readyz),
             Route("/metrics", system.metrics),
+            Route("/hooks/{public_id}", hooks.webhook, methods=["POST"]),
+            Route("/forms/{public_id}", hooks.form, methods=["POST"]),
         ],
         middleware=[Middleware(RequestContextMiddleware, max_body_bytes=config.max_request_bytes)],
         lifespan=lifespan,

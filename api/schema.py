@@ -23,6 +23,8 @@ from strawberry.tools import merge_types
 from api.auth.mutations import AuthMutations
 from api.automation.mutations import AutomationMutations
 from api.automation.queries import AutomationQueries
+from api.integrations.mutations import IntegrationMutations
+from api.integrations.queries import IntegrationQueries
 from api.auth.queries import AuthQueries
 from api.crm.mutations import CrmMutations
 from api.crm.queries import CrmQueries
@@ -41,10 +43,11 @@ def _query_type() -> type:
         node: relay.Node | None = relay.node(description="Any object by its global id")
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
-    return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, SalesQueries, CustomQueries, AutomationQueries))
+    return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, SalesQueries, CustomQueries, AutomationQueries,
+                                  IntegrationQueries))
 
 
-Mutation = merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations))
+Mutation = merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations, IntegrationMutations))
 
 
 @dataclass(frozen=True)

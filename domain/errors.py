@@ -48,3 +48,12 @@ class InvalidInput(DomainError):
     @classmethod
     def single(cls, field: str, code: str, message: str) -> "InvalidInput":
         return cls([FieldError(field, code, message)], message)
+
+
+def describe(exc: Exception) -> str:
+    """One line for a log a tenant reads (run logs, inbound request logs): the message of an
+    expected failure with its field errors, or the type and text of anything else."""
+    if isinstance(exc, DomainError):
+        errors = getattr(exc, "field_errors", None)
+        return str(exc) + ("" if not errors else ": " + "; ".join(f"{e.field} {e.code}" for e in errors))
+    return f"{type(exc).__name__}: {exc}"[:500]

@@ -23,7 +23,7 @@ from domain.automation.conditions import evaluate, names_actor
 from domain.automation.related import with_related
 from domain.automation.rules import RULE_SPEC, enabled_rules
 from domain.automation.targets import record_values
-from domain.errors import DomainError, InvalidInput, NotFound
+from domain.errors import InvalidInput, NotFound, describe
 from domain.events import Event, caused_by, load_event
 from domain.identity.principal import CredentialKind, Principal
 from domain.identity.roles import Role
@@ -136,11 +136,11 @@ async def execute(plan: dict[str, Any], ctx: Context, run_id: uuid.UUID, *, star
                     ctx = replace(ctx, values=await record_values(ctx.record_type, ctx.record_id) or ctx.values)
     except Exception as exc:  # noqa: BLE001 - any failure of a rule is recorded on its run, never fatal to others
         await conn.execute_query("ROLLBACK TO SAVEPOINT automation_rule")
-        steps[-1].update(status="FAILED", error=_message(exc), ms=round((time.perf_counter() - started) * 1000, 1))
+        steps[-1].update(status="FAILED", error=describe(exc), ms=round((time.perf_counter() - started) * 1000, 1))
         # The undone steps of this stretch leave the log; the failed one stays, with its attempt.
         steps[kept:] = [steps[-1]]
         await _retry_or_fail(run_id, plan, start, steps, attempt,
-                             f"step {steps[-1]['index']} ({steps[-1]['type']}) failed: {_message(exc)}")
+                             f"step {steps[-1]['index']} ({steps[-1]['type']}) failed: {describe(exc)}")
         return
     await conn.execute_query("RELEASE SAVEPOINT automation_rule")
     await _finish(run_id, "SUCCEEDED", None, steps)
@@ -204,13 +204,6 @@ async def resume_due(now: datetime | None = None, limit: int = 100) -> int:
     return len(timers)
 
 
-def _message(exc: Exception) -> str:
-    if isinstance(exc, DomainError):
-        errors = getattr(exc, "field_errors", None)
-        return str(exc) + ("" if not errors else ": " + "; ".join(f"{e.field} {e.code}" for e in errors))
-    return f"{type(exc).__name__}: {exc}"[:500]
-
-
 def _acting_for(rule: dict[str, Any]) -> Principal:
     """Rules act with full rights, in the name of whoever last saved them (the audit trail's actor)."""
     return Principal(tenant_id=current_tenant_id(), user_id=rule["updated_by"] or rule["created_by"], role=Role.ADMIN,
@@ -252,7 +245,7 @@ async def dry_run(rule: dict[str, Any], record_id: uuid.UUID) -> dict[str, Any]:
                 step["status"] = "OK"
                 ctx = replace(ctx, values=await record_values(ctx.record_type, ctx.record_id) or ctx.values)
     except Exception as exc:  # noqa: BLE001 - reported as the step's outcome
-        steps[-1].update(status="FAILED", error=_message(exc))
+        steps[-1].update(status="FAILED", error=describe(exc))
     finally:
         await conn.execute_query("ROLLBACK TO SAVEPOINT automation_dry_run")
     return {"conditionsMet": True, "steps": steps, "reason": None}

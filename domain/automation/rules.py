@@ -21,9 +21,10 @@ from domain.records.spec import COMMON_FIELDS, FieldSpec, Kind, RecordSpec
 from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
 from tenants.context import current_tenant_id, tenant_connection
 
-EVENT_TRIGGERS = ("created", "updated", "deleted", "restored", "converted", "stage_changed", "status_changed", "tags_changed")
+EVENT_TRIGGERS = ("created", "updated", "deleted", "restored", "converted", "stage_changed", "status_changed", "tags_changed",
+                  "webhook")  # webhook: a record written by an inbound endpoint (webhook or web form)
 # Triggers whose changes can narrow them (fields that changed, values changed to).
-CHANGE_TRIGGERS = ("updated", "stage_changed", "status_changed")
+CHANGE_TRIGGERS = ("updated", "stage_changed", "status_changed", "webhook")
 TIME_TRIGGERS = ("date", "idle", "schedule")
 TRIGGERS = EVENT_TRIGGERS + TIME_TRIGGERS
 

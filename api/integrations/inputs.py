@@ -1,0 +1,72 @@
+"""Inputs of inbound endpoints, and the global ids admins may write in a mapping's constants."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry import UNSET, relay
+from strawberry.scalars import JSON
+
+MAPPING_HELP = '{"fields": {"personName": "$.name"}, "constants": {"sourceChannel": "WEB_FORM"}, "externalId": {"system": "shop", "path": "$.id"}}'
+
+
+@strawberry.input
+class CreateInboundEndpointInput:
+    name: str
+    kind: str = strawberry.field(description="WEBHOOK (signed) or FORM (public)")
+    object: str = strawberry.field(description="Lead, Customer, Contact, Opportunity, Ticket or a custom object's api name")
+    mapping: JSON = strawberry.field(description=MAPPING_HELP)
+    verification: str | None = strawberry.field(default=None, description="Webhooks: STANDARD or HMAC")
+    signature_header: str | None = strawberry.field(default=None, description="HMAC: the header carrying the body's HMAC-SHA256")
+    honeypot: str | None = strawberry.field(default=None, description="Forms: a hidden field that only bots fill in")
+    rate_per_minute: int | None = strawberry.field(default=None, description="Forms: posts per client address per minute (60)")
+    enabled: bool = True
+
+
+@strawberry.input
+class UpdateInboundEndpointInput:
+    id: relay.GlobalID
+    version: int
+    name: str | None = UNSET
+    mapping: JSON | None = UNSET
+    verification: str | None = UNSET
+    signature_header: str | None = UNSET
+    honeypot: str | None = UNSET
+    rate_per_minute: int | None = UNSET
+    enabled: bool | None = UNSET
+
+
+@strawberry.input
+class InboundEndpointRefInput:
+    id: relay.GlobalID
+
+
+@strawberry.input
+class InboundRequestRefInput:
+    id: relay.GlobalID
+
+
+FIELDS = {"name": "name", "kind": "kind", "object": "object", "mapping": "mapping", "verification": "verification",
+          "signature_header": "signatureHeader", "honeypot": "honeypot", "rate_per_minute": "ratePerMinute", "enabled": "enabled"}
+
+
+def given(input: Any) -> dict[str, Any]:
+    """The fields the caller sent, by domain name; global ids among the mapping's constants
+    (e.g. a campaignId) become the UUIDs the records store."""
+    values = {FIELDS[name]: getattr(input, name) for name in FIELDS
+              if getattr(input, name, UNSET) is not UNSET and not (name == "rate_per_minute" and getattr(input, name) is None)}
+    mapping = values.get("mapping")
+    if isinstance(mapping, dict) and isinstance(mapping.get("constants"), dict):
+        mapping = {**mapping, "constants": {k: _raw_id(k, v) for k, v in mapping["constants"].items()}}
+        values["mapping"] = mapping
+    return values
+
+
+def _raw_id(key: str, value: Any) -> Any:
+    if not key.endswith("Id") or not isinstance(value, str):
+        return value
+    try:
+        return relay.GlobalID.from_id(value).node_id
+    except (ValueError, TypeError):
+        return value

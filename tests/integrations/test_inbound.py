@@ -1,0 +1,224 @@
+"""Inbound webhooks and web forms through the public routes and GraphQL, processed by the worker's
+code: signatures checked with an independent signer (`standardwebhooks`), replays accepted once,
+mapping errors logged without losing the payload, upserts by external id, the webhook trigger,
+form rate limits and honeypots, and isolation between tenants."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from datetime import datetime, timezone
+
+import asyncpg
+import pytest
+from standardwebhooks import Webhook
+
+from tests.support.automation import deliver, disable, make_rule
+from tests.support.graphql import gql
+
+CREATE = ("mutation($i: CreateInboundEndpointInput!) { createInboundEndpoint(input: $i) { secret endpoint { id path version "
+          "kind verification } } }")
+REQUESTS = "query($e: ID) { inboundRequests(endpointId: $e) { id status error body recordType recordId } }"
+LEAD = "query($id: ID!) { node(id: $id) { ... on Lead { personName email region sourceChannel campaign { name } tags } } }"
+
+
+@pytest.fixture
+def marker() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+async def _endpoint(client, token, **fields):  # noqa: ANN001
+    response = await gql(client, CREATE, {"i": fields}, token=token)
+    assert response.data, response.errors
+    return response.data["createInboundEndpoint"]
+
+
+def _signed(secret: str, payload: dict, message_id: str | None = None) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(payload).encode()
+    message_id = message_id or f"msg_{uuid.uuid4().hex}"
+    now = datetime.now(timezone.utc)
+    signature = Webhook(secret).sign(message_id, now, body.decode())
+    return body, {"webhook-id": message_id, "webhook-timestamp": str(int(now.timestamp())), "webhook-signature": signature,
+                  "content-type": "application/json"}
+
+
+async def _requests(client, token, endpoint_id):  # noqa: ANN001
+    return (await gql(client, REQUESTS, {"e": endpoint_id}, token=token)).data["inboundRequests"]
+
+
+SHOP_MAPPING = {"fields": {"personName": "$.customer.name", "email": "$.customer.emails[0]", "region": "$.region"},
+                "constants": {"sourceChannel": "OTHER"}, "externalId": {"system": "shop", "path": "$.id"}}
+
+
+async def test_a_signed_webhook_creates_then_updates_a_lead_by_external_id_and_replays_count_once(client, as_alpha, marker):
+    admin = as_alpha["admin"]
+    made = await _endpoint(client, admin, name=f"Shop {marker}", kind="WEBHOOK", object="Lead", verification="STANDARD",
+                           mapping=SHOP_MAPPING)
+    endpoint, secret = made["endpoint"], made["secret"]
+    assert secret.startswith("whsec_") and endpoint["path"].startswith("/hooks/in_")
+    payload = {"id": f"o-{marker}", "customer": {"name": "Ada", "emails": [f"ada.{marker}@example.com"]}, "region": marker}
+    body, headers = _signed(secret, payload, "msg_first")
+    first = await client.post(endpoint["path"], content=body, headers=headers)
+    assert first.status_code == 202 and first.json()["status"] == "received"
+    again = await client.post(endpoint["path"], content=body, headers=headers)  # the sender retries: a replay
+    assert again.status_code == 200 and again.json()["status"] == "already received"
+    [request] = await _requests(client, admin, endpoint["id"])
+    assert request["status"] == "ACCEPTED"  # acknowledged; a worker processes it
+    await deliver()
+    [request] = await _requests(client, admin, endpoint["id"])
+    assert (request["status"], request["recordType"]) == ("PROCESSED", "Lead")
+    lead = (await gql(client, LEAD, {"id": request["recordId"]}, token=admin)).data["node"]
+    assert (lead["personName"], lead["email"], lead["region"], lead["sourceChannel"]) == ("Ada", f"ada.{marker}@example.com", marker, "OTHER")
+    # The same order again, changed: the same lead is updated, not duplicated.
+    body, headers = _signed(secret, {**payload, "customer": {"name": "Ada L."}})
+    assert (await client.post(endpoint["path"], content=body, headers=headers)).status_code == 202
+    await deliver()
+    latest = (await _requests(client, admin, endpoint["id"]))[0]
+    assert latest["status"] == "PROCESSED" and latest["recordId"] == request["recordId"]
+    assert (await gql(client, LEAD, {"id": request["recordId"]}, token=admin)).data["node"]["personName"] == "Ada L."
+
+
+async def test_bad_signatures_and_stale_timestamps_are_refused_and_logged(client, as_alpha, marker):
+    admin = as_alpha["admin"]
+    made = await _endpoint(client, admin, name=f"Strict {marker}", kind="WEBHOOK", object="Lead", verification="STANDARD",
+                           mapping=SHOP_MAPPING)
+    path, secret = made["endpoint"]["path"], made["secret"]
+    body, headers = _signed(secret, {"id": "1"})
+    forged = await client.post(path, content=body, headers={**headers, "webhook-signature": "v1,Zm9yZ2Vk"})
+    assert forged.status_code == 401
+    tampered = await client.post(path, content=body.replace(b"1", b"2"), headers=headers)
+    assert tampered.status_code == 401
+    old = datetime.fromtimestamp(time.time() - 3600, timezone.utc)
+    stale_headers = {**headers, "webhook-timestamp": str(int(old.timestamp())),
+                     "webhook-signature": Webhook(secret).sign(headers["webhook-id"], old, body.decode())}
+    assert (await client.post(path, content=body, headers=stale_headers)).status_code == 400
+    other = _signed("whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY", {"id": "1"})
+    assert (await client.post(path, content=other[0], headers=other[1])).status_code == 401
+    assert (await client.post(path.replace("in_", "in_x"), content=body, headers=headers)).status_code == 404
+    logged = await _requests(client, admin, made["endpoint"]["id"])
+    assert [r["status"] for r in logged] == ["REJECTED"] * 4
+    assert "signature does not match" in logged[-1]["error"] and "5 minutes" in logged[1]["error"]
+
+
+async def test_hmac_endpoints_take_the_signature_in_their_header(client, as_alpha, marker):
+    admin = as_alpha["admin"]
+    made = await _endpoint(client, admin, name=f"ERP {marker}", kind="WEBHOOK", object="Customer", verification="HMAC",
+                           signatureHeader="X-ERP-Signature", mapping={"fields": {"name": "$.name"}, "externalId": {"system": "erp", "path": "$.no"}})
+    body = json.dumps({"no": f"C-{marker}", "name": f"ERP customer {marker}"}).encode()
+    digest = hmac.new(made["secret"].encode(), body, hashlib.sha256).hexdigest()
+    ok = await client.post(made["endpoint"]["path"], content=body, headers={"x-erp-signature": f"sha256={digest}"})
+    assert ok.status_code == 202
+    assert (await client.post(made["endpoint"]["path"], content=body, headers={"x-erp-signature": "sha256=00"})).status_code == 401
+    await deliver()
+    [processed, rejected] = (await _requests(client, admin, made["endpoint"]["id"]))[::-1]  # oldest first
+    assert processed["status"] == "PROCESSED" and rejected["status"] == "REJECTED"
+    customer = await gql(client, "query($id: ID!) { node(id: $id) { ... on Customer { name externalIds { system id } } } }",
+                         {"id": processed["recordId"]}, token=admin)
+    assert customer.data["node"] == {"name": f"ERP customer {marker}", "externalIds": [{"system": "erp", "id": f"C-{marker}"}]}
+
+
+async def test_a_mapping_error_keeps_the_payload_and_the_request_can_be_processed_again(client, as_alpha, marker):
+    admin = as_alpha["admin"]
+    made = await _endpoint(client, admin, name=f"Broken {marker}", kind="WEBHOOK", object="Lead", verification="STANDARD",
+                           mapping={"fields": {"email": "$.mail"}})
+    body, headers = _signed(made["secret"], {"mail": "not an email", "name": f"Bo {marker}"})
+    assert (await client.post(made["endpoint"]["path"], content=body, headers=headers)).status_code == 202
+    await deliver()
+    [failed] = await _requests(client, admin, made["endpoint"]["id"])
+    assert failed["status"] == "FAILED" and "email" in failed["error"] and json.loads(failed["body"])["mail"] == "not an email"
+    fixed = await gql(client, "mutation($i: UpdateInboundEndpointInput!) { updateInboundEndpoint(input: $i) { version } }",
+                      {"i": {"id": made["endpoint"]["id"], "version": made["endpoint"]["version"],
+                             "mapping": {"fields": {"personName": "$.name"}}}}, token=admin)
+    assert fixed.data
+    again = await gql(client, "mutation($i: InboundRequestRefInput!) { reprocessInboundRequest(input: $i) { status recordId } }",
+                      {"i": {"id": failed["id"]}}, token=admin)
+    assert again.data["reprocessInboundRequest"]["status"] == "PROCESSED"
+    lead = (await gql(client, LEAD, {"id": again.data["reprocessInboundRequest"]["recordId"]}, token=admin)).data["node"]
+    assert lead["personName"] == f"Bo {marker}"
+
+
+async def test_the_webhook_trigger_runs_rules_on_records_an_endpoint_wrote(client, as_alpha, marker):
+    admin = as_alpha["admin"]
+    name = f"Hooked {marker}"
+    made = await _endpoint(client, admin, name=name, kind="WEBHOOK", object="Lead", verification="STANDARD",
+                           mapping={"fields": {"personName": "$.name"}})
+    rule = await make_rule(client, admin, name="From the shop", object="Lead", trigger={"on": "webhook", "to": {"endpoint": name}},
+                           actions=[{"type": "add_tags", "names": ["from-shop"]}])
+    try:
+        body, headers = _signed(made["secret"], {"name": "Cy"})
+        await client.post(made["endpoint"]["path"], content=body, headers=headers)
+        await deliver()
+        [request] = await _requests(client, admin, made["endpoint"]["id"])
+        assert (await gql(client, LEAD, {"id": request["recordId"]}, token=admin)).data["node"]["tags"] == ["from-shop"]
+    finally:
+        await disable(client, admin, rule)
+
+
+async def test_a_web_form_creates_leads_with_channel_and_campaign_drops_bots_and_is_rate_limited(client, as_alpha, marker):
+    admin = as_alpha["admin"]
+    campaign = (await gql(client, "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { id } }",
+                          {"i": {"name": f"Spring {marker}", "channel": "WEB_FORM"}}, token=admin)).data["createCampaign"]
+    made = await _endpoint(client, admin, name=f"Contact us {marker}", kind="FORM", object="Lead", honeypot="website", ratePerMinute=3,
+                           mapping={"fields": {"personName": "$.name", "email": "$.email"},
+                                    "constants": {"sourceChannel": "WEB_FORM", "campaignId": campaign["id"]}})
+    assert made["secret"] is None and made["endpoint"]["path"].startswith("/forms/in_")
+    path = made["endpoint"]["path"]
+    person = await client.post(path, data={"name": f"Di {marker}", "email": f"di.{marker}@example.com", "website": ""})
+    assert person.status_code == 202
+    bot = await client.post(path, data={"name": "Bot", "email": "bot@example.com", "website": "http://spam.example"})
+    assert bot.status_code == 202  # the bot is not told
+    await client.post(path, json={"name": f"Ed {marker}"})
+    limited = await client.post(path, data={"name": "One too many"})
+    assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+    await deliver()
+    logged = await _requests(client, admin, made["endpoint"]["id"])
+    assert sorted(r["status"] for r in logged) == ["PROCESSED", "PROCESSED", "REJECTED"]
+    first = next(r for r in logged if r["status"] == "PROCESSED" and f"Di {marker}" in r["body"])
+    lead = (await gql(client, LEAD, {"id": first["recordId"]}, token=admin)).data["node"]
+    assert (lead["sourceChannel"], lead["campaign"]["name"]) == ("WEB_FORM", f"Spring {marker}")
+
+
+async def test_endpoints_are_checked_when_saved_and_only_admins_manage_them(client, as_alpha):
+    bad = await gql(client, CREATE, {"i": {"name": "Bad", "kind": "WEBHOOK", "object": "Lead", "verification": "HMAC",
+                                           "mapping": {"fields": {"personName": "name", "shoeSize": "$.s"}, "externalId": {"path": "$.id"}}}},
+                    token=as_alpha["admin"])
+    assert bad.codes == ["BAD_USER_INPUT"]
+    fields = {e["field"]: e["code"] for e in bad.errors[0]["extensions"]["fieldErrors"]}
+    assert fields == {"signatureHeader": "REQUIRED", "mapping.fields.personName": "INVALID_PATH",
+                      "mapping.fields.shoeSize": "UNKNOWN_FIELD", "mapping.externalId.system": "REQUIRED"}
+    form = {"name": "F", "kind": "FORM", "object": "Lead", "mapping": {"fields": {"personName": "$.n"}}}
+    assert (await gql(client, CREATE, {"i": form}, token=as_alpha["manager"])).codes == ["FORBIDDEN"]
+    assert (await gql(client, "{ inboundEndpoints { id } }", token=as_alpha["member"])).codes == ["FORBIDDEN"]
+
+
+async def test_another_tenant_can_neither_see_nor_use_nor_change_an_endpoint(client, as_alpha, as_beta, tenants, app_db, marker):
+    made = await _endpoint(client, as_alpha["admin"], name=f"Alpha only {marker}", kind="WEBHOOK", object="Lead",
+                           verification="STANDARD", mapping={"fields": {"personName": "$.name"}})
+    body, headers = _signed(made["secret"], {"name": "Alpha's"})
+    assert (await client.post(made["endpoint"]["path"], content=body, headers=headers)).status_code == 202
+    beta = as_beta["admin"]
+    assert made["endpoint"]["id"] not in [e["id"] for e in (await gql(client, "{ inboundEndpoints { id } }", token=beta)).data["inboundEndpoints"]]
+    assert await _requests(client, beta, made["endpoint"]["id"]) == []
+    change = await gql(client, "mutation($i: UpdateInboundEndpointInput!) { updateInboundEndpoint(input: $i) { id } }",
+                       {"i": {"id": made["endpoint"]["id"], "version": 1, "name": "mine"}}, token=beta)
+    assert change.codes == ["NOT_FOUND"]
+    # A public id naming beta's tenant with alpha's endpoint finds nothing.
+    from strawberry import relay
+
+    from domain.integrations.endpoints import public_id
+
+    endpoint_uuid = uuid.UUID(relay.GlobalID.from_id(made["endpoint"]["id"]).node_id)
+    crossed = public_id(uuid.UUID(tenants["beta"].id), endpoint_uuid)
+    assert (await client.post(f"/hooks/{crossed}", content=body, headers=headers)).status_code == 404
+    async with app_db.transaction():  # and the database itself shows beta none of alpha's rows
+        await app_db.execute("SELECT set_config('app.tenant_id', $1, true)", tenants["beta"].id)
+        assert await app_db.fetch("SELECT id FROM inbound_endpoint WHERE id = $1", endpoint_uuid) == []
+        assert await app_db.fetch("SELECT id FROM inbound_request WHERE endpoint_id = $1", endpoint_uuid) == []
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        async with app_db.transaction():
+            await app_db.execute("SELECT set_config('app.tenant_id', $1, true)", tenants["beta"].id)
+            await app_db.execute("INSERT INTO external_id (tenant_id, record_type, system, external_id, record_id) "
+                                 "VALUES ($1, 'Lead', 'x', 'y', $2)", uuid.UUID(tenants["alpha"].id), uuid.uuid4())
