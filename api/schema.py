@@ -25,6 +25,7 @@ from api.automation.mutations import AutomationMutations
 from api.automation.queries import AutomationQueries
 from api.integrations.mutations import IntegrationMutations
 from api.integrations.queries import IntegrationQueries
+from api.integrations.webhook_api import WebhookMutations, WebhookQueries
 from api.auth.queries import AuthQueries
 from api.crm.mutations import CrmMutations
 from api.crm.queries import CrmQueries
@@ -44,10 +45,11 @@ def _query_type() -> type:
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, SalesQueries, CustomQueries, AutomationQueries,
-                                  IntegrationQueries))
+                                  IntegrationQueries, WebhookQueries))
 
 
-Mutation = merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations, IntegrationMutations))
+Mutation = merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations, IntegrationMutations,
+                                          WebhookMutations))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The scheduler: fires time-based rules and resumes waiting runs.
+"""The scheduler: fires time-based rules, resumes waiting runs and retries webhook deliveries.
 
 Any number may run; only the one holding a PostgreSQL advisory lock works (the others wait to
 take over), and even two passes at once could not run anything twice: each occasion has a unique
@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 
 import asyncpg
 import structlog
 
 from domain.automation.schedule import fire_due
+from domain.integrations.webhook_delivery import send_due
 from tenants.context import tenant_transaction
 from tenants.database import connect, connection_credentials, disconnect
 
@@ -32,6 +33,11 @@ async def schedule_once(now: datetime | None = None) -> int:
     for tenant_id in {row["tenant_id"] for row in rows}:
         async with tenant_transaction(tenant_id):
             ran += await fire_due(now)
+    # Webhook deliveries due for a retry (or left behind by a worker that died before sending).
+    rows = await connections.get(CONNECTION).execute_query_dict(
+        "SELECT webhook_due_tenants($1) AS tenant_id", [now or datetime.now(timezone.utc)])
+    for tenant_id in {row["tenant_id"] for row in rows}:
+        ran += await send_due(tenant_id, now=now)
     return ran
 
 

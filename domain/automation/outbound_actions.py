@@ -8,18 +8,14 @@ Tests of a rule (dry runs) only describe what would be sent."""
 
 from __future__ import annotations
 
-import json
 import time
-import uuid
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
 from domain.automation.context import Context, recipients, render
 from domain.errors import FieldError
-from domain.outbound.http import check_url, send_signed
+from domain.outbound.http import check_url, json_body, send_signed
 from domain.outbound.mail import send_mail
 from domain.outbound.signing import new_secret
 from tenants.context import current_tenant_id, tenant_connection
@@ -83,24 +79,16 @@ async def call_http(ctx: Context, action: dict[str, Any]) -> str:
     method = action.get("method", "POST")
     if ctx.dry_run:
         return f"would call {method} {action['url']}"
-    body = json.dumps({
+    body = json_body({
         "type": f"automation.{ctx.record_type}", "timestamp": int(time.time()),
         "data": {"ruleId": str(ctx.rule_id), "eventId": str(ctx.event_id), "recordType": ctx.record_type,
                  "recordId": str(ctx.record_id), "record": ctx.values},
-    }, default=_json_value).encode()
+    })
     response = await send_signed(action["url"], body, secrets=[action["secret"]], message_id=str(ctx.effect_key),
                                  method=method)
     if not response.ok:
         raise DeliveryFailed(f"{method} {action['url']} answered {response.status} in {response.ms} ms: {response.body[:200]}")
     return f"{method} {action['url']}: {response.status} in {response.ms} ms"
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (uuid.UUID, Decimal)):
-        return str(value)
-    raise TypeError(type(value).__name__)
 
 
 async def _addresses(ctx: Context, action: dict[str, Any]) -> list[str]:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
 from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 
@@ -20,6 +26,7 @@ class Response:
     status: int
     ms: float
     body: str  # truncated
+    retry_after: float | None = None  # seconds, when the receiver asked for a pause (429, 503)
 
     @property
     def ok(self) -> bool:
@@ -50,4 +57,32 @@ async def send_signed(url: str, body: bytes, *, secrets: list[str], message_id: 
     async with guarded_client(follow_redirects=True, max_redirects=MAX_REDIRECTS) as client:
         response = await client.request(method, url, content=body, headers=headers)
     return Response(status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 1),
-                    body=response.text[: outbound_config().max_response_chars])
+                    body=response.text[: outbound_config().max_response_chars],
+                    retry_after=_seconds(response.headers.get("retry-after")))
+
+
+def _seconds(retry_after: str | None) -> float | None:
+    """A Retry-After header (seconds, or an HTTP date) as seconds from now."""
+    if not retry_after:
+        return None
+    try:
+        return max(0.0, float(retry_after))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(retry_after) - datetime.now(timezone.utc)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+def json_body(payload: Any) -> bytes:
+    """JSON of records' values: dates and times as ISO text, ids and decimals as text."""
+    return json.dumps(payload, default=_json_value, separators=(",", ":")).encode()
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (uuid.UUID, Decimal)):
+        return str(value)
+    raise TypeError(type(value).__name__)

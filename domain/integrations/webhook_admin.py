@@ -1,0 +1,45 @@
+"""What admins do with outgoing webhooks beyond defining endpoints: read the delivery log, send a
+test event, resend any delivery. Test and resend are sent at once and report their outcome."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from domain.errors import NotFound
+from domain.identity.principal import Principal
+from domain.integrations.webhook_delivery import TEST_EVENT, attempt_here, create_delivery, list_deliveries
+from domain.integrations.webhook_endpoints import WEBHOOK_SPEC, get_endpoint
+from domain.records.rights import Action
+
+
+async def deliveries(*, principal: Principal, endpoint_id: uuid.UUID | None, status: str | None, first: int = 50,
+                     delivery_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+    WEBHOOK_SPEC.require(principal, Action.READ)
+    return await list_deliveries(endpoint_id, status, first, delivery_id)
+
+
+async def send_test(*, principal: Principal, endpoint_id: uuid.UUID) -> dict[str, Any]:
+    """A `webhook.test` event to the endpoint, sent now; the delivery, with its attempt (a disabled
+    endpoint's test fails as such)."""
+    WEBHOOK_SPEC.require(principal, Action.UPDATE)
+    endpoint = await get_endpoint(endpoint_id)
+    payload = {"type": TEST_EVENT, "timestamp": datetime.now(timezone.utc).isoformat(),
+               "data": {"endpointId": str(endpoint["id"]), "message": "A test event from Tessera"}}
+    return await _send_now(await create_delivery(endpoint_id, TEST_EVENT, payload))
+
+
+async def resend(*, principal: Principal, delivery_id: uuid.UUID) -> dict[str, Any]:
+    """The same payload again, as a new delivery (a new `webhook-id`, so receivers process it again)."""
+    WEBHOOK_SPEC.require(principal, Action.UPDATE)
+    [original] = await list_deliveries(None, None, 1, delivery_id) or [None]
+    if original is None:
+        raise NotFound("delivery not found")
+    await get_endpoint(original["endpoint_id"])  # not of a deleted endpoint
+    return await _send_now(await create_delivery(original["endpoint_id"], original["event_type"], original["payload"]))
+
+
+async def _send_now(delivery_id: uuid.UUID) -> dict[str, Any]:
+    await attempt_here(delivery_id)
+    return (await list_deliveries(None, None, 1, delivery_id))[0]
