@@ -23,6 +23,7 @@ class RateLimits:
     """Configurable at start-up (settings) and per instance; a limit of 0 turns that limit off."""
 
     tenant_per_minute: int = 3000
+    token_per_minute: int = 600  # per API token (partners), within the tenant's limit
     login_per_identity: int = 10  # per tenant + email, per login window
     login_per_client: int = 100  # per client address, per login window
     login_window_seconds: int = 300

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     max_batch_operations: int = Field(10, ge=1)
     max_request_bytes: int = Field(1_000_000, ge=1024)
     tenant_rate_limit_per_minute: int = Field(3000, ge=0)
+    token_rate_limit_per_minute: int = Field(600, ge=0)
     login_rate_limit_per_identity: int = Field(10, ge=0)
     login_rate_limit_per_client: int = Field(100, ge=0)
     login_rate_limit_window_seconds: int = Field(300, ge=1)

@@ -38,6 +38,7 @@ def api_config(settings: Settings) -> ApiConfig:
         ),
         rate_limits=RateLimits(
             tenant_per_minute=settings.tenant_rate_limit_per_minute,
+            token_per_minute=settings.token_rate_limit_per_minute,
             login_per_identity=settings.login_rate_limit_per_identity,
             login_per_client=settings.login_rate_limit_per_client,
             login_window_seconds=settings.login_rate_limit_window_seconds,

@@ -21,11 +21,23 @@ from api.errors import ApiError, ErrorCode, rate_limited
 from api.ratelimit import hit
 from domain.errors import Unauthenticated
 from domain.identity.authentication import authenticate
+from domain.identity.principal import CredentialKind
 from tenants.context import tenant_transaction
 
 
 class _RollBack(Exception):
     """Raised inside the transaction to undo a failed mutation."""
+
+
+async def _limited(context: Context) -> float | None:
+    """Seconds to wait if the tenant, or the API token making the request, is over its limit."""
+    principal = context.principal
+    retry_after = await hit(context.redis, f"tenant:{principal.tenant_id}", limit=context.rate_limits.tenant_per_minute,
+                            window_seconds=60)
+    if retry_after is None and principal.kind is CredentialKind.API_TOKEN:
+        retry_after = await hit(context.redis, f"token:{principal.credential_id}", limit=context.rate_limits.token_per_minute,
+                                window_seconds=60)
+    return retry_after
 
 
 class TenantScope(SchemaExtension):
@@ -49,12 +61,7 @@ class TenantScope(SchemaExtension):
                     yield
                     return
                 structlog.contextvars.bind_contextvars(tenant_id=str(context.principal.tenant_id))
-                retry_after = await hit(
-                    context.redis,
-                    f"tenant:{context.principal.tenant_id}",
-                    limit=context.rate_limits.tenant_per_minute,
-                    window_seconds=60,
-                )
+                retry_after = await _limited(context)
                 if retry_after is not None:
                     error = rate_limited(context.response, retry_after)
                     self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])

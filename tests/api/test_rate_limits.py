@@ -68,3 +68,18 @@ async def test_limits_fail_open_when_redis_is_down(client, app, tenants, limits)
     finally:
         await app.state.redis.aclose()
         app.state.redis = working
+
+
+async def test_requests_per_api_token_are_limited_apart_from_other_tokens(client, app, as_alpha, limits):
+    from tests.support.records import scoped_token
+
+    first = await scoped_token(client, as_alpha["admin"], ["crm:read"])
+    second = await scoped_token(client, as_alpha["admin"], ["crm:read"])
+    limits(token_per_minute=2)
+    codes = [(await gql(client, "{ me { email } }", token=first)).codes for _ in range(4)]
+    assert codes[:2] == [[], []] and codes[2:] == [["RATE_LIMITED"], ["RATE_LIMITED"]]
+    limited = await gql(client, "{ me { email } }", token=first)
+    assert 1 <= limited.errors[0]["extensions"]["retryAfterSeconds"] <= 60 and limited.headers["retry-after"]
+    # Another token of the same tenant, and a person's session, go on.
+    assert (await gql(client, "{ me { email } }", token=second)).codes == []
+    assert (await gql(client, "{ me { email } }", token=as_alpha["admin"])).codes == []
