@@ -23,6 +23,7 @@ from strawberry.tools import merge_types
 from api.auth.mutations import AuthMutations
 from api.automation.mutations import AutomationMutations
 from api.automation.queries import AutomationQueries
+from api.integrations.external import ExternalIdMutations, ExternalIdQueries
 from api.integrations.mutations import IntegrationMutations
 from api.integrations.queries import IntegrationQueries
 from api.integrations.webhook_api import WebhookMutations, WebhookQueries
@@ -45,11 +46,11 @@ def _query_type() -> type:
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, SalesQueries, CustomQueries, AutomationQueries,
-                                  IntegrationQueries, WebhookQueries))
+                                  IntegrationQueries, WebhookQueries, ExternalIdQueries))
 
 
 Mutation = merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations, IntegrationMutations,
-                                          WebhookMutations))
+                                          WebhookMutations, ExternalIdMutations))
 
 
 @dataclass(frozen=True)

@@ -58,15 +58,24 @@ def given(input: Any) -> dict[str, Any]:
               if getattr(input, name, UNSET) is not UNSET and not (name == "rate_per_minute" and getattr(input, name) is None)}
     mapping = values.get("mapping")
     if isinstance(mapping, dict) and isinstance(mapping.get("constants"), dict):
-        mapping = {**mapping, "constants": {k: _raw_id(k, v) for k, v in mapping["constants"].items()}}
-        values["mapping"] = mapping
+        values["mapping"] = {**mapping, "constants": raw_ids(mapping["constants"])}
     return values
+
+
+def raw_ids(values: dict[str, Any]) -> dict[str, Any]:
+    """`...Id` values given as global ids, as the UUIDs records store (others unchanged)."""
+    return {key: _raw_id(key, value) for key, value in values.items()}
+
+
+# Types whose global ids may appear as values (a record's customerId, a lead's campaignId, ...).
+_ID_TYPES = {"Customer", "Contact", "Lead", "Opportunity", "Ticket", "Campaign", "Pipeline", "Stage", "Team", "User", "CustomRecord"}
 
 
 def _raw_id(key: str, value: Any) -> Any:
     if not key.endswith("Id") or not isinstance(value, str):
         return value
     try:
-        return relay.GlobalID.from_id(value).node_id
+        global_id = relay.GlobalID.from_id(value)
     except (ValueError, TypeError):
         return value
+    return global_id.node_id if global_id.type_name in _ID_TYPES else value

@@ -9,6 +9,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from api.integrations.external import record_global_id
 from domain.integrations.endpoints import public_id
 
 
@@ -59,7 +60,7 @@ class InboundRequestType:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "InboundRequestType":
-        record = relay.GlobalID(row["record_type"], str(row["record_id"])) if row["record_id"] else None
+        record = record_global_id(row["record_type"], row["record_id"]) if row["record_id"] else None
         return cls(id=relay.GlobalID("InboundRequest", str(row["id"])), endpoint_id=relay.GlobalID("InboundEndpoint", str(row["endpoint_id"])),
                    status=row["status"], error=row["error"], body=row["body"], record_type=row["record_type"], record_id=record,
                    received_at=row["received_at"], processed_at=row["processed_at"])
