@@ -10,7 +10,9 @@ from typing import Any
 
 from domain.automation.assignment import assign_owner, check_assign
 from domain.automation.context import Context, recipients, render
-from domain.automation.outbound_actions import call_http, check_call_http, check_send_email, send_email
+from domain.automation.outbound_actions import (
+    call_http, check_call_http, check_post_message, check_send_email, post_message, send_email,
+)
 from domain.automation.targets import create_values, spec_of, update_values
 from domain.crm import leads
 from domain.crm.activities import KINDS as ACTIVITY_KINDS
@@ -73,6 +75,8 @@ def check_actions(actions: Any, errors: list[FieldError]) -> None:
             check_send_email(action, where, errors)
         if kind == "call_http":
             check_call_http(action, where, errors)
+        if kind == "post_message":
+            check_post_message(action, where, errors)
 
 
 def _valid_wait(action: dict[str, Any]) -> bool:
@@ -171,4 +175,5 @@ async def notify(ctx: Context, action: dict[str, Any]) -> str:
 ACTIONS = {"wait": None, "update_fields": update_fields, "increment": increment, "create_record": create_record,
            "convert_lead": convert_lead, "assign_owner": assign_owner, "create_task": create_task,
            "add_tags": add_tags, "remove_tags": remove_tags, "notify": notify, "send_email": send_email,
-           "call_http": call_http, "change_stage": change_stage}
+           "call_http": call_http, "change_stage": change_stage,
+           "post_message": post_message}

@@ -17,6 +17,7 @@ from domain.automation.context import Context, recipients, render
 from domain.errors import FieldError
 from domain.outbound.http import check_url, json_body, send_signed
 from domain.outbound.mail import send_mail
+from domain.outbound.robots import PROVIDERS, post_text
 from domain.outbound.signing import new_secret
 from tenants.context import current_tenant_id, tenant_connection
 
@@ -58,6 +59,16 @@ def check_call_http(action: dict[str, Any], where: str, errors: list[FieldError]
         errors.append(FieldError(f"{where}.secret", "INVALID_VALUE", "at least 16 characters (or leave it out for a new one)"))
 
 
+def check_post_message(action: dict[str, Any], where: str, errors: list[FieldError]) -> None:
+    if action.get("provider") not in PROVIDERS:
+        errors.append(FieldError(f"{where}.provider", "INVALID_CHOICE", " or ".join(PROVIDERS)))
+    problem = check_url(str(action.get("url") or ""))
+    if problem:
+        errors.append(FieldError(f"{where}.url", "INVALID_URL", problem))
+    if not str(action.get("text") or "").strip():
+        errors.append(FieldError(f"{where}.text", "REQUIRED", "the message, with {{field}} placeholders"))
+
+
 def with_secrets(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """HTTP calls without a signing secret get a new `whsec_` one (shown in the rule's actions)."""
     return [{**a, "secret": new_secret()} if a.get("type") == "call_http" and not a.get("secret") else a for a in actions]
@@ -89,6 +100,15 @@ async def call_http(ctx: Context, action: dict[str, Any]) -> str:
     if not response.ok:
         raise DeliveryFailed(f"{method} {action['url']} answered {response.status} in {response.ms} ms: {response.body[:200]}")
     return f"{method} {action['url']}: {response.status} in {response.ms} ms"
+
+
+async def post_message(ctx: Context, action: dict[str, Any]) -> str:
+    """A text message to a WeCom or DingTalk group robot."""
+    text = render(str(action["text"]), ctx.values)
+    if ctx.dry_run:
+        return f"would post to the {action['provider']} group: {text[:100]}"
+    return await post_text(action["provider"], action["url"], text, secret=action.get("secret"),
+                           mention_all=bool(action.get("mentionAll")))
 
 
 async def _addresses(ctx: Context, action: dict[str, Any]) -> list[str]:

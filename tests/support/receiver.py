@@ -29,6 +29,7 @@ class Receiver:
     answers: list[tuple[int, dict[str, str]]] = field(default_factory=lambda: [(200, {})])
     received: list[Received] = field(default_factory=list)
     delay_seconds: float = 0  # how long to think before answering (for timeouts)
+    reply: bytes = b"ok"  # the body of every answer
 
     def __post_init__(self) -> None:
         receiver = self
@@ -44,9 +45,9 @@ class Receiver:
                     self.send_response(status)
                     for name, value in headers.items():
                         self.send_header(name, value)
-                    self.send_header("content-length", "2")
+                    self.send_header("content-length", str(len(receiver.reply)))
                     self.end_headers()
-                    self.wfile.write(b"ok")
+                    self.wfile.write(receiver.reply)
                 except OSError:
                     pass  # the caller hung up (timed out, or was killed): nothing to tell it
 
