@@ -25,6 +25,7 @@ from api.automation.mutations import AutomationMutations
 from api.automation.queries import AutomationQueries
 from api.integrations.external import ExternalIdMutations, ExternalIdQueries
 from api.integrations.mutations import IntegrationMutations
+from api.integrations.sync_api import SyncMutations, SyncQueries
 from api.integrations.queries import IntegrationQueries
 from api.integrations.webhook_api import WebhookMutations, WebhookQueries
 from api.auth.queries import AuthQueries
@@ -46,11 +47,11 @@ def _query_type() -> type:
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, SalesQueries, CustomQueries, AutomationQueries,
-                                  IntegrationQueries, WebhookQueries, ExternalIdQueries))
+                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries))
 
 
 Mutation = merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations, IntegrationMutations,
-                                          WebhookMutations, ExternalIdMutations))
+                                          WebhookMutations, ExternalIdMutations, SyncMutations))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The scheduler: fires time-based rules, resumes waiting runs and retries webhook deliveries.
+"""The scheduler: fires time-based rules, resumes waiting runs, retries webhook deliveries and runs
+sync connections when due.
 
 Any number may run; only the one holding a PostgreSQL advisory lock works (the others wait to
 take over), and even two passes at once could not run anything twice: each occasion has a unique
@@ -14,6 +15,7 @@ import asyncpg
 import structlog
 
 from domain.automation.schedule import fire_due
+from domain.integrations.sync.engine import run_due
 from domain.integrations.webhook_delivery import send_due
 from tenants.context import tenant_transaction
 from tenants.database import connect, connection_credentials, disconnect
@@ -38,6 +40,11 @@ async def schedule_once(now: datetime | None = None) -> int:
         "SELECT webhook_due_tenants($1) AS tenant_id", [now or datetime.now(timezone.utc)])
     for tenant_id in {row["tenant_id"] for row in rows}:
         ran += await send_due(tenant_id, now=now)
+    # Sync connections whose interval has passed (or that an admin asked to run now).
+    rows = await connections.get(CONNECTION).execute_query_dict(
+        "SELECT sync_due_tenants($1) AS tenant_id", [now or datetime.now(timezone.utc)])
+    for tenant_id in {row["tenant_id"] for row in rows}:
+        ran += await run_due(tenant_id, now=now)
     return ran
 
 

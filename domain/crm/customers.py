@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from domain.identity.principal import Principal
@@ -52,6 +53,9 @@ def validate_customer(check: Checker) -> None:
         check.text(name, max_length=100)
     check.text("lifecycleStage", choices=LIFECYCLE_STAGES)
     check.json_object("address", allowed_keys=ADDRESS_KEYS)
+    # Written by integrations (the ERP sync, upserts): the GraphQL inputs do not offer them.
+    check.decimal("lifetimeValue", minimum=Decimal("0"))
+    check.datetime("lastOrderAt")
     check.reference("ownerId")
     check.reference("teamId")
 

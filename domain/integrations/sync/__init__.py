@@ -1,0 +1,1 @@
+"""Two-way sync with external systems through connectors (see docs/integrations.md)."""
