@@ -114,11 +114,13 @@ async def load_event(event_id: uuid.UUID) -> Event | None:
 
 
 async def receive_event(event_id: uuid.UUID, consumer: str) -> Event | None:
-    """The event, noting in the same statement that `consumer` received it (the delivery log)."""
+    """The event, noting in the same statement that `consumer` received it (the delivery log).
+    None for an event that is not in the outbox (e.g. a message left in the queue from a database
+    that was since replaced): such a message is dropped, not retried."""
     rows = await tenant_connection().execute_query_dict(
-        "WITH delivered AS (INSERT INTO event_delivery (tenant_id, event_id, consumer) VALUES ($1, $2, $3) "
-        "ON CONFLICT DO NOTHING) SELECT * FROM outbox_event WHERE tenant_id = $1 AND id = $2",
-        [current_tenant_id(), event_id, consumer])
+        "WITH found AS (SELECT * FROM outbox_event WHERE tenant_id = $1 AND id = $2), "
+        "delivered AS (INSERT INTO event_delivery (tenant_id, event_id, consumer) SELECT tenant_id, id, $3 FROM found "
+        "ON CONFLICT DO NOTHING) SELECT * FROM found", [current_tenant_id(), event_id, consumer])
     return _event(rows[0]) if rows else None
 
 

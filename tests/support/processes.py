@@ -1,0 +1,39 @@
+"""Starting Tessera's processes (`tessera relay`, `worker`, `serve`) for tests, stopping them,
+and waiting for an outcome with a bounded wait."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import time
+
+from tests.support.cli import TESSERA
+
+WAIT_SECONDS = 40
+
+
+def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    return subprocess.Popen([*TESSERA, *args], env={**os.environ, **(env or {})}, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop(*procs: subprocess.Popen) -> None:
+    """SIGTERM to each leader only: dramatiq's main process forwards it to its worker processes,
+    which take a second SIGTERM (as a signal to the whole group would give them) as "die now"."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+async def until(check, what: str, seconds: float = WAIT_SECONDS) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + seconds
+    while not await check():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.3)
