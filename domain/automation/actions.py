@@ -71,6 +71,9 @@ def check_actions(actions: Any, errors: list[FieldError]) -> None:
                 errors.append(FieldError(f"{where}.to", "INVALID_CHOICE", "owner, owner_manager, actor or users"))
             for n, user in enumerate(action.get("userIds") or []):
                 _uuid(user, f"{where}.userIds.{n}", errors)
+            if action.get("channel") is not None:
+                channel = action["channel"] if isinstance(action["channel"], dict) else {}
+                check_post_message({**channel, "text": "-"}, f"{where}.channel", errors)
         if kind == "send_email":
             check_send_email(action, where, errors)
         if kind == "call_http":
@@ -160,7 +163,12 @@ async def remove_tags(ctx: Context, action: dict[str, Any]) -> str:
 
 
 async def notify(ctx: Context, action: dict[str, Any]) -> str:
+    """In-app notifications; with `channel` ({provider, url, secret}), the same text goes to a
+    WeCom or DingTalk group too."""
     users = await recipients(ctx, action)
+    if action.get("channel"):
+        title, body = render(str(action["title"]), ctx.values), render(str(action.get("body") or ""), ctx.values)
+        await post_message(ctx, {**action["channel"], "text": f"{title}\n{body}".strip()})
     if users:
         await tenant_connection().execute_query(
             "INSERT INTO notification (tenant_id, id, user_id, title, body, record_type, record_id, rule_id) "

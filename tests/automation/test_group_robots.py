@@ -72,3 +72,20 @@ async def test_a_robot_refusal_fails_the_step(client, as_alpha, robot):
             "actions.0.provider", "actions.0.url", "actions.0.text"}
     finally:
         await disable(client, admin, rule)
+
+
+async def test_notifications_can_also_go_to_a_group_channel(client, as_alpha, user_ids, robot):
+    admin = as_alpha["admin"]
+    marker = uuid.uuid4().hex[:8]
+    rule = await make_rule(client, admin, name="Loud", object="Lead", trigger={"on": "created"},
+                           conditions={"field": "region", "op": "eq", "value": marker},
+                           actions=[{"type": "notify", "to": "users", "userIds": [user_ids["manager"]], "title": "Lead {{personName}}",
+                                     "body": "from {{region}}", "channel": {"provider": "wecom", "url": robot.url}}])
+    try:
+        await gql(client, LEAD, {"input": {"personName": f"Ivy {marker}", "region": marker}}, token=admin)
+        await deliver()
+        assert json.loads(robot.received[0].body)["text"]["content"] == f"Lead Ivy {marker}\nfrom {marker}"
+        notes = (await gql(client, "{ notifications(first: 100) { title } }", token=as_alpha["manager"])).data["notifications"]
+        assert f"Lead Ivy {marker}" in [n["title"] for n in notes]
+    finally:
+        await disable(client, admin, rule)

@@ -203,6 +203,22 @@ async def test_deliveries_never_reach_private_addresses(client, as_alpha):
                                {"i": {"id": endpoint["endpoint"]["id"]}}, token=admin)
             assert "are not allowed" in tested.data["sendTestWebhook"]["attempts"][0]["error"]
         assert len(redirector.received) == 1
+        # Without the tests' allowance for 127.0.0.1, a DNS name resolving to loopback is refused too.
+        from domain.outbound.config import configure_outbound, outbound_config
+
+        before = outbound_config()
+        configure_outbound(replace(before, allowed_networks=()))
+        try:
+            port = redirector.url.split(":")[2].split("/")[0]
+            by_name = (await gql(client, CREATE, {"i": {"url": f"http://localhost:{port}/hook", "eventTypes": ["webhook.test"]}},
+                                 token=admin)).data["createWebhookEndpoint"]
+            made.append(by_name)
+            tested = await gql(client, "mutation($i: WebhookEndpointRefInput!) { sendTestWebhook(input: $i) { attempts { error } } }",
+                               {"i": {"id": by_name["endpoint"]["id"]}}, token=admin)
+            assert "localhost resolves to" in tested.data["sendTestWebhook"]["attempts"][0]["error"]
+            assert len(redirector.received) == 1
+        finally:
+            configure_outbound(before)
         bad = await gql(client, CREATE, {"i": {"url": "file:///etc/passwd", "eventTypes": ["Lead.nope.x", "Lead"]}}, token=admin)
         assert {e["field"]: e["code"] for e in bad.errors[0]["extensions"]["fieldErrors"]} == {
             "url": "INVALID_URL", "eventTypes.1": "INVALID_EVENT_TYPE"}
