@@ -25,8 +25,7 @@ from domain.automation.rules import RULE_SPEC, enabled_rules
 from domain.automation.targets import record_values
 from domain.errors import InvalidInput, NotFound, describe
 from domain.events import Event, caused_by, load_event
-from domain.identity.principal import CredentialKind, Principal
-from domain.identity.roles import Role
+from domain.identity.principal import Principal, acting_for
 from domain.records.rows import decode_row
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
@@ -205,9 +204,7 @@ async def resume_due(now: datetime | None = None, limit: int = 100) -> int:
 
 
 def _acting_for(rule: dict[str, Any]) -> Principal:
-    """Rules act with full rights, in the name of whoever last saved them (the audit trail's actor)."""
-    return Principal(tenant_id=current_tenant_id(), user_id=rule["updated_by"] or rule["created_by"], role=Role.ADMIN,
-                     kind=CredentialKind.SESSION, credential_id=rule["id"])
+    return acting_for(rule, tenant_id=current_tenant_id())
 
 
 async def _actor(actor_id: uuid.UUID | None) -> dict[str, Any]:

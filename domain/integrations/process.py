@@ -12,8 +12,7 @@ import uuid
 from domain.automation.targets import create_values, update_values
 from domain.errors import InvalidInput, NotFound, describe
 from domain.events import emit
-from domain.identity.principal import CredentialKind, Principal
-from domain.identity.roles import Role
+from domain.identity.principal import Principal, acting_for
 from domain.integrations import external_ids
 from domain.integrations.endpoints import ENDPOINT_SPEC, live_endpoint
 from domain.integrations.mapping import apply
@@ -46,7 +45,7 @@ async def process_request(request_id: uuid.UUID) -> str | None:
 
 async def _upsert(endpoint: dict, payload: object) -> uuid.UUID:
     values, external = apply(endpoint["mapping"], payload)
-    object_name, principal = endpoint["object"], _acting_for(endpoint)
+    object_name, principal = endpoint["object"], acting_for(endpoint, tenant_id=current_tenant_id())
     if endpoint["mapping"].get("externalId") and external is None:
         raise InvalidInput.single("externalId", "MISSING", f"the payload has nothing at {endpoint['mapping']['externalId']['path']}")
     record_id = await external_ids.find(object_name, *external) if external else None
@@ -66,12 +65,6 @@ async def _finish(request_id: uuid.UUID, status: str, error: str | None, record_
     await tenant_connection().execute_query(
         "UPDATE inbound_request SET status = $3, error = $4, record_type = $5, record_id = $6, processed_at = now() "
         "WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), request_id, status, error, record_type, record_id])
-
-
-def _acting_for(endpoint: dict) -> Principal:
-    """Records are written with full rights in the name of whoever last saved the endpoint."""
-    return Principal(tenant_id=current_tenant_id(), user_id=endpoint["updated_by"] or endpoint["created_by"], role=Role.ADMIN,
-                     kind=CredentialKind.SESSION, credential_id=endpoint["id"])
 
 
 async def reprocess(*, principal: Principal, request_id: uuid.UUID) -> str | None:

@@ -10,6 +10,7 @@ error of the system itself (unreachable, refusing) stops the run, which is tried
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -18,8 +19,7 @@ from typing import Any
 
 from domain.automation.targets import record_values
 from domain.errors import describe
-from domain.identity.principal import CredentialKind, Principal
-from domain.identity.roles import Role
+from domain.identity.principal import acting_for
 from domain.integrations.sync import streams
 from domain.integrations.sync.connections import CONNECTORS, load_connection
 from domain.integrations.sync.connector import Connector, ConnectorError
@@ -45,7 +45,7 @@ async def run_sync(tenant_id: uuid.UUID, connection_id: uuid.UUID, *, now: datet
     if not row["enabled"]:
         return {}
     ctx = Ctx(connection_id=connection_id, run_id=uuid.uuid4(), system=row["system"], settings=row["settings"],
-              principal=_acting_for(tenant_id, row))
+              principal=acting_for(row, tenant_id=tenant_id))
     run = _Run(connector=CONNECTORS[row["connector"]](row["base_url"], row["credentials"]), counts=Counter())
     cursors = dict(row["cursors"])
     error = None
@@ -124,16 +124,8 @@ async def _push_customers(tenant_id: uuid.UUID, ctx: Ctx, run: _Run, cursors: di
 
 
 async def _save_cursors(ctx: Ctx, cursors: dict[str, Any]) -> None:
-    import json
-
     await tenant_connection().execute_query("UPDATE sync_connection SET cursors = $3::jsonb WHERE tenant_id = $1 AND id = $2",
                                             [current_tenant_id(), ctx.connection_id, json.dumps(cursors)])
-
-
-def _acting_for(tenant_id: uuid.UUID, row: dict[str, Any]) -> Principal:
-    """The sync writes with full rights in the name of whoever last saved the connection."""
-    return Principal(tenant_id=tenant_id, user_id=row["updated_by"] or row["created_by"], role=Role.ADMIN,
-                     kind=CredentialKind.SESSION, credential_id=row["id"])
 
 
 async def run_due(tenant_id: uuid.UUID, *, now: datetime | None = None) -> int:
