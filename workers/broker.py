@@ -19,13 +19,14 @@ class DatabasePool(Middleware):
         self.database_url = database_url
         self.model_modules = model_modules
 
-    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # Before the worker threads start taking messages (they start before "after_worker_boot"),
+        # and after AsyncIO's before_worker_boot (middleware added later runs later) started the loop.
         get_event_loop_thread().run_coroutine(connect(self.database_url, self.model_modules, pool_size=4))
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # After running jobs finished. dramatiq sends "after" signals in reverse order, so this
-        # middleware, added after AsyncIO, closes the pool before AsyncIO stops the loop (and
-        # AsyncIO starts the loop before boot, in before_worker_boot, so the pool can open on it).
+        # middleware, added after AsyncIO, closes the pool before AsyncIO stops the loop.
         get_event_loop_thread().run_coroutine(disconnect())
 
 
