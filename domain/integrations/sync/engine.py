@@ -55,6 +55,8 @@ async def run_sync(tenant_id: uuid.UUID, connection_id: uuid.UUID, *, now: datet
         await _push_customers(tenant_id, ctx, run, cursors)
     except ConnectorError as exc:
         error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - any other failure is the connection's, logged; the scheduler goes on
+        error = describe(exc)
     async with tenant_transaction(tenant_id):
         await tenant_connection().execute_query(
             "UPDATE sync_connection SET last_run_at = $3, next_run_at = $4, last_error = $5 WHERE tenant_id = $1 AND id = $2",
