@@ -24,8 +24,11 @@ AUTH = dict(permission_classes=[Authenticated])
 class CreateAutomationRuleInput:
     name: str
     object: str = strawberry.field(description="Lead, Customer, Contact, Opportunity, Ticket or a custom object's api name")
-    trigger: JSON = strawberry.field(description='{"on": "created" | "updated" | ..., "fields": [...], "to": {...}}')
-    actions: JSON = strawberry.field(description="[{type: update_fields | assign_owner | create_task | add_tags | remove_tags | notify, ...}]")
+    trigger: JSON = strawberry.field(description='{"on": "created" | "updated" | "webhook" | "date" | "idle" | "schedule" | ..., '
+                                                 '"fields": [...], "to": {...}}')
+    actions: JSON = strawberry.field(description="[{type: update_fields | increment | assign_owner | create_task | create_record | "
+                                                 "convert_lead | change_stage | add_tags | remove_tags | notify | send_email | "
+                                                 "call_http | post_message | wait, ...}] (docs/automations.md)")
     conditions: JSON | None = None
     enabled: bool = True
 
