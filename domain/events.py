@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +54,9 @@ class Event:
     causation_id: uuid.UUID | None
     depth: int
     caused_by_rule: uuid.UUID | None = None
+    # The tenant's delivery configuration version (rules, webhook endpoints) read with the event,
+    # so cached configuration can be checked without another statement; None when not read.
+    config_version: int | None = None
 
 
 async def emit(
@@ -132,8 +135,9 @@ async def receive_event(event_id: uuid.UUID, consumer: str) -> Event | None:
     rows = await tenant_connection().execute_query_dict(
         "WITH found AS (SELECT * FROM outbox_event WHERE tenant_id = $1 AND id = $2), "
         "delivered AS (INSERT INTO event_delivery (tenant_id, event_id, consumer) SELECT tenant_id, id, $3 FROM found "
-        "ON CONFLICT DO NOTHING) SELECT * FROM found", [current_tenant_id(), event_id, consumer])
-    return _event(rows[0]) if rows else None
+        "ON CONFLICT DO NOTHING) SELECT found.*, coalesce((SELECT version FROM delivery_config_version "
+        "WHERE tenant_id = $1), 0) AS config_version FROM found", [current_tenant_id(), event_id, consumer])
+    return replace(_event(rows[0]), config_version=rows[0]["config_version"]) if rows else None
 
 
 async def record_delivery(event_id: uuid.UUID, consumer: str) -> bool:

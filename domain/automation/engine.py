@@ -53,7 +53,7 @@ async def handle_event(event: Event) -> int:
     """Run every enabled rule the event triggers (once per rule and event); returns how many ran."""
     action = event.event_type.split(".", 1)[1]
     ran = 0
-    for rule in await enabled_rules(event.record_type):
+    for rule in await enabled_rules(event.record_type, event.config_version):
         if not trigger_matches(rule["trigger"], action, event.changes) or event.caused_by_rule == rule["id"]:
             continue  # not this rule's event, or the rule's own change: it never re-triggers itself
         run_id = await _claim(rule, event)

@@ -12,6 +12,7 @@ from domain.automation.outbound_actions import with_secrets
 from domain.automation.related import check_related
 from domain.automation.triggers import check_time_trigger
 from domain.automation.targets import known_type
+from domain.config_cache import VersionedCache
 from domain.errors import FieldError, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
@@ -116,11 +117,23 @@ async def list_rules(*, principal: Principal, object_name: str | None = None) ->
     return [decode_row(RULE_SPEC, row) for row in rows]
 
 
-async def enabled_rules(record_type: str) -> list[dict[str, Any]]:
+async def _enabled_by_object() -> dict[str, list[dict[str, Any]]]:
     rows = await tenant_connection().execute_query_dict(
-        "SELECT * FROM automation_rule WHERE tenant_id = $1 AND object = $2 AND enabled AND deleted_at IS NULL "
-        "ORDER BY created_at, id", [current_tenant_id(), record_type])
-    return [decode_row(RULE_SPEC, row) for row in rows]
+        "SELECT * FROM automation_rule WHERE tenant_id = $1 AND enabled AND deleted_at IS NULL ORDER BY created_at, id",
+        [current_tenant_id()])
+    by_object: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_object.setdefault(row["object"], []).append(decode_row(RULE_SPEC, row))
+    return by_object
+
+
+_ENABLED = VersionedCache(_enabled_by_object)
+
+
+async def enabled_rules(record_type: str, config_version: int | None = None) -> list[dict[str, Any]]:
+    """The tenant's enabled rules on `record_type`, oldest first; cached per process for a given
+    delivery configuration version (see domain/config_cache.py)."""
+    return (await _ENABLED.get(config_version)).get(record_type, [])
 
 
 async def get_rule(*, principal: Principal, rule_id: uuid.UUID) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from domain.automation.targets import known_type, record_values
+from domain.config_cache import VersionedCache
 from domain.errors import describe
 from domain.events import Event
 from domain.integrations.webhook_endpoints import signing_secrets, wants
@@ -54,11 +55,18 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-async def fan_out(event: Event) -> list[uuid.UUID]:
-    """Deliveries of the event to every enabled endpoint that wants it (records' events only)."""
-    rows = await tenant_connection().execute_query_dict(
+async def _enabled_endpoints() -> list[dict[str, Any]]:
+    return await tenant_connection().execute_query_dict(
         "SELECT id, event_types FROM webhook_endpoint WHERE tenant_id = $1 AND enabled AND deleted_at IS NULL",
         [current_tenant_id()])
+
+
+_ENDPOINTS = VersionedCache(_enabled_endpoints)  # per process, checked against the event's config version
+
+
+async def fan_out(event: Event) -> list[uuid.UUID]:
+    """Deliveries of the event to every enabled endpoint that wants it (records' events only)."""
+    rows = await _ENDPOINTS.get(event.config_version)
     targets = [row["id"] for row in rows if wants(row["event_types"], event.event_type)]
     if not targets or not await known_type(event.record_type):
         return []
