@@ -222,3 +222,28 @@ async def test_another_tenant_can_neither_see_nor_use_nor_change_an_endpoint(cli
             await app_db.execute("SELECT set_config('app.tenant_id', $1, true)", tenants["beta"].id)
             await app_db.execute("INSERT INTO external_id (tenant_id, record_type, system, external_id, record_id) "
                                  "VALUES ($1, 'Lead', 'x', 'y', $2)", uuid.UUID(tenants["alpha"].id), uuid.uuid4())
+
+
+async def test_an_endpoint_upserts_custom_records_and_tickets_too(client, as_alpha, marker):
+    from tests.support.custom import make_object
+
+    admin = as_alpha["admin"]
+    contract = await make_object(client, admin, [dict(apiName="title", type="TEXT"), dict(apiName="value", type="INTEGER")],
+                                 stem="contract")
+    to_contract = await _endpoint(client, admin, name=f"Contracts {marker}", kind="WEBHOOK", object=contract, verification="STANDARD",
+                                  mapping={"fields": {"title": "$.title", "value": "$.value"}, "externalId": {"system": "erp", "path": "$.no"}})
+    to_ticket = await _endpoint(client, admin, name=f"Tickets {marker}", kind="WEBHOOK", object="Ticket", verification="STANDARD",
+                                mapping={"fields": {"subject": "$.subject"}, "constants": {"priority": "HIGH"}})
+    for payload in ({"no": f"K-{marker}", "title": "v1", "value": 10}, {"no": f"K-{marker}", "title": "v2", "value": 20}):
+        body, headers = _signed(to_contract["secret"], payload)
+        assert (await client.post(to_contract["endpoint"]["path"], content=body, headers=headers)).status_code == 202
+    body, headers = _signed(to_ticket["secret"], {"subject": f"Broken {marker}"})
+    assert (await client.post(to_ticket["endpoint"]["path"], content=body, headers=headers)).status_code == 202
+    await deliver()
+    first, second = (await _requests(client, admin, to_contract["endpoint"]["id"]))[::-1]
+    assert first["status"] == second["status"] == "PROCESSED" and first["recordId"] == second["recordId"]
+    record = await gql(client, "query($id: ID!) { node(id: $id) { ... on CustomRecord { values } } }", {"id": first["recordId"]}, token=admin)
+    assert record.data["node"]["values"]["title"] == "v2"
+    [ticket] = await _requests(client, admin, to_ticket["endpoint"]["id"])
+    node = await gql(client, "query($id: ID!) { node(id: $id) { ... on Ticket { subject priority } } }", {"id": ticket["recordId"]}, token=admin)
+    assert node.data["node"] == {"subject": f"Broken {marker}", "priority": "HIGH"}
