@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.automation.ids import ids_in
+from api.given import given_fields
 from api.automation.types import AutomationRuleType
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
@@ -66,7 +67,7 @@ class MarkNotificationsReadInput:
 
 
 def _given(input: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    given = {name: getattr(input, name) for name in names if getattr(input, name, UNSET) is not UNSET}
+    given = given_fields(input, {name: name for name in names})
     if "actions" in given:
         given["actions"] = ids_in(given["actions"])
     return given

@@ -8,6 +8,8 @@ import strawberry
 from strawberry import UNSET, relay
 from strawberry.scalars import JSON
 
+from api.given import given_fields
+
 MAPPING_HELP = '{"fields": {"personName": "$.name"}, "constants": {"sourceChannel": "WEB_FORM"}, "externalId": {"system": "shop", "path": "$.id"}}'
 
 
@@ -54,8 +56,9 @@ FIELDS = {"name": "name", "kind": "kind", "object": "object", "mapping": "mappin
 def given(input: Any) -> dict[str, Any]:
     """The fields the caller sent, by domain name; global ids among the mapping's constants
     (e.g. a campaignId) become the UUIDs the records store."""
-    values = {FIELDS[name]: getattr(input, name) for name in FIELDS
-              if getattr(input, name, UNSET) is not UNSET and not (name == "rate_per_minute" and getattr(input, name) is None)}
+    values = given_fields(input, FIELDS)
+    if values.get("ratePerMinute") is None:
+        values.pop("ratePerMinute", None)  # left to its default
     mapping = values.get("mapping")
     if isinstance(mapping, dict) and isinstance(mapping.get("constants"), dict):
         values["mapping"] = {**mapping, "constants": raw_ids(mapping["constants"])}

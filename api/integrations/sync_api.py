@@ -11,6 +11,7 @@ from strawberry import UNSET, relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from api.given import given_fields
 from api.integrations.external import record_global_id
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
@@ -95,7 +96,7 @@ _NAMES = {"name": "name", "connector": "connector", "system": "system", "base_ur
 
 
 def _given(input: object) -> dict[str, Any]:
-    given = {key: getattr(input, name) for name, key in _NAMES.items() if getattr(input, name, UNSET) is not UNSET}
+    given = given_fields(input, _NAMES)
     if given.get("intervalSeconds") is None:
         given.pop("intervalSeconds", None)
     return given

@@ -8,6 +8,7 @@ import strawberry
 from strawberry import UNSET, relay
 from strawberry.types import Info
 
+from api.given import given_fields
 from api.integrations.webhook_types import WebhookDeliveryType, WebhookEndpointType, WebhookEndpointWithSecret
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
@@ -54,7 +55,7 @@ _NAMES = {"url": "url", "event_types": "eventTypes", "description": "description
 
 
 def _given(input: object) -> dict:
-    return {key: getattr(input, name) for name, key in _NAMES.items() if getattr(input, name, UNSET) is not UNSET}
+    return given_fields(input, _NAMES)
 
 
 def _endpoint(value: relay.GlobalID) -> uuid.UUID:
