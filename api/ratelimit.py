@@ -29,8 +29,9 @@ class RateLimits:
     login_window_seconds: int = 300
 
 
-async def hit(redis: Redis, key: str, *, limit: int, window_seconds: int) -> float | None:
-    """Count one hit on `key`; None if within `limit`, else seconds until the caller may retry."""
+async def hit(redis: Redis, key: str, *, limit: int, window_seconds: int, peek: bool = False) -> float | None:
+    """Count one hit on `key`; None if within `limit`, else seconds until the caller may retry.
+    With `peek`, count nothing and answer whether one more hit would be over the limit."""
     if limit <= 0:
         return None
     now = time.time()
@@ -39,7 +40,7 @@ async def hit(redis: Redis, key: str, *, limit: int, window_seconds: int) -> flo
     current_key, previous_key = f"rl:{key}:{window}", f"rl:{key}:{window - 1}"
     try:
         async with redis.pipeline(transaction=False) as pipe:
-            pipe.incr(current_key)
+            pipe.incrby(current_key, 0 if peek else 1)
             pipe.expire(current_key, window_seconds * 2)
             pipe.get(previous_key)
             current, _, previous = await pipe.execute()
@@ -47,6 +48,7 @@ async def hit(redis: Redis, key: str, *, limit: int, window_seconds: int) -> flo
         log.warning("rate limit check skipped: redis unavailable", key=key, error=type(exc).__name__)
         return None
     previous = int(previous or 0)
+    current += 1 if peek else 0
     overlap = 1 - elapsed / window_seconds
     if previous * overlap + current <= limit:
         return None

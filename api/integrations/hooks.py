@@ -15,6 +15,8 @@ from domain.integrations.receive import MAX_BODY_BYTES, Receipt, form_endpoint, 
 from tenants.context import tenant_transaction
 from tenants.registry import find_by_id
 
+REJECTIONS_PER_MINUTE = 30  # refused webhook requests per endpoint and client address
+
 
 def _answer(receipt: Receipt, headers: dict[str, str] | None = None) -> JSONResponse:
     body: dict[str, Any] = {"status": receipt.message}
@@ -38,9 +40,18 @@ async def webhook(request: Request) -> JSONResponse:
     body = await request.body()
     if len(body) > MAX_BODY_BYTES * 2:  # far too big even to log; smaller excesses are logged
         return _answer(Receipt(413, f"the body is larger than {MAX_BODY_BYTES} bytes"))
+    # Senders whose requests keep failing verification are slowed down before they cost a logged
+    # row each: a flood of forged requests cannot grow the request log without bound.
+    client = request.client.host if request.client else "unknown"
+    rejections = f"hook-rejected:{ids[1]}:{client}"
+    retry = await hit(request.app.state.redis, rejections, limit=REJECTIONS_PER_MINUTE, window_seconds=60, peek=True)
+    if retry is not None:
+        return _answer(Receipt(429, "too many refused requests; try again later"), headers={"Retry-After": str(int(retry))})
     headers = {name.lower(): value for name, value in request.headers.items()}
     async with tenant_transaction(ids[0]):
         receipt = await receive_webhook(ids[1], headers, body)
+    if receipt.status in (400, 401, 413):
+        await hit(request.app.state.redis, rejections, limit=REJECTIONS_PER_MINUTE, window_seconds=60)
     return _answer(receipt)
 
 

@@ -247,3 +247,17 @@ async def test_an_endpoint_upserts_custom_records_and_tickets_too(client, as_alp
     [ticket] = await _requests(client, admin, to_ticket["endpoint"]["id"])
     node = await gql(client, "query($id: ID!) { node(id: $id) { ... on Ticket { subject priority } } }", {"id": ticket["recordId"]}, token=admin)
     assert node.data["node"] == {"subject": f"Broken {marker}", "priority": "HIGH"}
+
+
+async def test_a_sender_whose_requests_keep_failing_is_slowed_down(client, as_alpha, marker):
+    from api.integrations.hooks import REJECTIONS_PER_MINUTE
+
+    admin = as_alpha["admin"]
+    made = await _endpoint(client, admin, name=f"Flooded {marker}", kind="WEBHOOK", object="Lead", verification="STANDARD",
+                           mapping={"fields": {"personName": "$.name"}})
+    body, headers = _signed(made["secret"], {"name": "x"})
+    forged = {**headers, "webhook-signature": "v1,Zm9yZ2Vk"}
+    codes = [(await client.post(made["endpoint"]["path"], content=body, headers=forged)).status_code
+             for _ in range(REJECTIONS_PER_MINUTE + 3)]
+    assert codes[:REJECTIONS_PER_MINUTE] == [401] * REJECTIONS_PER_MINUTE and set(codes[REJECTIONS_PER_MINUTE:]) == {429}
+    assert len(await _requests(client, admin, made["endpoint"]["id"])) == REJECTIONS_PER_MINUTE  # the flood stopped being logged
