@@ -9,9 +9,11 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from api.custom.values import values_in
 from api.integrations.inputs import raw_ids
 from api.permissions import Authenticated, principal_of
-from domain.custom.metadata import STANDARD_OBJECTS
+from domain.custom.metadata import STANDARD_OBJECTS, load_object
+from domain.errors import InvalidInput, NotFound
 from domain.integrations import upsert
 
 AUTH = dict(permission_classes=[Authenticated])
@@ -42,6 +44,28 @@ class UpsertResult:
     created: bool = strawberry.field(description="false: the record with this external id was updated")
 
 
+async def _items_in(input: UpsertRecordsInput) -> list[tuple[str, dict[str, Any]]]:
+    """Each item's values with global ids as the UUIDs records store: a custom object's relation
+    and user fields by their definitions (as createRecord reads them), `...Id` fields otherwise."""
+    fields = None
+    if input.object not in STANDARD_OBJECTS:
+        try:
+            fields = (await load_object(input.object)).fields
+        except NotFound:
+            fields = None  # the domain reports the unknown object
+    items, errors = [], []
+    for n, item in enumerate(input.items):
+        values = item.values if isinstance(item.values, dict) else {}
+        try:
+            values = values_in(fields, values, prefix=f"items.{n}.values.") if fields is not None else values
+        except InvalidInput as exc:
+            errors += exc.field_errors
+        items.append((item.external_id, raw_ids(values)))
+    if errors:
+        raise InvalidInput(errors)
+    return items
+
+
 @strawberry.type
 class ExternalIdQueries:
     @strawberry.field(**AUTH, description="The record of `object` that carries the other system's id, if the caller may see it")
@@ -55,8 +79,7 @@ class ExternalIdQueries:
 class ExternalIdMutations:
     @strawberry.mutation(**AUTH, description="Create or update records by their ids in another system (1 to 100, all or nothing)")
     async def upsert_records(self, info: Info, input: UpsertRecordsInput) -> list[UpsertResult]:
-        items: list[tuple[str, dict[str, Any]]] = [
-            (item.external_id, raw_ids(item.values) if isinstance(item.values, dict) else {}) for item in input.items]
+        items = await _items_in(input)
         results = await upsert.upsert_records(principal=principal_of(info), object_name=input.object, system=input.system,
                                               items=items)
         return [UpsertResult(external_id=items[n][0], id=record_global_id(input.object, record_id), created=created)

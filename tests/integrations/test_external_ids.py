@@ -60,13 +60,18 @@ async def test_a_bad_item_undoes_the_whole_call_and_every_problem_is_reported(cl
 
 async def test_custom_records_upsert_by_external_id_too(client, as_alpha, marker):
     admin = as_alpha["admin"]
-    contract = await make_object(client, admin, [dict(apiName="title", type="TEXT")], stem="contract")
+    contract = await make_object(client, admin, [dict(apiName="title", type="TEXT"),
+                                                 dict(apiName="account", type="RELATION", config={"target": "Customer"})], stem="contract")
+    customer = await make_customer(client, admin, name=f"Party {marker}")
     for title, created in (("v1", True), ("v2", False)):
         result = await gql(client, UPSERT, {"i": {"object": contract, "system": "erp", "items": [
-            {"externalId": f"K-{marker}", "values": {"title": title}}]}}, token=admin)
+            {"externalId": f"K-{marker}", "values": {"title": title, "account": customer["id"]}}]}}, token=admin)
         assert result.data["upsertRecords"][0]["created"] is created
     found = (await gql(client, LOOKUP, {"o": contract, "s": "erp", "e": f"K-{marker}"}, token=admin)).data["recordByExternalId"]
-    assert found["values"]["title"] == "v2"
+    assert found["values"]["title"] == "v2" and found["values"]["account"] == customer["id"]
+    wrong = await gql(client, UPSERT, {"i": {"object": contract, "system": "erp", "items": [
+        {"externalId": f"K-{marker}", "values": {"account": "not-an-id"}}]}}, token=admin)
+    assert [e["field"] for e in wrong.errors[0]["extensions"]["fieldErrors"]] == ["items.0.values.account"]
 
 
 async def test_rights_and_tenants_bound_upserts_and_lookups(client, as_alpha, as_beta, marker):

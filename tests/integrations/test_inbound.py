@@ -261,3 +261,35 @@ async def test_a_sender_whose_requests_keep_failing_is_slowed_down(client, as_al
              for _ in range(REJECTIONS_PER_MINUTE + 3)]
     assert codes[:REJECTIONS_PER_MINUTE] == [401] * REJECTIONS_PER_MINUTE and set(codes[REJECTIONS_PER_MINUTE:]) == {429}
     assert len(await _requests(client, admin, made["endpoint"]["id"])) == REJECTIONS_PER_MINUTE  # the flood stopped being logged
+
+
+async def test_rotating_deleting_and_reprocessing_endpoints_with_their_errors(client, as_alpha, as_beta, marker):
+    admin = as_alpha["admin"]
+    made = await _endpoint(client, admin, name=f"Rotating {marker}", kind="WEBHOOK", object="Lead", verification="STANDARD",
+                           mapping={"fields": {"personName": "$.name"}})
+    endpoint, old = made["endpoint"], made["secret"]
+    rotate = "mutation($i: InboundEndpointRefInput!) { rotateInboundEndpointSecret(input: $i) { secret } }"
+    assert (await gql(client, rotate, {"i": {"id": endpoint["id"]}}, token=as_beta["admin"])).codes == ["NOT_FOUND"]
+    assert (await gql(client, rotate, {"i": {"id": endpoint["id"]}}, token=as_alpha["manager"])).codes == ["FORBIDDEN"]
+    new = (await gql(client, rotate, {"i": {"id": endpoint["id"]}}, token=admin)).data["rotateInboundEndpointSecret"]["secret"]
+    assert new != old
+    body, headers = _signed(old, {"name": "Old key"})
+    assert (await client.post(endpoint["path"], content=body, headers=headers)).status_code == 401
+    body, headers = _signed(new, {"name": "New key"})
+    assert (await client.post(endpoint["path"], content=body, headers=headers)).status_code == 202
+    await deliver()
+    processed = next(r for r in await _requests(client, admin, endpoint["id"]) if r["status"] == "PROCESSED")
+    again = await gql(client, "mutation($i: InboundRequestRefInput!) { reprocessInboundRequest(input: $i) { status } }",
+                      {"i": {"id": processed["id"]}}, token=admin)
+    assert again.codes == ["BAD_USER_INPUT"]  # only FAILED requests go again; the processed one stays as it was
+    assert (await _requests(client, admin, endpoint["id"]))[0]["status"] == "PROCESSED"
+    stale = await gql(client, "mutation($i: UpdateInboundEndpointInput!) { updateInboundEndpoint(input: $i) { version } }",
+                      {"i": {"id": endpoint["id"], "version": endpoint["version"] + 5, "name": "x"}}, token=admin)
+    assert stale.codes == ["CONFLICT"]
+    form = await _endpoint(client, admin, name=f"Form {marker}", kind="FORM", object="Lead", mapping={"fields": {"personName": "$.n"}})
+    assert (await gql(client, rotate, {"i": {"id": form["endpoint"]["id"]}}, token=admin)).codes == ["BAD_USER_INPUT"]
+    deleted = await gql(client, "mutation($i: InboundEndpointRefInput!) { deleteInboundEndpoint(input: $i) { id } }",
+                        {"i": {"id": endpoint["id"]}}, token=admin)
+    assert deleted.data
+    assert (await client.post(endpoint["path"], content=body, headers=headers)).status_code == 404
+    assert endpoint["id"] not in [e["id"] for e in (await gql(client, "{ inboundEndpoints { id } }", token=admin)).data["inboundEndpoints"]]

@@ -210,3 +210,17 @@ async def test_connections_are_checked_admin_only_and_stay_in_their_tenant(clien
         await app_db.execute("SELECT set_config('app.tenant_id', $1, true)", tenants["beta"].id)
         assert await app_db.fetch("SELECT id FROM sync_connection WHERE id = $1", raw) == []
         assert await app_db.fetch("SELECT 1 FROM sync_state WHERE connection_id = $1", raw) == []
+
+
+async def test_a_connection_changes_against_its_version_and_refuses_bad_settings(client, as_alpha, erp, connection):
+    admin = as_alpha["admin"]
+    update = "mutation($i: UpdateSyncConnectionInput!) { updateSyncConnection(input: $i) { version settings intervalSeconds } }"
+    bad = await gql(client, update, {"i": {"id": connection["id"], "version": connection["version"],
+                                          "settings": {"customerFields": {"name": "name"}, "conflicts": {"fields": {"region": "erp"}}},
+                                          "intervalSeconds": 5}}, token=admin)
+    assert {e["field"] for e in bad.errors[0]["extensions"]["fieldErrors"]} == {"settings.conflicts.fields.region", "intervalSeconds"}
+    good = await gql(client, update, {"i": {"id": connection["id"], "version": connection["version"], "intervalSeconds": 600}}, token=admin)
+    assert good.data["updateSyncConnection"]["intervalSeconds"] == 600
+    assert good.data["updateSyncConnection"]["settings"]["customerFields"] == {"name": "name", "region": "region", "industry": "industry"}
+    stale = await gql(client, update, {"i": {"id": connection["id"], "version": connection["version"], "intervalSeconds": 60}}, token=admin)
+    assert stale.codes == ["CONFLICT"]

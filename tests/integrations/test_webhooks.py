@@ -254,3 +254,26 @@ async def test_endpoints_and_deliveries_stay_in_their_tenant(client, as_alpha, a
             await app_db.execute("UPDATE webhook_endpoint SET url = 'http://evil' WHERE true")
             await app_db.execute("INSERT INTO webhook_endpoint (tenant_id, id, url, event_types) VALUES ($1, $2, 'http://x/y', '{*}')",
                                  uuid.UUID(tenants["alpha"].id), uuid.uuid4())
+
+
+async def test_an_endpoint_is_disabled_and_enabled_against_its_version(client, as_alpha, as_beta, receiver, endpoint):
+    admin = as_alpha["admin"]
+    update = "mutation($i: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(input: $i) { version enabled disabledReason } }"
+    endpoint_id, version = endpoint["endpoint"]["id"], endpoint["endpoint"]["version"]
+    bad = await gql(client, update, {"i": {"id": endpoint_id, "version": version, "eventTypes": [], "url": "gopher://x"}}, token=admin)
+    assert {e["field"] for e in bad.errors[0]["extensions"]["fieldErrors"]} == {"eventTypes", "url"}
+    assert (await gql(client, update, {"i": {"id": endpoint_id, "version": version, "enabled": False}}, token=as_beta["admin"])).codes == [
+        "NOT_FOUND"]
+    off = (await gql(client, update, {"i": {"id": endpoint_id, "version": version, "enabled": False}}, token=admin)).data["updateWebhookEndpoint"]
+    assert (off["enabled"], off["version"]) == (False, version + 1)
+    assert (await gql(client, update, {"i": {"id": endpoint_id, "version": version, "enabled": True}}, token=admin)).codes == ["CONFLICT"]
+    await _new_lead(client, admin, "While off")
+    await deliver()
+    await sweep()
+    assert receiver.received == [] and await _deliveries(client, admin, endpoint_id) == []
+    on = (await gql(client, update, {"i": {"id": endpoint_id, "version": off["version"], "enabled": True}}, token=admin)).data
+    assert on["updateWebhookEndpoint"]["enabled"] is True
+    await _new_lead(client, admin, "While on")
+    await deliver()
+    await sweep()
+    assert [_verify(endpoint["secret"], r)["data"]["record"]["personName"][:8] for r in receiver.received] == ["While on"]
