@@ -19,8 +19,8 @@ from domain.crm.activities import KINDS as ACTIVITY_KINDS
 from domain.crm.activities import log_activity
 from domain.crm.tags import change_tags
 from domain.errors import FieldError, InvalidInput
+from domain.notifications import notify_users
 from tenants.context import current_tenant_id, tenant_connection
-from tenants.ids import new_id
 
 MAX_ACTIONS = 10
 
@@ -166,16 +166,10 @@ async def notify(ctx: Context, action: dict[str, Any]) -> str:
     """In-app notifications; with `channel` ({provider, url, secret}), the same text goes to a
     WeCom or DingTalk group too."""
     users = await recipients(ctx, action)
+    title, body = render(str(action["title"]), ctx.values), render(str(action.get("body") or ""), ctx.values)
     if action.get("channel"):
-        title, body = render(str(action["title"]), ctx.values), render(str(action.get("body") or ""), ctx.values)
         await post_message(ctx, {**action["channel"], "text": f"{title}\n{body}".strip()})
-    if users:
-        await tenant_connection().execute_query(
-            "INSERT INTO notification (tenant_id, id, user_id, title, body, record_type, record_id, rule_id) "
-            "SELECT $1, n.id, n.user_id, $4, $5, $6, $7, $8 FROM unnest($2::uuid[], $3::uuid[]) AS n(id, user_id) "
-            "JOIN membership m ON m.tenant_id = $1 AND m.user_id = n.user_id",
-            [current_tenant_id(), [new_id() for _ in users], users, render(str(action["title"]), ctx.values)[:300],
-             render(str(action.get("body") or ""), ctx.values)[:2000] or None, ctx.record_type, ctx.record_id, ctx.rule_id])
+    await notify_users(users, title=title, body=body, record_type=ctx.record_type, record_id=ctx.record_id, rule_id=ctx.rule_id)
     return f"notified {len(users)}"
 
 

@@ -115,6 +115,7 @@ async def execute(plan: dict[str, Any], ctx: Context, run_id: uuid.UUID, *, star
     later (RETRYING) until the attempts run out (FAILED)."""
     conn = tenant_connection()
     kept = len(steps)  # the steps of earlier stretches (before a wait), already committed
+    started = time.perf_counter()
     await conn.execute_query("SAVEPOINT automation_rule")
     try:
         with caused_by(uuid.UUID(plan["event_id"]), plan["depth"], ctx.rule_id):

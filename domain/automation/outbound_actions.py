@@ -15,11 +15,11 @@ from email_validator import EmailNotValidError, validate_email
 
 from domain.automation.context import Context, recipients, render
 from domain.errors import FieldError
+from domain.identity.directory import users_by_id
 from domain.outbound.http import check_url, json_body, send_signed
 from domain.outbound.mail import send_mail
 from domain.outbound.robots import PROVIDERS, post_text
 from domain.outbound.signing import new_secret
-from tenants.context import current_tenant_id, tenant_connection
 
 EMAIL_TO = ("owner", "owner_manager", "actor", "users", "addresses", "record")
 METHODS = ("POST", "PUT", "PATCH")
@@ -119,8 +119,4 @@ async def _addresses(ctx: Context, action: dict[str, Any]) -> list[str]:
         value = ctx.values.get(action["field"])
         found = value if isinstance(value, list) else [value] if value else []
         return [str(a) for a in found[:MAX_RECIPIENTS]]
-    users = await recipients(ctx, action)
-    rows = await tenant_connection().execute_query_dict(
-        "SELECT u.email FROM membership m JOIN app_user u ON u.id = m.user_id WHERE m.tenant_id = $1 "
-        "AND m.user_id = ANY($2::uuid[]) ORDER BY u.email", [current_tenant_id(), users])
-    return [row["email"] for row in rows]
+    return sorted(user["email"] for user in (await users_by_id(await recipients(ctx, action))).values())

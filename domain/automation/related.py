@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from domain.automation.targets import STANDARD, record_values
+from domain.automation.targets import STANDARD, field_names, record_values
 from domain.custom.fieldtypes import FieldType
 from domain.custom.metadata import load_object
 from domain.errors import FieldError, NotFound
@@ -56,13 +56,7 @@ async def check_related(record_type: str, tree: Any, errors: list[FieldError]) -
 
 
 async def _has_field(record_type: str, field: str) -> bool:
-    if record_type in STANDARD:
-        return field.startswith(CUSTOM_FIELDS_PREFIX) or any(f.name == field for f in STANDARD[record_type][0].fields)
-    try:
-        found = (await load_object(record_type)).field(field)
-    except NotFound:
-        return False
-    return found is not None and not found.deleted
+    return field.startswith(CUSTOM_FIELDS_PREFIX) or field in (await field_names(record_type) or set())
 
 
 async def with_related(record_type: str, values: dict[str, Any], tree: Any) -> dict[str, Any]:

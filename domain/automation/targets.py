@@ -79,6 +79,18 @@ def _standard_item(values: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
+async def field_names(record_type: str) -> set[str] | None:
+    """The fields a record of the type has, by API name (custom fields of standard records come
+    as customFields.<name>, not listed); None for an unknown type."""
+    if record_type in STANDARD:
+        return {f.name for f in STANDARD[record_type][0].fields}
+    try:
+        obj = await load_object(record_type)
+    except NotFound:
+        return None
+    return {f.api_name for f in obj.live_fields} | {"ownerId", "teamId"}
+
+
 async def known_type(record_type: str) -> bool:
     try:
         await spec_of(record_type)

@@ -14,8 +14,7 @@ import secrets as random_secrets
 import uuid
 from typing import Any
 
-from domain.automation.targets import STANDARD, known_type
-from domain.custom.metadata import load_object
+from domain.automation.targets import field_names, known_type
 from domain.errors import FieldError, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
@@ -67,12 +66,6 @@ def parse_public_id(text: str) -> tuple[uuid.UUID, uuid.UUID] | None:
     return uuid.UUID(bytes=raw[:16]), uuid.UUID(bytes=raw[16:])
 
 
-async def _field_names(object_name: str) -> set[str]:
-    if object_name in STANDARD:
-        return {f.name for f in STANDARD[object_name][0].fields}
-    return {f.api_name for f in (await load_object(object_name)).live_fields} | {"ownerId", "teamId"}
-
-
 async def _check(input: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
     merged = {**(current or {}), **input}
     errors: list[FieldError] = []
@@ -103,8 +96,7 @@ async def _check(input: dict[str, Any], current: dict[str, Any] | None) -> dict[
             errors.append(FieldError("ratePerMinute", "OUT_OF_RANGE", "1 to 10000 requests per minute"))
         values["rate_per_minute"] = input["ratePerMinute"]
     if current is None or "mapping" in input:
-        names = await _field_names(str(merged["object"])) if await known_type(str(merged.get("object"))) else None
-        errors += check_mapping(input.get("mapping"), names)
+        errors += check_mapping(input.get("mapping"), await field_names(str(merged.get("object"))))
         values["mapping"] = input.get("mapping")
     if "enabled" in input:
         values["enabled"] = bool(input["enabled"])

@@ -20,7 +20,7 @@ from typing import Any
 
 from domain.events import emit
 from domain.integrations.endpoints import live_endpoint
-from domain.outbound.signing import secret_bytes
+from domain.outbound.signing import sign
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
 
@@ -89,9 +89,8 @@ def _verify(endpoint: dict[str, Any], headers: dict[str, str], body: bytes) -> s
         message_id = headers.get("webhook-id")
         if not message_id:
             return "a webhook-id is required"
-        signed = f"{message_id}.{stamp}.".encode() + body
-        expected = base64.b64encode(hmac.new(secret_bytes(endpoint["secret"]), signed, hashlib.sha256).digest()).decode()
-        given = [part.split(",", 1)[1] for part in headers.get("webhook-signature", "").split() if part.startswith("v1,")]
+        expected = sign(endpoint["secret"], message_id, int(stamp), body)
+        given = headers.get("webhook-signature", "").split()
         return None if any(hmac.compare_digest(expected, g) for g in given) else "the webhook-signature does not match"
     digest = hmac.new(endpoint["secret"].encode(), body, hashlib.sha256).digest()
     given = headers.get(endpoint["signature_header"].lower(), "").strip()

@@ -28,7 +28,9 @@ from domain.automation.targets import known_type, record_values
 from domain.config_cache import VersionedCache
 from domain.errors import describe
 from domain.events import Event
+from domain.identity.directory import MAX_MEMBERS_PAGE, list_members
 from domain.integrations.webhook_endpoints import signing_secrets, wants
+from domain.notifications import notify_users
 from domain.outbound.http import json_body, send_signed
 from tenants.context import current_tenant_id, tenant_connection, tenant_transaction
 from tenants.ids import new_id
@@ -203,11 +205,9 @@ async def _disable(endpoint_id: uuid.UUID, why: str) -> None:
         [current_tenant_id(), endpoint_id, f"disabled because {why}"])
     if not rows:
         return
-    await conn.execute_query(
-        "INSERT INTO notification (tenant_id, id, user_id, title, body, record_type, record_id) "
-        "SELECT $1, gen_random_uuid(), user_id, $2, $3, 'WebhookEndpoint', $4 FROM membership WHERE tenant_id = $1 AND role = 'admin'",
-        [current_tenant_id(), "A webhook endpoint was disabled", f"{rows[0]['url']} was disabled because {why}. "
-         "Fix the receiver, then enable the endpoint again.", endpoint_id])
+    admins = [member["id"] for member in await list_members(role="admin", limit=MAX_MEMBERS_PAGE)]
+    await notify_users(admins, title="A webhook endpoint was disabled", record_type="WebhookEndpoint", record_id=endpoint_id,
+                       body=f"{rows[0]['url']} was disabled because {why}. Fix the receiver, then enable the endpoint again.")
 
 
 async def list_deliveries(endpoint_id: uuid.UUID | None, status: str | None, first: int,

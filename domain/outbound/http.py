@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from decimal import Decimal
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +14,7 @@ from urllib.parse import urlsplit
 from domain.outbound.config import outbound_config
 from domain.outbound.guard import guarded_client
 from domain.outbound.signing import headers as signature_headers
+from domain.records.rows import jsonable
 
 MAX_REDIRECTS = 3
 USER_AGENT = "Tessera-Webhooks/1"
@@ -77,12 +76,4 @@ def _seconds(retry_after: str | None) -> float | None:
 
 def json_body(payload: Any) -> bytes:
     """JSON of records' values: dates and times as ISO text, ids and decimals as text."""
-    return json.dumps(payload, default=_json_value, separators=(",", ":")).encode()
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, (uuid.UUID, Decimal)):
-        return str(value)
-    raise TypeError(type(value).__name__)
+    return json.dumps(jsonable(payload), separators=(",", ":")).encode()

@@ -20,11 +20,11 @@ from typing import Any
 from domain.automation.targets import record_values
 from domain.errors import describe
 from domain.identity.principal import acting_for
+from domain.integrations import external_ids
 from domain.integrations.sync import streams
 from domain.integrations.sync.connections import CONNECTORS, load_connection
 from domain.integrations.sync.connector import Connector, ConnectorError
 from domain.integrations.sync.state import Ctx, log, save_state, state_of_record
-from domain.integrations import external_ids
 from tenants.context import current_tenant_id, tenant_connection, tenant_transaction
 
 MAX_PAGES = 50

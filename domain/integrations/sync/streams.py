@@ -71,12 +71,13 @@ async def pull_order(ctx: Ctx, change: ExternalChange) -> tuple[str, str, uuid.U
     customer_id = await external_ids.find("Customer", ctx.system, str(order["customer_id"]))
     if customer_id is None:
         raise InvalidInput.single("customer_id", "UNKNOWN_CUSTOMER", f"no customer has {ctx.system} id {order['customer_id']}")
-    deal_id = state["record_id"] if state else await _matching_deal(ctx, change.external_id, order, customer_id)
+    linked = state["record_id"] if state else await external_ids.find("Opportunity", ctx.system, change.external_id)
+    deal_id = linked or await _named_deal(order, customer_id)
     amount = Decimal(order["amount"] or "0")
     if deal_id is None:
         deal_id = await create_values("Opportunity", {"name": f"Order {change.external_id}", "customerId": customer_id,
                                                       "amount": amount}, principal=ctx.principal)
-    if await external_ids.find("Opportunity", ctx.system, change.external_id) is None:
+    if linked is None:
         await external_ids.link("Opportunity", deal_id, ctx.system, change.external_id)
     kind = {"PAID": "WON", "CANCELLED": "LOST"}.get(order["status"] or "")
     deal = await record_values("Opportunity", deal_id)
@@ -92,14 +93,11 @@ async def pull_order(ctx: Ctx, change: ExternalChange) -> tuple[str, str, uuid.U
     return "APPLIED", "Opportunity", deal_id
 
 
-async def _matching_deal(ctx: Ctx, external_id: str, order: dict[str, Any], customer_id: uuid.UUID) -> uuid.UUID | None:
-    """The opportunity already linked to the order, or the one the order names (the ERP keeps our
-    id as `opportunity_ref` when the order came from a Tessera deal), if it is that customer's."""
-    linked = await external_ids.find("Opportunity", ctx.system, external_id)
-    if linked or not order["opportunity_ref"]:
-        return linked
+async def _named_deal(order: dict[str, Any], customer_id: uuid.UUID) -> uuid.UUID | None:
+    """The opportunity the order names (the ERP keeps our id as `opportunity_ref` when the order
+    came from a Tessera deal), if it is that customer's."""
     try:
-        named = uuid.UUID(order["opportunity_ref"])
+        named = uuid.UUID(order["opportunity_ref"] or "")
     except ValueError:
         return None
     deal = await record_values("Opportunity", named)
