@@ -14,7 +14,7 @@ from api.integrations.inputs import raw_ids
 from api.permissions import Authenticated, principal_of
 from domain.custom.metadata import STANDARD_OBJECTS, load_object
 from domain.errors import InvalidInput, NotFound
-from domain.integrations import upsert
+from domain.integrations import external_ids, upsert
 
 AUTH = dict(permission_classes=[Authenticated])
 
@@ -70,8 +70,9 @@ async def _items_in(input: UpsertRecordsInput) -> list[tuple[str, dict[str, Any]
 class ExternalIdQueries:
     @strawberry.field(**AUTH, description="The record of `object` that carries the other system's id, if the caller may see it")
     async def record_by_external_id(self, info: Info, object: str, system: str, external_id: str) -> relay.Node | None:
-        found = await upsert.find_by_external_id(principal=principal_of(info), object_name=object, system=system,
-                                                 external_id=external_id)
+        principal_of(info)
+        found = await external_ids.find(object, system, external_id)
+        # Resolving the node applies the caller's rights and visibility to the record itself.
         return None if found is None else await record_global_id(object, found).resolve_node(info)
 
 

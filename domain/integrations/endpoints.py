@@ -15,7 +15,7 @@ import uuid
 from typing import Any
 
 from domain.automation.targets import field_names, known_type
-from domain.errors import FieldError, InvalidInput, NotFound
+from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.integrations.mapping import check_mapping
@@ -150,14 +150,6 @@ async def list_endpoints(*, principal: Principal) -> list[dict[str, Any]]:
     rows = await tenant_connection().execute_query_dict(
         "SELECT * FROM inbound_endpoint WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY created_at, id", [current_tenant_id()])
     return [decode_row(ENDPOINT_SPEC, row) for row in rows]
-
-
-async def get_endpoint(*, principal: Principal, endpoint_id: uuid.UUID) -> dict[str, Any]:
-    ENDPOINT_SPEC.require(principal, Action.READ)
-    row = await live_endpoint(endpoint_id)
-    if row is None:
-        raise NotFound("endpoint not found")
-    return row
 
 
 async def live_endpoint(endpoint_id: uuid.UUID) -> dict[str, Any] | None:

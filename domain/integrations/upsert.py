@@ -54,9 +54,3 @@ async def _upsert_one(principal: Principal, object_name: str, system: str, exter
     record_id = await create_values(object_name, values, principal=principal)
     await external_ids.link(object_name, record_id, system, external_id)
     return record_id, True
-
-
-async def find_by_external_id(*, principal: Principal, object_name: str, system: str, external_id: str) -> uuid.UUID | None:
-    """The record carrying the external id, if any (the caller resolves it with its own rights)."""
-    del principal  # reading the record itself checks the caller's rights
-    return await external_ids.find(object_name, system, external_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -19,7 +19,6 @@ class OutboundConfig:
     smtp_url: str = ""
     mail_from: str = "Tessera <no-reply@tessera.invalid>"
     max_response_chars: int = 1000
-    allowed_ports: tuple[int, ...] = field(default=())  # empty: any port
 
 
 _config = OutboundConfig()

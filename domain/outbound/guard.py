@@ -43,8 +43,6 @@ async def resolve_allowed(host: str, port: int) -> str:
     refused = [str(a) for a in addresses if not allowed(a)]
     if refused or not addresses:
         raise BlockedAddress(f"{host} resolves to {', '.join(refused)}: private, loopback or reserved addresses are not allowed")
-    if outbound_config().allowed_ports and port not in outbound_config().allowed_ports:
-        raise BlockedAddress(f"port {port} is not allowed")
     return str(addresses[0])
 
 
