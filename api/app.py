@@ -32,11 +32,12 @@ class ApiConfig:
     graphiql: bool
     max_request_bytes: int
     db_pool_size: int = 10
+    fast_execution: bool = True
 
 
 def create_app(config: ApiConfig) -> Starlette:
     graphql = GraphQLEndpoint(
-        build_schema(config.limits),
+        build_schema(config.limits, fast_execution=config.fast_execution),
         token_config=config.token_config,
         rate_limits=config.rate_limits,
         graphql_ide="graphiql" if config.graphiql else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
@@ -18,6 +19,14 @@ class GraphQLEndpoint(GraphQL):
         super().__init__(*args, **kwargs)
         self.token_config = token_config
         self.rate_limits = rate_limits
+
+    def encode_json(self, data: object) -> bytes | str:
+        # orjson is several times faster than json.dumps on a 50-row page; it refuses what JSON
+        # cannot hold as json.dumps would write it (integers past 64 bits), and json.dumps then does.
+        try:
+            return orjson.dumps(data)
+        except TypeError:
+            return super().encode_json(data)
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         context = Context(

@@ -34,6 +34,7 @@ from api.crm.queries import CrmQueries
 from api.crm.sales_queries import SalesQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
+from api.execution import FastExecutor
 from api.extensions.observe import ObserveOperation
 from api.extensions.tenant_scope import TenantScope
 
@@ -70,7 +71,9 @@ class _QuietSchema(strawberry.Schema):
         return None
 
 
-def build_schema(limits: SchemaLimits = SchemaLimits()) -> strawberry.Schema:
+def build_schema(limits: SchemaLimits = SchemaLimits(), *, fast_execution: bool = True) -> strawberry.Schema:
+    """`fast_execution` runs the planned executor (api/execution); without it graphql-core's own
+    executor runs, with the same results."""
     # The limit rules are built once: ValidationCache keys on the rule classes, and each limiter
     # instance makes new ones, so per-request limiters would defeat the cache.
     limit_rules = [
@@ -92,6 +95,7 @@ def build_schema(limits: SchemaLimits = SchemaLimits()) -> strawberry.Schema:
         query=_query_type(),
         mutation=Mutation,
         extensions=extensions,
+        execution_context_class=FastExecutor if fast_execution else None,
         config=StrawberryConfig(batching_config={"max_operations": limits.max_batch_operations}),
     )
 

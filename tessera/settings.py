@@ -40,6 +40,8 @@ class Settings(BaseSettings):
 
     graphiql: bool | None = None
     introspection: bool | None = None
+    # `standard` runs graphql-core's own executor: the reference the fast one is tested against.
+    graphql_executor: Literal["fast", "standard"] = "fast"
     max_query_depth: int = Field(12, ge=2)
     max_query_tokens: int = Field(2000, ge=50)
     max_aliases: int = Field(30, ge=1)

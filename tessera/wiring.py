@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from api.app import ApiConfig, create_app
 from api.ratelimit import RateLimits
 from api.schema import SchemaLimits
@@ -36,6 +38,7 @@ def api_config(settings: Settings) -> ApiConfig:
             max_batch_operations=settings.max_batch_operations,
             introspection=settings.introspection_enabled,
         ),
+        fast_execution=settings.graphql_executor == "fast",
         rate_limits=RateLimits(
             tenant_per_minute=settings.tenant_rate_limit_per_minute,
             token_per_minute=settings.token_rate_limit_per_minute,
@@ -53,4 +56,20 @@ def create_api():  # noqa: ANN201 - uvicorn factory
     settings = load_settings()
     configure_logging(settings.log_level)
     configure_outbound_traffic(settings)
-    return create_app(api_config(settings))
+    app = create_app(api_config(settings))
+    settle_heap()
+    return app
+
+
+# A request allocates tens of thousands of short-lived objects. With the collector's defaults
+# (a young collection every 700 allocations) it ran many times per request, and every hundredth
+# run walked the whole heap, schema and modules included: about a tenth of a list request's time.
+YOUNG_COLLECTION_THRESHOLD = 10_000
+
+
+def settle_heap() -> None:
+    """Once start-up is done: keep what it built out of every later collection, and collect
+    young objects less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, 10, 10)

@@ -19,10 +19,19 @@ from domain.records.listing import Listing, get_records, list_grouped
 from domain.records.spec import RecordSpec
 
 
+class _Loader(DataLoader):
+    """A DataLoader that also keeps what `related` converted its values to: a record that many
+    rows of a list point at (their stage, their owner) becomes one GraphQL object, not one each."""
+
+    def __init__(self, load_fn: Callable[[list[Any]], Awaitable[list[Any]]]) -> None:
+        super().__init__(load_fn=load_fn)
+        self.converted: dict[tuple[Any, Callable[[Any], Any]], Any] = {}
+
+
 def _loader(info: Info, key: Hashable, load: Callable[[list[Any]], Awaitable[list[Any]]]) -> DataLoader:
     loaders = info.context.loaders
     if key not in loaders:
-        loaders[key] = DataLoader(load_fn=load)
+        loaders[key] = _Loader(load)
     return loaders[key]
 
 
@@ -108,46 +117,15 @@ def related(loader: DataLoader, key: Any, convert: Callable[[Any], Any]) -> Any:
         return None
     found, value = peek(loader, key)
     if found:
-        return None if value is None else convert(value)
+        if value is None:
+            return None
+        converted = loader.converted
+        if (key, convert) not in converted:
+            converted[key, convert] = convert(value)
+        return converted[key, convert]
 
     async def load() -> Any:
         row = await loader.load(key)
         return None if row is None else convert(row)
 
     return load()
-
-
-def selected_node_fields(info: Info) -> set[str]:
-    """Names of the fields a connection query selects on `edges { node { ... } }`."""
-    names: set[str] = set()
-
-    def walk(selections: list[Any], path: tuple[str, ...]) -> None:
-        for selection in selections:
-            sub = getattr(selection, "selections", None) or []
-            name = getattr(selection, "name", None)
-            if name is None or not hasattr(selection, "arguments"):  # fragments: same level
-                walk(sub, path)
-            elif path:
-                if name == path[0]:
-                    walk(sub, path[1:])
-            else:
-                names.add(name)
-
-    for field in info.selected_fields:
-        walk(field.selections, ("edges", "node"))
-    return names
-
-
-# For each node type, the relation fields a list can prefetch: field name -> (loader, row column).
-RELATIONS: dict[type, dict[str, tuple[Callable[[Info], DataLoader], str]]] = {}
-
-
-async def prime(info: Info, node_type: type, rows: list[dict[str, Any]]) -> None:
-    """Load, one batch per relation, what the query selects on the rows' nodes, so their relation
-    fields resolve synchronously afterwards."""
-    wanted = selected_node_fields(info)
-    for field, (loader_of, column) in RELATIONS.get(node_type, {}).items():
-        if field in wanted:
-            keys = list({row[column] for row in rows if row.get(column) is not None})
-            if keys:
-                await loader_of(info).load_many(keys)

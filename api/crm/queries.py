@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.crm.custom_fields import with_custom_fields
-from api.crm.loaders import prime
+from api.crm import prefetch
 from api.crm.inputs import ContactFilter, ContactOrder, CustomerFilter, CustomerOrder, TeamFilter, TeamOrder
 from api.auth.types import Role
 from api.crm.types import ContactType, CustomerType, TeamType, UserType
@@ -36,12 +36,12 @@ class Tag:
 async def _list(info: Info, spec: RecordSpec, convert, filter, order_by, first, after, search=None) -> Connection:  # noqa: ANN001
     order = to_domain_order(order_by)
     spec, domain_filter = await with_custom_fields(info, spec, to_domain_filter(filter), order)
+    relations = prefetch.plan(info, convert.__self__)
     listing = await list_records(
         spec, principal=principal_of(info), filter=domain_filter, order=order,
-        first=page_size(first), after=after, search=search,
+        first=page_size(first), after=after, search=search, include=[r.include for r in relations],
     )
-    await prime(info, convert.__self__, listing.rows)
-    return listing_connection(listing, convert)
+    return listing_connection(listing, prefetch.converter(info, relations, listing, convert))
 
 
 SEARCH = strawberry.argument(description="Words (or word beginnings) in names, emails, phones, company")

@@ -14,8 +14,9 @@ from strawberry.types import Info
 
 from api.crm import loaders
 from api.crm.custom_fields import WithCustomFields
+from api.crm.prefetch import RELATIONS, Relation
 from api.crm.types import (
-    TEAM_SPEC, Owned, Tracked, ContactType, CustomerType, Record, TeamType, UserType, _record,
+    RECORD_COLUMNS, TEAM_SPEC, Owned, Tracked, ContactType, CustomerType, Record, TeamType, UserType, _record,
     _resolve_nodes, _team, _user,
 )
 from api.records.ids import encode_id
@@ -35,9 +36,13 @@ def _one(info: Info, spec: RecordSpec, cls: Any, record_id: uuid.UUID | None) ->
     return loaders.related(loaders.records(info, spec), record_id, cls.from_row)
 
 
+def _stage_probability(stage: dict[str, Any]) -> int:
+    return opportunities.effective_probability(None, stage["probability"])
+
 
 @strawberry.type(name="Campaign")
 class CampaignType(relay.Node, Record):
+    PLAIN_COLUMNS: ClassVar[tuple[str, ...]] = (*RECORD_COLUMNS, "name", "channel", "cost", "starts_on", "ends_on")
     node_id: relay.NodeID[str]
     name: str
     channel: str
@@ -57,6 +62,7 @@ class CampaignType(relay.Node, Record):
 
 @strawberry.type(name="Stage")
 class StageType(relay.Node, Record):
+    PLAIN_COLUMNS: ClassVar[tuple[str, ...]] = (*RECORD_COLUMNS, "name", "position", "probability", "kind")
     node_id: relay.NodeID[str]
     name: str
     position: int
@@ -80,6 +86,7 @@ class StageType(relay.Node, Record):
 
 @strawberry.type(name="Pipeline")
 class PipelineType(relay.Node, Record):
+    PLAIN_COLUMNS: ClassVar[tuple[str, ...]] = (*RECORD_COLUMNS, "name", "is_default")
     node_id: relay.NodeID[str]
     name: str
     is_default: bool
@@ -153,8 +160,7 @@ class OpportunityType(relay.Node, Record, Owned, Tracked, WithCustomFields):
     def probability(self, info: Info) -> int:
         if self.probability_override is not None:  # no need to load the stage
             return opportunities.effective_probability(self.probability_override, 0)
-        return loaders.related(loaders.records(info, STAGE_SPEC), self.stage_id,
-                               lambda stage: opportunities.effective_probability(None, stage["probability"]))
+        return loaders.related(loaders.records(info, STAGE_SPEC), self.stage_id, _stage_probability)
 
     @strawberry.field
     def stage(self, info: Info) -> StageType | None:
@@ -339,28 +345,21 @@ class ActivityType(relay.Node, Record):
         return _user(info, self.owner_id)
 
 
-def _users(info: Info) -> Any:
-    return loaders.users(info)
-
-
-def _by_spec(spec: RecordSpec) -> Any:
-    return lambda info: loaders.records(info, spec)
-
-
-loaders.RELATIONS.update({
+RELATIONS.update({
     OpportunityType: {
-        "customer": (_by_spec(CUSTOMER_SPEC), "customer_id"), "primaryContact": (_by_spec(CONTACT_SPEC), "primary_contact_id"),
-        "stage": (_by_spec(STAGE_SPEC), "stage_id"), "pipeline": (_by_spec(PIPELINE_SPEC), "pipeline_id"),
-        "campaign": (_by_spec(CAMPAIGN_SPEC), "campaign_id"), "owner": (_users, "owner_id"),
-        "team": (_by_spec(TEAM_SPEC), "team_id"),
-        "probability": (_by_spec(STAGE_SPEC), "stage_id"),
+        "customer": Relation("customer_id", CUSTOMER_SPEC, CustomerType),
+        "primaryContact": Relation("primary_contact_id", CONTACT_SPEC, ContactType),
+        "stage": Relation("stage_id", STAGE_SPEC, StageType), "pipeline": Relation("pipeline_id", PIPELINE_SPEC, PipelineType),
+        "campaign": Relation("campaign_id", CAMPAIGN_SPEC, CampaignType), "owner": Relation("owner_id", None, UserType),
+        "team": Relation("team_id", TEAM_SPEC, TeamType),
+        "probability": Relation("stage_id", STAGE_SPEC),  # computed from the stage, so read whole
     },
     TicketType: {
-        "customer": (_by_spec(CUSTOMER_SPEC), "customer_id"), "contact": (_by_spec(CONTACT_SPEC), "contact_id"),
-        "assignee": (_users, "owner_id"), "team": (_by_spec(TEAM_SPEC), "team_id"),
+        "customer": Relation("customer_id", CUSTOMER_SPEC, CustomerType), "contact": Relation("contact_id", CONTACT_SPEC, ContactType),
+        "assignee": Relation("owner_id", None, UserType), "team": Relation("team_id", TEAM_SPEC, TeamType),
     },
-    LeadType: {"campaign": (_by_spec(CAMPAIGN_SPEC), "campaign_id"), "owner": (_users, "owner_id"),
-               "team": (_by_spec(TEAM_SPEC), "team_id")},
-    StageType: {"pipeline": (_by_spec(PIPELINE_SPEC), "pipeline_id")},
-    ActivityType: {"owner": (_users, "owner_id")},
+    LeadType: {"campaign": Relation("campaign_id", CAMPAIGN_SPEC, CampaignType), "owner": Relation("owner_id", None, UserType),
+               "team": Relation("team_id", TEAM_SPEC, TeamType)},
+    StageType: {"pipeline": Relation("pipeline_id", PIPELINE_SPEC, PipelineType)},
+    ActivityType: {"owner": Relation("owner_id", None, UserType)},
 })

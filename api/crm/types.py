@@ -16,6 +16,8 @@ from strawberry.types import Info
 
 from api.crm import loaders
 from api.crm.custom_fields import WithCustomFields
+from api.crm.prefetch import RELATIONS, Relation
+from api.execution import Prefetched
 from api.pagination import Connection, listing_connection, page_size
 from api.permissions import principal_of
 from domain.crm.contacts import CONTACT_SPEC
@@ -47,7 +49,9 @@ async def _resolve_nodes(cls: Any, spec: RecordSpec, info: Info, node_ids: Itera
 
 
 @strawberry.type(name="User", description="A member of the tenant")
-class UserType(relay.Node):
+class UserType(relay.Node, Prefetched):
+    # Attributes that are their column as it is, so a list can read just those (api/crm/prefetch.py).
+    PLAIN_COLUMNS: ClassVar[tuple[str, ...]] = ("email", "name", "role")
     node_id: relay.NodeID[str]
     email: str
     name: str
@@ -98,8 +102,12 @@ async def _history(info: Info, spec: RecordSpec, record_id: uuid.UUID, first: in
     return listing_connection(listing, AuditEventType.from_row)
 
 
+# The attributes of Record that are their column as it is (see PLAIN_COLUMNS).
+RECORD_COLUMNS = ("version", "created_at", "updated_at", "deleted_at")
+
+
 @strawberry.interface(description="What every editable record has")
-class Record:
+class Record(Prefetched):
     version: int = strawberry.field(description="Send it back with updates; a stale one is a CONFLICT")
     created_at: datetime
     updated_at: datetime
@@ -120,6 +128,7 @@ class WithHistory:
 @strawberry.type(name="Team")
 class TeamType(relay.Node, Record, WithHistory):
     SPEC: ClassVar[RecordSpec] = TEAM_SPEC
+    PLAIN_COLUMNS: ClassVar[tuple[str, ...]] = (*RECORD_COLUMNS, "name")
     node_id: relay.NodeID[str]
     name: str
     manager_id: strawberry.Private[uuid.UUID | None]
@@ -200,6 +209,9 @@ class ExternalId:
 @strawberry.type(name="Customer", description="An account: a company the tenant sells to or serves")
 class CustomerType(relay.Node, Record, Owned, Tracked, WithCustomFields):
     SPEC: ClassVar[RecordSpec] = CUSTOMER_SPEC
+    PLAIN_COLUMNS: ClassVar[tuple[str, ...]] = (
+        *RECORD_COLUMNS, "name", "website", "domain", "industry", "size", "region", "tier", "credit_rating",
+        "lifecycle_stage", "lifetime_value", "last_order_at")
     node_id: relay.NodeID[str]
     name: str
     website: str | None
@@ -259,6 +271,7 @@ class CustomerType(relay.Node, Record, Owned, Tracked, WithCustomFields):
 @strawberry.type(name="Contact", description="A person, usually at a customer")
 class ContactType(relay.Node, Record, Owned, Tracked, WithCustomFields):
     SPEC: ClassVar[RecordSpec] = CONTACT_SPEC
+    PLAIN_COLUMNS: ClassVar[tuple[str, ...]] = (*RECORD_COLUMNS, "name", "title", "marketing_consent")
     node_id: relay.NodeID[str]
     name: str
     title: str | None
@@ -301,17 +314,9 @@ def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
-def _users(info: Info) -> Any:
-    return loaders.users(info)
-
-
-def _by_spec(spec: RecordSpec) -> Any:
-    return lambda info: loaders.records(info, spec)
-
-
-loaders.RELATIONS.update({
-    CustomerType: {"owner": (_users, "owner_id"), "team": (_by_spec(TEAM_SPEC), "team_id")},
-    ContactType: {"owner": (_users, "owner_id"), "team": (_by_spec(TEAM_SPEC), "team_id"),
-                  "customer": (_by_spec(CUSTOMER_SPEC), "customer_id")},
-    TeamType: {"manager": (_users, "manager_id")},
+RELATIONS.update({
+    CustomerType: {"owner": Relation("owner_id", None, UserType), "team": Relation("team_id", TEAM_SPEC, TeamType)},
+    ContactType: {"owner": Relation("owner_id", None, UserType), "team": Relation("team_id", TEAM_SPEC, TeamType),
+                  "customer": Relation("customer_id", CUSTOMER_SPEC, CustomerType)},
+    TeamType: {"manager": Relation("manager_id", None, UserType)},
 })

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import jwt
@@ -54,8 +55,32 @@ def issue_access_token(
     return jwt.encode(claims, config.secret, algorithm=config.algorithm), expires_at
 
 
+LEEWAY_SECONDS = 5
+EXPIRED = "Access token has expired"
+# Verified tokens by (config, token): clients send the same token for its whole life, and checking
+# a signature costs more than the rest of a small request. Only expiry can change a verdict.
+_VERIFIED: OrderedDict[tuple[TokenConfig, str], AccessClaims] = OrderedDict()
+_VERIFIED_MAX = 4096
+
+
 def decode_access_token(config: TokenConfig, token: str) -> AccessClaims:
     """The verified claims of `token`, or Unauthenticated."""
+    key = (config, token)
+    claims = _VERIFIED.get(key)
+    if claims is not None:
+        if time.time() >= claims.expires_at + LEEWAY_SECONDS:  # the rule pyjwt applies to exp
+            _VERIFIED.pop(key, None)
+            raise Unauthenticated(EXPIRED)
+        _VERIFIED.move_to_end(key)
+        return claims
+    claims = _verify(config, token)
+    _VERIFIED[key] = claims
+    if len(_VERIFIED) > _VERIFIED_MAX:
+        _VERIFIED.popitem(last=False)
+    return claims
+
+
+def _verify(config: TokenConfig, token: str) -> AccessClaims:
     try:
         claims = jwt.decode(
             token,
@@ -64,7 +89,7 @@ def decode_access_token(config: TokenConfig, token: str) -> AccessClaims:
             audience=config.audience,
             issuer=config.issuer,
             options={"require": REQUIRED_CLAIMS},
-            leeway=5,
+            leeway=LEEWAY_SECONDS,
         )
         return AccessClaims(
             user_id=uuid.UUID(claims["sub"]),
@@ -74,6 +99,6 @@ def decode_access_token(config: TokenConfig, token: str) -> AccessClaims:
             expires_at=int(claims["exp"]),
         )
     except jwt.ExpiredSignatureError as exc:
-        raise Unauthenticated("Access token has expired") from exc
+        raise Unauthenticated(EXPIRED) from exc
     except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
         raise Unauthenticated("Invalid access token") from exc

@@ -4,22 +4,23 @@ the total count as a second statement run only when asked for."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from domain.errors import InvalidInput
 from domain.identity.principal import Principal
 from domain.records.field_access import field_rules, strip_hidden, visible_spec
 from domain.records.filters import Filter, compile_filter
+from domain.records.includes import Include, included_rows, plan_joins
 from domain.records.rights import Action
 from domain.records.search import search_sql
 from domain.records.ordering import Order, after_sql, cursor_encoder, decode_cursor, order_by_sql, resolve
 from domain.records.rows import decode_row
 from domain.records.spec import FieldSpec, RecordSpec
 from domain.records.sql import Params
-from domain.records.visibility import visibility_sql
-from tenants.context import current_tenant_id, tenant_connection
+from domain.records.visibility import readable_sql
+from tenants.context import fetch_values, tenant_connection
 
 
 @dataclass
@@ -29,22 +30,19 @@ class Listing:
     has_next: bool
     has_previous: bool
     count: Callable[[], Awaitable[int]]
+    # For each Include asked for: {id: row, or None when it is missing or not visible}.
+    related: dict[Include, dict[uuid.UUID, dict[str, Any] | None]] = field(default_factory=dict)
 
 
 def _where(
     spec: RecordSpec, principal: Principal, filter: Filter | None, scope: dict[str, Any], params: Params,
     search: str | None = None,
 ) -> list[str]:
-    clauses = [f"t.tenant_id = {params.add(current_tenant_id())}"]
+    clauses = readable_sql(principal, spec, params)
     if search is not None:
         clauses.append(search_sql(spec, search, params))
-    if spec.soft_delete:
-        clauses.append("t.deleted_at IS NULL")
     for column, value in scope.items():
         clauses.append(f"t.{column} = {params.add(value)}")
-    visible = visibility_sql(principal, spec, params)
-    if visible:
-        clauses.append(visible)
     if filter is not None:
         clauses.append(compile_filter(spec, filter, params))
     return clauses
@@ -60,9 +58,11 @@ async def list_records(
     after: str | None = None,
     scope: dict[str, Any] | None = None,
     search: str | None = None,
+    include: Sequence[Include] = (),
 ) -> Listing:
     """A page of `spec`'s records the principal may see; `scope` pins columns (e.g. customer_id),
-    `search` matches words (or their beginnings) in the record's searchable text."""
+    `search` matches words (or their beginnings) in the record's searchable text, and `include`
+    names to-one relations read in the same statement (in `Listing.related`)."""
     spec.require(principal, Action.READ)
     rules = await field_rules(principal, spec.record_type)
     readable = visible_spec(spec, rules)  # what the caller may filter and sort on
@@ -73,12 +73,17 @@ async def list_records(
     count_values = list(params.values)
     if after is not None:
         where.append(after_sql(ordering, decode_cursor(ordering, after), params))
+    joined, joins, joined_columns = await plan_joins(include, principal, params)
     sql = (
-        f"SELECT {spec.select_list} FROM {spec.table} t WHERE {' AND '.join(where)} "
-        f"ORDER BY {order_by_sql(ordering)} LIMIT {params.add(first + 1)}"
+        f"SELECT {', '.join([spec.select_list, *joined_columns])} FROM {spec.table} t {' '.join(joins)} "
+        # The limit is written out, not a parameter: a plan for "some limit" costs like reading
+        # everything, so PostgreSQL would plan every execution anew instead of reusing one plan.
+        f"WHERE {' AND '.join(where)} ORDER BY {order_by_sql(ordering)} LIMIT {int(first) + 1}"
     )
+    records = await fetch_values(sql, params.values)
+    columns = spec.columns
+    rows = strip_hidden(spec, rules, [decode_row(spec, dict(zip(columns, record))) for record in records])
     conn = tenant_connection()
-    rows = strip_hidden(spec, rules, [decode_row(spec, row) for row in await conn.execute_query_dict(sql, params.values)])
 
     async def count() -> int:
         return (await conn.execute_query_dict(count_sql, count_values))[0]["n"]
@@ -89,6 +94,7 @@ async def list_records(
         has_next=len(rows) > first,
         has_previous=after is not None,
         count=count,
+        related=included_rows(joined, rows[:first], records, len(columns)),
     )
 
 

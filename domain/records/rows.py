@@ -13,12 +13,13 @@ from domain.records.spec import Kind, RecordSpec
 
 
 def decode_row(spec: RecordSpec, row: dict[str, Any]) -> dict[str, Any]:
-    """JSON columns arrive as text from asyncpg; everything else is already a Python value."""
-    decoded = dict(row)
-    for field in spec.fields:
-        if field.kind is Kind.JSON and isinstance(decoded.get(field.column), str):
-            decoded[field.column] = json.loads(decoded[field.column])
-    return decoded
+    """Decodes, in place, the JSON columns that asyncpg hands over as text; everything else is
+    already a Python value. Rows are fresh dicts from the query, so nobody else holds them."""
+    for column in spec.json_columns:
+        value = row.get(column)
+        if isinstance(value, str):
+            row[column] = json.loads(value)
+    return row
 
 
 def placeholder(spec: RecordSpec, column: str, marker: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -117,9 +118,13 @@ class RecordSpec:
     # JSONB columns audited key by key ({column: prefix}): each custom field's old and new value.
     audit_by_key: dict[str, str] = field(default_factory=lambda: {"custom_fields": CUSTOM_FIELDS_PREFIX})
     _by_name: dict[str, FieldSpec] = field(init=False, repr=False, compare=False)
+    # Columns holding JSON, which asyncpg hands over as text (decoded by rows.decode_row).
+    json_columns: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "json_columns", tuple(dict.fromkeys(
+            f.column for f in self.fields if f.kind is Kind.JSON)))
 
     def field(self, name: str) -> FieldSpec:
         return self._by_name[name]
@@ -127,11 +132,15 @@ class RecordSpec:
     def has(self, name: str) -> bool:
         return name in self._by_name
 
-    @property
-    def select_list(self) -> str:
+    @cached_property
+    def columns(self) -> tuple[str, ...]:
         """The columns reads fetch: the spec's own, not derived ones such as search vectors."""
         columns = ["tenant_id", *(f.column for f in self.fields if f.lookup is None)] + (["deleted_at"] if self.soft_delete else [])
-        return ", ".join(f"t.{column}" for column in dict.fromkeys(columns))
+        return tuple(dict.fromkeys(columns))
+
+    @property
+    def select_list(self) -> str:
+        return ", ".join(f"t.{column}" for column in self.columns)
 
     def name_of(self, column: str) -> str:
         return next((f.name for f in self.fields if f.column == column), column)

@@ -6,9 +6,21 @@ from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records.spec import RecordSpec
 from domain.records.sql import Params
+from tenants.context import current_tenant_id
 
 # Roles that also see what the members of their teams own.
 _SEES_TEAM_MEMBERS_RECORDS = {Role.MANAGER, Role.VIEWER}
+
+
+def readable_sql(principal: Principal, spec: RecordSpec, params: Params, alias: str = "t") -> list[str]:
+    """What every read of `spec` requires of row `alias`: the current tenant, not deleted, visible."""
+    clauses = [f"{alias}.tenant_id = {params.add(current_tenant_id())}"]
+    if spec.soft_delete:
+        clauses.append(f"{alias}.deleted_at IS NULL")
+    visible = visibility_sql(principal, spec, params, alias)
+    if visible:
+        clauses.append(visible)
+    return clauses
 
 
 def visibility_sql(principal: Principal, spec: RecordSpec, params: Params, alias: str = "t") -> str | None:

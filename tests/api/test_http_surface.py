@@ -58,3 +58,19 @@ async def test_every_response_carries_a_request_id(client):
     assert len(generated.headers["x-request-id"]) == 32
     unsafe = await client.get("/healthz", headers={"X-Request-ID": "bad id\nwith newline"})
     assert unsafe.headers["x-request-id"] != "bad id\nwith newline"
+
+
+async def test_responses_keep_numbers_json_allows_but_64_bits_do_not_hold(client, as_alpha):
+    # Responses are encoded with orjson, which refuses integers past 64 bits; those fall back to
+    # the standard encoder instead of failing the request.
+    from tests.support.records import make_customer, unique
+
+    admin = as_alpha["admin"]
+    field = unique("blob").replace("-", "_")
+    created = await gql(client, "mutation($i: CreateFieldInput!) { createField(input: $i) { apiName } }",
+                        {"i": {"object": "Customer", "apiName": field, "label": "Blob", "type": "JSON"}}, token=admin)
+    assert created.data
+    customer = await make_customer(client, admin, customFields={field: {"big": 2**70, "text": "Zoë"}})
+    read = await gql(client, "query($id: ID!) { node(id: $id) { ... on Customer { customFields } } }",
+                     {"id": customer["id"]}, token=admin)
+    assert read.data["node"]["customFields"][field] == {"big": 2**70, "text": "Zoë"}

@@ -107,3 +107,15 @@ async def test_a_bad_token_fails_even_fields_that_need_no_login(client):
     )
     assert response.codes == ["UNAUTHENTICATED"]
     assert response.errors[0]["message"] == "Invalid access token"
+
+
+async def test_a_token_that_worked_stops_working_when_it_expires(client, session, settings, monkeypatch):
+    # Verified tokens are remembered; expiry must still end them, to the second pyjwt would.
+    claims = {**_claims_of(session["accessToken"]), "exp": int(time.time()) + 120}
+    token = _resign(settings, claims)
+    assert (await gql(client, ME, token=token)).data["me"]["email"] == "manager@alpha.test"
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + 130)
+    response = await gql(client, ME, token=token)
+    assert response.codes == ["UNAUTHENTICATED"]
+    assert "expired" in response.errors[0]["message"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 
+import asyncpg
 import pytest
-from tortoise.backends.asyncpg.client import AsyncpgDBClient
 
 from tests.support.records import make_contact, make_customer, unique
 from tests.support.graphql import gql
@@ -25,15 +25,16 @@ query($p: String!, $first: Int!) {
 
 @contextlib.contextmanager
 def counting_statements(monkeypatch):
+    """Every statement sent to PostgreSQL while the block runs, whichever layer sent it."""
     counted = []
-    for method in ("execute_query", "execute_query_dict", "execute_insert", "execute_many", "execute_script"):
-        original = getattr(AsyncpgDBClient, method)
+    for method in ("execute", "executemany", "fetch", "fetchrow", "fetchval"):
+        original = getattr(asyncpg.Connection, method)
 
         async def wrapper(self, *args, _original=original, **kwargs):
             counted.append(args[0] if args else "")
             return await _original(self, *args, **kwargs)
 
-        monkeypatch.setattr(AsyncpgDBClient, method, wrapper)
+        monkeypatch.setattr(asyncpg.Connection, method, wrapper)
     yield counted
 
 

@@ -1,0 +1,150 @@
+"""Lists read the to-one relations their query selects in the page's own statement.
+
+For each relation field selected on a list's nodes (`customer`, `owner`, `stage`...), the list
+joins the related row (see domain/records/includes.py). Two ways to hand it over:
+
+- when the selection below the field reads only plain columns (`customer { id name }`), only
+  those columns are read and each node carries the related object in `_prefetched` (see
+  api/execution.py), built with just those attributes;
+- otherwise the whole row is read and handed to the field's loader, so that its resolver finds it
+  without a statement of its own.
+
+Either way the answer is the one the resolver would give: the same record, or null when it is
+missing, deleted or not visible to the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
+
+from api.crm import loaders
+from domain.records.includes import Include
+from domain.records.listing import Listing
+from domain.records.spec import RecordSpec
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A to-one relation field: the listed record's `column` points at a `target` record (a
+    member when None). `type` is the field's GraphQL type when the field answers with that record
+    as it is (so a narrow copy can stand in for it); None when it computes something from it."""
+
+    column: str
+    target: RecordSpec | None = None
+    type: type | None = None
+
+
+# For each node type, its to-one relation fields by GraphQL name.
+RELATIONS: dict[type, dict[str, Relation]] = {}
+
+
+@dataclass(frozen=True)
+class _Planned:
+    field: str  # GraphQL name of the relation field
+    relation: Relation
+    include: Include
+    attributes: dict[str, str] | None  # python attribute -> column of a narrow copy; None: whole rows
+
+
+def _node_selections(info: Info) -> dict[str, list[list[Any]]]:
+    """For each field selected on `edges { node { ... } }`, the selections below each occurrence."""
+    found: dict[str, list[list[Any]]] = {}
+
+    def walk(selections: list[Any], path: tuple[str, ...]) -> None:
+        for selection in selections:
+            if not isinstance(selection, SelectedField):  # fragments: the same level
+                walk(selection.selections, path)
+            elif path:
+                if selection.name == path[0]:
+                    walk(selection.selections, path[1:])
+            else:
+                found.setdefault(selection.name, []).append(selection.selections)
+
+    for field in info.selected_fields:
+        walk(field.selections, ("edges", "node"))
+    return found
+
+
+_PLAIN: dict[type, dict[str, str]] = {}
+
+
+def _plain_fields(info: Info, cls: type) -> dict[str, str]:
+    """{GraphQL name: python attribute} of the fields of `cls` that are a column as it is."""
+    if cls not in _PLAIN:
+        converter = info.schema.config.name_converter
+        fields = {f.python_name: f for f in cls.__strawberry_definition__.fields}  # type: ignore[attr-defined]
+        _PLAIN[cls] = {converter.from_field(fields[name]): name for name in cls.PLAIN_COLUMNS}  # type: ignore[attr-defined]
+    return _PLAIN[cls]
+
+
+def _narrow(info: Info, relation: Relation, occurrences: list[list[Any]]) -> dict[str, str] | None:
+    """The attributes (and their columns) a narrow copy needs, or None when the selections read
+    more than plain columns (other relations, lists, computed fields, fragments)."""
+    if relation.type is None or not hasattr(relation.type, "PLAIN_COLUMNS"):
+        return None
+    plain = _plain_fields(info, relation.type)
+    attributes: dict[str, str] = {}
+    for selections in occurrences:
+        for selection in selections:
+            if not isinstance(selection, SelectedField):
+                return None
+            if selection.name in ("id", "__typename"):
+                continue
+            if selection.name not in plain:
+                return None
+            attributes[plain[selection.name]] = plain[selection.name]
+    return attributes
+
+
+def plan(info: Info, node_type: type) -> list[_Planned]:
+    """The relations of `node_type` that the query selects on a list's nodes, and how to read each."""
+    relations = RELATIONS.get(node_type)
+    if not relations:
+        return []
+    selected = _node_selections(info)
+    planned = []
+    for field, relation in relations.items():
+        if field in selected:
+            attributes = _narrow(info, relation, selected[field])
+            columns = None if attributes is None else tuple(attributes.values())
+            planned.append(_Planned(field, relation, Include(relation.column, relation.target, columns), attributes))
+    return planned
+
+
+def _copy(cls: type, row: dict[str, Any], attributes: dict[str, str]) -> Any:
+    """An instance of `cls` with only `attributes` set: what a narrow selection reads of it."""
+    copy = cls.__new__(cls)
+    copy.__dict__.update({attribute: row[column] for attribute, column in attributes.items()})
+    copy.__dict__["node_id"] = str(row["id"])
+    return copy
+
+
+def converter(info: Info, planned: list[_Planned], listing: Listing, convert: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
+    """`convert` for the listing's rows, each node carrying what its narrow relations read; whole
+    related rows go to the loaders."""
+    narrow: list[tuple[str, str, dict[Any, Any]]] = []
+    for item in planned:
+        rows = listing.related.get(item.include)
+        if rows is None:
+            continue  # not joined (the caller may not read the target): the resolver says why
+        if item.attributes is None:
+            loader = loaders.users(info) if item.relation.target is None else loaders.records(info, item.relation.target)
+            loader.prime_many(rows)
+        else:
+            cls, attributes = item.relation.type, item.attributes
+            copies = {key: None if row is None else _copy(cls, row, attributes) for key, row in rows.items()}
+            narrow.append((item.field, item.relation.column, copies))
+    if not narrow:
+        return convert
+
+    def convert_with_relations(row: dict[str, Any]) -> Any:
+        node = convert(row)
+        node._prefetched = {field: copies.get(row[column]) for field, column, copies in narrow}
+        return node
+
+    return convert_with_relations
