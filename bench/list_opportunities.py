@@ -4,7 +4,9 @@ name, filtered by pipeline and ordered by close date".
 Runs two servers on 127.0.0.1, each one uvicorn process: Tessera's /graphql, and a raw endpoint
 that runs one hand-written asyncpg query (same tenant transaction, same RLS, as the application
 role) and serialises it to JSON. A bounded load generator sends the same number of requests to
-each under the same concurrency and prints requests/s, p50 and p99 of both, and the ratio.
+each under the same concurrency and prints requests/s, p50 and p99 of both, and the ratio; and
+the CPU each server and the load generator spent per request, which tells which of them set the
+pace (on a 2-core machine the generator alone caps the raw endpoint).
 
     .venv/bin/python bench/list_opportunities.py [--size small|large] [--requests 2000] [--concurrency 16]
 
@@ -107,11 +109,24 @@ async def _load(url: str, body: dict, headers: dict, requests: int, concurrency:
         return time.perf_counter() - started, latencies
 
 
-def _summary(name: str, elapsed: float, latencies: list[float]) -> float:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _measure(name: str, server: subprocess.Popen, url: str, body: dict, headers: dict, args: argparse.Namespace) -> float:
+    """Load one server; print requests/s, p50, p99, and the CPU it and the load generator spent per
+    request (which of the two limits the throughput)."""
+    server_cpu, client_cpu = _cpu_seconds(server.pid), time.process_time()
+    elapsed, latencies = asyncio.run(_load(url, body, headers, args.requests, args.concurrency))
+    server_cpu, client_cpu = _cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
     ordered = sorted(latencies)
     rps = len(latencies) / elapsed
     print(f"{name:<28} {rps:8.1f} req/s   p50 {statistics.median(ordered) * 1000:7.2f} ms   "
-          f"p99 {ordered[int(len(ordered) * 0.99) - 1] * 1000:7.2f} ms")
+          f"p99 {ordered[int(len(ordered) * 0.99) - 1] * 1000:7.2f} ms   CPU per request: server "
+          f"{server_cpu / len(latencies) * 1000:.2f} ms, load generator {client_cpu / len(latencies) * 1000:.2f} ms")
     return rps
 
 
@@ -166,9 +181,8 @@ def main() -> None:
         check = httpx.post(f"{api_base}/graphql", json=body, headers={"Authorization": f"Bearer {token}"}).json()
         assert len(check["data"]["opportunities"]["edges"]) == 50, json.dumps(check)[:500]
         print(f"{args.requests} requests each, concurrency {args.concurrency}, one uvicorn process per server")
-        api_rps = _summary("GraphQL /graphql", *asyncio.run(_load(f"{api_base}/graphql", body, {"Authorization": f"Bearer {token}"},
-                                                                    args.requests, args.concurrency)))
-        raw_rps = _summary("raw asyncpg + json.dumps", *asyncio.run(_load(f"{raw_base}/deals", {}, {}, args.requests, args.concurrency)))
+        api_rps = _measure("GraphQL /graphql", api, f"{api_base}/graphql", body, {"Authorization": f"Bearer {token}"}, args)
+        raw_rps = _measure("raw asyncpg + json.dumps", raw, f"{raw_base}/deals", {}, {}, args)
         print(f"ratio (GraphQL / raw throughput): {api_rps / raw_rps:.2f}")
     finally:
         for proc in (api, raw):
