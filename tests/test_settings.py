@@ -59,3 +59,12 @@ async def test_prod_can_enable_them_explicitly():
         introspection = await client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})
     assert page.status_code == 200
     assert introspection.json()["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+def test_the_executor_is_chosen_by_setting():
+    from tessera.wiring import api_config
+
+    assert api_config(Settings(_env_file=None, **PROD)).fast_execution is True
+    assert api_config(Settings(_env_file=None, **PROD, graphql_executor="standard")).fast_execution is False
+    with pytest.raises(ValidationError, match="graphql_executor"):
+        Settings(_env_file=None, **PROD, graphql_executor="turbo")

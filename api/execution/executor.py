@@ -31,9 +31,10 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         # A schema extension with a `resolve` hook must see every field: then nothing is skipped.
         self._shortcuts = middleware is None or not middleware.middlewares
         strawberry_schema = self.schema._strawberry_schema
-        # Exception handlers wrap resolvers, so resolvers are then called the usual way.
-        direct = not strawberry_schema.schema_converter._exception_handler_specs
-        self._info_class = strawberry_schema.config.info_class if direct else None
+        # Exception handlers wrap resolvers, so resolvers are then called the usual way; so they
+        # are too on a strawberry that does not say whether it has any.
+        handlers = getattr(getattr(strawberry_schema, "schema_converter", None), "_exception_handler_specs", None)
+        self._info_class = strawberry_schema.config.info_class if handlers is not None and not handlers else None
 
     # -- fields -----------------------------------------------------------------------------
 

@@ -123,7 +123,7 @@ def _default_node_id(definition: StrawberryField, parent_type: GraphQLObjectType
     """The attribute holding the node id when the field is relay's `id` on a type that keeps
     relay's resolve_id and resolve_typename: the id is then GlobalID(type name, that attribute)."""
     resolver = definition.base_resolver
-    if resolver is None or resolver._unbound_wrapped_func is not _NODE_ID._unbound_wrapped_func:
+    if resolver is None or getattr(resolver, "_unbound_wrapped_func", None) is not _NODE_ID._unbound_wrapped_func:
         return None
     origin = _origin(parent_type)
     if not (isinstance(origin, type) and issubclass(origin, relay.Node)):

@@ -25,6 +25,7 @@ async def standard(app, settings):
     reference = create_app(replace(api_config(settings), fast_execution=False))  # shares the process's pool
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=reference), base_url="http://tessera.test") as http:
         yield http
+    await reference.state.redis.aclose()
 
 
 @pytest.fixture(scope="module")
