@@ -5,7 +5,7 @@ joins the related row (see domain/records/includes.py). Two ways to hand it over
 
 - when the selection below the field reads only plain columns (`customer { id name }`), only
   those columns are read and each node carries the related object in `_prefetched` (see
-  api/execution.py), built with just those attributes;
+  api/execution/), built with just those attributes;
 - otherwise the whole row is read and handed to the field's loader, so that its resolver finds it
   without a statement of its own.
 
@@ -47,8 +47,7 @@ RELATIONS: dict[type, dict[str, Relation]] = {}
 class _Planned:
     field: str  # GraphQL name of the relation field
     relation: Relation
-    include: Include
-    attributes: dict[str, str] | None  # python attribute -> column of a narrow copy; None: whole rows
+    include: Include  # its columns are a narrow copy's attributes; None: whole rows for the loader
 
 
 def _node_selections(info: Info) -> dict[str, list[list[Any]]]:
@@ -82,13 +81,13 @@ def _plain_fields(info: Info, cls: type) -> dict[str, str]:
     return _PLAIN[cls]
 
 
-def _narrow(info: Info, relation: Relation, occurrences: list[list[Any]]) -> dict[str, str] | None:
-    """The attributes (and their columns) a narrow copy needs, or None when the selections read
-    more than plain columns (other relations, lists, computed fields, fragments)."""
+def _narrow(info: Info, relation: Relation, occurrences: list[list[Any]]) -> tuple[str, ...] | None:
+    """The attributes (each its column) a narrow copy needs, or None when the selections read more
+    than plain columns (other relations, lists, computed fields, fragments)."""
     if relation.type is None or not hasattr(relation.type, "PLAIN_COLUMNS"):
         return None
     plain = _plain_fields(info, relation.type)
-    attributes: dict[str, str] = {}
+    attributes: dict[str, None] = {}
     for selections in occurrences:
         for selection in selections:
             if not isinstance(selection, SelectedField):
@@ -97,8 +96,8 @@ def _narrow(info: Info, relation: Relation, occurrences: list[list[Any]]) -> dic
                 continue
             if selection.name not in plain:
                 return None
-            attributes[plain[selection.name]] = plain[selection.name]
-    return attributes
+            attributes[plain[selection.name]] = None
+    return tuple(attributes)
 
 
 def plan(info: Info, node_type: type) -> list[_Planned]:
@@ -107,24 +106,24 @@ def plan(info: Info, node_type: type) -> list[_Planned]:
     if not relations:
         return []
     selected = _node_selections(info)
-    planned = []
-    for field, relation in relations.items():
-        if field in selected:
-            attributes = _narrow(info, relation, selected[field])
-            columns = None if attributes is None else tuple(attributes.values())
-            planned.append(_Planned(field, relation, Include(relation.column, relation.target, columns), attributes))
-    return planned
+    return [
+        _Planned(field, relation, Include(relation.column, relation.target, _narrow(info, relation, selected[field])))
+        for field, relation in relations.items() if field in selected
+    ]
 
 
-def _copy(cls: type, row: dict[str, Any], attributes: dict[str, str]) -> Any:
-    """An instance of `cls` with only `attributes` set: what a narrow selection reads of it."""
+def _copy(cls: Any, row: dict[str, Any], attributes: tuple[str, ...]) -> Any:
+    """An instance of `cls` with only `attributes` (and its node id) set: what a narrow selection
+    reads of it."""
     copy = cls.__new__(cls)
-    copy.__dict__.update({attribute: row[column] for attribute, column in attributes.items()})
-    copy.__dict__["node_id"] = str(row["id"])
+    copy.__dict__.update({attribute: row[attribute] for attribute in attributes})
+    copy.__dict__[cls.resolve_id_attr()] = str(row["id"])
     return copy
 
 
-def converter(info: Info, planned: list[_Planned], listing: Listing, convert: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any]:
+def converter(
+    info: Info, planned: list[_Planned], listing: Listing, convert: Callable[[dict[str, Any]], Any],
+) -> Callable[[dict[str, Any]], Any]:
     """`convert` for the listing's rows, each node carrying what its narrow relations read; whole
     related rows go to the loaders."""
     narrow: list[tuple[str, str, dict[Any, Any]]] = []
@@ -132,11 +131,12 @@ def converter(info: Info, planned: list[_Planned], listing: Listing, convert: Ca
         rows = listing.related.get(item.include)
         if rows is None:
             continue  # not joined (the caller may not read the target): the resolver says why
-        if item.attributes is None:
+        attributes = item.include.columns
+        if attributes is None:
             loader = loaders.users(info) if item.relation.target is None else loaders.records(info, item.relation.target)
             loader.prime_many(rows)
         else:
-            cls, attributes = item.relation.type, item.attributes
+            cls = item.relation.type
             copies = {key: None if row is None else _copy(cls, row, attributes) for key, row in rows.items()}
             narrow.append((item.field, item.relation.column, copies))
     if not narrow:
