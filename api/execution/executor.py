@@ -36,6 +36,13 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         handlers = getattr(getattr(strawberry_schema, "schema_converter", None), "_exception_handler_specs", None)
         self._info_class = strawberry_schema.config.info_class if handlers is not None and not handlers else None
 
+    def build_per_event_executor(self, payload: Any) -> FastExecutor:
+        # A subscription's events each collect their own fields: plans of one event are of no use
+        # to the next, and sharing the dicts would keep every event's plans alive.
+        executor = super().build_per_event_executor(payload)
+        executor._plans, executor._subplans = {}, {}
+        return executor
+
     # -- fields -----------------------------------------------------------------------------
 
     def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):  # noqa: ANN001, ANN201

@@ -13,6 +13,7 @@ from graphql import GraphQLField, GraphQLList, GraphQLNonNull, GraphQLObjectType
 from graphql.execution.executor import to_nodes
 from strawberry import relay
 from strawberry.types.field import StrawberryField
+from strawberry.types.fields.resolver import StrawberryResolver
 
 # How a planned field gets its value.
 ATTRIBUTE = 0  # strawberry's "basic field": an attribute of the source
@@ -90,11 +91,17 @@ def plan_field(
         field.source = TYPENAME
     elif not isinstance(definition, StrawberryField):
         pass
-    elif getattr(field_def.resolve, "_is_default", False):
+    elif definition.is_subscription:
+        pass  # its resolve hands on the event; its resolver is the event source
+    elif (_resolves_as(field_def, "_get_basic_result") and definition.is_basic_field
+          and type(definition).get_result is StrawberryField.get_result):
+        # strawberry's "basic field": no resolver, no extensions, no exception handlers.
         default = definition.default_resolver
         field.source, field.read = ATTRIBUTE, definition.python_name
         field.getter = None if default is getattr else default
-    elif info_class is not None and not field_def.args and not node.arguments:
+    elif info_class is not None and not field_def.args and not node.arguments and (
+        _resolves_as(field_def, "_resolver") or _resolves_as(field_def, "_async_resolver")
+    ):
         if (id_attribute := _default_node_id(definition, parent_type)) is not None:
             field.source, field.read = RELAY_ID, id_attribute
         elif (direct := _direct_resolver(definition, info_class)) is not None:
@@ -102,6 +109,14 @@ def plan_field(
             if _prefetchable(parent_type):
                 field.prefetch_key = node.name.value
     return field
+
+
+def _resolves_as(field_def: GraphQLField, name: str) -> bool:
+    """Whether the field resolves through the wrapper strawberry built for it under that name
+    (anything else, a resolve set by other means, is left to graphql-core)."""
+    resolve = field_def.resolve
+    return resolve is not None and getattr(resolve, "__name__", None) == name and (
+        getattr(resolve, "__qualname__", "").startswith("GraphQLCoreConverter.from_resolver."))
 
 
 def _origin(object_type: GraphQLObjectType) -> Any:
@@ -137,7 +152,10 @@ def _default_node_id(definition: StrawberryField, parent_type: GraphQLObjectType
 def _direct_resolver(definition: StrawberryField, info_class: type) -> Callable[[Any, Any], Any] | None:
     """The resolver called the way strawberry calls one without arguments, minus its wrappers."""
     resolver = definition.base_resolver
-    if resolver is None or definition.extensions or type(definition).get_result is not StrawberryField.get_result:
+    if (
+        resolver is None or definition.extensions or type(definition).get_result is not StrawberryField.get_result
+        or type(resolver).__call__ is not StrawberryResolver.__call__ or not callable(resolver.wrapped_func)
+    ):
         return None
     func = resolver.wrapped_func
     pass_self = resolver.self_parameter is not None

@@ -4,6 +4,7 @@ with the same paths, for the shapes it shortcuts and for those it hands back."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -117,6 +118,9 @@ class Deal(relay.Node, Prefetched):
     def secret(self) -> str:
         return "s3cret"
 
+    # No resolver, but a permission class: never a plain attribute read.
+    guarded: str = strawberry.field(default="guarded", permission_classes=[Deny])
+
 
 @strawberry.type
 class CustomId(relay.Node):
@@ -194,6 +198,7 @@ DOCUMENTS = {
     "fragments": "fragment D on Deal { name owner { ...P } } fragment P on Person { name email } { deals { ...D id } }",
     "arguments": '{ deals { greeting(greeting: "hi") plain: greeting } }',
     "permission": "{ deals { name secret } }",
+    "permission without a resolver": "{ deals { name guarded } }",
     "relay ids": "{ deals { id } custom { id } }",
     "async root": "{ asyncDeals { id name owner { name } } }",
     "abstract root": "{ anything { name ... on Person { email } } }",
@@ -249,3 +254,21 @@ async def test_a_prefetched_value_answers_without_the_resolver():
     result = await schema.execute("{ deal { owner { name } laterOwner { name } } }")
     assert result.data == {"deal": {"owner": {"name": "known already"}, "laterOwner": {"name": "P0"}}}
     assert CALLS == []  # owner came from _prefetched; laterOwner was not prefetched and resolved
+
+
+async def test_subscription_events_answer_alike_and_plan_afresh():
+    @strawberry.type
+    class Subscription:
+        @strawberry.subscription
+        async def deals(self) -> AsyncGenerator[Deal, None]:
+            for deal in _deals()[:3]:
+                yield deal
+
+    def schema(executor: type | None) -> strawberry.Schema:
+        return strawberry.Schema(query=Query, subscription=Subscription, execution_context_class=executor)
+
+    async def events(executor: type | None) -> list[Any]:
+        stream = await schema(executor).subscribe("subscription { deals { id name owner { name } } }")
+        return [_shape(result) async for result in stream]
+
+    assert await events(FastExecutor) == await events(None)
