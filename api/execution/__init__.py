@@ -6,7 +6,8 @@ names is about 550 fields, and that machinery cost more than the database work b
 FastExecutor plans each selection once per operation (plan.py) and then takes shortcuts for the
 common cases:
 
-- a field without a resolver reads its attribute, and a scalar or enum value is coerced in place;
+- a field without a resolver or extensions (strawberry's "basic field") reads its attribute, and a
+  scalar or enum value is coerced in place;
 - a resolver without arguments or field extensions (permission classes are extensions) is called
   directly, the way strawberry calls it, without strawberry's wrappers;
 - relay's `id` is built in place when the type keeps relay's own resolve_id and resolve_typename;
