@@ -6,6 +6,8 @@ its resolver, and the two answers must be equal."""
 
 from __future__ import annotations
 
+import base64
+import uuid
 from dataclasses import replace
 
 import httpx
@@ -154,3 +156,33 @@ async def test_a_target_the_caller_may_not_read_is_refused_as_its_lookup_refuses
     token = await scoped_token(client, as_alpha["admin"], ["tickets:read"])
     query = "{ tickets(first: 1) { edges { node { subject customer { name } } } } }"
     assert (await gql(client, query, token=token)).body == (await gql(standard, query, token=token)).body
+
+
+def _uuid(global_id: str) -> uuid.UUID:
+    return uuid.UUID(base64.b64decode(global_id).decode().split(":", 1)[1])
+
+
+async def test_the_database_joins_nothing_across_tenants(app_db, tenants, deals):
+    # The join as the list writes it, without its own tenant conditions: row-level security alone
+    # must keep alpha's opportunities and customers out of beta's transaction.
+    ids = [_uuid(i) for i in deals["ids"]]
+    joined = ("SELECT t.id, j0.id AS customer FROM opportunity t LEFT JOIN customer j0 ON j0.id = t.customer_id "
+              "WHERE t.id = ANY($1::uuid[])")
+    direct = "SELECT c.id FROM (VALUES ($1::uuid)) v(id) LEFT JOIN customer c ON c.id = v.id"
+    async with app_db.transaction():
+        await app_db.execute("SELECT set_config('app.tenant_id', $1, true)", tenants["alpha"].id)
+        assert len(await app_db.fetch(joined, ids)) == 4
+        assert await app_db.fetchval(direct, _uuid(deals["mine"]["id"])) is not None
+    async with app_db.transaction():
+        await app_db.execute("SELECT set_config('app.tenant_id', $1, true)", tenants["beta"].id)
+        assert await app_db.fetch(joined, ids) == []
+        assert await app_db.fetchval(direct, _uuid(deals["mine"]["id"])) is None
+
+
+async def test_bad_list_input_is_refused_with_relations_selected(client, as_alpha, deals):
+    too_many = await gql(client, "{ opportunities(first: 500) { edges { node { customer { name } owner { name } } } } }",
+                         token=as_alpha["admin"])
+    assert too_many.codes == ["BAD_USER_INPUT"] and too_many.body["data"] is None
+    bad_cursor = await gql(client, '{ opportunities(after: "nonsense") { edges { node { stage { name } } } } }',
+                           token=as_alpha["admin"])
+    assert bad_cursor.codes == ["BAD_USER_INPUT"]
