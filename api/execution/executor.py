@@ -75,59 +75,62 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                     try:
                         getter = field.getter
                         value = getattr(source_value, field.read) if getter is None else getter(source_value, field.read)
-                    except Exception:  # noqa: BLE001 - the generic path below reports it
+                    except Exception:  # noqa: BLE001 - the generic path reports it
                         value = _FAILED
-                    if value is not _FAILED:
-                        if field.completion.kind == LEAF:  # the hot path: a column of a record
-                            done = self._leaf(field.completion, value)
-                            if done is not Undefined:
-                                results[name] = done
-                                continue
-                        else:
-                            result = results[name] = self._finish(field, Path(path, name, parent_type.name), value)
-                            if type(result) not in _SYNC and self._awaitable(result):
-                                awaitable_fields.append(name)
-                            continue
-                    # Nulls where they are not allowed, odd values, errors: graphql-core decides.
-                    result = self.execute_field(parent_type, source_value, field.details, Path(path, name, parent_type.name), None)
+                    if value is _FAILED:
+                        result = self._generic(field, source_value, path)
+                    elif field.completion.kind == LEAF:  # the hot path: a column of a record
+                        result = self._leaf(field.completion, value)
+                        if result is Undefined:  # nulls where not allowed, odd values: graphql-core decides
+                            result = self._generic(field, source_value, path)
+                    else:
+                        result = self._finish(field, Path(path, name, parent_type.name), value)
                 elif source == RESOLVER:
                     field_path = Path(path, name, parent_type.name)
                     key = field.prefetch_key
                     if key is not None and (known := getattr(source_value, "_prefetched", None)) is not None and key in known:
-                        value = known[key]
+                        result = self._finish(field, field_path, known[key])
                     else:
                         try:
                             value = field.read(source_value, self._info(field, field_path))
                         except Exception as raw_error:  # noqa: BLE001 - handled as graphql-core handles it
                             self.handle_field_error(raw_error, field.field_def.type, field.details, field_path)
-                            results[name] = None
-                            continue
-                    result = self._finish(field, field_path, value)
+                            result = None
+                        else:
+                            result = self._finish(field, field_path, value)
                 elif source == RELAY_ID:
                     # What relay's Node.id resolver returns, without its info and three calls.
                     node_id = getattr(source_value, field.read, None) if isinstance(source_value, relay.Node) else None
+                    result = Undefined
                     if node_id is not None and type(node_id) in _SYNC:
-                        done = self._leaf(field.completion, relay.GlobalID(type_name=parent_type.name, node_id=str(node_id)))
-                        if done is not Undefined:
-                            results[name] = done
-                            continue
-                    result = self.execute_field(parent_type, source_value, field.details, Path(path, name, parent_type.name), None)
+                        result = self._leaf(field.completion, relay.GlobalID(type_name=parent_type.name, node_id=str(node_id)))
+                    if result is Undefined:
+                        result = self._generic(field, source_value, path)
                 elif source == TYPENAME:
-                    results[name] = parent_type.name
-                    continue
+                    result = parent_type.name
                 else:
-                    result = self.execute_field(parent_type, source_value, field.details, Path(path, name, parent_type.name), None)
+                    result = self._generic(field, source_value, path)
                 if result is not Undefined:
                     results[name] = result
                     if type(result) not in _SYNC and self._awaitable(result):
                         awaitable_fields.append(name)
         except Exception:
-            if awaitable_fields:
-                self.settle_in_background([results[name] for name in awaitable_fields])
+            self._settle_pending(results, awaitable_fields)
             raise
         if not awaitable_fields:
             return results
         return self._gather_fields(results, awaitable_fields)
+
+    def _generic(self, field: PlannedField, source_value: Any, path: Path | None) -> Any:
+        """graphql-core's execute_field for a planned field."""
+        return self.execute_field(field.parent_type, source_value, field.details,
+                                  Path(path, field.name, field.parent_type.name), None)
+
+    def _settle_pending(self, values: Any, keys: list[Any]) -> None:
+        """On the way out with an error: let the awaitables at `keys` finish in the background, as
+        graphql-core does, so their own errors are not lost."""
+        if keys:
+            self.settle_in_background([values[key] for key in keys])
 
     def _info(self, field: PlannedField, field_path: Path) -> Any:
         return self.build_resolve_info(field.field_def, field.nodes, field.parent_type, field_path)
@@ -241,8 +244,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
                     done = None
                 completed.append(done)
         except Exception:
-            if awaitable_indices:
-                self.settle_in_background([completed[index] for index in awaitable_indices])
+            self._settle_pending(completed, awaitable_indices)
             raise
         if not awaitable_indices:
             return completed
