@@ -86,6 +86,12 @@ def strip_hidden(spec: RecordSpec, rules: dict[str, Access], rows: list[dict[str
     return rows
 
 
+def hidden_keys(spec: RecordSpec, rules: dict[str, Access], column: str | None) -> list[str]:
+    """The keys of JSONB `column` that hold values hidden by `rules`."""
+    return sorted(spec.field(name).json_path[0] for name in hidden(rules)
+                  if spec.has(name) and spec.field(name).json_path and spec.field(name).column == column)
+
+
 def locked_names(rules: dict[str, Access], item: dict[str, Any]) -> list[str]:
     """The names in a write's input (custom fields as customFields.<name>) the role may not write."""
     names = [name for name in item if name != "customFields"]

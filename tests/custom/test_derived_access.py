@@ -1,8 +1,10 @@
 """Fields computed from a hidden field are hidden too: a formula over it, a rollup over it (or over
 such a formula), to any depth, on custom and standard objects, in every read path: lists, node,
-mutation results, history, filters, sorting and counts."""
+mutation results, history, filters, sorting, counts and text search."""
 
 from __future__ import annotations
+
+import uuid
 
 from tests.support.custom import (
     RECORDS, UPDATE_RECORD, api_name, create_record, field_codes, list_records, make_field, make_object,
@@ -115,3 +117,31 @@ async def test_derived_custom_fields_of_standard_objects_are_hidden_too(client, 
     # The member, whom nothing is hidden from, reads all three.
     assert set((await gql(client, CUSTOMER, {"id": customer["id"]}, token=as_alpha["member"])).data["node"]["customFields"]) == {
         cost, markup, spent}
+
+
+async def test_a_search_finds_no_record_by_a_hidden_value_nor_by_a_formula_over_it(client, as_alpha):
+    admin, member = as_alpha["admin"], as_alpha["member"]
+    name = api_name("searched")
+    await gql(client, "mutation($i: CreateObjectInput!) { createObject(input: $i) { apiName } }",
+              {"i": {"apiName": name, "label": "Searched", "pluralLabel": "Searched", "searchable": True}}, token=admin)
+    await make_field(client, admin, name, apiName="title", type="TEXT")
+    await make_field(client, admin, name, apiName="codename", type="TEXT")
+    await make_field(client, admin, name, apiName="badge", type="FORMULA",
+                     config={"expression": 'codename & "-badge"', "resultType": "TEXT"})
+    word = f"zq{uuid.uuid4().hex[:8]}"
+    record = (await create_record(client, admin, name, {"title": "Plain title", "codename": word}, ownerId=None)).data["createRecord"]
+    await _hide(client, admin, name, "codename", "MEMBER")
+    search = "query($o: String!, $s: String) { records(object: $o, search: $s) { totalCount edges { node { id } } } }"
+
+    async def found(token: str, text: str) -> list[str]:
+        listing = (await gql(client, search, {"o": name, "s": text}, token=token)).data["records"]
+        assert listing["totalCount"] == len(listing["edges"])
+        return [e["node"]["id"] for e in listing["edges"]]
+
+    assert await found(admin, word) == [record["id"]]
+    assert await found(admin, f"{word}-badge") == [record["id"]]
+    assert await found(member, "plain") == [record["id"]]
+    assert await found(member, word) == []
+    assert await found(member, f"{word}-badge") == []
+    across = "query($s: String!) { searchRecords(text: $s) { id } }"
+    assert (await gql(client, across, {"s": word}, token=member)).data["searchRecords"] == []
