@@ -18,6 +18,7 @@ from strawberry.types import Info
 from strawberry.utils.str_converters import to_camel_case
 
 from api.permissions import check_access, principal_of
+from api.records.names import plural
 from domain.automation.rules import RULE_SPEC
 from domain.crm.activities import ACTIVITY_SPEC
 from domain.crm.campaigns import CAMPAIGN_SPEC
@@ -118,10 +119,6 @@ def right(*actions: Action, on: RecordSpec | str | tuple[RecordSpec | str, ...])
     return Right(actions, on if isinstance(on, tuple) else (on,))
 
 
-def _plural(name: str) -> str:
-    return name[:-1] + "ies" if name.endswith("y") else name + "s"
-
-
 def crud(spec: RecordSpec, *, create: bool = True, bulk: bool = True) -> dict[str, Right]:
     """The entries of the standard mutations of a record type (api/records/crud.py)."""
     name = spec.record_type
@@ -130,8 +127,8 @@ def crud(spec: RecordSpec, *, create: bool = True, bulk: bool = True) -> dict[st
     if create:
         entries[f"create{name}"] = right(Action.CREATE, on=spec)
     if bulk:
-        entries[f"bulkCreate{_plural(name)}"] = right(Action.CREATE, on=spec)
-        entries[f"bulkUpdate{_plural(name)}"] = right(Action.UPDATE, on=spec)
+        entries[f"bulkCreate{plural(name)}"] = right(Action.CREATE, on=spec)
+        entries[f"bulkUpdate{plural(name)}"] = right(Action.UPDATE, on=spec)
     return entries
 
 

@@ -13,6 +13,7 @@ from strawberry.types import Info
 from api.permissions import principal_of
 from api.records.ids import decode_id
 from api.records.inputs import values_of
+from api.records.names import plural as plural_of
 from domain.records import service
 from domain.records.service import Change
 from domain.records.spec import RecordSpec
@@ -53,7 +54,7 @@ def crud_mutations(
     """`{createX, updateX, deleteX, restoreX, bulkCreateXs, bulkUpdateXs}` as strawberry fields
     (without createX when `create_input` is None: the type has a creation mutation of its own)."""
     name = spec.record_type
-    plural = name[:-1] + "ies" if name.endswith("y") else name + "s"
+    plural = plural_of(name)
     convert = node.from_row
 
     async def update_one(info: Info, input: update_input) -> node:
