@@ -46,4 +46,3 @@ def require(*roles: Role, scope: str) -> type[BasePermission]:
 
 
 ADMIN_READ = require(Role.ADMIN, scope="admin:read")
-ADMIN_WRITE = require(Role.ADMIN, scope="admin:write")

@@ -37,6 +37,7 @@ from api.custom.queries import CustomQueries
 from api.execution import FastExecutor
 from api.extensions.observe import ObserveOperation
 from api.extensions.tenant_scope import TenantScope
+from api.mutation_rights import guard_mutations
 
 
 def _query_type() -> type:
@@ -51,8 +52,10 @@ def _query_type() -> type:
                                   IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries))
 
 
-Mutation = merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations, IntegrationMutations,
-                                          WebhookMutations, ExternalIdMutations, SyncMutations))
+# Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
+Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
+                                                    IntegrationMutations, WebhookMutations, ExternalIdMutations,
+                                                    SyncMutations)))
 
 
 @dataclass(frozen=True)

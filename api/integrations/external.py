@@ -78,7 +78,7 @@ class ExternalIdQueries:
 
 @strawberry.type
 class ExternalIdMutations:
-    @strawberry.mutation(**AUTH, description="Create or update records by their ids in another system (1 to 100, all or nothing)")
+    @strawberry.mutation(description="Create or update records by their ids in another system (1 to 100, all or nothing)")
     async def upsert_records(self, info: Info, input: UpsertRecordsInput) -> list[UpsertResult]:
         items = await _items_in(input)
         results = await upsert.upsert_records(principal=principal_of(info), object_name=input.object, system=input.system,

@@ -12,36 +12,34 @@ from api.integrations.inputs import (
     CreateInboundEndpointInput, InboundEndpointRefInput, InboundRequestRefInput, UpdateInboundEndpointInput, given,
 )
 from api.integrations.types import InboundEndpointType, InboundEndpointWithSecret, InboundRequestType
-from api.permissions import Authenticated, principal_of
+from api.permissions import principal_of
 from api.records.ids import decode_id
 from domain.integrations import endpoints, process
-
-AUTH = dict(permission_classes=[Authenticated])
 
 
 @strawberry.type
 class IntegrationMutations:
-    @strawberry.mutation(**AUTH, description="Create an inbound webhook or web form (admins); a webhook's secret is shown only now")
+    @strawberry.mutation(description="Create an inbound webhook or web form (admins); a webhook's secret is shown only now")
     async def create_inbound_endpoint(self, info: Info, input: CreateInboundEndpointInput) -> InboundEndpointWithSecret:
         row, secret = await endpoints.create_endpoint(principal=principal_of(info), input=given(input))
         return InboundEndpointWithSecret(endpoint=InboundEndpointType.from_row(row), secret=secret)
 
-    @strawberry.mutation(**AUTH, description="Change an inbound endpoint against its version")
+    @strawberry.mutation(description="Change an inbound endpoint against its version")
     async def update_inbound_endpoint(self, info: Info, input: UpdateInboundEndpointInput) -> InboundEndpointType:
         row = await endpoints.update_endpoint(principal=principal_of(info), endpoint_id=_endpoint(input.id),
                                               version=input.version, input=given(input))
         return InboundEndpointType.from_row(row)
 
-    @strawberry.mutation(**AUTH, description="Replace a webhook's secret (at once: the sender must switch); shown only now")
+    @strawberry.mutation(description="Replace a webhook's secret (at once: the sender must switch); shown only now")
     async def rotate_inbound_endpoint_secret(self, info: Info, input: InboundEndpointRefInput) -> InboundEndpointWithSecret:
         row, secret = await endpoints.rotate_secret(principal=principal_of(info), endpoint_id=_endpoint(input.id))
         return InboundEndpointWithSecret(endpoint=InboundEndpointType.from_row(row), secret=secret)
 
-    @strawberry.mutation(**AUTH, description="Delete an inbound endpoint: its URL stops answering; its request log stays")
+    @strawberry.mutation(description="Delete an inbound endpoint: its URL stops answering; its request log stays")
     async def delete_inbound_endpoint(self, info: Info, input: InboundEndpointRefInput) -> InboundEndpointType:
         return InboundEndpointType.from_row(await endpoints.delete_endpoint(principal=principal_of(info), endpoint_id=_endpoint(input.id)))
 
-    @strawberry.mutation(**AUTH, description="Process a FAILED request again (after fixing the mapping); returns it")
+    @strawberry.mutation(description="Process a FAILED request again (after fixing the mapping); returns it")
     async def reprocess_inbound_request(self, info: Info, input: InboundRequestRefInput) -> InboundRequestType:
         principal = principal_of(info)
         request_id = decode_id(input.id, expected="InboundRequest", field="id")

@@ -122,22 +122,22 @@ class SyncQueries:
 
 @strawberry.type
 class SyncMutations:
-    @strawberry.mutation(**AUTH, description="Connect another system (admins)")
+    @strawberry.mutation(description="Connect another system (admins)")
     async def create_sync_connection(self, info: Info, input: CreateSyncConnectionInput) -> SyncConnectionType:
         row = await connections.create_connection(principal=principal_of(info), input=_given(input))
         return SyncConnectionType.from_row(await connections.load_connection(row["id"]))
 
-    @strawberry.mutation(**AUTH, description="Change a sync connection against its version")
+    @strawberry.mutation(description="Change a sync connection against its version")
     async def update_sync_connection(self, info: Info, input: UpdateSyncConnectionInput) -> SyncConnectionType:
         row = await connections.update_connection(principal=principal_of(info), connection_id=_connection(input.id),
                                                   version=input.version, input=_given(input))
         return SyncConnectionType.from_row(await connections.load_connection(row["id"]))
 
-    @strawberry.mutation(**AUTH, description="Delete a sync connection; the records and their external ids stay")
+    @strawberry.mutation(description="Delete a sync connection; the records and their external ids stay")
     async def delete_sync_connection(self, info: Info, input: SyncConnectionRefInput) -> bool:
         await connections.delete_connection(principal=principal_of(info), connection_id=_connection(input.id))
         return True
 
-    @strawberry.mutation(**AUTH, description="Run the sync now (the scheduler takes it within its next pass)")
+    @strawberry.mutation(description="Run the sync now (the scheduler takes it within its next pass)")
     async def run_sync_now(self, info: Info, input: SyncConnectionRefInput) -> SyncConnectionType:
         return SyncConnectionType.from_row(await connections.run_soon(principal=principal_of(info), connection_id=_connection(input.id)))

@@ -78,33 +78,33 @@ class WebhookQueries:
 
 @strawberry.type
 class WebhookMutations:
-    @strawberry.mutation(**AUTH, description="Create an outgoing webhook endpoint (admins); its secret is shown only now")
+    @strawberry.mutation(description="Create an outgoing webhook endpoint (admins); its secret is shown only now")
     async def create_webhook_endpoint(self, info: Info, input: CreateWebhookEndpointInput) -> WebhookEndpointWithSecret:
         row, secret = await webhook_endpoints.create_endpoint(principal=principal_of(info), input=_given(input))
         return WebhookEndpointWithSecret(endpoint=WebhookEndpointType.from_row(row), secret=secret)
 
-    @strawberry.mutation(**AUTH, description="Change, enable or disable an endpoint against its version")
+    @strawberry.mutation(description="Change, enable or disable an endpoint against its version")
     async def update_webhook_endpoint(self, info: Info, input: UpdateWebhookEndpointInput) -> WebhookEndpointType:
         row = await webhook_endpoints.update_endpoint(principal=principal_of(info), endpoint_id=_endpoint(input.id),
                                                       version=input.version, input=_given(input))
         return WebhookEndpointType.from_row(row)
 
-    @strawberry.mutation(**AUTH, description="A new secret; the old one keeps signing (both signatures sent) for overlapHours")
+    @strawberry.mutation(description="A new secret; the old one keeps signing (both signatures sent) for overlapHours")
     async def rotate_webhook_secret(self, info: Info, input: RotateWebhookSecretInput) -> WebhookEndpointWithSecret:
         row, secret = await webhook_endpoints.rotate_secret(principal=principal_of(info), endpoint_id=_endpoint(input.id),
                                                             overlap_hours=input.overlap_hours)
         return WebhookEndpointWithSecret(endpoint=WebhookEndpointType.from_row(row), secret=secret)
 
-    @strawberry.mutation(**AUTH, description="Delete an endpoint: nothing more is sent to it; its log stays")
+    @strawberry.mutation(description="Delete an endpoint: nothing more is sent to it; its log stays")
     async def delete_webhook_endpoint(self, info: Info, input: WebhookEndpointRefInput) -> WebhookEndpointType:
         row = await webhook_endpoints.delete_endpoint(principal=principal_of(info), endpoint_id=_endpoint(input.id))
         return WebhookEndpointType.from_row(row)
 
-    @strawberry.mutation(**AUTH, description="Send a webhook.test event to the endpoint now; the delivery with its attempt")
+    @strawberry.mutation(description="Send a webhook.test event to the endpoint now; the delivery with its attempt")
     async def send_test_webhook(self, info: Info, input: WebhookEndpointRefInput) -> WebhookDeliveryType:
         return WebhookDeliveryType.from_row(await webhook_admin.send_test(principal=principal_of(info), endpoint_id=_endpoint(input.id)))
 
-    @strawberry.mutation(**AUTH, description="Send a delivery's payload again now, as a new delivery (a new webhook-id)")
+    @strawberry.mutation(description="Send a delivery's payload again now, as a new delivery (a new webhook-id)")
     async def resend_webhook_delivery(self, info: Info, input: WebhookDeliveryRefInput) -> WebhookDeliveryType:
         delivery = decode_id(input.id, expected="WebhookDelivery", field="id")
         return WebhookDeliveryType.from_row(await webhook_admin.resend(principal=principal_of(info), delivery_id=delivery))

@@ -6,12 +6,16 @@ import json
 import uuid
 from typing import Any
 
-from domain.automation.rules import RULE_SPEC
 from domain.identity.principal import Principal
-from domain.records.rights import Action
+from domain.identity.roles import Role
+from domain.records.rights import READ_ONLY, Action, Rights, require
 from tenants.context import current_tenant_id, tenant_connection
 
 MAX_PAGE = 200
+# Runs show what rules did to any record of the tenant (values included), whoever may see it: only
+# the roles that write rules read them. Rules act on every record with full rights, so a rule's
+# author can reach any record anyway; the others would see past their record visibility.
+RUN_LOG_RIGHTS: Rights = {Role.ADMIN: READ_ONLY, Role.MANAGER: READ_ONLY}
 
 
 async def list_runs(
@@ -19,7 +23,7 @@ async def list_runs(
     record_id: uuid.UUID | None = None, first: int = 50,
 ) -> list[dict[str, Any]]:
     """The newest runs first, optionally of one rule, status or record."""
-    RULE_SPEC.require(principal, Action.READ)
+    require(principal, "AutomationRun", "admin", RUN_LOG_RIGHTS, Action.READ)
     rows = await tenant_connection().execute_query_dict(
         "SELECT * FROM automation_run WHERE tenant_id = $1 AND ($2::uuid IS NULL OR rule_id = $2) "
         "AND ($3::text IS NULL OR status = $3) AND ($4::uuid IS NULL OR record_id = $4) "

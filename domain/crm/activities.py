@@ -76,6 +76,7 @@ async def log_activity(*, principal: Principal, target: RecordSpec, record_id: A
 
 async def complete_task(*, principal: Principal, activity_id: Any, version: int, done: bool) -> dict[str, Any]:
     """Mark a task done (or not done again)."""
+    ACTIVITY_SPEC.require(principal, Action.UPDATE)
     row = await lock_record(ACTIVITY_SPEC, activity_id, principal=principal)
     check_version(ACTIVITY_SPEC, row, version)
     if row["kind"] != "TASK":

@@ -209,6 +209,7 @@ def record_spec(obj: ObjectDef) -> RecordSpec:
         rights=obj.rights,
         audit_by_key={"data": ""},
         searchable=obj.searchable,
+        search_values="data",
     )
 
 

@@ -1,9 +1,12 @@
 """Field-level rights: per role, a field can be HIDDEN (never returned, filtered or sorted on) or
 READ_ONLY (returned, never written). Admins are never restricted. A role's rules are read once per
-transaction and applied by the generic listing and write flows, so every path obeys them."""
+transaction and applied by the generic listing and write flows, so every path obeys them. Fields
+computed from a hidden field (formulas, rollups) are hidden too: domain.custom, which knows them,
+plugs that in (plug_derived_fields)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from enum import Enum
 from typing import Any
@@ -21,6 +24,15 @@ class Access(str, Enum):
 
 _CACHE_KEY = "field_access"
 
+# {object: hidden field names} -> the same grown by the fields computed from them.
+DeriveHidden = Callable[[dict[str, set[str]]], Awaitable[dict[str, set[str]]]]
+_derive_hidden: DeriveHidden | None = None
+
+
+def plug_derived_fields(derive: DeriveHidden) -> None:
+    global _derive_hidden
+    _derive_hidden = derive
+
 
 async def field_rules(principal: Principal, record_type: str) -> dict[str, Access]:
     """{field name: access} of the principal's role on `record_type` (empty for admins)."""
@@ -34,6 +46,10 @@ async def field_rules(principal: Principal, record_type: str) -> dict[str, Acces
         by_object: dict[str, dict[str, Access]] = {}
         for row in rows:
             by_object.setdefault(row["object"], {})[row["field"]] = Access(row["access"])
+        if _derive_hidden is not None:
+            stated = {obj: hidden(rules) for obj, rules in by_object.items()}
+            for obj, names in (await _derive_hidden(stated)).items():
+                by_object.setdefault(obj, {}).update({name: Access.HIDDEN for name in names})
         cache[principal.role] = by_object
     return cache[principal.role].get(record_type, {})
 
@@ -68,6 +84,12 @@ def strip_hidden(spec: RecordSpec, rules: dict[str, Access], rows: list[dict[str
             if isinstance(row.get(column), dict) and key in row[column]:
                 row[column] = {k: v for k, v in row[column].items() if k != key}
     return rows
+
+
+def hidden_keys(spec: RecordSpec, rules: dict[str, Access], column: str | None) -> list[str]:
+    """The keys of JSONB `column` that hold values hidden by `rules`."""
+    return sorted(spec.field(name).json_path[0] for name in hidden(rules)
+                  if spec.has(name) and spec.field(name).json_path and spec.field(name).column == column)
 
 
 def locked_names(rules: dict[str, Access], item: dict[str, Any]) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from domain.errors import InvalidInput
 from domain.identity.principal import Principal
-from domain.records.field_access import field_rules, strip_hidden, visible_spec
+from domain.records.field_access import field_rules, hidden_keys, strip_hidden, visible_spec
 from domain.records.filters import Filter, compile_filter
 from domain.records.includes import Include, included_rows, plan_joins
 from domain.records.rights import Action
@@ -36,11 +36,11 @@ class Listing:
 
 def _where(
     spec: RecordSpec, principal: Principal, filter: Filter | None, scope: dict[str, Any], params: Params,
-    search: str | None = None,
+    search: str | None = None, leave_out: Sequence[str] = (),
 ) -> list[str]:
     clauses = readable_sql(principal, spec, params)
     if search is not None:
-        clauses.append(search_sql(spec, search, params))
+        clauses.append(search_sql(spec, search, params, leave_out=leave_out))
     for column, value in scope.items():
         clauses.append(f"t.{column} = {params.add(value)}")
     if filter is not None:
@@ -68,7 +68,7 @@ async def list_records(
     readable = visible_spec(spec, rules)  # what the caller may filter and sort on
     ordering = resolve(readable, order)
     params = Params()
-    where = _where(readable, principal, filter, scope or {}, params, search)
+    where = _where(readable, principal, filter, scope or {}, params, search, hidden_keys(spec, rules, spec.search_values))
     count_sql = f"SELECT count(*) AS n FROM {spec.table} t WHERE {' AND '.join(where)}"
     count_values = list(params.values)
     if after is not None:

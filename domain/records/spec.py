@@ -110,6 +110,9 @@ class RecordSpec:
     default_sort: str = "createdAt"  # oldest first unless the client asks otherwise
     # Has a `search_vector` column (text search by name, email, phone...).
     searchable: bool = False
+    # The JSONB column whose every text value the search vector holds (custom records' `data`):
+    # searches by callers with hidden fields there are checked again without them.
+    search_values: str | None = None
     # Called with the locked row before a soft delete; raises to refuse it (e.g. still in use).
     delete_guard: Callable[[dict[str, Any]], Awaitable[None]] | None = None
     # Unique indexes (by name) and the field each protects, for a clear error instead of a crash.

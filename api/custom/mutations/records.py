@@ -13,13 +13,11 @@ from api.custom.inputs import (
 )
 from api.custom.types import CustomRecordType
 from api.custom.values import CUSTOM_RECORD, values_in
-from api.permissions import Authenticated, principal_of
+from api.permissions import principal_of
 from api.records.ids import decode_id
 from domain.custom import records
 from domain.custom.metadata import load_object
 from domain.errors import InvalidInput
-
-AUTH = dict(permission_classes=[Authenticated])
 
 
 def _record_id(value: Any) -> Any:
@@ -45,14 +43,14 @@ async def _change(input: UpdateRecordInput, *, prefix: str) -> tuple[Any, int, d
 
 @strawberry.type
 class RecordMutations:
-    @strawberry.mutation(**AUTH, description="Create a record of a custom object")
+    @strawberry.mutation(description="Create a record of a custom object")
     async def create_record(self, info: Info, input: CreateRecordInput) -> CustomRecordType:
         obj = await load_object(input.object)
         item = {"values": values_in(obj.fields, input.values, prefix="values."), **_ownership(input)}
         obj, rows = await records.create_records(principal=principal_of(info), object_name=input.object, items=[item])
         return CustomRecordType.from_row(obj, rows[0])
 
-    @strawberry.mutation(**AUTH, description="Create up to 100 records of one object, all or nothing")
+    @strawberry.mutation(description="Create up to 100 records of one object, all or nothing")
     async def create_records(self, info: Info, input: BulkCreateRecordsInput) -> list[CustomRecordType]:
         obj = await load_object(input.object)
         items = []
@@ -67,24 +65,24 @@ class RecordMutations:
         obj, rows = await records.create_records(principal=principal_of(info), object_name=input.object, items=items, bulk=True)
         return [CustomRecordType.from_row(obj, row) for row in rows]
 
-    @strawberry.mutation(**AUTH, description="Change a record's values or owner against its version")
+    @strawberry.mutation(description="Change a record's values or owner against its version")
     async def update_record(self, info: Info, input: UpdateRecordInput) -> CustomRecordType:
         change = await _change(input, prefix="values.")
         obj, row = (await records.update_records(principal=principal_of(info), changes=[change]))[0]
         return CustomRecordType.from_row(obj, row)
 
-    @strawberry.mutation(**AUTH, description="Change up to 100 records against their versions, all or nothing")
+    @strawberry.mutation(description="Change up to 100 records against their versions, all or nothing")
     async def update_records(self, info: Info, input: BulkUpdateRecordsInput) -> list[CustomRecordType]:
         changes = [await _change(item, prefix=f"items.{index}.values.") for index, item in enumerate(input.items)]
         updated = await records.update_records(principal=principal_of(info), changes=changes, bulk=True)
         return [CustomRecordType.from_row(obj, row) for obj, row in updated]
 
-    @strawberry.mutation(**AUTH, description="Soft-delete a record")
+    @strawberry.mutation(description="Soft-delete a record")
     async def delete_record(self, info: Info, input: RecordRefInput) -> CustomRecordType:
         obj, row = await records.delete_record(principal=principal_of(info), record_id=_record_id(input.id), version=input.version)
         return CustomRecordType.from_row(obj, row)
 
-    @strawberry.mutation(**AUTH, description="Bring back a deleted record")
+    @strawberry.mutation(description="Bring back a deleted record")
     async def restore_record(self, info: Info, input: RecordRefInput) -> CustomRecordType:
         obj, row = await records.restore_record(principal=principal_of(info), record_id=_record_id(input.id))
         return CustomRecordType.from_row(obj, row)
