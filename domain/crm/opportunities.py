@@ -45,6 +45,7 @@ OPPORTUNITY_SPEC = RecordSpec(
         FieldSpec("lastActivityAt", "last_activity_at", Kind.DATETIME, sortable=True),
         FieldSpec("customFields", "custom_fields", Kind.JSON),
     ),
+    searchable=True,
     rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE, Role.AGENT: READ_ONLY, Role.VIEWER: READ_ONLY},
 )
 
