@@ -1,14 +1,12 @@
 """The lifecycle stages of leads and customers, in order, and the rule Tessera follows when it moves
-them by itself: people may set any stage, but conversions and deals only ever move a customer
-forward, and only a won deal makes it a CUSTOMER (docs/api.md, "Lifecycle")."""
+them by itself: people may set any stage, but a conversion qualifies a lead and moves its customer
+at most to OPPORTUNITY, and only a won deal makes a customer a CUSTOMER; nothing moves a stage back
+(docs/api.md, "Lifecycle")."""
 
 from __future__ import annotations
 
 LIFECYCLE_STAGES = ("LEAD", "MQL", "SQL", "OPPORTUNITY", "CUSTOMER", "ADVOCATE")
 _RANK = {stage: rank for rank, stage in enumerate(LIFECYCLE_STAGES)}
-
-# Where a deal in a stage of each kind puts its customer; a lost deal moves nothing.
-DEAL_STAGE = {"OPEN": "OPPORTUNITY", "WON": "CUSTOMER"}
 
 
 def later_stage(current: str | None, target: str) -> str:

@@ -9,7 +9,6 @@ from typing import Any
 
 from domain.crm.campaigns import CHANNELS
 from domain.crm.customers import advance_lifecycle
-from domain.crm.lifecycle import DEAL_STAGE
 from domain.crm.pipelines import default_pipeline_id, first_open_stage, stages_by_id
 from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
@@ -153,12 +152,9 @@ async def _after_move(updated: dict[str, Any], before: dict[str, Any], principal
 
 
 async def _advance_customer(deal: dict[str, Any], principal: Principal) -> None:
-    """An open deal makes its customer at least an OPPORTUNITY, a won one a CUSTOMER (lifecycle.py)."""
-    if deal["customer_id"] is None:
-        return
-    kind = (await stages_by_id([deal["stage_id"]]))[deal["stage_id"]]["kind"]
-    if kind in DEAL_STAGE:
-        await advance_lifecycle(customer_id=deal["customer_id"], stage=DEAL_STAGE[kind], principal=principal)
+    """A won deal makes its customer a CUSTOMER (domain/crm/lifecycle.py)."""
+    if deal["customer_id"] is not None and (await stages_by_id([deal["stage_id"]]))[deal["stage_id"]]["kind"] == "WON":
+        await advance_lifecycle(customer_id=deal["customer_id"], stage="CUSTOMER", principal=principal)
 
 
 async def stage_history(opportunity_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:

@@ -1,6 +1,6 @@
 """The customer lifecycle (LEAD → MQL → SQL → OPPORTUNITY → CUSTOMER → ADVOCATE): converting a lead
-qualifies it, a deal makes its customer an OPPORTUNITY, and only a won deal makes it a CUSTOMER;
-Tessera never moves a stage back."""
+qualifies it and moves its customer at most to OPPORTUNITY; only a won deal makes a customer a
+CUSTOMER; Tessera never moves a stage back."""
 
 from __future__ import annotations
 
@@ -87,16 +87,20 @@ async def test_deals_move_existing_customers_forward_only(client, as_alpha, stag
     prospect = await make_customer(client, admin, lifecycleStage="MQL")
     advocate = await make_customer(client, admin, lifecycleStage="ADVOCATE")
 
+    # An open deal is no reason to move a customer; a deal won (here: created won) is.
     opened = (await gql(client, CREATE_DEAL, {"input": {"name": unique("Deal"), "customerId": prospect["id"]}},
                         token=admin)).data["createOpportunity"]
-    assert (await _customer(client, admin, prospect["id"]))["lifecycleStage"] == "OPPORTUNITY"
-    won = (await gql(client, CREATE_DEAL, {"input": {"name": unique("Deal"), "customerId": advocate["id"],
-                                                      "stageId": stages["Closed won"]}}, token=admin)).data["createOpportunity"]
-    assert (await _customer(client, admin, advocate["id"]))["lifecycleStage"] == "ADVOCATE"
-    assert won["id"] and opened["id"]
+    assert (await _customer(client, admin, prospect["id"]))["lifecycleStage"] == "MQL"
+    await gql(client, CREATE_DEAL, {"input": {"name": unique("Deal"), "customerId": prospect["id"], "stageId": stages["Closed won"]}},
+              token=admin)
+    assert (await _customer(client, admin, prospect["id"]))["lifecycleStage"] == "CUSTOMER"
+    # Moving an open deal to another customer does not make either a customer.
+    await gql(client, "mutation($input: UpdateOpportunityInput!) { updateOpportunity(input: $input) { id } }",
+              {"input": {"id": opened["id"], "version": opened["version"], "customerId": advocate["id"]}}, token=admin)
+    await _move(client, admin, {**opened, "version": opened["version"] + 1}, stages["Closed won"])
+    assert (await _customer(client, admin, advocate["id"]))["lifecycleStage"] == "ADVOCATE"  # never back
 
     # Converting another lead into a customer that is a CUSTOMER already keeps it one.
-    await _move(client, admin, opened, stages["Closed won"])
     again = await _convert(client, admin, customerId=prospect["id"])
     assert (again["lifecycleStage"], again["convertedCustomer"]["lifecycleStage"]) == ("SQL", "CUSTOMER")
 
