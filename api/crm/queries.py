@@ -44,7 +44,8 @@ async def _list(info: Info, spec: RecordSpec, convert, filter, order_by, first, 
     return listing_connection(listing, prefetch.converter(info, relations, listing, convert))
 
 
-SEARCH = strawberry.argument(description="Words (or word beginnings) in names, emails, phones, company")
+SEARCH = strawberry.argument(description="Words (or word beginnings) in names, emails, phones, company; "
+                                        "Chinese, Japanese and Korean text matches anywhere inside them")
 
 
 @strawberry.type

@@ -27,6 +27,10 @@ from domain.crm.tickets import TICKET_SPEC
 from domain.records.listing import list_records
 
 LIST = dict(permission_classes=[Authenticated])
+OPPORTUNITY_SEARCH = strawberry.argument(description="Words (or word beginnings) in the name; Chinese, Japanese "
+                                                     "and Korean text matches anywhere in it")
+TICKET_SEARCH = strawberry.argument(description="Words (or word beginnings) in the subject and description; Chinese, "
+                                                "Japanese and Korean text matches anywhere in them")
 
 
 @strawberry.type
@@ -70,13 +74,15 @@ class SalesQueries:
     @strawberry.field(**LIST)
     async def opportunities(self, info: Info, filter: OpportunityFilter | None = None,
                             order_by: list[OpportunityOrder] | None = None, first: int | None = None,
-                            after: str | None = None) -> Connection[OpportunityType]:
-        return await _list(info, OPPORTUNITY_SPEC, OpportunityType.from_row, filter, order_by, first, after)
+                            after: str | None = None,
+                            search: Annotated[str | None, OPPORTUNITY_SEARCH] = None) -> Connection[OpportunityType]:
+        return await _list(info, OPPORTUNITY_SPEC, OpportunityType.from_row, filter, order_by, first, after, search)
 
     @strawberry.field(**LIST)
     async def tickets(self, info: Info, filter: TicketFilter | None = None, order_by: list[TicketOrder] | None = None,
-                      first: int | None = None, after: str | None = None) -> Connection[TicketType]:
-        return await _list(info, TICKET_SPEC, TicketType.from_row, filter, order_by, first, after)
+                      first: int | None = None, after: str | None = None,
+                      search: Annotated[str | None, TICKET_SEARCH] = None) -> Connection[TicketType]:
+        return await _list(info, TICKET_SPEC, TicketType.from_row, filter, order_by, first, after, search)
 
     @strawberry.field(**LIST, description="Activities and tasks across records (e.g. my open tasks)")
     async def activities(self, info: Info, filter: ActivityFilter | None = None, order_by: list[ActivityOrder] | None = None,

@@ -27,6 +27,8 @@ from domain.custom.records import count_records, get_custom_records, list_object
 from domain.errors import InvalidInput
 
 AUTH = dict(permission_classes=[Authenticated])
+RECORD_SEARCH = strawberry.argument(description="Words (or word beginnings) in the record's text values (Chinese, "
+                                                "Japanese and Korean text anywhere inside them); for objects marked searchable")
 
 
 @strawberry.type
@@ -82,8 +84,7 @@ class CustomQueries:
     async def records(
         self, info: Info, object: str, filter: RecordFilter | None = None, order_by: list[RecordOrder] | None = None,
         first: int | None = None, after: str | None = None,
-        search: Annotated[str | None, strawberry.argument(description="Words (or word beginnings) in the record's text "
-                                                                      "values; for objects marked searchable")] = None,
+        search: Annotated[str | None, RECORD_SEARCH] = None,
     ) -> Connection[CustomRecordType]:
         obj = await load_object(object)
         listing = await list_object_records(principal=principal_of(info), obj=obj, filter=to_filter(filter, obj, record_spec(obj)),

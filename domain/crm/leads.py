@@ -8,7 +8,8 @@ from typing import Any
 
 from domain.crm.campaigns import CHANNELS
 from domain.crm.contacts import create_contacts
-from domain.crm.customers import CUSTOMER_SPEC, create_customers
+from domain.crm.customers import CUSTOMER_SPEC, advance_lifecycle, create_customers
+from domain.crm.lifecycle import LIFECYCLE_STAGES, converted_customer_stage, converted_stage
 from domain.crm.opportunities import create_opportunities
 from domain.errors import Conflict, FieldError, InvalidInput
 from domain.identity.principal import Principal
@@ -20,7 +21,6 @@ from domain.records.spec import COMMON_FIELDS, OWNERSHIP_FIELDS, FieldSpec, Kind
 from domain.records.validation import Checker
 from domain.records.writes import lock_record, update_record
 
-LIFECYCLE_STAGES = ("LEAD", "MQL", "SQL", "OPPORTUNITY", "CUSTOMER", "ADVOCATE")
 STATUSES = frozenset({"NEW", "WORKING", "NURTURING", "QUALIFIED", "DISQUALIFIED", "CONVERTED"})
 
 LEAD_SPEC = RecordSpec(
@@ -87,19 +87,24 @@ async def convert_lead(
 ) -> dict[str, Any]:
     """Turn a lead into a customer (new, or `customer_id`), a contact and optionally an opportunity
     carrying the lead's campaign and channel. Atomic: it runs in the caller's transaction and any
-    failure leaves nothing behind. Converting twice is a CONFLICT."""
+    failure leaves nothing behind. Converting twice is a CONFLICT. The lead becomes SQL (OPPORTUNITY
+    with a deal) and its customer moves as far, never beyond OPPORTUNITY: only a won deal makes a
+    CUSTOMER (domain/crm/lifecycle.py)."""
     LEAD_SPEC.require(principal, Action.UPDATE)
     lead = await lock_record(LEAD_SPEC, lead_id, principal=principal)
     if lead["status"] == "CONVERTED":
         raise Conflict("This lead was converted already")
     owner = {"ownerId": lead["owner_id"], "teamId": lead["team_id"]}
+    with_deal = bool(create_opportunity or opportunity)
+    customer_stage = converted_customer_stage(lead["lifecycle_stage"], with_deal=with_deal)
     if customer_id is not None:
         if not await get_records(CUSTOMER_SPEC, [customer_id], principal=principal):
             raise InvalidInput.single("customerId", "NOT_FOUND", "no such customer")
+        await advance_lifecycle(customer_id=customer_id, stage=customer_stage, principal=principal)
     else:
         customer = (await create_customers(principal=principal, items=[{
             "name": lead["company_name"] or lead["person_name"], "region": lead["region"],
-            "industry": lead["industry"], "lifecycleStage": "CUSTOMER", **owner,
+            "industry": lead["industry"], "lifecycleStage": customer_stage, **owner,
         }]))[0]
         customer_id = customer["id"]
     contact = (await create_contacts(principal=principal, items=[{
@@ -108,7 +113,7 @@ async def convert_lead(
         **owner,
     }]))[0]
     opportunity_id = None
-    if create_opportunity or opportunity:
+    if with_deal:
         values = {"name": f"{lead['company_name'] or lead['person_name']}", "customerId": customer_id,
                   "primaryContactId": contact["id"], "campaignId": lead["campaign_id"],
                   "channel": lead["source_channel"], **owner, **(opportunity or {})}
@@ -118,7 +123,7 @@ async def convert_lead(
             raise InvalidInput([FieldError(f"opportunity.{e.field}", e.code, e.message) for e in exc.field_errors]) from exc
     return await update_record(LEAD_SPEC, lead, {
         "status": "CONVERTED",
-        "lifecycle_stage": "OPPORTUNITY" if opportunity_id else "CUSTOMER",
+        "lifecycle_stage": converted_stage(lead["lifecycle_stage"], with_deal=with_deal),
         "converted_at": datetime.now(timezone.utc),
         "converted_customer_id": customer_id,
         "converted_contact_id": contact["id"],

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from domain.crm.campaigns import CHANNELS
+from domain.crm.customers import advance_lifecycle
 from domain.crm.pipelines import default_pipeline_id, first_open_stage, stages_by_id
 from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
@@ -45,6 +46,7 @@ OPPORTUNITY_SPEC = RecordSpec(
         FieldSpec("lastActivityAt", "last_activity_at", Kind.DATETIME, sortable=True),
         FieldSpec("customFields", "custom_fields", Kind.JSON),
     ),
+    searchable=True,
     rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE, Role.AGENT: READ_ONLY, Role.VIEWER: READ_ONLY},
 )
 
@@ -72,6 +74,7 @@ async def create_opportunities(*, principal: Principal, items: list[dict[str, An
     rows = await service.create(OPPORTUNITY_SPEC, prepared, principal=principal, validate=validate_opportunity, bulk=bulk)
     for row in rows:
         await _enter_stage(row["id"], row["stage_id"], principal)
+        await _advance_customer(row, principal)
     return rows
 
 
@@ -88,6 +91,8 @@ async def update_opportunities(*, principal: Principal, changes: list[service.Ch
                                         principal=principal, validate=validate_opportunity))[0]
         if updated["stage_id"] != row["stage_id"]:
             updated = await _after_move(updated, row, principal)
+        if (updated["stage_id"], updated["customer_id"]) != (row["stage_id"], row["customer_id"]):
+            await _advance_customer(updated, principal)
         results.append(updated)
     return results
 
@@ -144,6 +149,12 @@ async def _after_move(updated: dict[str, Any], before: dict[str, Any], principal
         row = await lock_record(OPPORTUNITY_SPEC, updated["id"], principal=principal)
         return await update_record(OPPORTUNITY_SPEC, row, {"closed_at": closed_at}, principal=principal)
     return updated
+
+
+async def _advance_customer(deal: dict[str, Any], principal: Principal) -> None:
+    """A won deal makes its customer a CUSTOMER (domain/crm/lifecycle.py)."""
+    if deal["customer_id"] is not None and (await stages_by_id([deal["stage_id"]]))[deal["stage_id"]]["kind"] == "WON":
+        await advance_lifecycle(customer_id=deal["customer_id"], stage="CUSTOMER", principal=principal)
 
 
 async def stage_history(opportunity_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:

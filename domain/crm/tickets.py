@@ -58,6 +58,7 @@ TICKET_SPEC = RecordSpec(
         FieldSpec("customFields", "custom_fields", Kind.JSON),
     ),
     scope_area="tickets",
+    searchable=True,
     rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE, Role.AGENT: READ_WRITE, Role.VIEWER: READ_ONLY},
 )
 

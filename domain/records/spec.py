@@ -108,7 +108,7 @@ class RecordSpec:
     # API token scope area (`crm` -> crm:read / crm:write) and what each role may do.
     scope_area: str | None = "crm"
     default_sort: str = "createdAt"  # oldest first unless the client asks otherwise
-    # Has a `search_vector` column (text search by name, email, phone...).
+    # Has a `search_vector` column (text search by name, email, phone...; migrations 0004 and 0015).
     searchable: bool = False
     # The JSONB column whose every text value the search vector holds (custom records' `data`):
     # searches by callers with hidden fields there are checked again without them.

@@ -10,7 +10,7 @@ CONVERT = """
 mutation($input: ConvertLeadInput!) {
   convertLead(input: $input) {
     id status lifecycleStage convertedAt
-    convertedCustomer { id name region }
+    convertedCustomer { id name region lifecycleStage }
     convertedContact { id name emails phones customer { id } }
     convertedOpportunity { id name channel campaign { name } customer { id } primaryContact { id } stage { name } }
   }
@@ -67,7 +67,7 @@ async def test_convert_into_an_existing_customer_without_opportunity(client, as_
     converted = (await gql(client, CONVERT, {"input": {"leadId": lead["id"], "customerId": customer["id"]}},
                            token=as_alpha["member"])).data["convertLead"]
     assert converted["convertedCustomer"]["id"] == customer["id"] and converted["convertedOpportunity"] is None
-    assert converted["lifecycleStage"] == "CUSTOMER"
+    assert converted["lifecycleStage"] == "SQL" and converted["convertedCustomer"]["lifecycleStage"] == "SQL"
 
 
 async def test_converting_twice_is_a_conflict(client, as_alpha):
