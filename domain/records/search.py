@@ -58,8 +58,7 @@ def search_sql(spec: RecordSpec, text: str, params: Params, alias: str = "t", le
     if not leave_out or spec.search_values is None:
         return matches
     # The index finds the candidates; each is matched again without the hidden values, the same
-    # way the stored vector is generated (migration 0015), so a search cannot
-    # probe them.
+    # way the stored vector is generated (migration 0015), so a search cannot probe them.
     column = f"{alias}.{spec.search_values}"
     return (f"{matches} AND to_tsvector('simple', search_words(search_strings({column} - {params.add(list(leave_out))}::text[]))) "
             f"@@ to_tsquery('simple', {query})")
