@@ -21,8 +21,8 @@ def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
 
 
 def stop(*procs: subprocess.Popen) -> None:
-    """SIGTERM to each leader only: dramatiq's main process forwards it to its worker processes,
-    which take a second SIGTERM (as a signal to the whole group would give them) as "die now"."""
+    """SIGTERM to each leader only, as `docker stop` does: dramatiq's main process forwards it to its
+    worker processes (tests/workers/test_shutdown.py signals the whole group)."""
     for proc in procs:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
