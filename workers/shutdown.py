@@ -9,7 +9,7 @@ SystemExit then skipped that shutdown and the process waited forever for the eve
 that nobody stopped. Here a repeated signal changes nothing, the event loop thread cannot keep a
 finished process alive, and a deadline ends the process when a job outlasts the timeout: a job
 cut short leaves its message unacknowledged, and another worker takes it over (see
-`workers.broker.TakeOverDeadWorkers`); its effects are exactly-once (domain/automation)."""
+`workers.takeover`); its effects are exactly-once (domain/automation)."""
 
 from __future__ import annotations
 
@@ -80,10 +80,12 @@ class BoundedShutdown(Middleware):
                 self._deadline.start()
 
     def _cut_short(self) -> None:
-        log.warning("shutdown timeout reached: exiting with jobs unfinished (another worker takes them over)",
-                    timeout_seconds=self.timeout_seconds)
-        sys.stdout.flush()
-        os._exit(EXIT_CUT_SHORT)
+        try:
+            log.warning("shutdown timeout reached: exiting with jobs unfinished (another worker takes them over)",
+                        timeout_seconds=self.timeout_seconds)
+            sys.stdout.flush()
+        finally:
+            os._exit(EXIT_CUT_SHORT)
 
 
 class DaemonAsyncIO(AsyncIO):
