@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
+from tessera.liveness import DEFAULT_MAX_AGE_SECONDS, KINDS, Liveness
 from tessera.settings import load_settings
 
 
@@ -47,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run dramatiq workers for background jobs")
     worker.add_argument("--processes", type=int, default=1)
     worker.add_argument("--threads", type=int, default=4)
-    worker.add_argument("--shutdown-timeout", type=int, default=30, help="seconds to finish running jobs")
+    worker.add_argument("--shutdown-timeout", type=int,
+                        help="seconds from SIGTERM to exit, jobs cut short then (default WORKER_SHUTDOWN_TIMEOUT_SECONDS, 30)")
     worker.set_defaults(handler=_worker)
 
     relay = sub.add_parser("relay", help="move committed outbox events to the queue")
@@ -67,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="upgrade the database schema (as the owner role)")
     migrate.add_argument("--revision", default="head")
     migrate.add_argument("--downgrade", metavar="REVISION", help="downgrade to REVISION instead, e.g. base")
+    migrate.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                         help="wait up to SECONDS for the database to accept connections first")
     migrate.set_defaults(handler=_migrate)
 
     dev = sub.add_parser("dev", help="everything for local development: services, migrate, seed, api, worker")
@@ -116,6 +120,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--size", choices=["small", "large"], default="small")
     demo.set_defaults(handler=_seed_demo)
 
+    health = sub.add_parser("health", help="exit 0 if a relay, scheduler, indexer or worker here made a pass "
+                                           "recently (a container healthcheck)")
+    health.add_argument("kind", choices=KINDS)
+    health.add_argument("--max-age", type=float, default=DEFAULT_MAX_AGE_SECONDS, help="seconds (default %(default)s)")
+    health.set_defaults(handler=_health, needs_services=False)
+
     export = sub.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(handler=_export_schema, needs_services=False)
     return parser
@@ -139,10 +149,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from workers.shutdown import jobs_budget_ms
+
+    timeout = args.shutdown_timeout or load_settings().worker_shutdown_timeout_seconds
+    os.environ["WORKER_SHUTDOWN_TIMEOUT_SECONDS"] = str(timeout)  # for the worker processes' deadline
     command = [
         sys.executable, "-m", "dramatiq", "tessera.worker_entry",
         "--processes", str(args.processes), "--threads", str(args.threads),
-        "--worker-shutdown-timeout", str(args.shutdown_timeout * 1000),
+        "--worker-shutdown-timeout", str(jobs_budget_ms(timeout)),
         "--skip-logging",  # tessera.worker_entry configures JSON logging
     ]
     os.execv(sys.executable, command)
@@ -170,16 +184,25 @@ def _indexer(args: argparse.Namespace) -> int:
     if not settings.database_url:
         print("error: DATABASE_URL is not set", file=sys.stderr)
         return 2
+    liveness = Liveness.of(settings, "indexer").starting()
     try:
-        asyncio.run(run(settings.database_url, poll_seconds=args.poll_seconds, once=args.once))
+        asyncio.run(run(settings.database_url, poll_seconds=args.poll_seconds, once=args.once, on_pass=liveness.beat))
     except KeyboardInterrupt:
         pass
     return 0
 
 
 def _migrate(args: argparse.Namespace) -> int:
+    import psycopg
+
     from tessera import migrations
 
+    try:
+        if args.wait:
+            migrations.wait_for_database(args.wait)
+    except psycopg.OperationalError as exc:
+        print(f"error: the database did not answer within {args.wait:g}s: {exc}", file=sys.stderr)
+        return 1
     if args.downgrade:
         migrations.downgrade(args.downgrade)
     else:
@@ -282,6 +305,15 @@ def _seed_demo(args: argparse.Namespace) -> int:
     total = sum(inserted.values())
     print(f"seeded {total} rows into {args.tenant} in {time.monotonic() - started:.1f}s: "
           + ", ".join(f"{table} {n}" for table, n in inserted.items()))
+    return 0
+
+
+def _health(args: argparse.Namespace) -> int:
+    age = Liveness.of(load_settings(), args.kind).age_seconds()
+    if age is None or age > args.max_age:
+        print(f"{args.kind}: " + ("no pass yet" if age is None else f"last pass {age:.0f}s ago"), file=sys.stderr)
+        return 1
+    print(f"{args.kind}: last pass {age:.1f}s ago")
     return 0
 
 

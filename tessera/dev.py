@@ -82,8 +82,8 @@ def run_dev() -> int:
 def _stop_children(children: dict[str, subprocess.Popen]) -> None:
     for child in children.values():
         if child.poll() is None:
-            # Only the leader: dramatiq's main process forwards it to its worker processes, which
-            # take a second SIGTERM as "kill now".
+            # Only the leader, as `docker stop` does: dramatiq's main process forwards it to its
+            # worker processes (a signal to the group would also do, see workers/shutdown.py).
             child.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
     for child in children.values():

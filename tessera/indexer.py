@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 
 import asyncpg
 import structlog
@@ -59,11 +60,12 @@ async def _finish(conn: asyncpg.Connection, row: asyncpg.Record, status: str, er
                        "WHERE tenant_id = $1 AND id = $2", row["tenant_id"], row["id"], status, error)
 
 
-async def run(database_url: str, *, poll_seconds: float, once: bool) -> None:
+async def run(database_url: str, *, poll_seconds: float, once: bool, on_pass: Callable[[], None] = lambda: None) -> None:
     conn = await asyncpg.connect(**connection_credentials(database_url))
     try:
         while True:
             handled = await build_pending(conn)
+            on_pass()
             if once:
                 return
             if handled < BATCH:

@@ -7,6 +7,7 @@ import signal
 
 from domain import MODEL_MODULES
 from domain.events import Event
+from tessera.liveness import Liveness
 from tessera.logging import configure_logging
 from tessera.settings import load_settings
 from workers.broker import configure_broker
@@ -19,6 +20,8 @@ def run(*, poll_seconds: float) -> int:
     from workers.events import dispatch_event
     from workers.relay import run_relay
 
+    liveness = Liveness.of(settings, "relay").starting()
+
     def send(event: Event) -> None:
         dispatch_event.send(str(event.tenant_id), str(event.id))
 
@@ -28,7 +31,7 @@ def run(*, poll_seconds: float) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await run_relay(database_url=settings.app_database_url(), model_modules=MODEL_MODULES, send=send,
-                        stop=stop, poll_seconds=poll_seconds)
+                        stop=stop, poll_seconds=poll_seconds, on_pass=liveness.beat)
 
     asyncio.run(main())
     return 0

@@ -7,6 +7,7 @@ import signal
 
 import domain.custom  # noqa: F401 - plugs custom-field checks into the record writes rules make
 from domain import MODEL_MODULES
+from tessera.liveness import Liveness
 from tessera.logging import configure_logging
 from tessera.settings import load_settings
 from tessera.outbound import configure_outbound_traffic
@@ -17,6 +18,7 @@ def run(*, poll_seconds: float, once: bool) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
     configure_outbound_traffic(settings)
+    liveness = Liveness.of(settings, "scheduler").starting()
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -24,7 +26,7 @@ def run(*, poll_seconds: float, once: bool) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await run_scheduler(database_url=settings.app_database_url(), model_modules=MODEL_MODULES, stop=stop,
-                            poll_seconds=poll_seconds, once=once)
+                            poll_seconds=poll_seconds, once=once, on_pass=liveness.beat)
 
     asyncio.run(main())
     return 0

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # often (per million queue commands) workers look for such messages.
     queue_heartbeat_timeout_ms: int = Field(60_000, ge=1000)
     queue_maintenance_chance: int = Field(1000, ge=1, le=1_000_000)
+    # A stopped worker process is gone within this many seconds; jobs still running then are cut
+    # short and run again elsewhere (`tessera worker --shutdown-timeout` overrides it).
+    worker_shutdown_timeout_seconds: int = Field(30, ge=1, le=3600)
 
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     jwt_secret: SecretStr | None = None

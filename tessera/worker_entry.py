@@ -1,12 +1,18 @@
-"""The module `dramatiq` imports in `tessera worker`: configures the broker, then loads the actors."""
+"""The module `dramatiq` imports in each `tessera worker` process: takes the stop signals first
+(workers/shutdown.py), configures the broker, then loads the actors."""
 
-from domain import MODEL_MODULES
-from tessera.logging import configure_logging
 from tessera.settings import load_settings
-from tessera.outbound import configure_outbound_traffic
-from workers.broker import configure_broker
+from workers.shutdown import BoundedShutdown
 
 _settings = load_settings()
+shutdown = BoundedShutdown(_settings.worker_shutdown_timeout_seconds).take_stop_signals()
+
+from domain import MODEL_MODULES  # noqa: E402 - the slower imports come after the signals are ours
+from tessera.liveness import Liveness  # noqa: E402
+from tessera.logging import configure_logging  # noqa: E402
+from tessera.outbound import configure_outbound_traffic  # noqa: E402
+from workers.broker import configure_broker  # noqa: E402
+
 configure_logging(_settings.log_level)
 configure_outbound_traffic(_settings)
 broker = configure_broker(
@@ -15,7 +21,9 @@ broker = configure_broker(
     model_modules=MODEL_MODULES,
     heartbeat_timeout_ms=_settings.queue_heartbeat_timeout_ms,
     maintenance_chance=_settings.queue_maintenance_chance,
+    on_takeover_pass=Liveness.of(_settings, "worker").starting().beat,
 )
+broker.add_middleware(shutdown)
 
 import workers.events  # noqa: E402,F401 - actors bind to the broker configured above
 import workers.identity  # noqa: E402,F401

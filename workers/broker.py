@@ -1,15 +1,17 @@
-"""The redis broker, with asyncio actors and a database pool opened once per worker process."""
+"""The redis broker, with asyncio actors, a database pool opened once per worker process, and the
+takeover of dead workers' messages."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import dramatiq
 from dramatiq.asyncio import get_event_loop_thread
-from dramatiq.brokers.redis import RedisBroker
-from dramatiq.middleware import AsyncIO, Middleware
+from dramatiq.middleware import Middleware
 
 from tenants.database import connect, disconnect
+from workers.shutdown import DaemonAsyncIO
+from workers.takeover import RecoveringRedisBroker, TakeOverDeadWorkers
 
 
 class DatabasePool(Middleware):
@@ -21,24 +23,27 @@ class DatabasePool(Middleware):
 
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # Before the worker threads start taking messages (they start before "after_worker_boot"),
-        # and after AsyncIO's before_worker_boot (middleware added later runs later) started the loop.
+        # and after DaemonAsyncIO's before_worker_boot (middleware added later runs later) started the loop.
         get_event_loop_thread().run_coroutine(connect(self.database_url, self.model_modules, pool_size=4))
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # After running jobs finished. dramatiq sends "after" signals in reverse order, so this
-        # middleware, added after AsyncIO, closes the pool before AsyncIO stops the loop.
+        # middleware, added after DaemonAsyncIO, closes the pool before it stops the loop.
         get_event_loop_thread().run_coroutine(disconnect())
 
 
 def configure_broker(
     *, redis_url: str, database_url: str, model_modules: Sequence[str], heartbeat_timeout_ms: int = 60_000,
-    maintenance_chance: int = 1000,
-) -> RedisBroker:
+    maintenance_chance: int = 1000, on_takeover_pass: Callable[[], None] = lambda: None,
+) -> RecoveringRedisBroker:
     """Create the broker and make it dramatiq's global one; call before importing actor modules.
     A worker silent for `heartbeat_timeout_ms` is presumed dead: the messages it had taken go back
-    to the queue (at-least-once delivery; effects stay exactly-once, see domain/automation)."""
-    broker = RedisBroker(url=redis_url, heartbeat_timeout=heartbeat_timeout_ms, maintenance_chance=maintenance_chance)
-    broker.add_middleware(AsyncIO())
+    to the queue (at-least-once delivery; effects stay exactly-once, see domain/automation), at
+    the latest one takeover period later (see workers.takeover)."""
+    broker = RecoveringRedisBroker(
+        url=redis_url, heartbeat_timeout=heartbeat_timeout_ms, maintenance_chance=maintenance_chance)
+    broker.add_middleware(DaemonAsyncIO())
     broker.add_middleware(DatabasePool(database_url, model_modules))
+    broker.add_middleware(TakeOverDeadWorkers(on_pass=on_takeover_pass))
     dramatiq.set_broker(broker)
     return broker

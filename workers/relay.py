@@ -49,9 +49,11 @@ async def relay_once(send: Callable[[Event], None]) -> int:
 async def run_relay(
     *, database_url: str, model_modules: Sequence[str], send: Callable[[Event], None], stop: asyncio.Event,
     poll_seconds: float = 2.0, retry_seconds: float = 5.0, requeue_every_seconds: float = 60.0,
+    on_pass: Callable[[], None] = lambda: None,
 ) -> None:
     """Relay until `stop` is set; every `requeue_every_seconds`, events the queue lost go back
-    to the outbox (see domain.events.requeue_undelivered)."""
+    to the outbox (see domain.events.requeue_undelivered). `on_pass` follows each pass that did
+    not fail (the process's liveness)."""
     await connect(database_url, model_modules, pool_size=2)
     wake = asyncio.Event()
     listener = await asyncpg.connect(**connection_credentials(database_url))
@@ -68,6 +70,7 @@ async def run_relay(
                     if requeued:
                         log.warning("events the queue lost go out again", count=requeued)
                 sent = await relay_once(send)
+                on_pass()
                 if sent:
                     log.info("events published", count=sent)
                     continue  # there may be more

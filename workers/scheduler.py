@@ -8,7 +8,7 @@ run key. Timers live in PostgreSQL, not redis."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 import asyncpg
@@ -50,7 +50,10 @@ async def schedule_once(now: datetime | None = None) -> int:
 
 async def run_scheduler(
     *, database_url: str, model_modules: Sequence[str], stop: asyncio.Event, poll_seconds: float = 10.0, once: bool = False,
+    on_pass: Callable[[], None] = lambda: None,
 ) -> None:
+    """Schedule until `stop` is set (or once); `on_pass` follows each pass that reached the
+    database, a standby's attempt at the lock included (the process's liveness)."""
     await connect(database_url, model_modules, pool_size=2)
     lock = await asyncpg.connect(**connection_credentials(database_url))
     holding = False
@@ -63,10 +66,13 @@ async def run_scheduler(
             if holding:
                 try:
                     ran = await schedule_once()
+                    on_pass()
                     if ran:
                         log.info("scheduled runs", count=ran)
                 except Exception:  # noqa: BLE001 - the database is away: try again next pass
                     log.exception("scheduler pass failed")
+            else:
+                on_pass()
             if once:
                 return
             try:
