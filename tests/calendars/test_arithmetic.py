@@ -18,7 +18,17 @@ from domain.calendars import (
     next_working_moment,
 )
 from domain.errors import Conflict
-from tests.calendars.examples import HOUR, MINUTE, at, calendar, china_2025, hours, office, shanghai, utc
+from tests.calendars.examples import (
+    HOUR,
+    MINUTE,
+    at,
+    calendar,
+    china_2025,
+    hours,
+    office,
+    shanghai,
+    utc,
+)
 
 MICROSECOND = dt.timedelta(microseconds=1)
 
