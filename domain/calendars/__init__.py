@@ -59,9 +59,10 @@ The arithmetic (all datetimes timezone-aware; naive ones raise ValueError; resul
   when end is before start it is the negative of the working time in ``[end, start)``.
 
 `business_time_between(c, s, add_business_time(c, s, d)) == d` for every start and duration,
-exactly (microseconds, as integers). The other way round, `add_business_time(c, s,
-business_time_between(c, s, e))` is `e` when `e` is working time, else the end of the last
-working interval before it (or `next_working_moment(c, s)` when there is none in between).
+exactly (microseconds, as integers). The other way round, for `e` after `s`,
+`add_business_time(c, s, business_time_between(c, s, e))` is the earliest moment with that much
+working time since `s`: `e` itself when the moment just before `e` was working time, else the end
+of the last working interval before `e` (or `next_working_moment(c, s)` if none lies between).
 
 Results are UTC because datetimes of one zoneinfo zone compare and subtract by wall clock (an hour
 off across a change); convert with `.astimezone(calendar.zone)` to show them.

@@ -101,6 +101,17 @@ def test_measuring_what_was_added_gives_the_duration_back(scenario, duration):
         assert due == next_working_moment(calendar, start)
 
 
+@given(scenarios(), st.timedeltas(dt.timedelta(0), dt.timedelta(days=20)))
+def test_adding_what_was_measured_reaches_the_end_or_the_last_working_moment_before_it(scenario, span):
+    calendar, start = scenario
+    end = (start + span).astimezone(dt.UTC)
+    reached = add_business_time(calendar, start, business_time_between(calendar, start, end))
+    assert business_time_between(calendar, reached, end) == dt.timedelta(0)
+    if span and is_working_time(calendar, end - MICROSECOND):
+        assert reached == end
+    assert reached <= max(end, next_working_moment(calendar, start))
+
+
 @given(scenarios(), durations, durations)
 def test_adding_more_never_ends_earlier(scenario, first, second):
     calendar, start = scenario
