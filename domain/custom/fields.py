@@ -16,6 +16,7 @@ from domain.custom.metadata import (
 )
 from domain.custom.linkage import check_linkage_settings
 from domain.custom.objects import API_NAME, API_NAME_RULE
+from domain.custom.patterns import pattern_problem
 from domain.custom.rollups import backfill_rollup, check_rollup
 from domain.custom.specs import FIELD_SPEC
 from domain.custom.values import compute_formulas
@@ -141,13 +142,9 @@ def _check_rules(validation: dict[str, Any] | None, errors: list[FieldError]) ->
         if rules.get(key) is not None and (isinstance(rules[key], bool) or not isinstance(rules[key], int) or rules[key] < 0):
             errors.append(FieldError(f"validation.{key}", "INVALID_NUMBER", f"{key} must be a whole number"))
     pattern = rules.get("pattern")
-    if pattern is not None:
-        try:
-            if len(str(pattern)) > 200:
-                raise re.error("too long")
-            re.compile(str(pattern))
-        except re.error as exc:
-            errors.append(FieldError("validation.pattern", "INVALID_PATTERN", f"not a usable regular expression: {exc}"))
+    problem = None if pattern is None else pattern_problem(str(pattern))
+    if problem:
+        errors.append(FieldError("validation.pattern", "INVALID_PATTERN", f"not a usable regular expression (RE2 syntax): {problem}"))
     if rules.get("message") is not None and len(str(rules["message"])) > 200:
         errors.append(FieldError("validation.message", "TOO_LONG", "at most 200 characters"))
     return rules
