@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.automation.actions import check_actions
 from domain.automation.conditions import check_conditions
-from domain.automation.outbound_actions import with_secrets
+from domain.automation.outbound_actions import check_destinations, with_secrets
 from domain.automation.related import check_related
 from domain.automation.triggers import check_time_trigger
 from domain.automation.targets import known_type
@@ -81,6 +81,7 @@ async def _check(input: dict[str, Any], creating: bool, object_name: str | None 
         values["conditions"] = input["conditions"]
     if creating or "actions" in input:
         check_actions(input.get("actions"), errors)
+        await check_destinations(input.get("actions"), errors)
         values["actions"] = input.get("actions") if errors else with_secrets(input["actions"])
     if "enabled" in input:
         values["enabled"] = bool(input["enabled"])
