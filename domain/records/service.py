@@ -37,6 +37,9 @@ class CustomFieldValues(Protocol):
         """The record's complete custom values after `given`, the built-in columns that field
         linkage fills ({column: value}), and the errors."""
 
+    async def check(self, spec: RecordSpec, given: Any, *, creating: bool, prefix: str) -> list[FieldError]:
+        """The errors `prepare` would report, without assigning anything (auto-numbers)."""
+
     async def claim(
         self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any], previous: dict[str, Any] | None, prefix: str,
     ) -> list[FieldError]:
@@ -153,6 +156,24 @@ async def restore(spec: RecordSpec, record_id: uuid.UUID, *, principal: Principa
             raise InvalidInput(problems)
     restored = await set_deleted(spec, row, deleted=False, principal=principal)
     return strip_hidden(spec, await field_rules(principal, spec.record_type), [restored])[0]
+
+
+async def check_input(
+    spec: RecordSpec, item: dict[str, Any], *, principal: Principal, validate: Validate, creating: bool,
+) -> list[FieldError]:
+    """The field errors a create (or an update) of `item` would meet, found without writing and
+    regardless of the caller's rights: for configuration that writes records later (rule actions,
+    inbound mappings), checked when it is saved. Names the type's validation never reads (ids,
+    timestamps, unknown names) are READ_ONLY or UNKNOWN_FIELD instead of being silently dropped."""
+    checker = _check(spec, item, validate, creating=creating)
+    errors = list(checker.errors)
+    for name in item:
+        if name not in checker.read and name != "customFields":
+            errors.append(FieldError(name, "READ_ONLY", f"{name} is set by Tessera") if spec.has(name) else
+                          FieldError(name, "UNKNOWN_FIELD", f"{spec.record_type} has no field {name}"))
+    if _takes_custom_fields(spec) and (creating or "customFields" in item):
+        errors += await _custom_fields.check(spec, item.get("customFields"), creating=creating, prefix="customFields.")
+    return errors + await check_references(spec, [checker.values], False, principal)
 
 
 def _apply_fills(spec: RecordSpec, item: dict[str, Any], values: dict[str, Any], fills: dict[str, Any]) -> dict[str, Any]:
