@@ -14,7 +14,7 @@ from domain.custom.fieldtypes import COMPUTED, FieldDef, FieldType, FormulaResul
 from domain.custom.metadata import (
     STANDARD_OBJECTS, ObjectDef, field_from_row, load_object, load_standard_fields, metadata_changed, values_table,
 )
-from domain.custom.linkage import check_linkage_settings
+from domain.custom.linkage import check_fill_ids, check_linkage_settings
 from domain.custom.objects import API_NAME, API_NAME_RULE
 from domain.custom.patterns import pattern_problem
 from domain.custom.rollups import backfill_rollup, check_rollup
@@ -218,6 +218,8 @@ async def create_field(*, principal: Principal, object_name: str, input: dict[st
     field, errors = _definition(input, None)
     if not errors:
         field = _check_definition(field, owner.fields, errors)
+    if not errors:
+        await check_fill_ids(field, owner.fields, errors)
     if field.type is FieldType.RELATION and not errors and not await _target_exists(field.setting("target")):
         errors.append(FieldError("config.target", "NOT_FOUND", f"no object named {field.setting('target')!r}"))
     if field.type is FieldType.ROLLUP and not errors:
@@ -257,6 +259,8 @@ async def update_field(*, principal: Principal, field_id: uuid.UUID, version: in
         errors.append(FieldError("unique", "NOT_ALLOWED", "uniqueness is chosen when a field is created"))
     if not errors:
         field = _check_definition(field, owner.fields, errors)
+    if not errors:
+        await check_fill_ids(field, owner.fields, errors)
     if field.type is FieldType.ROLLUP and not errors:
         await check_rollup(field, owner.obj.api_name if owner.obj else owner.standard, errors)
     if errors:
