@@ -60,8 +60,9 @@ async def destination_problem(url: str) -> tuple[str, str] | None:
     again when sending, since DNS answers change), INVALID_URL for anything else wrong. A name DNS
     cannot resolve now is accepted."""
     try:
-        host, port = urlsplit(url).hostname, urlsplit(url).port
-    except ValueError:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:  # not a URL, or its port is out of range: check_url says so below
         host, port = None, None
     if host:
         try:

@@ -169,7 +169,7 @@ async def check_input(
     errors = list(checker.errors)
     for name in item:
         if name not in checker.read and name != "customFields":
-            errors.append(FieldError(name, "READ_ONLY", f"{name} is set by Tessera") if spec.has(name) else
+            errors.append(FieldError(name, "READ_ONLY", f"{name} cannot be written here") if spec.has(name) else
                           FieldError(name, "UNKNOWN_FIELD", f"{spec.record_type} has no field {name}"))
     if _takes_custom_fields(spec) and (creating or "customFields" in item):
         errors += await _custom_fields.check(spec, item.get("customFields"), creating=creating, prefix="customFields.")
