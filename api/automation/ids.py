@@ -1,4 +1,5 @@
-"""Ids inside rule actions (teams, users) are global ids in the API and UUIDs in the database."""
+"""Ids inside rules (teams and users of actions, `...Id` values an action writes, ids compared in
+conditions) are global ids in the API and UUIDs in the database."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import copy
 import uuid
 from typing import Any
 
-from api.records.ids import decode_id, encode_id
+from api.records.ids import decode_id, encode_id, raw_id, raw_ids
 from domain.errors import InvalidInput
 
 _KEYS = {"teamId": "Team", "defaultUserId": "User"}
@@ -21,6 +22,8 @@ def ids_in(actions: Any) -> Any:
     for index, action in enumerate(result):
         if not isinstance(action, dict):
             continue
+        if isinstance(action.get("values"), dict):
+            action["values"] = raw_ids(action["values"])
         try:
             for key, type_name in _KEYS.items():
                 if action.get(key) is not None:
@@ -36,6 +39,24 @@ def ids_in(actions: Any) -> Any:
             errors += exc.field_errors
     if errors:
         raise InvalidInput(errors)
+    return result
+
+
+def condition_ids_in(tree: Any) -> Any:
+    """A condition tree with the global ids compared to id fields (`id`, `ownerId`, `customer.id`)
+    as UUIDs; anything else is left for the domain's checks."""
+    if not isinstance(tree, dict):
+        return tree
+    result = dict(tree)
+    for key in ("all", "any"):
+        if isinstance(tree.get(key), list):
+            result[key] = [condition_ids_in(part) for part in tree[key]]
+    if "not" in tree:
+        result["not"] = condition_ids_in(tree["not"])
+    name = tree.get("field", tree.get("previous", tree.get("actor")))
+    if isinstance(name, str) and (name == "id" or name.endswith(("Id", ".id"))) and "value" in tree:
+        value = tree["value"]
+        result["value"] = [raw_id(v) for v in value] if isinstance(value, list) else raw_id(value)
     return result
 
 

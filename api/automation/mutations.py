@@ -10,7 +10,7 @@ from strawberry import UNSET, relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.automation.ids import ids_in
+from api.automation.ids import condition_ids_in, ids_in
 from api.given import given_fields
 from api.automation.types import AutomationRuleType
 from api.permissions import principal_of
@@ -67,6 +67,8 @@ def _given(input: Any, names: tuple[str, ...]) -> dict[str, Any]:
     given = given_fields(input, {name: name for name in names})
     if "actions" in given:
         given["actions"] = ids_in(given["actions"])
+    if "conditions" in given:
+        given["conditions"] = condition_ids_in(given["conditions"])
     return given
 
 

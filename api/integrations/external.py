@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.custom.values import values_in
-from api.integrations.inputs import raw_ids
+from api.records.ids import raw_ids
 from api.permissions import Authenticated, principal_of
 from domain.custom.metadata import STANDARD_OBJECTS, load_object
 from domain.errors import InvalidInput, NotFound

@@ -9,6 +9,7 @@ from strawberry import UNSET, relay
 from strawberry.scalars import JSON
 
 from api.given import given_fields
+from api.records.ids import raw_ids
 
 MAPPING_HELP = '{"fields": {"personName": "$.name"}, "constants": {"sourceChannel": "WEB_FORM"}, "externalId": {"system": "shop", "path": "$.id"}}'
 
@@ -63,22 +64,3 @@ def given(input: Any) -> dict[str, Any]:
     if isinstance(mapping, dict) and isinstance(mapping.get("constants"), dict):
         values["mapping"] = {**mapping, "constants": raw_ids(mapping["constants"])}
     return values
-
-
-def raw_ids(values: dict[str, Any]) -> dict[str, Any]:
-    """`...Id` values given as global ids, as the UUIDs records store (others unchanged)."""
-    return {key: _raw_id(key, value) for key, value in values.items()}
-
-
-# Types whose global ids may appear as values (a record's customerId, a lead's campaignId, ...).
-_ID_TYPES = {"Customer", "Contact", "Lead", "Opportunity", "Ticket", "Campaign", "Pipeline", "Stage", "Team", "User", "CustomRecord"}
-
-
-def _raw_id(key: str, value: Any) -> Any:
-    if not key.endswith("Id") or not isinstance(value, str):
-        return value
-    try:
-        global_id = relay.GlobalID.from_id(value)
-    except (ValueError, TypeError):
-        return value
-    return global_id.node_id if global_id.type_name in _ID_TYPES else value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from strawberry import relay
 
@@ -32,3 +33,25 @@ def decode_record_id(value: relay.GlobalID, specs: dict[str, RecordSpec], *, fie
 
 def encode_id(type_name: str, value: uuid.UUID) -> relay.GlobalID:
     return relay.GlobalID(type_name, str(value))
+
+
+# Types whose global ids may appear as values in tenant-defined configuration (a record's
+# customerId, a lead's campaignId, a rule's condition on ownerId, ...).
+_ID_TYPES = {"Customer", "Contact", "Lead", "Opportunity", "Ticket", "Campaign", "Pipeline", "Stage", "Team", "User", "CustomRecord"}
+
+
+def raw_ids(values: dict[str, Any]) -> dict[str, Any]:
+    """`...Id` values given as global ids, as the UUIDs records store (others unchanged)."""
+    return {key: raw_id(value) if key.endswith("Id") else value for key, value in values.items()}
+
+
+def raw_id(value: Any) -> Any:
+    """The UUID (as text) inside a global id of a record type; anything else unchanged (and
+    refused later, where it is checked, if it is not an id)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        global_id = relay.GlobalID.from_id(value)
+    except (ValueError, TypeError):
+        return value
+    return global_id.node_id if global_id.type_name in _ID_TYPES else value

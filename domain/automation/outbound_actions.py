@@ -16,7 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from domain.automation.context import Context, recipients, render
 from domain.errors import FieldError
 from domain.identity.directory import users_by_id
-from domain.outbound.http import check_url, json_body, send_signed
+from domain.outbound.http import destination_problem, json_body, send_signed
 from domain.outbound.mail import send_mail
 from domain.outbound.robots import PROVIDERS, post_text
 from domain.outbound.signing import new_secret
@@ -50,9 +50,6 @@ def check_send_email(action: dict[str, Any], where: str, errors: list[FieldError
 
 
 def check_call_http(action: dict[str, Any], where: str, errors: list[FieldError]) -> None:
-    problem = check_url(str(action.get("url") or ""))
-    if problem:
-        errors.append(FieldError(f"{where}.url", "INVALID_URL", problem))
     if action.get("method", "POST") not in METHODS:
         errors.append(FieldError(f"{where}.method", "INVALID_CHOICE", f"one of {', '.join(METHODS)}"))
     if "secret" in action and (not isinstance(action["secret"], str) or len(action["secret"]) < 16):
@@ -62,11 +59,26 @@ def check_call_http(action: dict[str, Any], where: str, errors: list[FieldError]
 def check_post_message(action: dict[str, Any], where: str, errors: list[FieldError]) -> None:
     if action.get("provider") not in PROVIDERS:
         errors.append(FieldError(f"{where}.provider", "INVALID_CHOICE", " or ".join(PROVIDERS)))
-    problem = check_url(str(action.get("url") or ""))
-    if problem:
-        errors.append(FieldError(f"{where}.url", "INVALID_URL", problem))
     if not str(action.get("text") or "").strip():
         errors.append(FieldError(f"{where}.text", "REQUIRED", "the message, with {{field}} placeholders"))
+
+
+async def check_destinations(actions: Any, errors: list[FieldError]) -> None:
+    """Field errors for the URLs rules call (call_http, post_message, a notify's channel): each must
+    be an http(s) URL the server may reach, so a private address is refused now, not at each run."""
+    for index, action in enumerate(actions if isinstance(actions, list) else []):
+        if not isinstance(action, dict):
+            continue
+        if action.get("type") == "notify" and action.get("channel") is not None:
+            channel = action["channel"] if isinstance(action["channel"], dict) else {}
+            where, url = "channel.url", channel.get("url")
+        elif action.get("type") in ("call_http", "post_message"):
+            where, url = "url", action.get("url")
+        else:
+            continue
+        problem = await destination_problem(str(url or ""))
+        if problem:
+            errors.append(FieldError(f"actions.{index}.{where}", *problem))
 
 
 def with_secrets(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:

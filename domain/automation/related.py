@@ -12,7 +12,7 @@ from domain.automation.targets import STANDARD, field_names, record_values
 from domain.custom.fieldtypes import FieldType
 from domain.custom.metadata import load_object
 from domain.errors import FieldError, NotFound
-from domain.records.spec import CUSTOM_FIELDS_PREFIX
+from domain.records.spec import CUSTOM_FIELDS_PREFIX, MEMBER, TEAM, Reference
 
 _TYPE_OF_TABLE = {spec.table: record_type for record_type, (spec, _) in STANDARD.items()}
 
@@ -42,6 +42,34 @@ async def relation_target(record_type: str, relation: str) -> tuple[str, str] | 
     if field is None or field.deleted or field.type is not FieldType.RELATION:
         return None
     return str(field.setting("target")), relation
+
+
+async def id_reference(record_type: str, name: str) -> Reference | None:
+    """What an id-valued field of the type points at (`ownerId`, `customerId`, `id`, a relation or
+    user field of a custom object, `customer.id` one level through a relation); None for others."""
+    if "." in name and not name.startswith(CUSTOM_FIELDS_PREFIX):
+        relation, rest = name.split(".", 1)
+        target = await relation_target(record_type, relation)
+        return None if target is None or "." in rest else await id_reference(target[0], rest)
+    if record_type in STANDARD:
+        spec = STANDARD[record_type][0]
+        if name == "id":
+            return Reference(spec.table, label=record_type)
+        return spec.field(name).references if spec.has(name) else None
+    try:
+        obj = await load_object(record_type)
+    except NotFound:
+        return None
+    builtin = {"id": Reference("custom_record", label=obj.api_name), "ownerId": MEMBER, "teamId": TEAM}
+    if name in builtin:
+        return builtin[name]
+    field = obj.field(name)
+    if field is None or field.deleted or field.type not in (FieldType.USER, FieldType.RELATION):
+        return None
+    target = str(field.setting("target"))
+    if field.type is FieldType.USER:
+        return MEMBER
+    return Reference(STANDARD[target][0].table, label=target) if target in STANDARD else Reference("custom_record", label=target)
 
 
 async def check_related(record_type: str, tree: Any, errors: list[FieldError]) -> None:

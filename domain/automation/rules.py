@@ -8,7 +8,8 @@ from typing import Any
 
 from domain.automation.actions import check_actions
 from domain.automation.conditions import check_conditions
-from domain.automation.outbound_actions import with_secrets
+from domain.automation.outbound_actions import check_destinations, with_secrets
+from domain.automation.references import check_rule_references
 from domain.automation.related import check_related
 from domain.automation.triggers import check_time_trigger
 from domain.automation.targets import known_type
@@ -58,7 +59,7 @@ def _check_trigger(trigger: Any, errors: list[FieldError]) -> None:
     check_time_trigger(trigger, errors)
 
 
-async def _check(input: dict[str, Any], creating: bool, object_name: str | None = None) -> dict[str, Any]:
+async def _check(input: dict[str, Any], creating: bool, principal: Principal, object_name: str | None = None) -> dict[str, Any]:
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
     if creating or "name" in input:
@@ -81,9 +82,13 @@ async def _check(input: dict[str, Any], creating: bool, object_name: str | None 
         values["conditions"] = input["conditions"]
     if creating or "actions" in input:
         check_actions(input.get("actions"), errors)
+        await check_destinations(input.get("actions"), errors)
         values["actions"] = input.get("actions") if errors else with_secrets(input["actions"])
     if "enabled" in input:
         values["enabled"] = bool(input["enabled"])
+    if await known_type(str(object_name or input.get("object"))):
+        await check_rule_references(str(object_name or input.get("object")), input.get("conditions"),
+                                    input.get("actions") if creating or "actions" in input else None, errors, principal=principal)
     if errors:
         raise InvalidInput(errors)
     return values
@@ -92,7 +97,7 @@ async def _check(input: dict[str, Any], creating: bool, object_name: str | None 
 async def create_rule(*, principal: Principal, input: dict[str, Any]) -> dict[str, Any]:
     """A new rule, enabled unless the input says otherwise."""
     RULE_SPEC.require(principal, Action.CREATE)
-    return (await insert_records(RULE_SPEC, [await _check(input, creating=True)], principal=principal))[0]
+    return (await insert_records(RULE_SPEC, [await _check(input, creating=True, principal=principal)], principal=principal))[0]
 
 
 async def update_rule(*, principal: Principal, rule_id: uuid.UUID, version: int, input: dict[str, Any]) -> dict[str, Any]:
@@ -100,7 +105,7 @@ async def update_rule(*, principal: Principal, rule_id: uuid.UUID, version: int,
     RULE_SPEC.require(principal, Action.UPDATE)
     row = await lock_record(RULE_SPEC, rule_id, principal=principal)
     check_version(RULE_SPEC, row, version)
-    return await update_record(RULE_SPEC, row, await _check(input, creating=False, object_name=row["object"]), principal=principal)
+    return await update_record(RULE_SPEC, row, await _check(input, creating=False, principal=principal, object_name=row["object"]), principal=principal)
 
 
 async def delete_rule(*, principal: Principal, rule_id: uuid.UUID) -> dict[str, Any]:

@@ -4,25 +4,32 @@ changed through the same write flows as every other change (validation, rights, 
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import Any
 
-from domain.crm.contacts import CONTACT_SPEC, create_contacts, update_contacts
-from domain.crm.customers import CUSTOMER_SPEC, create_customers, update_customers
-from domain.crm.leads import LEAD_SPEC, create_leads, update_leads
-from domain.crm.opportunities import OPPORTUNITY_SPEC, create_opportunities, update_opportunities
-from domain.crm.tickets import TICKET_SPEC, create_tickets, update_tickets
+from domain.crm.contacts import CONTACT_SPEC, create_contacts, update_contacts, validate_contact
+from domain.crm.customers import CUSTOMER_SPEC, create_customers, update_customers, validate_customer
+from domain.crm.leads import LEAD_SPEC, create_leads, update_leads, validate_lead
+from domain.crm.opportunities import OPPORTUNITY_SPEC, create_opportunities, update_opportunities, validate_opportunity
+from domain.crm.tickets import TICKET_SPEC, create_tickets, update_tickets, validate_ticket
 from domain.custom import records as custom_records
 from domain.custom.metadata import load_object, record_spec
-from domain.errors import NotFound
+from domain.errors import FieldError, NotFound
 from domain.identity.principal import Principal
+from domain.records import service
 from domain.records.rows import decode_row
 from domain.records.service import Change
-from domain.records.spec import CUSTOM_FIELDS_PREFIX, RecordSpec
+from domain.records.spec import CUSTOM_FIELDS_PREFIX, Kind, RecordSpec
 from tenants.context import current_tenant_id, tenant_connection
 
 CREATE = {
     "Customer": create_customers, "Contact": create_contacts, "Lead": create_leads,
     "Opportunity": create_opportunities, "Ticket": create_tickets,
+}
+VALIDATE = {
+    "Customer": validate_customer, "Contact": validate_contact, "Lead": validate_lead,
+    "Opportunity": validate_opportunity, "Ticket": validate_ticket,
 }
 STANDARD = {
     spec.record_type: (spec, update) for spec, update in (
@@ -63,11 +70,7 @@ async def update_values(record_type: str, record_id: uuid.UUID, values: dict[str
         change = Change(id=record_id, version=None, values=_standard_item(values))
         await STANDARD[record_type][1](principal=principal, changes=[change])
         return
-    item = {k: v for k, v in values.items() if k in ("ownerId", "teamId")}
-    custom = {k: v for k, v in values.items() if k not in ("ownerId", "teamId")}
-    if custom:
-        item["values"] = custom
-    await custom_records.update_records(principal=principal, changes=[(record_id, None, item)])
+    await custom_records.update_records(principal=principal, changes=[(record_id, None, _custom_item(values, creating=False))])
 
 
 def _standard_item(values: dict[str, Any]) -> dict[str, Any]:
@@ -77,6 +80,54 @@ def _standard_item(values: dict[str, Any]) -> dict[str, Any]:
     if custom:
         item["customFields"] = custom
     return item
+
+
+def _custom_item(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    """A custom record write's input from {field: value}: owner and team beside the values."""
+    item = {k: v for k, v in values.items() if k in ("ownerId", "teamId")}
+    custom = {k: v for k, v in values.items() if k not in ("ownerId", "teamId")}
+    if custom or creating:
+        item["values"] = custom
+    return item
+
+
+# Values of the right kind standing in for ones known only later (see check_values).
+_STAND_INS = {Kind.TEXT: "x", Kind.INT: 1, Kind.DECIMAL: Decimal(1), Kind.BOOL: True, Kind.DATE: date(2000, 1, 1),
+              Kind.DATETIME: datetime(2000, 1, 1, tzinfo=timezone.utc), Kind.UUID: uuid.UUID(int=0), Kind.TEXT_ARRAY: [],
+              Kind.JSON: {}}
+
+
+async def check_values(record_type: str, values: dict[str, Any], *, principal: Principal, creating: bool,
+                       later: frozenset[str] = frozenset()) -> list[FieldError]:
+    """The field errors that writing `values` to a new record (or to an existing one) of the type
+    would meet, found now without writing: configuration that writes records later (rule actions,
+    inbound mappings) is checked with it when saved, so it cannot fail on every run. Names in
+    `later` get their values only then (a payload path, a `{{field}}` placeholder): they count as
+    given, and only whether they may be written at all is checked. Errors are named by field
+    (`sourceChannel`, `emails.0`, `customFields.tier`); a new record's missing required fields too."""
+    spec = await spec_of(record_type)
+    given = {name: _stand_in(spec, name) if name in later else value for name, value in values.items()}
+    if record_type in STANDARD:
+        errors = await service.check_input(spec, _standard_item(given), principal=principal, validate=VALIDATE[record_type],
+                                           creating=creating)
+    else:
+        errors = await custom_records.check_input(principal=principal, object_name=record_type,
+                                                  item=_custom_item(given, creating=creating), creating=creating)
+    kept = []
+    for error in errors:
+        name = next((n for n in values if error.field == n or error.field.startswith(n + ".")), None)
+        if name is None and not creating:
+            continue  # an update: only what it sets matters
+        if name in later and error.code not in ("UNKNOWN_FIELD", "READ_ONLY"):
+            continue  # about the stand-in, not the value that will come
+        kept.append(error)
+    return kept
+
+
+def _stand_in(spec: RecordSpec, name: str) -> Any:
+    if name in ("ownerId", "teamId"):
+        return uuid.UUID(int=0)
+    return _STAND_INS[spec.field(name).kind] if spec.has(name) and name != "customFields" else "x"
 
 
 async def field_names(record_type: str) -> set[str] | None:
@@ -103,7 +154,6 @@ async def create_values(record_type: str, values: dict[str, Any], *, principal: 
     """Create a record of a standard type or custom object through its write flow; its id."""
     if record_type in CREATE:
         return (await CREATE[record_type](principal=principal, items=[_standard_item(values)]))[0]["id"]
-    item = {k: v for k, v in values.items() if k in ("ownerId", "teamId")}
-    item["values"] = {k: v for k, v in values.items() if k not in ("ownerId", "teamId")}
-    _, rows = await custom_records.create_records(principal=principal, object_name=record_type, items=[item])
+    _, rows = await custom_records.create_records(principal=principal, object_name=record_type,
+                                                  items=[_custom_item(values, creating=True)])
     return rows[0]["id"]

@@ -14,8 +14,9 @@ from domain.custom.fieldtypes import COMPUTED, FieldDef, FieldType, FormulaResul
 from domain.custom.metadata import (
     STANDARD_OBJECTS, ObjectDef, field_from_row, load_object, load_standard_fields, metadata_changed, values_table,
 )
-from domain.custom.linkage import check_linkage_settings
+from domain.custom.linkage import check_fill_ids, check_linkage_settings
 from domain.custom.objects import API_NAME, API_NAME_RULE
+from domain.custom.patterns import pattern_problem
 from domain.custom.rollups import backfill_rollup, check_rollup
 from domain.custom.specs import FIELD_SPEC
 from domain.custom.values import compute_formulas
@@ -141,13 +142,9 @@ def _check_rules(validation: dict[str, Any] | None, errors: list[FieldError]) ->
         if rules.get(key) is not None and (isinstance(rules[key], bool) or not isinstance(rules[key], int) or rules[key] < 0):
             errors.append(FieldError(f"validation.{key}", "INVALID_NUMBER", f"{key} must be a whole number"))
     pattern = rules.get("pattern")
-    if pattern is not None:
-        try:
-            if len(str(pattern)) > 200:
-                raise re.error("too long")
-            re.compile(str(pattern))
-        except re.error as exc:
-            errors.append(FieldError("validation.pattern", "INVALID_PATTERN", f"not a usable regular expression: {exc}"))
+    problem = None if pattern is None else pattern_problem(str(pattern))
+    if problem:
+        errors.append(FieldError("validation.pattern", "INVALID_PATTERN", f"not a usable regular expression (RE2 syntax): {problem}"))
     if rules.get("message") is not None and len(str(rules["message"])) > 200:
         errors.append(FieldError("validation.message", "TOO_LONG", "at most 200 characters"))
     return rules
@@ -221,6 +218,8 @@ async def create_field(*, principal: Principal, object_name: str, input: dict[st
     field, errors = _definition(input, None)
     if not errors:
         field = _check_definition(field, owner.fields, errors)
+    if not errors:
+        await check_fill_ids(field, owner.fields, errors)
     if field.type is FieldType.RELATION and not errors and not await _target_exists(field.setting("target")):
         errors.append(FieldError("config.target", "NOT_FOUND", f"no object named {field.setting('target')!r}"))
     if field.type is FieldType.ROLLUP and not errors:
@@ -260,6 +259,8 @@ async def update_field(*, principal: Principal, field_id: uuid.UUID, version: in
         errors.append(FieldError("unique", "NOT_ALLOWED", "uniqueness is chosen when a field is created"))
     if not errors:
         field = _check_definition(field, owner.fields, errors)
+    if not errors:
+        await check_fill_ids(field, owner.fields, errors)
     if field.type is FieldType.ROLLUP and not errors:
         await check_rollup(field, owner.obj.api_name if owner.obj else owner.standard, errors)
     if errors:

@@ -15,6 +15,7 @@ from typing import Any
 import nh3
 from email_validator import EmailNotValidError, validate_email
 
+from domain.custom.patterns import PatternError, full_match
 from domain.records.spec import Kind
 from domain.records.validation import normalise_phone
 
@@ -351,5 +352,10 @@ def _check_rules(field: FieldDef, value: Any) -> None:
             raise Invalid("TOO_SHORT", message or f"{field.api_name} must be at least {field.rule('minLength')} characters")
         if field.rule("maxLength") is not None and len(value) > field.rule("maxLength"):
             raise Invalid("TOO_LONG", message or f"{field.api_name} must be at most {field.rule('maxLength')} characters")
-        if field.rule("pattern") and not re.fullmatch(field.rule("pattern"), value):
-            raise Invalid("INVALID_FORMAT", message or f"{field.api_name} does not match the required format")
+        if field.rule("pattern"):
+            try:
+                matched = full_match(str(field.rule("pattern")), value)
+            except PatternError as exc:
+                raise Invalid("INVALID_PATTERN", f"{field.api_name}'s pattern cannot be checked ({exc}); an admin must fix it") from exc
+            if not matched:
+                raise Invalid("INVALID_FORMAT", message or f"{field.api_name} does not match the required format")

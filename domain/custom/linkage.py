@@ -14,11 +14,15 @@ from __future__ import annotations
 from typing import Any
 
 from domain.custom.fieldtypes import FieldDef, FieldType, Invalid, parse
+from domain.custom.relations import check_relations
 from domain.errors import FieldError
+from domain.records.service import check_named_ids
+from domain.records.spec import MEMBER, TEAM
 
 SELECTS = (FieldType.SINGLE_SELECT, FieldType.MULTI_SELECT)
 # Built-in fields a fill may set, and their columns.
 COLUMN_TARGETS = {"teamId": "team_id", "ownerId": "owner_id"}
+COLUMN_REFERENCES = {"teamId": TEAM, "ownerId": MEMBER}
 
 
 def check_linkage_settings(field: FieldDef, siblings: tuple[FieldDef, ...], errors: list[FieldError]) -> None:
@@ -50,7 +54,7 @@ def check_linkage_settings(field: FieldDef, siblings: tuple[FieldDef, ...], erro
         for target, value in targets.items():
             where = f"config.fills.{option}.{target}"
             if target in COLUMN_TARGETS:
-                continue  # a team or user id; checked to exist when a write applies it
+                continue  # a team or user id: see check_fill_ids
             sibling = live.get(target)
             if sibling is None or sibling.computed:
                 errors.append(FieldError(where, "UNKNOWN_FIELD", f"{target} is not a writable field of this object"))
@@ -59,6 +63,22 @@ def check_linkage_settings(field: FieldDef, siblings: tuple[FieldDef, ...], erro
                 targets[target] = parse(sibling, value)
             except Invalid as exc:
                 errors.append(FieldError(where, exc.code, str(exc)))
+
+
+async def check_fill_ids(field: FieldDef, siblings: tuple[FieldDef, ...], errors: list[FieldError]) -> None:
+    """Errors (config.fills.<option>.<target>) for teams, owners and related records that well-formed
+    fills name but that do not exist in this tenant; resolved when the field is saved, in the
+    tenant's transaction, so another tenant's id is not found."""
+    fills = field.setting("fills")
+    if not isinstance(fills, dict) or any(e.field.startswith("config.fills") for e in errors):
+        return
+    live = tuple(f for f in siblings if not f.deleted and f.api_name != field.api_name)
+    filled = [(option, targets) for option, targets in fills.items() if isinstance(targets, dict)]
+    named = [(f"config.fills.{option}.{target}", COLUMN_REFERENCES[target], value)
+             for option, targets in filled for target, value in targets.items()
+             if target in COLUMN_REFERENCES and value is not None]
+    errors += await check_named_ids(named)
+    errors += await check_relations(live, [(f"config.fills.{option}.", targets) for option, targets in filled])
 
 
 def apply_linkage(

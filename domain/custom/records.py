@@ -16,7 +16,7 @@ from domain.custom.values import (
     assign_auto_numbers, check_values, claim_unique, compute_formulas, raise_if, release_unique,
 )
 from domain.custom.fieldtypes import FieldType
-from domain.errors import Forbidden, InvalidInput, NotFound
+from domain.errors import FieldError, Forbidden, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.records import service
 from domain.records.field_access import field_rules, hidden, strip_hidden
@@ -82,6 +82,20 @@ async def create_records(
     raise_if(errors)  # the caller's transaction rolls back: nothing of the batch stays
     await refresh_rollups(obj, [], [row["data"] for row in created])
     return obj, strip_hidden(spec, rules, created)
+
+
+async def check_input(*, principal: Principal, object_name: str, item: dict[str, Any], creating: bool) -> list[FieldError]:
+    """The field errors a create (or an update) of `item` ({values, ownerId?, teamId?}) would meet,
+    found without writing and regardless of the caller's rights (see service.check_input); named
+    by field (`region`, `ownerId`)."""
+    obj = await load_object(object_name)
+    spec = record_spec(obj)
+    checker = _ownership(spec, item, creating=creating)
+    result = check_values(obj.fields, item.get("values"), current=None if creating else {}, prefix="")
+    _apply_fills(checker, item, result.columns)
+    errors = [*checker.errors, *result.errors]
+    errors += await service.check_references(spec, [checker.values], False, principal)
+    return errors + await check_relations(obj.fields, [("", result.values)])
 
 
 async def update_records(

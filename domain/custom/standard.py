@@ -30,6 +30,11 @@ class StandardCustomFields:
             values = with_empty_rollups(fields, await assign_auto_numbers(fields, values))
         return compute_formulas(fields, values), result.columns, []
 
+    async def check(self, spec: RecordSpec, given: Any, *, creating: bool, prefix: str) -> list[FieldError]:
+        fields = await load_standard_fields(spec.record_type)
+        result = check_values(fields, given, current=None if creating else {}, prefix=prefix)
+        return result.errors + await check_relations(fields, [(prefix, result.values)])
+
     async def claim(
         self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any], previous: dict[str, Any] | None, prefix: str,
     ) -> list[FieldError]:

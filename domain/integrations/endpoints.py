@@ -14,7 +14,7 @@ import secrets as random_secrets
 import uuid
 from typing import Any
 
-from domain.automation.targets import field_names, known_type
+from domain.automation.targets import check_values, field_names, known_type
 from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
@@ -66,7 +66,7 @@ def parse_public_id(text: str) -> tuple[uuid.UUID, uuid.UUID] | None:
     return uuid.UUID(bytes=raw[:16]), uuid.UUID(bytes=raw[16:])
 
 
-async def _check(input: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+async def _check(input: dict[str, Any], current: dict[str, Any] | None, principal: Principal) -> dict[str, Any]:
     merged = {**(current or {}), **input}
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
@@ -96,7 +96,10 @@ async def _check(input: dict[str, Any], current: dict[str, Any] | None) -> dict[
             errors.append(FieldError("ratePerMinute", "OUT_OF_RANGE", "1 to 10000 requests per minute"))
         values["rate_per_minute"] = input["ratePerMinute"]
     if current is None or "mapping" in input:
-        errors += check_mapping(input.get("mapping"), await field_names(str(merged.get("object"))))
+        mapping_errors = check_mapping(input.get("mapping"), await field_names(str(merged.get("object"))))
+        if not mapping_errors and await known_type(str(merged.get("object"))):
+            mapping_errors = await _check_mapping_values(str(merged["object"]), input["mapping"], principal)
+        errors += mapping_errors
         values["mapping"] = input.get("mapping")
     if "enabled" in input:
         values["enabled"] = bool(input["enabled"])
@@ -105,10 +108,27 @@ async def _check(input: dict[str, Any], current: dict[str, Any] | None) -> dict[
     return values
 
 
+async def _check_mapping_values(object_name: str, mapping: dict[str, Any], principal: Principal) -> list[FieldError]:
+    """The mapping against the object, so that requests cannot all fail later: constants must be
+    valid values (types, choices, ids of this tenant), mapped fields must be writable, and a new
+    record's required fields must be mapped (by a path or a constant)."""
+    paths, constants = mapping.get("fields") or {}, mapping.get("constants") or {}
+    values = {**{name: None for name in paths}, **constants}  # a constant wins over a path (see mapping.apply)
+    errors = await check_values(object_name, values, principal=principal, creating=True,
+                                later=frozenset(paths) - frozenset(constants))
+    named = []
+    for error in errors:
+        name = next((n for n in values if error.field == n or error.field.startswith(n + ".")), None)
+        section = "constants" if name in constants else "fields"
+        message = error.message if name is not None else f"{error.message}: map a path or a constant to it"
+        named.append(FieldError(f"mapping.{section}.{error.field}", error.code, message))
+    return named
+
+
 async def create_endpoint(*, principal: Principal, input: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
     """A new endpoint and, for webhooks, its secret (shown only now)."""
     ENDPOINT_SPEC.require(principal, Action.CREATE)
-    row = (await insert_records(ENDPOINT_SPEC, [await _check(input, None)], principal=principal))[0]
+    row = (await insert_records(ENDPOINT_SPEC, [await _check(input, None, principal)], principal=principal))[0]
     secret = await _set_secret(row["id"], row["verification"]) if row["kind"] == "WEBHOOK" else None
     return row, secret
 
@@ -136,7 +156,7 @@ async def update_endpoint(*, principal: Principal, endpoint_id: uuid.UUID, versi
     check_version(ENDPOINT_SPEC, row, version)
     current = {"kind": row["kind"], "object": row["object"], "verification": row["verification"],
                "signatureHeader": row["signature_header"]}
-    return await update_record(ENDPOINT_SPEC, row, await _check(input, current), principal=principal)
+    return await update_record(ENDPOINT_SPEC, row, await _check(input, current, principal), principal=principal)
 
 
 async def delete_endpoint(*, principal: Principal, endpoint_id: uuid.UUID) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from domain.events import Event
 from domain.identity.directory import MAX_MEMBERS_PAGE, list_members
 from domain.integrations.webhook_endpoints import signing_secrets, wants
 from domain.notifications import notify_users
+from domain.outbound.guard import BlockedAddress
 from domain.outbound.http import json_body, send_signed
 from tenants.context import current_tenant_id, tenant_connection, tenant_transaction
 from tenants.ids import new_id
@@ -147,8 +148,9 @@ async def _send(delivery: dict[str, Any], now: datetime) -> Outcome:
     try:
         response = await send_signed(delivery["url"], payload.encode(), secrets=signing_secrets(delivery, now),
                                      message_id=f"msg_{delivery['id']}")
-    except httpx.HTTPError as exc:
-        return Outcome(None, round((time.perf_counter() - started) * 1000, 1), None, describe(exc))
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: a URL saved before URLs were checked as the client reads them
+        error = str(exc) if isinstance(exc, BlockedAddress) else describe(exc)  # "refused: ..." names the refusal itself
+        return Outcome(None, round((time.perf_counter() - started) * 1000, 1), None, error)
     return Outcome(response.status, response.ms, response.body, None if response.ok else f"answered {response.status}",
                    response.retry_after)
 

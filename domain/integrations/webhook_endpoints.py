@@ -11,7 +11,7 @@ from typing import Any
 from domain.errors import FieldError, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
-from domain.outbound.http import check_url
+from domain.outbound.http import destination_problem
 from domain.outbound.signing import new_secret
 from domain.records.rights import ALL, Action
 from domain.records.rows import decode_row
@@ -45,13 +45,13 @@ def wants(event_types: list[str], event_type: str) -> bool:
     return any(f in ("*", event_type, f"{record_type}.*") for f in event_types)
 
 
-def _check(input: dict[str, Any], creating: bool) -> dict[str, Any]:
+async def _check(input: dict[str, Any], creating: bool) -> dict[str, Any]:
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
     if creating or "url" in input:
-        problem = check_url(str(input.get("url") or ""))
+        problem = await destination_problem(str(input.get("url") or ""))
         if problem:
-            errors.append(FieldError("url", "INVALID_URL", problem))
+            errors.append(FieldError("url", *problem))
         values["url"] = input.get("url")
     if creating or "eventTypes" in input:
         types = input.get("eventTypes")
@@ -76,7 +76,7 @@ def _check(input: dict[str, Any], creating: bool) -> dict[str, Any]:
 async def create_endpoint(*, principal: Principal, input: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """A new endpoint and its secret (shown only now)."""
     WEBHOOK_SPEC.require(principal, Action.CREATE)
-    row = (await insert_records(WEBHOOK_SPEC, [_check(input, True)], principal=principal))[0]
+    row = (await insert_records(WEBHOOK_SPEC, [await _check(input, True)], principal=principal))[0]
     secret = new_secret()
     # Kept out of the audited columns, so no history shows a secret.
     await tenant_connection().execute_query(
@@ -88,7 +88,7 @@ async def update_endpoint(*, principal: Principal, endpoint_id: uuid.UUID, versi
     WEBHOOK_SPEC.require(principal, Action.UPDATE)
     row = await lock_record(WEBHOOK_SPEC, endpoint_id, principal=principal)
     check_version(WEBHOOK_SPEC, row, version)
-    values = _check(input, False)
+    values = await _check(input, False)
     if values.get("enabled"):  # re-enabled: the failure clock starts again
         await tenant_connection().execute_query(
             "UPDATE webhook_endpoint SET failing_since = NULL WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), endpoint_id])

@@ -4,45 +4,31 @@ redirect to one (nor DNS rebinding between check and use) gets through."""
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
 import socket
 from typing import Any
 
 import httpcore
 import httpx
 
+from domain.outbound.addresses import refusal_of, resolve
 from domain.outbound.config import outbound_config
 
 
 class BlockedAddress(httpx.TransportError):
-    """The destination is an address outgoing requests may not reach."""
-
-
-def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
-
-
-def allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return is_public(address) or any(address in network for network in outbound_config().allowed_networks)
+    """The destination is an address outgoing requests may not reach; the message says which and why."""
 
 
 async def resolve_allowed(host: str, port: int) -> str:
     """The first address of `host` (all of them must be allowed); BlockedAddress otherwise."""
     try:
-        literal = ipaddress.ip_address(host.strip("[]"))
-        addresses = [literal]
-    except ValueError:
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise httpx.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
-    refused = [str(a) for a in addresses if not allowed(a)]
-    if refused or not addresses:
-        raise BlockedAddress(f"{host} resolves to {', '.join(refused)}: private, loopback or reserved addresses are not allowed")
+        addresses = await resolve(host, port)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise httpx.ConnectError(f"cannot resolve {host}: {exc}") from exc
+    if not addresses:
+        raise httpx.ConnectError(f"cannot resolve {host}: no addresses")
+    reason = refusal_of(host, addresses)
+    if reason is not None:
+        raise BlockedAddress(reason)
     return str(addresses[0])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -10,7 +11,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 
+from domain.outbound.addresses import refusal_of, resolve
 from domain.outbound.config import outbound_config
 from domain.outbound.guard import guarded_client
 from domain.outbound.signing import headers as signature_headers
@@ -33,16 +36,44 @@ class Response:
 
 
 def check_url(url: str) -> str | None:
-    """Why `url` cannot be called (None if it can): http(s) with a host, no credentials."""
+    """Why `url` cannot be called (None if it can): http(s) with a host, no credentials, and a
+    URL the HTTP client can send to."""
     try:
         parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
     except ValueError:
         return "not a URL"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "an http or https URL with a host"
     if parts.username or parts.password:
         return "credentials do not belong in the URL; use headers"
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        return f"not a URL the server can call: {exc}"
     return None
+
+
+async def destination_problem(url: str) -> tuple[str, str] | None:
+    """(code, message) when `url` may not be saved as a destination of outgoing calls:
+    BLOCKED_ADDRESS for a host that is, or resolves to, an address calls may not reach (checked
+    again when sending, since DNS answers change), INVALID_URL for anything else wrong. A name DNS
+    cannot resolve now is accepted."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:  # not a URL, or its port is out of range: check_url says so below
+        host, port = None, None
+    if host:
+        try:
+            addresses = await asyncio.wait_for(resolve(host, port or 443), outbound_config().timeout_seconds)
+        except (OSError, UnicodeError, asyncio.TimeoutError):
+            addresses = []
+        reason = refusal_of(host, addresses) if addresses else None
+        if reason is not None:
+            return "BLOCKED_ADDRESS", reason
+    problem = check_url(url)
+    return ("INVALID_URL", problem) if problem else None
 
 
 async def send_signed(url: str, body: bytes, *, secrets: list[str], message_id: str, timestamp: int | None = None,

@@ -13,7 +13,7 @@ from domain.records.field_access import Access, field_rules, locked_names, strip
 from domain.records.rights import Action
 from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
-from domain.records.spec import RecordSpec
+from domain.records.spec import RecordSpec, Reference
 from domain.records.sql import Params
 from domain.records.validation import Checker
 from domain.records.visibility import owned_visibility_sql
@@ -36,6 +36,9 @@ class CustomFieldValues(Protocol):
     ) -> tuple[dict[str, Any] | None, dict[str, Any], list[FieldError]]:
         """The record's complete custom values after `given`, the built-in columns that field
         linkage fills ({column: value}), and the errors."""
+
+    async def check(self, spec: RecordSpec, given: Any, *, creating: bool, prefix: str) -> list[FieldError]:
+        """The errors `prepare` would report, without assigning anything (auto-numbers)."""
 
     async def claim(
         self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any], previous: dict[str, Any] | None, prefix: str,
@@ -155,6 +158,24 @@ async def restore(spec: RecordSpec, record_id: uuid.UUID, *, principal: Principa
     return strip_hidden(spec, await field_rules(principal, spec.record_type), [restored])[0]
 
 
+async def check_input(
+    spec: RecordSpec, item: dict[str, Any], *, principal: Principal, validate: Validate, creating: bool,
+) -> list[FieldError]:
+    """The field errors a create (or an update) of `item` would meet, found without writing and
+    regardless of the caller's rights: for configuration that writes records later (rule actions,
+    inbound mappings), checked when it is saved. Names the type's validation never reads (ids,
+    timestamps, unknown names) are READ_ONLY or UNKNOWN_FIELD instead of being silently dropped."""
+    checker = _check(spec, item, validate, creating=creating)
+    errors = list(checker.errors)
+    for name in item:
+        if name not in checker.read and name != "customFields":
+            errors.append(FieldError(name, "READ_ONLY", f"{name} cannot be written here") if spec.has(name) else
+                          FieldError(name, "UNKNOWN_FIELD", f"{spec.record_type} has no field {name}"))
+    if _takes_custom_fields(spec) and (creating or "customFields" in item):
+        errors += await _custom_fields.check(spec, item.get("customFields"), creating=creating, prefix="customFields.")
+    return errors + await check_references(spec, [checker.values], False, principal)
+
+
 def _apply_fills(spec: RecordSpec, item: dict[str, Any], values: dict[str, Any], fills: dict[str, Any]) -> dict[str, Any]:
     """Columns (team, owner) that field linkage fills, unless the write sets them itself."""
     filled = {column: uuid.UUID(str(value)) for column, value in fills.items() if spec.name_of(column) not in item}
@@ -204,18 +225,41 @@ async def check_references(
         wanted = {values[field.column] for values in items if values.get(field.column) is not None}
         if not wanted:
             continue
-        params = Params(current_tenant_id(), list(wanted))
-        conditions = ["t.tenant_id = $1", f"t.{ref.key} = ANY($2::uuid[])"]
-        if ref.soft_delete:
-            conditions.append("t.deleted_at IS NULL")
-        visible = owned_visibility_sql(principal, params) if ref.owned else None
-        if visible:
-            conditions.append(visible)
-        rows = await tenant_connection().execute_query_dict(
-            f"SELECT t.{ref.key} AS key FROM {ref.table} t WHERE {' AND '.join(conditions)}", params.values
-        )
-        missing = wanted - {row["key"] for row in rows}
+        missing = wanted - await existing_references(ref, wanted, principal)
         for index, values in enumerate(items):
             if values.get(field.column) in missing:
                 errors.append(FieldError(_prefix(field.name, index, bulk), "NOT_FOUND", f"no such {ref.label}"))
+    return errors
+
+
+async def existing_references(ref: Reference, ids: set[uuid.UUID], principal: Principal | None = None) -> set[uuid.UUID]:
+    """Which of `ids` name a live row `ref` points at in this tenant (and, for owned targets,
+    one the principal may see); one query."""
+    params = Params(current_tenant_id(), list(ids))
+    conditions = ["t.tenant_id = $1", f"t.{ref.key} = ANY($2::uuid[])"]
+    if ref.soft_delete:
+        conditions.append("t.deleted_at IS NULL")
+    visible = owned_visibility_sql(principal, params) if ref.owned and principal is not None else None
+    if visible:
+        conditions.append(visible)
+    rows = await tenant_connection().execute_query_dict(
+        f"SELECT t.{ref.key} AS key FROM {ref.table} t WHERE {' AND '.join(conditions)}", params.values
+    )
+    return {row["key"] for row in rows}
+
+
+async def check_named_ids(named: list[tuple[str, Reference, Any]], principal: Principal | None = None) -> list[FieldError]:
+    """Errors for ids that tenant-defined configuration names, as (where, what it must be, value):
+    INVALID_ID for a value that is no id, NOT_FOUND for one of nothing in this tenant (another
+    tenant's included: the tenant's transaction cannot see it); one query per kind of target."""
+    errors, parsed = [], []
+    for where, ref, value in named:
+        try:
+            parsed.append((where, ref, value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))))
+        except ValueError:
+            errors.append(FieldError(where, "INVALID_ID", f"an id of a {ref.label}"))
+    for ref in dict.fromkeys(ref for _, ref, _ in parsed):
+        found = await existing_references(ref, {value for _, r, value in parsed if r == ref}, principal)
+        errors += [FieldError(where, "NOT_FOUND", f"no such {ref.label}") for where, r, value in parsed
+                   if r == ref and value not in found]
     return errors

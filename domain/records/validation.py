@@ -24,11 +24,13 @@ class Checker:
         self.creating = creating
         self.values: dict[str, Any] = {}
         self.errors: list[FieldError] = []
+        self.read: set[str] = set()  # the names the type's validation looked at: what clients may write
 
     def error(self, name: str, code: str, message: str) -> None:
         self.errors.append(FieldError(name, code, message))
 
     def _take(self, name: str, required: bool) -> tuple[bool, Any]:
+        self.read.add(name)
         if name not in self.item:
             if required and self.creating:
                 self.error(name, "REQUIRED", f"{name} is required")
@@ -83,8 +85,12 @@ class Checker:
 
     def reference(self, name: str, *, required: bool = False) -> None:
         present, value = self._take(name, required)
-        if present:
+        if not present:
+            return
+        try:
             self._set(name, value if value is None or isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+        except ValueError:
+            self.error(name, "INVALID_ID", f"{name} is not an id")
 
     def json_object(self, name: str, *, allowed_keys: frozenset[str] | None = None, max_values: int = 50) -> None:
         present, value = self._take(name, required=False)
@@ -103,6 +109,9 @@ class Checker:
         present, value = self._take(name, required=False)
         if not present:
             return
+        if value is not None and not isinstance(value, list):
+            self.error(name, "INVALID_LIST", f"{name} must be a list")
+            return
         normalised = []
         for index, email in enumerate(value or []):
             try:
@@ -115,6 +124,9 @@ class Checker:
         """Phone numbers in international form, stored as E.164 (+8613800138000)."""
         present, value = self._take(name, required=False)
         if not present:
+            return
+        if value is not None and not isinstance(value, list):
+            self.error(name, "INVALID_LIST", f"{name} must be a list")
             return
         normalised = []
         for index, phone in enumerate(value or []):
@@ -145,6 +157,9 @@ class Checker:
     def integer(self, name: str, *, minimum: int, maximum: int, required: bool = False) -> None:
         present, value = self._take(name, required)
         if not present:
+            return
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            self.error(name, "INVALID_NUMBER", f"{name} must be a whole number")
             return
         if value is not None and not minimum <= value <= maximum:
             self.error(name, "OUT_OF_RANGE", f"{name} must be between {minimum} and {maximum}")

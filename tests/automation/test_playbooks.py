@@ -125,10 +125,11 @@ async def test_each_rule_runs_once_per_event_even_if_delivered_twice(client, as_
 
 
 async def test_a_failing_rule_is_recorded_and_other_rules_still_run(client, as_alpha, marker):
+    # A value known only at run time (a name is no score) fails there; a fixed bad value is refused when saved.
     admin = as_alpha["admin"]
     only_mine = {"field": "region", "op": "eq", "value": marker}
     broken = await make_rule(client, admin, name="broken", object="Lead", trigger={"on": "created"}, conditions=only_mine,
-                             actions=[{"type": "add_tags", "names": ["half"]}, {"type": "update_fields", "values": {"score": 5000}}])
+                             actions=[{"type": "add_tags", "names": ["half"]}, {"type": "update_fields", "values": {"score": "{{personName}}"}}])
     fine = await make_rule(client, admin, name="fine", object="Lead", trigger={"on": "created"}, conditions=only_mine,
                            actions=[{"type": "add_tags", "names": ["checked"]}])
     try:
@@ -162,7 +163,7 @@ async def test_dry_run_shows_what_would_happen_and_changes_nothing(client, as_al
     admin = as_alpha["admin"]
     rule = await make_rule(client, admin, name="Dry", object="Lead", trigger={"on": "created"},
                            conditions={"field": "region", "op": "eq", "value": marker},
-                           actions=[{"type": "add_tags", "names": ["tried"]}, {"type": "update_fields", "values": {"score": 5000}}],
+                           actions=[{"type": "add_tags", "names": ["tried"]}, {"type": "update_fields", "values": {"score": "{{personName}}"}}],
                            enabled=False)
     lead = (await gql(client, LEAD, {"input": {"personName": "Dry", "region": marker}}, token=admin)).data["createLead"]
     tried = await gql(client, "mutation($i: TestAutomationRuleInput!) { testAutomationRule(input: $i) }",
@@ -179,7 +180,7 @@ async def test_a_failed_run_can_be_run_again_after_the_rule_is_fixed(client, as_
     admin = as_alpha["admin"]
     rule = await make_rule(client, admin, name="Fix me", object="Lead", trigger={"on": "created"},
                            conditions={"field": "region", "op": "eq", "value": marker},
-                           actions=[{"type": "update_fields", "values": {"score": 5000}}])
+                           actions=[{"type": "update_fields", "values": {"score": "{{personName}}"}}])
     try:
         lead = (await gql(client, LEAD, {"input": {"personName": "Again", "region": marker}}, token=admin)).data["createLead"]
         await deliver()

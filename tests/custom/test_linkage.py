@@ -89,3 +89,32 @@ async def test_fills_apply_to_standard_records_too(client, as_alpha):
     fields = await gql(client, "query { standardFields(object: \"Customer\") { apiName config } }", token=admin)
     config = next(f["config"] for f in fields.data["standardFields"] if f["apiName"] == territory)
     assert config["fills"]["EAST"]["teamId"] == team  # shown as the global id it was given as
+
+
+async def test_fills_naming_another_tenants_team_owner_or_record_are_not_found_when_saved(client, as_alpha, as_beta):
+    from tests.support.records import make_customer
+
+    # Given a team, a member and a customer of beta's
+    beta = as_beta["admin"]
+    beta_team = await _team(client, beta)
+    beta_member = (await gql(client, "{ me { id } }", token=as_beta["member"])).data["me"]["id"]
+    beta_customer = (await make_customer(client, beta, name=api_name("Beta"))).get("id")
+    admin = as_alpha["admin"]
+    name = await make_object(client, admin, [dict(apiName="account", type="RELATION", config={"target": "Customer"})])
+    # When alpha's admin saves fills naming them
+    response = await gql(client, CREATE_FIELD, {"input": {"object": name, "label": "Region", "apiName": "region", "type": "SINGLE_SELECT",
+                                                          "config": {"options": ["East", "West"], "fills": {
+                                                              "East": {"teamId": beta_team, "ownerId": beta_member},
+                                                              "West": {"account": _uuid_of(beta_customer)}}}}}, token=admin)
+    # Then each is not found, as if it did not exist
+    assert field_codes(response) == {"config.fills.East.teamId": "NOT_FOUND", "config.fills.East.ownerId": "NOT_FOUND",
+                                     "config.fills.West.account": "NOT_FOUND"}
+    # ...while alpha's own team is accepted
+    assert (await make_field(client, admin, name, apiName="region", type="SINGLE_SELECT",
+                             config={"options": ["East"], "fills": {"East": {"teamId": await _team(client, admin)}}}))["id"]
+
+
+def _uuid_of(global_id: str) -> str:
+    from strawberry import relay
+
+    return relay.GlobalID.from_id(global_id).node_id

@@ -123,8 +123,8 @@ async def test_hmac_endpoints_take_the_signature_in_their_header(client, as_alph
 async def test_a_mapping_error_keeps_the_payload_and_the_request_can_be_processed_again(client, as_alpha, marker):
     admin = as_alpha["admin"]
     made = await _endpoint(client, admin, name=f"Broken {marker}", kind="WEBHOOK", object="Lead", verification="STANDARD",
-                           mapping={"fields": {"email": "$.mail"}})
-    body, headers = _signed(made["secret"], {"mail": "not an email", "name": f"Bo {marker}"})
+                           mapping={"fields": {"email": "$.mail", "personName": "$.name"}})
+    body, headers = _signed(made["secret"], {"mail": "not an email", "name": f"Bo {marker}"})  # a bad value only a payload can bring
     assert (await client.post(made["endpoint"]["path"], content=body, headers=headers)).status_code == 202
     await deliver()
     [failed] = await _requests(client, admin, made["endpoint"]["id"])
@@ -293,3 +293,63 @@ async def test_rotating_deleting_and_reprocessing_endpoints_with_their_errors(cl
     assert deleted.data
     assert (await client.post(endpoint["path"], content=body, headers=headers)).status_code == 404
     assert endpoint["id"] not in [e["id"] for e in (await gql(client, "{ inboundEndpoints { id } }", token=admin)).data["inboundEndpoints"]]
+
+
+def _field_errors(response) -> dict[str, str]:  # noqa: ANN001
+    assert response.codes == ["BAD_USER_INPUT"], response.body
+    return {e["field"]: e["code"] for e in response.errors[0]["extensions"]["fieldErrors"]}
+
+
+async def test_a_mapping_is_checked_against_the_objects_fields_when_saved(client, as_alpha, marker):
+    from tests.support.custom import make_object
+
+    admin = as_alpha["admin"]
+    # When an admin saves a web form whose constant is not one of the field's choices
+    form = {"name": f"Website {marker}", "kind": "FORM", "object": "Lead",
+            "mapping": {"fields": {"personName": "$.name", "email": "$.email"}, "constants": {"sourceChannel": "WEBSITE"}}}
+    # Then it is refused, instead of every visitor's request failing later
+    assert _field_errors(await gql(client, CREATE, {"i": form}, token=admin)) == {"mapping.constants.sourceChannel": "INVALID_CHOICE"}
+    # ...as are constants of the wrong type, paths to fields nobody writes, and a new record's missing required fields
+    wrong = await gql(client, CREATE, {"i": {**form, "mapping": {
+        "fields": {"personName": "$.name", "convertedAt": "$.when", "id": "$.id"},
+        "constants": {"score": "lots", "email": "not an email", "campaignId": "not an id"}}}}, token=admin)
+    assert _field_errors(wrong) == {"mapping.constants.score": "INVALID_NUMBER", "mapping.constants.email": "INVALID_EMAIL",
+                                    "mapping.constants.campaignId": "INVALID_ID", "mapping.fields.convertedAt": "READ_ONLY",
+                                    "mapping.fields.id": "READ_ONLY"}
+    customer = await gql(client, CREATE, {"i": {"name": f"Accounts {marker}", "kind": "FORM", "object": "Customer",
+                                               "mapping": {"fields": {"region": "$.region"}}}}, token=admin)
+    assert _field_errors(customer) == {"mapping.fields.name": "REQUIRED"}
+    # Custom objects' fields are checked the same way
+    deal = await make_object(client, admin, [dict(apiName="title", type="TEXT", required=True),
+                                             dict(apiName="tier", type="SINGLE_SELECT", config={"options": ["GOLD", "SILVER"]})])
+    custom = await gql(client, CREATE, {"i": {"name": f"Deals {marker}", "kind": "FORM", "object": deal,
+                                             "mapping": {"fields": {"tier": "$.tier"}, "constants": {"tier": "PLATINUM"}}}}, token=admin)
+    assert _field_errors(custom) == {"mapping.constants.tier": "INVALID_CHOICE", "mapping.fields.title": "REQUIRED"}
+    # ...while a good mapping is kept, and updates are checked too
+    made = await _endpoint(client, admin, **{**form, "mapping": {**form["mapping"], "constants": {"sourceChannel": "WEB_FORM"}}})
+    update = await gql(client, "mutation($i: UpdateInboundEndpointInput!) { updateInboundEndpoint(input: $i) { version } }",
+                       {"i": {"id": made["endpoint"]["id"], "version": made["endpoint"]["version"],
+                              "mapping": {"fields": {"personName": "$.name"}, "constants": {"lifecycleStage": "PROSPECT"}}}}, token=admin)
+    assert _field_errors(update) == {"mapping.constants.lifecycleStage": "INVALID_CHOICE"}
+
+
+async def test_mapping_constants_naming_another_tenants_records_are_not_found(client, as_alpha, as_beta, marker):
+    # Given a campaign, a team and a member of beta's
+    beta = as_beta["admin"]
+    campaign = (await gql(client, "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { id } }",
+                          {"i": {"name": f"Beta's {marker}", "channel": "WEB_FORM"}}, token=beta)).data["createCampaign"]["id"]
+    beta_member = (await gql(client, "{ me { id } }", token=as_beta["member"])).data["me"]["id"]
+    team = (await gql(client, "mutation($i: CreateTeamInput!) { createTeam(input: $i) { id } }",
+                      {"i": {"name": f"Beta team {marker}", "memberIds": []}}, token=beta)).data["createTeam"]["id"]
+    # When alpha's admin names them in a form's constants
+    response = await gql(client, CREATE, {"i": {"name": f"Crossed {marker}", "kind": "FORM", "object": "Lead", "mapping": {
+        "fields": {"personName": "$.name"}, "constants": {"campaignId": campaign, "ownerId": beta_member, "teamId": team}}}},
+        token=as_alpha["admin"])
+    # Then each is not found, as if it did not exist
+    assert _field_errors(response) == {"mapping.constants.campaignId": "NOT_FOUND", "mapping.constants.ownerId": "NOT_FOUND",
+                                       "mapping.constants.teamId": "NOT_FOUND"}
+    # ...while alpha's own campaign is accepted
+    own = (await gql(client, "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { id } }",
+                     {"i": {"name": f"Alpha's {marker}", "channel": "WEB_FORM"}}, token=as_alpha["admin"])).data["createCampaign"]["id"]
+    await _endpoint(client, as_alpha["admin"], name=f"Own {marker}", kind="FORM", object="Lead",
+                    mapping={"fields": {"personName": "$.name"}, "constants": {"campaignId": own}})

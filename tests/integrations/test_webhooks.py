@@ -193,29 +193,34 @@ async def test_a_test_event_and_a_resend_are_sent_at_once(client, as_alpha, rece
 
 
 async def test_deliveries_never_reach_private_addresses(client, as_alpha):
-    admin = as_alpha["admin"]
-    redirector = Receiver(answers=[(307, {"location": "http://10.1.2.3/steal"})])
-    made = [(await gql(client, CREATE, {"i": {"url": url, "eventTypes": ["webhook.test"]}}, token=admin)).data["createWebhookEndpoint"]
-            for url in ("http://10.1.2.3/hook", "http://169.254.169.254/latest", redirector.url)]
-    try:
-        for endpoint in made:
-            tested = await gql(client, "mutation($i: WebhookEndpointRefInput!) { sendTestWebhook(input: $i) { status attempts { error } } }",
-                               {"i": {"id": endpoint["endpoint"]["id"]}}, token=admin)
-            assert "are not allowed" in tested.data["sendTestWebhook"]["attempts"][0]["error"]
-        assert len(redirector.received) == 1
-        # Without the tests' allowance for 127.0.0.1, a DNS name resolving to loopback is refused too.
-        from domain.outbound.config import configure_outbound, outbound_config
+    from domain.outbound.config import configure_outbound, outbound_config, parse_networks
 
-        before = outbound_config()
+    admin = as_alpha["admin"]
+    test = "mutation($i: WebhookEndpointRefInput!) { sendTestWebhook(input: $i) { status attempts { error } } }"
+    redirector = Receiver(answers=[(307, {"location": "http://10.1.2.3/steal"})])
+    before = outbound_config()
+    # Given endpoints saved while the operator allowed private networks (saving checks addresses too)...
+    configure_outbound(replace(before, allowed_networks=parse_networks("127.0.0.1/32, 10.0.0.0/8, 169.254.0.0/16")))
+    try:
+        made = [(await gql(client, CREATE, {"i": {"url": url, "eventTypes": ["webhook.test"]}}, token=admin)).data["createWebhookEndpoint"]
+                for url in ("http://10.1.2.3/hook", "http://169.254.169.254/latest", redirector.url)]
+    finally:
+        configure_outbound(before)
+    try:
+        # ...which allows only the tests' 127.0.0.1 now: each send is refused, and the log says so
+        for endpoint in made:
+            tested = await gql(client, test, {"i": {"id": endpoint["endpoint"]["id"]}}, token=admin)
+            assert tested.data["sendTestWebhook"]["attempts"][0]["error"].startswith("refused: "), tested.body
+        assert len(redirector.received) == 1
+        # Without the tests' allowance for 127.0.0.1, a DNS name for loopback is refused too.
+        port = redirector.url.split(":")[2].split("/")[0]
+        by_name = (await gql(client, CREATE, {"i": {"url": f"http://localhost:{port}/hook", "eventTypes": ["webhook.test"]}},
+                             token=admin)).data["createWebhookEndpoint"]
+        made.append(by_name)
         configure_outbound(replace(before, allowed_networks=()))
         try:
-            port = redirector.url.split(":")[2].split("/")[0]
-            by_name = (await gql(client, CREATE, {"i": {"url": f"http://localhost:{port}/hook", "eventTypes": ["webhook.test"]}},
-                                 token=admin)).data["createWebhookEndpoint"]
-            made.append(by_name)
-            tested = await gql(client, "mutation($i: WebhookEndpointRefInput!) { sendTestWebhook(input: $i) { attempts { error } } }",
-                               {"i": {"id": by_name["endpoint"]["id"]}}, token=admin)
-            assert "localhost resolves to" in tested.data["sendTestWebhook"]["attempts"][0]["error"]
+            tested = await gql(client, test, {"i": {"id": by_name["endpoint"]["id"]}}, token=admin)
+            assert tested.data["sendTestWebhook"]["attempts"][0]["error"].startswith("refused: localhost is loopback address 127.0.0.1")
             assert len(redirector.received) == 1
         finally:
             configure_outbound(before)

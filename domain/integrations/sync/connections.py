@@ -19,7 +19,7 @@ from domain.errors import FieldError, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.integrations.sync.rest_erp import RestErpConnector
-from domain.outbound.http import check_url
+from domain.outbound.http import destination_problem
 from domain.records.rights import ALL, Action
 from domain.records.rows import decode_row
 from domain.records.spec import COMMON_FIELDS, FieldSpec, Kind, RecordSpec
@@ -74,7 +74,7 @@ def _check_settings(settings: Any, errors: list[FieldError]) -> dict[str, Any]:
     return {"customerFields": fields, "conflicts": {"default": conflicts.get("default", "newest"), "fields": conflicts.get("fields") or {}}}
 
 
-def _check(input: dict[str, Any], creating: bool) -> tuple[dict[str, Any], str | None]:
+async def _check(input: dict[str, Any], creating: bool) -> tuple[dict[str, Any], str | None]:
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
     for key, column in (("name", "name"), ("system", "system")):
@@ -88,9 +88,9 @@ def _check(input: dict[str, Any], creating: bool) -> tuple[dict[str, Any], str |
             errors.append(FieldError("connector", "INVALID_CHOICE", ", ".join(CONNECTORS)))
         values["connector"] = input.get("connector")
     if creating or "baseUrl" in input:
-        problem = check_url(str(input.get("baseUrl") or ""))
+        problem = await destination_problem(str(input.get("baseUrl") or ""))
         if problem:
-            errors.append(FieldError("baseUrl", "INVALID_URL", problem))
+            errors.append(FieldError("baseUrl", *problem))
         values["base_url"] = input.get("baseUrl")
     if creating or "settings" in input:
         values["settings"] = _check_settings(input.get("settings"), errors)
@@ -107,7 +107,7 @@ def _check(input: dict[str, Any], creating: bool) -> tuple[dict[str, Any], str |
 
 async def create_connection(*, principal: Principal, input: dict[str, Any]) -> dict[str, Any]:
     SYNC_SPEC.require(principal, Action.CREATE)
-    values, credentials = _check(input, True)
+    values, credentials = await _check(input, True)
     row = (await insert_records(SYNC_SPEC, [values], principal=principal))[0]
     await _set_credentials(row["id"], credentials)
     # Pushing starts with the changes made from now on (customers already here go with their next change).
@@ -127,7 +127,7 @@ async def update_connection(*, principal: Principal, connection_id: uuid.UUID, v
     SYNC_SPEC.require(principal, Action.UPDATE)
     row = await lock_record(SYNC_SPEC, connection_id, principal=principal)
     check_version(SYNC_SPEC, row, version)
-    values, credentials = _check(input, False)
+    values, credentials = await _check(input, False)
     if "credentials" in input:
         await _set_credentials(connection_id, credentials)
     return await update_record(SYNC_SPEC, row, values, principal=principal)
