@@ -24,7 +24,7 @@ from domain.automation.related import with_related
 from domain.automation.rules import RULE_SPEC, enabled_rules
 from domain.automation.targets import record_values
 from domain.errors import InvalidInput, NotFound, describe
-from domain.events import Event, caused_by, load_event
+from domain.events import Event, action_matches, caused_by, load_event
 from domain.identity.principal import Principal, acting_for
 from domain.records.rows import decode_row
 from tenants.context import current_tenant_id, tenant_connection
@@ -37,7 +37,7 @@ RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=5), timedelta(minutes=3
 
 
 def trigger_matches(trigger: dict[str, Any], action: str, changes: dict[str, Any]) -> bool:
-    if trigger.get("on") != action:
+    if not action_matches(trigger.get("on"), action):
         return False
     fields = trigger.get("fields")
     if fields and not set(fields) & set(changes):
