@@ -32,6 +32,14 @@ STANDARD = {
 }
 
 
+def owner_field(record_type: str) -> str:
+    """The field holding a record's owner: ownerId, or assigneeId on tickets. Rules' `owner`
+    (notify, send_email, create_task, assign_owner) means this field."""
+    if record_type in STANDARD:
+        return STANDARD[record_type][0].name_of("owner_id")
+    return "ownerId"
+
+
 async def spec_of(record_type: str) -> RecordSpec:
     """The spec of a standard type or a custom object's records; NotFound for anything else."""
     if record_type in STANDARD:
