@@ -150,7 +150,7 @@ def _uuid(value: Any) -> uuid.UUID | None:
 
 async def _check_stage(values: dict[str, Any], row: dict[str, Any] | None, index: int | None) -> dict[str, Any]:
     """The stage the write puts the opportunity in, which must belong to its pipeline."""
-    pipeline_id = values.get("pipelineId") or (row["pipeline_id"] if row else None)
+    pipeline_id = _uuid(values.get("pipelineId") or (row["pipeline_id"] if row else None))
     stage_id = _uuid(values.get("stageId") or (row["stage_id"] if row else None))
     stage = (await stages_by_id([stage_id])).get(stage_id) if stage_id else None
     if stage is None or stage["deleted_at"] is not None:

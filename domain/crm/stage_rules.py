@@ -22,7 +22,7 @@ EMPTY = (None, "", [], {})
 
 
 async def check_definition(
-    values: dict[str, Any], *, pipeline_id: uuid.UUID, stage_id: uuid.UUID | None, prefix: str = "",
+    values: dict[str, Any], *, pipeline_id: uuid.UUID | None, stage_id: uuid.UUID | None, prefix: str = "",
 ) -> list[FieldError]:
     """Errors in a stage's `requiredFields` and `allowedNextStageIds` (when given)."""
     errors: list[FieldError] = []
