@@ -114,7 +114,6 @@ async def test_the_idle_selection_walks_indexes_as_the_application_role(tenants,
     assert "t.status = $" in sql and "t.score >= $" in sql and "t.owner_id IS NULL" in sql
     # and, planned as the application role under row-level security, it reads indexes only: the
     # leads by their key (in the order it pages them), and the rule's earlier runs by the run index
-    # (rule and record: one probe per lead once the rule has runs)
     async with app_db.transaction():
         await app_db.execute("SELECT set_config('app.tenant_id', $1, true)", tenants["alpha"].id)
         await app_db.execute("SET LOCAL enable_seqscan = off")  # small tables: make the planner's choice visible
