@@ -134,8 +134,9 @@ async def test_stage_rules_are_checked_when_saved_and_only_admins_define_them(cl
     admin = as_alpha["admin"]
     pipeline, stages = await make_pipeline(client, admin, marker)
     proposal = stages["Proposal"]
-    default = (await gql(client, "{ pipelines(first: 20) { edges { node { isDefault stages { id } } } } }", token=admin)).data
-    other_pipeline_stage = next(e["node"] for e in default["pipelines"]["edges"] if e["node"]["isDefault"])["stages"][0]["id"]
+    default = (await gql(client, "{ pipelines(filter: {isDefault: {eq: true}}) { edges { node { stages { id } } } } }",
+                         token=admin)).data
+    other_pipeline_stage = default["pipelines"]["edges"][0]["node"]["stages"][0]["id"]
     bad = await gql(client, UPDATE_STAGE, {"i": {"id": proposal["id"], "version": proposal["version"],
                                                  "requiredFields": ["amount", "mood", "customFields.nope"],
                                                  "allowedNextStageIds": [other_pipeline_stage, proposal["id"]]}}, token=admin)

@@ -19,7 +19,7 @@ TRAIL = ("query($id: ID!) { node(id: $id) { ... on Record { version } "
          "... on CustomRecord { history { edges { node { action } } } values } } }")
 EVENTS = "SELECT event_type FROM outbox_event WHERE record_id = $1 ORDER BY seq"
 UPDATE_DEAL = "mutation($i: UpdateOpportunityInput!) { updateOpportunity(input: $i) { version } }"
-STAGES = "{ pipelines(first: 10) { edges { node { isDefault stages { id name } } } } }"
+STAGES = "{ pipelines(filter: {isDefault: {eq: true}}) { edges { node { isDefault stages { id name } } } } }"
 
 
 async def trail(client, token: str, owner_db, global_id: str) -> tuple[int, list[str], list[str], dict]:  # noqa: ANN001
