@@ -18,6 +18,16 @@ from tenants.ids import new_id
 RELAY_BATCH = 200
 
 
+# Updates named by what moved (an opportunity's stage, a ticket's status). They are updates all the
+# same, so rules and webhook endpoints that ask for `updated` get them too: one change is one event.
+NAMED_UPDATES = frozenset({"stage_changed", "status_changed"})
+
+
+def action_matches(wanted: str | None, action: str) -> bool:
+    """Whether an event's action is what a rule or subscription asks for."""
+    return wanted == action or (wanted == "updated" and action in NAMED_UPDATES)
+
+
 @dataclass(frozen=True)
 class Cause:
     """The event whose handling caused the current changes, and how deep the chain already is."""

@@ -103,5 +103,5 @@ class UpdateTeamInput(TeamFields):
 
 @strawberry.input
 class TagsInput:
-    record_id: relay.GlobalID = strawberry.field(description="A Customer, Contact, Lead, Opportunity or Ticket")
+    record_id: relay.GlobalID = strawberry.field(description="A Customer, Contact, Lead, Opportunity, Ticket or CustomRecord")
     names: list[str]

@@ -157,22 +157,30 @@ class ChangeTicketStatusInput:
     status: str = strawberry.field(description="NEW, ACCEPTED, DIAGNOSING, DISPATCHED, RESOLVED, FOLLOWED_UP or CLOSED")
 
 
+REQUIRED_FIELDS = ("Opportunity fields a deal in this stage must have (amount, expectedCloseDate, customerId, "
+                   "customFields.<name>, ...), checked while the pipeline enforces its stage rules")
+ALLOWED_NEXT = "The stages of the pipeline a deal in this stage may move to; null: any stage"
+
+
 @strawberry.input
 class StageInput:
     name: str
     probability: int
     kind: str = strawberry.field(description="OPEN, WON or LOST")
+    required_fields: list[str] | None = strawberry.field(default=UNSET, description=REQUIRED_FIELDS)
 
 
 @strawberry.input
 class CreatePipelineInput:
     name: str
     stages: list[StageInput]
+    enforce_stage_rules: bool = strawberry.field(default=False, description="Check the stages' rules on every write")
 
 
 @strawberry.input
 class AddStageInput(StageInput):
     pipeline_id: relay.GlobalID
+    allowed_next_stage_ids: list[relay.GlobalID] | None = strawberry.field(default=UNSET, description=ALLOWED_NEXT)
 
 
 @strawberry.input
@@ -182,6 +190,8 @@ class UpdateStageInput:
     name: str | None = UNSET
     probability: int | None = UNSET
     kind: str | None = UNSET
+    required_fields: list[str] | None = strawberry.field(default=UNSET, description=REQUIRED_FIELDS)
+    allowed_next_stage_ids: list[relay.GlobalID] | None = strawberry.field(default=UNSET, description=ALLOWED_NEXT)
 
 
 @strawberry.input
@@ -211,6 +221,7 @@ class UpdatePipelineInput:
     id: relay.GlobalID
     version: int
     name: str | None = UNSET
+    enforce_stage_rules: bool | None = strawberry.field(default=UNSET, description="Check the stages' rules on every write")
 
 
 @strawberry.input

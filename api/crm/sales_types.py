@@ -68,12 +68,19 @@ class StageType(relay.Node, Record):
     position: int
     probability: int
     kind: str = strawberry.field(description="OPEN, WON or LOST")
+    required_fields: list[str] = strawberry.field(description="Fields a deal in this stage must have (when the pipeline "
+                                                              "enforces its stage rules)")
+    allowed_next_stage_ids: list[relay.GlobalID] | None = strawberry.field(
+        description="The stages a deal in this stage may move to (when the pipeline enforces its stage rules); null: any")
     pipeline_id: strawberry.Private[uuid.UUID]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "StageType":
+        allowed = row.get("allowed_next_stage_ids")
         return cls(node_id=str(row["id"]), name=row["name"], position=row["position"], probability=row["probability"],
-                   kind=row["kind"], pipeline_id=row["pipeline_id"], **_record(row))
+                   kind=row["kind"], required_fields=list(row.get("required_fields") or []),
+                   allowed_next_stage_ids=None if allowed is None else [encode_id("Stage", i) for i in allowed],
+                   pipeline_id=row["pipeline_id"], **_record(row))
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
@@ -86,14 +93,17 @@ class StageType(relay.Node, Record):
 
 @strawberry.type(name="Pipeline")
 class PipelineType(relay.Node, Record):
-    PLAIN_COLUMNS: ClassVar[tuple[str, ...]] = (*RECORD_COLUMNS, "name", "is_default")
+    PLAIN_COLUMNS: ClassVar[tuple[str, ...]] = (*RECORD_COLUMNS, "name", "is_default", "enforce_stage_rules")
     node_id: relay.NodeID[str]
     name: str
     is_default: bool
+    enforce_stage_rules: bool = strawberry.field(description="Whether its stages' rules (required fields, allowed moves) "
+                                                             "are checked on every write; off by default")
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> "PipelineType":
-        return cls(node_id=str(row["id"]), name=row["name"], is_default=row["is_default"], **_record(row))
+        return cls(node_id=str(row["id"]), name=row["name"], is_default=row["is_default"],
+                   enforce_stage_rules=row["enforce_stage_rules"], **_record(row))
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:

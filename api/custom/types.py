@@ -172,6 +172,10 @@ class CustomRecordType(relay.Node, Record, Owned):
     async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
         return await _history(info, record_spec(self.obj), uuid.UUID(self.node_id), first)
 
+    @strawberry.field(description="Tags (addTags / removeTags), alphabetically")
+    async def tags(self, info: Info) -> list[str]:
+        return await loaders.tag_names(info, record_spec(self.obj)).load(uuid.UUID(self.node_id))
+
     @strawberry.field(description="Records of a custom object whose relation `field` points at this record")
     async def related_records(
         self, info: Info, object: str, field: str, first: int | None = None,

@@ -16,6 +16,7 @@ REFERENCE_TYPES = {
     "ownerId": "User", "managerId": "User", "memberIds": "User", "assigneeId": "User",
     "teamId": "Team", "customerId": "Customer", "contactId": "Contact", "primaryContactId": "Contact",
     "pipelineId": "Pipeline", "stageId": "Stage", "campaignId": "Campaign", "leadId": "Lead",
+    "allowedNextStageIds": "Stage",
 }
 
 

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from domain.automation.assignment import assign_owner, check_assign
-from domain.automation.context import Context, recipients, render
+from domain.automation.context import Context, NoRecipients, recipients, render
 from domain.automation.outbound_actions import (
     call_http, check_call_http, check_post_message, check_send_email, post_message, send_email,
 )
-from domain.automation.targets import create_values, spec_of, update_values
+from domain.automation.targets import create_values, owner_field, spec_of, update_values
 from domain.crm import leads
 from domain.crm.activities import KINDS as ACTIVITY_KINDS
 from domain.crm.activities import log_activity
@@ -127,7 +127,7 @@ async def convert_lead(ctx: Context, action: dict[str, Any]) -> str:
 async def create_task(ctx: Context, action: dict[str, Any]) -> str:
     """A task (due in `dueInDays`) or, with `kind`, a note, call, email or meeting on the record's timeline."""
     kind = action.get("kind", "TASK")
-    assignee = {"owner": ctx.values.get("ownerId"), "actor": ctx.actor_id}.get(action.get("assignTo", "owner"))
+    assignee = {"owner": ctx.values.get(owner_field(ctx.record_type)), "actor": ctx.actor_id}.get(action.get("assignTo", "owner"))
     values = {"kind": kind, "subject": render(str(action["subject"]), ctx.values)[:300], "ownerId": assignee}
     if action.get("body"):
         values["body"] = render(str(action["body"]), ctx.values)[:10_000]
@@ -169,8 +169,11 @@ async def notify(ctx: Context, action: dict[str, Any]) -> str:
     title, body = render(str(action["title"]), ctx.values), render(str(action.get("body") or ""), ctx.values)
     if action.get("channel"):
         await post_message(ctx, {**action["channel"], "text": f"{title}\n{body}".strip()})
-    await notify_users(users, title=title, body=body, record_type=ctx.record_type, record_id=ctx.record_id, rule_id=ctx.rule_id)
-    return f"notified {len(users)}"
+    notified = await notify_users(users, title=title, body=body, record_type=ctx.record_type, record_id=ctx.record_id,
+                                  rule_id=ctx.rule_id)
+    if not notified:
+        raise NoRecipients(f"nobody to reach: none of the {len(users)} user(s) it names is a member of this tenant")
+    return f"notified {notified}"
 
 
 # `wait` is handled by the engine itself (it parks the run); listed so rules can name it.

@@ -8,7 +8,7 @@ import uuid
 from typing import Any
 
 from domain.automation.context import Context
-from domain.automation.targets import spec_of, update_values
+from domain.automation.targets import owner_field, spec_of, update_values
 from domain.crm.teams import members_of
 from domain.errors import FieldError, InvalidInput
 from tenants.context import current_tenant_id, tenant_connection
@@ -52,7 +52,9 @@ async def assign_owner(ctx: Context, action: dict[str, Any]) -> str:
             return f"no owner listed for {action['field']} {ctx.values.get(action['field'])!r}; owner unchanged"
     else:
         owner = await _from_team(ctx, action["strategy"], team)
-    values = {"ownerId": owner} if team is None else {"ownerId": owner, "teamId": team}
+    values = {owner_field(ctx.record_type): owner}  # a ticket's owner is its assignee
+    if team is not None:
+        values["teamId"] = team
     await update_values(ctx.record_type, ctx.record_id, values, principal=ctx.principal)
     return f"owner {owner}"
 

@@ -91,7 +91,7 @@ def evaluate(tree: Any, *, current: dict[str, Any], previous: dict[str, Any], ch
         return not _equal(value, expected)
     if value is None or expected is None:
         return False
-    left, right = _comparable(value), _comparable(expected)
+    left, right = comparable(value), comparable(expected)
     try:
         return {"gt": left > right, "gte": left >= right, "lt": left < right, "lte": left <= right}[op]
     except TypeError:
@@ -110,10 +110,10 @@ def _days_ago(value: Any) -> float:
 
 
 def _equal(value: Any, expected: Any) -> bool:
-    return value == expected or (value is not None and expected is not None and _comparable(value) == _comparable(expected))
+    return value == expected or (value is not None and expected is not None and comparable(value) == comparable(expected))
 
 
-def _comparable(value: Any) -> Any:
+def comparable(value: Any) -> Any:
     """Numbers as decimals, dates and times as ISO text, everything else as text."""
     if isinstance(value, bool):
         return str(value).lower()

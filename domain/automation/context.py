@@ -8,6 +8,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from domain.automation.targets import owner_field
+from domain.errors import DomainError
 from domain.identity.principal import Principal
 from tenants.context import current_tenant_id, tenant_connection
 
@@ -37,20 +39,33 @@ def render(template: str, values: dict[str, Any]) -> str:
                   template)
 
 
+class NoRecipients(DomainError):
+    """An action's `to` resolves to nobody: the step fails with the reason instead of doing nothing."""
+
+
 async def recipients(ctx: Context, action: dict[str, Any]) -> list[uuid.UUID]:
-    """The users an action's `to` names: owner, owner_manager, actor or users (userIds)."""
+    """The users an action's `to` names: owner (a ticket's assignee), owner_manager (the managers
+    of the owner's teams), actor or users (userIds); NoRecipients when that is nobody."""
     to = action["to"]
     if to == "users":
-        return [uuid.UUID(str(u)) for u in action.get("userIds") or []]
+        found = [uuid.UUID(str(u)) for u in action.get("userIds") or []]
+        return _someone(found, "no userIds are listed")
     if to == "actor":
-        return [ctx.actor_id] if ctx.actor_id else []
-    owner = ctx.values.get("ownerId")
+        return _someone([ctx.actor_id] if ctx.actor_id else [], "the change has no actor (a time-based or system change)")
+    field = owner_field(ctx.record_type)
+    owner = ctx.values.get(field)
     if owner is None:
-        return []
+        return _someone([], f"the {ctx.record_type} has no {'assignee' if field == 'assigneeId' else 'owner'}")
     if to == "owner":
-        return [owner]
+        return [uuid.UUID(str(owner))]
     rows = await tenant_connection().execute_query_dict(  # the managers of the owner's teams
         "SELECT DISTINCT t.manager_id FROM team t JOIN team_member m ON m.tenant_id = t.tenant_id AND m.team_id = t.id "
         "WHERE t.tenant_id = $1 AND m.user_id = $2 AND t.deleted_at IS NULL AND t.manager_id IS NOT NULL",
         [current_tenant_id(), owner])
-    return [row["manager_id"] for row in rows]
+    return _someone([row["manager_id"] for row in rows], f"no team of the {ctx.record_type}'s {field[:-2]} has a manager")
+
+
+def _someone(users: list[uuid.UUID], why_nobody: str) -> list[uuid.UUID]:
+    if not users:
+        raise NoRecipients(f"nobody to reach: {why_nobody}")
+    return users

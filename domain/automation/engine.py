@@ -24,7 +24,7 @@ from domain.automation.related import with_related
 from domain.automation.rules import RULE_SPEC, enabled_rules
 from domain.automation.targets import record_values
 from domain.errors import InvalidInput, NotFound, describe
-from domain.events import Event, caused_by, load_event
+from domain.events import Event, action_matches, caused_by, load_event
 from domain.identity.principal import Principal, acting_for
 from domain.records.rows import decode_row
 from tenants.context import current_tenant_id, tenant_connection
@@ -37,7 +37,7 @@ RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=5), timedelta(minutes=3
 
 
 def trigger_matches(trigger: dict[str, Any], action: str, changes: dict[str, Any]) -> bool:
-    if trigger.get("on") != action:
+    if not action_matches(trigger.get("on"), action):
         return False
     fields = trigger.get("fields")
     if fields and not set(fields) & set(changes):
@@ -65,18 +65,23 @@ async def handle_event(event: Event) -> int:
 
 
 async def run_rule_for(rule: dict[str, Any], event: Event) -> int:
-    """Run one rule for one (possibly synthetic, time-based) event, once; returns 1 if it ran."""
-    run_id = await _claim(rule, event)
+    """Run one rule for one synthetic, time-based occasion, once; returns 1 if it ran. A run of
+    the same occasion that was skipped without acting (its record did not meet the conditions
+    then) is taken up again: the record may meet them now."""
+    run_id = await _claim(rule, event, retake_skipped=True)
     if run_id is None:
         return 0
     await _run(rule, event, run_id)
     return 1
 
 
-async def _claim(rule: dict[str, Any], event: Event) -> uuid.UUID | None:
+async def _claim(rule: dict[str, Any], event: Event, *, retake_skipped: bool = False) -> uuid.UUID | None:
+    on_conflict = ("DO UPDATE SET status = 'SKIPPED', reason = NULL, steps = '[]', attempts = 1, finished_at = NULL, "
+                   "started_at = clock_timestamp(), rule_version = EXCLUDED.rule_version WHERE automation_run.status = 'SKIPPED'"
+                   if retake_skipped else "DO NOTHING")
     rows = await tenant_connection().execute_query_dict(
         "INSERT INTO automation_run (tenant_id, id, rule_id, rule_version, event_id, record_type, record_id, status, depth) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, 'SKIPPED', $8) ON CONFLICT (tenant_id, rule_id, event_id) DO NOTHING RETURNING id",
+        f"VALUES ($1, $2, $3, $4, $5, $6, $7, 'SKIPPED', $8) ON CONFLICT (tenant_id, rule_id, event_id) {on_conflict} RETURNING id",
         [current_tenant_id(), new_id(), rule["id"], rule["version"], event.id, event.record_type, event.record_id, event.depth])
     return rows[0]["id"] if rows else None
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from domain.automation.context import Context, recipients, render
+from domain.automation.context import Context, NoRecipients, recipients, render
 from domain.errors import FieldError
 from domain.identity.directory import users_by_id
 from domain.outbound.http import destination_problem, json_body, send_signed
@@ -89,7 +89,7 @@ def with_secrets(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def send_email(ctx: Context, action: dict[str, Any]) -> str:
     to = await _addresses(ctx, action)
     if not to:
-        return "no recipients with an email address"
+        raise NoRecipients(f"nobody to email: no address {'in ' + action['field'] if action['to'] == 'record' else 'for them'}")
     subject = render(str(action["subject"]), ctx.values)[:300]
     body = render(str(action.get("body") or ""), ctx.values)[:20_000]
     if ctx.dry_run:

@@ -18,18 +18,29 @@ from typing import Any
 
 from croniter import croniter
 
+from domain.automation.condition_sql import condition_sql
+from domain.automation.conditions import evaluate
 from domain.automation.engine import resume_due, run_rule_for
+from domain.automation.related import with_related
 from domain.automation.rules import RULE_SPEC
-from domain.automation.targets import spec_of
+from domain.automation.targets import spec_of, values_of_row
 from domain.crm.activities import TRACKS_LAST_ACTIVITY
 from domain.custom.metadata import load_object
 from domain.events import Event
 from domain.records.rows import decode_row
-from domain.records.spec import Kind
+from domain.records.spec import Kind, RecordSpec
+from domain.records.sql import Params
 from tenants.context import current_tenant_id, tenant_connection
 
-BATCH = 200  # records per rule and pass: the rest come in the next pass
+BATCH = 200  # runs per rule and pass: the rest come in the next pass
+PAGE = 200  # records read per statement while looking for them
+MAX_SCAN = 2_000  # records whose conditions are checked in Python per rule and pass, at most
 _NAMESPACE = uuid.UUID("4f8b2e3c-6a41-4c4f-9a67-1b7a9f3f0d2e")
+# Where each rule's last pass stopped reading ((tenant, rule) -> last record id), so records its
+# SQL selects but its conditions (checked in Python) refuse cannot keep later ones waiting: the
+# next pass reads on from there, and from the start again once it reaches the end. Only a hint:
+# a new process starts from the beginning.
+_resume: dict[tuple[uuid.UUID, uuid.UUID], uuid.UUID] = {}
 
 
 async def time_rules() -> list[dict[str, Any]]:
@@ -39,41 +50,82 @@ async def time_rules() -> list[dict[str, Any]]:
     return [decode_row(RULE_SPEC, row) for row in rows]
 
 
-async def due_occasions(rule: dict[str, Any], now: datetime) -> list[Event]:
-    """Synthetic events for the records whose occasion has come and not been handled yet."""
+async def selection(rule: dict[str, Any], now: datetime, after: uuid.UUID | None = None, upto: uuid.UUID | None = None,
+                    ) -> tuple[RecordSpec, str, list[Any]] | None:
+    """The statement reading, in id order after `after` (and up to `upto`), the records of the rule's object whose
+    occasion has come, that its conditions may hold for (written in SQL where they can be), and
+    that it has not acted on for this occasion yet (runs skipped without acting do not count).
+    None when the trigger names no usable field."""
     trigger, record_type = rule["trigger"], rule["object"]
     spec = await spec_of(record_type)
-    tenant = current_tenant_id()
-    params: list[Any] = [tenant, rule["id"]]
+    params = Params(current_tenant_id(), rule["id"])
     where = ["t.tenant_id = $1", "t.deleted_at IS NULL"]
     if spec.table == "custom_record":  # custom objects share one table
-        params.append((await load_object(record_type)).id)
-        where.append(f"t.object_id = ${len(params)}")
+        where.append(f"t.object_id = {params.add((await load_object(record_type)).id)}")
     if trigger["on"] == "date":
         if not spec.has(trigger["field"]) or spec.field(trigger["field"]).kind not in (Kind.DATE, Kind.DATETIME, Kind.TEXT):
-            return []
+            return None
         occasion = f"(({spec.field(trigger['field']).sql('t')})::date + {int(trigger.get('offsetDays', 0))})"
-        params.append(now.date())
-        where.append(f"{occasion} BETWEEN ${len(params)}::date - 1 AND ${len(params)}::date")
-        since = f"${len(params)}::date - 1"
+        today = params.add(now.date())
+        where.append(f"{occasion} BETWEEN {today}::date - 1 AND {today}::date")
+        since = f"{today}::date - 1"
     elif trigger["on"] == "idle":
         anchor = "coalesce(t.last_activity_at, t.created_at)" if record_type in TRACKS_LAST_ACTIVITY else "t.updated_at"
         occasion = anchor
-        params.append(now - timedelta(days=float(trigger["days"])))
-        where.append(f"{anchor} <= ${len(params)}")
+        where.append(f"{anchor} <= {params.add(now - timedelta(days=float(trigger['days'])))}")
         since = anchor
     else:
         tick = croniter(trigger["cron"], now).get_prev(datetime)
         occasion = f"'{tick.isoformat()}'::text"
-        params.append(tick)
-        since = f"${len(params)}"
-    rows = await tenant_connection().execute_query_dict(
-        f"SELECT t.id, ({occasion})::text AS occasion FROM {spec.table} t WHERE {' AND '.join(where)} "
+        since = params.add(tick)
+    narrowed = condition_sql(rule["conditions"], spec, params)
+    if narrowed:
+        where.append(f"({narrowed})")
+    if after is not None:
+        where.append(f"t.id > {params.add(after)}")
+    if upto is not None:
+        where.append(f"t.id <= {params.add(upto)}")
+    return spec, (
+        f"SELECT {spec.select_list}, ({occasion})::text AS occasion FROM {spec.table} t WHERE {' AND '.join(where)} "
         f"AND NOT EXISTS (SELECT 1 FROM automation_run r WHERE r.tenant_id = t.tenant_id AND r.rule_id = $2 "
-        f"AND r.record_id = t.id AND r.started_at >= {since}) ORDER BY t.id LIMIT {BATCH}", params)
-    return [Event(id=uuid.uuid5(_NAMESPACE, f"{rule['id']}:{row['id']}:{row['occasion']}"), tenant_id=tenant,
-                  event_type=f"{record_type}.{trigger['on']}", record_type=record_type, record_id=row["id"], actor_id=None,
-                  occurred_at=now, changes={}, causation_id=None, depth=0) for row in rows]
+        f"AND r.record_id = t.id AND r.started_at >= {since} AND r.status <> 'SKIPPED') ORDER BY t.id LIMIT {PAGE}"
+    ), params.values
+
+
+async def due_occasions(rule: dict[str, Any], now: datetime) -> list[Event]:
+    """Synthetic events for the records whose occasion has come and not been handled yet, and that
+    meet the rule's conditions. Records that do not meet them get no run at all, so one that
+    starts to meet them later (a lead moving from NEW to WORKING) is still reached."""
+    tenant = current_tenant_id()
+    key = (tenant, rule["id"])
+    started = after = _resume.get(key)
+    upto: uuid.UUID | None = None  # on the second lap (from the beginning): up to where the first began
+    due: list[Event] = []
+    scanned = 0
+    while len(due) < BATCH and scanned < MAX_SCAN:
+        found = await selection(rule, now, after, upto)
+        if found is None:
+            return []
+        spec, sql, params = found
+        rows = await tenant_connection().execute_query_dict(sql, params)
+        scanned += len(rows)
+        for row in rows:
+            occasion = row.pop("occasion")
+            values = values_of_row(spec, row)
+            if evaluate(rule["conditions"], current=await with_related(rule["object"], values, rule["conditions"]),
+                        previous={}, changed=set(), actor={}):
+                due.append(Event(id=uuid.uuid5(_NAMESPACE, f"{rule['id']}:{row['id']}:{occasion}"), tenant_id=tenant,
+                                 event_type=f"{rule['object']}.{rule['trigger']['on']}", record_type=rule["object"],
+                                 record_id=row["id"], actor_id=None, occurred_at=now, changes={}, causation_id=None,
+                                 depth=0))
+        if len(rows) == PAGE:
+            after = _resume[key] = rows[-1]["id"]
+            continue
+        _resume.pop(key, None)  # read to the end: the next pass starts from the beginning
+        if started is None or upto is not None:
+            break
+        after, upto = None, started  # a pass that began midway reads the beginning too
+    return due
 
 
 async def fire_due(now: datetime | None = None) -> int:

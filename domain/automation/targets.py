@@ -39,6 +39,14 @@ STANDARD = {
 }
 
 
+def owner_field(record_type: str) -> str:
+    """The field holding a record's owner: ownerId, or assigneeId on tickets. Rules' `owner`
+    (notify, send_email, create_task, assign_owner) means this field."""
+    if record_type in STANDARD:
+        return STANDARD[record_type][0].name_of("owner_id")
+    return "ownerId"
+
+
 async def spec_of(record_type: str) -> RecordSpec:
     """The spec of a standard type or a custom object's records; NotFound for anything else."""
     if record_type in STANDARD:
@@ -53,9 +61,12 @@ async def record_values(record_type: str, record_id: uuid.UUID) -> dict[str, Any
     rows = await tenant_connection().execute_query_dict(
         f"SELECT {spec.select_list} FROM {spec.table} t WHERE t.tenant_id = $1 AND t.id = $2",
         [current_tenant_id(), record_id])
-    if not rows:
-        return None
-    row = decode_row(spec, rows[0])
+    return values_of_row(spec, rows[0]) if rows else None
+
+
+def values_of_row(spec: RecordSpec, raw: dict[str, Any]) -> dict[str, Any]:
+    """A row of `spec.select_list` as {field: value}, as record_values gives it."""
+    row = decode_row(spec, raw)
     values = {spec.name_of(column): value for column, value in row.items() if column not in ("data", "custom_fields")}
     values.update({CUSTOM_FIELDS_PREFIX + k: v for k, v in (row.get("custom_fields") or {}).items()})
     values.update(row.get("data") or {})

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from domain.crm import stage_rules
 from domain.crm.campaigns import CHANNELS
 from domain.crm.customers import advance_lifecycle
 from domain.crm.pipelines import default_pipeline_id, first_open_stage, stages_by_id
@@ -15,10 +17,10 @@ from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records import service
 from domain.records.rows import group_rows
-from domain.records.rights import ALL, READ_ONLY, READ_WRITE
-from domain.records.spec import COMMON_FIELDS, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec, Reference
+from domain.records.rights import ALL, READ_ONLY, READ_WRITE, Action
+from domain.records.spec import CUSTOM_FIELDS_PREFIX, COMMON_FIELDS, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec, Reference
 from domain.records.validation import Checker
-from domain.records.writes import check_version, lock_record, update_record
+from domain.records.writes import check_version, lock_record
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
 
@@ -69,9 +71,25 @@ def effective_probability(override: int | None, stage_probability: int) -> int:
 
 
 async def create_opportunities(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
-    """Create opportunities; without a pipeline they join the default one, without a stage its first open stage."""
-    prepared = [await _place(item, index if bulk else None) for index, item in enumerate(items)]
-    rows = await service.create(OPPORTUNITY_SPEC, prepared, principal=principal, validate=validate_opportunity, bulk=bulk)
+    """Create opportunities; without a pipeline they join the default one, without a stage its first
+    open stage. One created in a won or lost stage is closed at once."""
+    OPPORTUNITY_SPEC.require(principal, Action.CREATE)
+    placed = [await _place(item, index if bulk else None) for index, item in enumerate(items)]
+    errors = []
+    for index, (item, stage) in enumerate(placed):
+        with_owner = {"ownerId": principal.user_id, **item}  # records start with their creator as owner
+        errors += await stage_rules.check_write(before=None, stage_id=stage["id"], given=item,
+                                                value_of=_value_in(with_owner, None), prefix=_at(index if bulk else None, ""))
+    if errors:
+        raise InvalidInput(errors)
+    closing = {str(stage["id"]) for _, stage in placed if stage["kind"] != "OPEN"}
+
+    def validate(check: Checker) -> None:
+        validate_opportunity(check)
+        if str(check.item.get("stageId")) in closing:
+            check.values["closed_at"] = datetime.now(timezone.utc)
+
+    rows = await service.create(OPPORTUNITY_SPEC, [item for item, _ in placed], principal=principal, validate=validate, bulk=bulk)
     for row in rows:
         await _enter_stage(row["id"], row["stage_id"], principal)
         await _advance_customer(row, principal)
@@ -79,25 +97,41 @@ async def create_opportunities(*, principal: Principal, items: list[dict[str, An
 
 
 async def update_opportunities(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
-    """Change opportunities; a new stageId moves them (recorded in the stage history)."""
+    """Change opportunities; a new stageId moves them (recorded in the stage history). A move and
+    what follows from it (closedAt) are one write: one version, one audit entry, one event
+    (stage_changed)."""
+    OPPORTUNITY_SPEC.require(principal, Action.UPDATE)
     results = []
     for index, change in enumerate(changes):
+        at = index if bulk else None
         row = await lock_record(OPPORTUNITY_SPEC, change.id, principal=principal)
         check_version(OPPORTUNITY_SPEC, row, change.version)
         values = dict(change.values)
-        if "stageId" in values or "pipelineId" in values:
-            await _check_stage(values, row, index if bulk else None)
+        stage = await _check_stage(values, row, at) if "stageId" in values or "pipelineId" in values else None
+        moving = stage is not None and stage["id"] != row["stage_id"]
+        problems = await stage_rules.check_write(before=row, stage_id=stage["id"] if stage else row["stage_id"], given=values,
+                                                 value_of=_value_in(values, row), prefix=_at(at, ""))
+        if problems:
+            raise InvalidInput(problems)
+        derived = {"closed_at": _closed_at(stage, row["closed_at"])} if moving else {}
+
+        def validate(check: Checker, derived: dict[str, Any] = derived) -> None:
+            validate_opportunity(check)
+            check.values.update(derived)
+
         updated = (await service.update(OPPORTUNITY_SPEC, [service.Change(change.id, change.version, values)],
-                                        principal=principal, validate=validate_opportunity))[0]
-        if updated["stage_id"] != row["stage_id"]:
-            updated = await _after_move(updated, row, principal)
+                                        principal=principal, validate=validate,
+                                        action="stage_changed" if moving else "updated"))[0]
+        if moving:
+            await _move_history(updated, principal)
         if (updated["stage_id"], updated["customer_id"]) != (row["stage_id"], row["customer_id"]):
             await _advance_customer(updated, principal)
         results.append(updated)
     return results
 
 
-async def _place(item: dict[str, Any], index: int | None) -> dict[str, Any]:
+async def _place(item: dict[str, Any], index: int | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The item with its pipeline and stage filled in, and that stage."""
     item = dict(item)
     if item.get("pipelineId") is None:
         item["pipelineId"] = await default_pipeline_id()
@@ -106,19 +140,53 @@ async def _place(item: dict[str, Any], index: int | None) -> dict[str, Any]:
         if stage is None:
             raise InvalidInput.single(_at(index, "pipelineId"), "NO_OPEN_STAGE", "the pipeline has no open stage")
         item["stageId"] = stage["id"]
-    else:
-        await _check_stage(item, None, index)
-    return item
+        return item, stage
+    stage = await _check_stage(item, None, index)
+    item["stageId"] = stage["id"]
+    return item, stage
 
 
-async def _check_stage(values: dict[str, Any], row: dict[str, Any] | None, index: int | None) -> None:
-    pipeline_id = values.get("pipelineId") or (row["pipeline_id"] if row else None)
-    stage_id = values.get("stageId") or (row["stage_id"] if row else None)
+def _uuid(value: Any) -> uuid.UUID | None:
+    try:
+        return None if value is None else uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+async def _check_stage(values: dict[str, Any], row: dict[str, Any] | None, index: int | None) -> dict[str, Any]:
+    """The stage the write puts the opportunity in, which must belong to its pipeline."""
+    pipeline_id = _uuid(values.get("pipelineId") or (row["pipeline_id"] if row else None))
+    stage_id = _uuid(values.get("stageId") or (row["stage_id"] if row else None))
     stage = (await stages_by_id([stage_id])).get(stage_id) if stage_id else None
     if stage is None or stage["deleted_at"] is not None:
         raise InvalidInput.single(_at(index, "stageId"), "NOT_FOUND", "no such stage")
     if stage["pipeline_id"] != pipeline_id:
         raise InvalidInput([FieldError(_at(index, "stageId"), "OTHER_PIPELINE", "the stage belongs to another pipeline")])
+    return stage
+
+
+def _value_in(given: dict[str, Any], row: dict[str, Any] | None) -> Callable[[str], Any]:
+    """A field's value after a write of `given` (API names) to `row` (None when creating)."""
+
+    def value_of(name: str) -> Any:
+        if name.startswith(CUSTOM_FIELDS_PREFIX):
+            key = name[len(CUSTOM_FIELDS_PREFIX):]
+            custom = given.get("customFields")
+            if isinstance(custom, dict) and key in custom:
+                return custom[key]
+            return ((row or {}).get("custom_fields") or {}).get(key)
+        if name in given:
+            return given[name]
+        return row[OPPORTUNITY_SPEC.field(name).column] if row else None
+
+    return value_of
+
+
+def _closed_at(stage: dict[str, Any], closed_at: datetime | None) -> datetime | None:
+    """Closed when it reaches a won or lost stage (kept if it was already), open again in an open one."""
+    if stage["kind"] == "OPEN":
+        return None
+    return closed_at or datetime.now(timezone.utc)
 
 
 def _at(index: int | None, field: str) -> str:
@@ -132,23 +200,13 @@ async def _enter_stage(opportunity_id: uuid.UUID, stage_id: uuid.UUID, principal
     )
 
 
-async def _after_move(updated: dict[str, Any], before: dict[str, Any], principal: Principal) -> dict[str, Any]:
-    """Close the previous stage's history entry, open the new one, and set or clear closedAt."""
+async def _move_history(updated: dict[str, Any], principal: Principal) -> None:
+    """Close the previous stage's history entry and open the new one."""
     await tenant_connection().execute_query(
         "UPDATE opportunity_stage_history SET left_at = now() WHERE tenant_id = $1 AND opportunity_id = $2 AND left_at IS NULL",
         [current_tenant_id(), updated["id"]],
     )
     await _enter_stage(updated["id"], updated["stage_id"], principal)
-    stage = (await stages_by_id([updated["stage_id"]]))[updated["stage_id"]]
-    closed_at = updated["closed_at"]
-    if stage["kind"] == "OPEN" and closed_at is not None:
-        closed_at = None
-    elif stage["kind"] != "OPEN" and closed_at is None:
-        closed_at = datetime.now(timezone.utc)
-    if closed_at != updated["closed_at"]:
-        row = await lock_record(OPPORTUNITY_SPEC, updated["id"], principal=principal)
-        return await update_record(OPPORTUNITY_SPEC, row, {"closed_at": closed_at}, principal=principal)
-    return updated
 
 
 async def _advance_customer(deal: dict[str, Any], principal: Principal) -> None:

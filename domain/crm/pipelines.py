@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from domain.crm import stage_rules
 from domain.errors import Conflict, FieldError, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
@@ -39,7 +40,8 @@ PIPELINE_SPEC = RecordSpec(
     record_type="Pipeline",
     table="pipeline",
     fields=(*COMMON_FIELDS, FieldSpec("name", "name", Kind.TEXT, sortable=True),
-            FieldSpec("isDefault", "is_default", Kind.BOOL)),
+            FieldSpec("isDefault", "is_default", Kind.BOOL),
+            FieldSpec("enforceStageRules", "enforce_stage_rules", Kind.BOOL)),
     owned=False,
     rights=_RIGHTS,
     default_sort="name",
@@ -54,7 +56,9 @@ STAGE_SPEC = RecordSpec(
             FieldSpec("name", "name", Kind.TEXT, sortable=True),
             FieldSpec("position", "position", Kind.INT, sortable=True),
             FieldSpec("probability", "probability", Kind.INT, sortable=True),
-            FieldSpec("kind", "kind", Kind.TEXT)),
+            FieldSpec("kind", "kind", Kind.TEXT),
+            FieldSpec("requiredFields", "required_fields", Kind.TEXT_ARRAY, filterable=False),
+            FieldSpec("allowedNextStageIds", "allowed_next_stage_ids", Kind.UUID_ARRAY, filterable=False)),
     owned=False,
     rights=_RIGHTS,
     default_sort="position",
@@ -63,12 +67,23 @@ STAGE_SPEC = RecordSpec(
 
 def _validate_pipeline(check: Checker) -> None:
     check.text("name", required=True, max_length=100)
+    check.boolean("enforceStageRules")
 
 
 def _validate_stage(check: Checker) -> None:
     check.text("name", required=True, max_length=100)
     check.integer("probability", minimum=0, maximum=100, required=True)
     check.text("kind", required=True, choices=STAGE_KINDS)
+    _take_stage_rules(check)
+
+
+def _take_stage_rules(check: Checker) -> None:
+    """The stage's rules as given (stage_rules.check_definition checks them: that needs the database)."""
+    if "requiredFields" in check.item:
+        check.values["required_fields"] = list(dict.fromkeys(check.item["requiredFields"] or []))
+    if "allowedNextStageIds" in check.item:
+        given = check.item["allowedNextStageIds"]
+        check.values["allowed_next_stage_ids"] = None if given is None else list(dict.fromkeys(given))
 
 
 async def create_default_pipeline(*, principal: Principal) -> None:
@@ -82,8 +97,9 @@ async def create_default_pipeline(*, principal: Principal) -> None:
     )
 
 
-async def create_pipeline(*, principal: Principal, name: str, stages: list[dict[str, Any]]) -> dict[str, Any]:
-    """A new (non-default) pipeline with its stages in the given order."""
+async def create_pipeline(*, principal: Principal, name: str, stages: list[dict[str, Any]], enforce: bool = False) -> dict[str, Any]:
+    """A new (non-default) pipeline with its stages in the given order; `enforce` turns its stage
+    rules on (the fields each stage requires; which moves are allowed is set per stage later)."""
     if not 1 <= len(stages) <= MAX_STAGES:
         raise InvalidInput.single("stages", "COUNT", f"a pipeline has 1-{MAX_STAGES} stages")
     errors: list[FieldError] = []
@@ -95,9 +111,13 @@ async def create_pipeline(*, principal: Principal, name: str, stages: list[dict[
         checked.append(check.values)
     if not any(values.get("kind") == "OPEN" for values in checked):
         errors.append(FieldError("stages", "NO_OPEN_STAGE", "a pipeline needs at least one OPEN stage"))
+    for index, stage in enumerate(stages):
+        errors += await stage_rules.check_definition({"requiredFields": stage.get("requiredFields")}, pipeline_id=None,
+                                                     stage_id=None, prefix=f"stages.{index}.")
     if errors:
         raise InvalidInput(errors)
-    pipeline = (await service.create(PIPELINE_SPEC, [{"name": name}], principal=principal, validate=_validate_pipeline))[0]
+    pipeline = (await service.create(PIPELINE_SPEC, [{"name": name, **({"enforceStageRules": enforce} if enforce else {})}],
+                                     principal=principal, validate=_validate_pipeline))[0]
     await insert_records(STAGE_SPEC, [{**values, "pipeline_id": pipeline["id"], "position": index}
                                       for index, values in enumerate(checked)], principal=principal)
     return pipeline
@@ -108,6 +128,9 @@ async def add_stage(*, principal: Principal, pipeline_id: uuid.UUID, values: dic
     PIPELINE_SPEC.require(principal, Action.UPDATE)
     if not (await get_records(PIPELINE_SPEC, [pipeline_id], principal=principal)):
         raise NotFound("Pipeline not found")
+    errors = await stage_rules.check_definition(values, pipeline_id=pipeline_id, stage_id=None)
+    if errors:
+        raise InvalidInput(errors)
     rows = await tenant_connection().execute_query_dict(
         "SELECT coalesce(max(position) + 1, 0) AS next FROM stage WHERE tenant_id = $1 AND pipeline_id = $2 "
         "AND deleted_at IS NULL", [current_tenant_id(), pipeline_id])
@@ -122,12 +145,18 @@ def _validate_new_stage(check: Checker) -> None:
 
 
 async def update_pipelines(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
-    """Rename pipelines."""
+    """Rename pipelines, or turn their stage rules on or off."""
     return await service.update(PIPELINE_SPEC, changes, principal=principal, validate=_validate_pipeline, bulk=bulk)
 
 
 async def update_stage(*, principal: Principal, change: service.Change) -> dict[str, Any]:
-    """Rename a stage or change its probability or kind."""
+    """Rename a stage, change its probability or kind, or its rules (required fields, allowed moves)."""
+    STAGE_SPEC.require(principal, Action.UPDATE)
+    stage = (await stages_by_id([change.id])).get(change.id)
+    if stage is not None and stage["deleted_at"] is None:
+        errors = await stage_rules.check_definition(change.values, pipeline_id=stage["pipeline_id"], stage_id=change.id)
+        if errors:
+            raise InvalidInput(errors)
     return (await service.update(STAGE_SPEC, [change], principal=principal, validate=_validate_stage))[0]
 
 

@@ -57,6 +57,7 @@ async def purge_object(*, principal: Principal, api_name: str) -> None:
         "DELETE FROM custom_unique_value WHERE tenant_id = $1 AND field_id IN "
         "(SELECT id FROM custom_field WHERE tenant_id = $1 AND object_id = $2)", [tenant, obj.id])
     await conn.execute_query("DELETE FROM custom_record WHERE tenant_id = $1 AND object_id = $2", [tenant, obj.id])
+    await conn.execute_query("DELETE FROM record_tag WHERE tenant_id = $1 AND record_type = $2", [tenant, api_name])
     await conn.execute_query("DELETE FROM field_access WHERE tenant_id = $1 AND object = $2", [tenant, api_name])
     await conn.execute_query("DELETE FROM custom_field WHERE tenant_id = $1 AND object_id = $2", [tenant, obj.id])
     await conn.execute_query("DELETE FROM custom_object WHERE tenant_id = $1 AND id = $2", [tenant, obj.id])

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from domain.errors import FieldError, InvalidInput, NotFound
+from domain.events import action_matches
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.outbound.http import destination_problem
@@ -40,9 +41,14 @@ WEBHOOK_SPEC = RecordSpec(
 
 
 def wants(event_types: list[str], event_type: str) -> bool:
-    """Whether a filter (`*`, `Lead.*`, `Lead.created`) takes an event type."""
-    record_type = event_type.split(".", 1)[0]
-    return any(f in ("*", event_type, f"{record_type}.*") for f in event_types)
+    """Whether a filter (`*`, `Lead.*`, `Lead.created`) takes an event type (`Lead.updated` takes
+    stage and status moves too: they are updates)."""
+    record_type, _, action = event_type.partition(".")
+    for wanted in event_types:
+        kind, _, wanted_action = wanted.partition(".")
+        if wanted == "*" or (kind == record_type and (wanted_action == "*" or action_matches(wanted_action, action))):
+            return True
+    return False
 
 
 async def _check(input: dict[str, Any], creating: bool) -> dict[str, Any]:

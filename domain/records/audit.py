@@ -39,7 +39,9 @@ AUDIT_SPEC = RecordSpec(
 async def record_events(
     spec: RecordSpec, events: list[tuple[uuid.UUID, str, dict[str, tuple[Any, Any]]]], *, actor_id: uuid.UUID | None
 ) -> None:
-    """Append one event per (record id, action, {column: (old, new)}) in a single statement."""
+    """Append one audit entry per (record id, action, {column: (old, new)}) in a single statement,
+    and its one outbox event: a change is one entry and one event, whatever it names (updated,
+    stage_changed, status_changed...)."""
     if not events:
         return
     ids, record_ids, actions, changes = [], [], [], []
@@ -51,8 +53,6 @@ async def record_events(
         named = _named_changes(spec, diff)
         changes.append(json.dumps(named))
         outbox.append((record_id, action, named))
-        if action == "updated" and "stageId" in named:
-            outbox.append((record_id, "stage_changed", {"stageId": named["stageId"]}))
     await tenant_connection().execute_query(
         "INSERT INTO audit_event (tenant_id, id, record_type, record_id, action, actor_id, changes) "
         "SELECT $1, e.id, $2, e.record_id, e.action, $3, e.changes::jsonb "

@@ -29,6 +29,8 @@ def placeholder(spec: RecordSpec, column: str, marker: str) -> str:
         return f"{marker}::jsonb"
     if kind is Kind.TEXT_ARRAY:
         return f"{marker}::text[]"
+    if kind is Kind.UUID_ARRAY:
+        return f"{marker}::uuid[]"
     return marker
 
 

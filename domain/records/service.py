@@ -102,9 +102,11 @@ async def create(
 
 
 async def update(
-    spec: RecordSpec, changes: list[Change], *, principal: Principal, validate: Validate, bulk: bool = False
+    spec: RecordSpec, changes: list[Change], *, principal: Principal, validate: Validate, bulk: bool = False,
+    action: str = "updated",
 ) -> list[dict[str, Any]]:
-    """Apply changes that each carry the version they were made against; stale ones are CONFLICT."""
+    """Apply changes that each carry the version they were made against; stale ones are CONFLICT.
+    `action` names the change in the audit trail and its event (e.g. stage_changed)."""
     spec.require(principal, Action.UPDATE)
     check_batch(changes, bulk)
     rules = await field_rules(principal, spec.record_type)
@@ -127,7 +129,7 @@ async def update(
                 errors += problems
                 continue
             c.values["custom_fields"] = values
-        rows.append(await update_record(spec, row, c.values, principal=principal))
+        rows.append(await update_record(spec, row, c.values, principal=principal, action=action))
     if errors:
         raise InvalidInput(errors)  # the caller's transaction rolls back the updates already made
     return strip_hidden(spec, rules, rows)

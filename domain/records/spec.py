@@ -22,6 +22,7 @@ class Kind(str, Enum):
     DATE = "date"
     UUID = "uuid"
     TEXT_ARRAY = "text_array"
+    UUID_ARRAY = "uuid_array"
     JSON = "json"
 
 

@@ -62,7 +62,7 @@ async def test_stage_status_and_conversion_events(client, as_alpha, owner_db):
 
     types = lambda rows: [r["event_type"] for r in rows]  # noqa: E731
     assert types(await owner_db.fetch(EVENTS, _record_id(deal["id"]))) == [
-        "Opportunity.created", "Opportunity.updated", "Opportunity.stage_changed"]
+        "Opportunity.created", "Opportunity.stage_changed"]
     assert types(await owner_db.fetch(EVENTS, _record_id(ticket["id"]))) == ["Ticket.created", "Ticket.status_changed"]
     assert types(await owner_db.fetch(EVENTS, _record_id(lead["id"]))) == ["Lead.created", "Lead.converted"]
 

@@ -46,7 +46,8 @@ async def change_ticket_status(info: Info, input: ChangeTicketStatusInput) -> Ti
 @strawberry.mutation(description="A new pipeline with its stages in order (admins)")
 async def create_pipeline(info: Info, input: CreatePipelineInput) -> PipelineType:
     stages = [values_of(stage, skip=()) for stage in input.stages]
-    return PipelineType.from_row(await pipelines.create_pipeline(principal=principal_of(info), name=input.name, stages=stages))
+    return PipelineType.from_row(await pipelines.create_pipeline(principal=principal_of(info), name=input.name, stages=stages,
+                                                                 enforce=input.enforce_stage_rules))
 
 
 @strawberry.mutation(description="Append a stage to a pipeline (admins)")
@@ -56,7 +57,7 @@ async def add_stage(info: Info, input: AddStageInput) -> StageType:
     return StageType.from_row(await pipelines.add_stage(principal=principal_of(info), pipeline_id=pipeline_id, values=values))
 
 
-@strawberry.mutation(description="Rename a stage or change its probability or kind (admins)")
+@strawberry.mutation(description="Rename a stage, change its probability or kind, or its rules (admins)")
 async def update_stage(info: Info, input: UpdateStageInput) -> StageType:
     return StageType.from_row(await pipelines.update_stage(principal=principal_of(info), change=change_of(input, "Stage")))
 
