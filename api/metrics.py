@@ -1,8 +1,34 @@
 """Prometheus metrics of the API process, exposed at /metrics."""
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from tenants.database import pool_usage
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+
+
+class PoolCollector(Collector):
+    """The process's PostgreSQL pool, read when scraped: connections in use and idle, and its size.
+    In use that stays up while traffic is gone means connections are not coming back."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        connections = GaugeMetricFamily("tessera_db_pool_connections", "Open pool connections, by state", labels=["state"])
+        maximum = GaugeMetricFamily("tessera_db_pool_max_connections", "Most connections the pool opens")
+        usage = pool_usage()
+        if usage is not None:
+            size, idle, most = usage
+            connections.add_metric(["in_use"], size - idle)
+            connections.add_metric(["idle"], idle)
+            maximum.add_metric([], most)
+        yield connections
+        yield maximum
+
+
+REGISTRY.register(PoolCollector())
 
 OPERATIONS = Counter(
     "tessera_graphql_operations_total",

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     max_aliases: int = Field(30, ge=1)
     max_batch_operations: int = Field(10, ge=1)
     max_request_bytes: int = Field(1_000_000, ge=1024)
+    # Connections each API process keeps to PostgreSQL; one request holds one while it runs.
+    db_pool_size: int = Field(10, ge=1, le=1000)
     tenant_rate_limit_per_minute: int = Field(3000, ge=0)
     token_rate_limit_per_minute: int = Field(600, ge=0)
     login_rate_limit_per_identity: int = Field(10, ge=0)

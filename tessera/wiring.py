@@ -48,6 +48,7 @@ def api_config(settings: Settings) -> ApiConfig:
         ),
         graphiql=settings.graphiql_enabled,
         max_request_bytes=settings.max_request_bytes,
+        db_pool_size=settings.db_pool_size,
     )
 
 
