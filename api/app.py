@@ -18,7 +18,7 @@ from api.middleware import RequestContextMiddleware
 from api.ratelimit import RateLimits
 from api.schema import SchemaLimits, build_schema
 from domain.identity.access_tokens import TokenConfig
-from tenants.database import connect, disconnect
+from tenants.database import ReachabilityProbe, connect, disconnect
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ def create_app(config: ApiConfig) -> Starlette:
             yield
         finally:
             await app.state.redis.aclose()
+            await app.state.db_probe.close()
             await disconnect()
 
     app = Starlette(
@@ -67,4 +68,5 @@ def create_app(config: ApiConfig) -> Starlette:
     app.state.rate_limits = config.rate_limits  # the live limits, shared with the endpoint
     # Connects lazily, so a redis outage at start-up does not stop the API from serving.
     app.state.redis = Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)
+    app.state.db_probe = ReachabilityProbe(config.app_database_url)  # for /readyz, outside the pool
     return app

@@ -8,10 +8,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from tortoise import connections
 
 from api.metrics import REGISTRY
-from tenants.database import CONNECTION
+from tenants.database import ReachabilityProbe
 
 CHECK_TIMEOUT_SECONDS = 2.0
 
@@ -22,10 +21,13 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready when PostgreSQL (as the application role) and redis both answer."""
+    """Ready when PostgreSQL (as the application role) and redis both answer. PostgreSQL is asked
+    on a connection of the probe's own: a busy pool is load, not a reason to take the instance
+    out of a load balancer."""
     redis: Redis = request.app.state.redis
+    probe: ReachabilityProbe = request.app.state.db_probe
     checks = {
-        "postgres": await _check(connections.get(CONNECTION).execute_query("SELECT 1")),
+        "postgres": await _check(probe.check(CHECK_TIMEOUT_SECONDS)),
         "redis": await _check(redis.ping()),
     }
     ready = all(value == "ok" for value in checks.values())
