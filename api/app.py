@@ -18,7 +18,7 @@ from api.middleware import RequestContextMiddleware
 from api.ratelimit import RateLimits
 from api.schema import SchemaLimits, build_schema
 from domain.identity.access_tokens import TokenConfig
-from tenants.database import ReachabilityProbe, connect, disconnect
+from tenants.database import UNREACHABLE_ERRORS, ReachabilityProbe, connect, disconnect
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,8 @@ def create_app(config: ApiConfig) -> Starlette:
             Route("/forms/{public_id}", hooks.form, methods=["POST"]),
         ],
         middleware=[Middleware(RequestContextMiddleware, max_body_bytes=config.max_request_bytes)],
+        # The GraphQL endpoint answers UNAVAILABLE itself; these are for the other routes.
+        exception_handlers={error: system.unavailable for error in UNREACHABLE_ERRORS},
         lifespan=lifespan,
     )
     app.state.rate_limits = config.rate_limits  # the live limits, shared with the endpoint

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from api.metrics import REGISTRY
+from domain.errors import Unavailable, describe
 from tenants.database import ReachabilityProbe
 
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -32,6 +34,13 @@ async def readyz(request: Request) -> Response:
     }
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
+
+
+async def unavailable(request: Request, exc: Exception) -> Response:
+    """PostgreSQL is out of reach (inbound hooks and forms): 503, to be retried later."""
+    structlog.get_logger("tessera.http").warning("service unavailable", cause=describe(exc))
+    retry = Unavailable()
+    return JSONResponse({"status": str(retry)}, 503, headers={"Retry-After": str(int(retry.retry_after_seconds))})
 
 
 async def metrics(request: Request) -> Response:

@@ -14,7 +14,7 @@ CONNECTION = "default"
 # What PostgreSQL being away looks like: refused or cut connections (OSError, which tortoise's
 # DBConnectionError is too), a server starting or shutting down, no connection slots left, a
 # connect attempt that timed out.
-_UNREACHABLE = (
+UNREACHABLE_ERRORS = (
     OSError,
     asyncio.TimeoutError,
     asyncpg.PostgresConnectionError,
@@ -33,7 +33,7 @@ def is_unreachable(error: BaseException | None) -> bool:
     """Whether `error`, or an error that caused it, says PostgreSQL cannot be reached."""
     seen = 0
     while error is not None and seen < 10:  # a cause chain is short; the bound guards a cycle
-        if isinstance(error, _UNREACHABLE):
+        if isinstance(error, UNREACHABLE_ERRORS):
             return True
         error = error.__cause__ if error.__cause__ is not None else (
             None if error.__suppress_context__ else error.__context__)

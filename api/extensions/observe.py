@@ -13,11 +13,23 @@ from strawberry.extensions import SchemaExtension
 
 from api import metrics
 from api.errors import ErrorCode, rewrite
+from domain.errors import describe
 
 log = structlog.get_logger("tessera.api")
 
 # Raised for requests that are not operations this endpoint runs (no query, a mutation over GET).
 _TRANSPORT_ERRORS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
+
+
+def _cause(error: GraphQLError) -> str:
+    """What actually went wrong, in one line: the innermost error's type and message."""
+    cause: BaseException = error
+    for _ in range(10):  # wrappers: GraphQL errors around the original, `raise ... from` chains
+        inner = cause.original_error if isinstance(cause, GraphQLError) else cause.__cause__
+        if inner is None:
+            break
+        cause = inner
+    return describe(cause) if isinstance(cause, Exception) else repr(cause)
 
 
 class ObserveOperation(SchemaExtension):
@@ -51,8 +63,10 @@ class ObserveOperation(SchemaExtension):
         for error in errors:
             public, code = rewrite(error, request_id=request_id)
             if code is ErrorCode.INTERNAL:
-                log.error("unexpected error", request_id=request_id, path=error.path,
+                log.error("unexpected error", request_id=request_id, path=error.path, cause=_cause(error),
                           exc_info=error.original_error or error)
+            elif code is ErrorCode.UNAVAILABLE:
+                log.warning("service unavailable", request_id=request_id, path=error.path, cause=_cause(error))
             published.append(public)
         return published
 

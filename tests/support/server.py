@@ -10,6 +10,7 @@ import subprocess
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import IO
 
 import httpx
 
@@ -44,12 +45,14 @@ def wait_until_ready(base_url: str, proc: subprocess.Popen, *, timeout_seconds: 
 
 
 @asynccontextmanager
-async def served(env: dict[str, str] | None = None, *, ready_path: str = "/readyz") -> AsyncIterator[str]:
+async def served(env: dict[str, str] | None = None, *, ready_path: str = "/readyz",
+                 log: IO[str] | None = None) -> AsyncIterator[str]:
     """A `tessera serve` process with `env` added, on a free port; yields its base URL once
-    `ready_path` answers 200 (/healthz for an API whose database is meant to be away)."""
+    `ready_path` answers 200 (/healthz for an API whose database is meant to be away). Its log
+    lines go to `log` if given."""
     port = free_port()
     proc = subprocess.Popen([*TESSERA, "serve", "--port", str(port)], env={**os.environ, **(env or {})},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         await asyncio.to_thread(wait_until_ready, base, proc, path=ready_path)
