@@ -14,6 +14,7 @@ from starlette.routing import Route
 from api import system
 from api.integrations import hooks
 from api.http import GraphQLEndpoint
+from api.metrics import serve_metrics
 from api.middleware import RequestContextMiddleware
 from api.ratelimit import RateLimits
 from api.schema import SchemaLimits, build_schema
@@ -33,6 +34,8 @@ class ApiConfig:
     max_request_bytes: int
     db_pool_size: int = 10
     fast_execution: bool = True
+    metrics_on_api_port: bool = True
+    metrics_address: tuple[str, int] | None = None  # (host, port) to serve /metrics on, apart
 
 
 def create_app(config: ApiConfig) -> Starlette:
@@ -46,22 +49,28 @@ def create_app(config: ApiConfig) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await connect(config.app_database_url, config.model_modules, pool_size=config.db_pool_size)
+        exposition = serve_metrics(config.metrics_address) if config.metrics_address else None
         try:
             yield
         finally:
+            if exposition is not None:
+                exposition.shutdown()
+                exposition.server_close()
             await app.state.redis.aclose()
             await app.state.db_probe.close()
             await disconnect()
 
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", system.healthz),
+        Route("/readyz", system.readyz),
+        Route("/hooks/{public_id}", hooks.webhook, methods=["POST"]),
+        Route("/forms/{public_id}", hooks.form, methods=["POST"]),
+    ]
+    if config.metrics_on_api_port:  # anyone who reaches the API reaches these (development)
+        routes.append(Route("/metrics", system.metrics))
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/healthz", system.healthz),
-            Route("/readyz", system.readyz),
-            Route("/metrics", system.metrics),
-            Route("/hooks/{public_id}", hooks.webhook, methods=["POST"]),
-            Route("/forms/{public_id}", hooks.form, methods=["POST"]),
-        ],
+        routes=routes,
         middleware=[Middleware(RequestContextMiddleware, max_body_bytes=config.max_request_bytes)],
         # The GraphQL endpoint answers UNAVAILABLE itself; these are for the other routes.
         exception_handlers={error: system.unavailable for error in UNREACHABLE_ERRORS},

@@ -64,6 +64,13 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # Prometheus metrics. With METRICS_PORT set, each process (API, worker, relay, scheduler)
+    # serves its own on that port of METRICS_HOST, apart from the API's clients. /metrics on the
+    # API port is for development: off in prod, and wherever METRICS_PORT is set, unless
+    # METRICS_ON_API_PORT says otherwise.
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    metrics_on_api_port: bool | None = None
     log_level: str = "INFO"
     data_dir: str = ".data"
 
@@ -90,6 +97,8 @@ class Settings(BaseSettings):
                 raise ValueError(f"TESSERA_ENV=prod requires {', '.join(missing)}")
             if len(self.jwt_secret.get_secret_value()) < 32:  # type: ignore[union-attr]
                 raise ValueError("JWT_SECRET must be at least 32 characters")
+            if self.jwt_secret.get_secret_value() == _DEV_JWT_SECRET:  # type: ignore[union-attr]
+                raise ValueError("JWT_SECRET must not be the development secret published in tessera/settings.py")
         return self
 
     @property
@@ -99,6 +108,12 @@ class Settings(BaseSettings):
     @property
     def graphiql_enabled(self) -> bool:
         return self.graphiql if self.graphiql is not None else not self.is_prod
+
+    @property
+    def metrics_on_api_port_enabled(self) -> bool:
+        if self.metrics_on_api_port is not None:
+            return self.metrics_on_api_port
+        return not self.is_prod and self.metrics_port is None
 
     @property
     def introspection_enabled(self) -> bool:
