@@ -9,7 +9,9 @@ import domain.custom  # noqa: F401 - plugs custom-field checks into the record w
 from domain import MODEL_MODULES
 from tessera.logging import configure_logging
 from tessera.settings import load_settings
+from domain.telemetry import subscribe
 from tessera.outbound import configure_outbound_traffic
+from workers import metrics
 from workers.scheduler import run_scheduler
 
 
@@ -17,6 +19,9 @@ def run(*, poll_seconds: float, once: bool) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
     configure_outbound_traffic(settings)
+    subscribe(metrics.record_outcome)  # rules the scheduler fires, deliveries it retries
+    if settings.metrics_port:
+        metrics.serve(settings.metrics_host, settings.metrics_port)
 
     async def main() -> None:
         stop = asyncio.Event()

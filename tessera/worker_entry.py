@@ -1,9 +1,11 @@
 """The module `dramatiq` imports in `tessera worker`: configures the broker, then loads the actors."""
 
 from domain import MODEL_MODULES
+from domain.telemetry import subscribe
 from tessera.logging import configure_logging
 from tessera.settings import load_settings
 from tessera.outbound import configure_outbound_traffic
+from workers import metrics
 from workers.broker import configure_broker
 
 _settings = load_settings()
@@ -15,7 +17,9 @@ broker = configure_broker(
     model_modules=MODEL_MODULES,
     heartbeat_timeout_ms=_settings.queue_heartbeat_timeout_ms,
     maintenance_chance=_settings.queue_maintenance_chance,
+    metrics=bool(_settings.metrics_port),  # served as `tessera worker` set up (tessera/cli.py)
 )
+subscribe(metrics.record_outcome)
 
 import workers.events  # noqa: E402,F401 - actors bind to the broker configured above
 import workers.identity  # noqa: E402,F401

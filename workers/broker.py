@@ -32,12 +32,20 @@ class DatabasePool(Middleware):
 
 def configure_broker(
     *, redis_url: str, database_url: str, model_modules: Sequence[str], heartbeat_timeout_ms: int = 60_000,
-    maintenance_chance: int = 1000,
+    maintenance_chance: int = 1000, metrics: bool = False,
 ) -> RedisBroker:
     """Create the broker and make it dramatiq's global one; call before importing actor modules.
     A worker silent for `heartbeat_timeout_ms` is presumed dead: the messages it had taken go back
-    to the queue (at-least-once delivery; effects stay exactly-once, see domain/automation)."""
+    to the queue (at-least-once delivery; effects stay exactly-once, see domain/automation).
+    With `metrics`, dramatiq's Prometheus middleware serves the worker processes' metrics (its
+    address and directory come from the environment `tessera worker` sets up)."""
     broker = RedisBroker(url=redis_url, heartbeat_timeout=heartbeat_timeout_ms, maintenance_chance=maintenance_chance)
+    if metrics:
+        # Imported only here: the module reads its address and directory from the environment,
+        # and creates that directory, when it is imported.
+        from dramatiq.middleware.prometheus import Prometheus
+
+        broker.add_middleware(Prometheus())
     broker.add_middleware(AsyncIO())
     broker.add_middleware(DatabasePool(database_url, model_modules))
     dramatiq.set_broker(broker)

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 
 import structlog
-from graphql import GraphQLError
+from graphql import DocumentNode, FieldNode, GraphQLError, OperationDefinitionNode
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.extensions import SchemaExtension
@@ -19,6 +19,17 @@ log = structlog.get_logger("tessera.api")
 
 # Raised for requests that are not operations this endpoint runs (no query, a mutation over GET).
 _TRANSPORT_ERRORS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
+
+
+def _root_fields(document: DocumentNode | None, operation_name: str | None) -> list[str]:
+    """The root field names of the operation that runs (for an unnamed one's label)."""
+    if document is None:
+        return []
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    if len(chosen) != 1:
+        return []
+    return [s.name.value for s in chosen[0].selection_set.selections if isinstance(s, FieldNode)]
 
 
 def _cause(error: GraphQLError) -> str:
@@ -37,7 +48,7 @@ class ObserveOperation(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         # The document is parsed by now, so unnamed requests of named operations have their name.
-        structlog.contextvars.bind_contextvars(operation=metrics.operation_label(self.execution_context.operation_name))
+        structlog.contextvars.bind_contextvars(operation=self._label())
         yield
 
     def on_operation(self) -> Iterator[None]:
@@ -57,6 +68,10 @@ class ObserveOperation(SchemaExtension):
             result.errors = self._publish(result.errors)
         self._record(started, result.errors if result is not None else None)
 
+    def _label(self) -> str:
+        ctx = self.execution_context
+        return metrics.operation_label(ctx.operation_name, _root_fields(ctx.graphql_document, ctx.operation_name))
+
     def _publish(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         request_id = getattr(self.execution_context.context, "request_id", None)
         published = []
@@ -72,7 +87,7 @@ class ObserveOperation(SchemaExtension):
 
     def _record(self, started: float, errors: list[GraphQLError] | None) -> None:
         ctx = self.execution_context
-        name = metrics.operation_label(ctx.operation_name)
+        name = self._label()
         try:
             kind = ctx.operation_type.value
         except Exception:  # noqa: BLE001 - an unparsable document has no operation type
