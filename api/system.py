@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from api.metrics import REGISTRY
 from domain.errors import Unavailable, describe
-from tenants.database import ReachabilityProbe
+from tenants.database import ReachabilityProbe, is_unreachable
 
 CHECK_TIMEOUT_SECONDS = 2.0
 
@@ -38,6 +38,8 @@ async def readyz(request: Request) -> Response:
 
 async def unavailable(request: Request, exc: Exception) -> Response:
     """PostgreSQL is out of reach (inbound hooks and forms): 503, to be retried later."""
+    if not is_unreachable(exc):
+        raise exc  # some other failure: a 500 as before
     structlog.get_logger("tessera.http").warning("service unavailable", cause=describe(exc))
     retry = Unavailable()
     return JSONResponse({"status": str(retry)}, 503, headers={"Retry-After": str(int(retry.retry_after_seconds))})

@@ -11,18 +11,18 @@ from tortoise import Tortoise, connections
 
 CONNECTION = "default"
 
-# What PostgreSQL being away looks like: refused or cut connections (OSError, which tortoise's
-# DBConnectionError is too), a server starting or shutting down, no connection slots left, a
-# connect attempt that timed out.
-UNREACHABLE_ERRORS = (
-    OSError,
-    asyncio.TimeoutError,
+# What PostgreSQL being away looks like: the server starting or shutting down, no connection
+# slots left, a connection that broke; and refused, cut or timed-out connections (OSError, which
+# tortoise's DBConnectionError is too) when raised by the database driver, not by other I/O.
+_SERVER_AWAY = (
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
     asyncpg.TooManyConnectionsError,
 )
+UNREACHABLE_ERRORS = (OSError, *_SERVER_AWAY)
+_DRIVER_MODULES = ("asyncpg", "tortoise")
 
 
 class DatabaseUnavailable(ConnectionError):
@@ -33,11 +33,23 @@ def is_unreachable(error: BaseException | None) -> bool:
     """Whether `error`, or an error that caused it, says PostgreSQL cannot be reached."""
     seen = 0
     while error is not None and seen < 10:  # a cause chain is short; the bound guards a cycle
-        if isinstance(error, UNREACHABLE_ERRORS):
+        if isinstance(error, (DatabaseUnavailable, *_SERVER_AWAY)):
+            return True
+        if isinstance(error, OSError) and _raised_by_the_driver(error):
             return True
         error = error.__cause__ if error.__cause__ is not None else (
             None if error.__suppress_context__ else error.__context__)
         seen += 1
+    return False
+
+
+def _raised_by_the_driver(error: BaseException) -> bool:
+    """An OSError from a webhook call is no news about PostgreSQL: look where it came from."""
+    frame = error.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_globals.get("__name__", "").startswith(_DRIVER_MODULES):
+            return True
+        frame = frame.tb_next
     return False
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 from structlog.testing import capture_logs
 
 import api.auth.queries
@@ -101,7 +102,7 @@ async def test_an_unreachable_database_while_authenticating_is_unavailable(clien
     access = (await login(client, "alpha", alpha.admin_email, alpha.password))["accessToken"]
 
     async def unreachable(credential):
-        raise ConnectionRefusedError("could not connect to server at 10.1.2.3")
+        raise asyncpg.CannotConnectNowError("the database system at 10.1.2.3 is starting up")
 
     monkeypatch.setattr(api.extensions.tenant_scope, "authenticate", unreachable)
     with capture_logs() as logs:
@@ -111,7 +112,20 @@ async def test_an_unreachable_database_while_authenticating_is_unavailable(clien
     assert response.codes == ["UNAVAILABLE"] and response.errors[0]["extensions"]["retryAfterSeconds"] == 5
     assert "10.1.2.3" not in str(response.body)
     logged = [entry for entry in logs if entry["event"] == "service unavailable"]
-    assert logged[0]["cause"] == "ConnectionRefusedError: could not connect to server at 10.1.2.3"
+    assert logged[0]["cause"] == "CannotConnectNowError: the database system at 10.1.2.3 is starting up"
+
+
+async def test_a_refused_connection_elsewhere_than_the_database_stays_internal(client, tenants, monkeypatch):
+    alpha = tenants["alpha"]
+    access = (await login(client, "alpha", alpha.admin_email, alpha.password))["accessToken"]
+
+    async def calls_out(**kwargs):
+        raise ConnectionRefusedError("a partner's server at 10.9.9.9 refused")
+
+    monkeypatch.setattr(api.auth.queries, "get_profile", calls_out)
+    response = await gql(client, ME, token=access)
+
+    assert response.status == 200 and response.codes == ["INTERNAL"]
 
 
 async def test_an_unexpected_failure_while_authenticating_logs_its_cause_on_the_error_line(client, tenants, monkeypatch):
