@@ -35,7 +35,7 @@ class ApiConfig:
     db_pool_size: int = 10
     fast_execution: bool = True
     metrics_on_api_port: bool = True
-    metrics_address: tuple[str, int] | None = None  # (host, port) to serve /metrics on, apart
+    metrics_address: tuple[str, int] | None = None  # (host, port) where this process serves its metrics
 
 
 def create_app(config: ApiConfig) -> Starlette:

@@ -7,9 +7,9 @@ import signal
 
 import domain.custom  # noqa: F401 - plugs custom-field checks into the record writes rules make
 from domain import MODEL_MODULES
+from domain.telemetry import subscribe
 from tessera.logging import configure_logging
 from tessera.settings import load_settings
-from domain.telemetry import subscribe
 from tessera.outbound import configure_outbound_traffic
 from workers import metrics
 from workers.scheduler import run_scheduler
