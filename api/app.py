@@ -14,11 +14,12 @@ from starlette.routing import Route
 from api import system
 from api.integrations import hooks
 from api.http import GraphQLEndpoint
+from api.metrics import serve_metrics
 from api.middleware import RequestContextMiddleware
 from api.ratelimit import RateLimits
 from api.schema import SchemaLimits, build_schema
 from domain.identity.access_tokens import TokenConfig
-from tenants.database import connect, disconnect
+from tenants.database import UNREACHABLE_ERRORS, ReachabilityProbe, connect, disconnect
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class ApiConfig:
     max_request_bytes: int
     db_pool_size: int = 10
     fast_execution: bool = True
+    metrics_on_api_port: bool = True
+    metrics_address: tuple[str, int] | None = None  # (host, port) where this process serves its metrics
 
 
 def create_app(config: ApiConfig) -> Starlette:
@@ -46,25 +49,35 @@ def create_app(config: ApiConfig) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await connect(config.app_database_url, config.model_modules, pool_size=config.db_pool_size)
+        exposition = serve_metrics(config.metrics_address) if config.metrics_address else None
         try:
             yield
         finally:
+            if exposition is not None:
+                exposition.shutdown()
+                exposition.server_close()
             await app.state.redis.aclose()
+            await app.state.db_probe.close()
             await disconnect()
 
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        Route("/healthz", system.healthz),
+        Route("/readyz", system.readyz),
+        Route("/hooks/{public_id}", hooks.webhook, methods=["POST"]),
+        Route("/forms/{public_id}", hooks.form, methods=["POST"]),
+    ]
+    if config.metrics_on_api_port:  # anyone who reaches the API reaches these (development)
+        routes.append(Route("/metrics", system.metrics))
     app = Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/healthz", system.healthz),
-            Route("/readyz", system.readyz),
-            Route("/metrics", system.metrics),
-            Route("/hooks/{public_id}", hooks.webhook, methods=["POST"]),
-            Route("/forms/{public_id}", hooks.form, methods=["POST"]),
-        ],
+        routes=routes,
         middleware=[Middleware(RequestContextMiddleware, max_body_bytes=config.max_request_bytes)],
+        # The GraphQL endpoint answers UNAVAILABLE itself; these are for the other routes.
+        exception_handlers={error: system.unavailable for error in UNREACHABLE_ERRORS},
         lifespan=lifespan,
     )
     app.state.rate_limits = config.rate_limits  # the live limits, shared with the endpoint
     # Connects lazily, so a redis outage at start-up does not stop the API from serving.
     app.state.redis = Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)
+    app.state.db_probe = ReachabilityProbe(config.app_database_url)  # for /readyz, outside the pool
     return app

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from enum import Enum
+from typing import Any
 
 from graphql import GraphQLError
 from strawberry.relay.types import GlobalIDValueError
 
 from domain import errors as domain
+from tenants.database import is_unreachable
 
 
 class ErrorCode(str, Enum):
@@ -17,6 +21,7 @@ class ErrorCode(str, Enum):
     BAD_USER_INPUT = "BAD_USER_INPUT"
     CONFLICT = "CONFLICT"
     RATE_LIMITED = "RATE_LIMITED"
+    UNAVAILABLE = "UNAVAILABLE"
     INTERNAL = "INTERNAL"
 
 
@@ -27,6 +32,7 @@ _DOMAIN_CODES: dict[type[domain.DomainError], ErrorCode] = {
     domain.Conflict: ErrorCode.CONFLICT,
     domain.InvalidInput: ErrorCode.BAD_USER_INPUT,
     domain.RateLimited: ErrorCode.RATE_LIMITED,
+    domain.Unavailable: ErrorCode.UNAVAILABLE,
 }
 
 INTERNAL_MESSAGE = "Internal server error"
@@ -39,10 +45,30 @@ class ApiError(GraphQLError):
         super().__init__(message, extensions={"code": code.value, **extensions})
 
 
-def rate_limited(response, retry_after_seconds: float) -> ApiError:  # noqa: ANN001 - a starlette Response
-    """RATE_LIMITED, with the wait both in the error and in the HTTP Retry-After header."""
-    response.headers["Retry-After"] = str(int(retry_after_seconds))
+def rate_limited(retry_after_seconds: float) -> ApiError:
+    """RATE_LIMITED, with the wait in the error (and so in the HTTP Retry-After header, see refusal)."""
     return ApiError(ErrorCode.RATE_LIMITED, "Too many requests", retryAfterSeconds=retry_after_seconds)
+
+
+# Answers refused for the moment get an HTTP status of their own, so that HTTP clients and proxies
+# back off on the status and Retry-After alone; the GraphQL body stays as it is.
+_REFUSAL_STATUS = {ErrorCode.UNAVAILABLE.value: 503, ErrorCode.RATE_LIMITED.value: 429}
+
+
+def refusal(results: Sequence[Mapping[str, Any]]) -> tuple[int, int] | None:
+    """(HTTP status, Retry-After seconds) when every operation of an answer (one, or a batch) was
+    refused with UNAVAILABLE or RATE_LIMITED; None otherwise (the answer is 200)."""
+    statuses, waits = [], []
+    for result in results:
+        refused = [error.get("extensions") or {} for error in result.get("errors") or []
+                   if (error.get("extensions") or {}).get("code") in _REFUSAL_STATUS]
+        if not refused:
+            return None
+        statuses += [_REFUSAL_STATUS[extensions["code"]] for extensions in refused]
+        waits += [float(extensions.get("retryAfterSeconds") or 1) for extensions in refused]
+    if not statuses:
+        return None
+    return max(statuses), max(1, math.ceil(max(waits)))
 
 
 def classify(error: GraphQLError) -> tuple[ErrorCode, dict[str, object]]:
@@ -61,6 +87,8 @@ def classify(error: GraphQLError) -> tuple[ErrorCode, dict[str, object]]:
             return mapped, _domain_extensions(original)
     if _is_bad_global_id(original):
         return ErrorCode.BAD_USER_INPUT, {}
+    if is_unreachable(original):
+        return ErrorCode.UNAVAILABLE, {"retryAfterSeconds": domain.Unavailable.RETRY_AFTER_SECONDS}
     return ErrorCode.INTERNAL, {}
 
 
@@ -71,7 +99,7 @@ def _domain_extensions(error: domain.DomainError) -> dict[str, object]:
                 {"field": fe.field, "code": fe.code, "message": fe.message} for fe in error.field_errors
             ]
         }
-    if isinstance(error, domain.RateLimited):
+    if isinstance(error, (domain.RateLimited, domain.Unavailable)):
         return {"retryAfterSeconds": error.retry_after_seconds}
     return {}
 
@@ -90,6 +118,8 @@ def rewrite(error: GraphQLError, *, request_id: str | None) -> tuple[GraphQLErro
         extensions = {"code": code.value}
         if request_id:
             extensions["requestId"] = request_id
+    elif code is ErrorCode.UNAVAILABLE and not isinstance(error.original_error, domain.Unavailable):
+        message = str(domain.Unavailable())  # the driver's words (addresses, ports) stay in the log
     rewritten = GraphQLError(
         message, nodes=error.nodes, source=error.source, positions=error.positions,
         path=error.path, extensions=extensions,

@@ -8,6 +8,7 @@ from starlette.responses import Response
 from strawberry.asgi import GraphQL
 
 from api.context import Context
+from api.errors import refusal
 from api.ratelimit import RateLimits
 from domain.errors import Unauthenticated
 from domain.identity.access_tokens import TokenConfig
@@ -27,6 +28,14 @@ class GraphQLEndpoint(GraphQL):
             return orjson.dumps(data)
         except TypeError:
             return super().encode_json(data)
+
+    def create_response(self, response_data, sub_response: Response) -> Response:  # noqa: ANN001
+        response = super().create_response(response_data, sub_response)
+        refused = refusal(response_data if isinstance(response_data, list) else [response_data])
+        if refused is not None:  # RATE_LIMITED is 429, UNAVAILABLE 503, with Retry-After
+            response.status_code = refused[0]
+            response.headers["Retry-After"] = str(refused[1])
+        return response
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         context = Context(

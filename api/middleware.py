@@ -31,6 +31,7 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        # Until routing has found the route (its path template), only the fixed paths are known.
         route = scope["path"] if scope["path"] in {"/graphql", "/healthz", "/readyz", "/metrics"} else "other"
         status_holder = {"status": 500}
 
@@ -64,7 +65,10 @@ class RequestContextMiddleware:
             await _too_large(send, request_id)
             status_holder["status"] = 413
         finally:
+            found = scope.get("route")  # set by starlette's router, on this same scope
+            route = getattr(found, "path", None) or route
             metrics.HTTP_REQUESTS.labels(route=route, status=str(status_holder["status"])).inc()
+            metrics.HTTP_SECONDS.labels(route=route, method=scope["method"]).observe(time.perf_counter() - started)
             if route != "/metrics":  # scraped every few seconds; its log lines would drown the rest
                 log.info(
                     "http request",

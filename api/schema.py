@@ -18,6 +18,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 
 from api.auth.mutations import AuthMutations
@@ -35,6 +36,7 @@ from api.crm.sales_queries import SalesQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
 from api.execution import FastExecutor
+from api.extensions.no_suggestions import ValidationCacheWithoutSuggestions, WithoutSuggestions
 from api.extensions.observe import ObserveOperation
 from api.extensions.tenant_scope import TenantScope
 from api.mutation_rights import guard_mutations
@@ -76,7 +78,7 @@ class _QuietSchema(strawberry.Schema):
 
 def build_schema(limits: SchemaLimits = SchemaLimits(), *, fast_execution: bool = True) -> strawberry.Schema:
     """`fast_execution` runs the planned executor (api/execution); without it graphql-core's own
-    executor runs, with the same results."""
+    executor runs, with the same results. Without introspection, errors suggest no names either."""
     # The limit rules are built once: ValidationCache keys on the rule classes, and each limiter
     # instance makes new ones, so per-request limiters would defeat the cache.
     limit_rules = [
@@ -87,18 +89,21 @@ def build_schema(limits: SchemaLimits = SchemaLimits(), *, fast_execution: bool 
         ObserveOperation,  # outermost: sees the final errors of every other step
         # Clients send the same few documents over and over: parse and validate each once.
         lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
+        (lambda: ValidationCache(maxsize=512)) if limits.introspection
+        else (lambda: ValidationCacheWithoutSuggestions(maxsize=512)),
         lambda: AddValidationRules(limit_rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         TenantScope,
     ]
+    executor: type = FastExecutor if fast_execution else StrawberryGraphQLCoreExecutionContext
     if not limits.introspection:
         extensions.append(DisableIntrospection)
+        executor = type(f"{executor.__name__}WithoutSuggestions", (WithoutSuggestions, executor), {})
     return _QuietSchema(
         query=_query_type(),
         mutation=Mutation,
         extensions=extensions,
-        execution_context_class=FastExecutor if fast_execution else None,
+        execution_context_class=executor,
         config=StrawberryConfig(batching_config={"max_operations": limits.max_batch_operations}),
     )
 

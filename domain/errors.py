@@ -31,6 +31,17 @@ class RateLimited(DomainError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class Unavailable(DomainError):
+    """A service the request needs (PostgreSQL) cannot be reached now: the same request may succeed later."""
+
+    RETRY_AFTER_SECONDS = 5.0
+
+    def __init__(self, message: str = "Service temporarily unavailable; try again later", *,
+                 retry_after_seconds: float = RETRY_AFTER_SECONDS) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 @dataclass(frozen=True)
 class FieldError:
     field: str

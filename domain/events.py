@@ -97,6 +97,25 @@ async def pending_tenants() -> list[uuid.UUID]:
     return [row["tenant_id"] for row in rows]
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """Events written and not yet published, over every tenant."""
+
+    events: int
+    oldest_age_seconds: float  # how long the oldest has waited; 0 when there is none
+
+
+async def outbox_backlog() -> Backlog:
+    """How far behind the relay is (counts only; no tenant's events are read)."""
+    from tortoise import connections
+
+    from tenants.database import CONNECTION
+
+    rows = await connections.get(CONNECTION).execute_query_dict(
+        "SELECT events, coalesce(extract(epoch FROM clock_timestamp() - oldest), 0)::float8 AS age FROM outbox_backlog()")
+    return Backlog(events=rows[0]["events"], oldest_age_seconds=max(0.0, rows[0]["age"]))
+
+
 async def requeue_undelivered(*, grace_seconds: float = 300, batch: int = 10_000) -> int:
     """Put back in the outbox the events that were published at least `grace_seconds` ago and
     never delivered (the queue lost them); returns how many. Each event is checked once."""

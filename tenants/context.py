@@ -5,14 +5,18 @@ from __future__ import annotations
 import contextvars
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from typing import Any, TypeVar
 
-from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
+
+from tenants.connection import RequestConnection, request_transaction
+from tenants.database import CONNECTION
 
 ModelT = TypeVar("ModelT", bound=Model)
 
@@ -40,11 +44,13 @@ async def tenant_transaction(tenant_id: uuid.UUID) -> AsyncIterator[BaseDBAsyncC
     """Open a transaction in which PostgreSQL's row-level security sees only `tenant_id`.
 
     `set_config(..., true)` is transaction-local, so a pooled connection never carries one tenant's
-    setting into the next transaction. Tortoise routes every query inside this block to `conn`.
+    setting into the next transaction. Tortoise routes every query inside this block to `conn`,
+    which concurrent resolvers share safely (tenants/connection.py). Inside an open transaction
+    this is a savepoint of it.
     """
     if not isinstance(tenant_id, uuid.UUID):
         raise TypeError("tenant_id must be a UUID")
-    async with in_transaction() as conn:
+    async with _transaction() as conn:
         await conn.execute_query("SELECT set_config('app.tenant_id', $1, true)", [str(tenant_id)])
         token = _current_tenant.set(tenant_id)
         cache_token = _transaction_cache.set({})
@@ -53,6 +59,13 @@ async def tenant_transaction(tenant_id: uuid.UUID) -> AsyncIterator[BaseDBAsyncC
         finally:
             _transaction_cache.reset(cache_token)
             _current_tenant.reset(token)
+
+
+def _transaction() -> AbstractAsyncContextManager[Any]:
+    current = connections.get(CONNECTION)
+    if isinstance(current, TransactionalDBClient):
+        return in_transaction()
+    return request_transaction(current)
 
 
 def transaction_cache() -> dict:
@@ -69,17 +82,16 @@ def transaction_cache() -> dict:
 def tenant_connection() -> BaseDBAsyncClient:
     """The connection of the open tenant transaction, for hand-written SQL."""
     current_tenant_id()
-    from tortoise import connections
-
-    from tenants.database import CONNECTION
-
     return connections.get(CONNECTION)
 
 
 async def fetch_values(sql: str, values: list[Any]) -> list[Sequence[Any]]:
     """Rows of hand-written SQL as sequences of values in select order: for the hot reads that
     split or rename columns themselves, without a dict per row first."""
-    async with tenant_connection().acquire_connection() as connection:
+    conn = tenant_connection()
+    if isinstance(conn, RequestConnection):
+        return await conn.fetch_values(sql, values)
+    async with conn.acquire_connection() as connection:  # a transaction opened by other means
         return await connection.fetch(sql, *values)
 
 

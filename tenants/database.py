@@ -2,12 +2,55 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tortoise import Tortoise
+import asyncpg
+from tortoise import Tortoise, connections
 
 CONNECTION = "default"
+
+# What PostgreSQL being away looks like: the server starting or shutting down, no connection
+# slots left, a connection that broke; and refused, cut or timed-out connections (OSError, which
+# tortoise's DBConnectionError is too) when raised by the database driver, not by other I/O.
+_SERVER_AWAY = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
+UNREACHABLE_ERRORS = (OSError, *_SERVER_AWAY)
+_DRIVER_MODULES = ("asyncpg", "tortoise")
+
+
+class DatabaseUnavailable(ConnectionError):
+    """PostgreSQL cannot be reached now; the same request may well succeed later."""
+
+
+def is_unreachable(error: BaseException | None) -> bool:
+    """Whether `error`, or an error that caused it, says PostgreSQL cannot be reached."""
+    seen = 0
+    while error is not None and seen < 10:  # a cause chain is short; the bound guards a cycle
+        if isinstance(error, (DatabaseUnavailable, *_SERVER_AWAY)):
+            return True
+        if isinstance(error, OSError) and _raised_by_the_driver(error):
+            return True
+        error = error.__cause__ if error.__cause__ is not None else (
+            None if error.__suppress_context__ else error.__context__)
+        seen += 1
+    return False
+
+
+def _raised_by_the_driver(error: BaseException) -> bool:
+    """An OSError from a webhook call is no news about PostgreSQL: look where it came from."""
+    frame = error.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_globals.get("__name__", "").startswith(_DRIVER_MODULES):
+            return True
+        frame = frame.tb_next
+    return False
 
 
 def connection_credentials(url: str) -> dict[str, object]:
@@ -40,3 +83,43 @@ async def connect(url: str, model_modules: Sequence[str], *, pool_size: int = 10
 
 async def disconnect() -> None:
     await Tortoise.close_connections()
+
+
+def pool_usage() -> tuple[int, int, int] | None:
+    """(open, idle, maximum) connections of this process's pool; None until it has opened."""
+    # tortoise keeps the asyncpg pool in `_pool` and offers no public way to it; asyncpg's
+    # counters on it are public.
+    try:
+        pool = getattr(connections.get(CONNECTION), "_pool", None)
+    except RuntimeError:  # tortoise is not initialised in this process (yet)
+        return None
+    if pool is None:
+        return None
+    return pool.get_size(), pool.get_idle_size(), pool.get_max_size()
+
+
+class ReachabilityProbe:
+    """Whether PostgreSQL answers, on a connection of the probe's own: a pool whose connections
+    are all busy says nothing about that, so readiness must not wait for one of them."""
+
+    def __init__(self, url: str) -> None:
+        self.credentials = connection_credentials(url)
+        self.connection: asyncpg.Connection | None = None
+        self.lock = asyncio.Lock()
+
+    async def check(self, timeout_seconds: float) -> None:
+        """Raises when PostgreSQL does not answer `SELECT 1` within the time."""
+        async with self.lock:
+            try:
+                async with asyncio.timeout(timeout_seconds):
+                    if self.connection is None or self.connection.is_closed():
+                        self.connection = await asyncpg.connect(**self.credentials)
+                    await self.connection.fetchval("SELECT 1")
+            except BaseException:
+                await self.close()  # open afresh next time
+                raise
+
+    async def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            connection.terminate()

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 
@@ -151,8 +152,16 @@ def _serve(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from workers.shutdown import jobs_budget_ms
 
-    timeout = args.shutdown_timeout or load_settings().worker_shutdown_timeout_seconds
+    settings = load_settings()
+    timeout = args.shutdown_timeout or settings.worker_shutdown_timeout_seconds
     os.environ["WORKER_SHUTDOWN_TIMEOUT_SECONDS"] = str(timeout)  # for the worker processes' deadline
+    if settings.metrics_port:
+        # The worker processes write their metrics to one directory (prometheus_client's
+        # multiprocess mode, set before any of them starts); dramatiq's exposition server serves
+        # them all on METRICS_PORT (workers/metrics.py).
+        shared = tempfile.mkdtemp(prefix="tessera-worker-metrics-")
+        os.environ.update({"PROMETHEUS_MULTIPROC_DIR": shared, "dramatiq_prom_db": shared,
+                           "dramatiq_prom_host": settings.metrics_host, "dramatiq_prom_port": str(settings.metrics_port)})
     command = [
         sys.executable, "-m", "dramatiq", "tessera.worker_entry",
         "--processes", str(args.processes), "--threads", str(args.threads),

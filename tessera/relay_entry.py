@@ -10,13 +10,18 @@ from domain.events import Event
 from tessera.liveness import Liveness
 from tessera.logging import configure_logging
 from tessera.settings import load_settings
+from workers import metrics
 from workers.broker import configure_broker
 
 
 def run(*, poll_seconds: float) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
-    configure_broker(redis_url=settings.redis_url, database_url=settings.app_database_url(), model_modules=MODEL_MODULES)
+    broker = configure_broker(redis_url=settings.redis_url, database_url=settings.app_database_url(),
+                              model_modules=MODEL_MODULES)
+    if settings.metrics_port:
+        metrics.serve(settings.metrics_host, settings.metrics_port)
+    gauges = metrics.RelayGauges(broker)
     from workers.events import dispatch_event
     from workers.relay import run_relay
 
@@ -31,7 +36,7 @@ def run(*, poll_seconds: float) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         await run_relay(database_url=settings.app_database_url(), model_modules=MODEL_MODULES, send=send,
-                        stop=stop, poll_seconds=poll_seconds, on_pass=liveness.beat)
+                        stop=stop, poll_seconds=poll_seconds, on_pass=liveness.beat, measure=gauges.measure)
 
     asyncio.run(main())
     return 0

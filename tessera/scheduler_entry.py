@@ -7,10 +7,12 @@ import signal
 
 import domain.custom  # noqa: F401 - plugs custom-field checks into the record writes rules make
 from domain import MODEL_MODULES
+from domain.telemetry import subscribe
 from tessera.liveness import Liveness
 from tessera.logging import configure_logging
 from tessera.settings import load_settings
 from tessera.outbound import configure_outbound_traffic
+from workers import metrics
 from workers.scheduler import run_scheduler
 
 
@@ -19,6 +21,9 @@ def run(*, poll_seconds: float, once: bool) -> int:
     configure_logging(settings.log_level)
     configure_outbound_traffic(settings)
     liveness = Liveness.of(settings, "scheduler").starting()
+    subscribe(metrics.record_outcome)  # rules the scheduler fires, deliveries it retries
+    if settings.metrics_port:
+        metrics.serve(settings.metrics_host, settings.metrics_port)
 
     async def main() -> None:
         stop = asyncio.Event()

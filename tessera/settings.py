@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     max_aliases: int = Field(30, ge=1)
     max_batch_operations: int = Field(10, ge=1)
     max_request_bytes: int = Field(1_000_000, ge=1024)
+    # Connections each API process keeps to PostgreSQL; one request holds one while it runs.
+    db_pool_size: int = Field(10, ge=1, le=1000)
     tenant_rate_limit_per_minute: int = Field(3000, ge=0)
     token_rate_limit_per_minute: int = Field(600, ge=0)
     login_rate_limit_per_identity: int = Field(10, ge=0)
@@ -65,6 +67,13 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # Prometheus metrics. With METRICS_PORT set, each process (API, worker, relay, scheduler)
+    # serves its own on that port of METRICS_HOST, apart from the API's clients. /metrics on the
+    # API port is for development: off in prod, and wherever METRICS_PORT is set, unless
+    # METRICS_ON_API_PORT says otherwise.
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
+    metrics_on_api_port: bool | None = None
     log_level: str = "INFO"
     data_dir: str = ".data"
 
@@ -91,6 +100,8 @@ class Settings(BaseSettings):
                 raise ValueError(f"TESSERA_ENV=prod requires {', '.join(missing)}")
             if len(self.jwt_secret.get_secret_value()) < 32:  # type: ignore[union-attr]
                 raise ValueError("JWT_SECRET must be at least 32 characters")
+            if self.jwt_secret.get_secret_value() == _DEV_JWT_SECRET:  # type: ignore[union-attr]
+                raise ValueError("JWT_SECRET must not be the development secret published in tessera/settings.py")
         return self
 
     @property
@@ -100,6 +111,12 @@ class Settings(BaseSettings):
     @property
     def graphiql_enabled(self) -> bool:
         return self.graphiql if self.graphiql is not None else not self.is_prod
+
+    @property
+    def metrics_on_api_port_enabled(self) -> bool:
+        if self.metrics_on_api_port is not None:
+            return self.metrics_on_api_port
+        return not self.is_prod and self.metrics_port is None
 
     @property
     def introspection_enabled(self) -> bool:

@@ -48,6 +48,9 @@ def api_config(settings: Settings) -> ApiConfig:
         ),
         graphiql=settings.graphiql_enabled,
         max_request_bytes=settings.max_request_bytes,
+        db_pool_size=settings.db_pool_size,
+        metrics_on_api_port=settings.metrics_on_api_port_enabled,
+        metrics_address=(settings.metrics_host, settings.metrics_port) if settings.metrics_port else None,
     )
 
 

@@ -8,9 +8,11 @@ _settings = load_settings()
 shutdown = BoundedShutdown(_settings.worker_shutdown_timeout_seconds).take_stop_signals()
 
 from domain import MODEL_MODULES  # noqa: E402 - the slower imports come after the signals are ours
+from domain.telemetry import subscribe  # noqa: E402
 from tessera.liveness import Liveness  # noqa: E402
 from tessera.logging import configure_logging  # noqa: E402
 from tessera.outbound import configure_outbound_traffic  # noqa: E402
+from workers import metrics  # noqa: E402
 from workers.broker import configure_broker  # noqa: E402
 
 configure_logging(_settings.log_level)
@@ -22,8 +24,10 @@ broker = configure_broker(
     heartbeat_timeout_ms=_settings.queue_heartbeat_timeout_ms,
     maintenance_chance=_settings.queue_maintenance_chance,
     on_takeover_pass=Liveness.of(_settings, "worker").starting().beat,
+    metrics=bool(_settings.metrics_port),  # served as `tessera worker` set up (tessera/cli.py)
 )
 broker.add_middleware(shutdown)
+subscribe(metrics.record_outcome)
 
 import workers.events  # noqa: E402,F401 - actors bind to the broker configured above
 import workers.identity  # noqa: E402,F401

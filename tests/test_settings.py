@@ -68,3 +68,52 @@ def test_the_executor_is_chosen_by_setting():
     assert api_config(Settings(_env_file=None, **PROD, graphql_executor="standard")).fast_execution is False
     with pytest.raises(ValidationError, match="graphql_executor"):
         Settings(_env_file=None, **PROD, graphql_executor="turbo")
+
+
+def test_prod_refuses_the_development_jwt_secret_published_in_the_code():
+    from tessera.settings import Settings as Loaded
+
+    published = Loaded(_env_file=None, tessera_env="dev").jwt_secret_value()
+    assert len(published) >= 32  # long enough for the length check alone to let it through
+    with pytest.raises(ValidationError, match="development secret"):
+        Settings(_env_file=None, **{**PROD, "jwt_secret": published})
+
+
+MISSPELT_FIELD = "{ customerz(first: 1) { totalCount } }"
+MISSPELT_INPUT = ("mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
+                  {"i": {"tenat": "alpha", "email": "a@b.test", "password": "x"}})
+
+
+async def _messages(client: httpx.AsyncClient) -> list[str]:
+    field = await client.post("/graphql", json={"query": MISSPELT_FIELD})
+    query, variables = MISSPELT_INPUT
+    value = await client.post("/graphql", json={"query": query, "variables": variables})
+    return [error["message"] for answer in (field, value) for error in answer.json()["errors"]]
+
+
+@pytest.mark.parametrize("executor", ["fast", "standard"])
+async def test_with_introspection_off_errors_suggest_no_names(executor):
+    async with await _prod_client(graphql_executor=executor) as client:
+        messages = await _messages(client)
+    assert any("customerz" in m for m in messages) and any("tenat" in m for m in messages)
+    assert not [m for m in messages if "Did you mean" in m or "'customers'" in m]
+
+
+async def test_with_introspection_on_errors_still_suggest_names():
+    async with await _prod_client(introspection=True) as client:
+        messages = await _messages(client)
+    assert any("Did you mean 'customers'" in m for m in messages)
+    assert any("Did you mean 'tenant'" in m for m in messages)
+
+
+async def test_prod_does_not_serve_metrics_on_the_api_port_unless_told_to():
+    async with await _prod_client() as client:
+        assert (await client.get("/metrics")).status_code == 404
+    async with await _prod_client(metrics_on_api_port=True) as client:
+        assert (await client.get("/metrics")).status_code == 200
+
+
+def test_metrics_leave_the_api_port_where_a_metrics_port_is_set():
+    assert Settings(_env_file=None, tessera_env="dev").metrics_on_api_port_enabled is True
+    assert Settings(_env_file=None, tessera_env="dev", metrics_port=9100).metrics_on_api_port_enabled is False
+    assert Settings(_env_file=None, **PROD).metrics_on_api_port_enabled is False

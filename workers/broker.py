@@ -34,14 +34,22 @@ class DatabasePool(Middleware):
 
 def configure_broker(
     *, redis_url: str, database_url: str, model_modules: Sequence[str], heartbeat_timeout_ms: int = 60_000,
-    maintenance_chance: int = 1000, on_takeover_pass: Callable[[], None] = lambda: None,
+    maintenance_chance: int = 1000, on_takeover_pass: Callable[[], None] = lambda: None, metrics: bool = False,
 ) -> RecoveringRedisBroker:
     """Create the broker and make it dramatiq's global one; call before importing actor modules.
     A worker silent for `heartbeat_timeout_ms` is presumed dead: the messages it had taken go back
     to the queue (at-least-once delivery; effects stay exactly-once, see domain/automation), at
-    the latest one takeover period later (see workers.takeover)."""
+    the latest one takeover period later (see workers.takeover). With `metrics`, dramatiq's
+    Prometheus middleware serves the worker processes' metrics (its address and directory come
+    from the environment `tessera worker` sets up)."""
     broker = RecoveringRedisBroker(
         url=redis_url, heartbeat_timeout=heartbeat_timeout_ms, maintenance_chance=maintenance_chance)
+    if metrics:
+        # Imported only here: the module reads its address and directory from the environment,
+        # and creates that directory, when it is imported.
+        from dramatiq.middleware.prometheus import Prometheus
+
+        broker.add_middleware(Prometheus())
     broker.add_middleware(DaemonAsyncIO())
     broker.add_middleware(DatabasePool(database_url, model_modules))
     broker.add_middleware(TakeOverDeadWorkers(on_pass=on_takeover_pass))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 import structlog
@@ -20,6 +20,7 @@ import structlog
 from domain.events import RELAY_BATCH, Event, claim_unpublished, pending_tenants, requeue_undelivered
 from tenants.context import tenant_transaction
 from tenants.database import connect, connection_credentials, disconnect
+from workers.metrics import EVENTS_PUBLISHED
 
 CHANNEL = "tessera_outbox"
 log = structlog.get_logger("tessera.relay")
@@ -49,11 +50,11 @@ async def relay_once(send: Callable[[Event], None]) -> int:
 async def run_relay(
     *, database_url: str, model_modules: Sequence[str], send: Callable[[Event], None], stop: asyncio.Event,
     poll_seconds: float = 2.0, retry_seconds: float = 5.0, requeue_every_seconds: float = 60.0,
-    on_pass: Callable[[], None] = lambda: None,
+    on_pass: Callable[[], None] = lambda: None, measure: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Relay until `stop` is set; every `requeue_every_seconds`, events the queue lost go back
     to the outbox (see domain.events.requeue_undelivered). `on_pass` follows each pass that did
-    not fail (the process's liveness)."""
+    not fail (the process's liveness); `measure` runs after every pass (the relay's metrics)."""
     await connect(database_url, model_modules, pool_size=2)
     wake = asyncio.Event()
     listener = await asyncpg.connect(**connection_credentials(database_url))
@@ -70,14 +71,20 @@ async def run_relay(
                     if requeued:
                         log.warning("events the queue lost go out again", count=requeued)
                 sent = await relay_once(send)
+                EVENTS_PUBLISHED.inc(sent)
                 on_pass()
-                if sent:
-                    log.info("events published", count=sent)
-                    continue  # there may be more
                 delay = poll_seconds
             except Exception:  # noqa: BLE001 - redis or the database is away: keep the events, retry
                 log.exception("relay pass failed; events stay in the outbox")
-                delay = retry_seconds
+                sent, delay = 0, retry_seconds
+            if measure is not None:
+                try:
+                    await measure()
+                except Exception as exc:  # noqa: BLE001 - a metric missing a beat must not stop the relay
+                    log.warning("relay metrics not measured", error=f"{type(exc).__name__}: {exc}")
+            if sent:
+                log.info("events published", count=sent)
+                continue  # there may be more
             waiters = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:

@@ -19,6 +19,7 @@ from domain.integrations.sync.engine import run_due
 from domain.integrations.webhook_delivery import send_due
 from tenants.context import tenant_transaction
 from tenants.database import connect, connection_credentials, disconnect
+from workers.metrics import SCHEDULER_PASS_SECONDS, SCHEDULER_RUNS
 
 LOCK_KEY = 0x7E55E7A  # "tessera scheduler"
 log = structlog.get_logger("tessera.scheduler")
@@ -65,7 +66,9 @@ async def run_scheduler(
                     log.info("scheduler active (holds the lock)")
             if holding:
                 try:
-                    ran = await schedule_once()
+                    with SCHEDULER_PASS_SECONDS.time():
+                        ran = await schedule_once()
+                    SCHEDULER_RUNS.inc(ran)
                     on_pass()
                     if ran:
                         log.info("scheduled runs", count=ran)

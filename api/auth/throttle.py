@@ -18,4 +18,4 @@ async def throttle_login(context: Context, *, tenant: str, email: str) -> None:
     for key, limit in keys:
         retry_after = await hit(context.redis, key, limit=limit, window_seconds=limits.login_window_seconds)
         if retry_after is not None:
-            raise rate_limited(context.response, retry_after)
+            raise rate_limited(retry_after)

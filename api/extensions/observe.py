@@ -6,13 +6,14 @@ import time
 from collections.abc import Iterator
 
 import structlog
-from graphql import GraphQLError
+from graphql import DocumentNode, FieldNode, GraphQLError, OperationDefinitionNode
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.extensions import SchemaExtension
 
 from api import metrics
 from api.errors import ErrorCode, rewrite
+from domain.errors import describe
 
 log = structlog.get_logger("tessera.api")
 
@@ -20,12 +21,34 @@ log = structlog.get_logger("tessera.api")
 _TRANSPORT_ERRORS = (MissingQueryError, CannotGetOperationTypeError, InvalidOperationTypeError)
 
 
+def _root_fields(document: DocumentNode | None, operation_name: str | None) -> list[str]:
+    """The root field names of the operation that runs (for an unnamed one's label)."""
+    if document is None:
+        return []
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    if len(chosen) != 1:
+        return []
+    return [s.name.value for s in chosen[0].selection_set.selections if isinstance(s, FieldNode)]
+
+
+def _cause(error: GraphQLError) -> str:
+    """What actually went wrong, in one line: the innermost error's type and message."""
+    cause: BaseException = error
+    for _ in range(10):  # wrappers: GraphQL errors around the original, `raise ... from` chains
+        inner = cause.original_error if isinstance(cause, GraphQLError) else cause.__cause__
+        if inner is None:
+            break
+        cause = inner
+    return describe(cause) if isinstance(cause, Exception) else repr(cause)
+
+
 class ObserveOperation(SchemaExtension):
     """Outermost extension: every error of the operation leaves through here, coded and masked."""
 
     def on_execute(self) -> Iterator[None]:
         # The document is parsed by now, so unnamed requests of named operations have their name.
-        structlog.contextvars.bind_contextvars(operation=metrics.operation_label(self.execution_context.operation_name))
+        structlog.contextvars.bind_contextvars(operation=self._label())
         yield
 
     def on_operation(self) -> Iterator[None]:
@@ -45,20 +68,26 @@ class ObserveOperation(SchemaExtension):
             result.errors = self._publish(result.errors)
         self._record(started, result.errors if result is not None else None)
 
+    def _label(self) -> str:
+        ctx = self.execution_context
+        return metrics.operation_label(ctx.operation_name, _root_fields(ctx.graphql_document, ctx.operation_name))
+
     def _publish(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         request_id = getattr(self.execution_context.context, "request_id", None)
         published = []
         for error in errors:
             public, code = rewrite(error, request_id=request_id)
             if code is ErrorCode.INTERNAL:
-                log.error("unexpected error", request_id=request_id, path=error.path,
+                log.error("unexpected error", request_id=request_id, path=error.path, cause=_cause(error),
                           exc_info=error.original_error or error)
+            elif code is ErrorCode.UNAVAILABLE:
+                log.warning("service unavailable", request_id=request_id, path=error.path, cause=_cause(error))
             published.append(public)
         return published
 
     def _record(self, started: float, errors: list[GraphQLError] | None) -> None:
         ctx = self.execution_context
-        name = metrics.operation_label(ctx.operation_name)
+        name = self._label()
         try:
             kind = ctx.operation_type.value
         except Exception:  # noqa: BLE001 - an unparsable document has no operation type

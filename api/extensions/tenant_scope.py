@@ -63,7 +63,7 @@ class TenantScope(SchemaExtension):
                 structlog.contextvars.bind_contextvars(tenant_id=str(context.principal.tenant_id))
                 retry_after = await _limited(context)
                 if retry_after is not None:
-                    error = rate_limited(context.response, retry_after)
+                    error = rate_limited(retry_after)
                     self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])
                 yielded = True
                 yield
@@ -71,14 +71,14 @@ class TenantScope(SchemaExtension):
                     raise _RollBack
         except _RollBack:
             pass
-        except Exception:
+        except Exception as exc:
             if yielded:
                 raise
-            # The database failed before the resolvers ran: report it once, masked, as INTERNAL.
+            # The database failed before the resolvers ran: report it once, as UNAVAILABLE when
+            # PostgreSQL is out of reach, else as INTERNAL (ObserveOperation logs the cause).
             self.execution_context.result = GraphQLExecutionResult(
-                data=None, errors=[GraphQLError("database unavailable", original_error=RuntimeError())]
+                data=None, errors=[GraphQLError(str(exc), original_error=exc)]
             )
-            structlog.get_logger("tessera.api").exception("tenant transaction failed")
             yield
 
     def _fail(self, code: ErrorCode, message: str) -> None:

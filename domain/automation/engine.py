@@ -9,6 +9,7 @@ as FAILED (with the step and error) without undoing the other rules' work."""
 
 from __future__ import annotations
 
+import contextvars
 import json
 import random
 import time
@@ -27,6 +28,7 @@ from domain.errors import InvalidInput, NotFound, describe
 from domain.events import Event, action_matches, caused_by, load_event
 from domain.identity.principal import Principal, acting_for
 from domain.records.rows import decode_row
+from domain.telemetry import report
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
 
@@ -86,14 +88,21 @@ async def _claim(rule: dict[str, Any], event: Event, *, retake_skipped: bool = F
     return rows[0]["id"] if rows else None
 
 
+# When the run (or its continuation after a wait) began in this process, for its duration.
+_run_started: contextvars.ContextVar[float | None] = contextvars.ContextVar("tessera_run_started", default=None)
+
+
 async def _finish(run_id: uuid.UUID, status: str, reason: str | None, steps: list[dict[str, Any]], *, finished: bool = True) -> None:
     await tenant_connection().execute_query(
         "UPDATE automation_run SET status = $3, reason = $4, steps = $5::jsonb, "
         "finished_at = CASE WHEN $6 THEN clock_timestamp() END WHERE tenant_id = $1 AND id = $2",
         [current_tenant_id(), run_id, status, reason, json.dumps(steps), finished])
+    started = _run_started.get()
+    report("automation_run", status.lower(), 0.0 if started is None else time.perf_counter() - started)
 
 
 async def _run(rule: dict[str, Any], event: Event, run_id: uuid.UUID) -> None:
+    _run_started.set(time.perf_counter())
     if event.depth >= MAX_DEPTH:
         await _finish(run_id, "FAILED", f"chain of rules deeper than {MAX_DEPTH}: stopped to prevent a loop", [])
         return
@@ -186,6 +195,7 @@ async def resume_due(now: datetime | None = None, limit: int = 100) -> int:
         "WHERE tenant_id = $1 AND fired_at IS NULL AND due_at <= $2 ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
         "RETURNING run_id, next_step, actions", [current_tenant_id(), now or datetime.now(timezone.utc), limit])
     for timer in timers:
+        _run_started.set(time.perf_counter())
         plan = json.loads(timer["actions"]) if isinstance(timer["actions"], str) else timer["actions"]
         runs = await conn.execute_query_dict(
             "SELECT r.*, a.created_by, a.updated_by FROM automation_run r JOIN automation_rule a "

@@ -33,6 +33,7 @@ from domain.integrations.webhook_endpoints import signing_secrets, wants
 from domain.notifications import notify_users
 from domain.outbound.guard import BlockedAddress
 from domain.outbound.http import json_body, send_signed
+from domain.telemetry import report
 from tenants.context import current_tenant_id, tenant_connection, tenant_transaction
 from tenants.ids import new_id
 
@@ -156,6 +157,8 @@ async def _send(delivery: dict[str, Any], now: datetime) -> Outcome:
 
 
 async def _record(delivery: dict[str, Any], outcome: Outcome, now: datetime) -> None:
+    answered = "refused" if outcome.status_code is not None else "unreachable"  # an answer other than 2xx, or none
+    report("webhook_delivery", "delivered" if outcome.ok else answered, outcome.ms / 1000)
     conn = tenant_connection()
     await conn.execute_query(
         "INSERT INTO webhook_attempt (tenant_id, id, delivery_id, attempted_at, status_code, response_ms, response_body, error) "

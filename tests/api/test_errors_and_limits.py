@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 from structlog.testing import capture_logs
 
 import api.auth.queries
@@ -30,6 +31,7 @@ async def test_unexpected_exception_is_masked_and_logged_with_the_request_id(cli
     logged = [entry for entry in logs if entry["event"] == "unexpected error"]
     assert logged and logged[0]["request_id"] == "req-12345"
     assert "secret connection string" in str(logged[0]["exc_info"])
+    assert logged[0]["cause"] == "RuntimeError: secret connection string postgres://u:p@db"
 
 
 async def test_syntax_and_validation_errors_are_bad_user_input(client):
@@ -93,20 +95,57 @@ async def test_introspection_is_on_in_dev(client):
     assert response.data["__schema"]["queryType"]["name"] == "Query"
 
 
-async def test_a_database_failure_while_authenticating_is_masked(client, tenants, monkeypatch):
+async def test_an_unreachable_database_while_authenticating_is_unavailable(client, tenants, monkeypatch):
     import api.extensions.tenant_scope
 
     alpha = tenants["alpha"]
     access = (await login(client, "alpha", alpha.admin_email, alpha.password))["accessToken"]
 
     async def unreachable(credential):
-        raise ConnectionRefusedError("could not connect to server at 10.1.2.3")
+        raise asyncpg.CannotConnectNowError("the database system at 10.1.2.3 is starting up")
 
     monkeypatch.setattr(api.extensions.tenant_scope, "authenticate", unreachable)
+    with capture_logs() as logs:
+        response = await gql(client, ME, token=access)
+
+    assert response.status == 503 and response.headers["retry-after"] == "5"
+    assert response.codes == ["UNAVAILABLE"] and response.errors[0]["extensions"]["retryAfterSeconds"] == 5
+    assert "10.1.2.3" not in str(response.body)
+    logged = [entry for entry in logs if entry["event"] == "service unavailable"]
+    assert logged[0]["cause"] == "CannotConnectNowError: the database system at 10.1.2.3 is starting up"
+
+
+async def test_a_refused_connection_elsewhere_than_the_database_stays_internal(client, tenants, monkeypatch):
+    alpha = tenants["alpha"]
+    access = (await login(client, "alpha", alpha.admin_email, alpha.password))["accessToken"]
+
+    async def calls_out(**kwargs):
+        raise ConnectionRefusedError("a partner's server at 10.9.9.9 refused")
+
+    monkeypatch.setattr(api.auth.queries, "get_profile", calls_out)
     response = await gql(client, ME, token=access)
 
-    assert response.codes == ["INTERNAL"]
-    assert "10.1.2.3" not in str(response.body)
+    assert response.status == 200 and response.codes == ["INTERNAL"]
+
+
+async def test_an_unexpected_failure_while_authenticating_logs_its_cause_on_the_error_line(client, tenants, monkeypatch):
+    import api.extensions.tenant_scope
+
+    alpha = tenants["alpha"]
+    access = (await login(client, "alpha", alpha.admin_email, alpha.password))["accessToken"]
+
+    async def broken(credential):
+        raise KeyError("role_of_a_missing_column")
+
+    monkeypatch.setattr(api.extensions.tenant_scope, "authenticate", broken)
+    with capture_logs() as logs:
+        response = await gql(client, ME, token=access, headers={"X-Request-ID": "req-auth-broken"})
+
+    assert response.status == 200 and response.codes == ["INTERNAL"]
+    assert "role_of_a_missing_column" not in str(response.body)
+    logged = [entry for entry in logs if entry["event"] == "unexpected error"]
+    assert [(entry["request_id"], entry["cause"]) for entry in logged] == [
+        ("req-auth-broken", "KeyError: 'role_of_a_missing_column'")]
 
 
 async def test_rejected_documents_are_counted_by_code(client):

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
+import httpx
+
 from tests.support.graphql import gql
+from tests.support.server import pool_in_use, served, unreachable_database_url
 
 
 async def test_healthz(client):
@@ -74,3 +80,39 @@ async def test_responses_keep_numbers_json_allows_but_64_bits_do_not_hold(client
     read = await gql(client, "query($id: ID!) { node(id: $id) { ... on Customer { customFields } } }",
                      {"id": customer["id"]}, token=admin)
     assert read.data["node"]["customFields"][field] == {"big": 2**70, "text": "Zoë"}
+
+
+async def test_readyz_is_503_when_postgres_is_unreachable(client, app):
+    from tenants.database import ReachabilityProbe
+
+    working = app.state.db_probe
+    app.state.db_probe = ReachabilityProbe(unreachable_database_url())
+    try:
+        response = await client.get("/readyz")
+    finally:
+        app.state.db_probe = working
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"postgres": "error: ConnectionRefusedError", "redis": "ok"}
+
+
+async def test_readyz_stays_ready_while_every_pool_connection_is_busy(owner_db, as_alpha):
+    # given a served API whose pool has one connection, and a request holding it (waiting on a lock)
+    async with served({"DB_POOL_SIZE": "1"}) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            locked = owner_db.transaction()
+            await locked.start()
+            await owner_db.execute("LOCK TABLE customer IN ACCESS EXCLUSIVE MODE")
+            try:
+                waiting = asyncio.ensure_future(
+                    gql(http, "{ customers(first: 1) { totalCount } }", token=as_alpha["viewer"]))
+                deadline = time.monotonic() + 20
+                while (await pool_in_use(http) or 0) < 1:
+                    assert time.monotonic() < deadline, "the request did not take the pool's connection"
+                    await asyncio.sleep(0.1)
+                # when a load balancer asks whether the instance is ready
+                ready = await http.get("/readyz")
+            finally:
+                await locked.rollback()
+            # then it is: the pool is busy, PostgreSQL and redis answer
+            assert ready.status_code == 200, ready.text
+            assert (await waiting).data["customers"]["totalCount"] >= 0

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import httpx
 import pytest
 
 from tests.support.graphql import LOGIN, gql, login
@@ -27,10 +30,11 @@ async def test_login_attempts_per_account_are_limited(client, app, tenants, limi
 
     blocked = await gql(client, LOGIN, _attempt("beta", "viewer@beta.test", tenants["beta"].password))
 
-    assert blocked.codes == ["RATE_LIMITED"]
+    assert blocked.status == 429 and blocked.codes == ["RATE_LIMITED"]
+    assert blocked.body["data"] is None and blocked.errors[0]["message"] == "Too many requests"
     retry_after = blocked.errors[0]["extensions"]["retryAfterSeconds"]
     assert 1 <= retry_after <= 300
-    assert int(blocked.headers["retry-after"]) == int(retry_after)
+    assert int(blocked.headers["retry-after"]) == math.ceil(retry_after)
     # Other accounts are not affected.
     assert (await login(client, "beta", "member@beta.test", tenants["beta"].password))["accessToken"]
 
@@ -49,8 +53,11 @@ async def test_requests_per_tenant_are_limited(client, app, tenants, limits):
     async for key in app.state.redis.scan_iter(f"rl:tenant:{gamma.id}:*"):
         await app.state.redis.delete(key)
     limits(tenant_per_minute=3)
-    codes = [(await gql(client, "{ me { email } }", token=access)).codes for _ in range(5)]
-    assert codes[0] == [] and ["RATE_LIMITED"] in codes
+    answers = [await gql(client, "{ me { email } }", token=access) for _ in range(5)]
+    assert answers[0].status == 200 and answers[0].codes == []
+    limited = [answer for answer in answers if answer.codes == ["RATE_LIMITED"]]
+    assert limited and {(a.status, a.body["data"]) for a in limited} == {(429, None)}
+    assert all(int(a.headers["retry-after"]) >= 1 for a in limited)
     # Another tenant is not slowed down by gamma's traffic.
     alpha = tenants["alpha"]
     limits(tenant_per_minute=1000)
@@ -82,7 +89,27 @@ async def test_requests_per_api_token_are_limited_apart_from_other_tokens(client
     codes = [(await gql(client, "{ me { email } }", token=first)).codes for _ in range(4)]
     assert codes[:2] == [[], []] and codes[2:] == [["RATE_LIMITED"], ["RATE_LIMITED"]]
     limited = await gql(client, "{ me { email } }", token=first)
-    assert 1 <= limited.errors[0]["extensions"]["retryAfterSeconds"] <= 60 and limited.headers["retry-after"]
+    assert limited.status == 429 and 1 <= limited.errors[0]["extensions"]["retryAfterSeconds"] <= 60
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
     # Another token of the same tenant, and a person's session, go on.
     assert (await gql(client, "{ me { email } }", token=second)).codes == []
     assert (await gql(client, "{ me { email } }", token=as_alpha["admin"])).codes == []
+
+
+async def test_a_batch_is_429_only_when_every_operation_was_limited(client, app, tenants, limits):
+    gamma = tenants["gamma"]
+    access = (await login(client, "gamma", gamma.admin_email, gamma.password))["accessToken"]
+    async for key in app.state.redis.scan_iter(f"rl:tenant:{gamma.id}:*"):
+        await app.state.redis.delete(key)
+    limits(tenant_per_minute=1)
+
+    async def batch() -> httpx.Response:
+        return await client.post("/graphql", json=[{"query": "{ me { email } }"}] * 2,
+                                 headers={"Authorization": f"Bearer {access}"})
+
+    first, second = await batch(), await batch()
+    # the first batch had one operation through and one limited: a GraphQL answer, 200
+    assert first.status_code == 200 and [bool(r.get("errors")) for r in first.json()] == [False, True]
+    # the second had both limited
+    assert second.status_code == 429 and all(r["errors"][0]["extensions"]["code"] == "RATE_LIMITED" for r in second.json())
+    assert int(second.headers["retry-after"]) >= 1
