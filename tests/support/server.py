@@ -28,7 +28,7 @@ def unreachable_database_url() -> str:
     return f"postgresql://tessera_app:unused@127.0.0.1:{free_port()}/tessera"
 
 
-def wait_until_ready(base_url: str, proc: subprocess.Popen, *, timeout_seconds: float = 30, path: str = "/readyz") -> None:
+def wait_until_ready(base_url: str, proc: subprocess.Popen, *, timeout_seconds: float = 90, path: str = "/readyz") -> None:
     """Poll `path` until it answers 200; fail if the process dies or the time runs out."""
     deadline = time.monotonic() + timeout_seconds
     while True:
