@@ -36,6 +36,7 @@ from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
 from api.execution import FastExecutor
 from api.extensions.observe import ObserveOperation
+from api.extensions.strict_input import RefuseUnstorableText, StrictDocuments
 from api.extensions.tenant_scope import TenantScope
 
 
@@ -82,12 +83,14 @@ def build_schema(limits: SchemaLimits = SchemaLimits(), *, fast_execution: bool 
     ]
     extensions: list[Callable[[], SchemaExtension]] = [
         ObserveOperation,  # outermost: sees the final errors of every other step
+        StrictDocuments,
         # Clients send the same few documents over and over: parse and validate each once.
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         lambda: AddValidationRules(limit_rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         TenantScope,
+        RefuseUnstorableText,  # inside the tenant's scope: authentication and rate limits come first
     ]
     if not limits.introspection:
         extensions.append(DisableIntrospection)
