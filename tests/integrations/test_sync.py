@@ -16,7 +16,7 @@ from tests.support.graphql import gql
 from tests.support.records import make_customer
 
 CREATE = "mutation($i: CreateSyncConnectionInput!) { createSyncConnection(input: $i) { id version lastError } }"
-LOG = "query($c: ID) { syncLog(connectionId: $c, first: 500) { direction stream externalId recordId status detail } }"
+LOG = "query($c: ID) { syncLog(connectionId: $c, first: 100) { direction stream externalId recordId status detail } }"
 LOOKUP = ("query($o: String!, $e: String!) { recordByExternalId(object: $o, system: \"erp\", externalId: $e) { id "
           "... on Customer { name region version lifetimeValue lastOrderAt tags } "
           "... on Opportunity { name amount stage { name } customer { id } tags } } }")
