@@ -10,6 +10,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 
 from domain.outbound.config import outbound_config
 from domain.outbound.guard import guarded_client
@@ -42,6 +43,10 @@ def check_url(url: str) -> str | None:
         return "an http or https URL with a host"
     if parts.username or parts.password:
         return "credentials do not belong in the URL; use headers"
+    try:
+        httpx.URL(url)  # what sends it must be able to read it (httpx refuses e.g. the octal host 0177.0.0.1)
+    except httpx.InvalidURL as exc:
+        return f"not a URL that can be called: {exc}"
     return None
 
 
