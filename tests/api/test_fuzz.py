@@ -16,9 +16,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import from_schema, nodes
 
-from api.schema import schema
 from tests.support import cli
-from tests.support.graphql import gql, login
+from tests.support.graphql import api_schema, gql, login
 
 PER_FIELD = int(os.environ.get("TESSERA_FUZZ_PER_FIELD", "3"))  # about 400 operations in all
 PASSWORD = "fuzz-password-long-enough"
@@ -62,7 +61,7 @@ CUSTOM_SCALARS = {
 
 
 def root_fields() -> list[str]:
-    return sorted({*schema._schema.query_type.fields, *schema._schema.mutation_type.fields})
+    return sorted({*api_schema().query_type.fields, *api_schema().mutation_type.fields})
 
 
 def generated_operations(field: str, count: int, ids: st.SearchStrategy[ValueNode]) -> list[str]:
@@ -71,7 +70,7 @@ def generated_operations(field: str, count: int, ids: st.SearchStrategy[ValueNod
 
     @settings(max_examples=count, derandomize=True, database=None, deadline=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
-    @given(from_schema(schema._schema, fields=[field], custom_scalars={**CUSTOM_SCALARS, "ID": ids}))
+    @given(from_schema(api_schema(), fields=[field], custom_scalars={**CUSTOM_SCALARS, "ID": ids}))
     def collect(document: str) -> None:
         found.append(document)
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 
-from graphql import GraphQLField, GraphQLObjectType, Undefined, get_named_type, is_composite_type, is_non_null_type
+from graphql import GraphQLField, GraphQLObjectType, get_named_type, is_composite_type, is_non_null_type
 
-from api.schema import schema
 from tests.support.custom import create_record, make_object
-from tests.support.graphql import gql
+from tests.support.graphql import api_schema, gql
 from tests.support.records import make_contact, make_customer, unique
 
 OUT_OF_RANGE = (-1, 0, 101, 1_000_000)
@@ -34,7 +33,7 @@ async def _instances(client, admin: str) -> dict[str, str]:  # noqa: ANN001
 
 
 def _paged_fields() -> list[tuple[GraphQLObjectType, str]]:
-    graphql_schema = schema._schema
+    graphql_schema = api_schema()
     return [(type_, name) for type_ in graphql_schema.type_map.values()
             if isinstance(type_, GraphQLObjectType) and not type_.name.startswith("__")
             for name, field in type_.fields.items() if "first" in field.args]
@@ -44,7 +43,7 @@ def _required_arguments(field: GraphQLField, values: dict[str, str]) -> str:
     """The arguments a call must give besides `first`, from `values`."""
     parts = []
     for arg, argument in field.args.items():
-        if arg != "first" and is_non_null_type(argument.type) and argument.default_value is Undefined:
+        if arg != "first" and is_non_null_type(argument.type) and argument.default is None:
             assert arg in values, f"give the test a value for the required argument {arg}"
             parts.append(f"{arg}: {json.dumps(values[arg])}")
     return ", ".join(parts)
