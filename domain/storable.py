@@ -29,34 +29,51 @@ def made_storable(text: str) -> str:
     return _UNSTORABLE.sub("\ufffd", text)
 
 
-def _walk(value: Any, path: str) -> Iterator[tuple[str, int, Any]]:
-    """(path, depth, value) for `value` and everything inside it, keys included; iterative, so a
-    deep value cannot exhaust the stack."""
-    pending: deque[tuple[str, int, Any]] = deque([(path, 1, value)])
+def _walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """(path, value) for `value` and everything inside it, keys included, in reading order;
+    iterative, so a deep value cannot exhaust the stack."""
+    pending: deque[tuple[str, Any]] = deque([(path, value)])
     while pending:
-        where, depth, item = pending.popleft()
-        yield where, depth, item
+        where, item = pending.popleft()
+        yield where, item
         if isinstance(item, dict):
             for key, inner in item.items():
-                name = made_storable(str(key))
-                inner_path = f"{where}.{name}" if where else name
-                if isinstance(key, str):
-                    pending.append((inner_path, depth + 1, key))
-                pending.append((inner_path, depth + 1, inner))
+                inner_path = f"{where}.{made_storable(str(key))}" if where else made_storable(str(key))
+                pending.extend(((inner_path, key), (inner_path, inner)))
         elif isinstance(item, (list, tuple)):
-            pending.extend((f"{where}.{index}" if where else str(index), depth + 1, inner) for index, inner in enumerate(item))
+            pending.extend((f"{where}.{index}" if where else str(index), inner) for index, inner in enumerate(item))
 
 
 def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether `value` nests containers deeper than `limit` levels."""
-    return any(depth > limit for _, depth, item in _walk(value, "") if isinstance(item, (dict, list, tuple)))
+    """Whether `value` nests containers deeper than `limit` levels (it runs on every request body:
+    level by level, containers only, no paths)."""
+    level = [value] if isinstance(value, (dict, list)) else []
+    for _ in range(limit):
+        level = [child for item in level for child in (item.values() if isinstance(item, dict) else item)
+                 if isinstance(child, (dict, list))]
+    return bool(level)
+
+
+def _texts(value: Any) -> Iterator[str]:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
 
 
 def unstorable_text(value: Any, field: str) -> list[FieldError]:
     """A field error (INVALID_TEXT) for each text in `value` (keys too) that PostgreSQL cannot store;
     `field` names `value` itself, inner texts get `field.key.index` paths."""
+    if all(is_storable_text(text) for text in _texts(value)):
+        return []  # as nearly always: found without building a path for every value
     errors: list[FieldError] = []
-    for where, _, item in _walk(value, field):
+    for where, item in _walk(value, field):
         if isinstance(item, str) and not is_storable_text(item):
             errors.append(FieldError(where or "input", "INVALID_TEXT", TEXT_MESSAGE))
             if len(errors) == MAX_REPORTED:

@@ -24,10 +24,9 @@ DECIMAL_RANGE = f"a finite number below 10^16 with at most {MAX_DECIMAL_PLACES} 
 
 
 def in_decimal_range(number: Decimal) -> bool:
-    if not number.is_finite() or abs(number) >= MAX_DECIMAL:
-        return False
-    exponent = number.normalize().as_tuple().exponent
-    return isinstance(exponent, int) and exponent >= -MAX_DECIMAL_PLACES
+    # The places as written: 0E-1000000 is zero, and still more than asyncpg can send.
+    exponent = number.as_tuple().exponent
+    return number.is_finite() and abs(number) < MAX_DECIMAL and isinstance(exponent, int) and exponent >= -MAX_DECIMAL_PLACES
 
 
 class Checker:
