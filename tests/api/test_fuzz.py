@@ -1,9 +1,10 @@
 """Fuzzing: queries and mutations generated from the schema with arbitrary arguments (hypothesis-
 graphql), sent through /graphql as a signed-in admin, never answer INTERNAL or HTTP 5xx.
 
-Bounded and deterministic: a fixed number of operations from a derandomized generator, in a tenant
-of its own (generated mutations change and delete things, log out...). Generated ids never name
-existing objects, so nothing is sent anywhere: no outgoing traffic."""
+Bounded and deterministic: a few operations per root field (TESSERA_FUZZ_PER_FIELD, 3: about 400)
+from a derandomized generator, in a tenant of its own (generated mutations change and delete
+things, log out...). Ids are drawn from that tenant's seeded records or are arbitrary text; no
+webhook endpoint, sync connection or enabled rule is seeded, so nothing is sent anywhere."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from hypothesis_graphql import from_schema, nodes
 from tests.support import cli
 from tests.support.graphql import api_schema, gql, login
 
-PER_FIELD = int(os.environ.get("TESSERA_FUZZ_PER_FIELD", "3"))  # about 400 operations in all
+PER_FIELD = int(os.environ.get("TESSERA_FUZZ_PER_FIELD", "3"))
 PASSWORD = "fuzz-password-long-enough"
 
 _TEXT = st.text(st.characters(codec="utf-8", max_codepoint=0xFFFF), max_size=12)
