@@ -1,12 +1,18 @@
-"""The /graphql endpoint: strawberry's ASGI view with our per-request context."""
+"""The /graphql endpoint: strawberry's ASGI view with our per-request context, refusing malformed
+requests at the door (api/request_body.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from strawberry import UNSET
 from strawberry.asgi import GraphQL
 
+from api import request_body
 from api.context import Context
 from api.errors import refusal
 from api.ratelimit import RateLimits
@@ -20,6 +26,20 @@ class GraphQLEndpoint(GraphQL):
         super().__init__(*args, **kwargs)
         self.token_config = token_config
         self.rate_limits = rate_limits
+
+    async def run(self, request: Request, context: Any = UNSET, root_value: Any = UNSET) -> Response:  # type: ignore[override]
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as exc:
+            return request_body.refusal(exc)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return request_body.decode_json(data)
+
+    async def execute_operation(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        # Called with keywords only; checked here, before any operation of a batch runs.
+        request_body.check_operations(kwargs["request_data"])
+        return await super().execute_operation(**kwargs)
 
     def encode_json(self, data: object) -> bytes | str:
         # orjson is several times faster than json.dumps on a 50-row page; it refuses what JSON

@@ -38,6 +38,7 @@ from api.custom.queries import CustomQueries
 from api.execution import FastExecutor
 from api.extensions.no_suggestions import ValidationCacheWithoutSuggestions, WithoutSuggestions
 from api.extensions.observe import ObserveOperation
+from api.extensions.strict_input import RefuseUnstorableText, StrictDocuments
 from api.extensions.tenant_scope import TenantScope
 from api.mutation_rights import guard_mutations
 
@@ -87,6 +88,7 @@ def build_schema(limits: SchemaLimits = SchemaLimits(), *, fast_execution: bool 
     ]
     extensions: list[Callable[[], SchemaExtension]] = [
         ObserveOperation,  # outermost: sees the final errors of every other step
+        StrictDocuments,
         # Clients send the same few documents over and over: parse and validate each once.
         lambda: ParserCache(maxsize=512),
         (lambda: ValidationCache(maxsize=512)) if limits.introspection
@@ -94,6 +96,7 @@ def build_schema(limits: SchemaLimits = SchemaLimits(), *, fast_execution: bool 
         lambda: AddValidationRules(limit_rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         TenantScope,
+        RefuseUnstorableText,  # inside the tenant's scope: authentication and rate limits come first
     ]
     executor: type = FastExecutor if fast_execution else StrawberryGraphQLCoreExecutionContext
     if not limits.introspection:

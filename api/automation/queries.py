@@ -9,6 +9,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.automation.types import AutomationRuleType, AutomationRunType, NotificationType
+from api.pagination import page_size
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
 from domain.automation import log, rules
@@ -29,12 +30,12 @@ class AutomationQueries:
     ) -> list[AutomationRunType]:
         rows = await log.list_runs(
             principal=principal_of(info), rule_id=decode_id(rule_id, expected="AutomationRule", field="ruleId") if rule_id else None,
-            status=status, record_id=_record_uuid(record_id), first=first)
+            status=status, record_id=_record_uuid(record_id), first=page_size(first))
         return [AutomationRunType.from_row(r) for r in rows]
 
     @strawberry.field(**AUTH, description="The caller's notifications, newest first")
     async def notifications(self, info: Info, unread_only: bool = False, first: int = 50) -> list[NotificationType]:
-        rows = await log.notifications_of(principal=principal_of(info), unread_only=unread_only, first=first)
+        rows = await log.notifications_of(principal=principal_of(info), unread_only=unread_only, first=page_size(first))
         return [NotificationType.from_row(r) for r in rows]
 
 

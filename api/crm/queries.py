@@ -74,7 +74,7 @@ class CrmQueries:
     @strawberry.field(permission_classes=[Authenticated], description="The tenant's members by name (for owner and assignee pickers)")
     async def members(self, info: Info, search: str | None = None, role: Role | None = None, first: int = 100) -> list[UserType]:
         principal_of(info)
-        rows = await list_members(search=search, role=role.value if role else None, limit=first)
+        rows = await list_members(search=search, role=role.value if role else None, limit=page_size(first))
         return [UserType.from_row(row) for row in rows]
 
     @strawberry.field(permission_classes=[Authenticated], description="All tags, alphabetically")

@@ -4,8 +4,10 @@ the request is logged and acknowledged here, and processed by a worker."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -67,16 +69,38 @@ async def form(request: Request) -> JSONResponse:
         retry = await hit(request.app.state.redis, f"form:{ids[1]}:{client}", limit=endpoint["rate_per_minute"], window_seconds=60)
         if retry is not None:
             return _answer(Receipt(429, "too many submissions; try again later"), headers={"Retry-After": str(int(retry))})
-        receipt = await receive_form(endpoint, await _fields(request))
+        try:
+            fields = await _fields(request)
+        except _Unreadable as exc:  # answered now, and nothing stored: a later failure would go unseen
+            return _answer(exc.receipt)
+        receipt = await receive_form(endpoint, fields)
     return _answer(receipt)
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class _Unreadable(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.receipt = Receipt(status, message)
+
+
 async def _fields(request: Request) -> dict[str, Any]:
-    if request.headers.get("content-type", "").startswith("application/json"):
+    """The posted fields (files are left out); _Unreadable for a body that is not a form."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type == "application/json":
         try:
-            data = await request.json()
-        except ValueError:
-            return {}
-        return data if isinstance(data, dict) else {"value": data}
-    form_data = await request.form()
-    return {key: value for key, value in form_data.items() if isinstance(value, str)}
+            data = json.loads((await request.body()).decode("utf-8"))
+        except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, or nested past the parser's depth
+            raise _Unreadable(400, "the body is not UTF-8 JSON") from exc
+        if not isinstance(data, dict):
+            raise _Unreadable(400, "a form sent as JSON is an object of fields")
+        return data
+    if media_type in FORM_TYPES:
+        try:
+            form_data = await request.form()
+        except HTTPException as exc:  # starlette's answer to a broken multipart or urlencoded body
+            raise _Unreadable(400, f"the form cannot be read: {exc.detail}") from exc
+        return {key: value for key, value in form_data.items() if isinstance(value, str)}
+    raise _Unreadable(415, f"send the form as {', '.join(FORM_TYPES)} or application/json")

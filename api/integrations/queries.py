@@ -7,6 +7,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.integrations.types import InboundEndpointType, InboundRequestType
+from api.pagination import page_size
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
 from domain.integrations import endpoints, process
@@ -24,5 +25,5 @@ class IntegrationQueries:
     async def inbound_requests(self, info: Info, endpoint_id: relay.GlobalID | None = None, status: str | None = None,
                                first: int = 50) -> list[InboundRequestType]:
         endpoint = decode_id(endpoint_id, expected="InboundEndpoint", field="endpointId") if endpoint_id else None
-        rows = await process.list_requests(principal=principal_of(info), endpoint_id=endpoint, status=status, first=first)
+        rows = await process.list_requests(principal=principal_of(info), endpoint_id=endpoint, status=status, first=page_size(first))
         return [InboundRequestType.from_row(r) for r in rows]

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from api.given import given_fields
 from api.integrations.external import record_global_id
+from api.pagination import page_size
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
 from domain.integrations.sync import connections
@@ -116,7 +117,7 @@ class SyncQueries:
     async def sync_log(self, info: Info, connection_id: relay.GlobalID | None = None, status: str | None = None,
                        first: int = 100) -> list[SyncLogEntryType]:
         connection = decode_id(connection_id, expected="SyncConnection", field="connectionId") if connection_id else None
-        rows = await connections.sync_log(principal=principal_of(info), connection_id=connection, status=status, first=first)
+        rows = await connections.sync_log(principal=principal_of(info), connection_id=connection, status=status, first=page_size(first))
         return [SyncLogEntryType.from_row(r) for r in rows]
 
 

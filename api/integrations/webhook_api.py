@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from api.given import given_fields
 from api.integrations.webhook_types import WebhookDeliveryType, WebhookEndpointType, WebhookEndpointWithSecret
+from api.pagination import page_size
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
 from domain.integrations import webhook_admin, webhook_endpoints
@@ -72,7 +73,7 @@ class WebhookQueries:
     async def webhook_deliveries(self, info: Info, endpoint_id: relay.GlobalID | None = None, status: str | None = None,
                                  first: int = 50) -> list[WebhookDeliveryType]:
         endpoint = decode_id(endpoint_id, expected="WebhookEndpoint", field="endpointId") if endpoint_id else None
-        rows = await webhook_admin.deliveries(principal=principal_of(info), endpoint_id=endpoint, status=status, first=first)
+        rows = await webhook_admin.deliveries(principal=principal_of(info), endpoint_id=endpoint, status=status, first=page_size(first))
         return [WebhookDeliveryType.from_row(r) for r in rows]
 
 

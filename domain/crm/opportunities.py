@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -23,8 +22,6 @@ from domain.records.validation import Checker
 from domain.records.writes import check_version, lock_record
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
-
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 OPPORTUNITY_SPEC = RecordSpec(
     record_type="Opportunity",
@@ -56,7 +53,7 @@ OPPORTUNITY_SPEC = RecordSpec(
 def validate_opportunity(check: Checker) -> None:
     check.text("name", required=True, max_length=300)
     check.decimal("amount", minimum=0)
-    check.text("currency", max_length=3, pattern=CURRENCY)
+    check.currency("currency")
     check.date("expectedCloseDate")
     check.integer("probability", minimum=0, maximum=100)
     check.text("channel", choices=CHANNELS)

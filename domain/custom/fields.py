@@ -22,6 +22,7 @@ from domain.custom.specs import FIELD_SPEC
 from domain.custom.values import compute_formulas
 from domain.errors import FieldError, InvalidInput, NotFound
 from domain.identity.principal import Principal
+from domain.records.currencies import CURRENCY_MESSAGE, is_currency
 from domain.records.rights import Action
 from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
 from tenants.context import current_tenant_id, tenant_connection
@@ -89,8 +90,8 @@ def _check_settings(field: FieldDef, siblings: tuple[FieldDef, ...], errors: lis
     if t in (FieldType.DECIMAL, FieldType.CURRENCY, FieldType.PERCENT, FieldType.ROLLUP) or (
             t is FieldType.FORMULA and config.get("resultType", "NUMBER") == "NUMBER"):
         _int_setting(config, "decimalPlaces", 2, 0, 8, errors)
-    if t is FieldType.CURRENCY and config.get("currency") is not None and not re.fullmatch(r"[A-Z]{3}", str(config["currency"])):
-        errors.append(FieldError("config.currency", "INVALID_CURRENCY", "a currency code such as USD or CNY"))
+    if t is FieldType.CURRENCY and config.get("currency") is not None and not is_currency(config["currency"]):
+        errors.append(FieldError("config.currency", "INVALID_CURRENCY", CURRENCY_MESSAGE))
     if t is FieldType.AUTO_NUMBER:
         _int_setting(config, "digits", 4, 1, 12, errors)
         if len(str(config.get("prefix", ""))) > 20:

@@ -16,6 +16,7 @@ import nh3
 from email_validator import EmailNotValidError, validate_email
 
 from domain.custom.patterns import PatternError, full_match
+from domain.records.currencies import CURRENCY_MESSAGE, is_currency
 from domain.records.spec import Kind
 from domain.records.validation import normalise_phone
 
@@ -67,7 +68,6 @@ TEXT_LIMITS = {FieldType.TEXT: 255, FieldType.LONG_TEXT: 10_000, FieldType.RICH_
 ADDRESS_KEYS = frozenset({"street", "city", "state", "region", "postalCode", "country"})
 MAX_JSON_CHARS = 16_000
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 _KINDS = {
     FieldType.INTEGER: Kind.DECIMAL, FieldType.DECIMAL: Kind.DECIMAL, FieldType.PERCENT: Kind.DECIMAL,
     FieldType.RATING: Kind.DECIMAL, FieldType.CURRENCY: Kind.DECIMAL, FieldType.ROLLUP: Kind.DECIMAL, FieldType.BOOLEAN: Kind.BOOL,
@@ -218,8 +218,8 @@ def _currency(field: FieldDef, raw: Any) -> dict[str, str]:
         amount, code = raw, field.setting("currency")
     if amount is None:
         raise Invalid("INVALID_CURRENCY", f"{field.api_name} needs an amount")
-    if not isinstance(code, str) or not _CURRENCY.match(code):
-        raise Invalid("INVALID_CURRENCY", f"{field.api_name} needs a currency code such as USD or CNY")
+    if not is_currency(code):
+        raise Invalid("INVALID_CURRENCY", f"{field.api_name} needs {CURRENCY_MESSAGE}")
     return {"amount": _decimal(field, amount), "currency": code}
 
 

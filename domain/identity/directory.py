@@ -27,7 +27,7 @@ async def list_members(*, search: str | None = None, role: str | None = None, li
     conditions = ["m.tenant_id = $1"]
     params: list[Any] = [current_tenant_id()]
     if search:
-        params.append(search.strip().lower().replace("%", r"\%").replace("_", r"\_") + "%")
+        params.append(search.strip().lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%")
         conditions.append(f"(lower(u.name) LIKE ${len(params)} OR lower(u.email) LIKE ${len(params)})")
     if role:
         params.append(role)

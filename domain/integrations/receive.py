@@ -21,6 +21,7 @@ from typing import Any
 from domain.events import emit
 from domain.integrations.endpoints import live_endpoint
 from domain.outbound.signing import sign
+from domain.storable import made_storable, unstorable_json
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
 
@@ -51,11 +52,14 @@ async def receive_webhook(endpoint_id: uuid.UUID, headers: dict[str, str], body:
     if problem:
         return await _reject(endpoint, body, 401 if "signature" in problem else 400, problem)
     try:
-        json.loads(body)
-    except ValueError:
-        return await _reject(endpoint, body, 400, "the body is not JSON")
+        text = body.decode("utf-8")
+        problem = unstorable_json(json.loads(text))
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested past the parser's depth
+        return await _reject(endpoint, body, 400, "the body is not UTF-8 JSON")
+    if problem:
+        return await _reject(endpoint, body, 400, f"the body cannot be taken in: {problem}")
     message_id = next((headers[h] for h in ID_HEADERS if headers.get(h)), None) or hashlib.sha256(body).hexdigest()
-    return await _accept(endpoint, body.decode(), message_id[:200], headers.get("content-type"))
+    return await _accept(endpoint, text, made_storable(message_id[:200]), headers.get("content-type"))
 
 
 async def form_endpoint(endpoint_id: uuid.UUID) -> dict[str, Any] | None:
@@ -66,7 +70,11 @@ async def form_endpoint(endpoint_id: uuid.UUID) -> dict[str, Any] | None:
 
 async def receive_form(endpoint: dict[str, Any], fields: dict[str, Any]) -> Receipt:
     """A public form post: no signature; a filled honeypot field marks a bot, which is told all is
-    well and whose post is logged as REJECTED and not processed."""
+    well and whose post is logged as REJECTED and not processed. A post that cannot be stored is
+    refused (400) and not logged: no one signed it."""
+    problem = unstorable_json(fields, root="")
+    if problem:
+        return Receipt(400, f"the form cannot be taken in: {problem}")
     body = json.dumps(fields)
     if len(body) > MAX_BODY_BYTES:
         return await _reject(endpoint, body.encode(), 413, f"the form is larger than {MAX_BODY_BYTES} bytes")
@@ -116,5 +124,5 @@ async def _accept(endpoint: dict[str, Any], body: str, message_id: str | None, c
 async def _reject(endpoint: dict[str, Any], body: bytes, status: int, reason: str) -> Receipt:
     rows = await tenant_connection().execute_query_dict(
         "INSERT INTO inbound_request (tenant_id, id, endpoint_id, body, status, error) VALUES ($1, $2, $3, $4, 'REJECTED', $5) "
-        "RETURNING id", [current_tenant_id(), new_id(), endpoint["id"], body[:MAX_REJECTED_BODY].decode(errors="replace"), reason])
+        "RETURNING id", [current_tenant_id(), new_id(), endpoint["id"], made_storable(body[:MAX_REJECTED_BODY].decode(errors="replace")), reason])
     return Receipt(status, reason, rows[0]["id"])

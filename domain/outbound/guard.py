@@ -52,8 +52,20 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+class _GuardedClient(httpx.AsyncClient):
+    """Refuses, as BlockedAddress, a URL httpx cannot read (e.g. the octal host 0177.0.0.1, saved
+    before URLs were checked that way): callers handle transport errors, and httpx's InvalidURL is
+    not one (a redirect to such a URL is, as httpx reports it)."""
+
+    def build_request(self, *args: Any, **kwargs: Any) -> httpx.Request:
+        try:
+            return super().build_request(*args, **kwargs)
+        except httpx.InvalidURL as exc:
+            raise BlockedAddress(f"not a URL that can be called: {exc}") from exc
+
+
 def guarded_client(**kwargs: Any) -> httpx.AsyncClient:
     """An httpx client whose every connection passes the guard; no proxies from the environment."""
     transport = httpx.AsyncHTTPTransport()
     transport._pool = httpcore.AsyncConnectionPool(network_backend=_GuardedBackend())  # noqa: SLF001 - httpx has no public hook
-    return httpx.AsyncClient(transport=transport, trust_env=False, timeout=outbound_config().timeout_seconds, **kwargs)
+    return _GuardedClient(transport=transport, trust_env=False, timeout=outbound_config().timeout_seconds, **kwargs)

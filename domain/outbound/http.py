@@ -48,9 +48,9 @@ def check_url(url: str) -> str | None:
     if parts.username or parts.password:
         return "credentials do not belong in the URL; use headers"
     try:
-        httpx.URL(url)
+        httpx.URL(url)  # what sends it must be able to read it (httpx refuses e.g. the octal host 0177.0.0.1)
     except httpx.InvalidURL as exc:
-        return f"not a URL the server can call: {exc}"
+        return f"not a URL that can be called: {exc}"
     return None
 
 

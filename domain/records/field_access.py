@@ -95,5 +95,7 @@ def hidden_keys(spec: RecordSpec, rules: dict[str, Access], column: str | None) 
 def locked_names(rules: dict[str, Access], item: dict[str, Any]) -> list[str]:
     """The names in a write's input (custom fields as customFields.<name>) the role may not write."""
     names = [name for name in item if name != "customFields"]
-    names += [CUSTOM_FIELDS_PREFIX + key for key in (item.get("customFields") or {})]
+    custom = item.get("customFields")
+    # Not an object: the custom field check reports that shape, with nothing in it to lock.
+    names += [CUSTOM_FIELDS_PREFIX + key for key in custom] if isinstance(custom, dict) else []
     return [name for name in names if name in rules]

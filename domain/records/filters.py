@@ -7,12 +7,14 @@ for their kind; anything else is a field error, never SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import Enum
 from typing import Any, Union
 
 from domain.errors import FieldError, InvalidInput
 from domain.records.spec import Kind, RecordSpec
 from domain.records.sql import Params
+from domain.records.validation import DECIMAL_RANGE, in_decimal_range
 
 MAX_CONDITIONS = 50
 MAX_DEPTH = 5
@@ -118,6 +120,9 @@ def _condition(spec: RecordSpec, cond: Condition, params: Params, alias: str, er
     if allowed is not None and field.kind not in allowed:
         errors.append(FieldError(where, "BAD_OPERATOR", f"{cond.op.value} does not apply to {cond.field}"))
         return "FALSE"
+    if field.kind is Kind.DECIMAL and not all(in_decimal_range(v) for v in _decimals(cond.value)):
+        errors.append(FieldError(where, "OUT_OF_RANGE", f"{cond.field} compares with {DECIMAL_RANGE}"))
+        return "FALSE"
     column = field.sql(alias)
     if field.json_path and field.kind is Kind.TEXT_ARRAY:
         return _json_array_condition(field.name, column, cond, params, errors)
@@ -147,11 +152,24 @@ def _condition(spec: RecordSpec, cond: Condition, params: Params, alias: str, er
         return f"{column} = {placeholder}"
     if cond.op is Op.NEQ:
         return f"{column} IS DISTINCT FROM {placeholder}"  # rows without a value count as different
-    if cond.op is Op.LIKE:
-        return f"{column} LIKE {placeholder}"
-    if cond.op is Op.ILIKE:
-        return f"{column} ILIKE {placeholder}"
+    if cond.op in (Op.LIKE, Op.ILIKE):
+        if _ends_in_escape(str(cond.value)):
+            errors.append(FieldError(where, "INVALID_PATTERN",
+                                     "a pattern cannot end in a lone backslash (it escapes the next character; write \\\\ for one)"))
+            return "FALSE"
+        return f"{column} {'LIKE' if cond.op is Op.LIKE else 'ILIKE'} {placeholder}"
     return f"{column} {_COMPARE[cond.op]} {placeholder}"
+
+
+def _ends_in_escape(pattern: str) -> bool:
+    """PostgreSQL refuses a LIKE pattern whose last backslash (the escape character) escapes nothing."""
+    return (len(pattern) - len(pattern.rstrip("\\"))) % 2 == 1
+
+
+def _decimals(value: Any) -> list[Decimal]:
+    """The decimal values of a condition (one, or the list of in/notIn); others are checked elsewhere."""
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if isinstance(v, Decimal)]
 
 
 def _json_array_condition(name: str, column: str, cond: Condition, params: Params, errors: list[FieldError]) -> str:

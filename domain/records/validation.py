@@ -5,14 +5,28 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from domain.errors import FieldError
+from domain.records.currencies import CURRENCY_MESSAGE, is_currency
 from domain.records.spec import RecordSpec
+
+
+# Decimal columns are numeric(18, 2); a value past these bounds could not be stored, or not even
+# sent to PostgreSQL (asyncpg cannot encode 1e999999), so it is refused as a field error.
+MAX_DECIMAL = Decimal(10) ** 16
+MAX_DECIMAL_PLACES = 16
+DECIMAL_RANGE = f"a finite number below 10^16 with at most {MAX_DECIMAL_PLACES} decimal places"
+
+
+def in_decimal_range(number: Decimal) -> bool:
+    # The places as written: 0E-1000000 is zero, and still more than asyncpg can send.
+    exponent = number.as_tuple().exponent
+    return number.is_finite() and abs(number) < MAX_DECIMAL and isinstance(exponent, int) and exponent >= -MAX_DECIMAL_PLACES
 
 
 class Checker:
@@ -64,6 +78,16 @@ class Checker:
         else:
             self._set(name, value or None)
 
+    def currency(self, name: str) -> None:
+        present, value = self._take(name, required=False)
+        if not present:
+            return
+        code = None if value is None else str(value).strip() or None
+        if code is not None and not is_currency(code):
+            self.error(name, "INVALID_CURRENCY", f"{name} must be {CURRENCY_MESSAGE}")
+            return
+        self._set(name, code)
+
     def boolean(self, name: str) -> None:
         present, value = self._take(name, required=False)
         if present:
@@ -78,10 +102,14 @@ class Checker:
         except InvalidOperation:
             self.error(name, "INVALID_NUMBER", f"{name} is not a number")
             return
+        if number is not None and not in_decimal_range(number):
+            self.error(name, "OUT_OF_RANGE", f"{name} must be {DECIMAL_RANGE}")
+            return
         if number is not None and minimum is not None and number < minimum:
             self.error(name, "TOO_SMALL", f"{name} must be at least {minimum}")
             return
-        self._set(name, number)
+        # Rounded as PostgreSQL rounds into numeric(18, 2) (half away from zero).
+        self._set(name, None if number is None else number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
     def reference(self, name: str, *, required: bool = False) -> None:
         present, value = self._take(name, required)

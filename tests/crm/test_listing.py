@@ -112,3 +112,29 @@ async def test_filters_cannot_grow_without_bound(client, as_alpha):
     assert (await gql(client, LIST, {"filter": wide}, token=as_alpha["admin"])).codes == ["BAD_USER_INPUT"]
     many = {"name": {"in": [str(i) for i in range(101)]}}
     assert (await gql(client, LIST, {"filter": many}, token=as_alpha["admin"])).codes == ["BAD_USER_INPUT"]
+
+
+async def test_a_like_pattern_ending_in_a_lone_backslash_is_a_field_error(client, as_alpha, batch):
+    token = as_alpha["admin"]
+    backslashed = await make_customer(client, token, name=unique("back\\slash"))
+    for pattern in ("\\", f"{batch}%\\", "\\\\\\"):
+        for operator in ("like", "ilike"):
+            response = await gql(client, LIST, {"filter": {"name": {operator: pattern}}}, token=token)
+            assert response.codes == ["BAD_USER_INPUT"], (pattern, response.body)
+            assert response.errors[0]["extensions"]["fieldErrors"][0]["code"] == "INVALID_PATTERN"
+    escaped = await gql(client, LIST, {"filter": {"name": {"like": backslashed["name"].replace("\\", "\\\\")}}}, token=token)
+    assert [e["node"]["name"] for e in escaped.data["customers"]["edges"]] == [backslashed["name"]]
+
+
+async def test_numbers_a_column_cannot_hold_are_field_errors_in_filters(client, as_alpha, batch):
+    token = as_alpha["admin"]
+    for bad in ("1e999999", "-1e999999", "1e-999999", "0E-1000000", "NaN", "Infinity", "1e16"):
+        for condition in ({"gt": bad}, {"eq": bad}, {"in": ["1", bad]}):
+            response = await gql(client, LIST, {"filter": {"lifetimeValue": condition}}, token=token)
+            assert response.codes == ["BAD_USER_INPUT"], (condition, response.body)
+            assert response.errors[0]["extensions"]["fieldErrors"] == [{
+                "field": "filter.lifetimeValue", "code": "OUT_OF_RANGE",
+                "message": "lifetimeValue compares with a finite number below 10^16 with at most 16 decimal places"}]
+    fine = await gql(client, LIST, {"filter": {"name": {"like": f"{batch}%"}, "lifetimeValue": {"lt": "9999999999999999.99"}}},
+                     token=token)
+    assert fine.data["customers"]["totalCount"] == 6

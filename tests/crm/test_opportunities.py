@@ -127,3 +127,30 @@ async def test_activities_can_be_edited_deleted_and_restored(client, as_alpha):
     assert (await gql(client, "mutation($id: ID!) { deleteActivity(input: {id: $id}) { id } }", {"id": note["id"]}, token=as_alpha["member"])).codes == ["FORBIDDEN"]
     assert (await gql(client, "mutation($id: ID!) { deleteActivity(input: {id: $id}) { deletedAt } }", {"id": note["id"]}, token=as_alpha["admin"])).data
     assert (await gql(client, "mutation($id: ID!) { restoreActivity(input: {id: $id}) { deletedAt } }", {"id": note["id"]}, token=as_alpha["admin"])).data["restoreActivity"]["deletedAt"] is None
+
+
+async def test_currencies_are_iso_4217_codes(client, as_alpha):
+    member = as_alpha["member"]
+    for code in ("ZZZ", "usd", "US", "DEM", "€"):  # DEM: no longer a current code
+        response = await gql(client, CREATE, {"input": {"name": unique("Deal"), "currency": code}}, token=member)
+        assert response.codes == ["BAD_USER_INPUT"], code
+        assert response.errors[0]["extensions"]["fieldErrors"][0]["field"] == "currency"
+        assert response.errors[0]["extensions"]["fieldErrors"][0]["code"] == "INVALID_CURRENCY"
+    for code in ("CNY", "EUR", "JPY", "CHF"):
+        assert (await gql(client, CREATE, {"input": {"name": unique("Deal"), "currency": code}}, token=member)).data
+
+
+async def test_amounts_a_column_cannot_hold_are_field_errors(client, as_alpha):
+    member = as_alpha["member"]
+    for amount in ("NaN", "Infinity", "1e999999", "1e-999999", "0E-1000000", "10000000000000000"):
+        response = await gql(client, CREATE, {"input": {"name": unique("Deal"), "amount": amount}}, token=member)
+        assert response.codes == ["BAD_USER_INPUT"], amount
+        assert response.errors[0]["extensions"]["fieldErrors"][0] == {
+            "field": "amount", "code": "OUT_OF_RANGE",
+            "message": "amount must be a finite number below 10^16 with at most 16 decimal places"}
+        campaign = await gql(client, "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { id } }",
+                             {"i": {"name": unique("Campaign"), "channel": "EMAIL", "cost": amount}}, token=as_alpha["admin"])
+        assert campaign.errors[0]["extensions"]["fieldErrors"][0]["field"] == "cost", amount
+    rounded = await gql(client, "mutation($i: CreateOpportunityInput!) { createOpportunity(input: $i) { amount } }",
+                        {"i": {"name": unique("Deal"), "amount": "9999999999999999.994"}}, token=member)
+    assert rounded.data["createOpportunity"]["amount"] == "9999999999999999.99"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.custom import create_record, field_codes, list_records, make_object
+from tests.support.custom import CREATE_FIELD, create_record, field_codes, list_records, make_object
+from tests.support.graphql import gql
 from tests.support.records import make_customer
 
 FIELDS = [
@@ -114,3 +115,17 @@ async def test_filter_and_sort_on_each_type(client, as_alpha, field, low, high, 
     if spec["type"] != "MULTI_SELECT":
         ordered = await list_records(client, as_alpha["admin"], name, orderBy=[{"field": field, "direction": "DESC", "nulls": "LAST"}])
         assert [e["node"]["values"]["label"] for e in ordered["edges"]] == ["high", "low", "none"]
+
+
+async def test_currency_fields_take_only_iso_4217_codes(client, as_alpha):
+    admin = as_alpha["admin"]
+    thing = await make_object(client, admin, [dict(apiName="price", type="CURRENCY", config={"currency": "EUR"})], stem="priced")
+
+    config = await gql(client, CREATE_FIELD, {"input": {"object": thing, "apiName": "fee", "label": "Fee", "type": "CURRENCY",
+                                                         "config": {"currency": "ZZZ"}}}, token=admin)
+    value = await create_record(client, admin, thing, {"price": {"amount": "10", "currency": "ZZZ"}})
+    good = await create_record(client, admin, thing, {"price": {"amount": "10", "currency": "CHF"}})
+
+    assert field_codes(config) == {"config.currency": "INVALID_CURRENCY"}
+    assert field_codes(value) == {"values.price": "INVALID_CURRENCY"}
+    assert good.data["createRecord"]["values"]["price"] == {"amount": "10.00", "currency": "CHF"}

@@ -67,3 +67,22 @@ async def test_ticket_custom_fields_through_the_standard_api(client, as_alpha, u
     assert updated.data["updateTicket"]["customFields"][serial] == "SN-1"  # untouched values stay
     history = (await gql(client, HISTORY, {"id": made[0]["id"]}, token=admin)).data["node"]["history"]["edges"]
     assert history[-1]["node"]["changes"] == {f"customFields.{severity}": [2, 4]}
+
+
+async def test_custom_fields_that_are_not_an_object_are_a_field_error(client, as_alpha):
+    admin, member = as_alpha["admin"], as_alpha["member"]
+    customer = await make_customer(client, member)
+    writes = [
+        ("createLead", "CreateLeadInput", {"personName": "x"}, "customFields"),
+        ("createCustomer", "CreateCustomerInput", {"name": "x"}, "customFields"),
+        ("createTicket", "CreateTicketInput", {"subject": "x"}, "customFields"),
+        ("updateCustomer", "UpdateCustomerInput", {"id": customer["id"], "version": customer["version"]}, "customFields"),
+        ("bulkCreateCustomers", "BulkCreateCustomersInput", None, "items.0.customFields"),
+    ]
+    for shape in (1, "x", True, [[None]], [{"a": 1}]):
+        for mutation, input_type, given, field in writes:
+            payload = {"items": [{"name": "x", "customFields": shape}]} if given is None else {**given, "customFields": shape}
+            for token in (admin, member):  # the member's field rights are read too
+                response = await gql(client, f"mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ __typename }} }}",
+                                     {"i": payload}, token=token)
+                assert field_codes(response) == {field: "INVALID_OBJECT"}, (mutation, shape, response.body)

@@ -353,3 +353,59 @@ async def test_mapping_constants_naming_another_tenants_records_are_not_found(cl
                      {"i": {"name": f"Alpha's {marker}", "channel": "WEB_FORM"}}, token=as_alpha["admin"])).data["createCampaign"]["id"]
     await _endpoint(client, as_alpha["admin"], name=f"Own {marker}", kind="FORM", object="Lead",
                     mapping={"fields": {"personName": "$.name"}, "constants": {"campaignId": own}})
+
+
+def _nested(levels: int) -> dict:
+    value: dict = {"name": "deep"}
+    for _ in range(levels):
+        value = {"inner": value}
+    return value
+
+
+async def test_a_webhook_body_that_cannot_be_stored_is_refused_and_logged(client, as_alpha, marker):
+    admin = as_alpha["admin"]
+    made = await _endpoint(client, admin, name=f"Careful {marker}", kind="WEBHOOK", object="Customer", verification="HMAC",
+                           signatureHeader="X-Signature", mapping={"fields": {"name": "$.name"}})
+    path = made["endpoint"]["path"]
+    bodies = {
+        b'{"name": "a\\u0000b"}': "$.name: text must not contain NUL",
+        b'{"name": "x", "tags": ["\\ud800"]}': "$.tags.0: text must not contain NUL",
+        json.dumps({"name": "Utf16"}).encode("utf-16"): "not UTF-8 JSON",
+        b'{"name": "raw \x00 byte"}': "not UTF-8 JSON",
+        json.dumps(_nested(70)).encode(): "nests deeper than 64 levels",
+        b"[" * 5000 + b"]" * 5000: "not UTF-8 JSON",
+    }
+    for body, reason in bodies.items():
+        digest = hmac.new(made["secret"].encode(), body, hashlib.sha256).hexdigest()
+        response = await client.post(path, content=body, headers={"x-signature": digest})
+        assert response.status_code == 400 and reason in response.json()["status"], (body[:40], response.text)
+    logged = await _requests(client, admin, made["endpoint"]["id"])
+    assert [r["status"] for r in logged] == ["REJECTED"] * len(bodies)
+    assert "\ufffd" in next(r["body"] for r in logged if "raw" in r["body"])  # the NUL byte, replaced to be stored
+
+
+async def test_a_web_form_refuses_what_is_not_a_form_at_once_and_stores_nothing(client, as_alpha, marker):
+    admin = as_alpha["admin"]
+    made = await _endpoint(client, admin, name=f"Strict form {marker}", kind="FORM", object="Lead", ratePerMinute=100,
+                           mapping={"fields": {"personName": "$.name"}})
+    path = made["endpoint"]["path"]
+    refused = [
+        (b'{"name": ', "application/json", 400, "not UTF-8 JSON"),
+        (b'["name"]', "application/json", 400, "an object of fields"),
+        (b'{"name": "\xff"}', "application/json", 400, "not UTF-8 JSON"),
+        (json.dumps(_nested(70)).encode(), "application/json", 400, "nests deeper than 64 levels"),
+        (b'{"name": "a\\u0000b"}', "application/json", 400, "name: text must not contain NUL"),
+        (b"name=a%00b", "application/x-www-form-urlencoded", 400, "name: text must not contain NUL"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "application/octet-stream", 415, "send the form as"),
+        (b"name=Ada", "", 415, "send the form as"),
+        (b"--x\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nAda\r\n--x--\r\n", "multipart/form-data", 400,
+         "cannot be read"),  # no boundary given
+        (b"--x\r\nContent-Disposition: form-data\r\n\r\nAda\r\n--x--\r\n", "multipart/form-data; boundary=x", 400,
+         "cannot be read"),  # a part without a name
+    ]
+    for body, content_type, status, reason in refused:
+        response = await client.post(path, content=body, headers={"content-type": content_type} if content_type else {})
+        assert response.status_code == status and reason in response.json()["status"], (body[:30], response.text)
+    assert await _requests(client, admin, made["endpoint"]["id"]) == []
+    multipart = await client.post(path, data={"name": f"Multi {marker}"}, files={"cv": ("cv.txt", b"\x00binary")})
+    assert multipart.status_code == 202

@@ -16,7 +16,7 @@ from tests.support.graphql import gql
 from tests.support.records import make_customer
 
 CREATE = "mutation($i: CreateSyncConnectionInput!) { createSyncConnection(input: $i) { id version lastError } }"
-LOG = "query($c: ID) { syncLog(connectionId: $c, first: 500) { direction stream externalId recordId status detail } }"
+LOG = "query($c: ID) { syncLog(connectionId: $c, first: 100) { direction stream externalId recordId status detail } }"
 LOOKUP = ("query($o: String!, $e: String!) { recordByExternalId(object: $o, system: \"erp\", externalId: $e) { id "
           "... on Customer { name region version lifetimeValue lastOrderAt tags } "
           "... on Opportunity { name amount stage { name } customer { id } tags } } }")
@@ -224,3 +224,18 @@ async def test_a_connection_changes_against_its_version_and_refuses_bad_settings
     assert good.data["updateSyncConnection"]["settings"]["customerFields"] == {"name": "name", "region": "region", "industry": "industry"}
     stale = await gql(client, update, {"i": {"id": connection["id"], "version": connection["version"], "intervalSeconds": 60}}, token=admin)
     assert stale.codes == ["CONFLICT"]
+
+
+async def test_pulled_text_that_cannot_be_stored_is_that_records_error_and_the_run_goes_on(client, as_alpha, erp, connection):
+    admin = as_alpha["admin"]
+    erp.put("customers", "Z1", name="Nul\u0000 Ltd")
+    erp.put("customers", "Z2\ud800", name="Odd id")
+    erp.put("customers", "Z3", name="Fine Ltd")
+    await sync(client, admin, connection)
+    log = (await gql(client, LOG, {"c": connection["id"]}, token=admin)).data["syncLog"]
+    errors = {entry["externalId"]: entry["detail"] for entry in log if entry["status"] == "ERROR"}
+    assert errors == {"Z1": "not taken in: $.record.name: text must not contain NUL characters or unpaired surrogates",
+                      "Z2\ufffd": "not taken in: $.id: text must not contain NUL characters or unpaired surrogates"}
+    assert (await _find(client, admin, "Customer", "Z3"))["name"] == "Fine Ltd"
+    mine = next(c for c in (await gql(client, CONNECTIONS, token=admin)).data["syncConnections"] if c["id"] == connection["id"])
+    assert mine["lastError"] is None

@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
+from strawberry.relay import GlobalID
 
 from tests.support.automation import deliver
 from tests.support.graphql import gql
@@ -282,3 +283,26 @@ async def test_an_endpoint_is_disabled_and_enabled_against_its_version(client, a
     await deliver()
     await sweep()
     assert [_verify(endpoint["secret"], r)["data"]["record"]["personName"][:8] for r in receiver.received] == ["While on"]
+
+
+async def test_a_url_httpx_cannot_read_is_refused_when_saved_and_when_sent(client, as_alpha, owner_db):
+    admin = as_alpha["admin"]
+    refused = await gql(client, CREATE, {"i": {"url": "http://0177.0.0.1/hook", "eventTypes": ["webhook.test"]}}, token=admin)
+    assert {e["field"]: e["code"] for e in refused.errors[0]["extensions"]["fieldErrors"]} == {"url": "INVALID_URL"}
+    # Saved before URLs were read this way, or sent a redirect to one: refused as it is sent.
+    redirector = Receiver(answers=[(307, {"location": "http://0177.0.0.1/steal"})])
+    made = [(await gql(client, CREATE, {"i": {"url": redirector.url, "eventTypes": ["webhook.test"]}}, token=admin)).data[
+        "createWebhookEndpoint"]["endpoint"]["id"] for _ in range(2)]
+    await owner_db.execute("UPDATE webhook_endpoint SET url = 'http://0177.0.0.1/hook' WHERE id = $1",
+                           uuid.UUID(GlobalID.from_id(made[0]).node_id))
+    try:
+        for endpoint_id in made:
+            tested = await gql(client, "mutation($i: WebhookEndpointRefInput!) { sendTestWebhook(input: $i) { status attempts { error } } }",
+                               {"i": {"id": endpoint_id}}, token=admin)
+            assert "Invalid IPv4 address: '0177.0.0.1'" in tested.data["sendTestWebhook"]["attempts"][0]["error"], tested.body
+        assert len(redirector.received) == 1
+    finally:
+        redirector.close()
+        for endpoint_id in made:
+            await gql(client, "mutation($i: WebhookEndpointRefInput!) { deleteWebhookEndpoint(input: $i) { id } }",
+                      {"i": {"id": endpoint_id}}, token=admin)

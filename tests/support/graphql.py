@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import httpx
+from graphql import GraphQLSchema, build_schema
+
+from api.schema import schema
+
+
+@cache
+def api_schema() -> GraphQLSchema:
+    """The API's schema as graphql-core types, read from its SDL: for tests that walk the schema."""
+    return build_schema(schema.as_str())
 
 
 @dataclass

@@ -25,6 +25,7 @@ from domain.integrations.sync import streams
 from domain.integrations.sync.connections import CONNECTORS, load_connection
 from domain.integrations.sync.connector import Connector, ConnectorError
 from domain.integrations.sync.state import Ctx, log, save_state, state_of_record
+from domain.storable import made_storable, unstorable_json
 from tenants.context import current_tenant_id, tenant_connection, tenant_transaction
 
 MAX_PAGES = 50
@@ -73,6 +74,12 @@ async def _pull_stream(tenant_id: uuid.UUID, ctx: Ctx, run: _Run, stream: str, c
         async with tenant_transaction(tenant_id):
             conn = tenant_connection()
             for change in page.changes:
+                refused = unstorable_json({"id": change.external_id, "record": change.data})
+                if refused:  # text PostgreSQL cannot store: this record's error, and the run goes on
+                    await log(ctx, "PULL", stream, made_storable(str(change.external_id)), None, None, "ERROR",
+                              f"not taken in: {refused}")
+                    run.counts["ERROR"] += 1
+                    continue
                 await conn.execute_query("SAVEPOINT sync_record")
                 try:
                     status, record_type, record_id = await apply(ctx, change)

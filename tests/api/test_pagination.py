@@ -1,0 +1,78 @@
+"""Every page size of the schema is checked the same way: 1 to 100, else a field error on `first`.
+The schema is walked, so a new list field is covered without a test of its own."""
+
+from __future__ import annotations
+
+import json
+
+from graphql import GraphQLField, GraphQLObjectType, get_named_type, is_composite_type, is_non_null_type
+
+from tests.support.custom import create_record, make_object
+from tests.support.graphql import api_schema, gql
+from tests.support.records import make_contact, make_customer, unique
+
+OUT_OF_RANGE = (-1, 0, 101, 1_000_000)
+
+
+async def _instances(client, admin: str) -> dict[str, str]:  # noqa: ANN001
+    """A global id of each record type whose fields take a page size."""
+    customer = await make_customer(client, admin)
+    made = {"Customer": customer["id"], "Contact": (await make_contact(client, admin))["id"]}
+    for mutation, input_type, values in (
+        ("createLead", "CreateLeadInput", {"personName": unique("Lead")}),
+        ("createOpportunity", "CreateOpportunityInput", {"name": unique("Deal")}),
+        ("createTicket", "CreateTicketInput", {"subject": unique("Ticket")}),
+        ("createTeam", "CreateTeamInput", {"name": unique("Team")}),
+    ):
+        created = await gql(client, f"mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ id __typename }} }}",
+                            {"i": values}, token=admin)
+        made[created.data[mutation]["__typename"]] = created.data[mutation]["id"]
+    thing = await make_object(client, admin, [{"apiName": "size", "label": "Size", "type": "INTEGER"}], stem="paged")
+    made["CustomRecord"] = (await create_record(client, admin, thing, {"size": 1})).data["createRecord"]["id"]
+    return made | {"_object": thing}
+
+
+def _paged_fields() -> list[tuple[GraphQLObjectType, str]]:
+    graphql_schema = api_schema()
+    return [(type_, name) for type_ in graphql_schema.type_map.values()
+            if isinstance(type_, GraphQLObjectType) and not type_.name.startswith("__")
+            for name, field in type_.fields.items() if "first" in field.args]
+
+
+def _required_arguments(field: GraphQLField, values: dict[str, str]) -> str:
+    """The arguments a call must give besides `first`, from `values`."""
+    parts = []
+    for arg, argument in field.args.items():
+        if arg != "first" and is_non_null_type(argument.type) and argument.default is None:
+            assert arg in values, f"give the test a value for the required argument {arg}"
+            parts.append(f"{arg}: {json.dumps(values[arg])}")
+    return ", ".join(parts)
+
+
+def _assert_refused(response, first: int, where: str) -> None:  # noqa: ANN001
+    assert response.codes == ["BAD_USER_INPUT"], (where, first, response.body)
+    assert response.errors[0]["extensions"]["fieldErrors"] == [
+        {"field": "first", "code": "OUT_OF_RANGE", "message": "first must be between 1 and 100"}], (where, first)
+
+
+async def test_every_page_size_of_the_schema_is_between_1_and_100(client, as_alpha):
+    admin = as_alpha["admin"]
+    instances = await _instances(client, admin)
+    required = {"text": "x", "object": instances["_object"], "field": "x"}  # other arguments some lists need
+    fields = _paged_fields()
+    for type_, name in fields:
+        field = type_.fields[name]
+        arguments = _required_arguments(field, required)
+        selection = " { __typename }" if is_composite_type(get_named_type(field.type)) else ""
+        call = f"{name}({arguments + ', ' if arguments else ''}first: $first){selection}"
+        if type_.name == "Query":
+            document, variables = f"query($first: Int!) {{ {call} }}", {}
+        else:
+            assert type_.name in instances, f"add an instance of {type_.name} (its field {name} takes a page size)"
+            document = f"query($first: Int!, $id: ID!) {{ node(id: $id) {{ ... on {type_.name} {{ {call} }} }} }}"
+            variables = {"id": instances[type_.name]}
+        for first in OUT_OF_RANGE:
+            _assert_refused(await gql(client, document, {**variables, "first": first}, token=admin), first, f"{type_.name}.{name}")
+        answered = await gql(client, document, {**variables, "first": 100}, token=admin)
+        assert not [e for e in answered.errors for fe in e.get("extensions", {}).get("fieldErrors", []) if fe["field"] == "first"]
+    assert len(fields) >= 40
