@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
 
-from domain.outbound.addresses import refusal_of, resolve
+from domain.outbound.addresses import literal_address, refusal_of, resolve
 from domain.outbound.config import outbound_config
 
 
@@ -61,7 +62,19 @@ class _GuardedClient(httpx.AsyncClient):
         try:
             return super().build_request(*args, **kwargs)
         except httpx.InvalidURL as exc:
-            raise BlockedAddress(f"not a URL that can be called: {exc}") from exc
+            raise BlockedAddress(_unreadable(str(kwargs.get("url", args[1] if len(args) > 1 else "")), exc)) from exc
+
+
+def _unreadable(url: str, error: httpx.InvalidURL) -> str:
+    """Why a URL httpx cannot read is not called: a host resolvers read as a refused address
+    (0177.0.0.1 is 127.0.0.1) is named as that refusal; anything else as unreadable."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    address = literal_address(host) if host else None
+    reason = refusal_of(host, [address]) if host and address is not None else None
+    return reason or f"not a URL that can be called: {error}"
 
 
 def guarded_client(**kwargs: Any) -> httpx.AsyncClient:
