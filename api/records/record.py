@@ -9,7 +9,6 @@ attributes the same way, by construction.
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
@@ -19,6 +18,7 @@ from typing import Any, TypeVar
 import strawberry
 from strawberry.types import Info
 from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
+from strawberry.types.private import is_private
 
 from api.execution import Prefetched
 from api.permissions import principal_of
@@ -47,20 +47,19 @@ def plain_attributes(cls: type) -> tuple[str, ...]:
     """The GraphQL fields of `cls` that show a column as it is: named after a column, without a
     resolver, permission or extension, of a scalar or enum type (lists and objects are converted)."""
     columns = set(columns_of(cls))
-    plain = []
-    for field in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
-        if field.python_name in columns and field.is_basic_field and _is_leaf(field.type):
-            plain.append(field.python_name)
-    return tuple(plain)
+    return tuple(
+        field.python_name for field in cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        if field.python_name in columns and not is_private(field.type) and field.is_basic_field and _is_leaf(field.type)
+    )
 
 
 @cache
 def column_attributes(cls: type) -> tuple[str, ...]:
     """The attributes `from_row` copies from columns: the plain fields, and the private ones
     named after a column (the ids relations read)."""
-    shown = {field.python_name for field in cls.__strawberry_definition__.fields}  # type: ignore[attr-defined]
     columns = set(columns_of(cls))
-    private = [f.name for f in dataclasses.fields(cls) if f.name in columns and f.name not in shown]
+    private = [field.python_name for field in cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+               if field.python_name in columns and is_private(field.type)]
     return (*plain_attributes(cls), *private)
 
 
