@@ -8,10 +8,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from tortoise import connections
 
 from api.metrics import REGISTRY
-from tenants.database import CONNECTION
+from tenants.database import database_client
 
 CHECK_TIMEOUT_SECONDS = 2.0
 
@@ -25,7 +24,7 @@ async def readyz(request: Request) -> Response:
     """Ready when PostgreSQL (as the application role) and redis both answer."""
     redis: Redis = request.app.state.redis
     checks = {
-        "postgres": await _check(connections.get(CONNECTION).execute_query("SELECT 1")),
+        "postgres": await _check(database_client().execute_query("SELECT 1")),
         "redis": await _check(redis.ping()),
     }
     ready = all(value == "ok" for value in checks.values())

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tortoise import Tortoise
+from tortoise import Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 CONNECTION = "default"
 
@@ -36,6 +37,13 @@ async def connect(url: str, model_modules: Sequence[str], *, pool_size: int = 10
         # uvicorn's lifespan and dramatiq's event loop run in other tasks than the requests/jobs.
         _enable_global_fallback=True,
     )
+
+
+def database_client() -> BaseDBAsyncClient:
+    """The process's database client (tortoise's default connection): inside a tenant's
+    transaction its connection, outside one the pool, for statements that belong to no tenant
+    (readiness checks, the outbox relay's scan)."""
+    return connections.get(CONNECTION)
 
 
 async def disconnect() -> None:
