@@ -9,6 +9,7 @@ from api.ratelimit import RateLimits
 from api.schema import SchemaLimits
 from domain import MODEL_MODULES
 from domain.identity.access_tokens import TokenConfig
+from tessera.domain_wiring import wire_domain
 from tessera.logging import configure_logging
 from tessera.outbound import configure_outbound_traffic
 from tessera.settings import Settings, load_settings
@@ -48,6 +49,7 @@ def api_config(settings: Settings) -> ApiConfig:
         ),
         graphiql=settings.graphiql_enabled,
         max_request_bytes=settings.max_request_bytes,
+        wire_domain=wire_domain,
     )
 
 
