@@ -23,7 +23,7 @@ from api.records.generated import filter_input, order_input
 from api.records.owned import Owned
 from api.records.pagination import Connection
 from api.records.record import Record, from_columns, resolve_record_nodes
-from api.records.relations import relation
+from api.records.relations import lazy_type, relation
 from domain.crm import contacts
 from domain.crm.contacts import CONTACT_SPEC
 from domain.crm.customers import CUSTOMER_SPEC
@@ -52,7 +52,7 @@ class ContactType(relay.Node, Record, Owned, Tracked, WithCustomFields):
         return await resolve_record_nodes(cls, CONTACT_SPEC, info, node_ids)
 
     customer = relation(column="customer_id", target=CUSTOMER_SPEC,
-                        type=Annotated["CustomerType", strawberry.lazy("api.crm.customers")])
+                        type=lazy_type("api.crm.customers", "CustomerType"))
 
 
 ContactFilter = filter_input(CONTACT_SPEC)

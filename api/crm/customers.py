@@ -25,7 +25,7 @@ from api.records.generated import filter_input, order_input
 from api.records.owned import Owned
 from api.records.pagination import Connection
 from api.records.record import Record, from_columns, resolve_record_nodes
-from api.records.relations import related_list
+from api.records.relations import lazy_type, related_list
 from domain.crm import customers
 from domain.crm.contacts import CONTACT_SPEC
 from domain.crm.customers import CUSTOMER_SPEC
@@ -84,14 +84,14 @@ class CustomerType(relay.Node, Record, Owned, Tracked, WithCustomFields):
         return await resolve_record_nodes(cls, CUSTOMER_SPEC, info, node_ids)
 
     contacts = related_list(
-        target=CONTACT_SPEC, column="customer_id", type=Annotated["ContactType", strawberry.lazy("api.crm.contacts")],
+        target=CONTACT_SPEC, column="customer_id", type=lazy_type("api.crm.contacts", "ContactType"),
         description="The customer's contacts (first page; at most 20)")
     opportunities = related_list(
         target=OPPORTUNITY_SPEC, column="customer_id",
-        type=Annotated["OpportunityType", strawberry.lazy("api.crm.opportunities")],
+        type=lazy_type("api.crm.opportunities", "OpportunityType"),
         description="The customer's opportunities (first page; at most 20)")
     tickets = related_list(
-        target=TICKET_SPEC, column="customer_id", type=Annotated["TicketType", strawberry.lazy("api.crm.tickets")],
+        target=TICKET_SPEC, column="customer_id", type=lazy_type("api.crm.tickets", "TicketType"),
         description="The customer's tickets (first page; at most 20)")
 
 

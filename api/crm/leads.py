@@ -27,7 +27,7 @@ from api.records.inputs import values_of
 from api.records.owned import Owned
 from api.records.pagination import Connection
 from api.records.record import Record, from_columns, resolve_record_nodes
-from api.records.relations import relation
+from api.records.relations import lazy_type, relation
 from domain.crm import leads
 from domain.crm.campaigns import CAMPAIGN_SPEC
 from domain.crm.contacts import CONTACT_SPEC
@@ -67,15 +67,16 @@ class LeadType(relay.Node, Record, Owned, Tracked, WithCustomFields):
         return await resolve_record_nodes(cls, LEAD_SPEC, info, node_ids)
 
     campaign = relation(column="campaign_id", target=CAMPAIGN_SPEC,
-                        type=Annotated["CampaignType", strawberry.lazy("api.crm.campaigns")])
+                        type=lazy_type("api.crm.campaigns", "CampaignType"))
     converted_customer = relation(column="converted_customer_id", target=CUSTOMER_SPEC,
-                                  type=Annotated["CustomerType", strawberry.lazy("api.crm.customers")])
+                                  type=lazy_type("api.crm.customers", "CustomerType"))
     converted_contact = relation(column="converted_contact_id", target=CONTACT_SPEC,
-                                 type=Annotated["ContactType", strawberry.lazy("api.crm.contacts")])
+                                 type=lazy_type("api.crm.contacts", "ContactType"))
     converted_opportunity = relation(column="converted_opportunity_id", target=OPPORTUNITY_SPEC,
-                                     type=Annotated["OpportunityType", strawberry.lazy("api.crm.opportunities")])
+                                     type=lazy_type("api.crm.opportunities", "OpportunityType"))
 
 
+OpportunityFieldsRef = lazy_type("api.crm.opportunities", "OpportunityFields")
 LeadFilter = filter_input(LEAD_SPEC)
 LeadOrder = order_input(LEAD_SPEC)
 
@@ -125,7 +126,7 @@ class ConvertLeadInput:
     lead_id: relay.GlobalID
     customer_id: relay.GlobalID | None = strawberry.field(default=None, description="Link to this customer instead of creating one")
     create_opportunity: bool = False
-    opportunity: Annotated["OpportunityFields", strawberry.lazy("api.crm.opportunities")] | None = strawberry.field(
+    opportunity: OpportunityFieldsRef | None = strawberry.field(
         default=None, description="Overrides for the new opportunity")
 
 

@@ -27,7 +27,7 @@ from api.records.generated import filter_input, order_input
 from api.records.owned import Owned
 from api.records.pagination import Connection
 from api.records.record import Record, from_columns, resolve_record_nodes
-from api.records.relations import reads_related, relation
+from api.records.relations import lazy_type, reads_related, relation
 from domain.crm import opportunities
 from domain.crm.campaigns import CAMPAIGN_SPEC
 from domain.crm.contacts import CONTACT_SPEC
@@ -36,7 +36,7 @@ from domain.crm.opportunities import OPPORTUNITY_SPEC
 from domain.crm.pipelines import PIPELINE_SPEC, STAGE_SPEC
 from domain.records.spec import RecordSpec
 
-StageRef = Annotated["StageType", strawberry.lazy("api.crm.pipelines")]
+StageRef = lazy_type("api.crm.pipelines", "StageType")
 
 
 @strawberry.type
@@ -89,13 +89,13 @@ class OpportunityType(relay.Node, Record, Owned, Tracked, WithCustomFields):
 
     stage = relation(column="stage_id", target=STAGE_SPEC, type=StageRef)
     pipeline = relation(column="pipeline_id", target=PIPELINE_SPEC,
-                        type=Annotated["PipelineType", strawberry.lazy("api.crm.pipelines")])
+                        type=lazy_type("api.crm.pipelines", "PipelineType"))
     customer = relation(column="customer_id", target=CUSTOMER_SPEC,
-                        type=Annotated["CustomerType", strawberry.lazy("api.crm.customers")])
+                        type=lazy_type("api.crm.customers", "CustomerType"))
     primary_contact = relation(column="primary_contact_id", target=CONTACT_SPEC,
-                               type=Annotated["ContactType", strawberry.lazy("api.crm.contacts")])
+                               type=lazy_type("api.crm.contacts", "ContactType"))
     campaign = relation(column="campaign_id", target=CAMPAIGN_SPEC,
-                        type=Annotated["CampaignType", strawberry.lazy("api.crm.campaigns")])
+                        type=lazy_type("api.crm.campaigns", "CampaignType"))
 
     @strawberry.field(description="Each stage it entered, when, and for how long")
     async def stage_history(self, info: Info) -> list[StageVisit]:

@@ -26,7 +26,7 @@ from api.records.generated import filter_input, order_input
 from api.records.ids import decode_id
 from api.records.pagination import Connection
 from api.records.record import Record, from_columns, resolve_record_nodes
-from api.records.relations import relation
+from api.records.relations import lazy_type, relation
 from api.records.teams import TeamType
 from api.records.users import UserType
 from domain.crm import tickets
@@ -77,9 +77,9 @@ class TicketType(relay.Node, Record, Tracked, WithCustomFields):
         return await resolve_record_nodes(cls, TICKET_SPEC, info, node_ids)
 
     customer = relation(column="customer_id", target=CUSTOMER_SPEC,
-                        type=Annotated["CustomerType", strawberry.lazy("api.crm.customers")])
+                        type=lazy_type("api.crm.customers", "CustomerType"))
     contact = relation(column="contact_id", target=CONTACT_SPEC,
-                       type=Annotated["ContactType", strawberry.lazy("api.crm.contacts")])
+                       type=lazy_type("api.crm.contacts", "ContactType"))
     assignee = relation(column="owner_id", target=None, type=UserType)
     team = relation(column="team_id", target=TEAM_SPEC, type=TeamType)
 

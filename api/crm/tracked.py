@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -11,10 +10,10 @@ from strawberry.types import Info
 from api.records import loaders
 from api.records.history import WithHistory
 from api.records.pagination import Connection, listing_connection, nested_page_size
-from api.records.relations import resolve_type
+from api.records.relations import lazy_type, resolve_type
 from domain.crm.activities import ACTIVITY_SPEC
 
-ActivityRef = Annotated["ActivityType", strawberry.lazy("api.crm.activities")]
+ActivityRef = lazy_type("api.crm.activities", "ActivityType")
 
 
 @strawberry.type

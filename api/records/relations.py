@@ -7,9 +7,9 @@ that lists read to join the related rows in the page's own statement (api/record
 `probability`, from its stage), so lists join that row for it too. `related_list(...)` makes a
 to-many field (a customer's `contacts`): the first page of the records that point at this one.
 
-Types of other modules are named with `strawberry.lazy` (`Annotated["CustomerType",
-strawberry.lazy("api.crm.customers")]`), so record types may point at each other without
-importing each other; the class is looked up when a resolver first needs it.
+Types of other modules are named with `lazy_type("api.crm.customers", "CustomerType")` (that is
+`Annotated["CustomerType", strawberry.lazy("api.crm.customers")]`), so record types may point at
+each other without importing each other; the class is looked up when a resolver first needs it.
 """
 
 from __future__ import annotations
@@ -45,6 +45,13 @@ class Relation:
 
     def node_class(self) -> type | None:
         return None if self.type is None else resolve_type(self.type)
+
+
+def lazy_type(module: str, name: str) -> Any:
+    """The type `name` of `module` for annotations and relations, imported by strawberry when the
+    schema is built: `Annotated["name", strawberry.lazy("module")]`, spelled so that linters do
+    not look for `name` in the module that refers to it."""
+    return Annotated[ForwardRef(name), strawberry.lazy(module)]  # type: ignore[valid-type]
 
 
 def resolve_type(annotation: Any) -> type:
