@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -32,6 +32,8 @@ class ApiConfig:
     rate_limits: RateLimits
     graphiql: bool
     max_request_bytes: int
+    # Plugs the domain's checks in (tessera/domain_wiring.py); run before the app serves anything.
+    wire_domain: Callable[[], None]
     db_pool_size: int = 10
     fast_execution: bool = True
     metrics_on_api_port: bool = True
@@ -39,6 +41,7 @@ class ApiConfig:
 
 
 def create_app(config: ApiConfig) -> Starlette:
+    config.wire_domain()
     graphql = GraphQLEndpoint(
         build_schema(config.limits, fast_execution=config.fast_execution),
         token_config=config.token_config,

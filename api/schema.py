@@ -30,9 +30,7 @@ from api.integrations.sync_api import SyncMutations, SyncQueries
 from api.integrations.queries import IntegrationQueries
 from api.integrations.webhook_api import WebhookMutations, WebhookQueries
 from api.auth.queries import AuthQueries
-from api.crm.mutations import CrmMutations
-from api.crm.queries import CrmQueries
-from api.crm.sales_queries import SalesQueries
+from api.crm.schema import CrmMutations, CrmQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
 from api.execution import FastExecutor
@@ -51,7 +49,7 @@ def _query_type() -> type:
         node: relay.Node | None = relay.node(description="Any object by its global id")
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
-    return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, SalesQueries, CustomQueries, AutomationQueries,
+    return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
                                   IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries))
 
 

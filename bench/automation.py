@@ -77,7 +77,9 @@ async def _create_leads(app_url: str, tenant: uuid.UUID, admin: uuid.UUID, event
     from domain.identity.roles import Role
     from tenants.context import tenant_transaction
     from tenants.database import connect, disconnect
+    from tessera.domain_wiring import wire_domain
 
+    wire_domain()
     await connect(app_url, MODEL_MODULES, pool_size=4)
     principal = Principal(tenant_id=tenant, user_id=admin, role=Role.ADMIN, kind=CredentialKind.SESSION, credential_id=admin)
     started = time.perf_counter()

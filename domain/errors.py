@@ -61,6 +61,11 @@ class InvalidInput(DomainError):
         return cls([FieldError(field, code, message)], message)
 
 
+class NotWired(RuntimeError):
+    """A check the domain needs was not plugged in by the entry point (tessera/domain_wiring.py):
+    refusing to go on beats writing unchecked values or showing hidden ones."""
+
+
 def describe(exc: Exception) -> str:
     """One line for a log a tenant reads (run logs, inbound request logs): the message of an
     expected failure with its field errors, or the type and text of anything else."""

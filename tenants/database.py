@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import asyncpg
 from tortoise import Tortoise, connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 CONNECTION = "default"
 
@@ -79,6 +80,13 @@ async def connect(url: str, model_modules: Sequence[str], *, pool_size: int = 10
         # uvicorn's lifespan and dramatiq's event loop run in other tasks than the requests/jobs.
         _enable_global_fallback=True,
     )
+
+
+def database_client() -> BaseDBAsyncClient:
+    """The process's database client (tortoise's default connection): inside a tenant's
+    transaction its connection, outside one the pool, for statements that belong to no tenant
+    (readiness checks, the outbox relay's scan)."""
+    return connections.get(CONNECTION)
 
 
 async def disconnect() -> None:

@@ -364,11 +364,14 @@ def _as_owner(work: Callable[[], Awaitable[None]]) -> int:
     from domain.errors import DomainError, InvalidInput
     from tenants.database import connect, disconnect
     from tenants.registry import TenantError
+    from tessera.domain_wiring import wire_domain
 
     settings = load_settings()
     if not settings.database_url:
         print("error: DATABASE_URL is not set", file=sys.stderr)
         return 2
+
+    wire_domain()
 
     async def run() -> None:
         await connect(settings.database_url, MODEL_MODULES, pool_size=2)

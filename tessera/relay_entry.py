@@ -7,6 +7,7 @@ import signal
 
 from domain import MODEL_MODULES
 from domain.events import Event
+from tessera.domain_wiring import wire_domain
 from tessera.liveness import Liveness
 from tessera.logging import configure_logging
 from tessera.settings import load_settings
@@ -17,6 +18,7 @@ from workers.broker import configure_broker
 def run(*, poll_seconds: float) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
+    wire_domain()
     broker = configure_broker(redis_url=settings.redis_url, database_url=settings.app_database_url(),
                               model_modules=MODEL_MODULES)
     if settings.metrics_port:

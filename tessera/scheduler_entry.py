@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import signal
 
-import domain.custom  # noqa: F401 - plugs custom-field checks into the record writes rules make
 from domain import MODEL_MODULES
 from domain.telemetry import subscribe
+from tessera.domain_wiring import wire_domain
 from tessera.liveness import Liveness
 from tessera.logging import configure_logging
 from tessera.settings import load_settings
@@ -20,6 +20,7 @@ def run(*, poll_seconds: float, once: bool) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
     configure_outbound_traffic(settings)
+    wire_domain()
     liveness = Liveness.of(settings, "scheduler").starting()
     subscribe(metrics.record_outcome)  # rules the scheduler fires, deliveries it retries
     if settings.metrics_port:

@@ -9,6 +9,7 @@ from api.ratelimit import RateLimits
 from api.schema import SchemaLimits
 from domain import MODEL_MODULES
 from domain.identity.access_tokens import TokenConfig
+from tessera.domain_wiring import wire_domain
 from tessera.logging import configure_logging
 from tessera.outbound import configure_outbound_traffic
 from tessera.settings import Settings, load_settings
@@ -51,6 +52,7 @@ def api_config(settings: Settings) -> ApiConfig:
         db_pool_size=settings.db_pool_size,
         metrics_on_api_port=settings.metrics_on_api_port_enabled,
         metrics_address=(settings.metrics_host, settings.metrics_port) if settings.metrics_port else None,
+        wire_domain=wire_domain,
     )
 
 

@@ -11,12 +11,14 @@ from domain import MODEL_MODULES  # noqa: E402 - the slower imports come after t
 from domain.telemetry import subscribe  # noqa: E402
 from tessera.liveness import Liveness  # noqa: E402
 from tessera.logging import configure_logging  # noqa: E402
+from tessera.domain_wiring import wire_domain  # noqa: E402
 from tessera.outbound import configure_outbound_traffic  # noqa: E402
 from workers import metrics  # noqa: E402
 from workers.broker import configure_broker  # noqa: E402
 
 configure_logging(_settings.log_level)
 configure_outbound_traffic(_settings)
+wire_domain()
 broker = configure_broker(
     redis_url=_settings.redis_url,
     database_url=_settings.app_database_url(),
@@ -31,4 +33,3 @@ subscribe(metrics.record_outcome)
 
 import workers.events  # noqa: E402,F401 - actors bind to the broker configured above
 import workers.identity  # noqa: E402,F401
-import domain.custom  # noqa: E402,F401 - plugs custom-field checks into every record write

@@ -12,11 +12,10 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.permissions import check_access, principal_of
+from api.records.users import Role
 from domain.identity import api_tokens
 from domain.identity.models import ApiToken
 from domain.identity.roles import Role as DomainRole
-
-Role = strawberry.enum(DomainRole, name="Role", description="Built-in roles of a tenant member")
 
 
 @strawberry.type

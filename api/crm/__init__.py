@@ -1,1 +1,1 @@
-"""CRM area: teams, customers, contacts, tags, and each record's history."""
+"""GraphQL surface of the CRM: one module per object (its type, inputs, list and mutations), merged in schema.py."""

@@ -11,7 +11,7 @@ from strawberry import UNSET
 from strawberry.relay import GlobalID
 from strawberry.scalars import JSON
 
-from api.auth.types import Role
+from api.records.users import Role
 from api.custom.types import FieldType
 from api.records.ids import decode_id
 from api.custom.filtering import normalise_filter

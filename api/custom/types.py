@@ -1,28 +1,21 @@
-"""GraphQL types of custom objects, their fields and their records."""
+"""GraphQL types of the data model: custom objects, their fields and indexes, field rights."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.crm import loaders
-from api.crm.types import AuditEventType, Owned, Record, _history
-from api.custom.values import CUSTOM_RECORD, fills_out, id_type, values_out
-from api.pagination import Connection
-from api.permissions import principal_of
+from api.custom.values import fills_out
 from domain.custom.fieldtypes import FieldDef
 from domain.custom.fieldtypes import FieldType as DomainFieldType
-from domain.custom.metadata import ObjectDef, record_spec
-from domain.custom.records import get_custom_records
-from domain.custom.relations import display_values
+from domain.custom.metadata import ObjectDef
 
 FieldType = strawberry.enum(Enum("FieldType", {t.value: t.value for t in DomainFieldType}),
                             description="The value type of a custom field (see docs/custom-objects.md)")
@@ -122,86 +115,3 @@ class FieldAccessRule:
     field: str
     role: str
     access: str = strawberry.field(description="HIDDEN or READ_ONLY")
-
-
-@strawberry.type(description="What a relation or user field points at, with its display value")
-class RelatedRecord:
-    field: str
-    id: relay.GlobalID
-    display: str | None
-
-
-@strawberry.type(name="CustomRecord", description="A record of a custom object")
-class CustomRecordType(relay.Node, Record, Owned):
-    node_id: relay.NodeID[str]
-    object: str = strawberry.field(description="The api name of the record's object")
-    values: JSON = strawberry.field(description="{field api name: value}; relations and users as global ids")
-    obj: strawberry.Private[ObjectDef]
-    data: strawberry.Private[dict[str, Any]]
-
-    @classmethod
-    def from_row(cls, obj: ObjectDef, row: dict[str, Any]) -> "CustomRecordType":
-        return cls(node_id=str(row["id"]), object=obj.api_name, values=values_out(obj.fields, row["data"]), obj=obj,
-                   data=row["data"], owner_id=row["owner_id"], team_id=row["team_id"], version=row["version"],
-                   created_at=row["created_at"], updated_at=row["updated_at"], deleted_at=row["deleted_at"])
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        wanted = [(node_id, _uuid_or_none(node_id)) for node_id in node_ids]
-        found = await get_custom_records(principal=principal_of(info), ids=[i for _, i in wanted if i is not None])
-        return [cls.from_row(*found[i]) if i in found else None for _, i in wanted]
-
-    @strawberry.field(description="The value of the object's display field")
-    def display(self) -> str | None:
-        value = self.data.get(self.obj.display_field or "")
-        return None if value is None else str(value)
-
-    @strawberry.field(description="Relation and user values with the related record's display value (batched)")
-    async def related(self, info: Info) -> list[RelatedRecord]:
-        result = []
-        for field in self.obj.fields:
-            value = self.data.get(field.api_name)
-            if field.deleted or value is None or field.type not in (DomainFieldType.RELATION, DomainFieldType.USER):
-                continue
-            target = id_type(field)
-            display = await _displays(info, target).load(uuid.UUID(value))
-            result.append(RelatedRecord(field=field.api_name, id=relay.GlobalID(target, value), display=display))
-        return result
-
-    @strawberry.field(description="Who changed what and when, oldest first")
-    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
-        return await _history(info, record_spec(self.obj), uuid.UUID(self.node_id), first)
-
-    @strawberry.field(description="Tags (addTags / removeTags), alphabetically")
-    async def tags(self, info: Info) -> list[str]:
-        return await loaders.tag_names(info, record_spec(self.obj)).load(uuid.UUID(self.node_id))
-
-    @strawberry.field(description="Records of a custom object whose relation `field` points at this record")
-    async def related_records(
-        self, info: Info, object: str, field: str, first: int | None = None,
-    ) -> Connection[Annotated["CustomRecordType", strawberry.lazy("api.custom.types")]]:
-        from api.custom.related import related_connection
-
-        return await related_connection(info, self.obj.api_name, self.node_id, object, field, first)
-
-
-def _displays(info: Info, target: str) -> Any:
-    """Display values of one target type, batched across every record of the response."""
-    if target == "User":
-        async def users(ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
-            found = await loaders.users(info).load_many(ids)
-            return {i: (row["name"] if row else None) for i, row in zip(ids, found, strict=True)}
-        return loaders.batched(info, ("display", target), users)
-    if target == CUSTOM_RECORD:
-        async def records(ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
-            found = await get_custom_records(principal=principal_of(info), ids=ids)
-            return {i: CustomRecordType.from_row(obj, row).display() for i, (obj, row) in found.items()}
-        return loaders.batched(info, ("display", target), records)
-    return loaders.batched(info, ("display", target), lambda ids: display_values(target, ids))
-
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None

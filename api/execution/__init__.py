@@ -13,7 +13,7 @@ common cases:
 - relay's `id` is built in place when the type keeps relay's own resolve_id and resolve_typename;
 - object and list values are completed without a resolve info for every value;
 - an object that already knows a resolver field's value (a list read the related records with
-  its page, see api/crm/prefetch.py) carries it in `_prefetched` (the `Prefetched` mixin), and
+  its page, see api/records/prefetch.py) carries it in `_prefetched` (the `Prefetched` mixin), and
   the resolver is not called.
 
 Anything else (arguments, permission classes, abstract types, errors, nulls where they are not

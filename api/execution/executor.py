@@ -48,9 +48,11 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):  # noqa: ANN001, ANN201
         if position_context is not None or not self._shortcuts:  # @defer in play, or resolve hooks
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
-        return self._execute_plan(parent_type, source_value, path, self._plan(parent_type, grouped_field_set))
+        return self._execute_plan(parent_type, source_value, path, self.plan_fields(parent_type, grouped_field_set))
 
-    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[PlannedField]:
+    def plan_fields(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[PlannedField]:
+        """The plan of a selection of `parent_type` (made once per operation): how each field gets
+        its value (PlannedField.source) and completes."""
         cached = self._plans.get(id(grouped_field_set))
         if cached is not None and cached[0] is grouped_field_set:
             return cached[1]
@@ -217,7 +219,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         if cached is not None and cached[0] is details:
             return cached[1]
         grouped_field_set, new_defer_usages, _forbidden = self.collect_subfields(object_type, details)
-        plan = None if new_defer_usages else self._plan(object_type, grouped_field_set)
+        plan = None if new_defer_usages else self.plan_fields(object_type, grouped_field_set)
         self._subplans[id(details)] = (details, plan)
         return plan
 

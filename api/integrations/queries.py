@@ -7,7 +7,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.integrations.types import InboundEndpointType, InboundRequestType
-from api.pagination import page_size
+from api.records.pagination import page_size
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
 from domain.integrations import endpoints, process

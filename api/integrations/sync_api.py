@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from api.given import given_fields
 from api.integrations.external import record_global_id
-from api.pagination import page_size
+from api.records.pagination import page_size
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
 from domain.integrations.sync import connections

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from api.given import given_fields
 from api.integrations.webhook_types import WebhookDeliveryType, WebhookEndpointType, WebhookEndpointWithSecret
-from api.pagination import page_size
+from api.records.pagination import page_size
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
 from domain.integrations import webhook_admin, webhook_endpoints

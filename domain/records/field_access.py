@@ -1,8 +1,8 @@
 """Field-level rights: per role, a field can be HIDDEN (never returned, filtered or sorted on) or
 READ_ONLY (returned, never written). Admins are never restricted. A role's rules are read once per
 transaction and applied by the generic listing and write flows, so every path obeys them. Fields
-computed from a hidden field (formulas, rollups) are hidden too: domain.custom, which knows them,
-plugs that in (plug_derived_fields)."""
+computed from a hidden field (formulas, rollups) are hidden too: domain.custom knows them, and the
+composition root plugs that in (plug_derived_fields, tessera/domain_wiring.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from dataclasses import replace
 from enum import Enum
 from typing import Any
 
+from domain.errors import NotWired
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records.spec import CUSTOM_FIELDS_PREFIX, RecordSpec
@@ -46,10 +47,11 @@ async def field_rules(principal: Principal, record_type: str) -> dict[str, Acces
         by_object: dict[str, dict[str, Access]] = {}
         for row in rows:
             by_object.setdefault(row["object"], {})[row["field"]] = Access(row["access"])
-        if _derive_hidden is not None:
-            stated = {obj: hidden(rules) for obj, rules in by_object.items()}
-            for obj, names in (await _derive_hidden(stated)).items():
-                by_object.setdefault(obj, {}).update({name: Access.HIDDEN for name in names})
+        if _derive_hidden is None:
+            raise NotWired("field rules need the fields derived from hidden ones: call tessera.domain_wiring.wire_domain()")
+        stated = {obj: hidden(rules) for obj, rules in by_object.items()}
+        for obj, names in (await _derive_hidden(stated)).items():
+            by_object.setdefault(obj, {}).update({name: Access.HIDDEN for name in names})
         cache[principal.role] = by_object
     return cache[principal.role].get(record_type, {})
 

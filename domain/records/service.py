@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from domain.records.field_access import Access, field_rules, locked_names, strip_hidden
 from domain.records.rights import Action
-from domain.errors import FieldError, InvalidInput
+from domain.errors import FieldError, InvalidInput, NotWired
 from domain.identity.principal import Principal
 from domain.records.spec import RecordSpec, Reference
 from domain.records.sql import Params
@@ -28,8 +28,8 @@ Validate = Callable[[Checker], None]
 
 class CustomFieldValues(Protocol):
     """Checks and stores the `customFields` of standard records against the tenant's field
-    definitions. domain.custom implements it; it depends on this module, so it plugs itself in
-    (plug_custom_fields) instead of being imported here."""
+    definitions. domain.custom implements it; it depends on this module, so the composition root
+    plugs it in (plug_custom_fields, tessera/domain_wiring.py) instead of it being imported here."""
 
     async def prepare(
         self, spec: RecordSpec, given: Any, current: dict[str, Any] | None, prefix: str,
@@ -58,7 +58,11 @@ def plug_custom_fields(handler: CustomFieldValues) -> None:
 
 
 def _takes_custom_fields(spec: RecordSpec) -> bool:
-    return _custom_fields is not None and spec.has("customFields")
+    if not spec.has("customFields"):
+        return False
+    if _custom_fields is None:
+        raise NotWired(f"{spec.record_type} writes need the custom-field checks: call tessera.domain_wiring.wire_domain()")
+    return True
 
 
 @dataclass(frozen=True)

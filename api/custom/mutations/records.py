@@ -11,7 +11,7 @@ from strawberry.types import Info
 from api.custom.inputs import (
     BulkCreateRecordsInput, BulkUpdateRecordsInput, CreateRecordInput, RecordRefInput, UpdateRecordInput, uuid_of,
 )
-from api.custom.types import CustomRecordType
+from api.custom.record_types import CustomRecordType
 from api.custom.values import CUSTOM_RECORD, values_in
 from api.permissions import principal_of
 from api.records.ids import decode_id

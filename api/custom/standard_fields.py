@@ -1,28 +1,31 @@
-"""`customFields` of standard records: relation and user values are global ids in the API and
-UUIDs in the database; definitions are read once per request and record type."""
+"""The tenant's custom fields on standard records (customers, contacts, leads, opportunities,
+tickets): the `customFields` and `relatedRecords` fields they show, their values in writes, and
+their names in filters and sorting. Relation and user values are global ids in the API and UUIDs
+in the database; definitions are read once per request and record type.
+
+A standard record type takes them by mixing in `WithCustomFields` and naming its RecordSpec in
+`SPEC`; its writes pass `prepare_custom_fields(...)` and its lists `with_custom_fields(...)`."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any, ClassVar
 
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.crm import loaders
-from api.pagination import Connection
 from api.custom.filtering import normalise_filter
+from api.custom.record_types import CustomRecordType, related_connection
 from api.custom.values import values_in, values_out
+from api.records import loaders
+from api.records.pagination import Connection
 from domain.custom.fieldtypes import FieldDef
 from domain.custom.metadata import load_standard_fields, standard_spec
 from domain.errors import FieldError, InvalidInput
 from domain.records.filters import Filter, named_fields
 from domain.records.ordering import Order
 from domain.records.spec import CUSTOM_FIELDS_PREFIX, RecordSpec
-
-if TYPE_CHECKING:
-    from api.custom.types import CustomRecordType  # noqa: F401
 
 
 def standard_fields(info: Info, record_type: str) -> Awaitable[tuple[FieldDef, ...]]:
@@ -33,7 +36,7 @@ def standard_fields(info: Info, record_type: str) -> Awaitable[tuple[FieldDef, .
 
 
 def prepare_custom_fields(record_type: str) -> Callable[[list[dict[str, Any]], bool], Awaitable[None]]:
-    """For crud_mutations: turn global ids inside each item's customFields into UUIDs."""
+    """A RecordWrites `prepare`: turn global ids inside each item's customFields into UUIDs."""
     async def prepare(items: list[dict[str, Any]], bulk: bool) -> None:
         if not any(item.get("customFields") for item in items):
             return
@@ -69,18 +72,18 @@ async def with_custom_fields(
 
 @strawberry.type
 class WithCustomFields:
-    """Mixin: the tenant's custom fields of a standard record (the class names its type in SPEC)."""
+    """Mixin: the tenant's custom fields of a standard record (the class names its RecordSpec in
+    SPEC, and holds the record's `custom_fields` column in `custom_data`)."""
 
+    SPEC: ClassVar[RecordSpec]
     custom_data: strawberry.Private[dict[str, Any]]
 
     @strawberry.field(description="{field api name: value} for the tenant's custom fields (see standardFields)")
     async def custom_fields(self, info: Info) -> JSON:
-        return values_out(await standard_fields(info, self.SPEC.record_type), self.custom_data)  # type: ignore[attr-defined]
+        return values_out(await standard_fields(info, self.SPEC.record_type), self.custom_data)
 
     @strawberry.field(description="Records of a custom object whose relation `field` points at this record")
     async def related_records(
         self, info: Info, object: str, field: str, first: int | None = None,
-    ) -> Connection[Annotated["CustomRecordType", strawberry.lazy("api.custom.types")]]:
-        from api.custom.related import related_connection  # api.custom builds on these types
-
+    ) -> Connection[CustomRecordType]:
         return await related_connection(info, self.SPEC.record_type, self.node_id, object, field, first)  # type: ignore[attr-defined]

@@ -1,11 +1,12 @@
 """Lists read the to-one relations their query selects in the page's own statement.
 
-For each relation field selected on a list's nodes (`customer`, `owner`, `stage`...), the list
-joins the related row (see domain/records/includes.py). Two ways to hand it over:
+For each relation field selected on a list's nodes (`customer`, `owner`, `stage`...: fields made
+by `relation(...)` or marked with `reads_related(...)`, api/records/relations.py), the list joins
+the related row (see domain/records/includes.py). Two ways to hand it over:
 
-- when the selection below the field reads only plain columns (`customer { id name }`), only
-  those columns are read and each node carries the related object in `_prefetched` (see
-  api/execution/), built with just those attributes;
+- when the selection below the field reads only plain columns (`customer { id name }`, see
+  `plain_attributes` in api/records/record.py), only those columns are read and each node carries
+  the related object in `_prefetched` (see api/execution/), built with just those attributes;
 - otherwise the whole row is read and handed to the field's loader, so that its resolver finds it
   without a statement of its own.
 
@@ -22,29 +23,17 @@ from typing import Any
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
-from api.crm import loaders
+from api.records import loaders
+from api.records.record import plain_attributes
+from api.records.relations import Relation, relations_of
 from domain.records.includes import Include
 from domain.records.listing import Listing
-from domain.records.spec import RecordSpec
 
 
 @dataclass(frozen=True)
-class Relation:
-    """A to-one relation field: the listed record's `column` points at a `target` record (a
-    member when None). `type` is the field's GraphQL type when the field answers with that record
-    as it is (so a narrow copy can stand in for it); None when it computes something from it."""
+class Planned:
+    """A relation field selected on a list's nodes, and how the list reads it."""
 
-    column: str
-    target: RecordSpec | None = None
-    type: type | None = None
-
-
-# For each node type, its to-one relation fields by GraphQL name.
-RELATIONS: dict[type, dict[str, Relation]] = {}
-
-
-@dataclass(frozen=True)
-class _Planned:
     field: str  # GraphQL name of the relation field
     relation: Relation
     include: Include  # its columns are a narrow copy's attributes; None: whole rows for the loader
@@ -77,16 +66,17 @@ def _plain_fields(info: Info, cls: type) -> dict[str, str]:
     if cls not in _PLAIN:
         converter = info.schema.config.name_converter
         fields = {f.python_name: f for f in cls.__strawberry_definition__.fields}  # type: ignore[attr-defined]
-        _PLAIN[cls] = {converter.from_field(fields[name]): name for name in cls.PLAIN_COLUMNS}  # type: ignore[attr-defined]
+        _PLAIN[cls] = {converter.from_field(fields[name]): name for name in plain_attributes(cls)}
     return _PLAIN[cls]
 
 
 def _narrow(info: Info, relation: Relation, occurrences: list[list[Any]]) -> tuple[str, ...] | None:
     """The attributes (each its column) a narrow copy needs, or None when the selections read more
     than plain columns (other relations, lists, computed fields, fragments)."""
-    if relation.type is None or not hasattr(relation.type, "PLAIN_COLUMNS"):
+    cls = relation.node_class()
+    if cls is None:
         return None
-    plain = _plain_fields(info, relation.type)
+    plain = _plain_fields(info, cls)
     attributes: dict[str, None] = {}
     for selections in occurrences:
         for selection in selections:
@@ -100,14 +90,14 @@ def _narrow(info: Info, relation: Relation, occurrences: list[list[Any]]) -> tup
     return tuple(attributes)
 
 
-def plan(info: Info, node_type: type) -> list[_Planned]:
+def plan(info: Info, node_type: type) -> list[Planned]:
     """The relations of `node_type` that the query selects on a list's nodes, and how to read each."""
-    relations = RELATIONS.get(node_type)
+    relations = relations_of(node_type, info.schema.config.name_converter.from_field)
     if not relations:
         return []
     selected = _node_selections(info)
     return [
-        _Planned(field, relation, Include(relation.column, relation.target, _narrow(info, relation, selected[field])))
+        Planned(field, relation, Include(relation.column, relation.target, _narrow(info, relation, selected[field])))
         for field, relation in relations.items() if field in selected
     ]
 
@@ -122,7 +112,7 @@ def _copy(cls: Any, row: dict[str, Any], attributes: tuple[str, ...]) -> Any:
 
 
 def converter(
-    info: Info, planned: list[_Planned], listing: Listing, convert: Callable[[dict[str, Any]], Any],
+    info: Info, planned: list[Planned], listing: Listing, convert: Callable[[dict[str, Any]], Any],
 ) -> Callable[[dict[str, Any]], Any]:
     """`convert` for the listing's rows, each node carrying what its narrow relations read; whole
     related rows go to the loaders."""
@@ -133,10 +123,9 @@ def converter(
             continue  # not joined (the caller may not read the target): the resolver says why
         attributes = item.include.columns
         if attributes is None:
-            loader = loaders.users(info) if item.relation.target is None else loaders.records(info, item.relation.target)
-            loader.prime_many(rows)
+            loaders.rows_of(info, item.relation.target).prime_many(rows)
         else:
-            cls = item.relation.type
+            cls = item.relation.node_class()
             copies = {key: None if row is None else _copy(cls, row, attributes) for key, row in rows.items()}
             narrow.append((item.field, item.relation.column, copies))
     if not narrow:

@@ -15,6 +15,8 @@ NodeType = TypeVar("NodeType")
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
+# Lists inside a record (a customer's contacts, a record's history) show their first page only.
+MAX_NESTED_PAGE = 20
 
 
 @strawberry.type
@@ -54,6 +56,11 @@ def page_size(first: int | None) -> int:
     if not 1 <= first <= MAX_PAGE_SIZE:
         raise InvalidInput.single("first", "OUT_OF_RANGE", f"first must be between 1 and {MAX_PAGE_SIZE}")
     return first
+
+
+def nested_page_size(first: int | None) -> int:
+    """The size of a list inside a record: as asked, at most MAX_NESTED_PAGE."""
+    return min(page_size(first), MAX_NESTED_PAGE)
 
 
 def listing_connection(listing: Listing, convert: Callable[[dict[str, Any]], NodeType]) -> Connection[NodeType]:

@@ -1,0 +1,95 @@
+"""The Record interface, and building a record's GraphQL object from its row.
+
+A type built from rows names where its columns come from: `SPEC` (a RecordSpec, whose columns
+reads fetch) or `COLUMNS`. Every attribute named after a column takes the column as it is, so
+`from_row` only spells out what it converts, and a list may hand over a narrow copy of a related
+record holding just the columns the query reads (api/records/prefetch.py): both read the same
+attributes the same way, by construction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from functools import cache
+from typing import Any, TypeVar
+
+import strawberry
+from strawberry.types import Info
+from strawberry.types.base import StrawberryList, StrawberryOptional, has_object_definition
+from strawberry.types.private import is_private
+
+from api.execution import Prefetched
+from api.permissions import principal_of
+from domain.records.listing import get_records
+from domain.records.spec import RecordSpec
+
+Node = TypeVar("Node")
+
+
+@strawberry.interface(description="What every editable record has")
+class Record(Prefetched):
+    version: int = strawberry.field(description="Send it back with updates; a stale one is a CONFLICT")
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+
+def columns_of(cls: type) -> tuple[str, ...]:
+    """The columns of the rows `cls` is built from."""
+    spec: RecordSpec | None = getattr(cls, "SPEC", None)
+    return spec.columns if spec is not None else cls.COLUMNS  # type: ignore[attr-defined]
+
+
+@cache
+def plain_attributes(cls: type) -> tuple[str, ...]:
+    """The GraphQL fields of `cls` that show a column as it is: named after a column, without a
+    resolver, permission or extension, of a scalar or enum type (lists and objects are converted)."""
+    columns = set(columns_of(cls))
+    return tuple(
+        field.python_name for field in cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        if field.python_name in columns and not is_private(field.type) and field.is_basic_field and _is_leaf(field.type)
+    )
+
+
+@cache
+def column_attributes(cls: type) -> tuple[str, ...]:
+    """The attributes `from_row` copies from columns: the plain fields, and the private ones
+    named after a column (the ids relations read)."""
+    columns = set(columns_of(cls))
+    private = [field.python_name for field in cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+               if field.python_name in columns and is_private(field.type)]
+    return (*plain_attributes(cls), *private)
+
+
+def from_columns(cls: type[Node], row: dict[str, Any], **converted: Any) -> Node:
+    """`cls` from its row: the node id, every column attribute as it is, and `converted` (the
+    attributes the type computes from the row)."""
+    values = {name: row[name] for name in column_attributes(cls)}
+    return cls(node_id=str(row["id"]), **values, **converted)
+
+
+def _is_leaf(field_type: Any) -> bool:
+    if isinstance(field_type, StrawberryOptional):
+        field_type = field_type.of_type
+    return not isinstance(field_type, StrawberryList) and not has_object_definition(field_type)
+
+
+def uuids(node_ids: Iterable[str]) -> list[uuid.UUID]:
+    """The node ids that are UUIDs (others can name no record)."""
+    found = []
+    for node_id in node_ids:
+        try:
+            found.append(uuid.UUID(node_id))
+        except ValueError:
+            pass
+    return found
+
+
+async def resolve_record_nodes(cls: Any, spec: RecordSpec, info: Info, node_ids: Iterable[str]) -> list[Any]:
+    """relay's resolve_nodes for a record type: the records the caller may see, None for others."""
+    wanted = list(node_ids)
+    found = await get_records(spec, uuids(wanted), principal=principal_of(info))
+    by_id = {str(k): cls.from_row(v) for k, v in found.items()}
+    return [by_id.get(node_id) for node_id in wanted]

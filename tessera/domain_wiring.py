@@ -1,0 +1,20 @@
+"""Plugs domain.custom into the generic record flows. Every entry point that touches tenant data
+(the API app, the worker, the scheduler, the relay, the operator CLI) calls `wire_domain()` at
+start-up; a process that does not refuses to write standard records or read field rules
+(domain.errors.NotWired) rather than writing unchecked custom values or showing hidden ones.
+
+Kept apart from tessera/wiring.py, which imports the API: workers must not pay for the schema."""
+
+from __future__ import annotations
+
+from domain.custom.derived import hidden_with_derived
+from domain.custom.standard import StandardCustomFields
+from domain.records.field_access import plug_derived_fields
+from domain.records.service import plug_custom_fields
+
+
+def wire_domain() -> None:
+    """Custom-field checks into the standard record writes; fields computed from hidden fields
+    into the field rules."""
+    plug_custom_fields(StandardCustomFields())
+    plug_derived_fields(hidden_with_derived)
