@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from api import graphiql, system
@@ -21,6 +21,7 @@ from api.metrics import serve_metrics
 from api.middleware import RequestContextMiddleware
 from api.ratelimit import RateLimits
 from api.schema import SchemaLimits, build_schema
+from api.subscriptions.hub import LiveHub, LiveLimits
 from domain.identity.access_tokens import TokenConfig
 from tenants.database import UNREACHABLE_ERRORS, ReachabilityProbe, connect, disconnect
 
@@ -39,6 +40,7 @@ class ApiConfig:
     wire_domain: Callable[[], None]
     db_pool_size: int = 10
     cors: CorsPolicy = CorsPolicy()  # no other origin may call the API unless configured
+    live_limits: LiveLimits = LiveLimits()  # subscriptions over WebSocket
     fast_execution: bool = True
     metrics_on_api_port: bool = True
     metrics_address: tuple[str, int] | None = None  # (host, port) where this process serves its metrics
@@ -46,12 +48,14 @@ class ApiConfig:
 
 def create_app(config: ApiConfig) -> Starlette:
     config.wire_domain()
+    live_hub = LiveHub(config.redis_url, config.live_limits)
     graphql = GraphQLEndpoint(
         build_schema(config.limits, fast_execution=config.fast_execution),
         token_config=config.token_config,
         rate_limits=config.rate_limits,
         graphql_ide="graphiql" if config.graphiql else None,
         cors=config.cors,
+        live_hub=live_hub,
     )
 
     @asynccontextmanager
@@ -64,12 +68,14 @@ def create_app(config: ApiConfig) -> Starlette:
             if exposition is not None:
                 exposition.shutdown()
                 exposition.server_close()
+            await live_hub.close()
             await app.state.redis.aclose()
             await app.state.db_probe.close()
             await disconnect()
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
         Route("/healthz", system.healthz),
         Route("/readyz", system.readyz),
         Route("/hooks/{public_id}", hooks.webhook, methods=["POST"]),
@@ -90,6 +96,7 @@ def create_app(config: ApiConfig) -> Starlette:
         exception_handlers={error: system.unavailable for error in UNREACHABLE_ERRORS},
         lifespan=lifespan,
     )
+    app.state.live_hub = live_hub
     app.state.rate_limits = config.rate_limits  # the live limits, shared with the endpoint
     # Connects lazily, so a redis outage at start-up does not stop the API from serving.
     app.state.redis = Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)

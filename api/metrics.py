@@ -6,7 +6,7 @@ from wsgiref.simple_server import WSGIServer
 
 import structlog
 from prometheus_client import (
-    GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR, CollectorRegistry, Counter, Histogram, start_http_server,
+    GC_COLLECTOR, PLATFORM_COLLECTOR, PROCESS_COLLECTOR, CollectorRegistry, Counter, Gauge, Histogram, start_http_server,
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -69,6 +69,16 @@ HTTP_SECONDS = Histogram(
     ["route", "method"],
     registry=REGISTRY,
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+LIVE_SUBSCRIPTIONS = Gauge(
+    "tessera_live_subscriptions",
+    "Subscriptions open in this API process (over WebSocket)",
+    registry=REGISTRY,
+)
+LIVE_DROPPED = Counter(
+    "tessera_live_subscribers_dropped_total",
+    "WebSocket connections closed because a subscriber's queue was full (a slow consumer)",
+    registry=REGISTRY,
 )
 
 _MAX_OPERATION_LABELS = 500

@@ -39,6 +39,8 @@ from api.extensions.observe import ObserveOperation
 from api.extensions.strict_input import RefuseUnstorableText, StrictDocuments
 from api.extensions.tenant_scope import TenantScope
 from api.mutation_rights import guard_mutations
+from api.subscriptions.execution import ScopedEventExecution
+from api.subscriptions.schema import Subscription
 
 
 def _query_type() -> type:
@@ -100,9 +102,12 @@ def build_schema(limits: SchemaLimits = SchemaLimits(), *, fast_execution: bool 
     if not limits.introspection:
         extensions.append(DisableIntrospection)
         executor = type(f"{executor.__name__}WithoutSuggestions", (WithoutSuggestions, executor), {})
+    # A subscription's events each resolve in their subscriber's tenant transaction.
+    executor = type(f"Scoped{executor.__name__}", (ScopedEventExecution, executor), {})
     return _QuietSchema(
         query=_query_type(),
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         execution_context_class=executor,
         config=StrawberryConfig(batching_config={"max_operations": limits.max_batch_operations}),
