@@ -27,6 +27,8 @@ from tenants.context import current_tenant_id, tenant_connection
 # One channel for every tenant: each API process routes announcements to its own subscribers.
 CHANNEL = "tessera:live"
 NOTIFICATION = "Notification"  # the record type of notification events (domain/notifications.py)
+# Actions a subscriber who sees the record hears of even when every changed field is hidden.
+_ALWAYS_TOLD = frozenset({"created", "deleted", "restored"})
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,10 @@ async def visible_fields(principal: Principal, spec: RecordSpec, announcement: A
     if not rows:
         return None
     rules = await field_rules(principal, spec.record_type)
-    return tuple(f for f in announcement.fields if rules.get(f) is not Access.HIDDEN)
+    fields = tuple(f for f in announcement.fields if rules.get(f) is not Access.HIDDEN)
+    if announcement.fields and not fields and announcement.action not in _ALWAYS_TOLD:
+        return None  # only hidden fields changed: nothing the subscriber may know of happened
+    return fields
 
 
 async def own_notification(principal: Principal, notification_id: uuid.UUID) -> dict[str, Any] | None:

@@ -33,6 +33,20 @@ class LiveClient:
     def start(self) -> None:
         self._reader = asyncio.create_task(self._read())
 
+    async def pause(self) -> None:
+        """Stop reading the socket at all (not even into the library's buffers): with a small
+        receive buffer, the server soon cannot send to this client."""
+        assert self._reader is not None
+        self.ws.transport.pause_reading()
+        self._reader.cancel()
+        with suppress(asyncio.CancelledError):
+            await self._reader
+        self.closed = asyncio.get_running_loop().create_future()  # the cancelled reader settled the old one
+
+    def resume(self) -> None:
+        self.ws.transport.resume_reading()
+        self.start()
+
     async def _read(self) -> None:
         try:
             async for raw in self.ws:
@@ -46,9 +60,8 @@ class LiveClient:
         except ConnectionClosed:
             pass
         finally:
-            rcvd = self.ws.close_rcvd
             if not self.closed.done():
-                self.closed.set_result((rcvd.code, rcvd.reason) if rcvd else (None, ""))
+                self.closed.set_result((self.ws.close_code, self.ws.close_reason or ""))
 
     async def subscribe(self, query: str, variables: dict[str, Any] | None = None) -> str:
         op_id = str(next(self._ids))
@@ -122,3 +135,4 @@ async def live(base_url: str, token: str | None, *, payload: dict[str, Any] | No
             yield client
         finally:
             await client.stop()
+
