@@ -32,6 +32,7 @@ from domain.crm.tickets import TICKET_SPEC
 from domain.custom.indexes import INDEX_SPEC
 from domain.custom.metadata import DEFAULT_RIGHTS, STANDARD_OBJECTS, load_objects, record_spec
 from domain.custom.specs import FIELD_SPEC, OBJECT_SPEC
+from domain.duplicates.rules import DUPLICATE_RULE_SPEC
 from domain.errors import Forbidden
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
@@ -209,6 +210,10 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "updateSyncConnection": right(Action.UPDATE, on=SYNC_SPEC),
     "deleteSyncConnection": right(Action.DELETE, on=SYNC_SPEC),
     "runSyncNow": right(Action.UPDATE, on=SYNC_SPEC),
+    # duplicates
+    "createDuplicateRule": right(Action.CREATE, on=DUPLICATE_RULE_SPEC),
+    "updateDuplicateRule": right(Action.UPDATE, on=DUPLICATE_RULE_SPEC),
+    "deleteDuplicateRule": right(Action.DELETE, on=DUPLICATE_RULE_SPEC),
 }
 
 

@@ -31,6 +31,8 @@ from api.integrations.queries import IntegrationQueries
 from api.integrations.webhook_api import WebhookMutations, WebhookQueries
 from api.auth.queries import AuthQueries
 from api.crm.schema import CrmMutations, CrmQueries
+from api.duplicates.mutations import DuplicateMutations
+from api.duplicates.queries import DuplicateQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
 from api.execution import FastExecutor
@@ -50,13 +52,14 @@ def _query_type() -> type:
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
-                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries))
+                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries,
+                                  DuplicateQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
-                                                    SyncMutations)))
+                                                    SyncMutations, DuplicateMutations)))
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from domain.custom.derived import hidden_with_derived
 from domain.custom.standard import StandardCustomFields
+from domain.duplicates.checks import DuplicateChecks
 from domain.records.field_access import plug_derived_fields
 from domain.records.service import plug_custom_fields
+from domain.records.writes import plug_written_hook
 
 
 def wire_domain() -> None:
     """Custom-field checks into the standard record writes; fields computed from hidden fields
-    into the field rules."""
+    into the field rules; duplicate rules into every record write."""
     plug_custom_fields(StandardCustomFields())
+    plug_written_hook(DuplicateChecks())
     plug_derived_fields(hidden_with_derived)

@@ -21,6 +21,7 @@ from api.records.crud import (
     RecordWrites, bulk_create_mutation, bulk_update_mutation, create_mutation, delete_mutation, restore_mutation,
     update_mutation,
 )
+from api.records.duplicates import WithDuplicates
 from api.records.generated import filter_input, order_input
 from api.records.ids import decode_id
 from api.records.inputs import values_of
@@ -38,7 +39,7 @@ from domain.records.spec import RecordSpec
 
 
 @strawberry.type(name="Lead")
-class LeadType(relay.Node, Record, Owned, Tracked, WithCustomFields):
+class LeadType(relay.Node, Record, Owned, Tracked, WithCustomFields, WithDuplicates):
     SPEC: ClassVar[RecordSpec] = LEAD_SPEC
     node_id: relay.NodeID[str]
     person_name: str | None
