@@ -30,6 +30,7 @@ from api.records.pagination import Connection
 from api.records.record import Record, from_columns, resolve_record_nodes
 from api.records.relations import lazy_type, relation
 from domain.crm import leads
+from domain.duplicates import conversion
 from domain.crm.campaigns import CAMPAIGN_SPEC
 from domain.crm.contacts import CONTACT_SPEC
 from domain.crm.customers import CUSTOMER_SPEC
@@ -58,6 +59,11 @@ class LeadType(relay.Node, Record, Owned, Tracked, WithCustomFields, WithDuplica
     converted_customer_id: strawberry.Private[uuid.UUID | None]
     converted_contact_id: strawberry.Private[uuid.UUID | None]
     converted_opportunity_id: strawberry.Private[uuid.UUID | None]
+    converted_customer_linked: bool | None = strawberry.field(
+        description="Whether conversion linked an existing customer (customerId, or one the duplicate rules matched) "
+                    "instead of creating one")
+    converted_contact_linked: bool | None = strawberry.field(
+        description="Whether conversion linked an existing contact the duplicate rules matched instead of creating one")
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> LeadType:
@@ -156,9 +162,11 @@ class LeadMutations:
 
 @strawberry.type
 class LeadConversionMutations:
-    @strawberry.mutation(description="Turn a lead into a customer, contact and optionally an opportunity, atomically")
+    @strawberry.mutation(description="Turn a lead into a customer, contact and optionally an opportunity, atomically; "
+                                     "an existing customer and contact the duplicate rules match are linked instead of "
+                                     "created (convertedCustomerLinked, convertedContactLinked)")
     async def convert_lead(self, info: Info, input: ConvertLeadInput) -> LeadType:
-        row = await leads.convert_lead(
+        row = await conversion.convert_lead(
             principal=principal_of(info),
             lead_id=decode_id(input.lead_id, expected="Lead", field="leadId"),
             customer_id=decode_id(input.customer_id, expected="Customer", field="customerId") if input.customer_id else None,
