@@ -39,6 +39,8 @@ from api.extensions.observe import ObserveOperation
 from api.extensions.strict_input import RefuseUnstorableText, StrictDocuments
 from api.extensions.tenant_scope import TenantScope
 from api.mutation_rights import guard_mutations
+from api.tenant_settings.mutations import TenantSettingsMutations
+from api.tenant_settings.queries import TenantSettingsQueries
 
 
 def _query_type() -> type:
@@ -50,13 +52,14 @@ def _query_type() -> type:
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
-                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries))
+                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries,
+                                  TenantSettingsQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
-                                                    SyncMutations)))
+                                                    SyncMutations, TenantSettingsMutations)))
 
 
 @dataclass(frozen=True)
