@@ -5,15 +5,15 @@ has the defaults (domain/tenant_settings); the first update writes the row. `ver
 changes: updates carry it (a stale one is a CONFLICT) and processes cache the parsed settings
 against it.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
