@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from domain import phones
 from domain.custom.linkage import COLUMN_TARGETS
 from domain.custom.lookups import with_lookups
 from domain.custom.metadata import ObjectDef, load_object, load_object_by_id, load_objects, record_spec
@@ -59,6 +60,7 @@ async def create_records(
     spec.require(principal, Action.CREATE)
     service.check_batch(items, bulk)
     rules = await field_rules(principal, obj.api_name)
+    await phones.load_region()  # national phone numbers are read in the tenant's region
     checked, errors, datas = [], [], []
     for index, item in enumerate(items):
         checker = _ownership(spec, item, creating=True)
@@ -90,6 +92,7 @@ async def check_input(*, principal: Principal, object_name: str, item: dict[str,
     by field (`region`, `ownerId`)."""
     obj = await load_object(object_name)
     spec = record_spec(obj)
+    await phones.load_region()
     checker = _ownership(spec, item, creating=creating)
     result = check_values(obj.fields, item.get("values"), current=None if creating else {}, prefix="")
     _apply_fills(checker, item, result.columns)
@@ -103,6 +106,7 @@ async def update_records(
 ) -> list[tuple[ObjectDef, dict[str, Any]]]:
     """Apply (id, version, {values?, ownerId?, teamId?}) changes; a stale version is CONFLICT."""
     service.check_batch(changes, bulk)
+    await phones.load_region()
     results, errors = [], []
     for index, (record_id, version, item) in enumerate(changes):
         obj = await object_of(record_id)
