@@ -39,6 +39,7 @@ from api.extensions.observe import ObserveOperation
 from api.extensions.strict_input import RefuseUnstorableText, StrictDocuments
 from api.extensions.tenant_scope import TenantScope
 from api.mutation_rights import guard_mutations
+from api.reports.queries import ReportQueries
 
 
 def _query_type() -> type:
@@ -50,7 +51,7 @@ def _query_type() -> type:
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
-                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries))
+                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ReportQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
