@@ -41,6 +41,8 @@ from api.extensions.strict_input import RefuseUnstorableText, StrictDocuments
 from api.extensions.tenant_scope import TenantScope
 from api.mutation_rights import guard_mutations
 from api.reports.queries import ReportQueries
+from api.tenant_settings.mutations import TenantSettingsMutations
+from api.tenant_settings.queries import TenantSettingsQueries
 
 
 def _query_type() -> type:
@@ -53,13 +55,13 @@ def _query_type() -> type:
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
                                   IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
-                                  ReportQueries))
+                                  TenantSettingsQueries, ReportQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
-                                                    SyncMutations, ApprovalMutations)))
+                                                    SyncMutations, ApprovalMutations, TenantSettingsMutations)))
 
 
 @dataclass(frozen=True)
