@@ -20,7 +20,7 @@ from domain.reports.periods import Range
 AggregateFunction = strawberry.enum(domain.Function, name="AggregateFunction", description=(
     "COUNT (records, or records with a value of `field`), COUNT_DISTINCT, SUM and AVG (numbers), MIN, MAX, P50 and "
     "P90 (numbers: interpolated percentiles; dates: the actual value at that rank)"))
-DateBucket = strawberry.enum(domain.Bucket, name="DateBucket", description="Calendar periods in the tenant's time zone; weeks start on Monday")
+DateBucket = strawberry.enum(domain.Bucket, name="DateBucket", description="Calendar periods in the tenant's time zone; weeks start on its weekStart")
 RelativeDateRange = strawberry.enum(Range, name="RelativeDateRange", description=(
     "Calendar ranges in the tenant's time zone, seen from `asOf` (default: now); LAST_N_DAYS and NEXT_N_DAYS take `days`"))
 ReportValueType = strawberry.enum(ValueType, name="ReportValueType")

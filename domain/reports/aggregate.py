@@ -21,7 +21,7 @@ from domain.records.spec import RecordSpec
 from domain.records.sql import Params
 from domain.records.visibility import readable_sql
 from domain.reports.fields import ReportField, Source, ValueType, load_source, usable_label
-from domain.reports.periods import Period, check_period, date_bounds, instant_bounds, tenant_zone
+from domain.reports.periods import Calendar, Period, check_period, date_bounds, instant_bounds, tenant_calendar
 from tenants.context import tenant_connection
 
 MAX_GROUP_BY = 3
@@ -43,7 +43,7 @@ class Function(str, Enum):
 
 class Bucket(str, Enum):
     DAY = "DAY"
-    WEEK = "WEEK"  # weeks start on Monday (ISO 8601)
+    WEEK = "WEEK"  # weeks start on the tenant's first day of the week (Monday unless set)
     MONTH = "MONTH"
     QUARTER = "QUARTER"
     YEAR = "YEAR"
@@ -143,8 +143,8 @@ async def aggregate(query: AggregateQuery, *, principal: Principal) -> Aggregate
     every field that cannot be grouped, measured or filtered by the caller)."""
     params = Params()
     source = await load_source(query.object, principal, params)
-    zone = await tenant_zone()
-    plan = await _plan(query, source, params, str(zone), query.as_of or datetime.now(timezone.utc))
+    calendar = await tenant_calendar()
+    plan = await _plan(query, source, params, calendar, query.as_of or datetime.now(timezone.utc))
     sql = _statement(query, source, plan, await _labels(plan, principal, params))
     records = await tenant_connection().execute_query_dict(sql, params.values)
     groups = [r for r in records if not r["_total"]]
@@ -156,7 +156,7 @@ async def aggregate(query: AggregateQuery, *, principal: Principal) -> Aggregate
     )
 
 
-async def _plan(query: AggregateQuery, source: Source, params: Params, zone: str, now: datetime) -> _Plan:
+async def _plan(query: AggregateQuery, source: Source, params: Params, calendar: Calendar, now: datetime) -> _Plan:
     errors: list[FieldError] = []
     if len(query.group_by) > MAX_GROUP_BY:
         errors.append(FieldError("groupBy", "TOO_MANY", f"at most {MAX_GROUP_BY} levels"))
@@ -166,7 +166,7 @@ async def _plan(query: AggregateQuery, source: Source, params: Params, zone: str
         errors.append(FieldError("first", "OUT_OF_RANGE", f"first must be between 1 and {MAX_GROUPS}"))
     keys = []
     for index, group in enumerate(query.group_by):
-        resolved = await _group_key(source, group, params, zone, f"groupBy.{index}", errors)
+        resolved = await _group_key(source, group, params, calendar, f"groupBy.{index}", errors)
         if resolved is not None:
             keys.append(resolved)
     measures = []
@@ -185,7 +185,7 @@ async def _plan(query: AggregateQuery, source: Source, params: Params, zone: str
     where = readable_sql(source.principal, source.spec, params)
     where += [f"t.{column} = {params.add(value)}" for column, value in source.scope.items()]
     for index, period in enumerate(query.periods):
-        where += await _period(source, period, params, now, f"periods.{index}", errors)
+        where += await _period(source, period, params, calendar, now, f"periods.{index}", errors)
     filter_sql = None
     if query.filter is not None:
         spec, filter = source.spec, query.filter
@@ -200,7 +200,7 @@ async def _plan(query: AggregateQuery, source: Source, params: Params, zone: str
     return _Plan(keys, measures, where)
 
 
-async def _group_key(source: Source, group: GroupBy, params: Params, zone: str, where: str,
+async def _group_key(source: Source, group: GroupBy, params: Params, calendar: Calendar, where: str,
                      errors: list[FieldError]) -> tuple[GroupBy, ReportField, str] | None:
     found = await source.resolve(group.field)
     if found is None:
@@ -209,14 +209,16 @@ async def _group_key(source: Source, group: GroupBy, params: Params, zone: str, 
     if group.bucket is not None and found.type not in _TIME_TYPES:
         errors.append(FieldError(f"{where}.bucket", "NOT_A_DATE", f"{group.field} is not a date"))
         return None
-    if found.type is ValueType.DATETIME:
-        # The instant's calendar date in the tenant's zone, truncated to the bucket's start.
-        unit = (group.bucket or Bucket.DAY).value.lower()
-        return group, found, f"date_trunc('{unit}', ({found.sql}) AT TIME ZONE {params.add(zone)})::date"
-    if found.type is ValueType.DATE:
-        unit = (group.bucket or Bucket.DAY).value.lower()
-        return group, found, f"date_trunc('{unit}', ({found.sql})::timestamp)::date"
-    return group, found, found.sql
+    if found.type not in _TIME_TYPES:
+        return group, found, found.sql
+    # A date-time's calendar date in the tenant's zone (a date as it is), then the bucket's first day.
+    day = f"(({found.sql}) AT TIME ZONE {params.add(calendar.zone.key)})::date" if found.type is ValueType.DATETIME else f"({found.sql})"
+    bucket = group.bucket or Bucket.DAY
+    if bucket is Bucket.DAY:
+        return group, found, day
+    if bucket is Bucket.WEEK:  # back to the tenant's first day of the week (isodow: Monday = 1)
+        return group, found, f"({day} - ((extract(isodow FROM {day})::int - 1 - {int(calendar.week_start)} + 7) % 7))"
+    return group, found, f"date_trunc('{bucket.value.lower()}', {day}::timestamp)::date"
 
 
 async def _measure(source: Source, measure: Measure, where: str,
@@ -238,7 +240,7 @@ async def _measure(source: Source, measure: Measure, where: str,
     return measure, found, ValueType.NUMBER if counted else found.type
 
 
-async def _period(source: Source, period: Period, params: Params, now: datetime, where: str,
+async def _period(source: Source, period: Period, params: Params, calendar: Calendar, now: datetime, where: str,
                   errors: list[FieldError]) -> list[str]:
     problems = check_period(period, where)
     found = await source.resolve(period.field)
@@ -247,11 +249,10 @@ async def _period(source: Source, period: Period, params: Params, now: datetime,
     if problems:
         errors += problems
         return []
-    zone = await tenant_zone()
     if found.type is ValueType.DATE:
-        start, end = date_bounds(period.range, now.astimezone(zone).date(), period.days)
+        start, end = date_bounds(period.range, now.astimezone(calendar.zone).date(), period.days, calendar.week_start)
     else:
-        start, end = instant_bounds(period.range, now, zone, period.days)
+        start, end = instant_bounds(period.range, now, calendar.zone, period.days, calendar.week_start)
     return [f"({found.sql}) >= {params.add(start)}", f"({found.sql}) < {params.add(end)}"]
 
 

@@ -13,6 +13,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from domain.errors import FieldError
+from domain.tenant_settings import current_settings
 
 MAX_DAYS = 3660  # LAST_N_DAYS / NEXT_N_DAYS reach at most ten years
 
@@ -39,10 +40,17 @@ class Period:
     days: int | None = None
 
 
-async def tenant_zone() -> ZoneInfo:
-    """The tenant's time zone, which buckets and relative ranges follow. The tenant settings
-    (time_zone) arrive with domain/tenant_settings; until then every tenant reports in UTC."""
-    return ZoneInfo("UTC")
+@dataclass(frozen=True)
+class Calendar:
+    """The tenant's zone and first day of the week, which buckets and relative ranges follow."""
+
+    zone: ZoneInfo
+    week_start: int = 0  # 0 = Monday ... 6 = Sunday
+
+
+async def tenant_calendar() -> Calendar:
+    settings = await current_settings()
+    return Calendar(settings.zone(), settings.week_start)
 
 
 def check_period(period: Period, where: str) -> list[FieldError]:
@@ -84,10 +92,11 @@ def date_bounds(range_: Range, today: date, days: int | None = None, week_start:
     return today, today + timedelta(days=days)
 
 
-def instant_bounds(range_: Range, now: datetime, zone: ZoneInfo, days: int | None = None) -> tuple[datetime, datetime]:
+def instant_bounds(range_: Range, now: datetime, zone: ZoneInfo, days: int | None = None,
+                   week_start: int = 0) -> tuple[datetime, datetime]:
     """The same range as instants: local midnights of the first and the day after the last (a
     day may be 23 or 25 hours long across a daylight-saving change)."""
-    first, after = date_bounds(range_, now.astimezone(zone).date(), days)
+    first, after = date_bounds(range_, now.astimezone(zone).date(), days, week_start)
     return _midnight(first, zone), _midnight(after, zone)
 
 

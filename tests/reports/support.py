@@ -59,3 +59,13 @@ def percentile(values: list[Decimal], fraction: float) -> Decimal:
 
 def close(actual: Decimal, expected: Decimal) -> bool:
     return abs(actual - expected) <= Decimal("0.000001") * max(Decimal(1), abs(expected))
+
+
+async def set_calendar(client, admin: str, zone: str, week_start: int = 0) -> None:  # noqa: ANN001
+    """The tenant's time zone and first day of the week, as an admin sets them."""
+    current = (await gql(client, "{ tenantSettings { version timeZone weekStart } }", token=admin)).data["tenantSettings"]
+    if (current["timeZone"], current["weekStart"]) == (zone, week_start):
+        return
+    changed = await gql(client, "mutation($i: UpdateTenantSettingsInput!) { updateTenantSettings(input: $i) { version } }",
+                        {"i": {"version": current["version"], "timeZone": zone, "weekStart": week_start}}, token=admin)
+    assert changed.data, changed.body
