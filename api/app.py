@@ -12,8 +12,8 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from api import system
-from api.integrations import hooks
 from api.http import GraphQLEndpoint
+from api.integrations import hooks
 from api.metrics import serve_metrics
 from api.middleware import RequestContextMiddleware
 from api.ratelimit import RateLimits
