@@ -102,7 +102,8 @@ def included_rows(
 ) -> dict[Include, dict[uuid.UUID, dict[str, Any] | None]]:
     """For each include, {id: row or None} of what the page's records point at."""
     related: dict[Include, dict[uuid.UUID, dict[str, Any] | None]] = {j.include: {} for j in joined}
-    for row, values in zip(page, records, strict=True):
+    # The page may be one record shorter than what was fetched (the look-ahead for hasNextPage).
+    for row, values in zip(page, records, strict=False):
         start = offset
         for join in joined:
             end = start + len(join.columns)

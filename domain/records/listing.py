@@ -89,7 +89,8 @@ async def list_records(
     )
     records = await fetch_values(sql, params.values)
     columns = spec.columns
-    rows = strip_hidden(spec, rules, [decode_row(spec, dict(zip(columns, record, strict=True))) for record in records])
+    # A record is the row's columns followed by the included records' columns: zip stops at ours.
+    rows = strip_hidden(spec, rules, [decode_row(spec, dict(zip(columns, record, strict=False))) for record in records])
     conn = tenant_connection()
 
     async def count() -> int:
