@@ -90,8 +90,9 @@ async def update_tickets(*, principal: Principal, changes: list[service.Change],
     return await service.update(TICKET_SPEC, changes, principal=principal, validate=validate_ticket, bulk=bulk)
 
 
-async def change_status(*, principal: Principal, ticket_id: uuid.UUID, version: int, status: str) -> dict[str, Any]:
-    """Move a ticket along its status flow; an illegal move is BAD_USER_INPUT."""
+async def change_status(*, principal: Principal, ticket_id: uuid.UUID, version: int | None, status: str) -> dict[str, Any]:
+    """Move a ticket along its status flow; an illegal move is BAD_USER_INPUT. Without a version
+    (automation rules) the move applies to the ticket as it is now."""
     TICKET_SPEC.require(principal, Action.UPDATE)
     if status not in STATUSES:
         raise InvalidInput.single("status", "INVALID_CHOICE", f"status must be one of {', '.join(sorted(STATUSES))}")
