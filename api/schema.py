@@ -40,6 +40,8 @@ from api.integrations.queries import IntegrationQueries
 from api.integrations.sync_api import SyncMutations, SyncQueries
 from api.integrations.webhook_api import WebhookMutations, WebhookQueries
 from api.mutation_rights import guard_mutations
+from api.tenant_settings.mutations import TenantSettingsMutations
+from api.tenant_settings.queries import TenantSettingsQueries
 
 
 def _query_type() -> type:
@@ -51,13 +53,14 @@ def _query_type() -> type:
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
-                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries))
+                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
+                                  TenantSettingsQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
-                                                    SyncMutations, ApprovalMutations)))
+                                                    SyncMutations, ApprovalMutations, TenantSettingsMutations)))
 
 
 @dataclass(frozen=True)
