@@ -21,6 +21,7 @@ from domain.duplicates.matching import Match, find_matches
 from domain.duplicates.rules import ACTIONS, active_rules
 from domain.errors import Conflict
 from domain.identity.principal import Principal
+from domain.phones import load_region
 from domain.records.spec import RecordSpec
 
 
@@ -94,6 +95,7 @@ async def duplicates_for_values(
     rules = await active_rules(record_type, actions=actions)
     if source is None or not rules:
         return []
+    await load_region()  # national phone numbers among the values are read in the tenant's region
     matches = await find_matches(source, rules, keys_of(row, compared(rules)), principal=principal, exclude=exclude)
     return [m for m in matches if m.visible]
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from enum import Enum
 from urllib.parse import urlsplit
 
-import phonenumbers
+from domain.phones import e164, region_in_effect
 
 
 class KeyKind(str, Enum):
@@ -89,15 +89,11 @@ def domain(text: str) -> str:
 
 
 def phone(text: str, region: str | None = None) -> str:
-    """E.164 (+8613800138000); a number that cannot be read is kept folded, so that two equally
+    """E.164 (+8613800138000), national numbers read in `region` (by default the tenant's phone
+    region, domain/phones.py); a number that cannot be read is kept folded, so that two equally
     unreadable numbers still agree."""
-    try:
-        number = phonenumbers.parse(unicodedata.normalize("NFKC", text), region)
-        if phonenumbers.is_possible_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    except phonenumbers.NumberParseException:
-        pass
-    return fold(text)
+    number = e164(unicodedata.normalize("NFKC", text), region if region is not None else region_in_effect())
+    return number if number is not None else fold(text)
 
 
 NORMALISERS: dict[KeyKind, Callable[[str], str]] = {

@@ -50,4 +50,5 @@ def test_emails_and_domains():
 def test_phones_in_e164_with_a_region():
     assert phone("+86 138 0013 8000") == "+8613800138000"
     assert phone("138 0013 8000", "CN") == "+8613800138000"
-    assert phone("(415) 555-0100", "US") == "+14155550100"
+    assert phone("(650) 253-0000", "US") == "+16502530000"
+    assert phone("not a number") == phone("NOT A NUMBER!")

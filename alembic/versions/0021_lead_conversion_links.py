@@ -1,15 +1,15 @@
 """Whether a lead's conversion linked an existing customer and contact (given, or found by the
 duplicate rules) instead of creating them.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
