@@ -27,10 +27,10 @@ from api.auth.queries import AuthQueries
 from api.automation.mutations import AutomationMutations
 from api.automation.queries import AutomationQueries
 from api.crm.schema import CrmMutations, CrmQueries
-from api.duplicates.mutations import DuplicateMutations
-from api.duplicates.queries import DuplicateQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
+from api.duplicates.mutations import DuplicateMutations
+from api.duplicates.queries import DuplicateQueries
 from api.execution import FastExecutor
 from api.extensions.no_suggestions import ValidationCacheWithoutSuggestions, WithoutSuggestions
 from api.extensions.observe import ObserveOperation

@@ -35,12 +35,12 @@ from api.records.pagination import Connection
 from api.records.record import Record, from_columns, resolve_record_nodes
 from api.records.relations import lazy_type, relation
 from domain.crm import leads
-from domain.duplicates import conversion
 from domain.crm.campaigns import CAMPAIGN_SPEC
 from domain.crm.contacts import CONTACT_SPEC
 from domain.crm.customers import CUSTOMER_SPEC
 from domain.crm.leads import LEAD_SPEC
 from domain.crm.opportunities import OPPORTUNITY_SPEC
+from domain.duplicates import conversion
 from domain.records.spec import RecordSpec
 
 

@@ -8,12 +8,24 @@ import uuid
 from typing import Any
 
 from domain.duplicates.keys import compared, rebuild_keys
-from domain.duplicates.rules import DEFAULT_RULES, DUPLICATE_RULE_SPEC, MAX_RULES_PER_OBJECT, active_rules, check_rule
+from domain.duplicates.rules import (
+    DEFAULT_RULES,
+    DUPLICATE_RULE_SPEC,
+    MAX_RULES_PER_OBJECT,
+    active_rules,
+    check_rule,
+)
 from domain.errors import InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.records.rights import Action
 from domain.records.rows import decode_row
-from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
+from domain.records.writes import (
+    check_version,
+    insert_records,
+    lock_record,
+    set_deleted,
+    update_record,
+)
 from tenants.context import current_tenant_id, tenant_connection
 
 

@@ -21,7 +21,7 @@ def domain_name() -> str:
 
 
 @contextlib.asynccontextmanager
-async def rule(client, token: str, **input: Any) -> AsyncIterator[dict[str, Any]]:  # noqa: ANN001
+async def rule(client, token: str, **input: Any) -> AsyncIterator[dict[str, Any]]:
     """A rule for the length of a test: other tests share the tenant, so a BLOCK rule must not
     outlive the test that made it."""
     created = (await gql(client, CREATE_RULE, {"input": input}, token=token)).data["createDuplicateRule"]
@@ -31,6 +31,6 @@ async def rule(client, token: str, **input: Any) -> AsyncIterator[dict[str, Any]
         assert (await gql(client, DELETE_RULE, {"id": created["id"]}, token=token)).data
 
 
-async def create_customer(client, token: str, **input: Any):  # noqa: ANN001, ANN201
+async def create_customer(client, token: str, **input: Any):
     input.setdefault("name", f"Customer {uuid.uuid4().hex[:8]}")
     return await gql(client, CREATE_CUSTOMER, {"input": input}, token=token)
