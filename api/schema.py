@@ -38,6 +38,8 @@ from api.extensions.no_suggestions import ValidationCacheWithoutSuggestions, Wit
 from api.extensions.observe import ObserveOperation
 from api.extensions.strict_input import RefuseUnstorableText, StrictDocuments
 from api.extensions.tenant_scope import TenantScope
+from api.service_levels.mutations import ServiceLevelMutations
+from api.service_levels.queries import ServiceLevelQueries
 from api.mutation_rights import guard_mutations
 
 
@@ -50,13 +52,14 @@ def _query_type() -> type:
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
-                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries))
+                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries,
+                                  ServiceLevelQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
-                                                    SyncMutations)))
+                                                    SyncMutations, ServiceLevelMutations)))
 
 
 @dataclass(frozen=True)
