@@ -130,8 +130,9 @@ async def update_tickets(*, principal: Principal, changes: list[service.Change],
     return rows
 
 
-async def change_status(*, principal: Principal, ticket_id: uuid.UUID, version: int, status: str) -> dict[str, Any]:
-    """Move a ticket along its status flow; an illegal move is BAD_USER_INPUT."""
+async def change_status(*, principal: Principal, ticket_id: uuid.UUID, version: int | None, status: str) -> dict[str, Any]:
+    """Move a ticket along its status flow; an illegal move is BAD_USER_INPUT. Without a version
+    (automation rules) the move applies to the ticket as it is now."""
     TICKET_SPEC.require(principal, Action.UPDATE)
     if status not in STATUSES:
         raise InvalidInput.single("status", "INVALID_CHOICE", f"status must be one of {', '.join(sorted(STATUSES))}")
