@@ -19,6 +19,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from api.permissions import check_access, principal_of
 from api.records.names import plural
+from domain.approvals.definitions import PROCESS_SPEC
 from domain.automation.rules import RULE_SPEC
 from domain.crm.activities import ACTIVITY_SPEC
 from domain.crm.campaigns import CAMPAIGN_SPEC
@@ -194,6 +195,10 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "testAutomationRule": right(Action.UPDATE, on=RULE_SPEC),
     "rerunAutomationRun": right(Action.UPDATE, on=RULE_SPEC),
     "markNotificationsRead": OwnState(),
+    # approvals: definitions are the admins'
+    "createApprovalProcess": right(Action.CREATE, on=PROCESS_SPEC),
+    "updateApprovalProcess": right(Action.UPDATE, on=PROCESS_SPEC),
+    "deleteApprovalProcess": right(Action.DELETE, on=PROCESS_SPEC),
     # service levels
     "createSlaPolicy": right(Action.CREATE, on=SLA_POLICY_SPEC),
     "updateSlaPolicy": right(Action.UPDATE, on=SLA_POLICY_SPEC),

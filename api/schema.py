@@ -21,6 +21,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 
+from api.approvals.schema import ApprovalMutations, ApprovalQueries
 from api.auth.mutations import AuthMutations
 from api.automation.mutations import AutomationMutations
 from api.automation.queries import AutomationQueries
@@ -52,14 +53,14 @@ def _query_type() -> type:
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
-                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries,
+                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
                                   ServiceLevelQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
-                                                    SyncMutations, ServiceLevelMutations)))
+                                                    SyncMutations, ApprovalMutations, ServiceLevelMutations)))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from strawberry import UNSET, relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.automation.ids import condition_ids_in, ids_in
+from api.records.rule_ids import condition_ids_in, ids_in
 from api.given import given_fields
 from api.automation.types import AutomationRuleType
 from api.permissions import principal_of

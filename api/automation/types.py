@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from api.automation.ids import ids_out
+from api.records.rule_ids import ids_out
 
 
 @strawberry.type(name="AutomationRule", description="When `trigger` happens to an `object` record and `conditions` hold, run `actions`")

@@ -55,6 +55,23 @@ async def test_dependent_picklists_refuse_options_of_another_value(client, as_al
     assert field_codes(stale) == {"values.district": "NOT_ALLOWED"}
 
 
+async def test_a_refused_dependent_option_does_not_reveal_a_hidden_controlling_value(client, as_alpha):
+    admin, member = as_alpha["admin"], as_alpha["member"]
+    site = await _site(client, admin, await _team(client, admin))
+    hidden = await gql(client, "mutation($input: SetFieldAccessInput!) { setFieldAccess(input: $input) { access } }",
+                       {"input": {"object": site, "field": "region", "role": "MEMBER", "access": "HIDDEN"}}, token=admin)
+    assert hidden.data["setFieldAccess"] == [{"access": "HIDDEN"}]
+    record = (await create_record(client, member, site, {})).data["createRecord"]
+    set_region = await gql(client, UPDATE_RECORD, {"input": {"id": record["id"], "version": 1, "values": {"region": "Shanghai"}}},
+                           token=admin)
+    assert set_region.data["updateRecord"]["values"]["region"] == "Shanghai"
+    refused = await gql(client, UPDATE_RECORD, {"input": {"id": record["id"], "version": 2, "values": {"district": "Chaoyang"}}},
+                        token=member)
+    assert field_codes(refused) == {"values.district": "NOT_ALLOWED"}
+    message = refused.errors[0]["extensions"]["fieldErrors"][0]["message"]
+    assert not any(word in message for word in ("Shanghai", "Pudong", "Minhang")), message
+
+
 async def test_linkage_settings_are_checked_when_saved(client, as_alpha):
     admin = as_alpha["admin"]
     name = await make_object(client, admin, [dict(apiName="kind", type="SINGLE_SELECT", config={"options": ["A", "B"]}),

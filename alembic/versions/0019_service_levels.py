@@ -2,15 +2,15 @@
 the history of its due times, and the timers the scheduler fires (warnings, breaches,
 escalations), each (ticket, occasion) at most once.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
