@@ -42,6 +42,8 @@ from api.extensions.tenant_scope import TenantScope
 from api.service_levels.mutations import ServiceLevelMutations
 from api.service_levels.queries import ServiceLevelQueries
 from api.mutation_rights import guard_mutations
+from api.tenant_settings.mutations import TenantSettingsMutations
+from api.tenant_settings.queries import TenantSettingsQueries
 
 
 def _query_type() -> type:
@@ -54,13 +56,14 @@ def _query_type() -> type:
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
                                   IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
-                                  ServiceLevelQueries))
+                                  TenantSettingsQueries, ServiceLevelQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
-                                                    SyncMutations, ApprovalMutations, ServiceLevelMutations)))
+                                                    SyncMutations, ApprovalMutations, TenantSettingsMutations,
+                                                    ServiceLevelMutations)))
 
 
 @dataclass(frozen=True)

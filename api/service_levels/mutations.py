@@ -29,8 +29,8 @@ class SlaEscalationInput:
 class SlaPolicyFields:
     conditions: JSON | None = strawberry.field(default=UNSET, description="A condition tree on the ticket as in automation "
                                                                           "rules (docs/automations.md); null: every ticket")
-    calendar: str | None = strawberry.field(default=UNSET, description="A business calendar of the tenant settings; "
-                                                                       "null: 24x7")
+    calendar: str | None = strawberry.field(default=UNSET, description="A named business calendar of the tenant "
+                                                                       "settings, `default` for the tenant's default one; null: 24x7")
     first_response_minutes: int | None = UNSET
     next_response_minutes: int | None = UNSET
     resolution_minutes: int | None = UNSET

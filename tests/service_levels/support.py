@@ -57,4 +57,5 @@ async def move(client, token: str, ticket: dict[str, Any], status: str, when: da
 
 
 def iso(value: datetime) -> str:
-    return value.isoformat()
+    """As the API shows it (UTC)."""
+    return value.astimezone(timezone.utc).isoformat()

@@ -2,15 +2,15 @@
 the history of its due times, and the timers the scheduler fires (warnings, breaches,
 escalations), each (ticket, occasion) at most once.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
