@@ -104,7 +104,7 @@ class ApprovalDelegationType:
     delegate = relation(column="delegate_id", target=None, type=UserType)
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "ApprovalDelegationType":
+    def from_row(cls, row: dict[str, Any]) -> ApprovalDelegationType:
         return cls(id=encode_id("ApprovalDelegation", row["id"]), starts_at=row["starts_at"], ends_at=row["ends_at"],
                    revoked_at=row["revoked_at"], delegator_id=row["delegator_id"], delegate_id=row["delegate_id"])
 

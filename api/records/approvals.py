@@ -63,7 +63,7 @@ class ApprovalDecisionType:
                             description="Whose approval a delegate decided: approved by decidedBy on behalf of onBehalfOf")
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "ApprovalDecisionType":
+    def from_row(cls, row: dict[str, Any]) -> ApprovalDecisionType:
         return cls(status=DecisionStatus(row["status"]), comment=row["comment"], asked_at=row["created_at"],
                    decided_at=row["decided_at"], approver_id=row["approver_id"], decided_by_id=row["decided_by"],
                    on_behalf_of_id=row["on_behalf_of"])
@@ -125,7 +125,7 @@ class ApprovalRequestType:
         return result
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "ApprovalRequestType":
+    def from_row(cls, row: dict[str, Any]) -> ApprovalRequestType:
         step = row["current_step"]
         return cls(id=encode_id("ApprovalRequest", row["id"]), status=ApprovalStatus(row["status"]),
                    process_id=encode_id("ApprovalProcess", row["process_id"]), process_name=row["definition"]["name"],

@@ -10,7 +10,15 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.support.approvals import (
-    RECALL, REQUEST, decide, delete_process, make_process, reason, submit, users_step, waiting_on,
+    RECALL,
+    REQUEST,
+    decide,
+    delete_process,
+    make_process,
+    reason,
+    submit,
+    users_step,
+    waiting_on,
 )
 from tests.support.custom import create_record, make_field, make_object
 from tests.support.graphql import gql
@@ -27,7 +35,7 @@ def marker() -> str:
     return uuid.uuid4().hex[:8]
 
 
-async def _opportunity(client, token, **values):  # noqa: ANN001
+async def _opportunity(client, token, **values):
     return (await gql(client, OPPORTUNITY, {"input": {"name": f"Deal {uuid.uuid4().hex[:6]}", **values}}, token=token)).data[
         "createOpportunity"]
 

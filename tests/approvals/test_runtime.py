@@ -8,7 +8,17 @@ import base64
 import uuid
 
 from tests.support.approvals import (
-    MY_APPROVALS, REASSIGN, REQUEST, RECALL, decide, delete_process, make_process, reason, submit, users_step, waiting_on,
+    MY_APPROVALS,
+    REASSIGN,
+    RECALL,
+    REQUEST,
+    decide,
+    delete_process,
+    make_process,
+    reason,
+    submit,
+    users_step,
+    waiting_on,
 )
 from tests.support.automation import deliver, disable, make_rule
 from tests.support.graphql import gql
@@ -21,7 +31,7 @@ def _raw(global_id: str) -> uuid.UUID:
     return uuid.UUID(base64.b64decode(global_id).decode().split(":", 1)[1])
 
 
-async def _deal(client, token):  # noqa: ANN001
+async def _deal(client, token):
     return (await gql(client, OPPORTUNITY, {"input": {"name": f"Deal {uuid.uuid4().hex[:6]}"}}, token=token)).data["createOpportunity"]
 
 

@@ -51,15 +51,15 @@ MY_APPROVALS = ("query($filter: MyApprovalsFilter) { myApprovals(filter: $filter
                 "onBehalfOf { id } request { id status currentStep recordId } } } }")
 
 
-async def submit(client, token: str, record_id: str, **extra: Any) -> GraphQLResponse:  # noqa: ANN001
+async def submit(client, token: str, record_id: str, **extra: Any) -> GraphQLResponse:
     return await gql(client, SUBMIT, {"input": {"recordId": record_id, **extra}}, token=token)
 
 
-async def decide(client, token: str, request_id: str, *, approve: bool = True, **extra: Any) -> GraphQLResponse:  # noqa: ANN001
+async def decide(client, token: str, request_id: str, *, approve: bool = True, **extra: Any) -> GraphQLResponse:
     return await gql(client, APPROVE if approve else REJECT, {"input": {"requestId": request_id, **extra}}, token=token)
 
 
-async def waiting_on(client, token: str) -> list[str]:  # noqa: ANN001
+async def waiting_on(client, token: str) -> list[str]:
     """Ids of the requests waiting on the token's user."""
     return [item["request"]["id"] for item in (await gql(client, MY_APPROVALS, token=token)).data["myApprovals"]["items"]]
 
