@@ -209,6 +209,8 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "updateSyncConnection": right(Action.UPDATE, on=SYNC_SPEC),
     "deleteSyncConnection": right(Action.DELETE, on=SYNC_SPEC),
     "runSyncNow": right(Action.UPDATE, on=SYNC_SPEC),
+    # background jobs: the domain lets only who started the job (or an admin) cancel it
+    "cancelJob": OwnState(),
 }
 
 

@@ -28,6 +28,7 @@ from api.integrations.external import ExternalIdMutations, ExternalIdQueries
 from api.integrations.mutations import IntegrationMutations
 from api.integrations.sync_api import SyncMutations, SyncQueries
 from api.integrations.queries import IntegrationQueries
+from api.jobs.schema import JobMutations, JobQueries
 from api.integrations.webhook_api import WebhookMutations, WebhookQueries
 from api.auth.queries import AuthQueries
 from api.crm.schema import CrmMutations, CrmQueries
@@ -50,13 +51,13 @@ def _query_type() -> type:
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
-                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries))
+                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, JobQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
-                                                    SyncMutations)))
+                                                    SyncMutations, JobMutations)))
 
 
 @dataclass(frozen=True)
