@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
-from api import system
-from api.integrations import hooks
+from api import graphiql, system
+from api.cors import CorsPolicy
 from api.http import GraphQLEndpoint
+from api.integrations import hooks
 from api.metrics import serve_metrics
 from api.middleware import RequestContextMiddleware
 from api.ratelimit import RateLimits
@@ -35,6 +38,7 @@ class ApiConfig:
     # Plugs the domain's checks in (tessera/domain_wiring.py); run before the app serves anything.
     wire_domain: Callable[[], None]
     db_pool_size: int = 10
+    cors: CorsPolicy = CorsPolicy()  # no other origin may call the API unless configured
     fast_execution: bool = True
     metrics_on_api_port: bool = True
     metrics_address: tuple[str, int] | None = None  # (host, port) where this process serves its metrics
@@ -47,6 +51,7 @@ def create_app(config: ApiConfig) -> Starlette:
         token_config=config.token_config,
         rate_limits=config.rate_limits,
         graphql_ide="graphiql" if config.graphiql else None,
+        cors=config.cors,
     )
 
     @asynccontextmanager
@@ -70,11 +75,17 @@ def create_app(config: ApiConfig) -> Starlette:
         Route("/hooks/{public_id}", hooks.webhook, methods=["POST"]),
         Route("/forms/{public_id}", hooks.form, methods=["POST"]),
     ]
+    if config.graphiql:  # its assets, from this package: the page works without internet access
+        static = GZipMiddleware(StaticFiles(directory=graphiql.STATIC_DIR))
+        routes.append(Mount(graphiql.STATIC_PATH, app=static, name="graphiql"))
     if config.metrics_on_api_port:  # anyone who reaches the API reaches these (development)
         routes.append(Route("/metrics", system.metrics))
+    middleware = [Middleware(RequestContextMiddleware, max_body_bytes=config.max_request_bytes)]
+    if config.cors.enabled:  # outermost: refusals (413, 429) carry the CORS headers a page needs to read them
+        middleware.insert(0, config.cors.middleware())
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(RequestContextMiddleware, max_body_bytes=config.max_request_bytes)],
+        middleware=middleware,
         # The GraphQL endpoint answers UNAVAILABLE itself; these are for the other routes.
         exception_handlers={error: system.unavailable for error in UNREACHABLE_ERRORS},
         lifespan=lifespan,

@@ -8,12 +8,13 @@ from typing import Any
 import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from strawberry import UNSET
 from strawberry.asgi import GraphQL
 
-from api import request_body
+from api import graphiql, request_body
 from api.context import Context
+from api.cors import CorsPolicy
 from api.errors import refusal
 from api.ratelimit import RateLimits
 from domain.errors import Unauthenticated
@@ -22,10 +23,21 @@ from domain.identity.authentication import read_bearer
 
 
 class GraphQLEndpoint(GraphQL):
-    def __init__(self, *args, token_config: TokenConfig, rate_limits: RateLimits, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, token_config: TokenConfig, rate_limits: RateLimits, cors: CorsPolicy,
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.token_config = token_config
         self.rate_limits = rate_limits
+        self.cors = cors
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our own page instead of strawberry's, whose assets come from a CDN (api/graphiql).
+        html = graphiql.page(endpoint=request.url.path, root_path=request.scope.get("root_path", ""))
+        return HTMLResponse(html, headers={"Content-Security-Policy": graphiql.CONTENT_SECURITY_POLICY})
+
+    def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
+        # Browsers apply no CORS to WebSocket handshakes: the same origins as CORS, checked here.
+        return self.cors.allows(origin)
 
     async def run(self, request: Request, context: Any = UNSET, root_value: Any = UNSET) -> Response:  # type: ignore[override]
         try:
@@ -49,7 +61,7 @@ class GraphQLEndpoint(GraphQL):
         except TypeError:
             return super().encode_json(data)
 
-    def create_response(self, response_data, sub_response: Response) -> Response:  # noqa: ANN001
+    def create_response(self, response_data, sub_response: Response) -> Response:
         response = super().create_response(response_data, sub_response)
         refused = refusal(response_data if isinstance(response_data, list) else [response_data])
         if refused is not None:  # RATE_LIMITED is 429, UNAVAILABLE 503, with Retry-After

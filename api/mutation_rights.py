@@ -19,6 +19,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from api.permissions import check_access, principal_of
 from api.records.names import plural
+from domain.approvals.definitions import PROCESS_SPEC
 from domain.automation.rules import RULE_SPEC
 from domain.crm.activities import ACTIVITY_SPEC
 from domain.crm.campaigns import CAMPAIGN_SPEC
@@ -193,6 +194,10 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "testAutomationRule": right(Action.UPDATE, on=RULE_SPEC),
     "rerunAutomationRun": right(Action.UPDATE, on=RULE_SPEC),
     "markNotificationsRead": OwnState(),
+    # approvals: definitions are the admins'
+    "createApprovalProcess": right(Action.CREATE, on=PROCESS_SPEC),
+    "updateApprovalProcess": right(Action.UPDATE, on=PROCESS_SPEC),
+    "deleteApprovalProcess": right(Action.DELETE, on=PROCESS_SPEC),
     # integrations
     "createInboundEndpoint": right(Action.CREATE, on=ENDPOINT_SPEC),
     "updateInboundEndpoint": right(Action.UPDATE, on=ENDPOINT_SPEC),
@@ -209,6 +214,8 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "updateSyncConnection": right(Action.UPDATE, on=SYNC_SPEC),
     "deleteSyncConnection": right(Action.DELETE, on=SYNC_SPEC),
     "runSyncNow": right(Action.UPDATE, on=SYNC_SPEC),
+    # tenant settings
+    "updateTenantSettings": ADMIN_TOKENS,
     # background jobs: the domain lets only who started the job (or an admin) cancel it
     "cancelJob": OwnState(),
 }

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     refresh_token_ttl_seconds: int = Field(30 * 86400, ge=3600)
 
     graphiql: bool | None = None
+    # Origins whose pages may call the API from a browser (CORS and WebSocket handshakes), comma-
+    # separated: exact (`https://app.example.com`) or with `*` wildcards (`https://*.example.com`,
+    # `http://localhost:*`), or `*` for any. Unset: the common dev servers' origins in dev/test,
+    # none in prod. Empty: none.
+    cors_origins: str | None = None
+    cors_allow_credentials: bool = False  # cookies/HTTP auth on cross-origin calls (tokens need none)
+    cors_max_age_seconds: int = Field(600, ge=0, le=86400)  # how long browsers may cache a preflight
     introspection: bool | None = None
     # `standard` runs graphql-core's own executor: the reference the fast one is tested against.
     graphql_executor: Literal["fast", "standard"] = "fast"
@@ -84,7 +91,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _secrets_required_in_prod(self) -> "Settings":
+    def _secrets_required_in_prod(self) -> Settings:
         if self.tessera_env == "prod":
             missing = [
                 name
@@ -111,6 +118,13 @@ class Settings(BaseSettings):
     @property
     def graphiql_enabled(self) -> bool:
         return self.graphiql if self.graphiql is not None else not self.is_prod
+
+    @property
+    def cors_origin_list(self) -> tuple[str, ...] | None:
+        """The configured origins; None when CORS_ORIGINS is unset (the environment decides)."""
+        if self.cors_origins is None:
+            return None
+        return tuple(o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip())
 
     @property
     def metrics_on_api_port_enabled(self) -> bool:

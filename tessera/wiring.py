@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 
 from api.app import ApiConfig, create_app
+from api.cors import DEV_ORIGINS, CorsPolicy
 from api.ratelimit import RateLimits
 from api.schema import SchemaLimits
 from domain import MODEL_MODULES
@@ -24,6 +25,14 @@ def token_config(settings: Settings) -> TokenConfig:
         access_ttl_seconds=settings.access_token_ttl_seconds,
         refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
     )
+
+
+def cors_policy(settings: Settings) -> CorsPolicy:
+    origins = settings.cors_origin_list
+    if origins is None:
+        origins = () if settings.is_prod else DEV_ORIGINS
+    return CorsPolicy(origins=origins, allow_credentials=settings.cors_allow_credentials,
+                      max_age_seconds=settings.cors_max_age_seconds)
 
 
 def api_config(settings: Settings) -> ApiConfig:
@@ -48,6 +57,7 @@ def api_config(settings: Settings) -> ApiConfig:
             login_window_seconds=settings.login_rate_limit_window_seconds,
         ),
         graphiql=settings.graphiql_enabled,
+        cors=cors_policy(settings),
         max_request_bytes=settings.max_request_bytes,
         db_pool_size=settings.db_pool_size,
         metrics_on_api_port=settings.metrics_on_api_port_enabled,
@@ -56,7 +66,7 @@ def api_config(settings: Settings) -> ApiConfig:
     )
 
 
-def create_api():  # noqa: ANN201 - uvicorn factory
+def create_api():  # uvicorn factory
     """uvicorn's app factory (`tessera serve`)."""
     settings = load_settings()
     configure_logging(settings.log_level)

@@ -11,10 +11,15 @@ from typing import Any
 from domain.automation.assignment import assign_owner, check_assign
 from domain.automation.context import Context, NoRecipients, recipients, render
 from domain.automation.outbound_actions import (
-    call_http, check_call_http, check_post_message, check_send_email, post_message, send_email,
+    call_http,
+    check_call_http,
+    check_post_message,
+    check_send_email,
+    post_message,
+    send_email,
 )
 from domain.automation.targets import create_values, owner_field, spec_of, update_values
-from domain.crm import leads
+from domain.crm import leads, tickets
 from domain.crm.activities import KINDS as ACTIVITY_KINDS
 from domain.crm.activities import log_activity
 from domain.crm.tags import change_tags
@@ -62,6 +67,8 @@ def check_actions(actions: Any, errors: list[FieldError]) -> None:
                 errors.append(FieldError(f"{where}.kind", "INVALID_CHOICE", f"one of {', '.join(sorted(ACTIVITY_KINDS))}"))
         if kind == "change_stage" and not str(action.get("stage") or "").strip():
             errors.append(FieldError(f"{where}.stage", "REQUIRED", "the name of a stage of the opportunity's pipeline"))
+        if kind == "change_status" and action.get("status") not in tickets.STATUSES:
+            errors.append(FieldError(f"{where}.status", "INVALID_CHOICE", f"one of {', '.join(sorted(tickets.STATUSES))}"))
         if kind in ("add_tags", "remove_tags") and (not isinstance(action.get("names"), list) or not action["names"]):
             errors.append(FieldError(f"{where}.names", "REQUIRED", "the tags"))
         if kind == "notify":
@@ -152,6 +159,15 @@ async def change_stage(ctx: Context, action: dict[str, Any]) -> str:
     return f"stage {action['stage']}"
 
 
+async def change_status(ctx: Context, action: dict[str, Any]) -> str:
+    """Move a ticket along its status flow (the same transitions, timestamps and status history
+    as changeTicketStatus; an illegal move fails the step with the allowed ones named)."""
+    if ctx.record_type != "Ticket":
+        raise InvalidInput([FieldError("type", "NOT_A_TICKET", "change_status acts on tickets only")])
+    await tickets.change_status(principal=ctx.principal, ticket_id=ctx.record_id, version=None, status=action["status"])
+    return f"status {action['status']}"
+
+
 async def add_tags(ctx: Context, action: dict[str, Any]) -> str:
     tags = await change_tags(await spec_of(ctx.record_type), ctx.record_id, principal=ctx.principal, add=action["names"])
     return "tags " + ", ".join(tags)
@@ -180,5 +196,5 @@ async def notify(ctx: Context, action: dict[str, Any]) -> str:
 ACTIONS = {"wait": None, "update_fields": update_fields, "increment": increment, "create_record": create_record,
            "convert_lead": convert_lead, "assign_owner": assign_owner, "create_task": create_task,
            "add_tags": add_tags, "remove_tags": remove_tags, "notify": notify, "send_email": send_email,
-           "call_http": call_http, "change_stage": change_stage,
+           "call_http": call_http, "change_stage": change_stage, "change_status": change_status,
            "post_message": post_message}

@@ -11,9 +11,9 @@ from domain.errors import InvalidInput
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records import service
-from domain.records.rows import group_rows
 from domain.records.rights import ALL, READ_ONLY, READ_WRITE, Action
-from domain.records.spec import COMMON_FIELDS, FieldSpec, Kind, RecordSpec, Reference, MEMBER, TEAM
+from domain.records.rows import group_rows
+from domain.records.spec import COMMON_FIELDS, MEMBER, TEAM, FieldSpec, Kind, RecordSpec, Reference
 from domain.records.validation import Checker
 from domain.records.writes import check_version, lock_record, update_record
 from tenants.context import current_tenant_id, tenant_connection
@@ -90,8 +90,9 @@ async def update_tickets(*, principal: Principal, changes: list[service.Change],
     return await service.update(TICKET_SPEC, changes, principal=principal, validate=validate_ticket, bulk=bulk)
 
 
-async def change_status(*, principal: Principal, ticket_id: uuid.UUID, version: int, status: str) -> dict[str, Any]:
-    """Move a ticket along its status flow; an illegal move is BAD_USER_INPUT."""
+async def change_status(*, principal: Principal, ticket_id: uuid.UUID, version: int | None, status: str) -> dict[str, Any]:
+    """Move a ticket along its status flow; an illegal move is BAD_USER_INPUT. Without a version
+    (automation rules) the move applies to the ticket as it is now."""
     TICKET_SPEC.require(principal, Action.UPDATE)
     if status not in STATUSES:
         raise InvalidInput.single("status", "INVALID_CHOICE", f"status must be one of {', '.join(sorted(STATUSES))}")

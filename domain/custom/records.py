@@ -7,15 +7,26 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from domain.custom.fieldtypes import FieldType
 from domain.custom.linkage import COLUMN_TARGETS
 from domain.custom.lookups import with_lookups
-from domain.custom.metadata import ObjectDef, load_object, load_object_by_id, load_objects, record_spec
+from domain.custom.metadata import (
+    ObjectDef,
+    load_object,
+    load_object_by_id,
+    load_objects,
+    record_spec,
+)
 from domain.custom.relations import check_relations
 from domain.custom.rollups import refresh_rollups, with_empty_rollups
 from domain.custom.values import (
-    assign_auto_numbers, check_values, claim_unique, compute_formulas, raise_if, release_unique,
+    assign_auto_numbers,
+    check_values,
+    claim_unique,
+    compute_formulas,
+    raise_if,
+    release_unique,
 )
-from domain.custom.fieldtypes import FieldType
 from domain.errors import FieldError, Forbidden, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.records import service
@@ -25,9 +36,14 @@ from domain.records.listing import Listing, count_by, get_records, list_grouped,
 from domain.records.ordering import Order
 from domain.records.rights import Action
 from domain.records.validation import Checker
-from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
+from domain.records.writes import (
+    check_version,
+    insert_records,
+    lock_record,
+    set_deleted,
+    update_record,
+)
 from tenants.context import current_tenant_id, tenant_connection
-
 
 OWNERSHIP_NAMES = {column: name for name, column in COLUMN_TARGETS.items()}
 
@@ -73,8 +89,8 @@ async def create_records(
     errors += await check_relations(obj.fields, [(_prefix(i, bulk), d) for i, d in enumerate(datas)])
     raise_if(errors)
     rows = []
-    for checker, data in zip(checked, datas, strict=True):
-        data = compute_formulas(obj.fields, with_empty_rollups(obj.fields, await assign_auto_numbers(obj.fields, data)))
+    for checker, given in zip(checked, datas, strict=True):
+        data = compute_formulas(obj.fields, with_empty_rollups(obj.fields, await assign_auto_numbers(obj.fields, given)))
         rows.append({"object_id": obj.id, "owner_id": principal.user_id, **checker.values, "data": data})
     created = await insert_records(spec, rows, principal=principal)
     for index, row in enumerate(created):

@@ -9,15 +9,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from domain.records.field_access import Access, field_rules, locked_names, strip_hidden
-from domain.records.rights import Action
 from domain.errors import FieldError, InvalidInput, NotWired
 from domain.identity.principal import Principal
+from domain.records.field_access import Access, field_rules, locked_names, strip_hidden
+from domain.records.rights import Action
 from domain.records.spec import RecordSpec, Reference
 from domain.records.sql import Params
 from domain.records.validation import Checker
 from domain.records.visibility import owned_visibility_sql
-from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
+from domain.records.writes import (
+    check_version,
+    insert_records,
+    lock_record,
+    set_deleted,
+    update_record,
+)
 from tenants.context import current_tenant_id, tenant_connection
 
 MAX_BULK = 100

@@ -15,7 +15,6 @@ from domain.errors import FieldError
 from domain.records.currencies import CURRENCY_MESSAGE, is_currency
 from domain.records.spec import RecordSpec
 
-
 # Decimal columns are numeric(18, 2); a value past these bounds could not be stored, or not even
 # sent to PostgreSQL (asyncpg cannot encode 1e999999), so it is refused as a field error.
 MAX_DECIMAL = Decimal(10) ** 16

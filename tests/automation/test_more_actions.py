@@ -68,3 +68,44 @@ async def test_a_rule_logs_a_note_and_moves_the_deal_to_a_stage_by_name(client, 
             {"kind": "NOTE", "subject": "Big deal: 250000.00", "body": "Watch it", "dueAt": None}]
     finally:
         await disable(client, admin, rule)
+
+
+TICKET = ("query($id: ID!) { node(id: $id) { ... on Ticket { status firstResponseAt statusHistory { fromStatus toStatus } } } }")
+
+
+async def _ticket_after_rule(client, admin, marker, status):
+    rule = await make_rule(client, admin, name=f"To {status}", object="Ticket", trigger={"on": "created"},
+                           conditions={"field": "subject", "op": "eq", "value": marker},
+                           actions=[{"type": "change_status", "status": status}])
+    try:
+        ticket = (await gql(client, "mutation($s: String!) { createTicket(input: {subject: $s}) { id } }",
+                            {"s": marker}, token=admin)).data["createTicket"]
+        await deliver()
+        [run] = await runs_of(client, admin, rule["id"])
+        return run, (await gql(client, TICKET, {"id": ticket["id"]}, token=admin)).data["node"]
+    finally:
+        await disable(client, admin, rule)
+
+
+async def test_a_rule_moves_a_ticket_along_its_status_flow(client, as_alpha, marker):
+    run, ticket = await _ticket_after_rule(client, as_alpha["admin"], marker, "ACCEPTED")
+    assert run["status"] == "SUCCEEDED", run
+    assert ticket["status"] == "ACCEPTED" and ticket["firstResponseAt"] is not None
+    assert [(h["fromStatus"], h["toStatus"]) for h in ticket["statusHistory"]] == [(None, "NEW"), ("NEW", "ACCEPTED")]
+
+
+async def test_a_move_the_flow_does_not_allow_fails_the_step_and_says_why(client, as_alpha, marker):
+    run, ticket = await _ticket_after_rule(client, as_alpha["admin"], marker, "FOLLOWED_UP")
+    assert run["status"] in ("RETRYING", "FAILED"), run  # retried like any failed step
+    assert "ILLEGAL_TRANSITION" in run["reason"] and "not FOLLOWED_UP" in run["reason"], run
+    assert ticket["status"] == "NEW" and [h["toStatus"] for h in ticket["statusHistory"]] == ["NEW"]
+
+
+async def test_status_moves_are_checked_when_the_rule_is_saved(client, as_alpha):
+    bad = await gql(client, "mutation($input: CreateAutomationRuleInput!) { createAutomationRule(input: $input) { id } }",
+                    {"input": {"name": "Bad", "object": "Ticket", "trigger": {"on": "created"},
+                               "actions": [{"type": "change_status", "status": "SOLVED"}, {"type": "change_status"}]}},
+                    token=as_alpha["admin"])
+    assert bad.codes == ["BAD_USER_INPUT"]
+    assert {e["field"]: e["code"] for e in bad.errors[0]["extensions"]["fieldErrors"]} == {
+        "actions.0.status": "INVALID_CHOICE", "actions.1.status": "INVALID_CHOICE"}

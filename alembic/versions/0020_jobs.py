@@ -1,15 +1,15 @@
 """Background jobs: one row per job (kind, status, progress, result, the member who started it and
 the runner holding it), and the errors a job collects along the way (an import's failing rows).
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

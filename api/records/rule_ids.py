@@ -1,5 +1,5 @@
-"""Ids inside rules (teams and users of actions, `...Id` values an action writes, ids compared in
-conditions) are global ids in the API and UUIDs in the database."""
+"""Ids inside rules and approval processes (teams and users of actions, `...Id` values an action
+writes, ids compared in conditions) are global ids in the API and UUIDs in the database."""
 
 from __future__ import annotations
 
