@@ -3,20 +3,22 @@
 
 from __future__ import annotations
 
+import uuid
+
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
+from api.jobs.types import JobFilter, JobOrder, JobType
 from api.permissions import Authenticated, principal_of
 from api.records.filters import to_domain_filter
 from api.records.ids import decode_id
 from api.records.ordering import to_domain_order
 from api.records.pagination import Connection, listing_connection, page_size
-from api.jobs.types import JobFilter, JobOrder, JobType
 from domain import jobs
 
 
-def job_id(value: relay.GlobalID, field: str = "id"):  # noqa: ANN201
+def job_id(value: relay.GlobalID, field: str = "id") -> uuid.UUID:
     return decode_id(value, expected="Job", field=field)
 
 

@@ -58,7 +58,7 @@ class JobType(relay.Node):
     created_by_id: strawberry.Private[uuid.UUID]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "JobType":
+    def from_row(cls, row: dict[str, Any]) -> JobType:
         return cls(node_id=str(row["id"]), kind=row["kind"], status=JobStatus(row["status"]), params=row["params"],
                    progress_done=row["progress_done"], progress_total=row["progress_total"], result=row["result"],
                    error=row["error"], errors_count=row["errors_count"], created_at=row["created_at"],

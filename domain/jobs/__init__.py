@@ -6,8 +6,23 @@ Kinds are registered at start-up with `register_job_kind` (tessera/domain_wiring
 from domain.jobs.kinds import register_job_kind
 from domain.jobs.runner import JobBusy, JobStopped, RunningJob, run_job
 from domain.jobs.store import (
-    CANCELLED, FAILED, JOB_QUEUED, JOB_SPEC, QUEUED, RUNNING, STATUSES, SUCCEEDED, JobError, add_errors, cancel_job,
-    get_job, get_jobs, job_errors, list_jobs, report_progress, start_job,
+    CANCELLED,
+    FAILED,
+    JOB_QUEUED,
+    JOB_SPEC,
+    QUEUED,
+    RUNNING,
+    STATUSES,
+    SUCCEEDED,
+    JobError,
+    add_errors,
+    cancel_job,
+    get_job,
+    get_jobs,
+    job_errors,
+    list_jobs,
+    report_progress,
+    start_job,
 )
 
 __all__ = [

@@ -29,7 +29,7 @@ class Killed(BaseException):
 HOOKS: dict[str, object] = {}
 
 
-async def count_units(job) -> dict:  # noqa: ANN001 - a RunningJob
+async def count_units(job) -> dict:
     """Counts params.n units in batches of params.batch; every third unit is an error (so the
     errors show exactly which units were done, and how often)."""
     n, size = job.params["n"], job.params["batch"]
@@ -88,7 +88,7 @@ async def test_a_job_cancelled_while_running_stops_before_its_next_batch(client,
         # (A fresh context: the request must not inherit the runner's open transaction.)
         cancels.append(asyncio.create_task(gql(client, CANCEL, {"id": gid(job_id)}, token=as_alpha["member"]),
                                            context=contextvars.Context()))
-        while not await owner_db.fetchval(
+        while not await owner_db.fetchval(  # noqa: ASYNC110 - polls another connection's state
                 "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE job SET status = ''CANCELLED''%'"):
             await asyncio.sleep(0.01)
 
