@@ -2,15 +2,15 @@
 the history of its due times, and the timers the scheduler fires (warnings, breaches,
 escalations), each (ticket, occasion) at most once.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
