@@ -109,6 +109,8 @@ def _domain_extensions(error: domain.DomainError) -> dict[str, object]:
                 "hiddenDuplicates": error.hidden}
     if isinstance(error, (domain.RateLimited, domain.Unavailable)):
         return {"retryAfterSeconds": error.retry_after_seconds}
+    if isinstance(error, domain.Conflict) and error.reason:
+        return {"reason": error.reason, **{name: str(GlobalID(kind, str(value))) for name, (kind, value) in error.refs.items()}}
     return {}
 
 

@@ -48,6 +48,22 @@ async def _written(spec: RecordSpec, rows: list[dict[str, Any]], principal: Prin
     await _written_hook.written(spec, rows, principal=principal, columns=columns)
 
 
+class LockGuard(Protocol):
+    """Refuses changes to fields an approval request has locked (domain/approvals/locks.py plugs
+    it in through tessera/domain_wiring.py; records depend on nothing above them)."""
+
+    async def check(self, spec: RecordSpec, row: dict[str, Any], diff: dict[str, tuple[Any, Any]], principal: Principal) -> None:
+        """Raise Conflict (reason RECORD_LOCKED) for a locked field in `diff`, or let it through."""
+
+
+_lock_guard: LockGuard | None = None
+
+
+def plug_lock_guard(guard: LockGuard) -> None:
+    global _lock_guard
+    _lock_guard = guard
+
+
 def _check_columns(spec: RecordSpec, columns: Any) -> None:
     # Column names are spliced into SQL: only the spec's own, non-system columns may get here.
     allowed = {f.column for f in spec.fields} - SYSTEM_COLUMNS
@@ -130,6 +146,8 @@ async def update_record(
     diff = {column: (row[column], value) for column, value in changes.items() if row[column] != value}
     if not diff:
         return row
+    if _lock_guard is not None:
+        await _lock_guard.check(spec, row, diff, principal)
     params = Params(current_tenant_id(), row["id"], principal.user_id)
     assignments = [
         f"{column} = {placeholder(spec, column, params.add(encode_value(spec, column, new)))}"

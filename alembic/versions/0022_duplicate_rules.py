@@ -4,8 +4,8 @@ a write that makes such a pair does (ALLOW, WARN, BLOCK); and the normalised key
 default rules (domain/duplicates/rules.py DEFAULT_RULES); their records are keyed by their next
 write or a duplicate scan.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ import json
 
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
