@@ -124,7 +124,7 @@ async def test_row_level_security_hides_other_tenants_transitions(client, as_alp
 
 
 def _backfill_statements() -> tuple[str, ...]:
-    path = Path(__file__).resolve().parents[2] / "alembic" / "versions" / "0020_lifecycle_transitions.py"
+    path = Path(__file__).resolve().parents[2] / "alembic" / "versions" / "0022_lifecycle_transitions.py"
     spec = importlib.util.spec_from_file_location("lifecycle_migration", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

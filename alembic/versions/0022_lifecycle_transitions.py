@@ -9,16 +9,16 @@ never appears there get one transition into their current stage at their creatio
 runs tenant by tenant with the tenant set, so row-level security lets it through whatever the
 owner role's attributes, and it only fills records that have no transition yet.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0022
+Revises: 0021
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
