@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install dev test lint-imports schema clean-data
+.PHONY: install dev check test schema clean-data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,12 @@ install: $(STAMP)
 dev: install
 	$(BIN)/tessera dev
 
-test: install
+# The static checks, fastest first: lint, then the import contracts. `make test` runs them first.
+check: install
+	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+
+test: check
 	$(BIN)/pytest
 
 schema: install

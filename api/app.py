@@ -15,8 +15,8 @@ from starlette.staticfiles import StaticFiles
 
 from api import graphiql, system
 from api.cors import CorsPolicy
-from api.integrations import hooks
 from api.http import GraphQLEndpoint
+from api.integrations import hooks
 from api.metrics import serve_metrics
 from api.middleware import RequestContextMiddleware
 from api.persisted_queries import PersistedQueries

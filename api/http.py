@@ -24,8 +24,8 @@ from domain.identity.authentication import read_bearer
 
 
 class GraphQLEndpoint(GraphQL):
-    def __init__(self, *args, token_config: TokenConfig, rate_limits: RateLimits, cors: CorsPolicy,  # noqa: ANN002
-                 **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, *args, token_config: TokenConfig, rate_limits: RateLimits, cors: CorsPolicy,
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.token_config = token_config
         self.rate_limits = rate_limits
@@ -70,7 +70,7 @@ class GraphQLEndpoint(GraphQL):
         except TypeError:
             return super().encode_json(data)
 
-    def create_response(self, response_data, sub_response: Response) -> Response:  # noqa: ANN001
+    def create_response(self, response_data, sub_response: Response) -> Response:
         response = super().create_response(response_data, sub_response)
         refused = refusal(response_data if isinstance(response_data, list) else [response_data])
         if refused is not None:  # RATE_LIMITED is 429, UNAVAILABLE 503, with Retry-After

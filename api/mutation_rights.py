@@ -214,6 +214,8 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "updateSyncConnection": right(Action.UPDATE, on=SYNC_SPEC),
     "deleteSyncConnection": right(Action.DELETE, on=SYNC_SPEC),
     "runSyncNow": right(Action.UPDATE, on=SYNC_SPEC),
+    # tenant settings
+    "updateTenantSettings": ADMIN_TOKENS,
 }
 
 

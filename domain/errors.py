@@ -57,7 +57,7 @@ class InvalidInput(DomainError):
         self.field_errors = field_errors
 
     @classmethod
-    def single(cls, field: str, code: str, message: str) -> "InvalidInput":
+    def single(cls, field: str, code: str, message: str) -> InvalidInput:
         return cls([FieldError(field, code, message)], message)
 
 

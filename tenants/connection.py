@@ -46,9 +46,9 @@ class _Ended:
 class _Turn:
     """Exclusive use of the connection for one statement (or the transaction's own commands)."""
 
-    __slots__ = ("owner", "last")
+    __slots__ = ("last", "owner")
 
-    def __init__(self, owner: "RequestConnection", *, last: bool = False) -> None:
+    def __init__(self, owner: RequestConnection, *, last: bool = False) -> None:
         self.owner = owner
         self.last = last
 

@@ -6,7 +6,6 @@ import contextvars
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-
 from typing import Any, TypeVar
 
 from tortoise import connections

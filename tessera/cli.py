@@ -341,14 +341,14 @@ def _user_error(message: str) -> _UserError:
     return _UserError(message)
 
 
-def _tenant(slug: str):  # noqa: ANN202
+def _tenant(slug: str):
     from contextlib import asynccontextmanager
 
     from tenants.context import tenant_transaction
     from tenants.registry import find_by_slug
 
     @asynccontextmanager
-    async def scope():  # noqa: ANN202
+    async def scope():
         tenant = await find_by_slug(slug)
         if tenant is None:
             raise _user_error(f"no tenant {slug!r}")

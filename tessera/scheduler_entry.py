@@ -10,8 +10,8 @@ from domain.telemetry import subscribe
 from tessera.domain_wiring import wire_domain
 from tessera.liveness import Liveness
 from tessera.logging import configure_logging
-from tessera.settings import load_settings
 from tessera.outbound import configure_outbound_traffic
+from tessera.settings import load_settings
 from workers import metrics
 from workers.scheduler import run_scheduler
 

@@ -91,7 +91,7 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _secrets_required_in_prod(self) -> "Settings":
+    def _secrets_required_in_prod(self) -> Settings:
         if self.tessera_env == "prod":
             missing = [
                 name

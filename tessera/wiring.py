@@ -66,7 +66,7 @@ def api_config(settings: Settings) -> ApiConfig:
     )
 
 
-def create_api():  # noqa: ANN201 - uvicorn factory
+def create_api():  # uvicorn factory
     """uvicorn's app factory (`tessera serve`)."""
     settings = load_settings()
     configure_logging(settings.log_level)

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from tests.support import cli
-from tests.support.graphql import gql, login
 from tests.support.database import connect, recreate_database
+from tests.support.graphql import gql, login
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE = "tessera_test"

@@ -72,7 +72,7 @@ async def run_scheduler(
                     on_pass()
                     if ran:
                         log.info("scheduled runs", count=ran)
-                except Exception:  # noqa: BLE001 - the database is away: try again next pass
+                except Exception:  # the database is away: try again next pass
                     log.exception("scheduler pass failed")
             else:
                 on_pass()

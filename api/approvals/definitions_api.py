@@ -6,7 +6,12 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from api.approvals.process_types import ApprovalProcessType, CreateApprovalProcessInput, UpdateApprovalProcessInput, process_input
+from api.approvals.process_types import (
+    ApprovalProcessType,
+    CreateApprovalProcessInput,
+    UpdateApprovalProcessInput,
+    process_input,
+)
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
 from domain.approvals import definitions

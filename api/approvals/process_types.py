@@ -203,7 +203,7 @@ class ApprovalStepType:
     timeout: ApprovalTimeoutType | None
 
     @classmethod
-    def from_dict(cls, index: int, step: dict[str, Any]) -> "ApprovalStepType":
+    def from_dict(cls, index: int, step: dict[str, Any]) -> ApprovalStepType:
         timeout = step.get("timeout")
         return cls(
             index=index, name=step["name"], mode=ApprovalMode(step["mode"]), condition=step.get("condition"),
@@ -240,7 +240,7 @@ class ApprovalProcessType:
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "ApprovalProcessType":
+    def from_row(cls, row: dict[str, Any]) -> ApprovalProcessType:
         return cls(id=relay.GlobalID("ApprovalProcess", str(row["id"])), name=row["name"], object=row["object"],
                    description=row["description"], entry_criteria=row["entry_criteria"], start_mode=ApprovalStartMode(row["start_mode"]),
                    lock_all=row["lock_all"], locked_fields=list(row["locked_fields"] or []), on_approved=ids_out(row["on_approved"] or []),

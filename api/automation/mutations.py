@@ -10,11 +10,11 @@ from strawberry import UNSET, relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.records.rule_ids import condition_ids_in, ids_in
-from api.given import given_fields
 from api.automation.types import AutomationRuleType
+from api.given import given_fields
 from api.permissions import principal_of
 from api.records.ids import decode_id
+from api.records.rule_ids import condition_ids_in, ids_in
 from domain.automation import engine, log, rules
 
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from domain.approvals.references import check_approvers, check_condition, check_locked_fields, check_outcome
+from domain.approvals.references import (
+    check_approvers,
+    check_condition,
+    check_locked_fields,
+    check_outcome,
+)
 from domain.approvals.steps import check_steps
 from domain.automation.conditions import check_conditions
 from domain.automation.outbound_actions import with_secrets
@@ -20,7 +25,13 @@ from domain.identity.roles import Role
 from domain.records.rights import ALL, READ_ONLY, Action
 from domain.records.rows import decode_row
 from domain.records.spec import COMMON_FIELDS, FieldSpec, Kind, RecordSpec
-from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
+from domain.records.writes import (
+    check_version,
+    insert_records,
+    lock_record,
+    set_deleted,
+    update_record,
+)
 from tenants.context import current_tenant_id, tenant_connection
 
 START_MODES = ("MANUAL", "AUTOMATIC")  # MANUAL: people submit (and rules may); AUTOMATIC: only rules submit

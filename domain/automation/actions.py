@@ -11,7 +11,12 @@ from typing import Any
 from domain.automation.assignment import assign_owner, check_assign
 from domain.automation.context import Context, NoRecipients, recipients, render
 from domain.automation.outbound_actions import (
-    call_http, check_call_http, check_post_message, check_send_email, post_message, send_email,
+    call_http,
+    check_call_http,
+    check_post_message,
+    check_send_email,
+    post_message,
+    send_email,
 )
 from domain.automation.targets import create_values, owner_field, spec_of, update_values
 from domain.crm import leads, tickets

@@ -19,8 +19,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from domain.automation.actions import ACTIONS
-from domain.automation.context import Context
 from domain.automation.conditions import evaluate, names_actor
+from domain.automation.context import Context
 from domain.automation.related import with_related
 from domain.automation.rules import RULE_SPEC, enabled_rules
 from domain.automation.targets import record_values

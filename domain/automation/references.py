@@ -34,7 +34,7 @@ async def check_rule_references(object_name: str, conditions: Any, actions: Any,
 
 
 def _has_errors(errors: list[FieldError], where: str, *, deep: bool = True) -> bool:
-    return any(e.field == where or deep and e.field.startswith(where + ".") for e in errors)
+    return any(e.field == where or (deep and e.field.startswith(where + ".")) for e in errors)
 
 
 def _action_ids(action: dict[str, Any], where: str) -> list[tuple[str, Reference, Any]]:

@@ -9,9 +9,19 @@ from decimal import Decimal
 from typing import Any
 
 from domain.crm.contacts import CONTACT_SPEC, create_contacts, update_contacts, validate_contact
-from domain.crm.customers import CUSTOMER_SPEC, create_customers, update_customers, validate_customer
+from domain.crm.customers import (
+    CUSTOMER_SPEC,
+    create_customers,
+    update_customers,
+    validate_customer,
+)
 from domain.crm.leads import LEAD_SPEC, create_leads, update_leads, validate_lead
-from domain.crm.opportunities import OPPORTUNITY_SPEC, create_opportunities, update_opportunities, validate_opportunity
+from domain.crm.opportunities import (
+    OPPORTUNITY_SPEC,
+    create_opportunities,
+    update_opportunities,
+    validate_opportunity,
+)
 from domain.crm.tickets import TICKET_SPEC, create_tickets, update_tickets, validate_ticket
 from domain.custom import records as custom_records
 from domain.custom.metadata import load_object, record_spec

@@ -17,7 +17,14 @@ from domain.identity.roles import Role
 from domain.records import service
 from domain.records.listing import get_records
 from domain.records.rights import ALL, READ_ONLY, READ_WRITE, Action
-from domain.records.spec import COMMON_FIELDS, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec, Reference
+from domain.records.spec import (
+    COMMON_FIELDS,
+    OWNERSHIP_FIELDS,
+    FieldSpec,
+    Kind,
+    RecordSpec,
+    Reference,
+)
 from domain.records.validation import Checker
 from domain.records.writes import lock_record, update_record
 

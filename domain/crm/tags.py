@@ -9,8 +9,8 @@ from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records.audit import record_events
-from domain.records.rows import group_rows
 from domain.records.rights import ALL, READ_CREATE, READ_ONLY, Action, require
+from domain.records.rows import group_rows
 from domain.records.spec import RecordSpec
 from domain.records.writes import lock_record
 from tenants.context import current_tenant_id, tenant_connection

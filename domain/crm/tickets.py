@@ -11,9 +11,9 @@ from domain.errors import InvalidInput
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records import service
-from domain.records.rows import group_rows
 from domain.records.rights import ALL, READ_ONLY, READ_WRITE, Action
-from domain.records.spec import COMMON_FIELDS, FieldSpec, Kind, RecordSpec, Reference, MEMBER, TEAM
+from domain.records.rows import group_rows
+from domain.records.spec import COMMON_FIELDS, MEMBER, TEAM, FieldSpec, Kind, RecordSpec, Reference
 from domain.records.validation import Checker
 from domain.records.writes import check_version, lock_record, update_record
 from tenants.context import current_tenant_id, tenant_connection

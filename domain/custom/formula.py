@@ -13,11 +13,12 @@ IF's condition); division by zero gives a missing value rather than an error.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, DivisionByZero, InvalidOperation
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 30

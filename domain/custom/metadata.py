@@ -21,11 +21,18 @@ from domain.crm.opportunities import OPPORTUNITY_SPEC
 from domain.crm.tickets import TICKET_SPEC
 from domain.custom.fieldtypes import FieldDef, FieldType
 from domain.custom.specs import FIELD_SPEC, OBJECT_SPEC
-from domain.records.rows import decode_row
 from domain.errors import NotFound
 from domain.identity.roles import Role
 from domain.records.rights import ALL, READ_ONLY, READ_WRITE, Action, Rights
-from domain.records.spec import COMMON_FIELDS, CUSTOM_FIELDS_PREFIX, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec
+from domain.records.rows import decode_row
+from domain.records.spec import (
+    COMMON_FIELDS,
+    CUSTOM_FIELDS_PREFIX,
+    OWNERSHIP_FIELDS,
+    FieldSpec,
+    Kind,
+    RecordSpec,
+)
 from tenants.context import current_tenant_id, tenant_connection, transaction_cache
 
 # Standard objects that take custom fields (in their `custom_fields` column), by type name.

@@ -10,7 +10,11 @@ from domain.custom.metadata import load_standard_fields
 from domain.custom.relations import check_relations
 from domain.custom.rollups import with_empty_rollups
 from domain.custom.values import (
-    assign_auto_numbers, check_values, claim_unique, compute_formulas, release_unique,
+    assign_auto_numbers,
+    check_values,
+    claim_unique,
+    compute_formulas,
+    release_unique,
 )
 from domain.errors import FieldError
 from domain.records.spec import RecordSpec

@@ -9,7 +9,12 @@ from typing import Any
 
 from domain.errors import NotFound
 from domain.identity.principal import Principal
-from domain.integrations.webhook_delivery import TEST_EVENT, attempt_here, create_delivery, list_deliveries
+from domain.integrations.webhook_delivery import (
+    TEST_EVENT,
+    attempt_here,
+    create_delivery,
+    list_deliveries,
+)
 from domain.integrations.webhook_endpoints import WEBHOOK_SPEC, get_endpoint
 from domain.records.rights import Action
 

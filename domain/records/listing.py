@@ -13,10 +13,17 @@ from domain.identity.principal import Principal
 from domain.records.field_access import field_rules, hidden_keys, strip_hidden, visible_spec
 from domain.records.filters import Filter, compile_filter
 from domain.records.includes import Include, included_rows, plan_joins
+from domain.records.ordering import (
+    Order,
+    after_sql,
+    cursor_encoder,
+    decode_cursor,
+    order_by_sql,
+    resolve,
+)
 from domain.records.rights import Action
-from domain.records.search import search_sql
-from domain.records.ordering import Order, after_sql, cursor_encoder, decode_cursor, order_by_sql, resolve
 from domain.records.rows import decode_row
+from domain.records.search import search_sql
 from domain.records.spec import FieldSpec, RecordSpec
 from domain.records.sql import Params
 from domain.records.visibility import readable_sql
@@ -82,7 +89,8 @@ async def list_records(
     )
     records = await fetch_values(sql, params.values)
     columns = spec.columns
-    rows = strip_hidden(spec, rules, [decode_row(spec, dict(zip(columns, record))) for record in records])
+    # A record is the row's columns followed by the included records' columns: zip stops at ours.
+    rows = strip_hidden(spec, rules, [decode_row(spec, dict(zip(columns, record, strict=False))) for record in records])
     conn = tenant_connection()
 
     async def count() -> int:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Hashable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from domain.records.spec import Kind, RecordSpec

@@ -9,15 +9,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from domain.records.field_access import Access, field_rules, locked_names, strip_hidden
-from domain.records.rights import Action
+from domain import phones
 from domain.errors import FieldError, InvalidInput, NotWired
 from domain.identity.principal import Principal
+from domain.records.field_access import Access, field_rules, locked_names, strip_hidden
+from domain.records.rights import Action
 from domain.records.spec import RecordSpec, Reference
 from domain.records.sql import Params
 from domain.records.validation import Checker
 from domain.records.visibility import owned_visibility_sql
-from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
+from domain.records.writes import (
+    check_version,
+    insert_records,
+    lock_record,
+    set_deleted,
+    update_record,
+)
 from tenants.context import current_tenant_id, tenant_connection
 
 MAX_BULK = 100
@@ -79,6 +86,7 @@ async def create(
     spec.require(principal, Action.CREATE)
     check_batch(items, bulk)
     rules = await field_rules(principal, spec.record_type)
+    await phones.load_region()  # national phone numbers are read in the tenant's region
     checked = [_check(spec, item, validate, creating=True) for item in items]
     errors = _collect(checked, bulk) + _locked(rules, items, bulk)
     if _takes_custom_fields(spec):
@@ -114,6 +122,7 @@ async def update(
     spec.require(principal, Action.UPDATE)
     check_batch(changes, bulk)
     rules = await field_rules(principal, spec.record_type)
+    await phones.load_region()
     checked = [_check(spec, change.values, validate, creating=False) for change in changes]
     errors = _collect(checked, bulk) + _locked(rules, [change.values for change in changes], bulk)
     errors += await check_references(spec, [c.values for c in checked], bulk, principal)
@@ -171,6 +180,7 @@ async def check_input(
     regardless of the caller's rights: for configuration that writes records later (rule actions,
     inbound mappings), checked when it is saved. Names the type's validation never reads (ids,
     timestamps, unknown names) are READ_ONLY or UNKNOWN_FIELD instead of being silently dropped."""
+    await phones.load_region()
     checker = _check(spec, item, validate, creating=creating)
     errors = list(checker.errors)
     for name in item:

@@ -7,7 +7,12 @@ import base64
 import uuid
 
 from tests.support.approvals import (
-    UPDATE_PROCESS, delete_process, field_errors, make_process, try_process, users_step,
+    UPDATE_PROCESS,
+    delete_process,
+    field_errors,
+    make_process,
+    try_process,
+    users_step,
 )
 from tests.support.graphql import gql
 

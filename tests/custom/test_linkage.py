@@ -4,7 +4,13 @@ the custom fields of standard records), checked when the fields are saved."""
 from __future__ import annotations
 
 from tests.support.custom import (
-    CREATE_FIELD, UPDATE_RECORD, api_name, create_record, field_codes, make_field, make_object,
+    CREATE_FIELD,
+    UPDATE_RECORD,
+    api_name,
+    create_record,
+    field_codes,
+    make_field,
+    make_object,
 )
 from tests.support.graphql import gql
 
@@ -12,11 +18,11 @@ TEAM = "mutation($input: CreateTeamInput!) { createTeam(input: $input) { id } }"
 RECORD = "query($id: ID!) { node(id: $id) { ... on CustomRecord { values team { id } } } }"
 
 
-async def _team(client, admin):  # noqa: ANN001
+async def _team(client, admin):
     return (await gql(client, TEAM, {"input": {"name": api_name("East")}}, token=admin)).data["createTeam"]["id"]
 
 
-async def _site(client, admin, team):  # noqa: ANN001
+async def _site(client, admin, team):
     name = await make_object(client, admin, [dict(apiName="sales_region", type="TEXT")], stem="site")
     await make_field(client, admin, name, apiName="region", type="SINGLE_SELECT",
                      config={"options": ["Shanghai", "Beijing", "Shenzhen"],

@@ -19,17 +19,17 @@ def users_step(name: str, user_ids: list[str], mode: str = "ANY", **extra: Any) 
     return {"name": name, "approvers": [{"kind": "USERS", "userIds": user_ids}], "mode": mode, **extra}
 
 
-async def try_process(client, token: str, **fields: Any) -> GraphQLResponse:  # noqa: ANN001
+async def try_process(client, token: str, **fields: Any) -> GraphQLResponse:
     fields.setdefault("name", f"Process {uuid.uuid4().hex[:8]}")
     return await gql(client, CREATE_PROCESS, {"input": fields}, token=token)
 
 
-async def make_process(client, token: str, **fields: Any) -> dict[str, Any]:  # noqa: ANN001
+async def make_process(client, token: str, **fields: Any) -> dict[str, Any]:
     return (await try_process(client, token, **fields)).data["createApprovalProcess"]
 
 
-async def delete_process(client, token: str, process: dict[str, Any]) -> None:  # noqa: ANN001
-    (await gql(client, DELETE_PROCESS, {"input": {"id": process["id"]}}, token=token)).data
+async def delete_process(client, token: str, process: dict[str, Any]) -> None:
+    _ = (await gql(client, DELETE_PROCESS, {"input": {"id": process["id"]}}, token=token)).data  # asserts no errors
 
 
 def field_errors(response: GraphQLResponse) -> dict[str, str]:
