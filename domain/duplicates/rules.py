@@ -63,7 +63,7 @@ def _cond(field: str, match: str = EXACT, threshold: int | None = None) -> dict[
     return {"field": field, "match": match, **({"threshold": threshold} if threshold is not None else {})}
 
 
-# Every tenant starts with these (domain.onboarding; migration 0022 for tenants made before it).
+# Every tenant starts with these (domain.onboarding; migration 0023 for tenants made before it).
 # They WARN: a same-named company is often a real duplicate and sometimes a branch.
 DEFAULT_RULES: tuple[dict[str, Any], ...] = (
     {"object": "Customer", "name": "Same website domain", "action": "WARN", "conditions": [_cond("domain")]},

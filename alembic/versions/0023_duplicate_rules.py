@@ -4,8 +4,8 @@ a write that makes such a pair does (ALLOW, WARN, BLOCK); and the normalised key
 default rules (domain/duplicates/rules.py DEFAULT_RULES); their records are keyed by their next
 write or a duplicate scan.
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ import json
 
 from alembic import op
 
-revision = "0022"
-down_revision = "0021"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

@@ -1,15 +1,15 @@
 """Whether a lead's conversion linked an existing customer and contact (given, or found by the
 duplicate rules) instead of creating them.
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0024
+Revises: 0023
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0023"
-down_revision = "0022"
+revision = "0024"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
