@@ -7,7 +7,9 @@ Kept apart from tessera/wiring.py, which imports the API: workers must not pay f
 
 from __future__ import annotations
 
+from domain.approvals.automation_action import check_submit, submit_for_approval
 from domain.approvals.locks import ApprovalLocks
+from domain.automation.actions import plug_action
 from domain.custom.derived import hidden_with_derived
 from domain.custom.standard import StandardCustomFields
 from domain.records.field_access import plug_derived_fields
@@ -21,3 +23,4 @@ def wire_domain() -> None:
     plug_custom_fields(StandardCustomFields())
     plug_derived_fields(hidden_with_derived)
     plug_lock_guard(ApprovalLocks())  # fields locked by pending approval requests
+    plug_action("submit_for_approval", submit_for_approval, check_submit)
