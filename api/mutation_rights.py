@@ -227,6 +227,8 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "runSyncNow": right(Action.UPDATE, on=SYNC_SPEC),
     # tenant settings
     "updateTenantSettings": ADMIN_TOKENS,
+    # background jobs: the domain lets only who started the job (or an admin) cancel it
+    "cancelJob": OwnState(),
 }
 
 
