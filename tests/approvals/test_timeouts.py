@@ -11,7 +11,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tests.support.approvals import REQUEST, RECALL, delete_process, make_process, submit, users_step, waiting_on
+from tests.support.approvals import (
+    RECALL,
+    REQUEST,
+    delete_process,
+    make_process,
+    submit,
+    users_step,
+    waiting_on,
+)
 from tests.support.automation import deliver, disable, make_rule
 from tests.support.graphql import gql
 from workers.scheduler import schedule_once
@@ -27,7 +35,7 @@ def marker() -> str:
     return uuid.uuid4().hex[:8]
 
 
-async def _deal(client, token):  # noqa: ANN001
+async def _deal(client, token):
     return (await gql(client, OPPORTUNITY, {"input": {"name": f"Deal {uuid.uuid4().hex[:6]}"}}, token=token)).data["createOpportunity"]
 
 
@@ -35,7 +43,7 @@ async def _pass(**ahead: float) -> int:
     return await schedule_once(datetime.now(timezone.utc) + timedelta(**ahead))
 
 
-async def _office_calendar(client, admin, name):  # noqa: ANN001
+async def _office_calendar(client, admin, name):
     version = (await gql(client, "{ tenantSettings { version } }", token=admin)).data["tenantSettings"]["version"]
     saved = await gql(client, "mutation($i: UpdateTenantSettingsInput!) { updateTenantSettings(input: $i) { version } }",
                       {"i": {"version": version, "calendars": [{"name": name, "calendar": OFFICE_HOURS}]}}, token=admin)
