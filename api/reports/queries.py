@@ -12,7 +12,12 @@ from api.records.dynamic import RecordFilter
 from api.records.ordering import SortDirection
 from api.reports.filtering import aggregate_filter
 from api.reports.types import (
-    AggregateGroupBy, AggregateMeasure, AggregateOrder, AggregateResult, DatePeriod, row_out,
+    AggregateGroupBy,
+    AggregateMeasure,
+    AggregateOrder,
+    AggregateResult,
+    DatePeriod,
+    row_out,
 )
 from domain.reports import aggregate as domain
 from domain.reports.periods import Period
