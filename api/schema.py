@@ -29,6 +29,7 @@ from api.automation.queries import AutomationQueries
 from api.crm.schema import CrmMutations, CrmQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
+from api.duplicates.merge import MergeMutations
 from api.duplicates.mutations import DuplicateMutations
 from api.duplicates.queries import DuplicateQueries
 from api.execution import FastExecutor
@@ -68,7 +69,8 @@ def _query_type() -> type:
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
                                                     SyncMutations, ApprovalMutations, TenantSettingsMutations,
-                                                    JobMutations, ServiceLevelMutations, DuplicateMutations)))
+                                                    JobMutations, ServiceLevelMutations, DuplicateMutations,
+                                                    MergeMutations)))
 
 
 @dataclass(frozen=True)
