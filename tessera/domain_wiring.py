@@ -10,9 +10,14 @@ from __future__ import annotations
 from domain.approvals.locks import ApprovalLocks
 from domain.custom.derived import hidden_with_derived
 from domain.custom.standard import StandardCustomFields
+from domain.files.limits import configure_file_limits
+from domain.imports.run import KIND as IMPORT_JOB
+from domain.imports.run import run_import
+from domain.jobs import register_job_kind
 from domain.records.field_access import plug_derived_fields
 from domain.records.service import plug_custom_fields
 from domain.records.writes import plug_lock_guard
+from tessera.settings import load_settings
 
 
 def wire_domain() -> None:
@@ -21,3 +26,10 @@ def wire_domain() -> None:
     plug_custom_fields(StandardCustomFields())
     plug_derived_fields(hidden_with_derived)
     plug_lock_guard(ApprovalLocks())  # fields locked by pending approval requests
+    settings = load_settings()
+    configure_file_limits(
+        max_upload_bytes=settings.max_upload_bytes, max_attachment_bytes=settings.max_attachment_bytes,
+        max_import_rows=settings.max_import_rows, max_export_rows=settings.max_export_rows,
+        download_link_seconds=settings.download_link_seconds)
+    # Kinds of background jobs (domain/jobs), one line each: every process knows the same ones.
+    register_job_kind(IMPORT_JOB, run_import)
