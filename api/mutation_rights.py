@@ -33,6 +33,7 @@ from domain.crm.tickets import TICKET_SPEC
 from domain.custom.indexes import INDEX_SPEC
 from domain.custom.metadata import DEFAULT_RIGHTS, STANDARD_OBJECTS, load_objects, record_spec
 from domain.custom.specs import FIELD_SPEC, OBJECT_SPEC
+from domain.duplicates.rules import DUPLICATE_RULE_SPEC
 from domain.errors import Forbidden
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
@@ -41,6 +42,7 @@ from domain.integrations.sync.connections import SYNC_SPEC
 from domain.integrations.webhook_endpoints import WEBHOOK_SPEC
 from domain.records.rights import Action
 from domain.records.spec import RecordSpec
+from domain.service_levels.policies import SLA_POLICY_SPEC
 
 
 class Need(Protocol):
@@ -209,6 +211,11 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "reassignApproval": APPROVAL_WORK,
     "createApprovalDelegation": OwnState(),
     "revokeApprovalDelegation": OwnState(),
+    # service levels
+    "createSlaPolicy": right(Action.CREATE, on=SLA_POLICY_SPEC),
+    "updateSlaPolicy": right(Action.UPDATE, on=SLA_POLICY_SPEC),
+    "deleteSlaPolicy": right(Action.DELETE, on=SLA_POLICY_SPEC),
+    "reorderSlaPolicies": right(Action.UPDATE, on=SLA_POLICY_SPEC),
     # integrations
     "createInboundEndpoint": right(Action.CREATE, on=ENDPOINT_SPEC),
     "updateInboundEndpoint": right(Action.UPDATE, on=ENDPOINT_SPEC),
@@ -231,6 +238,10 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "cancelJob": OwnState(),
     # imports: the floor is creating or updating some record type; the import checks its object
     "startImport": right(Action.CREATE, Action.UPDATE, on=ANY_RECORD),
+    # duplicates
+    "createDuplicateRule": right(Action.CREATE, on=DUPLICATE_RULE_SPEC),
+    "updateDuplicateRule": right(Action.UPDATE, on=DUPLICATE_RULE_SPEC),
+    "deleteDuplicateRule": right(Action.DELETE, on=DUPLICATE_RULE_SPEC),
 }
 
 

@@ -17,7 +17,7 @@ JOB = """query($id: ID!) { job(id: $id) { id status progressDone progressTotal r
   errors(first: 100) { row field code message } } }"""
 
 
-async def upload(client, token: str, content: bytes, filename: str = "data.csv", *, multipart: bool = False):  # noqa: ANN201
+async def upload(client, token: str, content: bytes, filename: str = "data.csv", *, multipart: bool = False):
     """POST /files/imports; the response."""
     headers = {"Authorization": f"Bearer {token}"}
     if multipart:

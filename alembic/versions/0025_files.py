@@ -2,15 +2,15 @@
 One row per file (name, sniffed content type, size, digest, what it is for, the record it is
 attached to) and its bytes in chunks, so files are written and read as streams.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
