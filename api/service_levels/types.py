@@ -14,8 +14,8 @@ from strawberry.types import Info
 
 from api.records import loaders
 from api.records.ids import encode_id
-from api.records.users import UserType
 from api.records.relations import relation
+from api.records.users import UserType
 from domain.service_levels import clock, clocks, policies
 from domain.service_levels.status import sla_status
 

@@ -15,7 +15,13 @@ from domain.identity.roles import Role
 from domain.records.rights import ALL, READ_ONLY, Action
 from domain.records.rows import decode_row
 from domain.records.spec import COMMON_FIELDS, FieldSpec, Kind, RecordSpec
-from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
+from domain.records.writes import (
+    check_version,
+    insert_records,
+    lock_record,
+    set_deleted,
+    update_record,
+)
 from domain.service_levels.calendar import calendar_named
 from domain.service_levels.escalations import check_escalations
 from tenants.context import current_tenant_id, tenant_connection

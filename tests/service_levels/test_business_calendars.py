@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.service_levels.support import at, for_category, iso, make_policy, move, open_ticket, read
+from tests.service_levels.support import for_category, iso, make_policy, move, open_ticket, read
 from tests.support import cli
 from tests.support.graphql import gql, login
 from tests.support.records import unique

@@ -8,7 +8,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.service_levels.support import (
-    LOG, T0, UPDATE_TICKET, at, for_category, iso, make_policy, move, open_ticket, read,
+    LOG,
+    T0,
+    UPDATE_TICKET,
+    at,
+    for_category,
+    iso,
+    make_policy,
+    move,
+    open_ticket,
+    read,
 )
 from tests.support.graphql import gql
 from tests.support.records import unique

@@ -8,7 +8,14 @@ import uuid
 import asyncpg
 import pytest
 
-from tests.service_levels.support import CREATE_POLICY, POLICY_FIELDS, T0, for_category, make_policy, open_ticket
+from tests.service_levels.support import (
+    CREATE_POLICY,
+    POLICY_FIELDS,
+    T0,
+    for_category,
+    make_policy,
+    open_ticket,
+)
 from tests.support.graphql import gql
 from tests.support.records import unique
 
