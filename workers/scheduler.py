@@ -1,5 +1,5 @@
-"""The scheduler: fires time-based rules, resumes waiting runs, fires SLA timers, retries webhook
-deliveries and runs sync connections when due.
+"""The scheduler: fires time-based rules, resumes waiting runs, fires approval step timeouts and
+SLA timers, retries webhook deliveries and runs sync connections when due.
 
 Any number may run; only the one holding a PostgreSQL advisory lock works (the others wait to
 take over), and even two passes at once could not run anything twice: each occasion has a unique
@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 import asyncpg
 import structlog
 
+from domain.approvals.timers import due_tenants as approval_due_tenants
+from domain.approvals.timers import fire_due as fire_approval_timers
 from domain.automation.schedule import fire_due
 from domain.integrations.sync.engine import run_due
 from domain.integrations.webhook_delivery import send_due
@@ -38,6 +40,10 @@ async def schedule_once(now: datetime | None = None, *, sla_batch: int = SLA_BAT
     for tenant_id in {row["tenant_id"] for row in rows}:
         async with tenant_transaction(tenant_id):
             ran += await fire_due(now)
+    # Approval steps whose reminder or timeout has come (escalate, approve, reject).
+    for tenant_id in set(await approval_due_tenants(now or datetime.now(timezone.utc))):
+        async with tenant_transaction(tenant_id):
+            ran += await fire_approval_timers(now)
     # SLA warnings, breaches and escalations due (one transaction per batch of timers).
     at = now or datetime.now(timezone.utc)
     rows = await connections.get(CONNECTION).execute_query_dict("SELECT sla_due_tenants($1) AS tenant_id", [at])
