@@ -2,15 +2,15 @@
 `merged_into` naming their survivor, and each merge is kept (what moved, the survivor's values
 before) so that it can be undone within 30 days.
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0025"
-down_revision = "0024"
+revision = "0026"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
