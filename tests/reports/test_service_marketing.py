@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-from tests.reports.support import percentile
+from tests.reports.support import default_won_stage, percentile
 from tests.reports.test_sales import raw
 from tests.support.graphql import gql
 from tests.support.records import unique
@@ -124,8 +124,7 @@ async def test_campaign_performance_matches_leads_and_deals(client, as_alpha, us
         made = await gql(client, "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { id } }",
                          {"i": {"name": unique(name), "channel": channel, **({"cost": cost} if cost else {})}}, token=admin)
         campaigns[name] = (made.data["createCampaign"]["id"], channel, Decimal(cost or 0))
-    won_stage = next(s["id"] for s in (await gql(client, "{ pipelines { edges { node { isDefault stages { id kind } } } } }",
-                                                  token=admin)).data["pipelines"]["edges"][0]["node"]["stages"] if s["kind"] == "WON")
+    won_stage = await default_won_stage(client, admin)
     leads = [("Fair", "LEAD"), ("Fair", "MQL"), ("Fair", "SQL"), ("Fair", "CUSTOMER"), ("Ads", "MQL"), ("Ads", "LEAD")]
     for campaign, stage in leads:
         lead = await gql(client, "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }",
