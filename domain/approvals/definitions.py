@@ -86,11 +86,11 @@ async def _check(input: dict[str, Any], *, current: dict[str, Any] | None, princ
     for outcome in ("onApproved", "onRejected"):
         await check_outcome(object_name, merged.get(outcome) or [], outcome, errors, principal)
     check_steps(merged.get("steps"), errors)
-    if isinstance(merged.get("steps"), list):
-        for index, step in enumerate(merged["steps"]):
+    if isinstance(steps := merged.get("steps"), list):
+        for index, step in enumerate(steps):
             if isinstance(step, dict) and step.get("condition") is not None:
                 await check_condition(object_name, step["condition"], f"steps.{index}.condition", errors, principal)
-        await check_approvers(object_name, [s for s in merged["steps"] if isinstance(s, dict)], errors, principal)
+        await check_approvers(object_name, [s for s in steps if isinstance(s, dict)], errors, principal)
     if errors:
         raise InvalidInput(errors)
     values = {_COLUMNS[name]: value for name, value in input.items() if name in _COLUMNS}
