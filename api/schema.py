@@ -29,6 +29,8 @@ from api.automation.queries import AutomationQueries
 from api.crm.schema import CrmMutations, CrmQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
+from api.duplicates.mutations import DuplicateMutations
+from api.duplicates.queries import DuplicateQueries
 from api.execution import FastExecutor
 from api.extensions.no_suggestions import ValidationCacheWithoutSuggestions, WithoutSuggestions
 from api.extensions.observe import ObserveOperation
@@ -39,7 +41,11 @@ from api.integrations.mutations import IntegrationMutations
 from api.integrations.queries import IntegrationQueries
 from api.integrations.sync_api import SyncMutations, SyncQueries
 from api.integrations.webhook_api import WebhookMutations, WebhookQueries
+from api.jobs.schema import JobMutations, JobQueries
 from api.mutation_rights import guard_mutations
+from api.reports.queries import ReportQueries
+from api.service_levels.mutations import ServiceLevelMutations
+from api.service_levels.queries import ServiceLevelQueries
 from api.tenant_settings.mutations import TenantSettingsMutations
 from api.tenant_settings.queries import TenantSettingsQueries
 
@@ -54,13 +60,15 @@ def _query_type() -> type:
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
                                   IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
-                                  TenantSettingsQueries))
+                                  TenantSettingsQueries, ReportQueries, JobQueries, ServiceLevelQueries,
+                                  DuplicateQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
-                                                    SyncMutations, ApprovalMutations, TenantSettingsMutations)))
+                                                    SyncMutations, ApprovalMutations, TenantSettingsMutations,
+                                                    JobMutations, ServiceLevelMutations, DuplicateMutations)))
 
 
 @dataclass(frozen=True)

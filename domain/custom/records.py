@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from domain import phones
 from domain.custom.fieldtypes import FieldType
 from domain.custom.linkage import COLUMN_TARGETS
 from domain.custom.lookups import with_lookups
@@ -75,6 +76,7 @@ async def create_records(
     spec.require(principal, Action.CREATE)
     service.check_batch(items, bulk)
     rules = await field_rules(principal, obj.api_name)
+    await phones.load_region()  # national phone numbers are read in the tenant's region
     checked, errors, datas = [], [], []
     for index, item in enumerate(items):
         checker = _ownership(spec, item, creating=True)
@@ -106,6 +108,7 @@ async def check_input(*, principal: Principal, object_name: str, item: dict[str,
     by field (`region`, `ownerId`)."""
     obj = await load_object(object_name)
     spec = record_spec(obj)
+    await phones.load_region()
     checker = _ownership(spec, item, creating=creating)
     result = check_values(obj.fields, item.get("values"), current=None if creating else {}, prefix="")
     _apply_fills(checker, item, result.columns)
@@ -119,6 +122,7 @@ async def update_records(
 ) -> list[tuple[ObjectDef, dict[str, Any]]]:
     """Apply (id, version, {values?, ownerId?, teamId?}) changes; a stale version is CONFLICT."""
     service.check_batch(changes, bulk)
+    await phones.load_region()
     results, errors = [], []
     for index, (record_id, version, item) in enumerate(changes):
         obj = await object_of(record_id)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from domain import phones
 from domain.errors import FieldError, InvalidInput, NotWired
 from domain.identity.principal import Principal
 from domain.records.field_access import Access, field_rules, locked_names, strip_hidden
@@ -87,6 +88,7 @@ async def create(
     spec.require(principal, Action.CREATE)
     check_batch(items, bulk)
     rules = await field_rules(principal, spec.record_type)
+    await phones.load_region()  # national phone numbers are read in the tenant's region
     checked = [_check(spec, item, validate, creating=True) for item in items]
     errors = _collect(checked, bulk) + _locked(rules, items, bulk)
     if (custom := _custom_checks(spec)) is not None:
@@ -122,6 +124,7 @@ async def update(
     spec.require(principal, Action.UPDATE)
     check_batch(changes, bulk)
     rules = await field_rules(principal, spec.record_type)
+    await phones.load_region()
     checked = [_check(spec, change.values, validate, creating=False) for change in changes]
     errors = _collect(checked, bulk) + _locked(rules, [change.values for change in changes], bulk)
     errors += await check_references(spec, [c.values for c in checked], bulk, principal)
@@ -179,6 +182,7 @@ async def check_input(
     regardless of the caller's rights: for configuration that writes records later (rule actions,
     inbound mappings), checked when it is saved. Names the type's validation never reads (ids,
     timestamps, unknown names) are READ_ONLY or UNKNOWN_FIELD instead of being silently dropped."""
+    await phones.load_region()
     checker = _check(spec, item, validate, creating=creating)
     errors = list(checker.errors)
     for name in item:
