@@ -48,7 +48,7 @@ async def values_of(request: dict[str, Any]) -> dict[str, Any]:
 
 
 async def advance(request: dict[str, Any], start: int, actor_id: uuid.UUID | None, *, submitting: bool = False,
-                  now: datetime | None = None) -> dict[str, Any]:
+                  now: datetime | None = None, comment: str | None = None) -> dict[str, Any]:
     """Enter the first step from `start` whose condition holds (at `now`, the scheduler's clock
     when a timeout moves the request on); with none left, the request is approved."""
     steps = request["definition"]["steps"]
@@ -60,7 +60,7 @@ async def advance(request: dict[str, Any], start: int, actor_id: uuid.UUID | Non
             request = await store.save_request(request, history=store.noted(request, "skipped", step=index))
             continue
         return await enter(request, index, actor_id, values=values, submitting=submitting, now=now)
-    return await finish(request, "APPROVED", actor_id)
+    return await finish(request, "APPROVED", actor_id, comment=comment)  # the last decision's comment
 
 
 async def enter(request: dict[str, Any], index: int, actor_id: uuid.UUID | None, *, values: dict[str, Any] | None = None,
