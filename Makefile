@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install dev test lint-imports schema clean-data
+.PHONY: install dev check test schema clean-data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,14 @@ install: $(STAMP)
 dev: install
 	$(BIN)/tessera dev
 
-test: install
+# The static checks: lint, types (files and strictness in pyproject.toml, [tool.mypy]), then the
+# import contracts. `make test` runs them first.
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+test: check
 	$(BIN)/pytest
 
 schema: install

@@ -1,8 +1,8 @@
 """Alembic runs as the owner role (DATABASE_URL); migrations are hand-written DDL, no autogenerate."""
 
+from alembic import context
 from sqlalchemy import create_engine, pool
 
-from alembic import context
 from tessera.settings import load_settings
 
 config = context.config

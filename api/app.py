@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 from starlette.applications import Starlette
@@ -15,15 +15,19 @@ from starlette.staticfiles import StaticFiles
 
 from api import graphiql, system
 from api.cors import CorsPolicy
-from api.integrations import hooks
+from api.data import uploads
 from api.http import GraphQLEndpoint
+from api.integrations import hooks
 from api.metrics import serve_metrics
 from api.middleware import RequestContextMiddleware
+from api.persisted_queries import PersistedQueries
 from api.ratelimit import RateLimits
 from api.schema import SchemaLimits, build_schema
 from api.subscriptions.hub import LiveHub, LiveLimits
 from domain.identity.access_tokens import TokenConfig
 from tenants.database import UNREACHABLE_ERRORS, ReachabilityProbe, connect, disconnect
+
+UPLOAD_PATHS = ("/files/",)
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,10 @@ class ApiConfig:
     # Plugs the domain's checks in (tessera/domain_wiring.py); run before the app serves anything.
     wire_domain: Callable[[], None]
     db_pool_size: int = 10
+    # The largest body an upload route takes (its file's own limit is checked as it streams in).
+    max_upload_body_bytes: int = 51 * 1024 * 1024
     cors: CorsPolicy = CorsPolicy()  # no other origin may call the API unless configured
-    live_limits: LiveLimits = LiveLimits()  # subscriptions over WebSocket
+    live_limits: LiveLimits = field(default_factory=LiveLimits)  # subscriptions over WebSocket
     fast_execution: bool = True
     metrics_on_api_port: bool = True
     metrics_address: tuple[str, int] | None = None  # (host, port) where this process serves its metrics
@@ -80,13 +86,16 @@ def create_app(config: ApiConfig) -> Starlette:
         Route("/readyz", system.readyz),
         Route("/hooks/{public_id}", hooks.webhook, methods=["POST"]),
         Route("/forms/{public_id}", hooks.form, methods=["POST"]),
+        Route("/files/imports", uploads.upload_import_file, methods=["POST"]),
+        Route("/jobs/{job_id}/errors.csv", uploads.job_errors_csv, methods=["GET"]),
     ]
     if config.graphiql:  # its assets, from this package: the page works without internet access
         static = GZipMiddleware(StaticFiles(directory=graphiql.STATIC_DIR))
         routes.append(Mount(graphiql.STATIC_PATH, app=static, name="graphiql"))
     if config.metrics_on_api_port:  # anyone who reaches the API reaches these (development)
         routes.append(Route("/metrics", system.metrics))
-    middleware = [Middleware(RequestContextMiddleware, max_body_bytes=config.max_request_bytes)]
+    middleware = [Middleware(RequestContextMiddleware, max_body_bytes=config.max_request_bytes,
+                             upload_paths=UPLOAD_PATHS, max_upload_bytes=config.max_upload_body_bytes)]
     if config.cors.enabled:  # outermost: refusals (413, 429) carry the CORS headers a page needs to read them
         middleware.insert(0, config.cors.middleware())
     app = Starlette(
@@ -97,8 +106,10 @@ def create_app(config: ApiConfig) -> Starlette:
         lifespan=lifespan,
     )
     app.state.live_hub = live_hub
+    app.state.token_config = config.token_config  # the file routes read bearer tokens too
     app.state.rate_limits = config.rate_limits  # the live limits, shared with the endpoint
     # Connects lazily, so a redis outage at start-up does not stop the API from serving.
     app.state.redis = Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)
+    app.state.persisted_queries = PersistedQueries(app.state.redis)
     app.state.db_probe = ReachabilityProbe(config.app_database_url)  # for /readyz, outside the pool
     return app

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry import UNSET
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -18,6 +18,7 @@ from api import graphiql, request_body
 from api.context import Context
 from api.cors import CorsPolicy
 from api.errors import refusal
+from api.persisted_queries import PersistedQueryNotFound, not_found_answer
 from api.ratelimit import RateLimits
 from api.subscriptions.connection import LiveConnectionHandler
 from api.subscriptions.hub import LiveHub
@@ -32,8 +33,8 @@ class GraphQLEndpoint(GraphQL):
     # protocol of subscriptions-transport-ws is refused with 4406).
     graphql_transport_ws_handler_class = LiveConnectionHandler
 
-    def __init__(self, *args, token_config: TokenConfig, rate_limits: RateLimits, cors: CorsPolicy,  # noqa: ANN002
-                 live_hub: LiveHub, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, *args, token_config: TokenConfig, rate_limits: RateLimits, cors: CorsPolicy,
+                 live_hub: LiveHub, **kwargs) -> None:
         super().__init__(*args, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
                          max_subscriptions_per_connection=live_hub.limits.per_connection, **kwargs)
         self.token_config = token_config
@@ -59,6 +60,10 @@ class GraphQLEndpoint(GraphQL):
         html = graphiql.page(endpoint=request.url.path, root_path=request.scope.get("root_path", ""))
         return HTMLResponse(html, headers={"Content-Security-Policy": graphiql.CONTENT_SECURITY_POLICY})
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET naming a persisted query by its hash has no `query` either: it is an operation.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
+
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
         # Browsers apply no CORS to WebSocket handshakes: the same origins as CORS, checked here.
         return self.cors.allows(origin)
@@ -68,6 +73,9 @@ class GraphQLEndpoint(GraphQL):
             return await super().run(request, context, root_value)
         except HTTPException as exc:
             return request_body.refusal(exc)
+        except PersistedQueryNotFound:
+            # 200, as Apollo's clients expect before they send the document itself.
+            return JSONResponse(not_found_answer())
 
     def decode_json(self, data: str | bytes) -> object:
         return request_body.decode_json(data)
@@ -75,6 +83,7 @@ class GraphQLEndpoint(GraphQL):
     async def execute_operation(self, **kwargs: Any) -> Any:  # type: ignore[override]
         # Called with keywords only; checked here, before any operation of a batch runs.
         request_body.check_operations(kwargs["request_data"])
+        await kwargs["request"].app.state.persisted_queries.resolve(kwargs["request_data"])
         return await super().execute_operation(**kwargs)
 
     def encode_json(self, data: object) -> bytes | str:
@@ -85,7 +94,7 @@ class GraphQLEndpoint(GraphQL):
         except TypeError:
             return super().encode_json(data)
 
-    def create_response(self, response_data, sub_response: Response) -> Response:  # noqa: ANN001
+    def create_response(self, response_data, sub_response: Response) -> Response:
         response = super().create_response(response_data, sub_response)
         refused = refusal(response_data if isinstance(response_data, list) else [response_data])
         if refused is not None:  # RATE_LIMITED is 429, UNAVAILABLE 503, with Retry-After

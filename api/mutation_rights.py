@@ -19,6 +19,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from api.permissions import check_access, principal_of
 from api.records.names import plural
+from domain.approvals.definitions import PROCESS_SPEC
 from domain.automation.rules import RULE_SPEC
 from domain.crm.activities import ACTIVITY_SPEC
 from domain.crm.campaigns import CAMPAIGN_SPEC
@@ -32,6 +33,7 @@ from domain.crm.tickets import TICKET_SPEC
 from domain.custom.indexes import INDEX_SPEC
 from domain.custom.metadata import DEFAULT_RIGHTS, STANDARD_OBJECTS, load_objects, record_spec
 from domain.custom.specs import FIELD_SPEC, OBJECT_SPEC
+from domain.duplicates.rules import DUPLICATE_RULE_SPEC
 from domain.errors import Forbidden
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
@@ -40,6 +42,7 @@ from domain.integrations.sync.connections import SYNC_SPEC
 from domain.integrations.webhook_endpoints import WEBHOOK_SPEC
 from domain.records.rights import Action
 from domain.records.spec import RecordSpec
+from domain.service_levels.policies import SLA_POLICY_SPEC
 
 
 class Need(Protocol):
@@ -135,6 +138,8 @@ def crud(spec: RecordSpec, *, create: bool = True, bulk: bool = True) -> dict[st
 TAGGABLE = (CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, OPPORTUNITY_SPEC, TICKET_SPEC)
 ANY_RECORD = (*STANDARD_OBJECTS.values(), CUSTOM_OBJECTS)
 ADMIN_TOKENS = RoleAndScope((Role.ADMIN,), "admin:write")
+# Approvals are work of every role that writes (viewers stay read-only); tokens need crm:write.
+APPROVAL_WORK = RoleAndScope((Role.ADMIN, Role.MANAGER, Role.MEMBER, Role.AGENT), "crm:write")
 
 MUTATION_RIGHTS: dict[str, Need] = {
     # auth
@@ -193,6 +198,24 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "testAutomationRule": right(Action.UPDATE, on=RULE_SPEC),
     "rerunAutomationRun": right(Action.UPDATE, on=RULE_SPEC),
     "markNotificationsRead": OwnState(),
+    # approvals: definitions are the admins'
+    "createApprovalProcess": right(Action.CREATE, on=PROCESS_SPEC),
+    "updateApprovalProcess": right(Action.UPDATE, on=PROCESS_SPEC),
+    "deleteApprovalProcess": right(Action.DELETE, on=PROCESS_SPEC),
+    # approvals: who may submit, decide, recall or reassign depends on the request (the domain
+    # checks the record's visibility, the current approvers, delegations, the submitter)
+    "submitForApproval": APPROVAL_WORK,
+    "approve": APPROVAL_WORK,
+    "reject": APPROVAL_WORK,
+    "recall": APPROVAL_WORK,
+    "reassignApproval": APPROVAL_WORK,
+    "createApprovalDelegation": OwnState(),
+    "revokeApprovalDelegation": OwnState(),
+    # service levels
+    "createSlaPolicy": right(Action.CREATE, on=SLA_POLICY_SPEC),
+    "updateSlaPolicy": right(Action.UPDATE, on=SLA_POLICY_SPEC),
+    "deleteSlaPolicy": right(Action.DELETE, on=SLA_POLICY_SPEC),
+    "reorderSlaPolicies": right(Action.UPDATE, on=SLA_POLICY_SPEC),
     # integrations
     "createInboundEndpoint": right(Action.CREATE, on=ENDPOINT_SPEC),
     "updateInboundEndpoint": right(Action.UPDATE, on=ENDPOINT_SPEC),
@@ -209,6 +232,19 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "updateSyncConnection": right(Action.UPDATE, on=SYNC_SPEC),
     "deleteSyncConnection": right(Action.DELETE, on=SYNC_SPEC),
     "runSyncNow": right(Action.UPDATE, on=SYNC_SPEC),
+    # tenant settings
+    "updateTenantSettings": ADMIN_TOKENS,
+    # background jobs: the domain lets only who started the job (or an admin) cancel it
+    "cancelJob": OwnState(),
+    # imports: the floor is creating or updating some record type; the import checks its object
+    "startImport": right(Action.CREATE, Action.UPDATE, on=ANY_RECORD),
+    # duplicates
+    "createDuplicateRule": right(Action.CREATE, on=DUPLICATE_RULE_SPEC),
+    "updateDuplicateRule": right(Action.UPDATE, on=DUPLICATE_RULE_SPEC),
+    "deleteDuplicateRule": right(Action.DELETE, on=DUPLICATE_RULE_SPEC),
+    # merging (the domain checks update on the survivor and delete on the merged records of the type)
+    "mergeRecords": right(Action.DELETE, on=(CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, CUSTOM_OBJECTS)),
+    "unmergeRecords": right(Action.DELETE, on=(CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, CUSTOM_OBJECTS)),
 }
 
 

@@ -14,33 +14,44 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 
+from api.approvals.schema import ApprovalMutations, ApprovalQueries
 from api.auth.mutations import AuthMutations
+from api.auth.queries import AuthQueries
 from api.automation.mutations import AutomationMutations
 from api.automation.queries import AutomationQueries
-from api.integrations.external import ExternalIdMutations, ExternalIdQueries
-from api.integrations.mutations import IntegrationMutations
-from api.integrations.sync_api import SyncMutations, SyncQueries
-from api.integrations.queries import IntegrationQueries
-from api.integrations.webhook_api import WebhookMutations, WebhookQueries
-from api.auth.queries import AuthQueries
 from api.crm.schema import CrmMutations, CrmQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
+from api.data.imports import ImportMutations, ImportQueries
+from api.duplicates.merge import MergeMutations
+from api.duplicates.mutations import DuplicateMutations
+from api.duplicates.queries import DuplicateQueries
 from api.execution import FastExecutor
 from api.extensions.no_suggestions import ValidationCacheWithoutSuggestions, WithoutSuggestions
 from api.extensions.observe import ObserveOperation
 from api.extensions.strict_input import RefuseUnstorableText, StrictDocuments
 from api.extensions.tenant_scope import TenantScope
+from api.integrations.external import ExternalIdMutations, ExternalIdQueries
+from api.integrations.mutations import IntegrationMutations
+from api.integrations.queries import IntegrationQueries
+from api.integrations.sync_api import SyncMutations, SyncQueries
+from api.integrations.webhook_api import WebhookMutations, WebhookQueries
+from api.jobs.schema import JobMutations, JobQueries
 from api.mutation_rights import guard_mutations
+from api.reports.queries import ReportQueries
+from api.service_levels.mutations import ServiceLevelMutations
+from api.service_levels.queries import ServiceLevelQueries
 from api.subscriptions.execution import ScopedEventExecution
 from api.subscriptions.schema import Subscription
+from api.tenant_settings.mutations import TenantSettingsMutations
+from api.tenant_settings.queries import TenantSettingsQueries
 
 
 def _query_type() -> type:
@@ -52,13 +63,17 @@ def _query_type() -> type:
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
-                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries))
+                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
+                                  TenantSettingsQueries, ReportQueries, JobQueries, ServiceLevelQueries,
+                                  DuplicateQueries, ImportQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
-                                                    SyncMutations)))
+                                                    SyncMutations, ApprovalMutations, TenantSettingsMutations,
+                                                    JobMutations, ServiceLevelMutations, DuplicateMutations,
+                                                    ImportMutations, MergeMutations)))
 
 
 @dataclass(frozen=True)
@@ -71,7 +86,7 @@ class SchemaLimits:
 
 
 class _QuietSchema(strawberry.Schema):
-    def process_errors(self, errors, execution_context=None) -> None:  # noqa: ANN001
+    def process_errors(self, errors, execution_context=None) -> None:
         # ObserveOperation logs what matters (unexpected errors, with the request id); the default
         # would print a traceback for every expected error such as a wrong password.
         return None

@@ -49,7 +49,7 @@ async def metrics(request: Request) -> Response:
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
 
-async def _check(awaitable) -> str:  # noqa: ANN001
+async def _check(awaitable) -> str:
     try:
         await asyncio.wait_for(awaitable, CHECK_TIMEOUT_SECONDS)
         return "ok"

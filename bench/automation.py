@@ -125,7 +125,7 @@ def _noop_rate(env: dict[str, str], messages: int) -> float:
     client.delete("tessera-bench-noop-done")
     sys.path.insert(0, str(ROOT / ".data"))
     os.environ["REDIS_URL"] = env["REDIS_URL"]
-    import bench_noop  # noqa: PLC0415 - written just above
+    import bench_noop  # written just above
 
     for n in range(messages):
         bench_noop.noop.send(n)

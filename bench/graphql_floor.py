@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import time
 from datetime import date
 from decimal import Decimal
-
-import sys
 from pathlib import Path
 
 import strawberry
@@ -25,7 +24,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from api.execution import FastExecutor  # noqa: E402
+from api.execution import FastExecutor
 
 ROWS = 50
 ROUNDS = 300

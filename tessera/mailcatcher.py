@@ -15,7 +15,7 @@ class _Keep:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd's hook name
         name = f"{time.time_ns()}.eml"
         (self.folder / name).write_bytes(envelope.original_content or envelope.content)
         return "250 kept"
@@ -34,7 +34,7 @@ class MailCatcher:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
-    def start(self) -> "MailCatcher":
+    def start(self) -> MailCatcher:
         self._controller.start()
         return self
 
@@ -48,4 +48,5 @@ class MailCatcher:
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port

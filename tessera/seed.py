@@ -86,7 +86,7 @@ async def seed_demo(database_url: str, *, tenant_slug: str, size: str, seed: int
                     rng.choice(campaigns), rng.choice(REGIONS), rng.choice(INDUSTRIES),
                     rng.choice(["NEW", "WORKING", "NURTURING", "QUALIFIED", "DISQUALIFIED"]), rng.randint(0, 100),
                     rng.choice(members)))
-            today = date.today()
+            today = datetime.now(timezone.utc).date()
             opportunity_stages: list[uuid.UUID] = []
 
             def opportunity(i: int) -> tuple[Any, ...]:
@@ -107,7 +107,7 @@ async def seed_demo(database_url: str, *, tenant_slug: str, size: str, seed: int
                 status = rng.choice(TICKET_STATUSES)
                 ticket_statuses.append(status)
                 return (f"Issue {i + 1}: {rng.choice(['no power', 'error E42', 'slow', 'noise', 'leak'])}", rng.choice(customers),
-                        rng.choice(["LOW", "NORMAL", "HIGH", "URGENT"]), status, rng.choice(members + [None]))
+                        rng.choice(["LOW", "NORMAL", "HIGH", "URGENT"]), status, rng.choice([*members, None]))
 
             tickets = await inserter.insert("ticket", ["subject", "customer_id", "priority", "status", "owner_id"], counts.tickets, ticket)
             await inserter.insert("ticket_status_history", ["ticket_id", "to_status"], len(tickets),

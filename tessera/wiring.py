@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 
+from starlette.applications import Starlette
+
 from api.app import ApiConfig, create_app
 from api.cors import DEV_ORIGINS, CorsPolicy
 from api.ratelimit import RateLimits
@@ -68,6 +70,7 @@ def api_config(settings: Settings) -> ApiConfig:
             init_timeout_seconds=settings.subscription_init_timeout_seconds,
         ),
         max_request_bytes=settings.max_request_bytes,
+        max_upload_body_bytes=max(settings.max_upload_bytes, settings.max_attachment_bytes) + 1024 * 1024,
         db_pool_size=settings.db_pool_size,
         metrics_on_api_port=settings.metrics_on_api_port_enabled,
         metrics_address=(settings.metrics_host, settings.metrics_port) if settings.metrics_port else None,
@@ -75,7 +78,7 @@ def api_config(settings: Settings) -> ApiConfig:
     )
 
 
-def create_api():  # noqa: ANN201 - uvicorn factory
+def create_api() -> Starlette:  # uvicorn factory
     """uvicorn's app factory (`tessera serve`)."""
     settings = load_settings()
     configure_logging(settings.log_level)

@@ -9,9 +9,9 @@ shutdown = BoundedShutdown(_settings.worker_shutdown_timeout_seconds).take_stop_
 
 from domain import MODEL_MODULES  # noqa: E402 - the slower imports come after the signals are ours
 from domain.telemetry import subscribe  # noqa: E402
+from tessera.domain_wiring import wire_domain  # noqa: E402
 from tessera.liveness import Liveness  # noqa: E402
 from tessera.logging import configure_logging  # noqa: E402
-from tessera.domain_wiring import wire_domain  # noqa: E402
 from tessera.outbound import configure_outbound_traffic  # noqa: E402
 from workers import metrics  # noqa: E402
 from workers.broker import configure_broker  # noqa: E402
@@ -31,5 +31,6 @@ broker = configure_broker(
 broker.add_middleware(shutdown)
 subscribe(metrics.record_outcome)
 
-import workers.events  # noqa: E402,F401 - actors bind to the broker configured above
-import workers.identity  # noqa: E402,F401
+import workers.events  # noqa: E402 - actors bind to the broker configured above
+import workers.identity  # noqa: E402
+import workers.jobs  # noqa: E402,F401

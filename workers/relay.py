@@ -17,7 +17,13 @@ from collections.abc import Awaitable, Callable, Sequence
 import asyncpg
 import structlog
 
-from domain.events import RELAY_BATCH, Event, claim_unpublished, pending_tenants, requeue_undelivered
+from domain.events import (
+    RELAY_BATCH,
+    Event,
+    claim_unpublished,
+    pending_tenants,
+    requeue_undelivered,
+)
 from tenants.context import tenant_transaction
 from tenants.database import connect, connection_credentials, disconnect
 from workers.metrics import EVENTS_PUBLISHED
@@ -74,7 +80,7 @@ async def run_relay(
                 EVENTS_PUBLISHED.inc(sent)
                 on_pass()
                 delay = poll_seconds
-            except Exception:  # noqa: BLE001 - redis or the database is away: keep the events, retry
+            except Exception:  # redis or the database is away: keep the events, retry
                 log.exception("relay pass failed; events stay in the outbox")
                 sent, delay = 0, retry_seconds
             if measure is not None:

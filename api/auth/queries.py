@@ -6,9 +6,9 @@ import strawberry
 from strawberry.types import Info
 
 from api.auth.types import ApiTokenType, Me, TenantType, global_id
+from api.permissions import ADMIN_READ, Authenticated, principal_of
 from api.records.pagination import Connection, listing_connection, page_size
 from api.records.users import Role
-from api.permissions import ADMIN_READ, Authenticated, principal_of
 from domain.identity import api_tokens
 from domain.identity.profile import get_profile
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import strawberry
@@ -56,7 +56,7 @@ class ApiTokenType(relay.Node):
     revoked_at: datetime | None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "ApiTokenType":
+    def from_row(cls, row: dict[str, Any]) -> ApiTokenType:
         return cls(
             token_id=str(row["id"]),
             name=row["name"],
@@ -69,14 +69,14 @@ class ApiTokenType(relay.Node):
         )
 
     @classmethod
-    def from_model(cls, token: ApiToken) -> "ApiTokenType":
+    def from_model(cls, token: ApiToken) -> ApiTokenType:
         return cls.from_row({name: getattr(token, name) for name in (
             "id", "name", "scopes", "hint", "created_at", "expires_at", "last_used_at", "revoked_at")})
 
     @classmethod
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list["ApiTokenType | None"]:
+    ) -> list[ApiTokenType | None]:
         check_access(principal_of(info), roles=(DomainRole.ADMIN,), scope="admin:read")
         wanted = list(node_ids)
         ids = [_uuid_or_none(node_id) for node_id in wanted]

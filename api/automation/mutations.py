@@ -10,11 +10,11 @@ from strawberry import UNSET, relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.automation.ids import condition_ids_in, ids_in
-from api.given import given_fields
 from api.automation.types import AutomationRuleType
+from api.given import given_fields
 from api.permissions import principal_of
 from api.records.ids import decode_id
+from api.records.rule_ids import condition_ids_in, ids_in
 from domain.automation import engine, log, rules
 
 
@@ -26,7 +26,7 @@ class CreateAutomationRuleInput:
                                                  '"fields": [...], "to": {...}}')
     actions: JSON = strawberry.field(description="[{type: update_fields | increment | assign_owner | create_task | create_record | "
                                                  "convert_lead | change_stage | add_tags | remove_tags | notify | send_email | "
-                                                 "call_http | post_message | wait, ...}] (docs/automations.md)")
+                                                 "call_http | post_message | submit_for_approval | wait, ...}] (docs/automations.md)")
     conditions: JSON | None = None
     enabled: bool = True
 

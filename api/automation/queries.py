@@ -9,9 +9,9 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.automation.types import AutomationRuleType, AutomationRunType, NotificationType
-from api.records.pagination import page_size
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
+from api.records.pagination import page_size
 from domain.automation import log, rules
 
 AUTH = dict(permission_classes=[Authenticated])

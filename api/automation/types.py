@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from api.automation.ids import ids_out
+from api.records.rule_ids import ids_out
 
 
 @strawberry.type(name="AutomationRule", description="When `trigger` happens to an `object` record and `conditions` hold, run `actions`")
@@ -26,7 +26,7 @@ class AutomationRuleType:
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "AutomationRuleType":
+    def from_row(cls, row: dict[str, Any]) -> AutomationRuleType:
         return cls(id=relay.GlobalID("AutomationRule", str(row["id"])), name=row["name"], object=row["object"],
                    trigger=row["trigger"], conditions=row["conditions"], actions=ids_out(row["actions"]),
                    enabled=row["enabled"], version=row["version"], created_at=row["created_at"], updated_at=row["updated_at"])
@@ -50,7 +50,7 @@ class AutomationRunType:
     finished_at: datetime | None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "AutomationRunType":
+    def from_row(cls, row: dict[str, Any]) -> AutomationRunType:
         return cls(id=relay.GlobalID("AutomationRun", str(row["id"])), rule_id=relay.GlobalID("AutomationRule", str(row["rule_id"])),
                    rule_version=row["rule_version"], event_id=strawberry.ID(str(row["event_id"])), record_type=row["record_type"],
                    record_id=strawberry.ID(str(row["record_id"])), status=row["status"], attempts=row["attempts"], reason=row["reason"],
@@ -68,7 +68,7 @@ class NotificationType:
     read_at: datetime | None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "NotificationType":
+    def from_row(cls, row: dict[str, Any]) -> NotificationType:
         return cls(id=relay.GlobalID("Notification", str(row["id"])), title=row["title"], body=row["body"],
                    record_type=row["record_type"], record_id=strawberry.ID(str(row["record_id"])) if row["record_id"] else None,
                    created_at=row["created_at"], read_at=row["read_at"])

@@ -13,7 +13,13 @@ from strawberry.types import Info
 
 from api.crm.listing import list_connection
 from api.permissions import Authenticated
-from api.records.crud import RecordWrites, create_mutation, delete_mutation, restore_mutation, update_mutation
+from api.records.crud import (
+    RecordWrites,
+    create_mutation,
+    delete_mutation,
+    restore_mutation,
+    update_mutation,
+)
 from api.records.generated import filter_input, order_input
 from api.records.pagination import Connection
 from api.records.record import Record, from_columns, resolve_record_nodes

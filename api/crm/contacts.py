@@ -16,9 +16,15 @@ from api.crm.tracked import Tracked
 from api.custom.standard_fields import WithCustomFields, prepare_custom_fields
 from api.permissions import Authenticated
 from api.records.crud import (
-    RecordWrites, bulk_create_mutation, bulk_update_mutation, create_mutation, delete_mutation, restore_mutation,
+    RecordWrites,
+    bulk_create_mutation,
+    bulk_update_mutation,
+    create_mutation,
+    delete_mutation,
+    restore_mutation,
     update_mutation,
 )
+from api.records.duplicates import WithDuplicates
 from api.records.generated import filter_input, order_input
 from api.records.owned import Owned
 from api.records.pagination import Connection
@@ -31,7 +37,7 @@ from domain.records.spec import RecordSpec
 
 
 @strawberry.type(name="Contact", description="A person, usually at a customer")
-class ContactType(relay.Node, Record, Owned, Tracked, WithCustomFields):
+class ContactType(relay.Node, Record, Owned, Tracked, WithCustomFields, WithDuplicates):
     SPEC: ClassVar[RecordSpec] = CONTACT_SPEC
     node_id: relay.NodeID[str]
     name: str

@@ -18,9 +18,15 @@ from api.crm.tracked import Tracked
 from api.custom.standard_fields import WithCustomFields, prepare_custom_fields
 from api.permissions import Authenticated
 from api.records.crud import (
-    RecordWrites, bulk_create_mutation, bulk_update_mutation, create_mutation, delete_mutation, restore_mutation,
+    RecordWrites,
+    bulk_create_mutation,
+    bulk_update_mutation,
+    create_mutation,
+    delete_mutation,
+    restore_mutation,
     update_mutation,
 )
+from api.records.duplicates import WithDuplicates
 from api.records.generated import filter_input, order_input
 from api.records.owned import Owned
 from api.records.pagination import Connection
@@ -55,7 +61,7 @@ class ExternalId:
 
 
 @strawberry.type(name="Customer", description="An account: a company the tenant sells to or serves")
-class CustomerType(relay.Node, Record, Owned, Tracked, WithCustomFields):
+class CustomerType(relay.Node, Record, Owned, Tracked, WithCustomFields, WithDuplicates):
     SPEC: ClassVar[RecordSpec] = CUSTOMER_SPEC
     node_id: relay.NodeID[str]
     name: str

@@ -20,7 +20,12 @@ from api.custom.standard_fields import WithCustomFields, prepare_custom_fields
 from api.permissions import Authenticated
 from api.records import loaders
 from api.records.crud import (
-    RecordWrites, bulk_create_mutation, bulk_update_mutation, create_mutation, delete_mutation, restore_mutation,
+    RecordWrites,
+    bulk_create_mutation,
+    bulk_update_mutation,
+    create_mutation,
+    delete_mutation,
+    restore_mutation,
     update_mutation,
 )
 from api.records.generated import filter_input, order_input

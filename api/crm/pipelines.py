@@ -14,7 +14,14 @@ from strawberry.types import Info
 from api.crm.listing import list_connection
 from api.permissions import Authenticated, principal_of
 from api.records import loaders
-from api.records.crud import DeleteInput, RecordWrites, change_of, delete_mutation, restore_mutation, update_mutation
+from api.records.crud import (
+    DeleteInput,
+    RecordWrites,
+    change_of,
+    delete_mutation,
+    restore_mutation,
+    update_mutation,
+)
 from api.records.generated import filter_input, order_input
 from api.records.ids import decode_id, encode_id
 from api.records.inputs import values_of

@@ -8,7 +8,13 @@ from strawberry.types import Info
 
 from api.crm.listing import list_connection
 from api.permissions import Authenticated
-from api.records.crud import RecordWrites, create_mutation, delete_mutation, restore_mutation, update_mutation
+from api.records.crud import (
+    RecordWrites,
+    create_mutation,
+    delete_mutation,
+    restore_mutation,
+    update_mutation,
+)
 from api.records.generated import filter_input, order_input
 from api.records.pagination import Connection
 from api.records.teams import TeamType

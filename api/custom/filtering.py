@@ -14,6 +14,7 @@ from domain.errors import FieldError, InvalidInput
 from domain.records.filters import Condition, Filter, NotOf, Op
 from domain.records.spec import Kind, RecordSpec
 
+
 def normalise_filter(tree: Filter, fields: tuple[FieldDef, ...], spec: RecordSpec, *, prefix: str = "") -> Filter:
     """`tree` with every operand in the stored form of its field (custom fields named
     `prefix + api name`); every bad operand is reported at once."""

@@ -11,11 +11,11 @@ from strawberry import UNSET
 from strawberry.relay import GlobalID
 from strawberry.scalars import JSON
 
-from api.records.users import Role
-from api.custom.types import FieldType
-from api.records.ids import decode_id
 from api.custom.filtering import normalise_filter
+from api.custom.types import FieldType
 from api.records.dynamic import RecordFilter, record_filter_tree
+from api.records.ids import decode_id
+from api.records.users import Role
 from domain.custom.metadata import ObjectDef
 from domain.records.filters import Filter
 from domain.records.spec import RecordSpec

@@ -11,18 +11,35 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.custom.inputs import to_filter
-from api.records.dynamic import RecordFilter, RecordOrder, record_order
 from api.custom.record_types import CustomRecordType
-from api.custom.types import CustomFieldType, CustomIndexType, CustomObjectType, FieldAccessRule, ValueCount
+from api.custom.types import (
+    CustomFieldType,
+    CustomIndexType,
+    CustomObjectType,
+    FieldAccessRule,
+    ValueCount,
+)
 from api.custom.values import BUILT_IN_ID_TYPES, values_out
-from api.records.ids import decode_id, encode_id
-from domain.custom.fieldtypes import FieldDef, FieldType
-from api.records.pagination import Connection, listing_connection, page_size
 from api.permissions import Authenticated, principal_of
-from domain.custom.metadata import STANDARD_OBJECTS, load_object, load_objects, load_standard_fields, record_spec
+from api.records.dynamic import RecordFilter, RecordOrder, record_order
+from api.records.ids import decode_id, encode_id
+from api.records.pagination import Connection, listing_connection, page_size
 from domain.custom.access import list_field_access
+from domain.custom.fieldtypes import FieldDef, FieldType
 from domain.custom.indexes import list_indexes
-from domain.custom.records import count_records, get_custom_records, list_object_records, search_records
+from domain.custom.metadata import (
+    STANDARD_OBJECTS,
+    load_object,
+    load_objects,
+    load_standard_fields,
+    record_spec,
+)
+from domain.custom.records import (
+    count_records,
+    get_custom_records,
+    list_object_records,
+    search_records,
+)
 from domain.errors import InvalidInput
 
 AUTH = dict(permission_classes=[Authenticated])

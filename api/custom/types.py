@@ -41,7 +41,7 @@ class CustomFieldType(relay.Node):
     version: int
 
     @classmethod
-    def from_def(cls, field: FieldDef) -> "CustomFieldType":
+    def from_def(cls, field: FieldDef) -> CustomFieldType:
         return cls(node_id=str(field.id), api_name=field.api_name, label=field.label, type=FieldType(field.type.value),
                    required=field.required, unique=field.unique, read_only=field.read_only or field.computed,
                    default_value=field.default, help_text=field.help_text, config=fills_out(field.config or {}),
@@ -70,7 +70,7 @@ class CustomObjectType:
     field_defs: strawberry.Private[tuple[FieldDef, ...]]
 
     @classmethod
-    def from_def(cls, obj: ObjectDef) -> "CustomObjectType":
+    def from_def(cls, obj: ObjectDef) -> CustomObjectType:
         return cls(api_name=obj.api_name, label=obj.label, plural_label=obj.plural_label, description=obj.description,
                    display_field=obj.display_field, searchable=obj.searchable, deprecated=obj.deprecated,
                    deleted=obj.deleted, version=obj.version, created_at=obj.created_at, updated_at=obj.updated_at,
@@ -98,7 +98,7 @@ class CustomIndexType:
     created_at: datetime
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "CustomIndexType":
+    def from_row(cls, row: dict[str, Any]) -> CustomIndexType:
         return cls(id=relay.GlobalID("CustomIndex", str(row["id"])), status=row["status"], error=row["error"],
                    created_at=row["created_at"], fields=[IndexField(field=f["field"], descending=f["descending"])
                                                          for f in row["fields"]])

@@ -11,7 +11,16 @@ from strawberry import relay
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api.execution.plan import (
-    ATTRIBUTE, LEAF, LIST, OBJECT, RELAY_ID, RESOLVER, TYPENAME, Completion, PlannedField, plan_field,
+    ATTRIBUTE,
+    LEAF,
+    LIST,
+    OBJECT,
+    RELAY_ID,
+    RESOLVER,
+    TYPENAME,
+    Completion,
+    PlannedField,
+    plan_field,
 )
 
 _FAILED = object()
@@ -45,7 +54,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
 
     # -- fields -----------------------------------------------------------------------------
 
-    def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):  # noqa: ANN001, ANN201
+    def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):
         if position_context is not None or not self._shortcuts:  # @defer in play, or resolve hooks
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
         return self._execute_plan(parent_type, source_value, path, self.plan_fields(parent_type, grouped_field_set))

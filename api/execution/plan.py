@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from graphql import GraphQLField, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLOutputType, is_leaf_type
+from graphql import (
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    is_leaf_type,
+)
 from graphql.execution.executor import to_nodes
 from strawberry import relay
 from strawberry.types.field import StrawberryField
@@ -38,7 +45,7 @@ class Prefetched:
 class Completion:
     """complete_value's decisions for one type, made once."""
 
-    __slots__ = ("kind", "type", "non_null", "coerce", "object_type", "is_type_of", "type_check_reads_info", "item")
+    __slots__ = ("coerce", "is_type_of", "item", "kind", "non_null", "object_type", "type", "type_check_reads_info")
 
     def __init__(self, field_type: GraphQLOutputType, streamed: bool) -> None:
         self.type = field_type  # this level's type, NonNull included
@@ -60,8 +67,18 @@ class Completion:
 class PlannedField:
     """One response key of a selection."""
 
-    __slots__ = ("name", "details", "nodes", "field_def", "parent_type", "source", "read", "getter", "completion",
-                 "prefetch_key")
+    __slots__ = (
+        "completion",
+        "details",
+        "field_def",
+        "getter",
+        "name",
+        "nodes",
+        "parent_type",
+        "prefetch_key",
+        "read",
+        "source",
+    )
 
     def __init__(self, name: str, details: Any, field_def: GraphQLField | None, parent_type: GraphQLObjectType) -> None:
         self.name = name

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import structlog
 from graphql import DocumentNode, FieldNode, GraphQLError, OperationDefinitionNode
 from strawberry.exceptions import MissingQueryError
-from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from api import metrics
 from api.errors import ErrorCode, rewrite

@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import ArgumentNode, DocumentNode, GraphQLError, OperationDefinitionNode, Visitor, value_from_ast_untyped, visit
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    Visitor,
+    value_from_ast_untyped,
+    visit,
+)
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import SchemaExtension
 

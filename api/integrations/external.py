@@ -10,8 +10,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.custom.values import values_in
-from api.records.ids import raw_ids
 from api.permissions import Authenticated, principal_of
+from api.records.ids import raw_ids
 from domain.custom.metadata import STANDARD_OBJECTS, load_object
 from domain.errors import InvalidInput, NotFound
 from domain.integrations import external_ids, upsert

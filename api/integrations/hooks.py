@@ -13,7 +13,13 @@ from starlette.responses import JSONResponse
 
 from api.ratelimit import hit
 from domain.integrations.endpoints import parse_public_id
-from domain.integrations.receive import MAX_BODY_BYTES, Receipt, form_endpoint, receive_form, receive_webhook
+from domain.integrations.receive import (
+    MAX_BODY_BYTES,
+    Receipt,
+    form_endpoint,
+    receive_form,
+    receive_webhook,
+)
 from tenants.context import tenant_transaction
 from tenants.registry import find_by_id
 
@@ -27,7 +33,7 @@ def _answer(receipt: Receipt, headers: dict[str, str] | None = None) -> JSONResp
     return JSONResponse(body, status_code=receipt.status, headers=headers)
 
 
-async def _tenant_of(request: Request):  # noqa: ANN202
+async def _tenant_of(request: Request):
     ids = parse_public_id(request.path_params["public_id"])
     if ids is None:
         return None

@@ -9,9 +9,17 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.integrations.inputs import (
-    CreateInboundEndpointInput, InboundEndpointRefInput, InboundRequestRefInput, UpdateInboundEndpointInput, given,
+    CreateInboundEndpointInput,
+    InboundEndpointRefInput,
+    InboundRequestRefInput,
+    UpdateInboundEndpointInput,
+    given,
 )
-from api.integrations.types import InboundEndpointType, InboundEndpointWithSecret, InboundRequestType
+from api.integrations.types import (
+    InboundEndpointType,
+    InboundEndpointWithSecret,
+    InboundRequestType,
+)
 from api.permissions import principal_of
 from api.records.ids import decode_id
 from domain.integrations import endpoints, process

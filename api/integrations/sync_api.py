@@ -13,9 +13,9 @@ from strawberry.types import Info
 
 from api.given import given_fields
 from api.integrations.external import record_global_id
-from api.records.pagination import page_size
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
+from api.records.pagination import page_size
 from domain.integrations.sync import connections
 
 AUTH = dict(permission_classes=[Authenticated])
@@ -39,7 +39,7 @@ class SyncConnectionType:
     version: int
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "SyncConnectionType":
+    def from_row(cls, row: dict[str, Any]) -> SyncConnectionType:
         return cls(id=relay.GlobalID("SyncConnection", str(row["id"])), name=row["name"], connector=row["connector"], system=row["system"],
                    base_url=row["base_url"], settings=row["settings"], interval_seconds=row["interval_seconds"], enabled=row["enabled"],
                    last_run_at=row["last_run_at"], next_run_at=row["next_run_at"], last_error=row["last_error"], version=row["version"])
@@ -57,7 +57,7 @@ class SyncLogEntryType:
     at: datetime
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "SyncLogEntryType":
+    def from_row(cls, row: dict[str, Any]) -> SyncLogEntryType:
         record = record_global_id(row["record_type"], row["record_id"]) if row["record_id"] else None
         return cls(direction=row["direction"], stream=row["stream"], external_id=row["external_id"], record_id=record,
                    status=row["status"], detail=row["detail"], run_id=strawberry.ID(str(row["run_id"])), at=row["at"])

@@ -31,7 +31,7 @@ class InboundEndpointType:
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "InboundEndpointType":
+    def from_row(cls, row: dict[str, Any]) -> InboundEndpointType:
         route = "hooks" if row["kind"] == "WEBHOOK" else "forms"
         return cls(id=relay.GlobalID("InboundEndpoint", str(row["id"])), name=row["name"], kind=row["kind"], object=row["object"],
                    mapping=row["mapping"], verification=row["verification"], signature_header=row["signature_header"],
@@ -59,7 +59,7 @@ class InboundRequestType:
     processed_at: datetime | None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "InboundRequestType":
+    def from_row(cls, row: dict[str, Any]) -> InboundRequestType:
         record = record_global_id(row["record_type"], row["record_id"]) if row["record_id"] else None
         return cls(id=relay.GlobalID("InboundRequest", str(row["id"])), endpoint_id=relay.GlobalID("InboundEndpoint", str(row["endpoint_id"])),
                    status=row["status"], error=row["error"], body=row["body"], record_type=row["record_type"], record_id=record,

@@ -9,10 +9,14 @@ from strawberry import UNSET, relay
 from strawberry.types import Info
 
 from api.given import given_fields
-from api.integrations.webhook_types import WebhookDeliveryType, WebhookEndpointType, WebhookEndpointWithSecret
-from api.records.pagination import page_size
+from api.integrations.webhook_types import (
+    WebhookDeliveryType,
+    WebhookEndpointType,
+    WebhookEndpointWithSecret,
+)
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
+from api.records.pagination import page_size
 from domain.integrations import webhook_admin, webhook_endpoints
 
 AUTH = dict(permission_classes=[Authenticated])

@@ -24,7 +24,7 @@ class WebhookEndpointType:
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "WebhookEndpointType":
+    def from_row(cls, row: dict[str, Any]) -> WebhookEndpointType:
         return cls(id=relay.GlobalID("WebhookEndpoint", str(row["id"])), url=row["url"], description=row["description"],
                    event_types=list(row["event_types"]), enabled=row["enabled"], disabled_reason=row["disabled_reason"],
                    version=row["version"], created_at=row["created_at"], updated_at=row["updated_at"])
@@ -62,7 +62,7 @@ class WebhookDeliveryType:
     attempts: list[WebhookAttemptType]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "WebhookDeliveryType":
+    def from_row(cls, row: dict[str, Any]) -> WebhookDeliveryType:
         payload = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
         return cls(id=relay.GlobalID("WebhookDelivery", str(row["id"])), endpoint_id=relay.GlobalID("WebhookEndpoint", str(row["endpoint_id"])),
                    event_type=row["event_type"], payload=payload, status=row["status"], attempt_count=row["attempts"],

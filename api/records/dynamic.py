@@ -4,7 +4,7 @@ parses operands per field once it knows the fields."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import strawberry
 from strawberry import UNSET
@@ -29,9 +29,9 @@ class RecordFilter:
     like: str | None = UNSET
     ilike: str | None = UNSET
     is_null: bool | None = UNSET
-    and_: list["RecordFilter"] | None = strawberry.field(default=None, name="and")
-    or_: list["RecordFilter"] | None = strawberry.field(default=None, name="or")
-    not_: Optional["RecordFilter"] = strawberry.field(default=None, name="not")
+    and_: list[RecordFilter] | None = strawberry.field(default=None, name="and")
+    or_: list[RecordFilter] | None = strawberry.field(default=None, name="or")
+    not_: RecordFilter | None = strawberry.field(default=None, name="not")
 
 
 @strawberry.input

@@ -12,9 +12,9 @@ from typing import Any
 import strawberry
 from strawberry import UNSET, relay
 
-from domain.errors import InvalidInput
 from api.records.dynamic import record_filter_tree
 from api.records.names import camel as _camel
+from domain.errors import InvalidInput
 from domain.records.filters import AllOf, AnyOf, Condition, Filter, NotOf, Op
 from domain.records.spec import CUSTOM_FIELDS_PREFIX
 

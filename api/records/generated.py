@@ -3,15 +3,22 @@ domain can filter and sort on, with the same operators everywhere."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import strawberry
 from strawberry import UNSET
 
-from api.records.filters import (
-    BooleanFilter, DateFilter, DateTimeFilter, DecimalFilter, IDFilter, IntFilter, StringFilter, StringListFilter,
-)
 from api.records.dynamic import CustomFieldOrder, RecordFilter
+from api.records.filters import (
+    BooleanFilter,
+    DateFilter,
+    DateTimeFilter,
+    DecimalFilter,
+    IDFilter,
+    IntFilter,
+    StringFilter,
+    StringListFilter,
+)
 from api.records.ordering import NullsOrder, SortDirection
 from domain.records.spec import Kind, RecordSpec
 
@@ -29,7 +36,7 @@ def filter_input(spec: RecordSpec, *, skip: tuple[str, ...] = ()) -> type:
     """`<Type>Filter`: one operator input per filterable field, plus and / or / not."""
     cls: Any = type(f"{spec.record_type}Filter", (), {})
     annotations: dict[str, Any] = {
-        "and_": Optional[list[cls]], "or_": Optional[list[cls]], "not_": Optional[cls],
+        "and_": list[cls] | None, "or_": list[cls] | None, "not_": cls | None,
     }
     namespace: dict[str, Any] = {
         "and_": strawberry.field(name="and", default=UNSET),
@@ -38,10 +45,10 @@ def filter_input(spec: RecordSpec, *, skip: tuple[str, ...] = ()) -> type:
     }
     for field in spec.fields:
         if field.filterable and field.kind in _OPERATORS and field.name not in skip:
-            annotations[snake(field.name)] = Optional[_OPERATORS[field.kind]]
+            annotations[snake(field.name)] = _OPERATORS[field.kind] | None
             namespace[snake(field.name)] = UNSET
     if spec.has("customFields"):
-        annotations["custom_fields"] = Optional[RecordFilter]
+        annotations["custom_fields"] = RecordFilter | None
         namespace["custom_fields"] = strawberry.field(default=UNSET, description="Conditions on the tenant's custom fields")
     for key, value in namespace.items():
         setattr(cls, key, value)
@@ -55,12 +62,12 @@ def order_input(spec: RecordSpec) -> type:
     annotations: dict[str, Any] = {}
     for field in spec.fields:
         if field.sortable:
-            annotations[snake(field.name)] = Optional[SortDirection]
+            annotations[snake(field.name)] = SortDirection | None
             setattr(cls, snake(field.name), UNSET)
     if spec.has("customFields"):
-        annotations["custom_field"] = Optional[CustomFieldOrder]
+        annotations["custom_field"] = CustomFieldOrder | None
         cls.custom_field = UNSET
-    annotations["nulls"] = Optional[NullsOrder]
+    annotations["nulls"] = NullsOrder | None
     cls.nulls = UNSET
     cls.__annotations__ = annotations
     return strawberry.input(cls, description="Exactly one field per entry; later entries break ties")

@@ -8,8 +8,8 @@ from typing import Any
 
 from strawberry import UNSET, relay
 
-from api.records.names import camel as _camel
 from api.records.ids import decode_id
+from api.records.names import camel as _camel
 
 # Which type of global id each reference field takes.
 REFERENCE_TYPES = {

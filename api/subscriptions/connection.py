@@ -11,8 +11,14 @@ from dataclasses import replace
 from typing import Any
 
 import structlog
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage, PongMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    CompleteMessage,
+    PongMessage,
+)
 
 from api.subscriptions.hub import LiveHub, LiveLimits
 from api.subscriptions.session import UNAUTHORIZED_CLOSE, LiveSession
@@ -97,7 +103,9 @@ class LiveConnectionHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     async def run_operation(self, operation: Operation[Any, Any]) -> None:
         """strawberry's run_operation (0.341.2), on a copy of the connection's context: each
         operation's DataLoaders are its own, emptied for every event (api/subscriptions/execution.py)."""
-        from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import _OperationStreamClosed
+        from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+            _OperationStreamClosed,
+        )
 
         try:
             result_source = await self.schema.stream(

@@ -11,7 +11,6 @@ from contextlib import AbstractAsyncContextManager
 from inspect import isawaitable
 from typing import Any
 
-
 InScope = Callable[[], AbstractAsyncContextManager[Any]]
 SCOPE_ATTRIBUTE = "in_scope"  # the payloads' (strawberry.Private) attribute holding an InScope
 

@@ -68,7 +68,6 @@ class LiveHub:
         self.limits = limits
         self._subscribers: dict[uuid.UUID, set[Subscriber]] = {}
         self._listener: asyncio.Task[None] | None = None
-        self._listening = asyncio.Event()  # set once subscribed to the channel (tests wait on it)
         self._stopping = False
 
     def join(self, tenant_id: uuid.UUID, wants: Callable[[Announcement], bool],
@@ -90,16 +89,6 @@ class LiveHub:
             LIVE_SUBSCRIPTIONS.dec()
             if not subscribers:
                 del self._subscribers[subscriber.tenant_id]
-
-    def count(self, tenant_id: uuid.UUID) -> int:
-        return len(self._subscribers.get(tenant_id, ()))
-
-    async def wait_listening(self, timeout: float) -> bool:
-        try:
-            await asyncio.wait_for(self._listening.wait(), timeout)
-        except TimeoutError:
-            return False
-        return True
 
     def deliver(self, announcement: Announcement) -> None:
         for subscriber in list(self._subscribers.get(announcement.tenant_id, ())):
@@ -123,7 +112,6 @@ class LiveHub:
             pubsub = redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(CHANNEL)
-                self._listening.set()
                 failures = 0
                 while not self._stopping:
                     message = await pubsub.get_message(timeout=_POLL_SECONDS)
@@ -133,7 +121,6 @@ class LiveHub:
                     if announcement is not None:
                         self.deliver(announcement)
             except (RedisError, OSError) as exc:
-                self._listening.clear()
                 delay = _RECONNECT_SECONDS[min(failures, len(_RECONNECT_SECONDS) - 1)]
                 failures += 1
                 log.warning("live updates: redis unreachable, listening again soon", error=str(exc), retry_in=delay)

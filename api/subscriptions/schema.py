@@ -26,7 +26,13 @@ from api.subscriptions.hub import Subscriber
 from api.subscriptions.session import LiveSession
 from domain.automation.targets import STANDARD
 from domain.errors import InvalidInput
-from domain.live import NOTIFICATION, Announcement, own_notification, readable_object, visible_fields
+from domain.live import (
+    NOTIFICATION,
+    Announcement,
+    own_notification,
+    readable_object,
+    visible_fields,
+)
 from domain.records.spec import RecordSpec
 
 CUSTOM_RECORD = "CustomRecord"  # the GraphQL type (and global id type) of every custom object's records

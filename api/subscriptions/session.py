@@ -10,13 +10,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+from api.subscriptions.hub import LiveHub
 from domain.errors import Unauthenticated
 from domain.identity.access_tokens import TokenConfig
 from domain.identity.authentication import BearerCredential, authenticate, read_bearer
 from domain.identity.principal import Principal
 from tenants.context import tenant_transaction
-
-from api.subscriptions.hub import LiveHub
 
 UNAUTHORIZED_CLOSE = 4403  # graphql-transport-ws' "Forbidden": the client gets a new token and reconnects
 

@@ -5,19 +5,26 @@ description of what it did for the run log."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from domain.automation.assignment import assign_owner, check_assign
 from domain.automation.context import Context, NoRecipients, recipients, render
 from domain.automation.outbound_actions import (
-    call_http, check_call_http, check_post_message, check_send_email, post_message, send_email,
+    call_http,
+    check_call_http,
+    check_post_message,
+    check_send_email,
+    post_message,
+    send_email,
 )
 from domain.automation.targets import create_values, owner_field, spec_of, update_values
-from domain.crm import leads, tickets
+from domain.crm import tickets
 from domain.crm.activities import KINDS as ACTIVITY_KINDS
 from domain.crm.activities import log_activity
 from domain.crm.tags import change_tags
+from domain.duplicates import conversion
 from domain.errors import FieldError, InvalidInput
 from domain.notifications import notify_users
 from tenants.context import current_tenant_id, tenant_connection
@@ -30,6 +37,17 @@ def _uuid(value: Any, where: str, errors: list[FieldError]) -> None:
         uuid.UUID(str(value))
     except ValueError:
         errors.append(FieldError(where, "INVALID_ID", "an id"))
+
+
+# Actions other areas add at start-up (tessera/domain_wiring.py), e.g. approvals' submit_for_approval:
+# automation knows nothing of them but their name, how to check their settings and how to run them.
+Check = Callable[[dict[str, Any], str, list[FieldError]], None]
+_PLUGGED_CHECKS: dict[str, Check] = {}
+
+
+def plug_action(kind: str, run: Callable[[Context, dict[str, Any]], Awaitable[str]], check: Check) -> None:
+    ACTIONS[kind] = run
+    _PLUGGED_CHECKS[kind] = check
 
 
 def check_actions(actions: Any, errors: list[FieldError]) -> None:
@@ -82,6 +100,8 @@ def check_actions(actions: Any, errors: list[FieldError]) -> None:
             check_call_http(action, where, errors)
         if kind == "post_message":
             check_post_message(action, where, errors)
+        if kind in _PLUGGED_CHECKS:
+            _PLUGGED_CHECKS[kind](action, where, errors)
 
 
 def _valid_wait(action: dict[str, Any]) -> bool:
@@ -121,7 +141,7 @@ async def convert_lead(ctx: Context, action: dict[str, Any]) -> str:
     """Convert the lead (a new customer and contact, and an opportunity if asked)."""
     if ctx.record_type != "Lead":
         raise InvalidInput([FieldError("type", "NOT_A_LEAD", "convert_lead acts on leads only")])
-    row = await leads.convert_lead(principal=ctx.principal, lead_id=ctx.record_id,
+    row = await conversion.convert_lead(principal=ctx.principal, lead_id=ctx.record_id,
                                    create_opportunity=bool(action.get("createOpportunity")))
     return f"converted: customer {row['converted_customer_id']}"
 
@@ -187,9 +207,19 @@ async def notify(ctx: Context, action: dict[str, Any]) -> str:
     return f"notified {notified}"
 
 
+Action = Callable[[Context, dict[str, Any]], Awaitable[str]]
+
 # `wait` is handled by the engine itself (it parks the run); listed so rules can name it.
-ACTIONS = {"wait": None, "update_fields": update_fields, "increment": increment, "create_record": create_record,
+ACTIONS: dict[str, Action | None] = {"wait": None, "update_fields": update_fields, "increment": increment, "create_record": create_record,
            "convert_lead": convert_lead, "assign_owner": assign_owner, "create_task": create_task,
            "add_tags": add_tags, "remove_tags": remove_tags, "notify": notify, "send_email": send_email,
            "call_http": call_http, "change_stage": change_stage, "change_status": change_status,
            "post_message": post_message}
+
+
+def runner(kind: str) -> Action:
+    """What performs an action of `kind`; `wait` has none (the engine parks the run itself)."""
+    run = ACTIONS[kind]
+    if run is None:
+        raise ValueError(f"{kind} actions are performed by the engine")
+    return run

@@ -18,14 +18,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from domain.automation.actions import ACTIONS
-from domain.automation.context import Context
+from domain.automation.actions import runner
 from domain.automation.conditions import evaluate, names_actor
+from domain.automation.context import Context
 from domain.automation.related import with_related
 from domain.automation.rules import RULE_SPEC, enabled_rules
 from domain.automation.targets import record_values
 from domain.errors import InvalidInput, NotFound, describe
-from domain.events import Event, action_matches, caused_by, load_event
+from domain.events import Event, action_matches, caused_by, event_action, load_event
 from domain.identity.principal import Principal, acting_for
 from domain.records.rows import decode_row
 from domain.telemetry import report
@@ -53,7 +53,7 @@ def trigger_matches(trigger: dict[str, Any], action: str, changes: dict[str, Any
 
 async def handle_event(event: Event) -> int:
     """Run every enabled rule the event triggers (once per rule and event); returns how many ran."""
-    action = event.event_type.split(".", 1)[1]
+    action = event_action(event.event_type, event.record_type)
     ran = 0
     for rule in await enabled_rules(event.record_type, event.config_version):
         if not trigger_matches(rule["trigger"], action, event.changes) or event.caused_by_rule == rule["id"]:
@@ -144,7 +144,7 @@ async def execute(plan: dict[str, Any], ctx: Context, run_id: uuid.UUID, *, star
                     await conn.execute_query("RELEASE SAVEPOINT automation_rule")
                     await _finish(run_id, "WAITING", None, steps, finished=False)
                     return
-                step["detail"] = await ACTIONS[action["type"]](replace(ctx, step=index), action)
+                step["detail"] = await runner(action["type"])(replace(ctx, step=index), action)
                 step.update(status="OK", ms=round((time.perf_counter() - started) * 1000, 1))
                 if index + 1 < len(plan["actions"]):  # later actions see what earlier ones did (e.g. the new owner)
                     ctx = replace(ctx, values=await record_values(ctx.record_type, ctx.record_id) or ctx.values)
@@ -254,7 +254,7 @@ async def dry_run(rule: dict[str, Any], record_id: uuid.UUID) -> dict[str, Any]:
                 if action["type"] == "wait":
                     step.update(status="OK", detail="would wait, then check the conditions again and continue")
                     continue
-                step["detail"] = await ACTIONS[action["type"]](replace(ctx, step=index), action)
+                step["detail"] = await runner(action["type"])(replace(ctx, step=index), action)
                 step["status"] = "OK"
                 ctx = replace(ctx, values=await record_values(ctx.record_type, ctx.record_id) or ctx.values)
     except Exception as exc:  # noqa: BLE001 - reported as the step's outcome

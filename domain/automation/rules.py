@@ -11,8 +11,8 @@ from domain.automation.conditions import check_conditions
 from domain.automation.outbound_actions import check_destinations, with_secrets
 from domain.automation.references import check_rule_references
 from domain.automation.related import check_related
-from domain.automation.triggers import check_time_trigger
 from domain.automation.targets import known_type
+from domain.automation.triggers import SLA_TRIGGERS, check_time_trigger
 from domain.config_cache import VersionedCache
 from domain.errors import FieldError, InvalidInput, NotFound
 from domain.identity.principal import Principal
@@ -20,11 +20,21 @@ from domain.identity.roles import Role
 from domain.records.rights import ALL, READ_ONLY, Action
 from domain.records.rows import decode_row
 from domain.records.spec import COMMON_FIELDS, FieldSpec, Kind, RecordSpec
-from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
+from domain.records.writes import (
+    check_version,
+    insert_records,
+    lock_record,
+    set_deleted,
+    update_record,
+)
 from tenants.context import current_tenant_id, tenant_connection
 
 EVENT_TRIGGERS = ("created", "updated", "deleted", "restored", "converted", "stage_changed", "status_changed", "tags_changed",
-                  "webhook")  # webhook: a record written by an inbound endpoint (webhook or web form)
+                  "webhook",  # webhook: a record written by an inbound endpoint (webhook or web form)
+                  # an approval request about the record (domain/approvals)
+                  "ApprovalRequest.submitted", "ApprovalRequest.step_completed", "ApprovalRequest.approved",
+                  "ApprovalRequest.rejected", "ApprovalRequest.recalled", "ApprovalRequest.escalated",
+                  *SLA_TRIGGERS)  # a ticket's SLA warning, breach or escalation (domain/service_levels)
 # Triggers whose changes can narrow them (fields that changed, values changed to).
 CHANGE_TRIGGERS = ("updated", "stage_changed", "status_changed", "webhook")
 TIME_TRIGGERS = ("date", "idle", "schedule")

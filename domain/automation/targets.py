@@ -9,9 +9,19 @@ from decimal import Decimal
 from typing import Any
 
 from domain.crm.contacts import CONTACT_SPEC, create_contacts, update_contacts, validate_contact
-from domain.crm.customers import CUSTOMER_SPEC, create_customers, update_customers, validate_customer
+from domain.crm.customers import (
+    CUSTOMER_SPEC,
+    create_customers,
+    update_customers,
+    validate_customer,
+)
 from domain.crm.leads import LEAD_SPEC, create_leads, update_leads, validate_lead
-from domain.crm.opportunities import OPPORTUNITY_SPEC, create_opportunities, update_opportunities, validate_opportunity
+from domain.crm.opportunities import (
+    OPPORTUNITY_SPEC,
+    create_opportunities,
+    update_opportunities,
+    validate_opportunity,
+)
 from domain.crm.tickets import TICKET_SPEC, create_tickets, update_tickets, validate_ticket
 from domain.custom import records as custom_records
 from domain.custom.metadata import load_object, record_spec
@@ -164,7 +174,9 @@ async def known_type(record_type: str) -> bool:
 async def create_values(record_type: str, values: dict[str, Any], *, principal: Principal) -> uuid.UUID:
     """Create a record of a standard type or custom object through its write flow; its id."""
     if record_type in CREATE:
-        return (await CREATE[record_type](principal=principal, items=[_standard_item(values)]))[0]["id"]
+        created: uuid.UUID = (await CREATE[record_type](principal=principal, items=[_standard_item(values)]))[0]["id"]
+        return created
     _, rows = await custom_records.create_records(principal=principal, object_name=record_type,
                                                   items=[_custom_item(values, creating=True)])
-    return rows[0]["id"]
+    record_id: uuid.UUID = rows[0]["id"]
+    return record_id

@@ -133,7 +133,7 @@ def _sorted_hours(hours: Hours) -> Hours:
 def calendar_errors(calendar: BusinessCalendar) -> list[FieldError]:
     """Every broken invariant of a calendar, with the field path of its dict shape."""
     errors = time_zone_errors(calendar.time_zone)
-    for name, hours in zip(WEEKDAYS, calendar.weekly_hours.days):
+    for name, hours in zip(WEEKDAYS, calendar.weekly_hours.days, strict=True):
         errors += hours_errors(hours, f"weeklyHours.{name}")
     errors += dated_errors(calendar.holidays, calendar.extra_working_days)
     if not any(calendar.weekly_hours.days) and not calendar.extra_working_days:

@@ -69,7 +69,7 @@ def calendar_to_dict(calendar: BusinessCalendar) -> dict[str, Any]:
     return {
         "timeZone": calendar.time_zone,
         "weeklyHours": {
-            name: _hours_to_list(hours) for name, hours in zip(WEEKDAYS, calendar.weekly_hours.days)
+            name: _hours_to_list(hours) for name, hours in zip(WEEKDAYS, calendar.weekly_hours.days, strict=True)
         },
         "holidays": [_named({"date": h.date.isoformat()}, h.name) for h in calendar.holidays],
         "extraWorkingDays": [

@@ -66,8 +66,8 @@ class Timeline:
         last = (end - 1) // DAY + _EPOCH_ORDINAL + 1  # one day of the UTC date
         found: list[Range] = []
         for ordinal in range(first, last + 1):
-            for lo, hi in self._day(ordinal):
-                lo, hi = max(lo, start), min(hi, end)
+            for day_lo, day_hi in self._day(ordinal):
+                lo, hi = max(day_lo, start), min(day_hi, end)
                 if lo < hi:
                     found.append((lo, hi))
         # Dates are not always in order in time: a clock put back across midnight (e.g. 00:01 ->

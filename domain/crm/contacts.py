@@ -8,7 +8,14 @@ from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records import service
 from domain.records.rights import ALL, READ_ONLY, READ_WRITE
-from domain.records.spec import COMMON_FIELDS, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec, Reference
+from domain.records.spec import (
+    COMMON_FIELDS,
+    OWNERSHIP_FIELDS,
+    FieldSpec,
+    Kind,
+    RecordSpec,
+    Reference,
+)
 from domain.records.validation import Checker
 
 CUSTOMER = Reference("customer", label="customer", owned=True)

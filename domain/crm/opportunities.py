@@ -15,9 +15,17 @@ from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records import service
-from domain.records.rows import group_rows
 from domain.records.rights import ALL, READ_ONLY, READ_WRITE, Action
-from domain.records.spec import CUSTOM_FIELDS_PREFIX, COMMON_FIELDS, OWNERSHIP_FIELDS, FieldSpec, Kind, RecordSpec, Reference
+from domain.records.rows import group_rows
+from domain.records.spec import (
+    COMMON_FIELDS,
+    CUSTOM_FIELDS_PREFIX,
+    OWNERSHIP_FIELDS,
+    FieldSpec,
+    Kind,
+    RecordSpec,
+    Reference,
+)
 from domain.records.validation import Checker
 from domain.records.writes import check_version, lock_record
 from tenants.context import current_tenant_id, tenant_connection
@@ -110,7 +118,7 @@ async def update_opportunities(*, principal: Principal, changes: list[service.Ch
                                                  value_of=_value_in(values, row), prefix=_at(at, ""))
         if problems:
             raise InvalidInput(problems)
-        derived = {"closed_at": _closed_at(stage, row["closed_at"])} if moving else {}
+        derived = {"closed_at": _closed_at(stage, row["closed_at"])} if stage is not None and moving else {}
 
         def validate(check: Checker, derived: dict[str, Any] = derived) -> None:
             validate_opportunity(check)

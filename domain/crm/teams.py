@@ -10,8 +10,8 @@ from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records import service
 from domain.records.audit import record_events
-from domain.records.rows import group_rows
 from domain.records.rights import ALL, READ_ONLY
+from domain.records.rows import group_rows
 from domain.records.spec import COMMON_FIELDS, MEMBER, FieldSpec, Kind, RecordSpec
 from domain.records.validation import Checker
 from tenants.context import current_tenant_id, tenant_connection

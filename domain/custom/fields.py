@@ -5,16 +5,21 @@ write can trust them: options, relation targets, formulas, defaults and validati
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from typing import Any
 
 from domain.custom import formula
 from domain.custom.fieldtypes import COMPUTED, FieldDef, FieldType, FormulaResult, Invalid, parse
-from domain.custom.metadata import (
-    STANDARD_OBJECTS, ObjectDef, field_from_row, load_object, load_standard_fields, metadata_changed, values_table,
-)
 from domain.custom.linkage import check_fill_ids, check_linkage_settings
+from domain.custom.metadata import (
+    STANDARD_OBJECTS,
+    ObjectDef,
+    field_from_row,
+    load_object,
+    load_standard_fields,
+    metadata_changed,
+    values_table,
+)
 from domain.custom.objects import API_NAME, API_NAME_RULE
 from domain.custom.patterns import pattern_problem
 from domain.custom.rollups import backfill_rollup, check_rollup
@@ -24,7 +29,13 @@ from domain.errors import FieldError, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.records.currencies import CURRENCY_MESSAGE, is_currency
 from domain.records.rights import Action
-from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
+from domain.records.writes import (
+    check_version,
+    insert_records,
+    lock_record,
+    set_deleted,
+    update_record,
+)
 from tenants.context import current_tenant_id, tenant_connection
 
 MAX_FIELDS = 100
@@ -190,7 +201,7 @@ def _check_definition(field: FieldDef, siblings: tuple[FieldDef, ...], errors: l
     rules = _check_rules(field.validation, errors)
     field = FieldDef(**{**field.__dict__, "config": config, "validation": rules})
     check_linkage_settings(field, siblings, errors)
-    if field.type in COMPUTED and (field.required or field.default is not None or field.unique and field.type is FieldType.FORMULA):
+    if field.type in COMPUTED and (field.required or field.default is not None or (field.unique and field.type is FieldType.FORMULA)):
         errors.append(FieldError("type", "NOT_ALLOWED", f"{field.type.value} fields are computed: no default, required or unique"))
     if field.unique and field.default is not None:
         errors.append(FieldError("defaultValue", "NOT_ALLOWED", "a unique field cannot have a default"))
@@ -263,7 +274,9 @@ async def update_field(*, principal: Principal, field_id: uuid.UUID, version: in
     if not errors:
         await check_fill_ids(field, owner.fields, errors)
     if field.type is FieldType.ROLLUP and not errors:
-        await check_rollup(field, owner.obj.api_name if owner.obj else owner.standard, errors)
+        owner_name = owner.obj.api_name if owner.obj else owner.standard
+        assert owner_name is not None  # a field belongs to a custom object or to a standard one
+        await check_rollup(field, owner_name, errors)
     if errors:
         raise InvalidInput(errors)
     if field.required and not current.required and field.default is None and await _has_records(owner):

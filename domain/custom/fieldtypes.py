@@ -15,6 +15,7 @@ from typing import Any
 import nh3
 from email_validator import EmailNotValidError, validate_email
 
+from domain import phones
 from domain.custom.patterns import PatternError, full_match
 from domain.records.currencies import CURRENCY_MESSAGE, is_currency
 from domain.records.spec import Kind
@@ -257,7 +258,7 @@ def _email(field: FieldDef, raw: Any) -> str:
 def _phone(field: FieldDef, raw: Any) -> str:
     number = normalise_phone(_text(field, raw))
     if number is None:
-        raise Invalid("INVALID_PHONE", f"{raw!r} is not a valid phone number in international form (+<country code> ...)")
+        raise Invalid("INVALID_PHONE", phones.problem(raw, phones.region_in_effect()))
     return number
 
 

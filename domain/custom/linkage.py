@@ -106,7 +106,8 @@ def apply_linkage(
         allowed = set((field.setting("optionsByValue") or {}).get(str(result.get(controlling)), []))
         chosen = result[field.api_name] if isinstance(result[field.api_name], list) else [result[field.api_name]]
         if not set(chosen) <= allowed:
+            # Neither the controlling value nor the options it allows are named: the controlling
+            # field may be hidden from the writer, and the allowed options would give its value away.
             errors.append(FieldError(prefix + field.api_name, "NOT_ALLOWED",
-                                     f"{field.api_name} must be one of {', '.join(sorted(allowed)) or 'nothing'} "
-                                     f"when {controlling} is {result.get(controlling)!r}"))
+                                     f"this {field.api_name} is not allowed with the record's current {controlling}"))
     return result, columns, errors

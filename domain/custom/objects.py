@@ -8,13 +8,19 @@ import re
 from typing import Any
 
 from domain.custom.metadata import ObjectDef, load_object, metadata_changed, object_from_row
+from domain.custom.specs import OBJECT_SPEC
 from domain.errors import InvalidInput
 from domain.identity.principal import Principal
-from domain.custom.specs import OBJECT_SPEC
 from domain.identity.roles import Role
 from domain.records.rights import Action
 from domain.records.validation import Checker
-from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
+from domain.records.writes import (
+    check_version,
+    insert_records,
+    lock_record,
+    set_deleted,
+    update_record,
+)
 from tenants.context import current_tenant_id, tenant_connection
 
 MAX_OBJECTS = 200
@@ -30,7 +36,7 @@ def _validate(check: Checker, obj: ObjectDef | None) -> None:
     check.boolean("searchable")
     check.boolean("deprecated")
     display = check.item.get("displayField")
-    if display is not None and (obj is None or obj.field(display) is None or obj.field(display).deleted):
+    if display is not None and (obj is None or (shown := obj.field(display)) is None or shown.deleted):
         check.error("displayField", "UNKNOWN_FIELD", f"{display!r} is not a field of this object")
     elif "displayField" in check.item:
         check.values["display_field"] = display

@@ -7,15 +7,27 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from domain import phones
+from domain.custom.fieldtypes import FieldType
 from domain.custom.linkage import COLUMN_TARGETS
 from domain.custom.lookups import with_lookups
-from domain.custom.metadata import ObjectDef, load_object, load_object_by_id, load_objects, record_spec
+from domain.custom.metadata import (
+    ObjectDef,
+    load_object,
+    load_object_by_id,
+    load_objects,
+    record_spec,
+)
 from domain.custom.relations import check_relations
 from domain.custom.rollups import refresh_rollups, with_empty_rollups
 from domain.custom.values import (
-    assign_auto_numbers, check_values, claim_unique, compute_formulas, raise_if, release_unique,
+    assign_auto_numbers,
+    check_values,
+    claim_unique,
+    compute_formulas,
+    raise_if,
+    release_unique,
 )
-from domain.custom.fieldtypes import FieldType
 from domain.errors import FieldError, Forbidden, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.records import service
@@ -25,9 +37,14 @@ from domain.records.listing import Listing, count_by, get_records, list_grouped,
 from domain.records.ordering import Order
 from domain.records.rights import Action
 from domain.records.validation import Checker
-from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
+from domain.records.writes import (
+    check_version,
+    insert_records,
+    lock_record,
+    set_deleted,
+    update_record,
+)
 from tenants.context import current_tenant_id, tenant_connection
-
 
 OWNERSHIP_NAMES = {column: name for name, column in COLUMN_TARGETS.items()}
 
@@ -59,6 +76,7 @@ async def create_records(
     spec.require(principal, Action.CREATE)
     service.check_batch(items, bulk)
     rules = await field_rules(principal, obj.api_name)
+    await phones.load_region()  # national phone numbers are read in the tenant's region
     checked, errors, datas = [], [], []
     for index, item in enumerate(items):
         checker = _ownership(spec, item, creating=True)
@@ -73,8 +91,8 @@ async def create_records(
     errors += await check_relations(obj.fields, [(_prefix(i, bulk), d) for i, d in enumerate(datas)])
     raise_if(errors)
     rows = []
-    for checker, data in zip(checked, datas, strict=True):
-        data = compute_formulas(obj.fields, with_empty_rollups(obj.fields, await assign_auto_numbers(obj.fields, data)))
+    for checker, given in zip(checked, datas, strict=True):
+        data = compute_formulas(obj.fields, with_empty_rollups(obj.fields, await assign_auto_numbers(obj.fields, given)))
         rows.append({"object_id": obj.id, "owner_id": principal.user_id, **checker.values, "data": data})
     created = await insert_records(spec, rows, principal=principal)
     for index, row in enumerate(created):
@@ -90,6 +108,7 @@ async def check_input(*, principal: Principal, object_name: str, item: dict[str,
     by field (`region`, `ownerId`)."""
     obj = await load_object(object_name)
     spec = record_spec(obj)
+    await phones.load_region()
     checker = _ownership(spec, item, creating=creating)
     result = check_values(obj.fields, item.get("values"), current=None if creating else {}, prefix="")
     _apply_fills(checker, item, result.columns)
@@ -99,10 +118,11 @@ async def check_input(*, principal: Principal, object_name: str, item: dict[str,
 
 
 async def update_records(
-    *, principal: Principal, changes: list[tuple[uuid.UUID, int, dict[str, Any]]], bulk: bool = False,
+    *, principal: Principal, changes: list[tuple[uuid.UUID, int | None, dict[str, Any]]], bulk: bool = False,
 ) -> list[tuple[ObjectDef, dict[str, Any]]]:
     """Apply (id, version, {values?, ownerId?, teamId?}) changes; a stale version is CONFLICT."""
     service.check_batch(changes, bulk)
+    await phones.load_region()
     results, errors = [], []
     for index, (record_id, version, item) in enumerate(changes):
         obj = await object_of(record_id)

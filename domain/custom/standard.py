@@ -10,7 +10,11 @@ from domain.custom.metadata import load_standard_fields
 from domain.custom.relations import check_relations
 from domain.custom.rollups import with_empty_rollups
 from domain.custom.values import (
-    assign_auto_numbers, check_values, claim_unique, compute_formulas, release_unique,
+    assign_auto_numbers,
+    check_values,
+    claim_unique,
+    compute_formulas,
+    release_unique,
 )
 from domain.errors import FieldError
 from domain.records.spec import RecordSpec
@@ -36,7 +40,8 @@ class StandardCustomFields:
         return result.errors + await check_relations(fields, [(prefix, result.values)])
 
     async def claim(
-        self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any], previous: dict[str, Any] | None, prefix: str,
+        self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any] | None, previous: dict[str, Any] | None,
+        prefix: str,
     ) -> list[FieldError]:
         fields = await load_standard_fields(spec.record_type)
         return await claim_unique(fields, record_id, values or {}, previous, prefix=prefix)

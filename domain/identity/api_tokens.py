@@ -10,8 +10,7 @@ from domain.errors import FieldError, Forbidden, InvalidInput, NotFound
 from domain.identity import secrets
 from domain.identity.models import ApiToken
 from domain.identity.principal import Principal
-from domain.identity.roles import SCOPES
-from domain.identity.roles import Role
+from domain.identity.roles import SCOPES, Role
 from domain.records.listing import Listing, list_records
 from domain.records.rights import READ_ONLY
 from domain.records.spec import FieldSpec, Kind, RecordSpec

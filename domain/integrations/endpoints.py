@@ -23,7 +23,13 @@ from domain.outbound.signing import new_secret
 from domain.records.rights import ALL, Action
 from domain.records.rows import decode_row
 from domain.records.spec import COMMON_FIELDS, FieldSpec, Kind, RecordSpec
-from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
+from domain.records.writes import (
+    check_version,
+    insert_records,
+    lock_record,
+    set_deleted,
+    update_record,
+)
 from tenants.context import current_tenant_id, tenant_connection
 
 KINDS = ("WEBHOOK", "FORM")

@@ -39,14 +39,20 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
 
         self._inner = AutoBackend()
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                          socket_options: Any = None) -> httpcore.AsyncNetworkStream:
+    # The signatures are httpcore's AsyncNetworkBackend interface, timeout parameters included.
+    async def connect_tcp(
+        self, host: str, port: int,
+        timeout: float | None = None,  # noqa: ASYNC109
+        local_address: str | None = None, socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
         address = await resolve_allowed(host, port)
         # TLS still verifies the certificate against the URL's host name (httpcore passes it).
         return await self._inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
                                              socket_options=socket_options)
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None) -> Any:
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None,  # noqa: ASYNC109
+    ) -> Any:
         raise BlockedAddress("unix sockets are not allowed")
 
     async def sleep(self, seconds: float) -> None:
@@ -80,5 +86,5 @@ def _unreadable(url: str, error: httpx.InvalidURL) -> str:
 def guarded_client(**kwargs: Any) -> httpx.AsyncClient:
     """An httpx client whose every connection passes the guard; no proxies from the environment."""
     transport = httpx.AsyncHTTPTransport()
-    transport._pool = httpcore.AsyncConnectionPool(network_backend=_GuardedBackend())  # noqa: SLF001 - httpx has no public hook
+    transport._pool = httpcore.AsyncConnectionPool(network_backend=_GuardedBackend())  # httpx has no public hook
     return _GuardedClient(transport=transport, trust_env=False, timeout=outbound_config().timeout_seconds, **kwargs)

@@ -67,7 +67,7 @@ async def destination_problem(url: str) -> tuple[str, str] | None:
     if host:
         try:
             addresses = await asyncio.wait_for(resolve(host, port or 443), outbound_config().timeout_seconds)
-        except (OSError, UnicodeError, asyncio.TimeoutError):
+        except (TimeoutError, OSError, UnicodeError):
             addresses = []
         reason = refusal_of(host, addresses) if addresses else None
         if reason is not None:

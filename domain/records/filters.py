@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Union
+from typing import Any
 
 from domain.errors import FieldError, InvalidInput
 from domain.records.spec import Kind, RecordSpec
@@ -44,20 +44,20 @@ class Condition:
 
 @dataclass(frozen=True)
 class AllOf:
-    parts: tuple["Filter", ...]
+    parts: tuple[Filter, ...]
 
 
 @dataclass(frozen=True)
 class AnyOf:
-    parts: tuple["Filter", ...]
+    parts: tuple[Filter, ...]
 
 
 @dataclass(frozen=True)
 class NotOf:
-    part: "Filter"
+    part: Filter
 
 
-Filter = Union[Condition, AllOf, AnyOf, NotOf]
+Filter = Condition | AllOf | AnyOf | NotOf
 
 _ORDERED_KINDS = {Kind.TEXT, Kind.INT, Kind.DECIMAL, Kind.DATETIME, Kind.DATE}
 _ALLOWED = {
@@ -93,7 +93,9 @@ def compile_filter(spec: RecordSpec, node: Filter, params: Params, *, alias: str
     return sql
 
 
-def _compile(spec, node, params, alias, errors, count, depth) -> str:  # noqa: ANN001, PLR0913
+def _compile(
+    spec: RecordSpec, node: Filter, params: Params, alias: str, errors: list[FieldError], count: list[int], depth: int,
+) -> str:
     if depth > MAX_DEPTH:
         errors.append(FieldError("filter", "TOO_DEEP", f"filters nest at most {MAX_DEPTH} levels"))
         return "FALSE"

@@ -102,7 +102,8 @@ def included_rows(
 ) -> dict[Include, dict[uuid.UUID, dict[str, Any] | None]]:
     """For each include, {id: row or None} of what the page's records point at."""
     related: dict[Include, dict[uuid.UUID, dict[str, Any] | None]] = {j.include: {} for j in joined}
-    for row, values in zip(page, records):
+    # The page may be one record shorter than what was fetched (the look-ahead for hasNextPage).
+    for row, values in zip(page, records, strict=False):
         start = offset
         for join in joined:
             end = start + len(join.columns)
@@ -110,7 +111,7 @@ def included_rows(
             if key is not None and key not in related[join.include]:
                 # The joined id is null exactly when nothing joined (missing, deleted or not
                 # visible), which a lookup by id answers with None.
-                part = dict(zip(join.columns, values[start:end])) if values[start] is not None else None
+                part = dict(zip(join.columns, values[start:end], strict=True)) if values[start] is not None else None
                 if part is not None and join.include.target is not None:
                     part = strip_hidden(join.include.target, join.rules, [decode_row(join.include.target, part)])[0]
                 related[join.include][key] = part

@@ -13,10 +13,17 @@ from domain.identity.principal import Principal
 from domain.records.field_access import field_rules, hidden_keys, strip_hidden, visible_spec
 from domain.records.filters import Filter, compile_filter
 from domain.records.includes import Include, included_rows, plan_joins
+from domain.records.ordering import (
+    Order,
+    after_sql,
+    cursor_encoder,
+    decode_cursor,
+    order_by_sql,
+    resolve,
+)
 from domain.records.rights import Action
-from domain.records.search import search_sql
-from domain.records.ordering import Order, after_sql, cursor_encoder, decode_cursor, order_by_sql, resolve
 from domain.records.rows import decode_row
+from domain.records.search import search_sql
 from domain.records.spec import FieldSpec, RecordSpec
 from domain.records.sql import Params
 from domain.records.visibility import readable_sql
@@ -82,11 +89,13 @@ async def list_records(
     )
     records = await fetch_values(sql, params.values)
     columns = spec.columns
-    rows = strip_hidden(spec, rules, [decode_row(spec, dict(zip(columns, record))) for record in records])
+    # A record is the row's columns followed by the included records' columns: zip stops at ours.
+    rows = strip_hidden(spec, rules, [decode_row(spec, dict(zip(columns, record, strict=False))) for record in records])
     conn = tenant_connection()
 
     async def count() -> int:
-        return (await conn.execute_query_dict(count_sql, count_values))[0]["n"]
+        total: int = (await conn.execute_query_dict(count_sql, count_values))[0]["n"]
+        return total
 
     return Listing(
         rows=rows[:first],
@@ -139,7 +148,7 @@ async def list_grouped(
     params = Params()
     where = _where(spec, principal, None, scope or {}, params)
     in_json = isinstance(group_column, FieldSpec)
-    group_sql = group_column.sql("t") if in_json else f"t.{group_column}"
+    group_sql = group_column.sql("t") if isinstance(group_column, FieldSpec) else f"t.{group_column}"
     keys = [str(i) for i in group_ids] if in_json else list(group_ids)
     where.append(f"{group_sql} = ANY({params.add(keys)}::{'text' if in_json else 'uuid'}[])")
     order_sql = order_by_sql(ordering)

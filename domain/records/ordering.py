@@ -47,7 +47,7 @@ def resolve(spec: RecordSpec, orders: list[Order] | None) -> list[tuple[FieldSpe
     if errors:
         raise InvalidInput(errors)
     resolved = [(spec.field(order.field), order) for order in orders]
-    return resolved + [(spec.field("id"), Order("id"))]
+    return [*resolved, (spec.field("id"), Order("id"))]
 
 
 def order_by_sql(ordering: list[tuple[FieldSpec, Order]], alias: str = "t") -> str:

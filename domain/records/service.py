@@ -9,15 +9,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from domain.records.field_access import Access, field_rules, locked_names, strip_hidden
-from domain.records.rights import Action
+from domain import phones
 from domain.errors import FieldError, InvalidInput, NotWired
 from domain.identity.principal import Principal
+from domain.records.field_access import Access, field_rules, locked_names, strip_hidden
+from domain.records.rights import Action
 from domain.records.spec import RecordSpec, Reference
 from domain.records.sql import Params
 from domain.records.validation import Checker
 from domain.records.visibility import owned_visibility_sql
-from domain.records.writes import check_version, insert_records, lock_record, set_deleted, update_record
+from domain.records.writes import (
+    check_version,
+    insert_records,
+    lock_record,
+    set_deleted,
+    update_record,
+)
 from tenants.context import current_tenant_id, tenant_connection
 
 MAX_BULK = 100
@@ -41,7 +48,8 @@ class CustomFieldValues(Protocol):
         """The errors `prepare` would report, without assigning anything (auto-numbers)."""
 
     async def claim(
-        self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any], previous: dict[str, Any] | None, prefix: str,
+        self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any] | None, previous: dict[str, Any] | None,
+        prefix: str,
     ) -> list[FieldError]:
         """Claim unique values; errors for values another record holds."""
 
@@ -57,18 +65,19 @@ def plug_custom_fields(handler: CustomFieldValues) -> None:
     _custom_fields = handler
 
 
-def _takes_custom_fields(spec: RecordSpec) -> bool:
+def _custom_checks(spec: RecordSpec) -> CustomFieldValues | None:
+    """The custom-field checks when `spec` has custom fields; None when it has none."""
     if not spec.has("customFields"):
-        return False
+        return None
     if _custom_fields is None:
         raise NotWired(f"{spec.record_type} writes need the custom-field checks: call tessera.domain_wiring.wire_domain()")
-    return True
+    return _custom_fields
 
 
 @dataclass(frozen=True)
 class Change:
     id: uuid.UUID
-    version: int
+    version: int | None  # None: no version check (automation acts on the record as it is now)
     values: dict[str, Any]  # API field name -> new value; absent fields stay as they are
 
 
@@ -79,11 +88,12 @@ async def create(
     spec.require(principal, Action.CREATE)
     check_batch(items, bulk)
     rules = await field_rules(principal, spec.record_type)
+    await phones.load_region()  # national phone numbers are read in the tenant's region
     checked = [_check(spec, item, validate, creating=True) for item in items]
     errors = _collect(checked, bulk) + _locked(rules, items, bulk)
-    if _takes_custom_fields(spec):
+    if (custom := _custom_checks(spec)) is not None:
         for index, (item, c) in enumerate(zip(items, checked, strict=True)):
-            values, fills, problems = await _custom_fields.prepare(
+            values, fills, problems = await custom.prepare(
                 spec, item.get("customFields"), None, _prefix("customFields.", index, bulk))
             c.values["custom_fields"] = values
             _apply_fills(spec, item, c.values, fills)
@@ -97,9 +107,9 @@ async def create(
             c.values["owner_id"] = principal.user_id  # records start with their creator as owner
         rows.append(c.values)
     created = await insert_records(spec, rows, principal=principal)
-    if _takes_custom_fields(spec):
+    if (custom := _custom_checks(spec)) is not None:
         for index, row in enumerate(created):
-            errors += await _custom_fields.claim(spec, row["id"], row["custom_fields"], None, _prefix("customFields.", index, bulk))
+            errors += await custom.claim(spec, row["id"], row["custom_fields"], None, _prefix("customFields.", index, bulk))
         if errors:
             raise InvalidInput(errors)  # the caller's transaction rolls back the whole batch
     return strip_hidden(spec, rules, created)
@@ -114,6 +124,7 @@ async def update(
     spec.require(principal, Action.UPDATE)
     check_batch(changes, bulk)
     rules = await field_rules(principal, spec.record_type)
+    await phones.load_region()
     checked = [_check(spec, change.values, validate, creating=False) for change in changes]
     errors = _collect(checked, bulk) + _locked(rules, [change.values for change in changes], bulk)
     errors += await check_references(spec, [c.values for c in checked], bulk, principal)
@@ -123,12 +134,12 @@ async def update(
     for index, (change, c) in enumerate(zip(changes, checked, strict=True)):
         row = await lock_record(spec, change.id, principal=principal)
         check_version(spec, row, change.version)
-        if _takes_custom_fields(spec) and "customFields" in change.values:
+        if (custom := _custom_checks(spec)) is not None and "customFields" in change.values:
             prefix = _prefix("customFields.", index, bulk)
-            values, fills, problems = await _custom_fields.prepare(spec, change.values["customFields"], row["custom_fields"], prefix)
+            values, fills, problems = await custom.prepare(spec, change.values["customFields"], row["custom_fields"], prefix)
             filled = _apply_fills(spec, change.values, c.values, fills)
             problems = problems or await check_references(spec, [filled], bulk, principal)
-            problems = problems or await _custom_fields.claim(spec, row["id"], values, row["custom_fields"], prefix)
+            problems = problems or await custom.claim(spec, row["id"], values, row["custom_fields"], prefix)
             if problems:
                 errors += problems
                 continue
@@ -146,8 +157,8 @@ async def delete(spec: RecordSpec, record_id: uuid.UUID, version: int | None, *,
     check_version(spec, row, version)
     if spec.delete_guard is not None:
         await spec.delete_guard(row)
-    if _takes_custom_fields(spec):
-        await _custom_fields.release(spec, record_id)
+    if (custom := _custom_checks(spec)) is not None:
+        await custom.release(spec, record_id)
     deleted = await set_deleted(spec, row, deleted=True, principal=principal)
     return strip_hidden(spec, await field_rules(principal, spec.record_type), [deleted])[0]
 
@@ -156,8 +167,8 @@ async def restore(spec: RecordSpec, record_id: uuid.UUID, *, principal: Principa
     """Bring back a soft-deleted record."""
     spec.require(principal, Action.DELETE)
     row = await lock_record(spec, record_id, principal=principal, deleted=True)
-    if _takes_custom_fields(spec):
-        problems = await _custom_fields.claim(spec, record_id, row["custom_fields"], None, "customFields.")
+    if (custom := _custom_checks(spec)) is not None:
+        problems = await custom.claim(spec, record_id, row["custom_fields"], None, "customFields.")
         if problems:
             raise InvalidInput(problems)
     restored = await set_deleted(spec, row, deleted=False, principal=principal)
@@ -171,14 +182,15 @@ async def check_input(
     regardless of the caller's rights: for configuration that writes records later (rule actions,
     inbound mappings), checked when it is saved. Names the type's validation never reads (ids,
     timestamps, unknown names) are READ_ONLY or UNKNOWN_FIELD instead of being silently dropped."""
+    await phones.load_region()
     checker = _check(spec, item, validate, creating=creating)
     errors = list(checker.errors)
     for name in item:
         if name not in checker.read and name != "customFields":
             errors.append(FieldError(name, "READ_ONLY", f"{name} cannot be written here") if spec.has(name) else
                           FieldError(name, "UNKNOWN_FIELD", f"{spec.record_type} has no field {name}"))
-    if _takes_custom_fields(spec) and (creating or "customFields" in item):
-        errors += await _custom_fields.check(spec, item.get("customFields"), creating=creating, prefix="customFields.")
+    if (custom := _custom_checks(spec)) is not None and (creating or "customFields" in item):
+        errors += await custom.check(spec, item.get("customFields"), creating=creating, prefix="customFields.")
     return errors + await check_references(spec, [checker.values], False, principal)
 
 

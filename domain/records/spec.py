@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from decimal import Decimal
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 from domain.identity.principal import Principal

@@ -8,13 +8,12 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from domain import phones
 from domain.errors import FieldError
 from domain.records.currencies import CURRENCY_MESSAGE, is_currency
 from domain.records.spec import RecordSpec
-
 
 # Decimal columns are numeric(18, 2); a value past these bounds could not be stored, or not even
 # sent to PostgreSQL (asyncpg cannot encode 1e999999), so it is refused as a field error.
@@ -93,7 +92,7 @@ class Checker:
         if present:
             self._set(name, bool(value))
 
-    def decimal(self, name: str, *, minimum: Decimal | None = None) -> None:
+    def decimal(self, name: str, *, minimum: Decimal | int | None = None) -> None:
         present, value = self._take(name, required=False)
         if not present:
             return
@@ -160,7 +159,7 @@ class Checker:
         for index, phone in enumerate(value or []):
             number = normalise_phone(str(phone))
             if number is None:
-                self.error(f"{name}.{index}", "INVALID_PHONE", _PHONE_MESSAGE.format(value=phone))
+                self.error(f"{name}.{index}", "INVALID_PHONE", phones.problem(phone, phones.region_in_effect()))
             else:
                 normalised.append(number)
         self._list(name, normalised, max_items)
@@ -209,7 +208,7 @@ class Checker:
             return
         normalised = None if value is None else normalise_phone(str(value))
         if value is not None and normalised is None:
-            self.error(name, "INVALID_PHONE", _PHONE_MESSAGE.format(value=value))
+            self.error(name, "INVALID_PHONE", phones.problem(value, phones.region_in_effect()))
             return
         self._set(name, normalised)
 
@@ -221,15 +220,7 @@ class Checker:
 
 
 
-_PHONE_MESSAGE = "{value!r} is not a valid phone number in international form (+<country code> ...)"
-
-
 def normalise_phone(value: str) -> str | None:
-    """E.164 (+8613800138000) for a valid international number, else None."""
-    try:
-        parsed = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    """E.164 (+8613800138000) for a valid number: international, or national in the tenant's phone
+    region when the write loaded it (domain/phones.py); else None."""
+    return phones.e164(value, phones.region_in_effect())

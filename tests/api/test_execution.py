@@ -127,7 +127,7 @@ class CustomId(relay.Node):
     code: relay.NodeID[str]
 
     @classmethod
-    def resolve_id(cls, root: "CustomId", *, info: Info) -> str:
+    def resolve_id(cls, root: CustomId, *, info: Info) -> str:
         return f"custom-{root.code}"
 
 
@@ -177,7 +177,7 @@ def _schemas(extensions: list[Any] | None = None) -> tuple[strawberry.Schema, st
 
 
 def _shape(result: Any) -> tuple[Any, list[tuple]]:
-    errors = sorted((e.message, tuple(e.path or ()), tuple((l.line, l.column) for l in e.locations or ())) for e in result.errors or [])
+    errors = sorted((e.message, tuple(e.path or ()), tuple((loc.line, loc.column) for loc in e.locations or ())) for e in result.errors or [])
     return result.data, errors
 
 
@@ -225,7 +225,7 @@ async def test_resolve_hooks_see_every_field():
 
     def recording(into: str) -> type[SchemaExtension]:
         class Record(SchemaExtension):
-            def resolve(self, _next, root, info, *args, **kwargs):  # noqa: ANN001, ANN201
+            def resolve(self, _next, root, info, *args, **kwargs):
                 seen[into].append(".".join(str(key) for key in info.path.as_list()))
                 return _next(root, info, *args, **kwargs)
 

@@ -35,7 +35,7 @@ _NUMBER_TEXT = st.one_of(
 )
 _DATE_TEXT = st.one_of(st.dates().map(str), st.datetimes().map(lambda d: d.isoformat() + "Z"), _STRING)
 _JSON_LEAF = st.one_of(
-    st.none().map(lambda _: nodes.Null),  # noqa: ARG005
+    st.none().map(lambda _: nodes.Null),
     st.booleans().map(nodes.Boolean),
     st.integers(min_value=-(2**40), max_value=2**40).map(nodes.Int),
     st.sampled_from(["1e999999", "-0.5", "3.14"]).map(nodes.Float),
@@ -115,7 +115,7 @@ async def fuzz_ids(client) -> list[str]:
     return ids
 
 
-async def _token(client) -> str:  # noqa: ANN001
+async def _token(client) -> str:
     return (await login(client, "fuzz", "admin@fuzz.test", PASSWORD))["accessToken"]
 
 

@@ -9,11 +9,23 @@ import uuid
 import pytest
 import strawberry
 from graphql import (
-    GraphQLEnumType, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLScalarType, Undefined, get_named_type,
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLScalarType,
+    Undefined,
+    get_named_type,
 )
 from strawberry.utils.str_converters import to_camel_case
 
-from api.mutation_rights import MUTATION_RIGHTS, MissingMutationRight, OwnState, Public, guard_mutations
+from api.mutation_rights import (
+    MUTATION_RIGHTS,
+    MissingMutationRight,
+    OwnState,
+    Public,
+    guard_mutations,
+)
 from api.schema import schema
 from tests.support import cli
 from tests.support.graphql import gql, login
@@ -33,7 +45,7 @@ _SCALARS = {"ID": _global_id, "GlobalID": _global_id, "String": lambda: "x", "In
             "DateTime": lambda: "2026-01-01T00:00:00Z"}
 
 
-def _value(type_):  # noqa: ANN001, ANN202 - GraphQL types
+def _value(type_):  # GraphQL types
     """A minimal value of a GraphQL input type: well formed, meaningless."""
     if isinstance(type_, GraphQLNonNull):
         return _value(type_.of_type)

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import json
 
-from graphql import GraphQLField, GraphQLObjectType, get_named_type, is_composite_type, is_non_null_type
+from graphql import (
+    GraphQLField,
+    GraphQLObjectType,
+    get_named_type,
+    is_composite_type,
+    is_non_null_type,
+)
 
 from tests.support.custom import create_record, make_object
 from tests.support.graphql import api_schema, gql
@@ -14,7 +20,7 @@ from tests.support.records import make_contact, make_customer, unique
 OUT_OF_RANGE = (-1, 0, 101, 1_000_000)
 
 
-async def _instances(client, admin: str) -> dict[str, str]:  # noqa: ANN001
+async def _instances(client, admin: str) -> dict[str, str]:
     """A global id of each record type whose fields take a page size."""
     customer = await make_customer(client, admin)
     made = {"Customer": customer["id"], "Contact": (await make_contact(client, admin))["id"]}
@@ -49,7 +55,7 @@ def _required_arguments(field: GraphQLField, values: dict[str, str]) -> str:
     return ", ".join(parts)
 
 
-def _assert_refused(response, first: int, where: str) -> None:  # noqa: ANN001
+def _assert_refused(response, first: int, where: str) -> None:
     assert response.codes == ["BAD_USER_INPUT"], (where, first, response.body)
     assert response.errors[0]["extensions"]["fieldErrors"] == [
         {"field": "first", "code": "OUT_OF_RANGE", "message": "first must be between 1 and 100"}], (where, first)

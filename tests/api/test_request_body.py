@@ -12,7 +12,7 @@ from tests.support.records import unique
 DEEP = 70  # past the 64 levels a body may nest
 
 
-def refused(response, status: int = 400) -> str:  # noqa: ANN001
+def refused(response, status: int = 400) -> str:
     assert response.status_code == status, response.text
     [error] = response.json()["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"

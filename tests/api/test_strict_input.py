@@ -26,14 +26,14 @@ OTHER_SCALARS = {"Int": 1, "Float": 1.5, "Boolean": True}
 CHUNK = 20  # the edge reports at most 20 field errors per operation
 
 
-def text_errors(response) -> set[str]:  # noqa: ANN001
+def text_errors(response) -> set[str]:
     assert response.codes == ["BAD_USER_INPUT"], response.body
     errors = response.errors[0]["extensions"]["fieldErrors"]
     assert {error["code"] for error in errors} == {"INVALID_TEXT"}
     return {error["field"] for error in errors}
 
 
-async def escaped(client, query: str, variables: dict[str, Any], token: str) -> GraphQLResponse:  # noqa: ANN001
+async def escaped(client, query: str, variables: dict[str, Any], token: str) -> GraphQLResponse:
     """As gql, with the JSON written in ASCII escapes, as clients write unpaired surrogates."""
     body = json.dumps({"query": query, "variables": variables}).encode()
     response = await client.post("/graphql", content=body, headers={"content-type": "application/json",

@@ -53,7 +53,7 @@ class Servers:
 
 
 @pytest.fixture(scope="module")
-async def servers(tenants) -> AsyncIterator[Servers]:  # noqa: ANN001 - tenants made before the processes start
+async def servers(tenants) -> AsyncIterator[Servers]:
     async with AsyncExitStack() as stack:
         a = await stack.enter_async_context(served({**SERVER_ENV, "SUBSCRIPTION_PING_SECONDS": "2"}))
         b = await stack.enter_async_context(served({**SERVER_ENV, "SUBSCRIPTION_PING_SECONDS": "600"}))
@@ -74,7 +74,7 @@ async def servers(tenants) -> AsyncIterator[Servers]:  # noqa: ANN001 - tenants 
         yield Servers(a, b, http_a, http_b)
 
 
-async def update_customer(http: httpx.AsyncClient, token: str, customer: dict, **fields) -> None:  # noqa: ANN003
+async def update_customer(http: httpx.AsyncClient, token: str, customer: dict, **fields) -> None:
     response = await gql(http, UPDATE_CUSTOMER, {"i": {"id": customer["id"], "version": customer["version"], **fields}},
                          token=token)
     customer["version"] = response.data["updateCustomer"]["version"]
@@ -123,7 +123,7 @@ async def test_custom_object_records_are_subscribable_too(servers, as_alpha):
         assert change["record"] == {"id": made["id"], "object": name, "values": {"title": "first"}}
 
 
-async def run_rules_for(owner_db, global_id: str) -> None:  # noqa: ANN001
+async def run_rules_for(owner_db, global_id: str) -> None:
     """What the worker's actor does with the event the relay queued for a record's creation (no
     worker runs here): its rules run, and what they write commits with events of its own, which
     the relay then announces."""

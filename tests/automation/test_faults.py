@@ -48,7 +48,7 @@ async def test_redis_stopped_and_restarted_while_changes_are_made_loses_nothing(
                                     {"i": {"personName": name, "region": marker}}, token=token)
                 return created.data["createLead"]["id"]  # accepted whether or not the queue is there
 
-            def tagged(*ids: str):  # noqa: ANN202
+            def tagged(*ids: str):
                 async def check() -> bool:
                     nodes = [(await gql(client, NODE, {"id": i}, token=admin)).data["node"] for i in ids]
                     return all(n["tags"] == ["delivered"] for n in nodes)

@@ -73,7 +73,7 @@ async def test_a_rule_logs_a_note_and_moves_the_deal_to_a_stage_by_name(client, 
 TICKET = ("query($id: ID!) { node(id: $id) { ... on Ticket { status firstResponseAt statusHistory { fromStatus toStatus } } } }")
 
 
-async def _ticket_after_rule(client, admin, marker, status):  # noqa: ANN001
+async def _ticket_after_rule(client, admin, marker, status):
     rule = await make_rule(client, admin, name=f"To {status}", object="Ticket", trigger={"on": "created"},
                            conditions={"field": "subject", "op": "eq", "value": marker},
                            actions=[{"type": "change_status", "status": status}])

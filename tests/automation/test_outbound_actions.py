@@ -51,7 +51,7 @@ def mailbox(tmp_path_factory):
     catcher.stop()
 
 
-async def _lead(client, admin, marker, **values):  # noqa: ANN001
+async def _lead(client, admin, marker, **values):
     return (await gql(client, LEAD, {"input": {"personName": f"Pat {marker}", "region": marker, **values}}, token=admin)).data["createLead"]
 
 

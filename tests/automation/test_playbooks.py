@@ -6,7 +6,14 @@ import uuid
 
 import pytest
 
-from tests.support.automation import deliver, disable, exhaust_retries, make_rule, retry_due, runs_of
+from tests.support.automation import (
+    deliver,
+    disable,
+    exhaust_retries,
+    make_rule,
+    retry_due,
+    runs_of,
+)
 from tests.support.graphql import gql
 
 LEAD = "mutation($input: CreateLeadInput!) { createLead(input: $input) { id version owner { id } } }"
@@ -20,7 +27,7 @@ def marker() -> str:
     return uuid.uuid4().hex[:8]
 
 
-async def _team(client, admin, members, manager=None):  # noqa: ANN001
+async def _team(client, admin, members, manager=None):
     response = await gql(client, "mutation($i: CreateTeamInput!) { createTeam(input: $i) { id } }",
                          {"i": {"name": f"East {uuid.uuid4().hex[:6]}", "memberIds": members, "managerId": manager}},
                          token=admin)

@@ -22,11 +22,11 @@ def marker() -> str:
     return uuid.uuid4().hex[:8]
 
 
-async def titles(client, token: str) -> list[str]:  # noqa: ANN001
+async def titles(client, token: str) -> list[str]:
     return [n["title"] for n in (await gql(client, NOTIFICATIONS, token=token)).data["notifications"]]
 
 
-async def make_team(client, admin: str, marker: str, members: list[str], manager: str) -> str:  # noqa: ANN001
+async def make_team(client, admin: str, marker: str, members: list[str], manager: str) -> str:
     created = await gql(client, "mutation($i: CreateTeamInput!) { createTeam(input: $i) { id } }",
                         {"i": {"name": f"Service {marker}", "memberIds": members, "managerId": manager}}, token=admin)
     return created.data["createTeam"]["id"]

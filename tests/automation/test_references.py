@@ -21,7 +21,7 @@ def marker() -> str:
     return uuid.uuid4().hex[:8]
 
 
-async def _ids_of(client, token: str, member_token: str, marker: str) -> dict[str, str]:  # noqa: ANN001
+async def _ids_of(client, token: str, member_token: str, marker: str) -> dict[str, str]:
     """A team, a member, a customer and a campaign of the tenant whose admin `token` is."""
     return {
         "team": (await gql(client, TEAM, {"i": {"name": f"Team {marker}", "memberIds": []}}, token=token)).data["createTeam"]["id"],
@@ -48,7 +48,7 @@ def _rule(ids: dict[str, str]) -> dict:
     }
 
 
-def field_errors(response) -> dict[str, str]:  # noqa: ANN001
+def field_errors(response) -> dict[str, str]:
     assert response.codes == ["BAD_USER_INPUT"], response.body
     return {e["field"]: e["code"] for e in response.errors[0]["extensions"]["fieldErrors"]}
 

@@ -4,7 +4,7 @@ date and wait rules once, through the same engine as event rules."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -78,7 +78,7 @@ async def test_playbook_4_a_contract_ending_in_30_days_gets_a_renewal(client, as
                                                  dict(apiName="end_date", type="DATE"), dict(apiName="title", type="TEXT")],
                                  stem="contract")
     customer = await make_customer(client, admin, name=f"Renewing {marker}")
-    ends = (date.today() + timedelta(days=30)).isoformat()
+    ends = (datetime.now(timezone.utc).date() + timedelta(days=30)).isoformat()
     record = (await create_record(client, admin, contract, {"customer": customer["id"], "end_date": ends, "title": marker})).data
     later = (await create_record(client, admin, contract, {"customer": customer["id"], "end_date": "2099-01-01"})).data
     assert record and later

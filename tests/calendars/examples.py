@@ -15,7 +15,7 @@ WITH_LUNCH = [{"start": "09:00", "end": "12:00"}, {"start": "13:30", "end": "18:
 
 def hours(*spans: str) -> list[dict[str, str]]:
     """hours("09:00-12:00", "13:30-18:00") -> the intervals in dict shape."""
-    return [dict(zip(("start", "end"), span.split("-"))) for span in spans]
+    return [dict(zip(("start", "end"), span.split("-"), strict=True)) for span in spans]
 
 
 def weekdays(spans: list[dict[str, str]], days: tuple[str, ...] = WORKDAYS) -> dict[str, Any]:

@@ -22,7 +22,7 @@ async def _forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -
         writer.close()
 
 
-def _postgres_on_tcp(port: int):  # noqa: ANN202
+def _postgres_on_tcp(port: int):
     """The test's PostgreSQL, reachable on 127.0.0.1:port from the moment this is awaited."""
     credentials = connection_credentials(os.environ["DATABASE_URL"])
     host, pg_port = str(credentials["host"]), int(credentials["port"])  # type: ignore[call-overload]

@@ -12,6 +12,7 @@ import httpx
 from tests.support.cli import TESSERA
 from tests.support.server import free_port, wait_until_ready
 
+
 def test_serve_answers_readyz_and_the_readme_login(tenants):
     port = free_port()
     proc = subprocess.Popen(

@@ -7,8 +7,8 @@ import uuid
 import asyncpg
 import pytest
 
-from tests.support.records import make_customer, scoped_token, unique
 from tests.support.graphql import gql
+from tests.support.records import make_customer, scoped_token, unique
 
 CREATE = "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }"
 UPDATE = "mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { id version } }"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.support.records import make_customer
 from tests.support.graphql import gql
+from tests.support.records import make_customer
 
 LOG = "mutation($input: LogActivityInput!) { logActivity(input: $input) { id kind subject version dueAt doneAt recordId owner { email } } }"
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.support.records import make_contact, make_customer, unique
 from tests.support.graphql import gql
+from tests.support.records import make_contact, make_customer, unique
 
 CREATE = "mutation($input: CreateContactInput!) { createContact(input: $input) { id phones emails } }"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.support.records import make_customer, unique
 from tests.support.graphql import gql
+from tests.support.records import make_customer, unique
 
 GET = "query($id: ID!) { node(id: $id) { ... on Customer { id name tier version deletedAt region } } }"
 UPDATE = "mutation($input: UpdateCustomerInput!) { updateCustomer(input: $input) { id name tier region version } }"

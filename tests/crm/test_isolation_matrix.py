@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.records import make_contact, make_customer, unique
 from tests.support.graphql import gql
+from tests.support.records import make_contact, make_customer, unique
 
 
 async def _make(client, token, kind: str) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.support.records import make_customer, unique
 from tests.support.graphql import gql
+from tests.support.records import make_customer, unique
 
 CREATE = "mutation($input: CreateLeadInput!) { createLead(input: $input) { id personName companyName email phone status lifecycleStage score owner { email } } }"
 CONVERT = """

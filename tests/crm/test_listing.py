@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.records import make_customer, unique
 from tests.support.graphql import gql
+from tests.support.records import make_customer, unique
 
 LIST = """
 query($filter: CustomerFilter, $orderBy: [CustomerOrder!], $first: Int, $after: String) {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.records import make_customer, unique
 from tests.support.graphql import gql
+from tests.support.records import make_customer, unique
 
 CREATE = """mutation($input: CreateOpportunityInput!) { createOpportunity(input: $input) {
   id version probability probabilityOverride closedAt pipeline { name isDefault } stage { id name } } }"""

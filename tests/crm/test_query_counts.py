@@ -7,8 +7,8 @@ import contextlib
 import asyncpg
 import pytest
 
-from tests.support.records import make_contact, make_customer, unique
 from tests.support.graphql import gql
+from tests.support.records import make_contact, make_customer, unique
 
 QUERY = """
 query($p: String!, $first: Int!) {

@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from tests.support.custom import create_record, make_object
-from tests.support.records import make_contact, make_customer, unique
 from tests.support.graphql import gql
+from tests.support.records import make_contact, make_customer, unique
 
 SEARCH = "query($t: String!) { search(text: $t) { customers { name } contacts { name } leads { companyName } } }"
 

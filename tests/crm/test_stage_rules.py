@@ -29,12 +29,12 @@ def marker() -> str:
     return uuid.uuid4().hex[:8]
 
 
-async def make_pipeline(client, admin: str, marker: str) -> tuple[dict, dict[str, dict]]:  # noqa: ANN001
+async def make_pipeline(client, admin: str, marker: str) -> tuple[dict, dict[str, dict]]:
     pipeline = (await gql(client, PIPELINE, {"i": {"name": f"Rules {marker}", "stages": STAGES}}, token=admin)).data["createPipeline"]
     return pipeline, {s["name"]: s for s in pipeline["stages"]}
 
 
-async def enforce(client, admin: str, marker: str) -> tuple[dict, dict[str, dict]]:  # noqa: ANN001
+async def enforce(client, admin: str, marker: str) -> tuple[dict, dict[str, dict]]:
     """A pipeline that enforces its rules, where a qualifying deal may only move to Proposal or Closed lost."""
     pipeline, stages = await make_pipeline(client, admin, marker)
     assert (await gql(client, UPDATE_PIPELINE, {"i": {"id": pipeline["id"], "version": 1, "enforceStageRules": True}},
@@ -47,7 +47,7 @@ async def enforce(client, admin: str, marker: str) -> tuple[dict, dict[str, dict
     return pipeline, stages
 
 
-async def new_deal(client, admin: str, pipeline: dict, name: str = "Deal") -> dict:  # noqa: ANN001
+async def new_deal(client, admin: str, pipeline: dict, name: str = "Deal") -> dict:
     return (await gql(client, CREATE_DEAL, {"i": {"name": name, "pipelineId": pipeline["id"]}}, token=admin)).data["createOpportunity"]
 
 
@@ -163,7 +163,7 @@ async def test_stage_rules_stay_in_their_tenant(client, as_alpha, as_beta, tenan
                       token=as_beta["admin"])).codes == ["NOT_FOUND"]
     assert (await gql(client, "query($id: ID!) { node(id: $id) { id } }", {"id": proposal["id"]}, token=as_beta["admin"])).data["node"] is None
     # nor point a stage of its own at alpha's stages
-    beta_pipeline, beta_stages = await make_pipeline(client, as_beta["admin"], marker)
+    _beta_pipeline, beta_stages = await make_pipeline(client, as_beta["admin"], marker)
     beta_first = beta_stages["Qualification"]
     crossed = await gql(client, UPDATE_STAGE, {"i": {"id": beta_first["id"], "version": beta_first["version"],
                                                      "allowedNextStageIds": [proposal["id"]]}}, token=as_beta["admin"])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.support.records import make_customer, unique
 from tests.support.graphql import gql
+from tests.support.records import make_customer, unique
 
 CREATE_TEAM = "mutation($input: CreateTeamInput!) { createTeam(input: $input) { id name version manager { email } members { email } } }"
 UPDATE_TEAM = "mutation($input: UpdateTeamInput!) { updateTeam(input: $input) { name version members { email } } }"

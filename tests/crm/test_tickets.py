@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.support.records import scoped_token, unique
 from tests.support.graphql import gql
+from tests.support.records import scoped_token, unique
 
 CREATE = "mutation($input: CreateTicketInput!) { createTicket(input: $input) { id status priority version } }"
 MOVE = """mutation($id: ID!, $v: Int!, $s: String!) { changeTicketStatus(input: {id: $id, version: $v, status: $s}) {

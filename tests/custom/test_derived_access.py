@@ -7,7 +7,14 @@ from __future__ import annotations
 import uuid
 
 from tests.support.custom import (
-    RECORDS, UPDATE_RECORD, api_name, create_record, field_codes, list_records, make_field, make_object,
+    RECORDS,
+    UPDATE_RECORD,
+    api_name,
+    create_record,
+    field_codes,
+    list_records,
+    make_field,
+    make_object,
 )
 from tests.support.graphql import gql
 from tests.support.records import make_customer
@@ -18,13 +25,13 @@ CUSTOMER = "query($id: ID!) { node(id: $id) { ... on Customer { customFields his
 COUNTS = "query($o: String!, $f: String!) { recordCounts(object: $o, field: $f) { count } }"
 
 
-async def _hide(client, admin, object_name, field, role):  # noqa: ANN001
+async def _hide(client, admin, object_name, field, role):
     response = await gql(client, SET, {"input": {"object": object_name, "field": field, "role": role, "access": "HIDDEN"}},
                          token=admin)
     assert response.data, response.errors
 
 
-async def _priced(client, admin) -> str:  # noqa: ANN001
+async def _priced(client, admin) -> str:
     """An object with qty, price and total = qty * price."""
     return await make_object(client, admin, [
         dict(apiName="qty", type="INTEGER"), dict(apiName="price", type="DECIMAL"),

@@ -4,7 +4,14 @@ mutation results, history) and cannot be filtered or sorted on; a read-only one 
 from __future__ import annotations
 
 from tests.support.custom import (
-    RECORDS, UPDATE_RECORD, api_name, create_record, field_codes, list_records, make_field, make_object,
+    RECORDS,
+    UPDATE_RECORD,
+    api_name,
+    create_record,
+    field_codes,
+    list_records,
+    make_field,
+    make_object,
 )
 from tests.support.graphql import gql
 from tests.support.records import make_customer
@@ -13,7 +20,7 @@ SET = "mutation($input: SetFieldAccessInput!) { setFieldAccess(input: $input) { 
 NODE = "query($id: ID!) { node(id: $id) { ... on CustomRecord { values history { edges { node { changes } } } } } }"
 
 
-async def _restrict(client, admin, object_name, field, role, access):  # noqa: ANN001
+async def _restrict(client, admin, object_name, field, role, access):
     response = await gql(client, SET, {"input": {"object": object_name, "field": field, "role": role, "access": access}},
                          token=admin)
     return response.data["setFieldAccess"]

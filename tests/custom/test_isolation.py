@@ -4,7 +4,12 @@ a record, neither through the API (names, ids, node) nor in the database (row-le
 from __future__ import annotations
 
 from tests.support.custom import (
-    CREATE_FIELD, UPDATE_RECORD, create_record, list_records, make_field, make_object,
+    CREATE_FIELD,
+    UPDATE_RECORD,
+    create_record,
+    list_records,
+    make_field,
+    make_object,
 )
 from tests.support.graphql import gql
 

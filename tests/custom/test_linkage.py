@@ -4,7 +4,13 @@ the custom fields of standard records), checked when the fields are saved."""
 from __future__ import annotations
 
 from tests.support.custom import (
-    CREATE_FIELD, UPDATE_RECORD, api_name, create_record, field_codes, make_field, make_object,
+    CREATE_FIELD,
+    UPDATE_RECORD,
+    api_name,
+    create_record,
+    field_codes,
+    make_field,
+    make_object,
 )
 from tests.support.graphql import gql
 
@@ -12,11 +18,11 @@ TEAM = "mutation($input: CreateTeamInput!) { createTeam(input: $input) { id } }"
 RECORD = "query($id: ID!) { node(id: $id) { ... on CustomRecord { values team { id } } } }"
 
 
-async def _team(client, admin):  # noqa: ANN001
+async def _team(client, admin):
     return (await gql(client, TEAM, {"input": {"name": api_name("East")}}, token=admin)).data["createTeam"]["id"]
 
 
-async def _site(client, admin, team):  # noqa: ANN001
+async def _site(client, admin, team):
     name = await make_object(client, admin, [dict(apiName="sales_region", type="TEXT")], stem="site")
     await make_field(client, admin, name, apiName="region", type="SINGLE_SELECT",
                      config={"options": ["Shanghai", "Beijing", "Shenzhen"],
@@ -53,6 +59,23 @@ async def test_dependent_picklists_refuse_options_of_another_value(client, as_al
     stale = await gql(client, UPDATE_RECORD, {"input": {"id": record["id"], "version": 1, "values": {"region": "Beijing"}}},
                       token=admin)
     assert field_codes(stale) == {"values.district": "NOT_ALLOWED"}
+
+
+async def test_a_refused_dependent_option_does_not_reveal_a_hidden_controlling_value(client, as_alpha):
+    admin, member = as_alpha["admin"], as_alpha["member"]
+    site = await _site(client, admin, await _team(client, admin))
+    hidden = await gql(client, "mutation($input: SetFieldAccessInput!) { setFieldAccess(input: $input) { access } }",
+                       {"input": {"object": site, "field": "region", "role": "MEMBER", "access": "HIDDEN"}}, token=admin)
+    assert hidden.data["setFieldAccess"] == [{"access": "HIDDEN"}]
+    record = (await create_record(client, member, site, {})).data["createRecord"]
+    set_region = await gql(client, UPDATE_RECORD, {"input": {"id": record["id"], "version": 1, "values": {"region": "Shanghai"}}},
+                           token=admin)
+    assert set_region.data["updateRecord"]["values"]["region"] == "Shanghai"
+    refused = await gql(client, UPDATE_RECORD, {"input": {"id": record["id"], "version": 2, "values": {"district": "Chaoyang"}}},
+                        token=member)
+    assert field_codes(refused) == {"values.district": "NOT_ALLOWED"}
+    message = refused.errors[0]["extensions"]["fieldErrors"][0]["message"]
+    assert not any(word in message for word in ("Shanghai", "Pudong", "Minhang")), message
 
 
 async def test_linkage_settings_are_checked_when_saved(client, as_alpha):

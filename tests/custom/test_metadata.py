@@ -10,10 +10,17 @@ import subprocess
 
 import httpx
 
-from tests.support.custom import (
-    CREATE_FIELD, CREATE_OBJECT, api_name, create_record, field_codes, list_records, make_field, make_object,
-)
 from tests.support.cli import TESSERA
+from tests.support.custom import (
+    CREATE_FIELD,
+    CREATE_OBJECT,
+    api_name,
+    create_record,
+    field_codes,
+    list_records,
+    make_field,
+    make_object,
+)
 from tests.support.graphql import gql
 from tests.support.server import free_port, wait_until_ready
 

@@ -7,7 +7,12 @@ import asyncio
 import uuid
 
 from tests.support.custom import (
-    RECORD_FIELDS, UPDATE_RECORD, create_record, field_codes, list_records, make_object,
+    RECORD_FIELDS,
+    UPDATE_RECORD,
+    create_record,
+    field_codes,
+    list_records,
+    make_object,
 )
 from tests.support.graphql import gql
 
@@ -18,7 +23,7 @@ NODE = "query($id: ID!) { node(id: $id) { ... on CustomRecord { id object values
 HISTORY = "query($id: ID!) { node(id: $id) { ... on CustomRecord { history { edges { node { action changes } } } } } }"
 
 
-async def _deal_object(client, admin):  # noqa: ANN001
+async def _deal_object(client, admin):
     return await make_object(client, admin, [
         dict(apiName="code", type="TEXT", unique=True),
         dict(apiName="qty", type="INTEGER"),

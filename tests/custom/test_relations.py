@@ -3,9 +3,16 @@ reverse one-to-many list on the target record, without N+1."""
 
 from __future__ import annotations
 
-from tests.support.custom import RECORDS, api_name, create_record, field_codes, list_records, make_object
-from tests.support.graphql import gql
 from tests.crm.test_query_counts import statements_per_request
+from tests.support.custom import (
+    RECORDS,
+    api_name,
+    create_record,
+    field_codes,
+    list_records,
+    make_object,
+)
+from tests.support.graphql import gql
 from tests.support.records import make_customer
 
 CUSTOMER_CONTRACTS = """query($id: ID!, $object: String!) { node(id: $id) { ... on Customer {
@@ -14,7 +21,7 @@ CUSTOMERS_CONTRACTS = """query($name: String!, $object: String!) { customers(fil
   edges { node { name relatedRecords(object: $object, field: "customer") { totalCount edges { node { values } } } } } } }"""
 
 
-async def _contracts(client, admin):  # noqa: ANN001
+async def _contracts(client, admin):
     plan = await make_object(client, admin, [dict(apiName="name", type="TEXT"), dict(apiName="level", type="INTEGER")],
                              stem="plan")
     contract = await make_object(client, admin, [

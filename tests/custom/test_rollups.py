@@ -6,7 +6,13 @@ from __future__ import annotations
 import asyncio
 
 from tests.support.custom import (
-    UPDATE_RECORD, api_name, create_record, field_codes, list_records, make_field, make_object,
+    UPDATE_RECORD,
+    api_name,
+    create_record,
+    field_codes,
+    list_records,
+    make_field,
+    make_object,
 )
 from tests.support.graphql import gql
 from tests.support.records import make_customer
@@ -16,7 +22,7 @@ DELETE = "mutation($id: ID!) { deleteRecord(input: {id: $id}) { id } }"
 RESTORE = "mutation($id: ID!) { restoreRecord(input: {id: $id}) { id } }"
 
 
-async def _values(client, token, record_id):  # noqa: ANN001
+async def _values(client, token, record_id):
     node = (await gql(client, NODE, {"id": record_id}, token=token)).data["node"]
     return node.get("values", node.get("customFields"))
 

@@ -22,7 +22,7 @@ UPDATE_DEAL = "mutation($i: UpdateOpportunityInput!) { updateOpportunity(input: 
 STAGES = "{ pipelines(filter: {isDefault: {eq: true}}) { edges { node { isDefault stages { id name } } } } }"
 
 
-async def trail(client, token: str, owner_db, global_id: str) -> tuple[int, list[str], list[str], dict]:  # noqa: ANN001
+async def trail(client, token: str, owner_db, global_id: str) -> tuple[int, list[str], list[str], dict]:
     """(version, audit actions, outbox event types, the node) of a record."""
     node = (await gql(client, TRAIL, {"id": global_id}, token=token)).data["node"]
     record_id = uuid.UUID(relay.GlobalID.from_id(global_id).node_id)
@@ -30,7 +30,7 @@ async def trail(client, token: str, owner_db, global_id: str) -> tuple[int, list
     return node["version"], [e["node"]["action"] for e in node["history"]["edges"]], events, node
 
 
-async def default_stages(client, token: str) -> dict[str, str]:  # noqa: ANN001
+async def default_stages(client, token: str) -> dict[str, str]:
     pipelines = (await gql(client, STAGES, token=token)).data["pipelines"]["edges"]
     default = next(p["node"] for p in pipelines if p["node"]["isDefault"])
     return {s["name"]: s["id"] for s in default["stages"]}

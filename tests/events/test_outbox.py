@@ -11,14 +11,15 @@ import time
 import uuid
 
 import pytest
+import redis.exceptions
 from dramatiq import Message
 from dramatiq.brokers.redis import RedisBroker
 
 from domain.events import RELAY_BATCH, claim_unpublished, record_delivery
 from tenants.context import tenant_transaction
-from tests.support.records import make_customer, unique
 from tests.support.cli import TESSERA
 from tests.support.graphql import gql
+from tests.support.records import make_customer, unique
 from workers.relay import relay_once
 
 EVENTS = ("SELECT event_type, record_type, actor_id, changes, causation_id, depth, published_at "
@@ -90,7 +91,7 @@ async def test_relay_publishes_each_event_once_and_keeps_them_when_the_queue_is_
         dead.enqueue(Message(queue_name="default", actor_name="events.dispatch",
                              args=(str(event.tenant_id), str(event.id)), kwargs={}, options={}))
 
-    with pytest.raises(Exception):
+    with pytest.raises(redis.exceptions.ConnectionError):
         await relay_once(send_to_dead_redis)
     assert await owner_db.fetchval("SELECT count(*) FROM outbox_event WHERE record_id = $1 AND published_at IS NULL", record_id) == 1
 

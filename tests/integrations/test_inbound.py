@@ -30,7 +30,7 @@ def marker() -> str:
     return uuid.uuid4().hex[:8]
 
 
-async def _endpoint(client, token, **fields):  # noqa: ANN001
+async def _endpoint(client, token, **fields):
     response = await gql(client, CREATE, {"i": fields}, token=token)
     assert response.data, response.errors
     return response.data["createInboundEndpoint"]
@@ -45,7 +45,7 @@ def _signed(secret: str, payload: dict, message_id: str | None = None) -> tuple[
                   "content-type": "application/json"}
 
 
-async def _requests(client, token, endpoint_id):  # noqa: ANN001
+async def _requests(client, token, endpoint_id):
     return (await gql(client, REQUESTS, {"e": endpoint_id}, token=token)).data["inboundRequests"]
 
 
@@ -295,7 +295,7 @@ async def test_rotating_deleting_and_reprocessing_endpoints_with_their_errors(cl
     assert endpoint["id"] not in [e["id"] for e in (await gql(client, "{ inboundEndpoints { id } }", token=admin)).data["inboundEndpoints"]]
 
 
-def _field_errors(response) -> dict[str, str]:  # noqa: ANN001
+def _field_errors(response) -> dict[str, str]:
     assert response.codes == ["BAD_USER_INPUT"], response.body
     return {e["field"]: e["code"] for e in response.errors[0]["extensions"]["fieldErrors"]}
 

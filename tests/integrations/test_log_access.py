@@ -62,7 +62,7 @@ async def logs(client, as_alpha):
         erp.close()
 
 
-async def _entries(client, token, query, owner):  # noqa: ANN001
+async def _entries(client, token, query, owner):
     response = await gql(client, query, {"e": owner}, token=token)
     return response.data[next(iter(response.data))]
 

@@ -41,7 +41,7 @@ async def connection(client, as_alpha, erp):
               {"i": {"id": made.data["createSyncConnection"]["id"]}}, token=as_alpha["admin"])
 
 
-async def sync(client, token, connection) -> None:  # noqa: ANN001
+async def sync(client, token, connection) -> None:
     """An admin asks for a run; the scheduler's pass runs it."""
     from workers.scheduler import schedule_once
 
@@ -51,7 +51,7 @@ async def sync(client, token, connection) -> None:  # noqa: ANN001
     await schedule_once(datetime.now(timezone.utc) + timedelta(seconds=1))
 
 
-async def _find(client, token, object_name, external_id):  # noqa: ANN001
+async def _find(client, token, object_name, external_id):
     return (await gql(client, LOOKUP, {"o": object_name, "e": external_id}, token=token)).data["recordByExternalId"]
 
 
@@ -68,7 +68,7 @@ async def test_customers_flow_both_ways_and_nothing_echoes(client, as_alpha, erp
     assert _pushes(erp) == []  # the pulled customer is not pushed back
     ours = await make_customer(client, admin, name=f"Ours {uuid.uuid4().hex[:6]}", region="South")
     await sync(client, admin, connection)
-    [(method, path, body)] = _pushes(erp)
+    [(method, _path, body)] = _pushes(erp)
     assert (method, body) == ("POST", {"name": ours["name"], "region": "South", "industry": None})
     pushed_id = next(r["id"] for r in erp.tables["customers"].values() if r["name"] == ours["name"])
     assert (await _find(client, admin, "Customer", pushed_id))["id"] == ours["id"]

@@ -50,15 +50,15 @@ async def sweep(ahead: timedelta = timedelta(0)) -> int:
     return await schedule_once(datetime.now(timezone.utc) + ahead)
 
 
-async def _deliveries(client, token, endpoint_id):  # noqa: ANN001
+async def _deliveries(client, token, endpoint_id):
     return (await gql(client, DELIVERIES, {"e": endpoint_id}, token=token)).data["webhookDeliveries"]
 
 
-async def _new_lead(client, token, name="Wh"):  # noqa: ANN001
+async def _new_lead(client, token, name="Wh"):
     return (await gql(client, LEAD, {"input": {"personName": f"{name} {uuid.uuid4().hex[:6]}"}}, token=token)).data["createLead"]
 
 
-def _verify(secret: str, received) -> dict:  # noqa: ANN001
+def _verify(secret: str, received) -> dict:
     return Webhook(secret).verify(received.body, received.headers)
 
 

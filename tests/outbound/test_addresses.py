@@ -73,7 +73,7 @@ def production_allowance():
     configure_outbound(before)
 
 
-def field_errors(response) -> dict[str, str]:  # noqa: ANN001
+def field_errors(response) -> dict[str, str]:
     assert response.codes == ["BAD_USER_INPUT"], response.body
     return {e["field"]: e["code"] for e in response.errors[0]["extensions"]["fieldErrors"]}
 

@@ -212,7 +212,7 @@ async def test_every_field_of_the_lists_takes_its_shortcut(client, tokens, data,
     planned: dict[tuple[str, str], tuple[int, str | None]] = {}
     plan_fields = FastExecutor.plan_fields
 
-    def recording(self, parent_type, grouped_field_set):  # noqa: ANN001, ANN202
+    def recording(self, parent_type, grouped_field_set):
         plan = plan_fields(self, parent_type, grouped_field_set)
         planned.update({(parent_type.name, f.name): (f.source, f.prefetch_key) for f in plan})
         return plan

@@ -49,18 +49,18 @@ async def exhaust_retries() -> None:
         await retry_due()
 
 
-async def make_rule(client, token: str, **fields: Any) -> dict[str, Any]:  # noqa: ANN001
+async def make_rule(client, token: str, **fields: Any) -> dict[str, Any]:
     return (await gql(client, CREATE_RULE, {"input": fields}, token=token)).data["createAutomationRule"]
 
 
-async def runs_of(client, token: str, rule_id: str, *, unmatched: bool = False) -> list[dict[str, Any]]:  # noqa: ANN001
+async def runs_of(client, token: str, rule_id: str, *, unmatched: bool = False) -> list[dict[str, Any]]:
     """The rule's runs; without `unmatched`, not the ones skipped because their record did not meet
     the conditions (other tests' records pass by in the shared tenant)."""
     runs = (await gql(client, RUNS, {"rule": rule_id}, token=token)).data["automationRuns"]
     return runs if unmatched else [r for r in runs if r["reason"] != "conditions not met"]
 
 
-async def disable(client, token: str, rule: dict[str, Any]) -> None:  # noqa: ANN001
+async def disable(client, token: str, rule: dict[str, Any]) -> None:
     current = (await gql(client, "{ automationRules { id version } }", token=token)).data["automationRules"]
     version = next(r["version"] for r in current if r["id"] == rule["id"])
     await gql(client, "mutation($i: UpdateAutomationRuleInput!) { updateAutomationRule(input: $i) { enabled } }",

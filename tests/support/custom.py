@@ -25,7 +25,7 @@ def api_name(stem: str = "obj") -> str:
     return f"{stem}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
 
 
-async def make_object(client, token: str, fields: list[dict[str, Any]] = (), *, stem: str = "obj") -> str:  # noqa: ANN001
+async def make_object(client, token: str, fields: list[dict[str, Any]] = (), *, stem: str = "obj") -> str:
     name = api_name(stem)
     created = await gql(client, CREATE_OBJECT, {"input": {"apiName": name, "label": stem.title(), "pluralLabel": stem.title() + "s"}},
                         token=token)
@@ -35,17 +35,17 @@ async def make_object(client, token: str, fields: list[dict[str, Any]] = (), *, 
     return name
 
 
-async def make_field(client, token: str, object_name: str, **field: Any) -> dict[str, Any]:  # noqa: ANN001
+async def make_field(client, token: str, object_name: str, **field: Any) -> dict[str, Any]:
     response = await gql(client, CREATE_FIELD, {"input": {"object": object_name, "label": field["apiName"].title(), **field}},
                          token=token)
     return response.data["createField"]
 
 
-async def create_record(client, token: str, object_name: str, values: dict[str, Any], **extra: Any) -> GraphQLResponse:  # noqa: ANN001
+async def create_record(client, token: str, object_name: str, values: dict[str, Any], **extra: Any) -> GraphQLResponse:
     return await gql(client, CREATE_RECORD, {"input": {"object": object_name, "values": values, **extra}}, token=token)
 
 
-async def list_records(client, token: str, object_name: str, **variables: Any) -> dict[str, Any]:  # noqa: ANN001
+async def list_records(client, token: str, object_name: str, **variables: Any) -> dict[str, Any]:
     return (await gql(client, RECORDS, {"object": object_name, **variables}, token=token)).data["records"]
 
 

@@ -59,7 +59,7 @@ class ErpSimulator:
         return {"items": page, "next": f"{page[-1]['updated_at']}|{page[-1]['id']}" if page else after or None,
                 "more": len(newer) > len(page)}
 
-    def _handler(self):  # noqa: ANN202
+    def _handler(self):
         erp = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -100,7 +100,7 @@ class ErpSimulator:
                     return self._answer(200, erp.put(table, segments[1], **body))
                 return self._answer(404, {"error": "no such row"})
 
-            do_GET = do_POST = do_PUT = _route  # noqa: N815
+            do_GET = do_POST = do_PUT = _route
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -42,7 +42,7 @@ def redis_server(port: int) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-async def until(check, what: str, seconds: float = WAIT_SECONDS) -> None:  # noqa: ANN001
+async def until(check, what: str, seconds: float = WAIT_SECONDS) -> None:
     deadline = time.monotonic() + seconds
     while not await check():
         assert time.monotonic() < deadline, what

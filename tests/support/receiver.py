@@ -51,7 +51,7 @@ class Receiver:
                 except OSError:
                     pass  # the caller hung up (timed out, or was killed): nothing to tell it
 
-            do_POST = do_PUT = do_PATCH = do_GET = _handle  # noqa: N815
+            do_POST = do_PUT = do_PATCH = do_GET = _handle
 
             def log_message(self, *args: object) -> None:
                 pass

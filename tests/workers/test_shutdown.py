@@ -79,7 +79,7 @@ async def test_sigterm_to_the_group_ends_the_worker_within_its_shutdown_timeout(
             await gql(client, "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }",
                       {"i": {"personName": f"Busy {attempt}", "region": marker}}, token=admin)
 
-            async def busy() -> bool:
+            async def busy(worker: subprocess.Popen = worker, calls: int = calls) -> bool:
                 assert worker.poll() is None, "the worker died"
                 return len(erp.received) > calls
             await until(busy, "the worker never started the job")

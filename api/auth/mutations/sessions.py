@@ -6,8 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from api.auth.inputs import LoginInput, RefreshSessionInput
-from api.auth.types import AuthPayload
 from api.auth.throttle import throttle_login
+from api.auth.types import AuthPayload
 from api.permissions import principal_of
 from domain.errors import Forbidden
 from domain.identity import sessions

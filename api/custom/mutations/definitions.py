@@ -9,8 +9,17 @@ from strawberry import UNSET
 from strawberry.types import Info
 
 from api.custom.inputs import (
-    CreateFieldInput, CreateIndexInput, CreateObjectInput, DropIndexInput, FieldAccessLevel, FieldRefInput,
-    ObjectRefInput, ReorderFieldsInput, SetFieldAccessInput, UpdateFieldInput, UpdateObjectInput,
+    CreateFieldInput,
+    CreateIndexInput,
+    CreateObjectInput,
+    DropIndexInput,
+    FieldAccessLevel,
+    FieldRefInput,
+    ObjectRefInput,
+    ReorderFieldsInput,
+    SetFieldAccessInput,
+    UpdateFieldInput,
+    UpdateObjectInput,
 )
 from api.custom.types import CustomFieldType, CustomIndexType, CustomObjectType, FieldAccessRule
 from api.custom.values import fills_in

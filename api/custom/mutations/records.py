@@ -9,7 +9,12 @@ from strawberry import UNSET
 from strawberry.types import Info
 
 from api.custom.inputs import (
-    BulkCreateRecordsInput, BulkUpdateRecordsInput, CreateRecordInput, RecordRefInput, UpdateRecordInput, uuid_of,
+    BulkCreateRecordsInput,
+    BulkUpdateRecordsInput,
+    CreateRecordInput,
+    RecordRefInput,
+    UpdateRecordInput,
+    uuid_of,
 )
 from api.custom.record_types import CustomRecordType
 from api.custom.values import CUSTOM_RECORD, values_in

@@ -1,5 +1,5 @@
-"""Ids inside rules (teams and users of actions, `...Id` values an action writes, ids compared in
-conditions) are global ids in the API and UUIDs in the database."""
+"""Ids inside rules and approval processes (teams and users of actions, `...Id` values an action
+writes, ids compared in conditions) are global ids in the API and UUIDs in the database."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from api.records.ids import decode_id, encode_id, raw_id, raw_ids
 from domain.errors import InvalidInput
 
-_KEYS = {"teamId": "Team", "defaultUserId": "User"}
+_KEYS = {"teamId": "Team", "defaultUserId": "User", "processId": "ApprovalProcess"}
 _LISTS = {"userIds": "User"}
 _MAPS = {"table": "User"}  # assignment tables: value -> user
 

@@ -1,0 +1,1 @@
+"""GraphQL surface of approvals: process definitions (admins), requests, decisions, delegation."""

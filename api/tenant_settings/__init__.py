@@ -1,0 +1,1 @@
+"""GraphQL surface of the tenant's settings: `tenantSettings` and `updateTenantSettings`."""
