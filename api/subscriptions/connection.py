@@ -14,6 +14,7 @@ import structlog
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
+    _OperationStreamClosed,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     CompleteMessage,
@@ -103,10 +104,6 @@ class LiveConnectionHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     async def run_operation(self, operation: Operation[Any, Any]) -> None:
         """strawberry's run_operation (0.341.2), on a copy of the connection's context: each
         operation's DataLoaders are its own, emptied for every event (api/subscriptions/execution.py)."""
-        from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
-            _OperationStreamClosed,
-        )
-
         try:
             result_source = await self.schema.stream(
                 operation.query,
