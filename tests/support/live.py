@@ -5,8 +5,10 @@ reader task answers the server's pings (unless told not to) and files messages b
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
+import os
 import socket
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -32,20 +34,6 @@ class LiveClient:
 
     def start(self) -> None:
         self._reader = asyncio.create_task(self._read())
-
-    async def pause(self) -> None:
-        """Stop reading the socket at all (not even into the library's buffers): with a small
-        receive buffer, the server soon cannot send to this client."""
-        assert self._reader is not None
-        self.ws.transport.pause_reading()
-        self._reader.cancel()
-        with suppress(asyncio.CancelledError):
-            await self._reader
-        self.closed = asyncio.get_running_loop().create_future()  # the cancelled reader settled the old one
-
-    def resume(self) -> None:
-        self.ws.transport.resume_reading()
-        self.start()
 
     async def _read(self) -> None:
         try:
@@ -136,3 +124,59 @@ async def live(base_url: str, token: str | None, *, payload: dict[str, Any] | No
         finally:
             await client.stop()
 
+
+
+def _masked_text_frame(payload: bytes) -> bytes:
+    """A client's text frame (RFC 6455 5.2: clients mask what they send)."""
+    mask = os.urandom(4)
+    length = len(payload)
+    header = bytes([0x81]) + (bytes([0x80 | length]) if length < 126 else bytes([0x80 | 126]) + length.to_bytes(2, "big"))
+    return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+class Stalled:
+    """A subscriber over a plain socket with a 4 kB receive buffer, which stops reading once it
+    has subscribed: a slow consumer (websockets' own client keeps reading into memory)."""
+
+    def __init__(self, base_url: str, token: str, query: str, variables: dict[str, Any] | None = None) -> None:
+        host, port = base_url.removeprefix("http://").split(":")
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.settimeout(WAIT_SECONDS)
+        self.sock.connect((host, int(port)))
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(
+            f"GET /graphql HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: {PROTOCOL}\r\n\r\n".encode())
+        self._expect(b"101 Switching Protocols")
+        init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+        self.sock.sendall(_masked_text_frame(json.dumps(init).encode()))
+        self._expect(b"connection_ack")
+        subscribe = {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}
+        self.sock.sendall(_masked_text_frame(json.dumps(subscribe).encode()))
+
+    def _expect(self, marker: bytes) -> None:
+        seen = b""
+        for _ in range(1000):  # bounded: the answer comes in a few reads
+            chunk = self.sock.recv(4096)
+            assert chunk, f"connection ended before {marker!r}: {seen[-200:]!r}"
+            seen += chunk
+            if marker in seen:
+                return
+        raise AssertionError(f"no {marker!r}")
+
+    def read_to_the_end(self) -> bytes:
+        """Read what the server sent until it ends the connection; the last bytes read."""
+        last = b""
+        for _ in range(1_000_000):  # bounded; the server stops sending once it has closed
+            try:
+                chunk = self.sock.recv(1 << 16)
+            except (ConnectionError, TimeoutError):
+                return last
+            if not chunk:
+                return last
+            last = (last + chunk)[-256:]
+        raise AssertionError("the connection never ended")
+
+    def close(self) -> None:
+        self.sock.close()
