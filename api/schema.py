@@ -31,6 +31,7 @@ from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
 from api.execution import FastExecutor
 from api.extensions.no_suggestions import ValidationCacheWithoutSuggestions, WithoutSuggestions
+from api.extensions.locale import PickLocale
 from api.extensions.observe import ObserveOperation
 from api.extensions.strict_input import RefuseUnstorableText, StrictDocuments
 from api.extensions.tenant_scope import TenantScope
@@ -98,6 +99,7 @@ def build_schema(limits: SchemaLimits = SchemaLimits(), *, fast_execution: bool 
         else (lambda: ValidationCacheWithoutSuggestions(maxsize=512)),
         lambda: AddValidationRules(limit_rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        PickLocale,  # outside TenantScope: words errors after the operation's transaction ended
         TenantScope,
         RefuseUnstorableText,  # inside the tenant's scope: authentication and rate limits come first
     ]
