@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Any
 
 from graphql import GraphQLError
+from strawberry.relay import GlobalID
 from strawberry.relay.types import GlobalIDValueError
 
 from domain import errors as domain
@@ -104,6 +105,8 @@ def _domain_extensions(error: domain.DomainError, locale: str | None = None) -> 
         }
     if isinstance(error, (domain.RateLimited, domain.Unavailable)):
         return {"retryAfterSeconds": error.retry_after_seconds}
+    if isinstance(error, domain.Conflict) and error.reason:
+        return {"reason": error.reason, **{name: str(GlobalID(kind, str(value))) for name, (kind, value) in error.refs.items()}}
     return {}
 
 

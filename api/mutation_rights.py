@@ -136,6 +136,8 @@ def crud(spec: RecordSpec, *, create: bool = True, bulk: bool = True) -> dict[st
 TAGGABLE = (CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, OPPORTUNITY_SPEC, TICKET_SPEC)
 ANY_RECORD = (*STANDARD_OBJECTS.values(), CUSTOM_OBJECTS)
 ADMIN_TOKENS = RoleAndScope((Role.ADMIN,), "admin:write")
+# Approvals are work of every role that writes (viewers stay read-only); tokens need crm:write.
+APPROVAL_WORK = RoleAndScope((Role.ADMIN, Role.MANAGER, Role.MEMBER, Role.AGENT), "crm:write")
 
 MUTATION_RIGHTS: dict[str, Need] = {
     # auth
@@ -199,6 +201,15 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "createApprovalProcess": right(Action.CREATE, on=PROCESS_SPEC),
     "updateApprovalProcess": right(Action.UPDATE, on=PROCESS_SPEC),
     "deleteApprovalProcess": right(Action.DELETE, on=PROCESS_SPEC),
+    # approvals: who may submit, decide, recall or reassign depends on the request (the domain
+    # checks the record's visibility, the current approvers, delegations, the submitter)
+    "submitForApproval": APPROVAL_WORK,
+    "approve": APPROVAL_WORK,
+    "reject": APPROVAL_WORK,
+    "recall": APPROVAL_WORK,
+    "reassignApproval": APPROVAL_WORK,
+    "createApprovalDelegation": OwnState(),
+    "revokeApprovalDelegation": OwnState(),
     # integrations
     "createInboundEndpoint": right(Action.CREATE, on=ENDPOINT_SPEC),
     "updateInboundEndpoint": right(Action.UPDATE, on=ENDPOINT_SPEC),
@@ -217,6 +228,8 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "runSyncNow": right(Action.UPDATE, on=SYNC_SPEC),
     # tenant settings
     "updateTenantSettings": ADMIN_TOKENS,
+    # background jobs: the domain lets only who started the job (or an admin) cancel it
+    "cancelJob": OwnState(),
 }
 
 

@@ -40,6 +40,7 @@ from api.integrations.mutations import IntegrationMutations
 from api.integrations.queries import IntegrationQueries
 from api.integrations.sync_api import SyncMutations, SyncQueries
 from api.integrations.webhook_api import WebhookMutations, WebhookQueries
+from api.jobs.schema import JobMutations, JobQueries
 from api.mutation_rights import guard_mutations
 from api.reports.queries import ReportQueries
 from api.tenant_settings.mutations import TenantSettingsMutations
@@ -56,13 +57,14 @@ def _query_type() -> type:
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
                                   IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
-                                  TenantSettingsQueries, ReportQueries))
+                                  TenantSettingsQueries, ReportQueries, JobQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
-                                                    SyncMutations, ApprovalMutations, TenantSettingsMutations)))
+                                                    SyncMutations, ApprovalMutations, TenantSettingsMutations,
+                                                    JobMutations)))
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class DomainError(Exception):
@@ -22,7 +23,14 @@ class NotFound(DomainError):
 
 
 class Conflict(DomainError):
-    """The action clashes with the record's current state (stale version, done twice, duplicate)."""
+    """The action clashes with the record's current state (stale version, done twice, duplicate).
+    `reason` names the kind of clash for clients (RECORD_LOCKED, ALREADY_DECIDED); `refs` names
+    the records it is about ({"approvalRequestId": ("ApprovalRequest", uuid)}), shown as global ids."""
+
+    def __init__(self, message: str, *, reason: str | None = None, refs: dict[str, tuple[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.refs = refs or {}
 
 
 class RateLimited(DomainError):

@@ -70,21 +70,31 @@ class Event:
 
 
 async def emit(
-    record_type: str, events: list[tuple[uuid.UUID, str, dict[str, Any]]], *, actor_id: uuid.UUID | None
+    record_type: str, events: list[tuple[uuid.UUID, str, dict[str, Any]]], *, actor_id: uuid.UUID | None, family: str | None = None,
 ) -> None:
-    """Write one outbox event per (record id, action, {field: [old, new]}) in a single statement."""
+    """Write one outbox event per (record id, action, {field: [old, new]}) in a single statement.
+    Events are named `<record type>.<action>`, or `<family>.<action>` for events of a process
+    about a record (`ApprovalRequest.approved` about an Opportunity: record_type names the record,
+    so rules on the record's object and webhooks get it with the record)."""
     if not events:
         return
     cause = _cause.get()
     await tenant_connection().execute_query(
         "INSERT INTO outbox_event (tenant_id, id, event_type, record_type, record_id, actor_id, changes, causation_id, depth, "
         "caused_by_rule) "
-        "SELECT $1, e.id, $2 || '.' || e.action, $2, e.record_id, $3, e.changes::jsonb, $4, $5, $10 "
+        "SELECT $1, e.id, $11 || '.' || e.action, $2, e.record_id, $3, e.changes::jsonb, $4, $5, $10 "
         "FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::text[]) AS e(id, record_id, action, changes)",
         [current_tenant_id(), record_type, actor_id, cause.event_id, cause.depth,
          [new_id() for _ in events], [e[0] for e in events], [e[1] for e in events],
-         [json.dumps(e[2]) for e in events], cause.rule_id],
+         [json.dumps(e[2]) for e in events], cause.rule_id, family or record_type],
     )
+
+
+def event_action(event_type: str, record_type: str) -> str:
+    """What rules match an event on: the action of the record's own events (`updated`), the whole
+    name of a family's events about it (`ApprovalRequest.approved`)."""
+    family, _, action = event_type.partition(".")
+    return action if family == record_type else event_type
 
 
 async def pending_tenants() -> list[uuid.UUID]:

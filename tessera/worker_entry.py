@@ -33,3 +33,4 @@ subscribe(metrics.record_outcome)
 
 import workers.events  # noqa: E402 - actors bind to the broker configured above
 import workers.identity  # noqa: E402,F401
+import workers.jobs  # noqa: E402,F401

@@ -16,14 +16,18 @@ from domain.events import receive_event
 from domain.integrations.process import process_request
 from domain.integrations.receive import RECEIVED as INBOUND_RECEIVED
 from domain.integrations.webhook_delivery import fan_out, send_due
+from domain.jobs import JOB_QUEUED
 from tenants.context import tenant_transaction
+from workers.jobs import run_job_actor
 
 CONSUMER = "events.dispatch"
 
 
 @dramatiq.actor(actor_name="events.dispatch", max_retries=10, min_backoff=1000, max_backoff=300_000)
 async def dispatch_event(tenant_id: str, event_id: str) -> None:
-    deliveries = await deliver_event(tenant_id, event_id)
+    deliveries, job_id = await deliver(tenant_id, event_id)
+    if job_id is not None:  # a job was queued (domain/jobs): a worker runs it
+        run_job_actor.send(tenant_id, str(job_id))
     if deliveries:  # committed: send the webhooks now (the scheduler's sweep catches any left behind)
         send_webhooks.send(tenant_id, [str(d) for d in deliveries])
 
@@ -35,11 +39,16 @@ async def send_webhooks(tenant_id: str, delivery_ids: list[str]) -> None:
 
 async def deliver_event(tenant_id: str, event_id: str) -> list[uuid.UUID]:
     """What the actor does, callable without a broker (tests, tools); the webhook deliveries made."""
+    return (await deliver(tenant_id, event_id))[0]
+
+
+async def deliver(tenant_id: str, event_id: str) -> tuple[list[uuid.UUID], uuid.UUID | None]:
+    """The webhook deliveries the event made, and the job it queued (None for other events)."""
     async with tenant_transaction(uuid.UUID(tenant_id)):
         event = await receive_event(uuid.UUID(event_id), CONSUMER)
         if event is None:
-            return []
+            return [], None
         if event.event_type == INBOUND_RECEIVED:
             await process_request(event.record_id)
         await handle_event(event)
-        return await fan_out(event)
+        return await fan_out(event), event.record_id if event.event_type == JOB_QUEUED else None

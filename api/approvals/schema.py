@@ -5,6 +5,7 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from api.approvals.definitions_api import ApprovalProcessMutations, ApprovalProcessQueries
+from api.approvals.requests_api import ApprovalRequestMutations, ApprovalRequestQueries
 
-ApprovalQueries = merge_types("ApprovalQueries", (ApprovalProcessQueries,))
-ApprovalMutations = merge_types("ApprovalMutations", (ApprovalProcessMutations,))
+ApprovalQueries = merge_types("ApprovalQueries", (ApprovalProcessQueries, ApprovalRequestQueries))
+ApprovalMutations = merge_types("ApprovalMutations", (ApprovalProcessMutations, ApprovalRequestMutations))

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.records import loaders
+from api.records.approvals import WithApprovals
 from api.records.history import WithHistory
 from api.records.pagination import Connection, listing_connection, nested_page_size
 from api.records.relations import lazy_type, resolve_type
@@ -17,8 +18,8 @@ ActivityRef = lazy_type("api.crm.activities", "ActivityType")
 
 
 @strawberry.type
-class Tracked(WithHistory):
-    """Mixin: tags, the activity timeline and the history of a record."""
+class Tracked(WithHistory, WithApprovals):
+    """Mixin: tags, the activity timeline, the history and the approval requests of a record."""
 
     @strawberry.field
     async def tags(self, info: Info) -> list[str]:

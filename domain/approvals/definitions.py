@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from domain.approvals.calendar import known_calendar
 from domain.approvals.references import (
     check_approvers,
     check_condition,
@@ -91,6 +92,10 @@ async def _check(input: dict[str, Any], *, current: dict[str, Any] | None, princ
             if isinstance(step, dict) and step.get("condition") is not None:
                 await check_condition(object_name, step["condition"], f"steps.{index}.condition", errors, principal)
         await check_approvers(object_name, [s for s in merged["steps"] if isinstance(s, dict)], errors, principal)
+        for index, step in enumerate(merged["steps"]):
+            timeout = step.get("timeout") if isinstance(step, dict) else None
+            if isinstance(timeout, dict) and isinstance(timeout.get("calendar"), str) and not await known_calendar(timeout["calendar"]):
+                errors.append(FieldError(f"steps.{index}.timeout.calendar", "UNKNOWN_CALENDAR", "no business calendar has this name"))
     if errors:
         raise InvalidInput(errors)
     values = {_COLUMNS[name]: value for name, value in input.items() if name in _COLUMNS}

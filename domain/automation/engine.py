@@ -25,7 +25,7 @@ from domain.automation.related import with_related
 from domain.automation.rules import RULE_SPEC, enabled_rules
 from domain.automation.targets import record_values
 from domain.errors import InvalidInput, NotFound, describe
-from domain.events import Event, action_matches, caused_by, load_event
+from domain.events import Event, action_matches, caused_by, event_action, load_event
 from domain.identity.principal import Principal, acting_for
 from domain.records.rows import decode_row
 from domain.telemetry import report
@@ -53,7 +53,7 @@ def trigger_matches(trigger: dict[str, Any], action: str, changes: dict[str, Any
 
 async def handle_event(event: Event) -> int:
     """Run every enabled rule the event triggers (once per rule and event); returns how many ran."""
-    action = event.event_type.split(".", 1)[1]
+    action = event_action(event.event_type, event.record_type)
     ran = 0
     for rule in await enabled_rules(event.record_type, event.config_version):
         if not trigger_matches(rule["trigger"], action, event.changes) or event.caused_by_rule == rule["id"]:

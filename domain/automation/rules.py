@@ -30,7 +30,10 @@ from domain.records.writes import (
 from tenants.context import current_tenant_id, tenant_connection
 
 EVENT_TRIGGERS = ("created", "updated", "deleted", "restored", "converted", "stage_changed", "status_changed", "tags_changed",
-                  "webhook")  # webhook: a record written by an inbound endpoint (webhook or web form)
+                  "webhook",  # webhook: a record written by an inbound endpoint (webhook or web form)
+                  # an approval request about the record (domain/approvals)
+                  "ApprovalRequest.submitted", "ApprovalRequest.step_completed", "ApprovalRequest.approved",
+                  "ApprovalRequest.rejected", "ApprovalRequest.recalled", "ApprovalRequest.escalated")
 # Triggers whose changes can narrow them (fields that changed, values changed to).
 CHANGE_TRIGGERS = ("updated", "stage_changed", "status_changed", "webhook")
 TIME_TRIGGERS = ("date", "idle", "schedule")

@@ -4,7 +4,7 @@ Every change is written to the audit trail in the same transaction."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
 
@@ -20,6 +20,22 @@ from tenants.ids import new_id
 
 # Maintained here, never taken from clients.
 SYSTEM_COLUMNS = {"tenant_id", "id", "version", "created_at", "updated_at", "created_by", "updated_by", "deleted_at"}
+
+
+class LockGuard(Protocol):
+    """Refuses changes to fields an approval request has locked (domain/approvals/locks.py plugs
+    it in through tessera/domain_wiring.py; records depend on nothing above them)."""
+
+    async def check(self, spec: RecordSpec, row: dict[str, Any], diff: dict[str, tuple[Any, Any]], principal: Principal) -> None:
+        """Raise Conflict (reason RECORD_LOCKED) for a locked field in `diff`, or let it through."""
+
+
+_lock_guard: LockGuard | None = None
+
+
+def plug_lock_guard(guard: LockGuard) -> None:
+    global _lock_guard
+    _lock_guard = guard
 
 
 def _check_columns(spec: RecordSpec, columns: Any) -> None:
@@ -103,6 +119,8 @@ async def update_record(
     diff = {column: (row[column], value) for column, value in changes.items() if row[column] != value}
     if not diff:
         return row
+    if _lock_guard is not None:
+        await _lock_guard.check(spec, row, diff, principal)
     params = Params(current_tenant_id(), row["id"], principal.user_id)
     assignments = [
         f"{column} = {placeholder(spec, column, params.add(encode_value(spec, column, new)))}"

@@ -36,3 +36,33 @@ def field_errors(response: GraphQLResponse) -> dict[str, str]:
     """{field path: code} of a BAD_USER_INPUT answer."""
     assert response.codes == ["BAD_USER_INPUT"], response.body
     return {e["field"]: e["code"] for e in response.errors[0]["extensions"]["fieldErrors"]}
+
+
+REQUEST_FIELDS = """id status version currentStep currentStepName processVersion recordId recordType comment history
+  submittedBy { id }
+  steps { index name round mode decisions { status comment approver { id } decidedBy { id } onBehalfOf { id } } }"""
+SUBMIT = f"mutation($input: SubmitForApprovalInput!) {{ submitForApproval(input: $input) {{ {REQUEST_FIELDS} }} }}"
+APPROVE = f"mutation($input: DecideApprovalInput!) {{ approve(input: $input) {{ {REQUEST_FIELDS} }} }}"
+REJECT = f"mutation($input: DecideApprovalInput!) {{ reject(input: $input) {{ {REQUEST_FIELDS} }} }}"
+RECALL = f"mutation($input: RecallApprovalInput!) {{ recall(input: $input) {{ {REQUEST_FIELDS} }} }}"
+REASSIGN = f"mutation($input: ReassignApprovalInput!) {{ reassignApproval(input: $input) {{ {REQUEST_FIELDS} }} }}"
+REQUEST = f"query($id: ID!) {{ approvalRequest(id: $id) {{ {REQUEST_FIELDS} }} }}"
+MY_APPROVALS = ("query($filter: MyApprovalsFilter) { myApprovals(filter: $filter, first: 100) { count items { cursor "
+                "onBehalfOf { id } request { id status currentStep recordId } } } }")
+
+
+async def submit(client, token: str, record_id: str, **extra: Any) -> GraphQLResponse:
+    return await gql(client, SUBMIT, {"input": {"recordId": record_id, **extra}}, token=token)
+
+
+async def decide(client, token: str, request_id: str, *, approve: bool = True, **extra: Any) -> GraphQLResponse:
+    return await gql(client, APPROVE if approve else REJECT, {"input": {"requestId": request_id, **extra}}, token=token)
+
+
+async def waiting_on(client, token: str) -> list[str]:
+    """Ids of the requests waiting on the token's user."""
+    return [item["request"]["id"] for item in (await gql(client, MY_APPROVALS, token=token)).data["myApprovals"]["items"]]
+
+
+def reason(response: GraphQLResponse) -> str | None:
+    return response.errors[0]["extensions"].get("reason") if response.errors else None

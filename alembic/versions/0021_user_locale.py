@@ -1,15 +1,15 @@
 """A user's own locale (language of messages): "en", "zh-CN", or NULL to follow the request's
 Accept-Language and then the tenant's setting (domain/i18n).
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0020"
-down_revision = "0019"
+revision = "0021"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

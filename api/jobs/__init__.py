@@ -1,0 +1,1 @@
+"""GraphQL of background jobs: `job(id)`, `jobs(filter)` and `cancelJob`."""
