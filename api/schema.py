@@ -30,8 +30,8 @@ from api.crm.schema import CrmMutations, CrmQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
 from api.execution import FastExecutor
-from api.extensions.no_suggestions import ValidationCacheWithoutSuggestions, WithoutSuggestions
 from api.extensions.locale import PickLocale
+from api.extensions.no_suggestions import ValidationCacheWithoutSuggestions, WithoutSuggestions
 from api.extensions.observe import ObserveOperation
 from api.extensions.strict_input import RefuseUnstorableText, StrictDocuments
 from api.extensions.tenant_scope import TenantScope
