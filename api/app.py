@@ -19,6 +19,7 @@ from api.http import GraphQLEndpoint
 from api.integrations import hooks
 from api.metrics import serve_metrics
 from api.middleware import RequestContextMiddleware
+from api.persisted_queries import PersistedQueries
 from api.ratelimit import RateLimits
 from api.schema import SchemaLimits, build_schema
 from domain.identity.access_tokens import TokenConfig
@@ -93,5 +94,6 @@ def create_app(config: ApiConfig) -> Starlette:
     app.state.rate_limits = config.rate_limits  # the live limits, shared with the endpoint
     # Connects lazily, so a redis outage at start-up does not stop the API from serving.
     app.state.redis = Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)
+    app.state.persisted_queries = PersistedQueries(app.state.redis)
     app.state.db_probe = ReachabilityProbe(config.app_database_url)  # for /readyz, outside the pool
     return app

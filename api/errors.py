@@ -25,6 +25,8 @@ class ErrorCode(str, Enum):
     RATE_LIMITED = "RATE_LIMITED"
     UNAVAILABLE = "UNAVAILABLE"
     INTERNAL = "INTERNAL"
+    # Not a failure of the operation: the APQ protocol's request for the document (api/persisted_queries.py).
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
 
 
 _DOMAIN_CODES: dict[type[domain.DomainError], ErrorCode] = {

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry import UNSET
 from strawberry.asgi import GraphQL
 
@@ -16,6 +16,7 @@ from api import graphiql, request_body
 from api.context import Context
 from api.cors import CorsPolicy
 from api.errors import refusal
+from api.persisted_queries import PersistedQueryNotFound, not_found_answer
 from api.ratelimit import RateLimits
 from domain.errors import Unauthenticated
 from domain.identity.access_tokens import TokenConfig
@@ -35,6 +36,10 @@ class GraphQLEndpoint(GraphQL):
         html = graphiql.page(endpoint=request.url.path, root_path=request.scope.get("root_path", ""))
         return HTMLResponse(html, headers={"Content-Security-Policy": graphiql.CONTENT_SECURITY_POLICY})
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET naming a persisted query by its hash has no `query` either: it is an operation.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
+
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
         # Browsers apply no CORS to WebSocket handshakes: the same origins as CORS, checked here.
         return self.cors.allows(origin)
@@ -44,6 +49,9 @@ class GraphQLEndpoint(GraphQL):
             return await super().run(request, context, root_value)
         except HTTPException as exc:
             return request_body.refusal(exc)
+        except PersistedQueryNotFound:
+            # 200, as Apollo's clients expect before they send the document itself.
+            return JSONResponse(not_found_answer())
 
     def decode_json(self, data: str | bytes) -> object:
         return request_body.decode_json(data)
@@ -51,6 +59,7 @@ class GraphQLEndpoint(GraphQL):
     async def execute_operation(self, **kwargs: Any) -> Any:  # type: ignore[override]
         # Called with keywords only; checked here, before any operation of a batch runs.
         request_body.check_operations(kwargs["request_data"])
+        await kwargs["request"].app.state.persisted_queries.resolve(kwargs["request_data"])
         return await super().execute_operation(**kwargs)
 
     def encode_json(self, data: object) -> bytes | str:

@@ -41,6 +41,7 @@ from domain.integrations.sync.connections import SYNC_SPEC
 from domain.integrations.webhook_endpoints import WEBHOOK_SPEC
 from domain.records.rights import Action
 from domain.records.spec import RecordSpec
+from domain.service_levels.policies import SLA_POLICY_SPEC
 
 
 class Need(Protocol):
@@ -210,6 +211,11 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "reassignApproval": APPROVAL_WORK,
     "createApprovalDelegation": OwnState(),
     "revokeApprovalDelegation": OwnState(),
+    # service levels
+    "createSlaPolicy": right(Action.CREATE, on=SLA_POLICY_SPEC),
+    "updateSlaPolicy": right(Action.UPDATE, on=SLA_POLICY_SPEC),
+    "deleteSlaPolicy": right(Action.DELETE, on=SLA_POLICY_SPEC),
+    "reorderSlaPolicies": right(Action.UPDATE, on=SLA_POLICY_SPEC),
     # integrations
     "createInboundEndpoint": right(Action.CREATE, on=ENDPOINT_SPEC),
     "updateInboundEndpoint": right(Action.UPDATE, on=ENDPOINT_SPEC),

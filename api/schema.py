@@ -43,6 +43,8 @@ from api.integrations.webhook_api import WebhookMutations, WebhookQueries
 from api.jobs.schema import JobMutations, JobQueries
 from api.mutation_rights import guard_mutations
 from api.reports.queries import ReportQueries
+from api.service_levels.mutations import ServiceLevelMutations
+from api.service_levels.queries import ServiceLevelQueries
 from api.tenant_settings.mutations import TenantSettingsMutations
 from api.tenant_settings.queries import TenantSettingsQueries
 
@@ -57,14 +59,14 @@ def _query_type() -> type:
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
                                   IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
-                                  TenantSettingsQueries, ReportQueries, JobQueries))
+                                  TenantSettingsQueries, ReportQueries, JobQueries, ServiceLevelQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
                                                     SyncMutations, ApprovalMutations, TenantSettingsMutations,
-                                                    JobMutations)))
+                                                    JobMutations, ServiceLevelMutations)))
 
 
 @dataclass(frozen=True)

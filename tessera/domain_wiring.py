@@ -8,16 +8,19 @@ Kept apart from tessera/wiring.py, which imports the API: workers must not pay f
 from __future__ import annotations
 
 from domain.approvals.locks import ApprovalLocks
+from domain.crm.tickets import plug_ticket_clocks
 from domain.custom.derived import hidden_with_derived
 from domain.custom.standard import StandardCustomFields
 from domain.records.field_access import plug_derived_fields
 from domain.records.service import plug_custom_fields
 from domain.records.writes import plug_lock_guard
+from domain.service_levels import clocks
 
 
 def wire_domain() -> None:
     """Custom-field checks into the standard record writes; fields computed from hidden fields
-    into the field rules; approval locks into every record update."""
+    into the field rules; approval locks into every record update; SLA clocks into ticket writes."""
     plug_custom_fields(StandardCustomFields())
     plug_derived_fields(hidden_with_derived)
     plug_lock_guard(ApprovalLocks())  # fields locked by pending approval requests
+    plug_ticket_clocks(clocks)  # SLA clocks follow ticket writes

@@ -32,5 +32,5 @@ broker.add_middleware(shutdown)
 subscribe(metrics.record_outcome)
 
 import workers.events  # noqa: E402 - actors bind to the broker configured above
-import workers.identity  # noqa: E402,F401
+import workers.identity  # noqa: E402
 import workers.jobs  # noqa: E402,F401

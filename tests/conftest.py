@@ -31,6 +31,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # The suite logs in far more often than a person; the limits have tests of their own.
     os.environ["LOGIN_RATE_LIMIT_PER_IDENTITY"] = "100000"
     os.environ["LOGIN_RATE_LIMIT_PER_CLIENT"] = "100000"
+    # Tokens are signed in once per session (as_alpha, as_beta): they must outlive a slow run of the
+    # suite on a loaded machine. Expiry has tests of its own, with tokens made for them.
+    os.environ.setdefault("ACCESS_TOKEN_TTL_SECONDS", "86400")
     # Tests start their receivers (HTTP, SMTP) on 127.0.0.1, which production refuses by default.
     os.environ["OUTBOUND_ALLOWED_NETWORKS"] = "127.0.0.1/32"
     _forget_rate_limits(os.environ["REDIS_URL"])

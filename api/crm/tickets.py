@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Optional
 
 import strawberry
 from strawberry import UNSET, relay
@@ -31,7 +31,7 @@ from api.records.generated import filter_input, order_input
 from api.records.ids import decode_id
 from api.records.pagination import Connection
 from api.records.record import Record, from_columns, resolve_record_nodes
-from api.records.relations import lazy_type, relation
+from api.records.relations import lazy_type, relation, resolve_type
 from api.records.teams import TeamType
 from api.records.users import UserType
 from domain.crm import tickets
@@ -40,6 +40,7 @@ from domain.crm.customers import CUSTOMER_SPEC
 from domain.crm.teams import TEAM_SPEC
 from domain.crm.tickets import TICKET_SPEC
 from domain.records.spec import RecordSpec
+from domain.service_levels import clocks
 
 
 @strawberry.type
@@ -50,6 +51,18 @@ class StatusChange:
     actor_id: strawberry.Private[uuid.UUID | None]
 
     actor = relation(column="actor_id", target=None, type=UserType)
+
+
+# The SLA state's type lives with service levels (api/service_levels/types.py).
+TICKET_SLA = lazy_type("api.service_levels.types", "TicketSlaType")
+
+
+async def _ticket_sla(self: Any, info: Info) -> Any:
+    state = await loaders.batched(info, "ticket_sla", clocks.clocks_of).load(uuid.UUID(self.node_id))
+    return None if state is None or state["policy_id"] is None else resolve_type(TICKET_SLA).from_state(state)
+
+
+_ticket_sla.__annotations__ = {"info": Info, "return": Optional[TICKET_SLA]}  # noqa: UP045 - a lazy reference
 
 
 @strawberry.type(name="Ticket")
@@ -87,6 +100,9 @@ class TicketType(relay.Node, Record, Tracked, WithCustomFields):
                        type=lazy_type("api.crm.contacts", "ContactType"))
     assignee = relation(column="owner_id", target=None, type=UserType)
     team = relation(column="team_id", target=TEAM_SPEC, type=TeamType)
+
+    sla = strawberry.field(resolver=_ticket_sla, description="The live SLA clock: due times and status from the first "
+                                                             "SLA policy that matches; null when none does")
 
     @strawberry.field(description="Every status change, oldest first")
     async def status_history(self, info: Info) -> list[StatusChange]:
@@ -142,7 +158,8 @@ class BulkUpdateTicketsInput:
 class ChangeTicketStatusInput:
     id: relay.GlobalID
     version: int
-    status: str = strawberry.field(description="NEW, ACCEPTED, DIAGNOSING, DISPATCHED, RESOLVED, FOLLOWED_UP or CLOSED")
+    status: str = strawberry.field(description="NEW, ACCEPTED, DIAGNOSING, DISPATCHED, WAITING_ON_CUSTOMER, RESOLVED, "
+                                               "FOLLOWED_UP or CLOSED")
 
 
 TICKET_SEARCH = strawberry.argument(description="Words (or word beginnings) in the subject and description; Chinese, "

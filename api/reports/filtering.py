@@ -11,7 +11,13 @@ from api.custom.filtering import normalise_filter
 from api.custom.inputs import to_filter
 from api.records.dynamic import RecordFilter, record_filter_tree
 from api.records.ids import decode_id
-from domain.custom.metadata import STANDARD_OBJECTS, load_object, load_standard_fields, record_spec, standard_spec
+from domain.custom.metadata import (
+    STANDARD_OBJECTS,
+    load_object,
+    load_standard_fields,
+    record_spec,
+    standard_spec,
+)
 from domain.errors import FieldError, InvalidInput
 from domain.records.filters import Condition, Filter, NotOf, Op
 from domain.records.spec import CUSTOM_FIELDS_PREFIX, Kind, RecordSpec

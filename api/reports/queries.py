@@ -5,14 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from api.permissions import Authenticated, principal_of
 from api.records.dynamic import RecordFilter
 from api.records.ordering import SortDirection
 from api.reports.filtering import aggregate_filter
+from api.reports.sales_queries import SalesReportQueries
 from api.reports.types import (
-    AggregateGroupBy, AggregateMeasure, AggregateOrder, AggregateResult, DatePeriod, row_out,
+    AggregateGroupBy,
+    AggregateMeasure,
+    AggregateOrder,
+    AggregateResult,
+    DatePeriod,
+    row_out,
 )
 from domain.reports import aggregate as domain
 from domain.reports.periods import Period
@@ -21,7 +28,7 @@ AUTH = dict(permission_classes=[Authenticated])
 
 
 @strawberry.type
-class ReportQueries:
+class AggregateQueries:
     @strawberry.field(**AUTH, description=(
         "Grouped measures over the records of one object (Customer, Contact, Lead, Opportunity, Ticket, Campaign, "
         "Activity or a custom object's api name) that the caller may see, with a totals row (docs/reports.md)"))
@@ -44,3 +51,6 @@ class ReportQueries:
         )
         result = await domain.aggregate(query, principal=principal)
         return AggregateResult(rows=[row_out(r) for r in result.rows], totals=row_out(result.totals), truncated=result.truncated)
+
+
+ReportQueries = merge_types("ReportQueries", (AggregateQueries, SalesReportQueries))

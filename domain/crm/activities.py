@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from domain.crm.tickets import ticket_replied
 from domain.errors import InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
@@ -71,6 +72,8 @@ async def log_activity(*, principal: Principal, target: RecordSpec, record_id: A
             "WHERE tenant_id = $1 AND id = $2",
             [current_tenant_id(), record_id, row["occurred_at"]],
         )
+    if target.record_type == "Ticket":  # a public reply may be the ticket's (first or next) response
+        await ticket_replied(ticket_id=record_id, kind=row["kind"], principal=principal)
     return row
 
 

@@ -1,13 +1,17 @@
 """Service tickets: accept -> diagnose -> dispatch -> resolve -> follow up -> close (and reopen),
-with exact status history and first-response / resolution timestamps."""
+with exact status history and first-response / resolution timestamps. A ticket may wait on the
+customer (WAITING_ON_CUSTOMER) while it is worked on, which pauses its SLA clock.
+
+SLA clocks (domain/service_levels) follow every ticket write through `TicketClocks`, plugged in
+by tessera/domain_wiring.py: service_levels reads tickets, so tickets cannot import it."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotWired
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records import service
@@ -22,12 +26,16 @@ from tenants.ids import new_id
 PRIORITIES = frozenset({"LOW", "NORMAL", "HIGH", "URGENT"})
 CHANNELS = frozenset({"EMAIL", "PHONE", "WEB", "CHAT", "WECOM", "ONSITE", "OTHER"})
 REOPEN_TO = "ACCEPTED"
+WAITING = "WAITING_ON_CUSTOMER"
 # status -> statuses it may move to; moving from RESOLVED/FOLLOWED_UP/CLOSED to ACCEPTED is a reopen.
+# A ticket being worked on may wait on the customer, and goes back to work (or is resolved or
+# closed) when they answer.
 TRANSITIONS: dict[str, frozenset[str]] = {
     "NEW": frozenset({"ACCEPTED", "CLOSED"}),
-    "ACCEPTED": frozenset({"DIAGNOSING", "DISPATCHED", "RESOLVED", "CLOSED"}),
-    "DIAGNOSING": frozenset({"DISPATCHED", "RESOLVED"}),
-    "DISPATCHED": frozenset({"DIAGNOSING", "RESOLVED"}),
+    "ACCEPTED": frozenset({"DIAGNOSING", "DISPATCHED", "RESOLVED", "CLOSED", WAITING}),
+    "DIAGNOSING": frozenset({"DISPATCHED", "RESOLVED", WAITING}),
+    "DISPATCHED": frozenset({"DIAGNOSING", "RESOLVED", WAITING}),
+    WAITING: frozenset({"ACCEPTED", "DIAGNOSING", "DISPATCHED", "RESOLVED", "CLOSED"}),
     "RESOLVED": frozenset({"FOLLOWED_UP", "CLOSED", REOPEN_TO}),
     "FOLLOWED_UP": frozenset({"CLOSED", REOPEN_TO}),
     "CLOSED": frozenset({REOPEN_TO}),
@@ -63,6 +71,32 @@ TICKET_SPEC = RecordSpec(
 )
 
 
+class TicketClocks(Protocol):
+    """What SLA clocks need to hear of, in the transaction of the change."""
+
+    async def opened(self, rows: list[dict[str, Any]], principal: Principal) -> None: ...
+
+    async def fields_changed(self, rows: list[dict[str, Any]], changed: list[set[str]], principal: Principal) -> None: ...
+
+    async def status_moved(self, ticket: dict[str, Any], old: str, new: str, principal: Principal) -> None: ...
+
+    async def replied(self, ticket_id: uuid.UUID, kind: str, principal: Principal) -> None: ...
+
+
+_clocks: TicketClocks | None = None
+
+
+def plug_ticket_clocks(clocks: TicketClocks) -> None:
+    global _clocks
+    _clocks = clocks
+
+
+def _wired_clocks() -> TicketClocks:
+    if _clocks is None:
+        raise NotWired("ticket writes need the SLA clocks: call tessera.domain_wiring.wire_domain()")
+    return _clocks
+
+
 def validate_ticket(check: Checker) -> None:
     check.text("subject", required=True, max_length=300)
     check.text("description", max_length=20_000)
@@ -78,16 +112,22 @@ def validate_ticket(check: Checker) -> None:
 
 async def create_tickets(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
     """Open tickets (status NEW); the creator is not made the assignee."""
+    clocks = _wired_clocks()
     items = [{"assigneeId": None, **item} for item in items]
     rows = await service.create(TICKET_SPEC, items, principal=principal, validate=validate_ticket, bulk=bulk)
     for row in rows:
         await _record_status(row["id"], None, row["status"], principal)
+    await clocks.opened(rows, principal)
     return rows
 
 
 async def update_tickets(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
-    """Change a ticket's fields (its status moves only through changeTicketStatus)."""
-    return await service.update(TICKET_SPEC, changes, principal=principal, validate=validate_ticket, bulk=bulk)
+    """Change a ticket's fields (its status moves only through changeTicketStatus); a change of
+    the fields SLA policies look at may re-target the ticket's clock."""
+    clocks = _wired_clocks()
+    rows = await service.update(TICKET_SPEC, changes, principal=principal, validate=validate_ticket, bulk=bulk)
+    await clocks.fields_changed(rows, [set(change.values) for change in changes], principal)
+    return rows
 
 
 async def change_status(*, principal: Principal, ticket_id: uuid.UUID, version: int | None, status: str) -> dict[str, Any]:
@@ -114,7 +154,13 @@ async def change_status(*, principal: Principal, ticket_id: uuid.UUID, version: 
         changes.update(resolved_at=None, closed_at=None)
     updated = await update_record(TICKET_SPEC, row, changes, principal=principal, action="status_changed")
     await _record_status(ticket_id, current, status, principal)
+    await _wired_clocks().status_moved(updated, current, status, principal)
     return updated
+
+
+async def ticket_replied(*, ticket_id: uuid.UUID, kind: str, principal: Principal) -> None:
+    """An activity of `kind` was logged on the ticket (its SLA clock decides what counts)."""
+    await _wired_clocks().replied(ticket_id, kind, principal)
 
 
 async def _record_status(ticket_id: uuid.UUID, old: str | None, new: str, principal: Principal) -> None:

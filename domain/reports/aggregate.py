@@ -21,7 +21,14 @@ from domain.records.spec import RecordSpec
 from domain.records.sql import Params
 from domain.records.visibility import readable_sql
 from domain.reports.fields import ReportField, Source, ValueType, load_source, usable_label
-from domain.reports.periods import Calendar, Period, check_period, date_bounds, instant_bounds, tenant_calendar
+from domain.reports.periods import (
+    Calendar,
+    Period,
+    check_period,
+    date_bounds,
+    instant_bounds,
+    tenant_calendar,
+)
 from tenants.context import tenant_connection
 
 MAX_GROUP_BY = 3

@@ -17,7 +17,14 @@ from domain.crm.campaigns import CAMPAIGN_SPEC
 from domain.crm.pipelines import PIPELINE_SPEC, STAGE_SPEC
 from domain.crm.teams import TEAM_SPEC
 from domain.custom.fieldtypes import FieldDef, FieldType
-from domain.custom.metadata import STANDARD_OBJECTS, ObjectDef, load_object, load_standard_fields, record_spec, standard_spec
+from domain.custom.metadata import (
+    STANDARD_OBJECTS,
+    ObjectDef,
+    load_object,
+    load_standard_fields,
+    record_spec,
+    standard_spec,
+)
 from domain.errors import Forbidden, NotFound
 from domain.identity.principal import Principal
 from domain.records.field_access import field_rules, hidden, visible_spec
@@ -60,7 +67,7 @@ class ReportField:
     sql: str  # the value's expression (table alias `t`, joined records `r0`, `r1`...)
     type: ValueType
     id_type: str | None = None  # the global id type of an ID value (Customer, User, CustomRecord...)
-    label: "Label | CustomLabel | None" = None  # how a group of this value is named
+    label: Label | CustomLabel | None = None  # how a group of this value is named
 
 
 @dataclass(frozen=True)
@@ -219,7 +226,7 @@ def _standard_field(spec: RecordSpec, field_spec: FieldSpec, alias: str) -> Repo
     return None
 
 
-async def usable_label(label: "Label | CustomLabel", principal: Principal) -> Label:
+async def usable_label(label: Label | CustomLabel, principal: Principal) -> Label:
     """The label as the caller may read it: no name when the naming field is hidden from it or
     it may not read the target object at all."""
     if isinstance(label, CustomLabel):

@@ -58,7 +58,7 @@ def check_period(period: Period, where: str) -> list[FieldError]:
     if needs_days and (period.days is None or not 1 <= period.days <= MAX_DAYS):
         return [FieldError(f"{where}.days", "OUT_OF_RANGE", f"{period.range.value} needs days between 1 and {MAX_DAYS}")]
     if not needs_days and period.days is not None:
-        return [FieldError(f"{where}.days", "NOT_ALLOWED", f"days applies only to LAST_N_DAYS and NEXT_N_DAYS")]
+        return [FieldError(f"{where}.days", "NOT_ALLOWED", "days applies only to LAST_N_DAYS and NEXT_N_DAYS")]
     return []
 
 

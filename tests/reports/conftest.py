@@ -9,7 +9,7 @@ from tests.reports.support import set_calendar
 
 
 @pytest.fixture(autouse=True)
-async def alpha_in_utc(client, as_alpha):  # noqa: ANN001
+async def alpha_in_utc(client, as_alpha):
     await set_calendar(client, as_alpha["admin"], "UTC")
     yield
     await set_calendar(client, as_alpha["admin"], "UTC")

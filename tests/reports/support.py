@@ -22,7 +22,7 @@ query($object: String!, $filter: RecordFilter, $periods: [DatePeriod!], $groupBy
 """
 
 
-async def aggregate(client, token: str, object_name: str, **variables: Any) -> GraphQLResponse:  # noqa: ANN001
+async def aggregate(client, token: str, object_name: str, **variables: Any) -> GraphQLResponse:
     return await gql(client, AGGREGATE, {"object": object_name, **variables}, token=token)
 
 
@@ -61,7 +61,7 @@ def close(actual: Decimal, expected: Decimal) -> bool:
     return abs(actual - expected) <= Decimal("0.000001") * max(Decimal(1), abs(expected))
 
 
-async def set_calendar(client, admin: str, zone: str, week_start: int = 0) -> None:  # noqa: ANN001
+async def set_calendar(client, admin: str, zone: str, week_start: int = 0) -> None:
     """The tenant's time zone and first day of the week, as an admin sets them."""
     current = (await gql(client, "{ tenantSettings { version timeZone weekStart } }", token=admin)).data["tenantSettings"]
     if (current["timeZone"], current["weekStart"]) == (zone, week_start):

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 from tests.reports.support import aggregate, by_keys, close, key_of, percentile, totals
-from tests.support.custom import field_codes, make_field, make_object
+from tests.support.custom import field_codes, make_object
 from tests.support.graphql import gql
 from tests.support.records import make_customer, unique
 
@@ -18,7 +18,7 @@ BULK = "mutation($input: BulkCreateRecordsInput!) { createRecords(input: $input)
 REGIONS = ["NORTH", "SOUTH", "EAST"]
 
 
-async def _sales_object(client, admin):  # noqa: ANN001
+async def _sales_object(client, admin):
     """An object of 40 sales with a region, an amount, units, a signing date, a moment and a flag."""
     name = await make_object(client, admin, [
         dict(apiName="region", type="SINGLE_SELECT", config={"options": REGIONS}),
@@ -51,7 +51,7 @@ async def test_every_measure_by_region_matches_a_python_computation(client, as_a
                 {"function": "P90", "field": "signed", "alias": "late"}]
     result = (await aggregate(client, admin, name, groupBy=[{"field": "region"}], measures=measures)).data["aggregate"]
 
-    def expected(rows):  # noqa: ANN001
+    def expected(rows):
         amounts = [Decimal(r["amount"]) for r in rows if "amount" in r]
         signed = sorted(r["signed"] for r in rows)
         return {"count": len(rows), "count_amount": len(amounts), "count_distinct_units": len({r["units"] for r in rows}),

@@ -7,14 +7,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tests.reports.support import aggregate, by_keys, totals
-from tests.support.custom import field_codes, make_field, make_object
+from tests.support.custom import field_codes, make_object
 from tests.support.graphql import gql
 
 CREATE = "mutation($i: CreateRecordInput!) { createRecord(input: $i) { id } }"
 SET = "mutation($input: SetFieldAccessInput!) { setFieldAccess(input: $input) { field role access } }"
 
 
-async def _hide(client, admin, object_name, field, role="MEMBER"):  # noqa: ANN001
+async def _hide(client, admin, object_name, field, role="MEMBER"):
     response = await gql(client, SET, {"input": {"object": object_name, "field": field, "role": role, "access": "HIDDEN"}},
                          token=admin)
     assert response.data, response.errors

@@ -10,7 +10,7 @@ from tests.support.graphql import gql
 BULK = "mutation($input: BulkCreateRecordsInput!) { createRecords(input: $input) { id } }"
 
 
-async def _moments(client, admin, moments):  # noqa: ANN001
+async def _moments(client, admin, moments):
     name = await make_object(client, admin, [{"apiName": "at", "type": "DATETIME"}], stem="moment")
     created = await gql(client, BULK, {"input": {"object": name, "items": [{"values": {"at": m}} for m in moments]}}, token=admin)
     assert created.data
