@@ -7,7 +7,9 @@ Kept apart from tessera/wiring.py, which imports the API: workers must not pay f
 
 from __future__ import annotations
 
+from domain.approvals.automation_action import check_submit, submit_for_approval
 from domain.approvals.locks import ApprovalLocks
+from domain.automation.actions import plug_action
 from domain.crm.tickets import plug_ticket_clocks
 from domain.custom.derived import hidden_with_derived
 from domain.custom.standard import StandardCustomFields
@@ -19,8 +21,10 @@ from domain.service_levels import clocks
 
 def wire_domain() -> None:
     """Custom-field checks into the standard record writes; fields computed from hidden fields
-    into the field rules; approval locks into every record update; SLA clocks into ticket writes."""
+    into the field rules; approval locks into every record update, and the automation action
+    submit_for_approval; SLA clocks into ticket writes."""
     plug_custom_fields(StandardCustomFields())
     plug_derived_fields(hidden_with_derived)
     plug_lock_guard(ApprovalLocks())  # fields locked by pending approval requests
+    plug_action("submit_for_approval", submit_for_approval, check_submit)
     plug_ticket_clocks(clocks)  # SLA clocks follow ticket writes

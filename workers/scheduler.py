@@ -1,5 +1,5 @@
-"""The scheduler: fires time-based rules, resumes waiting runs, retries webhook deliveries and runs
-sync connections when due.
+"""The scheduler: fires time-based rules, resumes waiting runs, fires approval step timeouts, retries
+webhook deliveries and runs sync connections when due.
 
 Any number may run; only the one holding a PostgreSQL advisory lock works (the others wait to
 take over), and even two passes at once could not run anything twice: each occasion has a unique
@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 import asyncpg
 import structlog
 
+from domain.approvals.timers import due_tenants as approval_due_tenants
+from domain.approvals.timers import fire_due as fire_approval_timers
 from domain.automation.schedule import fire_due
 from domain.integrations.sync.engine import run_due
 from domain.integrations.webhook_delivery import send_due
@@ -36,6 +38,10 @@ async def schedule_once(now: datetime | None = None) -> int:
     for tenant_id in {row["tenant_id"] for row in rows}:
         async with tenant_transaction(tenant_id):
             ran += await fire_due(now)
+    # Approval steps whose reminder or timeout has come (escalate, approve, reject).
+    for tenant_id in set(await approval_due_tenants(now or datetime.now(timezone.utc))):
+        async with tenant_transaction(tenant_id):
+            ran += await fire_approval_timers(now)
     # Webhook deliveries due for a retry (or left behind by a worker that died before sending).
     rows = await connections.get(CONNECTION).execute_query_dict(
         "SELECT webhook_due_tenants($1) AS tenant_id", [now or datetime.now(timezone.utc)])

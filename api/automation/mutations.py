@@ -26,7 +26,7 @@ class CreateAutomationRuleInput:
                                                  '"fields": [...], "to": {...}}')
     actions: JSON = strawberry.field(description="[{type: update_fields | increment | assign_owner | create_task | create_record | "
                                                  "convert_lead | change_stage | add_tags | remove_tags | notify | send_email | "
-                                                 "call_http | post_message | wait, ...}] (docs/automations.md)")
+                                                 "call_http | post_message | submit_for_approval | wait, ...}] (docs/automations.md)")
     conditions: JSON | None = None
     enabled: bool = True
 

@@ -10,7 +10,7 @@ from typing import Any
 from api.records.ids import decode_id, encode_id, raw_id, raw_ids
 from domain.errors import InvalidInput
 
-_KEYS = {"teamId": "Team", "defaultUserId": "User"}
+_KEYS = {"teamId": "Team", "defaultUserId": "User", "processId": "ApprovalProcess"}
 _LISTS = {"userIds": "User"}
 _MAPS = {"table": "User"}  # assignment tables: value -> user
 

@@ -47,8 +47,10 @@ async def values_of(request: dict[str, Any]) -> dict[str, Any]:
     return await record_values(request["record_type"], request["record_id"]) or {}
 
 
-async def advance(request: dict[str, Any], start: int, actor_id: uuid.UUID | None, *, submitting: bool = False) -> dict[str, Any]:
-    """Enter the first step from `start` whose condition holds; with none left, the request is approved."""
+async def advance(request: dict[str, Any], start: int, actor_id: uuid.UUID | None, *, submitting: bool = False,
+                  now: datetime | None = None) -> dict[str, Any]:
+    """Enter the first step from `start` whose condition holds (at `now`, the scheduler's clock
+    when a timeout moves the request on); with none left, the request is approved."""
     steps = request["definition"]["steps"]
     values = await values_of(request)
     for index in range(start, len(steps)):
@@ -57,7 +59,7 @@ async def advance(request: dict[str, Any], start: int, actor_id: uuid.UUID | Non
                                       previous={}, changed=set(), actor={}):
             request = await store.save_request(request, history=store.noted(request, "skipped", step=index))
             continue
-        return await enter(request, index, actor_id, values=values, submitting=submitting)
+        return await enter(request, index, actor_id, values=values, submitting=submitting, now=now)
     return await finish(request, "APPROVED", actor_id)
 
 

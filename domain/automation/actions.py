@@ -5,6 +5,7 @@ description of what it did for the run log."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -35,6 +36,17 @@ def _uuid(value: Any, where: str, errors: list[FieldError]) -> None:
         uuid.UUID(str(value))
     except ValueError:
         errors.append(FieldError(where, "INVALID_ID", "an id"))
+
+
+# Actions other areas add at start-up (tessera/domain_wiring.py), e.g. approvals' submit_for_approval:
+# automation knows nothing of them but their name, how to check their settings and how to run them.
+Check = Callable[[dict[str, Any], str, list[FieldError]], None]
+_PLUGGED_CHECKS: dict[str, Check] = {}
+
+
+def plug_action(kind: str, run: Callable[[Context, dict[str, Any]], Awaitable[str]], check: Check) -> None:
+    ACTIONS[kind] = run
+    _PLUGGED_CHECKS[kind] = check
 
 
 def check_actions(actions: Any, errors: list[FieldError]) -> None:
@@ -87,6 +99,8 @@ def check_actions(actions: Any, errors: list[FieldError]) -> None:
             check_call_http(action, where, errors)
         if kind == "post_message":
             check_post_message(action, where, errors)
+        if kind in _PLUGGED_CHECKS:
+            _PLUGGED_CHECKS[kind](action, where, errors)
 
 
 def _valid_wait(action: dict[str, Any]) -> bool:

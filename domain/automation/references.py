@@ -16,6 +16,7 @@ from domain.records.service import check_named_ids
 from domain.records.spec import MEMBER, TEAM, Reference
 
 ID_OPS = ("eq", "neq", "in", "notIn")
+APPROVAL_PROCESS = Reference("approval_process", label="approval process")
 
 
 async def check_rule_references(object_name: str, conditions: Any, actions: Any, errors: list[FieldError], *,
@@ -45,6 +46,8 @@ def _action_ids(action: dict[str, Any], where: str) -> list[tuple[str, Reference
         ids += [(f"{where}.table.{key}", MEMBER, user) for key, user in (action.get("table") or {}).items()]
         if action.get("defaultUserId") is not None:
             ids.append((f"{where}.defaultUserId", MEMBER, action["defaultUserId"]))
+    if action.get("type") == "submit_for_approval" and action.get("processId") is not None:
+        ids.append((f"{where}.processId", APPROVAL_PROCESS, action["processId"]))
     if action.get("type") in ("notify", "send_email") and action.get("to") == "users":
         ids += [(f"{where}.userIds.{n}", MEMBER, user) for n, user in enumerate(action.get("userIds") or [])]
     return ids
