@@ -12,6 +12,8 @@ from strawberry.relay import GlobalID
 from strawberry.relay.types import GlobalIDValueError
 
 from domain import errors as domain
+from domain.duplicates.checks import DuplicateFound
+from domain.duplicates.fields import STANDARD
 from domain.i18n import error_message, field_message
 from tenants.database import is_unreachable
 
@@ -105,11 +107,21 @@ def _domain_extensions(error: domain.DomainError, locale: str | None = None) -> 
                 for fe in error.field_errors
             ]
         }
+    if isinstance(error, DuplicateFound):
+        # Global ids spelled out here: this module sits below the API's id helpers.
+        return {"duplicates": [{"id": _global_id(m.record_type, str(m.record_id)), "rule": m.rule_name}
+                               for m in error.matches],
+                "hiddenDuplicates": error.hidden}
     if isinstance(error, (domain.RateLimited, domain.Unavailable)):
         return {"retryAfterSeconds": error.retry_after_seconds}
     if isinstance(error, domain.Conflict) and error.reason:
         return {"reason": error.reason, **{name: str(GlobalID(kind, str(value))) for name, (kind, value) in error.refs.items()}}
     return {}
+
+
+def _global_id(record_type: str, record_id: str) -> str:
+    type_name = record_type if record_type in STANDARD else "CustomRecord"
+    return str(GlobalID(type_name, record_id))
 
 
 def _is_bad_global_id(error: Exception) -> bool:

@@ -33,6 +33,7 @@ from domain.crm.tickets import TICKET_SPEC
 from domain.custom.indexes import INDEX_SPEC
 from domain.custom.metadata import DEFAULT_RIGHTS, STANDARD_OBJECTS, load_objects, record_spec
 from domain.custom.specs import FIELD_SPEC, OBJECT_SPEC
+from domain.duplicates.rules import DUPLICATE_RULE_SPEC
 from domain.errors import Forbidden
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
@@ -236,6 +237,10 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "updateTenantSettings": ADMIN_TOKENS,
     # background jobs: the domain lets only who started the job (or an admin) cancel it
     "cancelJob": OwnState(),
+    # duplicates
+    "createDuplicateRule": right(Action.CREATE, on=DUPLICATE_RULE_SPEC),
+    "updateDuplicateRule": right(Action.UPDATE, on=DUPLICATE_RULE_SPEC),
+    "deleteDuplicateRule": right(Action.DELETE, on=DUPLICATE_RULE_SPEC),
 }
 
 

@@ -1,10 +1,12 @@
-"""Everything a new tenant starts with: its registry entry, first admin and default pipeline."""
+"""Everything a new tenant starts with: its registry entry, first admin, default pipeline and
+duplicate rules."""
 
 from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
 from domain.crm.pipelines import create_default_pipeline
+from domain.duplicates.admin import create_default_rules
 from domain.identity.principal import CredentialKind, Principal
 from domain.identity.provisioning import ProvisionedTenant, provision_tenant
 from domain.identity.roles import Role
@@ -24,4 +26,5 @@ async def onboard_tenant(
                           kind=CredentialKind.SESSION, credential_id=new_id())
         async with tenant_transaction(provisioned.tenant.id):
             await create_default_pipeline(principal=admin)
+            await create_default_rules(principal=admin)
     return provisioned

@@ -13,17 +13,19 @@ from domain.automation.actions import plug_action
 from domain.crm.tickets import plug_ticket_clocks
 from domain.custom.derived import hidden_with_derived
 from domain.custom.standard import StandardCustomFields
+from domain.duplicates.checks import DuplicateChecks
 from domain.records.field_access import plug_derived_fields
 from domain.records.service import plug_custom_fields
-from domain.records.writes import plug_lock_guard
+from domain.records.writes import plug_lock_guard, plug_written_hook
 from domain.service_levels import clocks
 
 
 def wire_domain() -> None:
     """Custom-field checks into the standard record writes; fields computed from hidden fields
     into the field rules; approval locks into every record update, and the automation action
-    submit_for_approval; SLA clocks into ticket writes."""
+    submit_for_approval; SLA clocks into ticket writes; duplicate rules into every record write."""
     plug_custom_fields(StandardCustomFields())
+    plug_written_hook(DuplicateChecks())
     plug_derived_fields(hidden_with_derived)
     plug_lock_guard(ApprovalLocks())  # fields locked by pending approval requests
     plug_action("submit_for_approval", submit_for_approval, check_submit)

@@ -24,6 +24,7 @@ from api.records.crud import (
     restore_mutation,
     update_mutation,
 )
+from api.records.duplicates import WithDuplicates
 from api.records.generated import filter_input, order_input
 from api.records.owned import Owned
 from api.records.pagination import Connection
@@ -36,7 +37,7 @@ from domain.records.spec import RecordSpec
 
 
 @strawberry.type(name="Contact", description="A person, usually at a customer")
-class ContactType(relay.Node, Record, Owned, Tracked, WithCustomFields):
+class ContactType(relay.Node, Record, Owned, Tracked, WithCustomFields, WithDuplicates):
     SPEC: ClassVar[RecordSpec] = CONTACT_SPEC
     node_id: relay.NodeID[str]
     name: str

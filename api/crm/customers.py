@@ -26,6 +26,7 @@ from api.records.crud import (
     restore_mutation,
     update_mutation,
 )
+from api.records.duplicates import WithDuplicates
 from api.records.generated import filter_input, order_input
 from api.records.owned import Owned
 from api.records.pagination import Connection
@@ -60,7 +61,7 @@ class ExternalId:
 
 
 @strawberry.type(name="Customer", description="An account: a company the tenant sells to or serves")
-class CustomerType(relay.Node, Record, Owned, Tracked, WithCustomFields):
+class CustomerType(relay.Node, Record, Owned, Tracked, WithCustomFields, WithDuplicates):
     SPEC: ClassVar[RecordSpec] = CUSTOMER_SPEC
     node_id: relay.NodeID[str]
     name: str

@@ -26,6 +26,7 @@ from api.records.crud import (
     restore_mutation,
     update_mutation,
 )
+from api.records.duplicates import WithDuplicates
 from api.records.generated import filter_input, order_input
 from api.records.ids import decode_id
 from api.records.inputs import values_of
@@ -39,11 +40,12 @@ from domain.crm.contacts import CONTACT_SPEC
 from domain.crm.customers import CUSTOMER_SPEC
 from domain.crm.leads import LEAD_SPEC
 from domain.crm.opportunities import OPPORTUNITY_SPEC
+from domain.duplicates import conversion
 from domain.records.spec import RecordSpec
 
 
 @strawberry.type(name="Lead")
-class LeadType(relay.Node, Record, Owned, Tracked, WithCustomFields):
+class LeadType(relay.Node, Record, Owned, Tracked, WithCustomFields, WithDuplicates):
     SPEC: ClassVar[RecordSpec] = LEAD_SPEC
     node_id: relay.NodeID[str]
     person_name: str | None
@@ -62,6 +64,11 @@ class LeadType(relay.Node, Record, Owned, Tracked, WithCustomFields):
     converted_customer_id: strawberry.Private[uuid.UUID | None]
     converted_contact_id: strawberry.Private[uuid.UUID | None]
     converted_opportunity_id: strawberry.Private[uuid.UUID | None]
+    converted_customer_linked: bool | None = strawberry.field(
+        description="Whether conversion linked an existing customer (customerId, or one the duplicate rules matched) "
+                    "instead of creating one")
+    converted_contact_linked: bool | None = strawberry.field(
+        description="Whether conversion linked an existing contact the duplicate rules matched instead of creating one")
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> LeadType:
@@ -160,9 +167,11 @@ class LeadMutations:
 
 @strawberry.type
 class LeadConversionMutations:
-    @strawberry.mutation(description="Turn a lead into a customer, contact and optionally an opportunity, atomically")
+    @strawberry.mutation(description="Turn a lead into a customer, contact and optionally an opportunity, atomically; "
+                                     "an existing customer and contact the duplicate rules match are linked instead of "
+                                     "created (convertedCustomerLinked, convertedContactLinked)")
     async def convert_lead(self, info: Info, input: ConvertLeadInput) -> LeadType:
-        row = await leads.convert_lead(
+        row = await conversion.convert_lead(
             principal=principal_of(info),
             lead_id=decode_id(input.lead_id, expected="Lead", field="leadId"),
             customer_id=decode_id(input.customer_id, expected="Customer", field="customerId") if input.customer_id else None,

@@ -17,6 +17,7 @@ from api.custom.values import CUSTOM_RECORD, id_type, values_out
 from api.permissions import principal_of
 from api.records import loaders
 from api.records.approvals import WithApprovals
+from api.records.duplicates import WithDuplicates
 from api.records.history import AuditEventType, history_connection
 from api.records.owned import Owned
 from api.records.pagination import Connection, listing_connection, nested_page_size
@@ -35,7 +36,7 @@ class RelatedRecord:
 
 
 @strawberry.type(name="CustomRecord", description="A record of a custom object")
-class CustomRecordType(relay.Node, Record, Owned, WithApprovals):
+class CustomRecordType(relay.Node, Record, Owned, WithApprovals, WithDuplicates):
     node_id: relay.NodeID[str]
     object: str = strawberry.field(description="The api name of the record's object")
     values: JSON = strawberry.field(description="{field api name: value}; relations and users as global ids")

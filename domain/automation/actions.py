@@ -20,10 +20,11 @@ from domain.automation.outbound_actions import (
     send_email,
 )
 from domain.automation.targets import create_values, owner_field, spec_of, update_values
-from domain.crm import leads, tickets
+from domain.crm import tickets
 from domain.crm.activities import KINDS as ACTIVITY_KINDS
 from domain.crm.activities import log_activity
 from domain.crm.tags import change_tags
+from domain.duplicates import conversion
 from domain.errors import FieldError, InvalidInput
 from domain.notifications import notify_users
 from tenants.context import current_tenant_id, tenant_connection
@@ -140,7 +141,7 @@ async def convert_lead(ctx: Context, action: dict[str, Any]) -> str:
     """Convert the lead (a new customer and contact, and an opportunity if asked)."""
     if ctx.record_type != "Lead":
         raise InvalidInput([FieldError("type", "NOT_A_LEAD", "convert_lead acts on leads only")])
-    row = await leads.convert_lead(principal=ctx.principal, lead_id=ctx.record_id,
+    row = await conversion.convert_lead(principal=ctx.principal, lead_id=ctx.record_id,
                                    create_opportunity=bool(action.get("createOpportunity")))
     return f"converted: customer {row['converted_customer_id']}"
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from domain.crm.campaigns import CHANNELS
-from domain.crm.contacts import create_contacts
+from domain.crm.contacts import CONTACT_SPEC, create_contacts
 from domain.crm.customers import CUSTOMER_SPEC, advance_lifecycle, create_customers
 from domain.crm.lifecycle import LIFECYCLE_STAGES, converted_customer_stage, converted_stage
 from domain.crm.opportunities import create_opportunities
@@ -52,6 +52,8 @@ LEAD_SPEC = RecordSpec(
         FieldSpec("convertedCustomerId", "converted_customer_id", Kind.UUID),
         FieldSpec("convertedContactId", "converted_contact_id", Kind.UUID),
         FieldSpec("convertedOpportunityId", "converted_opportunity_id", Kind.UUID),
+        FieldSpec("convertedCustomerLinked", "converted_customer_linked", Kind.BOOL),
+        FieldSpec("convertedContactLinked", "converted_contact_linked", Kind.BOOL),
         FieldSpec("customFields", "custom_fields", Kind.JSON),
     ),
     searchable=True,
@@ -89,10 +91,11 @@ async def convert_lead(
     principal: Principal,
     lead_id: uuid.UUID,
     customer_id: uuid.UUID | None = None,
+    contact_id: uuid.UUID | None = None,
     create_opportunity: bool = False,
     opportunity: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Turn a lead into a customer (new, or `customer_id`), a contact and optionally an opportunity
+    """Turn a lead into a customer (new, or `customer_id`), a contact (new, or `contact_id`) and optionally an opportunity
     carrying the lead's campaign and channel. Atomic: it runs in the caller's transaction and any
     failure leaves nothing behind. Converting twice is a CONFLICT. The lead becomes SQL (OPPORTUNITY
     with a deal) and its customer moves as far, never beyond OPPORTUNITY: only a won deal makes a
@@ -104,6 +107,7 @@ async def convert_lead(
     owner = {"ownerId": lead["owner_id"], "teamId": lead["team_id"]}
     with_deal = bool(create_opportunity or opportunity)
     customer_stage = converted_customer_stage(lead["lifecycle_stage"], with_deal=with_deal)
+    customer_linked = customer_id is not None
     if customer_id is not None:
         if not await get_records(CUSTOMER_SPEC, [customer_id], principal=principal):
             raise InvalidInput.single("customerId", "NOT_FOUND", "no such customer")
@@ -114,11 +118,16 @@ async def convert_lead(
             "industry": lead["industry"], "lifecycleStage": customer_stage, **owner,
         }]))[0]
         customer_id = customer["id"]
-    contact = (await create_contacts(principal=principal, items=[{
-        "name": lead["person_name"] or lead["company_name"], "customerId": customer_id,
-        "emails": [lead["email"]] if lead["email"] else [], "phones": [lead["phone"]] if lead["phone"] else [],
-        **owner,
-    }]))[0]
+    if contact_id is not None:
+        if not await get_records(CONTACT_SPEC, [contact_id], principal=principal):
+            raise InvalidInput.single("contactId", "NOT_FOUND", "no such contact")
+        contact = {"id": contact_id}
+    else:
+        contact = (await create_contacts(principal=principal, items=[{
+            "name": lead["person_name"] or lead["company_name"], "customerId": customer_id,
+            "emails": [lead["email"]] if lead["email"] else [], "phones": [lead["phone"]] if lead["phone"] else [],
+            **owner,
+        }]))[0]
     opportunity_id = None
     if with_deal:
         values = {"name": f"{lead['company_name'] or lead['person_name']}", "customerId": customer_id,
@@ -135,6 +144,8 @@ async def convert_lead(
         "converted_customer_id": customer_id,
         "converted_contact_id": contact["id"],
         "converted_opportunity_id": opportunity_id,
+        "converted_customer_linked": customer_linked,
+        "converted_contact_linked": contact_id is not None,
     }, principal=principal, action="converted")
 
 

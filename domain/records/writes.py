@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
 
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import Conflict, InvalidInput, NotFound, NotWired
 from domain.identity.principal import Principal
 from domain.records.audit import record_events
 from domain.records.rows import decode_row, encode_value, placeholder
@@ -20,6 +20,32 @@ from tenants.ids import new_id
 
 # Maintained here, never taken from clients.
 SYSTEM_COLUMNS = {"tenant_id", "id", "version", "created_at", "updated_at", "created_by", "updated_by", "deleted_at"}
+
+
+class WrittenHook(Protocol):
+    """Sees every record created or updated, in the write's transaction, and may refuse it by
+    raising. domain.duplicates implements it (keys and BLOCK rules); it depends on this module,
+    so the composition root plugs it in (tessera/domain_wiring.py)."""
+
+    async def written(
+        self, spec: RecordSpec, rows: list[dict[str, Any]], *, principal: Principal, columns: set[str] | None = None,
+    ) -> None: ...
+
+
+_written_hook: WrittenHook | None = None
+
+
+def plug_written_hook(hook: WrittenHook) -> None:
+    global _written_hook
+    _written_hook = hook
+
+
+async def _written(spec: RecordSpec, rows: list[dict[str, Any]], principal: Principal, columns: set[str] | None = None) -> None:
+    if _written_hook is None:
+        if spec.has("customFields") or spec.table == "custom_record":  # the records duplicate rules apply to
+            raise NotWired(f"{spec.record_type} writes need the duplicate checks: call tessera.domain_wiring.wire_domain()")
+        return
+    await _written_hook.written(spec, rows, principal=principal, columns=columns)
 
 
 class LockGuard(Protocol):
@@ -71,6 +97,7 @@ async def insert_records(
          for i, row in enumerate(rows)],
         actor_id=principal.user_id,
     )
+    await _written(spec, rows, principal)
     return rows
 
 
@@ -135,6 +162,7 @@ async def update_record(
     except IntegrityError as exc:
         raise _constraint_error(spec, exc, "") from exc
     await record_events(spec, [(row["id"], action, diff)], actor_id=principal.user_id)
+    await _written(spec, [updated], principal, set(diff))
     return updated
 
 

@@ -1,15 +1,15 @@
 """A user's own locale (language of messages): "en", "zh-CN", or NULL to follow the request's
 Accept-Language and then the tenant's setting (domain/i18n).
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0023"
-down_revision = "0022"
+revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

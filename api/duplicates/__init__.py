@@ -1,0 +1,1 @@
+"""Duplicate rules (admins), duplicate candidates, merging records."""
