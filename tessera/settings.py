@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     smtp_url: str = ""
     mail_from: str = "Tessera <no-reply@tessera.invalid>"
 
+    # SLA timers (warnings, breaches, escalations) the scheduler fires per transaction.
+    sla_timer_batch: int = Field(500, ge=1, le=10_000)
+
     host: str = "127.0.0.1"
     port: int = 8000
     # Prometheus metrics. With METRICS_PORT set, each process (API, worker, relay, scheduler)

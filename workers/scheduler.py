@@ -1,5 +1,5 @@
-"""The scheduler: fires time-based rules, resumes waiting runs, fires approval step timeouts, retries
-webhook deliveries and runs sync connections when due.
+"""The scheduler: fires time-based rules, resumes waiting runs, fires approval step timeouts and
+SLA timers, retries webhook deliveries and runs sync connections when due.
 
 Any number may run; only the one holding a PostgreSQL advisory lock works (the others wait to
 take over), and even two passes at once could not run anything twice: each occasion has a unique
@@ -19,6 +19,8 @@ from domain.approvals.timers import fire_due as fire_approval_timers
 from domain.automation.schedule import fire_due
 from domain.integrations.sync.engine import run_due
 from domain.integrations.webhook_delivery import send_due
+from domain.service_levels.firing import BATCH as SLA_BATCH
+from domain.service_levels.firing import fire_tenant_timers
 from tenants.context import tenant_transaction
 from tenants.database import connect, connection_credentials, disconnect
 from workers.metrics import SCHEDULER_PASS_SECONDS, SCHEDULER_RUNS
@@ -27,7 +29,7 @@ LOCK_KEY = 0x7E55E7A  # "tessera scheduler"
 log = structlog.get_logger("tessera.scheduler")
 
 
-async def schedule_once(now: datetime | None = None) -> int:
+async def schedule_once(now: datetime | None = None, *, sla_batch: int = SLA_BATCH) -> int:
     """One pass over every tenant with time-based work; returns how many runs it made."""
     from tortoise import connections
 
@@ -42,6 +44,11 @@ async def schedule_once(now: datetime | None = None) -> int:
     for tenant_id in set(await approval_due_tenants(now or datetime.now(timezone.utc))):
         async with tenant_transaction(tenant_id):
             ran += await fire_approval_timers(now)
+    # SLA warnings, breaches and escalations due (one transaction per batch of timers).
+    at = now or datetime.now(timezone.utc)
+    rows = await connections.get(CONNECTION).execute_query_dict("SELECT sla_due_tenants($1) AS tenant_id", [at])
+    for tenant_id in {row["tenant_id"] for row in rows}:
+        ran += await fire_tenant_timers(tenant_id, at, batch=sla_batch)
     # Webhook deliveries due for a retry (or left behind by a worker that died before sending).
     rows = await connections.get(CONNECTION).execute_query_dict(
         "SELECT webhook_due_tenants($1) AS tenant_id", [now or datetime.now(timezone.utc)])
@@ -57,7 +64,7 @@ async def schedule_once(now: datetime | None = None) -> int:
 
 async def run_scheduler(
     *, database_url: str, model_modules: Sequence[str], stop: asyncio.Event, poll_seconds: float = 10.0, once: bool = False,
-    on_pass: Callable[[], None] = lambda: None,
+    on_pass: Callable[[], None] = lambda: None, sla_batch: int = SLA_BATCH,
 ) -> None:
     """Schedule until `stop` is set (or once); `on_pass` follows each pass that reached the
     database, a standby's attempt at the lock included (the process's liveness)."""
@@ -73,7 +80,7 @@ async def run_scheduler(
             if holding:
                 try:
                     with SCHEDULER_PASS_SECONDS.time():
-                        ran = await schedule_once()
+                        ran = await schedule_once(sla_batch=sla_batch)
                     SCHEDULER_RUNS.inc(ran)
                     on_pass()
                     if ran:

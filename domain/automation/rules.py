@@ -12,7 +12,7 @@ from domain.automation.outbound_actions import check_destinations, with_secrets
 from domain.automation.references import check_rule_references
 from domain.automation.related import check_related
 from domain.automation.targets import known_type
-from domain.automation.triggers import check_time_trigger
+from domain.automation.triggers import SLA_TRIGGERS, check_time_trigger
 from domain.config_cache import VersionedCache
 from domain.errors import FieldError, InvalidInput, NotFound
 from domain.identity.principal import Principal
@@ -33,7 +33,8 @@ EVENT_TRIGGERS = ("created", "updated", "deleted", "restored", "converted", "sta
                   "webhook",  # webhook: a record written by an inbound endpoint (webhook or web form)
                   # an approval request about the record (domain/approvals)
                   "ApprovalRequest.submitted", "ApprovalRequest.step_completed", "ApprovalRequest.approved",
-                  "ApprovalRequest.rejected", "ApprovalRequest.recalled", "ApprovalRequest.escalated")
+                  "ApprovalRequest.rejected", "ApprovalRequest.recalled", "ApprovalRequest.escalated",
+                  *SLA_TRIGGERS)  # a ticket's SLA warning, breach or escalation (domain/service_levels)
 # Triggers whose changes can narrow them (fields that changed, values changed to).
 CHANGE_TRIGGERS = ("updated", "stage_changed", "status_changed", "webhook")
 TIME_TRIGGERS = ("date", "idle", "schedule")

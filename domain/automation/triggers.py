@@ -1,4 +1,5 @@
-"""Checking the settings of time-based triggers when a rule is saved (see schedule.py)."""
+"""Checking the settings of time-based triggers when a rule is saved (see schedule.py), and the
+triggers of service-level events."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from typing import Any
 from croniter import croniter
 
 from domain.errors import FieldError
+
+# Ticket events fired by SLA timers (domain/service_levels/firing.py), through the outbox like
+# record events: rules on Ticket trigger on them ({"on": "sla_breached"}), webhooks deliver them.
+SLA_TRIGGERS = ("sla_warning", "sla_breached", "sla_escalated")
 
 
 def check_time_trigger(trigger: dict[str, Any], errors: list[FieldError]) -> None:
