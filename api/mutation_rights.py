@@ -237,6 +237,8 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "updateTenantSettings": ADMIN_TOKENS,
     # background jobs: the domain lets only who started the job (or an admin) cancel it
     "cancelJob": OwnState(),
+    # imports: the floor is creating or updating some record type; the import checks its object
+    "startImport": right(Action.CREATE, Action.UPDATE, on=ANY_RECORD),
     # duplicates
     "createDuplicateRule": right(Action.CREATE, on=DUPLICATE_RULE_SPEC),
     "updateDuplicateRule": right(Action.UPDATE, on=DUPLICATE_RULE_SPEC),

@@ -29,6 +29,7 @@ from api.automation.queries import AutomationQueries
 from api.crm.schema import CrmMutations, CrmQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
+from api.data.imports import ImportMutations, ImportQueries
 from api.duplicates.mutations import DuplicateMutations
 from api.duplicates.queries import DuplicateQueries
 from api.execution import FastExecutor
@@ -62,14 +63,15 @@ def _query_type() -> type:
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
                                   IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
                                   TenantSettingsQueries, ReportQueries, JobQueries, ServiceLevelQueries,
-                                  DuplicateQueries))
+                                  DuplicateQueries, ImportQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
                                                     SyncMutations, ApprovalMutations, TenantSettingsMutations,
-                                                    JobMutations, ServiceLevelMutations, DuplicateMutations)))
+                                                    JobMutations, ServiceLevelMutations, DuplicateMutations,
+                                                    ImportMutations)))
 
 
 @dataclass(frozen=True)

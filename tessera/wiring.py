@@ -59,6 +59,7 @@ def api_config(settings: Settings) -> ApiConfig:
         graphiql=settings.graphiql_enabled,
         cors=cors_policy(settings),
         max_request_bytes=settings.max_request_bytes,
+        max_upload_body_bytes=max(settings.max_upload_bytes, settings.max_attachment_bytes) + 1024 * 1024,
         db_pool_size=settings.db_pool_size,
         metrics_on_api_port=settings.metrics_on_api_port_enabled,
         metrics_address=(settings.metrics_host, settings.metrics_port) if settings.metrics_port else None,
