@@ -1,15 +1,15 @@
 """A user's own locale (language of messages): "en", "zh-CN", or NULL to follow the request's
 Accept-Language and then the tenant's setting (domain/i18n).
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0026"
-down_revision = "0025"
+revision = "0027"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
