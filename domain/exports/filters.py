@@ -4,6 +4,7 @@ times, decimals and ids tagged so they come back as the types they were."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,12 +26,15 @@ def _value(value: Any) -> Any:
     return value
 
 
+_TAGS: dict[str, Callable[[str], Any]] = {
+    "$datetime": datetime.fromisoformat, "$date": date.fromisoformat, "$decimal": Decimal, "$uuid": uuid.UUID}
+
+
 def _back(value: Any) -> Any:
     if isinstance(value, dict) and len(value) == 1:
         (tag, text), = value.items()
-        kinds = {"$datetime": datetime.fromisoformat, "$date": date.fromisoformat, "$decimal": Decimal, "$uuid": uuid.UUID}
-        if tag in kinds:
-            return kinds[tag](text)
+        if tag in _TAGS:
+            return _TAGS[tag](text)
     if isinstance(value, list):
         return [_back(v) for v in value]
     return value

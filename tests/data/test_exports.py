@@ -28,7 +28,7 @@ def marker() -> str:
     return "x" + uuid.uuid4().hex[:10]
 
 
-async def export(client, token: str, **input) -> tuple[dict, bytes]:  # noqa: ANN003
+async def export(client, token: str, **input) -> tuple[dict, bytes]:
     started = await gql(client, EXPORT, {"input": input}, token=token)
     job_id = started.data["exportRecords"]["id"]
     await run_queued_jobs()
@@ -77,7 +77,7 @@ async def test_an_export_holds_only_the_records_and_fields_the_caller_may_see(cl
     admin, member, region = as_alpha["admin"], as_alpha["member"], marker()
     await seed(client, admin, region)  # owned by the admin: the member does not see them
     await gql(client, BULK, {"input": {"items": [{"personName": "Mine", "region": region, "score": 9}]}}, token=member)
-    job, content = await export(client, member, object="Lead", filter={"field": "region", "eq": region}, format="CSV")
+    _, content = await export(client, member, object="Lead", filter={"field": "region", "eq": region}, format="CSV")
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     assert [r["personName"] for r in rows] == ["Mine"]
     secret = "secret_" + uuid.uuid4().hex[:6]
@@ -89,7 +89,7 @@ async def test_an_export_holds_only_the_records_and_fields_the_caller_may_see(cl
                         token=member)
     assert refused.codes == ["BAD_USER_INPUT"]
     assert refused.errors[0]["extensions"]["fieldErrors"][0]["field"] == "fields.customFields." + secret
-    job, content = await export(client, member, object="Lead", filter={"field": "region", "eq": region}, format="CSV")
+    _, content = await export(client, member, object="Lead", filter={"field": "region", "eq": region}, format="CSV")
     header = next(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert "customFields." + secret not in header and "personName" in header
     _, content = await export(client, admin, object="Lead", filter={"field": "region", "eq": region}, format="CSV")
