@@ -234,6 +234,12 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "runSyncNow": right(Action.UPDATE, on=SYNC_SPEC),
     # tenant settings
     "updateTenantSettings": ADMIN_TOKENS,
+    # saved reports and dashboards: anyone signed in keeps their own; the domain lets only the
+    # owner (or an admin) change or delete one
+    "saveReport": OwnState(),
+    "deleteReport": OwnState(),
+    "saveDashboard": OwnState(),
+    "deleteDashboard": OwnState(),
     # background jobs: the domain lets only who started the job (or an admin) cancel it
     "cancelJob": OwnState(),
     # imports: the floor is creating or updating some record type; the import checks its object
