@@ -30,6 +30,7 @@ from api.crm.schema import CrmMutations, CrmQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
 from api.data.imports import ImportMutations, ImportQueries
+from api.duplicates.merge import MergeMutations
 from api.duplicates.mutations import DuplicateMutations
 from api.duplicates.queries import DuplicateQueries
 from api.execution import FastExecutor
@@ -71,7 +72,7 @@ Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
                                                     SyncMutations, ApprovalMutations, TenantSettingsMutations,
                                                     JobMutations, ServiceLevelMutations, DuplicateMutations,
-                                                    ImportMutations, SavedReportMutations)))
+                                                    ImportMutations, MergeMutations, SavedReportMutations)))
 
 
 @dataclass(frozen=True)

@@ -2,15 +2,15 @@
 parameters; a dashboard is an ordered list of widgets, each showing a saved report with a chart
 hint. Both belong to their owner, who may share them with roles and teams (docs/reports.md).
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0026"
-down_revision = "0025"
+revision = "0027"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
