@@ -198,6 +198,7 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "testAutomationRule": right(Action.UPDATE, on=RULE_SPEC),
     "rerunAutomationRun": right(Action.UPDATE, on=RULE_SPEC),
     "markNotificationsRead": OwnState(),
+    "setMyLocale": OwnState(),
     # approvals: definitions are the admins'
     "createApprovalProcess": right(Action.CREATE, on=PROCESS_SPEC),
     "updateApprovalProcess": right(Action.UPDATE, on=PROCESS_SPEC),

@@ -34,6 +34,7 @@ from api.duplicates.merge import MergeMutations
 from api.duplicates.mutations import DuplicateMutations
 from api.duplicates.queries import DuplicateQueries
 from api.execution import FastExecutor
+from api.extensions.locale import PickLocale
 from api.extensions.no_suggestions import ValidationCacheWithoutSuggestions, WithoutSuggestions
 from api.extensions.observe import ObserveOperation
 from api.extensions.strict_input import RefuseUnstorableText, StrictDocuments
@@ -109,6 +110,7 @@ def build_schema(limits: SchemaLimits = SchemaLimits(), *, fast_execution: bool 
         else (lambda: ValidationCacheWithoutSuggestions(maxsize=512)),
         lambda: AddValidationRules(limit_rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        PickLocale,  # outside TenantScope: words errors after the operation's transaction ended
         TenantScope,
         RefuseUnstorableText,  # inside the tenant's scope: authentication and rate limits come first
     ]

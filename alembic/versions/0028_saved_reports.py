@@ -2,15 +2,15 @@
 parameters; a dashboard is an ordered list of widgets, each showing a saved report with a chart
 hint. Both belong to their owner, who may share them with roles and teams (docs/reports.md).
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0027"
-down_revision = "0026"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
