@@ -245,6 +245,9 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "cancelJob": OwnState(),
     # imports: the floor is creating or updating some record type; the import checks its object
     "startImport": right(Action.CREATE, Action.UPDATE, on=ANY_RECORD),
+    # exports start a job (a write, so not for read-only tokens); the export checks the read right
+    # on its object, the fields and the records itself
+    "exportRecords": OwnState(),
     # duplicates
     "createDuplicateRule": right(Action.CREATE, on=DUPLICATE_RULE_SPEC),
     "updateDuplicateRule": right(Action.UPDATE, on=DUPLICATE_RULE_SPEC),
