@@ -252,6 +252,7 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "createDuplicateRule": right(Action.CREATE, on=DUPLICATE_RULE_SPEC),
     "updateDuplicateRule": right(Action.UPDATE, on=DUPLICATE_RULE_SPEC),
     "deleteDuplicateRule": right(Action.DELETE, on=DUPLICATE_RULE_SPEC),
+    "startDuplicateScan": right(Action.UPDATE, on=DUPLICATE_RULE_SPEC),
     # merging (the domain checks update on the survivor and delete on the merged records of the type)
     "mergeRecords": right(Action.DELETE, on=(CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, CUSTOM_OBJECTS)),
     "unmergeRecords": right(Action.DELETE, on=(CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, CUSTOM_OBJECTS)),
