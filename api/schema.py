@@ -29,6 +29,7 @@ from api.automation.queries import AutomationQueries
 from api.crm.schema import CrmMutations, CrmQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
+from api.data.exports import ExportMutations, ExportQueries
 from api.data.imports import ImportMutations, ImportQueries
 from api.duplicates.merge import MergeMutations
 from api.duplicates.mutations import DuplicateMutations
@@ -47,6 +48,7 @@ from api.integrations.webhook_api import WebhookMutations, WebhookQueries
 from api.jobs.schema import JobMutations, JobQueries
 from api.mutation_rights import guard_mutations
 from api.reports.queries import ReportQueries
+from api.reports.saved_api import SavedReportMutations
 from api.service_levels.mutations import ServiceLevelMutations
 from api.service_levels.queries import ServiceLevelQueries
 from api.tenant_settings.mutations import TenantSettingsMutations
@@ -64,7 +66,7 @@ def _query_type() -> type:
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
                                   IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
                                   TenantSettingsQueries, ReportQueries, JobQueries, ServiceLevelQueries,
-                                  DuplicateQueries, ImportQueries))
+                                  DuplicateQueries, ImportQueries, ExportQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
@@ -72,7 +74,8 @@ Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
                                                     SyncMutations, ApprovalMutations, TenantSettingsMutations,
                                                     JobMutations, ServiceLevelMutations, DuplicateMutations,
-                                                    ImportMutations, MergeMutations)))
+                                                    ImportMutations, ExportMutations, MergeMutations,
+                                                    SavedReportMutations)))
 
 
 @dataclass(frozen=True)
