@@ -21,6 +21,7 @@ from api.metrics import serve_metrics
 from api.middleware import RequestContextMiddleware
 from api.persisted_queries import PersistedQueries
 from api.ratelimit import RateLimits
+from api.surveys.routes import survey_page
 from api.schema import SchemaLimits, build_schema
 from domain.identity.access_tokens import TokenConfig
 from tenants.database import UNREACHABLE_ERRORS, ReachabilityProbe, connect, disconnect
@@ -75,6 +76,7 @@ def create_app(config: ApiConfig) -> Starlette:
         Route("/readyz", system.readyz),
         Route("/hooks/{public_id}", hooks.webhook, methods=["POST"]),
         Route("/forms/{public_id}", hooks.form, methods=["POST"]),
+        Route("/surveys/{token}", survey_page, methods=["GET", "POST"]),
     ]
     if config.graphiql:  # its assets, from this package: the page works without internet access
         static = GZipMiddleware(StaticFiles(directory=graphiql.STATIC_DIR))

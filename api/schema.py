@@ -46,6 +46,7 @@ from api.mutation_rights import guard_mutations
 from api.reports.queries import ReportQueries
 from api.service_levels.mutations import ServiceLevelMutations
 from api.service_levels.queries import ServiceLevelQueries
+from api.surveys.mutations import SurveyMutations
 from api.tenant_settings.mutations import TenantSettingsMutations
 from api.tenant_settings.queries import TenantSettingsQueries
 
@@ -68,7 +69,8 @@ def _query_type() -> type:
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
                                                     SyncMutations, ApprovalMutations, TenantSettingsMutations,
-                                                    JobMutations, ServiceLevelMutations, DuplicateMutations)))
+                                                    JobMutations, ServiceLevelMutations, DuplicateMutations,
+                                                    SurveyMutations)))
 
 
 @dataclass(frozen=True)
