@@ -21,8 +21,8 @@ from api.metrics import serve_metrics
 from api.middleware import RequestContextMiddleware
 from api.persisted_queries import PersistedQueries
 from api.ratelimit import RateLimits
-from api.surveys.routes import survey_page
 from api.schema import SchemaLimits, build_schema
+from api.surveys.routes import survey_page
 from domain.identity.access_tokens import TokenConfig
 from tenants.database import UNREACHABLE_ERRORS, ReachabilityProbe, connect, disconnect
 
