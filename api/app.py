@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from api import graphiql, system
 from api.cors import CorsPolicy
+from api.data import uploads
 from api.http import GraphQLEndpoint
 from api.integrations import hooks
 from api.metrics import serve_metrics
@@ -25,6 +26,8 @@ from api.schema import SchemaLimits, build_schema
 from api.surveys.routes import survey_page
 from domain.identity.access_tokens import TokenConfig
 from tenants.database import UNREACHABLE_ERRORS, ReachabilityProbe, connect, disconnect
+
+UPLOAD_PATHS = ("/files/",)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class ApiConfig:
     # Plugs the domain's checks in (tessera/domain_wiring.py); run before the app serves anything.
     wire_domain: Callable[[], None]
     db_pool_size: int = 10
+    # The largest body an upload route takes (its file's own limit is checked as it streams in).
+    max_upload_body_bytes: int = 51 * 1024 * 1024
     cors: CorsPolicy = CorsPolicy()  # no other origin may call the API unless configured
     fast_execution: bool = True
     metrics_on_api_port: bool = True
@@ -76,6 +81,8 @@ def create_app(config: ApiConfig) -> Starlette:
         Route("/readyz", system.readyz),
         Route("/hooks/{public_id}", hooks.webhook, methods=["POST"]),
         Route("/forms/{public_id}", hooks.form, methods=["POST"]),
+        Route("/files/imports", uploads.upload_import_file, methods=["POST"]),
+        Route("/jobs/{job_id}/errors.csv", uploads.job_errors_csv, methods=["GET"]),
         Route("/surveys/{token}", survey_page, methods=["GET", "POST"]),
     ]
     if config.graphiql:  # its assets, from this package: the page works without internet access
@@ -83,7 +90,8 @@ def create_app(config: ApiConfig) -> Starlette:
         routes.append(Mount(graphiql.STATIC_PATH, app=static, name="graphiql"))
     if config.metrics_on_api_port:  # anyone who reaches the API reaches these (development)
         routes.append(Route("/metrics", system.metrics))
-    middleware = [Middleware(RequestContextMiddleware, max_body_bytes=config.max_request_bytes)]
+    middleware = [Middleware(RequestContextMiddleware, max_body_bytes=config.max_request_bytes,
+                             upload_paths=UPLOAD_PATHS, max_upload_bytes=config.max_upload_body_bytes)]
     if config.cors.enabled:  # outermost: refusals (413, 429) carry the CORS headers a page needs to read them
         middleware.insert(0, config.cors.middleware())
     app = Starlette(
@@ -93,6 +101,7 @@ def create_app(config: ApiConfig) -> Starlette:
         exception_handlers={error: system.unavailable for error in UNREACHABLE_ERRORS},
         lifespan=lifespan,
     )
+    app.state.token_config = config.token_config  # the file routes read bearer tokens too
     app.state.rate_limits = config.rate_limits  # the live limits, shared with the endpoint
     # Connects lazily, so a redis outage at start-up does not stop the API from serving.
     app.state.redis = Redis.from_url(config.redis_url, socket_timeout=2, socket_connect_timeout=2)

@@ -17,9 +17,14 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, upload_paths: tuple[str, ...] = (),
+                 max_upload_bytes: int = 0) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # File uploads (paths starting with one of `upload_paths`) have a cap of their own; the
+        # route checks the file's own limit as it streams the body in.
+        self.upload_paths = upload_paths
+        self.max_upload_bytes = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -35,8 +40,9 @@ class RequestContextMiddleware:
         route = scope["path"] if scope["path"] in {"/graphql", "/healthz", "/readyz", "/metrics"} else "other"
         status_holder = {"status": 500}
 
+        limit = self.max_upload_bytes if self.upload_paths and scope["path"].startswith(self.upload_paths) else self.max_body_bytes
         declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(send, request_id)
             metrics.HTTP_REQUESTS.labels(route=route, status="413").inc()
             return
@@ -48,7 +54,7 @@ class RequestContextMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     raise _BodyTooLarge
             return message
 

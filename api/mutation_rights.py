@@ -237,10 +237,15 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "updateTenantSettings": ADMIN_TOKENS,
     # background jobs: the domain lets only who started the job (or an admin) cancel it
     "cancelJob": OwnState(),
+    # imports: the floor is creating or updating some record type; the import checks its object
+    "startImport": right(Action.CREATE, Action.UPDATE, on=ANY_RECORD),
     # duplicates
     "createDuplicateRule": right(Action.CREATE, on=DUPLICATE_RULE_SPEC),
     "updateDuplicateRule": right(Action.UPDATE, on=DUPLICATE_RULE_SPEC),
     "deleteDuplicateRule": right(Action.DELETE, on=DUPLICATE_RULE_SPEC),
+    # merging (the domain checks update on the survivor and delete on the merged records of the type)
+    "mergeRecords": right(Action.DELETE, on=(CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, CUSTOM_OBJECTS)),
+    "unmergeRecords": right(Action.DELETE, on=(CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, CUSTOM_OBJECTS)),
 }
 
 

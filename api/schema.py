@@ -29,6 +29,8 @@ from api.automation.queries import AutomationQueries
 from api.crm.schema import CrmMutations, CrmQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
+from api.data.imports import ImportMutations, ImportQueries
+from api.duplicates.merge import MergeMutations
 from api.duplicates.mutations import DuplicateMutations
 from api.duplicates.queries import DuplicateQueries
 from api.execution import FastExecutor
@@ -62,7 +64,7 @@ def _query_type() -> type:
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
                                   IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
                                   TenantSettingsQueries, ReportQueries, JobQueries, ServiceLevelQueries,
-                                  DuplicateQueries))
+                                  DuplicateQueries, ImportQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
@@ -70,7 +72,7 @@ Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
                                                     SyncMutations, ApprovalMutations, TenantSettingsMutations,
                                                     JobMutations, ServiceLevelMutations, DuplicateMutations,
-                                                    SurveyMutations)))
+                                                    ImportMutations, MergeMutations, SurveyMutations)))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,10 @@ from domain.crm.tickets import plug_ticket_clocks, plug_ticket_surveys
 from domain.custom.derived import hidden_with_derived
 from domain.custom.standard import StandardCustomFields
 from domain.duplicates.checks import DuplicateChecks
+from domain.files.limits import configure_file_limits
+from domain.imports.run import KIND as IMPORT_JOB
+from domain.imports.run import run_import
+from domain.jobs import register_job_kind
 from domain.records.field_access import plug_derived_fields
 from domain.records.service import plug_custom_fields
 from domain.records.writes import plug_lock_guard, plug_written_hook
@@ -35,8 +39,14 @@ def wire_domain() -> None:
     plug_lock_guard(ApprovalLocks())  # fields locked by pending approval requests
     plug_action("submit_for_approval", submit_for_approval, check_submit)
     plug_ticket_clocks(clocks)  # SLA clocks follow ticket writes
+    settings = load_settings()
+    configure_file_limits(
+        max_upload_bytes=settings.max_upload_bytes, max_attachment_bytes=settings.max_attachment_bytes,
+        max_import_rows=settings.max_import_rows, max_export_rows=settings.max_export_rows,
+        download_link_seconds=settings.download_link_seconds)
+    # Kinds of background jobs (domain/jobs), one line each: every process knows the same ones.
+    register_job_kind(IMPORT_JOB, run_import)
     plug_ticket_surveys(surveys)  # a resolved ticket's customer gets a survey
     plug_action("send_survey", send_survey, check_send_survey)
-    settings = load_settings()
     plug_survey_key(settings.jwt_secret_value())
     surveys.configure_surveys(link_days=settings.survey_link_days)

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     max_aliases: int = Field(30, ge=1)
     max_batch_operations: int = Field(10, ge=1)
     max_request_bytes: int = Field(1_000_000, ge=1024)
+    # Files (docs/data.md): an upload to import, an attachment, rows of one import or export,
+    # and how long a signed download link works.
+    max_upload_bytes: int = Field(50 * 1024 * 1024, ge=1024)
+    max_attachment_bytes: int = Field(25 * 1024 * 1024, ge=1024)
+    max_import_rows: int = Field(200_000, ge=1)
+    max_export_rows: int = Field(200_000, ge=1)
+    download_link_seconds: int = Field(3600, ge=60, le=7 * 86400)
     # Connections each API process keeps to PostgreSQL; one request holds one while it runs.
     db_pool_size: int = Field(10, ge=1, le=1000)
     tenant_rate_limit_per_minute: int = Field(3000, ge=0)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 
+from starlette.applications import Starlette
+
 from api.app import ApiConfig, create_app
 from api.cors import DEV_ORIGINS, CorsPolicy
 from api.ratelimit import RateLimits
@@ -59,6 +61,7 @@ def api_config(settings: Settings) -> ApiConfig:
         graphiql=settings.graphiql_enabled,
         cors=cors_policy(settings),
         max_request_bytes=settings.max_request_bytes,
+        max_upload_body_bytes=max(settings.max_upload_bytes, settings.max_attachment_bytes) + 1024 * 1024,
         db_pool_size=settings.db_pool_size,
         metrics_on_api_port=settings.metrics_on_api_port_enabled,
         metrics_address=(settings.metrics_host, settings.metrics_port) if settings.metrics_port else None,
@@ -66,7 +69,7 @@ def api_config(settings: Settings) -> ApiConfig:
     )
 
 
-def create_api():  # uvicorn factory
+def create_api() -> Starlette:  # uvicorn factory
     """uvicorn's app factory (`tessera serve`)."""
     settings = load_settings()
     configure_logging(settings.log_level)

@@ -14,7 +14,7 @@ from domain.approvals import store
 from domain.approvals.approvers import admins, resolve
 from domain.approvals.calendar import after_business_hours
 from domain.approvals.delegation import delegates_of
-from domain.automation.actions import ACTIONS
+from domain.automation.actions import runner
 from domain.automation.conditions import evaluate
 from domain.automation.context import Context
 from domain.automation.related import with_related
@@ -48,7 +48,7 @@ async def values_of(request: dict[str, Any]) -> dict[str, Any]:
 
 
 async def advance(request: dict[str, Any], start: int, actor_id: uuid.UUID | None, *, submitting: bool = False,
-                  now: datetime | None = None) -> dict[str, Any]:
+                  now: datetime | None = None, comment: str | None = None) -> dict[str, Any]:
     """Enter the first step from `start` whose condition holds (at `now`, the scheduler's clock
     when a timeout moves the request on); with none left, the request is approved."""
     steps = request["definition"]["steps"]
@@ -60,7 +60,7 @@ async def advance(request: dict[str, Any], start: int, actor_id: uuid.UUID | Non
             request = await store.save_request(request, history=store.noted(request, "skipped", step=index))
             continue
         return await enter(request, index, actor_id, values=values, submitting=submitting, now=now)
-    return await finish(request, "APPROVED", actor_id)
+    return await finish(request, "APPROVED", actor_id, comment=comment)  # the last decision's comment
 
 
 async def enter(request: dict[str, Any], index: int, actor_id: uuid.UUID | None, *, values: dict[str, Any] | None = None,
@@ -145,7 +145,7 @@ async def run_outcome(request: dict[str, Any], which: str) -> dict[str, Any]:
     for index, action in enumerate(actions):
         await conn.execute_query("SAVEPOINT approval_outcome")
         try:
-            await ACTIONS[action["type"]](replace(ctx, step=index), action)
+            await runner(action["type"])(replace(ctx, step=index), action)
             await conn.execute_query("RELEASE SAVEPOINT approval_outcome")
         except Exception as exc:  # noqa: BLE001 - an outcome action's failure is the request's note, not the decision's end
             await conn.execute_query("ROLLBACK TO SAVEPOINT approval_outcome")

@@ -131,7 +131,7 @@ async def decide(*, principal: Principal, request_id: uuid.UUID, approve: bool, 
         await store.cancel_timers(request)
         request = await store.save_request(request, history=store.noted(request, "step_approved", step=step_index))
         await event(request, "step_completed", principal.user_id, outcome="APPROVED", comment=comment)
-        return await advance(request, step_index + 1, principal.user_id)
+        return await advance(request, step_index + 1, principal.user_id, comment=comment)
     await store.close_pending(request)
     await store.cancel_timers(request)
     await event(request, "step_completed", principal.user_id, outcome="REJECTED", comment=comment)

@@ -69,3 +69,10 @@ async def set_calendar(client, admin: str, zone: str, week_start: int = 0) -> No
     changed = await gql(client, "mutation($i: UpdateTenantSettingsInput!) { updateTenantSettings(input: $i) { version } }",
                         {"i": {"version": current["version"], "timeZone": zone, "weekStart": week_start}}, token=admin)
     assert changed.data, changed.body
+
+
+async def default_won_stage(client, token: str) -> str:
+    """The global id of the default pipeline's won stage."""
+    listing = (await gql(client, "{ pipelines(first: 100) { edges { node { isDefault stages { id kind } } } } }", token=token)).data
+    default = next(edge["node"] for edge in listing["pipelines"]["edges"] if edge["node"]["isDefault"])
+    return next(stage["id"] for stage in default["stages"] if stage["kind"] == "WON")

@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from tests.reports.support import default_won_stage
 from tests.reports.test_sales import raw
 from tests.support.graphql import gql
 from tests.support.records import unique
@@ -71,8 +72,7 @@ async def test_the_funnel_counts_journeys_that_newly_reached_each_stage(client, 
     c = await _advance(client, admin, c, "MQL")
     d = await _lead(client, admin, "LEAD", user_ids["admin"])
     converted = (await gql(client, CONVERT, {"i": {"leadId": d["id"], "createOpportunity": True}}, token=admin)).data["convertLead"]
-    won_stage = next(s["id"] for s in (await gql(client, "{ pipelines { edges { node { isDefault stages { id kind } } } } }",
-                                                  token=admin)).data["pipelines"]["edges"][0]["node"]["stages"] if s["kind"] == "WON")
+    won_stage = await default_won_stage(client, admin)
     deal = converted["convertedOpportunity"]
     await gql(client, MOVE, {"i": {"id": deal["id"], "version": deal["version"], "stageId": won_stage}}, token=admin)
     e = await _lead(client, admin, "LEAD", user_ids["admin"])

@@ -1,15 +1,15 @@
 """Satisfaction surveys (回访): one row per survey link sent for a ticket (its expiry, its single
 answer), and the answer kept on the ticket beside its satisfaction score.
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0025"
-down_revision = "0024"
+revision = "0027"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,111 @@
+"""POST /files/imports: upload a file to import (the raw body, or a multipart form's `file`),
+streamed into storage with a size limit; GET /jobs/{id}/errors.csv: a job's errors as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import AsyncIterator
+
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from strawberry import relay
+
+from api.data.http_auth import bearer, error_response
+from domain.errors import DomainError, Forbidden, InvalidInput
+from domain.exports.cells import neutral
+from domain.files.limits import LIMITS
+from domain.files.store import CHUNK_BYTES, save_file
+from domain.identity.authentication import authenticate
+from domain.jobs import get_job, job_errors
+from tenants.context import tenant_transaction
+
+IMPORT_FILE = "ImportFile"
+ERROR_PAGE = 1000
+
+
+def file_id_of(value: str) -> uuid.UUID:
+    """The UUID in an ImportFile global id; InvalidInput otherwise."""
+    try:
+        global_id = relay.GlobalID.from_id(value)
+        if global_id.type_name != IMPORT_FILE:
+            raise ValueError(global_id.type_name)
+        return uuid.UUID(global_id.node_id)
+    except (ValueError, TypeError):
+        raise InvalidInput.single("fileId", "INVALID_ID", "the id of an uploaded file (ImportFile)") from None
+
+
+async def _parts(upload: UploadFile) -> AsyncIterator[bytes]:
+    while piece := await upload.read(CHUNK_BYTES):
+        yield piece
+
+
+async def upload_import_file(request: Request) -> Response:
+    try:
+        credential = bearer(request)
+        media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        filename = request.query_params.get("filename") or "upload"
+        async with tenant_transaction(credential.tenant_id):
+            principal = await authenticate(credential)
+            if principal.scopes is not None and not any(s.endswith(":write") for s in principal.scopes):
+                raise Forbidden("A read-only token cannot upload files")
+            if media_type == "multipart/form-data":
+                try:
+                    form = await request.form(max_files=1, max_fields=10)
+                except HTTPException as exc:
+                    raise InvalidInput.single("file", "INVALID_FORM", f"the form cannot be read: {exc.detail}") from exc
+                upload = form.get("file")
+                if not isinstance(upload, UploadFile):
+                    raise InvalidInput.single("file", "REQUIRED", "send the file as the form's `file` field")
+                chunks, filename = _parts(upload), upload.filename or filename
+            else:
+                chunks = request.stream()
+            row = await save_file(chunks, purpose="IMPORT", filename=filename, max_bytes=LIMITS.max_upload_bytes,
+                                  principal=principal)
+    except DomainError as exc:
+        return error_response(exc)
+    return JSONResponse({"id": str(relay.GlobalID(IMPORT_FILE, str(row["id"]))), "filename": row["filename"],
+                         "size": row["size"], "contentType": row["content_type"]}, status_code=201)
+
+
+async def job_errors_csv(request: Request) -> Response:
+    """The errors a job collected (an import's bad rows), as a CSV file: row, field, code, message."""
+    try:
+        credential = bearer(request)
+        try:
+            global_id = relay.GlobalID.from_id(request.path_params["job_id"])
+            if global_id.type_name != "Job":
+                raise ValueError(global_id.type_name)
+            job_id = uuid.UUID(global_id.node_id)
+        except (ValueError, TypeError):
+            raise InvalidInput.single("id", "INVALID_ID", "the id of a Job") from None
+        async with tenant_transaction(credential.tenant_id):
+            principal = await authenticate(credential)
+            await get_job(job_id, principal=principal)
+    except DomainError as exc:
+        return error_response(exc)
+
+    async def lines() -> AsyncIterator[bytes]:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["row", "field", "code", "message"])
+        yield ("\ufeff" + out.getvalue()).encode()  # a BOM, so Excel reads it as UTF-8
+        after = 0
+        while True:
+            async with tenant_transaction(credential.tenant_id):
+                rows = await job_errors(job_id, principal=principal, first=ERROR_PAGE, after=after)
+            if not rows:
+                return
+            out = io.StringIO()
+            writer = csv.writer(out)
+            for row in rows:
+                writer.writerow([row["row_number"] or "", row["field"] or "", row["code"], neutral(row["message"])])
+            yield out.getvalue().encode()
+            after = rows[-1]["seq"]
+
+    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": 'attachment; filename="errors.csv"'})
+

@@ -1,0 +1,1 @@
+"""Exports of lists of records to CSV and XLSX files, as jobs."""
