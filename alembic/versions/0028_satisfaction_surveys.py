@@ -1,15 +1,15 @@
 """Satisfaction surveys (回访): one row per survey link sent for a ticket (its expiry, its single
 answer), and the answer kept on the ticket beside its satisfaction score.
 
-Revision ID: 0027
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0027"
-down_revision = "0026"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 
