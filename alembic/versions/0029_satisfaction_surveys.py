@@ -1,15 +1,15 @@
 """Satisfaction surveys (回访): one row per survey link sent for a ticket (its expiry, its single
 answer), and the answer kept on the ticket beside its satisfaction score.
 
-Revision ID: 0028
-Revises: 0027
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0028"
-down_revision = "0027"
+revision = "0029"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
