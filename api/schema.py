@@ -29,6 +29,7 @@ from api.automation.queries import AutomationQueries
 from api.crm.schema import CrmMutations, CrmQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
+from api.data.attachments import AttachmentMutations, AttachmentQueries
 from api.data.exports import ExportMutations, ExportQueries
 from api.data.imports import ImportMutations, ImportQueries
 from api.duplicates.merge import MergeMutations
@@ -65,7 +66,8 @@ def _query_type() -> type:
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
                                   IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
                                   TenantSettingsQueries, ReportQueries, JobQueries, ServiceLevelQueries,
-                                  DuplicateQueries, ImportQueries, ExportQueries))
+                                  DuplicateQueries, ImportQueries, ExportQueries,
+                                  AttachmentQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
@@ -73,7 +75,8 @@ Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
                                                     SyncMutations, ApprovalMutations, TenantSettingsMutations,
                                                     JobMutations, ServiceLevelMutations, DuplicateMutations,
-                                                    ImportMutations, ExportMutations, MergeMutations)))
+                                                    ImportMutations, ExportMutations, MergeMutations,
+                                                    AttachmentMutations)))
 
 
 @dataclass(frozen=True)
