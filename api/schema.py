@@ -49,6 +49,7 @@ from api.integrations.webhook_api import WebhookMutations, WebhookQueries
 from api.jobs.schema import JobMutations, JobQueries
 from api.mutation_rights import guard_mutations
 from api.reports.queries import ReportQueries
+from api.reports.saved_api import SavedReportMutations
 from api.service_levels.mutations import ServiceLevelMutations
 from api.service_levels.queries import ServiceLevelQueries
 from api.tenant_settings.mutations import TenantSettingsMutations
@@ -76,7 +77,7 @@ Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations,
                                                     SyncMutations, ApprovalMutations, TenantSettingsMutations,
                                                     JobMutations, ServiceLevelMutations, DuplicateMutations,
                                                     ImportMutations, ExportMutations, MergeMutations,
-                                                    AttachmentMutations)))
+                                                    AttachmentMutations, SavedReportMutations)))
 
 
 @dataclass(frozen=True)
