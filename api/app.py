@@ -10,11 +10,7 @@ from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-<<<<<<< HEAD
-from starlette.routing import Mount, Route, WebSocketRoute
-=======
-from starlette.routing import BaseRoute, Mount, Route
->>>>>>> main
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from api import graphiql, system

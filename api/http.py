@@ -33,9 +33,9 @@ class GraphQLEndpoint(GraphQL):
     # protocol of subscriptions-transport-ws is refused with 4406).
     graphql_transport_ws_handler_class = LiveConnectionHandler
 
-    def __init__(self, *args, token_config: TokenConfig, rate_limits: RateLimits, cors: CorsPolicy,
-                 live_hub: LiveHub, **kwargs) -> None:
-        super().__init__(*args, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+    def __init__(self, schema: Any, *, token_config: TokenConfig, rate_limits: RateLimits, cors: CorsPolicy,
+                 live_hub: LiveHub, **kwargs: Any) -> None:
+        super().__init__(schema, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
                          max_subscriptions_per_connection=live_hub.limits.per_connection, **kwargs)
         self.token_config = token_config
         self.rate_limits = rate_limits

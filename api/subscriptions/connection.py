@@ -8,7 +8,7 @@ import asyncio
 import time
 from contextlib import aclosing, suppress
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -34,7 +34,7 @@ _CLOSE_TIMEOUT_SECONDS = 5.0  # closing must not hang on a socket nobody reads
 
 class LiveConnectionHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     async def handle(self) -> None:
-        hub: LiveHub = self.view.live_hub
+        hub: LiveHub = cast(Any, self.view).live_hub  # api/http.py's GraphQLEndpoint
         self.limits: LiveLimits = hub.limits
         self.connection_init_wait_timeout = type(self.connection_init_wait_timeout)(seconds=self.limits.init_timeout_seconds)
         self._pong_due = False

@@ -31,8 +31,8 @@ def token_in(params: dict[str, Any] | None) -> str | None:
         if isinstance(value, str) and key.lower() == "authorization":
             scheme, _, token = value.strip().partition(" ")
             return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-    token = params.get("token")
-    return token.strip() if isinstance(token, str) and token.strip() else None
+    bare = params.get("token")
+    return bare.strip() if isinstance(bare, str) and bare.strip() else None
 
 
 class LiveSession:
