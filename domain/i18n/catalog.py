@@ -164,7 +164,6 @@ FIELDS: dict[str, str] = {
     "NOT_GROUPABLE": "该字段不能分组",
     "NOT_MEASURABLE": "该字段不能汇总",
     # service levels and surveys
-    "UNKNOWN_CALENDAR": "租户设置中没有这个工作日历",
     "INCOMPLETE_ORDER": "须列出每个 SLA 策略且各一次",
     "INVALID_ESCALATIONS": "升级级别无效",
     "INVALID_LEVEL": "升级级别须为 1 到 3，且各一次",
