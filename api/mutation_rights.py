@@ -136,7 +136,7 @@ def crud(spec: RecordSpec, *, create: bool = True, bulk: bool = True) -> dict[st
 
 
 TAGGABLE = (CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, OPPORTUNITY_SPEC, TICKET_SPEC)
-ANY_RECORD = (*STANDARD_OBJECTS.values(), CUSTOM_OBJECTS)
+ANY_RECORD: tuple[RecordSpec | str, ...] = (*STANDARD_OBJECTS.values(), CUSTOM_OBJECTS)
 ADMIN_TOKENS = RoleAndScope((Role.ADMIN,), "admin:write")
 # Approvals are work of every role that writes (viewers stay read-only); tokens need crm:write.
 APPROVAL_WORK = RoleAndScope((Role.ADMIN, Role.MANAGER, Role.MEMBER, Role.AGENT), "crm:write")
@@ -217,6 +217,7 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "updateSlaPolicy": right(Action.UPDATE, on=SLA_POLICY_SPEC),
     "deleteSlaPolicy": right(Action.DELETE, on=SLA_POLICY_SPEC),
     "reorderSlaPolicies": right(Action.UPDATE, on=SLA_POLICY_SPEC),
+    "sendSatisfactionSurvey": right(Action.UPDATE, on=TICKET_SPEC),
     # integrations
     "createInboundEndpoint": right(Action.CREATE, on=ENDPOINT_SPEC),
     "updateInboundEndpoint": right(Action.UPDATE, on=ENDPOINT_SPEC),
@@ -235,6 +236,12 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "runSyncNow": right(Action.UPDATE, on=SYNC_SPEC),
     # tenant settings
     "updateTenantSettings": ADMIN_TOKENS,
+    # saved reports and dashboards: anyone signed in keeps their own; the domain lets only the
+    # owner (or an admin) change or delete one
+    "saveReport": OwnState(),
+    "deleteReport": OwnState(),
+    "saveDashboard": OwnState(),
+    "deleteDashboard": OwnState(),
     # background jobs: the domain lets only who started the job (or an admin) cancel it
     "cancelJob": OwnState(),
     # imports: the floor is creating or updating some record type; the import checks its object

@@ -48,8 +48,10 @@ from api.integrations.webhook_api import WebhookMutations, WebhookQueries
 from api.jobs.schema import JobMutations, JobQueries
 from api.mutation_rights import guard_mutations
 from api.reports.queries import ReportQueries
+from api.reports.saved_api import SavedReportMutations
 from api.service_levels.mutations import ServiceLevelMutations
 from api.service_levels.queries import ServiceLevelQueries
+from api.surveys.mutations import SurveyMutations
 from api.tenant_settings.mutations import TenantSettingsMutations
 from api.tenant_settings.queries import TenantSettingsQueries
 
@@ -73,7 +75,8 @@ Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
                                                     SyncMutations, ApprovalMutations, TenantSettingsMutations,
                                                     JobMutations, ServiceLevelMutations, DuplicateMutations,
-                                                    ImportMutations, ExportMutations, MergeMutations)))
+                                                    ImportMutations, ExportMutations, MergeMutations,
+                                                    SavedReportMutations, SurveyMutations)))
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,12 @@ import strawberry
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
-from api.permissions import Authenticated, principal_of
+from api.permissions import AUTHENTICATED, principal_of
 from api.records.dynamic import RecordFilter
 from api.records.ordering import SortDirection
 from api.reports.filtering import aggregate_filter
 from api.reports.sales_queries import SalesReportQueries
+from api.reports.saved_api import SavedReportQueries
 from api.reports.service_queries import ServiceReportQueries
 from api.reports.types import (
     AggregateGroupBy,
@@ -25,7 +26,7 @@ from api.reports.types import (
 from domain.reports import aggregate as domain
 from domain.reports.periods import Period
 
-AUTH = dict(permission_classes=[Authenticated])
+AUTH = AUTHENTICATED
 
 
 @strawberry.type
@@ -54,4 +55,4 @@ class AggregateQueries:
         return AggregateResult(rows=[row_out(r) for r in result.rows], totals=row_out(result.totals), truncated=result.truncated)
 
 
-ReportQueries = merge_types("ReportQueries", (AggregateQueries, SalesReportQueries, ServiceReportQueries))
+ReportQueries = merge_types("ReportQueries", (AggregateQueries, SalesReportQueries, ServiceReportQueries, SavedReportQueries))
