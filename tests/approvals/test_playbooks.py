@@ -208,7 +208,11 @@ async def test_admins_override_a_lock_and_the_audit_trail_says_so(client, as_alp
         overrides = [e["node"] for e in history.data["node"]["history"]["edges"] if e["node"]["action"] == "approval_lock_overridden"]
         assert overrides and overrides[0]["actor"]["id"] == user_ids["admin"]
         assert overrides[0]["changes"]["fields"] == ["amount"]
+        delete = "mutation($input: DeleteInput!) { deleteOpportunity(input: $input) { id } }"
+        refused = await gql(client, delete, {"input": {"id": deal["id"], "version": 2}}, token=admin)
+        assert refused.codes == ["CONFLICT"] and reason(refused) == "RECORD_LOCKED"
         await gql(client, RECALL, {"input": {"requestId": request["id"]}}, token=member)
+        assert not (await gql(client, delete, {"input": {"id": deal["id"], "version": 2}}, token=admin)).errors
     finally:
         await delete_process(client, admin, process)
 
