@@ -135,7 +135,8 @@ async def requeue_undelivered(*, grace_seconds: float = 300, batch: int = 10_000
 
     rows = await connections.get(CONNECTION).execute_query_dict(
         "SELECT outbox_requeue_undelivered(make_interval(secs => $1), $2) AS requeued", [grace_seconds, batch])
-    return rows[0]["requeued"]
+    requeued: int = rows[0]["requeued"]
+    return requeued
 
 
 async def claim_unpublished(limit: int = RELAY_BATCH) -> list[Event]:

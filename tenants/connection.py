@@ -118,16 +118,16 @@ class RequestConnection(TransactionWrapper):
         async with _Turn(self, last=True):
             await (super().commit() if commit else super().rollback())
 
-    async def execute_insert(self, query: str, values: list) -> asyncpg.Record | None:
+    async def execute_insert(self, query: str, values: list[Any]) -> asyncpg.Record | None:
         return await _to_the_end(super().execute_insert(query, values))
 
-    async def execute_many(self, query: str, values: list) -> None:
+    async def execute_many(self, query: str, values: list[Any]) -> None:
         return await _to_the_end(super().execute_many(query, values))
 
-    async def execute_query(self, query: str, values: list | None = None) -> tuple[int, list[dict]]:
+    async def execute_query(self, query: str, values: list[Any] | None = None) -> tuple[int, list[dict[str, Any]]]:
         return await _to_the_end(super().execute_query(query, values))
 
-    async def execute_query_dict(self, query: str, values: list | None = None) -> list[dict]:
+    async def execute_query_dict(self, query: str, values: list[Any] | None = None) -> list[dict[str, Any]]:
         return await _to_the_end(super().execute_query_dict(query, values))
 
     async def execute_script(self, query: str) -> None:

@@ -6,7 +6,7 @@ import contextvars
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
@@ -24,7 +24,7 @@ _current_tenant: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextV
 )
 
 
-_transaction_cache: contextvars.ContextVar[dict | None] = contextvars.ContextVar("tessera_tx_cache", default=None)
+_transaction_cache: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("tessera_tx_cache", default=None)
 
 
 class NoTenantError(RuntimeError):
@@ -67,7 +67,7 @@ def _transaction() -> AbstractAsyncContextManager[Any]:
     return request_transaction(current)
 
 
-def transaction_cache() -> dict:
+def transaction_cache() -> dict[str, Any]:
     """A dict that lives as long as the open tenant transaction: for what is read once per
     transaction (e.g. a role's field rules) and shared by every resolver of the request."""
     current_tenant_id()
@@ -81,17 +81,19 @@ def transaction_cache() -> dict:
 def tenant_connection() -> BaseDBAsyncClient:
     """The connection of the open tenant transaction, for hand-written SQL."""
     current_tenant_id()
-    return connections.get(CONNECTION)
+    client: BaseDBAsyncClient = connections.get(CONNECTION)
+    return client
 
 
 async def fetch_values(sql: str, values: list[Any]) -> list[Sequence[Any]]:
     """Rows of hand-written SQL as sequences of values in select order: for the hot reads that
     split or rename columns themselves, without a dict per row first."""
     conn = tenant_connection()
+    # asyncpg's records index and iterate like sequences (its stubs do not say so).
     if isinstance(conn, RequestConnection):
-        return await conn.fetch_values(sql, values)
+        return cast(list[Sequence[Any]], await conn.fetch_values(sql, values))
     async with conn.acquire_connection() as connection:  # a transaction opened by other means
-        return await connection.fetch(sql, *values)
+        return cast(list[Sequence[Any]], await connection.fetch(sql, *values))
 
 
 def owned(model: type[ModelT]) -> QuerySet[ModelT]:

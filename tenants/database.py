@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import TypedDict
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import asyncpg
@@ -54,7 +55,15 @@ def _raised_by_the_driver(error: BaseException) -> bool:
     return False
 
 
-def connection_credentials(url: str) -> dict[str, object]:
+class Credentials(TypedDict):
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+
+
+def connection_credentials(url: str) -> Credentials:
     """Split a postgresql:// URL into asyncpg keyword arguments (`?host=/dir` means a unix socket)."""
     parts = urlsplit(url)
     query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
@@ -69,7 +78,7 @@ def connection_credentials(url: str) -> dict[str, object]:
 
 async def connect(url: str, model_modules: Sequence[str], *, pool_size: int = 10) -> None:
     """Open the tortoise connection pool; one per process (API, worker, CLI)."""
-    credentials = connection_credentials(url) | {"minsize": 1, "maxsize": pool_size}
+    credentials = {**connection_credentials(url), "minsize": 1, "maxsize": pool_size}
     await Tortoise.init(
         config={
             "connections": {CONNECTION: {"engine": "tortoise.backends.asyncpg", "credentials": credentials}},
@@ -86,7 +95,8 @@ def database_client() -> BaseDBAsyncClient:
     """The process's database client (tortoise's default connection): inside a tenant's
     transaction its connection, outside one the pool, for statements that belong to no tenant
     (readiness checks, the outbox relay's scan)."""
-    return connections.get(CONNECTION)
+    client: BaseDBAsyncClient = connections.get(CONNECTION)
+    return client
 
 
 async def disconnect() -> None:

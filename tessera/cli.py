@@ -7,8 +7,10 @@ import asyncio
 import os
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from tessera.liveness import DEFAULT_MAX_AGE_SECONDS, KINDS, Liveness
 from tessera.settings import load_settings
@@ -168,8 +170,7 @@ def _worker(args: argparse.Namespace) -> int:
         "--worker-shutdown-timeout", str(jobs_budget_ms(timeout)),
         "--skip-logging",  # tessera.worker_entry configures JSON logging
     ]
-    os.execv(sys.executable, command)
-    return 0  # pragma: no cover - execv does not return
+    os.execv(sys.executable, command)  # does not return
 
 
 def _relay(args: argparse.Namespace) -> int:
@@ -341,14 +342,14 @@ def _user_error(message: str) -> _UserError:
     return _UserError(message)
 
 
-def _tenant(slug: str):
+def _tenant(slug: str) -> AbstractAsyncContextManager[Any]:
     from contextlib import asynccontextmanager
 
     from tenants.context import tenant_transaction
     from tenants.registry import find_by_slug
 
     @asynccontextmanager
-    async def scope():
+    async def scope() -> AsyncIterator[Any]:
         tenant = await find_by_slug(slug)
         if tenant is None:
             raise _user_error(f"no tenant {slug!r}")

@@ -79,7 +79,7 @@ def run_dev() -> int:
         services.stop()
 
 
-def _stop_children(children: dict[str, subprocess.Popen]) -> None:
+def _stop_children(children: dict[str, subprocess.Popen[bytes]]) -> None:
     for child in children.values():
         if child.poll() is None:
             # Only the leader, as `docker stop` does: dramatiq's main process forwards it to its

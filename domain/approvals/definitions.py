@@ -87,12 +87,12 @@ async def _check(input: dict[str, Any], *, current: dict[str, Any] | None, princ
     for outcome in ("onApproved", "onRejected"):
         await check_outcome(object_name, merged.get(outcome) or [], outcome, errors, principal)
     check_steps(merged.get("steps"), errors)
-    if isinstance(merged.get("steps"), list):
-        for index, step in enumerate(merged["steps"]):
+    if isinstance(steps := merged.get("steps"), list):
+        for index, step in enumerate(steps):
             if isinstance(step, dict) and step.get("condition") is not None:
                 await check_condition(object_name, step["condition"], f"steps.{index}.condition", errors, principal)
-        await check_approvers(object_name, [s for s in merged["steps"] if isinstance(s, dict)], errors, principal)
-        for index, step in enumerate(merged["steps"]):
+        await check_approvers(object_name, [s for s in steps if isinstance(s, dict)], errors, principal)
+        for index, step in enumerate(steps):
             timeout = step.get("timeout") if isinstance(step, dict) else None
             if isinstance(timeout, dict) and isinstance(timeout.get("calendar"), str) and not await known_calendar(timeout["calendar"]):
                 errors.append(FieldError(f"steps.{index}.timeout.calendar", "UNKNOWN_CALENDAR", "no business calendar has this name"))

@@ -14,7 +14,7 @@ from domain.approvals import store
 from domain.approvals.approvers import admins, resolve
 from domain.approvals.calendar import after_business_hours
 from domain.approvals.delegation import delegates_of
-from domain.automation.actions import ACTIONS
+from domain.automation.actions import runner
 from domain.automation.conditions import evaluate
 from domain.automation.context import Context
 from domain.automation.related import with_related
@@ -145,7 +145,7 @@ async def run_outcome(request: dict[str, Any], which: str) -> dict[str, Any]:
     for index, action in enumerate(actions):
         await conn.execute_query("SAVEPOINT approval_outcome")
         try:
-            await ACTIONS[action["type"]](replace(ctx, step=index), action)
+            await runner(action["type"])(replace(ctx, step=index), action)
             await conn.execute_query("RELEASE SAVEPOINT approval_outcome")
         except Exception as exc:  # noqa: BLE001 - an outcome action's failure is the request's note, not the decision's end
             await conn.execute_query("ROLLBACK TO SAVEPOINT approval_outcome")

@@ -208,9 +208,19 @@ async def notify(ctx: Context, action: dict[str, Any]) -> str:
     return f"notified {notified}"
 
 
+Action = Callable[[Context, dict[str, Any]], Awaitable[str]]
+
 # `wait` is handled by the engine itself (it parks the run); listed so rules can name it.
-ACTIONS = {"wait": None, "update_fields": update_fields, "increment": increment, "create_record": create_record,
+ACTIONS: dict[str, Action | None] = {"wait": None, "update_fields": update_fields, "increment": increment, "create_record": create_record,
            "convert_lead": convert_lead, "assign_owner": assign_owner, "create_task": create_task,
            "add_tags": add_tags, "remove_tags": remove_tags, "notify": notify, "send_email": send_email,
            "call_http": call_http, "change_stage": change_stage, "change_status": change_status,
            "post_message": post_message}
+
+
+def runner(kind: str) -> Action:
+    """What performs an action of `kind`; `wait` has none (the engine parks the run itself)."""
+    run = ACTIONS[kind]
+    if run is None:
+        raise ValueError(f"{kind} actions are performed by the engine")
+    return run

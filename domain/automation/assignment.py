@@ -51,6 +51,7 @@ async def assign_owner(ctx: Context, action: dict[str, Any]) -> str:
         if owner is None:
             return f"no owner listed for {action['field']} {ctx.values.get(action['field'])!r}; owner unchanged"
     else:
+        assert team is not None  # check_assign requires a team for every other strategy
         owner = await _from_team(ctx, action["strategy"], team)
     values = {owner_field(ctx.record_type): owner}  # a ticket's owner is its assignee
     if team is not None:
@@ -77,7 +78,8 @@ async def _from_team(ctx: Context, strategy: str, team: uuid.UUID) -> uuid.UUID:
             "INSERT INTO automation_counter (tenant_id, key, value) VALUES ($1, $2, 0) "
             "ON CONFLICT (tenant_id, key) DO UPDATE SET value = automation_counter.value + 1 RETURNING value",
             [current_tenant_id(), f"round_robin:{team}"])
-        return members[rows[0]["value"] % len(members)]
+        chosen: uuid.UUID = members[rows[0]["value"] % len(members)]
+        return chosen
     spec = await spec_of(ctx.record_type)
     rows = await tenant_connection().execute_query_dict(
         f"SELECT owner_id, count(*) AS n FROM {spec.table} WHERE tenant_id = $1 AND owner_id = ANY($2::uuid[]) "

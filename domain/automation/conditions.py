@@ -93,7 +93,7 @@ def evaluate(tree: Any, *, current: dict[str, Any], previous: dict[str, Any], ch
         return False
     left, right = comparable(value), comparable(expected)
     try:
-        return {"gt": left > right, "gte": left >= right, "lt": left < right, "lte": left <= right}[op]
+        return bool({"gt": left > right, "gte": left >= right, "lt": left < right, "lte": left <= right}[op])
     except TypeError:
         return False
 

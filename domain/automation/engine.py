@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from domain.automation.actions import ACTIONS
+from domain.automation.actions import runner
 from domain.automation.conditions import evaluate, names_actor
 from domain.automation.context import Context
 from domain.automation.related import with_related
@@ -144,7 +144,7 @@ async def execute(plan: dict[str, Any], ctx: Context, run_id: uuid.UUID, *, star
                     await conn.execute_query("RELEASE SAVEPOINT automation_rule")
                     await _finish(run_id, "WAITING", None, steps, finished=False)
                     return
-                step["detail"] = await ACTIONS[action["type"]](replace(ctx, step=index), action)
+                step["detail"] = await runner(action["type"])(replace(ctx, step=index), action)
                 step.update(status="OK", ms=round((time.perf_counter() - started) * 1000, 1))
                 if index + 1 < len(plan["actions"]):  # later actions see what earlier ones did (e.g. the new owner)
                     ctx = replace(ctx, values=await record_values(ctx.record_type, ctx.record_id) or ctx.values)
@@ -254,7 +254,7 @@ async def dry_run(rule: dict[str, Any], record_id: uuid.UUID) -> dict[str, Any]:
                 if action["type"] == "wait":
                     step.update(status="OK", detail="would wait, then check the conditions again and continue")
                     continue
-                step["detail"] = await ACTIONS[action["type"]](replace(ctx, step=index), action)
+                step["detail"] = await runner(action["type"])(replace(ctx, step=index), action)
                 step["status"] = "OK"
                 ctx = replace(ctx, values=await record_values(ctx.record_type, ctx.record_id) or ctx.values)
     except Exception as exc:  # noqa: BLE001 - reported as the step's outcome

@@ -34,9 +34,9 @@ async def relation_target(record_type: str, relation: str) -> tuple[str, str] | 
     """(the related record's type, the field of `record_type` holding its id), or None."""
     if record_type in STANDARD:
         spec = STANDARD[record_type][0]
-        for field in spec.fields:
-            if field.name == f"{relation}Id" and field.references and field.references.table in _TYPE_OF_TABLE:
-                return _TYPE_OF_TABLE[field.references.table], field.name
+        for column in spec.fields:
+            if column.name == f"{relation}Id" and column.references and column.references.table in _TYPE_OF_TABLE:
+                return _TYPE_OF_TABLE[column.references.table], column.name
         return None
     field = (await load_object(record_type)).field(relation)
     if field is None or field.deleted or field.type is not FieldType.RELATION:
@@ -66,10 +66,12 @@ async def id_reference(record_type: str, name: str) -> Reference | None:
     field = obj.field(name)
     if field is None or field.deleted or field.type not in (FieldType.USER, FieldType.RELATION):
         return None
-    target = str(field.setting("target"))
+    target_type = str(field.setting("target"))
     if field.type is FieldType.USER:
         return MEMBER
-    return Reference(STANDARD[target][0].table, label=target) if target in STANDARD else Reference("custom_record", label=target)
+    if target_type in STANDARD:
+        return Reference(STANDARD[target_type][0].table, label=target_type)
+    return Reference("custom_record", label=target_type)
 
 
 async def check_related(record_type: str, tree: Any, errors: list[FieldError]) -> None:
@@ -98,7 +100,7 @@ async def with_related(record_type: str, values: dict[str, Any], tree: Any) -> d
         target = await relation_target(record_type, relation)
         related_id = values.get(target[1]) if target else None
         related = None
-        if related_id:
+        if target and related_id:
             try:
                 related = await record_values(target[0], uuid.UUID(str(related_id)))
             except (NotFound, ValueError):  # its object was deleted since the rule was saved, or a bad id

@@ -174,7 +174,9 @@ async def known_type(record_type: str) -> bool:
 async def create_values(record_type: str, values: dict[str, Any], *, principal: Principal) -> uuid.UUID:
     """Create a record of a standard type or custom object through its write flow; its id."""
     if record_type in CREATE:
-        return (await CREATE[record_type](principal=principal, items=[_standard_item(values)]))[0]["id"]
+        created: uuid.UUID = (await CREATE[record_type](principal=principal, items=[_standard_item(values)]))[0]["id"]
+        return created
     _, rows = await custom_records.create_records(principal=principal, object_name=record_type,
                                                   items=[_custom_item(values, creating=True)])
-    return rows[0]["id"]
+    record_id: uuid.UUID = rows[0]["id"]
+    return record_id

@@ -118,7 +118,7 @@ async def update_opportunities(*, principal: Principal, changes: list[service.Ch
                                                  value_of=_value_in(values, row), prefix=_at(at, ""))
         if problems:
             raise InvalidInput(problems)
-        derived = {"closed_at": _closed_at(stage, row["closed_at"])} if moving else {}
+        derived = {"closed_at": _closed_at(stage, row["closed_at"])} if stage is not None and moving else {}
 
         def validate(check: Checker, derived: dict[str, Any] = derived) -> None:
             validate_opportunity(check)

@@ -175,7 +175,8 @@ async def default_pipeline_id() -> uuid.UUID:
         "SELECT id FROM pipeline WHERE tenant_id = $1 AND is_default AND deleted_at IS NULL", [current_tenant_id()])
     if not rows:
         raise Conflict("The tenant has no default pipeline")
-    return rows[0]["id"]
+    pipeline_id: uuid.UUID = rows[0]["id"]
+    return pipeline_id
 
 
 async def stages_by_id(stage_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:

@@ -18,7 +18,7 @@ from tenants.context import current_tenant_id, tenant_connection
 REQUIRABLE = frozenset({"name", "customerId", "primaryContactId", "amount", "currency", "expectedCloseDate", "probability",
                         "campaignId", "channel", "closeReason", "ownerId", "teamId"})
 MAX_REQUIRED = 20
-EMPTY = (None, "", [], {})
+EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
 async def check_definition(
@@ -50,7 +50,7 @@ async def _custom_field_names() -> set[str]:
     return {row["api_name"] for row in rows}
 
 
-async def _check_next(stage_ids: list[uuid.UUID], pipeline_id: uuid.UUID, stage_id: uuid.UUID | None,
+async def _check_next(stage_ids: list[uuid.UUID], pipeline_id: uuid.UUID | None, stage_id: uuid.UUID | None,
                       where: str) -> list[FieldError]:
     rows = await tenant_connection().execute_query_dict(
         "SELECT id FROM stage WHERE tenant_id = $1 AND pipeline_id = $2 AND id = ANY($3::uuid[]) AND deleted_at IS NULL",
@@ -76,7 +76,7 @@ async def check_write(
     if target is None or not target["enforce_stage_rules"]:
         return []
     errors = []
-    source = stages.get(previous) if previous != stage_id else None
+    source = stages.get(previous) if previous is not None and previous != stage_id else None
     if source is not None and source["pipeline_id"] == target["pipeline_id"] and source["allowed_next_stage_ids"] is not None \
             and stage_id not in source["allowed_next_stage_ids"]:
         allowed = ", ".join(await _names(source["allowed_next_stage_ids"])) or "no other stage"

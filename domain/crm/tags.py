@@ -4,6 +4,8 @@ first use and matched case-insensitively."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
@@ -38,7 +40,7 @@ def _names(names: list[str]) -> list[str]:
 
 
 async def change_tags(
-    spec: RecordSpec, record_id: uuid.UUID, *, principal: Principal, add: list[str] = (), remove: list[str] = ()
+    spec: RecordSpec, record_id: uuid.UUID, *, principal: Principal, add: Sequence[str] = (), remove: Sequence[str] = ()
 ) -> list[str]:
     """Add and/or remove tags on a record the caller may update; returns the record's tags."""
     spec.require(principal, Action.UPDATE)
@@ -84,7 +86,7 @@ async def tags_of(spec: RecordSpec, record_ids: list[uuid.UUID]) -> dict[uuid.UU
     return group_rows(rows, "record_id", record_ids, lambda row: row["name"])
 
 
-async def list_tags(*, principal: Principal) -> list[dict]:
+async def list_tags(*, principal: Principal) -> list[dict[str, Any]]:
     """All tags of the tenant with how many records carry each."""
     require(principal, "Tag", "crm", TAG_RIGHTS, Action.READ)
     return await tenant_connection().execute_query_dict(

@@ -36,7 +36,7 @@ async def _check_field(object_name: str, field: str, access: Access | None) -> N
             raise InvalidInput.single("access", "NOT_ALLOWED", "built-in fields are always returned; make it READ_ONLY instead")
         return
     obj = await load_object(object_name)
-    if obj.field(field) is None or obj.field(field).deleted:
+    if (definition := obj.field(field)) is None or definition.deleted:
         raise InvalidInput.single("field", "UNKNOWN_FIELD", f"{object_name} has no field {field!r}")
 
 

@@ -274,7 +274,9 @@ async def update_field(*, principal: Principal, field_id: uuid.UUID, version: in
     if not errors:
         await check_fill_ids(field, owner.fields, errors)
     if field.type is FieldType.ROLLUP and not errors:
-        await check_rollup(field, owner.obj.api_name if owner.obj else owner.standard, errors)
+        owner_name = owner.obj.api_name if owner.obj else owner.standard
+        assert owner_name is not None  # a field belongs to a custom object or to a standard one
+        await check_rollup(field, owner_name, errors)
     if errors:
         raise InvalidInput(errors)
     if field.required and not current.required and field.default is None and await _has_records(owner):

@@ -67,7 +67,8 @@ class Unary:
 def _tokens(text: str) -> list[tuple[str, str]]:
     if len(text) > MAX_LENGTH:
         raise FormulaError(f"a formula has at most {MAX_LENGTH} characters")
-    tokens, position = [], 0
+    tokens: list[tuple[str, str]] = []
+    position = 0
     while position < len(text):
         if not text[position:].strip():
             break
@@ -75,6 +76,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
         if match is None or match.end() == position:
             raise FormulaError(f"unexpected character at position {position + 1}: {text[position:position + 10]!r}")
         kind = match.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         tokens.append((kind, match.group(kind)))
         position = match.end()
     return tokens
@@ -102,8 +104,8 @@ class _Parser:
 
     def parse(self) -> Any:
         tree = self.expression()
-        if self.peek() is not None:
-            raise FormulaError(f"unexpected {self.peek()[1]!r}")
+        if (extra := self.peek()) is not None:
+            raise FormulaError(f"unexpected {extra[1]!r}")
         return tree
 
     def expression(self) -> Any:
@@ -277,9 +279,8 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _date(value: Any) -> date | None:
-    if value is None:
-        return None
+def _date(value: Any) -> date:
+    """Only ever called through _nullsafe: a missing value never gets here."""
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError as exc:

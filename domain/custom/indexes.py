@@ -117,4 +117,5 @@ async def list_indexes(*, principal: Principal, object_name: str) -> list[dict[s
 
 
 def fields_of(row: dict[str, Any]) -> list[dict[str, Any]]:
-    return json.loads(row["fields"]) if isinstance(row["fields"], str) else row["fields"]
+    fields: list[dict[str, Any]] = json.loads(row["fields"]) if isinstance(row["fields"], str) else row["fields"]
+    return fields

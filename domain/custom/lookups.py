@@ -5,6 +5,7 @@ parsed like the target field's values."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -49,11 +50,11 @@ async def with_lookups(spec: RecordSpec, obj: ObjectDef, principal: Principal, f
             continue
         gone = hidden(await field_rules(principal, target_obj.api_name))
         live = tuple(f for f in target_obj.fields if not f.deleted and f.filterable and f.api_name not in gone)
-        for f, f_spec in zip(live, custom_field_specs(live, "data"), strict=True):
-            name = f"{relation}.{f.api_name}"
-            lookup = _lookup("custom_record", f_spec.sql("r"), key)
-            extra.append(replace(f_spec, name=name, lookup=lookup, sortable=False))
-            parsers[name] = lambda raw, op, f=f: parse_filter_value(f, raw, pattern=op in (Op.LIKE, Op.ILIKE))
+        for d, d_spec in zip(live, custom_field_specs(live, "data"), strict=True):
+            name = f"{relation}.{d.api_name}"
+            lookup = _lookup("custom_record", d_spec.sql("r"), key)
+            extra.append(replace(d_spec, name=name, lookup=lookup, sortable=False))
+            parsers[name] = lambda raw, op, d=d: parse_filter_value(d, raw, pattern=op in (Op.LIKE, Op.ILIKE))
     extended = replace(spec, fields=(*spec.fields, *extra))
     return extended, _parse(filter, parsers)
 
@@ -64,8 +65,10 @@ def _lookup(table: str, value_sql: str, key: str) -> str:
 
 
 def _standard_parser(kind: Kind) -> Any:
-    convert = {Kind.DATE: date.fromisoformat, Kind.DATETIME: datetime.fromisoformat,
-               Kind.DECIMAL: lambda v: Decimal(str(v)), Kind.INT: int}.get(kind)
+    converters: dict[Kind, Callable[[Any], Any]] = {
+        Kind.DATE: date.fromisoformat, Kind.DATETIME: datetime.fromisoformat,
+        Kind.DECIMAL: lambda v: Decimal(str(v)), Kind.INT: int}
+    convert = converters.get(kind)
     return lambda raw, op: convert(raw) if convert and op not in (Op.LIKE, Op.ILIKE) else raw
 
 

@@ -114,7 +114,8 @@ async def _snapshot() -> _Snapshot:
     is current (one indexed read), else loaded (two statements)."""
     tx = transaction_cache()
     if _TX_SNAPSHOT in tx:
-        return tx[_TX_SNAPSHOT]
+        cached: _Snapshot = tx[_TX_SNAPSHOT]
+        return cached
     tenant = current_tenant_id()
     rows = await tenant_connection().execute_query_dict(
         "SELECT version FROM custom_metadata_version WHERE tenant_id = $1", [tenant])
@@ -191,6 +192,7 @@ def values_table(object_id: uuid.UUID | None, standard_object: str | None) -> tu
     """(table, JSONB column) holding the values of a custom object's or a standard object's custom fields."""
     if object_id is not None:
         return "custom_record", "data"
+    assert standard_object is not None  # a field belongs to a custom object or to a standard one
     return STANDARD_OBJECTS[standard_object].table, "custom_fields"
 
 

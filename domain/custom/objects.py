@@ -36,7 +36,7 @@ def _validate(check: Checker, obj: ObjectDef | None) -> None:
     check.boolean("searchable")
     check.boolean("deprecated")
     display = check.item.get("displayField")
-    if display is not None and (obj is None or obj.field(display) is None or obj.field(display).deleted):
+    if display is not None and (obj is None or (shown := obj.field(display)) is None or shown.deleted):
         check.error("displayField", "UNKNOWN_FIELD", f"{display!r} is not a field of this object")
     elif "displayField" in check.item:
         check.values["display_field"] = display

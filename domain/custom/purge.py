@@ -77,4 +77,5 @@ async def _forget_field(field_id: uuid.UUID, api_name: str, object_name: str) ->
 async def _object_name(object_id: uuid.UUID) -> str:
     rows = await tenant_connection().execute_query_dict(
         "SELECT api_name FROM custom_object WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), object_id])
-    return rows[0]["api_name"]
+    name: str = rows[0]["api_name"]
+    return name

@@ -118,7 +118,7 @@ async def check_input(*, principal: Principal, object_name: str, item: dict[str,
 
 
 async def update_records(
-    *, principal: Principal, changes: list[tuple[uuid.UUID, int, dict[str, Any]]], bulk: bool = False,
+    *, principal: Principal, changes: list[tuple[uuid.UUID, int | None, dict[str, Any]]], bulk: bool = False,
 ) -> list[tuple[ObjectDef, dict[str, Any]]]:
     """Apply (id, version, {values?, ownerId?, teamId?}) changes; a stale version is CONFLICT."""
     service.check_batch(changes, bulk)

@@ -52,6 +52,7 @@ def _value_sql(child: ObjectDef, rollup: FieldDef) -> str:
     if function == "COUNT":
         return "count(*)"
     source = child.field(rollup.setting("field"))
+    assert source is not None, "a rollup's field is checked when the rollup is defined"
     path = "{" + ",".join(source.path) + "}"
     return f"{function.lower()}((c.data #>> '{path}')::numeric)"
 

@@ -40,7 +40,8 @@ class StandardCustomFields:
         return result.errors + await check_relations(fields, [(prefix, result.values)])
 
     async def claim(
-        self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any], previous: dict[str, Any] | None, prefix: str,
+        self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any] | None, previous: dict[str, Any] | None,
+        prefix: str,
     ) -> list[FieldError]:
         fields = await load_standard_fields(spec.record_type)
         return await claim_unique(fields, record_id, values or {}, previous, prefix=prefix)

@@ -85,7 +85,7 @@ async def duplicates_of(
 
 async def duplicates_for_values(
     record_type: str, row: dict[str, Any], *, principal: Principal | None, actions: tuple[str, ...] = ACTIONS,
-    exclude: set[uuid.UUID] = frozenset(),
+    exclude: frozenset[uuid.UUID] | set[uuid.UUID] = frozenset(),
 ) -> list[Match]:
     """The live records matching a record that is not stored (yet): `row` holds its values by
     column, as it would be stored (`emails`, `company_name`, custom values under `data`). For

@@ -99,7 +99,7 @@ async def _rule_matches(rule: Rule, keys: dict[str, set[str]], exclude: set[uuid
 
 
 async def find_matches(
-    source: Source, rules: list[Rule], keys: set[Key], *, principal: Principal | None, exclude: set[uuid.UUID] = frozenset(),
+    source: Source, rules: list[Rule], keys: set[Key], *, principal: Principal | None, exclude: frozenset[uuid.UUID] | set[uuid.UUID] = frozenset(),
 ) -> list[Match]:
     """Live records matching `keys` under `rules`, best first, each marked visible or not to
     `principal` (None: all visible); one match per record and rule."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from domain.identity.roles import Role, scope_grants
 
@@ -31,7 +32,7 @@ class Principal:
         return self.role in roles
 
 
-def acting_for(definition: dict, *, tenant_id: uuid.UUID) -> Principal:
+def acting_for(definition: dict[str, Any], *, tenant_id: uuid.UUID) -> Principal:
     """Who background work (a rule, an inbound endpoint, a sync connection) acts as: full rights,
     in the name of whoever last saved its definition, so the audit trail names a person."""
     return Principal(tenant_id=tenant_id, user_id=definition["updated_by"] or definition["created_by"], role=Role.ADMIN,

@@ -44,7 +44,7 @@ async def login(*, config: TokenConfig, tenant_slug: str, email: str, password: 
             [tenant.id, email.strip()],
         )
         user = rows[0] if rows else None
-        if not await verify_password(user["password_hash"] if user else None, password):
+        if not await verify_password(user["password_hash"] if user else None, password) or user is None:
             raise Unauthenticated(INVALID_CREDENTIALS)
         if not tenant.is_active:
             raise Forbidden("This tenant is suspended")

@@ -95,10 +95,10 @@ def auto_mapping(headers: list[str], targets: dict[str, Target]) -> dict[str, st
     mapping: dict[str, str] = {}
     taken: set[str] = set()
     for header in headers:
-        name = by_key.get(_key(header)) if header else None
-        if name is not None and name not in taken:
-            mapping[header] = name
-            taken.add(name)
+        found = by_key.get(_key(header)) if header else None
+        if found is not None and found not in taken:
+            mapping[header] = found
+            taken.add(found)
     return mapping
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from domain.automation.targets import create_values, update_values
 from domain.errors import InvalidInput, NotFound, describe
@@ -43,7 +44,7 @@ async def process_request(request_id: uuid.UUID) -> str | None:
     return "PROCESSED"
 
 
-async def _upsert(endpoint: dict, payload: object) -> uuid.UUID:
+async def _upsert(endpoint: dict[str, Any], payload: object) -> uuid.UUID:
     values, external = apply(endpoint["mapping"], payload)
     object_name, principal = endpoint["object"], acting_for(endpoint, tenant_id=current_tenant_id())
     if endpoint["mapping"].get("externalId") and external is None:
@@ -79,7 +80,7 @@ async def reprocess(*, principal: Principal, request_id: uuid.UUID) -> str | Non
 
 
 async def list_requests(*, principal: Principal, endpoint_id: uuid.UUID | None, status: str | None, first: int = 50,
-                        request_id: uuid.UUID | None = None) -> list[dict]:
+                        request_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
     """The newest requests first, with their outcome."""
     ENDPOINT_SPEC.require(principal, Action.READ)
     return await tenant_connection().execute_query_dict(

@@ -38,9 +38,10 @@ async def send_test(*, principal: Principal, endpoint_id: uuid.UUID) -> dict[str
 async def resend(*, principal: Principal, delivery_id: uuid.UUID) -> dict[str, Any]:
     """The same payload again, as a new delivery (a new `webhook-id`, so receivers process it again)."""
     WEBHOOK_SPEC.require(principal, Action.UPDATE)
-    [original] = await list_deliveries(None, None, 1, delivery_id) or [None]
-    if original is None:
+    found = await list_deliveries(None, None, 1, delivery_id)
+    if not found:
         raise NotFound("delivery not found")
+    [original] = found
     await get_endpoint(original["endpoint_id"])  # not of a deleted endpoint
     return await _send_now(await create_delivery(original["endpoint_id"], original["event_type"], original["payload"]))
 

@@ -91,7 +91,8 @@ async def create_delivery(endpoint_id: uuid.UUID, event_type: str, payload: dict
         "INSERT INTO webhook_delivery (tenant_id, id, endpoint_id, event_type, payload, status, next_attempt_at) "
         "VALUES ($1, $2, $3, $4, $5::jsonb, 'PENDING', now()) RETURNING id",
         [current_tenant_id(), new_id(), endpoint_id, event_type, payload if isinstance(payload, str) else json_body(payload).decode()])
-    return rows[0]["id"]
+    delivery_id: uuid.UUID = rows[0]["id"]
+    return delivery_id
 
 
 async def send_due(tenant_id: uuid.UUID, *, ids: list[uuid.UUID] | None = None, now: datetime | None = None,
@@ -117,9 +118,10 @@ async def attempt_here(delivery_id: uuid.UUID) -> Outcome | None:
     """Claim, send and record one delivery inside the caller's transaction (the API's test and
     resend mutations, which report the outcome at once)."""
     now = datetime.now(timezone.utc)
-    [delivery] = await _claim([delivery_id], now, 1) or [None]
-    if delivery is None:
+    claimed = await _claim([delivery_id], now, 1)
+    if not claimed:
         return None
+    [delivery] = claimed
     outcome = await _send(delivery, now)
     await _record(delivery, outcome, now)
     return outcome

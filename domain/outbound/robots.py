@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import time
+from typing import Any
 from urllib.parse import quote_plus
 
 from domain.outbound.guard import guarded_client
@@ -28,7 +29,7 @@ def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
 
 async def post_text(provider: str, url: str, text: str, *, secret: str | None = None, mention_all: bool = False) -> str:
     """Post `text` to the group; a short description of the answer, or RobotRefused."""
-    body: dict = {"msgtype": "text", "text": {"content": text[:MAX_TEXT]}}
+    body: dict[str, Any] = {"msgtype": "text", "text": {"content": text[:MAX_TEXT]}}
     if provider == "dingtalk":
         if mention_all:
             body["at"] = {"isAtAll": True}

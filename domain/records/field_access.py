@@ -53,7 +53,8 @@ async def field_rules(principal: Principal, record_type: str) -> dict[str, Acces
         for obj, names in (await _derive_hidden(stated)).items():
             by_object.setdefault(obj, {}).update({name: Access.HIDDEN for name in names})
         cache[principal.role] = by_object
-    return cache[principal.role].get(record_type, {})
+    rules: dict[str, Access] = cache[principal.role].get(record_type, {})
+    return rules
 
 
 def forget_field_rules() -> None:

@@ -93,7 +93,9 @@ def compile_filter(spec: RecordSpec, node: Filter, params: Params, *, alias: str
     return sql
 
 
-def _compile(spec, node, params, alias, errors, count, depth) -> str:
+def _compile(
+    spec: RecordSpec, node: Filter, params: Params, alias: str, errors: list[FieldError], count: list[int], depth: int,
+) -> str:
     if depth > MAX_DEPTH:
         errors.append(FieldError("filter", "TOO_DEEP", f"filters nest at most {MAX_DEPTH} levels"))
         return "FALSE"

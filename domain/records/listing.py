@@ -94,7 +94,8 @@ async def list_records(
     conn = tenant_connection()
 
     async def count() -> int:
-        return (await conn.execute_query_dict(count_sql, count_values))[0]["n"]
+        total: int = (await conn.execute_query_dict(count_sql, count_values))[0]["n"]
+        return total
 
     return Listing(
         rows=rows[:first],
@@ -147,7 +148,7 @@ async def list_grouped(
     params = Params()
     where = _where(spec, principal, None, scope or {}, params)
     in_json = isinstance(group_column, FieldSpec)
-    group_sql = group_column.sql("t") if in_json else f"t.{group_column}"
+    group_sql = group_column.sql("t") if isinstance(group_column, FieldSpec) else f"t.{group_column}"
     keys = [str(i) for i in group_ids] if in_json else list(group_ids)
     where.append(f"{group_sql} = ANY({params.add(keys)}::{'text' if in_json else 'uuid'}[])")
     order_sql = order_by_sql(ordering)

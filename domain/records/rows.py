@@ -7,9 +7,11 @@ import uuid
 from collections.abc import Callable, Hashable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from domain.records.spec import Kind, RecordSpec
+
+K = TypeVar("K", bound=Hashable)
 
 
 def decode_row(spec: RecordSpec, row: dict[str, Any]) -> dict[str, Any]:
@@ -55,12 +57,12 @@ def jsonable(value: Any) -> Any:
 
 
 def group_rows(
-    rows: Iterable[dict[str, Any]], key: str, parents: Iterable[Hashable],
+    rows: Iterable[dict[str, Any]], key: str, parents: Iterable[K],
     value: Callable[[dict[str, Any]], Any] = lambda row: row,
-) -> dict[Hashable, list[Any]]:
+) -> dict[K, list[Any]]:
     """Rows of one batched query grouped by their parent's id; every parent gets a list, empty
     when it has no rows, in the rows' order."""
-    grouped: dict[Hashable, list[Any]] = {parent: [] for parent in parents}
+    grouped: dict[K, list[Any]] = {parent: [] for parent in parents}
     for row in rows:
         grouped[row[key]].append(value(row))
     return grouped

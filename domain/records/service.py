@@ -48,7 +48,8 @@ class CustomFieldValues(Protocol):
         """The errors `prepare` would report, without assigning anything (auto-numbers)."""
 
     async def claim(
-        self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any], previous: dict[str, Any] | None, prefix: str,
+        self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any] | None, previous: dict[str, Any] | None,
+        prefix: str,
     ) -> list[FieldError]:
         """Claim unique values; errors for values another record holds."""
 
@@ -64,18 +65,19 @@ def plug_custom_fields(handler: CustomFieldValues) -> None:
     _custom_fields = handler
 
 
-def _takes_custom_fields(spec: RecordSpec) -> bool:
+def _custom_checks(spec: RecordSpec) -> CustomFieldValues | None:
+    """The custom-field checks when `spec` has custom fields; None when it has none."""
     if not spec.has("customFields"):
-        return False
+        return None
     if _custom_fields is None:
         raise NotWired(f"{spec.record_type} writes need the custom-field checks: call tessera.domain_wiring.wire_domain()")
-    return True
+    return _custom_fields
 
 
 @dataclass(frozen=True)
 class Change:
     id: uuid.UUID
-    version: int
+    version: int | None  # None: no version check (automation acts on the record as it is now)
     values: dict[str, Any]  # API field name -> new value; absent fields stay as they are
 
 
@@ -89,9 +91,9 @@ async def create(
     await phones.load_region()  # national phone numbers are read in the tenant's region
     checked = [_check(spec, item, validate, creating=True) for item in items]
     errors = _collect(checked, bulk) + _locked(rules, items, bulk)
-    if _takes_custom_fields(spec):
+    if (custom := _custom_checks(spec)) is not None:
         for index, (item, c) in enumerate(zip(items, checked, strict=True)):
-            values, fills, problems = await _custom_fields.prepare(
+            values, fills, problems = await custom.prepare(
                 spec, item.get("customFields"), None, _prefix("customFields.", index, bulk))
             c.values["custom_fields"] = values
             _apply_fills(spec, item, c.values, fills)
@@ -105,9 +107,9 @@ async def create(
             c.values["owner_id"] = principal.user_id  # records start with their creator as owner
         rows.append(c.values)
     created = await insert_records(spec, rows, principal=principal)
-    if _takes_custom_fields(spec):
+    if (custom := _custom_checks(spec)) is not None:
         for index, row in enumerate(created):
-            errors += await _custom_fields.claim(spec, row["id"], row["custom_fields"], None, _prefix("customFields.", index, bulk))
+            errors += await custom.claim(spec, row["id"], row["custom_fields"], None, _prefix("customFields.", index, bulk))
         if errors:
             raise InvalidInput(errors)  # the caller's transaction rolls back the whole batch
     return strip_hidden(spec, rules, created)
@@ -132,12 +134,12 @@ async def update(
     for index, (change, c) in enumerate(zip(changes, checked, strict=True)):
         row = await lock_record(spec, change.id, principal=principal)
         check_version(spec, row, change.version)
-        if _takes_custom_fields(spec) and "customFields" in change.values:
+        if (custom := _custom_checks(spec)) is not None and "customFields" in change.values:
             prefix = _prefix("customFields.", index, bulk)
-            values, fills, problems = await _custom_fields.prepare(spec, change.values["customFields"], row["custom_fields"], prefix)
+            values, fills, problems = await custom.prepare(spec, change.values["customFields"], row["custom_fields"], prefix)
             filled = _apply_fills(spec, change.values, c.values, fills)
             problems = problems or await check_references(spec, [filled], bulk, principal)
-            problems = problems or await _custom_fields.claim(spec, row["id"], values, row["custom_fields"], prefix)
+            problems = problems or await custom.claim(spec, row["id"], values, row["custom_fields"], prefix)
             if problems:
                 errors += problems
                 continue
@@ -155,8 +157,8 @@ async def delete(spec: RecordSpec, record_id: uuid.UUID, version: int | None, *,
     check_version(spec, row, version)
     if spec.delete_guard is not None:
         await spec.delete_guard(row)
-    if _takes_custom_fields(spec):
-        await _custom_fields.release(spec, record_id)
+    if (custom := _custom_checks(spec)) is not None:
+        await custom.release(spec, record_id)
     deleted = await set_deleted(spec, row, deleted=True, principal=principal)
     return strip_hidden(spec, await field_rules(principal, spec.record_type), [deleted])[0]
 
@@ -165,8 +167,8 @@ async def restore(spec: RecordSpec, record_id: uuid.UUID, *, principal: Principa
     """Bring back a soft-deleted record."""
     spec.require(principal, Action.DELETE)
     row = await lock_record(spec, record_id, principal=principal, deleted=True)
-    if _takes_custom_fields(spec):
-        problems = await _custom_fields.claim(spec, record_id, row["custom_fields"], None, "customFields.")
+    if (custom := _custom_checks(spec)) is not None:
+        problems = await custom.claim(spec, record_id, row["custom_fields"], None, "customFields.")
         if problems:
             raise InvalidInput(problems)
     restored = await set_deleted(spec, row, deleted=False, principal=principal)
@@ -187,8 +189,8 @@ async def check_input(
         if name not in checker.read and name != "customFields":
             errors.append(FieldError(name, "READ_ONLY", f"{name} cannot be written here") if spec.has(name) else
                           FieldError(name, "UNKNOWN_FIELD", f"{spec.record_type} has no field {name}"))
-    if _takes_custom_fields(spec) and (creating or "customFields" in item):
-        errors += await _custom_fields.check(spec, item.get("customFields"), creating=creating, prefix="customFields.")
+    if (custom := _custom_checks(spec)) is not None and (creating or "customFields" in item):
+        errors += await custom.check(spec, item.get("customFields"), creating=creating, prefix="customFields.")
     return errors + await check_references(spec, [checker.values], False, principal)
 
 

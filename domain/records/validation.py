@@ -92,7 +92,7 @@ class Checker:
         if present:
             self._set(name, bool(value))
 
-    def decimal(self, name: str, *, minimum: Decimal | None = None) -> None:
+    def decimal(self, name: str, *, minimum: Decimal | int | None = None) -> None:
         present, value = self._take(name, required=False)
         if not present:
             return

@@ -189,10 +189,10 @@ async def _plan(query: AggregateQuery, source: Source, params: Params, calendar:
     for index, order in enumerate(query.order_by):
         if order.target not in targets:
             errors.append(FieldError(f"orderBy.{index}.target", "UNKNOWN", f"{order.target} is neither a groupBy field nor a measure"))
-    where = readable_sql(source.principal, source.spec, params)
-    where += [f"t.{column} = {params.add(value)}" for column, value in source.scope.items()]
+    conditions = readable_sql(source.principal, source.spec, params)
+    conditions += [f"t.{column} = {params.add(value)}" for column, value in source.scope.items()]
     for index, period in enumerate(query.periods):
-        where += await _period(source, period, params, calendar, now, f"periods.{index}", errors)
+        conditions += await _period(source, period, params, calendar, now, f"periods.{index}", errors)
     filter_sql = None
     if query.filter is not None:
         spec, filter = source.spec, query.filter
@@ -203,8 +203,8 @@ async def _plan(query: AggregateQuery, source: Source, params: Params, calendar:
     if errors:
         raise InvalidInput(errors)
     if filter_sql is not None:
-        where.append(filter_sql)
-    return _Plan(keys, measures, where)
+        conditions.append(filter_sql)
+    return _Plan(keys, measures, conditions)
 
 
 async def _group_key(source: Source, group: GroupBy, params: Params, calendar: Calendar, where: str,
@@ -253,7 +253,7 @@ async def _period(source: Source, period: Period, params: Params, calendar: Cale
     found = await source.resolve(period.field)
     if found is None or found.type not in _TIME_TYPES:
         problems.append(FieldError(f"{where}.field", "NOT_A_DATE", f"{period.field} is not a date the caller may filter on"))
-    if problems:
+    if problems or found is None:
         errors += problems
         return []
     if found.type is ValueType.DATE:

@@ -152,8 +152,8 @@ async def _relation_target(source: Source, relation: str) -> tuple[str, Source] 
     """(SQL of the related id, the related object) for a relation name: `customer` for a standard
     `customerId`, or a custom RELATION field's api name."""
     id_name = relation + "Id"
-    if source.spec.has(id_name) and source.spec.field(id_name).references is not None:
-        table = source.spec.field(id_name).references.table
+    if source.spec.has(id_name) and (reference := source.spec.field(id_name).references) is not None:
+        table = reference.table
         target = next((name for name, spec in REPORTABLE.items() if spec.table == table), None)
         if target is None:
             return None

@@ -108,8 +108,9 @@ async def test_a_batch_is_429_only_when_every_operation_was_limited(client, app,
                                  headers={"Authorization": f"Bearer {access}"})
 
     first, second = await batch(), await batch()
-    # the first batch had one operation through and one limited: a GraphQL answer, 200
-    assert first.status_code == 200 and [bool(r.get("errors")) for r in first.json()] == [False, True]
+    # the first batch had one operation through and one limited: a GraphQL answer, 200 (the
+    # operations of a batch run concurrently, so either of them may be the one let through)
+    assert first.status_code == 200 and sorted(bool(r.get("errors")) for r in first.json()) == [False, True]
     # the second had both limited
     assert second.status_code == 429 and all(r["errors"][0]["extensions"]["code"] == "RATE_LIMITED" for r in second.json())
     assert int(second.headers["retry-after"]) >= 1

@@ -35,7 +35,7 @@ PUSH_BATCH = 200
 @dataclass
 class _Run:
     connector: Connector
-    counts: Counter
+    counts: Counter[str]
 
 
 async def run_sync(tenant_id: uuid.UUID, connection_id: uuid.UUID, *, now: datetime | None = None) -> dict[str, int]:

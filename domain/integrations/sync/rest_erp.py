@@ -22,7 +22,7 @@ PAGE_SIZE = 100
 
 
 class RestErpConnector:
-    streams = ("customers", "orders")
+    streams: tuple[str, ...] = ("customers", "orders")
 
     def __init__(self, base_url: str, credentials: str | None) -> None:
         self.base_url = base_url.rstrip("/")
@@ -37,7 +37,8 @@ class RestErpConnector:
             raise ConnectorError(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
         if response.status_code >= 300:
             raise ConnectorError(f"{method} {path} answered {response.status_code}: {response.text[:200]}")
-        return response.json()
+        answer: dict[str, Any] = response.json()
+        return answer
 
     async def pull(self, stream: str, cursor: str | None) -> Page:
         answer = await self._call("GET", f"/{stream}", params={"after": cursor or "", "limit": PAGE_SIZE})

@@ -22,7 +22,8 @@ ORDER_FIELDS = ("customer_id", "amount", "status", "opportunity_ref", "paid_at")
 
 def owner(ctx: Ctx, field: str) -> str:
     conflicts = ctx.settings["conflicts"]
-    return conflicts["fields"].get(field, conflicts["default"])
+    side: str = conflicts["fields"].get(field, conflicts["default"])
+    return side
 
 
 def pushable(ctx: Ctx, values: dict[str, Any]) -> dict[str, str | None]:
@@ -80,7 +81,7 @@ async def pull_order(ctx: Ctx, change: ExternalChange) -> tuple[str, str, uuid.U
     if linked is None:
         await external_ids.link("Opportunity", deal_id, ctx.system, change.external_id)
     kind = {"PAID": "WON", "CANCELLED": "LOST"}.get(order["status"] or "")
-    deal = await record_values("Opportunity", deal_id)
+    deal = await _existing("Opportunity", deal_id)
     changes: dict[str, Any] = {} if norm(deal.get("amount")) == norm(amount) else {"amount": amount}
     if kind:
         stage = await _stage_of_kind(deal["pipelineId"], kind)
@@ -121,7 +122,7 @@ async def _customer_totals(ctx: Ctx, customer_id: uuid.UUID, their_customer_id: 
     paid = [dict(row) for row in rows]
     total = sum((Decimal(o["amount"] or "0") for o in paid), Decimal("0"))
     last = max((datetime.fromisoformat(o["paid_at"]) for o in paid if o.get("paid_at")), default=None)
-    customer = await record_values("Customer", customer_id)
+    customer = await _existing("Customer", customer_id)
     wanted = {"lifetimeValue": total, "lastOrderAt": last}
     changes = {k: v for k, v in wanted.items() if norm(customer.get(k)) != norm(v) and not (k == "lastOrderAt" and v is None)}
     if changes:
@@ -133,3 +134,11 @@ def _now() -> datetime:
 
 
 PULL = {"customers": pull_customer, "orders": pull_order}
+
+
+async def _existing(record_type: str, record_id: uuid.UUID) -> dict[str, Any]:
+    """The record's values; NotFound (this record's problem, logged by the run) if it is gone."""
+    values = await record_values(record_type, record_id)
+    if values is None:
+        raise NotFound(f"{record_type} {record_id} no longer exists")
+    return values
