@@ -82,6 +82,7 @@ def create_app(config: ApiConfig) -> Starlette:
         Route("/forms/{public_id}", hooks.form, methods=["POST"]),
         Route("/files/imports", uploads.upload_import_file, methods=["POST"]),
         Route("/jobs/{job_id}/errors.csv", uploads.job_errors_csv, methods=["GET"]),
+        Route("/files/download/{token}", uploads.download, methods=["GET"]),
     ]
     if config.graphiql:  # its assets, from this package: the page works without internet access
         static = GZipMiddleware(StaticFiles(directory=graphiql.STATIC_DIR))

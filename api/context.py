@@ -28,5 +28,8 @@ class Context:
     # Set when the Authorization header was present but unusable; every operation then fails.
     credential_error: Unauthenticated | None = None
     principal: Principal | None = None
+    # The language of error messages ("en" | "zh-CN"), set by api/extensions/locale.py when errors
+    # are to be worded; None: the request's Accept-Language decides.
+    locale: str | None = None
     # DataLoaders live here, never at module level: a module-level cache would cross tenants.
     loaders: dict[str, Any] = field(default_factory=dict)

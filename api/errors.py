@@ -14,6 +14,7 @@ from strawberry.relay.types import GlobalIDValueError
 from domain import errors as domain
 from domain.duplicates.checks import DuplicateFound
 from domain.duplicates.fields import STANDARD
+from domain.i18n import error_message, field_message
 from tenants.database import is_unreachable
 
 
@@ -76,8 +77,9 @@ def refusal(results: Sequence[Mapping[str, Any]]) -> tuple[int, int] | None:
     return max(statuses), max(1, math.ceil(max(waits)))
 
 
-def classify(error: GraphQLError) -> tuple[ErrorCode, dict[str, object]]:
-    """The code for an error and any extensions to add; INTERNAL means 'mask and log it'."""
+def classify(error: GraphQLError, locale: str | None = None) -> tuple[ErrorCode, dict[str, object]]:
+    """The code for an error and any extensions to add (field errors worded in `locale`);
+    INTERNAL means 'mask and log it'."""
     code = (error.extensions or {}).get("code")
     if code in ErrorCode.__members__:
         return ErrorCode(code), {}
@@ -86,10 +88,10 @@ def classify(error: GraphQLError) -> tuple[ErrorCode, dict[str, object]]:
         # Syntax, validation (including depth/token/alias limits) and variable coercion errors.
         return ErrorCode.BAD_USER_INPUT, {}
     if isinstance(original, GraphQLError):
-        return classify(original)
+        return classify(original, locale)
     for cls, mapped in _DOMAIN_CODES.items():
         if isinstance(original, cls):
-            return mapped, _domain_extensions(original)
+            return mapped, _domain_extensions(original, locale)
     if _is_bad_global_id(original):
         return ErrorCode.BAD_USER_INPUT, {}
     if is_unreachable(original):
@@ -97,11 +99,12 @@ def classify(error: GraphQLError) -> tuple[ErrorCode, dict[str, object]]:
     return ErrorCode.INTERNAL, {}
 
 
-def _domain_extensions(error: domain.DomainError) -> dict[str, object]:
+def _domain_extensions(error: domain.DomainError, locale: str | None = None) -> dict[str, object]:
     if isinstance(error, domain.InvalidInput):
         return {
             "fieldErrors": [
-                {"field": fe.field, "code": fe.code, "message": fe.message} for fe in error.field_errors
+                {"field": fe.field, "code": fe.code, "message": field_message(fe.message, fe.code, locale)}
+                for fe in error.field_errors
             ]
         }
     if isinstance(error, DuplicateFound):
@@ -125,9 +128,20 @@ def _is_bad_global_id(error: Exception) -> bool:
     return isinstance(error, GlobalIDValueError)
 
 
-def rewrite(error: GraphQLError, *, request_id: str | None) -> tuple[GraphQLError, ErrorCode]:
-    """The error as the client sees it: coded, and masked when unexpected."""
-    code, extra = classify(error)
+def _worded_by_us(error: GraphQLError, code: ErrorCode) -> bool:
+    """Messages Tessera wrote (domain and API errors, masked ones); graphql-core's own texts about a
+    document (syntax, unknown fields, variable types) stay as written, for the developer reading them."""
+    if code in (ErrorCode.INTERNAL, ErrorCode.UNAVAILABLE):
+        return True
+    original = error.original_error
+    return isinstance(error, ApiError) or isinstance(original, (domain.DomainError, ApiError)) or \
+        (error.extensions or {}).get("code") in ErrorCode.__members__
+
+
+def rewrite(error: GraphQLError, *, request_id: str | None, locale: str | None = None) -> tuple[GraphQLError, ErrorCode]:
+    """The error as the client sees it: coded, masked when unexpected, its message in `locale`
+    (docs/service-levels.md: codes and field paths stay the same in every language)."""
+    code, extra = classify(error, locale)
     extensions = {**(error.extensions or {}), **extra, "code": code.value}
     message = error.message
     if code is ErrorCode.INTERNAL:
@@ -137,6 +151,8 @@ def rewrite(error: GraphQLError, *, request_id: str | None) -> tuple[GraphQLErro
             extensions["requestId"] = request_id
     elif code is ErrorCode.UNAVAILABLE and not isinstance(error.original_error, domain.Unavailable):
         message = str(domain.Unavailable())  # the driver's words (addresses, ports) stay in the log
+    if _worded_by_us(error, code):
+        message = error_message(message, code.value, locale)
     rewritten = GraphQLError(
         message, nodes=error.nodes, source=error.source, positions=error.positions,
         path=error.path, extensions=extensions,

@@ -198,6 +198,7 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "testAutomationRule": right(Action.UPDATE, on=RULE_SPEC),
     "rerunAutomationRun": right(Action.UPDATE, on=RULE_SPEC),
     "markNotificationsRead": OwnState(),
+    "setMyLocale": OwnState(),
     # approvals: definitions are the admins'
     "createApprovalProcess": right(Action.CREATE, on=PROCESS_SPEC),
     "updateApprovalProcess": right(Action.UPDATE, on=PROCESS_SPEC),
@@ -238,10 +239,16 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "cancelJob": OwnState(),
     # imports: the floor is creating or updating some record type; the import checks its object
     "startImport": right(Action.CREATE, Action.UPDATE, on=ANY_RECORD),
+    # exports start a job (a write, so not for read-only tokens); the export checks the read right
+    # on its object, the fields and the records itself
+    "exportRecords": OwnState(),
     # duplicates
     "createDuplicateRule": right(Action.CREATE, on=DUPLICATE_RULE_SPEC),
     "updateDuplicateRule": right(Action.UPDATE, on=DUPLICATE_RULE_SPEC),
     "deleteDuplicateRule": right(Action.DELETE, on=DUPLICATE_RULE_SPEC),
+    # merging (the domain checks update on the survivor and delete on the merged records of the type)
+    "mergeRecords": right(Action.DELETE, on=(CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, CUSTOM_OBJECTS)),
+    "unmergeRecords": right(Action.DELETE, on=(CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, CUSTOM_OBJECTS)),
 }
 
 

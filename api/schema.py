@@ -29,10 +29,13 @@ from api.automation.queries import AutomationQueries
 from api.crm.schema import CrmMutations, CrmQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
+from api.data.exports import ExportMutations, ExportQueries
 from api.data.imports import ImportMutations, ImportQueries
+from api.duplicates.merge import MergeMutations
 from api.duplicates.mutations import DuplicateMutations
 from api.duplicates.queries import DuplicateQueries
 from api.execution import FastExecutor
+from api.extensions.locale import PickLocale
 from api.extensions.no_suggestions import ValidationCacheWithoutSuggestions, WithoutSuggestions
 from api.extensions.observe import ObserveOperation
 from api.extensions.strict_input import RefuseUnstorableText, StrictDocuments
@@ -62,7 +65,7 @@ def _query_type() -> type:
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
                                   IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
                                   TenantSettingsQueries, ReportQueries, JobQueries, ServiceLevelQueries,
-                                  DuplicateQueries, ImportQueries))
+                                  DuplicateQueries, ImportQueries, ExportQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
@@ -70,7 +73,7 @@ Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
                                                     SyncMutations, ApprovalMutations, TenantSettingsMutations,
                                                     JobMutations, ServiceLevelMutations, DuplicateMutations,
-                                                    ImportMutations)))
+                                                    ImportMutations, ExportMutations, MergeMutations)))
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,7 @@ def build_schema(limits: SchemaLimits = SchemaLimits(), *, fast_execution: bool 
         else (lambda: ValidationCacheWithoutSuggestions(maxsize=512)),
         lambda: AddValidationRules(limit_rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        PickLocale,  # outside TenantScope: words errors after the operation's transaction ended
         TenantScope,
         RefuseUnstorableText,  # inside the tenant's scope: authentication and rate limits come first
     ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 
+from domain.i18n import translate
+from domain.tenant_settings import current_settings
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
 
@@ -22,3 +24,23 @@ async def notify_users(user_ids: list[uuid.UUID], *, title: str, body: str | Non
         [current_tenant_id(), [new_id() for _ in user_ids], user_ids, title[:300], (body or "")[:2000] or None,
          record_type, record_id, rule_id])
     return len(rows)
+
+
+async def notify_users_translated(user_ids: list[uuid.UUID], *, key: str, params: dict[str, object],
+                                  record_type: str | None, record_id: uuid.UUID | None) -> int:
+    """A system notification (catalog texts `notification.<key>.title` and `.body`, domain/i18n)
+    in each recipient's language: their own locale, else the tenant's."""
+    if not user_ids:
+        return 0
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT id, locale FROM app_user WHERE id = ANY($1::uuid[])", [user_ids])
+    default = (await current_settings()).locale
+    by_locale: dict[str, list[uuid.UUID]] = {}
+    for row in rows:
+        by_locale.setdefault(row["locale"] or default, []).append(row["id"])
+    notified = 0
+    for locale, users in by_locale.items():
+        notified += await notify_users(
+            users, title=translate(f"notification.{key}.title", locale, **params),
+            body=translate(f"notification.{key}.body", locale, **params), record_type=record_type, record_id=record_id)
+    return notified

@@ -15,7 +15,10 @@ from domain.crm.tickets import plug_ticket_clocks
 from domain.custom.derived import hidden_with_derived
 from domain.custom.standard import StandardCustomFields
 from domain.duplicates.checks import DuplicateChecks
+from domain.exports.run import KIND as EXPORT_JOB
+from domain.exports.run import run_export
 from domain.files.limits import configure_file_limits
+from domain.files.links import configure_link_secret
 from domain.imports.run import KIND as IMPORT_JOB
 from domain.imports.run import run_import
 from domain.jobs import register_job_kind
@@ -44,3 +47,5 @@ def wire_domain() -> None:
         download_link_seconds=settings.download_link_seconds)
     # Kinds of background jobs (domain/jobs), one line each: every process knows the same ones.
     register_job_kind(IMPORT_JOB, run_import)
+    register_job_kind(EXPORT_JOB, run_export)
+    configure_link_secret(settings.jwt_secret_value())  # signs download links

@@ -10,6 +10,7 @@ from api.permissions import ADMIN_READ, Authenticated, principal_of
 from api.records.pagination import Connection, listing_connection, page_size
 from api.records.users import Role
 from domain.identity import api_tokens
+from domain.identity.principal import Principal
 from domain.identity.profile import get_profile
 
 
@@ -17,20 +18,7 @@ from domain.identity.profile import get_profile
 class AuthQueries:
     @strawberry.field(permission_classes=[Authenticated], description="The caller and their tenant")
     async def me(self, info: Info) -> Me:
-        principal = principal_of(info)
-        profile = await get_profile(principal=principal)
-        return Me(
-            id=global_id("User", profile.user_id),
-            email=profile.email,
-            name=profile.name,
-            role=Role(principal.role),
-            tenant=TenantType(
-                id=global_id("Tenant", profile.tenant_id),
-                slug=profile.tenant_slug,
-                name=profile.tenant_name,
-            ),
-            scopes=sorted(principal.scopes) if principal.scopes is not None else None,
-        )
+        return await load_me(principal_of(info))
 
     @strawberry.field(permission_classes=[ADMIN_READ], description="The tenant's API tokens, oldest first")
     async def api_tokens(
@@ -38,3 +26,21 @@ class AuthQueries:
     ) -> Connection[ApiTokenType]:
         listing = await api_tokens.list_api_tokens(principal=principal_of(info), first=page_size(first), after=after)
         return listing_connection(listing, ApiTokenType.from_row)
+
+
+async def load_me(principal: Principal) -> Me:
+    """The caller and their tenant, as `me` shows them."""
+    profile = await get_profile(principal=principal)
+    return Me(
+        id=global_id("User", profile.user_id),
+        email=profile.email,
+        name=profile.name,
+        role=Role(principal.role),
+        tenant=TenantType(
+            id=global_id("Tenant", profile.tenant_id),
+            slug=profile.tenant_slug,
+            name=profile.tenant_name,
+        ),
+        scopes=sorted(principal.scopes) if principal.scopes is not None else None,
+        locale=profile.locale,
+    )

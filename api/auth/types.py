@@ -42,6 +42,9 @@ class Me:
     scopes: list[str] | None = strawberry.field(
         description="The scopes of the API token in use; null for a user's own session"
     )
+    locale: str | None = strawberry.field(
+        default=None, description='The language of messages the user chose ("en", "zh-CN"); null: the request\'s '
+                                  "Accept-Language, else the tenant's locale")
 
 
 @strawberry.type(name="ApiToken")

@@ -14,6 +14,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from api import metrics
 from api.errors import ErrorCode, rewrite
 from domain.errors import describe
+from domain.i18n import negotiate
 
 log = structlog.get_logger("tessera.api")
 
@@ -41,6 +42,15 @@ def _cause(error: GraphQLError) -> str:
             break
         cause = inner
     return describe(cause) if isinstance(cause, Exception) else repr(cause)
+
+
+def _locale(context: object) -> str | None:
+    """The language errors are worded in: as picked (api/extensions/locale.py), else the request's."""
+    picked = getattr(context, "locale", None)
+    if picked:
+        return str(picked)
+    request = getattr(context, "request", None)
+    return negotiate(request.headers.get("accept-language")) if request is not None else None
 
 
 class ObserveOperation(SchemaExtension):
@@ -73,10 +83,12 @@ class ObserveOperation(SchemaExtension):
         return metrics.operation_label(ctx.operation_name, _root_fields(ctx.graphql_document, ctx.operation_name))
 
     def _publish(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        request_id = getattr(self.execution_context.context, "request_id", None)
+        context = self.execution_context.context
+        request_id = getattr(context, "request_id", None)
+        locale = _locale(context)
         published = []
         for error in errors:
-            public, code = rewrite(error, request_id=request_id)
+            public, code = rewrite(error, request_id=request_id, locale=locale)
             if code is ErrorCode.INTERNAL:
                 log.error("unexpected error", request_id=request_id, path=error.path, cause=_cause(error),
                           exc_info=error.original_error or error)

@@ -109,16 +109,16 @@ async def get_file(file_id: uuid.UUID, *, purpose: str | None = None, created_by
     return rows[0]
 
 
-async def read_file(file_id: uuid.UUID, *, chunks_per_read: int = 8) -> AsyncIterator[bytes]:
-    """The file's bytes, chunk by chunk (a few chunks per statement), inside the tenant transaction."""
-    after = 0
+async def read_file(file_id: uuid.UUID, *, chunks_per_read: int = 8, after: int = 0, once: bool = False) -> AsyncIterator[bytes]:
+    """The file's bytes, chunk by chunk (a few chunks per statement), inside the tenant
+    transaction; from chunk `after` on, and only one statement's worth with `once`."""
     while True:
         rows = await tenant_connection().execute_query_dict(
             "SELECT seq, data FROM file_chunk WHERE tenant_id = $1 AND file_id = $2 AND seq > $3 ORDER BY seq LIMIT $4",
             [current_tenant_id(), file_id, after, chunks_per_read])
         for row in rows:
             yield bytes(row["data"])
-        if len(rows) < chunks_per_read:
+        if once or len(rows) < chunks_per_read:
             return
         after = rows[-1]["seq"]
 

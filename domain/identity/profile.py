@@ -18,12 +18,13 @@ class Profile:
     tenant_id: uuid.UUID
     tenant_slug: str
     tenant_name: str
+    locale: str | None = None  # the user's own language of messages; None follows the request and tenant
 
 
 async def get_profile(*, principal: Principal) -> Profile:
     """The calling user and the tenant their credential belongs to, in one query."""
     rows = await tenant_connection().execute_query_dict(
-        "SELECT u.email, u.name, t.slug, t.name AS tenant_name FROM app_user u, tenant t "
+        "SELECT u.email, u.name, u.locale, t.slug, t.name AS tenant_name FROM app_user u, tenant t "
         "WHERE u.id = $1 AND t.id = $2",
         [principal.user_id, principal.tenant_id],
     )
@@ -37,4 +38,5 @@ async def get_profile(*, principal: Principal) -> Profile:
         tenant_id=principal.tenant_id,
         tenant_slug=row["slug"],
         tenant_name=row["tenant_name"],
+        locale=row["locale"],
     )

@@ -30,7 +30,7 @@ from domain.errors import describe
 from domain.events import Event
 from domain.identity.directory import MAX_MEMBERS_PAGE, list_members
 from domain.integrations.webhook_endpoints import signing_secrets, wants
-from domain.notifications import notify_users
+from domain.notifications import notify_users_translated
 from domain.outbound.guard import BlockedAddress
 from domain.outbound.http import json_body, send_signed
 from domain.telemetry import report
@@ -213,8 +213,8 @@ async def _disable(endpoint_id: uuid.UUID, why: str) -> None:
     if not rows:
         return
     admins = [member["id"] for member in await list_members(role="admin", limit=MAX_MEMBERS_PAGE)]
-    await notify_users(admins, title="A webhook endpoint was disabled", record_type="WebhookEndpoint", record_id=endpoint_id,
-                       body=f"{rows[0]['url']} was disabled because {why}. Fix the receiver, then enable the endpoint again.")
+    await notify_users_translated(admins, key="webhook_disabled", params={"url": rows[0]["url"], "reason": why},
+                                  record_type="WebhookEndpoint", record_id=endpoint_id)
 
 
 async def list_deliveries(endpoint_id: uuid.UUID | None, status: str | None, first: int,

@@ -3,6 +3,7 @@
 import strawberry
 
 from api.auth.mutations.api_tokens import create_api_token, revoke_api_token
+from api.auth.mutations.profile import set_my_locale
 from api.auth.mutations.sessions import login, logout, refresh_session
 
 
@@ -13,3 +14,4 @@ class AuthMutations:
     logout = logout
     create_api_token = create_api_token
     revoke_api_token = revoke_api_token
+    set_my_locale = set_my_locale
