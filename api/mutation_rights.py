@@ -235,6 +235,12 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "runSyncNow": right(Action.UPDATE, on=SYNC_SPEC),
     # tenant settings
     "updateTenantSettings": ADMIN_TOKENS,
+    # saved reports and dashboards: anyone signed in keeps their own; the domain lets only the
+    # owner (or an admin) change or delete one
+    "saveReport": OwnState(),
+    "deleteReport": OwnState(),
+    "saveDashboard": OwnState(),
+    "deleteDashboard": OwnState(),
     # background jobs: the domain lets only who started the job (or an admin) cancel it
     "cancelJob": OwnState(),
     # imports: the floor is creating or updating some record type; the import checks its object
@@ -246,6 +252,7 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "createDuplicateRule": right(Action.CREATE, on=DUPLICATE_RULE_SPEC),
     "updateDuplicateRule": right(Action.UPDATE, on=DUPLICATE_RULE_SPEC),
     "deleteDuplicateRule": right(Action.DELETE, on=DUPLICATE_RULE_SPEC),
+    "startDuplicateScan": right(Action.UPDATE, on=DUPLICATE_RULE_SPEC),
     # merging (the domain checks update on the survivor and delete on the merged records of the type)
     "mergeRecords": right(Action.DELETE, on=(CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, CUSTOM_OBJECTS)),
     "unmergeRecords": right(Action.DELETE, on=(CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, CUSTOM_OBJECTS)),

@@ -48,6 +48,7 @@ from api.integrations.webhook_api import WebhookMutations, WebhookQueries
 from api.jobs.schema import JobMutations, JobQueries
 from api.mutation_rights import guard_mutations
 from api.reports.queries import ReportQueries
+from api.reports.saved_api import SavedReportMutations
 from api.service_levels.mutations import ServiceLevelMutations
 from api.service_levels.queries import ServiceLevelQueries
 from api.tenant_settings.mutations import TenantSettingsMutations
@@ -73,7 +74,8 @@ Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
                                                     SyncMutations, ApprovalMutations, TenantSettingsMutations,
                                                     JobMutations, ServiceLevelMutations, DuplicateMutations,
-                                                    ImportMutations, ExportMutations, MergeMutations)))
+                                                    ImportMutations, ExportMutations, MergeMutations,
+                                                    SavedReportMutations)))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from domain.crm.tickets import plug_ticket_clocks
 from domain.custom.derived import hidden_with_derived
 from domain.custom.standard import StandardCustomFields
 from domain.duplicates.checks import DuplicateChecks
+from domain.duplicates.scan import KIND as SCAN_JOB
+from domain.duplicates.scan import configure_scan_limits, run_scan
 from domain.exports.run import KIND as EXPORT_JOB
 from domain.exports.run import run_export
 from domain.files.limits import configure_file_limits
@@ -47,5 +49,7 @@ def wire_domain() -> None:
         download_link_seconds=settings.download_link_seconds)
     # Kinds of background jobs (domain/jobs), one line each: every process knows the same ones.
     register_job_kind(IMPORT_JOB, run_import)
+    register_job_kind(SCAN_JOB, run_scan)
+    configure_scan_limits(max_records=settings.max_duplicate_scan_records)
     register_job_kind(EXPORT_JOB, run_export)
     configure_link_secret(settings.jwt_secret_value())  # signs download links

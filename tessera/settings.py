@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     max_import_rows: int = Field(200_000, ge=1)
     max_export_rows: int = Field(200_000, ge=1)
     download_link_seconds: int = Field(3600, ge=60, le=7 * 86400)
+    # Records of one object a duplicate scan reads (docs/data.md).
+    max_duplicate_scan_records: int = Field(200_000, ge=1)
     # Connections each API process keeps to PostgreSQL; one request holds one while it runs.
     db_pool_size: int = Field(10, ge=1, le=1000)
     tenant_rate_limit_per_minute: int = Field(3000, ge=0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry import UNSET, relay
 from strawberry.scalars import JSON
@@ -11,7 +13,8 @@ from api.duplicates.types import DuplicateRuleType
 from api.given import given_fields
 from api.permissions import principal_of
 from api.records.ids import decode_id
-from domain.duplicates import admin
+from api.records.relations import lazy_type, resolve_type
+from domain.duplicates import admin, scan
 
 CONDITIONS = ('[{field, match: EXACT | FUZZY, threshold?: 50-100 (FUZZY, default 90), compareAs?: TEXT | COMPANY_NAME | '
               'PERSON_NAME (text fields of custom objects)}], all of which must hold')
@@ -34,6 +37,14 @@ class UpdateDuplicateRuleInput:
     action: str | None = UNSET
     conditions: JSON | None = strawberry.field(default=UNSET, description=CONDITIONS)
     active: bool | None = UNSET
+
+
+JobType = lazy_type("api.jobs.types", "JobType")
+
+
+@strawberry.input
+class StartDuplicateScanInput:
+    object: str = strawberry.field(description="Customer, Contact, Lead or a custom object's api name")
 
 
 @strawberry.input
@@ -59,3 +70,10 @@ class DuplicateMutations:
     async def delete_duplicate_rule(self, info: Info, input: DuplicateRuleRefInput) -> DuplicateRuleType:
         rule_id = decode_id(input.id, expected="DuplicateRule", field="id")
         return DuplicateRuleType.from_row(await admin.delete_rule(principal=principal_of(info), rule_id=rule_id))
+
+    @strawberry.mutation(graphql_type=JobType, description=(
+        "Scan every record of an object for duplicates under the active rules, as a background job (admins); the job's "
+        "result groups the records into sets: {object, recordsScanned, setsCount, sets: [{recordIds, rules}]}"))
+    async def start_duplicate_scan(self, info: Info, input: StartDuplicateScanInput) -> Any:
+        row = await scan.start_scan(principal=principal_of(info), record_type=input.object)
+        return resolve_type(JobType).from_row(row)

@@ -13,6 +13,7 @@ from api.records.dynamic import RecordFilter
 from api.records.ordering import SortDirection
 from api.reports.filtering import aggregate_filter
 from api.reports.sales_queries import SalesReportQueries
+from api.reports.saved_api import SavedReportQueries
 from api.reports.service_queries import ServiceReportQueries
 from api.reports.types import (
     AggregateGroupBy,
@@ -54,4 +55,4 @@ class AggregateQueries:
         return AggregateResult(rows=[row_out(r) for r in result.rows], totals=row_out(result.totals), truncated=result.truncated)
 
 
-ReportQueries = merge_types("ReportQueries", (AggregateQueries, SalesReportQueries, ServiceReportQueries))
+ReportQueries = merge_types("ReportQueries", (AggregateQueries, SalesReportQueries, ServiceReportQueries, SavedReportQueries))
