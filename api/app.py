@@ -23,6 +23,7 @@ from api.middleware import RequestContextMiddleware
 from api.persisted_queries import PersistedQueries
 from api.ratelimit import RateLimits
 from api.schema import SchemaLimits, build_schema
+from api.surveys.routes import survey_page
 from domain.identity.access_tokens import TokenConfig
 from tenants.database import UNREACHABLE_ERRORS, ReachabilityProbe, connect, disconnect
 
@@ -83,6 +84,7 @@ def create_app(config: ApiConfig) -> Starlette:
         Route("/files/imports", uploads.upload_import_file, methods=["POST"]),
         Route("/jobs/{job_id}/errors.csv", uploads.job_errors_csv, methods=["GET"]),
         Route("/files/download/{token}", uploads.download, methods=["GET"]),
+        Route("/surveys/{token}", survey_page, methods=["GET", "POST"]),
     ]
     if config.graphiql:  # its assets, from this package: the page works without internet access
         static = GZipMiddleware(StaticFiles(directory=graphiql.STATIC_DIR))

@@ -217,6 +217,7 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "updateSlaPolicy": right(Action.UPDATE, on=SLA_POLICY_SPEC),
     "deleteSlaPolicy": right(Action.DELETE, on=SLA_POLICY_SPEC),
     "reorderSlaPolicies": right(Action.UPDATE, on=SLA_POLICY_SPEC),
+    "sendSatisfactionSurvey": right(Action.UPDATE, on=TICKET_SPEC),
     # integrations
     "createInboundEndpoint": right(Action.CREATE, on=ENDPOINT_SPEC),
     "updateInboundEndpoint": right(Action.UPDATE, on=ENDPOINT_SPEC),

@@ -51,6 +51,7 @@ from api.reports.queries import ReportQueries
 from api.reports.saved_api import SavedReportMutations
 from api.service_levels.mutations import ServiceLevelMutations
 from api.service_levels.queries import ServiceLevelQueries
+from api.surveys.mutations import SurveyMutations
 from api.tenant_settings.mutations import TenantSettingsMutations
 from api.tenant_settings.queries import TenantSettingsQueries
 
@@ -75,7 +76,7 @@ Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations,
                                                     SyncMutations, ApprovalMutations, TenantSettingsMutations,
                                                     JobMutations, ServiceLevelMutations, DuplicateMutations,
                                                     ImportMutations, ExportMutations, MergeMutations,
-                                                    SavedReportMutations)))
+                                                    SavedReportMutations, SurveyMutations)))
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ RELAY_BATCH = 200
 
 # Updates named by what moved (an opportunity's stage, a ticket's status). They are updates all the
 # same, so rules and webhook endpoints that ask for `updated` get them too: one change is one event.
-NAMED_UPDATES = frozenset({"stage_changed", "status_changed"})
+NAMED_UPDATES = frozenset({"stage_changed", "status_changed", "survey_answered"})
 
 
 def action_matches(wanted: str | None, action: str) -> bool:

@@ -11,7 +11,7 @@ from domain.approvals.automation_action import check_submit, current_approvers, 
 from domain.approvals.locks import ApprovalLocks
 from domain.automation.actions import plug_action
 from domain.automation.context import plug_recipients
-from domain.crm.tickets import plug_ticket_clocks
+from domain.crm.tickets import plug_ticket_clocks, plug_ticket_surveys
 from domain.custom.derived import hidden_with_derived
 from domain.custom.standard import StandardCustomFields
 from domain.duplicates.checks import DuplicateChecks
@@ -28,13 +28,17 @@ from domain.records.field_access import plug_derived_fields
 from domain.records.service import plug_custom_fields
 from domain.records.writes import plug_lock_guard, plug_written_hook
 from domain.service_levels import clocks
+from domain.surveys import service as surveys
+from domain.surveys.automation_action import check_send_survey, send_survey
+from domain.surveys.tokens import plug_survey_key
 from tessera.settings import load_settings
 
 
 def wire_domain() -> None:
     """Custom-field checks into the standard record writes; fields computed from hidden fields
     into the field rules; approval locks into every record update, and the automation action
-    submit_for_approval; SLA clocks into ticket writes; duplicate rules into every record write."""
+    submit_for_approval; SLA clocks and satisfaction surveys into ticket writes (surveys signed with a
+    key from the settings); duplicate rules into every record write."""
     plug_custom_fields(StandardCustomFields())
     plug_written_hook(DuplicateChecks())
     plug_derived_fields(hidden_with_derived)
@@ -53,3 +57,7 @@ def wire_domain() -> None:
     configure_scan_limits(max_records=settings.max_duplicate_scan_records)
     register_job_kind(EXPORT_JOB, run_export)
     configure_link_secret(settings.jwt_secret_value())  # signs download links
+    plug_ticket_surveys(surveys)  # a resolved ticket's customer gets a survey
+    plug_action("send_survey", send_survey, check_send_survey)
+    plug_survey_key(settings.jwt_secret_value())
+    surveys.configure_surveys(link_days=settings.survey_link_days)

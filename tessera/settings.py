@@ -83,6 +83,8 @@ class Settings(BaseSettings):
 
     # SLA timers (warnings, breaches, escalations) the scheduler fires per transaction.
     sla_timer_batch: int = Field(500, ge=1, le=10_000)
+    # How long a satisfaction survey link stays valid.
+    survey_link_days: int = Field(14, ge=1, le=365)
 
     host: str = "127.0.0.1"
     port: int = 8000

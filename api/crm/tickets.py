@@ -41,6 +41,7 @@ from domain.crm.teams import TEAM_SPEC
 from domain.crm.tickets import TICKET_SPEC
 from domain.records.spec import RecordSpec
 from domain.service_levels import clocks
+from domain.surveys import service as surveys
 
 
 @strawberry.type
@@ -53,8 +54,10 @@ class StatusChange:
     actor = relation(column="actor_id", target=None, type=UserType)
 
 
-# The SLA state's type lives with service levels (api/service_levels/types.py).
+# The SLA state's type lives with service levels (api/service_levels/types.py), the survey's
+# with surveys (api/surveys/types.py).
 TICKET_SLA = lazy_type("api.service_levels.types", "TicketSlaType")
+SURVEY = lazy_type("api.surveys.types", "SatisfactionSurveyType")
 
 
 async def _ticket_sla(self: Any, info: Info) -> Any:
@@ -63,6 +66,14 @@ async def _ticket_sla(self: Any, info: Info) -> Any:
 
 
 _ticket_sla.__annotations__ = {"info": Info, "return": Optional[TICKET_SLA]}  # noqa: UP045 - a lazy reference
+
+
+async def _ticket_survey(self: Any, info: Info) -> Any:
+    row = await loaders.batched(info, "ticket_survey", surveys.latest_surveys).load(uuid.UUID(self.node_id))
+    return None if row is None else resolve_type(SURVEY).from_row(row)
+
+
+_ticket_survey.__annotations__ = {"info": Info, "return": Optional[SURVEY]}  # noqa: UP045 - a lazy reference
 
 
 @strawberry.type(name="Ticket")
@@ -81,6 +92,8 @@ class TicketType(relay.Node, Record, Tracked, WithCustomFields):
     first_response_due_at: datetime | None
     resolution_due_at: datetime | None
     satisfaction_score: int | None
+    satisfaction_comment: str | None = strawberry.field(description="The comment of the customer's survey answer")
+    satisfaction_at: datetime | None = strawberry.field(description="When the customer answered the survey")
     customer_id: strawberry.Private[uuid.UUID | None]
     contact_id: strawberry.Private[uuid.UUID | None]
     owner_id: strawberry.Private[uuid.UUID | None]
@@ -103,6 +116,9 @@ class TicketType(relay.Node, Record, Tracked, WithCustomFields):
 
     sla = strawberry.field(resolver=_ticket_sla, description="The live SLA clock: due times and status from the first "
                                                              "SLA policy that matches; null when none does")
+
+    survey = strawberry.field(resolver=_ticket_survey, description="The newest satisfaction survey sent to the customer "
+                                                                   "(resolving the ticket sends one)")
 
     @strawberry.field(description="Every status change, oldest first")
     async def status_history(self, info: Info) -> list[StatusChange]:

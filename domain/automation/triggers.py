@@ -10,8 +10,9 @@ from croniter import croniter
 from domain.errors import FieldError
 
 # Ticket events fired by SLA timers (domain/service_levels/firing.py), through the outbox like
-# record events: rules on Ticket trigger on them ({"on": "sla_breached"}), webhooks deliver them.
-SLA_TRIGGERS = ("sla_warning", "sla_breached", "sla_escalated")
+# record events, and the answer of a satisfaction survey (domain/surveys): rules on Ticket trigger
+# on them ({"on": "sla_breached"}), webhooks deliver them.
+SLA_TRIGGERS = ("sla_warning", "sla_breached", "sla_escalated", "survey_answered")
 
 
 def check_time_trigger(trigger: dict[str, Any], errors: list[FieldError]) -> None:

@@ -63,6 +63,9 @@ TICKET_SPEC = RecordSpec(
         FieldSpec("firstResponseDueAt", "first_response_due_at", Kind.DATETIME, sortable=True),
         FieldSpec("resolutionDueAt", "resolution_due_at", Kind.DATETIME, sortable=True),
         FieldSpec("satisfactionScore", "satisfaction_score", Kind.INT, sortable=True),
+        # The customer's survey answer (domain/surveys): set only by answering a survey.
+        FieldSpec("satisfactionComment", "satisfaction_comment", Kind.TEXT, filterable=False),
+        FieldSpec("satisfactionAt", "satisfaction_at", Kind.DATETIME, sortable=True),
         FieldSpec("customFields", "custom_fields", Kind.JSON),
     ),
     scope_area="tickets",
@@ -83,7 +86,19 @@ class TicketClocks(Protocol):
     async def replied(self, ticket_id: uuid.UUID, kind: str, principal: Principal) -> None: ...
 
 
+class TicketSurveys(Protocol):
+    """Satisfaction surveys (domain/surveys) hear of resolutions, in the transaction of the move."""
+
+    async def ticket_resolved(self, ticket: dict[str, Any], principal: Principal) -> None: ...
+
+
 _clocks: TicketClocks | None = None
+_surveys: TicketSurveys | None = None
+
+
+def plug_ticket_surveys(surveys: TicketSurveys) -> None:
+    global _surveys
+    _surveys = surveys
 
 
 def plug_ticket_clocks(clocks: TicketClocks) -> None:
@@ -155,6 +170,10 @@ async def change_status(*, principal: Principal, ticket_id: uuid.UUID, version: 
     updated = await update_record(TICKET_SPEC, row, changes, principal=principal, action="status_changed")
     await _record_status(ticket_id, current, status, principal)
     await _wired_clocks().status_moved(updated, current, status, principal)
+    if status == "RESOLVED":  # the customer is asked how it went (回访)
+        if _surveys is None:
+            raise NotWired("resolving tickets needs the surveys: call tessera.domain_wiring.wire_domain()")
+        await _surveys.ticket_resolved(updated, principal)
     return updated
 
 
