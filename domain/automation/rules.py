@@ -12,7 +12,7 @@ from domain.automation.outbound_actions import check_destinations, with_secrets
 from domain.automation.references import check_rule_references
 from domain.automation.related import check_related
 from domain.automation.targets import known_type
-from domain.automation.triggers import SLA_TRIGGERS, check_time_trigger
+from domain.automation.triggers import SLA_TRIGGERS, check_time_trigger, check_trigger_calendar
 from domain.config_cache import VersionedCache
 from domain.errors import FieldError, InvalidInput, NotFound
 from domain.identity.principal import Principal
@@ -83,6 +83,8 @@ async def _check(input: dict[str, Any], creating: bool, principal: Principal, ob
         values["object"] = input.get("object")
     if creating or "trigger" in input:
         _check_trigger(input.get("trigger"), errors)
+        if isinstance(input.get("trigger"), dict):
+            await check_trigger_calendar(input["trigger"], errors)
         values["trigger"] = input.get("trigger")
     if "conditions" in input:
         if input["conditions"] is not None:

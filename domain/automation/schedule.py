@@ -7,6 +7,10 @@
 - `{"on": "schedule", "cron": "0 9 * * 1"}`: at each tick of a cron expression, for every record
   of the object that meets the conditions.
 
+Days, dates and cron ticks are read on the tenant's wall clock (its time zone setting); with
+`"businessTime": true` date offsets and idle days count working days of the tenant's default
+calendar, or of the one `"calendar"` names (local_time.py).
+
 Each (rule, record, occasion) runs once: the run's event id is derived from them, and the unique
 run key of the engine does the rest, whichever scheduler instance got there."""
 
@@ -16,11 +20,16 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from croniter import croniter
-
 from domain.automation.condition_sql import condition_sql
 from domain.automation.conditions import evaluate
 from domain.automation.engine import resume_due, run_rule_for
+from domain.automation.local_time import (
+    calendar_of,
+    field_dates_firing,
+    idle_cutoff,
+    last_tick,
+    zone,
+)
 from domain.automation.related import with_related
 from domain.automation.rules import RULE_SPEC
 from domain.automation.targets import spec_of, values_of_row
@@ -28,7 +37,7 @@ from domain.crm.activities import TRACKS_LAST_ACTIVITY
 from domain.custom.metadata import load_object
 from domain.events import Event
 from domain.records.rows import decode_row
-from domain.records.spec import Kind, RecordSpec
+from domain.records.spec import FieldSpec, Kind, RecordSpec
 from domain.records.sql import Params
 from tenants.context import current_tenant_id, tenant_connection
 
@@ -62,20 +71,32 @@ async def selection(rule: dict[str, Any], now: datetime, after: uuid.UUID | None
     where = ["t.tenant_id = $1", "t.deleted_at IS NULL"]
     if spec.table == "custom_record":  # custom objects share one table
         where.append(f"t.object_id = {params.add((await load_object(record_type)).id)}")
+    local = await zone()
+    calendar = await calendar_of(trigger)
     if trigger["on"] == "date":
         if not spec.has(trigger["field"]) or spec.field(trigger["field"]).kind not in (Kind.DATE, Kind.DATETIME, Kind.TEXT):
             return None
-        occasion = f"(({spec.field(trigger['field']).sql('t')})::date + {int(trigger.get('offsetDays', 0))})"
-        today = params.add(now.date())
-        where.append(f"{occasion} BETWEEN {today}::date - 1 AND {today}::date")
-        since = f"{today}::date - 1"
+        day = _local_date(spec.field(trigger["field"]), params.add(local.key))
+        offset = int(trigger.get("offsetDays", 0))
+        today = now.astimezone(local).date()
+        if calendar is None:
+            occasion = f"({day} + {offset})"
+            where.append(f"{occasion} BETWEEN {params.add(today)}::date - 1 AND {params.add(today)}::date")
+        else:
+            # The field dates that fire today (or yesterday: a day of grace), found in Python from the
+            # calendar, so the statement still compares the field itself.
+            dates = sorted({*field_dates_firing(calendar, today, offset),
+                            *field_dates_firing(calendar, today - timedelta(days=1), offset)})
+            occasion = day
+            where.append(f"{day} = ANY({params.add(dates)}::date[])")
+        since = f"{params.add(today)}::date - 1"
     elif trigger["on"] == "idle":
         anchor = "coalesce(t.last_activity_at, t.created_at)" if record_type in TRACKS_LAST_ACTIVITY else "t.updated_at"
         occasion = anchor
-        where.append(f"{anchor} <= {params.add(now - timedelta(days=float(trigger['days'])))}")
+        where.append(f"{anchor} <= {params.add(idle_cutoff(now, trigger['days'], local, calendar))}")
         since = anchor
     else:
-        tick = croniter(trigger["cron"], now).get_prev(datetime)
+        tick = last_tick(trigger["cron"], now, local)
         occasion = f"'{tick.isoformat()}'::text"
         since = params.add(tick)
     narrowed = condition_sql(rule["conditions"], spec, params)
@@ -90,6 +111,19 @@ async def selection(rule: dict[str, Any], now: datetime, after: uuid.UUID | None
         f"AND NOT EXISTS (SELECT 1 FROM automation_run r WHERE r.tenant_id = t.tenant_id AND r.rule_id = $2 "
         f"AND r.record_id = t.id AND r.started_at >= {since} AND r.status <> 'SKIPPED') ORDER BY t.id LIMIT {PAGE}"
     ), params.values
+
+
+def _local_date(field: FieldSpec, zone_name: str) -> str:
+    """SQL for the date a date or date-time field holds on the tenant's wall clock (`zone_name`, a
+    parameter). Custom fields hold text: a date ("2026-05-01") is read as it is, a date and time
+    ("2026-05-01T01:00:00.000000Z") in the tenant's zone."""
+    value = field.sql("t")
+    if field.kind is Kind.DATETIME:
+        return f"(({value}) AT TIME ZONE {zone_name})::date"
+    if field.kind is Kind.TEXT:
+        return (f"(CASE WHEN length({value}) > 10 THEN (({value})::timestamptz AT TIME ZONE {zone_name})::date "
+                f"ELSE ({value})::date END)")
+    return f"({value})::date"
 
 
 async def due_occasions(rule: dict[str, Any], now: datetime) -> list[Event]:

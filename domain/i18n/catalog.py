@@ -114,6 +114,7 @@ FIELDS: dict[str, str] = {
     "NOT_FOUND": "未找到引用的记录",
     "UNKNOWN_OBJECT": "没有这个对象",
     "UNKNOWN_TEAM": "不是本租户的团队",
+    "UNKNOWN_CALENDAR": "没有这个名称的工作日历",
     "UNKNOWN_STAGE": "没有这个阶段",
     "UNKNOWN_RULE": "没有这个规则",
     "UNKNOWN_RELATION": "没有这个关联",
