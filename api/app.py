@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api import graphiql, system
@@ -75,7 +75,7 @@ def create_app(config: ApiConfig) -> Starlette:
             await app.state.db_probe.close()
             await disconnect()
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", system.healthz),
         Route("/readyz", system.readyz),

@@ -136,7 +136,7 @@ def crud(spec: RecordSpec, *, create: bool = True, bulk: bool = True) -> dict[st
 
 
 TAGGABLE = (CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, OPPORTUNITY_SPEC, TICKET_SPEC)
-ANY_RECORD = (*STANDARD_OBJECTS.values(), CUSTOM_OBJECTS)
+ANY_RECORD: tuple[RecordSpec | str, ...] = (*STANDARD_OBJECTS.values(), CUSTOM_OBJECTS)
 ADMIN_TOKENS = RoleAndScope((Role.ADMIN,), "admin:write")
 # Approvals are work of every role that writes (viewers stay read-only); tokens need crm:write.
 APPROVAL_WORK = RoleAndScope((Role.ADMIN, Role.MANAGER, Role.MEMBER, Role.AGENT), "crm:write")
