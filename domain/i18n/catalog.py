@@ -168,6 +168,12 @@ FIELDS: dict[str, str] = {
     "INVALID_ESCALATIONS": "升级级别无效",
     "INVALID_LEVEL": "升级级别须为 1 到 3，且各一次",
     "NOT_RESOLVED": "只有已解决（或已回访、已关闭）的工单才能发送满意度调查",
+    # duplicates and merging
+    "ONE_OF": "请只提供其中一种参数",
+    "SURVIVOR_MERGED": "保留的记录不能合并到自身",
+    "REPEATED": "每条记录只能出现一次",
+    "NOT_IN_MERGE": "必须是保留的记录或被合并的记录之一",
+    "TOO_MANY_RECORDS": "记录数超过上限",
 }
 
 NOTIFICATIONS: dict[str, dict[str, str]] = {
