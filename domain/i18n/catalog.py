@@ -163,6 +163,12 @@ FIELDS: dict[str, str] = {
     "NOT_INDEXABLE": "该字段不能建立索引",
     "NOT_GROUPABLE": "该字段不能分组",
     "NOT_MEASURABLE": "该字段不能汇总",
+    # duplicates and merging
+    "ONE_OF": "请只提供其中一种参数",
+    "SURVIVOR_MERGED": "保留的记录不能合并到自身",
+    "REPEATED": "每条记录只能出现一次",
+    "NOT_IN_MERGE": "必须是保留的记录或被合并的记录之一",
+    "TOO_MANY_RECORDS": "记录数超过上限",
 }
 
 NOTIFICATIONS: dict[str, dict[str, str]] = {
