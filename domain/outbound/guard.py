@@ -35,9 +35,8 @@ async def resolve_allowed(host: str, port: int) -> str:
 
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
     def __init__(self) -> None:
-        from httpcore._backends.auto import AutoBackend  # the backend httpx uses by default
-
-        self._inner = AutoBackend()
+        # What httpx's default backend picks under asyncio (tessera runs on nothing else).
+        self._inner = httpcore.AnyIOBackend()
 
     # The signatures are httpcore's AsyncNetworkBackend interface, timeout parameters included.
     async def connect_tcp(
@@ -86,5 +85,8 @@ def _unreadable(url: str, error: httpx.InvalidURL) -> str:
 def guarded_client(**kwargs: Any) -> httpx.AsyncClient:
     """An httpx client whose every connection passes the guard; no proxies from the environment."""
     transport = httpx.AsyncHTTPTransport()
-    transport._pool = httpcore.AsyncConnectionPool(network_backend=_GuardedBackend())  # httpx has no public hook
+    # httpx has no public way to give its transport a network backend: the pool it keeps in
+    # `_pool` is replaced by one with the guarded backend. tests/outbound/test_library_seams.py
+    # fails if httpx no longer keeps it there (the guard would then be bypassed silently).
+    transport._pool = httpcore.AsyncConnectionPool(network_backend=_GuardedBackend())
     return _GuardedClient(transport=transport, trust_env=False, timeout=outbound_config().timeout_seconds, **kwargs)
