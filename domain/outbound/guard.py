@@ -35,8 +35,11 @@ async def resolve_allowed(host: str, port: int) -> str:
 
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
     def __init__(self) -> None:
-        # What httpx's default backend picks under asyncio (tessera runs on nothing else).
-        self._inner = httpcore.AnyIOBackend()
+        # httpx's default backend, which httpcore does not export (its public AnyIOBackend, used
+        # directly, broke the worker's webhook deliveries: tests/workers/test_metrics.py).
+        from httpcore._backends.auto import AutoBackend
+
+        self._inner = AutoBackend()
 
     # The signatures are httpcore's AsyncNetworkBackend interface, timeout parameters included.
     async def connect_tcp(

@@ -28,6 +28,12 @@ def test_httpx_keeps_the_pool_the_guard_replaces() -> None:
     assert isinstance(transport._pool, httpcore.AsyncConnectionPool)
 
 
+def test_httpcore_keeps_the_default_backend_the_guard_hands_over_to() -> None:
+    from httpcore._backends.auto import AutoBackend
+
+    assert issubclass(AutoBackend, httpcore.AsyncNetworkBackend)
+
+
 async def test_a_connection_to_a_refused_address_is_checked_by_the_guard(nothing_private_allowed: None) -> None:
     # Port 1 refuses connections: unguarded, this would be httpx's ConnectError, not a refusal.
     async with guarded_client() as client:
