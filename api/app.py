@@ -84,6 +84,7 @@ def create_app(config: ApiConfig) -> Starlette:
         Route("/files/imports", uploads.upload_import_file, methods=["POST"]),
         Route("/jobs/{job_id}/errors.csv", uploads.job_errors_csv, methods=["GET"]),
         Route("/files/download/{token}", uploads.download, methods=["GET"]),
+        Route("/files/attachments/{record_id}", uploads.upload_attachment, methods=["POST"]),
         Route("/surveys/{token}", survey_page, methods=["GET", "POST"]),
     ]
     if config.graphiql:  # its assets, from this package: the page works without internet access

@@ -249,6 +249,8 @@ MUTATION_RIGHTS: dict[str, Need] = {
     # exports start a job (a write, so not for read-only tokens); the export checks the read right
     # on its object, the fields and the records itself
     "exportRecords": OwnState(),
+    # attachments: the domain checks the update right on the file's record
+    "deleteAttachment": right(Action.UPDATE, on=ANY_RECORD),
     # duplicates
     "createDuplicateRule": right(Action.CREATE, on=DUPLICATE_RULE_SPEC),
     "updateDuplicateRule": right(Action.UPDATE, on=DUPLICATE_RULE_SPEC),
