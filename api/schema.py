@@ -49,6 +49,7 @@ from api.jobs.schema import JobMutations, JobQueries
 from api.mutation_rights import guard_mutations
 from api.reports.queries import ReportQueries
 from api.reports.saved_api import SavedReportMutations
+from api.routing.schema import RoutingMutations, RoutingQueries
 from api.service_levels.mutations import ServiceLevelMutations
 from api.service_levels.queries import ServiceLevelQueries
 from api.surveys.mutations import SurveyMutations
@@ -66,14 +67,14 @@ def _query_type() -> type:
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
                                   IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
-                                  TenantSettingsQueries, ReportQueries, JobQueries, ServiceLevelQueries,
+                                  TenantSettingsQueries, RoutingQueries, ReportQueries, JobQueries, ServiceLevelQueries,
                                   DuplicateQueries, ImportQueries, ExportQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
-                                                    SyncMutations, ApprovalMutations, TenantSettingsMutations,
+                                                    SyncMutations, ApprovalMutations, TenantSettingsMutations, RoutingMutations,
                                                     JobMutations, ServiceLevelMutations, DuplicateMutations,
                                                     ImportMutations, ExportMutations, MergeMutations,
                                                     SavedReportMutations, SurveyMutations)))
