@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.routing import Mount, Route
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from api import graphiql, system
@@ -75,7 +75,7 @@ def create_app(config: ApiConfig) -> Starlette:
             await app.state.db_probe.close()
             await disconnect()
 
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         Route("/healthz", system.healthz),
         Route("/readyz", system.readyz),
@@ -84,6 +84,7 @@ def create_app(config: ApiConfig) -> Starlette:
         Route("/files/imports", uploads.upload_import_file, methods=["POST"]),
         Route("/jobs/{job_id}/errors.csv", uploads.job_errors_csv, methods=["GET"]),
         Route("/files/download/{token}", uploads.download, methods=["GET"]),
+        Route("/files/attachments/{record_id}", uploads.upload_attachment, methods=["POST"]),
         Route("/surveys/{token}", survey_page, methods=["GET", "POST"]),
     ]
     if config.graphiql:  # its assets, from this package: the page works without internet access

@@ -111,7 +111,7 @@ def _domain_extensions(error: domain.DomainError, locale: str | None = None) -> 
         # Global ids spelled out here: this module sits below the API's id helpers.
         return {"duplicates": [{"id": _global_id(m.record_type, str(m.record_id)), "rule": m.rule_name}
                                for m in error.matches],
-                "hiddenDuplicates": error.hidden}
+                "hiddenDuplicates": error.hidden, "reason": error.reason}
     if isinstance(error, (domain.RateLimited, domain.Unavailable)):
         return {"retryAfterSeconds": error.retry_after_seconds}
     if isinstance(error, domain.Conflict) and error.reason:

@@ -136,7 +136,7 @@ def crud(spec: RecordSpec, *, create: bool = True, bulk: bool = True) -> dict[st
 
 
 TAGGABLE = (CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, OPPORTUNITY_SPEC, TICKET_SPEC)
-ANY_RECORD = (*STANDARD_OBJECTS.values(), CUSTOM_OBJECTS)
+ANY_RECORD: tuple[RecordSpec | str, ...] = (*STANDARD_OBJECTS.values(), CUSTOM_OBJECTS)
 ADMIN_TOKENS = RoleAndScope((Role.ADMIN,), "admin:write")
 # Approvals are work of every role that writes (viewers stay read-only); tokens need crm:write.
 APPROVAL_WORK = RoleAndScope((Role.ADMIN, Role.MANAGER, Role.MEMBER, Role.AGENT), "crm:write")
@@ -251,6 +251,8 @@ MUTATION_RIGHTS: dict[str, Need] = {
     # exports start a job (a write, so not for read-only tokens); the export checks the read right
     # on its object, the fields and the records itself
     "exportRecords": OwnState(),
+    # attachments: the domain checks the update right on the file's record
+    "deleteAttachment": right(Action.UPDATE, on=ANY_RECORD),
     # duplicates
     "createDuplicateRule": right(Action.CREATE, on=DUPLICATE_RULE_SPEC),
     "updateDuplicateRule": right(Action.UPDATE, on=DUPLICATE_RULE_SPEC),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from strawberry.permission import BasePermission
 from strawberry.types import Info
@@ -46,3 +46,12 @@ def require(*roles: Role, scope: str) -> type[BasePermission]:
 
 
 ADMIN_READ = require(Role.ADMIN, scope="admin:read")
+
+
+class FieldPermissions(TypedDict):
+    """Keyword arguments of `strawberry.field` that type-check when unpacked (`**AUTHENTICATED`)."""
+
+    permission_classes: list[type[BasePermission]]
+
+
+AUTHENTICATED: FieldPermissions = {"permission_classes": [Authenticated]}

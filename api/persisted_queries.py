@@ -73,7 +73,7 @@ class PersistedQueries:
             stored = None
         if stored is None:
             raise PersistedQueryNotFound(digest)
-        document = stored.decode("utf-8")
+        document = stored.decode("utf-8") if isinstance(stored, bytes) else stored
         self._keep(digest, document)
         return document
 

@@ -29,6 +29,7 @@ from api.automation.queries import AutomationQueries
 from api.crm.schema import CrmMutations, CrmQueries
 from api.custom.mutations import CustomMutations
 from api.custom.queries import CustomQueries
+from api.data.attachments import AttachmentMutations, AttachmentQueries
 from api.data.exports import ExportMutations, ExportQueries
 from api.data.imports import ImportMutations, ImportQueries
 from api.duplicates.merge import MergeMutations
@@ -68,7 +69,8 @@ def _query_type() -> type:
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
                                   IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
                                   TenantSettingsQueries, RoutingQueries, ReportQueries, JobQueries, ServiceLevelQueries,
-                                  DuplicateQueries, ImportQueries, ExportQueries))
+                                  DuplicateQueries, ImportQueries, ExportQueries,
+                                  AttachmentQueries))
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
@@ -77,7 +79,7 @@ Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations,
                                                     SyncMutations, ApprovalMutations, TenantSettingsMutations, RoutingMutations,
                                                     JobMutations, ServiceLevelMutations, DuplicateMutations,
                                                     ImportMutations, ExportMutations, MergeMutations,
-                                                    SavedReportMutations, SurveyMutations)))
+                                                    AttachmentMutations, SavedReportMutations, SurveyMutations)))
 
 
 @dataclass(frozen=True)

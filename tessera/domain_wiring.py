@@ -7,9 +7,10 @@ Kept apart from tessera/wiring.py, which imports the API: workers must not pay f
 
 from __future__ import annotations
 
-from domain.approvals.automation_action import check_submit, submit_for_approval
+from domain.approvals.automation_action import check_submit, current_approvers, submit_for_approval
 from domain.approvals.locks import ApprovalLocks
 from domain.automation.actions import plug_action
+from domain.automation.context import plug_recipients
 from domain.crm.tickets import plug_ticket_clocks, plug_ticket_surveys
 from domain.custom.derived import hidden_with_derived
 from domain.custom.standard import StandardCustomFields
@@ -43,6 +44,7 @@ def wire_domain() -> None:
     plug_derived_fields(hidden_with_derived)
     plug_lock_guard(ApprovalLocks())  # fields locked by pending approval requests
     plug_action("submit_for_approval", submit_for_approval, check_submit)
+    plug_recipients("approvers", current_approvers)
     plug_ticket_clocks(clocks)  # SLA clocks follow ticket writes
     settings = load_settings()
     configure_file_limits(

@@ -12,11 +12,11 @@ from api.approvals.process_types import (
     UpdateApprovalProcessInput,
     process_input,
 )
-from api.permissions import Authenticated, principal_of
+from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id
 from domain.approvals import definitions
 
-AUTH = dict(permission_classes=[Authenticated])
+AUTH = AUTHENTICATED
 
 
 @strawberry.input

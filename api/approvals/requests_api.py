@@ -11,7 +11,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from api.permissions import Authenticated, principal_of
+from api.permissions import AUTHENTICATED, principal_of
 from api.records.approvals import ApprovalRequestType, ApprovalStatus
 from api.records.ids import decode_id, encode_id
 from api.records.pagination import page_size
@@ -20,7 +20,7 @@ from api.records.users import UserType
 from domain.approvals import delegation, queries, requests
 from domain.custom.records import object_of
 
-AUTH = dict(permission_classes=[Authenticated])
+AUTH = AUTHENTICATED
 STANDARD = ("Customer", "Contact", "Lead", "Opportunity", "Ticket")
 
 

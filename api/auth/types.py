@@ -77,7 +77,7 @@ class ApiTokenType(relay.Node):
             "id", "name", "scopes", "hint", "created_at", "expires_at", "last_used_at", "revoked_at")})
 
     @classmethod
-    async def resolve_nodes(
+    async def resolve_nodes(  # type: ignore[override]  # relay.Node's overloads, answered by one signature
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[ApiTokenType | None]:
         check_access(principal_of(info), roles=(DomainRole.ADMIN,), scope="admin:read")

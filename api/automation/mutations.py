@@ -96,7 +96,7 @@ class AutomationMutations:
     async def test_automation_rule(self, info: Info, input: TestAutomationRuleInput) -> JSON:
         rule = await rules.get_rule(principal=principal_of(info), rule_id=decode_id(input.id, expected="AutomationRule", field="id"))
         record_id = uuid.UUID(relay.GlobalID.from_id(str(input.record_id)).node_id)
-        return await engine.dry_run(rule, record_id)
+        return JSON(await engine.dry_run(rule, record_id))
 
     @strawberry.mutation(description="Run a FAILED run again on the rule as it is now (admins and managers)")
     async def rerun_automation_run(self, info: Info, input: RunRefInput) -> bool:

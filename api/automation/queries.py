@@ -9,12 +9,12 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.automation.types import AutomationRuleType, AutomationRunType, NotificationType
-from api.permissions import Authenticated, principal_of
+from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id
 from api.records.pagination import page_size
 from domain.automation import log, rules
 
-AUTH = dict(permission_classes=[Authenticated])
+AUTH = AUTHENTICATED
 
 
 @strawberry.type

@@ -17,4 +17,4 @@ class MemberQueries:
     async def members(self, info: Info, search: str | None = None, role: Role | None = None, first: int = 100) -> list[UserType]:
         principal_of(info)
         rows = await list_members(search=search, role=role.value if role else None, limit=page_size(first))
-        return [UserType.from_row(row) for row in rows]
+        return [user for row in rows if (user := UserType.from_row(row)) is not None]

@@ -30,4 +30,4 @@ class Tracked(WithHistory, WithApprovals):
         scope = {"record_type": self.SPEC.record_type}
         listing = await loaders.children(info, ACTIVITY_SPEC, "record_id", nested_page_size(first), scope).load(
             uuid.UUID(self.node_id))  # type: ignore[attr-defined]
-        return listing_connection(listing, resolve_type(ActivityRef).from_row)  # type: ignore[attr-defined]
+        return listing_connection(listing, resolve_type(ActivityRef).from_row)

@@ -55,7 +55,7 @@ class CreateFieldInput:
     object: str = strawberry.field(description="A custom object's api name, or Customer, Contact, Lead, Opportunity, Ticket")
     api_name: str
     label: str
-    type: FieldType  # type: ignore[valid-type]
+    type: FieldType
     required: bool = False
     unique: bool = False
     read_only: bool = False
@@ -70,7 +70,7 @@ class UpdateFieldInput:
     id: GlobalID
     version: int
     label: str | None = UNSET
-    type: FieldType | None = UNSET  # type: ignore[valid-type]
+    type: FieldType | None = UNSET
     required: bool | None = UNSET
     read_only: bool | None = UNSET
     default_value: JSON | None = UNSET

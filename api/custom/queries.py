@@ -20,7 +20,7 @@ from api.custom.types import (
     ValueCount,
 )
 from api.custom.values import BUILT_IN_ID_TYPES, values_out
-from api.permissions import Authenticated, principal_of
+from api.permissions import AUTHENTICATED, principal_of
 from api.records.dynamic import RecordFilter, RecordOrder, record_order
 from api.records.ids import decode_id, encode_id
 from api.records.pagination import Connection, listing_connection, page_size
@@ -42,7 +42,7 @@ from domain.custom.records import (
 )
 from domain.errors import InvalidInput
 
-AUTH = dict(permission_classes=[Authenticated])
+AUTH = AUTHENTICATED
 RECORD_SEARCH = strawberry.argument(description="Words (or word beginnings) in the record's text values (Chinese, "
                                                 "Japanese and Korean text anywhere inside them); for objects marked searchable")
 

@@ -45,7 +45,7 @@ class CustomRecordType(relay.Node, Record, Owned, WithApprovals, WithDuplicates)
 
     @classmethod
     def from_row(cls, obj: ObjectDef, row: dict[str, Any]) -> CustomRecordType:
-        return cls(node_id=str(row["id"]), object=obj.api_name, values=values_out(obj.fields, row["data"]), obj=obj,
+        return cls(node_id=str(row["id"]), object=obj.api_name, values=JSON(values_out(obj.fields, row["data"])), obj=obj,
                    data=row["data"], owner_id=row["owner_id"], team_id=row["team_id"], version=row["version"],
                    created_at=row["created_at"], updated_at=row["updated_at"], deleted_at=row["deleted_at"])
 

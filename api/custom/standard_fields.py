@@ -80,7 +80,7 @@ class WithCustomFields:
 
     @strawberry.field(description="{field api name: value} for the tenant's custom fields (see standardFields)")
     async def custom_fields(self, info: Info) -> JSON:
-        return values_out(await standard_fields(info, self.SPEC.record_type), self.custom_data)
+        return JSON(values_out(await standard_fields(info, self.SPEC.record_type), self.custom_data))
 
     @strawberry.field(description="Records of a custom object whose relation `field` points at this record")
     async def related_records(

@@ -17,7 +17,7 @@ from domain.custom.fieldtypes import FieldDef
 from domain.custom.fieldtypes import FieldType as DomainFieldType
 from domain.custom.metadata import ObjectDef
 
-FieldType = strawberry.enum(Enum("FieldType", {t.value: t.value for t in DomainFieldType}),
+FieldType = strawberry.enum(Enum("FieldType", {t.value: t.value for t in DomainFieldType}),  # type: ignore[call-overload]
                             description="The value type of a custom field (see docs/custom-objects.md)")
 
 
@@ -26,7 +26,7 @@ class CustomFieldType(relay.Node):
     node_id: relay.NodeID[str]
     api_name: str = strawberry.field(description="Immutable identifier used in values, filters and sorting")
     label: str
-    type: FieldType  # type: ignore[valid-type]
+    type: FieldType
     required: bool
     unique: bool
     read_only: bool
@@ -44,8 +44,8 @@ class CustomFieldType(relay.Node):
     def from_def(cls, field: FieldDef) -> CustomFieldType:
         return cls(node_id=str(field.id), api_name=field.api_name, label=field.label, type=FieldType(field.type.value),
                    required=field.required, unique=field.unique, read_only=field.read_only or field.computed,
-                   default_value=field.default, help_text=field.help_text, config=fills_out(field.config or {}),
-                   validation=field.validation or {}, position=field.position, deprecated=field.deprecated,
+                   default_value=field.default, help_text=field.help_text, config=JSON(fills_out(field.config or {})),
+                   validation=JSON(field.validation or {}), position=field.position, deprecated=field.deprecated,
                    deleted=field.deleted, version=field.version)
 
     @classmethod
@@ -74,7 +74,7 @@ class CustomObjectType:
         return cls(api_name=obj.api_name, label=obj.label, plural_label=obj.plural_label, description=obj.description,
                    display_field=obj.display_field, searchable=obj.searchable, deprecated=obj.deprecated,
                    deleted=obj.deleted, version=obj.version, created_at=obj.created_at, updated_at=obj.updated_at,
-                   rights={role.value: sorted(a.value for a in actions) for role, actions in obj.rights.items()},
+                   rights=JSON({role.value: sorted(a.value for a in actions) for role, actions in obj.rights.items()}),
                    field_defs=obj.fields)
 
     @strawberry.field(description="The object's fields in display order")

@@ -1,5 +1,7 @@
-"""POST /files/imports: upload a file to import (the raw body, or a multipart form's `file`),
-streamed into storage with a size limit; GET /jobs/{id}/errors.csv: a job's errors as CSV."""
+"""The plain HTTP routes of files: POST /files/imports (a file to import) and POST
+/files/attachments/<record id> (a file on a record), each the raw body or a multipart form's
+`file`, streamed into storage with a size limit; GET /files/download/<signed token>; and GET
+/jobs/<id>/errors.csv, a job's errors as CSV."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from strawberry import relay
 from api.data.http_auth import bearer, error_response
 from domain.errors import DomainError, Forbidden, InvalidInput
 from domain.exports.cells import neutral
+from domain.files.attachments import ATTACHABLE, attach
 from domain.files.limits import LIMITS
 from domain.files.links import read_link
 from domain.files.store import CHUNK_BYTES, get_file, read_file, save_file
@@ -45,31 +48,56 @@ async def _parts(upload: UploadFile) -> AsyncIterator[bytes]:
         yield piece
 
 
+async def _body(request: Request, filename: str) -> tuple[AsyncIterator[bytes], str]:
+    """The uploaded bytes as a stream, and the file's name: a multipart form's `file`, or the raw body."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "multipart/form-data":
+        return request.stream(), filename
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except HTTPException as exc:
+        raise InvalidInput.single("file", "INVALID_FORM", f"the form cannot be read: {exc.detail}") from exc
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise InvalidInput.single("file", "REQUIRED", "send the file as the form's `file` field")
+    return _parts(upload), upload.filename or filename
+
+
 async def upload_import_file(request: Request) -> Response:
     try:
         credential = bearer(request)
-        media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-        filename = request.query_params.get("filename") or "upload"
         async with tenant_transaction(credential.tenant_id):
             principal = await authenticate(credential)
             if principal.scopes is not None and not any(s.endswith(":write") for s in principal.scopes):
                 raise Forbidden("A read-only token cannot upload files")
-            if media_type == "multipart/form-data":
-                try:
-                    form = await request.form(max_files=1, max_fields=10)
-                except HTTPException as exc:
-                    raise InvalidInput.single("file", "INVALID_FORM", f"the form cannot be read: {exc.detail}") from exc
-                upload = form.get("file")
-                if not isinstance(upload, UploadFile):
-                    raise InvalidInput.single("file", "REQUIRED", "send the file as the form's `file` field")
-                chunks, filename = _parts(upload), upload.filename or filename
-            else:
-                chunks = request.stream()
+            chunks, filename = await _body(request, request.query_params.get("filename") or "upload")
             row = await save_file(chunks, purpose="IMPORT", filename=filename, max_bytes=LIMITS.max_upload_bytes,
                                   principal=principal)
     except DomainError as exc:
         return error_response(exc)
     return JSONResponse({"id": str(relay.GlobalID(IMPORT_FILE, str(row["id"]))), "filename": row["filename"],
+                         "size": row["size"], "contentType": row["content_type"]}, status_code=201)
+
+
+async def upload_attachment(request: Request) -> Response:
+    """POST /files/attachments/<record id>: attach a file to a record you may update."""
+    try:
+        credential = bearer(request)
+        try:
+            record = relay.GlobalID.from_id(request.path_params["record_id"])
+            if record.type_name not in ATTACHABLE:
+                raise ValueError(record.type_name)
+            record_id = uuid.UUID(record.node_id)
+        except (ValueError, TypeError):
+            raise InvalidInput.single("recordId", "INVALID_ID", f"the id of a {', '.join(ATTACHABLE)}") from None
+        async with tenant_transaction(credential.tenant_id):
+            principal = await authenticate(credential)
+            chunks, filename = await _body(request, request.query_params.get("filename") or "file")
+            row = await attach(principal=principal, record_type=record.type_name, record_id=record_id, chunks=chunks,
+                               filename=filename)
+    except DomainError as exc:
+        return error_response(exc)
+    return JSONResponse({"id": str(relay.GlobalID("Attachment", str(row["id"]))), "filename": row["filename"],
                          "size": row["size"], "contentType": row["content_type"]}, status_code=201)
 
 

@@ -35,7 +35,7 @@ class RecordMergeType:
         kind = row["record_type"]
         return cls(id=relay.GlobalID("RecordMerge", str(row["id"])), object=kind,
                    survivor_id=record_global_id(kind, row["survivor_id"]),
-                   merged_ids=[record_global_id(kind, m) for m in row["merged_ids"]], moved=_counts(row["moves"]),
+                   merged_ids=[record_global_id(kind, m) for m in row["merged_ids"]], moved=JSON(_counts(row["moves"])),
                    merged_at=row["merged_at"], undone_at=row["undone_at"])
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import GeneratorType
-from typing import Any
+from typing import Any, cast
 
 from graphql import GraphQLObjectType, GraphQLOutputType, Undefined
 from graphql.pyutils import Path, gather_with_cancel
@@ -39,7 +39,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         middleware = self.middleware_manager
         # A schema extension with a `resolve` hook must see every field: then nothing is skipped.
         self._shortcuts = middleware is None or not middleware.middlewares
-        strawberry_schema = self.schema._strawberry_schema
+        strawberry_schema = self.schema._strawberry_schema  # type: ignore[attr-defined]
         # Exception handlers wrap resolvers, so resolvers are then called the usual way; so they
         # are too on a strawberry that does not say whether it has any.
         handlers = getattr(getattr(strawberry_schema, "schema_converter", None), "_exception_handler_specs", None)
@@ -48,7 +48,7 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
     def build_per_event_executor(self, payload: Any) -> FastExecutor:
         # A subscription's events each collect their own fields: plans of one event are of no use
         # to the next, and sharing the dicts would keep every event's plans alive.
-        executor = super().build_per_event_executor(payload)
+        executor = cast(FastExecutor, super().build_per_event_executor(payload))
         executor._plans, executor._subplans = {}, {}
         return executor
 

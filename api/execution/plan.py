@@ -32,7 +32,10 @@ GENERIC = 4  # graphql-core's execute_field
 # How a value completes.
 LEAF, OBJECT, LIST, OTHER = range(4)
 
-_NODE_ID = next(f for f in relay.Node.__strawberry_definition__.fields if f.python_name == "_id").base_resolver
+_NODE_ID = next(
+    f for f in relay.Node.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    if f.python_name == "_id"
+).base_resolver
 
 
 class Prefetched:
@@ -47,11 +50,18 @@ class Completion:
 
     __slots__ = ("coerce", "is_type_of", "item", "kind", "non_null", "object_type", "type", "type_check_reads_info")
 
+    # Each is set for its kind only (and None otherwise), which the executor checks first.
+    coerce: Callable[[Any], Any]  # LEAF
+    object_type: GraphQLObjectType  # OBJECT
+    item: Completion  # LIST
+    is_type_of: Callable[..., Any] | None  # OBJECT, when the type has one
+
     def __init__(self, field_type: GraphQLOutputType, streamed: bool) -> None:
         self.type = field_type  # this level's type, NonNull included
         self.non_null = isinstance(field_type, GraphQLNonNull)
-        named = field_type.of_type if self.non_null else field_type
-        self.coerce = self.object_type = self.is_type_of = self.item = None
+        named = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+        self.coerce = self.object_type = self.item = None  # type: ignore[assignment]
+        self.is_type_of = None
         self.type_check_reads_info = False
         if is_leaf_type(named):
             self.kind, self.coerce = LEAF, named.coerce_output_value
@@ -84,12 +94,13 @@ class PlannedField:
         self.name = name
         self.details = details  # graphql-core's FieldDetailsList
         self.nodes = to_nodes(details)
-        self.field_def = field_def
+        # None only for a field the schema lacks, left GENERIC: the executor never reads it then.
+        self.field_def: GraphQLField = field_def  # type: ignore[assignment]
         self.parent_type = parent_type
         self.source = GENERIC
         self.read: Any = None  # attribute name, direct resolver or node id attribute
         self.getter: Callable[[Any, str], Any] | None = None  # strawberry's default resolver when not getattr
-        self.completion: Completion | None = None
+        self.completion: Completion = None  # type: ignore[assignment]  # set whenever field_def is
         self.prefetch_key: str | None = None  # where `_prefetched` holds the value
 
 
@@ -160,8 +171,9 @@ def _default_node_id(definition: StrawberryField, parent_type: GraphQLObjectType
     origin = _origin(parent_type)
     if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
         return None
-    if (origin.resolve_id.__func__ is not relay.Node.resolve_id.__func__
-            or origin.resolve_typename.__func__ is not relay.Node.resolve_typename.__func__):
+    # The functions under the classmethods: an override is a different function.
+    if (origin.resolve_id.__func__ is not relay.Node.resolve_id.__func__  # type: ignore[attr-defined]
+            or origin.resolve_typename.__func__ is not relay.Node.resolve_typename.__func__):  # type: ignore[attr-defined]
         return None
     return origin.resolve_id_attr()
 

@@ -30,7 +30,8 @@ class StrictDocuments(SchemaExtension):
     empty ones by default, and the depth limit cannot measure them."""
 
     def on_operation(self) -> Iterator[None]:
-        self.execution_context.parse_options["allow_empty_selection_sets"] = False
+        # graphql-core's parse() takes it; strawberry's ParseOptions does not list it.
+        self.execution_context.parse_options["allow_empty_selection_sets"] = False  # type: ignore[typeddict-unknown-key]
         yield
 
 

@@ -32,6 +32,7 @@ class _RollBack(Exception):
 async def _limited(context: Context) -> float | None:
     """Seconds to wait if the tenant, or the API token making the request, is over its limit."""
     principal = context.principal
+    assert principal is not None  # asked once the request is authenticated
     retry_after = await hit(context.redis, f"tenant:{principal.tenant_id}", limit=context.rate_limits.tenant_per_minute,
                             window_seconds=60)
     if retry_after is None and principal.kind is CredentialKind.API_TOKEN:

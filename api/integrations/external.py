@@ -10,13 +10,13 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.custom.values import values_in
-from api.permissions import Authenticated, principal_of
+from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import raw_ids
 from domain.custom.metadata import STANDARD_OBJECTS, load_object
 from domain.errors import InvalidInput, NotFound
 from domain.integrations import external_ids, upsert
 
-AUTH = dict(permission_classes=[Authenticated])
+AUTH = AUTHENTICATED
 
 
 def record_global_id(record_type: str, record_id: object) -> relay.GlobalID:

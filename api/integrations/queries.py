@@ -7,12 +7,12 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.integrations.types import InboundEndpointType, InboundRequestType
-from api.permissions import Authenticated, principal_of
+from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id
 from api.records.pagination import page_size
 from domain.integrations import endpoints, process
 
-AUTH = dict(permission_classes=[Authenticated])
+AUTH = AUTHENTICATED
 
 
 @strawberry.type

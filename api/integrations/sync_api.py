@@ -13,12 +13,12 @@ from strawberry.types import Info
 
 from api.given import given_fields
 from api.integrations.external import record_global_id
-from api.permissions import Authenticated, principal_of
+from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id
 from api.records.pagination import page_size
 from domain.integrations.sync import connections
 
-AUTH = dict(permission_classes=[Authenticated])
+AUTH = AUTHENTICATED
 SETTINGS_HELP = ('{"customerFields": {"name": "name", "region": "region"}, '
                  '"conflicts": {"default": "newest", "fields": {"region": "erp"}}}')
 

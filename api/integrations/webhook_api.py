@@ -14,12 +14,12 @@ from api.integrations.webhook_types import (
     WebhookEndpointType,
     WebhookEndpointWithSecret,
 )
-from api.permissions import Authenticated, principal_of
+from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id
 from api.records.pagination import page_size
 from domain.integrations import webhook_admin, webhook_endpoints
 
-AUTH = dict(permission_classes=[Authenticated])
+AUTH = AUTHENTICATED
 
 
 @strawberry.input

@@ -66,7 +66,7 @@ def change_of(data: Any, record_type: str, *, prefix: str = "") -> Change:
 def update_mutation(writes: RecordWrites, input_type: type) -> Any:
     name, node = writes.spec.record_type, writes.node
 
-    async def update_one(info: Info, input: input_type) -> node:  # type: ignore[valid-type]
+    async def update_one(info: Info, input: input_type) -> node:
         change = change_of(input, name)
         await writes.prepare([change.values], False)
         return node.from_row((await writes.update(principal=principal_of(info), changes=[change]))[0])
@@ -78,7 +78,7 @@ def update_mutation(writes: RecordWrites, input_type: type) -> Any:
 def delete_mutation(writes: RecordWrites) -> Any:
     spec, node = writes.spec, writes.node
 
-    async def delete_one(info: Info, input: DeleteInput) -> node:  # type: ignore[valid-type]
+    async def delete_one(info: Info, input: DeleteInput) -> node:
         record_id = decode_id(input.id, expected=spec.record_type, field="id")
         return node.from_row(await service.delete(spec, record_id, input.version, principal=principal_of(info)))
 
@@ -89,7 +89,7 @@ def delete_mutation(writes: RecordWrites) -> Any:
 def restore_mutation(writes: RecordWrites) -> Any:
     spec, node = writes.spec, writes.node
 
-    async def restore_one(info: Info, input: RestoreInput) -> node:  # type: ignore[valid-type]
+    async def restore_one(info: Info, input: RestoreInput) -> node:
         record_id = decode_id(input.id, expected=spec.record_type, field="id")
         return node.from_row(await service.restore(spec, record_id, principal=principal_of(info)))
 
@@ -99,7 +99,7 @@ def restore_mutation(writes: RecordWrites) -> Any:
 def create_mutation(writes: RecordWrites, input_type: type) -> Any:
     create, node = _create_of(writes), writes.node
 
-    async def create_one(info: Info, input: input_type) -> node:  # type: ignore[valid-type]
+    async def create_one(info: Info, input: input_type) -> node:
         items = [values_of(input)]
         await writes.prepare(items, False)
         return node.from_row((await create(principal=principal_of(info), items=items))[0])
@@ -111,8 +111,8 @@ def bulk_create_mutation(writes: RecordWrites, input_type: type) -> Any:
     """`input_type` has `items`: a list of the type's create input."""
     create, node = _create_of(writes), writes.node
 
-    async def bulk_create(info: Info, input: input_type) -> list[node]:  # type: ignore[valid-type]
-        items = [values_of(item, prefix=f"items.{i}.") for i, item in enumerate(input.items)]
+    async def bulk_create(info: Info, input: input_type) -> list[node]:
+        items = [values_of(item, prefix=f"items.{i}.") for i, item in enumerate(input.items)]  # type: ignore[attr-defined]
         await writes.prepare(items, True)
         return [node.from_row(row) for row in await create(principal=principal_of(info), items=items, bulk=True)]
 
@@ -123,8 +123,8 @@ def bulk_update_mutation(writes: RecordWrites, input_type: type) -> Any:
     """`input_type` has `items`: a list of the type's update input."""
     name, node = writes.spec.record_type, writes.node
 
-    async def bulk_update(info: Info, input: input_type) -> list[node]:  # type: ignore[valid-type]
-        changes = [change_of(item, name, prefix=f"items.{i}.") for i, item in enumerate(input.items)]
+    async def bulk_update(info: Info, input: input_type) -> list[node]:
+        changes = [change_of(item, name, prefix=f"items.{i}.") for i, item in enumerate(input.items)]  # type: ignore[attr-defined]
         await writes.prepare([change.values for change in changes], True)
         return [node.from_row(row) for row in await writes.update(principal=principal_of(info), changes=changes, bulk=True)]
 

@@ -66,8 +66,8 @@ def column_attributes(cls: type) -> tuple[str, ...]:
 def from_columns(cls: type[Node], row: dict[str, Any], **converted: Any) -> Node:
     """`cls` from its row: the node id, every column attribute as it is, and `converted` (the
     attributes the type computes from the row)."""
-    values = {name: row[name] for name in column_attributes(cls)}
-    return cls(node_id=str(row["id"]), **values, **converted)
+    values = {name: row[name] for name in column_attributes(cls)}  # type: ignore[arg-type]  # classes hash
+    return cls(node_id=str(row["id"]), **values, **converted)  # type: ignore[call-arg]  # a strawberry type's __init__
 
 
 def _is_leaf(field_type: Any) -> bool:

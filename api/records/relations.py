@@ -51,11 +51,12 @@ def lazy_type(module: str, name: str) -> Any:
     """The type `name` of `module` for annotations and relations, imported by strawberry when the
     schema is built: `Annotated["name", strawberry.lazy("module")]`, spelled so that linters do
     not look for `name` in the module that refers to it."""
-    return Annotated[ForwardRef(name), strawberry.lazy(module)]  # type: ignore[valid-type]
+    return Annotated[ForwardRef(name), strawberry.lazy(module)]
 
 
-def resolve_type(annotation: Any) -> type:
-    """The class an annotation names: itself, or the class a lazy reference points at."""
+def resolve_type(annotation: Any) -> Any:
+    """The class an annotation names: itself, or the class a lazy reference points at (Any: its
+    callers use what they know the class has, from_row...)."""
     return _resolve(annotation) if get_origin(annotation) is Annotated else annotation
 
 
@@ -73,7 +74,7 @@ def relation(*, column: str, target: RecordSpec | None, type: Any, description: 
     declared = Relation(column, target, type)
 
     def resolve(self: Any, info: Info) -> Any:
-        convert = resolve_type(type).from_row  # type: ignore[attr-defined]
+        convert = resolve_type(type).from_row
         return loaders.related(loaders.rows_of(info, target), getattr(self, column), convert)
 
     resolve.__annotations__ = {"info": Info, "return": Optional[type]}  # noqa: UP045 - `type` may be a lazy reference
@@ -92,7 +93,7 @@ def related_list(*, target: RecordSpec, column: str, type: Any, description: str
 
     async def resolve(self: Any, info: Info, first: int | None = None) -> Any:
         listing = await loaders.children(info, target, column, nested_page_size(first)).load(uuid.UUID(self.node_id))
-        return listing_connection(listing, resolve_type(type).from_row)  # type: ignore[attr-defined]
+        return listing_connection(listing, resolve_type(type).from_row)
 
     resolve.__annotations__ = {"info": Info, "first": Optional[int], "return": Connection[type]}  # noqa: UP045
     return strawberry.field(resolver=resolve, description=description)

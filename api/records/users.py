@@ -17,7 +17,9 @@ from domain.identity.directory import users_by_id
 from domain.identity.roles import Role as DomainRole
 from domain.records.includes import MEMBER_COLUMNS
 
-Role = strawberry.enum(DomainRole, name="Role", description="Built-in roles of a tenant member")
+# strawberry.enum marks the domain's enum itself: one class, which mypy then reads as a type.
+strawberry.enum(DomainRole, name="Role", description="Built-in roles of a tenant member")
+Role = DomainRole
 
 
 @strawberry.type(name="User", description="A member of the tenant")

@@ -20,7 +20,7 @@ WinRateBy = strawberry.enum(sales.WinRateBy, name="WinRateBy", description="Grou
 @strawberry.input(description="A time window: a relative range seen from asOf (default now) in the tenant's calendar, "
                               "or explicit start and end; always [start, end)")
 class ReportWindow:
-    range: RelativeDateRange | None = None  # type: ignore[valid-type]
+    range: RelativeDateRange | None = None
     days: int | None = None
     start: datetime | None = None
     end: datetime | None = None

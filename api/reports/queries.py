@@ -8,7 +8,7 @@ import strawberry
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
-from api.permissions import Authenticated, principal_of
+from api.permissions import AUTHENTICATED, principal_of
 from api.records.dynamic import RecordFilter
 from api.records.ordering import SortDirection
 from api.reports.filtering import aggregate_filter
@@ -26,7 +26,7 @@ from api.reports.types import (
 from domain.reports import aggregate as domain
 from domain.reports.periods import Period
 
-AUTH = dict(permission_classes=[Authenticated])
+AUTH = AUTHENTICATED
 
 
 @strawberry.type

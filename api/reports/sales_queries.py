@@ -9,7 +9,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from api.permissions import Authenticated, principal_of
+from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id, encode_id
 from api.reports.analytics_types import (
     DurationStats,
@@ -24,7 +24,7 @@ from api.reports.analytics_types import (
 )
 from domain.reports import sales
 
-AUTH = dict(permission_classes=[Authenticated])
+AUTH = AUTHENTICATED
 
 
 @strawberry.type
@@ -43,7 +43,7 @@ class SalesReportQueries:
 
     @strawberry.field(**AUTH, description="Win rate, won amount and average won deal of the deals closed in the window, by owner, team or month")
     async def win_rates(
-        self, info: Info, period: ReportWindow, by: WinRateBy, pipeline_id: relay.GlobalID | None = None,  # type: ignore[valid-type]
+        self, info: Info, period: ReportWindow, by: WinRateBy, pipeline_id: relay.GlobalID | None = None,
     ) -> list[WinRateLine]:
         rows = await sales.win_rates(principal=principal_of(info), window=period.to_domain(), by=by, pipeline_id=_pipeline(pipeline_id))
         return [win_rate_out(row, by) for row in rows]

@@ -12,7 +12,7 @@ from strawberry import UNSET, relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.permissions import Authenticated, principal_of
+from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id, encode_id
 from api.records.users import Role
 from api.reports import running
@@ -21,7 +21,7 @@ from domain.identity.roles import Role as DomainRole
 from domain.reports import saved
 from domain.reports.tables import Table, csv_text
 
-AUTH = dict(permission_classes=[Authenticated])
+AUTH = AUTHENTICATED
 ReportKind = strawberry.enum(running.ReportKind, name="ReportKind", description=(
     "AGGREGATE (params: the aggregate query's arguments, filter as RecordFilter JSON) or a standard analytic "
     "(params: its arguments: period {range, days, start, end, asOf}, by, pipelineId, fromMonth, months, bucket, first)"))
@@ -59,10 +59,10 @@ class SavedReportType(relay.Node):
     report_id: relay.NodeID[str]
     name: str
     description: str | None
-    kind: ReportKind  # type: ignore[valid-type]
+    kind: ReportKind
     params: JSON
-    visibility: ReportVisibility  # type: ignore[valid-type]
-    shared_roles: list[Role]  # type: ignore[valid-type]
+    visibility: ReportVisibility
+    shared_roles: list[Role]
     shared_team_ids: list[relay.GlobalID]
     owner_id: relay.GlobalID
     version: int
@@ -74,7 +74,9 @@ class SavedReportType(relay.Node):
                    params=row["params"], version=row["version"], updated_at=row["updated_at"], **_sharing_out(row))
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: list[str], required: bool = False) -> list[SavedReportType | None]:
+    async def resolve_nodes(  # type: ignore[override]  # relay.Node's overloads, answered by one signature
+        cls, *, info: Info, node_ids: list[str], required: bool = False,
+    ) -> list[SavedReportType | None]:
         found = await saved.get_many("report", principal=principal_of(info), ids=[uuid.UUID(i) for i in node_ids])
         return [cls.from_row(found[uuid.UUID(i)]) if uuid.UUID(i) in found else None for i in node_ids]
 
@@ -90,7 +92,7 @@ class SavedReportType(relay.Node):
 @strawberry.type
 class DashboardWidget:
     title: str | None
-    chart: ChartType  # type: ignore[valid-type]
+    chart: ChartType
     report: SavedReportType = strawberry.field(description="The widget's report (widgets of reports the caller may not read are left out)")
 
 
@@ -99,8 +101,8 @@ class DashboardType(relay.Node):
     dashboard_id: relay.NodeID[str]
     name: str
     description: str | None
-    visibility: ReportVisibility  # type: ignore[valid-type]
-    shared_roles: list[Role]  # type: ignore[valid-type]
+    visibility: ReportVisibility
+    shared_roles: list[Role]
     shared_team_ids: list[relay.GlobalID]
     owner_id: relay.GlobalID
     version: int
@@ -113,7 +115,9 @@ class DashboardType(relay.Node):
                    updated_at=row["updated_at"], widget_specs=row["widgets"], **_sharing_out(row))
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: list[str], required: bool = False) -> list[DashboardType | None]:
+    async def resolve_nodes(  # type: ignore[override]  # relay.Node's overloads, answered by one signature
+        cls, *, info: Info, node_ids: list[str], required: bool = False,
+    ) -> list[DashboardType | None]:
         found = await saved.get_many("dashboard", principal=principal_of(info), ids=[uuid.UUID(i) for i in node_ids])
         return [cls.from_row(found[uuid.UUID(i)]) if uuid.UUID(i) in found else None for i in node_ids]
 
@@ -127,8 +131,8 @@ class DashboardType(relay.Node):
 
 @strawberry.input
 class SharingInput:
-    visibility: ReportVisibility = saved.Visibility.PRIVATE  # type: ignore[valid-type]
-    shared_roles: list[Role] = strawberry.field(default_factory=list)  # type: ignore[valid-type]
+    visibility: ReportVisibility = saved.Visibility.PRIVATE
+    shared_roles: list[Role] = strawberry.field(default_factory=list)
     shared_team_ids: list[relay.GlobalID] = strawberry.field(default_factory=list)
 
 
@@ -138,7 +142,7 @@ class SaveReportInput:
     version: int | None = None
     name: str | None = UNSET
     description: str | None = UNSET
-    kind: ReportKind | None = UNSET  # type: ignore[valid-type]
+    kind: ReportKind | None = UNSET
     params: JSON | None = UNSET
     sharing: SharingInput | None = UNSET
 
@@ -146,7 +150,7 @@ class SaveReportInput:
 @strawberry.input
 class WidgetInput:
     report_id: relay.GlobalID
-    chart: ChartType = saved.Chart.TABLE  # type: ignore[valid-type]
+    chart: ChartType = saved.Chart.TABLE
     title: str | None = None
 
 
@@ -232,7 +236,7 @@ class SavedReportMutations:
             widgets = input.widgets or []
             if len(widgets) > saved.MAX_WIDGETS:
                 errors.append(FieldError("widgets", "TOO_MANY", f"at most {saved.MAX_WIDGETS} widgets"))
-            ids = []
+            ids: list[uuid.UUID | None] = []
             for index, widget in enumerate(widgets):
                 try:
                     ids.append(decode_id(widget.report_id, expected="SavedReport", field=f"widgets.{index}.reportId"))

@@ -10,14 +10,14 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from api.permissions import Authenticated, principal_of
+from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import encode_id
 from api.reports.analytics_types import ReportWindow
 from api.reports.types import DateBucket
 from domain.reports import marketing, service
 from domain.reports.aggregate import Bucket
 
-AUTH = dict(permission_classes=[Authenticated])
+AUTH = AUTHENTICATED
 TicketDimension = strawberry.enum(service.TicketDimension, name="TicketDimension",
                                   description="What to split tickets by (NONE: one line for all)")
 CampaignDimension = strawberry.enum(marketing.CampaignDimension, name="CampaignDimension")
@@ -107,15 +107,15 @@ class CampaignLine:
 class ServiceReportQueries:
     @strawberry.field(**AUTH, description="Tickets created in the window per bucket of creation (tenant calendar) and split")
     async def ticket_volume(
-        self, info: Info, period: ReportWindow, bucket: DateBucket = Bucket.DAY,  # type: ignore[valid-type, assignment]
-        by: TicketDimension = service.TicketDimension.NONE,  # type: ignore[valid-type, assignment]
+        self, info: Info, period: ReportWindow, bucket: DateBucket = Bucket.DAY,
+        by: TicketDimension = service.TicketDimension.NONE,
     ) -> list[TicketVolumeLine]:
         rows = await service.ticket_volume(principal=principal_of(info), window=period.to_domain(), bucket=bucket, by=by)
         return [TicketVolumeLine(bucket=r.bucket, split=_key(r.key, by), created=r.created) for r in rows]
 
     @strawberry.field(**AUTH, description="Hours to first response and to resolution (P50, P90) of tickets created in the window")
     async def ticket_times(
-        self, info: Info, period: ReportWindow, by: TicketDimension = service.TicketDimension.NONE,  # type: ignore[valid-type, assignment]
+        self, info: Info, period: ReportWindow, by: TicketDimension = service.TicketDimension.NONE,
     ) -> list[TicketTimesLine]:
         rows = await service.response_times(principal=principal_of(info), window=period.to_domain(), by=by)
         return [TicketTimesLine(
@@ -130,7 +130,7 @@ class ServiceReportQueries:
 
     @strawberry.field(**AUTH, description="First-response and resolution targets met and breached, tickets created in the window")
     async def sla_compliance(
-        self, info: Info, period: ReportWindow, by: TicketDimension = service.TicketDimension.NONE,  # type: ignore[valid-type, assignment]
+        self, info: Info, period: ReportWindow, by: TicketDimension = service.TicketDimension.NONE,
         as_of: datetime | None = None,
     ) -> list[SlaComplianceLine]:
         rows = await service.sla_compliance(principal=principal_of(info), window=period.to_domain(), by=by, as_of=as_of)
@@ -141,7 +141,7 @@ class ServiceReportQueries:
 
     @strawberry.field(**AUTH, description="Satisfaction scores (1-5) of tickets resolved in the window")
     async def ticket_satisfaction(
-        self, info: Info, period: ReportWindow, by: TicketDimension = service.TicketDimension.NONE,  # type: ignore[valid-type, assignment]
+        self, info: Info, period: ReportWindow, by: TicketDimension = service.TicketDimension.NONE,
     ) -> list[SatisfactionLine]:
         rows = await service.satisfaction(principal=principal_of(info), window=period.to_domain(), by=by)
         return [SatisfactionLine(split=_key(r.key, by), rated=r.rated, average=r.average,
@@ -150,7 +150,7 @@ class ServiceReportQueries:
     @strawberry.field(**AUTH, description="Per campaign or channel: leads, MQL, SQL, opportunities, won deals and amount, cost, "
                                           "cost per lead, ROI (leads and deals created in the window, if one is given)")
     async def campaign_performance(
-        self, info: Info, by: CampaignDimension = marketing.CampaignDimension.CAMPAIGN,  # type: ignore[valid-type, assignment]
+        self, info: Info, by: CampaignDimension = marketing.CampaignDimension.CAMPAIGN,
         period: ReportWindow | None = None,
     ) -> list[CampaignLine]:
         rows = await marketing.campaign_performance(principal=principal_of(info), window=period.to_domain() if period else None, by=by)

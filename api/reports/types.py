@@ -29,12 +29,12 @@ ReportValueType = strawberry.enum(ValueType, name="ReportValueType")
                               "dates bucketed by a calendar period")
 class AggregateGroupBy:
     field: str
-    bucket: DateBucket | None = None  # type: ignore[valid-type]
+    bucket: DateBucket | None = None
 
 
 @strawberry.input(description="A measure: function over a field (COUNT needs none); named by alias, else function_field")
 class AggregateMeasure:
-    function: AggregateFunction  # type: ignore[valid-type]
+    function: AggregateFunction
     field: str | None = None
     alias: str | None = None
 
@@ -48,15 +48,15 @@ class AggregateOrder:
 @strawberry.input(description="Keep records whose date field lies in a relative calendar range")
 class DatePeriod:
     field: str
-    range: RelativeDateRange  # type: ignore[valid-type]
+    range: RelativeDateRange
     days: int | None = None
 
 
 @strawberry.type(description="One group key: the value (in the field matching its type) and a label naming it")
 class AggregateKey:
     field: str
-    bucket: DateBucket | None  # type: ignore[valid-type]
-    type: ReportValueType  # type: ignore[valid-type]
+    bucket: DateBucket | None
+    type: ReportValueType
     id: relay.GlobalID | None = None
     text: str | None = None
     number: Decimal | None = None
@@ -69,7 +69,7 @@ class AggregateKey:
 @strawberry.type(description="One measure's value: a number, or a date or date-time for MIN, MAX, P50, P90 of dates")
 class AggregateValue:
     name: str
-    function: AggregateFunction  # type: ignore[valid-type]
+    function: AggregateFunction
     field: str | None
     number: Decimal | None = None
     date: date | None = None

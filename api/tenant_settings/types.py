@@ -23,7 +23,7 @@ class NamedCalendarType:
 
     @classmethod
     def of(cls, named: NamedCalendar) -> NamedCalendarType:
-        return cls(name=named.name, calendar=calendar_to_dict(named.calendar),
+        return cls(name=named.name, calendar=JSON(calendar_to_dict(named.calendar)),
                    team_ids=[relay.GlobalID("Team", str(team)) for team in named.team_ids], regions=list(named.regions))
 
 
@@ -47,6 +47,6 @@ class TenantSettingsType:
         default = settings.default_calendar
         return cls(display_name=settings.display_name, time_zone=settings.time_zone,
                    default_currency=settings.default_currency, locale=settings.locale, week_start=settings.week_start,
-                   phone_region=settings.phone_region, default_calendar=None if default is None else calendar_to_dict(default),
+                   phone_region=settings.phone_region, default_calendar=None if default is None else JSON(calendar_to_dict(default)),
                    calendars=[NamedCalendarType.of(named) for named in settings.calendars],
                    version=settings.version, updated_at=settings.updated_at)

@@ -3,7 +3,10 @@
 done in their name: rules, final outcomes) may change locked fields; each such override is written
 to the record's audit trail as `approval_lock_overridden`.
 
-Checked in the one place every record update goes through (domain/records/writes.update_record),
+A record with a pending request cannot be deleted (or merged away) by anyone until the request is
+recalled or decided.
+
+Checked in the one place every record update and deletion goes through (domain/records/writes),
 with one probe of the unique index of pending requests."""
 
 from __future__ import annotations
@@ -50,6 +53,16 @@ def _json(value: Any) -> Any:
 
 
 class ApprovalLocks:
+    async def check_delete(self, spec: RecordSpec, row: dict[str, Any]) -> None:
+        """A record with a pending request is not deleted (nor merged away), whoever asks: the
+        request would be left deciding on nothing. Recall it first (admins may recall any)."""
+        if spec.table not in LOCKABLE:
+            return
+        lock = await pending_lock(row["id"])
+        if lock is not None:
+            raise Conflict(f"the record has a pending approval request ({lock['id']}); recall it before deleting the record",
+                           reason="RECORD_LOCKED", refs={"approvalRequestId": ("ApprovalRequest", lock["id"])})
+
     async def check(self, spec: RecordSpec, row: dict[str, Any], diff: dict[str, tuple[Any, Any]], principal: Principal) -> None:
         if spec.table not in LOCKABLE:
             return

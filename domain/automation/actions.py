@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from domain.automation.assignment import assign_owner, check_assign
-from domain.automation.context import Context, NoRecipients, recipients, render
+from domain.automation.context import Context, NoRecipients, plugged_recipients, recipients, render
 from domain.automation.outbound_actions import (
     call_http,
     check_call_http,
@@ -87,8 +87,9 @@ def check_actions(actions: Any, errors: list[FieldError]) -> None:
         if kind == "notify":
             if not str(action.get("title") or "").strip():
                 errors.append(FieldError(f"{where}.title", "REQUIRED", "a notification needs a title"))
-            if action.get("to") not in ("owner", "owner_manager", "actor", "users"):
-                errors.append(FieldError(f"{where}.to", "INVALID_CHOICE", "owner, owner_manager, actor or users"))
+            choices = ("owner", "owner_manager", "actor", "users", *plugged_recipients())
+            if action.get("to") not in choices:
+                errors.append(FieldError(f"{where}.to", "INVALID_CHOICE", f"one of {', '.join(choices)}"))
             for n, user in enumerate(action.get("userIds") or []):
                 _uuid(user, f"{where}.userIds.{n}", errors)
             if action.get("channel") is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,14 +40,30 @@ def render(template: str, values: dict[str, Any]) -> str:
                   template)
 
 
+# Whom other areas let actions name in `to` (plugged in at start-up, tessera/domain_wiring.py),
+# e.g. approvals' "approvers": the current approvers of the record's pending approval request.
+Recipients = Callable[[Context], Awaitable[list[uuid.UUID]]]
+_PLUGGED: dict[str, Recipients] = {}
+
+
+def plug_recipients(name: str, find: Recipients) -> None:
+    _PLUGGED[name] = find
+
+
+def plugged_recipients() -> tuple[str, ...]:
+    return tuple(_PLUGGED)
+
+
 class NoRecipients(DomainError):
     """An action's `to` resolves to nobody: the step fails with the reason instead of doing nothing."""
 
 
 async def recipients(ctx: Context, action: dict[str, Any]) -> list[uuid.UUID]:
     """The users an action's `to` names: owner (a ticket's assignee), owner_manager (the managers
-    of the owner's teams), actor or users (userIds); NoRecipients when that is nobody."""
+    of the owner's teams), actor, users (userIds) or a plugged name; NoRecipients when that is nobody."""
     to = action["to"]
+    if to in _PLUGGED:
+        return _someone(await _PLUGGED[to](ctx), f"the {ctx.record_type} has no {to} now")
     if to == "users":
         found = [uuid.UUID(str(u)) for u in action.get("userIds") or []]
         return _someone(found, "no userIds are listed")

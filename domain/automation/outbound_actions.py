@@ -13,7 +13,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from domain.automation.context import Context, NoRecipients, recipients, render
+from domain.automation.context import Context, NoRecipients, plugged_recipients, recipients, render
 from domain.errors import FieldError
 from domain.identity.directory import users_by_id
 from domain.outbound.http import destination_problem, json_body, send_signed
@@ -31,8 +31,9 @@ class DeliveryFailed(RuntimeError):
 
 
 def check_send_email(action: dict[str, Any], where: str, errors: list[FieldError]) -> None:
-    if action.get("to") not in EMAIL_TO:
-        errors.append(FieldError(f"{where}.to", "INVALID_CHOICE", f"one of {', '.join(EMAIL_TO)}"))
+    choices = (*EMAIL_TO, *plugged_recipients())
+    if action.get("to") not in choices:
+        errors.append(FieldError(f"{where}.to", "INVALID_CHOICE", f"one of {', '.join(choices)}"))
     if not str(action.get("subject") or "").strip():
         errors.append(FieldError(f"{where}.subject", "REQUIRED", "an email needs a subject"))
     if action.get("to") == "addresses":

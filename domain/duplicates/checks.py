@@ -34,7 +34,7 @@ class DuplicateFound(Conflict):
         shown = f"{len(matches)} existing {record_type} record(s)" if matches else ""
         unseen = f"{hidden} {record_type} record(s) you cannot see" if hidden else ""
         super().__init__(f"This {record_type} duplicates {' and '.join(p for p in (shown, unseen) if p)} "
-                         f"under {rules}; change it, or merge with the existing record")
+                         f"under {rules}; change it, or merge with the existing record", reason="DUPLICATE")
         self.record_type = record_type
         self.matches = matches
         self.hidden = hidden

@@ -79,12 +79,13 @@ async def _check_records(rows: dict[uuid.UUID, dict[str, Any]], survivor_id: uui
         if row is None or not row["visible"]:
             raise NotFound(f"{record_type} not found ({where})")
         if row["merged_into"] is not None:
-            raise Conflict(f"{record_type} {where} was merged already; reload")
+            raise Conflict(f"{record_type} {where} was merged already; reload", reason="ALREADY_MERGED")
         if row["deleted_at"] is not None:
-            raise Conflict(f"{record_type} {where} is deleted; restore it first")
+            raise Conflict(f"{record_type} {where} is deleted; restore it first", reason="DELETED")
         lock = await pending_lock(record_id)
         if lock is not None:
-            raise Conflict(f"{record_type} {where} has a pending approval request and cannot be merged until it is decided")
+            raise Conflict(f"{record_type} {where} has a pending approval request and cannot be merged until it is decided",
+                           reason="RECORD_LOCKED", refs={"approvalRequestId": ("ApprovalRequest", lock["id"])})
 
 
 def _choices(spec: RecordSpec, obj: ObjectDef | None, rows: dict[uuid.UUID, dict[str, Any]], survivor: dict[str, Any],
@@ -168,9 +169,9 @@ async def unmerge_records(*, principal: Principal, merge_id: uuid.UUID, now: dat
     it still points at the survivor), the survivor gets back the values the merge chose."""
     merge = await _merge_row(merge_id, lock=True)
     if merge["undone_at"] is not None:
-        raise Conflict("This merge was undone already")
+        raise Conflict("This merge was undone already", reason="ALREADY_UNDONE")
     if merge["merged_at"] < (now or datetime.now(timezone.utc)) - timedelta(days=UNMERGE_DAYS):
-        raise Conflict(f"Merges can be undone for {UNMERGE_DAYS} days; this one is older")
+        raise Conflict(f"Merges can be undone for {UNMERGE_DAYS} days; this one is older", reason="TOO_OLD")
     spec, obj = await _target(merge["record_type"])
     spec.require(principal, Action.UPDATE)
     spec.require(principal, Action.DELETE)

@@ -55,6 +55,9 @@ class LockGuard(Protocol):
     async def check(self, spec: RecordSpec, row: dict[str, Any], diff: dict[str, tuple[Any, Any]], principal: Principal) -> None:
         """Raise Conflict (reason RECORD_LOCKED) for a locked field in `diff`, or let it through."""
 
+    async def check_delete(self, spec: RecordSpec, row: dict[str, Any]) -> None:
+        """Raise Conflict (reason RECORD_LOCKED) if the record may not be deleted now."""
+
 
 _lock_guard: LockGuard | None = None
 
@@ -168,6 +171,8 @@ async def update_record(
 
 async def set_deleted(spec: RecordSpec, row: dict[str, Any], *, deleted: bool, principal: Principal) -> dict[str, Any]:
     """Soft-delete or restore a locked row."""
+    if deleted and _lock_guard is not None:
+        await _lock_guard.check_delete(spec, row)
     sql = (
         f"UPDATE {spec.table} SET deleted_at = {'now()' if deleted else 'NULL'}, version = version + 1, "
         f"updated_at = now(), updated_by = $3 WHERE tenant_id = $1 AND id = $2 RETURNING *"

@@ -35,6 +35,8 @@ async def _instances(client, admin: str) -> dict[str, str]:
         made[created.data[mutation]["__typename"]] = created.data[mutation]["id"]
     thing = await make_object(client, admin, [{"apiName": "size", "label": "Size", "type": "INTEGER"}], stem="paged")
     made["CustomRecord"] = (await create_record(client, admin, thing, {"size": 1})).data["createRecord"]["id"]
+    job = await gql(client, 'mutation { exportRecords(input: {object: "Lead", fields: ["personName"]}) { id } }', token=admin)
+    made["Job"] = job.data["exportRecords"]["id"]
     return made | {"_object": thing}
 
 

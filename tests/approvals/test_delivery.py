@@ -3,13 +3,16 @@ tenant and their owner."""
 
 from __future__ import annotations
 
+import email
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from standardwebhooks import Webhook
 
 from tests.support.approvals import decide, delete_process, make_process, submit, users_step
-from tests.support.automation import deliver
+from tests.support.automation import deliver, disable, make_rule, runs_of
 from tests.support.graphql import gql
 from tests.support.receiver import Receiver
 from workers.scheduler import schedule_once
@@ -70,3 +73,48 @@ async def test_delegations_are_checked_and_stay_with_their_tenant_and_owner(clie
         assert await app_db.fetchval("SELECT count(*) FROM approval_delegation") == 0
     revoked = await gql(client, REVOKE, {"i": {"id": delegation_id}}, token=as_alpha["member"])
     assert revoked.data["revokeApprovalDelegation"]["revokedAt"]
+
+
+@pytest.fixture
+def mailbox(tmp_path):
+    """A mail catcher this process's outgoing email goes to for one test."""
+    from domain.outbound.config import configure_outbound, outbound_config
+    from tessera.mailcatcher import MailCatcher
+
+    catcher = MailCatcher(tmp_path).start()
+    before = outbound_config()
+    configure_outbound(replace(before, smtp_url=catcher.url))
+    yield catcher
+    configure_outbound(before)
+    catcher.stop()
+
+
+async def test_rules_email_and_notify_the_current_approvers(client, as_alpha, user_ids, tenants, mailbox):
+    admin = as_alpha["admin"]
+    marker = uuid.uuid4().hex[:8]
+    bad = await gql(client, "mutation($input: CreateAutomationRuleInput!) { createAutomationRule(input: $input) { id } }",
+                    {"input": {"name": "x", "object": "Opportunity", "trigger": {"on": "ApprovalRequest.submitted"},
+                               "actions": [{"type": "send_email", "to": "approverz", "subject": "x"}]}}, token=admin)
+    assert bad.errors[0]["extensions"]["fieldErrors"][0]["field"] == "actions.0.to"
+    process = await make_process(client, admin, object="Opportunity", steps=[users_step("Pair", [user_ids["manager"], user_ids["agent"]],
+                                                                                         mode="ALL")])
+    rule = await make_rule(client, admin, name="Tell the approvers", object="Opportunity",
+                           trigger={"on": "ApprovalRequest.submitted"}, conditions={"field": "name", "op": "contains", "value": marker},
+                           actions=[{"type": "send_email", "to": "approvers", "subject": "Please approve {{name}}"},
+                                    {"type": "notify", "to": "approvers", "title": "Mail sent about {{name}}"}])
+    try:
+        await deliver()
+        before = len(mailbox.messages())
+        deal = (await gql(client, OPPORTUNITY, {"input": {"name": f"Deal {marker}"}}, token=as_alpha["member"])).data["createOpportunity"]
+        await submit(client, as_alpha["member"], deal["id"], processId=process["id"])
+        await deliver()
+        assert [r["status"] for r in await runs_of(client, admin, rule["id"])] == ["SUCCEEDED"]
+        [sent] = [email.message_from_bytes(m) for m in mailbox.messages()[before:]]
+        assert sent["Subject"] == f"Please approve Deal {marker}"
+        assert sorted(a.strip() for a in sent["To"].split(",")) == sorted([tenants["alpha"].email("manager"), tenants["alpha"].email("agent")])
+        for role in ("manager", "agent"):
+            notes = (await gql(client, "{ notifications(first: 100) { title } }", token=as_alpha[role])).data["notifications"]
+            assert f"Mail sent about Deal {marker}" in {n["title"] for n in notes}
+    finally:
+        await disable(client, admin, rule)
+        await delete_process(client, admin, process)

@@ -14,6 +14,7 @@ from tests.support.approvals import (
     REQUEST,
     decide,
     delete_process,
+    delete_team,
     make_process,
     reason,
     submit,
@@ -45,8 +46,8 @@ async def test_playbook_1_discount_over_20_goes_to_the_sales_manager_over_40_als
     admin = as_alpha["admin"]
     discount = f"discount_{marker}"
     await make_field(client, admin, "Opportunity", apiName=discount, type="DECIMAL")
-    await gql(client, TEAM, {"i": {"name": f"Sales {marker}", "memberIds": [user_ids["member"]], "managerId": user_ids["manager"]}},
-              token=admin)
+    team = (await gql(client, TEAM, {"i": {"name": f"Sales {marker}", "memberIds": [user_ids["member"]],
+                                           "managerId": user_ids["manager"]}}, token=admin)).data["createTeam"]["id"]
     process = await make_process(
         client, admin, object="Opportunity", entryCriteria={"field": f"customFields.{discount}", "op": "gt", "value": 20},
         onApproved=[{"type": "update_fields", "values": {"probability": 90}}],
@@ -78,6 +79,7 @@ async def test_playbook_1_discount_over_20_goes_to_the_sales_manager_over_40_als
         assert request["id"] not in await waiting_on(client, as_alpha["manager"])
     finally:
         await delete_process(client, admin, process)
+        await delete_team(client, admin, team)
 
 
 async def test_playbook_2_a_large_contract_needs_legal_and_finance_then_the_ceo(client, as_alpha, user_ids):
@@ -132,6 +134,7 @@ async def test_playbook_3_a_refund_needs_any_one_of_the_service_leads(client, as
         assert request["id"] not in await waiting_on(client, as_alpha["manager"])
     finally:
         await delete_process(client, admin, process)
+        await delete_team(client, admin, leads)
 
 
 async def test_playbook_4_the_delegate_of_an_approver_out_of_office_approves_and_history_shows_both(client, as_alpha, user_ids):
@@ -208,7 +211,11 @@ async def test_admins_override_a_lock_and_the_audit_trail_says_so(client, as_alp
         overrides = [e["node"] for e in history.data["node"]["history"]["edges"] if e["node"]["action"] == "approval_lock_overridden"]
         assert overrides and overrides[0]["actor"]["id"] == user_ids["admin"]
         assert overrides[0]["changes"]["fields"] == ["amount"]
+        delete = "mutation($input: DeleteInput!) { deleteOpportunity(input: $input) { id } }"
+        refused = await gql(client, delete, {"input": {"id": deal["id"], "version": 2}}, token=admin)
+        assert refused.codes == ["CONFLICT"] and reason(refused) == "RECORD_LOCKED"
         await gql(client, RECALL, {"input": {"requestId": request["id"]}}, token=member)
+        assert not (await gql(client, delete, {"input": {"id": deal["id"], "version": 2}}, token=admin)).errors
     finally:
         await delete_process(client, admin, process)
 

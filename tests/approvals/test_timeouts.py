@@ -15,6 +15,7 @@ from tests.support.approvals import (
     RECALL,
     REQUEST,
     delete_process,
+    delete_team,
     make_process,
     submit,
     users_step,
@@ -55,8 +56,8 @@ async def test_playbook_5_a_step_undecided_for_24_business_hours_escalates_to_th
     admin = as_alpha["admin"]
     office = f"office-{marker}"
     await _office_calendar(client, admin, office)
-    await gql(client, TEAM, {"i": {"name": f"Support {marker}", "memberIds": [user_ids["agent"]], "managerId": user_ids["manager"]}},
-              token=admin)
+    team = (await gql(client, TEAM, {"i": {"name": f"Support {marker}", "memberIds": [user_ids["agent"]],
+                                           "managerId": user_ids["manager"]}}, token=admin)).data["createTeam"]["id"]
     process = await make_process(client, admin, object="Opportunity", steps=[
         users_step("Agent", [user_ids["agent"]], timeout={"hours": 24, "action": "ESCALATE", "calendar": office})])
     try:
@@ -82,6 +83,7 @@ async def test_playbook_5_a_step_undecided_for_24_business_hours_escalates_to_th
         assert approved.data["approve"]["status"] == "APPROVED"
     finally:
         await delete_process(client, admin, process)
+        await delete_team(client, admin, team)
 
 
 async def test_a_reminder_then_an_automatic_decision(client, as_alpha, user_ids):

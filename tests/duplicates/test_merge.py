@@ -65,7 +65,8 @@ async def test_merge_moves_everything_and_unmerge_puts_it_back(client, as_alpha)
     assert survivor_again["website"] is None and survivor_again["tags"] == [] and survivor_again["contacts"]["edges"] == []
     found = await gql(client, BY_EXTERNAL, {"s": merged["system"], "e": merged["external"]}, token=token)
     assert found.data["recordByExternalId"]["id"] == merged["id"]
-    assert (await gql(client, UNMERGE, {"id": result["id"]}, token=token)).codes == ["CONFLICT"]
+    again = await gql(client, UNMERGE, {"id": result["id"]}, token=token)
+    assert again.codes == ["CONFLICT"] and again.errors[0]["extensions"]["reason"] == "ALREADY_UNDONE"
 
 
 async def test_merge_writes_events_for_automations_and_webhooks(client, as_alpha, owner_db):
@@ -117,6 +118,7 @@ async def test_two_merges_of_one_record_at_once(client, as_alpha):
     winners = [r for r in results if not r.errors]
     losers = [r for r in results if r.errors]
     assert len(winners) == 1 and [r.codes for r in losers] == [["CONFLICT"]]
+    assert losers[0].errors[0]["extensions"]["reason"] == "ALREADY_MERGED"
     winner = winners[0].data["mergeRecords"]["survivorId"]
     contacts = (await gql(client, CUSTOMER, {"id": winner}, token=token)).data["node"]["contacts"]["edges"]
     assert [e["node"]["id"] for e in contacts] == [contested["contact"]]

@@ -52,6 +52,7 @@ async def test_block_refuses_a_create_and_an_update_naming_the_matches(client, a
         refused = await create_customer(client, token, domain=domain.upper())
         assert refused.codes == ["CONFLICT"]
         assert refused.errors[0]["extensions"]["duplicates"] == [{"id": first["id"], "rule": "One account per domain"}]
+        assert refused.errors[0]["extensions"]["reason"] == "DUPLICATE"
         assert "One account per domain" in refused.errors[0]["message"]
         assert refused.body["data"] is None
 

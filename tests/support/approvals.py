@@ -66,3 +66,11 @@ async def waiting_on(client, token: str) -> list[str]:
 
 def reason(response: GraphQLResponse) -> str | None:
     return response.errors[0]["extensions"].get("reason") if response.errors else None
+
+
+DELETE_TEAM = "mutation($input: DeleteInput!) { deleteTeam(input: $input) { id } }"
+
+
+async def delete_team(client, token: str, team_id: str) -> None:
+    """Teams with managers change whom `owner_manager` reaches in other tests: gone after each."""
+    assert not (await gql(client, DELETE_TEAM, {"input": {"id": team_id}}, token=token)).errors

@@ -38,7 +38,7 @@ def _ownership(input: Any) -> dict[str, Any]:
     return given
 
 
-async def _change(input: UpdateRecordInput, *, prefix: str) -> tuple[Any, int, dict[str, Any]]:
+async def _change(input: UpdateRecordInput, *, prefix: str) -> tuple[Any, int | None, dict[str, Any]]:
     record_id = _record_id(input.id)
     item = _ownership(input)
     if input.values is not UNSET:

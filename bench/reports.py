@@ -1,0 +1,209 @@
+"""Reports through `/graphql` next to hand-written SQL giving the same answer: each standard
+analytic and a one- and three-level aggregate, on the demo seed (`--size small|large`), as the
+tenant's admin (no visibility predicate, so both sides read the same rows).
+
+    .venv/bin/python bench/reports.py [--size large] [--requests 30]
+
+Uses DATABASE_URL / REDIS_URL if set, else the embedded services under .data/. Creates and drops
+the database `tessera_bench_reports`. Prints, per report, the p50 of the API over HTTP (one
+uvicorn process, sequential requests) and of the SQL on raw asyncpg as the application role (same
+tenant setting, one transaction per run), and their ratio (raw / API: 1.0 means the API costs
+nothing on top of its SQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tenants.database import connection_credentials  # noqa: E402
+from tessera.devservices import ensure_services  # noqa: E402
+from tests.support.database import drop_database, recreate_database  # noqa: E402
+from tests.support.server import free_port, wait_until_ready  # noqa: E402
+
+DATABASE = "tessera_bench_reports"
+PASSWORD = "bench-password-1"
+YEAR = '{ start: "2026-01-01T00:00:00Z", end: "2027-01-01T00:00:00Z" }'
+
+# name -> (GraphQL document, hand-written SQL for the same answer; $1 is the tenant id)
+REPORTS: dict[str, tuple[str, str]] = {
+    "aggregate, 1 level (deals by stage)": (
+        '{ aggregate(object: "Opportunity", groupBy: [{field: "stageId"}], measures: [{function: COUNT}, '
+        '{function: SUM, field: "amount"}]) { rows { keys { id label } values { number } } totals { values { number } } } }',
+        "SELECT o.stage_id, s.name, count(*), sum(o.amount) FROM opportunity o JOIN stage s ON s.tenant_id = o.tenant_id "
+        "AND s.id = o.stage_id WHERE o.tenant_id = $1 AND o.deleted_at IS NULL GROUP BY ROLLUP ((o.stage_id, s.name))",
+    ),
+    "aggregate, 3 levels (owner, stage, month)": (
+        '{ aggregate(object: "Opportunity", groupBy: [{field: "ownerId"}, {field: "stageId"}, {field: "createdAt", bucket: MONTH}], '
+        'measures: [{function: COUNT}, {function: SUM, field: "amount"}, {function: P50, field: "amount"}], first: 1000) '
+        '{ rows { keys { id date label } values { number } } totals { values { number } } } }',
+        "SELECT owner_id, stage_id, date_trunc('month', created_at AT TIME ZONE 'UTC')::date AS month, count(*), sum(amount), "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY amount::float8) FROM opportunity WHERE tenant_id = $1 AND deleted_at IS NULL "
+        "GROUP BY GROUPING SETS ((1, 2, 3), ()) ORDER BY 1, 2, 3 LIMIT 1001",
+    ),
+    "pipelineReport": (
+        "{ pipelineReport { name count amount weightedAmount } }",
+        "SELECT s.name, count(o.id), sum(o.amount), round(sum(o.amount * coalesce(o.probability, s.probability) / 100.0), 2) "
+        "FROM stage s LEFT JOIN opportunity o ON o.tenant_id = s.tenant_id AND o.stage_id = s.id AND o.deleted_at IS NULL "
+        "WHERE s.tenant_id = $1 AND s.pipeline_id = (SELECT id FROM pipeline WHERE tenant_id = $1 AND is_default "
+        "AND deleted_at IS NULL) AND s.deleted_at IS NULL GROUP BY s.id, s.name, s.position ORDER BY s.position",
+    ),
+    "winRates by owner": (
+        f"{{ winRates(period: {YEAR}, by: OWNER) {{ ownerId label won lost winRate wonAmount averageDeal }} }}",
+        "SELECT o.owner_id, count(*) FILTER (WHERE s.kind = 'WON'), count(*) FILTER (WHERE s.kind = 'LOST'), "
+        "sum(o.amount) FILTER (WHERE s.kind = 'WON'), avg(o.amount) FILTER (WHERE s.kind = 'WON') FROM opportunity o "
+        "JOIN stage s ON s.tenant_id = o.tenant_id AND s.id = o.stage_id WHERE o.tenant_id = $1 AND o.deleted_at IS NULL "
+        "AND s.kind IN ('WON', 'LOST') AND o.closed_at >= '2026-01-01' AND o.closed_at < '2027-01-01' GROUP BY 1",
+    ),
+    "salesForecast (6 months)": (
+        '{ salesForecast(fromMonth: "2026-12-01", months: 6) { month count amount weightedAmount } }',
+        "SELECT date_trunc('month', o.expected_close_date::timestamp)::date, count(*), sum(o.amount), "
+        "sum(o.amount * coalesce(o.probability, s.probability) / 100.0) FROM opportunity o JOIN stage s ON s.tenant_id = o.tenant_id "
+        "AND s.id = o.stage_id WHERE o.tenant_id = $1 AND o.deleted_at IS NULL AND s.kind = 'OPEN' "
+        "AND o.expected_close_date >= '2026-12-01' AND o.expected_close_date < '2027-06-01' GROUP BY 1",
+    ),
+    "salesCycle": (
+        f"{{ salesCycle(period: {YEAR}) {{ count averageDays p50Days p90Days }} }}",
+        "SELECT count(*), avg(extract(epoch FROM o.closed_at - o.created_at) / 86400), percentile_cont(0.5) WITHIN GROUP "
+        "(ORDER BY extract(epoch FROM o.closed_at - o.created_at) / 86400) FROM opportunity o JOIN stage s ON s.tenant_id = "
+        "o.tenant_id AND s.id = o.stage_id WHERE o.tenant_id = $1 AND o.deleted_at IS NULL AND s.kind = 'WON' "
+        "AND o.closed_at >= '2026-01-01' AND o.closed_at < '2027-01-01'",
+    ),
+    "lifecycleFunnel": (
+        f"{{ lifecycleFunnel(period: {YEAR}) {{ stage entered conversionToNext }} }}",
+        "WITH moves AS (SELECT coalesce(l.converted_customer_id, l.id) AS journey, lt.changed_at, "
+        "array_position(ARRAY['LEAD','MQL','SQL','OPPORTUNITY','CUSTOMER','ADVOCATE'], lt.to_stage) AS rank "
+        "FROM lifecycle_transition lt JOIN lead l ON l.tenant_id = lt.tenant_id AND l.id = lt.record_id AND l.deleted_at IS NULL "
+        "WHERE lt.tenant_id = $1 AND lt.record_type = 'Lead' AND lt.changed_at < '2027-01-01' UNION ALL "
+        "SELECT c.id, lt.changed_at, array_position(ARRAY['LEAD','MQL','SQL','OPPORTUNITY','CUSTOMER','ADVOCATE'], lt.to_stage) "
+        "FROM lifecycle_transition lt JOIN customer c ON c.tenant_id = lt.tenant_id AND c.id = lt.record_id AND c.deleted_at IS NULL "
+        "WHERE lt.tenant_id = $1 AND lt.record_type = 'Customer' AND lt.changed_at < '2027-01-01'), "
+        "j AS (SELECT journey, coalesce(max(rank) FILTER (WHERE changed_at < '2026-01-01'), 0) AS before, "
+        "max(rank) FILTER (WHERE changed_at >= '2026-01-01') AS reached FROM moves GROUP BY journey) "
+        "SELECT s.rank, count(j.journey) FILTER (WHERE j.before < s.rank AND j.reached >= s.rank) "
+        "FROM generate_series(1, 6) s(rank) LEFT JOIN j ON j.reached IS NOT NULL GROUP BY 1",
+    ),
+    "ticketTimes by priority": (
+        f"{{ ticketTimes(period: {YEAR}, by: PRIORITY) {{ split {{ key }} tickets responded firstResponseP50Hours resolved }} }}",
+        "SELECT priority, count(*), count(first_response_at), percentile_cont(0.5) WITHIN GROUP (ORDER BY "
+        "extract(epoch FROM first_response_at - created_at)) FILTER (WHERE first_response_at IS NOT NULL) FROM ticket "
+        "WHERE tenant_id = $1 AND deleted_at IS NULL AND created_at >= '2026-01-01' AND created_at < '2027-01-01' GROUP BY 1",
+    ),
+    "ticketBacklog": (
+        "{ ticketBacklog { status age count } }",
+        "SELECT status, CASE WHEN now() - created_at < interval '1 day' THEN 'A' WHEN now() - created_at < interval '3 days' "
+        "THEN 'B' ELSE 'C' END, count(*) FROM ticket WHERE tenant_id = $1 AND deleted_at IS NULL "
+        "AND status NOT IN ('RESOLVED', 'FOLLOWED_UP', 'CLOSED') GROUP BY 1, 2",
+    ),
+    "campaignPerformance": (
+        "{ campaignPerformance { name leads mql sql opportunities won wonAmount cost costPerLead roi } }",
+        "WITH l AS (SELECT campaign_id, count(*) AS leads, count(*) FILTER (WHERE lifecycle_stage <> 'LEAD') AS mql FROM lead "
+        "WHERE tenant_id = $1 AND deleted_at IS NULL AND campaign_id IS NOT NULL GROUP BY 1), "
+        "o AS (SELECT o.campaign_id, count(*) AS deals, sum(o.amount) FILTER (WHERE s.kind = 'WON') AS won FROM opportunity o "
+        "JOIN stage s ON s.tenant_id = o.tenant_id AND s.id = o.stage_id WHERE o.tenant_id = $1 AND o.deleted_at IS NULL "
+        "AND o.campaign_id IS NOT NULL GROUP BY 1) "
+        "SELECT c.id, c.name, c.cost, l.leads, l.mql, o.deals, o.won FROM campaign c LEFT JOIN l ON l.campaign_id = c.id "
+        "LEFT JOIN o ON o.campaign_id = c.id WHERE c.tenant_id = $1 AND c.deleted_at IS NULL",
+    ),
+}
+
+
+def _tessera(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tessera.cli", *args], check=True, capture_output=True, text=True, **kwargs)
+
+
+def _time_http(client: httpx.Client, query: str, count: int) -> list[float]:
+    samples = []
+    for index in range(count + 3):
+        started = time.perf_counter()
+        response = client.post("/graphql", json={"query": query})
+        elapsed = time.perf_counter() - started
+        assert "errors" not in response.json(), response.text[:500]
+        if index >= 3:
+            samples.append(elapsed)
+    return samples
+
+
+async def _time_raw(app_url: str, tenant_id: uuid.UUID, sql: str, count: int) -> list[float]:
+    conn = await asyncpg.connect(**connection_credentials(app_url))
+    samples = []
+    try:
+        for index in range(count + 3):
+            started = time.perf_counter()
+            async with conn.transaction():
+                await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant_id))
+                await conn.fetch(sql, tenant_id)
+            if index >= 3:
+                samples.append(time.perf_counter() - started)
+    finally:
+        await conn.close()
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", choices=["small", "large"], default="large")
+    parser.add_argument("--requests", type=int, default=30)
+    args = parser.parse_args()
+
+    services = ensure_services(ROOT / ".data")
+    server_url = os.environ["DATABASE_URL"]
+    db_url = recreate_database(server_url, DATABASE)
+    env = {**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "WARNING", "TENANT_RATE_LIMIT_PER_MINUTE": "0",
+           "TOKEN_RATE_LIMIT_PER_MINUTE": "0"}
+    _tessera("migrate", env=env)
+    _tessera("tenant", "create", "bench", "--name", "Bench", "--admin-email", "admin@bench.test", "--admin-password", PASSWORD, env=env)
+    print(_tessera("seed", "demo", "--tenant", "bench", "--size", args.size, env=env).stdout.strip().splitlines()[-1:])
+    from tessera.settings import load_settings
+
+    app_url = load_settings().model_copy(update={"database_url": db_url}).app_database_url()
+    tenant_id = asyncio.run(_tenant(db_url))
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "tessera.cli", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    results = []
+    try:
+        wait_until_ready(base, server)
+        login = httpx.post(f"{base}/graphql", json={"query": 'mutation { login(input: {tenant: "bench", '
+                           f'email: "admin@bench.test", password: "{PASSWORD}"}}) {{ accessToken }} }}'}).json()
+        token = login["data"]["login"]["accessToken"]
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+            for name, (query, sql) in REPORTS.items():
+                api = statistics.median(_time_http(client, query, args.requests))
+                raw = statistics.median(asyncio.run(_time_raw(app_url, tenant_id, sql, args.requests)))
+                results.append((name, api, raw))
+                print(f"{name:45s} API p50 {api * 1000:8.1f} ms   SQL p50 {raw * 1000:8.1f} ms   SQL/API {raw / api:5.2f}", flush=True)
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(20)
+        drop_database(server_url, DATABASE)
+        services.stop()
+
+
+async def _tenant(db_url: str) -> uuid.UUID:
+    conn = await asyncpg.connect(**connection_credentials(db_url))
+    try:
+        await conn.execute("ANALYZE")
+        return await conn.fetchval("SELECT id FROM tenant WHERE slug = 'bench'")
+    finally:
+        await conn.close()
+
+
+if __name__ == "__main__":
+    main()
