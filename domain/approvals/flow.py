@@ -22,7 +22,7 @@ from domain.automation.targets import record_values
 from domain.errors import InvalidInput, describe
 from domain.events import emit
 from domain.identity.principal import acting_for
-from domain.notifications import notify_users
+from domain.notifications import notify_users_translated
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
 
@@ -101,15 +101,17 @@ async def schedule_timers(request: dict[str, Any], step: dict[str, Any], start: 
 
 
 async def notify_approvers(request: dict[str, Any], approvers: list[uuid.UUID], values: dict[str, Any] | None = None,
-                           *, title: str | None = None) -> None:
-    """In-app notifications to the approvers and to whoever holds their delegation now."""
+                           *, why: str = "needed") -> None:
+    """In-app notifications to the approvers and to whoever holds their delegation now, each in
+    their own language; `why`: needed, reminder or escalated."""
     values = values if values is not None else await values_of(request)
     step = request["definition"]["steps"][request["current_step"]]
     delegates = await delegates_of(approvers, datetime.now(timezone.utc))
-    await notify_users(list(dict.fromkeys([*approvers, *delegates])),
-                       title=title or f"Approval needed: {title_of(values, request['record_type'])}",
-                       body=f"{request['definition']['name']}, step {step['name']}" + (f": {request['comment']}" if request["comment"] else ""),
-                       record_type=request["record_type"], record_id=request["record_id"])
+    await notify_users_translated(
+        list(dict.fromkeys([*approvers, *delegates])), key=f"approval_{why}",
+        params={"record": title_of(values, request["record_type"]), "process": request["definition"]["name"],
+                "step": step["name"], "comment": f": {request['comment']}" if request["comment"] else ""},
+        record_type=request["record_type"], record_id=request["record_id"])
 
 
 async def finish(request: dict[str, Any], status: str, actor_id: uuid.UUID | None, *, comment: str | None = None) -> dict[str, Any]:
@@ -123,9 +125,11 @@ async def finish(request: dict[str, Any], status: str, actor_id: uuid.UUID | Non
         request = await run_outcome(request, "onApproved" if status == "APPROVED" else "onRejected")
     values = await values_of(request)
     if request["submitted_by"] and request["submitted_by"] != actor_id:
-        await notify_users([request["submitted_by"]], title=f"{status.capitalize()}: {title_of(values, request['record_type'])}",
-                           body=request["definition"]["name"] + (f": {comment}" if comment else ""),
-                           record_type=request["record_type"], record_id=request["record_id"])
+        await notify_users_translated(
+            [request["submitted_by"]], key=f"approval_{status.lower()}",
+            params={"record": title_of(values, request["record_type"]), "process": request["definition"]["name"],
+                    "comment": f": {comment}" if comment else ""},
+            record_type=request["record_type"], record_id=request["record_id"])
     await event(request, status.lower(), actor_id, comment=comment)
     return request
 

@@ -55,7 +55,7 @@ async def _act(request: dict[str, Any], kind: str, now: datetime) -> None:
     step = request["definition"]["steps"][step_index]
     pending = await _pending(request)
     if kind == "REMIND":
-        await notify_approvers(request, [t["approver_id"] for t in pending], title="Reminder: approval needed")
+        await notify_approvers(request, [t["approver_id"] for t in pending], why="reminder")
         await store.save_request(request, history=store.noted(request, "reminded", step=step_index))
         return
     action = (step.get("timeout") or {}).get("action", "NONE")
@@ -89,7 +89,7 @@ async def _escalate(request: dict[str, Any], pending: list[dict[str, Any]]) -> N
         fromUsers=[str(t["approver_id"]) for t in pending]))
     await event(request, "escalated", None, escalatedTo=[str(u) for u in added], fromUsers=[str(t["approver_id"]) for t in pending])
     if added:
-        await notify_approvers(request, added, title="Escalated to you: approval needed")
+        await notify_approvers(request, added, why="escalated")
 
 
 async def due_tenants(now: datetime) -> list[Any]:

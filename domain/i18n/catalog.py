@@ -178,6 +178,22 @@ FIELDS: dict[str, str] = {
 }
 
 NOTIFICATIONS: dict[str, dict[str, str]] = {
+    # approvals (domain/approvals/flow.py): {record} is the record's name, {process} and {step} the
+    # process's and step's names as the admin wrote them, {comment} ": <the submitter's comment>" or "".
+    "approval_needed.title": {EN: "Approval needed: {record}", ZH: "待审批：{record}"},
+    "approval_reminder.title": {EN: "Reminder: approval needed: {record}", ZH: "提醒：待审批：{record}"},
+    "approval_escalated.title": {EN: "Escalated to you: approval needed: {record}", ZH: "已升级给您：待审批：{record}"},
+    "approval_needed.body": {EN: "{process}, step {step}{comment}", ZH: "{process}，步骤 {step}{comment}"},
+    "approval_reminder.body": {EN: "{process}, step {step}{comment}", ZH: "{process}，步骤 {step}{comment}"},
+    "approval_escalated.body": {EN: "{process}, step {step}{comment}", ZH: "{process}，步骤 {step}{comment}"},
+    "approval_approved.title": {EN: "Approved: {record}", ZH: "已批准：{record}"},
+    "approval_rejected.title": {EN: "Rejected: {record}", ZH: "已驳回：{record}"},
+    "approval_recalled.title": {EN: "Recalled: {record}", ZH: "已撤回：{record}"},
+    "approval_cancelled.title": {EN: "Cancelled: {record}", ZH: "已取消：{record}"},
+    "approval_approved.body": {EN: "{process}{comment}", ZH: "{process}{comment}"},
+    "approval_rejected.body": {EN: "{process}{comment}", ZH: "{process}{comment}"},
+    "approval_recalled.body": {EN: "{process}{comment}", ZH: "{process}{comment}"},
+    "approval_cancelled.body": {EN: "{process}{comment}", ZH: "{process}{comment}"},
     "sla_escalated.title": {EN: "SLA escalation (level {level}): {subject}", ZH: "SLA 升级（第 {level} 级）：{subject}"},
     "sla_escalated.body": {EN: "The ticket's resolution time has passed.", ZH: "该工单已超过解决时限。"},
     "webhook_disabled.title": {EN: "A webhook endpoint was disabled", ZH: "一个 Webhook 端点已被停用"},

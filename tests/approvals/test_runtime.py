@@ -170,3 +170,24 @@ async def test_another_tenant_neither_sees_nor_decides_a_request(client, as_alph
         await gql(client, RECALL, {"input": {"requestId": request["id"]}}, token=as_alpha["member"])
     finally:
         await delete_process(client, admin, process)
+
+
+async def test_approval_notifications_speak_each_recipients_language(client, as_alpha, user_ids):
+    admin, member, manager = as_alpha["admin"], as_alpha["member"], as_alpha["manager"]
+    locale = "mutation($l: String) { setMyLocale(input: {locale: $l}) { locale } }"
+    assert (await gql(client, locale, {"l": "zh-CN"}, token=manager)).data["setMyLocale"]["locale"] == "zh-CN"
+    process = await make_process(client, admin, object="Opportunity", name=f"折扣审批 {uuid.uuid4().hex[:6]}",
+                                 steps=[users_step("经理", [user_ids["manager"]])])
+    try:
+        deal = await _deal(client, member)
+        request = (await submit(client, member, deal["id"], processId=process["id"])).data["submitForApproval"]
+        await decide(client, manager, request["id"], comment="同意")
+        query = "{ notifications(first: 100) { title body recordId } }"
+        ours = (deal["id"], str(_raw(deal["id"])))  # notifications carry the record's raw id today (issue 18)
+        to_manager = [n for n in (await gql(client, query, token=manager)).data["notifications"] if n["recordId"] in ours]
+        to_member = [n for n in (await gql(client, query, token=member)).data["notifications"] if n["recordId"] in ours]
+        assert [(n["title"].split("：")[0], n["body"]) for n in to_manager] == [("待审批", f"{process['name']}，步骤 经理")]
+        assert [(n["title"].split(": ")[0], n["body"]) for n in to_member] == [("Approved", f"{process['name']}: 同意")]
+    finally:
+        await gql(client, locale, {"l": None}, token=manager)
+        await delete_process(client, admin, process)
