@@ -44,7 +44,7 @@ class TimelineEntry:
         return encode_id(self.record_type, self.record_uuid)
 
     @strawberry.field(description="ACTIVITY: the activity")
-    def activity(self) -> ActivityRef | None:  # type: ignore[valid-type]
+    def activity(self) -> ActivityRef | None:
         return resolve_type(ActivityRef).from_row(self.activity_row) if self.activity_row else None
 
     stage = relation(column="stage_id", target=STAGE_SPEC, type=StageRef,

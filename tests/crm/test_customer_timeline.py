@@ -20,7 +20,7 @@ TIMELINE = """query($id: ID!, $first: Int, $after: String, $kinds: [TimelineKind
 
 
 async def _log(client, token, record_id: str, subject: str, day: int) -> None:
-    response = await gql(client, LOG, {"input": {"recordId": record_id, "kind": "NOTE", "subject": subject,
+    response = await gql(client, LOG, {"input": {"recordId": record_id, "kind": "NOTE", "subject": subject, "ownerId": None,
                                                  "occurredAt": f"2020-01-{day:02d}T12:00:00+00:00"}}, token=token)
     assert response.data["logActivity"]["id"]
 
@@ -28,7 +28,8 @@ async def _log(client, token, record_id: str, subject: str, day: int) -> None:
 @pytest.fixture(scope="module")
 async def around(client, as_alpha, user_ids) -> dict[str, str]:
     """An unassigned customer with a note on itself and on a contact, two opportunities (one the
-    member cannot see), a ticket and a converted lead, each with a note; stages and a status move."""
+    member cannot see), a ticket of the member's and a converted lead, each with an unassigned note (so
+    only the record decides whether the member sees it); stages and a status move."""
     admin = as_alpha["admin"]
     customer = await make_customer(client, admin, ownerId=None)
     contact = await make_contact(client, admin, customerId=customer["id"], ownerId=None)
@@ -38,10 +39,10 @@ async def around(client, as_alpha, user_ids) -> dict[str, str]:
     private = (await gql(client, create_deal, {"input": {"name": unique("Secret deal"), "customerId": customer["id"],
                                                         "ownerId": user_ids["admin"]}}, token=admin)).data["createOpportunity"]
     ticket = (await gql(client, "mutation($input: CreateTicketInput!) { createTicket(input: $input) { id } }",
-                        {"input": {"subject": unique("Broken"), "customerId": customer["id"], "ownerId": None}},
-                        token=admin)).data["createTicket"]
+                        {"input": {"subject": unique("Broken"), "customerId": customer["id"]}},
+                        token=as_alpha["member"])).data["createTicket"]
     moved = await gql(client, "mutation($id: ID!) { changeTicketStatus(input: {id: $id, version: 1, status: \"ACCEPTED\"}) { status } }",
-                      {"id": ticket["id"]}, token=admin)
+                      {"id": ticket["id"]}, token=as_alpha["member"])
     assert moved.data["changeTicketStatus"]["status"] == "ACCEPTED"
     lead = (await gql(client, 'mutation { createLead(input: {personName: "Wu", ownerId: null}) { id } }', token=admin)).data["createLead"]
     converted = await gql(client, "mutation($input: ConvertLeadInput!) { convertLead(input: $input) { id } }",
@@ -72,8 +73,8 @@ async def test_every_source_appears_newest_first(client, as_alpha, around):
     assert {n["recordId"] for n in stages} == {around["shared"], around["private"]}
     assert all(n["stage"]["name"] == "Qualification" for n in stages)
     status = [n for n in nodes if n["kind"] == "STATUS_CHANGE"]
-    assert [(n["fromStatus"], n["toStatus"], n["recordId"]) for n in status][0] == ("NEW", "ACCEPTED", around["ticket"])
-    assert status[0]["actor"]["email"] == "admin@alpha.test"
+    assert (status[0]["fromStatus"], status[0]["toStatus"], status[0]["recordId"]) == ("NEW", "ACCEPTED", around["ticket"])
+    assert status[0]["actor"]["email"] == "member@alpha.test"
 
 
 async def test_paging_with_after_walks_the_whole_timeline(client, as_alpha, around):
@@ -104,6 +105,16 @@ async def test_a_member_does_not_see_entries_of_an_opportunity_they_cannot_see(c
     assert around["private"] not in member_ids
     assert member_ids == admin_ids - {around["private"]}
     assert member["totalCount"] == len(member["edges"])
+
+
+async def test_a_member_does_not_see_an_activity_they_cannot_see(client, as_alpha, around):
+    logged = await gql(client, LOG, {"input": {"recordId": around["customer"], "kind": "NOTE", "subject": "admin's own note"}},
+                       token=as_alpha["admin"])  # owned by the admin: hidden from members
+    assert logged.data["logActivity"]["id"]
+    subjects = {role: {(e["node"]["activity"] or {}).get("subject") for e in (await _timeline(client, as_alpha[role], around["customer"]))["edges"]}
+                for role in ("admin", "member")}
+    assert "admin's own note" in subjects["admin"] and "admin's own note" not in subjects["member"]
+    assert "note on customer" in subjects["member"]
 
 
 async def test_another_tenant_sees_nothing(client, as_beta, around):
