@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
 from api import graphiql, system
@@ -23,6 +23,7 @@ from api.middleware import RequestContextMiddleware
 from api.persisted_queries import PersistedQueries
 from api.ratelimit import RateLimits
 from api.schema import SchemaLimits, build_schema
+from api.subscriptions.hub import LiveHub, LiveLimits
 from api.surveys.routes import survey_page
 from domain.identity.access_tokens import TokenConfig
 from tenants.database import UNREACHABLE_ERRORS, ReachabilityProbe, connect, disconnect
@@ -46,6 +47,7 @@ class ApiConfig:
     # The largest body an upload route takes (its file's own limit is checked as it streams in).
     max_upload_body_bytes: int = 51 * 1024 * 1024
     cors: CorsPolicy = CorsPolicy()  # no other origin may call the API unless configured
+    live_limits: LiveLimits = field(default_factory=LiveLimits)  # subscriptions over WebSocket
     fast_execution: bool = True
     metrics_on_api_port: bool = True
     metrics_address: tuple[str, int] | None = None  # (host, port) where this process serves its metrics
@@ -53,12 +55,14 @@ class ApiConfig:
 
 def create_app(config: ApiConfig) -> Starlette:
     config.wire_domain()
+    live_hub = LiveHub(config.redis_url, config.live_limits)
     graphql = GraphQLEndpoint(
         build_schema(config.limits, fast_execution=config.fast_execution),
         token_config=config.token_config,
         rate_limits=config.rate_limits,
         graphql_ide="graphiql" if config.graphiql else None,
         cors=config.cors,
+        live_hub=live_hub,
     )
 
     @asynccontextmanager
@@ -71,12 +75,14 @@ def create_app(config: ApiConfig) -> Starlette:
             if exposition is not None:
                 exposition.shutdown()
                 exposition.server_close()
+            await live_hub.close()
             await app.state.redis.aclose()
             await app.state.db_probe.close()
             await disconnect()
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),  # subscriptions (graphql-transport-ws)
         Route("/healthz", system.healthz),
         Route("/readyz", system.readyz),
         Route("/hooks/{public_id}", hooks.webhook, methods=["POST"]),
@@ -103,6 +109,7 @@ def create_app(config: ApiConfig) -> Starlette:
         exception_handlers={error: system.unavailable for error in UNREACHABLE_ERRORS},
         lifespan=lifespan,
     )
+    app.state.live_hub = live_hub
     app.state.token_config = config.token_config  # the file routes read bearer tokens too
     app.state.rate_limits = config.rate_limits  # the live limits, shared with the endpoint
     # Connects lazily, so a redis outage at start-up does not stop the API from serving.

@@ -33,3 +33,7 @@ class Context:
     locale: str | None = None
     # DataLoaders live here, never at module level: a module-level cache would cross tenants.
     loaders: dict[str, Any] = field(default_factory=dict)
+    # Over WebSocket: the connection_init payload (set by strawberry) and the connection's
+    # api.subscriptions.session.LiveSession (typed loosely: this module sits below that package).
+    connection_params: dict[str, Any] | None = None
+    live: Any = None

@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry import UNSET
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api import graphiql, request_body
 from api.context import Context
@@ -18,18 +20,40 @@ from api.cors import CorsPolicy
 from api.errors import refusal
 from api.persisted_queries import PersistedQueryNotFound, not_found_answer
 from api.ratelimit import RateLimits
+from api.subscriptions.connection import LiveConnectionHandler
+from api.subscriptions.hub import LiveHub
+from api.subscriptions.session import token_in
 from domain.errors import Unauthenticated
 from domain.identity.access_tokens import TokenConfig
 from domain.identity.authentication import read_bearer
 
 
 class GraphQLEndpoint(GraphQL):
-    def __init__(self, *args, token_config: TokenConfig, rate_limits: RateLimits, cors: CorsPolicy,
-                 **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    # Subscriptions over WebSocket speak graphql-transport-ws only (the legacy graphql-ws
+    # protocol of subscriptions-transport-ws is refused with 4406).
+    graphql_transport_ws_handler_class = LiveConnectionHandler
+
+    def __init__(self, schema: Any, *, token_config: TokenConfig, rate_limits: RateLimits, cors: CorsPolicy,
+                 live_hub: LiveHub, **kwargs: Any) -> None:
+        super().__init__(schema, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+                         max_subscriptions_per_connection=live_hub.limits.per_connection, **kwargs)
         self.token_config = token_config
         self.rate_limits = rate_limits
         self.cors = cors
+        self.live_hub = live_hub
+
+    async def on_ws_connect(self, context: Context) -> Any:  # type: ignore[override]
+        # The credential comes in connection_init ({"authorization": "Bearer <token>"}), or else
+        # in the handshake's Authorization header (clients that can set one).
+        token = token_in(context.connection_params)
+        if token is None and context.credential is not None:
+            token = context.credential.token
+        try:
+            await context.live.open(self.token_config, token)
+        except Unauthenticated as exc:
+            raise ConnectionRejectionError({"message": str(exc)}) from exc
+        context.credential, context.credential_error = context.live.credential, None
+        return UNSET
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our own page instead of strawberry's, whose assets come from a CDN (api/graphiql).

@@ -10,6 +10,7 @@ from prometheus_client import (
     PROCESS_COLLECTOR,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     start_http_server,
 )
@@ -74,6 +75,16 @@ HTTP_SECONDS = Histogram(
     ["route", "method"],
     registry=REGISTRY,
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+LIVE_SUBSCRIPTIONS = Gauge(
+    "tessera_live_subscriptions",
+    "Subscriptions open in this API process (over WebSocket)",
+    registry=REGISTRY,
+)
+LIVE_DROPPED = Counter(
+    "tessera_live_subscribers_dropped_total",
+    "WebSocket connections closed because a subscriber's queue was full (a slow consumer)",
+    registry=REGISTRY,
 )
 
 _MAX_OPERATION_LABELS = 500

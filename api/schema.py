@@ -52,6 +52,8 @@ from api.reports.queries import ReportQueries
 from api.reports.saved_api import SavedReportMutations
 from api.service_levels.mutations import ServiceLevelMutations
 from api.service_levels.queries import ServiceLevelQueries
+from api.subscriptions.execution import ScopedEventExecution
+from api.subscriptions.schema import Subscription
 from api.surveys.mutations import SurveyMutations
 from api.tenant_settings.mutations import TenantSettingsMutations
 from api.tenant_settings.queries import TenantSettingsQueries
@@ -123,9 +125,12 @@ def build_schema(limits: SchemaLimits = SchemaLimits(), *, fast_execution: bool 
     if not limits.introspection:
         extensions.append(DisableIntrospection)
         executor = type(f"{executor.__name__}WithoutSuggestions", (WithoutSuggestions, executor), {})
+    # A subscription's events each resolve in their subscriber's tenant transaction.
+    executor = type(f"Scoped{executor.__name__}", (ScopedEventExecution, executor), {})
     return _QuietSchema(
         query=_query_type(),
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         execution_context_class=executor,
         config=StrawberryConfig(batching_config={"max_operations": limits.max_batch_operations}),

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from tenants.context import current_tenant_id, tenant_connection
+from tenants.database import database_client
 from tenants.ids import new_id
 
 RELAY_BATCH = 200
@@ -99,11 +100,7 @@ def event_action(event_type: str, record_type: str) -> str:
 
 async def pending_tenants() -> list[uuid.UUID]:
     """Tenants with unpublished events (ids only; their events stay behind row-level security)."""
-    from tortoise import connections
-
-    from tenants.database import CONNECTION
-
-    rows = await connections.get(CONNECTION).execute_query_dict("SELECT outbox_pending_tenants() AS tenant_id")
+    rows = await database_client().execute_query_dict("SELECT outbox_pending_tenants() AS tenant_id")
     return [row["tenant_id"] for row in rows]
 
 
@@ -117,11 +114,7 @@ class Backlog:
 
 async def outbox_backlog() -> Backlog:
     """How far behind the relay is (counts only; no tenant's events are read)."""
-    from tortoise import connections
-
-    from tenants.database import CONNECTION
-
-    rows = await connections.get(CONNECTION).execute_query_dict(
+    rows = await database_client().execute_query_dict(
         "SELECT events, coalesce(extract(epoch FROM clock_timestamp() - oldest), 0)::float8 AS age FROM outbox_backlog()")
     return Backlog(events=rows[0]["events"], oldest_age_seconds=max(0.0, rows[0]["age"]))
 
@@ -129,11 +122,7 @@ async def outbox_backlog() -> Backlog:
 async def requeue_undelivered(*, grace_seconds: float = 300, batch: int = 10_000) -> int:
     """Put back in the outbox the events that were published at least `grace_seconds` ago and
     never delivered (the queue lost them); returns how many. Each event is checked once."""
-    from tortoise import connections
-
-    from tenants.database import CONNECTION
-
-    rows = await connections.get(CONNECTION).execute_query_dict(
+    rows = await database_client().execute_query_dict(
         "SELECT outbox_requeue_undelivered(make_interval(secs => $1), $2) AS requeued", [grace_seconds, batch])
     requeued: int = rows[0]["requeued"]
     return requeued

@@ -1,10 +1,13 @@
 """In-app notifications: written by rules (the notify action) and by the system (a webhook
-endpoint disabled); read through domain/automation/log.py."""
+endpoint disabled); read through domain/automation/log.py. Each one is also an outbox event
+(`Notification.created`), committed with it, so that the relay announces it to subscribers
+(`notificationAdded`); rules and webhooks ignore that type."""
 
 from __future__ import annotations
 
 import uuid
 
+from domain.events import emit
 from domain.i18n import translate
 from domain.tenant_settings import current_settings
 from tenants.context import current_tenant_id, tenant_connection
@@ -23,6 +26,7 @@ async def notify_users(user_ids: list[uuid.UUID], *, title: str, body: str | Non
         "JOIN membership m ON m.tenant_id = $1 AND m.user_id = n.user_id RETURNING id",
         [current_tenant_id(), [new_id() for _ in user_ids], user_ids, title[:300], (body or "")[:2000] or None,
          record_type, record_id, rule_id])
+    await emit("Notification", [(row["id"], "created", {}) for row in rows], actor_id=None)
     return len(rows)
 
 

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.context import set_global_context
 
 CONNECTION = "default"
 
@@ -79,16 +80,17 @@ def connection_credentials(url: str) -> Credentials:
 async def connect(url: str, model_modules: Sequence[str], *, pool_size: int = 10) -> None:
     """Open the tortoise connection pool; one per process (API, worker, CLI)."""
     credentials = {**connection_credentials(url), "minsize": 1, "maxsize": pool_size}
-    await Tortoise.init(
+    context = await Tortoise.init(
         config={
             "connections": {CONNECTION: {"engine": "tortoise.backends.asyncpg", "credentials": credentials}},
             "apps": {"tessera": {"models": list(model_modules), "default_connection": CONNECTION}},
             "use_tz": True,
             "timezone": "UTC",
         },
-        # uvicorn's lifespan and dramatiq's event loop run in other tasks than the requests/jobs.
-        _enable_global_fallback=True,
     )
+    # uvicorn's lifespan and dramatiq's event loop run in other tasks than the requests and jobs,
+    # which must see the connections all the same: the context is the process's, for every task.
+    set_global_context(context)
 
 
 def database_client() -> BaseDBAsyncClient:
@@ -106,7 +108,7 @@ async def disconnect() -> None:
 def pool_usage() -> tuple[int, int, int] | None:
     """(open, idle, maximum) connections of this process's pool; None until it has opened."""
     # tortoise keeps the asyncpg pool in `_pool` and offers no public way to it; asyncpg's
-    # counters on it are public.
+    # counters on it are public. tests/db/test_library_seams.py fails if tortoise moves it.
     try:
         pool = getattr(connections.get(CONNECTION), "_pool", None)
     except RuntimeError:  # tortoise is not initialised in this process (yet)

@@ -25,12 +25,16 @@ def run(*, poll_seconds: float) -> int:
         metrics.serve(settings.metrics_host, settings.metrics_port)
     gauges = metrics.RelayGauges(broker)
     from workers.events import dispatch_event
+    from workers.live import Announcer
     from workers.relay import run_relay
 
     liveness = Liveness.of(settings, "relay").starting()
 
+    announce = Announcer(settings.redis_url)
+
     def send(event: Event) -> None:
         dispatch_event.send(str(event.tenant_id), str(event.id))
+        announce(event)  # to the API processes' subscribers (after commit: the event is committed)
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -10,6 +10,7 @@ from api.app import ApiConfig, create_app
 from api.cors import DEV_ORIGINS, CorsPolicy
 from api.ratelimit import RateLimits
 from api.schema import SchemaLimits
+from api.subscriptions.hub import LiveLimits
 from domain import MODEL_MODULES
 from domain.identity.access_tokens import TokenConfig
 from tessera.domain_wiring import wire_domain
@@ -60,6 +61,14 @@ def api_config(settings: Settings) -> ApiConfig:
         ),
         graphiql=settings.graphiql_enabled,
         cors=cors_policy(settings),
+        live_limits=LiveLimits(
+            per_connection=settings.subscriptions_per_connection,
+            per_tenant=settings.subscriptions_per_tenant,
+            queue_size=settings.subscription_queue_size,
+            ping_seconds=settings.subscription_ping_seconds,
+            auth_check_seconds=settings.subscription_auth_check_seconds,
+            init_timeout_seconds=settings.subscription_init_timeout_seconds,
+        ),
         max_request_bytes=settings.max_request_bytes,
         max_upload_body_bytes=max(settings.max_upload_bytes, settings.max_attachment_bytes) + 1024 * 1024,
         db_pool_size=settings.db_pool_size,

@@ -22,7 +22,7 @@ from domain.integrations.webhook_delivery import send_due
 from domain.service_levels.firing import BATCH as SLA_BATCH
 from domain.service_levels.firing import fire_tenant_timers
 from tenants.context import tenant_transaction
-from tenants.database import connect, connection_credentials, disconnect
+from tenants.database import connect, connection_credentials, database_client, disconnect
 from workers.metrics import SCHEDULER_PASS_SECONDS, SCHEDULER_RUNS
 
 LOCK_KEY = 0x7E55E7A  # "tessera scheduler"
@@ -31,11 +31,7 @@ log = structlog.get_logger("tessera.scheduler")
 
 async def schedule_once(now: datetime | None = None, *, sla_batch: int = SLA_BATCH) -> int:
     """One pass over every tenant with time-based work; returns how many runs it made."""
-    from tortoise import connections
-
-    from tenants.database import CONNECTION
-
-    rows = await connections.get(CONNECTION).execute_query_dict("SELECT automation_scheduled_tenants() AS tenant_id")
+    rows = await database_client().execute_query_dict("SELECT automation_scheduled_tenants() AS tenant_id")
     ran = 0
     for tenant_id in {row["tenant_id"] for row in rows}:
         async with tenant_transaction(tenant_id):
@@ -46,16 +42,16 @@ async def schedule_once(now: datetime | None = None, *, sla_batch: int = SLA_BAT
             ran += await fire_approval_timers(now)
     # SLA warnings, breaches and escalations due (one transaction per batch of timers).
     at = now or datetime.now(timezone.utc)
-    rows = await connections.get(CONNECTION).execute_query_dict("SELECT sla_due_tenants($1) AS tenant_id", [at])
+    rows = await database_client().execute_query_dict("SELECT sla_due_tenants($1) AS tenant_id", [at])
     for tenant_id in {row["tenant_id"] for row in rows}:
         ran += await fire_tenant_timers(tenant_id, at, batch=sla_batch)
     # Webhook deliveries due for a retry (or left behind by a worker that died before sending).
-    rows = await connections.get(CONNECTION).execute_query_dict(
+    rows = await database_client().execute_query_dict(
         "SELECT webhook_due_tenants($1) AS tenant_id", [now or datetime.now(timezone.utc)])
     for tenant_id in {row["tenant_id"] for row in rows}:
         ran += await send_due(tenant_id, now=now)
     # Sync connections whose interval has passed (or that an admin asked to run now).
-    rows = await connections.get(CONNECTION).execute_query_dict(
+    rows = await database_client().execute_query_dict(
         "SELECT sync_due_tenants($1) AS tenant_id", [now or datetime.now(timezone.utc)])
     for tenant_id in {row["tenant_id"] for row in rows}:
         ran += await run_due(tenant_id, now=now)

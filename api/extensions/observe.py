@@ -78,6 +78,14 @@ class ObserveOperation(SchemaExtension):
             result.errors = self._publish(result.errors)
         self._record(started, result.errors if result is not None else None)
 
+    def on_stream_result(self, result: object) -> Iterator[None]:
+        # Over WebSocket each result of a subscription leaves here too, coded and masked like the
+        # others (publishing an already published error changes nothing).
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._publish(errors)  # type: ignore[attr-defined]
+        yield
+
     def _label(self) -> str:
         ctx = self.execution_context
         return metrics.operation_label(ctx.operation_name, _root_fields(ctx.graphql_document, ctx.operation_name))

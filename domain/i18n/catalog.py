@@ -163,6 +163,11 @@ FIELDS: dict[str, str] = {
     "NOT_INDEXABLE": "该字段不能建立索引",
     "NOT_GROUPABLE": "该字段不能分组",
     "NOT_MEASURABLE": "该字段不能汇总",
+    # service levels and surveys
+    "INCOMPLETE_ORDER": "须列出每个 SLA 策略且各一次",
+    "INVALID_ESCALATIONS": "升级级别无效",
+    "INVALID_LEVEL": "升级级别须为 1 到 3，且各一次",
+    "NOT_RESOLVED": "只有已解决（或已回访、已关闭）的工单才能发送满意度调查",
     # duplicates and merging
     "ONE_OF": "请只提供其中一种参数",
     "SURVIVOR_MERGED": "保留的记录不能合并到自身",
@@ -172,6 +177,8 @@ FIELDS: dict[str, str] = {
 }
 
 NOTIFICATIONS: dict[str, dict[str, str]] = {
+    "sla_escalated.title": {EN: "SLA escalation (level {level}): {subject}", ZH: "SLA 升级（第 {level} 级）：{subject}"},
+    "sla_escalated.body": {EN: "The ticket's resolution time has passed.", ZH: "该工单已超过解决时限。"},
     "webhook_disabled.title": {EN: "A webhook endpoint was disabled", ZH: "一个 Webhook 端点已被停用"},
     "webhook_disabled.body": {
         EN: "{url} was disabled because {reason}. Fix the receiver, then enable the endpoint again.",

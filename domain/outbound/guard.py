@@ -35,7 +35,9 @@ async def resolve_allowed(host: str, port: int) -> str:
 
 class _GuardedBackend(httpcore.AsyncNetworkBackend):
     def __init__(self) -> None:
-        from httpcore._backends.auto import AutoBackend  # the backend httpx uses by default
+        # httpx's default backend, which httpcore does not export (its public AnyIOBackend, used
+        # directly, broke the worker's webhook deliveries: tests/workers/test_metrics.py).
+        from httpcore._backends.auto import AutoBackend
 
         self._inner = AutoBackend()
 
@@ -86,5 +88,8 @@ def _unreadable(url: str, error: httpx.InvalidURL) -> str:
 def guarded_client(**kwargs: Any) -> httpx.AsyncClient:
     """An httpx client whose every connection passes the guard; no proxies from the environment."""
     transport = httpx.AsyncHTTPTransport()
-    transport._pool = httpcore.AsyncConnectionPool(network_backend=_GuardedBackend())  # httpx has no public hook
+    # httpx has no public way to give its transport a network backend: the pool it keeps in
+    # `_pool` is replaced by one with the guarded backend. tests/outbound/test_library_seams.py
+    # fails if httpx no longer keeps it there (the guard would then be bypassed silently).
+    transport._pool = httpcore.AsyncConnectionPool(network_backend=_GuardedBackend())
     return _GuardedClient(transport=transport, trust_env=False, timeout=outbound_config().timeout_seconds, **kwargs)

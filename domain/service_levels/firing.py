@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.events import emit
-from domain.notifications import notify_users
+from domain.notifications import notify_users_translated
 from domain.service_levels.escalations import recipients
 from tenants.context import current_tenant_id, tenant_connection, tenant_transaction
 
@@ -81,9 +81,9 @@ async def _escalate(ticket: dict[str, Any], level_number: int) -> dict[str, Any]
     if level is None:
         return {"level": level_number, "notified": [], "problem": "the policy no longer has this level"}
     users, problem = await recipients(level, ticket)
-    notified = await notify_users(users, title=f"SLA escalation (level {level_number}): {ticket['subject']}",
-                                  body="The ticket's resolution time has passed.", record_type="Ticket",
-                                  record_id=ticket["id"])
+    notified = await notify_users_translated(users, key="sla_escalated",
+                                             params={"level": level_number, "subject": ticket["subject"]},
+                                             record_type="Ticket", record_id=ticket["id"])
     if users and not notified:
         problem = "the users to notify are not members of the tenant"
     return {"level": level_number, "notified": [str(u) for u in users] if notified else [], "problem": problem}

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from strawberry import relay
 
+from domain.service_levels.clock import fixed_time
 from tests.service_levels.support import T0, at, move, open_ticket
 from tests.support.automation import deliver, make_rule, runs_of
 from tests.support.graphql import gql
@@ -31,18 +32,14 @@ async def _survey(client, token: str, ticket_id: str, when=T0 + DAY) -> dict:
     return (await at(when, client, SURVEY, {"id": ticket_id}, token)).data["node"]
 
 
-async def _get(client, link: str, when=T0 + DAY):
-    from domain.service_levels.clock import fixed_time
-
+async def _get(client, link: str, when=T0 + DAY, language: str = "en"):
     with fixed_time(when):
-        return await client.get(link)
+        return await client.get(link, headers={"Accept-Language": language})
 
 
-async def _post(client, link: str, form: dict, when=T0 + DAY):
-    from domain.service_levels.clock import fixed_time
-
+async def _post(client, link: str, form: dict, when=T0 + DAY, language: str = "en"):
     with fixed_time(when):
-        return await client.post(link, data=form)
+        return await client.post(link, data=form, headers={"Accept-Language": language})
 
 
 async def test_resolving_sends_a_survey_answered_once_without_signing_in(client, as_alpha, owner_db):
@@ -70,6 +67,20 @@ async def test_resolving_sends_a_survey_answered_once_without_signing_in(client,
     events = await owner_db.fetch("SELECT event_type, changes FROM outbox_event WHERE record_id = $1 "
                                   "AND event_type = 'Ticket.survey_answered'", uuid.UUID(relay.GlobalID.from_id(ticket["id"]).node_id))
     assert len(events) == 1 and json.loads(events[0]["changes"])["satisfactionScore"] == [None, 4]
+
+
+async def test_the_page_speaks_the_customers_language(client, as_alpha):
+    ticket = await _resolved(client, as_alpha["agent"])
+    link = (await _survey(client, as_alpha["agent"], ticket["id"]))["survey"]["link"]
+    page = await _get(client, link, language="zh-CN,zh;q=0.9,en;q=0.5")
+    assert page.status_code == 200 and '<html lang="zh-CN">' in page.text and "您对本次服务满意吗" in page.text
+    wrong = await _post(client, link, {"score": "9"}, language="zh-CN")
+    assert wrong.status_code == 400 and "请选择 1 到 5 的评分" in wrong.text
+    done = await _post(client, link, {"score": "5", "comment": "师傅很专业"}, language="zh-CN")
+    assert done.status_code == 200 and "谢谢" in done.text
+    again = await _get(client, link, language="zh")
+    assert again.status_code == 409 and "已经回答过了" in again.text
+    assert (await _get(client, "/surveys/forged", language="zh-CN")).text.count("此调查链接无效") == 1
 
 
 async def test_expired_forged_and_out_of_range_answers_are_refused_clearly(client, as_alpha):
