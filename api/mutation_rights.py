@@ -236,6 +236,8 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "runSyncNow": right(Action.UPDATE, on=SYNC_SPEC),
     # tenant settings
     "updateTenantSettings": ADMIN_TOKENS,
+    # routing: admins and managers for anyone, every member for themselves (checked by the domain)
+    "setMemberRouting": RoleAndScope((Role.ADMIN, Role.MANAGER, Role.MEMBER, Role.AGENT), "crm:write"),
     # saved reports and dashboards: anyone signed in keeps their own; the domain lets only the
     # owner (or an admin) change or delete one
     "saveReport": OwnState(),

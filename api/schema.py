@@ -50,6 +50,7 @@ from api.jobs.schema import JobMutations, JobQueries
 from api.mutation_rights import guard_mutations
 from api.reports.queries import ReportQueries
 from api.reports.saved_api import SavedReportMutations
+from api.routing.schema import RoutingMutations, RoutingQueries
 from api.service_levels.mutations import ServiceLevelMutations
 from api.service_levels.queries import ServiceLevelQueries
 from api.subscriptions.execution import ScopedEventExecution
@@ -69,7 +70,7 @@ def _query_type() -> type:
 
     return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
                                   IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
-                                  TenantSettingsQueries, ReportQueries, JobQueries, ServiceLevelQueries,
+                                  TenantSettingsQueries, RoutingQueries, ReportQueries, JobQueries, ServiceLevelQueries,
                                   DuplicateQueries, ImportQueries, ExportQueries,
                                   AttachmentQueries))
 
@@ -77,7 +78,7 @@ def _query_type() -> type:
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
 Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
                                                     IntegrationMutations, WebhookMutations, ExternalIdMutations,
-                                                    SyncMutations, ApprovalMutations, TenantSettingsMutations,
+                                                    SyncMutations, ApprovalMutations, TenantSettingsMutations, RoutingMutations,
                                                     JobMutations, ServiceLevelMutations, DuplicateMutations,
                                                     ImportMutations, ExportMutations, MergeMutations,
                                                     AttachmentMutations, SavedReportMutations, SurveyMutations)))

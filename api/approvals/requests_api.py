@@ -19,6 +19,7 @@ from api.records.relations import relation
 from api.records.users import UserType
 from domain.approvals import delegation, queries, requests
 from domain.custom.records import object_of
+from domain.errors import InvalidInput
 
 AUTH = AUTHENTICATED
 STANDARD = ("Customer", "Contact", "Lead", "Opportunity", "Ticket")
@@ -128,6 +129,16 @@ def _uuid_of(value: relay.GlobalID | None, type_name: str, field: str) -> uuid.U
     return None if value is None else decode_id(value, expected=type_name, field=field)
 
 
+def _cursor(after: str | None) -> uuid.UUID | None:
+    """A `myApprovals` cursor (the `cursor` of an item); anything else is BAD_USER_INPUT."""
+    if not after:
+        return None
+    try:
+        return uuid.UUID(after)
+    except ValueError:
+        raise InvalidInput.single("after", "INVALID_CURSOR", "pass the cursor of an item of a previous page") from None
+
+
 @strawberry.type
 class ApprovalRequestQueries:
     @strawberry.field(**AUTH, description="Requests waiting on the caller's decision, their own and delegated to them, oldest first")
@@ -135,7 +146,7 @@ class ApprovalRequestQueries:
                            after: str | None = None) -> MyApprovalsType:
         given = filter or MyApprovalsFilter()
         rows, count = await queries.my_approvals(
-            principal=principal_of(info), first=page_size(first), after=uuid.UUID(after) if after else None,
+            principal=principal_of(info), first=page_size(first), after=_cursor(after),
             filter=queries.TaskFilter(record_type=given.record_type, delegated=given.delegated,
                                       process_id=_uuid_of(given.process_id, "ApprovalProcess", "filter.processId")))
         return MyApprovalsType(count=count, items=[

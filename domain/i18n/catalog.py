@@ -127,6 +127,7 @@ FIELDS: dict[str, str] = {
     "CONSTRAINT": "违反了数据约束",
     "CONFLICT": "与当前状态冲突",
     "EMPTY_TEAM": "团队没有成员",
+    "NO_AVAILABLE_MEMBER": "团队成员今天都不在岗",
     # records and their life cycle
     "ILLEGAL_TRANSITION": "不允许从当前状态变更为该状态",
     "STAGE_MOVE_NOT_ALLOWED": "不允许移动到该阶段",

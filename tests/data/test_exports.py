@@ -82,18 +82,22 @@ async def test_an_export_holds_only_the_records_and_fields_the_caller_may_see(cl
     assert [r["personName"] for r in rows] == ["Mine"]
     secret = "secret_" + uuid.uuid4().hex[:6]
     await make_field(client, admin, "Lead", apiName=secret, type="TEXT")
-    hid = await gql(client, ACCESS, {"input": {"object": "Lead", "field": "customFields." + secret, "role": "MEMBER",
-                                               "access": "HIDDEN"}}, token=admin)
-    assert hid.data["setFieldAccess"] is not None
-    refused = await gql(client, EXPORT, {"input": {"object": "Lead", "fields": ["personName", "customFields." + secret]}},
-                        token=member)
-    assert refused.codes == ["BAD_USER_INPUT"]
-    assert refused.errors[0]["extensions"]["fieldErrors"][0]["field"] == "fields.customFields." + secret
-    _, content = await export(client, member, object="Lead", filter={"field": "region", "eq": region}, format="CSV")
-    header = next(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-    assert "customFields." + secret not in header and "personName" in header
-    _, content = await export(client, admin, object="Lead", filter={"field": "region", "eq": region}, format="CSV")
-    assert "customFields." + secret in next(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    try:
+        hid = await gql(client, ACCESS, {"input": {"object": "Lead", "field": "customFields." + secret, "role": "MEMBER",
+                                                   "access": "HIDDEN"}}, token=admin)
+        assert hid.data["setFieldAccess"] is not None
+        refused = await gql(client, EXPORT, {"input": {"object": "Lead", "fields": ["personName", "customFields." + secret]}},
+                            token=member)
+        assert refused.codes == ["BAD_USER_INPUT"]
+        assert refused.errors[0]["extensions"]["fieldErrors"][0]["field"] == "fields.customFields." + secret
+        _, content = await export(client, member, object="Lead", filter={"field": "region", "eq": region}, format="CSV")
+        header = next(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+        assert "customFields." + secret not in header and "personName" in header
+        _, content = await export(client, admin, object="Lead", filter={"field": "region", "eq": region}, format="CSV")
+        assert "customFields." + secret in next(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    finally:  # shared tenant: leave the member's field rules as they were
+        await gql(client, ACCESS, {"input": {"object": "Lead", "field": "customFields." + secret, "role": "MEMBER",
+                                             "access": "EDITABLE"}}, token=admin)
 
 
 async def test_another_tenant_gets_no_link_and_links_cannot_be_forged_or_outlive_their_expiry(client, as_alpha, as_beta,

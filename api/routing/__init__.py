@@ -1,0 +1,1 @@
+"""GraphQL surface of routing facts: members' away dates and skills."""
