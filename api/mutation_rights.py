@@ -210,6 +210,7 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "reject": APPROVAL_WORK,
     "recall": APPROVAL_WORK,
     "reassignApproval": APPROVAL_WORK,
+    "cancelApprovalRequest": RoleAndScope((Role.ADMIN,), "crm:write"),
     "createApprovalDelegation": OwnState(),
     "revokeApprovalDelegation": OwnState(),
     # service levels

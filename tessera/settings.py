@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     subscription_ping_seconds: float = Field(20.0, gt=0, le=3600)
     subscription_auth_check_seconds: float = Field(60.0, gt=0, le=3600)
     subscription_init_timeout_seconds: float = Field(10.0, gt=0, le=600)
+    job_progress_poll_seconds: float = Field(1.0, gt=0, le=60)  # how often jobProgress reads its job
     introspection: bool | None = None
     # `standard` runs graphql-core's own executor: the reference the fast one is tested against.
     graphql_executor: Literal["fast", "standard"] = "fast"

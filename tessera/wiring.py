@@ -68,6 +68,7 @@ def api_config(settings: Settings) -> ApiConfig:
             ping_seconds=settings.subscription_ping_seconds,
             auth_check_seconds=settings.subscription_auth_check_seconds,
             init_timeout_seconds=settings.subscription_init_timeout_seconds,
+            job_poll_seconds=settings.job_progress_poll_seconds,
         ),
         max_request_bytes=settings.max_request_bytes,
         max_upload_body_bytes=max(settings.max_upload_bytes, settings.max_attachment_bytes) + 1024 * 1024,

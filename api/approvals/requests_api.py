@@ -56,6 +56,12 @@ class RecallApprovalInput:
 
 
 @strawberry.input
+class CancelApprovalInput:
+    request_id: relay.GlobalID
+    comment: str = strawberry.field(description="Why the request no longer applies (required)")
+
+
+@strawberry.input
 class ReassignApprovalInput:
     request_id: relay.GlobalID
     to_user_id: relay.GlobalID
@@ -197,6 +203,13 @@ class ApprovalRequestMutations:
     async def recall(self, info: Info, input: RecallApprovalInput) -> ApprovalRequestType:
         request_id = decode_id(input.request_id, expected="ApprovalRequest", field="requestId")
         return ApprovalRequestType.from_row(await requests.recall(principal=principal_of(info), request_id=request_id,
+                                                                  comment=input.comment))
+
+    @strawberry.mutation(description="Admins: end a pending request that no longer applies (CANCELLED); the record "
+                                     "unlocks and no outcome runs")
+    async def cancel_approval_request(self, info: Info, input: CancelApprovalInput) -> ApprovalRequestType:
+        request_id = decode_id(input.request_id, expected="ApprovalRequest", field="requestId")
+        return ApprovalRequestType.from_row(await requests.cancel(principal=principal_of(info), request_id=request_id,
                                                                   comment=input.comment))
 
     @strawberry.mutation(description="Hand your pending approval (admins: anyone's) of the current step to someone else")

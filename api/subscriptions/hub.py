@@ -37,6 +37,8 @@ class LiveLimits:
     ping_seconds: float = 20.0  # the server pings this often; no pong by the next ping closes
     auth_check_seconds: float = 60.0  # the credential is checked again this often (and at each event)
     init_timeout_seconds: float = 10.0  # time to send connection_init after connecting
+    job_poll_seconds: float = 1.0  # jobProgress reads its job this often
+    job_poll_limit: int = 86_400  # reads of one jobProgress subscription (a day at 1 s), then it ends
 
 
 class Subscriber:

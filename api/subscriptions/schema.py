@@ -8,10 +8,13 @@ now (api/subscriptions/execution.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -19,11 +22,13 @@ from strawberry.types import Info
 
 from api.automation.types import NotificationType
 from api.context import Context
+from api.jobs.types import JobType
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
 from api.subscriptions.execution import InScope
 from api.subscriptions.hub import Subscriber
 from api.subscriptions.session import LiveSession
+from domain import jobs
 from domain.automation.targets import STANDARD
 from domain.errors import InvalidInput
 from domain.live import (
@@ -97,14 +102,33 @@ class Subscription:
             return a.record_type == spec.record_type and (wanted is None or a.record_id in wanted)
 
         subscriber = session.hub.join(session.tenant_id, wants, session.drop)
-        return _record_changes(session, subscriber, spec, type_name, _scope(session, info.context))
+        return _left_when_gone(session, subscriber,
+                               _record_changes(session, subscriber, spec, type_name, _scope(session, info.context)))
 
     @strawberry.subscription(permission_classes=[Authenticated], description="The caller's notifications, as they are created")
     async def notification_added(self, info: Info) -> AsyncGenerator[NotificationType, None]:
         principal_of(info)
         session = _session(info)
         subscriber = session.hub.join(session.tenant_id, lambda a: a.record_type == NOTIFICATION, session.drop)
-        return _notifications(session, subscriber)
+        return _left_when_gone(session, subscriber, _notifications(session, subscriber))
+
+
+    @strawberry.subscription(
+        permission_classes=[Authenticated],
+        description="A background job you may see, again each time its status or progress moves; ends when the job does",
+    )
+    async def job_progress(self, info: Info, id: relay.GlobalID) -> AsyncGenerator[JobType, None]:
+        job_id = decode_id(id, expected="Job", field="id")
+        first = await jobs.get_job(job_id, principal=principal_of(info))  # NotFound: not theirs to see
+        session = _session(info)
+        return _job_updates(session, job_id, first, _scope(session, info.context))
+
+
+def _left_when_gone(session: LiveSession, subscriber: Subscriber, stream: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:
+    """The stream leaves the hub in its `finally`; a stream dropped before its first step never
+    runs that, so it also leaves when it is collected (leaving twice is harmless)."""
+    weakref.finalize(stream, session.hub.leave, subscriber)
+    return stream
 
 
 async def _record_changes(session: LiveSession, subscriber: Subscriber, spec: RecordSpec, type_name: str,
@@ -133,3 +157,25 @@ async def _notifications(session: LiveSession, subscriber: Subscriber) -> AsyncG
                 yield NotificationType.from_row(row)
     finally:
         session.hub.leave(subscriber)
+
+
+_FINISHED = frozenset({jobs.SUCCEEDED, jobs.FAILED, jobs.CANCELLED})
+
+
+async def _job_updates(session: LiveSession, job_id: uuid.UUID, row: dict[str, Any],
+                       in_scope: InScope) -> AsyncGenerator[JobType, None]:
+    """The job as it is now, then again whenever it moved, read every JOB_PROGRESS_POLL_SECONDS
+    as the subscriber (the job's row is the truth wherever the worker runs); ends with the job."""
+    last = None
+    for _ in range(session.hub.limits.job_poll_limit):  # bounded: a job running longer is told to poll
+        state = (row["status"], row["progress_done"], row["progress_total"], row["errors_count"])
+        if state != last:
+            last = state
+            update = JobType.from_row(row)
+            update.in_scope = in_scope  # type: ignore[attr-defined] # its fields (createdBy) resolve as the subscriber
+            yield update
+        if row["status"] in _FINISHED:
+            return
+        await asyncio.sleep(session.hub.limits.job_poll_seconds)
+        async with session.as_subscriber() as principal:
+            row = await jobs.get_job(job_id, principal=principal)

@@ -198,6 +198,23 @@ async def recall(*, principal: Principal, request_id: uuid.UUID, comment: str | 
     return await finish(request, "RECALLED", principal.user_id, comment=comment)
 
 
+async def cancel(*, principal: Principal, request_id: uuid.UUID, comment: str) -> dict[str, Any]:
+    """An admin ends a pending request that no longer applies (the deal was lost, the process was
+    set up wrongly): CANCELLED, the record unlocks, nothing of the outcome runs."""
+    if not principal.has_role(Role.ADMIN):
+        raise Forbidden("Only an admin may cancel an approval request")
+    reason = _comment(comment)
+    if not reason:
+        raise InvalidInput.single("comment", "REQUIRED", "say why the request is cancelled")
+    request = await store.lock_request(request_id)
+    if request["status"] == "CANCELLED":
+        return request  # asked twice
+    if request["status"] != "PENDING":
+        raise Conflict(f"the request is already {request['status']}", reason="ALREADY_DECIDED",
+                       refs={"approvalRequestId": ("ApprovalRequest", request["id"])})
+    return await finish(request, "CANCELLED", principal.user_id, comment=reason)
+
+
 async def reassign(*, principal: Principal, request_id: uuid.UUID, to_user: uuid.UUID, from_user: uuid.UUID | None = None,
                    comment: str | None = None) -> dict[str, Any]:
     """Hand a pending task of the current step to someone else: the caller's own (or a delegator's),

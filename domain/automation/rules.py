@@ -34,6 +34,7 @@ EVENT_TRIGGERS = ("created", "updated", "deleted", "restored", "converted", "sta
                   # an approval request about the record (domain/approvals)
                   "ApprovalRequest.submitted", "ApprovalRequest.step_completed", "ApprovalRequest.approved",
                   "ApprovalRequest.rejected", "ApprovalRequest.recalled", "ApprovalRequest.escalated",
+                  "ApprovalRequest.cancelled",
                   *SLA_TRIGGERS)  # a ticket's SLA warning, breach or escalation (domain/service_levels)
 # Triggers whose changes can narrow them (fields that changed, values changed to).
 CHANGE_TRIGGERS = ("updated", "stage_changed", "status_changed", "webhook")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from domain.jobs import register_job_kind
 from tests.support.cli import TESSERA
 from tests.support.graphql import gql
 from tests.support.live import live
@@ -31,6 +32,7 @@ SERVER_ENV = {
     "SUBSCRIPTIONS_PER_CONNECTION": "4",
     "SUBSCRIPTIONS_PER_TENANT": "10",
     "SUBSCRIPTION_QUEUE_SIZE": "8",
+    "JOB_PROGRESS_POLL_SECONDS": "0.2",
 }
 
 CUSTOMER_CHANGES = """
@@ -334,3 +336,108 @@ async def test_limits_per_connection_and_per_tenant(servers, tenants, as_alpha):
         elsewhere = await stack.enter_async_context(live(servers.b, token))
         await elsewhere.subscribe(query)
         await open_subscriptions(servers.http_b, 1)
+
+
+GATES: dict[str, asyncio.Event] = {}
+
+
+async def steps(job) -> dict:
+    """Three units, one batch each; after the first it waits for the test to let it go on."""
+    for unit in range(1, 4):
+        async with job.batch():
+            await job.progress(unit, 3)
+        if unit == 1:
+            await asyncio.wait_for(GATES[str(job.id)].wait(), 60)
+    return {"steps": 3}
+
+
+register_job_kind("tests.live_steps", steps)
+
+JOB_PROGRESS = "subscription($id: ID!) { jobProgress(id: $id) { id status progressDone progressTotal result createdBy { email } } }"
+
+
+async def test_job_progress_follows_a_job_run_by_the_worker_to_its_end(servers, tenants, as_alpha, as_beta):
+    from strawberry import relay
+
+    from tests.support.jobs import start_as
+    from workers.jobs import execute_job
+
+    alpha = tenants["alpha"].id
+    job_id = await start_as(alpha, "member@alpha.test", "tests.live_steps", {})
+    global_id = str(relay.GlobalID("Job", str(job_id)))
+    GATES[str(job_id)] = asyncio.Event()
+    async with (live(servers.b, as_alpha["member"]) as member, live(servers.a, as_alpha["agent"]) as agent,
+                live(servers.a, as_beta["admin"]) as stranger):
+        # Another member's job, or another tenant's, is not theirs to follow.
+        for client in (agent, stranger):
+            refused = await client.message(await client.subscribe(JOB_PROGRESS, {"id": global_id}))
+            assert refused["type"] == "error" and refused["payload"][0]["extensions"]["code"] == "NOT_FOUND"
+        op = await member.subscribe(JOB_PROGRESS, {"id": global_id})
+        first = (await member.next(op))["jobProgress"]
+        assert (first["id"], first["status"], first["progressDone"]) == (global_id, "QUEUED", 0)
+        assert first["createdBy"]["email"] == "member@alpha.test"
+        run = asyncio.create_task(execute_job(alpha, str(job_id)))  # the worker's actor, in this process
+        try:
+            seen = (await member.next(op))["jobProgress"]
+            for _ in range(10):  # RUNNING at 0 may be read first; the job waits at 1 of 3
+                if seen["progressDone"] == 1:
+                    break
+                seen = (await member.next(op))["jobProgress"]
+            assert (seen["status"], seen["progressDone"], seen["progressTotal"]) == ("RUNNING", 1, 3)
+            GATES[str(job_id)].set()
+            last = seen
+            for _ in range(10):  # then 3 of 3 and SUCCEEDED, in one or more steps, and the end
+                message = await member.message(op)
+                if message["type"] == "complete":
+                    break
+                last = message["payload"]["data"]["jobProgress"]
+            assert message["type"] == "complete"
+            assert (last["status"], last["progressDone"], last["result"]) == ("SUCCEEDED", 3, {"steps": 3})
+        finally:
+            GATES[str(job_id)].set()
+            assert await run == "SUCCEEDED"
+
+
+async def metric(http: httpx.AsyncClient, name: str) -> float:
+    for line in (await http.get("/metrics")).text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+async def test_a_slow_consumer_is_dropped_and_the_others_carry_on(servers, as_alpha):
+    from tests.support.custom import make_field
+    from tests.support.live import Stalled
+
+    admin = as_alpha["admin"]
+    blob = f"blob_{uuid.uuid4().hex[:6]}"
+    await make_field(servers.http_a, admin, "Customer", apiName=blob, type="JSON")
+    # Every event carries about 180 kB to each subscriber (the record twelve times over): the slow
+    # one's buffers fill after a few.
+    customer = await make_customer(servers.http_a, admin, name=unique("Heavy"), customFields={blob: {"pad": "x" * 15_000}})
+    copies = " ".join(f"r{i}: record {{ ... on Customer {{ customFields }} }}" for i in range(12))
+    query = ("subscription($ids: [ID!]) { recordChanged(object: \"Customer\", ids: $ids) "
+             f"{{ id fields {copies} }} }}")
+    dropped_before = await metric(servers.http_b, "tessera_live_subscribers_dropped_total")
+    slow = await asyncio.to_thread(Stalled, servers.b, admin, query, {"ids": [customer["id"]]})
+    try:
+        async with live(servers.b, admin) as fast:
+            fast_op = await fast.subscribe(query, {"ids": [customer["id"]]})
+            await open_subscriptions(servers.http_b, 2)
+            for attempt in range(200):  # bounded: a few MB of buffers fill long before
+                await update_customer(servers.http_a, admin, customer, tier=f"t{attempt}")
+                change = (await fast.next(fast_op))["recordChanged"]
+                if change["fields"] != ["tier"]:  # the customer's creation, announced after we subscribed
+                    change = (await fast.next(fast_op))["recordChanged"]
+                assert change["fields"] == ["tier"] and len(change["r11"]["customFields"][blob]["pad"]) == 15_000
+                if await metric(servers.http_b, "tessera_live_subscribers_dropped_total") > dropped_before:
+                    break
+            else:
+                raise AssertionError("the slow consumer was never dropped")
+            # The fast subscriber carries on, alone now; the slow one's connection is closed.
+            await update_customer(servers.http_a, admin, customer, tier="after")
+            assert (await fast.next(fast_op))["recordChanged"]["fields"] == ["tier"]
+            await open_subscriptions(servers.http_b, 1)
+            await asyncio.to_thread(slow.read_to_the_end)
+    finally:
+        slow.close()

@@ -12,9 +12,11 @@ import pytest
 from tests.support.approvals import (
     RECALL,
     REQUEST,
+    REQUEST_FIELDS,
     decide,
     delete_process,
     delete_team,
+    field_errors,
     make_process,
     reason,
     submit,
@@ -241,5 +243,38 @@ async def test_playbook_7_rejected_at_step_2_goes_back_to_step_1_and_a_resubmiss
         old = (await gql(client, REQUEST, {"id": request["id"]}, token=admin)).data["approvalRequest"]
         assert old["status"] == "REJECTED"
         await gql(client, RECALL, {"input": {"requestId": again["id"]}}, token=as_alpha["member"])
+    finally:
+        await delete_process(client, admin, process)
+
+
+CANCEL = f"mutation($input: CancelApprovalInput!) {{ cancelApprovalRequest(input: $input) {{ {REQUEST_FIELDS} }} }}"
+
+
+async def test_an_admin_cancels_a_request_that_no_longer_applies(client, as_alpha, as_beta, user_ids):
+    admin, member = as_alpha["admin"], as_alpha["member"]
+    process = await make_process(client, admin, object="Opportunity", lockAll=False, lockedFields=["amount"],
+                                 steps=[users_step("Manager", [user_ids["manager"]])])
+    try:
+        deal = await _opportunity(client, member, amount="1000")
+        request = (await submit(client, member, deal["id"], processId=process["id"])).data["submitForApproval"]
+        cancel = {"input": {"requestId": request["id"], "comment": "Deal lost"}}
+        assert (await gql(client, CANCEL, cancel, token=member)).codes == ["FORBIDDEN"]  # even the submitter: recall is theirs
+        assert (await gql(client, CANCEL, cancel, token=as_beta["admin"])).codes == ["NOT_FOUND"]  # another tenant
+        unexplained = await gql(client, CANCEL, {"input": {"requestId": request["id"], "comment": " "}}, token=admin)
+        assert field_errors(unexplained) == {"comment": "REQUIRED"}
+
+        cancelled = (await gql(client, CANCEL, cancel, token=admin)).data["cancelApprovalRequest"]
+        assert cancelled["status"] == "CANCELLED"
+        assert (await gql(client, CANCEL, cancel, token=admin)).data["cancelApprovalRequest"]["status"] == "CANCELLED"  # twice
+        assert request["id"] not in await waiting_on(client, as_alpha["manager"])
+        assert (await decide(client, as_alpha["manager"], request["id"])).codes == ["CONFLICT"]
+        unlocked = await gql(client, UPDATE_OPPORTUNITY, {"input": {"id": deal["id"], "version": deal["version"], "amount": "2000"}},
+                             token=member)
+        assert unlocked.data["updateOpportunity"]["amount"] in ("2000", "2000.00")
+        again = (await submit(client, member, deal["id"], processId=process["id"])).data["submitForApproval"]
+        assert again["status"] == "PENDING" and again["id"] != request["id"]
+        decided = (await decide(client, as_alpha["manager"], again["id"])).data["approve"]
+        assert decided["status"] == "APPROVED"
+        assert (await gql(client, CANCEL, {"input": {"requestId": again["id"], "comment": "late"}}, token=admin)).codes == ["CONFLICT"]
     finally:
         await delete_process(client, admin, process)
