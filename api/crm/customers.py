@@ -14,6 +14,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.crm.listing import SEARCH, list_connection
+from api.crm.timeline import WithFullTimeline
 from api.crm.tracked import Tracked
 from api.custom.standard_fields import WithCustomFields, prepare_custom_fields
 from api.permissions import Authenticated
@@ -61,7 +62,7 @@ class ExternalId:
 
 
 @strawberry.type(name="Customer", description="An account: a company the tenant sells to or serves")
-class CustomerType(relay.Node, Record, Owned, Tracked, WithCustomFields, WithDuplicates):
+class CustomerType(relay.Node, Record, Owned, Tracked, WithFullTimeline, WithCustomFields, WithDuplicates):
     SPEC: ClassVar[RecordSpec] = CUSTOMER_SPEC
     node_id: relay.NodeID[str]
     name: str
