@@ -17,10 +17,11 @@ install: $(STAMP)
 dev: install
 	$(BIN)/tessera dev
 
-# The static checks: lint, types (files and strictness in pyproject.toml, [tool.mypy]), then the
-# import contracts. `make test` runs them first.
+# The static checks: lint, format, types (files and strictness in pyproject.toml, [tool.mypy]),
+# then the import contracts. `make test` runs them first.
 check: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

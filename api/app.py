@@ -50,7 +50,9 @@ class ApiConfig:
     live_limits: LiveLimits = field(default_factory=LiveLimits)  # subscriptions over WebSocket
     fast_execution: bool = True
     metrics_on_api_port: bool = True
-    metrics_address: tuple[str, int] | None = None  # (host, port) where this process serves its metrics
+    metrics_address: tuple[str, int] | None = (
+        None  # (host, port) where this process serves its metrics
+    )
 
 
 def create_app(config: ApiConfig) -> Starlette:
@@ -98,9 +100,17 @@ def create_app(config: ApiConfig) -> Starlette:
         routes.append(Mount(graphiql.STATIC_PATH, app=static, name="graphiql"))
     if config.metrics_on_api_port:  # anyone who reaches the API reaches these (development)
         routes.append(Route("/metrics", system.metrics))
-    middleware = [Middleware(RequestContextMiddleware, max_body_bytes=config.max_request_bytes,
-                             upload_paths=UPLOAD_PATHS, max_upload_bytes=config.max_upload_body_bytes)]
-    if config.cors.enabled:  # outermost: refusals (413, 429) carry the CORS headers a page needs to read them
+    middleware = [
+        Middleware(
+            RequestContextMiddleware,
+            max_body_bytes=config.max_request_bytes,
+            upload_paths=UPLOAD_PATHS,
+            max_upload_bytes=config.max_upload_body_bytes,
+        )
+    ]
+    if (
+        config.cors.enabled
+    ):  # outermost: refusals (413, 429) carry the CORS headers a page needs to read them
         middleware.insert(0, config.cors.middleware())
     app = Starlette(
         routes=routes,

@@ -16,13 +16,20 @@ from starlette.middleware.cors import CORSMiddleware
 # Dev servers of the common frontend tool chains: create-react-app/Next.js (3000), Vite (5173,
 # 4173 preview), Vue CLI/webpack (8080), Angular (4200), Expo web (19006), Storybook (6006).
 DEV_PORTS = (3000, 3001, 4173, 4200, 5173, 5174, 6006, 8080, 8081, 19006)
-DEV_ORIGINS = tuple(f"http://{host}:{port}" for host in ("localhost", "127.0.0.1") for port in DEV_PORTS)
+DEV_ORIGINS = tuple(
+    f"http://{host}:{port}" for host in ("localhost", "127.0.0.1") for port in DEV_PORTS
+)
 
 ALLOWED_METHODS = ("GET", "POST", "OPTIONS")
 # What browser GraphQL clients send: the token, JSON, our request id, Apollo's client headers.
 ALLOWED_HEADERS = (
-    "authorization", "content-type", "accept", "x-request-id",
-    "apollographql-client-name", "apollographql-client-version", "apollo-require-preflight",
+    "authorization",
+    "content-type",
+    "accept",
+    "x-request-id",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
     "x-apollo-operation-name",
 )
 # What a page may read from a response: the request id to quote, when to retry after a 429/503.
@@ -43,9 +50,13 @@ class CorsPolicy:
         for origin in self.origins:
             if origin == "*":
                 if self.allow_credentials:
-                    raise ValueError("CORS_ORIGINS='*' cannot be combined with CORS_ALLOW_CREDENTIALS")
+                    raise ValueError(
+                        "CORS_ORIGINS='*' cannot be combined with CORS_ALLOW_CREDENTIALS"
+                    )
             elif not _ORIGIN.match(origin):
-                raise ValueError(f"CORS origin {origin!r} is not scheme://host[:port] (with optional * wildcards)")
+                raise ValueError(
+                    f"CORS origin {origin!r} is not scheme://host[:port] (with optional * wildcards)"
+                )
 
     @property
     def enabled(self) -> bool:

@@ -53,7 +53,9 @@ class ApiError(GraphQLError):
 
 def rate_limited(retry_after_seconds: float) -> ApiError:
     """RATE_LIMITED, with the wait in the error (and so in the HTTP Retry-After header, see refusal)."""
-    return ApiError(ErrorCode.RATE_LIMITED, "Too many requests", retryAfterSeconds=retry_after_seconds)
+    return ApiError(
+        ErrorCode.RATE_LIMITED, "Too many requests", retryAfterSeconds=retry_after_seconds
+    )
 
 
 # Answers refused for the moment get an HTTP status of their own, so that HTTP clients and proxies
@@ -66,8 +68,11 @@ def refusal(results: Sequence[Mapping[str, Any]]) -> tuple[int, int] | None:
     refused with UNAVAILABLE or RATE_LIMITED; None otherwise (the answer is 200)."""
     statuses, waits = [], []
     for result in results:
-        refused = [error.get("extensions") or {} for error in result.get("errors") or []
-                   if (error.get("extensions") or {}).get("code") in _REFUSAL_STATUS]
+        refused = [
+            error.get("extensions") or {}
+            for error in result.get("errors") or []
+            if (error.get("extensions") or {}).get("code") in _REFUSAL_STATUS
+        ]
         if not refused:
             return None
         statuses += [_REFUSAL_STATUS[extensions["code"]] for extensions in refused]
@@ -103,19 +108,31 @@ def _domain_extensions(error: domain.DomainError, locale: str | None = None) -> 
     if isinstance(error, domain.InvalidInput):
         return {
             "fieldErrors": [
-                {"field": fe.field, "code": fe.code, "message": field_message(fe.message, fe.code, locale)}
+                {
+                    "field": fe.field,
+                    "code": fe.code,
+                    "message": field_message(fe.message, fe.code, locale),
+                }
                 for fe in error.field_errors
             ]
         }
     if isinstance(error, DuplicateFound):
         # Global ids spelled out here: this module sits below the API's id helpers.
-        return {"duplicates": [{"id": _global_id(m.record_type, str(m.record_id)), "rule": m.rule_name}
-                               for m in error.matches],
-                "hiddenDuplicates": error.hidden, "reason": error.reason}
+        return {
+            "duplicates": [
+                {"id": _global_id(m.record_type, str(m.record_id)), "rule": m.rule_name}
+                for m in error.matches
+            ],
+            "hiddenDuplicates": error.hidden,
+            "reason": error.reason,
+        }
     if isinstance(error, (domain.RateLimited, domain.Unavailable)):
         return {"retryAfterSeconds": error.retry_after_seconds}
     if isinstance(error, domain.Conflict) and error.reason:
-        return {"reason": error.reason, **{name: str(GlobalID(kind, str(value))) for name, (kind, value) in error.refs.items()}}
+        return {
+            "reason": error.reason,
+            **{name: str(GlobalID(kind, str(value))) for name, (kind, value) in error.refs.items()},
+        }
     return {}
 
 
@@ -134,11 +151,16 @@ def _worded_by_us(error: GraphQLError, code: ErrorCode) -> bool:
     if code in (ErrorCode.INTERNAL, ErrorCode.UNAVAILABLE):
         return True
     original = error.original_error
-    return isinstance(error, ApiError) or isinstance(original, (domain.DomainError, ApiError)) or \
-        (error.extensions or {}).get("code") in ErrorCode.__members__
+    return (
+        isinstance(error, ApiError)
+        or isinstance(original, (domain.DomainError, ApiError))
+        or (error.extensions or {}).get("code") in ErrorCode.__members__
+    )
 
 
-def rewrite(error: GraphQLError, *, request_id: str | None, locale: str | None = None) -> tuple[GraphQLError, ErrorCode]:
+def rewrite(
+    error: GraphQLError, *, request_id: str | None, locale: str | None = None
+) -> tuple[GraphQLError, ErrorCode]:
     """The error as the client sees it: coded, masked when unexpected, its message in `locale`
     (docs/service-levels.md: codes and field paths stay the same in every language)."""
     code, extra = classify(error, locale)
@@ -154,7 +176,11 @@ def rewrite(error: GraphQLError, *, request_id: str | None, locale: str | None =
     if _worded_by_us(error, code):
         message = error_message(message, code.value, locale)
     rewritten = GraphQLError(
-        message, nodes=error.nodes, source=error.source, positions=error.positions,
-        path=error.path, extensions=extensions,
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions=extensions,
     )
     return rewritten, code

@@ -33,10 +33,22 @@ class GraphQLEndpoint(GraphQL):
     # protocol of subscriptions-transport-ws is refused with 4406).
     graphql_transport_ws_handler_class = LiveConnectionHandler
 
-    def __init__(self, schema: Any, *, token_config: TokenConfig, rate_limits: RateLimits, cors: CorsPolicy,
-                 live_hub: LiveHub, **kwargs: Any) -> None:
-        super().__init__(schema, subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-                         max_subscriptions_per_connection=live_hub.limits.per_connection, **kwargs)
+    def __init__(
+        self,
+        schema: Any,
+        *,
+        token_config: TokenConfig,
+        rate_limits: RateLimits,
+        cors: CorsPolicy,
+        live_hub: LiveHub,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            schema,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            max_subscriptions_per_connection=live_hub.limits.per_connection,
+            **kwargs,
+        )
         self.token_config = token_config
         self.rate_limits = rate_limits
         self.cors = cors
@@ -57,18 +69,26 @@ class GraphQLEndpoint(GraphQL):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our own page instead of strawberry's, whose assets come from a CDN (api/graphiql).
-        html = graphiql.page(endpoint=request.url.path, root_path=request.scope.get("root_path", ""))
-        return HTMLResponse(html, headers={"Content-Security-Policy": graphiql.CONTENT_SECURITY_POLICY})
+        html = graphiql.page(
+            endpoint=request.url.path, root_path=request.scope.get("root_path", "")
+        )
+        return HTMLResponse(
+            html, headers={"Content-Security-Policy": graphiql.CONTENT_SECURITY_POLICY}
+        )
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET naming a persisted query by its hash has no `query` either: it is an operation.
-        return "extensions" not in request.query_params and super().should_render_graphql_ide(request)
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
 
     def is_websocket_origin_allowed(self, request: Any, origin: str) -> bool:
         # Browsers apply no CORS to WebSocket handshakes: the same origins as CORS, checked here.
         return self.cors.allows(origin)
 
-    async def run(self, request: Request, context: Any = UNSET, root_value: Any = UNSET) -> Response:  # type: ignore[override]
+    async def run(  # type: ignore[override]
+        self, request: Request, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Response:
         try:
             return await super().run(request, context, root_value)
         except HTTPException as exc:

@@ -30,8 +30,12 @@ class PoolCollector(Collector):
     In use that stays up while traffic is gone means connections are not coming back."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        connections = GaugeMetricFamily("tessera_db_pool_connections", "Open pool connections, by state", labels=["state"])
-        maximum = GaugeMetricFamily("tessera_db_pool_max_connections", "Most connections the pool opens")
+        connections = GaugeMetricFamily(
+            "tessera_db_pool_connections", "Open pool connections, by state", labels=["state"]
+        )
+        maximum = GaugeMetricFamily(
+            "tessera_db_pool_max_connections", "Most connections the pool opens"
+        )
         usage = pool_usage()
         if usage is not None:
             size, idle, most = usage
@@ -113,6 +117,8 @@ def serve_metrics(address: tuple[str, int]) -> WSGIServer | None:
     try:
         server, _thread = start_http_server(address[1], addr=address[0], registry=REGISTRY)
     except OSError as exc:
-        structlog.get_logger("tessera.metrics").warning("metrics not served", address=address, error=str(exc))
+        structlog.get_logger("tessera.metrics").warning(
+            "metrics not served", address=address, error=str(exc)
+        )
         return None
     return server

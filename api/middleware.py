@@ -17,8 +17,14 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, upload_paths: tuple[str, ...] = (),
-                 max_upload_bytes: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        upload_paths: tuple[str, ...] = (),
+        max_upload_bytes: int = 0,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         # File uploads (paths starting with one of `upload_paths`) have a cap of their own; the
@@ -37,10 +43,18 @@ class RequestContextMiddleware:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         # Until routing has found the route (its path template), only the fixed paths are known.
-        route = scope["path"] if scope["path"] in {"/graphql", "/healthz", "/readyz", "/metrics"} else "other"
+        route = (
+            scope["path"]
+            if scope["path"] in {"/graphql", "/healthz", "/readyz", "/metrics"}
+            else "other"
+        )
         status_holder = {"status": 500}
 
-        limit = self.max_upload_bytes if self.upload_paths and scope["path"].startswith(self.upload_paths) else self.max_body_bytes
+        limit = (
+            self.max_upload_bytes
+            if self.upload_paths and scope["path"].startswith(self.upload_paths)
+            else self.max_body_bytes
+        )
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(send, request_id)
@@ -74,7 +88,9 @@ class RequestContextMiddleware:
             found = scope.get("route")  # set by starlette's router, on this same scope
             route = getattr(found, "path", None) or route
             metrics.HTTP_REQUESTS.labels(route=route, status=str(status_holder["status"])).inc()
-            metrics.HTTP_SECONDS.labels(route=route, method=scope["method"]).observe(time.perf_counter() - started)
+            metrics.HTTP_SECONDS.labels(route=route, method=scope["method"]).observe(
+                time.perf_counter() - started
+            )
             if route != "/metrics":  # scraped every few seconds; its log lines would drown the rest
                 log.info(
                     "http request",
@@ -90,7 +106,9 @@ class _BodyTooLarge(Exception):
 
 
 async def _too_large(send: Send, request_id: str) -> None:
-    body = b'{"errors":[{"message":"Request body too large","extensions":{"code":"BAD_USER_INPUT"}}]}'
+    body = (
+        b'{"errors":[{"message":"Request body too large","extensions":{"code":"BAD_USER_INPUT"}}]}'
+    )
     await send(
         {
             "type": "http.response.start",

@@ -64,7 +64,9 @@ class OwnState:
     may; an API token only with some write scope, so read-only tokens never write anything."""
 
     async def check(self, principal: Principal) -> None:
-        if principal.scopes is not None and not any(scope.endswith(":write") for scope in principal.scopes):
+        if principal.scopes is not None and not any(
+            scope.endswith(":write") for scope in principal.scopes
+        ):
             raise Forbidden("A read-only token cannot change anything")
 
 
@@ -83,7 +85,9 @@ class RoleAndScope:
 CUSTOM_OBJECTS = "custom objects"
 # The rights a new object starts with: an admin may call createRecord before any object exists
 # (and gets NOT_FOUND for the object, not FORBIDDEN).
-NEW_OBJECT = RecordSpec(record_type="CustomRecord", table="custom_record", fields=(), rights=DEFAULT_RIGHTS)
+NEW_OBJECT = RecordSpec(
+    record_type="CustomRecord", table="custom_record", fields=(), rights=DEFAULT_RIGHTS
+)
 
 
 @dataclass(frozen=True)
@@ -125,8 +129,11 @@ def right(*actions: Action, on: RecordSpec | str | tuple[RecordSpec | str, ...])
 def crud(spec: RecordSpec, *, create: bool = True, bulk: bool = True) -> dict[str, Right]:
     """The entries of the standard mutations of a record type (api/records/crud.py)."""
     name = spec.record_type
-    entries = {f"update{name}": right(Action.UPDATE, on=spec), f"delete{name}": right(Action.DELETE, on=spec),
-               f"restore{name}": right(Action.DELETE, on=spec)}
+    entries = {
+        f"update{name}": right(Action.UPDATE, on=spec),
+        f"delete{name}": right(Action.DELETE, on=spec),
+        f"restore{name}": right(Action.DELETE, on=spec),
+    }
     if create:
         entries[f"create{name}"] = right(Action.CREATE, on=spec)
     if bulk:
@@ -238,7 +245,9 @@ MUTATION_RIGHTS: dict[str, Need] = {
     # tenant settings
     "updateTenantSettings": ADMIN_TOKENS,
     # routing: admins and managers for anyone, every member for themselves (checked by the domain)
-    "setMemberRouting": RoleAndScope((Role.ADMIN, Role.MANAGER, Role.MEMBER, Role.AGENT), "crm:write"),
+    "setMemberRouting": RoleAndScope(
+        (Role.ADMIN, Role.MANAGER, Role.MEMBER, Role.AGENT), "crm:write"
+    ),
     # saved reports and dashboards: anyone signed in keeps their own; the domain lets only the
     # owner (or an admin) change or delete one
     "saveReport": OwnState(),
@@ -260,8 +269,12 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "deleteDuplicateRule": right(Action.DELETE, on=DUPLICATE_RULE_SPEC),
     "startDuplicateScan": right(Action.UPDATE, on=DUPLICATE_RULE_SPEC),
     # merging (the domain checks update on the survivor and delete on the merged records of the type)
-    "mergeRecords": right(Action.DELETE, on=(CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, CUSTOM_OBJECTS)),
-    "unmergeRecords": right(Action.DELETE, on=(CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, CUSTOM_OBJECTS)),
+    "mergeRecords": right(
+        Action.DELETE, on=(CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, CUSTOM_OBJECTS)
+    ),
+    "unmergeRecords": right(
+        Action.DELETE, on=(CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, CUSTOM_OBJECTS)
+    ),
 }
 
 
@@ -287,11 +300,14 @@ def guard_mutations(mutation: type, rights: dict[str, Need] | None = None) -> ty
     for field in mutation.__strawberry_definition__.fields:  # type: ignore[attr-defined]
         name = field.graphql_name or to_camel_case(field.python_name)
         if name not in table:
-            raise MissingMutationRight(f"mutation {name} has no entry in api/mutation_rights.py MUTATION_RIGHTS")
+            raise MissingMutationRight(
+                f"mutation {name} has no entry in api/mutation_rights.py MUTATION_RIGHTS"
+            )
         field.extensions = [e for e in field.extensions if not isinstance(e, PermissionExtension)]
         field.permission_classes = []
         need = table[name]
         if not isinstance(need, Public):
-            field.extensions.append(PermissionExtension([MutationRight(name, need)], use_directives=False))
+            field.extensions.append(
+                PermissionExtension([MutationRight(name, need)], use_directives=False)
+            )
     return mutation
-

@@ -40,7 +40,13 @@ class PersistedQueryNotFound(Exception):
 
 
 class PersistedQueries:
-    def __init__(self, redis: Redis, *, entries: int = PROCESS_ENTRIES, ttl_seconds: int = TIME_TO_LIVE_SECONDS) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        *,
+        entries: int = PROCESS_ENTRIES,
+        ttl_seconds: int = TIME_TO_LIVE_SECONDS,
+    ) -> None:
         self._redis = redis
         self._documents: OrderedDict[str, str] = OrderedDict()
         self._entries = entries
@@ -57,7 +63,9 @@ class PersistedQueries:
             if operation.query is None:
                 operation.query = await self._lookup(digest)
             elif hashlib.sha256(operation.query.encode("utf-8")).hexdigest() != digest:
-                raise HTTPException(400, "persistedQuery.sha256Hash is not the SHA-256 of the query sent with it")
+                raise HTTPException(
+                    400, "persistedQuery.sha256Hash is not the SHA-256 of the query sent with it"
+                )
             else:
                 await self._remember(digest, operation.query)
 
@@ -93,7 +101,14 @@ class PersistedQueries:
 
 
 def not_found_answer() -> dict[str, Any]:
-    return {"errors": [{"message": NOT_FOUND_MESSAGE, "extensions": {"code": ErrorCode.PERSISTED_QUERY_NOT_FOUND.value}}]}
+    return {
+        "errors": [
+            {
+                "message": NOT_FOUND_MESSAGE,
+                "extensions": {"code": ErrorCode.PERSISTED_QUERY_NOT_FOUND.value},
+            }
+        ]
+    }
 
 
 def _hash_of(extensions: dict[str, Any] | None) -> str | None:
@@ -104,6 +119,12 @@ def _hash_of(extensions: dict[str, Any] | None) -> str | None:
     if not isinstance(persisted, dict) or persisted.get("version") != 1:
         raise HTTPException(400, "extensions.persistedQuery must be {version: 1, sha256Hash}")
     digest = persisted.get("sha256Hash")
-    if not isinstance(digest, str) or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
-        raise HTTPException(400, "extensions.persistedQuery.sha256Hash must be 64 lower-case hex digits")
+    if (
+        not isinstance(digest, str)
+        or len(digest) != 64
+        or any(c not in "0123456789abcdef" for c in digest)
+    ):
+        raise HTTPException(
+            400, "extensions.persistedQuery.sha256Hash must be 64 lower-case hex digits"
+        )
     return digest

@@ -29,7 +29,9 @@ class RateLimits:
     login_window_seconds: int = 300
 
 
-async def hit(redis: Redis, key: str, *, limit: int, window_seconds: int, peek: bool = False) -> float | None:
+async def hit(
+    redis: Redis, key: str, *, limit: int, window_seconds: int, peek: bool = False
+) -> float | None:
     """Count one hit on `key`; None if within `limit`, else seconds until the caller may retry.
     With `peek`, count nothing and answer whether one more hit would be over the limit."""
     if limit <= 0:
@@ -45,7 +47,9 @@ async def hit(redis: Redis, key: str, *, limit: int, window_seconds: int, peek: 
             pipe.get(previous_key)
             current, _, previous = await pipe.execute()
     except (RedisError, OSError) as exc:
-        log.warning("rate limit check skipped: redis unavailable", key=key, error=type(exc).__name__)
+        log.warning(
+            "rate limit check skipped: redis unavailable", key=key, error=type(exc).__name__
+        )
         return None
     previous = int(previous or 0)
     current += 1 if peek else 0

@@ -36,28 +36,46 @@ def decode_json(data: str | bytes) -> object:
     if is_batch and not value:
         raise HTTPException(400, "An empty batch has no operation to run")
     if not all(isinstance(item, dict) for item in (value if is_batch else [value])):
-        raise HTTPException(400, "The body must be an operation (an object) or a batch of operations (an array of objects)")
+        raise HTTPException(
+            400,
+            "The body must be an operation (an object) or a batch of operations (an array of objects)",
+        )
     return value
 
 
-_KINDS = {"query": (str, "a string"), "variables": (dict, "an object"), "operation_name": (str, "a string"),
-          "extensions": (dict, "an object")}
-_NAMES = {"query": "query", "variables": "variables", "operation_name": "operationName", "extensions": "extensions"}
+_KINDS = {
+    "query": (str, "a string"),
+    "variables": (dict, "an object"),
+    "operation_name": (str, "a string"),
+    "extensions": (dict, "an object"),
+}
+_NAMES = {
+    "query": "query",
+    "variables": "variables",
+    "operation_name": "operationName",
+    "extensions": "extensions",
+}
 
 
 def check_operations(request_data: GraphQLRequestData | list[GraphQLRequestData]) -> None:
     """A 400 if any operation of the request has a member of the wrong type (checked for a batch
     too, before any of its operations runs)."""
-    for index, operation in enumerate(request_data if isinstance(request_data, list) else [request_data]):
+    for index, operation in enumerate(
+        request_data if isinstance(request_data, list) else [request_data]
+    ):
         for attribute, (kind, described) in _KINDS.items():
             value: Any = getattr(operation, attribute)
             if value is not None and not isinstance(value, kind):
                 where = f"operation {index}: " if isinstance(request_data, list) else ""
-                raise HTTPException(400, f"{where}`{_NAMES[attribute]}` must be {described} or null")
+                raise HTTPException(
+                    400, f"{where}`{_NAMES[attribute]}` must be {described} or null"
+                )
 
 
 def refusal(exc: HTTPException) -> JSONResponse:
     """A refused request as a GraphQL response: the reason as the error, with its code."""
     code = ErrorCode.NOT_FOUND if exc.status_code == 404 else ErrorCode.BAD_USER_INPUT
-    return JSONResponse({"errors": [{"message": exc.reason, "extensions": {"code": code.value}}]},
-                        status_code=exc.status_code)
+    return JSONResponse(
+        {"errors": [{"message": exc.reason, "extensions": {"code": code.value}}]},
+        status_code=exc.status_code,
+    )

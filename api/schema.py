@@ -68,20 +68,60 @@ def _query_type() -> type:
         node: relay.Node | None = relay.node(description="Any object by its global id")
         nodes: list[relay.Node | None] = relay.node(description="Objects by global ids, in order")
 
-    return merge_types("Query", (NodeQueries, AuthQueries, CrmQueries, CustomQueries, AutomationQueries,
-                                  IntegrationQueries, WebhookQueries, ExternalIdQueries, SyncQueries, ApprovalQueries,
-                                  TenantSettingsQueries, RoutingQueries, ReportQueries, JobQueries, ServiceLevelQueries,
-                                  DuplicateQueries, ImportQueries, ExportQueries,
-                                  AttachmentQueries))
+    return merge_types(
+        "Query",
+        (
+            NodeQueries,
+            AuthQueries,
+            CrmQueries,
+            CustomQueries,
+            AutomationQueries,
+            IntegrationQueries,
+            WebhookQueries,
+            ExternalIdQueries,
+            SyncQueries,
+            ApprovalQueries,
+            TenantSettingsQueries,
+            RoutingQueries,
+            ReportQueries,
+            JobQueries,
+            ServiceLevelQueries,
+            DuplicateQueries,
+            ImportQueries,
+            ExportQueries,
+            AttachmentQueries,
+        ),
+    )
 
 
 # Every mutation's right and scope come from one table (api/mutation_rights.py), checked in one place.
-Mutation = guard_mutations(merge_types("Mutation", (AuthMutations, CrmMutations, CustomMutations, AutomationMutations,
-                                                    IntegrationMutations, WebhookMutations, ExternalIdMutations,
-                                                    SyncMutations, ApprovalMutations, TenantSettingsMutations, RoutingMutations,
-                                                    JobMutations, ServiceLevelMutations, DuplicateMutations,
-                                                    ImportMutations, ExportMutations, MergeMutations,
-                                                    AttachmentMutations, SavedReportMutations, SurveyMutations)))
+Mutation = guard_mutations(
+    merge_types(
+        "Mutation",
+        (
+            AuthMutations,
+            CrmMutations,
+            CustomMutations,
+            AutomationMutations,
+            IntegrationMutations,
+            WebhookMutations,
+            ExternalIdMutations,
+            SyncMutations,
+            ApprovalMutations,
+            TenantSettingsMutations,
+            RoutingMutations,
+            JobMutations,
+            ServiceLevelMutations,
+            DuplicateMutations,
+            ImportMutations,
+            ExportMutations,
+            MergeMutations,
+            AttachmentMutations,
+            SavedReportMutations,
+            SurveyMutations,
+        ),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -100,7 +140,9 @@ class _QuietSchema(strawberry.Schema):
         return None
 
 
-def build_schema(limits: SchemaLimits = SchemaLimits(), *, fast_execution: bool = True) -> strawberry.Schema:
+def build_schema(
+    limits: SchemaLimits = SchemaLimits(), *, fast_execution: bool = True
+) -> strawberry.Schema:
     """`fast_execution` runs the planned executor (api/execution); without it graphql-core's own
     executor runs, with the same results. Without introspection, errors suggest no names either."""
     # The limit rules are built once: ValidationCache keys on the rule classes, and each limiter
@@ -114,7 +156,8 @@ def build_schema(limits: SchemaLimits = SchemaLimits(), *, fast_execution: bool 
         StrictDocuments,
         # Clients send the same few documents over and over: parse and validate each once.
         lambda: ParserCache(maxsize=512),
-        (lambda: ValidationCache(maxsize=512)) if limits.introspection
+        (lambda: ValidationCache(maxsize=512))
+        if limits.introspection
         else (lambda: ValidationCacheWithoutSuggestions(maxsize=512)),
         lambda: AddValidationRules(limit_rules),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
@@ -125,7 +168,9 @@ def build_schema(limits: SchemaLimits = SchemaLimits(), *, fast_execution: bool 
     executor: type = FastExecutor if fast_execution else StrawberryGraphQLCoreExecutionContext
     if not limits.introspection:
         extensions.append(DisableIntrospection)
-        executor = type(f"{executor.__name__}WithoutSuggestions", (WithoutSuggestions, executor), {})
+        executor = type(
+            f"{executor.__name__}WithoutSuggestions", (WithoutSuggestions, executor), {}
+        )
     # A subscription's events each resolve in their subscriber's tenant transaction.
     executor = type(f"Scoped{executor.__name__}", (ScopedEventExecution, executor), {})
     return _QuietSchema(

@@ -33,7 +33,9 @@ async def readyz(request: Request) -> Response:
         "redis": await _check(redis.ping()),
     }
     ready = all(value == "ok" for value in checks.values())
-    return JSONResponse({"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503)
+    return JSONResponse(
+        {"status": "ready" if ready else "unavailable", "checks": checks}, 200 if ready else 503
+    )
 
 
 async def unavailable(request: Request, exc: Exception) -> Response:
@@ -42,7 +44,9 @@ async def unavailable(request: Request, exc: Exception) -> Response:
         raise exc  # some other failure: a 500 as before
     structlog.get_logger("tessera.http").warning("service unavailable", cause=describe(exc))
     retry = Unavailable()
-    return JSONResponse({"status": str(retry)}, 503, headers={"Retry-After": str(int(retry.retry_after_seconds))})
+    return JSONResponse(
+        {"status": str(retry)}, 503, headers={"Retry-After": str(int(retry.retry_after_seconds))}
+    )
 
 
 async def metrics(request: Request) -> Response:

@@ -76,25 +76,62 @@ FROM generate_series(1, %(count)s) g
 
 def _gql(base: str, query: str, variables: dict | None = None, token: str | None = None) -> dict:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    body = httpx.post(f"{base}/graphql", json={"query": query, "variables": variables or {}}, headers=headers, timeout=120).json()
+    body = httpx.post(
+        f"{base}/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers=headers,
+        timeout=120,
+    ).json()
     if body.get("errors"):
         raise RuntimeError(json.dumps(body["errors"])[:500])
     return body["data"]
 
 
 def _make_tenant(base: str, slug: str, env: dict) -> str:
-    subprocess.run([sys.executable, "-m", "tessera.cli", "tenant", "create", slug, "--name", slug,
-                    "--admin-email", f"admin@{slug}.test", "--admin-password", PASSWORD],
-                   env=env, cwd=ROOT, check=True, capture_output=True)
-    token = _gql(base, 'mutation($t: String!, $e: String!, $p: String!) { login(input: {tenant: $t, email: $e, password: $p}) '
-                       '{ accessToken } }', {"t": slug, "e": f"admin@{slug}.test", "p": PASSWORD})["login"]["accessToken"]
-    _gql(base, 'mutation { createObject(input: {apiName: "contract", label: "Contract", pluralLabel: "Contracts"}) { apiName } }',
-         token=token)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tessera.cli",
+            "tenant",
+            "create",
+            slug,
+            "--name",
+            slug,
+            "--admin-email",
+            f"admin@{slug}.test",
+            "--admin-password",
+            PASSWORD,
+        ],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    token = _gql(
+        base,
+        "mutation($t: String!, $e: String!, $p: String!) { login(input: {tenant: $t, email: $e, password: $p}) "
+        "{ accessToken } }",
+        {"t": slug, "e": f"admin@{slug}.test", "p": PASSWORD},
+    )["login"]["accessToken"]
+    _gql(
+        base,
+        'mutation { createObject(input: {apiName: "contract", label: "Contract", pluralLabel: "Contracts"}) { apiName } }',
+        token=token,
+    )
     for field in FIELDS:
-        _gql(base, "mutation($i: CreateFieldInput!) { createField(input: $i) { id } }", {"i": {"object": "contract", **field}},
-             token=token)
-    _gql(base, 'mutation { createIndex(input: {object: "contract", fields: [{field: "region"}, '
-               '{field: "signed_on", descending: true}]}) { id } }', token=token)
+        _gql(
+            base,
+            "mutation($i: CreateFieldInput!) { createField(input: $i) { id } }",
+            {"i": {"object": "contract", **field}},
+            token=token,
+        )
+    _gql(
+        base,
+        'mutation { createIndex(input: {object: "contract", fields: [{field: "region"}, '
+        '{field: "signed_on", descending: true}]}) { id } }',
+        token=token,
+    )
     return token
 
 
@@ -103,7 +140,9 @@ def _fill(db_url: str, slug: str, count: int) -> None:
     with psycopg.connect(db_url, autocommit=True) as conn:
         tenant, obj, admin = conn.execute(
             "SELECT t.id, o.id, m.user_id FROM tenant t JOIN custom_object o ON o.tenant_id = t.id "
-            "JOIN membership m ON m.tenant_id = t.id WHERE t.slug = %s", (slug,)).fetchone()
+            "JOIN membership m ON m.tenant_id = t.id WHERE t.slug = %s",
+            (slug,),
+        ).fetchone()
         conn.execute(FILL, {"tenant": tenant, "object": obj, "owner": admin, "count": count})
     print(f"{slug}: {count} records in {time.perf_counter() - started:.1f}s")
 
@@ -124,7 +163,10 @@ def _graphql_run(base: str, token: str, requests: int) -> list[float]:
             started = time.perf_counter()
             response = client.post(f"{base}/graphql", json=body)
             latencies.append(time.perf_counter() - started)
-            if b'"errors"' in response.content or len(response.json()["data"]["records"]["edges"]) != 50:
+            if (
+                b'"errors"' in response.content
+                or len(response.json()["data"]["records"]["edges"]) != 50
+            ):
                 raise RuntimeError(response.text[:300])
     return latencies
 
@@ -156,12 +198,22 @@ def main() -> None:
     services = ensure_services(ROOT / ".data")
     server_url = os.environ["DATABASE_URL"]
     db_url = recreate_database(server_url, DATABASE)
-    env = {**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "WARNING", "TENANT_RATE_LIMIT_PER_MINUTE": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "LOG_LEVEL": "WARNING",
+        "TENANT_RATE_LIMIT_PER_MINUTE": "0",
+    }
     tessera = [sys.executable, "-m", "tessera.cli"]
     subprocess.run([*tessera, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
     port = free_port()
-    api = subprocess.Popen([*tessera, "serve", "--port", str(port)], env=env, cwd=ROOT,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    api = subprocess.Popen(
+        [*tessera, "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(base, api, timeout_seconds=60)
@@ -170,13 +222,21 @@ def main() -> None:
         _fill(db_url, "bench", args.records)
         _fill(db_url, "other", args.records // 5)
         started = time.perf_counter()
-        subprocess.run([*tessera, "indexer", "--once"], env=env, cwd=ROOT, check=True, capture_output=True)
-        print(f"indexer built the (region, signed_on DESC) index in {time.perf_counter() - started:.1f}s")
+        subprocess.run(
+            [*tessera, "indexer", "--once"], env=env, cwd=ROOT, check=True, capture_output=True
+        )
+        print(
+            f"indexer built the (region, signed_on DESC) index in {time.perf_counter() - started:.1f}s"
+        )
         with psycopg.connect(db_url, autocommit=True) as conn:
             conn.execute("ANALYZE custom_record")
-            tenant, obj = conn.execute("SELECT t.id, o.id FROM tenant t JOIN custom_object o ON o.tenant_id = t.id "
-                                       "WHERE t.slug = 'bench'").fetchone()
-            status = conn.execute("SELECT status, error FROM custom_index WHERE tenant_id = %s", (tenant,)).fetchone()
+            tenant, obj = conn.execute(
+                "SELECT t.id, o.id FROM tenant t JOIN custom_object o ON o.tenant_id = t.id "
+                "WHERE t.slug = 'bench'"
+            ).fetchone()
+            status = conn.execute(
+                "SELECT status, error FROM custom_index WHERE tenant_id = %s", (tenant,)
+            ).fetchone()
             assert status == ("READY", None), status
 
         from tessera.settings import load_settings
@@ -184,17 +244,28 @@ def main() -> None:
         app_url = load_settings().model_copy(update={"database_url": db_url}).app_database_url()
         _graphql_run(base, token, 20)  # warm up both
         asyncio.run(_raw_run(app_url, tenant, obj, 20))
-        print(f"first page of 50 among {args.records} records (another tenant's {args.records // 5} in the same table)")
+        print(
+            f"first page of 50 among {args.records} records (another tenant's {args.records // 5} in the same table)"
+        )
         api_p50 = _summary("GraphQL /graphql (indexed)", _graphql_run(base, token, args.requests))
-        raw_p50 = _summary("raw asyncpg + json (indexed)", asyncio.run(_raw_run(app_url, tenant, obj, args.requests)))
-        print(f"ratio (GraphQL / raw p50): {api_p50 / raw_p50:.2f}; target: GraphQL p50 under 50 ms")
+        raw_p50 = _summary(
+            "raw asyncpg + json (indexed)",
+            asyncio.run(_raw_run(app_url, tenant, obj, args.requests)),
+        )
+        print(
+            f"ratio (GraphQL / raw p50): {api_p50 / raw_p50:.2f}; target: GraphQL p50 under 50 ms"
+        )
 
         with psycopg.connect(db_url, autocommit=True) as conn:
             conn.execute("UPDATE custom_index SET status = 'DROPPING'")
-        subprocess.run([*tessera, "indexer", "--once"], env=env, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [*tessera, "indexer", "--once"], env=env, cwd=ROOT, check=True, capture_output=True
+        )
         unindexed = min(30, args.requests)
         _summary("GraphQL /graphql (no index)", _graphql_run(base, token, unindexed))
-        _summary("raw asyncpg + json (no index)", asyncio.run(_raw_run(app_url, tenant, obj, unindexed)))
+        _summary(
+            "raw asyncpg + json (no index)", asyncio.run(_raw_run(app_url, tenant, obj, unindexed))
+        )
     finally:
         api.send_signal(signal.SIGINT)
         api.wait(20)

@@ -67,8 +67,13 @@ class Deals:
 
 
 DATA = [
-    Deal(node_id=str(i), name=f"Deal {i}", amount=Decimal("1000.00"), expected_close_date=date(2027, 1, 1),
-         related=Named(name=f"Customer {i}"))
+    Deal(
+        node_id=str(i),
+        name=f"Deal {i}",
+        amount=Decimal("1000.00"),
+        expected_close_date=date(2027, 1, 1),
+        related=Named(name=f"Customer {i}"),
+    )
     for i in range(ROWS)
 ]
 
@@ -84,8 +89,11 @@ QUERY = "{ opportunities { edges { node { id name amount expectedCloseDate custo
 
 
 async def _per_response(executor: type | None) -> tuple[float, dict]:
-    schema = strawberry.Schema(query=Query, execution_context_class=executor,
-                               extensions=[lambda: ParserCache(maxsize=8), lambda: ValidationCache(maxsize=8)])
+    schema = strawberry.Schema(
+        query=Query,
+        execution_context_class=executor,
+        extensions=[lambda: ParserCache(maxsize=8), lambda: ValidationCache(maxsize=8)],
+    )
     for _ in range(50):
         await schema.execute(QUERY)
     started = time.perf_counter()
@@ -103,7 +111,9 @@ async def main() -> None:
         json.dumps(fast)
     json_ms = (time.perf_counter() - started) / ROUNDS * 1000
     print(f"graphql-core's executor, {ROWS} plain objects: {standard_ms:.2f} ms per response")
-    print(f"FastExecutor, the same:                {fast_ms:.2f} ms per response ({standard_ms / fast_ms:.1f}x faster)")
+    print(
+        f"FastExecutor, the same:                {fast_ms:.2f} ms per response ({standard_ms / fast_ms:.1f}x faster)"
+    )
     print(f"json.dumps of the same result:         {json_ms:.2f} ms per response")
 
 

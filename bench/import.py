@@ -36,18 +36,35 @@ PASSWORD = "bench-password-1"
 FIELD = "mutation($input: CreateFieldInput!) { createField(input: $input) { apiName } }"
 START = "mutation($input: StartImportInput!) { startImport(input: $input) { id } }"
 JOB = "query($id: ID!) { job(id: $id) { status result error } }"
-LOGIN = ('mutation { login(input: {tenant: "bench", email: "admin@bench.test", '
-         f'password: "{PASSWORD}"}}) {{ accessToken }} }}')
+LOGIN = (
+    'mutation { login(input: {tenant: "bench", email: "admin@bench.test", '
+    f'password: "{PASSWORD}"}}) {{ accessToken }} }}'
+)
 
 
 def _tessera(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tessera.cli", *args], check=True, capture_output=True, text=True, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "tessera.cli", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        **kwargs,
+    )
 
 
 def _rows(count: int) -> list[tuple[str, str, str, int, str, str]]:
     regions = ("North", "South", "East", "West")
-    return [(f"Person {n}", f"Company {n % 5000}", f"p{n}@example.com", n % 1000, regions[n % 4], ("A", "B", "C")[n % 3])
-            for n in range(count)]
+    return [
+        (
+            f"Person {n}",
+            f"Company {n % 5000}",
+            f"p{n}@example.com",
+            n % 1000,
+            regions[n % 4],
+            ("A", "B", "C")[n % 3],
+        )
+        for n in range(count)
+    ]
 
 
 def _csv(rows: list[tuple]) -> bytes:
@@ -60,7 +77,11 @@ def _csv(rows: list[tuple]) -> bytes:
 
 async def _gql(client: httpx.AsyncClient, query: str, variables: dict, token: str) -> dict:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    body = (await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)).json()
+    body = (
+        await client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
+    ).json()
     assert not body.get("errors"), body
     return body["data"]
 
@@ -78,17 +99,53 @@ async def _import(counts: list[int]) -> list[tuple[int, float, float]]:
     results = []
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=600) as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench", timeout=600
+        ) as client:
             token = (await _gql(client, LOGIN, {}, ""))["login"]["accessToken"]
-            await _gql(client, FIELD, {"input": {"object": "Lead", "apiName": "tier", "label": "Tier", "type": "SINGLE_SELECT",
-                                                 "config": {"options": ["A", "B", "C"]}}}, token)
-            await _gql(client, FIELD, {"input": {"object": "Lead", "apiName": "budget", "label": "Budget", "type": "DECIMAL"}}, token)
+            await _gql(
+                client,
+                FIELD,
+                {
+                    "input": {
+                        "object": "Lead",
+                        "apiName": "tier",
+                        "label": "Tier",
+                        "type": "SINGLE_SELECT",
+                        "config": {"options": ["A", "B", "C"]},
+                    }
+                },
+                token,
+            )
+            await _gql(
+                client,
+                FIELD,
+                {
+                    "input": {
+                        "object": "Lead",
+                        "apiName": "budget",
+                        "label": "Budget",
+                        "type": "DECIMAL",
+                    }
+                },
+                token,
+            )
             for count in counts:
                 rows = _rows(count)
-                upload = await client.post("/files/imports?filename=leads.csv", content=_csv(rows),
-                                           headers={"Authorization": f"Bearer {token}"})
+                upload = await client.post(
+                    "/files/imports?filename=leads.csv",
+                    content=_csv(rows),
+                    headers={"Authorization": f"Bearer {token}"},
+                )
                 assert upload.status_code == 201, upload.text
-                job_id = (await _gql(client, START, {"input": {"fileId": upload.json()["id"], "object": "Lead"}}, token))["startImport"]["id"]
+                job_id = (
+                    await _gql(
+                        client,
+                        START,
+                        {"input": {"fileId": upload.json()["id"], "object": "Lead"}},
+                        token,
+                    )
+                )["startImport"]["id"]
                 events: list = []
                 await relay_once(events.append)
                 started = time.perf_counter()
@@ -97,7 +154,9 @@ async def _import(counts: list[int]) -> list[tuple[int, float, float]]:
                     if queued is not None:
                         await execute_job(str(event.tenant_id), str(queued))
                 elapsed = time.perf_counter() - started
-                token = (await _gql(client, LOGIN, {}, ""))["login"]["accessToken"]  # a long run outlives the token
+                token = (await _gql(client, LOGIN, {}, ""))["login"][
+                    "accessToken"
+                ]  # a long run outlives the token
                 job = (await _gql(client, JOB, {"id": job_id}, token))["job"]
                 assert job["status"] == "SUCCEEDED" and job["result"]["created"] == count, job
                 results.append((count, elapsed, await _copy(settings.app_database_url(), rows)))
@@ -108,9 +167,14 @@ async def _copy(app_url: str, rows: list[tuple]) -> float:
     """The baseline: the same rows COPYed into a plain table with the lead's columns."""
     conn = await asyncpg.connect(**connection_credentials(app_url))
     try:
-        await conn.execute("CREATE TEMP TABLE lead_copy (person_name text, company_name text, email text, score int, "
-                           "region text, custom_fields jsonb)")
-        records = [(n, c, e, s, r, json.dumps({"tier": t, "budget": f"{s * 10}.50"})) for n, c, e, s, r, t in rows]
+        await conn.execute(
+            "CREATE TEMP TABLE lead_copy (person_name text, company_name text, email text, score int, "
+            "region text, custom_fields jsonb)"
+        )
+        records = [
+            (n, c, e, s, r, json.dumps({"tier": t, "budget": f"{s * 10}.50"}))
+            for n, c, e, s, r, t in rows
+        ]
         started = time.perf_counter()
         await conn.copy_records_to_table("lead_copy", records=records)
         return time.perf_counter() - started
@@ -128,7 +192,18 @@ def main() -> None:
     os.environ["LOG_LEVEL"] = "WARNING"
     env = dict(os.environ)
     _tessera("migrate", env=env)
-    _tessera("tenant", "create", "bench", "--name", "Bench", "--admin-email", "admin@bench.test", "--admin-password", PASSWORD, env=env)
+    _tessera(
+        "tenant",
+        "create",
+        "bench",
+        "--name",
+        "Bench",
+        "--admin-email",
+        "admin@bench.test",
+        "--admin-password",
+        PASSWORD,
+        env=env,
+    )
     try:
         results = asyncio.run(_import(args.rows))
     finally:
@@ -136,8 +211,10 @@ def main() -> None:
         drop_database(server_url, DATABASE)
         services.stop()
     for count, elapsed, copy in results:
-        print(f"{count:>7} leads with 2 custom fields: import {elapsed:6.1f} s = {count / elapsed:7.0f} rows/s; "
-              f"plain COPY {copy:5.2f} s = {count / copy:8.0f} rows/s; ratio import/COPY {elapsed / copy:5.1f}x")
+        print(
+            f"{count:>7} leads with 2 custom fields: import {elapsed:6.1f} s = {count / elapsed:7.0f} rows/s; "
+            f"plain COPY {copy:5.2f} s = {count / copy:8.0f} rows/s; ratio import/COPY {elapsed / copy:5.1f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -87,7 +87,9 @@ app = Starlette(routes=[Route("/deals", deals, methods=["POST"]), Route("/readyz
 '''
 
 
-async def _load(url: str, body: dict, headers: dict, requests: int, concurrency: int) -> tuple[float, list[float]]:
+async def _load(
+    url: str, body: dict, headers: dict, requests: int, concurrency: int
+) -> tuple[float, list[float]]:
     """Send `requests` POSTs with `concurrency` workers; returns (elapsed seconds, latencies)."""
     latencies: list[float] = []
     remaining = iter(range(requests))
@@ -116,7 +118,14 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _measure(name: str, server: subprocess.Popen, url: str, body: dict, headers: dict, args: argparse.Namespace) -> float:
+def _measure(
+    name: str,
+    server: subprocess.Popen,
+    url: str,
+    body: dict,
+    headers: dict,
+    args: argparse.Namespace,
+) -> float:
     """Load one server; print requests/s, p50, p99, and the CPU it and the load generator spent per
     request (which of the two limits the throughput)."""
     server_cpu, client_cpu = _cpu_seconds(server.pid), time.process_time()
@@ -124,15 +133,23 @@ def _measure(name: str, server: subprocess.Popen, url: str, body: dict, headers:
     server_cpu, client_cpu = _cpu_seconds(server.pid) - server_cpu, time.process_time() - client_cpu
     ordered = sorted(latencies)
     rps = len(latencies) / elapsed
-    print(f"{name:<28} {rps:8.1f} req/s   p50 {statistics.median(ordered) * 1000:7.2f} ms   "
-          f"p99 {ordered[int(len(ordered) * 0.99) - 1] * 1000:7.2f} ms   CPU per request: server "
-          f"{server_cpu / len(latencies) * 1000:.2f} ms, load generator {client_cpu / len(latencies) * 1000:.2f} ms")
+    print(
+        f"{name:<28} {rps:8.1f} req/s   p50 {statistics.median(ordered) * 1000:7.2f} ms   "
+        f"p99 {ordered[int(len(ordered) * 0.99) - 1] * 1000:7.2f} ms   CPU per request: server "
+        f"{server_cpu / len(latencies) * 1000:.2f} ms, load generator {client_cpu / len(latencies) * 1000:.2f} ms"
+    )
     return rps
 
 
 def _serve(args: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([*args, "--port", str(port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*args, "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     wait_until_ready(base, proc, timeout_seconds=60)
     return proc, base
@@ -148,13 +165,33 @@ def main() -> None:
     services = ensure_services(ROOT / ".data")
     server_url = os.environ["DATABASE_URL"]
     db_url = recreate_database(server_url, DATABASE)
-    env = {**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "WARNING", "TENANT_RATE_LIMIT_PER_MINUTE": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "LOG_LEVEL": "WARNING",
+        "TENANT_RATE_LIMIT_PER_MINUTE": "0",
+    }
     tessera = [sys.executable, "-m", "tessera.cli"]
     run = dict(env=env, cwd=ROOT, check=True, capture_output=True, text=True)
     subprocess.run([*tessera, "migrate"], **run)
-    subprocess.run([*tessera, "tenant", "create", "bench", "--name", "Bench", "--admin-email", "admin@bench.test",
-                    "--admin-password", PASSWORD], **run)
-    seeded = subprocess.run([*tessera, "seed", "demo", "--tenant", "bench", "--size", args.size], **run)
+    subprocess.run(
+        [
+            *tessera,
+            "tenant",
+            "create",
+            "bench",
+            "--name",
+            "Bench",
+            "--admin-email",
+            "admin@bench.test",
+            "--admin-password",
+            PASSWORD,
+        ],
+        **run,
+    )
+    seeded = subprocess.run(
+        [*tessera, "seed", "demo", "--tenant", "bench", "--size", args.size], **run
+    )
     print(seeded.stdout.strip())
     with psycopg.connect(db_url) as conn:
         tenant, pipeline = conn.execute(
@@ -169,19 +206,45 @@ def main() -> None:
     app_url = load_settings().model_copy(update={"database_url": db_url}).app_database_url()
     (ROOT / ".data").mkdir(exist_ok=True)
     (ROOT / ".data" / "bench_raw_app.py").write_text(RAW_APP)
-    raw_env = {**env, "BENCH_TENANT": str(tenant), "BENCH_PIPELINE": str(pipeline), "BENCH_APP_URL": app_url,
-               "PYTHONPATH": f"{ROOT}:{ROOT / '.data'}"}
+    raw_env = {
+        **env,
+        "BENCH_TENANT": str(tenant),
+        "BENCH_PIPELINE": str(pipeline),
+        "BENCH_APP_URL": app_url,
+        "PYTHONPATH": f"{ROOT}:{ROOT / '.data'}",
+    }
     api, api_base = _serve([*tessera, "serve"], env)
-    raw, raw_base = _serve([sys.executable, "-m", "uvicorn", "bench_raw_app:app", "--log-level", "warning"], raw_env)
+    raw, raw_base = _serve(
+        [sys.executable, "-m", "uvicorn", "bench_raw_app:app", "--log-level", "warning"], raw_env
+    )
     try:
-        login = httpx.post(f"{api_base}/graphql", json={"query": 'mutation { login(input: {tenant: "bench", '
-                           f'email: "admin@bench.test", password: "{PASSWORD}"}}) {{ accessToken }} }}'}).json()
+        login = httpx.post(
+            f"{api_base}/graphql",
+            json={
+                "query": 'mutation { login(input: {tenant: "bench", '
+                f'email: "admin@bench.test", password: "{PASSWORD}"}}) {{ accessToken }} }}'
+            },
+        ).json()
         token = login["data"]["login"]["accessToken"]
-        body = {"query": QUERY, "variables": {"pipeline": str(relay.GlobalID("Pipeline", str(pipeline)))}}
-        check = httpx.post(f"{api_base}/graphql", json=body, headers={"Authorization": f"Bearer {token}"}).json()
+        body = {
+            "query": QUERY,
+            "variables": {"pipeline": str(relay.GlobalID("Pipeline", str(pipeline)))},
+        }
+        check = httpx.post(
+            f"{api_base}/graphql", json=body, headers={"Authorization": f"Bearer {token}"}
+        ).json()
         assert len(check["data"]["opportunities"]["edges"]) == 50, json.dumps(check)[:500]
-        print(f"{args.requests} requests each, concurrency {args.concurrency}, one uvicorn process per server")
-        api_rps = _measure("GraphQL /graphql", api, f"{api_base}/graphql", body, {"Authorization": f"Bearer {token}"}, args)
+        print(
+            f"{args.requests} requests each, concurrency {args.concurrency}, one uvicorn process per server"
+        )
+        api_rps = _measure(
+            "GraphQL /graphql",
+            api,
+            f"{api_base}/graphql",
+            body,
+            {"Authorization": f"Bearer {token}"},
+            args,
+        )
         raw_rps = _measure("raw asyncpg + json.dumps", raw, f"{raw_base}/deals", {}, {}, args)
         print(f"ratio (GraphQL / raw throughput): {api_rps / raw_rps:.2f}")
     finally:

@@ -38,7 +38,13 @@ ME = "{ me { id email name role tenant { id slug name } } }"
 
 
 def _tessera(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tessera.cli", *args], check=True, capture_output=True, text=True, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "tessera.cli", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        **kwargs,
+    )
 
 
 def _time_http(base: str, token: str, count: int) -> list[float]:
@@ -54,7 +60,9 @@ def _time_http(base: str, token: str, count: int) -> list[float]:
     return samples
 
 
-async def _time_raw(app_url: str, tenant_id: uuid.UUID, user_id: uuid.UUID, session_id: uuid.UUID, count: int) -> list[float]:
+async def _time_raw(
+    app_url: str, tenant_id: uuid.UUID, user_id: uuid.UUID, session_id: uuid.UUID, count: int
+) -> list[float]:
     conn = await asyncpg.connect(**connection_credentials(app_url))
     samples = []
     try:
@@ -66,12 +74,15 @@ async def _time_raw(app_url: str, tenant_id: uuid.UUID, user_id: uuid.UUID, sess
                     "SELECT t.status, m.role, s.revoked_at, s.user_id FROM tenant t "
                     "LEFT JOIN membership m ON m.tenant_id = t.id AND m.user_id = $2 "
                     "LEFT JOIN auth_session s ON s.tenant_id = t.id AND s.id = $3 WHERE t.id = $1",
-                    tenant_id, user_id, session_id,
+                    tenant_id,
+                    user_id,
+                    session_id,
                 )
                 await conn.fetchrow(
                     "SELECT u.email, u.name, t.slug, t.name AS tenant_name FROM app_user u, tenant t "
                     "WHERE u.id = $1 AND t.id = $2",
-                    user_id, tenant_id,
+                    user_id,
+                    tenant_id,
                 )
             if index >= 50:
                 samples.append(time.perf_counter() - started)
@@ -87,19 +98,42 @@ def main() -> None:
 
     services = ensure_services(ROOT / ".data")
     server_url = os.environ["DATABASE_URL"]
-    env = {**os.environ, "DATABASE_URL": recreate_database(server_url, DATABASE), "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": recreate_database(server_url, DATABASE),
+        "LOG_LEVEL": "WARNING",
+    }
     _tessera("migrate", env=env)
-    _tessera("tenant", "create", "bench", "--name", "Bench", "--admin-email", "admin@bench.test",
-             "--admin-password", PASSWORD, env=env)
+    _tessera(
+        "tenant",
+        "create",
+        "bench",
+        "--name",
+        "Bench",
+        "--admin-email",
+        "admin@bench.test",
+        "--admin-password",
+        PASSWORD,
+        env=env,
+    )
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "tessera.cli", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tessera.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(base, server)
-        login = httpx.post(f"{base}/graphql", json={"query": 'mutation { login(input: {tenant: "bench", '
-                           f'email: "admin@bench.test", password: "{PASSWORD}"}}) {{ accessToken }} }}'}).json()
+        login = httpx.post(
+            f"{base}/graphql",
+            json={
+                "query": 'mutation { login(input: {tenant: "bench", '
+                f'email: "admin@bench.test", password: "{PASSWORD}"}}) {{ accessToken }} }}'
+            },
+        ).json()
         token = login["data"]["login"]["accessToken"]
         http = _time_http(base, token, args.requests)
     finally:
@@ -111,9 +145,18 @@ def main() -> None:
     claims = jwt.decode(token, options={"verify_signature": False})
     from tessera.settings import load_settings
 
-    app_url = load_settings().model_copy(update={"database_url": env["DATABASE_URL"]}).app_database_url()
-    raw = asyncio.run(_time_raw(app_url, uuid.UUID(claims["tid"]), uuid.UUID(claims["sub"]),
-                                uuid.UUID(claims["sid"]), args.requests))
+    app_url = (
+        load_settings().model_copy(update={"database_url": env["DATABASE_URL"]}).app_database_url()
+    )
+    raw = asyncio.run(
+        _time_raw(
+            app_url,
+            uuid.UUID(claims["tid"]),
+            uuid.UUID(claims["sub"]),
+            uuid.UUID(claims["sid"]),
+            args.requests,
+        )
+    )
     drop_database(server_url, DATABASE)
     services.stop()
 
@@ -123,7 +166,9 @@ def main() -> None:
     print(f"requests: {args.requests}")
     print(f"API  {{ me }} over HTTP:        {ms(http)}")
     print(f"raw asyncpg, same statements: {ms(raw)}")
-    print(f"ratio (median API / median raw): {statistics.median(http) / statistics.median(raw):.2f}")
+    print(
+        f"ratio (median API / median raw): {statistics.median(http) / statistics.median(raw):.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -50,7 +50,7 @@ REPORTS: dict[str, tuple[str, str]] = {
     "aggregate, 3 levels (owner, stage, month)": (
         '{ aggregate(object: "Opportunity", groupBy: [{field: "ownerId"}, {field: "stageId"}, {field: "createdAt", bucket: MONTH}], '
         'measures: [{function: COUNT}, {function: SUM, field: "amount"}, {function: P50, field: "amount"}], first: 1000) '
-        '{ rows { keys { id date label } values { number } } totals { values { number } } } }',
+        "{ rows { keys { id date label } values { number } } totals { values { number } } } }",
         "SELECT owner_id, stage_id, date_trunc('month', created_at AT TIME ZONE 'UTC')::date AS month, count(*), sum(amount), "
         "percentile_cont(0.5) WITHIN GROUP (ORDER BY amount::float8) FROM opportunity WHERE tenant_id = $1 AND deleted_at IS NULL "
         "GROUP BY GROUPING SETS ((1, 2, 3), ()) ORDER BY 1, 2, 3 LIMIT 1001",
@@ -123,7 +123,13 @@ REPORTS: dict[str, tuple[str, str]] = {
 
 
 def _tessera(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tessera.cli", *args], check=True, capture_output=True, text=True, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "tessera.cli", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        **kwargs,
+    )
 
 
 def _time_http(client: httpx.Client, query: str, count: int) -> list[float]:
@@ -163,32 +169,68 @@ def main() -> None:
     services = ensure_services(ROOT / ".data")
     server_url = os.environ["DATABASE_URL"]
     db_url = recreate_database(server_url, DATABASE)
-    env = {**os.environ, "DATABASE_URL": db_url, "LOG_LEVEL": "WARNING", "TENANT_RATE_LIMIT_PER_MINUTE": "0",
-           "TOKEN_RATE_LIMIT_PER_MINUTE": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "LOG_LEVEL": "WARNING",
+        "TENANT_RATE_LIMIT_PER_MINUTE": "0",
+        "TOKEN_RATE_LIMIT_PER_MINUTE": "0",
+    }
     _tessera("migrate", env=env)
-    _tessera("tenant", "create", "bench", "--name", "Bench", "--admin-email", "admin@bench.test", "--admin-password", PASSWORD, env=env)
-    print(_tessera("seed", "demo", "--tenant", "bench", "--size", args.size, env=env).stdout.strip().splitlines()[-1:])
+    _tessera(
+        "tenant",
+        "create",
+        "bench",
+        "--name",
+        "Bench",
+        "--admin-email",
+        "admin@bench.test",
+        "--admin-password",
+        PASSWORD,
+        env=env,
+    )
+    print(
+        _tessera("seed", "demo", "--tenant", "bench", "--size", args.size, env=env)
+        .stdout.strip()
+        .splitlines()[-1:]
+    )
     from tessera.settings import load_settings
 
     app_url = load_settings().model_copy(update={"database_url": db_url}).app_database_url()
     tenant_id = asyncio.run(_tenant(db_url))
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "tessera.cli", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tessera.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     results = []
     try:
         wait_until_ready(base, server)
-        login = httpx.post(f"{base}/graphql", json={"query": 'mutation { login(input: {tenant: "bench", '
-                           f'email: "admin@bench.test", password: "{PASSWORD}"}}) {{ accessToken }} }}'}).json()
+        login = httpx.post(
+            f"{base}/graphql",
+            json={
+                "query": 'mutation { login(input: {tenant: "bench", '
+                f'email: "admin@bench.test", password: "{PASSWORD}"}}) {{ accessToken }} }}'
+            },
+        ).json()
         token = login["data"]["login"]["accessToken"]
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+        with httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        ) as client:
             for name, (query, sql) in REPORTS.items():
                 api = statistics.median(_time_http(client, query, args.requests))
-                raw = statistics.median(asyncio.run(_time_raw(app_url, tenant_id, sql, args.requests)))
+                raw = statistics.median(
+                    asyncio.run(_time_raw(app_url, tenant_id, sql, args.requests))
+                )
                 results.append((name, api, raw))
-                print(f"{name:45s} API p50 {api * 1000:8.1f} ms   SQL p50 {raw * 1000:8.1f} ms   SQL/API {raw / api:5.2f}", flush=True)
+                print(
+                    f"{name:45s} API p50 {api * 1000:8.1f} ms   SQL p50 {raw * 1000:8.1f} ms   SQL/API {raw / api:5.2f}",
+                    flush=True,
+                )
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(20)

@@ -56,15 +56,34 @@ FROM clocks c CROSS JOIN (VALUES ('first_response.warning', interval '45 minutes
                                  ('resolution.warning', interval '360 minutes'), ('resolution.breach', interval '480 minutes'))
                          AS o(occasion, after)
 """
-CLAIM = ("SELECT id FROM sla_timer WHERE tenant_id = $1 AND fired_at IS NULL AND due_at <= $2 "
-         "ORDER BY due_at LIMIT 500 FOR UPDATE SKIP LOCKED")
+CLAIM = (
+    "SELECT id FROM sla_timer WHERE tenant_id = $1 AND fired_at IS NULL AND due_at <= $2 "
+    "ORDER BY due_at LIMIT 500 FOR UPDATE SKIP LOCKED"
+)
 PROBE = "SELECT 1 FROM sla_timer s WHERE s.tenant_id = $1 AND s.fired_at IS NULL AND s.due_at <= $2 LIMIT 1"
 
 
 def _tenant(slug: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "tessera.cli", "tenant", "create", slug, "--name", slug,
-                    "--admin-email", f"admin@{slug}.test", "--admin-password", "bench-password-1"],
-                   env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tessera.cli",
+            "tenant",
+            "create",
+            slug,
+            "--name",
+            slug,
+            "--admin-email",
+            f"admin@{slug}.test",
+            "--admin-password",
+            "bench-password-1",
+        ],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
 
 
 async def _fill(owner_url: str, slug: str, tickets: int, due: int) -> str:
@@ -73,11 +92,15 @@ async def _fill(owner_url: str, slug: str, tickets: int, due: int) -> str:
         tenant = await conn.fetchval("SELECT id FROM tenant WHERE slug = $1", slug)
         policy = await conn.fetchval(
             "INSERT INTO sla_policy (tenant_id, id, name, position, first_response_minutes, resolution_minutes) "
-            "VALUES ($1, gen_random_uuid(), 'Standard', 1, 60, 480) RETURNING id", tenant)
+            "VALUES ($1, gen_random_uuid(), 'Standard', 1, 60, 480) RETURNING id",
+            tenant,
+        )
         started = time.perf_counter()
         await conn.execute(FILL, tenant, NOW, tickets, due, policy)
         await conn.execute("ANALYZE ticket; ANALYZE ticket_sla; ANALYZE sla_timer")
-        print(f"{slug}: {tickets} tickets with running clocks, {tickets * 4} timers, in {time.perf_counter() - started:.1f}s")
+        print(
+            f"{slug}: {tickets} tickets with running clocks, {tickets * 4} timers, in {time.perf_counter() - started:.1f}s"
+        )
         return str(tenant)
     finally:
         await conn.close()
@@ -91,7 +114,9 @@ async def _explain(app_url: str, tenant: str) -> None:
             for name, sql in (("claim", CLAIM), ("tenant probe", PROBE)):
                 plan = [row[0] for row in await conn.fetch(f"EXPLAIN {sql}", tenant, NOW)]
                 uses = "sla_timer_due_idx" in "\n".join(plan)
-                print(f"EXPLAIN {name} (application role, RLS on): {'uses sla_timer_due_idx' if uses else 'NO INDEX'}")
+                print(
+                    f"EXPLAIN {name} (application role, RLS on): {'uses sla_timer_due_idx' if uses else 'NO INDEX'}"
+                )
                 for line in plan:
                     print("   ", line)
     finally:
@@ -107,11 +132,16 @@ async def _passes(app_url: str, due: int) -> None:
     wire_domain()
     await connect(app_url, MODEL_MODULES, pool_size=2)
     try:
-        for label, at in (("nothing due", NOW - timedelta(minutes=20)), (f"{due} tickets' warnings due", NOW),
-                          ("again, nothing left", NOW)):
+        for label, at in (
+            ("nothing due", NOW - timedelta(minutes=20)),
+            (f"{due} tickets' warnings due", NOW),
+            ("again, nothing left", NOW),
+        ):
             started = time.perf_counter()
             fired = await schedule_once(at)
-            print(f"scheduler pass, {label}: {(time.perf_counter() - started) * 1000:.1f} ms, {fired} fired")
+            print(
+                f"scheduler pass, {label}: {(time.perf_counter() - started) * 1000:.1f} ms, {fired} fired"
+            )
     finally:
         await disconnect()
 
@@ -128,7 +158,13 @@ def main() -> None:
     env = {**os.environ, "DATABASE_URL": url}
     os.environ["DATABASE_URL"] = url
     try:
-        subprocess.run([sys.executable, "-m", "tessera.cli", "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "tessera.cli", "migrate"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
         _tenant("bench-sla", env)
         _tenant("bench-other", env)
         from tessera.settings import load_settings

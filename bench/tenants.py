@@ -41,7 +41,13 @@ MEASURED_ROWS = 500
 
 
 def _tessera(*args: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "tessera.cli", *args], check=True, capture_output=True, text=True, env=env)
+    subprocess.run(
+        [sys.executable, "-m", "tessera.cli", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
 
 
 async def _fill(database_url: str, first: int, last: int, rows: int) -> float:
@@ -52,20 +58,29 @@ async def _fill(database_url: str, first: int, last: int, rows: int) -> float:
         async with conn.transaction():
             await conn.execute(
                 "INSERT INTO tenant (id, slug, name) SELECT gen_random_uuid(), 'filler-' || g, 'Filler ' || g "
-                "FROM generate_series($1::int, $2::int) g", first, last)
+                "FROM generate_series($1::int, $2::int) g",
+                first,
+                last,
+            )
             await conn.execute(
                 "INSERT INTO app_user (id, email, name, password_hash) "
                 "SELECT gen_random_uuid(), slug || '@filler.test', 'Admin ' || slug, 'x' FROM tenant "
-                "WHERE slug LIKE 'filler-%' AND NOT EXISTS (SELECT 1 FROM membership m WHERE m.tenant_id = tenant.id)")
+                "WHERE slug LIKE 'filler-%' AND NOT EXISTS (SELECT 1 FROM membership m WHERE m.tenant_id = tenant.id)"
+            )
             await conn.execute(
                 "INSERT INTO membership (tenant_id, user_id, role) SELECT t.id, u.id, 'admin' FROM tenant t "
                 "JOIN app_user u ON u.email = t.slug || '@filler.test' "
-                "WHERE NOT EXISTS (SELECT 1 FROM membership m WHERE m.tenant_id = t.id)")
+                "WHERE NOT EXISTS (SELECT 1 FROM membership m WHERE m.tenant_id = t.id)"
+            )
             await conn.execute(
                 "INSERT INTO customer (tenant_id, id, name, tier, owner_id) "
                 "SELECT m.tenant_id, gen_random_uuid(), 'Customer ' || g, (ARRAY['A', 'B', 'C'])[1 + g % 3], m.user_id "
                 "FROM tenant t JOIN membership m ON m.tenant_id = t.id, generate_series(1, $3::int) g "
-                "WHERE t.slug LIKE 'filler-%' AND substr(t.slug, 8)::int BETWEEN $1 AND $2", first, last, rows)
+                "WHERE t.slug LIKE 'filler-%' AND substr(t.slug, 8)::int BETWEEN $1 AND $2",
+                first,
+                last,
+                rows,
+            )
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
@@ -79,7 +94,8 @@ async def _seed_measured(database_url: str) -> None:
             "INSERT INTO customer (tenant_id, id, name, tier, owner_id) "
             "SELECT m.tenant_id, gen_random_uuid(), 'Bench customer ' || g, 'A', m.user_id "
             "FROM tenant t JOIN membership m ON m.tenant_id = t.id, generate_series(1, $1::int) g WHERE t.slug = 'bench'",
-            MEASURED_ROWS)
+            MEASURED_ROWS,
+        )
     finally:
         await conn.close()
 
@@ -87,14 +103,23 @@ async def _seed_measured(database_url: str) -> None:
 def _phase(env: dict[str, str], requests: int) -> list[float]:
     """Latencies of the list over HTTP, one request at a time, on a freshly started server."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "tessera.cli", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tessera.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     samples = []
     try:
         wait_until_ready(base, server)
-        login = httpx.post(f"{base}/graphql", json={"query": 'mutation { login(input: {tenant: "bench", '
-                           f'email: "admin@bench.test", password: "{PASSWORD}"}}) {{ accessToken }} }}'}).json()
+        login = httpx.post(
+            f"{base}/graphql",
+            json={
+                "query": 'mutation { login(input: {tenant: "bench", '
+                f'email: "admin@bench.test", password: "{PASSWORD}"}}) {{ accessToken }} }}'
+            },
+        ).json()
         token = login["data"]["login"]["accessToken"]
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
             for index in range(requests + 100):
@@ -117,7 +142,9 @@ async def _plan(database_url: str) -> str:
         tenant = await conn.fetchval("SELECT id FROM tenant WHERE slug = 'bench'")
         rows = await conn.fetch(
             "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id, name FROM customer WHERE tenant_id = $1 "
-            "AND deleted_at IS NULL ORDER BY created_at, id LIMIT 51", tenant)
+            "AND deleted_at IS NULL ORDER BY created_at, id LIMIT 51",
+            tenant,
+        )
         return "\n".join("    " + r[0] for r in rows)
     finally:
         await conn.close()
@@ -133,12 +160,27 @@ def main() -> None:
     services = ensure_services(ROOT / ".data")
     server_url = os.environ["DATABASE_URL"]
     database_url = recreate_database(server_url, DATABASE)
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_LEVEL": "WARNING",
-           "LOGIN_RATE_LIMIT_PER_IDENTITY": "100000", "LOGIN_RATE_LIMIT_PER_CLIENT": "100000"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "LOG_LEVEL": "WARNING",
+        "LOGIN_RATE_LIMIT_PER_IDENTITY": "100000",
+        "LOGIN_RATE_LIMIT_PER_CLIENT": "100000",
+    }
     try:
         _tessera("migrate", env=env)
-        _tessera("tenant", "create", "bench", "--name", "Bench", "--admin-email", "admin@bench.test",
-                 "--admin-password", PASSWORD, env=env)
+        _tessera(
+            "tenant",
+            "create",
+            "bench",
+            "--name",
+            "Bench",
+            "--admin-email",
+            "admin@bench.test",
+            "--admin-password",
+            PASSWORD,
+            env=env,
+        )
         asyncio.run(_seed_measured(database_url))
         asyncio.run(_fill(database_url, 1, 9, args.rows))
         few = _phase(env, args.requests)
@@ -154,11 +196,15 @@ def main() -> None:
         return f"p50 {statistics.median(samples) * 1000:.2f} ms, p95 {ordered[int(len(ordered) * 0.95)] * 1000:.2f} ms"
 
     print(f"list: {LIST}")
-    print(f"measured tenant: {MEASURED_ROWS} customers; filler tenants: {args.rows} customers and an admin each; "
-          f"{args.requests} sequential requests per phase")
+    print(
+        f"measured tenant: {MEASURED_ROWS} customers; filler tenants: {args.rows} customers and an admin each; "
+        f"{args.requests} sequential requests per phase"
+    )
     print(f"10 tenants:             {ms(few)}")
     print(f"{args.tenants:,} tenants:         {ms(many)}   (filled in {filled:.0f} s)")
-    print(f"ratio (p50 {args.tenants:,} / p50 10): {statistics.median(many) / statistics.median(few):.3f}")
+    print(
+        f"ratio (p50 {args.tenants:,} / p50 10): {statistics.median(many) / statistics.median(few):.3f}"
+    )
     print("plan of the page statement with every tenant present:")
     print(plan)
 

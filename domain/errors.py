@@ -27,7 +27,13 @@ class Conflict(DomainError):
     `reason` names the kind of clash for clients (RECORD_LOCKED, ALREADY_DECIDED); `refs` names
     the records it is about ({"approvalRequestId": ("ApprovalRequest", uuid)}), shown as global ids."""
 
-    def __init__(self, message: str, *, reason: str | None = None, refs: dict[str, tuple[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str | None = None,
+        refs: dict[str, tuple[str, Any]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.reason = reason
         self.refs = refs or {}
@@ -44,8 +50,12 @@ class Unavailable(DomainError):
 
     RETRY_AFTER_SECONDS = 5.0
 
-    def __init__(self, message: str = "Service temporarily unavailable; try again later", *,
-                 retry_after_seconds: float = RETRY_AFTER_SECONDS) -> None:
+    def __init__(
+        self,
+        message: str = "Service temporarily unavailable; try again later",
+        *,
+        retry_after_seconds: float = RETRY_AFTER_SECONDS,
+    ) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
 
@@ -79,5 +89,7 @@ def describe(exc: Exception) -> str:
     expected failure with its field errors, or the type and text of anything else."""
     if isinstance(exc, DomainError):
         errors = getattr(exc, "field_errors", None)
-        return str(exc) + ("" if not errors else ": " + "; ".join(f"{e.field} {e.code}" for e in errors))
+        return str(exc) + (
+            "" if not errors else ": " + "; ".join(f"{e.field} {e.code}" for e in errors)
+        )
     return f"{type(exc).__name__}: {exc}"[:500]

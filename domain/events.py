@@ -71,7 +71,11 @@ class Event:
 
 
 async def emit(
-    record_type: str, events: list[tuple[uuid.UUID, str, dict[str, Any]]], *, actor_id: uuid.UUID | None, family: str | None = None,
+    record_type: str,
+    events: list[tuple[uuid.UUID, str, dict[str, Any]]],
+    *,
+    actor_id: uuid.UUID | None,
+    family: str | None = None,
 ) -> None:
     """Write one outbox event per (record id, action, {field: [old, new]}) in a single statement.
     Events are named `<record type>.<action>`, or `<family>.<action>` for events of a process
@@ -85,9 +89,19 @@ async def emit(
         "caused_by_rule) "
         "SELECT $1, e.id, $11 || '.' || e.action, $2, e.record_id, $3, e.changes::jsonb, $4, $5, $10 "
         "FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::text[]) AS e(id, record_id, action, changes)",
-        [current_tenant_id(), record_type, actor_id, cause.event_id, cause.depth,
-         [new_id() for _ in events], [e[0] for e in events], [e[1] for e in events],
-         [json.dumps(e[2]) for e in events], cause.rule_id, family or record_type],
+        [
+            current_tenant_id(),
+            record_type,
+            actor_id,
+            cause.event_id,
+            cause.depth,
+            [new_id() for _ in events],
+            [e[0] for e in events],
+            [e[1] for e in events],
+            [json.dumps(e[2]) for e in events],
+            cause.rule_id,
+            family or record_type,
+        ],
     )
 
 
@@ -100,7 +114,9 @@ def event_action(event_type: str, record_type: str) -> str:
 
 async def pending_tenants() -> list[uuid.UUID]:
     """Tenants with unpublished events (ids only; their events stay behind row-level security)."""
-    rows = await database_client().execute_query_dict("SELECT outbox_pending_tenants() AS tenant_id")
+    rows = await database_client().execute_query_dict(
+        "SELECT outbox_pending_tenants() AS tenant_id"
+    )
     return [row["tenant_id"] for row in rows]
 
 
@@ -115,7 +131,8 @@ class Backlog:
 async def outbox_backlog() -> Backlog:
     """How far behind the relay is (counts only; no tenant's events are read)."""
     rows = await database_client().execute_query_dict(
-        "SELECT events, coalesce(extract(epoch FROM clock_timestamp() - oldest), 0)::float8 AS age FROM outbox_backlog()")
+        "SELECT events, coalesce(extract(epoch FROM clock_timestamp() - oldest), 0)::float8 AS age FROM outbox_backlog()"
+    )
     return Backlog(events=rows[0]["events"], oldest_age_seconds=max(0.0, rows[0]["age"]))
 
 
@@ -123,7 +140,9 @@ async def requeue_undelivered(*, grace_seconds: float = 300, batch: int = 10_000
     """Put back in the outbox the events that were published at least `grace_seconds` ago and
     never delivered (the queue lost them); returns how many. Each event is checked once."""
     rows = await database_client().execute_query_dict(
-        "SELECT outbox_requeue_undelivered(make_interval(secs => $1), $2) AS requeued", [grace_seconds, batch])
+        "SELECT outbox_requeue_undelivered(make_interval(secs => $1), $2) AS requeued",
+        [grace_seconds, batch],
+    )
     requeued: int = rows[0]["requeued"]
     return requeued
 
@@ -144,16 +163,27 @@ async def claim_unpublished(limit: int = RELAY_BATCH) -> list[Event]:
 
 
 def _event(r: dict[str, Any]) -> Event:
-    return Event(id=r["id"], tenant_id=r["tenant_id"], event_type=r["event_type"], record_type=r["record_type"],
-                 record_id=r["record_id"], actor_id=r["actor_id"], occurred_at=r["occurred_at"],
-                 changes=json.loads(r["changes"]) if isinstance(r["changes"], str) else r["changes"],
-                 causation_id=r["causation_id"], depth=r["depth"], caused_by_rule=r["caused_by_rule"])
+    return Event(
+        id=r["id"],
+        tenant_id=r["tenant_id"],
+        event_type=r["event_type"],
+        record_type=r["record_type"],
+        record_id=r["record_id"],
+        actor_id=r["actor_id"],
+        occurred_at=r["occurred_at"],
+        changes=json.loads(r["changes"]) if isinstance(r["changes"], str) else r["changes"],
+        causation_id=r["causation_id"],
+        depth=r["depth"],
+        caused_by_rule=r["caused_by_rule"],
+    )
 
 
 async def load_event(event_id: uuid.UUID) -> Event | None:
     """One event of the current tenant."""
     rows = await tenant_connection().execute_query_dict(
-        "SELECT * FROM outbox_event WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), event_id])
+        "SELECT * FROM outbox_event WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), event_id],
+    )
     return _event(rows[0]) if rows else None
 
 
@@ -165,7 +195,9 @@ async def receive_event(event_id: uuid.UUID, consumer: str) -> Event | None:
         "WITH found AS (SELECT * FROM outbox_event WHERE tenant_id = $1 AND id = $2), "
         "delivered AS (INSERT INTO event_delivery (tenant_id, event_id, consumer) SELECT tenant_id, id, $3 FROM found "
         "ON CONFLICT DO NOTHING) SELECT found.*, coalesce((SELECT version FROM delivery_config_version "
-        "WHERE tenant_id = $1), 0) AS config_version FROM found", [current_tenant_id(), event_id, consumer])
+        "WHERE tenant_id = $1), 0) AS config_version FROM found",
+        [current_tenant_id(), event_id, consumer],
+    )
     return replace(_event(rows[0]), config_version=rows[0]["config_version"]) if rows else None
 
 

@@ -43,11 +43,17 @@ class Announcement:
 
 
 def announce(event: Event) -> bytes:
-    return json.dumps({
-        "tenant": str(event.tenant_id), "event": str(event.id), "type": event.record_type,
-        "id": str(event.record_id), "action": event.event_type.split(".", 1)[1],
-        "fields": sorted(event.changes), "at": event.occurred_at.isoformat(),
-    }).encode()
+    return json.dumps(
+        {
+            "tenant": str(event.tenant_id),
+            "event": str(event.id),
+            "type": event.record_type,
+            "id": str(event.record_id),
+            "action": event.event_type.split(".", 1)[1],
+            "fields": sorted(event.changes),
+            "at": event.occurred_at.isoformat(),
+        }
+    ).encode()
 
 
 def read_announcement(data: bytes | str) -> Announcement | None:
@@ -55,9 +61,14 @@ def read_announcement(data: bytes | str) -> Announcement | None:
     try:
         raw: dict[str, Any] = json.loads(data)
         return Announcement(
-            tenant_id=uuid.UUID(raw["tenant"]), event_id=uuid.UUID(raw["event"]), record_type=str(raw["type"]),
-            record_id=uuid.UUID(raw["id"]), action=str(raw["action"]), fields=tuple(str(f) for f in raw["fields"]),
-            occurred_at=datetime.fromisoformat(raw["at"]))
+            tenant_id=uuid.UUID(raw["tenant"]),
+            event_id=uuid.UUID(raw["event"]),
+            record_type=str(raw["type"]),
+            record_id=uuid.UUID(raw["id"]),
+            action=str(raw["action"]),
+            fields=tuple(str(f) for f in raw["fields"]),
+            occurred_at=datetime.fromisoformat(raw["at"]),
+        )
     except (ValueError, KeyError, TypeError):
         return None
 
@@ -69,7 +80,9 @@ async def readable_object(principal: Principal, object_name: str) -> RecordSpec:
     return spec
 
 
-async def visible_fields(principal: Principal, spec: RecordSpec, announcement: Announcement) -> tuple[str, ...] | None:
+async def visible_fields(
+    principal: Principal, spec: RecordSpec, announcement: Announcement
+) -> tuple[str, ...] | None:
     """The changed fields the principal may see, or None if the record is not theirs to see (or
     their rights on the object are gone). Deleted records count: whoever saw one learns it went."""
     try:
@@ -77,12 +90,16 @@ async def visible_fields(principal: Principal, spec: RecordSpec, announcement: A
     except Forbidden:  # the role or the token's scopes changed since the subscription began
         return None
     params = Params()
-    where = [f"t.tenant_id = {params.add(current_tenant_id())}", f"t.id = {params.add(announcement.record_id)}"]
+    where = [
+        f"t.tenant_id = {params.add(current_tenant_id())}",
+        f"t.id = {params.add(announcement.record_id)}",
+    ]
     visible = visibility_sql(principal, spec, params, "t")
     if visible:
         where.append(visible)
     rows = await tenant_connection().execute_query_dict(
-        f"SELECT t.id FROM {spec.table} t WHERE {' AND '.join(where)}", params.values)
+        f"SELECT t.id FROM {spec.table} t WHERE {' AND '.join(where)}", params.values
+    )
     if not rows:
         return None
     rules = await field_rules(principal, spec.record_type)
@@ -92,9 +109,12 @@ async def visible_fields(principal: Principal, spec: RecordSpec, announcement: A
     return fields
 
 
-async def own_notification(principal: Principal, notification_id: uuid.UUID) -> dict[str, Any] | None:
+async def own_notification(
+    principal: Principal, notification_id: uuid.UUID
+) -> dict[str, Any] | None:
     """The notification, if it is addressed to the principal."""
     rows = await tenant_connection().execute_query_dict(
         "SELECT * FROM notification WHERE tenant_id = $1 AND id = $2 AND user_id = $3",
-        [current_tenant_id(), notification_id, principal.user_id])
+        [current_tenant_id(), notification_id, principal.user_id],
+    )
     return rows[0] if rows else None

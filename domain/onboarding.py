@@ -20,10 +20,19 @@ async def onboard_tenant(
     """Provision a tenant and set up its defaults, all or nothing. Needs the owner role."""
     async with in_transaction():
         provisioned = await provision_tenant(
-            slug=slug, name=name, admin_email=admin_email, admin_password=admin_password, admin_name=admin_name
+            slug=slug,
+            name=name,
+            admin_email=admin_email,
+            admin_password=admin_password,
+            admin_name=admin_name,
         )
-        admin = Principal(tenant_id=provisioned.tenant.id, user_id=provisioned.admin.id, role=Role.ADMIN,
-                          kind=CredentialKind.SESSION, credential_id=new_id())
+        admin = Principal(
+            tenant_id=provisioned.tenant.id,
+            user_id=provisioned.admin.id,
+            role=Role.ADMIN,
+            kind=CredentialKind.SESSION,
+            credential_id=new_id(),
+        )
         async with tenant_transaction(provisioned.tenant.id):
             await create_default_pipeline(principal=admin)
             await create_default_rules(principal=admin)

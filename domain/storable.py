@@ -38,10 +38,15 @@ def _walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:
         yield where, item
         if isinstance(item, dict):
             for key, inner in item.items():
-                inner_path = f"{where}.{made_storable(str(key))}" if where else made_storable(str(key))
+                inner_path = (
+                    f"{where}.{made_storable(str(key))}" if where else made_storable(str(key))
+                )
                 pending.extend(((inner_path, key), (inner_path, inner)))
         elif isinstance(item, (list, tuple)):
-            pending.extend((f"{where}.{index}" if where else str(index), inner) for index, inner in enumerate(item))
+            pending.extend(
+                (f"{where}.{index}" if where else str(index), inner)
+                for index, inner in enumerate(item)
+            )
 
 
 def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -49,8 +54,12 @@ def json_depth_exceeds(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     level by level, containers only, no paths)."""
     level = [value] if isinstance(value, (dict, list)) else []
     for _ in range(limit):
-        level = [child for item in level for child in (item.values() if isinstance(item, dict) else item)
-                 if isinstance(child, (dict, list))]
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, dict) else item)
+            if isinstance(child, (dict, list))
+        ]
     return bool(level)
 
 

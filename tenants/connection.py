@@ -85,8 +85,14 @@ def _forget(task: asyncio.Future[Any]) -> None:
 class RequestConnection(TransactionWrapper):
     """tortoise's transaction client for the request's connection, with turns (see the module doc)."""
 
-    def __init__(self, pool_client: AsyncpgDBClient, connection: asyncpg.Connection, *,
-                 turn: asyncio.Lock | None = None, ended: _Ended | None = None) -> None:
+    def __init__(
+        self,
+        pool_client: AsyncpgDBClient,
+        connection: asyncpg.Connection,
+        *,
+        turn: asyncio.Lock | None = None,
+        ended: _Ended | None = None,
+    ) -> None:
         super().__init__(pool_client)
         self.connection = connection
         self._connection = connection  # what tortoise's own code reads
@@ -98,7 +104,9 @@ class RequestConnection(TransactionWrapper):
 
     def _in_transaction(self) -> TransactionContext:
         # tortoise's nested transaction (a savepoint) on this connection, taking the same turns.
-        return NestedTransactionContext(RequestConnection(self._parent, self.connection, turn=self.turn, ended=self.ended))
+        return NestedTransactionContext(
+            RequestConnection(self._parent, self.connection, turn=self.turn, ended=self.ended)
+        )
 
     async def begin(self) -> None:
         async with _Turn(self) as connection:
@@ -124,10 +132,14 @@ class RequestConnection(TransactionWrapper):
     async def execute_many(self, query: str, values: list[Any]) -> None:
         return await _to_the_end(super().execute_many(query, values))
 
-    async def execute_query(self, query: str, values: list[Any] | None = None) -> tuple[int, list[dict[str, Any]]]:
+    async def execute_query(
+        self, query: str, values: list[Any] | None = None
+    ) -> tuple[int, list[dict[str, Any]]]:
         return await _to_the_end(super().execute_query(query, values))
 
-    async def execute_query_dict(self, query: str, values: list[Any] | None = None) -> list[dict[str, Any]]:
+    async def execute_query_dict(
+        self, query: str, values: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
         return await _to_the_end(super().execute_query_dict(query, values))
 
     async def execute_script(self, query: str) -> None:

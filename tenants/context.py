@@ -24,7 +24,9 @@ _current_tenant: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextV
 )
 
 
-_transaction_cache: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("tessera_tx_cache", default=None)
+_transaction_cache: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "tessera_tx_cache", default=None
+)
 
 
 class NoTenantError(RuntimeError):

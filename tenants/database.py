@@ -40,8 +40,11 @@ def is_unreachable(error: BaseException | None) -> bool:
             return True
         if isinstance(error, OSError) and _raised_by_the_driver(error):
             return True
-        error = error.__cause__ if error.__cause__ is not None else (
-            None if error.__suppress_context__ else error.__context__)
+        error = (
+            error.__cause__
+            if error.__cause__ is not None
+            else (None if error.__suppress_context__ else error.__context__)
+        )
         seen += 1
     return False
 
@@ -82,7 +85,9 @@ async def connect(url: str, model_modules: Sequence[str], *, pool_size: int = 10
     credentials = {**connection_credentials(url), "minsize": 1, "maxsize": pool_size}
     context = await Tortoise.init(
         config={
-            "connections": {CONNECTION: {"engine": "tortoise.backends.asyncpg", "credentials": credentials}},
+            "connections": {
+                CONNECTION: {"engine": "tortoise.backends.asyncpg", "credentials": credentials}
+            },
             "apps": {"tessera": {"models": list(model_modules), "default_connection": CONNECTION}},
             "use_tz": True,
             "timezone": "UTC",

@@ -51,32 +51,48 @@ def build_parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="run dramatiq workers for background jobs")
     worker.add_argument("--processes", type=int, default=1)
     worker.add_argument("--threads", type=int, default=4)
-    worker.add_argument("--shutdown-timeout", type=int,
-                        help="seconds from SIGTERM to exit, jobs cut short then (default WORKER_SHUTDOWN_TIMEOUT_SECONDS, 30)")
+    worker.add_argument(
+        "--shutdown-timeout",
+        type=int,
+        help="seconds from SIGTERM to exit, jobs cut short then (default WORKER_SHUTDOWN_TIMEOUT_SECONDS, 30)",
+    )
     worker.set_defaults(handler=_worker)
 
     relay = sub.add_parser("relay", help="move committed outbox events to the queue")
     relay.add_argument("--poll-seconds", type=float, default=2.0)
     relay.set_defaults(handler=_relay)
 
-    scheduler = sub.add_parser("scheduler", help="fire time-based automation rules and resume waiting runs")
+    scheduler = sub.add_parser(
+        "scheduler", help="fire time-based automation rules and resume waiting runs"
+    )
     scheduler.add_argument("--once", action="store_true", help="one pass, then exit")
     scheduler.add_argument("--poll-seconds", type=float, default=10.0)
     scheduler.set_defaults(handler=_scheduler)
 
-    indexer = sub.add_parser("indexer", help="build the indexes admins ask for on custom objects (as the owner role)")
+    indexer = sub.add_parser(
+        "indexer", help="build the indexes admins ask for on custom objects (as the owner role)"
+    )
     indexer.add_argument("--once", action="store_true", help="handle what is pending, then exit")
     indexer.add_argument("--poll-seconds", type=float, default=5.0)
     indexer.set_defaults(handler=_indexer)
 
     migrate = sub.add_parser("migrate", help="upgrade the database schema (as the owner role)")
     migrate.add_argument("--revision", default="head")
-    migrate.add_argument("--downgrade", metavar="REVISION", help="downgrade to REVISION instead, e.g. base")
-    migrate.add_argument("--wait", type=float, default=0, metavar="SECONDS",
-                         help="wait up to SECONDS for the database to accept connections first")
+    migrate.add_argument(
+        "--downgrade", metavar="REVISION", help="downgrade to REVISION instead, e.g. base"
+    )
+    migrate.add_argument(
+        "--wait",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="wait up to SECONDS for the database to accept connections first",
+    )
     migrate.set_defaults(handler=_migrate)
 
-    dev = sub.add_parser("dev", help="everything for local development: services, migrate, seed, api, worker")
+    dev = sub.add_parser(
+        "dev", help="everything for local development: services, migrate, seed, api, worker"
+    )
     dev.set_defaults(handler=_dev, needs_services=False)  # starts them itself
 
     tenant = sub.add_parser("tenant", help="manage tenants").add_subparsers(title="tenant commands")
@@ -97,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--tenant", required=True)
     add.add_argument("--email", required=True)
     add.add_argument("--password", required=True)
-    add.add_argument("--role", required=True, choices=["admin", "manager", "member", "agent", "viewer"])
+    add.add_argument(
+        "--role", required=True, choices=["admin", "manager", "member", "agent", "viewer"]
+    )
     add.add_argument("--name", default="")
     add.set_defaults(handler=_user_add)
 
@@ -106,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
     tcreate.add_argument("--tenant", required=True)
     tcreate.add_argument("--name", required=True)
     tcreate.add_argument("--scopes", required=True, help="comma-separated, e.g. crm:read,crm:write")
-    tcreate.add_argument("--user", help="email of the member it acts for (default: the first admin)")
+    tcreate.add_argument(
+        "--user", help="email of the member it acts for (default: the first admin)"
+    )
     tcreate.add_argument("--expires-in-days", type=int)
     tcreate.set_defaults(handler=_token_create)
 
@@ -117,16 +137,28 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--tenant", required=True)
     purge.set_defaults(handler=_purge_credentials)
 
-    seed = sub.add_parser("seed", help="fill a tenant with generated data").add_subparsers(title="seed commands")
-    demo = seed.add_parser("demo", help="realistic CRM data: customers, contacts, leads, deals, tickets, activities")
+    seed = sub.add_parser("seed", help="fill a tenant with generated data").add_subparsers(
+        title="seed commands"
+    )
+    demo = seed.add_parser(
+        "demo", help="realistic CRM data: customers, contacts, leads, deals, tickets, activities"
+    )
     demo.add_argument("--tenant", required=True)
     demo.add_argument("--size", choices=["small", "large"], default="small")
     demo.set_defaults(handler=_seed_demo)
 
-    health = sub.add_parser("health", help="exit 0 if a relay, scheduler, indexer or worker here made a pass "
-                                           "recently (a container healthcheck)")
+    health = sub.add_parser(
+        "health",
+        help="exit 0 if a relay, scheduler, indexer or worker here made a pass "
+        "recently (a container healthcheck)",
+    )
     health.add_argument("kind", choices=KINDS)
-    health.add_argument("--max-age", type=float, default=DEFAULT_MAX_AGE_SECONDS, help="seconds (default %(default)s)")
+    health.add_argument(
+        "--max-age",
+        type=float,
+        default=DEFAULT_MAX_AGE_SECONDS,
+        help="seconds (default %(default)s)",
+    )
     health.set_defaults(handler=_health, needs_services=False)
 
     export = sub.add_parser("export-schema", help="print the GraphQL SDL")
@@ -156,18 +188,33 @@ def _worker(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     timeout = args.shutdown_timeout or settings.worker_shutdown_timeout_seconds
-    os.environ["WORKER_SHUTDOWN_TIMEOUT_SECONDS"] = str(timeout)  # for the worker processes' deadline
+    os.environ["WORKER_SHUTDOWN_TIMEOUT_SECONDS"] = str(
+        timeout
+    )  # for the worker processes' deadline
     if settings.metrics_port:
         # The worker processes write their metrics to one directory (prometheus_client's
         # multiprocess mode, set before any of them starts); dramatiq's exposition server serves
         # them all on METRICS_PORT (workers/metrics.py).
         shared = tempfile.mkdtemp(prefix="tessera-worker-metrics-")
-        os.environ.update({"PROMETHEUS_MULTIPROC_DIR": shared, "dramatiq_prom_db": shared,
-                           "dramatiq_prom_host": settings.metrics_host, "dramatiq_prom_port": str(settings.metrics_port)})
+        os.environ.update(
+            {
+                "PROMETHEUS_MULTIPROC_DIR": shared,
+                "dramatiq_prom_db": shared,
+                "dramatiq_prom_host": settings.metrics_host,
+                "dramatiq_prom_port": str(settings.metrics_port),
+            }
+        )
     command = [
-        sys.executable, "-m", "dramatiq", "tessera.worker_entry",
-        "--processes", str(args.processes), "--threads", str(args.threads),
-        "--worker-shutdown-timeout", str(jobs_budget_ms(timeout)),
+        sys.executable,
+        "-m",
+        "dramatiq",
+        "tessera.worker_entry",
+        "--processes",
+        str(args.processes),
+        "--threads",
+        str(args.threads),
+        "--worker-shutdown-timeout",
+        str(jobs_budget_ms(timeout)),
         "--skip-logging",  # tessera.worker_entry configures JSON logging
     ]
     os.execv(sys.executable, command)  # does not return
@@ -196,7 +243,14 @@ def _indexer(args: argparse.Namespace) -> int:
         return 2
     liveness = Liveness.of(settings, "indexer").starting()
     try:
-        asyncio.run(run(settings.database_url, poll_seconds=args.poll_seconds, once=args.once, on_pass=liveness.beat))
+        asyncio.run(
+            run(
+                settings.database_url,
+                poll_seconds=args.poll_seconds,
+                once=args.once,
+                on_pass=liveness.beat,
+            )
+        )
     except KeyboardInterrupt:
         pass
     return 0
@@ -231,10 +285,15 @@ def _tenant_create(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         result = await onboard_tenant(
-            slug=args.slug, name=args.name, admin_email=args.admin_email,
-            admin_password=args.admin_password, admin_name=args.admin_name,
+            slug=args.slug,
+            name=args.name,
+            admin_email=args.admin_email,
+            admin_password=args.admin_password,
+            admin_name=args.admin_name,
         )
-        print(f"tenant {result.tenant.slug} created (id {result.tenant.id}); admin {result.admin.email}")
+        print(
+            f"tenant {result.tenant.slug} created (id {result.tenant.id}); admin {result.admin.email}"
+        )
 
     return _as_owner(run)
 
@@ -255,8 +314,11 @@ def _user_add(args: argparse.Namespace) -> int:
 
     async def run() -> None:
         user = await add_user(
-            tenant_slug=args.tenant, email=args.email, password=args.password,
-            role=Role(args.role), name=args.name,
+            tenant_slug=args.tenant,
+            email=args.email,
+            password=args.password,
+            role=Role(args.role),
+            name=args.name,
         )
         print(f"{user.email} is {args.role} of {args.tenant}")
 
@@ -268,7 +330,9 @@ def _token_create(args: argparse.Namespace) -> int:
     from domain.identity.operator import member_principal
 
     expires_at = (
-        datetime.now(timezone.utc) + timedelta(days=args.expires_in_days) if args.expires_in_days else None
+        datetime.now(timezone.utc) + timedelta(days=args.expires_in_days)
+        if args.expires_in_days
+        else None
     )
 
     async def run() -> None:
@@ -308,20 +372,27 @@ def _seed_demo(args: argparse.Namespace) -> int:
     settings = load_settings()
     started = time.monotonic()
     try:
-        inserted = asyncio.run(seed_demo(settings.database_url, tenant_slug=args.tenant, size=args.size))
+        inserted = asyncio.run(
+            seed_demo(settings.database_url, tenant_slug=args.tenant, size=args.size)
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     total = sum(inserted.values())
-    print(f"seeded {total} rows into {args.tenant} in {time.monotonic() - started:.1f}s: "
-          + ", ".join(f"{table} {n}" for table, n in inserted.items()))
+    print(
+        f"seeded {total} rows into {args.tenant} in {time.monotonic() - started:.1f}s: "
+        + ", ".join(f"{table} {n}" for table, n in inserted.items())
+    )
     return 0
 
 
 def _health(args: argparse.Namespace) -> int:
     age = Liveness.of(load_settings(), args.kind).age_seconds()
     if age is None or age > args.max_age:
-        print(f"{args.kind}: " + ("no pass yet" if age is None else f"last pass {age:.0f}s ago"), file=sys.stderr)
+        print(
+            f"{args.kind}: " + ("no pass yet" if age is None else f"last pass {age:.0f}s ago"),
+            file=sys.stderr,
+        )
         return 1
     print(f"{args.kind}: last pass {age:.1f}s ago")
     return 0

@@ -41,7 +41,9 @@ def run_dev() -> int:
         f"\nTessera dev: http://{settings.host}:{settings.port}/graphql\n"
         f"  demo login (dev only): tenant={DEMO_SLUG} email={DEMO_EMAIL} password={DEMO_PASSWORD}\n"
         f"  DATABASE_URL={settings.database_url}\n  REDIS_URL={settings.redis_url}\n"
-        f"  SMTP_URL={settings.smtp_url}" + (f" (mail is kept in {mail.folder}, not sent)" if mail else "") + "\n"
+        f"  SMTP_URL={settings.smtp_url}"
+        + (f" (mail is kept in {mail.folder}, not sent)" if mail else "")
+        + "\n"
         "  Ctrl-C stops everything.\n",
         flush=True,
     )
@@ -54,9 +56,15 @@ def run_dev() -> int:
     # order (API and worker first, the services they use last) and never leaves orphans behind.
     children = {
         "api": subprocess.Popen([*tessera, "serve"], env=os.environ.copy(), start_new_session=True),
-        "relay": subprocess.Popen([*tessera, "relay"], env=os.environ.copy(), start_new_session=True),
-        "indexer": subprocess.Popen([*tessera, "indexer"], env=os.environ.copy(), start_new_session=True),
-        "scheduler": subprocess.Popen([*tessera, "scheduler"], env=os.environ.copy(), start_new_session=True),
+        "relay": subprocess.Popen(
+            [*tessera, "relay"], env=os.environ.copy(), start_new_session=True
+        ),
+        "indexer": subprocess.Popen(
+            [*tessera, "indexer"], env=os.environ.copy(), start_new_session=True
+        ),
+        "scheduler": subprocess.Popen(
+            [*tessera, "scheduler"], env=os.environ.copy(), start_new_session=True
+        ),
         "worker": subprocess.Popen(
             [*tessera, "worker", "--threads", "2", "--shutdown-timeout", "10"],
             env=os.environ.copy(),
@@ -105,8 +113,11 @@ async def _seed_demo(database_url: str) -> None:
         created = await find_by_slug(DEMO_SLUG) is None
         if created:
             await onboard_tenant(
-                slug=DEMO_SLUG, name="Demo", admin_email=DEMO_EMAIL,
-                admin_password=DEMO_PASSWORD, admin_name="Demo Admin",
+                slug=DEMO_SLUG,
+                name="Demo",
+                admin_email=DEMO_EMAIL,
+                admin_password=DEMO_PASSWORD,
+                admin_name="Demo Admin",
             )
     finally:
         await disconnect()

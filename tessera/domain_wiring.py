@@ -48,9 +48,12 @@ def wire_domain() -> None:
     plug_ticket_clocks(clocks)  # SLA clocks follow ticket writes
     settings = load_settings()
     configure_file_limits(
-        max_upload_bytes=settings.max_upload_bytes, max_attachment_bytes=settings.max_attachment_bytes,
-        max_import_rows=settings.max_import_rows, max_export_rows=settings.max_export_rows,
-        download_link_seconds=settings.download_link_seconds)
+        max_upload_bytes=settings.max_upload_bytes,
+        max_attachment_bytes=settings.max_attachment_bytes,
+        max_import_rows=settings.max_import_rows,
+        max_export_rows=settings.max_export_rows,
+        download_link_seconds=settings.download_link_seconds,
+    )
     # Kinds of background jobs (domain/jobs), one line each: every process knows the same ones.
     register_job_kind(IMPORT_JOB, run_import)
     register_job_kind(SCAN_JOB, run_scan)

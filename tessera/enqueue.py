@@ -12,7 +12,9 @@ from workers.broker import configure_broker
 def enqueue_purge_credentials(tenant_id: uuid.UUID) -> str:
     settings = load_settings()
     configure_broker(
-        redis_url=settings.redis_url, database_url=settings.app_database_url(), model_modules=MODEL_MODULES
+        redis_url=settings.redis_url,
+        database_url=settings.app_database_url(),
+        model_modules=MODEL_MODULES,
     )
     from workers.identity import purge_expired_credentials
 

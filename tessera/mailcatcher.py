@@ -15,7 +15,9 @@ class _Keep:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd's hook name
+    async def handle_DATA(
+        self, server: Any, session: Any, envelope: Any
+    ) -> str:  # aiosmtpd's hook name
         name = f"{time.time_ns()}.eml"
         (self.folder / name).write_bytes(envelope.original_content or envelope.content)
         return "250 kept"

@@ -37,7 +37,9 @@ def downgrade(revision: str, database_url: str | None = None) -> None:
     command.downgrade(alembic_config(database_url), revision)
 
 
-def wait_for_database(seconds: float, database_url: str | None = None, *, pause_seconds: float = 1.0) -> None:
+def wait_for_database(
+    seconds: float, database_url: str | None = None, *, pause_seconds: float = 1.0
+) -> None:
     """Until the database accepts a query, at most `seconds`: a fresh PostgreSQL container refuses
     connections while it initialises (and restarts once in the middle of it)."""
     url = database_url or load_settings().database_url
@@ -50,5 +52,9 @@ def wait_for_database(seconds: float, database_url: str | None = None, *, pause_
         except psycopg.OperationalError as exc:
             if time.monotonic() + pause_seconds > deadline:
                 raise
-            print(f"waiting for the database: {str(exc).strip().splitlines()[0]}", file=sys.stderr, flush=True)
+            print(
+                f"waiting for the database: {str(exc).strip().splitlines()[0]}",
+                file=sys.stderr,
+                flush=True,
+            )
             time.sleep(pause_seconds)

@@ -9,9 +9,11 @@ from tessera.settings import Settings
 
 def configure_outbound_traffic(settings: Settings) -> None:
     """Every process that may run actions or send webhooks calls this once at start-up."""
-    configure_outbound(OutboundConfig(
-        allowed_networks=parse_networks(settings.outbound_allowed_networks),
-        timeout_seconds=settings.outbound_timeout_seconds,
-        smtp_url=settings.smtp_url,
-        mail_from=settings.mail_from,
-    ))
+    configure_outbound(
+        OutboundConfig(
+            allowed_networks=parse_networks(settings.outbound_allowed_networks),
+            timeout_seconds=settings.outbound_timeout_seconds,
+            smtp_url=settings.smtp_url,
+            mail_from=settings.mail_from,
+        )
+    )

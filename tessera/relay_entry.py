@@ -19,8 +19,11 @@ def run(*, poll_seconds: float) -> int:
     settings = load_settings()
     configure_logging(settings.log_level)
     wire_domain()
-    broker = configure_broker(redis_url=settings.redis_url, database_url=settings.app_database_url(),
-                              model_modules=MODEL_MODULES)
+    broker = configure_broker(
+        redis_url=settings.redis_url,
+        database_url=settings.app_database_url(),
+        model_modules=MODEL_MODULES,
+    )
     if settings.metrics_port:
         metrics.serve(settings.metrics_host, settings.metrics_port)
     gauges = metrics.RelayGauges(broker)
@@ -41,8 +44,15 @@ def run(*, poll_seconds: float) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_relay(database_url=settings.app_database_url(), model_modules=MODEL_MODULES, send=send,
-                        stop=stop, poll_seconds=poll_seconds, on_pass=liveness.beat, measure=gauges.measure)
+        await run_relay(
+            database_url=settings.app_database_url(),
+            model_modules=MODEL_MODULES,
+            send=send,
+            stop=stop,
+            poll_seconds=poll_seconds,
+            on_pass=liveness.beat,
+            measure=gauges.measure,
+        )
 
     asyncio.run(main())
     return 0

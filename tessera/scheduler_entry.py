@@ -31,9 +31,15 @@ def run(*, poll_seconds: float, once: bool) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_scheduler(database_url=settings.app_database_url(), model_modules=MODEL_MODULES, stop=stop,
-                            poll_seconds=poll_seconds, once=once, on_pass=liveness.beat,
-                            sla_batch=settings.sla_timer_batch)
+        await run_scheduler(
+            database_url=settings.app_database_url(),
+            model_modules=MODEL_MODULES,
+            stop=stop,
+            poll_seconds=poll_seconds,
+            once=once,
+            on_pass=liveness.beat,
+            sla_batch=settings.sla_timer_batch,
+        )
 
     asyncio.run(main())
     return 0

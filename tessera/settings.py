@@ -47,16 +47,24 @@ class Settings(BaseSettings):
     # `http://localhost:*`), or `*` for any. Unset: the common dev servers' origins in dev/test,
     # none in prod. Empty: none.
     cors_origins: str | None = None
-    cors_allow_credentials: bool = False  # cookies/HTTP auth on cross-origin calls (tokens need none)
-    cors_max_age_seconds: int = Field(600, ge=0, le=86400)  # how long browsers may cache a preflight
+    cors_allow_credentials: bool = (
+        False  # cookies/HTTP auth on cross-origin calls (tokens need none)
+    )
+    cors_max_age_seconds: int = Field(
+        600, ge=0, le=86400
+    )  # how long browsers may cache a preflight
     # Subscriptions over WebSocket (docs/frontend.md).
     subscriptions_per_connection: int = Field(20, ge=1, le=1000)
     subscriptions_per_tenant: int = Field(1000, ge=1)  # at once, in each API process
-    subscription_queue_size: int = Field(100, ge=1, le=100_000)  # events waiting before a subscriber is dropped
+    subscription_queue_size: int = Field(
+        100, ge=1, le=100_000
+    )  # events waiting before a subscriber is dropped
     subscription_ping_seconds: float = Field(20.0, gt=0, le=3600)
     subscription_auth_check_seconds: float = Field(60.0, gt=0, le=3600)
     subscription_init_timeout_seconds: float = Field(10.0, gt=0, le=600)
-    job_progress_poll_seconds: float = Field(1.0, gt=0, le=60)  # how often jobProgress reads its job
+    job_progress_poll_seconds: float = Field(
+        1.0, gt=0, le=60
+    )  # how often jobProgress reads its job
     introspection: bool | None = None
     # `standard` runs graphql-core's own executor: the reference the fast one is tested against.
     graphql_executor: Literal["fast", "standard"] = "fast"
@@ -130,7 +138,9 @@ class Settings(BaseSettings):
             if len(self.jwt_secret.get_secret_value()) < 32:  # type: ignore[union-attr]
                 raise ValueError("JWT_SECRET must be at least 32 characters")
             if self.jwt_secret.get_secret_value() == _DEV_JWT_SECRET:  # type: ignore[union-attr]
-                raise ValueError("JWT_SECRET must not be the development secret published in tessera/settings.py")
+                raise ValueError(
+                    "JWT_SECRET must not be the development secret published in tessera/settings.py"
+                )
         return self
 
     @property

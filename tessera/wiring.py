@@ -34,8 +34,11 @@ def cors_policy(settings: Settings) -> CorsPolicy:
     origins = settings.cors_origin_list
     if origins is None:
         origins = () if settings.is_prod else DEV_ORIGINS
-    return CorsPolicy(origins=origins, allow_credentials=settings.cors_allow_credentials,
-                      max_age_seconds=settings.cors_max_age_seconds)
+    return CorsPolicy(
+        origins=origins,
+        allow_credentials=settings.cors_allow_credentials,
+        max_age_seconds=settings.cors_max_age_seconds,
+    )
 
 
 def api_config(settings: Settings) -> ApiConfig:
@@ -71,10 +74,13 @@ def api_config(settings: Settings) -> ApiConfig:
             job_poll_seconds=settings.job_progress_poll_seconds,
         ),
         max_request_bytes=settings.max_request_bytes,
-        max_upload_body_bytes=max(settings.max_upload_bytes, settings.max_attachment_bytes) + 1024 * 1024,
+        max_upload_body_bytes=max(settings.max_upload_bytes, settings.max_attachment_bytes)
+        + 1024 * 1024,
         db_pool_size=settings.db_pool_size,
         metrics_on_api_port=settings.metrics_on_api_port_enabled,
-        metrics_address=(settings.metrics_host, settings.metrics_port) if settings.metrics_port else None,
+        metrics_address=(settings.metrics_host, settings.metrics_port)
+        if settings.metrics_port
+        else None,
         wire_domain=wire_domain,
     )
 

@@ -64,7 +64,9 @@ async def app(settings):
     from tessera.outbound import configure_outbound_traffic
     from tessera.wiring import api_config
 
-    configure_outbound_traffic(settings)  # rules run in this process too (tests deliver events here)
+    configure_outbound_traffic(
+        settings
+    )  # rules run in this process too (tests deliver events here)
     application = create_app(api_config(settings))
     async with application.router.lifespan_context(application):
         yield application
@@ -95,8 +97,15 @@ async def tenants() -> dict[str, TenantInfo]:
     created = await asyncio.gather(
         *[
             cli.arun(
-                "tenant", "create", slug, "--name", slug.title(),
-                "--admin-email", f"admin@{slug}.test", "--admin-password", PASSWORD,
+                "tenant",
+                "create",
+                slug,
+                "--name",
+                slug.title(),
+                "--admin-email",
+                f"admin@{slug}.test",
+                "--admin-password",
+                PASSWORD,
             )
             for slug in slugs
         ]
@@ -105,8 +114,18 @@ async def tenants() -> dict[str, TenantInfo]:
         cli.ok(result)
     users = await asyncio.gather(
         *[
-            cli.arun("user", "add", "--tenant", slug, "--email", f"{role}@{slug}.test",
-                     "--password", PASSWORD, "--role", role)
+            cli.arun(
+                "user",
+                "add",
+                "--tenant",
+                slug,
+                "--email",
+                f"{role}@{slug}.test",
+                "--password",
+                PASSWORD,
+                "--role",
+                role,
+            )
             for slug in ("alpha", "beta")
             for role in ("manager", "member", "agent", "viewer")
         ]
@@ -146,13 +165,19 @@ ROLES = ("admin", "manager", "member", "agent", "viewer")
 async def as_alpha(client, tenants) -> dict[str, str]:
     """Access tokens of alpha's admin, manager, member, agent and viewer."""
     info = tenants["alpha"]
-    return {role: (await login(client, "alpha", info.email(role), info.password))["accessToken"] for role in ROLES}
+    return {
+        role: (await login(client, "alpha", info.email(role), info.password))["accessToken"]
+        for role in ROLES
+    }
 
 
 @pytest.fixture(scope="session")
 async def as_beta(client, tenants) -> dict[str, str]:
     info = tenants["beta"]
-    return {role: (await login(client, "beta", info.email(role), info.password))["accessToken"] for role in ROLES}
+    return {
+        role: (await login(client, "beta", info.email(role), info.password))["accessToken"]
+        for role in ROLES
+    }
 
 
 @pytest.fixture(scope="session")

@@ -31,12 +31,18 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 def graphql_blocks(page: Path) -> list[tuple[int, str]]:
     """(line number, text) of each fenced block tagged `graphql` on the page."""
     tokens = MarkdownIt("commonmark").parse(page.read_text())
-    return [(token.map[0] + 1, token.content) for token in tokens
-            if token.type == "fence" and token.info.strip().lower() == "graphql" and token.map]
+    return [
+        (token.map[0] + 1, token.content)
+        for token in tokens
+        if token.type == "fence" and token.info.strip().lower() == "graphql" and token.map
+    ]
 
 
-EXAMPLES = [pytest.param(text, id=f"{page.relative_to(ROOT)}:{line}")
-            for page in PAGES for line, text in graphql_blocks(page)]
+EXAMPLES = [
+    pytest.param(text, id=f"{page.relative_to(ROOT)}:{line}")
+    for page in PAGES
+    for line, text in graphql_blocks(page)
+]
 
 
 def problems(text: str) -> list[str]:
@@ -65,6 +71,8 @@ def test_graphql_example_is_valid_against_the_schema(text: str):
 
 
 def test_a_broken_example_is_reported():
-    assert problems("mutation { createApiToken(input: {name: \"x\", scopes: []}) { secret token { id } } }")
+    assert problems(
+        'mutation { createApiToken(input: {name: "x", scopes: []}) { secret token { id } } }'
+    )
     assert problems("query { customers { edges { node { nme } } } }")
     assert problems("query { customers(") != []

@@ -20,14 +20,25 @@ from tessera.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-TESSERA_SERVICES = {name: svc for name, svc in SERVICES.items() if svc.get("image") == "tessera:latest"}
+TESSERA_SERVICES = {
+    name: svc for name, svc in SERVICES.items() if svc.get("image") == "tessera:latest"
+}
 ONE_SHOT = {"migrate"}
 LONG_RUNNING = sorted(SERVICES.keys() - ONE_SHOT)
 USES_REDIS = {"api", "relay", "worker"}  # the processes that configure the broker
 
 
 def test_it_runs_the_processes_tessera_needs():
-    assert {"postgres", "redis", "migrate", "api", "relay", "scheduler", "indexer", "worker"} <= SERVICES.keys()
+    assert {
+        "postgres",
+        "redis",
+        "migrate",
+        "api",
+        "relay",
+        "scheduler",
+        "indexer",
+        "worker",
+    } <= SERVICES.keys()
     assert {"migrate", "api", "relay", "scheduler", "indexer", "worker"} <= TESSERA_SERVICES.keys()
 
 
@@ -51,13 +62,26 @@ def test_dependencies_exist_and_migration_runs_first():
         for dependency in svc.get("depends_on", {}):
             assert dependency in SERVICES, f"{name} depends on unknown {dependency}"
     for name in ("api", "relay", "scheduler", "indexer", "worker"):
-        assert SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert (
+            SERVICES[name]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        )
 
 
 def test_image_contains_the_code_and_migrations():
     dockerfile = (ROOT / "Dockerfile").read_text()
-    copied = {part for line in re.findall(r"^COPY (.+)$", dockerfile, re.M) for part in line.split()[:-1]}
-    for needed in ("pyproject.toml", "alembic", "alembic.ini", "api", "domain", "tenants", "workers", "tessera"):
+    copied = {
+        part for line in re.findall(r"^COPY (.+)$", dockerfile, re.M) for part in line.split()[:-1]
+    }
+    for needed in (
+        "pyproject.toml",
+        "alembic",
+        "alembic.ini",
+        "api",
+        "domain",
+        "tenants",
+        "workers",
+        "tessera",
+    ):
         assert needed in copied, f"Dockerfile does not copy {needed}"
         assert (ROOT / needed).exists()
     assert (ROOT / "tessera" / "cli.py").exists()
@@ -66,7 +90,9 @@ def test_image_contains_the_code_and_migrations():
 @pytest.mark.parametrize("name", LONG_RUNNING)
 def test_every_long_running_service_restarts_and_has_a_healthcheck(name):
     svc = SERVICES[name]
-    assert svc.get("restart") in {"always", "unless-stopped", "on-failure"}, f"{name} is not restarted when it exits"
+    assert svc.get("restart") in {"always", "unless-stopped", "on-failure"}, (
+        f"{name} is not restarted when it exits"
+    )
     assert svc.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
 
 
@@ -89,7 +115,9 @@ async def test_the_api_healthcheck_asks_readiness_on_the_served_port(client):
 def test_postgres_is_healthy_only_once_it_accepts_tcp_connections():
     test = SERVICES["postgres"]["healthcheck"]["test"]
     assert test[:2] == ["CMD", "pg_isready"]
-    assert test[test.index("-h") + 1] == "127.0.0.1"  # not the socket of the first boot's init server
+    assert (
+        test[test.index("-h") + 1] == "127.0.0.1"
+    )  # not the socket of the first boot's init server
 
 
 def test_the_migration_waits_for_postgres_and_is_retried_until_it_succeeds():
@@ -103,7 +131,9 @@ def test_the_migration_waits_for_postgres_and_is_retried_until_it_succeeds():
 def test_each_dependency_is_awaited_in_the_state_it_must_reach(name):
     for dependency, config in SERVICES[name].get("depends_on", {}).items():
         wanted = "service_completed_successfully" if dependency in ONE_SHOT else "service_healthy"
-        assert config["condition"] == wanted, f"{name} waits for {dependency} to be {config['condition']}"
+        assert config["condition"] == wanted, (
+            f"{name} waits for {dependency} to be {config['condition']}"
+        )
     if name in USES_REDIS:
         assert "redis" in SERVICES[name]["depends_on"], f"{name} starts before redis is healthy"
 

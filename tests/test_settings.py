@@ -32,7 +32,9 @@ def test_prod_refuses_a_short_jwt_secret():
 
 def test_app_role_url_swaps_in_the_application_credentials():
     settings = Settings(_env_file=None, **PROD)
-    assert settings.app_database_url() == "postgresql://tessera_app:app-role-password@db:5432/tessera"
+    assert (
+        settings.app_database_url() == "postgresql://tessera_app:app-role-password@db:5432/tessera"
+    )
 
 
 async def _prod_client(**overrides) -> httpx.AsyncClient:
@@ -47,7 +49,9 @@ async def _prod_client(**overrides) -> httpx.AsyncClient:
 async def test_prod_disables_graphiql_and_introspection():
     async with await _prod_client() as client:
         page = await client.get("/graphql", headers={"Accept": "text/html"})
-        introspection = await client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})
+        introspection = await client.post(
+            "/graphql", json={"query": "{ __schema { queryType { name } } }"}
+        )
     assert page.status_code == 404
     errors = introspection.json()["errors"]
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"
@@ -56,7 +60,9 @@ async def test_prod_disables_graphiql_and_introspection():
 async def test_prod_can_enable_them_explicitly():
     async with await _prod_client(graphiql=True, introspection=True) as client:
         page = await client.get("/graphql", headers={"Accept": "text/html"})
-        introspection = await client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})
+        introspection = await client.post(
+            "/graphql", json={"query": "{ __schema { queryType { name } } }"}
+        )
     assert page.status_code == 200
     assert introspection.json()["data"]["__schema"]["queryType"]["name"] == "Query"
 
@@ -65,7 +71,10 @@ def test_the_executor_is_chosen_by_setting():
     from tessera.wiring import api_config
 
     assert api_config(Settings(_env_file=None, **PROD)).fast_execution is True
-    assert api_config(Settings(_env_file=None, **PROD, graphql_executor="standard")).fast_execution is False
+    assert (
+        api_config(Settings(_env_file=None, **PROD, graphql_executor="standard")).fast_execution
+        is False
+    )
     with pytest.raises(ValidationError, match="graphql_executor"):
         Settings(_env_file=None, **PROD, graphql_executor="turbo")
 
@@ -80,8 +89,10 @@ def test_prod_refuses_the_development_jwt_secret_published_in_the_code():
 
 
 MISSPELT_FIELD = "{ customerz(first: 1) { totalCount } }"
-MISSPELT_INPUT = ("mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
-                  {"i": {"tenat": "alpha", "email": "a@b.test", "password": "x"}})
+MISSPELT_INPUT = (
+    "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
+    {"i": {"tenat": "alpha", "email": "a@b.test", "password": "x"}},
+)
 
 
 async def _messages(client: httpx.AsyncClient) -> list[str]:
@@ -115,5 +126,8 @@ async def test_prod_does_not_serve_metrics_on_the_api_port_unless_told_to():
 
 def test_metrics_leave_the_api_port_where_a_metrics_port_is_set():
     assert Settings(_env_file=None, tessera_env="dev").metrics_on_api_port_enabled is True
-    assert Settings(_env_file=None, tessera_env="dev", metrics_port=9100).metrics_on_api_port_enabled is False
+    assert (
+        Settings(_env_file=None, tessera_env="dev", metrics_port=9100).metrics_on_api_port_enabled
+        is False
+    )
     assert Settings(_env_file=None, **PROD).metrics_on_api_port_enabled is False

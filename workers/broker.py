@@ -17,7 +17,9 @@ from workers.takeover import RecoveringRedisBroker, TakeOverDeadWorkers
 def _loop_thread() -> EventLoopThread:
     thread = get_event_loop_thread()
     if thread is None:
-        raise RuntimeError("the event loop thread is not running: add DaemonAsyncIO before DatabasePool")
+        raise RuntimeError(
+            "the event loop thread is not running: add DaemonAsyncIO before DatabasePool"
+        )
     return thread
 
 
@@ -40,8 +42,14 @@ class DatabasePool(Middleware):
 
 
 def configure_broker(
-    *, redis_url: str, database_url: str, model_modules: Sequence[str], heartbeat_timeout_ms: int = 60_000,
-    maintenance_chance: int = 1000, on_takeover_pass: Callable[[], None] = lambda: None, metrics: bool = False,
+    *,
+    redis_url: str,
+    database_url: str,
+    model_modules: Sequence[str],
+    heartbeat_timeout_ms: int = 60_000,
+    maintenance_chance: int = 1000,
+    on_takeover_pass: Callable[[], None] = lambda: None,
+    metrics: bool = False,
 ) -> RecoveringRedisBroker:
     """Create the broker and make it dramatiq's global one; call before importing actor modules.
     A worker silent for `heartbeat_timeout_ms` is presumed dead: the messages it had taken go back
@@ -50,7 +58,8 @@ def configure_broker(
     Prometheus middleware serves the worker processes' metrics (its address and directory come
     from the environment `tessera worker` sets up)."""
     broker = RecoveringRedisBroker(  # type: ignore[no-untyped-call]  # dramatiq's RedisBroker() is not annotated
-        url=redis_url, heartbeat_timeout=heartbeat_timeout_ms, maintenance_chance=maintenance_chance)
+        url=redis_url, heartbeat_timeout=heartbeat_timeout_ms, maintenance_chance=maintenance_chance
+    )
     if metrics:
         # Imported only here: the module reads its address and directory from the environment,
         # and creates that directory, when it is imported.

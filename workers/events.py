@@ -28,7 +28,9 @@ async def dispatch_event(tenant_id: str, event_id: str) -> None:
     deliveries, job_id = await deliver(tenant_id, event_id)
     if job_id is not None:  # a job was queued (domain/jobs): a worker runs it
         run_job_actor.send(tenant_id, str(job_id))
-    if deliveries:  # committed: send the webhooks now (the scheduler's sweep catches any left behind)
+    if (
+        deliveries
+    ):  # committed: send the webhooks now (the scheduler's sweep catches any left behind)
         send_webhooks.send(tenant_id, [str(d) for d in deliveries])
 
 

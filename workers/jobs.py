@@ -11,7 +11,13 @@ import dramatiq
 from domain.jobs import run_job
 
 
-@dramatiq.actor(actor_name="jobs.run", max_retries=20, min_backoff=5_000, max_backoff=600_000, time_limit=24 * 3600 * 1000)
+@dramatiq.actor(
+    actor_name="jobs.run",
+    max_retries=20,
+    min_backoff=5_000,
+    max_backoff=600_000,
+    time_limit=24 * 3600 * 1000,
+)
 async def run_job_actor(tenant_id: str, job_id: str) -> None:
     await execute_job(tenant_id, job_id)
 

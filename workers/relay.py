@@ -54,9 +54,16 @@ async def relay_once(send: Callable[[Event], None]) -> int:
 
 
 async def run_relay(
-    *, database_url: str, model_modules: Sequence[str], send: Callable[[Event], None], stop: asyncio.Event,
-    poll_seconds: float = 2.0, retry_seconds: float = 5.0, requeue_every_seconds: float = 60.0,
-    on_pass: Callable[[], None] = lambda: None, measure: Callable[[], Awaitable[None]] | None = None,
+    *,
+    database_url: str,
+    model_modules: Sequence[str],
+    send: Callable[[Event], None],
+    stop: asyncio.Event,
+    poll_seconds: float = 2.0,
+    retry_seconds: float = 5.0,
+    requeue_every_seconds: float = 60.0,
+    on_pass: Callable[[], None] = lambda: None,
+    measure: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Relay until `stop` is set; every `requeue_every_seconds`, events the queue lost go back
     to the outbox (see domain.events.requeue_undelivered). `on_pass` follows each pass that did

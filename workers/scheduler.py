@@ -31,7 +31,9 @@ log = structlog.get_logger("tessera.scheduler")
 
 async def schedule_once(now: datetime | None = None, *, sla_batch: int = SLA_BATCH) -> int:
     """One pass over every tenant with time-based work; returns how many runs it made."""
-    rows = await database_client().execute_query_dict("SELECT automation_scheduled_tenants() AS tenant_id")
+    rows = await database_client().execute_query_dict(
+        "SELECT automation_scheduled_tenants() AS tenant_id"
+    )
     ran = 0
     for tenant_id in {row["tenant_id"] for row in rows}:
         async with tenant_transaction(tenant_id):
@@ -42,25 +44,35 @@ async def schedule_once(now: datetime | None = None, *, sla_batch: int = SLA_BAT
             ran += await fire_approval_timers(now)
     # SLA warnings, breaches and escalations due (one transaction per batch of timers).
     at = now or datetime.now(timezone.utc)
-    rows = await database_client().execute_query_dict("SELECT sla_due_tenants($1) AS tenant_id", [at])
+    rows = await database_client().execute_query_dict(
+        "SELECT sla_due_tenants($1) AS tenant_id", [at]
+    )
     for tenant_id in {row["tenant_id"] for row in rows}:
         ran += await fire_tenant_timers(tenant_id, at, batch=sla_batch)
     # Webhook deliveries due for a retry (or left behind by a worker that died before sending).
     rows = await database_client().execute_query_dict(
-        "SELECT webhook_due_tenants($1) AS tenant_id", [now or datetime.now(timezone.utc)])
+        "SELECT webhook_due_tenants($1) AS tenant_id", [now or datetime.now(timezone.utc)]
+    )
     for tenant_id in {row["tenant_id"] for row in rows}:
         ran += await send_due(tenant_id, now=now)
     # Sync connections whose interval has passed (or that an admin asked to run now).
     rows = await database_client().execute_query_dict(
-        "SELECT sync_due_tenants($1) AS tenant_id", [now or datetime.now(timezone.utc)])
+        "SELECT sync_due_tenants($1) AS tenant_id", [now or datetime.now(timezone.utc)]
+    )
     for tenant_id in {row["tenant_id"] for row in rows}:
         ran += await run_due(tenant_id, now=now)
     return ran
 
 
 async def run_scheduler(
-    *, database_url: str, model_modules: Sequence[str], stop: asyncio.Event, poll_seconds: float = 10.0, once: bool = False,
-    on_pass: Callable[[], None] = lambda: None, sla_batch: int = SLA_BATCH,
+    *,
+    database_url: str,
+    model_modules: Sequence[str],
+    stop: asyncio.Event,
+    poll_seconds: float = 10.0,
+    once: bool = False,
+    on_pass: Callable[[], None] = lambda: None,
+    sla_batch: int = SLA_BATCH,
 ) -> None:
     """Schedule until `stop` is set (or once); `on_pass` follows each pass that reached the
     database, a standby's attempt at the lock included (the process's liveness)."""

@@ -64,7 +64,11 @@ class BoundedShutdown(Middleware):
 
     def _on_stop_signal(self, signum: int, frame: FrameType | None) -> None:
         if self._stopping:
-            log.info("already stopping", signal=signal.Signals(signum).name, timeout_seconds=self.timeout_seconds)
+            log.info(
+                "already stopping",
+                signal=signal.Signals(signum).name,
+                timeout_seconds=self.timeout_seconds,
+            )
             return
         self._stopping = True
         self._arm_deadline()
@@ -81,8 +85,10 @@ class BoundedShutdown(Middleware):
 
     def _cut_short(self) -> None:
         try:
-            log.warning("shutdown timeout reached: exiting with jobs unfinished (another worker takes them over)",
-                        timeout_seconds=self.timeout_seconds)
+            log.warning(
+                "shutdown timeout reached: exiting with jobs unfinished (another worker takes them over)",
+                timeout_seconds=self.timeout_seconds,
+            )
             sys.stdout.flush()
         finally:
             os._exit(EXIT_CUT_SHORT)

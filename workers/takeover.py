@@ -40,10 +40,19 @@ class RecoveringRedisBroker(RedisBroker):
         for queue in sorted(queues):
             # dispatch.lua's arguments; "maintenance" matches no command, so the script does only
             # the maintenance its do_maintenance flag ("1") asks for.
-            dispatch(keys=[self.namespace], args=[
-                "maintenance", current_millis(), queue, self.broker_id, self.heartbeat_timeout,
-                self.dead_message_ttl, 1, UNPACK_CHUNK,
-            ])
+            dispatch(
+                keys=[self.namespace],
+                args=[
+                    "maintenance",
+                    current_millis(),
+                    queue,
+                    self.broker_id,
+                    self.heartbeat_timeout,
+                    self.dead_message_ttl,
+                    1,
+                    UNPACK_CHUNK,
+                ],
+            )
 
 
 def takeover_period_seconds(heartbeat_timeout_ms: int) -> float:
@@ -61,7 +70,9 @@ class TakeOverDeadWorkers(Middleware):
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         if isinstance(broker, RecoveringRedisBroker):
-            threading.Thread(target=self._run, args=(broker,), name="take-over-dead-workers", daemon=True).start()
+            threading.Thread(
+                target=self._run, args=(broker,), name="take-over-dead-workers", daemon=True
+            ).start()
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         self._stop.set()
@@ -72,7 +83,9 @@ class TakeOverDeadWorkers(Middleware):
             try:
                 broker.take_over_dead_workers()
                 self.on_pass()
-            except redis.RedisError as exc:  # redis is away: the consumers report it; try next period
+            except (
+                redis.RedisError
+            ) as exc:  # redis is away: the consumers report it; try next period
                 log.warning("taking over dead workers' messages failed", error=str(exc))
             if self._stop.wait(period):
                 return

@@ -167,7 +167,9 @@ def upgrade() -> None:
     )
     op.execute("ALTER TABLE app_user ENABLE ROW LEVEL SECURITY")
     op.execute("ALTER TABLE app_user FORCE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY member_read ON app_user FOR SELECT USING ({member_of_current_tenant})")
+    op.execute(
+        f"CREATE POLICY member_read ON app_user FOR SELECT USING ({member_of_current_tenant})"
+    )
     op.execute(
         f"CREATE POLICY member_update ON app_user FOR UPDATE USING ({member_of_current_tenant}) "
         f"WITH CHECK ({member_of_current_tenant})"

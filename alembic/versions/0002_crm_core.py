@@ -45,7 +45,9 @@ def upgrade() -> None:
         )
         """
     )
-    op.execute("CREATE UNIQUE INDEX team_name_key ON team (tenant_id, lower(name)) WHERE deleted_at IS NULL")
+    op.execute(
+        "CREATE UNIQUE INDEX team_name_key ON team (tenant_id, lower(name)) WHERE deleted_at IS NULL"
+    )
     op.execute(
         """
         CREATE TABLE team_member (
@@ -115,7 +117,9 @@ def upgrade() -> None:
         """
     )
     op.execute("CREATE INDEX contact_created_idx ON contact (tenant_id, created_at, id)")
-    op.execute("CREATE INDEX contact_customer_idx ON contact (tenant_id, customer_id, created_at, id)")
+    op.execute(
+        "CREATE INDEX contact_customer_idx ON contact (tenant_id, customer_id, created_at, id)"
+    )
     op.execute("CREATE INDEX contact_owner_idx ON contact (tenant_id, owner_id)")
     op.execute(
         """
@@ -159,7 +163,9 @@ def upgrade() -> None:
         )
         """
     )
-    op.execute("CREATE INDEX audit_event_record_idx ON audit_event (tenant_id, record_type, record_id, occurred_at, id)")
+    op.execute(
+        "CREATE INDEX audit_event_record_idx ON audit_event (tenant_id, record_type, record_id, occurred_at, id)"
+    )
 
     role = _app_role()
     for table in TABLES:

@@ -30,13 +30,26 @@ OWNERSHIP_KEYS = """
     FOREIGN KEY (tenant_id, owner_id) REFERENCES membership (tenant_id, user_id),
     FOREIGN KEY (tenant_id, team_id) REFERENCES team (tenant_id, id)
 """
-TABLES = ("campaign", "lead", "pipeline", "stage", "opportunity", "opportunity_stage_history",
-          "ticket", "ticket_status_history", "activity")
+TABLES = (
+    "campaign",
+    "lead",
+    "pipeline",
+    "stage",
+    "opportunity",
+    "opportunity_stage_history",
+    "ticket",
+    "ticket_status_history",
+    "activity",
+)
 
 # The default sales pipeline every tenant starts with (also created by tenant provisioning).
 DEFAULT_STAGES = [
-    ("Qualification", 10, "OPEN"), ("Needs analysis", 25, "OPEN"), ("Proposal", 50, "OPEN"),
-    ("Negotiation", 75, "OPEN"), ("Closed won", 100, "WON"), ("Closed lost", 0, "LOST"),
+    ("Qualification", 10, "OPEN"),
+    ("Needs analysis", 25, "OPEN"),
+    ("Proposal", 50, "OPEN"),
+    ("Negotiation", 75, "OPEN"),
+    ("Closed won", 100, "WON"),
+    ("Closed lost", 0, "LOST"),
 ]
 
 
@@ -81,7 +94,9 @@ def upgrade() -> None:
             {RECORD_COLUMNS},
             PRIMARY KEY (tenant_id, id)
         )""")
-    op.execute("CREATE UNIQUE INDEX pipeline_default_key ON pipeline (tenant_id) WHERE is_default AND deleted_at IS NULL")
+    op.execute(
+        "CREATE UNIQUE INDEX pipeline_default_key ON pipeline (tenant_id) WHERE is_default AND deleted_at IS NULL"
+    )
     op.execute(f"""
         CREATE TABLE stage (
             tenant_id uuid NOT NULL REFERENCES tenant (id), id uuid NOT NULL,
@@ -118,8 +133,12 @@ def upgrade() -> None:
             FOREIGN KEY (tenant_id, campaign_id) REFERENCES campaign (tenant_id, id),
             {OWNERSHIP_KEYS}
         )""")
-    op.execute("CREATE INDEX opportunity_pipeline_close_idx ON opportunity (tenant_id, pipeline_id, expected_close_date, id)")
-    op.execute("CREATE INDEX opportunity_customer_idx ON opportunity (tenant_id, customer_id, created_at, id)")
+    op.execute(
+        "CREATE INDEX opportunity_pipeline_close_idx ON opportunity (tenant_id, pipeline_id, expected_close_date, id)"
+    )
+    op.execute(
+        "CREATE INDEX opportunity_customer_idx ON opportunity (tenant_id, customer_id, created_at, id)"
+    )
     op.execute("CREATE INDEX opportunity_owner_idx ON opportunity (tenant_id, owner_id)")
     op.execute("""
         CREATE TABLE opportunity_stage_history (
@@ -131,7 +150,9 @@ def upgrade() -> None:
             FOREIGN KEY (tenant_id, opportunity_id) REFERENCES opportunity (tenant_id, id),
             FOREIGN KEY (tenant_id, stage_id) REFERENCES stage (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX opportunity_stage_history_idx ON opportunity_stage_history (tenant_id, opportunity_id, entered_at, id)")
+    op.execute(
+        "CREATE INDEX opportunity_stage_history_idx ON opportunity_stage_history (tenant_id, opportunity_id, entered_at, id)"
+    )
     op.execute(f"""
         CREATE TABLE ticket (
             tenant_id uuid NOT NULL REFERENCES tenant (id), id uuid NOT NULL,
@@ -152,7 +173,9 @@ def upgrade() -> None:
             {OWNERSHIP_KEYS}
         )""")
     op.execute("CREATE INDEX ticket_status_idx ON ticket (tenant_id, status, created_at, id)")
-    op.execute("CREATE INDEX ticket_customer_idx ON ticket (tenant_id, customer_id, created_at, id)")
+    op.execute(
+        "CREATE INDEX ticket_customer_idx ON ticket (tenant_id, customer_id, created_at, id)"
+    )
     op.execute("""
         CREATE TABLE ticket_status_history (
             tenant_id uuid NOT NULL REFERENCES tenant (id), id uuid NOT NULL,
@@ -161,7 +184,9 @@ def upgrade() -> None:
             PRIMARY KEY (tenant_id, id),
             FOREIGN KEY (tenant_id, ticket_id) REFERENCES ticket (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX ticket_status_history_idx ON ticket_status_history (tenant_id, ticket_id, changed_at, id)")
+    op.execute(
+        "CREATE INDEX ticket_status_history_idx ON ticket_status_history (tenant_id, ticket_id, changed_at, id)"
+    )
     op.execute(f"""
         CREATE TABLE activity (
             tenant_id uuid NOT NULL REFERENCES tenant (id), id uuid NOT NULL,
@@ -176,15 +201,21 @@ def upgrade() -> None:
             PRIMARY KEY (tenant_id, id),
             {OWNERSHIP_KEYS}
         )""")
-    op.execute("CREATE INDEX activity_record_idx ON activity (tenant_id, record_type, record_id, occurred_at, id)")
-    op.execute("CREATE INDEX activity_open_tasks_idx ON activity (tenant_id, owner_id, due_at) WHERE kind = 'TASK' AND done_at IS NULL")
+    op.execute(
+        "CREATE INDEX activity_record_idx ON activity (tenant_id, record_type, record_id, occurred_at, id)"
+    )
+    op.execute(
+        "CREATE INDEX activity_open_tasks_idx ON activity (tenant_id, owner_id, due_at) WHERE kind = 'TASK' AND done_at IS NULL"
+    )
     op.execute("ALTER TABLE customer ADD COLUMN last_activity_at timestamptz")
 
     role = _app_role()
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+        op.execute(
+            f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+        )
         op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
 
     # Existing tenants get the default pipeline that new tenants get at provisioning.
@@ -193,8 +224,10 @@ def upgrade() -> None:
         SELECT t.id, gen_random_uuid(), 'Sales', true FROM tenant t
         WHERE NOT EXISTS (SELECT 1 FROM pipeline p WHERE p.tenant_id = t.id)
     """)
-    values = ", ".join(f"('{name}', {position}, {probability}, '{kind}')"
-                       for position, (name, probability, kind) in enumerate(DEFAULT_STAGES))
+    values = ", ".join(
+        f"('{name}', {position}, {probability}, '{kind}')"
+        for position, (name, probability, kind) in enumerate(DEFAULT_STAGES)
+    )
     op.execute(f"""
         INSERT INTO stage (tenant_id, id, pipeline_id, name, position, probability, kind)
         SELECT p.tenant_id, gen_random_uuid(), p.id, s.name, s.position, s.probability, s.kind

@@ -38,8 +38,12 @@ def upgrade() -> None:
             published_at timestamptz,
             PRIMARY KEY (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX outbox_event_pending_idx ON outbox_event (tenant_id, seq) WHERE published_at IS NULL")
-    op.execute("CREATE INDEX outbox_event_record_idx ON outbox_event (tenant_id, record_type, record_id, seq)")
+    op.execute(
+        "CREATE INDEX outbox_event_pending_idx ON outbox_event (tenant_id, seq) WHERE published_at IS NULL"
+    )
+    op.execute(
+        "CREATE INDEX outbox_event_record_idx ON outbox_event (tenant_id, record_type, record_id, seq)"
+    )
     op.execute("""
         CREATE TABLE event_delivery (
             tenant_id uuid NOT NULL REFERENCES tenant (id),
@@ -52,7 +56,9 @@ def upgrade() -> None:
     for table in ("outbox_event", "event_delivery"):
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+        op.execute(
+            f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+        )
     op.execute(f"GRANT SELECT, INSERT, UPDATE ON outbox_event TO {role}")
     op.execute(f"GRANT SELECT, INSERT ON event_delivery TO {role}")
     # Committed events wake the relay at once (NOTIFY is delivered on commit, never on rollback).
@@ -62,7 +68,9 @@ def upgrade() -> None:
             PERFORM pg_notify('tessera_outbox', NEW.tenant_id::text);
             RETURN NULL;
         END $$""")
-    op.execute("CREATE TRIGGER outbox_event_notify AFTER INSERT ON outbox_event FOR EACH ROW EXECUTE FUNCTION outbox_notify()")
+    op.execute(
+        "CREATE TRIGGER outbox_event_notify AFTER INSERT ON outbox_event FOR EACH ROW EXECUTE FUNCTION outbox_notify()"
+    )
     # The relay must find which tenants have pending events without seeing their rows: this
     # function (running as the owner) reveals tenant ids only.
     op.execute("""

@@ -25,8 +25,16 @@ RECORD_COLUMNS = """
     updated_by uuid,
     deleted_at timestamptz
 """
-TABLES = ("custom_object", "custom_field", "custom_record", "custom_unique_value", "custom_sequence", "field_access",
-          "custom_index", "custom_metadata_version")
+TABLES = (
+    "custom_object",
+    "custom_field",
+    "custom_record",
+    "custom_unique_value",
+    "custom_sequence",
+    "field_access",
+    "custom_index",
+    "custom_metadata_version",
+)
 API_NAME = r"'^[a-z][a-z0-9_]{0,39}$'"
 
 
@@ -40,7 +48,11 @@ LEAKPROOF_FUNCTION = "jsonb_extract_path_text(jsonb, text[])"
 
 
 def _superuser() -> bool:
-    return bool(op.get_bind().execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar())
+    return bool(
+        op.get_bind()
+        .execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
+        .scalar()
+    )
 
 
 def _app_role() -> str:
@@ -64,7 +76,9 @@ def upgrade() -> None:
             PRIMARY KEY (tenant_id, id)
         )""")
     # Deleted objects keep their api name until purged: a restore must find it free.
-    op.execute("CREATE UNIQUE INDEX custom_object_api_name_key ON custom_object (tenant_id, api_name)")
+    op.execute(
+        "CREATE UNIQUE INDEX custom_object_api_name_key ON custom_object (tenant_id, api_name)"
+    )
     op.execute(f"""
         CREATE TABLE custom_field (
             tenant_id uuid NOT NULL REFERENCES tenant (id),
@@ -88,8 +102,10 @@ def upgrade() -> None:
             FOREIGN KEY (tenant_id, object_id) REFERENCES custom_object (tenant_id, id),
             CHECK ((object_id IS NULL) <> (standard_object IS NULL))
         )""")
-    op.execute("CREATE UNIQUE INDEX custom_field_api_name_key ON custom_field "
-               "(tenant_id, coalesce(object_id::text, standard_object), api_name)")
+    op.execute(
+        "CREATE UNIQUE INDEX custom_field_api_name_key ON custom_field "
+        "(tenant_id, coalesce(object_id::text, standard_object), api_name)"
+    )
     op.execute(f"""
         CREATE TABLE custom_record (
             tenant_id uuid NOT NULL REFERENCES tenant (id),
@@ -104,14 +120,20 @@ def upgrade() -> None:
             FOREIGN KEY (tenant_id, owner_id) REFERENCES membership (tenant_id, user_id),
             FOREIGN KEY (tenant_id, team_id) REFERENCES team (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX custom_record_object_idx ON custom_record (tenant_id, object_id, created_at, id) "
-               "WHERE deleted_at IS NULL")
+    op.execute(
+        "CREATE INDEX custom_record_object_idx ON custom_record (tenant_id, object_id, created_at, id) "
+        "WHERE deleted_at IS NULL"
+    )
     # Equality and containment filters on any field (data @> '{"status": "ACTIVE"}').
-    op.execute("CREATE INDEX custom_record_data_idx ON custom_record USING gin (data jsonb_path_ops)")
+    op.execute(
+        "CREATE INDEX custom_record_data_idx ON custom_record USING gin (data jsonb_path_ops)"
+    )
     # Text search over every text value of a record (used for objects marked searchable), with the
     # 'simple' configuration of the standard objects' search.
-    op.execute("ALTER TABLE custom_record ADD COLUMN search_vector tsvector "
-               "GENERATED ALWAYS AS (jsonb_to_tsvector('simple', data, '[\"string\"]')) STORED")
+    op.execute(
+        "ALTER TABLE custom_record ADD COLUMN search_vector tsvector "
+        "GENERATED ALWAYS AS (jsonb_to_tsvector('simple', data, '[\"string\"]')) STORED"
+    )
     op.execute("CREATE INDEX custom_record_search_idx ON custom_record USING gin (search_vector)")
     # One row per (unique field, value): the primary key makes the second of two concurrent
     # writers fail, which a check-then-insert could never guarantee.
@@ -124,7 +146,9 @@ def upgrade() -> None:
             PRIMARY KEY (tenant_id, field_id, value),
             FOREIGN KEY (tenant_id, field_id) REFERENCES custom_field (tenant_id, id) ON DELETE CASCADE
         )""")
-    op.execute("CREATE INDEX custom_unique_value_record_idx ON custom_unique_value (tenant_id, record_id)")
+    op.execute(
+        "CREATE INDEX custom_unique_value_record_idx ON custom_unique_value (tenant_id, record_id)"
+    )
     op.execute("""
         CREATE TABLE custom_sequence (
             tenant_id uuid NOT NULL REFERENCES tenant (id),
@@ -170,13 +194,18 @@ def upgrade() -> None:
     if _superuser():
         op.execute(f"ALTER FUNCTION {LEAKPROOF_FUNCTION} LEAKPROOF")
     else:
-        logging.getLogger("alembic").warning("not a superuser: %s stays non-leakproof; custom-field filters will not "
-                                             "use indexes under row-level security", LEAKPROOF_FUNCTION)
+        logging.getLogger("alembic").warning(
+            "not a superuser: %s stays non-leakproof; custom-field filters will not "
+            "use indexes under row-level security",
+            LEAKPROOF_FUNCTION,
+        )
     role = _app_role()
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+        op.execute(
+            f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+        )
         op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
 
 

@@ -23,7 +23,13 @@ RECORD_COLUMNS = """
     updated_by uuid,
     deleted_at timestamptz
 """
-TABLES = ("automation_rule", "automation_run", "automation_counter", "notification", "automation_timer")
+TABLES = (
+    "automation_rule",
+    "automation_run",
+    "automation_counter",
+    "notification",
+    "automation_timer",
+)
 
 
 def _app_role() -> str:
@@ -44,7 +50,9 @@ def upgrade() -> None:
             {RECORD_COLUMNS},
             PRIMARY KEY (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX automation_rule_object_idx ON automation_rule (tenant_id, object) WHERE deleted_at IS NULL")
+    op.execute(
+        "CREATE INDEX automation_rule_object_idx ON automation_rule (tenant_id, object) WHERE deleted_at IS NULL"
+    )
     op.execute("""
         CREATE TABLE automation_run (
             tenant_id uuid NOT NULL REFERENCES tenant (id),
@@ -64,7 +72,9 @@ def upgrade() -> None:
             UNIQUE (tenant_id, rule_id, event_id),
             FOREIGN KEY (tenant_id, rule_id) REFERENCES automation_rule (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX automation_run_rule_idx ON automation_run (tenant_id, rule_id, started_at)")
+    op.execute(
+        "CREATE INDEX automation_run_rule_idx ON automation_run (tenant_id, rule_id, started_at)"
+    )
     op.execute("""
         CREATE TABLE automation_counter (
             tenant_id uuid NOT NULL REFERENCES tenant (id),
@@ -87,7 +97,9 @@ def upgrade() -> None:
             PRIMARY KEY (tenant_id, id),
             FOREIGN KEY (tenant_id, user_id) REFERENCES membership (tenant_id, user_id)
         )""")
-    op.execute("CREATE INDEX notification_user_idx ON notification (tenant_id, user_id, created_at)")
+    op.execute(
+        "CREATE INDEX notification_user_idx ON notification (tenant_id, user_id, created_at)"
+    )
     # A run waiting ("wait 7 days, then ...") until the scheduler resumes it; the actions it will
     # continue with are kept, so it finishes on the rule version it started with.
     op.execute("""
@@ -102,7 +114,9 @@ def upgrade() -> None:
             PRIMARY KEY (tenant_id, id),
             FOREIGN KEY (tenant_id, run_id) REFERENCES automation_run (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX automation_timer_due_idx ON automation_timer (tenant_id, due_at) WHERE fired_at IS NULL")
+    op.execute(
+        "CREATE INDEX automation_timer_due_idx ON automation_timer (tenant_id, due_at) WHERE fired_at IS NULL"
+    )
     # The scheduler must find which tenants have time-based work without seeing their rows: this
     # function (running as the owner) reveals tenant ids only.
     op.execute("""
@@ -119,7 +133,9 @@ def upgrade() -> None:
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+        op.execute(
+            f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+        )
         op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
 
 

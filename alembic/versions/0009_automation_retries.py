@@ -17,13 +17,17 @@ depends_on = None
 def upgrade() -> None:
     op.execute("ALTER TABLE automation_run ADD COLUMN attempts integer NOT NULL DEFAULT 1")
     op.execute("ALTER TABLE automation_run DROP CONSTRAINT automation_run_status_check")
-    op.execute("ALTER TABLE automation_run ADD CONSTRAINT automation_run_status_check "
-               "CHECK (status IN ('SUCCEEDED', 'FAILED', 'SKIPPED', 'WAITING', 'RETRYING'))")
+    op.execute(
+        "ALTER TABLE automation_run ADD CONSTRAINT automation_run_status_check "
+        "CHECK (status IN ('SUCCEEDED', 'FAILED', 'SKIPPED', 'WAITING', 'RETRYING'))"
+    )
 
 
 def downgrade() -> None:
     op.execute("UPDATE automation_run SET status = 'FAILED' WHERE status = 'RETRYING'")
     op.execute("ALTER TABLE automation_run DROP CONSTRAINT automation_run_status_check")
-    op.execute("ALTER TABLE automation_run ADD CONSTRAINT automation_run_status_check "
-               "CHECK (status IN ('SUCCEEDED', 'FAILED', 'SKIPPED', 'WAITING'))")
+    op.execute(
+        "ALTER TABLE automation_run ADD CONSTRAINT automation_run_status_check "
+        "CHECK (status IN ('SUCCEEDED', 'FAILED', 'SKIPPED', 'WAITING'))"
+    )
     op.execute("ALTER TABLE automation_run DROP COLUMN attempts")

@@ -42,7 +42,9 @@ def upgrade() -> None:
             created_at timestamptz NOT NULL DEFAULT now(),
             PRIMARY KEY (tenant_id, record_type, system, external_id)
         )""")
-    op.execute("CREATE INDEX external_id_record_idx ON external_id (tenant_id, record_type, record_id)")
+    op.execute(
+        "CREATE INDEX external_id_record_idx ON external_id (tenant_id, record_type, record_id)"
+    )
     op.execute(f"""
         CREATE TABLE inbound_endpoint (
             tenant_id uuid NOT NULL REFERENCES tenant (id),
@@ -78,16 +80,22 @@ def upgrade() -> None:
             FOREIGN KEY (tenant_id, endpoint_id) REFERENCES inbound_endpoint (tenant_id, id)
         )""")
     # The replay guard: the same message id on the same endpoint is accepted once.
-    op.execute("CREATE UNIQUE INDEX inbound_request_message_key ON inbound_request (tenant_id, endpoint_id, message_id) "
-               "WHERE message_id IS NOT NULL")
-    op.execute("CREATE INDEX inbound_request_endpoint_idx ON inbound_request (tenant_id, endpoint_id, received_at)")
+    op.execute(
+        "CREATE UNIQUE INDEX inbound_request_message_key ON inbound_request (tenant_id, endpoint_id, message_id) "
+        "WHERE message_id IS NOT NULL"
+    )
+    op.execute(
+        "CREATE INDEX inbound_request_endpoint_idx ON inbound_request (tenant_id, endpoint_id, received_at)"
+    )
     # A request arrives at /hooks/<id> without credentials; the id encodes the tenant and the
     # endpoint, so finding the endpoint never needs to look across tenants.
     role = _app_role()
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+        op.execute(
+            f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+        )
         op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
 
 

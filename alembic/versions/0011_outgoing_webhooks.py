@@ -65,10 +65,16 @@ def upgrade() -> None:
             FOREIGN KEY (tenant_id, endpoint_id) REFERENCES webhook_endpoint (tenant_id, id)
         )""")
     # One delivery per endpoint and event, however often the event itself is delivered to us.
-    op.execute("CREATE UNIQUE INDEX webhook_delivery_event_key ON webhook_delivery (tenant_id, endpoint_id, event_id) "
-               "WHERE event_id IS NOT NULL")
-    op.execute("CREATE INDEX webhook_delivery_due_idx ON webhook_delivery (tenant_id, next_attempt_at) WHERE status = 'PENDING'")
-    op.execute("CREATE INDEX webhook_delivery_endpoint_idx ON webhook_delivery (tenant_id, endpoint_id, created_at)")
+    op.execute(
+        "CREATE UNIQUE INDEX webhook_delivery_event_key ON webhook_delivery (tenant_id, endpoint_id, event_id) "
+        "WHERE event_id IS NOT NULL"
+    )
+    op.execute(
+        "CREATE INDEX webhook_delivery_due_idx ON webhook_delivery (tenant_id, next_attempt_at) WHERE status = 'PENDING'"
+    )
+    op.execute(
+        "CREATE INDEX webhook_delivery_endpoint_idx ON webhook_delivery (tenant_id, endpoint_id, created_at)"
+    )
     op.execute("""
         CREATE TABLE webhook_attempt (
             tenant_id uuid NOT NULL REFERENCES tenant (id),
@@ -82,7 +88,9 @@ def upgrade() -> None:
             PRIMARY KEY (tenant_id, id),
             FOREIGN KEY (tenant_id, delivery_id) REFERENCES webhook_delivery (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX webhook_attempt_delivery_idx ON webhook_attempt (tenant_id, delivery_id, attempted_at)")
+    op.execute(
+        "CREATE INDEX webhook_attempt_delivery_idx ON webhook_attempt (tenant_id, delivery_id, attempted_at)"
+    )
     # The sender (in `tessera scheduler`) finds tenants with deliveries due without seeing rows.
     op.execute("""
         CREATE FUNCTION webhook_due_tenants(at timestamptz) RETURNS SETOF uuid
@@ -94,7 +102,9 @@ def upgrade() -> None:
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+        op.execute(
+            f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+        )
         op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
 
 

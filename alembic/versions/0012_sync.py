@@ -63,7 +63,9 @@ def upgrade() -> None:
             PRIMARY KEY (tenant_id, connection_id, stream, external_id),
             FOREIGN KEY (tenant_id, connection_id) REFERENCES sync_connection (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX sync_state_record_idx ON sync_state (tenant_id, connection_id, record_type, record_id)")
+    op.execute(
+        "CREATE INDEX sync_state_record_idx ON sync_state (tenant_id, connection_id, record_type, record_id)"
+    )
     op.execute("""
         CREATE TABLE sync_log (
             tenant_id uuid NOT NULL REFERENCES tenant (id),
@@ -93,7 +95,9 @@ def upgrade() -> None:
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+        op.execute(
+            f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+        )
         op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
 
 

@@ -22,7 +22,9 @@ def _app_role() -> str:
 def upgrade() -> None:
     op.execute("CREATE INDEX outbox_event_seq_idx ON outbox_event (seq)")
     # Not tenant data: one row, read and written only by the function below (as the owner).
-    op.execute("CREATE TABLE outbox_watermark (only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row), seq bigint NOT NULL)")
+    op.execute(
+        "CREATE TABLE outbox_watermark (only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row), seq bigint NOT NULL)"
+    )
     op.execute("""
         CREATE FUNCTION outbox_requeue_undelivered(grace interval, batch integer) RETURNS integer
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = public

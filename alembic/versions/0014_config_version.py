@@ -36,15 +36,21 @@ def upgrade() -> None:
             ON CONFLICT (tenant_id) DO UPDATE SET version = delivery_config_version.version + 1;
             RETURN NULL;
         END $$""")
-    op.execute("CREATE TRIGGER automation_rule_bumps_config AFTER INSERT OR UPDATE OR DELETE ON automation_rule "
-               "FOR EACH ROW EXECUTE FUNCTION bump_delivery_config()")
+    op.execute(
+        "CREATE TRIGGER automation_rule_bumps_config AFTER INSERT OR UPDATE OR DELETE ON automation_rule "
+        "FOR EACH ROW EXECUTE FUNCTION bump_delivery_config()"
+    )
     # Not on every update: a delivery's outcome writes failing_since, which no cache holds.
-    op.execute("CREATE TRIGGER webhook_endpoint_bumps_config AFTER INSERT OR DELETE OR UPDATE OF url, event_types, enabled, "
-               "deleted_at ON webhook_endpoint FOR EACH ROW EXECUTE FUNCTION bump_delivery_config()")
+    op.execute(
+        "CREATE TRIGGER webhook_endpoint_bumps_config AFTER INSERT OR DELETE OR UPDATE OF url, event_types, enabled, "
+        "deleted_at ON webhook_endpoint FOR EACH ROW EXECUTE FUNCTION bump_delivery_config()"
+    )
     role = _app_role()
     op.execute("ALTER TABLE delivery_config_version ENABLE ROW LEVEL SECURITY")
     op.execute("ALTER TABLE delivery_config_version FORCE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY tenant_isolation ON delivery_config_version USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+    op.execute(
+        f"CREATE POLICY tenant_isolation ON delivery_config_version USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+    )
     op.execute(f"GRANT SELECT, INSERT, UPDATE ON delivery_config_version TO {role}")
 
 

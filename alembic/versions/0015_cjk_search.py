@@ -80,20 +80,30 @@ SEARCHED = {
     "custom_record": "search_strings(data)",
 }
 NEW_TABLES = ("opportunity", "ticket")
-BEFORE = {table: f"to_tsvector('simple', {body})" for table, body in SEARCHED.items() if table not in NEW_TABLES}
+BEFORE = {
+    table: f"to_tsvector('simple', {body})"
+    for table, body in SEARCHED.items()
+    if table not in NEW_TABLES
+}
 BEFORE["custom_record"] = "jsonb_to_tsvector('simple', data, '[\"string\"]')"
 
 LEAKPROOF_FUNCTION = "ts_match_vq(tsvector, tsquery)"
 
 
 def _superuser() -> bool:
-    return bool(op.get_bind().execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar())
+    return bool(
+        op.get_bind()
+        .execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"))
+        .scalar()
+    )
 
 
 def _search_column(table: str, expression: str) -> None:
     op.execute(f"DROP INDEX IF EXISTS {table}_search_idx")
     op.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_vector")
-    op.execute(f"ALTER TABLE {table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({expression}) STORED")
+    op.execute(
+        f"ALTER TABLE {table} ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ({expression}) STORED"
+    )
     op.execute(f"CREATE INDEX {table}_search_idx ON {table} USING gin (search_vector)")
 
 
@@ -105,8 +115,11 @@ def upgrade() -> None:
     if _superuser():
         op.execute(f"ALTER FUNCTION {LEAKPROOF_FUNCTION} LEAKPROOF")
     else:
-        logging.getLogger("alembic").warning("not a superuser: %s stays non-leakproof; text search will not use its "
-                                             "indexes under row-level security", LEAKPROOF_FUNCTION)
+        logging.getLogger("alembic").warning(
+            "not a superuser: %s stays non-leakproof; text search will not use its "
+            "indexes under row-level security",
+            LEAKPROOF_FUNCTION,
+        )
 
 
 def downgrade() -> None:

@@ -20,7 +20,9 @@ def upgrade() -> None:
     op.execute("ALTER TABLE stage ADD COLUMN required_fields text[] NOT NULL DEFAULT '{}'")
     # NULL: any stage of the pipeline; a list: only those (ids of stages of the same pipeline).
     op.execute("ALTER TABLE stage ADD COLUMN allowed_next_stage_ids uuid[]")
-    op.execute("CREATE INDEX automation_run_record_idx ON automation_run (tenant_id, rule_id, record_id, started_at)")
+    op.execute(
+        "CREATE INDEX automation_run_record_idx ON automation_run (tenant_id, rule_id, record_id, started_at)"
+    )
 
 
 def downgrade() -> None:

@@ -23,7 +23,13 @@ RECORD_COLUMNS = """
     updated_by uuid,
     deleted_at timestamptz
 """
-TABLES = ("approval_process", "approval_request", "approval_task", "approval_delegation", "approval_timer")
+TABLES = (
+    "approval_process",
+    "approval_request",
+    "approval_task",
+    "approval_delegation",
+    "approval_timer",
+)
 
 
 def _app_role() -> str:
@@ -49,9 +55,13 @@ def upgrade() -> None:
             {RECORD_COLUMNS},
             PRIMARY KEY (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX approval_process_object_idx ON approval_process (tenant_id, object, created_at) WHERE deleted_at IS NULL")
-    op.execute("CREATE UNIQUE INDEX approval_process_name_key ON approval_process (tenant_id, object, lower(name)) "
-               "WHERE deleted_at IS NULL")
+    op.execute(
+        "CREATE INDEX approval_process_object_idx ON approval_process (tenant_id, object, created_at) WHERE deleted_at IS NULL"
+    )
+    op.execute(
+        "CREATE UNIQUE INDEX approval_process_name_key ON approval_process (tenant_id, object, lower(name)) "
+        "WHERE deleted_at IS NULL"
+    )
     # A request keeps the definition it started on (`definition`, a copy of the process at
     # `process_version`): changing the process never changes requests under way.
     op.execute("""
@@ -77,10 +87,16 @@ def upgrade() -> None:
             FOREIGN KEY (tenant_id, process_id) REFERENCES approval_process (tenant_id, id)
         )""")
     # One pending request per record: the database is the last word when two submit at once.
-    op.execute("CREATE UNIQUE INDEX approval_request_pending_key ON approval_request (tenant_id, record_id) "
-               "WHERE status = 'PENDING'")
-    op.execute("CREATE INDEX approval_request_record_idx ON approval_request (tenant_id, record_id, submitted_at)")
-    op.execute("CREATE INDEX approval_request_status_idx ON approval_request (tenant_id, status, submitted_at, id)")
+    op.execute(
+        "CREATE UNIQUE INDEX approval_request_pending_key ON approval_request (tenant_id, record_id) "
+        "WHERE status = 'PENDING'"
+    )
+    op.execute(
+        "CREATE INDEX approval_request_record_idx ON approval_request (tenant_id, record_id, submitted_at)"
+    )
+    op.execute(
+        "CREATE INDEX approval_request_status_idx ON approval_request (tenant_id, status, submitted_at, id)"
+    )
     # One row per approver and entry into a step (`round` counts entries, so a step entered again
     # after "back to the previous step" gets fresh tasks): who was asked, who decided, for whom.
     op.execute("""
@@ -102,9 +118,13 @@ def upgrade() -> None:
             FOREIGN KEY (tenant_id, request_id) REFERENCES approval_request (tenant_id, id),
             FOREIGN KEY (tenant_id, approver_id) REFERENCES membership (tenant_id, user_id)
         )""")
-    op.execute("CREATE INDEX approval_task_approver_idx ON approval_task (tenant_id, approver_id, created_at) "
-               "WHERE status = 'PENDING'")
-    op.execute("CREATE INDEX approval_task_request_idx ON approval_task (tenant_id, request_id, round)")
+    op.execute(
+        "CREATE INDEX approval_task_approver_idx ON approval_task (tenant_id, approver_id, created_at) "
+        "WHERE status = 'PENDING'"
+    )
+    op.execute(
+        "CREATE INDEX approval_task_request_idx ON approval_task (tenant_id, request_id, round)"
+    )
     op.execute("""
         CREATE TABLE approval_delegation (
             tenant_id uuid NOT NULL REFERENCES tenant (id),
@@ -121,9 +141,13 @@ def upgrade() -> None:
             CHECK (delegator_id <> delegate_id),
             CHECK (ends_at > starts_at)
         )""")
-    op.execute("CREATE INDEX approval_delegation_delegate_idx ON approval_delegation (tenant_id, delegate_id) WHERE revoked_at IS NULL")
-    op.execute("CREATE INDEX approval_delegation_delegator_idx ON approval_delegation (tenant_id, delegator_id) "
-               "WHERE revoked_at IS NULL")
+    op.execute(
+        "CREATE INDEX approval_delegation_delegate_idx ON approval_delegation (tenant_id, delegate_id) WHERE revoked_at IS NULL"
+    )
+    op.execute(
+        "CREATE INDEX approval_delegation_delegator_idx ON approval_delegation (tenant_id, delegator_id) "
+        "WHERE revoked_at IS NULL"
+    )
     # Step timeouts: REMIND, then TIMEOUT (escalate, approve or reject, as the step says), for one
     # entry (`round`) of a request's step. Fired once: claimed with FOR UPDATE SKIP LOCKED and
     # marked fired in the transaction that acts on it.
@@ -140,9 +164,13 @@ def upgrade() -> None:
             UNIQUE (tenant_id, request_id, round, kind),
             FOREIGN KEY (tenant_id, request_id) REFERENCES approval_request (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX approval_timer_tenant_due_idx ON approval_timer (tenant_id, due_at) WHERE fired_at IS NULL")
+    op.execute(
+        "CREATE INDEX approval_timer_tenant_due_idx ON approval_timer (tenant_id, due_at) WHERE fired_at IS NULL"
+    )
     # The scheduler's scan over every tenant: only unfired timers, by due time.
-    op.execute("CREATE INDEX approval_timer_due_idx ON approval_timer (due_at) WHERE fired_at IS NULL")
+    op.execute(
+        "CREATE INDEX approval_timer_due_idx ON approval_timer (due_at) WHERE fired_at IS NULL"
+    )
     op.execute("""
         CREATE FUNCTION approval_due_tenants(at timestamptz) RETURNS SETOF uuid
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
@@ -153,7 +181,9 @@ def upgrade() -> None:
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+        op.execute(
+            f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+        )
         op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
 
 

@@ -43,7 +43,9 @@ def upgrade() -> None:
     role = _app_role()
     op.execute("ALTER TABLE tenant_settings ENABLE ROW LEVEL SECURITY")
     op.execute("ALTER TABLE tenant_settings FORCE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY tenant_isolation ON tenant_settings USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+    op.execute(
+        f"CREATE POLICY tenant_isolation ON tenant_settings USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+    )
     op.execute(f"GRANT SELECT, INSERT, UPDATE ON tenant_settings TO {role}")
 
 

@@ -48,7 +48,9 @@ def upgrade() -> None:
             {RECORD_COLUMNS},
             PRIMARY KEY (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX sla_policy_position_idx ON sla_policy (tenant_id, position) WHERE deleted_at IS NULL")
+    op.execute(
+        "CREATE INDEX sla_policy_position_idx ON sla_policy (tenant_id, position) WHERE deleted_at IS NULL"
+    )
     # One running clock per ticket. Due and warning times are stored, so reading a ticket's SLA
     # compares them with the time and never redoes the calendar arithmetic.
     op.execute("""
@@ -98,7 +100,9 @@ def upgrade() -> None:
             PRIMARY KEY (tenant_id, id),
             FOREIGN KEY (tenant_id, ticket_id) REFERENCES ticket (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX ticket_sla_history_idx ON ticket_sla_history (tenant_id, ticket_id, at, id)")
+    op.execute(
+        "CREATE INDEX ticket_sla_history_idx ON ticket_sla_history (tenant_id, ticket_id, at, id)"
+    )
     # Warnings, breaches and escalation levels waiting to fire. An occasion ('resolution.breach',
     # 'next_response.2.warning', 'escalation.1') exists once per ticket: a fired one is kept, so
     # re-targeting or resuming a clock never fires it again.
@@ -114,7 +118,9 @@ def upgrade() -> None:
             UNIQUE (tenant_id, ticket_id, occasion),
             FOREIGN KEY (tenant_id, ticket_id) REFERENCES ticket (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX sla_timer_due_idx ON sla_timer (tenant_id, due_at) WHERE fired_at IS NULL")
+    op.execute(
+        "CREATE INDEX sla_timer_due_idx ON sla_timer (tenant_id, due_at) WHERE fired_at IS NULL"
+    )
     # The scheduler must find the tenants with a timer due without seeing their rows: one index
     # probe per tenant, running as the owner, revealing tenant ids only.
     op.execute("""
@@ -128,7 +134,9 @@ def upgrade() -> None:
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+        op.execute(
+            f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+        )
         op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
 
 

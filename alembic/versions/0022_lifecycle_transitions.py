@@ -25,7 +25,8 @@ depends_on = None
 TENANT_PREDICATE = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid"
 
 _TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
-BACKFILL = ("""
+BACKFILL = (
+    """
 INSERT INTO lifecycle_transition (tenant_id, id, record_type, record_id, from_stage, to_stage, changed_at, changed_by)
 SELECT a.tenant_id, gen_random_uuid(), a.record_type, a.record_id, a.changes -> 'lifecycleStage' ->> 0,
        a.changes -> 'lifecycleStage' ->> 1, a.occurred_at, a.actor_id
@@ -33,14 +34,16 @@ FROM audit_event a
 WHERE a.record_type IN ('Lead', 'Customer') AND a.changes ? 'lifecycleStage'
   AND a.changes -> 'lifecycleStage' ->> 1 IS NOT NULL AND a.tenant_id = {tenant}
   AND NOT EXISTS (SELECT 1 FROM lifecycle_transition x WHERE x.tenant_id = a.tenant_id AND x.record_id = a.record_id)
-""", """
+""",
+    """
 INSERT INTO lifecycle_transition (tenant_id, id, record_type, record_id, from_stage, to_stage, changed_at, changed_by)
 SELECT r.tenant_id, gen_random_uuid(), r.record_type, r.id, NULL, r.lifecycle_stage, r.created_at, r.created_by
 FROM (SELECT tenant_id, id, 'Lead' AS record_type, lifecycle_stage, created_at, created_by FROM lead
       UNION ALL SELECT tenant_id, id, 'Customer', lifecycle_stage, created_at, created_by FROM customer) r
 WHERE r.lifecycle_stage IS NOT NULL AND r.tenant_id = {tenant}
   AND NOT EXISTS (SELECT 1 FROM lifecycle_transition x WHERE x.tenant_id = r.tenant_id AND x.record_id = r.id)
-""")
+""",
+)
 
 
 def _app_role() -> str:
@@ -61,8 +64,12 @@ def upgrade() -> None:
             PRIMARY KEY (tenant_id, id)
         )""")
     # The funnel reads a period's transitions, and each record's transitions before it.
-    op.execute("CREATE INDEX lifecycle_transition_time_idx ON lifecycle_transition (tenant_id, changed_at, record_type, record_id)")
-    op.execute("CREATE INDEX lifecycle_transition_record_idx ON lifecycle_transition (tenant_id, record_id, changed_at)")
+    op.execute(
+        "CREATE INDEX lifecycle_transition_time_idx ON lifecycle_transition (tenant_id, changed_at, record_type, record_id)"
+    )
+    op.execute(
+        "CREATE INDEX lifecycle_transition_record_idx ON lifecycle_transition (tenant_id, record_id, changed_at)"
+    )
     op.execute("""
         CREATE FUNCTION record_lifecycle_transition() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
@@ -75,16 +82,22 @@ def upgrade() -> None:
             RETURN NULL;
         END $$""")
     for table, record_type in (("lead", "Lead"), ("customer", "Customer")):
-        op.execute(f"CREATE TRIGGER {table}_lifecycle_transition AFTER INSERT OR UPDATE OF lifecycle_stage ON {table} "
-                   f"FOR EACH ROW EXECUTE FUNCTION record_lifecycle_transition('{record_type}')")
+        op.execute(
+            f"CREATE TRIGGER {table}_lifecycle_transition AFTER INSERT OR UPDATE OF lifecycle_stage ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION record_lifecycle_transition('{record_type}')"
+        )
     role = _app_role()
     op.execute("ALTER TABLE lifecycle_transition ENABLE ROW LEVEL SECURITY")
     op.execute("ALTER TABLE lifecycle_transition FORCE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY tenant_isolation ON lifecycle_transition USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+    op.execute(
+        f"CREATE POLICY tenant_isolation ON lifecycle_transition USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+    )
     op.execute(f"GRANT SELECT, INSERT ON lifecycle_transition TO {role}")
     connection = op.get_bind()
     for (tenant_id,) in connection.execute(sa.text("SELECT id FROM tenant")).fetchall():
-        connection.execute(sa.text("SELECT set_config('app.tenant_id', :tenant, true)"), {"tenant": str(tenant_id)})
+        connection.execute(
+            sa.text("SELECT set_config('app.tenant_id', :tenant, true)"), {"tenant": str(tenant_id)}
+        )
         for statement in BACKFILL:
             connection.execute(sa.text(statement.format(tenant=_TENANT)))
     connection.execute(sa.text("SELECT set_config('app.tenant_id', '', true)"))

@@ -35,7 +35,11 @@ DEFAULT_RULES = (
     ("Contact", "Same email", [{"field": "emails", "match": "EXACT"}]),
     ("Contact", "Same phone", [{"field": "phones", "match": "EXACT"}]),
     ("Lead", "Same email", [{"field": "email", "match": "EXACT"}]),
-    ("Lead", "Same company and person", [{"field": "companyName", "match": "EXACT"}, {"field": "personName", "match": "EXACT"}]),
+    (
+        "Lead",
+        "Same company and person",
+        [{"field": "companyName", "match": "EXACT"}, {"field": "personName", "match": "EXACT"}],
+    ),
 )
 
 
@@ -56,7 +60,9 @@ def upgrade() -> None:
             {RECORD_COLUMNS},
             PRIMARY KEY (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX duplicate_rule_object_idx ON duplicate_rule (tenant_id, record_type) WHERE deleted_at IS NULL")
+    op.execute(
+        "CREATE INDEX duplicate_rule_object_idx ON duplicate_rule (tenant_id, record_type) WHERE deleted_at IS NULL"
+    )
     # No foreign key to the record: one table keys customers, contacts, leads and custom records.
     # Keys of deleted records stay (a restore needs them) and matching skips records not live.
     op.execute("""
@@ -69,18 +75,25 @@ def upgrade() -> None:
             block text NOT NULL,
             PRIMARY KEY (tenant_id, record_type, field, key, record_id)
         )""")
-    op.execute("CREATE INDEX duplicate_key_record_idx ON duplicate_key (tenant_id, record_type, record_id)")
-    op.execute("CREATE INDEX duplicate_key_block_idx ON duplicate_key (tenant_id, record_type, field, block)")
+    op.execute(
+        "CREATE INDEX duplicate_key_record_idx ON duplicate_key (tenant_id, record_type, record_id)"
+    )
+    op.execute(
+        "CREATE INDEX duplicate_key_block_idx ON duplicate_key (tenant_id, record_type, field, block)"
+    )
     # Before row-level security: the owner inserts for every tenant at once.
     for record_type, name, conditions in DEFAULT_RULES:
         op.execute(
             "INSERT INTO duplicate_rule (tenant_id, id, record_type, name, action, conditions) "
-            f"SELECT id, gen_random_uuid(), '{record_type}', '{name}', 'WARN', '{json.dumps(conditions)}'::jsonb FROM tenant")
+            f"SELECT id, gen_random_uuid(), '{record_type}', '{name}', 'WARN', '{json.dumps(conditions)}'::jsonb FROM tenant"
+        )
     role = _app_role()
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+        op.execute(
+            f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+        )
         op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
 
 

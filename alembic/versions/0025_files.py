@@ -41,8 +41,10 @@ def upgrade() -> None:
             expires_at timestamptz,
             PRIMARY KEY (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX stored_file_record_idx ON stored_file (tenant_id, record_type, record_id, created_at) "
-               "WHERE record_id IS NOT NULL")
+    op.execute(
+        "CREATE INDEX stored_file_record_idx ON stored_file (tenant_id, record_type, record_id, created_at) "
+        "WHERE record_id IS NOT NULL"
+    )
     op.execute("""
         CREATE TABLE file_chunk (
             tenant_id uuid NOT NULL REFERENCES tenant (id),
@@ -56,7 +58,9 @@ def upgrade() -> None:
     for table in TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+        op.execute(
+            f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+        )
         op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
 
 

@@ -40,10 +40,14 @@ def upgrade() -> None:
             undone_by uuid,
             PRIMARY KEY (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX record_merge_survivor_idx ON record_merge (tenant_id, survivor_id, merged_at)")
+    op.execute(
+        "CREATE INDEX record_merge_survivor_idx ON record_merge (tenant_id, survivor_id, merged_at)"
+    )
     op.execute("ALTER TABLE record_merge ENABLE ROW LEVEL SECURITY")
     op.execute("ALTER TABLE record_merge FORCE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY tenant_isolation ON record_merge USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+    op.execute(
+        f"CREATE POLICY tenant_isolation ON record_merge USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+    )
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON record_merge TO {_app_role()}")
 
 

@@ -55,10 +55,14 @@ def upgrade() -> None:
         )""")
     role = _app_role()
     for table in ("saved_report", "dashboard"):
-        op.execute(f"CREATE INDEX {table}_owner_idx ON {table} (tenant_id, owner_id, name) WHERE deleted_at IS NULL")
+        op.execute(
+            f"CREATE INDEX {table}_owner_idx ON {table} (tenant_id, owner_id, name) WHERE deleted_at IS NULL"
+        )
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        op.execute(f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+        op.execute(
+            f"CREATE POLICY tenant_isolation ON {table} USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+        )
         op.execute(f"GRANT SELECT, INSERT, UPDATE ON {table} TO {role}")
 
 

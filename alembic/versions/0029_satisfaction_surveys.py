@@ -35,12 +35,16 @@ def upgrade() -> None:
             PRIMARY KEY (tenant_id, id),
             FOREIGN KEY (tenant_id, ticket_id) REFERENCES ticket (tenant_id, id)
         )""")
-    op.execute("CREATE INDEX satisfaction_survey_ticket_idx ON satisfaction_survey (tenant_id, ticket_id, created_at)")
+    op.execute(
+        "CREATE INDEX satisfaction_survey_ticket_idx ON satisfaction_survey (tenant_id, ticket_id, created_at)"
+    )
     op.execute("ALTER TABLE ticket ADD COLUMN satisfaction_comment text")
     op.execute("ALTER TABLE ticket ADD COLUMN satisfaction_at timestamptz")
     op.execute("ALTER TABLE satisfaction_survey ENABLE ROW LEVEL SECURITY")
     op.execute("ALTER TABLE satisfaction_survey FORCE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY tenant_isolation ON satisfaction_survey USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+    op.execute(
+        f"CREATE POLICY tenant_isolation ON satisfaction_survey USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+    )
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON satisfaction_survey TO {_app_role()}")
 
 

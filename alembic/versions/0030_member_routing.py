@@ -38,7 +38,9 @@ def upgrade() -> None:
     role = _app_role()
     op.execute("ALTER TABLE member_routing ENABLE ROW LEVEL SECURITY")
     op.execute("ALTER TABLE member_routing FORCE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY tenant_isolation ON member_routing USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+    op.execute(
+        f"CREATE POLICY tenant_isolation ON member_routing USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})"
+    )
     op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON member_routing TO {role}")
 
 

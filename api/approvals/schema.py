@@ -8,4 +8,6 @@ from api.approvals.definitions_api import ApprovalProcessMutations, ApprovalProc
 from api.approvals.requests_api import ApprovalRequestMutations, ApprovalRequestQueries
 
 ApprovalQueries = merge_types("ApprovalQueries", (ApprovalProcessQueries, ApprovalRequestQueries))
-ApprovalMutations = merge_types("ApprovalMutations", (ApprovalProcessMutations, ApprovalRequestMutations))
+ApprovalMutations = merge_types(
+    "ApprovalMutations", (ApprovalProcessMutations, ApprovalRequestMutations)
+)

@@ -20,11 +20,15 @@ class AuthQueries:
     async def me(self, info: Info) -> Me:
         return await load_me(principal_of(info))
 
-    @strawberry.field(permission_classes=[ADMIN_READ], description="The tenant's API tokens, oldest first")
+    @strawberry.field(
+        permission_classes=[ADMIN_READ], description="The tenant's API tokens, oldest first"
+    )
     async def api_tokens(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ApiTokenType]:
-        listing = await api_tokens.list_api_tokens(principal=principal_of(info), first=page_size(first), after=after)
+        listing = await api_tokens.list_api_tokens(
+            principal=principal_of(info), first=page_size(first), after=after
+        )
         return listing_connection(listing, ApiTokenType.from_row)
 
 

@@ -16,6 +16,8 @@ async def throttle_login(context: Context, *, tenant: str, email: str) -> None:
         (f"login-client:{client}", limits.login_per_client),
     )
     for key, limit in keys:
-        retry_after = await hit(context.redis, key, limit=limit, window_seconds=limits.login_window_seconds)
+        retry_after = await hit(
+            context.redis, key, limit=limit, window_seconds=limits.login_window_seconds
+        )
         if retry_after is not None:
             raise rate_limited(retry_after)

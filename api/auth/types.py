@@ -20,8 +20,12 @@ from domain.identity.roles import Role as DomainRole
 
 @strawberry.type
 class AuthPayload:
-    access_token: str = strawberry.field(description="Short-lived JWT; send as `Authorization: Bearer`")
-    refresh_token: str = strawberry.field(description="Opaque, single-use; trade it with refreshSession")
+    access_token: str = strawberry.field(
+        description="Short-lived JWT; send as `Authorization: Bearer`"
+    )
+    refresh_token: str = strawberry.field(
+        description="Opaque, single-use; trade it with refreshSession"
+    )
     expires_at: datetime = strawberry.field(description="When the access token expires")
 
 
@@ -43,8 +47,10 @@ class Me:
         description="The scopes of the API token in use; null for a user's own session"
     )
     locale: str | None = strawberry.field(
-        default=None, description='The language of messages the user chose ("en", "zh-CN"); null: the request\'s '
-                                  "Accept-Language, else the tenant's locale")
+        default=None,
+        description='The language of messages the user chose ("en", "zh-CN"); null: the request\'s '
+        "Accept-Language, else the tenant's locale",
+    )
 
 
 @strawberry.type(name="ApiToken")
@@ -73,8 +79,21 @@ class ApiTokenType(relay.Node):
 
     @classmethod
     def from_model(cls, token: ApiToken) -> ApiTokenType:
-        return cls.from_row({name: getattr(token, name) for name in (
-            "id", "name", "scopes", "hint", "created_at", "expires_at", "last_used_at", "revoked_at")})
+        return cls.from_row(
+            {
+                name: getattr(token, name)
+                for name in (
+                    "id",
+                    "name",
+                    "scopes",
+                    "hint",
+                    "created_at",
+                    "expires_at",
+                    "last_used_at",
+                    "revoked_at",
+                )
+            }
+        )
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]  # relay.Node's overloads, answered by one signature

@@ -20,22 +20,41 @@ AUTH = AUTHENTICATED
 @strawberry.type
 class AutomationQueries:
     @strawberry.field(**AUTH, description="The tenant's automation rules, optionally of one object")
-    async def automation_rules(self, info: Info, object: str | None = None) -> list[AutomationRuleType]:
-        return [AutomationRuleType.from_row(r) for r in await rules.list_rules(principal=principal_of(info), object_name=object)]
+    async def automation_rules(
+        self, info: Info, object: str | None = None
+    ) -> list[AutomationRuleType]:
+        return [
+            AutomationRuleType.from_row(r)
+            for r in await rules.list_rules(principal=principal_of(info), object_name=object)
+        ]
 
     @strawberry.field(**AUTH, description="What rules did, newest first (admins and managers)")
     async def automation_runs(
-        self, info: Info, rule_id: relay.GlobalID | None = None, status: str | None = None,
-        record_id: strawberry.ID | None = None, first: int = 50,
+        self,
+        info: Info,
+        rule_id: relay.GlobalID | None = None,
+        status: str | None = None,
+        record_id: strawberry.ID | None = None,
+        first: int = 50,
     ) -> list[AutomationRunType]:
         rows = await log.list_runs(
-            principal=principal_of(info), rule_id=decode_id(rule_id, expected="AutomationRule", field="ruleId") if rule_id else None,
-            status=status, record_id=_record_uuid(record_id), first=page_size(first))
+            principal=principal_of(info),
+            rule_id=decode_id(rule_id, expected="AutomationRule", field="ruleId")
+            if rule_id
+            else None,
+            status=status,
+            record_id=_record_uuid(record_id),
+            first=page_size(first),
+        )
         return [AutomationRunType.from_row(r) for r in rows]
 
     @strawberry.field(**AUTH, description="The caller's notifications, newest first")
-    async def notifications(self, info: Info, unread_only: bool = False, first: int = 50) -> list[NotificationType]:
-        rows = await log.notifications_of(principal=principal_of(info), unread_only=unread_only, first=page_size(first))
+    async def notifications(
+        self, info: Info, unread_only: bool = False, first: int = 50
+    ) -> list[NotificationType]:
+        rows = await log.notifications_of(
+            principal=principal_of(info), unread_only=unread_only, first=page_size(first)
+        )
         return [NotificationType.from_row(r) for r in rows]
 
 

@@ -12,7 +12,10 @@ from strawberry.scalars import JSON
 from api.records.rule_ids import ids_out
 
 
-@strawberry.type(name="AutomationRule", description="When `trigger` happens to an `object` record and `conditions` hold, run `actions`")
+@strawberry.type(
+    name="AutomationRule",
+    description="When `trigger` happens to an `object` record and `conditions` hold, run `actions`",
+)
 class AutomationRuleType:
     id: relay.GlobalID
     name: str
@@ -21,18 +24,31 @@ class AutomationRuleType:
     conditions: JSON | None
     actions: JSON
     enabled: bool
-    version: int = strawberry.field(description="Send it back with updates; each run records the version it ran")
+    version: int = strawberry.field(
+        description="Send it back with updates; each run records the version it ran"
+    )
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AutomationRuleType:
-        return cls(id=relay.GlobalID("AutomationRule", str(row["id"])), name=row["name"], object=row["object"],
-                   trigger=row["trigger"], conditions=row["conditions"], actions=ids_out(row["actions"]),
-                   enabled=row["enabled"], version=row["version"], created_at=row["created_at"], updated_at=row["updated_at"])
+        return cls(
+            id=relay.GlobalID("AutomationRule", str(row["id"])),
+            name=row["name"],
+            object=row["object"],
+            trigger=row["trigger"],
+            conditions=row["conditions"],
+            actions=ids_out(row["actions"]),
+            enabled=row["enabled"],
+            version=row["version"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
 
 
-@strawberry.type(name="AutomationRun", description="One rule's handling of one event, with each step's outcome")
+@strawberry.type(
+    name="AutomationRun", description="One rule's handling of one event, with each step's outcome"
+)
 class AutomationRunType:
     id: relay.GlobalID
     rule_id: relay.GlobalID
@@ -40,9 +56,13 @@ class AutomationRunType:
     event_id: strawberry.ID
     record_type: str
     record_id: strawberry.ID
-    status: str = strawberry.field(description="SUCCEEDED, FAILED, SKIPPED, WAITING (a wait step) or RETRYING (a step failed; "
-                                               "it is tried again later)")
-    attempts: int = strawberry.field(description="How many times the run's failing stretch has been tried (1 when nothing failed)")
+    status: str = strawberry.field(
+        description="SUCCEEDED, FAILED, SKIPPED, WAITING (a wait step) or RETRYING (a step failed; "
+        "it is tried again later)"
+    )
+    attempts: int = strawberry.field(
+        description="How many times the run's failing stretch has been tried (1 when nothing failed)"
+    )
     reason: str | None
     steps: JSON = strawberry.field(description="[{index, type, status, detail or error, ms}]")
     depth: int
@@ -51,10 +71,21 @@ class AutomationRunType:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AutomationRunType:
-        return cls(id=relay.GlobalID("AutomationRun", str(row["id"])), rule_id=relay.GlobalID("AutomationRule", str(row["rule_id"])),
-                   rule_version=row["rule_version"], event_id=strawberry.ID(str(row["event_id"])), record_type=row["record_type"],
-                   record_id=strawberry.ID(str(row["record_id"])), status=row["status"], attempts=row["attempts"], reason=row["reason"],
-                   steps=row["steps"], depth=row["depth"], started_at=row["started_at"], finished_at=row["finished_at"])
+        return cls(
+            id=relay.GlobalID("AutomationRun", str(row["id"])),
+            rule_id=relay.GlobalID("AutomationRule", str(row["rule_id"])),
+            rule_version=row["rule_version"],
+            event_id=strawberry.ID(str(row["event_id"])),
+            record_type=row["record_type"],
+            record_id=strawberry.ID(str(row["record_id"])),
+            status=row["status"],
+            attempts=row["attempts"],
+            reason=row["reason"],
+            steps=row["steps"],
+            depth=row["depth"],
+            started_at=row["started_at"],
+            finished_at=row["finished_at"],
+        )
 
 
 @strawberry.type(name="Notification", description="An in-app notification for the caller")
@@ -69,6 +100,12 @@ class NotificationType:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> NotificationType:
-        return cls(id=relay.GlobalID("Notification", str(row["id"])), title=row["title"], body=row["body"],
-                   record_type=row["record_type"], record_id=strawberry.ID(str(row["record_id"])) if row["record_id"] else None,
-                   created_at=row["created_at"], read_at=row["read_at"])
+        return cls(
+            id=relay.GlobalID("Notification", str(row["id"])),
+            title=row["title"],
+            body=row["body"],
+            record_type=row["record_type"],
+            record_id=strawberry.ID(str(row["record_id"])) if row["record_id"] else None,
+            created_at=row["created_at"],
+            read_at=row["read_at"],
+        )

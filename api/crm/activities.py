@@ -31,7 +31,10 @@ from domain.crm.opportunities import OPPORTUNITY_SPEC
 from domain.crm.tickets import TICKET_SPEC
 from domain.records.spec import RecordSpec
 
-ACTIVITY_TARGETS = {s.record_type: s for s in (LEAD_SPEC, CUSTOMER_SPEC, CONTACT_SPEC, OPPORTUNITY_SPEC, TICKET_SPEC)}
+ACTIVITY_TARGETS = {
+    s.record_type: s
+    for s in (LEAD_SPEC, CUSTOMER_SPEC, CONTACT_SPEC, OPPORTUNITY_SPEC, TICKET_SPEC)
+}
 
 
 @strawberry.type(name="Activity", description="A note, call, email, meeting or task on a record")
@@ -53,14 +56,18 @@ class ActivityType(relay.Node, Record):
         return from_columns(cls, row, record_uuid=row["record_id"])
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         return await resolve_record_nodes(cls, ACTIVITY_SPEC, info, node_ids)
 
     @strawberry.field(description="Global id of the record it belongs to")
     def record_id(self) -> relay.GlobalID:
         return encode_id(self.record_type, self.record_uuid)
 
-    owner = relation(column="owner_id", target=None, type=UserType, description="Whose activity or task it is")
+    owner = relation(
+        column="owner_id", target=None, type=UserType, description="Whose activity or task it is"
+    )
 
 
 ActivityFilter = filter_input(ACTIVITY_SPEC, skip=("recordType",))
@@ -69,13 +76,17 @@ ActivityOrder = order_input(ACTIVITY_SPEC)
 
 @strawberry.input
 class LogActivityInput:
-    record_id: relay.GlobalID = strawberry.field(description="A Lead, Customer, Contact, Opportunity or Ticket")
+    record_id: relay.GlobalID = strawberry.field(
+        description="A Lead, Customer, Contact, Opportunity or Ticket"
+    )
     kind: str = strawberry.field(description="NOTE, CALL, EMAIL, MEETING or TASK")
     subject: str
     body: str | None = UNSET
     occurred_at: datetime | None = UNSET
     due_at: datetime | None = strawberry.field(default=UNSET, description="Tasks only")
-    owner_id: relay.GlobalID | None = strawberry.field(default=UNSET, description="Whose task it is; defaults to you")
+    owner_id: relay.GlobalID | None = strawberry.field(
+        default=UNSET, description="Whose task it is; defaults to you"
+    )
 
 
 @strawberry.input
@@ -98,10 +109,21 @@ class CompleteTaskInput:
 
 @strawberry.type
 class ActivityQueries:
-    @strawberry.field(permission_classes=[Authenticated], description="Activities and tasks across records (e.g. my open tasks)")
-    async def activities(self, info: Info, filter: ActivityFilter | None = None, order_by: list[ActivityOrder] | None = None,
-                         first: int | None = None, after: str | None = None) -> Connection[ActivityType]:
-        return await list_connection(info, ACTIVITY_SPEC, ActivityType, filter, order_by, first, after)
+    @strawberry.field(
+        permission_classes=[Authenticated],
+        description="Activities and tasks across records (e.g. my open tasks)",
+    )
+    async def activities(
+        self,
+        info: Info,
+        filter: ActivityFilter | None = None,
+        order_by: list[ActivityOrder] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ActivityType]:
+        return await list_connection(
+            info, ACTIVITY_SPEC, ActivityType, filter, order_by, first, after
+        )
 
 
 ACTIVITY_WRITES = RecordWrites(ACTIVITY_SPEC, ActivityType, update=activities.update_activities)
@@ -118,15 +140,25 @@ class ActivityMutations:
 
 @strawberry.type
 class ActivityLogMutations:
-    @strawberry.mutation(description="Add a note, call, email, meeting or task to a record's timeline")
+    @strawberry.mutation(
+        description="Add a note, call, email, meeting or task to a record's timeline"
+    )
     async def log_activity(self, info: Info, input: LogActivityInput) -> ActivityType:
         target, record_id = decode_record_id(input.record_id, ACTIVITY_TARGETS, field="recordId")
-        row = await activities.log_activity(principal=principal_of(info), target=target, record_id=record_id,
-                                            values=values_of(input, skip=("recordId",)))
+        row = await activities.log_activity(
+            principal=principal_of(info),
+            target=target,
+            record_id=record_id,
+            values=values_of(input, skip=("recordId",)),
+        )
         return ActivityType.from_row(row)
 
     @strawberry.mutation(description="Mark a task done (or not done again)")
     async def complete_task(self, info: Info, input: CompleteTaskInput) -> ActivityType:
-        row = await activities.complete_task(principal=principal_of(info), activity_id=decode_id(input.id, expected="Activity", field="id"),
-                                             version=input.version, done=input.done)
+        row = await activities.complete_task(
+            principal=principal_of(info),
+            activity_id=decode_id(input.id, expected="Activity", field="id"),
+            version=input.version,
+            done=input.done,
+        )
         return ActivityType.from_row(row)

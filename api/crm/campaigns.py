@@ -43,7 +43,9 @@ class CampaignType(relay.Node, Record):
         return from_columns(cls, row)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         return await resolve_record_nodes(cls, CAMPAIGN_SPEC, info, node_ids)
 
 
@@ -54,7 +56,9 @@ CampaignOrder = order_input(CAMPAIGN_SPEC)
 @strawberry.input
 class CampaignFields:
     name: str | None = UNSET
-    channel: str | None = strawberry.field(default=UNSET, description="WEB_FORM, ADS, SOCIAL, EVENT, REFERRAL, EMAIL, WECOM or OTHER")
+    channel: str | None = strawberry.field(
+        default=UNSET, description="WEB_FORM, ADS, SOCIAL, EVENT, REFERRAL, EMAIL, WECOM or OTHER"
+    )
     cost: Decimal | None = UNSET
     starts_on: date | None = UNSET
     ends_on: date | None = UNSET
@@ -75,13 +79,25 @@ class UpdateCampaignInput(CampaignFields):
 @strawberry.type
 class CampaignQueries:
     @strawberry.field(permission_classes=[Authenticated])
-    async def campaigns(self, info: Info, filter: CampaignFilter | None = None, order_by: list[CampaignOrder] | None = None,
-                        first: int | None = None, after: str | None = None) -> Connection[CampaignType]:
-        return await list_connection(info, CAMPAIGN_SPEC, CampaignType, filter, order_by, first, after)
+    async def campaigns(
+        self,
+        info: Info,
+        filter: CampaignFilter | None = None,
+        order_by: list[CampaignOrder] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[CampaignType]:
+        return await list_connection(
+            info, CAMPAIGN_SPEC, CampaignType, filter, order_by, first, after
+        )
 
 
-CAMPAIGN_WRITES = RecordWrites(CAMPAIGN_SPEC, CampaignType, create=campaigns.create_campaigns,
-                               update=campaigns.update_campaigns)
+CAMPAIGN_WRITES = RecordWrites(
+    CAMPAIGN_SPEC,
+    CampaignType,
+    create=campaigns.create_campaigns,
+    update=campaigns.update_campaigns,
+)
 
 
 @strawberry.type

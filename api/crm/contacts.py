@@ -50,15 +50,25 @@ class ContactType(relay.Node, Record, Owned, Tracked, WithCustomFields, WithDupl
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ContactType:
-        return from_columns(cls, row, emails=list(row["emails"]), phones=list(row["phones"]),
-                            custom_data=row["custom_fields"])
+        return from_columns(
+            cls,
+            row,
+            emails=list(row["emails"]),
+            phones=list(row["phones"]),
+            custom_data=row["custom_fields"],
+        )
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         return await resolve_record_nodes(cls, CONTACT_SPEC, info, node_ids)
 
-    customer = relation(column="customer_id", target=CUSTOMER_SPEC,
-                        type=lazy_type("api.crm.customers", "CustomerType"))
+    customer = relation(
+        column="customer_id",
+        target=CUSTOMER_SPEC,
+        type=lazy_type("api.crm.customers", "CustomerType"),
+    )
 
 
 ContactFilter = filter_input(CONTACT_SPEC)
@@ -70,14 +80,20 @@ class ContactFields:
     name: str | None = UNSET
     title: str | None = UNSET
     emails: list[str] | None = UNSET
-    phones: list[str] | None = strawberry.field(default=UNSET, description="International form: +<country code> ...")
-    messaging_ids: JSON | None = strawberry.field(default=UNSET, description='e.g. {"wecom": "zhangsan"}')
+    phones: list[str] | None = strawberry.field(
+        default=UNSET, description="International form: +<country code> ..."
+    )
+    messaging_ids: JSON | None = strawberry.field(
+        default=UNSET, description='e.g. {"wecom": "zhangsan"}'
+    )
     marketing_consent: bool | None = UNSET
     customer_id: relay.GlobalID | None = UNSET
     owner_id: relay.GlobalID | None = UNSET
     team_id: relay.GlobalID | None = UNSET
     custom_fields: JSON | None = strawberry.field(
-        default=UNSET, description="{field api name: value} for the tenant's custom fields; null clears one")
+        default=UNSET,
+        description="{field api name: value} for the tenant's custom fields; null clears one",
+    )
 
 
 @strawberry.input
@@ -105,14 +121,26 @@ class BulkUpdateContactsInput:
 class ContactQueries:
     @strawberry.field(permission_classes=[Authenticated])
     async def contacts(
-        self, info: Info, filter: ContactFilter | None = None, order_by: list[ContactOrder] | None = None,
-        first: int | None = None, after: str | None = None, search: Annotated[str | None, SEARCH] = None,
+        self,
+        info: Info,
+        filter: ContactFilter | None = None,
+        order_by: list[ContactOrder] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        search: Annotated[str | None, SEARCH] = None,
     ) -> Connection[ContactType]:
-        return await list_connection(info, CONTACT_SPEC, ContactType, filter, order_by, first, after, search)
+        return await list_connection(
+            info, CONTACT_SPEC, ContactType, filter, order_by, first, after, search
+        )
 
 
-CONTACT_WRITES = RecordWrites(CONTACT_SPEC, ContactType, create=contacts.create_contacts,
-                              update=contacts.update_contacts, prepare=prepare_custom_fields("Contact"))
+CONTACT_WRITES = RecordWrites(
+    CONTACT_SPEC,
+    ContactType,
+    create=contacts.create_contacts,
+    update=contacts.update_contacts,
+    prepare=prepare_custom_fields("Contact"),
+)
 
 
 @strawberry.type

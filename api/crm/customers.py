@@ -62,7 +62,9 @@ class ExternalId:
 
 
 @strawberry.type(name="Customer", description="An account: a company the tenant sells to or serves")
-class CustomerType(relay.Node, Record, Owned, Tracked, WithFullTimeline, WithCustomFields, WithDuplicates):
+class CustomerType(
+    relay.Node, Record, Owned, Tracked, WithFullTimeline, WithCustomFields, WithDuplicates
+):
     SPEC: ClassVar[RecordSpec] = CUSTOMER_SPEC
     node_id: relay.NodeID[str]
     name: str
@@ -82,24 +84,39 @@ class CustomerType(relay.Node, Record, Owned, Tracked, WithFullTimeline, WithCus
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> CustomerType:
         return from_columns(
-            cls, row, address=Address.from_json(row["address"]), custom_data=row["custom_fields"],
-            external_ids=[ExternalId(system=e["system"], id=e["id"]) for e in row["external_ids"] or []],
+            cls,
+            row,
+            address=Address.from_json(row["address"]),
+            custom_data=row["custom_fields"],
+            external_ids=[
+                ExternalId(system=e["system"], id=e["id"]) for e in row["external_ids"] or []
+            ],
         )
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         return await resolve_record_nodes(cls, CUSTOMER_SPEC, info, node_ids)
 
     contacts = related_list(
-        target=CONTACT_SPEC, column="customer_id", type=lazy_type("api.crm.contacts", "ContactType"),
-        description="The customer's contacts (first page; at most 20)")
+        target=CONTACT_SPEC,
+        column="customer_id",
+        type=lazy_type("api.crm.contacts", "ContactType"),
+        description="The customer's contacts (first page; at most 20)",
+    )
     opportunities = related_list(
-        target=OPPORTUNITY_SPEC, column="customer_id",
+        target=OPPORTUNITY_SPEC,
+        column="customer_id",
         type=lazy_type("api.crm.opportunities", "OpportunityType"),
-        description="The customer's opportunities (first page; at most 20)")
+        description="The customer's opportunities (first page; at most 20)",
+    )
     tickets = related_list(
-        target=TICKET_SPEC, column="customer_id", type=lazy_type("api.crm.tickets", "TicketType"),
-        description="The customer's tickets (first page; at most 20)")
+        target=TICKET_SPEC,
+        column="customer_id",
+        type=lazy_type("api.crm.tickets", "TicketType"),
+        description="The customer's tickets (first page; at most 20)",
+    )
 
 
 def _snake(name: str) -> str:
@@ -130,11 +147,17 @@ class CustomerFields:
     address: AddressInput | None = UNSET
     tier: str | None = UNSET
     credit_rating: str | None = UNSET
-    lifecycle_stage: str | None = strawberry.field(default=UNSET, description="LEAD, MQL, SQL, OPPORTUNITY, CUSTOMER or ADVOCATE")
-    owner_id: relay.GlobalID | None = strawberry.field(default=UNSET, description="A User; defaults to the creator")
+    lifecycle_stage: str | None = strawberry.field(
+        default=UNSET, description="LEAD, MQL, SQL, OPPORTUNITY, CUSTOMER or ADVOCATE"
+    )
+    owner_id: relay.GlobalID | None = strawberry.field(
+        default=UNSET, description="A User; defaults to the creator"
+    )
     team_id: relay.GlobalID | None = UNSET
     custom_fields: JSON | None = strawberry.field(
-        default=UNSET, description="{field api name: value} for the tenant's custom fields; null clears one")
+        default=UNSET,
+        description="{field api name: value} for the tenant's custom fields; null clears one",
+    )
 
 
 @strawberry.input
@@ -162,14 +185,26 @@ class BulkUpdateCustomersInput:
 class CustomerQueries:
     @strawberry.field(permission_classes=[Authenticated])
     async def customers(
-        self, info: Info, filter: CustomerFilter | None = None, order_by: list[CustomerOrder] | None = None,
-        first: int | None = None, after: str | None = None, search: Annotated[str | None, SEARCH] = None,
+        self,
+        info: Info,
+        filter: CustomerFilter | None = None,
+        order_by: list[CustomerOrder] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        search: Annotated[str | None, SEARCH] = None,
     ) -> Connection[CustomerType]:
-        return await list_connection(info, CUSTOMER_SPEC, CustomerType, filter, order_by, first, after, search)
+        return await list_connection(
+            info, CUSTOMER_SPEC, CustomerType, filter, order_by, first, after, search
+        )
 
 
-CUSTOMER_WRITES = RecordWrites(CUSTOMER_SPEC, CustomerType, create=customers.create_customers,
-                               update=customers.update_customers, prepare=prepare_custom_fields("Customer"))
+CUSTOMER_WRITES = RecordWrites(
+    CUSTOMER_SPEC,
+    CustomerType,
+    create=customers.create_customers,
+    update=customers.update_customers,
+    prepare=prepare_custom_fields("Customer"),
+)
 
 
 @strawberry.type

@@ -66,26 +66,42 @@ class LeadType(relay.Node, Record, Owned, Tracked, WithCustomFields, WithDuplica
     converted_opportunity_id: strawberry.Private[uuid.UUID | None]
     converted_customer_linked: bool | None = strawberry.field(
         description="Whether conversion linked an existing customer (customerId, or one the duplicate rules matched) "
-                    "instead of creating one")
+        "instead of creating one"
+    )
     converted_contact_linked: bool | None = strawberry.field(
-        description="Whether conversion linked an existing contact the duplicate rules matched instead of creating one")
+        description="Whether conversion linked an existing contact the duplicate rules matched instead of creating one"
+    )
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> LeadType:
         return from_columns(cls, row, custom_data=row["custom_fields"])
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         return await resolve_record_nodes(cls, LEAD_SPEC, info, node_ids)
 
-    campaign = relation(column="campaign_id", target=CAMPAIGN_SPEC,
-                        type=lazy_type("api.crm.campaigns", "CampaignType"))
-    converted_customer = relation(column="converted_customer_id", target=CUSTOMER_SPEC,
-                                  type=lazy_type("api.crm.customers", "CustomerType"))
-    converted_contact = relation(column="converted_contact_id", target=CONTACT_SPEC,
-                                 type=lazy_type("api.crm.contacts", "ContactType"))
-    converted_opportunity = relation(column="converted_opportunity_id", target=OPPORTUNITY_SPEC,
-                                     type=lazy_type("api.crm.opportunities", "OpportunityType"))
+    campaign = relation(
+        column="campaign_id",
+        target=CAMPAIGN_SPEC,
+        type=lazy_type("api.crm.campaigns", "CampaignType"),
+    )
+    converted_customer = relation(
+        column="converted_customer_id",
+        target=CUSTOMER_SPEC,
+        type=lazy_type("api.crm.customers", "CustomerType"),
+    )
+    converted_contact = relation(
+        column="converted_contact_id",
+        target=CONTACT_SPEC,
+        type=lazy_type("api.crm.contacts", "ContactType"),
+    )
+    converted_opportunity = relation(
+        column="converted_opportunity_id",
+        target=OPPORTUNITY_SPEC,
+        type=lazy_type("api.crm.opportunities", "OpportunityType"),
+    )
 
 
 OpportunityFieldsRef = lazy_type("api.crm.opportunities", "OpportunityFields")
@@ -98,18 +114,26 @@ class LeadFields:
     person_name: str | None = UNSET
     company_name: str | None = UNSET
     email: str | None = UNSET
-    phone: str | None = strawberry.field(default=UNSET, description="International form: +<country code> ...")
+    phone: str | None = strawberry.field(
+        default=UNSET, description="International form: +<country code> ..."
+    )
     source_channel: str | None = UNSET
     campaign_id: relay.GlobalID | None = UNSET
     region: str | None = UNSET
     industry: str | None = UNSET
-    lifecycle_stage: str | None = strawberry.field(default=UNSET, description="LEAD, MQL, SQL, OPPORTUNITY, CUSTOMER or ADVOCATE")
-    status: str | None = strawberry.field(default=UNSET, description="NEW, WORKING, NURTURING, QUALIFIED or DISQUALIFIED")
+    lifecycle_stage: str | None = strawberry.field(
+        default=UNSET, description="LEAD, MQL, SQL, OPPORTUNITY, CUSTOMER or ADVOCATE"
+    )
+    status: str | None = strawberry.field(
+        default=UNSET, description="NEW, WORKING, NURTURING, QUALIFIED or DISQUALIFIED"
+    )
     score: int | None = UNSET
     owner_id: relay.GlobalID | None = UNSET
     team_id: relay.GlobalID | None = UNSET
     custom_fields: JSON | None = strawberry.field(
-        default=UNSET, description="{field api name: value} for the tenant's custom fields; null clears one")
+        default=UNSET,
+        description="{field api name: value} for the tenant's custom fields; null clears one",
+    )
 
 
 @strawberry.input
@@ -136,23 +160,39 @@ class BulkUpdateLeadsInput:
 @strawberry.input
 class ConvertLeadInput:
     lead_id: relay.GlobalID
-    customer_id: relay.GlobalID | None = strawberry.field(default=None, description="Link to this customer instead of creating one")
+    customer_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Link to this customer instead of creating one"
+    )
     create_opportunity: bool = False
     opportunity: OpportunityFieldsRef | None = strawberry.field(
-        default=None, description="Overrides for the new opportunity")
+        default=None, description="Overrides for the new opportunity"
+    )
 
 
 @strawberry.type
 class LeadQueries:
     @strawberry.field(permission_classes=[Authenticated])
-    async def leads(self, info: Info, filter: LeadFilter | None = None, order_by: list[LeadOrder] | None = None,
-                    first: int | None = None, after: str | None = None,
-                    search: Annotated[str | None, SEARCH] = None) -> Connection[LeadType]:
-        return await list_connection(info, LEAD_SPEC, LeadType, filter, order_by, first, after, search)
+    async def leads(
+        self,
+        info: Info,
+        filter: LeadFilter | None = None,
+        order_by: list[LeadOrder] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        search: Annotated[str | None, SEARCH] = None,
+    ) -> Connection[LeadType]:
+        return await list_connection(
+            info, LEAD_SPEC, LeadType, filter, order_by, first, after, search
+        )
 
 
-LEAD_WRITES = RecordWrites(LEAD_SPEC, LeadType, create=leads.create_leads, update=leads.update_leads,
-                           prepare=prepare_custom_fields("Lead"))
+LEAD_WRITES = RecordWrites(
+    LEAD_SPEC,
+    LeadType,
+    create=leads.create_leads,
+    update=leads.update_leads,
+    prepare=prepare_custom_fields("Lead"),
+)
 
 
 @strawberry.type
@@ -167,15 +207,21 @@ class LeadMutations:
 
 @strawberry.type
 class LeadConversionMutations:
-    @strawberry.mutation(description="Turn a lead into a customer, contact and optionally an opportunity, atomically; "
-                                     "an existing customer and contact the duplicate rules match are linked instead of "
-                                     "created (convertedCustomerLinked, convertedContactLinked)")
+    @strawberry.mutation(
+        description="Turn a lead into a customer, contact and optionally an opportunity, atomically; "
+        "an existing customer and contact the duplicate rules match are linked instead of "
+        "created (convertedCustomerLinked, convertedContactLinked)"
+    )
     async def convert_lead(self, info: Info, input: ConvertLeadInput) -> LeadType:
         row = await conversion.convert_lead(
             principal=principal_of(info),
             lead_id=decode_id(input.lead_id, expected="Lead", field="leadId"),
-            customer_id=decode_id(input.customer_id, expected="Customer", field="customerId") if input.customer_id else None,
+            customer_id=decode_id(input.customer_id, expected="Customer", field="customerId")
+            if input.customer_id
+            else None,
             create_opportunity=input.create_opportunity,
-            opportunity=values_of(input.opportunity, prefix="opportunity.") if input.opportunity else None,
+            opportunity=values_of(input.opportunity, prefix="opportunity.")
+            if input.opportunity
+            else None,
         )
         return LeadType.from_row(row)

@@ -17,20 +17,36 @@ from api.records.pagination import Connection, listing_connection, page_size
 from domain.records.listing import list_records
 from domain.records.spec import RecordSpec
 
-SEARCH = strawberry.argument(description="Words (or word beginnings) in names, emails, phones, company; "
-                                        "Chinese, Japanese and Korean text matches anywhere inside them")
+SEARCH = strawberry.argument(
+    description="Words (or word beginnings) in names, emails, phones, company; "
+    "Chinese, Japanese and Korean text matches anywhere inside them"
+)
 
 
 async def list_connection(
-    info: Info, spec: RecordSpec, node_type: Any, filter: Any, order_by: list[Any] | None, first: int | None,
-    after: str | None, search: str | None = None,
+    info: Info,
+    spec: RecordSpec,
+    node_type: Any,
+    filter: Any,
+    order_by: list[Any] | None,
+    first: int | None,
+    after: str | None,
+    search: str | None = None,
 ) -> Connection[Any]:
     """A page of `spec` records as `node_type` (which has `from_row`), as the caller may see them."""
     order = to_domain_order(order_by)
     spec, domain_filter = await with_custom_fields(info, spec, to_domain_filter(filter), order)
     relations = prefetch.plan(info, node_type)
     listing = await list_records(
-        spec, principal=principal_of(info), filter=domain_filter, order=order,
-        first=page_size(first), after=after, search=search, include=[r.include for r in relations],
+        spec,
+        principal=principal_of(info),
+        filter=domain_filter,
+        order=order,
+        first=page_size(first),
+        after=after,
+        search=search,
+        include=[r.include for r in relations],
     )
-    return listing_connection(listing, prefetch.converter(info, relations, listing, node_type.from_row))
+    return listing_connection(
+        listing, prefetch.converter(info, relations, listing, node_type.from_row)
+    )

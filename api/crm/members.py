@@ -13,8 +13,15 @@ from domain.identity.directory import list_members
 
 @strawberry.type
 class MemberQueries:
-    @strawberry.field(permission_classes=[Authenticated], description="The tenant's members by name (for owner and assignee pickers)")
-    async def members(self, info: Info, search: str | None = None, role: Role | None = None, first: int = 100) -> list[UserType]:
+    @strawberry.field(
+        permission_classes=[Authenticated],
+        description="The tenant's members by name (for owner and assignee pickers)",
+    )
+    async def members(
+        self, info: Info, search: str | None = None, role: Role | None = None, first: int = 100
+    ) -> list[UserType]:
         principal_of(info)
-        rows = await list_members(search=search, role=role.value if role else None, limit=page_size(first))
+        rows = await list_members(
+            search=search, role=role.value if role else None, limit=page_size(first)
+        )
         return [user for row in rows if (user := UserType.from_row(row)) is not None]

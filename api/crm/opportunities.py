@@ -66,7 +66,9 @@ class OpportunityType(relay.Node, Record, Owned, Tracked, WithCustomFields):
     amount: Decimal | None
     currency: str | None
     expected_close_date: date | None
-    probability_override: int | None = strawberry.field(description="Set on the opportunity; null means the stage's")
+    probability_override: int | None = strawberry.field(
+        description="Set on the opportunity; null means the stage's"
+    )
     channel: str | None
     close_reason: str | None
     closed_at: datetime | None
@@ -79,33 +81,56 @@ class OpportunityType(relay.Node, Record, Owned, Tracked, WithCustomFields):
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> OpportunityType:
-        return from_columns(cls, row, probability_override=row["probability"], custom_data=row["custom_fields"])
+        return from_columns(
+            cls, row, probability_override=row["probability"], custom_data=row["custom_fields"]
+        )
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         return await resolve_record_nodes(cls, OPPORTUNITY_SPEC, info, node_ids)
 
-    @strawberry.field(description="The override if set, else the stage's probability",
-                      metadata=reads_related(column="stage_id", target=STAGE_SPEC))
+    @strawberry.field(
+        description="The override if set, else the stage's probability",
+        metadata=reads_related(column="stage_id", target=STAGE_SPEC),
+    )
     def probability(self, info: Info) -> int:
         if self.probability_override is not None:  # no need to load the stage
             return opportunities.effective_probability(self.probability_override, 0)
         return loaders.related(loaders.records(info, STAGE_SPEC), self.stage_id, _stage_probability)
 
     stage = relation(column="stage_id", target=STAGE_SPEC, type=StageRef)
-    pipeline = relation(column="pipeline_id", target=PIPELINE_SPEC,
-                        type=lazy_type("api.crm.pipelines", "PipelineType"))
-    customer = relation(column="customer_id", target=CUSTOMER_SPEC,
-                        type=lazy_type("api.crm.customers", "CustomerType"))
-    primary_contact = relation(column="primary_contact_id", target=CONTACT_SPEC,
-                               type=lazy_type("api.crm.contacts", "ContactType"))
-    campaign = relation(column="campaign_id", target=CAMPAIGN_SPEC,
-                        type=lazy_type("api.crm.campaigns", "CampaignType"))
+    pipeline = relation(
+        column="pipeline_id",
+        target=PIPELINE_SPEC,
+        type=lazy_type("api.crm.pipelines", "PipelineType"),
+    )
+    customer = relation(
+        column="customer_id",
+        target=CUSTOMER_SPEC,
+        type=lazy_type("api.crm.customers", "CustomerType"),
+    )
+    primary_contact = relation(
+        column="primary_contact_id",
+        target=CONTACT_SPEC,
+        type=lazy_type("api.crm.contacts", "ContactType"),
+    )
+    campaign = relation(
+        column="campaign_id",
+        target=CAMPAIGN_SPEC,
+        type=lazy_type("api.crm.campaigns", "CampaignType"),
+    )
 
     @strawberry.field(description="Each stage it entered, when, and for how long")
     async def stage_history(self, info: Info) -> list[StageVisit]:
-        rows = await loaders.batched(info, "stage_history", opportunities.stage_history, []).load(uuid.UUID(self.node_id))
-        return [StageVisit(entered_at=r["entered_at"], left_at=r["left_at"], stage_id=r["stage_id"]) for r in rows]
+        rows = await loaders.batched(info, "stage_history", opportunities.stage_history, []).load(
+            uuid.UUID(self.node_id)
+        )
+        return [
+            StageVisit(entered_at=r["entered_at"], left_at=r["left_at"], stage_id=r["stage_id"])
+            for r in rows
+        ]
 
 
 def _stage_probability(stage: dict[str, Any]) -> int:
@@ -121,19 +146,27 @@ class OpportunityFields:
     name: str | None = UNSET
     customer_id: relay.GlobalID | None = UNSET
     primary_contact_id: relay.GlobalID | None = UNSET
-    pipeline_id: relay.GlobalID | None = strawberry.field(default=UNSET, description="Defaults to the default pipeline")
-    stage_id: relay.GlobalID | None = strawberry.field(default=UNSET, description="Defaults to the first open stage")
+    pipeline_id: relay.GlobalID | None = strawberry.field(
+        default=UNSET, description="Defaults to the default pipeline"
+    )
+    stage_id: relay.GlobalID | None = strawberry.field(
+        default=UNSET, description="Defaults to the first open stage"
+    )
     amount: Decimal | None = UNSET
     currency: str | None = strawberry.field(default=UNSET, description="ISO 4217, e.g. CNY")
     expected_close_date: date | None = UNSET
-    probability: int | None = strawberry.field(default=UNSET, description="0-100; null means the stage's")
+    probability: int | None = strawberry.field(
+        default=UNSET, description="0-100; null means the stage's"
+    )
     campaign_id: relay.GlobalID | None = UNSET
     channel: str | None = UNSET
     close_reason: str | None = UNSET
     owner_id: relay.GlobalID | None = UNSET
     team_id: relay.GlobalID | None = UNSET
     custom_fields: JSON | None = strawberry.field(
-        default=UNSET, description="{field api name: value} for the tenant's custom fields; null clears one")
+        default=UNSET,
+        description="{field api name: value} for the tenant's custom fields; null clears one",
+    )
 
 
 @strawberry.input
@@ -157,22 +190,36 @@ class BulkUpdateOpportunitiesInput:
     items: list[UpdateOpportunityInput]
 
 
-OPPORTUNITY_SEARCH = strawberry.argument(description="Words (or word beginnings) in the name; Chinese, Japanese "
-                                                     "and Korean text matches anywhere in it")
+OPPORTUNITY_SEARCH = strawberry.argument(
+    description="Words (or word beginnings) in the name; Chinese, Japanese "
+    "and Korean text matches anywhere in it"
+)
 
 
 @strawberry.type
 class OpportunityQueries:
     @strawberry.field(permission_classes=[Authenticated])
-    async def opportunities(self, info: Info, filter: OpportunityFilter | None = None,
-                            order_by: list[OpportunityOrder] | None = None, first: int | None = None,
-                            after: str | None = None,
-                            search: Annotated[str | None, OPPORTUNITY_SEARCH] = None) -> Connection[OpportunityType]:
-        return await list_connection(info, OPPORTUNITY_SPEC, OpportunityType, filter, order_by, first, after, search)
+    async def opportunities(
+        self,
+        info: Info,
+        filter: OpportunityFilter | None = None,
+        order_by: list[OpportunityOrder] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        search: Annotated[str | None, OPPORTUNITY_SEARCH] = None,
+    ) -> Connection[OpportunityType]:
+        return await list_connection(
+            info, OPPORTUNITY_SPEC, OpportunityType, filter, order_by, first, after, search
+        )
 
 
-OPPORTUNITY_WRITES = RecordWrites(OPPORTUNITY_SPEC, OpportunityType, create=opportunities.create_opportunities,
-                                  update=opportunities.update_opportunities, prepare=prepare_custom_fields("Opportunity"))
+OPPORTUNITY_WRITES = RecordWrites(
+    OPPORTUNITY_SPEC,
+    OpportunityType,
+    create=opportunities.create_opportunities,
+    update=opportunities.update_opportunities,
+    prepare=prepare_custom_fields("Opportunity"),
+)
 
 
 @strawberry.type
@@ -181,5 +228,9 @@ class OpportunityMutations:
     delete_opportunity = delete_mutation(OPPORTUNITY_WRITES)
     restore_opportunity = restore_mutation(OPPORTUNITY_WRITES)
     create_opportunity = create_mutation(OPPORTUNITY_WRITES, CreateOpportunityInput)
-    bulk_create_opportunities = bulk_create_mutation(OPPORTUNITY_WRITES, BulkCreateOpportunitiesInput)
-    bulk_update_opportunities = bulk_update_mutation(OPPORTUNITY_WRITES, BulkUpdateOpportunitiesInput)
+    bulk_create_opportunities = bulk_create_mutation(
+        OPPORTUNITY_WRITES, BulkCreateOpportunitiesInput
+    )
+    bulk_update_opportunities = bulk_update_mutation(
+        OPPORTUNITY_WRITES, BulkUpdateOpportunitiesInput
+    )

@@ -18,13 +18,40 @@ from api.crm.tags import TagMutations, TagQueries
 from api.crm.teams import TeamMutations, TeamQueries
 from api.crm.tickets import TicketMutations, TicketQueries, TicketStatusMutations
 
-CrmQueries = merge_types("CrmQueries", (
-    CustomerQueries, ContactQueries, TeamQueries, MemberQueries, TagQueries, CampaignQueries, LeadQueries,
-    SearchQueries, PipelineQueries, OpportunityQueries, TicketQueries, ActivityQueries,
-))
+CrmQueries = merge_types(
+    "CrmQueries",
+    (
+        CustomerQueries,
+        ContactQueries,
+        TeamQueries,
+        MemberQueries,
+        TagQueries,
+        CampaignQueries,
+        LeadQueries,
+        SearchQueries,
+        PipelineQueries,
+        OpportunityQueries,
+        TicketQueries,
+        ActivityQueries,
+    ),
+)
 
-CrmMutations = merge_types("CrmMutations", (
-    CustomerMutations, ContactMutations, TeamMutations, CampaignMutations, LeadMutations, OpportunityMutations,
-    TicketMutations, ActivityMutations, PipelineMutations, TagMutations, LeadConversionMutations,
-    TicketStatusMutations, PipelineSetupMutations, ActivityLogMutations,
-))
+CrmMutations = merge_types(
+    "CrmMutations",
+    (
+        CustomerMutations,
+        ContactMutations,
+        TeamMutations,
+        CampaignMutations,
+        LeadMutations,
+        OpportunityMutations,
+        TicketMutations,
+        ActivityMutations,
+        PipelineMutations,
+        TagMutations,
+        LeadConversionMutations,
+        TicketStatusMutations,
+        PipelineSetupMutations,
+        ActivityLogMutations,
+    ),
+)

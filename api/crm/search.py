@@ -27,8 +27,10 @@ class SearchResults:
 
 @strawberry.type
 class SearchQueries:
-    @strawberry.field(permission_classes=[Authenticated],
-                      description="Customers, contacts and leads matching the words, each list best-effort by age")
+    @strawberry.field(
+        permission_classes=[Authenticated],
+        description="Customers, contacts and leads matching the words, each list best-effort by age",
+    )
     async def search(self, info: Info, text: str, first: int = 10) -> SearchResults:
         size = min(page_size(first), MAX_RESULTS)
         customers, contacts, leads = [

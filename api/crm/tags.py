@@ -22,7 +22,10 @@ from domain.custom.metadata import record_spec
 from domain.custom.records import object_of
 from domain.records.spec import RecordSpec
 
-TAGGABLE = {spec.record_type: spec for spec in (CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, OPPORTUNITY_SPEC, TICKET_SPEC)}
+TAGGABLE = {
+    spec.record_type: spec
+    for spec in (CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, OPPORTUNITY_SPEC, TICKET_SPEC)
+}
 
 
 @strawberry.type
@@ -35,7 +38,9 @@ class Tag:
 
 @strawberry.input
 class TagsInput:
-    record_id: relay.GlobalID = strawberry.field(description="A Customer, Contact, Lead, Opportunity, Ticket or CustomRecord")
+    record_id: relay.GlobalID = strawberry.field(
+        description="A Customer, Contact, Lead, Opportunity, Ticket or CustomRecord"
+    )
     names: list[str]
 
 
@@ -44,7 +49,10 @@ class TagQueries:
     @strawberry.field(permission_classes=[Authenticated], description="All tags, alphabetically")
     async def tags(self, info: Info) -> list[Tag]:
         rows = await tags.list_tags(principal=principal_of(info))
-        return [Tag(id=strawberry.ID(str(r["id"])), name=r["name"], color=r["color"], usage=r["usage"]) for r in rows]
+        return [
+            Tag(id=strawberry.ID(str(r["id"])), name=r["name"], color=r["color"], usage=r["usage"])
+            for r in rows
+        ]
 
 
 async def _target(input: TagsInput) -> tuple[RecordSpec, uuid.UUID]:
@@ -59,9 +67,13 @@ class TagMutations:
     @strawberry.mutation(description="Tags are created on first use; returns the record's tags")
     async def add_tags(self, info: Info, input: TagsInput) -> list[str]:
         spec, record_id = await _target(input)
-        return await tags.change_tags(spec, record_id, principal=principal_of(info), add=input.names)
+        return await tags.change_tags(
+            spec, record_id, principal=principal_of(info), add=input.names
+        )
 
     @strawberry.mutation(description="Returns the record's remaining tags")
     async def remove_tags(self, info: Info, input: TagsInput) -> list[str]:
         spec, record_id = await _target(input)
-        return await tags.change_tags(spec, record_id, principal=principal_of(info), remove=input.names)
+        return await tags.change_tags(
+            spec, record_id, principal=principal_of(info), remove=input.names
+        )

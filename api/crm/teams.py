@@ -29,7 +29,9 @@ TeamOrder = order_input(TEAM_SPEC)
 class TeamFields:
     name: str | None = UNSET
     manager_id: relay.GlobalID | None = UNSET
-    member_ids: list[relay.GlobalID] | None = strawberry.field(default=UNSET, description="Replaces the member list")
+    member_ids: list[relay.GlobalID] | None = strawberry.field(
+        default=UNSET, description="Replaces the member list"
+    )
 
 
 @strawberry.input
@@ -47,13 +49,19 @@ class UpdateTeamInput(TeamFields):
 class TeamQueries:
     @strawberry.field(permission_classes=[Authenticated])
     async def teams(
-        self, info: Info, filter: TeamFilter | None = None, order_by: list[TeamOrder] | None = None,
-        first: int | None = None, after: str | None = None,
+        self,
+        info: Info,
+        filter: TeamFilter | None = None,
+        order_by: list[TeamOrder] | None = None,
+        first: int | None = None,
+        after: str | None = None,
     ) -> Connection[TeamType]:
         return await list_connection(info, TEAM_SPEC, TeamType, filter, order_by, first, after)
 
 
-TEAM_WRITES = RecordWrites(TEAM_SPEC, TeamType, create=teams.create_teams, update=teams.update_teams)
+TEAM_WRITES = RecordWrites(
+    TEAM_SPEC, TeamType, create=teams.create_teams, update=teams.update_teams
+)
 
 
 @strawberry.type

@@ -61,15 +61,23 @@ SURVEY = lazy_type("api.surveys.types", "SatisfactionSurveyType")
 
 
 async def _ticket_sla(self: Any, info: Info) -> Any:
-    state = await loaders.batched(info, "ticket_sla", clocks.clocks_of).load(uuid.UUID(self.node_id))
-    return None if state is None or state["policy_id"] is None else resolve_type(TICKET_SLA).from_state(state)
+    state = await loaders.batched(info, "ticket_sla", clocks.clocks_of).load(
+        uuid.UUID(self.node_id)
+    )
+    return (
+        None
+        if state is None or state["policy_id"] is None
+        else resolve_type(TICKET_SLA).from_state(state)
+    )
 
 
 _ticket_sla.__annotations__ = {"info": Info, "return": Optional[TICKET_SLA]}  # noqa: UP045 - a lazy reference
 
 
 async def _ticket_survey(self: Any, info: Info) -> Any:
-    row = await loaders.batched(info, "ticket_survey", surveys.latest_surveys).load(uuid.UUID(self.node_id))
+    row = await loaders.batched(info, "ticket_survey", surveys.latest_surveys).load(
+        uuid.UUID(self.node_id)
+    )
     return None if row is None else resolve_type(SURVEY).from_row(row)
 
 
@@ -92,8 +100,12 @@ class TicketType(relay.Node, Record, Tracked, WithCustomFields):
     first_response_due_at: datetime | None
     resolution_due_at: datetime | None
     satisfaction_score: int | None
-    satisfaction_comment: str | None = strawberry.field(description="The comment of the customer's survey answer")
-    satisfaction_at: datetime | None = strawberry.field(description="When the customer answered the survey")
+    satisfaction_comment: str | None = strawberry.field(
+        description="The comment of the customer's survey answer"
+    )
+    satisfaction_at: datetime | None = strawberry.field(
+        description="When the customer answered the survey"
+    )
     customer_id: strawberry.Private[uuid.UUID | None]
     contact_id: strawberry.Private[uuid.UUID | None]
     owner_id: strawberry.Private[uuid.UUID | None]
@@ -104,27 +116,48 @@ class TicketType(relay.Node, Record, Tracked, WithCustomFields):
         return from_columns(cls, row, custom_data=row["custom_fields"])
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         return await resolve_record_nodes(cls, TICKET_SPEC, info, node_ids)
 
-    customer = relation(column="customer_id", target=CUSTOMER_SPEC,
-                        type=lazy_type("api.crm.customers", "CustomerType"))
-    contact = relation(column="contact_id", target=CONTACT_SPEC,
-                       type=lazy_type("api.crm.contacts", "ContactType"))
+    customer = relation(
+        column="customer_id",
+        target=CUSTOMER_SPEC,
+        type=lazy_type("api.crm.customers", "CustomerType"),
+    )
+    contact = relation(
+        column="contact_id", target=CONTACT_SPEC, type=lazy_type("api.crm.contacts", "ContactType")
+    )
     assignee = relation(column="owner_id", target=None, type=UserType)
     team = relation(column="team_id", target=TEAM_SPEC, type=TeamType)
 
-    sla = strawberry.field(resolver=_ticket_sla, description="The live SLA clock: due times and status from the first "
-                                                             "SLA policy that matches; null when none does")
+    sla = strawberry.field(
+        resolver=_ticket_sla,
+        description="The live SLA clock: due times and status from the first "
+        "SLA policy that matches; null when none does",
+    )
 
-    survey = strawberry.field(resolver=_ticket_survey, description="The newest satisfaction survey sent to the customer "
-                                                                   "(resolving the ticket sends one)")
+    survey = strawberry.field(
+        resolver=_ticket_survey,
+        description="The newest satisfaction survey sent to the customer "
+        "(resolving the ticket sends one)",
+    )
 
     @strawberry.field(description="Every status change, oldest first")
     async def status_history(self, info: Info) -> list[StatusChange]:
-        rows = await loaders.batched(info, "status_history", tickets.status_history, []).load(uuid.UUID(self.node_id))
-        return [StatusChange(from_status=r["from_status"], to_status=r["to_status"], changed_at=r["changed_at"],
-                             actor_id=r["actor_id"]) for r in rows]
+        rows = await loaders.batched(info, "status_history", tickets.status_history, []).load(
+            uuid.UUID(self.node_id)
+        )
+        return [
+            StatusChange(
+                from_status=r["from_status"],
+                to_status=r["to_status"],
+                changed_at=r["changed_at"],
+                actor_id=r["actor_id"],
+            )
+            for r in rows
+        ]
 
 
 TicketFilter = filter_input(TICKET_SPEC)
@@ -138,7 +171,9 @@ class TicketFields:
     customer_id: relay.GlobalID | None = UNSET
     contact_id: relay.GlobalID | None = UNSET
     category: str | None = UNSET
-    priority: str | None = strawberry.field(default=UNSET, description="LOW, NORMAL, HIGH or URGENT")
+    priority: str | None = strawberry.field(
+        default=UNSET, description="LOW, NORMAL, HIGH or URGENT"
+    )
     channel: str | None = UNSET
     assignee_id: relay.GlobalID | None = UNSET
     team_id: relay.GlobalID | None = UNSET
@@ -146,7 +181,9 @@ class TicketFields:
     resolution_due_at: datetime | None = UNSET
     satisfaction_score: int | None = UNSET
     custom_fields: JSON | None = strawberry.field(
-        default=UNSET, description="{field api name: value} for the tenant's custom fields; null clears one")
+        default=UNSET,
+        description="{field api name: value} for the tenant's custom fields; null clears one",
+    )
 
 
 @strawberry.input
@@ -174,25 +211,42 @@ class BulkUpdateTicketsInput:
 class ChangeTicketStatusInput:
     id: relay.GlobalID
     version: int
-    status: str = strawberry.field(description="NEW, ACCEPTED, DIAGNOSING, DISPATCHED, WAITING_ON_CUSTOMER, RESOLVED, "
-                                               "FOLLOWED_UP or CLOSED")
+    status: str = strawberry.field(
+        description="NEW, ACCEPTED, DIAGNOSING, DISPATCHED, WAITING_ON_CUSTOMER, RESOLVED, "
+        "FOLLOWED_UP or CLOSED"
+    )
 
 
-TICKET_SEARCH = strawberry.argument(description="Words (or word beginnings) in the subject and description; Chinese, "
-                                                "Japanese and Korean text matches anywhere in them")
+TICKET_SEARCH = strawberry.argument(
+    description="Words (or word beginnings) in the subject and description; Chinese, "
+    "Japanese and Korean text matches anywhere in them"
+)
 
 
 @strawberry.type
 class TicketQueries:
     @strawberry.field(permission_classes=[Authenticated])
-    async def tickets(self, info: Info, filter: TicketFilter | None = None, order_by: list[TicketOrder] | None = None,
-                      first: int | None = None, after: str | None = None,
-                      search: Annotated[str | None, TICKET_SEARCH] = None) -> Connection[TicketType]:
-        return await list_connection(info, TICKET_SPEC, TicketType, filter, order_by, first, after, search)
+    async def tickets(
+        self,
+        info: Info,
+        filter: TicketFilter | None = None,
+        order_by: list[TicketOrder] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        search: Annotated[str | None, TICKET_SEARCH] = None,
+    ) -> Connection[TicketType]:
+        return await list_connection(
+            info, TICKET_SPEC, TicketType, filter, order_by, first, after, search
+        )
 
 
-TICKET_WRITES = RecordWrites(TICKET_SPEC, TicketType, create=tickets.create_tickets, update=tickets.update_tickets,
-                             prepare=prepare_custom_fields("Ticket"))
+TICKET_WRITES = RecordWrites(
+    TICKET_SPEC,
+    TicketType,
+    create=tickets.create_tickets,
+    update=tickets.update_tickets,
+    prepare=prepare_custom_fields("Ticket"),
+)
 
 
 @strawberry.type
@@ -207,8 +261,14 @@ class TicketMutations:
 
 @strawberry.type
 class TicketStatusMutations:
-    @strawberry.mutation(description="Move a ticket along its status flow; illegal moves are BAD_USER_INPUT")
+    @strawberry.mutation(
+        description="Move a ticket along its status flow; illegal moves are BAD_USER_INPUT"
+    )
     async def change_ticket_status(self, info: Info, input: ChangeTicketStatusInput) -> TicketType:
-        row = await tickets.change_status(principal=principal_of(info), ticket_id=decode_id(input.id, expected="Ticket", field="id"),
-                                          version=input.version, status=input.status)
+        row = await tickets.change_status(
+            principal=principal_of(info),
+            ticket_id=decode_id(input.id, expected="Ticket", field="id"),
+            version=input.version,
+            status=input.status,
+        )
         return TicketType.from_row(row)

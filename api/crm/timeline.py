@@ -24,19 +24,25 @@ ActivityRef = lazy_type("api.crm.activities", "ActivityType")
 StageRef = lazy_type("api.crm.pipelines", "StageType")
 
 # Registers the domain's enum as the GraphQL enum TimelineKind (strawberry marks the class itself).
-strawberry.enum(timeline.EntryKind, name="TimelineKind", description="What a timeline entry records")
+strawberry.enum(
+    timeline.EntryKind, name="TimelineKind", description="What a timeline entry records"
+)
 
 
 @strawberry.type(description="Something that happened on a customer or a record around it")
 class TimelineEntry:
     at: datetime
     kind: timeline.EntryKind
-    record_type: str = strawberry.field(description="Customer, Contact, Opportunity, Ticket or Lead")
+    record_type: str = strawberry.field(
+        description="Customer, Contact, Opportunity, Ticket or Lead"
+    )
     record_uuid: strawberry.Private[uuid.UUID]
     stage_id: strawberry.Private[uuid.UUID | None]
     actor_id: strawberry.Private[uuid.UUID | None]
     activity_row: strawberry.Private[dict[str, Any] | None]
-    from_status: str | None = strawberry.field(description="STATUS_CHANGE: the ticket's previous status")
+    from_status: str | None = strawberry.field(
+        description="STATUS_CHANGE: the ticket's previous status"
+    )
     to_status: str | None = strawberry.field(description="STATUS_CHANGE: the ticket's new status")
 
     @strawberry.field(description="Global id of the record it happened on")
@@ -47,17 +53,31 @@ class TimelineEntry:
     def activity(self) -> ActivityRef | None:
         return resolve_type(ActivityRef).from_row(self.activity_row) if self.activity_row else None
 
-    stage = relation(column="stage_id", target=STAGE_SPEC, type=StageRef,
-                     description="STAGE_CHANGE: the stage the opportunity entered")
-    actor = relation(column="actor_id", target=None, type=UserType,
-                     description="Who logged the activity or made the change")
+    stage = relation(
+        column="stage_id",
+        target=STAGE_SPEC,
+        type=StageRef,
+        description="STAGE_CHANGE: the stage the opportunity entered",
+    )
+    actor = relation(
+        column="actor_id",
+        target=None,
+        type=UserType,
+        description="Who logged the activity or made the change",
+    )
 
 
 def _entry(row: timeline.Entry) -> TimelineEntry:
     return TimelineEntry(
-        at=row.at, kind=row.kind, record_type=row.record_type, record_uuid=row.record_id,
-        stage_id=row.stage_id, actor_id=row.actor_id, activity_row=row.activity,
-        from_status=row.from_status, to_status=row.to_status,
+        at=row.at,
+        kind=row.kind,
+        record_type=row.record_type,
+        record_uuid=row.record_id,
+        stage_id=row.stage_id,
+        actor_id=row.actor_id,
+        activity_row=row.activity,
+        from_status=row.from_status,
+        to_status=row.to_status,
     )
 
 
@@ -65,28 +85,43 @@ def _entry(row: timeline.Entry) -> TimelineEntry:
 class WithFullTimeline:
     """Mixin of Customer: everything that happened around it."""
 
-    @strawberry.field(description=(
-        "Activities on the customer and on its contacts, opportunities, tickets and converted leads, "
-        "with opportunity stage changes and ticket status changes, newest first; only what you may read"))
+    @strawberry.field(
+        description=(
+            "Activities on the customer and on its contacts, opportunities, tickets and converted leads, "
+            "with opportunity stage changes and ticket status changes, newest first; only what you may read"
+        )
+    )
     async def full_timeline(
-        self, info: Info, first: int | None = None, after: str | None = None,
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
         kinds: list[timeline.EntryKind] | None = None,
     ) -> Connection[TimelineEntry]:
         size = page_size(first)
         page = await timeline.customer_timeline(
-            principal=principal_of(info), customer_id=uuid.UUID(self.node_id),  # type: ignore[attr-defined]
-            first=size, after=after, kinds=set(kinds) if kinds is not None else None)
-        edges = [Edge(node=_entry(e), cursor_of=partial(timeline.encode_cursor, e)) for e in page.entries]
+            principal=principal_of(info),
+            customer_id=uuid.UUID(self.node_id),  # type: ignore[attr-defined]
+            first=size,
+            after=after,
+            kinds=set(kinds) if kinds is not None else None,
+        )
+        edges = [
+            Edge(node=_entry(e), cursor_of=partial(timeline.encode_cursor, e)) for e in page.entries
+        ]
 
         async def count() -> int:
             return await timeline.count_entries(
-                principal=principal_of(info), customer_id=uuid.UUID(self.node_id),  # type: ignore[attr-defined]
-                kinds=set(kinds) if kinds is not None else None)
+                principal=principal_of(info),
+                customer_id=uuid.UUID(self.node_id),  # type: ignore[attr-defined]
+                kinds=set(kinds) if kinds is not None else None,
+            )
 
         return Connection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=page.has_next, has_previous_page=after is not None,
+                has_next_page=page.has_next,
+                has_previous_page=after is not None,
                 start_cursor=timeline.encode_cursor(page.entries[0]) if page.entries else None,
                 end_cursor=timeline.encode_cursor(page.entries[-1]) if page.entries else None,
             ),

@@ -28,6 +28,7 @@ class Tracked(WithHistory, WithApprovals):
     @strawberry.field(description="Activities logged on the record, oldest first")
     async def timeline(self, info: Info, first: int | None = None) -> Connection[ActivityRef]:
         scope = {"record_type": self.SPEC.record_type}
-        listing = await loaders.children(info, ACTIVITY_SPEC, "record_id", nested_page_size(first), scope).load(
-            uuid.UUID(self.node_id))  # type: ignore[attr-defined]
+        listing = await loaders.children(
+            info, ACTIVITY_SPEC, "record_id", nested_page_size(first), scope
+        ).load(uuid.UUID(self.node_id))  # type: ignore[attr-defined]
         return listing_connection(listing, resolve_type(ActivityRef).from_row)

@@ -15,7 +15,9 @@ from domain.records.filters import Condition, Filter, NotOf, Op
 from domain.records.spec import Kind, RecordSpec
 
 
-def normalise_filter(tree: Filter, fields: tuple[FieldDef, ...], spec: RecordSpec, *, prefix: str = "") -> Filter:
+def normalise_filter(
+    tree: Filter, fields: tuple[FieldDef, ...], spec: RecordSpec, *, prefix: str = ""
+) -> Filter:
     """`tree` with every operand in the stored form of its field (custom fields named
     `prefix + api name`); every bad operand is reported at once."""
     errors: list[FieldError] = []
@@ -26,15 +28,26 @@ def normalise_filter(tree: Filter, fields: tuple[FieldDef, ...], spec: RecordSpe
     return result
 
 
-def _normalise(node: Filter, fields: dict[str, FieldDef], spec: RecordSpec, errors: list[FieldError]) -> Filter:
+def _normalise(
+    node: Filter, fields: dict[str, FieldDef], spec: RecordSpec, errors: list[FieldError]
+) -> Filter:
     if isinstance(node, Condition):
-        return Condition(node.field, node.op, _operand(node.field, node.op, node.value, fields, spec, errors))
+        return Condition(
+            node.field, node.op, _operand(node.field, node.op, node.value, fields, spec, errors)
+        )
     if isinstance(node, NotOf):
         return NotOf(_normalise(node.part, fields, spec, errors))
     return type(node)(tuple(_normalise(part, fields, spec, errors) for part in node.parts))
 
 
-def _operand(name: str, op: Op, raw: Any, fields: dict[str, FieldDef], spec: RecordSpec, errors: list[FieldError]) -> Any:
+def _operand(
+    name: str,
+    op: Op,
+    raw: Any,
+    fields: dict[str, FieldDef],
+    spec: RecordSpec,
+    errors: list[FieldError],
+) -> Any:
     if op is Op.IS_NULL or raw is None:
         return raw
     if op in (Op.IN, Op.NOT_IN):
@@ -43,7 +56,10 @@ def _operand(name: str, op: Op, raw: Any, fields: dict[str, FieldDef], spec: Rec
     field = fields.get(name)
     try:
         if field is not None:
-            if field.type in (DomainFieldType.RELATION, DomainFieldType.USER) and op not in (Op.LIKE, Op.ILIKE):
+            if field.type in (DomainFieldType.RELATION, DomainFieldType.USER) and op not in (
+                Op.LIKE,
+                Op.ILIKE,
+            ):
                 return str(decode_id(str(raw), expected=id_type(field), field=where))
             return parse_filter_value(field, raw, pattern=op in (Op.LIKE, Op.ILIKE))
         if name in BUILT_IN_ID_TYPES and spec.table == "custom_record":

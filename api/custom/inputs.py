@@ -23,12 +23,16 @@ from domain.records.spec import RecordSpec
 
 @strawberry.input
 class CreateObjectInput:
-    api_name: str = strawberry.field(description="lower_snake_case, at most 40 characters; never changes")
+    api_name: str = strawberry.field(
+        description="lower_snake_case, at most 40 characters; never changes"
+    )
     label: str
     plural_label: str
     description: str | None = None
     searchable: bool = False
-    rights: JSON | None = strawberry.field(default=None, description="{role: [READ, CREATE, UPDATE, DELETE]}")
+    rights: JSON | None = strawberry.field(
+        default=None, description="{role: [READ, CREATE, UPDATE, DELETE]}"
+    )
 
 
 @strawberry.input
@@ -52,7 +56,9 @@ class ObjectRefInput:
 
 @strawberry.input
 class CreateFieldInput:
-    object: str = strawberry.field(description="A custom object's api name, or Customer, Contact, Lead, Opportunity, Ticket")
+    object: str = strawberry.field(
+        description="A custom object's api name, or Customer, Contact, Lead, Opportunity, Ticket"
+    )
     api_name: str
     label: str
     type: FieldType
@@ -103,7 +109,9 @@ class CreateRecordInput:
 @strawberry.input
 class BulkCreateRecordsInput:
     object: str
-    items: list[JSON] = strawberry.field(description="Each {values, ownerId?, teamId?}; at most 100")
+    items: list[JSON] = strawberry.field(
+        description="Each {values, ownerId?, teamId?}; at most 100"
+    )
 
 
 @strawberry.input
@@ -135,7 +143,9 @@ def uuid_of(value: GlobalID | None, expected: str, field: str) -> uuid.UUID | No
     return None if value is None else decode_id(value, expected=expected, field=field)
 
 
-@strawberry.enum(description="What a role may do with a field: everything, only read it, or not even see it")
+@strawberry.enum(
+    description="What a role may do with a field: everything, only read it, or not even see it"
+)
 class FieldAccessLevel(Enum):
     EDITABLE = "EDITABLE"
     READ_ONLY = "READ_ONLY"
@@ -144,8 +154,12 @@ class FieldAccessLevel(Enum):
 
 @strawberry.input
 class SetFieldAccessInput:
-    object: str = strawberry.field(description="A custom object's api name, or Customer, Contact, Lead, Opportunity, Ticket")
-    field: str = strawberry.field(description="A custom field's api name; on standard objects customFields.<name> or a built-in field")
+    object: str = strawberry.field(
+        description="A custom object's api name, or Customer, Contact, Lead, Opportunity, Ticket"
+    )
+    field: str = strawberry.field(
+        description="A custom field's api name; on standard objects customFields.<name> or a built-in field"
+    )
     role: Role
     access: FieldAccessLevel
 
@@ -159,7 +173,9 @@ class IndexFieldInput:
 @strawberry.input
 class CreateIndexInput:
     object: str
-    fields: list[IndexFieldInput] = strawberry.field(description="Equality-filtered fields first, the sort field last; 1 to 3")
+    fields: list[IndexFieldInput] = strawberry.field(
+        description="Equality-filtered fields first, the sort field last; 1 to 3"
+    )
 
 
 @strawberry.input

@@ -39,20 +39,36 @@ class RelatedRecord:
 class CustomRecordType(relay.Node, Record, Owned, WithApprovals, WithDuplicates):
     node_id: relay.NodeID[str]
     object: str = strawberry.field(description="The api name of the record's object")
-    values: JSON = strawberry.field(description="{field api name: value}; relations and users as global ids")
+    values: JSON = strawberry.field(
+        description="{field api name: value}; relations and users as global ids"
+    )
     obj: strawberry.Private[ObjectDef]
     data: strawberry.Private[dict[str, Any]]
 
     @classmethod
     def from_row(cls, obj: ObjectDef, row: dict[str, Any]) -> CustomRecordType:
-        return cls(node_id=str(row["id"]), object=obj.api_name, values=JSON(values_out(obj.fields, row["data"])), obj=obj,
-                   data=row["data"], owner_id=row["owner_id"], team_id=row["team_id"], version=row["version"],
-                   created_at=row["created_at"], updated_at=row["updated_at"], deleted_at=row["deleted_at"])
+        return cls(
+            node_id=str(row["id"]),
+            object=obj.api_name,
+            values=JSON(values_out(obj.fields, row["data"])),
+            obj=obj,
+            data=row["data"],
+            owner_id=row["owner_id"],
+            team_id=row["team_id"],
+            version=row["version"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            deleted_at=row["deleted_at"],
+        )
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         wanted = [(node_id, _uuid_or_none(node_id)) for node_id in node_ids]
-        found = await get_custom_records(principal=principal_of(info), ids=[i for _, i in wanted if i is not None])
+        found = await get_custom_records(
+            principal=principal_of(info), ids=[i for _, i in wanted if i is not None]
+        )
         return [cls.from_row(*found[i]) if i in found else None for _, i in wanted]
 
     @strawberry.field(description="The value of the object's display field")
@@ -60,16 +76,26 @@ class CustomRecordType(relay.Node, Record, Owned, WithApprovals, WithDuplicates)
         value = self.data.get(self.obj.display_field or "")
         return None if value is None else str(value)
 
-    @strawberry.field(description="Relation and user values with the related record's display value (batched)")
+    @strawberry.field(
+        description="Relation and user values with the related record's display value (batched)"
+    )
     async def related(self, info: Info) -> list[RelatedRecord]:
         result = []
         for field in self.obj.fields:
             value = self.data.get(field.api_name)
-            if field.deleted or value is None or field.type not in (DomainFieldType.RELATION, DomainFieldType.USER):
+            if (
+                field.deleted
+                or value is None
+                or field.type not in (DomainFieldType.RELATION, DomainFieldType.USER)
+            ):
                 continue
             target = id_type(field)
             display = await _displays(info, target).load(uuid.UUID(value))
-            result.append(RelatedRecord(field=field.api_name, id=relay.GlobalID(target, value), display=display))
+            result.append(
+                RelatedRecord(
+                    field=field.api_name, id=relay.GlobalID(target, value), display=display
+                )
+            )
         return result
 
     @strawberry.field(description="Who changed what and when, oldest first")
@@ -80,23 +106,40 @@ class CustomRecordType(relay.Node, Record, Owned, WithApprovals, WithDuplicates)
     async def tags(self, info: Info) -> list[str]:
         return await loaders.tag_names(info, record_spec(self.obj)).load(uuid.UUID(self.node_id))
 
-    @strawberry.field(description="Records of a custom object whose relation `field` points at this record")
+    @strawberry.field(
+        description="Records of a custom object whose relation `field` points at this record"
+    )
     async def related_records(
-        self, info: Info, object: str, field: str, first: int | None = None,
+        self,
+        info: Info,
+        object: str,
+        field: str,
+        first: int | None = None,
     ) -> Connection[CustomRecordType]:
         return await related_connection(info, self.obj.api_name, self.node_id, object, field, first)
 
 
 async def related_connection(
-    info: Info, parent_type: str, parent_id: str, object_name: str, field: str, first: int | None,
+    info: Info,
+    parent_type: str,
+    parent_id: str,
+    object_name: str,
+    field: str,
+    first: int | None,
 ) -> Connection[CustomRecordType]:
     """The first page of `object_name` records whose relation `field` points at the parent."""
     size = nested_page_size(first)
     principal = principal_of(info)
 
     async def load(ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, Any]]:
-        obj, found = await related_records(principal=principal, object_name=object_name, field_name=field,
-                                           parent_type=parent_type, parent_ids=ids, first=size)
+        obj, found = await related_records(
+            principal=principal,
+            object_name=object_name,
+            field_name=field,
+            parent_type=parent_type,
+            parent_ids=ids,
+            first=size,
+        )
         return {parent: (obj, listing) for parent, listing in found.items()}
 
     loader = loaders.batched(info, ("related", parent_type, object_name, field, size), load)
@@ -107,14 +150,20 @@ async def related_connection(
 def _displays(info: Info, target: str) -> Any:
     """Display values of one target type, batched across every record of the response."""
     if target == "User":
+
         async def users(ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
             found = await loaders.users(info).load_many(ids)
             return {i: (row["name"] if row else None) for i, row in zip(ids, found, strict=True)}
+
         return loaders.batched(info, ("display", target), users)
     if target == CUSTOM_RECORD:
+
         async def records(ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
             found = await get_custom_records(principal=principal_of(info), ids=ids)
-            return {i: CustomRecordType.from_row(obj, row).display() for i, (obj, row) in found.items()}
+            return {
+                i: CustomRecordType.from_row(obj, row).display() for i, (obj, row) in found.items()
+            }
+
         return loaders.batched(info, ("display", target), records)
     return loaders.batched(info, ("display", target), lambda ids: display_values(target, ids))
 

@@ -35,8 +35,11 @@ def standard_fields(info: Info, record_type: str) -> Awaitable[tuple[FieldDef, .
     return loaders.batched(info, "standard_fields", load, default=()).load(record_type)
 
 
-def prepare_custom_fields(record_type: str) -> Callable[[list[dict[str, Any]], bool], Awaitable[None]]:
+def prepare_custom_fields(
+    record_type: str,
+) -> Callable[[list[dict[str, Any]], bool], Awaitable[None]]:
     """A RecordWrites `prepare`: turn global ids inside each item's customFields into UUIDs."""
+
     async def prepare(items: list[dict[str, Any]], bulk: bool) -> None:
         if not any(item.get("customFields") for item in items):
             return
@@ -56,7 +59,10 @@ def prepare_custom_fields(record_type: str) -> Callable[[list[dict[str, Any]], b
 
 
 async def with_custom_fields(
-    info: Info, spec: RecordSpec, filter: Filter | None, order: list[Order] | None,
+    info: Info,
+    spec: RecordSpec,
+    filter: Filter | None,
+    order: list[Order] | None,
 ) -> tuple[RecordSpec, Filter | None]:
     """The spec and filter a standard list needs when it filters or sorts on custom fields
     (`customFields.<name>`); unchanged, without a query, when it does not."""
@@ -78,12 +84,29 @@ class WithCustomFields:
     SPEC: ClassVar[RecordSpec]
     custom_data: strawberry.Private[dict[str, Any]]
 
-    @strawberry.field(description="{field api name: value} for the tenant's custom fields (see standardFields)")
+    @strawberry.field(
+        description="{field api name: value} for the tenant's custom fields (see standardFields)"
+    )
     async def custom_fields(self, info: Info) -> JSON:
-        return JSON(values_out(await standard_fields(info, self.SPEC.record_type), self.custom_data))
+        return JSON(
+            values_out(await standard_fields(info, self.SPEC.record_type), self.custom_data)
+        )
 
-    @strawberry.field(description="Records of a custom object whose relation `field` points at this record")
+    @strawberry.field(
+        description="Records of a custom object whose relation `field` points at this record"
+    )
     async def related_records(
-        self, info: Info, object: str, field: str, first: int | None = None,
+        self,
+        info: Info,
+        object: str,
+        field: str,
+        first: int | None = None,
     ) -> Connection[CustomRecordType]:
-        return await related_connection(info, self.SPEC.record_type, self.node_id, object, field, first)  # type: ignore[attr-defined]
+        return await related_connection(
+            info,
+            self.SPEC.record_type,
+            self.node_id,  # type: ignore[attr-defined]
+            object,
+            field,
+            first,
+        )

@@ -17,14 +17,20 @@ from domain.custom.fieldtypes import FieldDef
 from domain.custom.fieldtypes import FieldType as DomainFieldType
 from domain.custom.metadata import ObjectDef
 
-FieldType = strawberry.enum(Enum("FieldType", {t.value: t.value for t in DomainFieldType}),  # type: ignore[call-overload]
-                            description="The value type of a custom field (see docs/custom-objects.md)")
+FieldType = strawberry.enum(
+    Enum("FieldType", {t.value: t.value for t in DomainFieldType}),  # type: ignore[call-overload]
+    description="The value type of a custom field (see docs/custom-objects.md)",
+)
 
 
-@strawberry.type(name="CustomField", description="A field an admin added to a custom or standard object")
+@strawberry.type(
+    name="CustomField", description="A field an admin added to a custom or standard object"
+)
 class CustomFieldType(relay.Node):
     node_id: relay.NodeID[str]
-    api_name: str = strawberry.field(description="Immutable identifier used in values, filters and sorting")
+    api_name: str = strawberry.field(
+        description="Immutable identifier used in values, filters and sorting"
+    )
     label: str
     type: FieldType
     required: bool
@@ -32,9 +38,13 @@ class CustomFieldType(relay.Node):
     read_only: bool
     default_value: JSON | None
     help_text: str | None
-    config: JSON = strawberry.field(description="Per type: options, max, decimalPlaces, currency, prefix, digits, "
-                                                "expression, resultType, target")
-    validation: JSON = strawberry.field(description="min, max, minLength, maxLength, pattern, message")
+    config: JSON = strawberry.field(
+        description="Per type: options, max, decimalPlaces, currency, prefix, digits, "
+        "expression, resultType, target"
+    )
+    validation: JSON = strawberry.field(
+        description="min, max, minLength, maxLength, pattern, message"
+    )
     position: int
     deprecated: bool
     deleted: bool
@@ -42,24 +52,42 @@ class CustomFieldType(relay.Node):
 
     @classmethod
     def from_def(cls, field: FieldDef) -> CustomFieldType:
-        return cls(node_id=str(field.id), api_name=field.api_name, label=field.label, type=FieldType(field.type.value),
-                   required=field.required, unique=field.unique, read_only=field.read_only or field.computed,
-                   default_value=field.default, help_text=field.help_text, config=JSON(fills_out(field.config or {})),
-                   validation=JSON(field.validation or {}), position=field.position, deprecated=field.deprecated,
-                   deleted=field.deleted, version=field.version)
+        return cls(
+            node_id=str(field.id),
+            api_name=field.api_name,
+            label=field.label,
+            type=FieldType(field.type.value),
+            required=field.required,
+            unique=field.unique,
+            read_only=field.read_only or field.computed,
+            default_value=field.default,
+            help_text=field.help_text,
+            config=JSON(fills_out(field.config or {})),
+            validation=JSON(field.validation or {}),
+            position=field.position,
+            deprecated=field.deprecated,
+            deleted=field.deleted,
+            version=field.version,
+        )
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         return [None for _ in node_ids]  # fields are read through their object
 
 
-@strawberry.type(name="CustomObject", description="An object a tenant's admins defined, with its fields")
+@strawberry.type(
+    name="CustomObject", description="An object a tenant's admins defined, with its fields"
+)
 class CustomObjectType:
     api_name: str = strawberry.field(description="Immutable identifier, e.g. contract")
     label: str
     plural_label: str
     description: str | None
-    display_field: str | None = strawberry.field(description="The field that names a record (shown in relations)")
+    display_field: str | None = strawberry.field(
+        description="The field that names a record (shown in relations)"
+    )
     searchable: bool
     deprecated: bool
     deleted: bool
@@ -71,15 +99,32 @@ class CustomObjectType:
 
     @classmethod
     def from_def(cls, obj: ObjectDef) -> CustomObjectType:
-        return cls(api_name=obj.api_name, label=obj.label, plural_label=obj.plural_label, description=obj.description,
-                   display_field=obj.display_field, searchable=obj.searchable, deprecated=obj.deprecated,
-                   deleted=obj.deleted, version=obj.version, created_at=obj.created_at, updated_at=obj.updated_at,
-                   rights=JSON({role.value: sorted(a.value for a in actions) for role, actions in obj.rights.items()}),
-                   field_defs=obj.fields)
+        return cls(
+            api_name=obj.api_name,
+            label=obj.label,
+            plural_label=obj.plural_label,
+            description=obj.description,
+            display_field=obj.display_field,
+            searchable=obj.searchable,
+            deprecated=obj.deprecated,
+            deleted=obj.deleted,
+            version=obj.version,
+            created_at=obj.created_at,
+            updated_at=obj.updated_at,
+            rights=JSON(
+                {
+                    role.value: sorted(a.value for a in actions)
+                    for role, actions in obj.rights.items()
+                }
+            ),
+            field_defs=obj.fields,
+        )
 
     @strawberry.field(description="The object's fields in display order")
     def fields(self, include_deleted: bool = False) -> list[CustomFieldType]:
-        return [CustomFieldType.from_def(f) for f in self.field_defs if include_deleted or not f.deleted]
+        return [
+            CustomFieldType.from_def(f) for f in self.field_defs if include_deleted or not f.deleted
+        ]
 
 
 @strawberry.type
@@ -88,25 +133,38 @@ class IndexField:
     descending: bool
 
 
-@strawberry.type(name="CustomIndex", description="An index on a custom object's fields (see docs/custom-objects.md)")
+@strawberry.type(
+    name="CustomIndex",
+    description="An index on a custom object's fields (see docs/custom-objects.md)",
+)
 class CustomIndexType:
     id: relay.GlobalID
     fields: list[IndexField]
-    status: str = strawberry.field(description="PENDING until the indexer has built it, then READY (or FAILED with error); "
-                                               "DROPPING after dropIndex")
+    status: str = strawberry.field(
+        description="PENDING until the indexer has built it, then READY (or FAILED with error); "
+        "DROPPING after dropIndex"
+    )
     error: str | None
     created_at: datetime
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> CustomIndexType:
-        return cls(id=relay.GlobalID("CustomIndex", str(row["id"])), status=row["status"], error=row["error"],
-                   created_at=row["created_at"], fields=[IndexField(field=f["field"], descending=f["descending"])
-                                                         for f in row["fields"]])
+        return cls(
+            id=relay.GlobalID("CustomIndex", str(row["id"])),
+            status=row["status"],
+            error=row["error"],
+            created_at=row["created_at"],
+            fields=[
+                IndexField(field=f["field"], descending=f["descending"]) for f in row["fields"]
+            ],
+        )
 
 
 @strawberry.type(description="How many records have one value of a field")
 class ValueCount:
-    value: JSON | None = strawberry.field(description="The value as stored (decimals as text); null for records without one")
+    value: JSON | None = strawberry.field(
+        description="The value as stored (decimals as text); null for records without one"
+    )
     count: int
 
 

@@ -13,7 +13,13 @@ from domain.errors import InvalidInput
 
 CUSTOM_RECORD = "CustomRecord"
 # The global id type of each built-in reference field of a custom record.
-BUILT_IN_ID_TYPES = {"id": CUSTOM_RECORD, "ownerId": "User", "teamId": "Team", "createdBy": "User", "updatedBy": "User"}
+BUILT_IN_ID_TYPES = {
+    "id": CUSTOM_RECORD,
+    "ownerId": "User",
+    "teamId": "Team",
+    "createdBy": "User",
+    "updatedBy": "User",
+}
 
 
 def id_type(field: FieldDef) -> str:
@@ -64,13 +70,21 @@ def fills_in(config: Any) -> Any:
     for option, targets in _fills(config):
         for key, expected in _FILL_ID_TYPES.items():
             if targets.get(key) is not None:
-                targets[key] = str(decode_id(str(targets[key]), expected=expected, field=f"config.fills.{option}.{key}"))
+                targets[key] = str(
+                    decode_id(
+                        str(targets[key]), expected=expected, field=f"config.fills.{option}.{key}"
+                    )
+                )
     return config
 
 
 def fills_out(config: dict[str, Any]) -> dict[str, Any]:
     """A field's config as the API shows it: fill ids as global ids."""
-    shown = {**config, "fills": {option: dict(targets) for option, targets in _fills(config)}} if _fills(config) else config
+    shown = (
+        {**config, "fills": {option: dict(targets) for option, targets in _fills(config)}}
+        if _fills(config)
+        else config
+    )
     for _, targets in _fills(shown):
         for key, type_name in _FILL_ID_TYPES.items():
             if targets.get(key) is not None:
@@ -80,4 +94,6 @@ def fills_out(config: dict[str, Any]) -> dict[str, Any]:
 
 def _fills(config: Any) -> list[tuple[str, dict[str, Any]]]:
     fills = config.get("fills") if isinstance(config, dict) else None
-    return [(o, t) for o, t in fills.items() if isinstance(t, dict)] if isinstance(fills, dict) else []
+    return (
+        [(o, t) for o, t in fills.items() if isinstance(t, dict)] if isinstance(fills, dict) else []
+    )

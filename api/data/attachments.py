@@ -22,11 +22,15 @@ from domain.errors import InvalidInput, NotFound
 from domain.files.attachments import ATTACHABLE, delete_attachment, get_attachment, list_attachments
 
 
-@strawberry.type(name="Attachment", description="A file on a record: who may read the record may download it")
+@strawberry.type(
+    name="Attachment", description="A file on a record: who may read the record may download it"
+)
 class AttachmentType(relay.Node):
     node_id: relay.NodeID[str]
     filename: str
-    content_type: str = strawberry.field(description="Told from the file's bytes, not from what the uploader said")
+    content_type: str = strawberry.field(
+        description="Told from the file's bytes, not from what the uploader said"
+    )
     size: int
     sha256: str
     created_at: datetime
@@ -35,21 +39,38 @@ class AttachmentType(relay.Node):
 
     @classmethod
     def from_row(cls, row: dict[str, Any], tenant_id: uuid.UUID) -> AttachmentType:
-        return cls(node_id=str(row["id"]), filename=row["filename"], content_type=row["content_type"], size=row["size"],
-                   sha256=row["sha256"], created_at=row["created_at"], tenant_id=tenant_id, created_by_id=row["created_by"])
+        return cls(
+            node_id=str(row["id"]),
+            filename=row["filename"],
+            content_type=row["content_type"],
+            size=row["size"],
+            sha256=row["sha256"],
+            created_at=row["created_at"],
+            tenant_id=tenant_id,
+            created_by_id=row["created_by"],
+        )
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         principal = principal_of(info)
         found: list[Any] = []
         for node_id in uuids(list(node_ids)):
             try:
-                found.append(cls.from_row(await get_attachment(principal=principal, attachment_id=node_id), principal.tenant_id))
+                found.append(
+                    cls.from_row(
+                        await get_attachment(principal=principal, attachment_id=node_id),
+                        principal.tenant_id,
+                    )
+                )
             except NotFound:
                 found.append(None)
         return found
 
-    @strawberry.field(description="A signed link to the file (GET it, no token needed) until it expires")
+    @strawberry.field(
+        description="A signed link to the file (GET it, no token needed) until it expires"
+    )
     def download(self) -> DownloadLinkType:
         return link_of(self.tenant_id, uuid.UUID(self.node_id))
 
@@ -71,11 +92,16 @@ def record_of(value: relay.GlobalID) -> tuple[str, uuid.UUID]:
 
 @strawberry.type
 class AttachmentQueries:
-    @strawberry.field(permission_classes=[Authenticated], description="A record's files, newest first (at most 100)")
+    @strawberry.field(
+        permission_classes=[Authenticated],
+        description="A record's files, newest first (at most 100)",
+    )
     async def attachments(self, info: Info, record_id: relay.GlobalID) -> list[AttachmentType]:
         principal = principal_of(info)
         record_type, record = record_of(record_id)
-        rows = await list_attachments(principal=principal, record_type=record_type, record_id=record)
+        rows = await list_attachments(
+            principal=principal, record_type=record_type, record_id=record
+        )
         return [AttachmentType.from_row(row, principal.tenant_id) for row in rows]
 
 
@@ -84,6 +110,8 @@ class AttachmentMutations:
     @strawberry.mutation(description="Remove a file from its record (who may update the record)")
     async def delete_attachment(self, info: Info, input: DeleteAttachmentInput) -> AttachmentType:
         principal = principal_of(info)
-        row = await delete_attachment(principal=principal,
-                                      attachment_id=decode_id(input.id, expected="Attachment", field="id"))
+        row = await delete_attachment(
+            principal=principal,
+            attachment_id=decode_id(input.id, expected="Attachment", field="id"),
+        )
         return AttachmentType.from_row(row, principal.tenant_id)

@@ -38,16 +38,27 @@ class ExportFormat(Enum):
 
 @strawberry.input
 class ExportRecordsInput:
-    object: str = strawberry.field(description="Customer, Contact, Lead, Opportunity, Ticket or a custom object's apiName")
+    object: str = strawberry.field(
+        description="Customer, Contact, Lead, Opportunity, Ticket or a custom object's apiName"
+    )
     filter: RecordFilter | None = strawberry.field(
-        default=None, description="As in records(filter:); custom fields of standard objects as customFields.<name>")
-    fields: list[str] | None = strawberry.field(default=None, description="The columns, in order; none: every field you may read")
+        default=None,
+        description="As in records(filter:); custom fields of standard objects as customFields.<name>",
+    )
+    fields: list[str] | None = strawberry.field(
+        default=None, description="The columns, in order; none: every field you may read"
+    )
     format: ExportFormat = ExportFormat.CSV
 
 
-@strawberry.type(name="DownloadLink", description="A link that downloads a file without a token, until it expires")
+@strawberry.type(
+    name="DownloadLink",
+    description="A link that downloads a file without a token, until it expires",
+)
 class DownloadLinkType:
-    url: str = strawberry.field(description="A path on this server: GET it, no Authorization header needed")
+    url: str = strawberry.field(
+        description="A path on this server: GET it, no Authorization header needed"
+    )
     expires_at: datetime
 
 
@@ -57,20 +68,28 @@ async def domain_filter(object_name: str, node: RecordFilter | None) -> Filter |
         return None
     spec = await export_spec(object_name)
     if object_name in STANDARD:
-        return normalise_filter(record_filter_tree(node), await load_standard_fields(object_name), spec,
-                                prefix=CUSTOM_FIELDS_PREFIX)
+        return normalise_filter(
+            record_filter_tree(node),
+            await load_standard_fields(object_name),
+            spec,
+            prefix=CUSTOM_FIELDS_PREFIX,
+        )
     return normalise_filter(record_filter_tree(node), (await load_object(object_name)).fields, spec)
 
 
 def link_of(tenant_id: uuid.UUID, file_id: uuid.UUID) -> DownloadLinkType:
     link = download_link(tenant_id, file_id)
-    return DownloadLinkType(url=link.path, expires_at=datetime.fromtimestamp(link.expires_at, timezone.utc))
+    return DownloadLinkType(
+        url=link.path, expires_at=datetime.fromtimestamp(link.expires_at, timezone.utc)
+    )
 
 
 @strawberry.type
 class ExportQueries:
-    @strawberry.field(permission_classes=[Authenticated],
-                      description="A signed link to the file a finished export wrote (who started it, or an admin)")
+    @strawberry.field(
+        permission_classes=[Authenticated],
+        description="A signed link to the file a finished export wrote (who started it, or an admin)",
+    )
     async def download_link(self, info: Info, job_id: relay.GlobalID) -> DownloadLinkType:
         principal = principal_of(info)
         job = await get_job(decode_id(job_id, expected="Job", field="jobId"), principal=principal)
@@ -83,10 +102,18 @@ class ExportQueries:
 
 @strawberry.type
 class ExportMutations:
-    @strawberry.mutation(graphql_type=JobType, description="Export the records you may see, with the fields you may "
-                                                            "see, to CSV or XLSX, as a job; then downloadLink(jobId)")
+    @strawberry.mutation(
+        graphql_type=JobType,
+        description="Export the records you may see, with the fields you may "
+        "see, to CSV or XLSX, as a job; then downloadLink(jobId)",
+    )
     async def export_records(self, info: Info, input: ExportRecordsInput) -> Any:
         filter = await domain_filter(input.object, input.filter)
-        row = await start_export(principal=principal_of(info), object_name=input.object, filter=filter,
-                                 fields=input.fields, format=input.format.value)
+        row = await start_export(
+            principal=principal_of(info),
+            object_name=input.object,
+            filter=filter,
+            fields=input.fields,
+            format=input.format.value,
+        )
         return resolve_type(JobType).from_row(row)

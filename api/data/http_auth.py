@@ -12,7 +12,13 @@ from domain.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauth
 from domain.identity.authentication import BearerCredential, read_bearer
 
 STATUS = {Unauthenticated: 401, Forbidden: 403, NotFound: 404, InvalidInput: 400}
-CODES = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND", 400: "BAD_USER_INPUT", 413: "BAD_USER_INPUT"}
+CODES = {
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    400: "BAD_USER_INPUT",
+    413: "BAD_USER_INPUT",
+}
 
 
 def bearer(request: Request) -> BearerCredential:
@@ -28,7 +34,11 @@ def error_response(exc: DomainError) -> JSONResponse:
     status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 409)
     extensions: dict[str, Any] = {"code": CODES.get(status, "CONFLICT")}
     if isinstance(exc, InvalidInput):
-        extensions["fieldErrors"] = [{"field": e.field, "code": e.code, "message": e.message} for e in exc.field_errors]
+        extensions["fieldErrors"] = [
+            {"field": e.field, "code": e.code, "message": e.message} for e in exc.field_errors
+        ]
         if any(e.code == "FILE_TOO_LARGE" for e in exc.field_errors):
             status = 413
-    return JSONResponse({"errors": [{"message": str(exc), "extensions": extensions}]}, status_code=status)
+    return JSONResponse(
+        {"errors": [{"message": str(exc), "extensions": extensions}]}, status_code=status
+    )

@@ -23,7 +23,9 @@ class ImportMode(Enum):
     UPSERT = "UPSERT"
 
 
-@strawberry.type(name="ImportColumn", description="A column of the file and the field it is imported into")
+@strawberry.type(
+    name="ImportColumn", description="A column of the file and the field it is imported into"
+)
 class ImportColumnType:
     column: str
     field: str | None
@@ -31,7 +33,9 @@ class ImportColumnType:
 
 @strawberry.type(name="ImportField", description="A field a column may be imported into")
 class ImportFieldType:
-    name: str = strawberry.field(description="email, customFields.tier, a custom object's field, ownerId (by email), externalId")
+    name: str = strawberry.field(
+        description="email, customFields.tier, a custom object's field, ownerId (by email), externalId"
+    )
     label: str
 
 
@@ -40,8 +44,12 @@ class ImportPreviewType:
     filename: str
     content_type: str = strawberry.field(description="Told from the file's bytes")
     size: int
-    encoding: str | None = strawberry.field(description="Of a CSV file: utf-8, utf-8-sig, utf-16 or gb18030")
-    columns: list[ImportColumnType] = strawberry.field(description="Every column, with the field it maps onto automatically")
+    encoding: str | None = strawberry.field(
+        description="Of a CSV file: utf-8, utf-8-sig, utf-16 or gb18030"
+    )
+    columns: list[ImportColumnType] = strawberry.field(
+        description="Every column, with the field it maps onto automatically"
+    )
     fields: list[ImportFieldType]
     sample_rows: list[list[str]] = strawberry.field(description="The first rows, as text")
 
@@ -54,38 +62,74 @@ class ColumnMappingInput:
 
 @strawberry.input
 class StartImportInput:
-    file_id: strawberry.ID = strawberry.field(description="An ImportFile id from POST /files/imports")
-    object: str = strawberry.field(description="Customer, Contact, Lead, Opportunity, Ticket or a custom object's apiName")
+    file_id: strawberry.ID = strawberry.field(
+        description="An ImportFile id from POST /files/imports"
+    )
+    object: str = strawberry.field(
+        description="Customer, Contact, Lead, Opportunity, Ticket or a custom object's apiName"
+    )
     mapping: list[ColumnMappingInput] | None = strawberry.field(
-        default=None, description="Columns onto fields; none: the automatic mapping of importPreview")
+        default=None,
+        description="Columns onto fields; none: the automatic mapping of importPreview",
+    )
     mode: ImportMode = ImportMode.CREATE
-    match_by: str | None = strawberry.field(default=None, description="UPDATE / UPSERT find records by externalId or this unique field")
-    external_system: str | None = strawberry.field(default=None, description="The system external ids belong to (default: import)")
-    encoding: str | None = strawberry.field(default=None, description="Of a CSV file, if not told from its bytes (e.g. latin-1)")
-    dry_run: bool = strawberry.field(default=False, description="Check every row, write nothing; the errors are the job's")
+    match_by: str | None = strawberry.field(
+        default=None, description="UPDATE / UPSERT find records by externalId or this unique field"
+    )
+    external_system: str | None = strawberry.field(
+        default=None, description="The system external ids belong to (default: import)"
+    )
+    encoding: str | None = strawberry.field(
+        default=None, description="Of a CSV file, if not told from its bytes (e.g. latin-1)"
+    )
+    dry_run: bool = strawberry.field(
+        default=False, description="Check every row, write nothing; the errors are the job's"
+    )
 
 
 @strawberry.type
 class ImportQueries:
-    @strawberry.field(permission_classes=[Authenticated], description="What importing an uploaded file into an object would read")
-    async def import_preview(self, info: Info, file_id: strawberry.ID, object: str, encoding: str | None = None) -> ImportPreviewType:
-        found = await preview_import(principal=principal_of(info), file_id=file_id_of(str(file_id)), object_name=object,
-                                     encoding=encoding)
+    @strawberry.field(
+        permission_classes=[Authenticated],
+        description="What importing an uploaded file into an object would read",
+    )
+    async def import_preview(
+        self, info: Info, file_id: strawberry.ID, object: str, encoding: str | None = None
+    ) -> ImportPreviewType:
+        found = await preview_import(
+            principal=principal_of(info),
+            file_id=file_id_of(str(file_id)),
+            object_name=object,
+            encoding=encoding,
+        )
         file = found["file"]
         return ImportPreviewType(
-            filename=file["filename"], content_type=file["content_type"], size=file["size"], encoding=found["encoding"],
-            columns=[ImportColumnType(column=h, field=found["mapping"].get(h)) for h in found["headers"]],
-            fields=[ImportFieldType(name=f["name"], label=f["label"]) for f in found["fields"]], sample_rows=found["sample"])
+            filename=file["filename"],
+            content_type=file["content_type"],
+            size=file["size"],
+            encoding=found["encoding"],
+            columns=[
+                ImportColumnType(column=h, field=found["mapping"].get(h)) for h in found["headers"]
+            ],
+            fields=[ImportFieldType(name=f["name"], label=f["label"]) for f in found["fields"]],
+            sample_rows=found["sample"],
+        )
 
 
 @strawberry.type
 class ImportMutations:
-    @strawberry.mutation(graphql_type=JobType,
-                         description="Import an uploaded file as a job (follow it with job(id); its errors at /jobs/<id>/errors.csv)")
+    @strawberry.mutation(
+        graphql_type=JobType,
+        description="Import an uploaded file as a job (follow it with job(id); its errors at /jobs/<id>/errors.csv)",
+    )
     async def start_import(self, info: Info, input: StartImportInput) -> Any:
         params: dict[str, Any] = {
-            "fileId": str(file_id_of(str(input.file_id))), "object": input.object, "mode": input.mode.value,
-            "matchBy": input.match_by, "externalSystem": input.external_system, "encoding": input.encoding,
+            "fileId": str(file_id_of(str(input.file_id))),
+            "object": input.object,
+            "mode": input.mode.value,
+            "matchBy": input.match_by,
+            "externalSystem": input.external_system,
+            "encoding": input.encoding,
             "dryRun": input.dry_run,
             "mapping": {m.column: m.field for m in input.mapping} if input.mapping else None,
         }

@@ -40,7 +40,9 @@ def file_id_of(value: str) -> uuid.UUID:
             raise ValueError(global_id.type_name)
         return uuid.UUID(global_id.node_id)
     except (ValueError, TypeError):
-        raise InvalidInput.single("fileId", "INVALID_ID", "the id of an uploaded file (ImportFile)") from None
+        raise InvalidInput.single(
+            "fileId", "INVALID_ID", "the id of an uploaded file (ImportFile)"
+        ) from None
 
 
 async def _parts(upload: UploadFile) -> AsyncIterator[bytes]:
@@ -56,7 +58,9 @@ async def _body(request: Request, filename: str) -> tuple[AsyncIterator[bytes], 
     try:
         form = await request.form(max_files=1, max_fields=10)
     except HTTPException as exc:
-        raise InvalidInput.single("file", "INVALID_FORM", f"the form cannot be read: {exc.detail}") from exc
+        raise InvalidInput.single(
+            "file", "INVALID_FORM", f"the form cannot be read: {exc.detail}"
+        ) from exc
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise InvalidInput.single("file", "REQUIRED", "send the file as the form's `file` field")
@@ -68,15 +72,31 @@ async def upload_import_file(request: Request) -> Response:
         credential = bearer(request)
         async with tenant_transaction(credential.tenant_id):
             principal = await authenticate(credential)
-            if principal.scopes is not None and not any(s.endswith(":write") for s in principal.scopes):
+            if principal.scopes is not None and not any(
+                s.endswith(":write") for s in principal.scopes
+            ):
                 raise Forbidden("A read-only token cannot upload files")
-            chunks, filename = await _body(request, request.query_params.get("filename") or "upload")
-            row = await save_file(chunks, purpose="IMPORT", filename=filename, max_bytes=LIMITS.max_upload_bytes,
-                                  principal=principal)
+            chunks, filename = await _body(
+                request, request.query_params.get("filename") or "upload"
+            )
+            row = await save_file(
+                chunks,
+                purpose="IMPORT",
+                filename=filename,
+                max_bytes=LIMITS.max_upload_bytes,
+                principal=principal,
+            )
     except DomainError as exc:
         return error_response(exc)
-    return JSONResponse({"id": str(relay.GlobalID(IMPORT_FILE, str(row["id"]))), "filename": row["filename"],
-                         "size": row["size"], "contentType": row["content_type"]}, status_code=201)
+    return JSONResponse(
+        {
+            "id": str(relay.GlobalID(IMPORT_FILE, str(row["id"]))),
+            "filename": row["filename"],
+            "size": row["size"],
+            "contentType": row["content_type"],
+        },
+        status_code=201,
+    )
 
 
 async def upload_attachment(request: Request) -> Response:
@@ -89,16 +109,30 @@ async def upload_attachment(request: Request) -> Response:
                 raise ValueError(record.type_name)
             record_id = uuid.UUID(record.node_id)
         except (ValueError, TypeError):
-            raise InvalidInput.single("recordId", "INVALID_ID", f"the id of a {', '.join(ATTACHABLE)}") from None
+            raise InvalidInput.single(
+                "recordId", "INVALID_ID", f"the id of a {', '.join(ATTACHABLE)}"
+            ) from None
         async with tenant_transaction(credential.tenant_id):
             principal = await authenticate(credential)
             chunks, filename = await _body(request, request.query_params.get("filename") or "file")
-            row = await attach(principal=principal, record_type=record.type_name, record_id=record_id, chunks=chunks,
-                               filename=filename)
+            row = await attach(
+                principal=principal,
+                record_type=record.type_name,
+                record_id=record_id,
+                chunks=chunks,
+                filename=filename,
+            )
     except DomainError as exc:
         return error_response(exc)
-    return JSONResponse({"id": str(relay.GlobalID("Attachment", str(row["id"]))), "filename": row["filename"],
-                         "size": row["size"], "contentType": row["content_type"]}, status_code=201)
+    return JSONResponse(
+        {
+            "id": str(relay.GlobalID("Attachment", str(row["id"]))),
+            "filename": row["filename"],
+            "size": row["size"],
+            "contentType": row["content_type"],
+        },
+        status_code=201,
+    )
 
 
 async def job_errors_csv(request: Request) -> Response:
@@ -132,20 +166,32 @@ async def job_errors_csv(request: Request) -> Response:
             out = io.StringIO()
             writer = csv.writer(out)
             for row in rows:
-                writer.writerow([row["row_number"] or "", row["field"] or "", row["code"], neutral(row["message"])])
+                writer.writerow(
+                    [
+                        row["row_number"] or "",
+                        row["field"] or "",
+                        row["code"],
+                        neutral(row["message"]),
+                    ]
+                )
             yield out.getvalue().encode()
             after = rows[-1]["seq"]
 
-    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": 'attachment; filename="errors.csv"'})
-
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="errors.csv"'},
+    )
 
 
 async def download(request: Request) -> Response:
     """GET /files/download/<signed token>: the file, streamed; 404 for a bad or expired link."""
     found = read_link(request.path_params["token"])
     if found is None:
-        return JSONResponse({"errors": [{"message": "no such file", "extensions": {"code": "NOT_FOUND"}}]}, status_code=404)
+        return JSONResponse(
+            {"errors": [{"message": "no such file", "extensions": {"code": "NOT_FOUND"}}]},
+            status_code=404,
+        )
     tenant_id, file_id = found
     try:
         async with tenant_transaction(tenant_id):
@@ -157,7 +203,10 @@ async def download(request: Request) -> Response:
         after = 0
         while True:  # a transaction per few chunks: a slow client holds no transaction open
             async with tenant_transaction(tenant_id):
-                pieces = [piece async for piece in read_file(file_id, chunks_per_read=4, after=after, once=True)]
+                pieces = [
+                    piece
+                    async for piece in read_file(file_id, chunks_per_read=4, after=after, once=True)
+                ]
             for piece in pieces:
                 yield piece
             if len(pieces) < 4:
@@ -165,6 +214,12 @@ async def download(request: Request) -> Response:
             after += len(pieces)
 
     name = row["filename"]
-    return StreamingResponse(body(), media_type=row["content_type"], headers={
-        "Content-Length": str(row["size"]), "X-Content-Type-Options": "nosniff",
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+    return StreamingResponse(
+        body(),
+        media_type=row["content_type"],
+        headers={
+            "Content-Length": str(row["size"]),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+        },
+    )

@@ -10,16 +10,25 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 
-@strawberry.type(name="DuplicateRule", description="When two records of `object` are taken for the same, and what a write "
-                                                   "that makes such a pair does")
+@strawberry.type(
+    name="DuplicateRule",
+    description="When two records of `object` are taken for the same, and what a write "
+    "that makes such a pair does",
+)
 class DuplicateRuleType:
     id: relay.GlobalID
-    object: str = strawberry.field(description="Customer, Contact, Lead or a custom object's api name")
+    object: str = strawberry.field(
+        description="Customer, Contact, Lead or a custom object's api name"
+    )
     name: str
-    action: str = strawberry.field(description="ALLOW (find only), WARN (the write succeeds and shows the matches) or "
-                                               "BLOCK (the write is a CONFLICT naming the matches)")
-    conditions: JSON = strawberry.field(description='All must hold: [{"field": "emails", "match": "EXACT"}, '
-                                                    '{"field": "name", "match": "FUZZY", "threshold": 90}]')
+    action: str = strawberry.field(
+        description="ALLOW (find only), WARN (the write succeeds and shows the matches) or "
+        "BLOCK (the write is a CONFLICT naming the matches)"
+    )
+    conditions: JSON = strawberry.field(
+        description='All must hold: [{"field": "emails", "match": "EXACT"}, '
+        '{"field": "name", "match": "FUZZY", "threshold": 90}]'
+    )
     active: bool
     version: int
     created_at: datetime
@@ -27,6 +36,14 @@ class DuplicateRuleType:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> DuplicateRuleType:
-        return cls(id=relay.GlobalID("DuplicateRule", str(row["id"])), object=row["record_type"], name=row["name"],
-                   action=row["action"], conditions=row["conditions"], active=row["active"], version=row["version"],
-                   created_at=row["created_at"], updated_at=row["updated_at"])
+        return cls(
+            id=relay.GlobalID("DuplicateRule", str(row["id"])),
+            object=row["record_type"],
+            name=row["name"],
+            action=row["action"],
+            conditions=row["conditions"],
+            active=row["active"],
+            version=row["version"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )

@@ -33,7 +33,8 @@ GENERIC = 4  # graphql-core's execute_field
 LEAF, OBJECT, LIST, OTHER = range(4)
 
 _NODE_ID = next(
-    f for f in relay.Node.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    f
+    for f in relay.Node.__strawberry_definition__.fields  # type: ignore[attr-defined]
     if f.python_name == "_id"
 ).base_resolver
 
@@ -48,7 +49,16 @@ class Prefetched:
 class Completion:
     """complete_value's decisions for one type, made once."""
 
-    __slots__ = ("coerce", "is_type_of", "item", "kind", "non_null", "object_type", "type", "type_check_reads_info")
+    __slots__ = (
+        "coerce",
+        "is_type_of",
+        "item",
+        "kind",
+        "non_null",
+        "object_type",
+        "type",
+        "type_check_reads_info",
+    )
 
     # Each is set for its kind only (and None otherwise), which the executor checks first.
     coerce: Callable[[Any], Any]  # LEAF
@@ -69,7 +79,10 @@ class Completion:
             self.kind, self.object_type, self.is_type_of = OBJECT, named, named.is_type_of
             self.type_check_reads_info = not _strawberry_type_check(named.is_type_of)
         elif isinstance(named, GraphQLList) and not streamed:
-            self.kind, self.item = LIST, Completion(named.of_type, streamed=False)  # inner lists never stream
+            self.kind, self.item = (
+                LIST,
+                Completion(named.of_type, streamed=False),
+            )  # inner lists never stream
         else:
             self.kind = OTHER  # abstract types, streamed lists: graphql-core completes them
 
@@ -90,7 +103,13 @@ class PlannedField:
         "source",
     )
 
-    def __init__(self, name: str, details: Any, field_def: GraphQLField | None, parent_type: GraphQLObjectType) -> None:
+    def __init__(
+        self,
+        name: str,
+        details: Any,
+        field_def: GraphQLField | None,
+        parent_type: GraphQLObjectType,
+    ) -> None:
         self.name = name
         self.details = details  # graphql-core's FieldDetailsList
         self.nodes = to_nodes(details)
@@ -99,20 +118,28 @@ class PlannedField:
         self.parent_type = parent_type
         self.source = GENERIC
         self.read: Any = None  # attribute name, direct resolver or node id attribute
-        self.getter: Callable[[Any, str], Any] | None = None  # strawberry's default resolver when not getattr
+        self.getter: Callable[[Any, str], Any] | None = (
+            None  # strawberry's default resolver when not getattr
+        )
         self.completion: Completion = None  # type: ignore[assignment]  # set whenever field_def is
         self.prefetch_key: str | None = None  # where `_prefetched` holds the value
 
 
 def plan_field(
-    parent_type: GraphQLObjectType, name: str, details: Any, field_def: GraphQLField | None, info_class: type | None,
+    parent_type: GraphQLObjectType,
+    name: str,
+    details: Any,
+    field_def: GraphQLField | None,
+    info_class: type | None,
 ) -> PlannedField:
     """How to execute one field; `info_class` is None when resolvers must not be called directly."""
     field = PlannedField(name, details, field_def, parent_type)
     if field_def is None:
         return field
     node = details[0].node
-    streamed = any(directive.name.value == "stream" for d in details for directive in d.node.directives or ())
+    streamed = any(
+        directive.name.value == "stream" for d in details for directive in d.node.directives or ()
+    )
     field.completion = Completion(field_def.type, streamed)
     definition = field_def.extensions.get("strawberry-definition")
     if node.name.value == "__typename":
@@ -121,14 +148,20 @@ def plan_field(
         pass
     elif definition.is_subscription:
         pass  # its resolve hands on the event; its resolver is the event source
-    elif (_resolves_as(field_def, "_get_basic_result") and definition.is_basic_field
-          and type(definition).get_result is StrawberryField.get_result):
+    elif (
+        _resolves_as(field_def, "_get_basic_result")
+        and definition.is_basic_field
+        and type(definition).get_result is StrawberryField.get_result
+    ):
         # strawberry's "basic field": no resolver, no extensions, no exception handlers.
         default = definition.default_resolver
         field.source, field.read = ATTRIBUTE, definition.python_name
         field.getter = None if default is getattr else default
-    elif info_class is not None and not field_def.args and not node.arguments and (
-        _resolves_as(field_def, "_resolver") or _resolves_as(field_def, "_async_resolver")
+    elif (
+        info_class is not None
+        and not field_def.args
+        and not node.arguments
+        and (_resolves_as(field_def, "_resolver") or _resolves_as(field_def, "_async_resolver"))
     ):
         if (id_attribute := _default_node_id(definition, parent_type)) is not None:
             field.source, field.read = RELAY_ID, id_attribute
@@ -143,8 +176,11 @@ def _resolves_as(field_def: GraphQLField, name: str) -> bool:
     """Whether the field resolves through the wrapper strawberry built for it under that name
     (anything else, a resolve set by other means, is left to graphql-core)."""
     resolve = field_def.resolve
-    return resolve is not None and getattr(resolve, "__name__", None) == name and (
-        getattr(resolve, "__qualname__", "").startswith("GraphQLCoreConverter.from_resolver."))
+    return (
+        resolve is not None
+        and getattr(resolve, "__name__", None) == name
+        and (getattr(resolve, "__qualname__", "").startswith("GraphQLCoreConverter.from_resolver."))
+    )
 
 
 def _origin(object_type: GraphQLObjectType) -> Any:
@@ -159,36 +195,50 @@ def _prefetchable(object_type: GraphQLObjectType) -> bool:
 def _strawberry_type_check(is_type_of: Callable[..., Any] | None) -> bool:
     # strawberry generates `is_type_of(obj, _info)` for its types and never reads the info; a
     # type's own is_type_of gets a real one.
-    return is_type_of is not None and is_type_of.__qualname__.endswith("._get_is_type_of.<locals>.is_type_of")
+    return is_type_of is not None and is_type_of.__qualname__.endswith(
+        "._get_is_type_of.<locals>.is_type_of"
+    )
 
 
 def _default_node_id(definition: StrawberryField, parent_type: GraphQLObjectType) -> str | None:
     """The attribute holding the node id when the field is relay's `id` on a type that keeps
     relay's resolve_id and resolve_typename: the id is then GlobalID(type name, that attribute)."""
     resolver = definition.base_resolver
-    if resolver is None or getattr(resolver, "_unbound_wrapped_func", None) is not _NODE_ID._unbound_wrapped_func:
+    if (
+        resolver is None
+        or getattr(resolver, "_unbound_wrapped_func", None) is not _NODE_ID._unbound_wrapped_func
+    ):
         return None
     origin = _origin(parent_type)
     if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
         return None
     # The functions under the classmethods: an override is a different function.
-    if (origin.resolve_id.__func__ is not relay.Node.resolve_id.__func__  # type: ignore[attr-defined]
-            or origin.resolve_typename.__func__ is not relay.Node.resolve_typename.__func__):  # type: ignore[attr-defined]
+    if (
+        origin.resolve_id.__func__ is not relay.Node.resolve_id.__func__  # type: ignore[attr-defined]
+        or origin.resolve_typename.__func__ is not relay.Node.resolve_typename.__func__  # type: ignore[attr-defined]
+    ):
         return None
     return origin.resolve_id_attr()
 
 
-def _direct_resolver(definition: StrawberryField, info_class: type) -> Callable[[Any, Any], Any] | None:
+def _direct_resolver(
+    definition: StrawberryField, info_class: type
+) -> Callable[[Any, Any], Any] | None:
     """The resolver called the way strawberry calls one without arguments, minus its wrappers."""
     resolver = definition.base_resolver
     if (
-        resolver is None or definition.extensions or type(definition).get_result is not StrawberryField.get_result
-        or type(resolver).__call__ is not StrawberryResolver.__call__ or not callable(resolver.wrapped_func)
+        resolver is None
+        or definition.extensions
+        or type(definition).get_result is not StrawberryField.get_result
+        or type(resolver).__call__ is not StrawberryResolver.__call__
+        or not callable(resolver.wrapped_func)
     ):
         return None
     func = resolver.wrapped_func
     pass_self = resolver.self_parameter is not None
-    source_names = tuple(p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None)
+    source_names = tuple(
+        p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None
+    )
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
 
     def call(source: Any, raw_info: Any) -> Any:

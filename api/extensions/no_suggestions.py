@@ -20,7 +20,12 @@ from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 def _validate_without_suggestions(schema: Any, document: Any, rules: tuple[Any, ...]) -> list[Any]:
     # The rules strawberry adds to every validation (see strawberry.schema.schema.validate_document).
-    return validate(schema, document, (*rules, MaybeNullValidationRule, OneOfInputValidationRule), hide_suggestions=True)
+    return validate(
+        schema,
+        document,
+        (*rules, MaybeNullValidationRule, OneOfInputValidationRule),
+        hide_suggestions=True,
+    )
 
 
 @cache

@@ -27,7 +27,11 @@ def _root_fields(document: DocumentNode | None, operation_name: str | None) -> l
     if document is None:
         return []
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    chosen = [
+        o
+        for o in operations
+        if operation_name is None or (o.name and o.name.value == operation_name)
+    ]
     if len(chosen) != 1:
         return []
     return [s.name.value for s in chosen[0].selection_set.selections if isinstance(s, FieldNode)]
@@ -69,7 +73,9 @@ class ObserveOperation(SchemaExtension):
             raise  # the HTTP view answers these with a 4xx status of its own
         except Exception as exc:  # noqa: BLE001 - raised by a step (parse cache, transaction...)
             # strawberry turns what we raise into the operation's only error; make it a coded one.
-            error = exc if isinstance(exc, GraphQLError) else GraphQLError(str(exc), original_error=exc)
+            error = (
+                exc if isinstance(exc, GraphQLError) else GraphQLError(str(exc), original_error=exc)
+            )
             (public,) = self._publish([error])
             self._record(started, [public])
             raise public from None
@@ -88,7 +94,9 @@ class ObserveOperation(SchemaExtension):
 
     def _label(self) -> str:
         ctx = self.execution_context
-        return metrics.operation_label(ctx.operation_name, _root_fields(ctx.graphql_document, ctx.operation_name))
+        return metrics.operation_label(
+            ctx.operation_name, _root_fields(ctx.graphql_document, ctx.operation_name)
+        )
 
     def _publish(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         context = self.execution_context.context
@@ -98,10 +106,20 @@ class ObserveOperation(SchemaExtension):
         for error in errors:
             public, code = rewrite(error, request_id=request_id, locale=locale)
             if code is ErrorCode.INTERNAL:
-                log.error("unexpected error", request_id=request_id, path=error.path, cause=_cause(error),
-                          exc_info=error.original_error or error)
+                log.error(
+                    "unexpected error",
+                    request_id=request_id,
+                    path=error.path,
+                    cause=_cause(error),
+                    exc_info=error.original_error or error,
+                )
             elif code is ErrorCode.UNAVAILABLE:
-                log.warning("service unavailable", request_id=request_id, path=error.path, cause=_cause(error))
+                log.warning(
+                    "service unavailable",
+                    request_id=request_id,
+                    path=error.path,
+                    cause=_cause(error),
+                )
             published.append(public)
         return published
 
@@ -112,7 +130,9 @@ class ObserveOperation(SchemaExtension):
             kind = ctx.operation_type.value
         except Exception:  # noqa: BLE001 - an unparsable document has no operation type
             kind = "invalid"
-        codes = [(error.extensions or {}).get("code", ErrorCode.INTERNAL.value) for error in errors or []]
+        codes = [
+            (error.extensions or {}).get("code", ErrorCode.INTERNAL.value) for error in errors or []
+        ]
         for code in codes:
             metrics.ERRORS.labels(code=code, operation=name).inc()
         elapsed = time.perf_counter() - started

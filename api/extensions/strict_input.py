@@ -45,7 +45,9 @@ class RefuseUnstorableText(SchemaExtension):
         if not context.result and context.graphql_document is not None:
             errors = unstorable_arguments(context.graphql_document, context.variables or {})
             if errors:
-                error = GraphQLError(TEXT_MESSAGE, original_error=InvalidInput(errors, TEXT_MESSAGE))
+                error = GraphQLError(
+                    TEXT_MESSAGE, original_error=InvalidInput(errors, TEXT_MESSAGE)
+                )
                 context.result = GraphQLExecutionResult(data=None, errors=[error])
         yield
 
@@ -55,15 +57,19 @@ def unstorable_arguments(document: DocumentNode, variables: dict[str, Any]) -> l
     errors: list[FieldError] = []
     for argument in _arguments(document):
         name = argument.name.value
-        errors += unstorable_text(value_from_ast_untyped(argument.value, values), "" if name == INPUT_ARGUMENT else name)
+        errors += unstorable_text(
+            value_from_ast_untyped(argument.value, values), "" if name == INPUT_ARGUMENT else name
+        )
     return errors
 
 
 def _variable_defaults(document: DocumentNode) -> dict[str, Any]:
     return {
         definition.variable.name.value: value_from_ast_untyped(definition.default_value)
-        for operation in document.definitions if isinstance(operation, OperationDefinitionNode)
-        for definition in operation.variable_definitions or () if definition.default_value is not None
+        for operation in document.definitions
+        if isinstance(operation, OperationDefinitionNode)
+        for definition in operation.variable_definitions or ()
+        if definition.default_value is not None
     }
 
 

@@ -33,11 +33,19 @@ async def _limited(context: Context) -> float | None:
     """Seconds to wait if the tenant, or the API token making the request, is over its limit."""
     principal = context.principal
     assert principal is not None  # asked once the request is authenticated
-    retry_after = await hit(context.redis, f"tenant:{principal.tenant_id}", limit=context.rate_limits.tenant_per_minute,
-                            window_seconds=60)
+    retry_after = await hit(
+        context.redis,
+        f"tenant:{principal.tenant_id}",
+        limit=context.rate_limits.tenant_per_minute,
+        window_seconds=60,
+    )
     if retry_after is None and principal.kind is CredentialKind.API_TOKEN:
-        retry_after = await hit(context.redis, f"token:{principal.credential_id}", limit=context.rate_limits.token_per_minute,
-                                window_seconds=60)
+        retry_after = await hit(
+            context.redis,
+            f"token:{principal.credential_id}",
+            limit=context.rate_limits.token_per_minute,
+            window_seconds=60,
+        )
     return retry_after
 
 
@@ -65,7 +73,9 @@ class TenantScope(SchemaExtension):
                 retry_after = await _limited(context)
                 if retry_after is not None:
                     error = rate_limited(retry_after)
-                    self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])
+                    self.execution_context.result = GraphQLExecutionResult(
+                        data=None, errors=[error]
+                    )
                 yielded = True
                 yield
                 if self._failed_mutation():
@@ -83,7 +93,9 @@ class TenantScope(SchemaExtension):
             yield
 
     def _fail(self, code: ErrorCode, message: str) -> None:
-        self.execution_context.result = GraphQLExecutionResult(data=None, errors=[ApiError(code, message)])
+        self.execution_context.result = GraphQLExecutionResult(
+            data=None, errors=[ApiError(code, message)]
+        )
 
     def _failed_mutation(self) -> bool:
         result = self.execution_context.result

@@ -52,14 +52,25 @@ async def webhook(request: Request) -> JSONResponse:
     # row each: a flood of forged requests cannot grow the request log without bound.
     client = request.client.host if request.client else "unknown"
     rejections = f"hook-rejected:{ids[1]}:{client}"
-    retry = await hit(request.app.state.redis, rejections, limit=REJECTIONS_PER_MINUTE, window_seconds=60, peek=True)
+    retry = await hit(
+        request.app.state.redis,
+        rejections,
+        limit=REJECTIONS_PER_MINUTE,
+        window_seconds=60,
+        peek=True,
+    )
     if retry is not None:
-        return _answer(Receipt(429, "too many refused requests; try again later"), headers={"Retry-After": str(int(retry))})
+        return _answer(
+            Receipt(429, "too many refused requests; try again later"),
+            headers={"Retry-After": str(int(retry))},
+        )
     headers = {name.lower(): value for name, value in request.headers.items()}
     async with tenant_transaction(ids[0]):
         receipt = await receive_webhook(ids[1], headers, body)
     if receipt.status in (400, 401, 413):
-        await hit(request.app.state.redis, rejections, limit=REJECTIONS_PER_MINUTE, window_seconds=60)
+        await hit(
+            request.app.state.redis, rejections, limit=REJECTIONS_PER_MINUTE, window_seconds=60
+        )
     return _answer(receipt)
 
 
@@ -72,12 +83,22 @@ async def form(request: Request) -> JSONResponse:
         endpoint = await form_endpoint(ids[1])
         if endpoint is None:
             return _answer(Receipt(404, "no such form"))
-        retry = await hit(request.app.state.redis, f"form:{ids[1]}:{client}", limit=endpoint["rate_per_minute"], window_seconds=60)
+        retry = await hit(
+            request.app.state.redis,
+            f"form:{ids[1]}:{client}",
+            limit=endpoint["rate_per_minute"],
+            window_seconds=60,
+        )
         if retry is not None:
-            return _answer(Receipt(429, "too many submissions; try again later"), headers={"Retry-After": str(int(retry))})
+            return _answer(
+                Receipt(429, "too many submissions; try again later"),
+                headers={"Retry-After": str(int(retry))},
+            )
         try:
             fields = await _fields(request)
-        except _Unreadable as exc:  # answered now, and nothing stored: a later failure would go unseen
+        except (
+            _Unreadable
+        ) as exc:  # answered now, and nothing stored: a later failure would go unseen
             return _answer(exc.receipt)
         receipt = await receive_form(endpoint, fields)
     return _answer(receipt)
@@ -98,7 +119,10 @@ async def _fields(request: Request) -> dict[str, Any]:
     if media_type == "application/json":
         try:
             data = json.loads((await request.body()).decode("utf-8"))
-        except (ValueError, RecursionError) as exc:  # not UTF-8, not JSON, or nested past the parser's depth
+        except (
+            ValueError,
+            RecursionError,
+        ) as exc:  # not UTF-8, not JSON, or nested past the parser's depth
             raise _Unreadable(400, "the body is not UTF-8 JSON") from exc
         if not isinstance(data, dict):
             raise _Unreadable(400, "a form sent as JSON is an object of fields")

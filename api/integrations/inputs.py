@@ -18,12 +18,22 @@ MAPPING_HELP = '{"fields": {"personName": "$.name"}, "constants": {"sourceChanne
 class CreateInboundEndpointInput:
     name: str
     kind: str = strawberry.field(description="WEBHOOK (signed) or FORM (public)")
-    object: str = strawberry.field(description="Lead, Customer, Contact, Opportunity, Ticket or a custom object's api name")
+    object: str = strawberry.field(
+        description="Lead, Customer, Contact, Opportunity, Ticket or a custom object's api name"
+    )
     mapping: JSON = strawberry.field(description=MAPPING_HELP)
-    verification: str | None = strawberry.field(default=None, description="Webhooks: STANDARD or HMAC")
-    signature_header: str | None = strawberry.field(default=None, description="HMAC: the header carrying the body's HMAC-SHA256")
-    honeypot: str | None = strawberry.field(default=None, description="Forms: a hidden field that only bots fill in")
-    rate_per_minute: int | None = strawberry.field(default=None, description="Forms: posts per client address per minute (60)")
+    verification: str | None = strawberry.field(
+        default=None, description="Webhooks: STANDARD or HMAC"
+    )
+    signature_header: str | None = strawberry.field(
+        default=None, description="HMAC: the header carrying the body's HMAC-SHA256"
+    )
+    honeypot: str | None = strawberry.field(
+        default=None, description="Forms: a hidden field that only bots fill in"
+    )
+    rate_per_minute: int | None = strawberry.field(
+        default=None, description="Forms: posts per client address per minute (60)"
+    )
     enabled: bool = True
 
 
@@ -50,8 +60,17 @@ class InboundRequestRefInput:
     id: relay.GlobalID
 
 
-FIELDS = {"name": "name", "kind": "kind", "object": "object", "mapping": "mapping", "verification": "verification",
-          "signature_header": "signatureHeader", "honeypot": "honeypot", "rate_per_minute": "ratePerMinute", "enabled": "enabled"}
+FIELDS = {
+    "name": "name",
+    "kind": "kind",
+    "object": "object",
+    "mapping": "mapping",
+    "verification": "verification",
+    "signature_header": "signatureHeader",
+    "honeypot": "honeypot",
+    "rate_per_minute": "ratePerMinute",
+    "enabled": "enabled",
+}
 
 
 def given(input: Any) -> dict[str, Any]:

@@ -19,11 +19,31 @@ AUTH = AUTHENTICATED
 class IntegrationQueries:
     @strawberry.field(**AUTH, description="The tenant's inbound webhooks and web forms (admins)")
     async def inbound_endpoints(self, info: Info) -> list[InboundEndpointType]:
-        return [InboundEndpointType.from_row(r) for r in await endpoints.list_endpoints(principal=principal_of(info))]
+        return [
+            InboundEndpointType.from_row(r)
+            for r in await endpoints.list_endpoints(principal=principal_of(info))
+        ]
 
-    @strawberry.field(**AUTH, description="What inbound endpoints received and what became of it, newest first (admins)")
-    async def inbound_requests(self, info: Info, endpoint_id: relay.GlobalID | None = None, status: str | None = None,
-                               first: int = 50) -> list[InboundRequestType]:
-        endpoint = decode_id(endpoint_id, expected="InboundEndpoint", field="endpointId") if endpoint_id else None
-        rows = await process.list_requests(principal=principal_of(info), endpoint_id=endpoint, status=status, first=page_size(first))
+    @strawberry.field(
+        **AUTH,
+        description="What inbound endpoints received and what became of it, newest first (admins)",
+    )
+    async def inbound_requests(
+        self,
+        info: Info,
+        endpoint_id: relay.GlobalID | None = None,
+        status: str | None = None,
+        first: int = 50,
+    ) -> list[InboundRequestType]:
+        endpoint = (
+            decode_id(endpoint_id, expected="InboundEndpoint", field="endpointId")
+            if endpoint_id
+            else None
+        )
+        rows = await process.list_requests(
+            principal=principal_of(info),
+            endpoint_id=endpoint,
+            status=status,
+            first=page_size(first),
+        )
         return [InboundRequestType.from_row(r) for r in rows]

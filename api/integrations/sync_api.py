@@ -19,16 +19,22 @@ from api.records.pagination import page_size
 from domain.integrations.sync import connections
 
 AUTH = AUTHENTICATED
-SETTINGS_HELP = ('{"customerFields": {"name": "name", "region": "region"}, '
-                 '"conflicts": {"default": "newest", "fields": {"region": "erp"}}}')
+SETTINGS_HELP = (
+    '{"customerFields": {"name": "name", "region": "region"}, '
+    '"conflicts": {"default": "newest", "fields": {"region": "erp"}}}'
+)
 
 
-@strawberry.type(name="SyncConnection", description="Two-way sync with another system through a connector")
+@strawberry.type(
+    name="SyncConnection", description="Two-way sync with another system through a connector"
+)
 class SyncConnectionType:
     id: relay.GlobalID
     name: str
     connector: str
-    system: str = strawberry.field(description="The name external ids of this system carry, e.g. erp")
+    system: str = strawberry.field(
+        description="The name external ids of this system carry, e.g. erp"
+    )
     base_url: str
     settings: JSON = strawberry.field(description=SETTINGS_HELP)
     interval_seconds: int
@@ -40,12 +46,26 @@ class SyncConnectionType:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> SyncConnectionType:
-        return cls(id=relay.GlobalID("SyncConnection", str(row["id"])), name=row["name"], connector=row["connector"], system=row["system"],
-                   base_url=row["base_url"], settings=row["settings"], interval_seconds=row["interval_seconds"], enabled=row["enabled"],
-                   last_run_at=row["last_run_at"], next_run_at=row["next_run_at"], last_error=row["last_error"], version=row["version"])
+        return cls(
+            id=relay.GlobalID("SyncConnection", str(row["id"])),
+            name=row["name"],
+            connector=row["connector"],
+            system=row["system"],
+            base_url=row["base_url"],
+            settings=row["settings"],
+            interval_seconds=row["interval_seconds"],
+            enabled=row["enabled"],
+            last_run_at=row["last_run_at"],
+            next_run_at=row["next_run_at"],
+            last_error=row["last_error"],
+            version=row["version"],
+        )
 
 
-@strawberry.type(name="SyncLogEntry", description="One record pulled or pushed, or one run's summary (direction RUN)")
+@strawberry.type(
+    name="SyncLogEntry",
+    description="One record pulled or pushed, or one run's summary (direction RUN)",
+)
 class SyncLogEntryType:
     direction: str
     stream: str | None
@@ -58,9 +78,19 @@ class SyncLogEntryType:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> SyncLogEntryType:
-        record = record_global_id(row["record_type"], row["record_id"]) if row["record_id"] else None
-        return cls(direction=row["direction"], stream=row["stream"], external_id=row["external_id"], record_id=record,
-                   status=row["status"], detail=row["detail"], run_id=strawberry.ID(str(row["run_id"])), at=row["at"])
+        record = (
+            record_global_id(row["record_type"], row["record_id"]) if row["record_id"] else None
+        )
+        return cls(
+            direction=row["direction"],
+            stream=row["stream"],
+            external_id=row["external_id"],
+            record_id=record,
+            status=row["status"],
+            detail=row["detail"],
+            run_id=strawberry.ID(str(row["run_id"])),
+            at=row["at"],
+        )
 
 
 @strawberry.input
@@ -69,7 +99,9 @@ class CreateSyncConnectionInput:
     connector: str = strawberry.field(description="rest_erp")
     system: str
     base_url: str
-    credentials: str | None = strawberry.field(default=None, description="Sent as a bearer token; never shown again")
+    credentials: str | None = strawberry.field(
+        default=None, description="Sent as a bearer token; never shown again"
+    )
     settings: JSON | None = strawberry.field(default=None, description=SETTINGS_HELP)
     interval_seconds: int | None = None
     enabled: bool = True
@@ -92,8 +124,16 @@ class SyncConnectionRefInput:
     id: relay.GlobalID
 
 
-_NAMES = {"name": "name", "connector": "connector", "system": "system", "base_url": "baseUrl", "credentials": "credentials",
-          "settings": "settings", "interval_seconds": "intervalSeconds", "enabled": "enabled"}
+_NAMES = {
+    "name": "name",
+    "connector": "connector",
+    "system": "system",
+    "base_url": "baseUrl",
+    "credentials": "credentials",
+    "settings": "settings",
+    "interval_seconds": "intervalSeconds",
+    "enabled": "enabled",
+}
 
 
 def _given(input: object) -> dict[str, Any]:
@@ -111,34 +151,71 @@ def _connection(value: relay.GlobalID) -> uuid.UUID:
 class SyncQueries:
     @strawberry.field(**AUTH, description="The tenant's sync connections (admins)")
     async def sync_connections(self, info: Info) -> list[SyncConnectionType]:
-        return [SyncConnectionType.from_row(r) for r in await connections.list_connections(principal=principal_of(info))]
+        return [
+            SyncConnectionType.from_row(r)
+            for r in await connections.list_connections(principal=principal_of(info))
+        ]
 
-    @strawberry.field(**AUTH, description="What syncs did, newest first: per record and per run (admins)")
-    async def sync_log(self, info: Info, connection_id: relay.GlobalID | None = None, status: str | None = None,
-                       first: int = 100) -> list[SyncLogEntryType]:
-        connection = decode_id(connection_id, expected="SyncConnection", field="connectionId") if connection_id else None
-        rows = await connections.sync_log(principal=principal_of(info), connection_id=connection, status=status, first=page_size(first))
+    @strawberry.field(
+        **AUTH, description="What syncs did, newest first: per record and per run (admins)"
+    )
+    async def sync_log(
+        self,
+        info: Info,
+        connection_id: relay.GlobalID | None = None,
+        status: str | None = None,
+        first: int = 100,
+    ) -> list[SyncLogEntryType]:
+        connection = (
+            decode_id(connection_id, expected="SyncConnection", field="connectionId")
+            if connection_id
+            else None
+        )
+        rows = await connections.sync_log(
+            principal=principal_of(info),
+            connection_id=connection,
+            status=status,
+            first=page_size(first),
+        )
         return [SyncLogEntryType.from_row(r) for r in rows]
 
 
 @strawberry.type
 class SyncMutations:
     @strawberry.mutation(description="Connect another system (admins)")
-    async def create_sync_connection(self, info: Info, input: CreateSyncConnectionInput) -> SyncConnectionType:
+    async def create_sync_connection(
+        self, info: Info, input: CreateSyncConnectionInput
+    ) -> SyncConnectionType:
         row = await connections.create_connection(principal=principal_of(info), input=_given(input))
         return SyncConnectionType.from_row(await connections.load_connection(row["id"]))
 
     @strawberry.mutation(description="Change a sync connection against its version")
-    async def update_sync_connection(self, info: Info, input: UpdateSyncConnectionInput) -> SyncConnectionType:
-        row = await connections.update_connection(principal=principal_of(info), connection_id=_connection(input.id),
-                                                  version=input.version, input=_given(input))
+    async def update_sync_connection(
+        self, info: Info, input: UpdateSyncConnectionInput
+    ) -> SyncConnectionType:
+        row = await connections.update_connection(
+            principal=principal_of(info),
+            connection_id=_connection(input.id),
+            version=input.version,
+            input=_given(input),
+        )
         return SyncConnectionType.from_row(await connections.load_connection(row["id"]))
 
-    @strawberry.mutation(description="Delete a sync connection; the records and their external ids stay")
+    @strawberry.mutation(
+        description="Delete a sync connection; the records and their external ids stay"
+    )
     async def delete_sync_connection(self, info: Info, input: SyncConnectionRefInput) -> bool:
-        await connections.delete_connection(principal=principal_of(info), connection_id=_connection(input.id))
+        await connections.delete_connection(
+            principal=principal_of(info), connection_id=_connection(input.id)
+        )
         return True
 
-    @strawberry.mutation(description="Run the sync now (the scheduler takes it within its next pass)")
+    @strawberry.mutation(
+        description="Run the sync now (the scheduler takes it within its next pass)"
+    )
     async def run_sync_now(self, info: Info, input: SyncConnectionRefInput) -> SyncConnectionType:
-        return SyncConnectionType.from_row(await connections.run_soon(principal=principal_of(info), connection_id=_connection(input.id)))
+        return SyncConnectionType.from_row(
+            await connections.run_soon(
+                principal=principal_of(info), connection_id=_connection(input.id)
+            )
+        )

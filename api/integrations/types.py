@@ -13,19 +13,30 @@ from api.integrations.external import record_global_id
 from domain.integrations.endpoints import public_id
 
 
-@strawberry.type(name="InboundEndpoint", description="Where other systems push data in: a signed webhook or a public web form")
+@strawberry.type(
+    name="InboundEndpoint",
+    description="Where other systems push data in: a signed webhook or a public web form",
+)
 class InboundEndpointType:
     id: relay.GlobalID
     name: str
     kind: str = strawberry.field(description="WEBHOOK or FORM")
     object: str = strawberry.field(description="The object its requests create or update")
-    mapping: JSON = strawberry.field(description='{"fields": {field: "$.path"}, "constants": {...}, "externalId": {"system", "path"}}')
-    verification: str | None = strawberry.field(description="STANDARD (Standard Webhooks) or HMAC (of the body, in signatureHeader)")
+    mapping: JSON = strawberry.field(
+        description='{"fields": {field: "$.path"}, "constants": {...}, "externalId": {"system", "path"}}'
+    )
+    verification: str | None = strawberry.field(
+        description="STANDARD (Standard Webhooks) or HMAC (of the body, in signatureHeader)"
+    )
     signature_header: str | None
-    honeypot: str | None = strawberry.field(description="A form field people leave empty; posts that fill it are dropped")
+    honeypot: str | None = strawberry.field(
+        description="A form field people leave empty; posts that fill it are dropped"
+    )
     rate_per_minute: int = strawberry.field(description="Form posts per client address per minute")
     enabled: bool
-    path: str = strawberry.field(description="Where to send requests, on this server: /hooks/<id> or /forms/<id>")
+    path: str = strawberry.field(
+        description="Where to send requests, on this server: /hooks/<id> or /forms/<id>"
+    )
     version: int
     created_at: datetime
     updated_at: datetime
@@ -33,34 +44,66 @@ class InboundEndpointType:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> InboundEndpointType:
         route = "hooks" if row["kind"] == "WEBHOOK" else "forms"
-        return cls(id=relay.GlobalID("InboundEndpoint", str(row["id"])), name=row["name"], kind=row["kind"], object=row["object"],
-                   mapping=row["mapping"], verification=row["verification"], signature_header=row["signature_header"],
-                   honeypot=row["honeypot"], rate_per_minute=row["rate_per_minute"], enabled=row["enabled"],
-                   path=f"/{route}/{public_id(row['tenant_id'], row['id'])}", version=row["version"],
-                   created_at=row["created_at"], updated_at=row["updated_at"])
+        return cls(
+            id=relay.GlobalID("InboundEndpoint", str(row["id"])),
+            name=row["name"],
+            kind=row["kind"],
+            object=row["object"],
+            mapping=row["mapping"],
+            verification=row["verification"],
+            signature_header=row["signature_header"],
+            honeypot=row["honeypot"],
+            rate_per_minute=row["rate_per_minute"],
+            enabled=row["enabled"],
+            path=f"/{route}/{public_id(row['tenant_id'], row['id'])}",
+            version=row["version"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
 
 
 @strawberry.type(description="An endpoint with its secret: shown only when made or rotated")
 class InboundEndpointWithSecret:
     endpoint: InboundEndpointType
-    secret: str | None = strawberry.field(description="Keep it: it is not shown again (none for forms)")
+    secret: str | None = strawberry.field(
+        description="Keep it: it is not shown again (none for forms)"
+    )
 
 
-@strawberry.type(name="InboundRequest", description="One request an inbound endpoint received, and what became of it")
+@strawberry.type(
+    name="InboundRequest",
+    description="One request an inbound endpoint received, and what became of it",
+)
 class InboundRequestType:
     id: relay.GlobalID
     endpoint_id: relay.GlobalID
-    status: str = strawberry.field(description="ACCEPTED (waiting for a worker), PROCESSED, FAILED (see error) or REJECTED (refused)")
+    status: str = strawberry.field(
+        description="ACCEPTED (waiting for a worker), PROCESSED, FAILED (see error) or REJECTED (refused)"
+    )
     error: str | None
-    body: str = strawberry.field(description="What was received (of a refused request, at most 10,000 characters)")
+    body: str = strawberry.field(
+        description="What was received (of a refused request, at most 10,000 characters)"
+    )
     record_type: str | None
-    record_id: relay.GlobalID | None = strawberry.field(description="The record it created or updated")
+    record_id: relay.GlobalID | None = strawberry.field(
+        description="The record it created or updated"
+    )
     received_at: datetime
     processed_at: datetime | None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> InboundRequestType:
-        record = record_global_id(row["record_type"], row["record_id"]) if row["record_id"] else None
-        return cls(id=relay.GlobalID("InboundRequest", str(row["id"])), endpoint_id=relay.GlobalID("InboundEndpoint", str(row["endpoint_id"])),
-                   status=row["status"], error=row["error"], body=row["body"], record_type=row["record_type"], record_id=record,
-                   received_at=row["received_at"], processed_at=row["processed_at"])
+        record = (
+            record_global_id(row["record_type"], row["record_id"]) if row["record_id"] else None
+        )
+        return cls(
+            id=relay.GlobalID("InboundRequest", str(row["id"])),
+            endpoint_id=relay.GlobalID("InboundEndpoint", str(row["endpoint_id"])),
+            status=row["status"],
+            error=row["error"],
+            body=row["body"],
+            record_type=row["record_type"],
+            record_id=record,
+            received_at=row["received_at"],
+            processed_at=row["processed_at"],
+        )

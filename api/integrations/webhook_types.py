@@ -11,29 +11,45 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 
-@strawberry.type(name="WebhookEndpoint", description="Where Tessera sends signed events (Standard Webhooks v1)")
+@strawberry.type(
+    name="WebhookEndpoint", description="Where Tessera sends signed events (Standard Webhooks v1)"
+)
 class WebhookEndpointType:
     id: relay.GlobalID
     url: str
     description: str | None
-    event_types: list[str] = strawberry.field(description="*, <Object>.* or <Object>.<action>, e.g. Lead.created")
+    event_types: list[str] = strawberry.field(
+        description="*, <Object>.* or <Object>.<action>, e.g. Lead.created"
+    )
     enabled: bool
-    disabled_reason: str | None = strawberry.field(description="Why Tessera disabled it (410 Gone, 5 days of failures)")
+    disabled_reason: str | None = strawberry.field(
+        description="Why Tessera disabled it (410 Gone, 5 days of failures)"
+    )
     version: int
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> WebhookEndpointType:
-        return cls(id=relay.GlobalID("WebhookEndpoint", str(row["id"])), url=row["url"], description=row["description"],
-                   event_types=list(row["event_types"]), enabled=row["enabled"], disabled_reason=row["disabled_reason"],
-                   version=row["version"], created_at=row["created_at"], updated_at=row["updated_at"])
+        return cls(
+            id=relay.GlobalID("WebhookEndpoint", str(row["id"])),
+            url=row["url"],
+            description=row["description"],
+            event_types=list(row["event_types"]),
+            enabled=row["enabled"],
+            disabled_reason=row["disabled_reason"],
+            version=row["version"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
 
 
 @strawberry.type(description="An endpoint with its secret: shown only when made or rotated")
 class WebhookEndpointWithSecret:
     endpoint: WebhookEndpointType
-    secret: str = strawberry.field(description="whsec_...: verify signatures with it; it is not shown again")
+    secret: str = strawberry.field(
+        description="whsec_...: verify signatures with it; it is not shown again"
+    )
 
 
 @strawberry.type(name="WebhookAttempt", description="One try to deliver")
@@ -45,28 +61,52 @@ class WebhookAttemptType:
     error: str | None
 
 
-@strawberry.type(name="WebhookDelivery", description="One event for one endpoint, with every attempt")
+@strawberry.type(
+    name="WebhookDelivery", description="One event for one endpoint, with every attempt"
+)
 class WebhookDeliveryType:
     id: relay.GlobalID
     endpoint_id: relay.GlobalID
     event_type: str
     payload: JSON
-    status: str = strawberry.field(description="PENDING (being sent or waiting for a retry), SUCCEEDED or FAILED")
+    status: str = strawberry.field(
+        description="PENDING (being sent or waiting for a retry), SUCCEEDED or FAILED"
+    )
     attempt_count: int
     next_attempt_at: datetime | None
     last_status_code: int | None
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
-    webhook_id: str = strawberry.field(description="The webhook-id header it is sent with, the same on every attempt")
+    webhook_id: str = strawberry.field(
+        description="The webhook-id header it is sent with, the same on every attempt"
+    )
     attempts: list[WebhookAttemptType]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> WebhookDeliveryType:
         payload = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
-        return cls(id=relay.GlobalID("WebhookDelivery", str(row["id"])), endpoint_id=relay.GlobalID("WebhookEndpoint", str(row["endpoint_id"])),
-                   event_type=row["event_type"], payload=payload, status=row["status"], attempt_count=row["attempts"],
-                   next_attempt_at=row["next_attempt_at"], last_status_code=row["last_status_code"], last_error=row["last_error"],
-                   created_at=row["created_at"], delivered_at=row["delivered_at"], webhook_id=f"msg_{row['id']}",
-                   attempts=[WebhookAttemptType(attempted_at=a["attempted_at"], status_code=a["status_code"], response_ms=a["response_ms"],
-                                                response_body=a["response_body"], error=a["error"]) for a in row["attempt_log"]])
+        return cls(
+            id=relay.GlobalID("WebhookDelivery", str(row["id"])),
+            endpoint_id=relay.GlobalID("WebhookEndpoint", str(row["endpoint_id"])),
+            event_type=row["event_type"],
+            payload=payload,
+            status=row["status"],
+            attempt_count=row["attempts"],
+            next_attempt_at=row["next_attempt_at"],
+            last_status_code=row["last_status_code"],
+            last_error=row["last_error"],
+            created_at=row["created_at"],
+            delivered_at=row["delivered_at"],
+            webhook_id=f"msg_{row['id']}",
+            attempts=[
+                WebhookAttemptType(
+                    attempted_at=a["attempted_at"],
+                    status_code=a["status_code"],
+                    response_ms=a["response_ms"],
+                    response_body=a["response_body"],
+                    error=a["error"],
+                )
+                for a in row["attempt_log"]
+            ],
+        )

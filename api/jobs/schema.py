@@ -29,23 +29,42 @@ class CancelJobInput:
 
 @strawberry.type
 class JobQueries:
-    @strawberry.field(permission_classes=[Authenticated], description="A job you started (any job, for admins)")
+    @strawberry.field(
+        permission_classes=[Authenticated], description="A job you started (any job, for admins)"
+    )
     async def job(self, info: Info, id: relay.GlobalID) -> JobType | None:
         found = await jobs.get_jobs([job_id(id)], principal=principal_of(info))
         return next((JobType.from_row(row) for row in found.values()), None)
 
-    @strawberry.field(permission_classes=[Authenticated],
-                      description="The jobs you started (every job of the tenant, for admins), newest first by default")
-    async def jobs(self, info: Info, filter: JobFilter | None = None, order_by: list[JobOrder] | None = None,
-                   first: int | None = None, after: str | None = None) -> Connection[JobType]:
-        listing = await jobs.list_jobs(principal=principal_of(info), filter=to_domain_filter(filter),
-                                       order=to_domain_order(order_by), first=page_size(first), after=after)
+    @strawberry.field(
+        permission_classes=[Authenticated],
+        description="The jobs you started (every job of the tenant, for admins), newest first by default",
+    )
+    async def jobs(
+        self,
+        info: Info,
+        filter: JobFilter | None = None,
+        order_by: list[JobOrder] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[JobType]:
+        listing = await jobs.list_jobs(
+            principal=principal_of(info),
+            filter=to_domain_filter(filter),
+            order=to_domain_order(order_by),
+            first=page_size(first),
+            after=after,
+        )
         return listing_connection(listing, JobType.from_row)
 
 
 @strawberry.type
 class JobMutations:
-    @strawberry.mutation(description="Cancel a queued or running job (who started it, or an admin); "
-                                     "a running job stops before its next batch")
+    @strawberry.mutation(
+        description="Cancel a queued or running job (who started it, or an admin); "
+        "a running job stops before its next batch"
+    )
     async def cancel_job(self, info: Info, input: CancelJobInput) -> JobType:
-        return JobType.from_row(await jobs.cancel_job(job_id(input.id), principal=principal_of(info)))
+        return JobType.from_row(
+            await jobs.cancel_job(job_id(input.id), principal=principal_of(info))
+        )

@@ -31,16 +31,23 @@ class JobStatus(Enum):
     CANCELLED = "CANCELLED"
 
 
-@strawberry.type(name="JobError", description="Something that went wrong inside a job that went on (an import's row)")
+@strawberry.type(
+    name="JobError",
+    description="Something that went wrong inside a job that went on (an import's row)",
+)
 class JobErrorType:
     position: int = strawberry.field(description="1 for the first error the job found")
-    row: int | None = strawberry.field(description="The row of the input it is about, counted as a spreadsheet does")
+    row: int | None = strawberry.field(
+        description="The row of the input it is about, counted as a spreadsheet does"
+    )
     field: str | None
     code: str
     message: str
 
 
-@strawberry.type(name="Job", description="Work done in the background: an import, an export, a scan")
+@strawberry.type(
+    name="Job", description="Work done in the background: an import, an export, a scan"
+)
 class JobType(relay.Node):
     node_id: relay.NodeID[str]
     kind: str
@@ -50,7 +57,9 @@ class JobType(relay.Node):
     progress_total: int | None = strawberry.field(description="Units to do, once known")
     result: JSON | None = strawberry.field(description="What a finished job produced, by kind")
     error: str | None = strawberry.field(description="Why a FAILED job failed")
-    errors_count: int = strawberry.field(description="How many errors the job collected (see errors)")
+    errors_count: int = strawberry.field(
+        description="How many errors the job collected (see errors)"
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -59,14 +68,27 @@ class JobType(relay.Node):
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> JobType:
-        return cls(node_id=str(row["id"]), kind=row["kind"], status=JobStatus(row["status"]), params=row["params"],
-                   progress_done=row["progress_done"], progress_total=row["progress_total"], result=row["result"],
-                   error=row["error"], errors_count=row["errors_count"], created_at=row["created_at"],
-                   started_at=row["started_at"], finished_at=row["finished_at"], version=row["version"],
-                   created_by_id=row["created_by"])
+        return cls(
+            node_id=str(row["id"]),
+            kind=row["kind"],
+            status=JobStatus(row["status"]),
+            params=row["params"],
+            progress_done=row["progress_done"],
+            progress_total=row["progress_total"],
+            result=row["result"],
+            error=row["error"],
+            errors_count=row["errors_count"],
+            created_at=row["created_at"],
+            started_at=row["started_at"],
+            finished_at=row["finished_at"],
+            version=row["version"],
+            created_by_id=row["created_by"],
+        )
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         wanted = list(node_ids)
         found = await jobs.get_jobs(uuids(wanted), principal=principal_of(info))
         by_id = {str(k): cls.from_row(v) for k, v in found.items()}
@@ -76,12 +98,28 @@ class JobType(relay.Node):
     async def created_by(self, info: Info) -> UserType | None:
         return UserType.from_row(await loaders.users(info).load(self.created_by_id))
 
-    @strawberry.field(description="The errors the job collected, in the order found; `after` a position")
-    async def errors(self, info: Info, first: int | None = None, after: int = 0) -> list[JobErrorType]:
-        rows = await jobs.job_errors(uuid.UUID(self.node_id), principal=principal_of(info), first=page_size(first),
-                                     after=max(0, after))
-        return [JobErrorType(position=r["seq"], row=r["row_number"], field=r["field"], code=r["code"], message=r["message"])
-                for r in rows]
+    @strawberry.field(
+        description="The errors the job collected, in the order found; `after` a position"
+    )
+    async def errors(
+        self, info: Info, first: int | None = None, after: int = 0
+    ) -> list[JobErrorType]:
+        rows = await jobs.job_errors(
+            uuid.UUID(self.node_id),
+            principal=principal_of(info),
+            first=page_size(first),
+            after=max(0, after),
+        )
+        return [
+            JobErrorType(
+                position=r["seq"],
+                row=r["row_number"],
+                field=r["field"],
+                code=r["code"],
+                message=r["message"],
+            )
+            for r in rows
+        ]
 
 
 JobFilter = filter_input(jobs.JOB_SPEC)

@@ -47,7 +47,9 @@ class RecordWrites:
 @strawberry.input
 class DeleteInput:
     id: strawberry.relay.GlobalID
-    version: int | None = strawberry.field(default=None, description="If given, a stale version is a CONFLICT")
+    version: int | None = strawberry.field(
+        default=None, description="If given, a stale version is a CONFLICT"
+    )
 
 
 @strawberry.input
@@ -69,10 +71,14 @@ def update_mutation(writes: RecordWrites, input_type: type) -> Any:
     async def update_one(info: Info, input: input_type) -> node:
         change = change_of(input, name)
         await writes.prepare([change.values], False)
-        return node.from_row((await writes.update(principal=principal_of(info), changes=[change]))[0])
+        return node.from_row(
+            (await writes.update(principal=principal_of(info), changes=[change]))[0]
+        )
 
     return strawberry.mutation(
-        resolver=update_one, description=f"Change a {name}; send the version you read (a stale one is a CONFLICT)")
+        resolver=update_one,
+        description=f"Change a {name}; send the version you read (a stale one is a CONFLICT)",
+    )
 
 
 def delete_mutation(writes: RecordWrites) -> Any:
@@ -80,10 +86,14 @@ def delete_mutation(writes: RecordWrites) -> Any:
 
     async def delete_one(info: Info, input: DeleteInput) -> node:
         record_id = decode_id(input.id, expected=spec.record_type, field="id")
-        return node.from_row(await service.delete(spec, record_id, input.version, principal=principal_of(info)))
+        return node.from_row(
+            await service.delete(spec, record_id, input.version, principal=principal_of(info))
+        )
 
     return strawberry.mutation(
-        resolver=delete_one, description=f"Soft-delete a {spec.record_type}; restore{spec.record_type} brings it back")
+        resolver=delete_one,
+        description=f"Soft-delete a {spec.record_type}; restore{spec.record_type} brings it back",
+    )
 
 
 def restore_mutation(writes: RecordWrites) -> Any:
@@ -114,7 +124,10 @@ def bulk_create_mutation(writes: RecordWrites, input_type: type) -> Any:
     async def bulk_create(info: Info, input: input_type) -> list[node]:
         items = [values_of(item, prefix=f"items.{i}.") for i, item in enumerate(input.items)]  # type: ignore[attr-defined]
         await writes.prepare(items, True)
-        return [node.from_row(row) for row in await create(principal=principal_of(info), items=items, bulk=True)]
+        return [
+            node.from_row(row)
+            for row in await create(principal=principal_of(info), items=items, bulk=True)
+        ]
 
     return strawberry.mutation(resolver=bulk_create, description=BULK_DESCRIPTION)
 
@@ -124,9 +137,15 @@ def bulk_update_mutation(writes: RecordWrites, input_type: type) -> Any:
     name, node = writes.spec.record_type, writes.node
 
     async def bulk_update(info: Info, input: input_type) -> list[node]:
-        changes = [change_of(item, name, prefix=f"items.{i}.") for i, item in enumerate(input.items)]  # type: ignore[attr-defined]
+        changes = [
+            change_of(item, name, prefix=f"items.{i}.")
+            for i, item in enumerate(input.items)  # type: ignore[attr-defined]
+        ]
         await writes.prepare([change.values for change in changes], True)
-        return [node.from_row(row) for row in await writes.update(principal=principal_of(info), changes=changes, bulk=True)]
+        return [
+            node.from_row(row)
+            for row in await writes.update(principal=principal_of(info), changes=changes, bulk=True)
+        ]
 
     return strawberry.mutation(resolver=bulk_update, description=BULK_DESCRIPTION)
 

@@ -15,9 +15,13 @@ from domain.records.filters import AllOf, AnyOf, Condition, Filter, NotOf, Op
 from domain.records.ordering import Order
 
 
-@strawberry.input(description="Conditions on one field (all must hold), combined with and / or / not")
+@strawberry.input(
+    description="Conditions on one field (all must hold), combined with and / or / not"
+)
 class RecordFilter:
-    field: str | None = strawberry.field(default=None, description="A field's api name, or id, ownerId, teamId, createdAt, updatedAt")
+    field: str | None = strawberry.field(
+        default=None, description="A field's api name, or id, ownerId, teamId, createdAt, updatedAt"
+    )
     eq: JSON | None = UNSET
     neq: JSON | None = UNSET
     in_: list[JSON] | None = strawberry.field(default=UNSET, name="in")
@@ -47,8 +51,19 @@ class CustomFieldOrder:
     direction: SortDirection = SortDirection.ASC
 
 
-_OPS = {"eq": Op.EQ, "neq": Op.NEQ, "in_": Op.IN, "not_in": Op.NOT_IN, "gt": Op.GT, "gte": Op.GTE, "lt": Op.LT,
-        "lte": Op.LTE, "like": Op.LIKE, "ilike": Op.ILIKE, "is_null": Op.IS_NULL}
+_OPS = {
+    "eq": Op.EQ,
+    "neq": Op.NEQ,
+    "in_": Op.IN,
+    "not_in": Op.NOT_IN,
+    "gt": Op.GT,
+    "gte": Op.GTE,
+    "lt": Op.LT,
+    "lte": Op.LTE,
+    "like": Op.LIKE,
+    "ilike": Op.ILIKE,
+    "is_null": Op.IS_NULL,
+}
 
 
 def record_filter_tree(node: RecordFilter, *, prefix: str = "") -> Filter:
@@ -70,5 +85,11 @@ def record_filter_tree(node: RecordFilter, *, prefix: str = "") -> Filter:
 def record_order(entries: list[RecordOrder] | None) -> list[Order] | None:
     if not entries:
         return None
-    return [Order(field=e.field, descending=e.direction is SortDirection.DESC,
-                  nulls_first=None if e.nulls is None else e.nulls is NullsOrder.FIRST) for e in entries]
+    return [
+        Order(
+            field=e.field,
+            descending=e.direction is SortDirection.DESC,
+            nulls_first=None if e.nulls is None else e.nulls is NullsOrder.FIRST,
+        )
+        for e in entries
+    ]

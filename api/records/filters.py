@@ -19,8 +19,17 @@ from domain.records.filters import AllOf, AnyOf, Condition, Filter, NotOf, Op
 from domain.records.spec import CUSTOM_FIELDS_PREFIX
 
 _OPS = {
-    "eq": Op.EQ, "neq": Op.NEQ, "in_": Op.IN, "not_in": Op.NOT_IN, "gt": Op.GT, "gte": Op.GTE,
-    "lt": Op.LT, "lte": Op.LTE, "like": Op.LIKE, "ilike": Op.ILIKE, "is_null": Op.IS_NULL,
+    "eq": Op.EQ,
+    "neq": Op.NEQ,
+    "in_": Op.IN,
+    "not_in": Op.NOT_IN,
+    "gt": Op.GT,
+    "gte": Op.GTE,
+    "lt": Op.LT,
+    "lte": Op.LTE,
+    "like": Op.LIKE,
+    "ilike": Op.ILIKE,
+    "is_null": Op.IS_NULL,
 }
 
 
@@ -103,7 +112,9 @@ class IDFilter:
     is_null: bool | None = UNSET
 
 
-@strawberry.input(description="Conditions on a list of texts: eq matches lists containing the value")
+@strawberry.input(
+    description="Conditions on a list of texts: eq matches lists containing the value"
+)
 class StringListFilter:
     eq: str | None = UNSET
     is_null: bool | None = strawberry.field(default=UNSET, description="true: the list is empty")
@@ -119,9 +130,13 @@ def to_domain_filter(value: Any, *, path: str = "filter") -> Filter | None:
         if given is UNSET or given is None:
             continue
         if field.name == "and_":
-            parts.append(AllOf(tuple(p for p in (to_domain_filter(v, path=path) for v in given) if p)))
+            parts.append(
+                AllOf(tuple(p for p in (to_domain_filter(v, path=path) for v in given) if p))
+            )
         elif field.name == "or_":
-            parts.append(AnyOf(tuple(p for p in (to_domain_filter(v, path=path) for v in given) if p)))
+            parts.append(
+                AnyOf(tuple(p for p in (to_domain_filter(v, path=path) for v in given) if p))
+            )
         elif field.name == "not_":
             inner = to_domain_filter(given, path=path)
             if inner:

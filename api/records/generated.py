@@ -23,8 +23,14 @@ from api.records.ordering import NullsOrder, SortDirection
 from domain.records.spec import Kind, RecordSpec
 
 _OPERATORS = {
-    Kind.TEXT: StringFilter, Kind.INT: IntFilter, Kind.DECIMAL: DecimalFilter, Kind.BOOL: BooleanFilter,
-    Kind.DATETIME: DateTimeFilter, Kind.DATE: DateFilter, Kind.UUID: IDFilter, Kind.TEXT_ARRAY: StringListFilter,
+    Kind.TEXT: StringFilter,
+    Kind.INT: IntFilter,
+    Kind.DECIMAL: DecimalFilter,
+    Kind.BOOL: BooleanFilter,
+    Kind.DATETIME: DateTimeFilter,
+    Kind.DATE: DateFilter,
+    Kind.UUID: IDFilter,
+    Kind.TEXT_ARRAY: StringListFilter,
 }
 
 
@@ -36,7 +42,9 @@ def filter_input(spec: RecordSpec, *, skip: tuple[str, ...] = ()) -> type:
     """`<Type>Filter`: one operator input per filterable field, plus and / or / not."""
     cls: Any = type(f"{spec.record_type}Filter", (), {})
     annotations: dict[str, Any] = {
-        "and_": list[cls] | None, "or_": list[cls] | None, "not_": cls | None,
+        "and_": list[cls] | None,
+        "or_": list[cls] | None,
+        "not_": cls | None,
     }
     namespace: dict[str, Any] = {
         "and_": strawberry.field(name="and", default=UNSET),
@@ -49,11 +57,15 @@ def filter_input(spec: RecordSpec, *, skip: tuple[str, ...] = ()) -> type:
             namespace[snake(field.name)] = UNSET
     if spec.has("customFields"):
         annotations["custom_fields"] = RecordFilter | None
-        namespace["custom_fields"] = strawberry.field(default=UNSET, description="Conditions on the tenant's custom fields")
+        namespace["custom_fields"] = strawberry.field(
+            default=UNSET, description="Conditions on the tenant's custom fields"
+        )
     for key, value in namespace.items():
         setattr(cls, key, value)
     cls.__annotations__ = annotations
-    return strawberry.input(cls, description=f"Conditions on {spec.record_type} fields, combined with AND")
+    return strawberry.input(
+        cls, description=f"Conditions on {spec.record_type} fields, combined with AND"
+    )
 
 
 def order_input(spec: RecordSpec) -> type:
@@ -70,7 +82,6 @@ def order_input(spec: RecordSpec) -> type:
     annotations["nulls"] = NullsOrder | None
     cls.nulls = UNSET
     cls.__annotations__ = annotations
-    return strawberry.input(cls, description="Exactly one field per entry; later entries break ties")
-
-
-
+    return strawberry.input(
+        cls, description="Exactly one field per entry; later entries break ties"
+    )

@@ -20,7 +20,10 @@ from domain.records.field_access import field_rules, hidden
 from domain.records.spec import RecordSpec
 
 
-@strawberry.type(name="AuditEvent", description="One change to a record: who, when, and each field's old and new value")
+@strawberry.type(
+    name="AuditEvent",
+    description="One change to a record: who, when, and each field's old and new value",
+)
 class AuditEventType:
     id: strawberry.ID
     action: str
@@ -30,18 +33,28 @@ class AuditEventType:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AuditEventType:
-        return cls(id=strawberry.ID(str(row["id"])), action=row["action"], occurred_at=row["occurred_at"],
-                   changes=row["changes"], actor_id=row["actor_id"])
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            action=row["action"],
+            occurred_at=row["occurred_at"],
+            changes=row["changes"],
+            actor_id=row["actor_id"],
+        )
 
     actor = relation(column="actor_id", target=None, type=UserType)
 
 
-async def history_connection(info: Info, spec: RecordSpec, record_id: uuid.UUID, first: int | None) -> Connection[AuditEventType]:
+async def history_connection(
+    info: Info, spec: RecordSpec, record_id: uuid.UUID, first: int | None
+) -> Connection[AuditEventType]:
     """The first page of a record's audit trail, oldest first."""
     listing = await loaders.history(info, spec, nested_page_size(first)).load(record_id)
     gone = hidden(await field_rules(principal_of(info), spec.record_type))
     if gone:  # the trail must not show values the caller's role may not see
-        listing.rows = [{**row, "changes": {k: v for k, v in row["changes"].items() if k not in gone}} for row in listing.rows]
+        listing.rows = [
+            {**row, "changes": {k: v for k, v in row["changes"].items() if k not in gone}}
+            for row in listing.rows
+        ]
     return listing_connection(listing, AuditEventType.from_row)
 
 

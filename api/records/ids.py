@@ -11,7 +11,9 @@ from domain.errors import InvalidInput
 from domain.records.spec import RecordSpec
 
 
-def decode_id(value: relay.GlobalID | str, *, expected: str | tuple[str, ...], field: str) -> uuid.UUID:
+def decode_id(
+    value: relay.GlobalID | str, *, expected: str | tuple[str, ...], field: str
+) -> uuid.UUID:
     """The UUID inside a global id of one of the `expected` types; BAD_USER_INPUT otherwise."""
     expected_types = (expected,) if isinstance(expected, str) else expected
     try:
@@ -20,14 +22,20 @@ def decode_id(value: relay.GlobalID | str, *, expected: str | tuple[str, ...], f
             raise ValueError(global_id.type_name)
         return uuid.UUID(global_id.node_id)
     except (ValueError, TypeError) as exc:
-        raise InvalidInput.single(field, "INVALID_ID", f"{field} must be the id of a {' or '.join(expected_types)}") from exc
+        raise InvalidInput.single(
+            field, "INVALID_ID", f"{field} must be the id of a {' or '.join(expected_types)}"
+        ) from exc
 
 
-def decode_record_id(value: relay.GlobalID, specs: dict[str, RecordSpec], *, field: str) -> tuple[RecordSpec, uuid.UUID]:
+def decode_record_id(
+    value: relay.GlobalID, specs: dict[str, RecordSpec], *, field: str
+) -> tuple[RecordSpec, uuid.UUID]:
     """The record type and UUID of a global id that must name one of `specs` (by type name)."""
     spec = specs.get(value.type_name)
     if spec is None:
-        raise InvalidInput.single(field, "INVALID_ID", f"{field} must be the id of a {', '.join(specs)}")
+        raise InvalidInput.single(
+            field, "INVALID_ID", f"{field} must be the id of a {', '.join(specs)}"
+        )
     return spec, decode_id(value, expected=spec.record_type, field=field)
 
 
@@ -37,7 +45,19 @@ def encode_id(type_name: str, value: uuid.UUID) -> relay.GlobalID:
 
 # Types whose global ids may appear as values in tenant-defined configuration (a record's
 # customerId, a lead's campaignId, a rule's condition on ownerId, ...).
-_ID_TYPES = {"Customer", "Contact", "Lead", "Opportunity", "Ticket", "Campaign", "Pipeline", "Stage", "Team", "User", "CustomRecord"}
+_ID_TYPES = {
+    "Customer",
+    "Contact",
+    "Lead",
+    "Opportunity",
+    "Ticket",
+    "Campaign",
+    "Pipeline",
+    "Stage",
+    "Team",
+    "User",
+    "CustomRecord",
+}
 
 
 def raw_ids(values: dict[str, Any]) -> dict[str, Any]:

@@ -13,14 +13,25 @@ from api.records.names import camel as _camel
 
 # Which type of global id each reference field takes.
 REFERENCE_TYPES = {
-    "ownerId": "User", "managerId": "User", "memberIds": "User", "assigneeId": "User",
-    "teamId": "Team", "customerId": "Customer", "contactId": "Contact", "primaryContactId": "Contact",
-    "pipelineId": "Pipeline", "stageId": "Stage", "campaignId": "Campaign", "leadId": "Lead",
+    "ownerId": "User",
+    "managerId": "User",
+    "memberIds": "User",
+    "assigneeId": "User",
+    "teamId": "Team",
+    "customerId": "Customer",
+    "contactId": "Contact",
+    "primaryContactId": "Contact",
+    "pipelineId": "Pipeline",
+    "stageId": "Stage",
+    "campaignId": "Campaign",
+    "leadId": "Lead",
     "allowedNextStageIds": "Stage",
 }
 
 
-def values_of(data: Any, *, skip: tuple[str, ...] = ("id", "version"), prefix: str = "") -> dict[str, Any]:
+def values_of(
+    data: Any, *, skip: tuple[str, ...] = ("id", "version"), prefix: str = ""
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for field in dataclasses.fields(data):
         given = getattr(data, field.name)

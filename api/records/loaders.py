@@ -55,7 +55,12 @@ class Loader(DataLoader[Any, Any]):
     def peek(self, key: Any) -> tuple[bool, Any]:
         """(True, value) when `key` is loaded already, else (False, None)."""
         future = self.loaded.get(key)
-        if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+        if (
+            future is not None
+            and future.done()
+            and not future.cancelled()
+            and future.exception() is None
+        ):
             return True, future.result()
         return False, None
 
@@ -108,13 +113,21 @@ def team_members(info: Info) -> Loader:
     return per_request(info, "team_members", load)
 
 
-def children(info: Info, spec: RecordSpec, group_column: str, first: int, scope: dict[str, Any] | None = None) -> Loader:
+def children(
+    info: Info, spec: RecordSpec, group_column: str, first: int, scope: dict[str, Any] | None = None
+) -> Loader:
     """The first page of `spec` records per parent id (e.g. contacts per customer_id)."""
     principal = principal_of(info)
 
     async def load(ids: list[uuid.UUID]) -> list[Listing]:
-        found = await list_grouped(spec, principal=principal, group_column=group_column, group_ids=list(ids),
-                                   first=first, scope=scope)
+        found = await list_grouped(
+            spec,
+            principal=principal,
+            group_column=group_column,
+            group_ids=list(ids),
+            first=first,
+            scope=scope,
+        )
         return [found[i] for i in ids]
 
     key = ("children", spec.record_type, group_column, first, tuple(sorted((scope or {}).items())))
@@ -125,8 +138,14 @@ def history(info: Info, spec: RecordSpec, first: int) -> Loader:
     return children(info, AUDIT_SPEC, "record_id", first, {"record_type": spec.record_type})
 
 
-def batched(info: Info, key: Hashable, fetch: Callable[[list[Any]], Awaitable[dict[Any, Any]]], default: Any = None) -> Loader:
+def batched(
+    info: Info,
+    key: Hashable,
+    fetch: Callable[[list[Any]], Awaitable[dict[Any, Any]]],
+    default: Any = None,
+) -> Loader:
     """A loader over a domain function returning {key: value} for a list of keys."""
+
     async def load(keys: list[Any]) -> list[Any]:
         found = await fetch(list(keys))
         return [found.get(k, default) for k in keys]

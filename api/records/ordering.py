@@ -37,14 +37,18 @@ def to_domain_order(entries: list[Any] | None) -> list[Order] | None:
             if field.name != "nulls" and getattr(entry, field.name) not in (None, UNSET)
         ]
         if len(chosen) != 1:
-            raise InvalidInput.single(f"orderBy.{index}", "ONE_FIELD", "each orderBy entry names exactly one field")
+            raise InvalidInput.single(
+                f"orderBy.{index}", "ONE_FIELD", "each orderBy entry names exactly one field"
+            )
         name, direction = chosen[0]
         if name == "custom_field":  # {customField: {field, direction}}
             name, direction = f"customFields.{direction.field}", direction.direction
         nulls = getattr(entry, "nulls", None)
-        orders.append(Order(
-            name if name.startswith("customFields.") else _camel(name),
-            descending=direction is SortDirection.DESC,
-            nulls_first=None if nulls in (None, UNSET) else nulls is NullsOrder.FIRST,
-        ))
+        orders.append(
+            Order(
+                name if name.startswith("customFields.") else _camel(name),
+                descending=direction is SortDirection.DESC,
+                nulls_first=None if nulls in (None, UNSET) else nulls is NullsOrder.FIRST,
+            )
+        )
     return orders

@@ -54,7 +54,9 @@ def page_size(first: int | None) -> int:
     if first is None:
         return DEFAULT_PAGE_SIZE
     if not 1 <= first <= MAX_PAGE_SIZE:
-        raise InvalidInput.single("first", "OUT_OF_RANGE", f"first must be between 1 and {MAX_PAGE_SIZE}")
+        raise InvalidInput.single(
+            "first", "OUT_OF_RANGE", f"first must be between 1 and {MAX_PAGE_SIZE}"
+        )
     return first
 
 
@@ -63,9 +65,13 @@ def nested_page_size(first: int | None) -> int:
     return min(page_size(first), MAX_NESTED_PAGE)
 
 
-def listing_connection(listing: Listing, convert: Callable[[dict[str, Any]], NodeType]) -> Connection[NodeType]:
+def listing_connection(
+    listing: Listing, convert: Callable[[dict[str, Any]], NodeType]
+) -> Connection[NodeType]:
     """A connection from a domain listing of rows; `convert` maps a row to its GraphQL type."""
-    edges = [Edge(node=convert(row), cursor_of=partial(listing.cursor, row)) for row in listing.rows]
+    edges = [
+        Edge(node=convert(row), cursor_of=partial(listing.cursor, row)) for row in listing.rows
+    ]
     return Connection(
         edges=edges,
         page_info=PageInfo(

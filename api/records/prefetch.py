@@ -97,8 +97,13 @@ def plan(info: Info, node_type: type) -> list[Planned]:
         return []
     selected = _node_selections(info)
     return [
-        Planned(field, relation, Include(relation.column, relation.target, _narrow(info, relation, selected[field])))
-        for field, relation in relations.items() if field in selected
+        Planned(
+            field,
+            relation,
+            Include(relation.column, relation.target, _narrow(info, relation, selected[field])),
+        )
+        for field, relation in relations.items()
+        if field in selected
     ]
 
 
@@ -112,7 +117,10 @@ def _copy(cls: Any, row: dict[str, Any], attributes: tuple[str, ...]) -> Any:
 
 
 def converter(
-    info: Info, planned: list[Planned], listing: Listing, convert: Callable[[dict[str, Any]], Any],
+    info: Info,
+    planned: list[Planned],
+    listing: Listing,
+    convert: Callable[[dict[str, Any]], Any],
 ) -> Callable[[dict[str, Any]], Any]:
     """`convert` for the listing's rows, each node carrying what its narrow relations read; whole
     related rows go to the loaders."""
@@ -126,7 +134,10 @@ def converter(
             loaders.rows_of(info, item.relation.target).prime_many(rows)
         else:
             cls = item.relation.node_class()
-            copies = {key: None if row is None else _copy(cls, row, attributes) for key, row in rows.items()}
+            copies = {
+                key: None if row is None else _copy(cls, row, attributes)
+                for key, row in rows.items()
+            }
             narrow.append((item.field, item.relation.column, copies))
     if not narrow:
         return convert

@@ -30,7 +30,9 @@ Node = TypeVar("Node")
 
 @strawberry.interface(description="What every editable record has")
 class Record(Prefetched):
-    version: int = strawberry.field(description="Send it back with updates; a stale one is a CONFLICT")
+    version: int = strawberry.field(
+        description="Send it back with updates; a stale one is a CONFLICT"
+    )
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
@@ -48,8 +50,12 @@ def plain_attributes(cls: type) -> tuple[str, ...]:
     resolver, permission or extension, of a scalar or enum type (lists and objects are converted)."""
     columns = set(columns_of(cls))
     return tuple(
-        field.python_name for field in cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
-        if field.python_name in columns and not is_private(field.type) and field.is_basic_field and _is_leaf(field.type)
+        field.python_name
+        for field in cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        if field.python_name in columns
+        and not is_private(field.type)
+        and field.is_basic_field
+        and _is_leaf(field.type)
     )
 
 
@@ -58,8 +64,11 @@ def column_attributes(cls: type) -> tuple[str, ...]:
     """The attributes `from_row` copies from columns: the plain fields, and the private ones
     named after a column (the ids relations read)."""
     columns = set(columns_of(cls))
-    private = [field.python_name for field in cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
-               if field.python_name in columns and is_private(field.type)]
+    private = [
+        field.python_name
+        for field in cls.__strawberry_definition__.fields  # type: ignore[attr-defined]
+        if field.python_name in columns and is_private(field.type)
+    ]
     return (*plain_attributes(cls), *private)
 
 
@@ -87,7 +96,9 @@ def uuids(node_ids: Iterable[str]) -> list[uuid.UUID]:
     return found
 
 
-async def resolve_record_nodes(cls: Any, spec: RecordSpec, info: Info, node_ids: Iterable[str]) -> list[Any]:
+async def resolve_record_nodes(
+    cls: Any, spec: RecordSpec, info: Info, node_ids: Iterable[str]
+) -> list[Any]:
     """relay's resolve_nodes for a record type: the records the caller may see, None for others."""
     wanted = list(node_ids)
     found = await get_records(spec, uuids(wanted), principal=principal_of(info))

@@ -68,7 +68,9 @@ def _resolve(annotation: Any) -> type:
     return reference.resolve_forward_ref(forward).resolve_type()
 
 
-def relation(*, column: str, target: RecordSpec | None, type: Any, description: str | None = None) -> Any:
+def relation(
+    *, column: str, target: RecordSpec | None, type: Any, description: str | None = None
+) -> Any:
     """A to-one field: the `target` record (a member when None) that the `column` attribute
     points at, as `type`; null when there is none or the caller may not see it."""
     declared = Relation(column, target, type)
@@ -78,7 +80,9 @@ def relation(*, column: str, target: RecordSpec | None, type: Any, description: 
         return loaders.related(loaders.rows_of(info, target), getattr(self, column), convert)
 
     resolve.__annotations__ = {"info": Info, "return": Optional[type]}  # noqa: UP045 - `type` may be a lazy reference
-    return strawberry.field(resolver=resolve, description=description, metadata={RELATION: declared})
+    return strawberry.field(
+        resolver=resolve, description=description, metadata={RELATION: declared}
+    )
 
 
 def reads_related(*, column: str, target: RecordSpec) -> dict[str, Relation]:
@@ -92,7 +96,9 @@ def related_list(*, target: RecordSpec, column: str, type: Any, description: str
     `column` points at this record, as `type`."""
 
     async def resolve(self: Any, info: Info, first: int | None = None) -> Any:
-        listing = await loaders.children(info, target, column, nested_page_size(first)).load(uuid.UUID(self.node_id))
+        listing = await loaders.children(info, target, column, nested_page_size(first)).load(
+            uuid.UUID(self.node_id)
+        )
         return listing_connection(listing, resolve_type(type).from_row)
 
     resolve.__annotations__ = {"info": Info, "first": Optional[int], "return": Connection[type]}  # noqa: UP045
@@ -108,5 +114,7 @@ def relations_of(node_type: type, name_of: Any) -> dict[str, Relation]:
     if node_type not in _DECLARED:
         definition = getattr(node_type, "__strawberry_definition__", None)
         fields: list[StrawberryField] = definition.fields if definition is not None else []
-        _DECLARED[node_type] = {name_of(f): f.metadata[RELATION] for f in fields if RELATION in (f.metadata or {})}
+        _DECLARED[node_type] = {
+            name_of(f): f.metadata[RELATION] for f in fields if RELATION in (f.metadata or {})
+        }
     return _DECLARED[node_type]

@@ -27,14 +27,27 @@ def ids_in(actions: Any) -> Any:
         try:
             for key, type_name in _KEYS.items():
                 if action.get(key) is not None:
-                    action[key] = str(decode_id(str(action[key]), expected=type_name, field=f"actions.{index}.{key}"))
+                    action[key] = str(
+                        decode_id(
+                            str(action[key]), expected=type_name, field=f"actions.{index}.{key}"
+                        )
+                    )
             for key, type_name in _LISTS.items():
                 if isinstance(action.get(key), list):
-                    action[key] = [str(decode_id(str(v), expected=type_name, field=f"actions.{index}.{key}")) for v in action[key]]
+                    action[key] = [
+                        str(decode_id(str(v), expected=type_name, field=f"actions.{index}.{key}"))
+                        for v in action[key]
+                    ]
             for key, type_name in _MAPS.items():
                 if isinstance(action.get(key), dict):
-                    action[key] = {k: str(decode_id(str(v), expected=type_name, field=f"actions.{index}.{key}.{k}"))
-                                   for k, v in action[key].items()}
+                    action[key] = {
+                        k: str(
+                            decode_id(
+                                str(v), expected=type_name, field=f"actions.{index}.{key}.{k}"
+                            )
+                        )
+                        for k, v in action[key].items()
+                    }
         except InvalidInput as exc:
             errors += exc.field_errors
     if errors:
@@ -75,5 +88,7 @@ def ids_out(actions: Any) -> Any:
                 action[key] = [str(encode_id(type_name, uuid.UUID(str(v)))) for v in action[key]]
         for key, type_name in _MAPS.items():
             if isinstance(action.get(key), dict):
-                action[key] = {k: str(encode_id(type_name, uuid.UUID(str(v)))) for k, v in action[key].items()}
+                action[key] = {
+                    k: str(encode_id(type_name, uuid.UUID(str(v)))) for k, v in action[key].items()
+                }
     return result

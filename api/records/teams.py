@@ -31,7 +31,9 @@ class TeamType(relay.Node, Record, WithHistory):
         return from_columns(cls, row)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         return await resolve_record_nodes(cls, TEAM_SPEC, info, node_ids)
 
     manager = relation(column="manager_id", target=None, type=UserType)
@@ -39,4 +41,6 @@ class TeamType(relay.Node, Record, WithHistory):
     @strawberry.field
     async def members(self, info: Info) -> list[UserType]:
         ids = await loaders.team_members(info).load(uuid.UUID(self.node_id))
-        return [u for u in [UserType.from_row(r) for r in await loaders.users(info).load_many(ids)] if u]
+        return [
+            u for u in [UserType.from_row(r) for r in await loaders.users(info).load_many(ids)] if u
+        ]

@@ -28,14 +28,18 @@ class UserType(relay.Node, Prefetched):
     node_id: relay.NodeID[str]
     email: str
     name: str
-    role: str = strawberry.field(description="admin, manager, member, agent or viewer (in this tenant)")
+    role: str = strawberry.field(
+        description="admin, manager, member, agent or viewer (in this tenant)"
+    )
 
     @classmethod
     def from_row(cls, row: dict[str, Any] | None) -> UserType | None:
         return None if row is None else from_columns(cls, row)
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
         principal_of(info)
         wanted = list(node_ids)
         by_id = {str(k): cls.from_row(v) for k, v in (await users_by_id(uuids(wanted))).items()}

@@ -14,11 +14,17 @@ from api.reports.types import RelativeDateRange
 from domain.reports import sales
 from domain.reports.windows import Window
 
-WinRateBy = strawberry.enum(sales.WinRateBy, name="WinRateBy", description="Group closed deals by owner, team or month of closing")
+WinRateBy = strawberry.enum(
+    sales.WinRateBy,
+    name="WinRateBy",
+    description="Group closed deals by owner, team or month of closing",
+)
 
 
-@strawberry.input(description="A time window: a relative range seen from asOf (default now) in the tenant's calendar, "
-                              "or explicit start and end; always [start, end)")
+@strawberry.input(
+    description="A time window: a relative range seen from asOf (default now) in the tenant's calendar, "
+    "or explicit start and end; always [start, end)"
+)
 class ReportWindow:
     range: RelativeDateRange | None = None
     days: int | None = None
@@ -33,8 +39,12 @@ class ReportWindow:
 @strawberry.type(description="One lifecycle stage of the funnel")
 class FunnelStage:
     stage: str
-    entered: int = strawberry.field(description="Journeys that newly reached this stage (or a later one) in the window")
-    conversion_to_next: Decimal | None = strawberry.field(description="entered(next stage) / entered(this stage), 4 decimals")
+    entered: int = strawberry.field(
+        description="Journeys that newly reached this stage (or a later one) in the window"
+    )
+    conversion_to_next: Decimal | None = strawberry.field(
+        description="entered(next stage) / entered(this stage), 4 decimals"
+    )
 
 
 @strawberry.type(description="Open and closed deals in one pipeline stage")
@@ -44,8 +54,12 @@ class PipelineStageLine:
     kind: str
     position: int
     count: int
-    amount: Decimal | None = strawberry.field(description="Sum of amounts (null when amounts are hidden from the caller)")
-    weighted_amount: Decimal | None = strawberry.field(description="Sum of amount × probability / 100 (the deal's probability, else its stage's)")
+    amount: Decimal | None = strawberry.field(
+        description="Sum of amounts (null when amounts are hidden from the caller)"
+    )
+    weighted_amount: Decimal | None = strawberry.field(
+        description="Sum of amount × probability / 100 (the deal's probability, else its stage's)"
+    )
 
 
 @strawberry.type(description="Deals closed in the window for one owner, team or month")
@@ -56,9 +70,13 @@ class WinRateLine:
     label: str | None = None
     won: int = 0
     lost: int = 0
-    win_rate: Decimal | None = strawberry.field(default=None, description="won / (won + lost), 4 decimals")
+    win_rate: Decimal | None = strawberry.field(
+        default=None, description="won / (won + lost), 4 decimals"
+    )
     won_amount: Decimal | None = None
-    average_deal: Decimal | None = strawberry.field(default=None, description="Average amount of the won deals")
+    average_deal: Decimal | None = strawberry.field(
+        default=None, description="Average amount of the won deals"
+    )
 
 
 @strawberry.type(description="Durations in days")
@@ -80,8 +98,14 @@ class ForecastMonth:
 
 
 def win_rate_out(row: sales.WinRate, by: sales.WinRateBy) -> WinRateLine:
-    line = WinRateLine(label=row.label, won=row.won, lost=row.lost, win_rate=row.win_rate, won_amount=row.won_amount,
-                       average_deal=row.average_deal)
+    line = WinRateLine(
+        label=row.label,
+        won=row.won,
+        lost=row.lost,
+        win_rate=row.win_rate,
+        won_amount=row.won_amount,
+        average_deal=row.average_deal,
+    )
     if by is sales.WinRateBy.MONTH:
         line.month = row.key
     elif row.key is not None:
@@ -94,5 +118,11 @@ def win_rate_out(row: sales.WinRate, by: sales.WinRateBy) -> WinRateLine:
 
 
 def durations_out(row: sales.Durations) -> DurationStats:
-    return DurationStats(stage_id=encode_id("Stage", row.key) if row.key is not None else None, name=row.label, count=row.count,
-                         average_days=row.average_days, p50_days=row.p50_days, p90_days=row.p90_days)
+    return DurationStats(
+        stage_id=encode_id("Stage", row.key) if row.key is not None else None,
+        name=row.label,
+        count=row.count,
+        average_days=row.average_days,
+        p50_days=row.p50_days,
+        p90_days=row.p90_days,
+    )

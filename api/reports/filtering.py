@@ -24,8 +24,19 @@ from domain.records.spec import CUSTOM_FIELDS_PREFIX, Kind, RecordSpec
 from domain.reports.fields import REPORTABLE
 
 # Global id types a reference column may name.
-_ID_TYPES = ("Customer", "Contact", "Lead", "Opportunity", "Ticket", "Campaign", "Pipeline", "Stage", "Team", "User",
-             "CustomRecord")
+_ID_TYPES = (
+    "Customer",
+    "Contact",
+    "Lead",
+    "Opportunity",
+    "Ticket",
+    "Campaign",
+    "Pipeline",
+    "Stage",
+    "Team",
+    "User",
+    "CustomRecord",
+)
 
 
 async def aggregate_filter(object_name: str, node: RecordFilter | None) -> Filter | None:
@@ -35,7 +46,11 @@ async def aggregate_filter(object_name: str, node: RecordFilter | None) -> Filte
         obj = await load_object(object_name)
         return to_filter(node, obj, record_spec(obj))
     custom = await load_standard_fields(object_name) if object_name in STANDARD_OBJECTS else ()
-    spec = standard_spec(object_name, custom) if object_name in STANDARD_OBJECTS else REPORTABLE[object_name]
+    spec = (
+        standard_spec(object_name, custom)
+        if object_name in STANDARD_OBJECTS
+        else REPORTABLE[object_name]
+    )
     tree = record_filter_tree(node)
     errors: list[FieldError] = []
     tree = _standard_operands(tree, spec, errors)
@@ -49,7 +64,12 @@ def _standard_operands(node: Filter, spec: RecordSpec, errors: list[FieldError])
         return NotOf(_standard_operands(node.part, spec, errors))
     if not isinstance(node, Condition):
         return type(node)(tuple(_standard_operands(part, spec, errors) for part in node.parts))
-    if node.field.startswith(CUSTOM_FIELDS_PREFIX) or not spec.has(node.field) or node.op is Op.IS_NULL or node.value is None:
+    if (
+        node.field.startswith(CUSTOM_FIELDS_PREFIX)
+        or not spec.has(node.field)
+        or node.op is Op.IS_NULL
+        or node.value is None
+    ):
         return node
     kind = spec.field(node.field).kind
     where = f"filter.{node.field}"
@@ -64,7 +84,9 @@ def _standard_operands(node: Filter, spec: RecordSpec, errors: list[FieldError])
         errors.extend(exc.field_errors)
         return node
     except (ValueError, TypeError, InvalidOperation):
-        errors.append(FieldError(where, "INVALID_VALUE", f"{node.value!r} is not a value of {node.field}"))
+        errors.append(
+            FieldError(where, "INVALID_VALUE", f"{node.value!r} is not a value of {node.field}")
+        )
         return node
     return Condition(node.field, node.op, value)
 

@@ -31,13 +31,23 @@ AUTH = AUTHENTICATED
 
 @strawberry.type
 class AggregateQueries:
-    @strawberry.field(**AUTH, description=(
-        "Grouped measures over the records of one object (Customer, Contact, Lead, Opportunity, Ticket, Campaign, "
-        "Activity or a custom object's api name) that the caller may see, with a totals row (docs/reports.md)"))
+    @strawberry.field(
+        **AUTH,
+        description=(
+            "Grouped measures over the records of one object (Customer, Contact, Lead, Opportunity, Ticket, Campaign, "
+            "Activity or a custom object's api name) that the caller may see, with a totals row (docs/reports.md)"
+        ),
+    )
     async def aggregate(
-        self, info: Info, object: str, filter: RecordFilter | None = None, periods: list[DatePeriod] | None = None,
-        group_by: list[AggregateGroupBy] | None = None, measures: list[AggregateMeasure] | None = None,
-        order_by: list[AggregateOrder] | None = None, first: int = domain.DEFAULT_GROUPS,
+        self,
+        info: Info,
+        object: str,
+        filter: RecordFilter | None = None,
+        periods: list[DatePeriod] | None = None,
+        group_by: list[AggregateGroupBy] | None = None,
+        measures: list[AggregateMeasure] | None = None,
+        order_by: list[AggregateOrder] | None = None,
+        first: int = domain.DEFAULT_GROUPS,
         as_of: datetime | None = None,
     ) -> AggregateResult:
         principal = principal_of(info)
@@ -46,13 +56,24 @@ class AggregateQueries:
             filter=await aggregate_filter(object, filter),
             periods=[Period(p.field, p.range, p.days) for p in periods or []],
             group_by=[domain.GroupBy(g.field, g.bucket) for g in group_by or []],
-            measures=[domain.Measure(m.function, m.field, m.alias) for m in measures] if measures else [domain.Measure(domain.Function.COUNT)],
-            order_by=[domain.OrderBy(o.target, o.direction is SortDirection.DESC) for o in order_by or []],
+            measures=[domain.Measure(m.function, m.field, m.alias) for m in measures]
+            if measures
+            else [domain.Measure(domain.Function.COUNT)],
+            order_by=[
+                domain.OrderBy(o.target, o.direction is SortDirection.DESC) for o in order_by or []
+            ],
             first=first,
             as_of=as_of,
         )
         result = await domain.aggregate(query, principal=principal)
-        return AggregateResult(rows=[row_out(r) for r in result.rows], totals=row_out(result.totals), truncated=result.truncated)
+        return AggregateResult(
+            rows=[row_out(r) for r in result.rows],
+            totals=row_out(result.totals),
+            truncated=result.truncated,
+        )
 
 
-ReportQueries = merge_types("ReportQueries", (AggregateQueries, SalesReportQueries, ServiceReportQueries, SavedReportQueries))
+ReportQueries = merge_types(
+    "ReportQueries",
+    (AggregateQueries, SalesReportQueries, ServiceReportQueries, SavedReportQueries),
+)

@@ -38,8 +38,19 @@ class ReportKind(str, Enum):
     CAMPAIGN_PERFORMANCE = "CAMPAIGN_PERFORMANCE"
 
 
-_FILTER_OPS = {"eq": "eq", "neq": "neq", "in": "in_", "notIn": "not_in", "gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte",
-               "like": "like", "ilike": "ilike", "isNull": "is_null"}
+_FILTER_OPS = {
+    "eq": "eq",
+    "neq": "neq",
+    "in": "in_",
+    "notIn": "not_in",
+    "gt": "gt",
+    "gte": "gte",
+    "lt": "lt",
+    "lte": "lte",
+    "like": "like",
+    "ilike": "ilike",
+    "isNull": "is_null",
+}
 
 
 class _Reader:
@@ -88,9 +99,13 @@ class _Reader:
         if not isinstance(raw, dict):
             self.fail(path, "INVALID", "an object {range, days, start, end, asOf}")
             return Window()
-        return Window(self.enum(Range, raw.get("range"), f"{path}.range"), raw.get("days"),
-                      self.moment(raw.get("start"), f"{path}.start"), self.moment(raw.get("end"), f"{path}.end"),
-                      self.moment(raw.get("asOf"), f"{path}.asOf"))
+        return Window(
+            self.enum(Range, raw.get("range"), f"{path}.range"),
+            raw.get("days"),
+            self.moment(raw.get("start"), f"{path}.start"),
+            self.moment(raw.get("end"), f"{path}.end"),
+            self.moment(raw.get("asOf"), f"{path}.asOf"),
+        )
 
     def pipeline(self) -> uuid.UUID | None:
         raw = self.params.get("pipelineId")
@@ -118,8 +133,16 @@ def record_filter(raw: Any, reader: _Reader, path: str = "filter") -> RecordFilt
     for name, attr in _FILTER_OPS.items():
         if name in raw:
             setattr(node, attr, raw[name])
-    node.and_ = [child for child in (record_filter(c, reader, f"{path}.and") for c in raw.get("and") or []) if child] or None
-    node.or_ = [child for child in (record_filter(c, reader, f"{path}.or") for c in raw.get("or") or []) if child] or None
+    node.and_ = [
+        child
+        for child in (record_filter(c, reader, f"{path}.and") for c in raw.get("and") or [])
+        if child
+    ] or None
+    node.or_ = [
+        child
+        for child in (record_filter(c, reader, f"{path}.or") for c in raw.get("or") or [])
+        if child
+    ] or None
     node.not_ = record_filter(raw.get("not"), reader, f"{path}.not")
     unknown = set(raw) - set(_FILTER_OPS) - {"field", "and", "or", "not"}
     if unknown:
@@ -133,22 +156,56 @@ async def aggregate_query(params: Any) -> agg.AggregateQuery:
     if not isinstance(p.get("object"), str):
         reader.fail("object", "REQUIRED", "the object to aggregate")
     node = record_filter(p.get("filter"), reader)
-    periods = [Period(str(x.get("field")), reader.enum(Range, x.get("range"), f"periods.{i}.range", Range.THIS_MONTH), x.get("days"))
-               for i, x in enumerate(p.get("periods") or []) if isinstance(x, dict)]
-    groups = [agg.GroupBy(str(x.get("field")), reader.enum(agg.Bucket, x.get("bucket"), f"groupBy.{i}.bucket"))
-              for i, x in enumerate(p.get("groupBy") or []) if isinstance(x, dict)]
-    measures = [agg.Measure(reader.enum(agg.Function, x.get("function"), f"measures.{i}.function", agg.Function.COUNT),
-                            x.get("field"), x.get("alias")) for i, x in enumerate(p.get("measures") or []) if isinstance(x, dict)]
-    orders = [agg.OrderBy(str(x.get("target")), x.get("direction") == "DESC") for x in p.get("orderBy") or [] if isinstance(x, dict)]
+    periods = [
+        Period(
+            str(x.get("field")),
+            reader.enum(Range, x.get("range"), f"periods.{i}.range", Range.THIS_MONTH),
+            x.get("days"),
+        )
+        for i, x in enumerate(p.get("periods") or [])
+        if isinstance(x, dict)
+    ]
+    groups = [
+        agg.GroupBy(
+            str(x.get("field")), reader.enum(agg.Bucket, x.get("bucket"), f"groupBy.{i}.bucket")
+        )
+        for i, x in enumerate(p.get("groupBy") or [])
+        if isinstance(x, dict)
+    ]
+    measures = [
+        agg.Measure(
+            reader.enum(
+                agg.Function, x.get("function"), f"measures.{i}.function", agg.Function.COUNT
+            ),
+            x.get("field"),
+            x.get("alias"),
+        )
+        for i, x in enumerate(p.get("measures") or [])
+        if isinstance(x, dict)
+    ]
+    orders = [
+        agg.OrderBy(str(x.get("target")), x.get("direction") == "DESC")
+        for x in p.get("orderBy") or []
+        if isinstance(x, dict)
+    ]
     first = reader.integer(p.get("first"), "first", agg.DEFAULT_GROUPS)
     reader.check()
     try:
         domain_filter = await aggregate_filter(p["object"], node) if node is not None else None
     except InvalidInput as exc:
-        raise InvalidInput([FieldError(f"params.{e.field}", e.code, e.message) for e in exc.field_errors]) from exc
-    return agg.AggregateQuery(object=p["object"], filter=domain_filter, periods=periods, group_by=groups,
-                              measures=measures or [agg.Measure(agg.Function.COUNT)], order_by=orders, first=first,
-                              as_of=reader.moment(p.get("asOf"), "asOf"))
+        raise InvalidInput(
+            [FieldError(f"params.{e.field}", e.code, e.message) for e in exc.field_errors]
+        ) from exc
+    return agg.AggregateQuery(
+        object=p["object"],
+        filter=domain_filter,
+        periods=periods,
+        group_by=groups,
+        measures=measures or [agg.Measure(agg.Function.COUNT)],
+        order_by=orders,
+        first=first,
+        as_of=reader.moment(p.get("asOf"), "asOf"),
+    )
 
 
 async def run(kind: ReportKind, params: Any, principal: Principal) -> Table:
@@ -156,14 +213,22 @@ async def run(kind: ReportKind, params: Any, principal: Principal) -> Table:
     try:
         return await _run(kind, params, principal)
     except InvalidInput as exc:
-        raise InvalidInput([e if e.field.startswith("params") else FieldError(f"params.{e.field}", e.code, e.message)
-                            for e in exc.field_errors]) from exc
+        raise InvalidInput(
+            [
+                e
+                if e.field.startswith("params")
+                else FieldError(f"params.{e.field}", e.code, e.message)
+                for e in exc.field_errors
+            ]
+        ) from exc
 
 
 async def _run(kind: ReportKind, params: Any, principal: Principal) -> Table:
     if kind is ReportKind.AGGREGATE:
         query = await aggregate_query(params)
-        return aggregate_table(await agg.aggregate(query, principal=principal), [g.field for g in query.group_by])
+        return aggregate_table(
+            await agg.aggregate(query, principal=principal), [g.field for g in query.group_by]
+        )
     reader = _Reader(params)
     p = reader.params
     if kind is ReportKind.PIPELINE:
@@ -181,15 +246,28 @@ async def _run(kind: ReportKind, params: Any, principal: Principal) -> Table:
         except ValueError:
             reader.fail("fromMonth", "INVALID_DATE", "the first month's date (YYYY-MM-DD)")
         reader.check()
-        return table_of(await sales.forecast(principal=principal, first_month=first_month, months=months, pipeline_id=pipeline))
+        return table_of(
+            await sales.forecast(
+                principal=principal, first_month=first_month, months=months, pipeline_id=pipeline
+            )
+        )
     if kind is ReportKind.CAMPAIGN_PERFORMANCE:
-        by = reader.enum(marketing.CampaignDimension, p.get("by"), "by", marketing.CampaignDimension.CAMPAIGN)
+        by = reader.enum(
+            marketing.CampaignDimension, p.get("by"), "by", marketing.CampaignDimension.CAMPAIGN
+        )
         window = reader.window() if p.get("period") else None
         reader.check()
-        return table_of(await marketing.campaign_performance(principal=principal, window=window, by=by))
+        return table_of(
+            await marketing.campaign_performance(principal=principal, window=window, by=by)
+        )
     window = reader.window()
-    if kind in (ReportKind.LIFECYCLE_FUNNEL, ReportKind.SALES_CYCLE, ReportKind.TIME_IN_STAGE, ReportKind.SALES_LEADERBOARD,
-                ReportKind.WIN_RATES):
+    if kind in (
+        ReportKind.LIFECYCLE_FUNNEL,
+        ReportKind.SALES_CYCLE,
+        ReportKind.TIME_IN_STAGE,
+        ReportKind.SALES_LEADERBOARD,
+        ReportKind.WIN_RATES,
+    ):
         pipeline = reader.pipeline()
         by = reader.enum(sales.WinRateBy, p.get("by"), "by", sales.WinRateBy.OWNER)
         first = reader.integer(p.get("first"), "first", 10)
@@ -197,22 +275,39 @@ async def _run(kind: ReportKind, params: Any, principal: Principal) -> Table:
         if kind is ReportKind.LIFECYCLE_FUNNEL:
             return table_of(await sales.lifecycle_funnel(principal=principal, window=window))
         if kind is ReportKind.SALES_CYCLE:
-            return table_of([await sales.sales_cycle(principal=principal, window=window, pipeline_id=pipeline)])
+            return table_of(
+                [await sales.sales_cycle(principal=principal, window=window, pipeline_id=pipeline)]
+            )
         if kind is ReportKind.TIME_IN_STAGE:
-            return table_of(await sales.time_in_stage(principal=principal, window=window, pipeline_id=pipeline))
+            return table_of(
+                await sales.time_in_stage(principal=principal, window=window, pipeline_id=pipeline)
+            )
         if kind is ReportKind.SALES_LEADERBOARD:
-            return table_of(await sales.leaderboard(principal=principal, window=window, first=first, pipeline_id=pipeline))
-        return table_of(await sales.win_rates(principal=principal, window=window, by=by, pipeline_id=pipeline))
+            return table_of(
+                await sales.leaderboard(
+                    principal=principal, window=window, first=first, pipeline_id=pipeline
+                )
+            )
+        return table_of(
+            await sales.win_rates(principal=principal, window=window, by=by, pipeline_id=pipeline)
+        )
     by = reader.enum(service.TicketDimension, p.get("by"), "by", service.TicketDimension.NONE)
     if kind is ReportKind.TICKET_VOLUME:
         bucket = reader.enum(agg.Bucket, p.get("bucket"), "bucket", agg.Bucket.DAY)
         reader.check()
-        return table_of(await service.ticket_volume(principal=principal, window=window, bucket=bucket, by=by))
+        return table_of(
+            await service.ticket_volume(principal=principal, window=window, bucket=bucket, by=by)
+        )
     reader.check()
     if kind is ReportKind.TICKET_TIMES:
         return table_of(await service.response_times(principal=principal, window=window, by=by))
     if kind is ReportKind.SLA_COMPLIANCE:
-        return table_of(await service.sla_compliance(principal=principal, window=window, by=by,
-                                                     as_of=reader.moment(p.get("asOf"), "asOf")))
+        return table_of(
+            await service.sla_compliance(
+                principal=principal,
+                window=window,
+                by=by,
+                as_of=reader.moment(p.get("asOf"), "asOf"),
+            )
+        )
     return table_of(await service.satisfaction(principal=principal, window=window, by=by))
-

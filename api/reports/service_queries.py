@@ -18,12 +18,17 @@ from domain.reports import marketing, service
 from domain.reports.aggregate import Bucket
 
 AUTH = AUTHENTICATED
-TicketDimension = strawberry.enum(service.TicketDimension, name="TicketDimension",
-                                  description="What to split tickets by (NONE: one line for all)")
+TicketDimension = strawberry.enum(
+    service.TicketDimension,
+    name="TicketDimension",
+    description="What to split tickets by (NONE: one line for all)",
+)
 CampaignDimension = strawberry.enum(marketing.CampaignDimension, name="CampaignDimension")
 
 
-@strawberry.type(description="A split of tickets: a plain value (channel, priority...) in `key`, a team or assignee in `id`")
+@strawberry.type(
+    description="A split of tickets: a plain value (channel, priority...) in `key`, a team or assignee in `id`"
+)
 class TicketKey:
     key: str | None
     id: relay.GlobalID | None
@@ -58,7 +63,9 @@ class TicketTimesLine:
 @strawberry.type
 class BacklogLine:
     status: str
-    age: str = strawberry.field(description="UNDER_1_DAY, DAYS_1_TO_3, DAYS_3_TO_7, DAYS_7_TO_30 or OVER_30_DAYS")
+    age: str = strawberry.field(
+        description="UNDER_1_DAY, DAYS_1_TO_3, DAYS_3_TO_7, DAYS_7_TO_30 or OVER_30_DAYS"
+    )
     count: int
 
 
@@ -105,56 +112,136 @@ class CampaignLine:
 
 @strawberry.type
 class ServiceReportQueries:
-    @strawberry.field(**AUTH, description="Tickets created in the window per bucket of creation (tenant calendar) and split")
+    @strawberry.field(
+        **AUTH,
+        description="Tickets created in the window per bucket of creation (tenant calendar) and split",
+    )
     async def ticket_volume(
-        self, info: Info, period: ReportWindow, bucket: DateBucket = Bucket.DAY,
+        self,
+        info: Info,
+        period: ReportWindow,
+        bucket: DateBucket = Bucket.DAY,
         by: TicketDimension = service.TicketDimension.NONE,
     ) -> list[TicketVolumeLine]:
-        rows = await service.ticket_volume(principal=principal_of(info), window=period.to_domain(), bucket=bucket, by=by)
-        return [TicketVolumeLine(bucket=r.bucket, split=_key(r.key, by), created=r.created) for r in rows]
+        rows = await service.ticket_volume(
+            principal=principal_of(info), window=period.to_domain(), bucket=bucket, by=by
+        )
+        return [
+            TicketVolumeLine(bucket=r.bucket, split=_key(r.key, by), created=r.created)
+            for r in rows
+        ]
 
-    @strawberry.field(**AUTH, description="Hours to first response and to resolution (P50, P90) of tickets created in the window")
+    @strawberry.field(
+        **AUTH,
+        description="Hours to first response and to resolution (P50, P90) of tickets created in the window",
+    )
     async def ticket_times(
-        self, info: Info, period: ReportWindow, by: TicketDimension = service.TicketDimension.NONE,
+        self,
+        info: Info,
+        period: ReportWindow,
+        by: TicketDimension = service.TicketDimension.NONE,
     ) -> list[TicketTimesLine]:
-        rows = await service.response_times(principal=principal_of(info), window=period.to_domain(), by=by)
-        return [TicketTimesLine(
-            split=_key(r.key, by), tickets=r.tickets, responded=r.responded, first_response_p50_hours=r.first_response_p50_hours,
-            first_response_p90_hours=r.first_response_p90_hours, resolved=r.resolved, resolution_p50_hours=r.resolution_p50_hours,
-            resolution_p90_hours=r.resolution_p90_hours) for r in rows]
+        rows = await service.response_times(
+            principal=principal_of(info), window=period.to_domain(), by=by
+        )
+        return [
+            TicketTimesLine(
+                split=_key(r.key, by),
+                tickets=r.tickets,
+                responded=r.responded,
+                first_response_p50_hours=r.first_response_p50_hours,
+                first_response_p90_hours=r.first_response_p90_hours,
+                resolved=r.resolved,
+                resolution_p50_hours=r.resolution_p50_hours,
+                resolution_p90_hours=r.resolution_p90_hours,
+            )
+            for r in rows
+        ]
 
-    @strawberry.field(**AUTH, description="Unresolved tickets per status and age (as of asOf, default now)")
+    @strawberry.field(
+        **AUTH, description="Unresolved tickets per status and age (as of asOf, default now)"
+    )
     async def ticket_backlog(self, info: Info, as_of: datetime | None = None) -> list[BacklogLine]:
         rows = await service.backlog(principal=principal_of(info), as_of=as_of)
         return [BacklogLine(status=r.status, age=r.age, count=r.count) for r in rows]
 
-    @strawberry.field(**AUTH, description="First-response and resolution targets met and breached, tickets created in the window")
+    @strawberry.field(
+        **AUTH,
+        description="First-response and resolution targets met and breached, tickets created in the window",
+    )
     async def sla_compliance(
-        self, info: Info, period: ReportWindow, by: TicketDimension = service.TicketDimension.NONE,
+        self,
+        info: Info,
+        period: ReportWindow,
+        by: TicketDimension = service.TicketDimension.NONE,
         as_of: datetime | None = None,
     ) -> list[SlaComplianceLine]:
-        rows = await service.sla_compliance(principal=principal_of(info), window=period.to_domain(), by=by, as_of=as_of)
-        return [SlaComplianceLine(
-            split=_key(r.key, by), first_response_met=r.first_response_met, first_response_breached=r.first_response_breached,
-            first_response_rate=r.first_response_rate, resolution_met=r.resolution_met, resolution_breached=r.resolution_breached,
-            resolution_rate=r.resolution_rate) for r in rows]
+        rows = await service.sla_compliance(
+            principal=principal_of(info), window=period.to_domain(), by=by, as_of=as_of
+        )
+        return [
+            SlaComplianceLine(
+                split=_key(r.key, by),
+                first_response_met=r.first_response_met,
+                first_response_breached=r.first_response_breached,
+                first_response_rate=r.first_response_rate,
+                resolution_met=r.resolution_met,
+                resolution_breached=r.resolution_breached,
+                resolution_rate=r.resolution_rate,
+            )
+            for r in rows
+        ]
 
-    @strawberry.field(**AUTH, description="Satisfaction scores (1-5) of tickets resolved in the window")
+    @strawberry.field(
+        **AUTH, description="Satisfaction scores (1-5) of tickets resolved in the window"
+    )
     async def ticket_satisfaction(
-        self, info: Info, period: ReportWindow, by: TicketDimension = service.TicketDimension.NONE,
+        self,
+        info: Info,
+        period: ReportWindow,
+        by: TicketDimension = service.TicketDimension.NONE,
     ) -> list[SatisfactionLine]:
-        rows = await service.satisfaction(principal=principal_of(info), window=period.to_domain(), by=by)
-        return [SatisfactionLine(split=_key(r.key, by), rated=r.rated, average=r.average,
-                                 distribution=[ScoreCount(score=s, count=n) for s, n in r.distribution.items()]) for r in rows]
+        rows = await service.satisfaction(
+            principal=principal_of(info), window=period.to_domain(), by=by
+        )
+        return [
+            SatisfactionLine(
+                split=_key(r.key, by),
+                rated=r.rated,
+                average=r.average,
+                distribution=[ScoreCount(score=s, count=n) for s, n in r.distribution.items()],
+            )
+            for r in rows
+        ]
 
-    @strawberry.field(**AUTH, description="Per campaign or channel: leads, MQL, SQL, opportunities, won deals and amount, cost, "
-                                          "cost per lead, ROI (leads and deals created in the window, if one is given)")
+    @strawberry.field(
+        **AUTH,
+        description="Per campaign or channel: leads, MQL, SQL, opportunities, won deals and amount, cost, "
+        "cost per lead, ROI (leads and deals created in the window, if one is given)",
+    )
     async def campaign_performance(
-        self, info: Info, by: CampaignDimension = marketing.CampaignDimension.CAMPAIGN,
+        self,
+        info: Info,
+        by: CampaignDimension = marketing.CampaignDimension.CAMPAIGN,
         period: ReportWindow | None = None,
     ) -> list[CampaignLine]:
-        rows = await marketing.campaign_performance(principal=principal_of(info), window=period.to_domain() if period else None, by=by)
-        return [CampaignLine(
-            campaign_id=encode_id("Campaign", r.campaign_id) if r.campaign_id else None, name=r.name, channel=r.channel,
-            leads=r.leads, mql=r.mql, sql=r.sql, opportunities=r.opportunities, won=r.won, won_amount=r.won_amount, cost=r.cost,
-            cost_per_lead=r.cost_per_lead, roi=r.roi) for r in rows]
+        rows = await marketing.campaign_performance(
+            principal=principal_of(info), window=period.to_domain() if period else None, by=by
+        )
+        return [
+            CampaignLine(
+                campaign_id=encode_id("Campaign", r.campaign_id) if r.campaign_id else None,
+                name=r.name,
+                channel=r.channel,
+                leads=r.leads,
+                mql=r.mql,
+                sql=r.sql,
+                opportunities=r.opportunities,
+                won=r.won,
+                won_amount=r.won_amount,
+                cost=r.cost,
+                cost_per_lead=r.cost_per_lead,
+                roi=r.roi,
+            )
+            for r in rows
+        ]

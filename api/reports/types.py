@@ -16,23 +16,41 @@ from domain.reports import aggregate as domain
 from domain.reports.fields import ValueType
 from domain.reports.periods import Range
 
-AggregateFunction = strawberry.enum(domain.Function, name="AggregateFunction", description=(
-    "COUNT (records, or records with a value of `field`), COUNT_DISTINCT, SUM and AVG (numbers), MIN, MAX, P50 and "
-    "P90 (numbers: interpolated percentiles; dates: the actual value at that rank)"))
-DateBucket = strawberry.enum(domain.Bucket, name="DateBucket", description="Calendar periods in the tenant's time zone; weeks start on its weekStart")
-RelativeDateRange = strawberry.enum(Range, name="RelativeDateRange", description=(
-    "Calendar ranges in the tenant's time zone, seen from `asOf` (default: now); LAST_N_DAYS and NEXT_N_DAYS take `days`"))
+AggregateFunction = strawberry.enum(
+    domain.Function,
+    name="AggregateFunction",
+    description=(
+        "COUNT (records, or records with a value of `field`), COUNT_DISTINCT, SUM and AVG (numbers), MIN, MAX, P50 and "
+        "P90 (numbers: interpolated percentiles; dates: the actual value at that rank)"
+    ),
+)
+DateBucket = strawberry.enum(
+    domain.Bucket,
+    name="DateBucket",
+    description="Calendar periods in the tenant's time zone; weeks start on its weekStart",
+)
+RelativeDateRange = strawberry.enum(
+    Range,
+    name="RelativeDateRange",
+    description=(
+        "Calendar ranges in the tenant's time zone, seen from `asOf` (default: now); LAST_N_DAYS and NEXT_N_DAYS take `days`"
+    ),
+)
 ReportValueType = strawberry.enum(ValueType, name="ReportValueType")
 
 
-@strawberry.input(description="One level of grouping: a field (dotted for a related record's field: customer.tier), "
-                              "dates bucketed by a calendar period")
+@strawberry.input(
+    description="One level of grouping: a field (dotted for a related record's field: customer.tier), "
+    "dates bucketed by a calendar period"
+)
 class AggregateGroupBy:
     field: str
     bucket: DateBucket | None = None
 
 
-@strawberry.input(description="A measure: function over a field (COUNT needs none); named by alias, else function_field")
+@strawberry.input(
+    description="A measure: function over a field (COUNT needs none); named by alias, else function_field"
+)
 class AggregateMeasure:
     function: AggregateFunction
     field: str | None = None
@@ -52,7 +70,9 @@ class DatePeriod:
     days: int | None = None
 
 
-@strawberry.type(description="One group key: the value (in the field matching its type) and a label naming it")
+@strawberry.type(
+    description="One group key: the value (in the field matching its type) and a label naming it"
+)
 class AggregateKey:
     field: str
     bucket: DateBucket | None
@@ -62,11 +82,17 @@ class AggregateKey:
     number: Decimal | None = None
     boolean: bool | None = None
     date: date | None = None
-    label: str | None = strawberry.field(default=None, description=(
-        "A referenced record's name (null when the caller may not see it or its name); other values as text"))
+    label: str | None = strawberry.field(
+        default=None,
+        description=(
+            "A referenced record's name (null when the caller may not see it or its name); other values as text"
+        ),
+    )
 
 
-@strawberry.type(description="One measure's value: a number, or a date or date-time for MIN, MAX, P50, P90 of dates")
+@strawberry.type(
+    description="One measure's value: a number, or a date or date-time for MIN, MAX, P50, P90 of dates"
+)
 class AggregateValue:
     name: str
     function: AggregateFunction
@@ -85,7 +111,9 @@ class AggregateRow:
 @strawberry.type
 class AggregateResult:
     rows: list[AggregateRow]
-    totals: AggregateRow = strawberry.field(description="The measures over every record the filter keeps")
+    totals: AggregateRow = strawberry.field(
+        description="The measures over every record the filter keeps"
+    )
     truncated: bool = strawberry.field(description="More groups exist than `first`")
 
 
@@ -95,7 +123,9 @@ def key_out(key: domain.Key) -> AggregateKey:
     if value is None:
         return out
     if key.type is ValueType.ID:
-        out.id = encode_id(key.id_type or "Node", value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+        out.id = encode_id(
+            key.id_type or "Node", value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+        )
     elif key.type is ValueType.NUMBER:
         out.number = Decimal(value)
     elif key.type is ValueType.BOOLEAN:
@@ -131,4 +161,6 @@ def value_out(value: domain.Value) -> AggregateValue:
 
 
 def row_out(row: domain.Row) -> AggregateRow:
-    return AggregateRow(keys=[key_out(k) for k in row.keys], values=[value_out(v) for v in row.values])
+    return AggregateRow(
+        keys=[key_out(k) for k in row.keys], values=[value_out(v) for v in row.values]
+    )

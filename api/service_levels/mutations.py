@@ -21,20 +21,32 @@ from domain.service_levels import policies
 class SlaEscalationInput:
     level: int = strawberry.field(description="1, 2 or 3")
     notify: SlaNotify
-    after_minutes: int = strawberry.field(default=0, description="Business minutes past the resolution due time")
-    user_id: relay.GlobalID | None = strawberry.field(default=None, description="The user a USER level notifies")
+    after_minutes: int = strawberry.field(
+        default=0, description="Business minutes past the resolution due time"
+    )
+    user_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="The user a USER level notifies"
+    )
 
 
 @strawberry.input
 class SlaPolicyFields:
-    conditions: JSON | None = strawberry.field(default=UNSET, description="A condition tree on the ticket as in automation "
-                                                                          "rules (docs/automations.md); null: every ticket")
-    calendar: str | None = strawberry.field(default=UNSET, description="A named business calendar of the tenant "
-                                                                       "settings, `default` for the tenant's default one; null: 24x7")
+    conditions: JSON | None = strawberry.field(
+        default=UNSET,
+        description="A condition tree on the ticket as in automation "
+        "rules (docs/automations.md); null: every ticket",
+    )
+    calendar: str | None = strawberry.field(
+        default=UNSET,
+        description="A named business calendar of the tenant "
+        "settings, `default` for the tenant's default one; null: 24x7",
+    )
     first_response_minutes: int | None = UNSET
     next_response_minutes: int | None = UNSET
     resolution_minutes: int | None = UNSET
-    warning_percent: int | None = strawberry.field(default=UNSET, description="1-99; 75 when left out")
+    warning_percent: int | None = strawberry.field(
+        default=UNSET, description="1-99; 75 when left out"
+    )
     escalations: list[SlaEscalationInput] | None = UNSET
     enabled: bool | None = UNSET
 
@@ -58,12 +70,22 @@ class SlaPolicyRefInput:
 
 @strawberry.input
 class ReorderSlaPoliciesInput:
-    ids: list[relay.GlobalID] = strawberry.field(description="Every policy, in the order they are to be tried")
+    ids: list[relay.GlobalID] = strawberry.field(
+        description="Every policy, in the order they are to be tried"
+    )
 
 
-_NAMES = {"name": "name", "conditions": "conditions", "calendar": "calendar", "first_response_minutes": "firstResponseMinutes",
-          "next_response_minutes": "nextResponseMinutes", "resolution_minutes": "resolutionMinutes",
-          "warning_percent": "warningPercent", "escalations": "escalations", "enabled": "enabled"}
+_NAMES = {
+    "name": "name",
+    "conditions": "conditions",
+    "calendar": "calendar",
+    "first_response_minutes": "firstResponseMinutes",
+    "next_response_minutes": "nextResponseMinutes",
+    "resolution_minutes": "resolutionMinutes",
+    "warning_percent": "warningPercent",
+    "escalations": "escalations",
+    "enabled": "enabled",
+}
 
 
 def _given(input: Any) -> dict[str, Any]:
@@ -74,11 +96,19 @@ def _given(input: Any) -> dict[str, Any]:
             user_id = None
             if level.user_id is not None:
                 try:
-                    user_id = str(decode_id(level.user_id, expected="User", field=f"escalations.{n}.userId"))
+                    user_id = str(
+                        decode_id(level.user_id, expected="User", field=f"escalations.{n}.userId")
+                    )
                 except InvalidInput as exc:
                     errors += exc.field_errors
-            levels.append({"level": level.level, "afterMinutes": level.after_minutes, "notify": level.notify.value,
-                           **({"userId": user_id} if user_id else {})})
+            levels.append(
+                {
+                    "level": level.level,
+                    "afterMinutes": level.after_minutes,
+                    "notify": level.notify.value,
+                    **({"userId": user_id} if user_id else {}),
+                }
+            )
         if errors:
             raise InvalidInput(errors)
         given["escalations"] = levels
@@ -91,21 +121,42 @@ def _given(input: Any) -> dict[str, Any]:
 class ServiceLevelMutations:
     @strawberry.mutation(description="Create an SLA policy, tried after the existing ones (admins)")
     async def create_sla_policy(self, info: Info, input: CreateSlaPolicyInput) -> SlaPolicyType:
-        return SlaPolicyType.from_row(await policies.create_policy(principal=principal_of(info), input=_given(input)))
+        return SlaPolicyType.from_row(
+            await policies.create_policy(principal=principal_of(info), input=_given(input))
+        )
 
-    @strawberry.mutation(description="Change an SLA policy against its version; running clocks keep their targets "
-                                     "until their ticket is re-targeted (admins)")
+    @strawberry.mutation(
+        description="Change an SLA policy against its version; running clocks keep their targets "
+        "until their ticket is re-targeted (admins)"
+    )
     async def update_sla_policy(self, info: Info, input: UpdateSlaPolicyInput) -> SlaPolicyType:
         policy_id = decode_id(input.id, expected="SlaPolicy", field="id")
-        return SlaPolicyType.from_row(await policies.update_policy(principal=principal_of(info), policy_id=policy_id,
-                                                                   version=input.version, input=_given(input)))
+        return SlaPolicyType.from_row(
+            await policies.update_policy(
+                principal=principal_of(info),
+                policy_id=policy_id,
+                version=input.version,
+                input=_given(input),
+            )
+        )
 
-    @strawberry.mutation(description="Delete an SLA policy; running clocks keep its targets (admins)")
+    @strawberry.mutation(
+        description="Delete an SLA policy; running clocks keep its targets (admins)"
+    )
     async def delete_sla_policy(self, info: Info, input: SlaPolicyRefInput) -> SlaPolicyType:
         policy_id = decode_id(input.id, expected="SlaPolicy", field="id")
-        return SlaPolicyType.from_row(await policies.delete_policy(principal=principal_of(info), policy_id=policy_id))
+        return SlaPolicyType.from_row(
+            await policies.delete_policy(principal=principal_of(info), policy_id=policy_id)
+        )
 
     @strawberry.mutation(description="Set the order in which SLA policies are tried (admins)")
-    async def reorder_sla_policies(self, info: Info, input: ReorderSlaPoliciesInput) -> list[SlaPolicyType]:
-        ids = [decode_id(i, expected="SlaPolicy", field=f"ids.{n}") for n, i in enumerate(input.ids)]
-        return [SlaPolicyType.from_row(r) for r in await policies.reorder_policies(principal=principal_of(info), ids=ids)]
+    async def reorder_sla_policies(
+        self, info: Info, input: ReorderSlaPoliciesInput
+    ) -> list[SlaPolicyType]:
+        ids = [
+            decode_id(i, expected="SlaPolicy", field=f"ids.{n}") for n, i in enumerate(input.ids)
+        ]
+        return [
+            SlaPolicyType.from_row(r)
+            for r in await policies.reorder_policies(principal=principal_of(info), ids=ids)
+        ]

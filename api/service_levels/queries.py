@@ -12,7 +12,13 @@ from domain.service_levels import policies
 
 @strawberry.type
 class ServiceLevelQueries:
-    @strawberry.field(permission_classes=[Authenticated], description="The SLA policies, in the order they are tried "
-                                                                      "(the first enabled one that matches applies)")
+    @strawberry.field(
+        permission_classes=[Authenticated],
+        description="The SLA policies, in the order they are tried "
+        "(the first enabled one that matches applies)",
+    )
     async def sla_policies(self, info: Info) -> list[SlaPolicyType]:
-        return [SlaPolicyType.from_row(row) for row in await policies.list_policies(principal=principal_of(info))]
+        return [
+            SlaPolicyType.from_row(row)
+            for row in await policies.list_policies(principal=principal_of(info))
+        ]

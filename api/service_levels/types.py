@@ -36,7 +36,9 @@ class SlaStatus(Enum):
     PAUSED = "PAUSED"
 
 
-@strawberry.type(description="One escalation level: fires once, `afterMinutes` of business time past the resolution due time")
+@strawberry.type(
+    description="One escalation level: fires once, `afterMinutes` of business time past the resolution due time"
+)
 class SlaEscalation:
     level: int
     after_minutes: int
@@ -44,19 +46,25 @@ class SlaEscalation:
     user_id: relay.GlobalID | None = strawberry.field(description="The user a USER level notifies")
 
 
-@strawberry.type(name="SlaPolicy", description="What tickets matching `conditions` are promised; the first enabled "
-                                               "policy in `position` order that matches applies")
+@strawberry.type(
+    name="SlaPolicy",
+    description="What tickets matching `conditions` are promised; the first enabled "
+    "policy in `position` order that matches applies",
+)
 class SlaPolicyType:
     id: relay.GlobalID
     name: str
     position: int
     conditions: JSON | None
-    calendar: str | None = strawberry.field(description="The business calendar of the tenant settings the targets run "
-                                                         "on; null: 24x7")
+    calendar: str | None = strawberry.field(
+        description="The business calendar of the tenant settings the targets run on; null: 24x7"
+    )
     first_response_minutes: int | None
     next_response_minutes: int | None
     resolution_minutes: int | None
-    warning_percent: int = strawberry.field(description="At this share of a target the ticket is AT_RISK")
+    warning_percent: int = strawberry.field(
+        description="At this share of a target the ticket is AT_RISK"
+    )
     escalations: list[SlaEscalation]
     enabled: bool
     version: int
@@ -65,21 +73,42 @@ class SlaPolicyType:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> SlaPolicyType:
-        levels = [SlaEscalation(level=e["level"], after_minutes=e.get("afterMinutes", 0), notify=SlaNotify(e["notify"]),
-                                user_id=encode_id("User", uuid.UUID(str(e["userId"]))) if e.get("userId") else None)
-                  for e in row["escalations"] or []]
-        return cls(id=encode_id("SlaPolicy", row["id"]), name=row["name"], position=row["position"],
-                   conditions=row["conditions"], calendar=row["calendar"],
-                   first_response_minutes=row["first_response_minutes"], next_response_minutes=row["next_response_minutes"],
-                   resolution_minutes=row["resolution_minutes"], warning_percent=row["warning_percent"], escalations=levels,
-                   enabled=row["enabled"], version=row["version"], created_at=row["created_at"], updated_at=row["updated_at"])
+        levels = [
+            SlaEscalation(
+                level=e["level"],
+                after_minutes=e.get("afterMinutes", 0),
+                notify=SlaNotify(e["notify"]),
+                user_id=encode_id("User", uuid.UUID(str(e["userId"]))) if e.get("userId") else None,
+            )
+            for e in row["escalations"] or []
+        ]
+        return cls(
+            id=encode_id("SlaPolicy", row["id"]),
+            name=row["name"],
+            position=row["position"],
+            conditions=row["conditions"],
+            calendar=row["calendar"],
+            first_response_minutes=row["first_response_minutes"],
+            next_response_minutes=row["next_response_minutes"],
+            resolution_minutes=row["resolution_minutes"],
+            warning_percent=row["warning_percent"],
+            escalations=levels,
+            enabled=row["enabled"],
+            version=row["version"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
 
 
-@strawberry.type(description="Why a ticket's SLA due times moved (or its clock stopped, paused, resumed)")
+@strawberry.type(
+    description="Why a ticket's SLA due times moved (or its clock stopped, paused, resumed)"
+)
 class SlaChange:
     at: datetime
-    reason: str = strawberry.field(description="STARTED, RETARGETED, FIRST_RESPONSE, NEXT_RESPONSE_STARTED, NEXT_RESPONSE, "
-                                               "PAUSED, RESUMED, STOPPED or REOPENED")
+    reason: str = strawberry.field(
+        description="STARTED, RETARGETED, FIRST_RESPONSE, NEXT_RESPONSE_STARTED, NEXT_RESPONSE, "
+        "PAUSED, RESUMED, STOPPED or REOPENED"
+    )
     detail: str | None
     first_response_due_at: datetime | None
     next_response_due_at: datetime | None
@@ -96,27 +125,52 @@ class TicketSlaType:
     status: SlaStatus
     first_response_due_at: datetime | None
     first_responded_at: datetime | None
-    next_response_due_at: datetime | None = strawberry.field(description="While a customer's reply waits for an answer")
+    next_response_due_at: datetime | None = strawberry.field(
+        description="While a customer's reply waits for an answer"
+    )
     resolution_due_at: datetime | None
     paused_at: datetime | None
-    breached_at: datetime | None = strawberry.field(description="When a breach fired (tessera scheduler)")
+    breached_at: datetime | None = strawberry.field(
+        description="When a breach fired (tessera scheduler)"
+    )
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> TicketSlaType:
-        return cls(ticket_id=state["ticket_id"], policy_id=state["policy_id"], status=SlaStatus(sla_status(state, clock.now())),
-                   first_response_due_at=state["first_response_due_at"], first_responded_at=state["first_responded_at"],
-                   next_response_due_at=state["next_response_due_at"] if state["next_response_since"] else None,
-                   resolution_due_at=state["resolution_due_at"], paused_at=state["paused_at"],
-                   breached_at=state["breached_at"])
+        return cls(
+            ticket_id=state["ticket_id"],
+            policy_id=state["policy_id"],
+            status=SlaStatus(sla_status(state, clock.now())),
+            first_response_due_at=state["first_response_due_at"],
+            first_responded_at=state["first_responded_at"],
+            next_response_due_at=state["next_response_due_at"]
+            if state["next_response_since"]
+            else None,
+            resolution_due_at=state["resolution_due_at"],
+            paused_at=state["paused_at"],
+            breached_at=state["breached_at"],
+        )
 
     @strawberry.field(description="The policy the clock runs on")
     async def policy(self, info: Info) -> SlaPolicyType | None:
-        row = await loaders.batched(info, "sla_policy", policies.policies_by_id).load(self.policy_id)
+        row = await loaders.batched(info, "sla_policy", policies.policies_by_id).load(
+            self.policy_id
+        )
         return None if row is None else SlaPolicyType.from_row(row)
 
     @strawberry.field(description="Every move of the clock, oldest first")
     async def history(self, info: Info) -> list[SlaChange]:
-        rows = await loaders.batched(info, "sla_history", clocks.history_of, []).load(self.ticket_id)
-        return [SlaChange(at=r["at"], reason=r["reason"], detail=r["detail"], first_response_due_at=r["first_response_due_at"],
-                          next_response_due_at=r["next_response_due_at"], resolution_due_at=r["resolution_due_at"],
-                          actor_id=r["actor_id"]) for r in rows]
+        rows = await loaders.batched(info, "sla_history", clocks.history_of, []).load(
+            self.ticket_id
+        )
+        return [
+            SlaChange(
+                at=r["at"],
+                reason=r["reason"],
+                detail=r["detail"],
+                first_response_due_at=r["first_response_due_at"],
+                next_response_due_at=r["next_response_due_at"],
+                resolution_due_at=r["resolution_due_at"],
+                actor_id=r["actor_id"],
+            )
+            for r in rows
+        ]

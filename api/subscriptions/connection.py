@@ -36,7 +36,9 @@ class LiveConnectionHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     async def handle(self) -> None:
         hub: LiveHub = cast(Any, self.view).live_hub  # api/http.py's GraphQLEndpoint
         self.limits: LiveLimits = hub.limits
-        self.connection_init_wait_timeout = type(self.connection_init_wait_timeout)(seconds=self.limits.init_timeout_seconds)
+        self.connection_init_wait_timeout = type(self.connection_init_wait_timeout)(
+            seconds=self.limits.init_timeout_seconds
+        )
         self._pong_due = False
         self._closing = False
         self._side_tasks: set[asyncio.Task[None]] = set()
@@ -58,14 +60,20 @@ class LiveConnectionHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         self._closing = True
         log.info("live connection closed by the server", code=code, reason=reason)
         with suppress(Exception):
-            await asyncio.wait_for(self.websocket.close(code=code, reason=reason), _CLOSE_TIMEOUT_SECONDS)
+            await asyncio.wait_for(
+                self.websocket.close(code=code, reason=reason), _CLOSE_TIMEOUT_SECONDS
+            )
 
     def drop_slow_consumer(self) -> None:
         """Called by the hub (never waiting): stop this connection's operations and close it."""
         for operation in list(self.operations.values()):
             if operation.task is not None:
                 operation.task.cancel()
-        task = asyncio.create_task(self.close_connection(SLOW_CONSUMER_CLOSE, "Slow consumer: messages were not read in time"))
+        task = asyncio.create_task(
+            self.close_connection(
+                SLOW_CONSUMER_CLOSE, "Slow consumer: messages were not read in time"
+            )
+        )
         self._side_tasks.add(task)
         task.add_done_callback(self._side_tasks.discard)
 
@@ -77,7 +85,10 @@ class LiveConnectionHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             session: LiveSession = self.context.live
             if not self.connection_acknowledged:  # strawberry closes connections never initialised
                 await asyncio.sleep(min(ping_every, 0.5))
-                next_ping, next_check = time.monotonic() + ping_every, time.monotonic() + check_every
+                next_ping, next_check = (
+                    time.monotonic() + ping_every,
+                    time.monotonic() + check_every,
+                )
                 continue
             expires_in = session.expires_in()
             deadline = min(next_ping, next_check)
@@ -95,7 +106,9 @@ class LiveConnectionHandler(BaseGraphQLTransportWSHandler[Any, Any]):
                     return
             if now >= next_ping:
                 if self._pong_due:
-                    await self.close_connection(HEARTBEAT_CLOSE, "No pong within the heartbeat interval")
+                    await self.close_connection(
+                        HEARTBEAT_CLOSE, "No pong within the heartbeat interval"
+                    )
                     return
                 self._pong_due = True
                 next_ping = now + ping_every
@@ -114,7 +127,9 @@ class LiveConnectionHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             )
             async with aclosing(result_source):
                 await self._send_result_stream(operation, result_source)
-            await operation.send_operation_message(CompleteMessage(id=operation.id, type="complete"))
+            await operation.send_operation_message(
+                CompleteMessage(id=operation.id, type="complete")
+            )
         except _OperationStreamClosed:
             return
         except Exception as error:

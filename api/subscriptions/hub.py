@@ -35,15 +35,24 @@ class LiveLimits:
     per_tenant: int = 1000  # subscriptions one tenant may run at once in one API process
     queue_size: int = 100  # announcements a subscriber may have waiting before it is dropped
     ping_seconds: float = 20.0  # the server pings this often; no pong by the next ping closes
-    auth_check_seconds: float = 60.0  # the credential is checked again this often (and at each event)
+    auth_check_seconds: float = (
+        60.0  # the credential is checked again this often (and at each event)
+    )
     init_timeout_seconds: float = 10.0  # time to send connection_init after connecting
     job_poll_seconds: float = 1.0  # jobProgress reads its job this often
-    job_poll_limit: int = 86_400  # reads of one jobProgress subscription (a day at 1 s), then it ends
+    job_poll_limit: int = (
+        86_400  # reads of one jobProgress subscription (a day at 1 s), then it ends
+    )
 
 
 class Subscriber:
-    def __init__(self, tenant_id: uuid.UUID, wants: Callable[[Announcement], bool], queue_size: int,
-                 on_overflow: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        tenant_id: uuid.UUID,
+        wants: Callable[[Announcement], bool],
+        queue_size: int,
+        on_overflow: Callable[[], None],
+    ) -> None:
         self.tenant_id = tenant_id
         self.wants = wants
         self.dropped = False
@@ -72,11 +81,17 @@ class LiveHub:
         self._listener: asyncio.Task[None] | None = None
         self._stopping = False
 
-    def join(self, tenant_id: uuid.UUID, wants: Callable[[Announcement], bool],
-             on_overflow: Callable[[], None]) -> Subscriber:
+    def join(
+        self,
+        tenant_id: uuid.UUID,
+        wants: Callable[[Announcement], bool],
+        on_overflow: Callable[[], None],
+    ) -> Subscriber:
         subscribers = self._subscribers.setdefault(tenant_id, set())
         if len(subscribers) >= self.limits.per_tenant:
-            raise RateLimited("Your organisation has too many live subscriptions open", retry_after_seconds=60)
+            raise RateLimited(
+                "Your organisation has too many live subscriptions open", retry_after_seconds=60
+            )
         subscriber = Subscriber(tenant_id, wants, self.limits.queue_size, on_overflow)
         subscribers.add(subscriber)
         LIVE_SUBSCRIPTIONS.inc()
@@ -110,7 +125,9 @@ class LiveHub:
         sent meanwhile are lost: subscribers' clients refetch when it matters, see docs)."""
         failures = 0
         while not self._stopping:
-            redis = Redis.from_url(self.redis_url, socket_connect_timeout=5, socket_timeout=_POLL_SECONDS * 5)
+            redis = Redis.from_url(
+                self.redis_url, socket_connect_timeout=5, socket_timeout=_POLL_SECONDS * 5
+            )
             pubsub = redis.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(CHANNEL)
@@ -125,7 +142,11 @@ class LiveHub:
             except (RedisError, OSError) as exc:
                 delay = _RECONNECT_SECONDS[min(failures, len(_RECONNECT_SECONDS) - 1)]
                 failures += 1
-                log.warning("live updates: redis unreachable, listening again soon", error=str(exc), retry_in=delay)
+                log.warning(
+                    "live updates: redis unreachable, listening again soon",
+                    error=str(exc),
+                    retry_in=delay,
+                )
                 await asyncio.sleep(delay)
             finally:
                 try:

@@ -40,16 +40,24 @@ from domain.live import (
 )
 from domain.records.spec import RecordSpec
 
-CUSTOM_RECORD = "CustomRecord"  # the GraphQL type (and global id type) of every custom object's records
+CUSTOM_RECORD = (
+    "CustomRecord"  # the GraphQL type (and global id type) of every custom object's records
+)
 MAX_IDS = 100  # records one recordChanged subscription may name
 
 
 @strawberry.type(description="A change to a record the subscriber may see")
 class RecordChange:
-    object: str = strawberry.field(description="The object's api name (Customer, Ticket, a custom object...)")
-    action: str = strawberry.field(description="created, updated, deleted, restored, stage_changed, status_changed...")
+    object: str = strawberry.field(
+        description="The object's api name (Customer, Ticket, a custom object...)"
+    )
+    action: str = strawberry.field(
+        description="created, updated, deleted, restored, stage_changed, status_changed..."
+    )
     id: relay.GlobalID = strawberry.field(description="The record's global id")
-    fields: list[str] = strawberry.field(description="The fields that changed, among those the subscriber may see")
+    fields: list[str] = strawberry.field(
+        description="The fields that changed, among those the subscriber may see"
+    )
     occurred_at: datetime
     in_scope: strawberry.Private[InScope]
 
@@ -61,7 +69,9 @@ class RecordChange:
 def _session(info: Info) -> LiveSession:
     session = info.context.live
     if session is None:  # subscriptions exist only over WebSocket; this is for completeness
-        raise InvalidInput.single("operation", "WEBSOCKET_ONLY", "Subscriptions run over WebSocket (graphql-transport-ws)")
+        raise InvalidInput.single(
+            "operation", "WEBSOCKET_ONLY", "Subscriptions run over WebSocket (graphql-transport-ws)"
+        )
     return session
 
 
@@ -76,7 +86,9 @@ def _scope(session: LiveSession, context: Context) -> InScope:
     return in_scope
 
 
-def _wanted_ids(spec: RecordSpec, type_name: str, ids: list[relay.GlobalID] | None) -> frozenset[uuid.UUID] | None:
+def _wanted_ids(
+    spec: RecordSpec, type_name: str, ids: list[relay.GlobalID] | None
+) -> frozenset[uuid.UUID] | None:
     if ids is None:
         return None
     if len(ids) > MAX_IDS:
@@ -90,8 +102,9 @@ class Subscription:
         permission_classes=[Authenticated],
         description="Changes to the records of `object` (all those the caller may see, or only `ids`), as they commit",
     )
-    async def record_changed(self, info: Info, object: str,
-                             ids: list[relay.GlobalID] | None = None) -> AsyncGenerator[RecordChange, None]:
+    async def record_changed(
+        self, info: Info, object: str, ids: list[relay.GlobalID] | None = None
+    ) -> AsyncGenerator[RecordChange, None]:
         principal = principal_of(info)
         spec = await readable_object(principal, object)
         type_name = spec.record_type if spec.record_type in STANDARD else CUSTOM_RECORD
@@ -102,16 +115,23 @@ class Subscription:
             return a.record_type == spec.record_type and (wanted is None or a.record_id in wanted)
 
         subscriber = session.hub.join(session.tenant_id, wants, session.drop)
-        return _left_when_gone(session, subscriber,
-                               _record_changes(session, subscriber, spec, type_name, _scope(session, info.context)))
+        return _left_when_gone(
+            session,
+            subscriber,
+            _record_changes(session, subscriber, spec, type_name, _scope(session, info.context)),
+        )
 
-    @strawberry.subscription(permission_classes=[Authenticated], description="The caller's notifications, as they are created")
+    @strawberry.subscription(
+        permission_classes=[Authenticated],
+        description="The caller's notifications, as they are created",
+    )
     async def notification_added(self, info: Info) -> AsyncGenerator[NotificationType, None]:
         principal_of(info)
         session = _session(info)
-        subscriber = session.hub.join(session.tenant_id, lambda a: a.record_type == NOTIFICATION, session.drop)
+        subscriber = session.hub.join(
+            session.tenant_id, lambda a: a.record_type == NOTIFICATION, session.drop
+        )
         return _left_when_gone(session, subscriber, _notifications(session, subscriber))
-
 
     @strawberry.subscription(
         permission_classes=[Authenticated],
@@ -119,35 +139,53 @@ class Subscription:
     )
     async def job_progress(self, info: Info, id: relay.GlobalID) -> AsyncGenerator[JobType, None]:
         job_id = decode_id(id, expected="Job", field="id")
-        first = await jobs.get_job(job_id, principal=principal_of(info))  # NotFound: not theirs to see
+        first = await jobs.get_job(
+            job_id, principal=principal_of(info)
+        )  # NotFound: not theirs to see
         session = _session(info)
         return _job_updates(session, job_id, first, _scope(session, info.context))
 
 
-def _left_when_gone(session: LiveSession, subscriber: Subscriber, stream: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:
+def _left_when_gone(
+    session: LiveSession, subscriber: Subscriber, stream: AsyncGenerator[Any, None]
+) -> AsyncGenerator[Any, None]:
     """The stream leaves the hub in its `finally`; a stream dropped before its first step never
     runs that, so it also leaves when it is collected (leaving twice is harmless)."""
     weakref.finalize(stream, session.hub.leave, subscriber)
     return stream
 
 
-async def _record_changes(session: LiveSession, subscriber: Subscriber, spec: RecordSpec, type_name: str,
-                          in_scope: InScope) -> AsyncGenerator[RecordChange, None]:
+async def _record_changes(
+    session: LiveSession,
+    subscriber: Subscriber,
+    spec: RecordSpec,
+    type_name: str,
+    in_scope: InScope,
+) -> AsyncGenerator[RecordChange, None]:
     try:
-        while True:  # one announcement a turn, until the client completes the subscription or leaves
+        while (
+            True
+        ):  # one announcement a turn, until the client completes the subscription or leaves
             announcement = await subscriber.next()
             async with session.as_subscriber() as principal:
                 fields = await visible_fields(principal, spec, announcement)
             if fields is None:
                 continue
-            yield RecordChange(object=spec.record_type, action=announcement.action,
-                               id=relay.GlobalID(type_name, str(announcement.record_id)), fields=list(fields),
-                               occurred_at=announcement.occurred_at, in_scope=in_scope)
+            yield RecordChange(
+                object=spec.record_type,
+                action=announcement.action,
+                id=relay.GlobalID(type_name, str(announcement.record_id)),
+                fields=list(fields),
+                occurred_at=announcement.occurred_at,
+                in_scope=in_scope,
+            )
     finally:
         session.hub.leave(subscriber)
 
 
-async def _notifications(session: LiveSession, subscriber: Subscriber) -> AsyncGenerator[NotificationType, None]:
+async def _notifications(
+    session: LiveSession, subscriber: Subscriber
+) -> AsyncGenerator[NotificationType, None]:
     try:
         while True:  # as above
             announcement = await subscriber.next()
@@ -162,12 +200,15 @@ async def _notifications(session: LiveSession, subscriber: Subscriber) -> AsyncG
 _FINISHED = frozenset({jobs.SUCCEEDED, jobs.FAILED, jobs.CANCELLED})
 
 
-async def _job_updates(session: LiveSession, job_id: uuid.UUID, row: dict[str, Any],
-                       in_scope: InScope) -> AsyncGenerator[JobType, None]:
+async def _job_updates(
+    session: LiveSession, job_id: uuid.UUID, row: dict[str, Any], in_scope: InScope
+) -> AsyncGenerator[JobType, None]:
     """The job as it is now, then again whenever it moved, read every JOB_PROGRESS_POLL_SECONDS
     as the subscriber (the job's row is the truth wherever the worker runs); ends with the job."""
     last = None
-    for _ in range(session.hub.limits.job_poll_limit):  # bounded: a job running longer is told to poll
+    for _ in range(
+        session.hub.limits.job_poll_limit
+    ):  # bounded: a job running longer is told to poll
         state = (row["status"], row["progress_done"], row["progress_total"], row["errors_count"])
         if state != last:
             last = state

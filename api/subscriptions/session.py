@@ -17,7 +17,9 @@ from domain.identity.authentication import BearerCredential, authenticate, read_
 from domain.identity.principal import Principal
 from tenants.context import tenant_transaction
 
-UNAUTHORIZED_CLOSE = 4403  # graphql-transport-ws' "Forbidden": the client gets a new token and reconnects
+UNAUTHORIZED_CLOSE = (
+    4403  # graphql-transport-ws' "Forbidden": the client gets a new token and reconnects
+)
 
 Close = Callable[[int, str], Awaitable[None]]
 
@@ -59,7 +61,7 @@ class LiveSession:
     async def open(self, token_config: TokenConfig, token: str | None) -> Principal:
         """Check the credential of connection_init (Unauthenticated if it does not hold)."""
         if token is None:
-            raise Unauthenticated("connection_init must carry {\"authorization\": \"Bearer <token>\"}")
+            raise Unauthenticated('connection_init must carry {"authorization": "Bearer <token>"}')
         self.credential = read_bearer(token_config, token)
         async with tenant_transaction(self.credential.tenant_id):
             return await self._check()

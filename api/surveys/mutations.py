@@ -19,7 +19,13 @@ class SendSatisfactionSurveyInput:
 
 @strawberry.type
 class SurveyMutations:
-    @strawberry.mutation(description="A new survey link for a resolved ticket (earlier links stay valid until they expire)")
-    async def send_satisfaction_survey(self, info: Info, input: SendSatisfactionSurveyInput) -> SatisfactionSurveyType:
+    @strawberry.mutation(
+        description="A new survey link for a resolved ticket (earlier links stay valid until they expire)"
+    )
+    async def send_satisfaction_survey(
+        self, info: Info, input: SendSatisfactionSurveyInput
+    ) -> SatisfactionSurveyType:
         ticket_id = decode_id(input.ticket_id, expected="Ticket", field="ticketId")
-        return SatisfactionSurveyType.from_row(await service.send_survey(principal=principal_of(info), ticket_id=ticket_id))
+        return SatisfactionSurveyType.from_row(
+            await service.send_survey(principal=principal_of(info), ticket_id=ticket_id)
+        )

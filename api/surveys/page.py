@@ -24,15 +24,23 @@ TEXTS: dict[str, dict[str, str]] = {
     "title": {EN: "How did we do?", ZH: "您对本次服务满意吗？"},
     "request": {EN: "Your request:", ZH: "您的请求："},
     "scale": {EN: "1 = very unhappy, 5 = very happy", ZH: "1 = 非常不满意，5 = 非常满意"},
-    "comment": {EN: "Anything you want to tell us? (optional)", ZH: "还有什么想告诉我们的吗？（选填）"},
+    "comment": {
+        EN: "Anything you want to tell us? (optional)",
+        ZH: "还有什么想告诉我们的吗？（选填）",
+    },
     "send": {EN: "Send", ZH: "提交"},
     "not_found.title": {EN: "Survey not found", ZH: "找不到调查"},
-    "not_found": {EN: "This survey link is not valid. Please use the link you received.",
-                  ZH: "此调查链接无效，请使用您收到的链接。"},
+    "not_found": {
+        EN: "This survey link is not valid. Please use the link you received.",
+        ZH: "此调查链接无效，请使用您收到的链接。",
+    },
     "expired.title": {EN: "Survey expired", ZH: "调查已过期"},
     "expired": {EN: "This survey link has expired.", ZH: "此调查链接已过期。"},
     "answered.title": {EN: "Already answered", ZH: "已经回答过了"},
-    "answered": {EN: "This survey has already been answered. Thank you!", ZH: "此调查已经回答过了，谢谢！"},
+    "answered": {
+        EN: "This survey has already been answered. Thank you!",
+        ZH: "此调查已经回答过了，谢谢！",
+    },
     "thanks.title": {EN: "Thank you!", ZH: "谢谢！"},
     "thanks": {EN: "Your answer has been recorded.", ZH: "您的回答已记录。"},
     "busy.title": {EN: "Too many requests", ZH: "请求过多"},
@@ -50,21 +58,37 @@ def text(key: str, locale: str) -> str:
 
 
 def _page(title: str, body: str, locale: str) -> str:
-    return (f'<!doctype html><html lang="{escape(locale)}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body><main>{body}</main></body></html>")
+    return (
+        f'<!doctype html><html lang="{escape(locale)}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body><main>{body}</main></body></html>"
+    )
 
 
-def form_page(subject: str | None, locale: str, error_codes: list[str] | None = None, comment: str = "") -> str:
-    choices = "".join(f'<label><input type="radio" name="score" value="{n}" required>{n}</label>' for n in range(1, 6))
-    problems = "".join(f'<p class="error">{escape(text(code, locale))}</p>' for code in error_codes or [] if code in TEXTS)
-    return _page(text("title", locale), (
-        f"<h1>{escape(text('title', locale))}</h1><p>{escape(text('request', locale))} "
-        f"<strong>{escape(subject or '')}</strong></p>{problems}"
-        f'<form method="post"><p>{escape(text("scale", locale))}</p><div class="scores">{choices}</div>'
-        f'<label for="comment">{escape(text("comment", locale))}</label>'
-        f'<textarea id="comment" name="comment" maxlength="2000">{escape(comment)}</textarea>'
-        f'<button type="submit">{escape(text("send", locale))}</button></form>'), locale)
+def form_page(
+    subject: str | None, locale: str, error_codes: list[str] | None = None, comment: str = ""
+) -> str:
+    choices = "".join(
+        f'<label><input type="radio" name="score" value="{n}" required>{n}</label>'
+        for n in range(1, 6)
+    )
+    problems = "".join(
+        f'<p class="error">{escape(text(code, locale))}</p>'
+        for code in error_codes or []
+        if code in TEXTS
+    )
+    return _page(
+        text("title", locale),
+        (
+            f"<h1>{escape(text('title', locale))}</h1><p>{escape(text('request', locale))} "
+            f"<strong>{escape(subject or '')}</strong></p>{problems}"
+            f'<form method="post"><p>{escape(text("scale", locale))}</p><div class="scores">{choices}</div>'
+            f'<label for="comment">{escape(text("comment", locale))}</label>'
+            f'<textarea id="comment" name="comment" maxlength="2000">{escape(comment)}</textarea>'
+            f'<button type="submit">{escape(text("send", locale))}</button></form>'
+        ),
+        locale,
+    )
 
 
 def message_page(key: str, locale: str) -> str:

@@ -20,7 +20,11 @@ from tenants.registry import find_by_id
 
 ANSWERS_PER_MINUTE = 60  # per client address: guessing at links gets slow
 MAX_BODY_BYTES = 16_384
-_REFUSALS = {Outcome.NOT_FOUND: (404, "not_found"), Outcome.EXPIRED: (410, "expired"), Outcome.ALREADY_ANSWERED: (409, "answered")}
+_REFUSALS = {
+    Outcome.NOT_FOUND: (404, "not_found"),
+    Outcome.EXPIRED: (410, "expired"),
+    Outcome.ALREADY_ANSWERED: (409, "answered"),
+}
 _NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
@@ -46,9 +50,15 @@ async def survey_page(request: Request) -> HTMLResponse:
     token = request.path_params["token"]
     asked = negotiate(request.headers.get("accept-language")) or EN
     client = request.client.host if request.client else "unknown"
-    retry = await hit(request.app.state.redis, f"survey:{client}", limit=ANSWERS_PER_MINUTE, window_seconds=60)
+    retry = await hit(
+        request.app.state.redis, f"survey:{client}", limit=ANSWERS_PER_MINUTE, window_seconds=60
+    )
     if retry is not None:
-        return HTMLResponse(message_page("busy", asked), status_code=429, headers={"Retry-After": str(int(retry)), **_NO_STORE})
+        return HTMLResponse(
+            message_page("busy", asked),
+            status_code=429,
+            headers={"Retry-After": str(int(retry)), **_NO_STORE},
+        )
     tenant_id = await _tenant(token)
     if tenant_id is None:
         return _refusal(Survey(Outcome.NOT_FOUND), asked)
@@ -62,7 +72,9 @@ async def survey_page(request: Request) -> HTMLResponse:
         return HTMLResponse(message_page("too_long", asked), status_code=413, headers=_NO_STORE)
     form = await request.form()
     raw_score, comment = form.get("score"), form.get("comment")
-    score = int(raw_score) if isinstance(raw_score, str) and raw_score.strip().isdigit() else raw_score
+    score = (
+        int(raw_score) if isinstance(raw_score, str) and raw_score.strip().isdigit() else raw_score
+    )
     comment = comment if isinstance(comment, str) else None
     try:
         async with tenant_transaction(tenant_id):
@@ -71,8 +83,11 @@ async def survey_page(request: Request) -> HTMLResponse:
     except InvalidInput as exc:
         async with tenant_transaction(tenant_id):
             subject = (await open_survey(token)).subject
-        return HTMLResponse(form_page(subject, locale, [e.code for e in exc.field_errors], comment=comment or ""),
-                            status_code=400, headers=_NO_STORE)
+        return HTMLResponse(
+            form_page(subject, locale, [e.code for e in exc.field_errors], comment=comment or ""),
+            status_code=400,
+            headers=_NO_STORE,
+        )
     if survey.outcome is not Outcome.ANSWERED:
         return _refusal(survey, locale)
     return HTMLResponse(message_page("thanks", locale), headers=_NO_STORE)

@@ -12,6 +12,9 @@ from domain.tenant_settings import current_settings
 
 @strawberry.type
 class TenantSettingsQueries:
-    @strawberry.field(permission_classes=[Authenticated], description="The tenant's settings and business calendars")
+    @strawberry.field(
+        permission_classes=[Authenticated],
+        description="The tenant's settings and business calendars",
+    )
     async def tenant_settings(self) -> TenantSettingsType:
         return TenantSettingsType.of(await current_settings())

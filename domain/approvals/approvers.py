@@ -18,7 +18,9 @@ async def managers_of(users: list[uuid.UUID]) -> list[uuid.UUID]:
     rows = await tenant_connection().execute_query_dict(
         "SELECT DISTINCT t.manager_id FROM team t JOIN team_member m ON m.tenant_id = t.tenant_id AND m.team_id = t.id "
         "WHERE t.tenant_id = $1 AND m.user_id = ANY($2::uuid[]) AND t.deleted_at IS NULL AND t.manager_id IS NOT NULL "
-        "AND t.manager_id <> m.user_id ORDER BY t.manager_id", [current_tenant_id(), users])
+        "AND t.manager_id <> m.user_id ORDER BY t.manager_id",
+        [current_tenant_id(), users],
+    )
     return [row["manager_id"] for row in rows]
 
 
@@ -34,7 +36,9 @@ async def manager_chain(user: uuid.UUID, levels: int) -> list[uuid.UUID]:
     return chain
 
 
-async def resolve(step: dict[str, Any], record_type: str, values: dict[str, Any]) -> list[uuid.UUID]:
+async def resolve(
+    step: dict[str, Any], record_type: str, values: dict[str, Any]
+) -> list[uuid.UUID]:
     """The step's approvers for a record with `values`, members of the tenant only, each once,
     in the order the step names them."""
     found: list[uuid.UUID] = []
@@ -48,13 +52,15 @@ async def resolve(step: dict[str, Any], record_type: str, values: dict[str, Any]
         elif kind == "ROLE":
             rows = await conn.execute_query_dict(
                 "SELECT user_id FROM membership WHERE tenant_id = $1 AND role = $2 ORDER BY created_at, user_id",
-                [current_tenant_id(), approver["role"]])
+                [current_tenant_id(), approver["role"]],
+            )
             found += [row["user_id"] for row in rows]
         elif kind == "TEAM":
             rows = await conn.execute_query_dict(
                 "SELECT m.user_id FROM team_member m JOIN team t ON t.tenant_id = m.tenant_id AND t.id = m.team_id "
                 "WHERE m.tenant_id = $1 AND m.team_id = $2::uuid AND t.deleted_at IS NULL ORDER BY m.user_id",
-                [current_tenant_id(), str(approver["teamId"])])
+                [current_tenant_id(), str(approver["teamId"])],
+            )
             found += [row["user_id"] for row in rows]
         elif kind == "OWNER_MANAGER" and owner_id:
             found += await managers_of([owner_id])
@@ -72,7 +78,9 @@ async def _members(users: list[uuid.UUID]) -> list[uuid.UUID]:
     if not users:
         return []
     rows = await tenant_connection().execute_query_dict(
-        "SELECT user_id FROM membership WHERE tenant_id = $1 AND user_id = ANY($2::uuid[])", [current_tenant_id(), users])
+        "SELECT user_id FROM membership WHERE tenant_id = $1 AND user_id = ANY($2::uuid[])",
+        [current_tenant_id(), users],
+    )
     members = {row["user_id"] for row in rows}
     return [u for u in users if u in members]
 
@@ -80,5 +88,7 @@ async def _members(users: list[uuid.UUID]) -> list[uuid.UUID]:
 async def admins() -> list[uuid.UUID]:
     """The tenant's admins: who a step falls back to when its approvers are nobody any more."""
     rows = await tenant_connection().execute_query_dict(
-        "SELECT user_id FROM membership WHERE tenant_id = $1 AND role = 'admin' ORDER BY created_at, user_id", [current_tenant_id()])
+        "SELECT user_id FROM membership WHERE tenant_id = $1 AND role = 'admin' ORDER BY created_at, user_id",
+        [current_tenant_id()],
+    )
     return [row["user_id"] for row in rows]

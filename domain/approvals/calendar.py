@@ -26,6 +26,8 @@ async def known_calendar(name: str) -> bool:
     return True
 
 
-async def after_business_hours(start: datetime, hours: float, calendar: str | None = None) -> datetime:
+async def after_business_hours(
+    start: datetime, hours: float, calendar: str | None = None
+) -> datetime:
     """The moment `hours` of working time after `start` in the named calendar (None: the default)."""
     return add_business_time(await _calendar(calendar), start, timedelta(hours=hours))

@@ -35,7 +35,10 @@ from domain.records.writes import (
 )
 from tenants.context import current_tenant_id, tenant_connection
 
-START_MODES = ("MANUAL", "AUTOMATIC")  # MANUAL: people submit (and rules may); AUTOMATIC: only rules submit
+START_MODES = (
+    "MANUAL",
+    "AUTOMATIC",
+)  # MANUAL: people submit (and rules may); AUTOMATIC: only rules submit
 
 PROCESS_SPEC = RecordSpec(
     record_type="ApprovalProcess",
@@ -57,22 +60,45 @@ PROCESS_SPEC = RecordSpec(
     owned=False,
     scope_area="admin",
     unique={"approval_process_name_key": "name"},
-    rights={Role.ADMIN: ALL, Role.MANAGER: READ_ONLY, Role.MEMBER: READ_ONLY, Role.AGENT: READ_ONLY, Role.VIEWER: READ_ONLY},
+    rights={
+        Role.ADMIN: ALL,
+        Role.MANAGER: READ_ONLY,
+        Role.MEMBER: READ_ONLY,
+        Role.AGENT: READ_ONLY,
+        Role.VIEWER: READ_ONLY,
+    },
 )
 
 # Input name -> column, for what may be given on create and on update.
-_COLUMNS = {"name": "name", "description": "description", "entryCriteria": "entry_criteria", "startMode": "start_mode",
-            "lockAll": "lock_all", "lockedFields": "locked_fields", "onApproved": "on_approved", "onRejected": "on_rejected",
-            "steps": "steps", "enabled": "enabled"}
+_COLUMNS = {
+    "name": "name",
+    "description": "description",
+    "entryCriteria": "entry_criteria",
+    "startMode": "start_mode",
+    "lockAll": "lock_all",
+    "lockedFields": "locked_fields",
+    "onApproved": "on_approved",
+    "onRejected": "on_rejected",
+    "steps": "steps",
+    "enabled": "enabled",
+}
 
 
-async def _check(input: dict[str, Any], *, current: dict[str, Any] | None, principal: Principal) -> dict[str, Any]:
+async def _check(
+    input: dict[str, Any], *, current: dict[str, Any] | None, principal: Principal
+) -> dict[str, Any]:
     """The columns to write; InvalidInput with every problem of the whole definition (as it will
     be after the change), each named by its path."""
     errors: list[FieldError] = []
     object_name = str(current["object"] if current else input.get("object"))
     if current is None and not await known_type(object_name):
-        errors.append(FieldError("object", "UNKNOWN_OBJECT", "a standard type (Lead, Customer, ...) or a custom object"))
+        errors.append(
+            FieldError(
+                "object",
+                "UNKNOWN_OBJECT",
+                "a standard type (Lead, Customer, ...) or a custom object",
+            )
+        )
         raise InvalidInput(errors)
     merged = {name: (current or {}).get(column) for name, column in _COLUMNS.items()} | input
     if not 1 <= len(str(merged.get("name") or "").strip()) <= 200:
@@ -81,7 +107,9 @@ async def _check(input: dict[str, Any], *, current: dict[str, Any] | None, princ
         errors.append(FieldError("startMode", "INVALID_CHOICE", "MANUAL or AUTOMATIC"))
     if merged.get("entryCriteria") is not None:
         check_conditions(merged["entryCriteria"], errors, where="entryCriteria")
-        await check_condition(object_name, merged["entryCriteria"], "entryCriteria", errors, principal)
+        await check_condition(
+            object_name, merged["entryCriteria"], "entryCriteria", errors, principal
+        )
     if not merged.get("lockAll"):
         await check_locked_fields(object_name, merged.get("lockedFields") or [], errors)
     for outcome in ("onApproved", "onRejected"):
@@ -90,12 +118,26 @@ async def _check(input: dict[str, Any], *, current: dict[str, Any] | None, princ
     if isinstance(steps := merged.get("steps"), list):
         for index, step in enumerate(steps):
             if isinstance(step, dict) and step.get("condition") is not None:
-                await check_condition(object_name, step["condition"], f"steps.{index}.condition", errors, principal)
-        await check_approvers(object_name, [s for s in steps if isinstance(s, dict)], errors, principal)
+                await check_condition(
+                    object_name, step["condition"], f"steps.{index}.condition", errors, principal
+                )
+        await check_approvers(
+            object_name, [s for s in steps if isinstance(s, dict)], errors, principal
+        )
         for index, step in enumerate(steps):
             timeout = step.get("timeout") if isinstance(step, dict) else None
-            if isinstance(timeout, dict) and isinstance(timeout.get("calendar"), str) and not await known_calendar(timeout["calendar"]):
-                errors.append(FieldError(f"steps.{index}.timeout.calendar", "UNKNOWN_CALENDAR", "no business calendar has this name"))
+            if (
+                isinstance(timeout, dict)
+                and isinstance(timeout.get("calendar"), str)
+                and not await known_calendar(timeout["calendar"])
+            ):
+                errors.append(
+                    FieldError(
+                        f"steps.{index}.timeout.calendar",
+                        "UNKNOWN_CALENDAR",
+                        "no business calendar has this name",
+                    )
+                )
     if errors:
         raise InvalidInput(errors)
     values = {_COLUMNS[name]: value for name, value in input.items() if name in _COLUMNS}
@@ -116,28 +158,58 @@ async def _check(input: dict[str, Any], *, current: dict[str, Any] | None, princ
 def _normalized(step: dict[str, Any]) -> dict[str, Any]:
     """A step with its defaults written out, so requests read one shape."""
     timeout = step.get("timeout")
-    return {"name": str(step["name"]).strip(), "approvers": step["approvers"], "mode": step["mode"],
-            "condition": step.get("condition"), "onReject": step.get("onReject") or "REJECT",
-            "timeout": None if timeout is None else {"hours": timeout["hours"], "remindAfterHours": timeout.get("remindAfterHours"),
-                                                     "action": timeout.get("action") or "NONE",
-                                                     "calendar": timeout.get("calendar")}}
+    return {
+        "name": str(step["name"]).strip(),
+        "approvers": step["approvers"],
+        "mode": step["mode"],
+        "condition": step.get("condition"),
+        "onReject": step.get("onReject") or "REJECT",
+        "timeout": None
+        if timeout is None
+        else {
+            "hours": timeout["hours"],
+            "remindAfterHours": timeout.get("remindAfterHours"),
+            "action": timeout.get("action") or "NONE",
+            "calendar": timeout.get("calendar"),
+        },
+    }
 
 
 async def create_process(*, principal: Principal, input: dict[str, Any]) -> dict[str, Any]:
     """A new process, enabled unless the input says otherwise."""
     PROCESS_SPEC.require(principal, Action.CREATE)
-    defaults = {"startMode": "MANUAL", "lockAll": True, "lockedFields": [], "onApproved": [], "onRejected": [], "enabled": True}
-    values = await _check(defaults | {k: v for k, v in input.items() if v is not None or k in ("entryCriteria", "description")},
-                          current=None, principal=principal)
+    defaults = {
+        "startMode": "MANUAL",
+        "lockAll": True,
+        "lockedFields": [],
+        "onApproved": [],
+        "onRejected": [],
+        "enabled": True,
+    }
+    values = await _check(
+        defaults
+        | {
+            k: v for k, v in input.items() if v is not None or k in ("entryCriteria", "description")
+        },
+        current=None,
+        principal=principal,
+    )
     return (await insert_records(PROCESS_SPEC, [values], principal=principal))[0]
 
 
-async def update_process(*, principal: Principal, process_id: uuid.UUID, version: int, input: dict[str, Any]) -> dict[str, Any]:
+async def update_process(
+    *, principal: Principal, process_id: uuid.UUID, version: int, input: dict[str, Any]
+) -> dict[str, Any]:
     """Change a process against the version the caller saw; requests under way keep theirs."""
     PROCESS_SPEC.require(principal, Action.UPDATE)
     row = await lock_record(PROCESS_SPEC, process_id, principal=principal)
     check_version(PROCESS_SPEC, row, version)
-    return await update_record(PROCESS_SPEC, row, await _check(input, current=row, principal=principal), principal=principal)
+    return await update_record(
+        PROCESS_SPEC,
+        row,
+        await _check(input, current=row, principal=principal),
+        principal=principal,
+    )
 
 
 async def delete_process(*, principal: Principal, process_id: uuid.UUID) -> dict[str, Any]:
@@ -147,20 +219,28 @@ async def delete_process(*, principal: Principal, process_id: uuid.UUID) -> dict
     return await set_deleted(PROCESS_SPEC, row, deleted=True, principal=principal)
 
 
-async def list_processes(*, principal: Principal, object_name: str | None = None) -> list[dict[str, Any]]:
+async def list_processes(
+    *, principal: Principal, object_name: str | None = None
+) -> list[dict[str, Any]]:
     PROCESS_SPEC.require(principal, Action.READ)
     rows = await tenant_connection().execute_query_dict(
         "SELECT * FROM approval_process WHERE tenant_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR object = $2) "
-        "ORDER BY created_at, id", [current_tenant_id(), object_name])
+        "ORDER BY created_at, id",
+        [current_tenant_id(), object_name],
+    )
     return [decode_row(PROCESS_SPEC, row) for row in rows]
 
 
-async def get_process(process_id: uuid.UUID, *, principal: Principal | None = None) -> dict[str, Any]:
+async def get_process(
+    process_id: uuid.UUID, *, principal: Principal | None = None
+) -> dict[str, Any]:
     """One live process; NotFound for another tenant's, a deleted or an unknown one."""
     if principal is not None:
         PROCESS_SPEC.require(principal, Action.READ)
     rows = await tenant_connection().execute_query_dict(
-        "SELECT * FROM approval_process WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL", [current_tenant_id(), process_id])
+        "SELECT * FROM approval_process WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
+        [current_tenant_id(), process_id],
+    )
     if not rows:
         raise NotFound("approval process not found")
     return decode_row(PROCESS_SPEC, rows[0])

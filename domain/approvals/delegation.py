@@ -18,8 +18,14 @@ from tenants.ids import new_id
 MAX_DAYS = 366
 
 
-async def create_delegation(*, principal: Principal, delegate_id: uuid.UUID, starts_at: datetime, ends_at: datetime,
-                            delegator_id: uuid.UUID | None = None) -> dict[str, Any]:
+async def create_delegation(
+    *,
+    principal: Principal,
+    delegate_id: uuid.UUID,
+    starts_at: datetime,
+    ends_at: datetime,
+    delegator_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
     """The caller's own delegation (admins may set one up for someone else)."""
     delegator = delegator_id or principal.user_id
     if delegator != principal.user_id and not principal.has_role(Role.ADMIN):
@@ -30,9 +36,13 @@ async def create_delegation(*, principal: Principal, delegate_id: uuid.UUID, sta
     if ends_at <= starts_at:
         errors.append(FieldError("endsAt", "OUT_OF_RANGE", "after startsAt"))
     elif (ends_at - starts_at).days > MAX_DAYS:
-        errors.append(FieldError("endsAt", "OUT_OF_RANGE", f"at most {MAX_DAYS} days after startsAt"))
+        errors.append(
+            FieldError("endsAt", "OUT_OF_RANGE", f"at most {MAX_DAYS} days after startsAt")
+        )
     members = await tenant_connection().execute_query_dict(
-        "SELECT user_id FROM membership WHERE tenant_id = $1 AND user_id = ANY($2::uuid[])", [current_tenant_id(), [delegate_id, delegator]])
+        "SELECT user_id FROM membership WHERE tenant_id = $1 AND user_id = ANY($2::uuid[])",
+        [current_tenant_id(), [delegate_id, delegator]],
+    )
     found = {row["user_id"] for row in members}
     if delegate_id not in found:
         errors.append(FieldError("delegateId", "NOT_FOUND", "no such member"))
@@ -42,18 +52,25 @@ async def create_delegation(*, principal: Principal, delegate_id: uuid.UUID, sta
         raise InvalidInput(errors)
     rows = await tenant_connection().execute_query_dict(
         "INSERT INTO approval_delegation (tenant_id, id, delegator_id, delegate_id, starts_at, ends_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6) RETURNING *", [current_tenant_id(), new_id(), delegator, delegate_id, starts_at, ends_at])
+        "VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+        [current_tenant_id(), new_id(), delegator, delegate_id, starts_at, ends_at],
+    )
     return rows[0]
 
 
 async def revoke_delegation(*, principal: Principal, delegation_id: uuid.UUID) -> dict[str, Any]:
     rows = await tenant_connection().execute_query_dict(
-        "SELECT * FROM approval_delegation WHERE tenant_id = $1 AND id = $2 FOR UPDATE", [current_tenant_id(), delegation_id])
-    if not rows or (rows[0]["delegator_id"] != principal.user_id and not principal.has_role(Role.ADMIN)):
+        "SELECT * FROM approval_delegation WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+        [current_tenant_id(), delegation_id],
+    )
+    if not rows or (
+        rows[0]["delegator_id"] != principal.user_id and not principal.has_role(Role.ADMIN)
+    ):
         raise NotFound("delegation not found")
     updated = await tenant_connection().execute_query_dict(
         "UPDATE approval_delegation SET revoked_at = coalesce(revoked_at, now()) WHERE tenant_id = $1 AND id = $2 RETURNING *",
-        [current_tenant_id(), delegation_id])
+        [current_tenant_id(), delegation_id],
+    )
     return updated[0]
 
 
@@ -61,14 +78,18 @@ async def delegations_of(*, principal: Principal) -> list[dict[str, Any]]:
     """Delegations the caller gave or received, not revoked, newest first."""
     return await tenant_connection().execute_query_dict(
         "SELECT * FROM approval_delegation WHERE tenant_id = $1 AND revoked_at IS NULL AND (delegator_id = $2 OR delegate_id = $2) "
-        "ORDER BY starts_at DESC, id LIMIT 200", [current_tenant_id(), principal.user_id])
+        "ORDER BY starts_at DESC, id LIMIT 200",
+        [current_tenant_id(), principal.user_id],
+    )
 
 
 async def delegators_of(user_id: uuid.UUID, at: datetime) -> list[uuid.UUID]:
     """Whose approvals `user_id` may decide at `at`."""
     rows = await tenant_connection().execute_query_dict(
         "SELECT DISTINCT delegator_id FROM approval_delegation WHERE tenant_id = $1 AND delegate_id = $2 AND revoked_at IS NULL "
-        "AND starts_at <= $3 AND ends_at > $3", [current_tenant_id(), user_id, at])
+        "AND starts_at <= $3 AND ends_at > $3",
+        [current_tenant_id(), user_id, at],
+    )
     return [row["delegator_id"] for row in rows]
 
 
@@ -76,5 +97,7 @@ async def delegates_of(user_ids: list[uuid.UUID], at: datetime) -> list[uuid.UUI
     """Who decides for `user_ids` at `at` (they are notified too)."""
     rows = await tenant_connection().execute_query_dict(
         "SELECT DISTINCT delegate_id FROM approval_delegation WHERE tenant_id = $1 AND delegator_id = ANY($2::uuid[]) "
-        "AND revoked_at IS NULL AND starts_at <= $3 AND ends_at > $3", [current_tenant_id(), user_ids, at])
+        "AND revoked_at IS NULL AND starts_at <= $3 AND ends_at > $3",
+        [current_tenant_id(), user_ids, at],
+    )
     return [row["delegate_id"] for row in rows]

@@ -35,7 +35,11 @@ def changed_names(spec: RecordSpec, diff: dict[str, tuple[Any, Any]]) -> set[str
         if column in ("custom_fields", "data"):
             before, after = old or {}, new or {}
             prefix = CUSTOM_FIELDS_PREFIX if column == "custom_fields" else ""
-            names |= {prefix + key for key in set(before) | set(after) if before.get(key) != after.get(key)}
+            names |= {
+                prefix + key
+                for key in set(before) | set(after)
+                if before.get(key) != after.get(key)
+            }
         else:
             names.add(spec.name_of(column))
     return names - NEVER_LOCKED
@@ -44,7 +48,9 @@ def changed_names(spec: RecordSpec, diff: dict[str, tuple[Any, Any]]) -> set[str
 async def pending_lock(record_id: Any) -> dict[str, Any] | None:
     rows = await tenant_connection().execute_query_dict(
         "SELECT id, definition->'lockAll' AS lock_all, definition->'lockedFields' AS locked_fields FROM approval_request "
-        "WHERE tenant_id = $1 AND record_id = $2 AND status = 'PENDING'", [current_tenant_id(), record_id])
+        "WHERE tenant_id = $1 AND record_id = $2 AND status = 'PENDING'",
+        [current_tenant_id(), record_id],
+    )
     return rows[0] if rows else None
 
 
@@ -60,26 +66,47 @@ class ApprovalLocks:
             return
         lock = await pending_lock(row["id"])
         if lock is not None:
-            raise Conflict(f"the record has a pending approval request ({lock['id']}); recall it before deleting the record",
-                           reason="RECORD_LOCKED", refs={"approvalRequestId": ("ApprovalRequest", lock["id"])})
+            raise Conflict(
+                f"the record has a pending approval request ({lock['id']}); recall it before deleting the record",
+                reason="RECORD_LOCKED",
+                refs={"approvalRequestId": ("ApprovalRequest", lock["id"])},
+            )
 
-    async def check(self, spec: RecordSpec, row: dict[str, Any], diff: dict[str, tuple[Any, Any]], principal: Principal) -> None:
+    async def check(
+        self,
+        spec: RecordSpec,
+        row: dict[str, Any],
+        diff: dict[str, tuple[Any, Any]],
+        principal: Principal,
+    ) -> None:
         if spec.table not in LOCKABLE:
             return
         lock = await pending_lock(row["id"])
         if lock is None:
             return
         names = changed_names(spec, diff)
-        locked = sorted(names if _json(lock["lock_all"]) else names & set(_json(lock["locked_fields"]) or []))
+        locked = sorted(
+            names if _json(lock["lock_all"]) else names & set(_json(lock["locked_fields"]) or [])
+        )
         if not locked:
             return
         if principal.has_role(Role.ADMIN):
             await tenant_connection().execute_query(
                 "INSERT INTO audit_event (tenant_id, id, record_type, record_id, action, actor_id, changes) "
                 "VALUES ($1, $2, $3, $4, 'approval_lock_overridden', $5, $6::jsonb)",
-                [current_tenant_id(), new_id(), spec.record_type, row["id"], principal.user_id,
-                 json.dumps({"approvalRequestId": str(lock["id"]), "fields": locked})])
+                [
+                    current_tenant_id(),
+                    new_id(),
+                    spec.record_type,
+                    row["id"],
+                    principal.user_id,
+                    json.dumps({"approvalRequestId": str(lock["id"]), "fields": locked}),
+                ],
+            )
             return
-        raise Conflict(f"{', '.join(locked)} {'is' if len(locked) == 1 else 'are'} locked while approval request {lock['id']} "
-                       "is pending; recall it or wait for the decision", reason="RECORD_LOCKED",
-                       refs={"approvalRequestId": ("ApprovalRequest", lock["id"])})
+        raise Conflict(
+            f"{', '.join(locked)} {'is' if len(locked) == 1 else 'are'} locked while approval request {lock['id']} "
+            "is pending; recall it or wait for the decision",
+            reason="RECORD_LOCKED",
+            refs={"approvalRequestId": ("ApprovalRequest", lock["id"])},
+        )

@@ -19,17 +19,35 @@ from domain.records.spec import CUSTOM_FIELDS_PREFIX, MEMBER, TEAM, Reference
 from tenants.context import current_tenant_id, tenant_connection
 
 # What a final outcome may do: change the record, tell people, leave a task.
-OUTCOME_ACTIONS = ("update_fields", "change_stage", "add_tags", "remove_tags", "notify", "send_email", "post_message",
-                   "create_task")
+OUTCOME_ACTIONS = (
+    "update_fields",
+    "change_stage",
+    "add_tags",
+    "remove_tags",
+    "notify",
+    "send_email",
+    "post_message",
+    "create_task",
+)
 
 
 def moved(errors: list[FieldError], old: str, new: str) -> list[FieldError]:
     """Errors found under `old` (e.g. `conditions`) named under `new` (e.g. `steps.1.condition`)."""
-    return [FieldError(new + e.field[len(old):] if e.field == old or e.field.startswith(old + ".") else e.field, e.code, e.message)
-            for e in errors]
+    return [
+        FieldError(
+            new + e.field[len(old) :]
+            if e.field == old or e.field.startswith(old + ".")
+            else e.field,
+            e.code,
+            e.message,
+        )
+        for e in errors
+    ]
 
 
-async def check_condition(object_name: str, tree: Any, where: str, errors: list[FieldError], principal: Principal) -> None:
+async def check_condition(
+    object_name: str, tree: Any, where: str, errors: list[FieldError], principal: Principal
+) -> None:
     """Relations and ids of a well-formed condition tree (its shape was checked already)."""
     if tree is None or any(e.field == where or e.field.startswith(where + ".") for e in errors):
         return
@@ -39,7 +57,9 @@ async def check_condition(object_name: str, tree: Any, where: str, errors: list[
     errors += moved(found, "conditions", where)
 
 
-async def check_outcome(object_name: str, actions: Any, where: str, errors: list[FieldError], principal: Principal) -> None:
+async def check_outcome(
+    object_name: str, actions: Any, where: str, errors: list[FieldError], principal: Principal
+) -> None:
     """A final outcome: a list (maybe empty) of automation actions of the kinds OUTCOME_ACTIONS."""
     if not isinstance(actions, list):
         errors.append(FieldError(where, "INVALID_ACTIONS", "a list of actions"))
@@ -49,7 +69,13 @@ async def check_outcome(object_name: str, actions: Any, where: str, errors: list
     found: list[FieldError] = []
     for index, action in enumerate(actions):
         if isinstance(action, dict) and action.get("type") not in OUTCOME_ACTIONS:
-            found.append(FieldError(f"actions.{index}.type", "INVALID_CHOICE", f"one of {', '.join(OUTCOME_ACTIONS)}"))
+            found.append(
+                FieldError(
+                    f"actions.{index}.type",
+                    "INVALID_CHOICE",
+                    f"one of {', '.join(OUTCOME_ACTIONS)}",
+                )
+            )
     if not found:
         check_actions(actions, found)
         await check_destinations(actions, found)
@@ -64,11 +90,19 @@ async def check_locked_fields(object_name: str, names: Any, errors: list[FieldEr
         return
     known = await field_names(object_name) or set()
     for index, name in enumerate(names):
-        if not isinstance(name, str) or (name not in known and not name.startswith(CUSTOM_FIELDS_PREFIX)):
-            errors.append(FieldError(f"lockedFields.{index}", "UNKNOWN_FIELD", f"{object_name} has no field {name}"))
+        if not isinstance(name, str) or (
+            name not in known and not name.startswith(CUSTOM_FIELDS_PREFIX)
+        ):
+            errors.append(
+                FieldError(
+                    f"lockedFields.{index}", "UNKNOWN_FIELD", f"{object_name} has no field {name}"
+                )
+            )
 
 
-async def check_approvers(object_name: str, steps: list[dict[str, Any]], errors: list[FieldError], principal: Principal) -> None:
+async def check_approvers(
+    object_name: str, steps: list[dict[str, Any]], errors: list[FieldError], principal: Principal
+) -> None:
     """Approvers that would resolve to nobody: unknown users or teams, a team without members, a
     role nobody has, a field that holds no user."""
     named: list[tuple[str, Reference, Any]] = []
@@ -79,20 +113,44 @@ async def check_approvers(object_name: str, steps: list[dict[str, Any]], errors:
                 continue
             kind = approver["kind"]
             if kind == "USERS":
-                named += [(f"{at}.userIds.{n}", MEMBER, user) for n, user in enumerate(approver["userIds"])]
+                named += [
+                    (f"{at}.userIds.{n}", MEMBER, user)
+                    for n, user in enumerate(approver["userIds"])
+                ]
             elif kind == "TEAM":
                 named.append((f"{at}.teamId", TEAM, approver["teamId"]))
-            elif kind == "ROLE" and not await _count("SELECT count(*) AS n FROM membership WHERE tenant_id = $1 AND role = $2",
-                                                     approver["role"]):
-                errors.append(FieldError(f"{at}.role", "NO_APPROVERS", f"nobody has the role {approver['role']}"))
-            elif kind == "USER_FIELD" and await id_reference(object_name, approver["field"]) != MEMBER:
-                errors.append(FieldError(f"{at}.field", "NOT_A_USER_FIELD", f"{object_name} has no user field {approver['field']}"))
+            elif kind == "ROLE" and not await _count(
+                "SELECT count(*) AS n FROM membership WHERE tenant_id = $1 AND role = $2",
+                approver["role"],
+            ):
+                errors.append(
+                    FieldError(
+                        f"{at}.role", "NO_APPROVERS", f"nobody has the role {approver['role']}"
+                    )
+                )
+            elif (
+                kind == "USER_FIELD"
+                and await id_reference(object_name, approver["field"]) != MEMBER
+            ):
+                errors.append(
+                    FieldError(
+                        f"{at}.field",
+                        "NOT_A_USER_FIELD",
+                        f"{object_name} has no user field {approver['field']}",
+                    )
+                )
     found = await check_named_ids(named, principal)
     errors += found
     for where, ref, value in named:
-        if ref is TEAM and not any(e.field == where for e in found) and not await _count(
+        if (
+            ref is TEAM
+            and not any(e.field == where for e in found)
+            and not await _count(
                 "SELECT count(*) AS n FROM team_member m JOIN team t ON t.tenant_id = m.tenant_id AND t.id = m.team_id "
-                "WHERE m.tenant_id = $1 AND m.team_id = $2::uuid AND t.deleted_at IS NULL", str(value)):
+                "WHERE m.tenant_id = $1 AND m.team_id = $2::uuid AND t.deleted_at IS NULL",
+                str(value),
+            )
+        ):
             errors.append(FieldError(where, "NO_APPROVERS", "the team has no members"))
 
 

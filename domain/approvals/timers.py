@@ -28,16 +28,21 @@ async def fire_due(now: datetime | None = None, limit: int = BATCH) -> int:
     conn = tenant_connection()
     timers = await conn.execute_query_dict(
         "SELECT * FROM approval_timer WHERE tenant_id = $1 AND fired_at IS NULL AND due_at <= $2 "
-        "ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED", [current_tenant_id(), now, limit])
+        "ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED",
+        [current_tenant_id(), now, limit],
+    )
     fired = 0
     for timer in timers:
         rows = await conn.execute_query_dict(
             "SELECT * FROM approval_request WHERE tenant_id = $1 AND id = $2 FOR UPDATE SKIP LOCKED",
-            [current_tenant_id(), timer["request_id"]])
+            [current_tenant_id(), timer["request_id"]],
+        )
         if not rows:
             continue  # being decided right now: the decision closes the timer, or the next pass fires it
-        await conn.execute_query("UPDATE approval_timer SET fired_at = $3 WHERE tenant_id = $1 AND id = $2",
-                                 [current_tenant_id(), timer["id"], now])
+        await conn.execute_query(
+            "UPDATE approval_timer SET fired_at = $3 WHERE tenant_id = $1 AND id = $2",
+            [current_tenant_id(), timer["id"], now],
+        )
         fired += 1
         request = store.request_row(rows[0])
         if request["status"] != "PENDING" or request["round"] != timer["round"]:
@@ -63,11 +68,16 @@ async def _act(request: dict[str, Any], kind: str, now: datetime) -> None:
         await _escalate(request, pending)
     elif action == "APPROVE":
         await store.close_pending(request)
-        request = await store.save_request(request, history=store.noted(request, "step_approved", step=step_index, automatically=True))
+        request = await store.save_request(
+            request,
+            history=store.noted(request, "step_approved", step=step_index, automatically=True),
+        )
         await event(request, "step_completed", None, outcome="APPROVED", automatically=True)
         await advance(request, step_index + 1, None, now=now)
     elif action == "REJECT":
-        request = await store.save_request(request, history=store.noted(request, "timed_out", step=step_index))
+        request = await store.save_request(
+            request, history=store.noted(request, "timed_out", step=step_index)
+        )
         await event(request, "step_completed", None, outcome="REJECTED", automatically=True)
         await finish(request, "REJECTED", None, comment="not decided in time")
 
@@ -80,19 +90,36 @@ async def _escalate(request: dict[str, Any], pending: list[dict[str, Any]]) -> N
         managers = await managers_of([task["approver_id"]]) or await admins()
         await conn.execute_query(
             "UPDATE approval_task SET status = 'REASSIGNED', comment = 'escalated: not decided in time', decided_at = now() "
-            "WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), task["id"]])
+            "WHERE tenant_id = $1 AND id = $2",
+            [current_tenant_id(), task["id"]],
+        )
         added += await store.add_tasks(request, request["current_step"], managers)
     if not added:  # the managers are approvers already: their tasks stand
         added = [t["approver_id"] for t in await _pending(request)]
-    request = await store.save_request(request, history=store.noted(
-        request, "escalated", step=request["current_step"], to=[str(u) for u in added],
-        fromUsers=[str(t["approver_id"]) for t in pending]))
-    await event(request, "escalated", None, escalatedTo=[str(u) for u in added], fromUsers=[str(t["approver_id"]) for t in pending])
+    request = await store.save_request(
+        request,
+        history=store.noted(
+            request,
+            "escalated",
+            step=request["current_step"],
+            to=[str(u) for u in added],
+            fromUsers=[str(t["approver_id"]) for t in pending],
+        ),
+    )
+    await event(
+        request,
+        "escalated",
+        None,
+        escalatedTo=[str(u) for u in added],
+        fromUsers=[str(t["approver_id"]) for t in pending],
+    )
     if added:
         await notify_approvers(request, added, why="escalated")
 
 
 async def due_tenants(now: datetime) -> list[Any]:
     """Tenants with due timers (ids only, through a SECURITY DEFINER function: no rows are read)."""
-    rows = await database_client().execute_query_dict("SELECT approval_due_tenants($1) AS tenant_id", [now])
+    rows = await database_client().execute_query_dict(
+        "SELECT approval_due_tenants($1) AS tenant_id", [now]
+    )
     return [row["tenant_id"] for row in rows]

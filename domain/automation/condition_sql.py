@@ -49,7 +49,9 @@ def _compile_part(tree: Any, spec: RecordSpec, params: Params, alias: str) -> Co
     if "all" in tree:
         parts = [_compile(part, spec, params, alias) for part in tree["all"]]
         sqls = [sql for sql, _ in parts if sql is not None]
-        return (" AND ".join(f"({sql})" for sql in sqls) if sqls else None), all(exact for _, exact in parts)
+        return (" AND ".join(f"({sql})" for sql in sqls) if sqls else None), all(
+            exact for _, exact in parts
+        )
     if "any" in tree:
         parts = [_compile(part, spec, params, alias) for part in tree["any"]]
         if not parts:
@@ -64,7 +66,9 @@ def _compile_part(tree: Any, spec: RecordSpec, params: Params, alias: str) -> Co
         if not exact:
             return _UNKNOWN
         return _NEVER if sql is None else (f"NOT ({sql})", True)
-    if "field" not in tree:  # the previous values and the actor: empty in a time-based run, so a constant
+    if (
+        "field" not in tree
+    ):  # the previous values and the actor: empty in a time-based run, so a constant
         holds = evaluate(tree, current={}, previous={}, changed=set(), actor={})
         return _ALWAYS if holds else _NEVER
     name = tree["field"]
@@ -75,7 +79,9 @@ def _compile_part(tree: Any, spec: RecordSpec, params: Params, alias: str) -> Co
     return (sql, True) if sql is not None else _UNKNOWN
 
 
-def _comparison(field: FieldSpec, column: str, op: str, expected: Any, params: Params) -> str | None:
+def _comparison(
+    field: FieldSpec, column: str, op: str, expected: Any, params: Params
+) -> str | None:
     """Exact SQL for one comparison, two-valued (never NULL), or None when there is none."""
     if op == "isNull":
         empty = _empty(field, column)
@@ -119,7 +125,11 @@ def _number(value: Any) -> Decimal | None:
 
 def _equal(field: FieldSpec, column: str, expected: Any, params: Params) -> str | None:
     """`eq` as conditions.evaluate means it, for the kinds where SQL can say the same."""
-    if field.kind is Kind.TEXT and isinstance(expected, str) and isinstance(comparable(expected), str):
+    if (
+        field.kind is Kind.TEXT
+        and isinstance(expected, str)
+        and isinstance(comparable(expected), str)
+    ):
         return f"coalesce({column} = {params.add(expected)}, false)"  # not a number: plain text equality
     if field.kind in (Kind.INT, Kind.DECIMAL) and _number(expected) is not None:
         return f"coalesce({column} = {params.add(_number(expected))}::numeric, false)"
@@ -152,7 +162,9 @@ def _ordered(field: FieldSpec, expected: Any, params: Params) -> str | None:
 
 def _not_within_days(field: FieldSpec, column: str, expected: Any, params: Params) -> str | None:
     """Empty, or at least `expected` days back (a date: whole days, as evaluate counts them)."""
-    if expected is not None and (isinstance(expected, bool) or not isinstance(expected, (int, float))):
+    if expected is not None and (
+        isinstance(expected, bool) or not isinstance(expected, (int, float))
+    ):
         return None
     days = float(expected or 0)
     if not math.isfinite(days):

@@ -11,17 +11,40 @@ from typing import Any
 
 from domain.errors import FieldError
 
-OPS = ("eq", "neq", "in", "notIn", "gt", "gte", "lt", "lte", "contains", "isNull", "changed", "notWithinDays")
+OPS = (
+    "eq",
+    "neq",
+    "in",
+    "notIn",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "contains",
+    "isNull",
+    "changed",
+    "notWithinDays",
+)
 MAX_NODES = 50
 MAX_DEPTH = 5
 
 
-def check_conditions(tree: Any, errors: list[FieldError], where: str = "conditions", depth: int = 1, count: list[int] | None = None) -> None:
+def check_conditions(
+    tree: Any,
+    errors: list[FieldError],
+    where: str = "conditions",
+    depth: int = 1,
+    count: list[int] | None = None,
+) -> None:
     """Field errors for a malformed tree (unknown operators, wrong shapes, too big)."""
     count = count if count is not None else [0]
     count[0] += 1
     if depth > MAX_DEPTH or count[0] > MAX_NODES:
-        errors.append(FieldError(where, "TOO_COMPLEX", f"at most {MAX_NODES} conditions, {MAX_DEPTH} levels deep"))
+        errors.append(
+            FieldError(
+                where, "TOO_COMPLEX", f"at most {MAX_NODES} conditions, {MAX_DEPTH} levels deep"
+            )
+        )
         return
     if not isinstance(tree, dict) or len(tree) == 0:
         errors.append(FieldError(where, "INVALID_CONDITION", "a condition is an object"))
@@ -40,7 +63,9 @@ def check_conditions(tree: Any, errors: list[FieldError], where: str = "conditio
         return
     subject = [k for k in ("field", "previous", "actor") if k in tree]
     if len(subject) != 1 or not isinstance(tree[subject[0]], str):
-        errors.append(FieldError(where, "INVALID_CONDITION", "name exactly one of field, previous or actor"))
+        errors.append(
+            FieldError(where, "INVALID_CONDITION", "name exactly one of field, previous or actor")
+        )
         return
     if tree.get("op") not in OPS:
         errors.append(FieldError(f"{where}.op", "INVALID_OPERATOR", f"one of {', '.join(OPS)}"))
@@ -56,16 +81,31 @@ def names_actor(tree: Any) -> bool:
     return "actor" in tree or any(names_actor(p) for p in parts if isinstance(parts, list))
 
 
-def evaluate(tree: Any, *, current: dict[str, Any], previous: dict[str, Any], changed: set[str], actor: dict[str, Any]) -> bool:
+def evaluate(
+    tree: Any,
+    *,
+    current: dict[str, Any],
+    previous: dict[str, Any],
+    changed: set[str],
+    actor: dict[str, Any],
+) -> bool:
     """Whether the tree holds (an empty tree always does)."""
     if not tree:
         return True
     if "all" in tree:
-        return all(evaluate(p, current=current, previous=previous, changed=changed, actor=actor) for p in tree["all"])
+        return all(
+            evaluate(p, current=current, previous=previous, changed=changed, actor=actor)
+            for p in tree["all"]
+        )
     if "any" in tree:
-        return any(evaluate(p, current=current, previous=previous, changed=changed, actor=actor) for p in tree["any"])
+        return any(
+            evaluate(p, current=current, previous=previous, changed=changed, actor=actor)
+            for p in tree["any"]
+        )
     if "not" in tree:
-        return not evaluate(tree["not"], current=current, previous=previous, changed=changed, actor=actor)
+        return not evaluate(
+            tree["not"], current=current, previous=previous, changed=changed, actor=actor
+        )
     if "field" in tree:
         name, source = tree["field"], current
     elif "previous" in tree:
@@ -81,7 +121,11 @@ def evaluate(tree: Any, *, current: dict[str, Any], previous: dict[str, Any], ch
     if op == "isNull":
         return (value in (None, "", [])) == (expected is not False)
     if op == "contains":
-        return value is not None and (expected in value if isinstance(value, list) else str(expected).lower() in str(value).lower())
+        return value is not None and (
+            expected in value
+            if isinstance(value, list)
+            else str(expected).lower() in str(value).lower()
+        )
     if op in ("in", "notIn"):
         inside = any(_equal(value, option) for option in expected or [])
         return inside if op == "in" else not inside
@@ -93,7 +137,9 @@ def evaluate(tree: Any, *, current: dict[str, Any], previous: dict[str, Any], ch
         return False
     left, right = comparable(value), comparable(expected)
     try:
-        return bool({"gt": left > right, "gte": left >= right, "lt": left < right, "lte": left <= right}[op])
+        return bool(
+            {"gt": left > right, "gte": left >= right, "lt": left < right, "lte": left <= right}[op]
+        )
     except TypeError:
         return False
 
@@ -110,7 +156,9 @@ def _days_ago(value: Any) -> float:
 
 
 def _equal(value: Any, expected: Any) -> bool:
-    return value == expected or (value is not None and expected is not None and comparable(value) == comparable(expected))
+    return value == expected or (
+        value is not None and expected is not None and comparable(value) == comparable(expected)
+    )
 
 
 def comparable(value: Any) -> Any:

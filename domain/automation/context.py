@@ -23,7 +23,9 @@ class Context:
     values: dict[str, Any]  # the record's values when the run started
     actor_id: uuid.UUID | None  # who made the change that triggered the rule
     principal: Principal  # whom the rule acts as
-    event_id: uuid.UUID | None = None  # the event the run answers: with the rule and step, a key for outside effects
+    event_id: uuid.UUID | None = (
+        None  # the event the run answers: with the rule and step, a key for outside effects
+    )
     step: int = 0  # the index of the action being run
     dry_run: bool = False  # a test of the rule: nothing may leave the database
 
@@ -36,8 +38,11 @@ class Context:
 
 def render(template: str, values: dict[str, Any]) -> str:
     """`{{field}}` placeholders replaced by the record's values."""
-    return re.sub(r"\{\{\s*([\w.]+)\s*\}\}", lambda m: "" if values.get(m.group(1)) is None else str(values[m.group(1)]),
-                  template)
+    return re.sub(
+        r"\{\{\s*([\w.]+)\s*\}\}",
+        lambda m: "" if values.get(m.group(1)) is None else str(values[m.group(1)]),
+        template,
+    )
 
 
 # Whom other areas let actions name in `to` (plugged in at start-up, tessera/domain_wiring.py),
@@ -68,18 +73,27 @@ async def recipients(ctx: Context, action: dict[str, Any]) -> list[uuid.UUID]:
         found = [uuid.UUID(str(u)) for u in action.get("userIds") or []]
         return _someone(found, "no userIds are listed")
     if to == "actor":
-        return _someone([ctx.actor_id] if ctx.actor_id else [], "the change has no actor (a time-based or system change)")
+        return _someone(
+            [ctx.actor_id] if ctx.actor_id else [],
+            "the change has no actor (a time-based or system change)",
+        )
     field = owner_field(ctx.record_type)
     owner = ctx.values.get(field)
     if owner is None:
-        return _someone([], f"the {ctx.record_type} has no {'assignee' if field == 'assigneeId' else 'owner'}")
+        return _someone(
+            [], f"the {ctx.record_type} has no {'assignee' if field == 'assigneeId' else 'owner'}"
+        )
     if to == "owner":
         return [uuid.UUID(str(owner))]
     rows = await tenant_connection().execute_query_dict(  # the managers of the owner's teams
         "SELECT DISTINCT t.manager_id FROM team t JOIN team_member m ON m.tenant_id = t.tenant_id AND m.team_id = t.id "
         "WHERE t.tenant_id = $1 AND m.user_id = $2 AND t.deleted_at IS NULL AND t.manager_id IS NOT NULL",
-        [current_tenant_id(), owner])
-    return _someone([row["manager_id"] for row in rows], f"no team of the {ctx.record_type}'s {field[:-2]} has a manager")
+        [current_tenant_id(), owner],
+    )
+    return _someone(
+        [row["manager_id"] for row in rows],
+        f"no team of the {ctx.record_type}'s {field[:-2]} has a manager",
+    )
 
 
 def _someone(users: list[uuid.UUID], why_nobody: str) -> list[uuid.UUID]:

@@ -56,7 +56,10 @@ async def handle_event(event: Event) -> int:
     action = event_action(event.event_type, event.record_type)
     ran = 0
     for rule in await enabled_rules(event.record_type, event.config_version):
-        if not trigger_matches(rule["trigger"], action, event.changes) or event.caused_by_rule == rule["id"]:
+        if (
+            not trigger_matches(rule["trigger"], action, event.changes)
+            or event.caused_by_rule == rule["id"]
+        ):
             continue  # not this rule's event, or the rule's own change: it never re-triggers itself
         run_id = await _claim(rule, event)
         if run_id is None:
@@ -77,53 +80,113 @@ async def run_rule_for(rule: dict[str, Any], event: Event) -> int:
     return 1
 
 
-async def _claim(rule: dict[str, Any], event: Event, *, retake_skipped: bool = False) -> uuid.UUID | None:
-    on_conflict = ("DO UPDATE SET status = 'SKIPPED', reason = NULL, steps = '[]', attempts = 1, finished_at = NULL, "
-                   "started_at = clock_timestamp(), rule_version = EXCLUDED.rule_version WHERE automation_run.status = 'SKIPPED'"
-                   if retake_skipped else "DO NOTHING")
+async def _claim(
+    rule: dict[str, Any], event: Event, *, retake_skipped: bool = False
+) -> uuid.UUID | None:
+    on_conflict = (
+        "DO UPDATE SET status = 'SKIPPED', reason = NULL, steps = '[]', attempts = 1, finished_at = NULL, "
+        "started_at = clock_timestamp(), rule_version = EXCLUDED.rule_version WHERE automation_run.status = 'SKIPPED'"
+        if retake_skipped
+        else "DO NOTHING"
+    )
     rows = await tenant_connection().execute_query_dict(
         "INSERT INTO automation_run (tenant_id, id, rule_id, rule_version, event_id, record_type, record_id, status, depth) "
         f"VALUES ($1, $2, $3, $4, $5, $6, $7, 'SKIPPED', $8) ON CONFLICT (tenant_id, rule_id, event_id) {on_conflict} RETURNING id",
-        [current_tenant_id(), new_id(), rule["id"], rule["version"], event.id, event.record_type, event.record_id, event.depth])
+        [
+            current_tenant_id(),
+            new_id(),
+            rule["id"],
+            rule["version"],
+            event.id,
+            event.record_type,
+            event.record_id,
+            event.depth,
+        ],
+    )
     return rows[0]["id"] if rows else None
 
 
 # When the run (or its continuation after a wait) began in this process, for its duration.
-_run_started: contextvars.ContextVar[float | None] = contextvars.ContextVar("tessera_run_started", default=None)
+_run_started: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "tessera_run_started", default=None
+)
 
 
-async def _finish(run_id: uuid.UUID, status: str, reason: str | None, steps: list[dict[str, Any]], *, finished: bool = True) -> None:
+async def _finish(
+    run_id: uuid.UUID,
+    status: str,
+    reason: str | None,
+    steps: list[dict[str, Any]],
+    *,
+    finished: bool = True,
+) -> None:
     await tenant_connection().execute_query(
         "UPDATE automation_run SET status = $3, reason = $4, steps = $5::jsonb, "
         "finished_at = CASE WHEN $6 THEN clock_timestamp() END WHERE tenant_id = $1 AND id = $2",
-        [current_tenant_id(), run_id, status, reason, json.dumps(steps), finished])
+        [current_tenant_id(), run_id, status, reason, json.dumps(steps), finished],
+    )
     started = _run_started.get()
-    report("automation_run", status.lower(), 0.0 if started is None else time.perf_counter() - started)
+    report(
+        "automation_run", status.lower(), 0.0 if started is None else time.perf_counter() - started
+    )
 
 
 async def _run(rule: dict[str, Any], event: Event, run_id: uuid.UUID) -> None:
     _run_started.set(time.perf_counter())
     if event.depth >= MAX_DEPTH:
-        await _finish(run_id, "FAILED", f"chain of rules deeper than {MAX_DEPTH}: stopped to prevent a loop", [])
+        await _finish(
+            run_id,
+            "FAILED",
+            f"chain of rules deeper than {MAX_DEPTH}: stopped to prevent a loop",
+            [],
+        )
         return
     values = await record_values(event.record_type, event.record_id)
     if values is None:
         await _finish(run_id, "SKIPPED", "the record no longer exists", [])
         return
-    previous = {field: change[0] for field, change in event.changes.items() if isinstance(change, list) and len(change) == 2}
+    previous = {
+        field: change[0]
+        for field, change in event.changes.items()
+        if isinstance(change, list) and len(change) == 2
+    }
     actor = await _actor(event.actor_id) if names_actor(rule["conditions"]) else {}
-    if not evaluate(rule["conditions"], current=await with_related(event.record_type, values, rule["conditions"]),
-                    previous=previous, changed=set(event.changes), actor=actor):
+    if not evaluate(
+        rule["conditions"],
+        current=await with_related(event.record_type, values, rule["conditions"]),
+        previous=previous,
+        changed=set(event.changes),
+        actor=actor,
+    ):
         await _finish(run_id, "SKIPPED", "conditions not met", [])
         return
-    ctx = Context(rule_id=rule["id"], record_type=event.record_type, record_id=event.record_id, values=values,
-                  actor_id=event.actor_id, principal=_acting_for(rule), event_id=event.id)
-    plan = {"conditions": rule["conditions"], "actions": rule["actions"], "event_id": str(event.id), "depth": event.depth}
+    ctx = Context(
+        rule_id=rule["id"],
+        record_type=event.record_type,
+        record_id=event.record_id,
+        values=values,
+        actor_id=event.actor_id,
+        principal=_acting_for(rule),
+        event_id=event.id,
+    )
+    plan = {
+        "conditions": rule["conditions"],
+        "actions": rule["actions"],
+        "event_id": str(event.id),
+        "depth": event.depth,
+    }
     await execute(plan, ctx, run_id, start=0, steps=[])
 
 
-async def execute(plan: dict[str, Any], ctx: Context, run_id: uuid.UUID, *, start: int, steps: list[dict[str, Any]],
-                  attempt: int = 1) -> None:
+async def execute(
+    plan: dict[str, Any],
+    ctx: Context,
+    run_id: uuid.UUID,
+    *,
+    start: int,
+    steps: list[dict[str, Any]],
+    attempt: int = 1,
+) -> None:
     """Run the plan's actions from `start` in a savepoint; a `wait` action parks the run (WAITING)
     with a timer the scheduler resumes; a failing action undoes this stretch, which is tried again
     later (RETRYING) until the attempts run out (FAILED)."""
@@ -139,39 +202,71 @@ async def execute(plan: dict[str, Any], ctx: Context, run_id: uuid.UUID, *, star
                 step = {"index": index, "type": action["type"], "attempt": attempt}
                 steps.append(step)
                 if action["type"] == "wait":
-                    due = await _park(run_id, plan, index + 1, datetime.now(timezone.utc) + _wait_of(action))
+                    due = await _park(
+                        run_id, plan, index + 1, datetime.now(timezone.utc) + _wait_of(action)
+                    )
                     step.update(status="OK", detail=f"waiting until {due.isoformat()}")
                     await conn.execute_query("RELEASE SAVEPOINT automation_rule")
                     await _finish(run_id, "WAITING", None, steps, finished=False)
                     return
                 step["detail"] = await runner(action["type"])(replace(ctx, step=index), action)
                 step.update(status="OK", ms=round((time.perf_counter() - started) * 1000, 1))
-                if index + 1 < len(plan["actions"]):  # later actions see what earlier ones did (e.g. the new owner)
-                    ctx = replace(ctx, values=await record_values(ctx.record_type, ctx.record_id) or ctx.values)
+                if index + 1 < len(
+                    plan["actions"]
+                ):  # later actions see what earlier ones did (e.g. the new owner)
+                    ctx = replace(
+                        ctx,
+                        values=await record_values(ctx.record_type, ctx.record_id) or ctx.values,
+                    )
     except Exception as exc:  # noqa: BLE001 - any failure of a rule is recorded on its run, never fatal to others
         await conn.execute_query("ROLLBACK TO SAVEPOINT automation_rule")
-        steps[-1].update(status="FAILED", error=describe(exc), ms=round((time.perf_counter() - started) * 1000, 1))
+        steps[-1].update(
+            status="FAILED",
+            error=describe(exc),
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
         # The undone steps of this stretch leave the log; the failed one stays, with its attempt.
         steps[kept:] = [steps[-1]]
-        await _retry_or_fail(run_id, plan, start, steps, attempt,
-                             f"step {steps[-1]['index']} ({steps[-1]['type']}) failed: {describe(exc)}")
+        await _retry_or_fail(
+            run_id,
+            plan,
+            start,
+            steps,
+            attempt,
+            f"step {steps[-1]['index']} ({steps[-1]['type']}) failed: {describe(exc)}",
+        )
         return
     await conn.execute_query("RELEASE SAVEPOINT automation_rule")
     await _finish(run_id, "SUCCEEDED", None, steps)
 
 
-async def _retry_or_fail(run_id: uuid.UUID, plan: dict[str, Any], start: int, steps: list[dict[str, Any]], attempt: int,
-                         failure: str) -> None:
+async def _retry_or_fail(
+    run_id: uuid.UUID,
+    plan: dict[str, Any],
+    start: int,
+    steps: list[dict[str, Any]],
+    attempt: int,
+    failure: str,
+) -> None:
     attempts = len(RETRY_DELAYS) + 1
     if attempt >= attempts:
-        await _finish(run_id, "FAILED", f"{failure} (attempt {attempt} of {attempts}, no more retries)", steps)
+        await _finish(
+            run_id, "FAILED", f"{failure} (attempt {attempt} of {attempts}, no more retries)", steps
+        )
         return
     delay = RETRY_DELAYS[attempt - 1] * (1 + random.random() / 10)
     due = await _park(run_id, {**plan, "retry": True}, start, datetime.now(timezone.utc) + delay)
     await tenant_connection().execute_query(
-        "UPDATE automation_run SET attempts = $3 WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), run_id, attempt + 1])
-    await _finish(run_id, "RETRYING", f"{failure}; attempt {attempt + 1} of {attempts} at {due.isoformat()}", steps,
-                  finished=False)
+        "UPDATE automation_run SET attempts = $3 WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), run_id, attempt + 1],
+    )
+    await _finish(
+        run_id,
+        "RETRYING",
+        f"{failure}; attempt {attempt + 1} of {attempts} at {due.isoformat()}",
+        steps,
+        finished=False,
+    )
 
 
 def _wait_of(action: dict[str, Any]) -> timedelta:
@@ -181,7 +276,8 @@ def _wait_of(action: dict[str, Any]) -> timedelta:
 async def _park(run_id: uuid.UUID, plan: dict[str, Any], next_step: int, due: datetime) -> datetime:
     await tenant_connection().execute_query(
         "INSERT INTO automation_timer (tenant_id, id, run_id, due_at, next_step, actions) VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
-        [current_tenant_id(), new_id(), run_id, due, next_step, json.dumps(plan)])
+        [current_tenant_id(), new_id(), run_id, due, next_step, json.dumps(plan)],
+    )
     return due
 
 
@@ -193,29 +289,59 @@ async def resume_due(now: datetime | None = None, limit: int = 100) -> int:
     timers = await conn.execute_query_dict(
         "UPDATE automation_timer SET fired_at = now() WHERE tenant_id = $1 AND id IN (SELECT id FROM automation_timer "
         "WHERE tenant_id = $1 AND fired_at IS NULL AND due_at <= $2 ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
-        "RETURNING run_id, next_step, actions", [current_tenant_id(), now or datetime.now(timezone.utc), limit])
+        "RETURNING run_id, next_step, actions",
+        [current_tenant_id(), now or datetime.now(timezone.utc), limit],
+    )
     for timer in timers:
         _run_started.set(time.perf_counter())
-        plan = json.loads(timer["actions"]) if isinstance(timer["actions"], str) else timer["actions"]
+        plan = (
+            json.loads(timer["actions"]) if isinstance(timer["actions"], str) else timer["actions"]
+        )
         runs = await conn.execute_query_dict(
             "SELECT r.*, a.created_by, a.updated_by FROM automation_run r JOIN automation_rule a "
             "ON a.tenant_id = r.tenant_id AND a.id = r.rule_id WHERE r.tenant_id = $1 AND r.id = $2",
-            [current_tenant_id(), timer["run_id"]])
+            [current_tenant_id(), timer["run_id"]],
+        )
         run = runs[0]
         steps = json.loads(run["steps"]) if isinstance(run["steps"], str) else run["steps"]
         values = await record_values(run["record_type"], run["record_id"])
         if values is None or values.get("deleted"):
             await _finish(run["id"], "SKIPPED", "the record no longer exists", steps)
             continue
-        if not plan.get("retry"):  # a retry does not ask again: the conditions held when the run began
+        if not plan.get(
+            "retry"
+        ):  # a retry does not ask again: the conditions held when the run began
             current = await with_related(run["record_type"], values, plan["conditions"])
-            if not evaluate(plan["conditions"], current=current, previous={}, changed=set(), actor={}):
-                await _finish(run["id"], "SKIPPED", "conditions no longer hold after the wait", steps)
+            if not evaluate(
+                plan["conditions"], current=current, previous={}, changed=set(), actor={}
+            ):
+                await _finish(
+                    run["id"], "SKIPPED", "conditions no longer hold after the wait", steps
+                )
                 continue
-        ctx = Context(rule_id=run["rule_id"], record_type=run["record_type"], record_id=run["record_id"], values=values,
-                      actor_id=None, principal=_acting_for({"id": run["rule_id"], "created_by": run["created_by"],
-                                                            "updated_by": run["updated_by"]}), event_id=run["event_id"])
-        await execute({**plan, "retry": False}, ctx, run["id"], start=timer["next_step"], steps=steps, attempt=run["attempts"])
+        ctx = Context(
+            rule_id=run["rule_id"],
+            record_type=run["record_type"],
+            record_id=run["record_id"],
+            values=values,
+            actor_id=None,
+            principal=_acting_for(
+                {
+                    "id": run["rule_id"],
+                    "created_by": run["created_by"],
+                    "updated_by": run["updated_by"],
+                }
+            ),
+            event_id=run["event_id"],
+        )
+        await execute(
+            {**plan, "retry": False},
+            ctx,
+            run["id"],
+            start=timer["next_step"],
+            steps=steps,
+            attempt=run["attempts"],
+        )
     return len(timers)
 
 
@@ -227,7 +353,9 @@ async def _actor(actor_id: uuid.UUID | None) -> dict[str, Any]:
     if actor_id is None:
         return {}
     rows = await tenant_connection().execute_query_dict(
-        "SELECT user_id AS id, role FROM membership WHERE tenant_id = $1 AND user_id = $2", [current_tenant_id(), actor_id])
+        "SELECT user_id AS id, role FROM membership WHERE tenant_id = $1 AND user_id = $2",
+        [current_tenant_id(), actor_id],
+    )
     return {"id": str(actor_id), "role": rows[0]["role"]} if rows else {"id": str(actor_id)}
 
 
@@ -238,11 +366,24 @@ async def dry_run(rule: dict[str, Any], record_id: uuid.UUID) -> dict[str, Any]:
     values = await record_values(rule["object"], record_id)
     if values is None:
         return {"conditionsMet": False, "steps": [], "reason": "no such record"}
-    if not evaluate(rule["conditions"], current=await with_related(rule["object"], values, rule["conditions"]),
-                    previous={}, changed=set(), actor={}):
+    if not evaluate(
+        rule["conditions"],
+        current=await with_related(rule["object"], values, rule["conditions"]),
+        previous={},
+        changed=set(),
+        actor={},
+    ):
         return {"conditionsMet": False, "steps": [], "reason": "conditions not met"}
-    ctx = Context(rule_id=rule["id"], record_type=rule["object"], record_id=record_id, values=values, actor_id=None,
-                  principal=_acting_for(rule), event_id=new_id(), dry_run=True)
+    ctx = Context(
+        rule_id=rule["id"],
+        record_type=rule["object"],
+        record_id=record_id,
+        values=values,
+        actor_id=None,
+        principal=_acting_for(rule),
+        event_id=new_id(),
+        dry_run=True,
+    )
     conn = tenant_connection()
     steps: list[dict[str, Any]] = []
     await conn.execute_query("SAVEPOINT automation_dry_run")
@@ -252,11 +393,16 @@ async def dry_run(rule: dict[str, Any], record_id: uuid.UUID) -> dict[str, Any]:
                 step = {"index": index, "type": action["type"]}
                 steps.append(step)
                 if action["type"] == "wait":
-                    step.update(status="OK", detail="would wait, then check the conditions again and continue")
+                    step.update(
+                        status="OK",
+                        detail="would wait, then check the conditions again and continue",
+                    )
                     continue
                 step["detail"] = await runner(action["type"])(replace(ctx, step=index), action)
                 step["status"] = "OK"
-                ctx = replace(ctx, values=await record_values(ctx.record_type, ctx.record_id) or ctx.values)
+                ctx = replace(
+                    ctx, values=await record_values(ctx.record_type, ctx.record_id) or ctx.values
+                )
     except Exception as exc:  # noqa: BLE001 - reported as the step's outcome
         steps[-1].update(status="FAILED", error=describe(exc))
     finally:
@@ -268,19 +414,38 @@ async def rerun(run_id: uuid.UUID) -> None:
     """Run a FAILED run again from the start, on the rule as it is now."""
     conn = tenant_connection()
     rows = await conn.execute_query_dict(
-        "SELECT * FROM automation_run WHERE tenant_id = $1 AND id = $2 FOR UPDATE", [current_tenant_id(), run_id])
+        "SELECT * FROM automation_run WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+        [current_tenant_id(), run_id],
+    )
     if not rows:
         raise NotFound("run not found")
     run = rows[0]
     if run["status"] != "FAILED":
         raise InvalidInput.single("id", "NOT_FAILED", "only FAILED runs can be run again")
-    rule = decode_row(RULE_SPEC, (await conn.execute_query_dict(
-        "SELECT * FROM automation_rule WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), run["rule_id"]]))[0])
+    rule = decode_row(
+        RULE_SPEC,
+        (
+            await conn.execute_query_dict(
+                "SELECT * FROM automation_rule WHERE tenant_id = $1 AND id = $2",
+                [current_tenant_id(), run["rule_id"]],
+            )
+        )[0],
+    )
     event = await load_event(run["event_id"]) or Event(
-        id=run["event_id"], tenant_id=current_tenant_id(), event_type=f"{run['record_type']}.rerun", record_type=run["record_type"],
-        record_id=run["record_id"], actor_id=None, occurred_at=datetime.now(timezone.utc), changes={}, causation_id=None,
-        depth=run["depth"])
-    await conn.execute_query("UPDATE automation_run SET rule_version = $3, steps = '[]', reason = NULL, attempts = 1, "
-                             "started_at = clock_timestamp() WHERE tenant_id = $1 AND id = $2",
-                             [current_tenant_id(), run_id, rule["version"]])
+        id=run["event_id"],
+        tenant_id=current_tenant_id(),
+        event_type=f"{run['record_type']}.rerun",
+        record_type=run["record_type"],
+        record_id=run["record_id"],
+        actor_id=None,
+        occurred_at=datetime.now(timezone.utc),
+        changes={},
+        causation_id=None,
+        depth=run["depth"],
+    )
+    await conn.execute_query(
+        "UPDATE automation_run SET rule_version = $3, steps = '[]', reason = NULL, attempts = 1, "
+        "started_at = clock_timestamp() WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), run_id, rule["version"]],
+    )
     await _run(rule, event, run_id)

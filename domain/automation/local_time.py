@@ -78,7 +78,9 @@ def field_dates_firing(calendar: BusinessCalendar, fire_day: date, offset: int) 
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def idle_cutoff(now: datetime, days: float, local: zoneinfo.ZoneInfo, calendar: BusinessCalendar | None) -> datetime:
+def idle_cutoff(
+    now: datetime, days: float, local: zoneinfo.ZoneInfo, calendar: BusinessCalendar | None
+) -> datetime:
     """Records last active at or before this moment are idle: `days` ago, or with a calendar the
     same wall-clock time `days` working days back."""
     if calendar is None:
@@ -90,7 +92,9 @@ def idle_cutoff(now: datetime, days: float, local: zoneinfo.ZoneInfo, calendar: 
     if len(earlier) < count:
         return now - timedelta(days=HORIZON_DAYS)
     back = earlier[-count] if count else wall.date()
-    return datetime.combine(back, time(wall.hour, wall.minute, wall.second, wall.microsecond), local)
+    return datetime.combine(
+        back, time(wall.hour, wall.minute, wall.second, wall.microsecond), local
+    )
 
 
 def last_tick(cron: str, now: datetime, local: zoneinfo.ZoneInfo) -> datetime:

@@ -19,8 +19,12 @@ RUN_LOG_RIGHTS: Rights = {Role.ADMIN: READ_ONLY, Role.MANAGER: READ_ONLY}
 
 
 async def list_runs(
-    *, principal: Principal, rule_id: uuid.UUID | None = None, status: str | None = None,
-    record_id: uuid.UUID | None = None, first: int = 50,
+    *,
+    principal: Principal,
+    rule_id: uuid.UUID | None = None,
+    status: str | None = None,
+    record_id: uuid.UUID | None = None,
+    first: int = 50,
 ) -> list[dict[str, Any]]:
     """The newest runs first, optionally of one rule, status or record."""
     require(principal, "AutomationRun", "admin", RUN_LOG_RIGHTS, Action.READ)
@@ -28,20 +32,33 @@ async def list_runs(
         "SELECT * FROM automation_run WHERE tenant_id = $1 AND ($2::uuid IS NULL OR rule_id = $2) "
         "AND ($3::text IS NULL OR status = $3) AND ($4::uuid IS NULL OR record_id = $4) "
         "ORDER BY started_at DESC, id DESC LIMIT $5",
-        [current_tenant_id(), rule_id, status, record_id, min(first, MAX_PAGE)])
-    return [{**row, "steps": json.loads(row["steps"]) if isinstance(row["steps"], str) else row["steps"]} for row in rows]
+        [current_tenant_id(), rule_id, status, record_id, min(first, MAX_PAGE)],
+    )
+    return [
+        {
+            **row,
+            "steps": json.loads(row["steps"]) if isinstance(row["steps"], str) else row["steps"],
+        }
+        for row in rows
+    ]
 
 
-async def notifications_of(*, principal: Principal, unread_only: bool = False, first: int = 50) -> list[dict[str, Any]]:
+async def notifications_of(
+    *, principal: Principal, unread_only: bool = False, first: int = 50
+) -> list[dict[str, Any]]:
     """The caller's own notifications, newest first."""
     return await tenant_connection().execute_query_dict(
         "SELECT * FROM notification WHERE tenant_id = $1 AND user_id = $2 AND (NOT $3 OR read_at IS NULL) "
-        "ORDER BY created_at DESC, id DESC LIMIT $4", [current_tenant_id(), principal.user_id, unread_only, min(first, MAX_PAGE)])
+        "ORDER BY created_at DESC, id DESC LIMIT $4",
+        [current_tenant_id(), principal.user_id, unread_only, min(first, MAX_PAGE)],
+    )
 
 
 async def mark_read(*, principal: Principal, ids: list[uuid.UUID] | None) -> int:
     """Mark the caller's notifications read (all when `ids` is None); returns how many changed."""
     rows = await tenant_connection().execute_query_dict(
         "UPDATE notification SET read_at = now() WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL "
-        "AND ($3::uuid[] IS NULL OR id = ANY($3::uuid[])) RETURNING id", [current_tenant_id(), principal.user_id, ids])
+        "AND ($3::uuid[] IS NULL OR id = ANY($3::uuid[])) RETURNING id",
+        [current_tenant_id(), principal.user_id, ids],
+    )
     return len(rows)

@@ -39,29 +39,49 @@ def check_send_email(action: dict[str, Any], where: str, errors: list[FieldError
     if action.get("to") == "addresses":
         addresses = action.get("addresses")
         if not isinstance(addresses, list) or not 1 <= len(addresses) <= MAX_RECIPIENTS:
-            errors.append(FieldError(f"{where}.addresses", "REQUIRED", f"1 to {MAX_RECIPIENTS} email addresses"))
+            errors.append(
+                FieldError(
+                    f"{where}.addresses", "REQUIRED", f"1 to {MAX_RECIPIENTS} email addresses"
+                )
+            )
             return
         for n, address in enumerate(addresses):
             try:
                 validate_email(str(address), check_deliverability=False)
             except EmailNotValidError:
-                errors.append(FieldError(f"{where}.addresses.{n}", "INVALID_EMAIL", "an email address"))
+                errors.append(
+                    FieldError(f"{where}.addresses.{n}", "INVALID_EMAIL", "an email address")
+                )
     if action.get("to") == "record" and not isinstance(action.get("field"), str):
-        errors.append(FieldError(f"{where}.field", "REQUIRED", "the record's field holding the address (e.g. email)"))
+        errors.append(
+            FieldError(
+                f"{where}.field", "REQUIRED", "the record's field holding the address (e.g. email)"
+            )
+        )
 
 
 def check_call_http(action: dict[str, Any], where: str, errors: list[FieldError]) -> None:
     if action.get("method", "POST") not in METHODS:
-        errors.append(FieldError(f"{where}.method", "INVALID_CHOICE", f"one of {', '.join(METHODS)}"))
+        errors.append(
+            FieldError(f"{where}.method", "INVALID_CHOICE", f"one of {', '.join(METHODS)}")
+        )
     if "secret" in action and (not isinstance(action["secret"], str) or len(action["secret"]) < 16):
-        errors.append(FieldError(f"{where}.secret", "INVALID_VALUE", "at least 16 characters (or leave it out for a new one)"))
+        errors.append(
+            FieldError(
+                f"{where}.secret",
+                "INVALID_VALUE",
+                "at least 16 characters (or leave it out for a new one)",
+            )
+        )
 
 
 def check_post_message(action: dict[str, Any], where: str, errors: list[FieldError]) -> None:
     if action.get("provider") not in PROVIDERS:
         errors.append(FieldError(f"{where}.provider", "INVALID_CHOICE", " or ".join(PROVIDERS)))
     if not str(action.get("text") or "").strip():
-        errors.append(FieldError(f"{where}.text", "REQUIRED", "the message, with {{field}} placeholders"))
+        errors.append(
+            FieldError(f"{where}.text", "REQUIRED", "the message, with {{field}} placeholders")
+        )
 
 
 async def check_destinations(actions: Any, errors: list[FieldError]) -> None:
@@ -84,13 +104,18 @@ async def check_destinations(actions: Any, errors: list[FieldError]) -> None:
 
 def with_secrets(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """HTTP calls without a signing secret get a new `whsec_` one (shown in the rule's actions)."""
-    return [{**a, "secret": new_secret()} if a.get("type") == "call_http" and not a.get("secret") else a for a in actions]
+    return [
+        {**a, "secret": new_secret()} if a.get("type") == "call_http" and not a.get("secret") else a
+        for a in actions
+    ]
 
 
 async def send_email(ctx: Context, action: dict[str, Any]) -> str:
     to = await _addresses(ctx, action)
     if not to:
-        raise NoRecipients(f"nobody to email: no address {'in ' + action['field'] if action['to'] == 'record' else 'for them'}")
+        raise NoRecipients(
+            f"nobody to email: no address {'in ' + action['field'] if action['to'] == 'record' else 'for them'}"
+        )
     subject = render(str(action["subject"]), ctx.values)[:300]
     body = render(str(action.get("body") or ""), ctx.values)[:20_000]
     if ctx.dry_run:
@@ -103,15 +128,30 @@ async def call_http(ctx: Context, action: dict[str, Any]) -> str:
     method = action.get("method", "POST")
     if ctx.dry_run:
         return f"would call {method} {action['url']}"
-    body = json_body({
-        "type": f"automation.{ctx.record_type}", "timestamp": int(time.time()),
-        "data": {"ruleId": str(ctx.rule_id), "eventId": str(ctx.event_id), "recordType": ctx.record_type,
-                 "recordId": str(ctx.record_id), "record": ctx.values},
-    })
-    response = await send_signed(action["url"], body, secrets=[action["secret"]], message_id=str(ctx.effect_key),
-                                 method=method)
+    body = json_body(
+        {
+            "type": f"automation.{ctx.record_type}",
+            "timestamp": int(time.time()),
+            "data": {
+                "ruleId": str(ctx.rule_id),
+                "eventId": str(ctx.event_id),
+                "recordType": ctx.record_type,
+                "recordId": str(ctx.record_id),
+                "record": ctx.values,
+            },
+        }
+    )
+    response = await send_signed(
+        action["url"],
+        body,
+        secrets=[action["secret"]],
+        message_id=str(ctx.effect_key),
+        method=method,
+    )
     if not response.ok:
-        raise DeliveryFailed(f"{method} {action['url']} answered {response.status} in {response.ms} ms: {response.body[:200]}")
+        raise DeliveryFailed(
+            f"{method} {action['url']} answered {response.status} in {response.ms} ms: {response.body[:200]}"
+        )
     return f"{method} {action['url']}: {response.status} in {response.ms} ms"
 
 
@@ -120,8 +160,13 @@ async def post_message(ctx: Context, action: dict[str, Any]) -> str:
     text = render(str(action["text"]), ctx.values)
     if ctx.dry_run:
         return f"would post to the {action['provider']} group: {text[:100]}"
-    return await post_text(action["provider"], action["url"], text, secret=action.get("secret"),
-                           mention_all=bool(action.get("mentionAll")))
+    return await post_text(
+        action["provider"],
+        action["url"],
+        text,
+        secret=action.get("secret"),
+        mention_all=bool(action.get("mentionAll")),
+    )
 
 
 async def _addresses(ctx: Context, action: dict[str, Any]) -> list[str]:
@@ -132,4 +177,6 @@ async def _addresses(ctx: Context, action: dict[str, Any]) -> list[str]:
         value = ctx.values.get(action["field"])
         found = value if isinstance(value, list) else [value] if value else []
         return [str(a) for a in found[:MAX_RECIPIENTS]]
-    return sorted(user["email"] for user in (await users_by_id(await recipients(ctx, action))).values())
+    return sorted(
+        user["email"] for user in (await users_by_id(await recipients(ctx, action))).values()
+    )

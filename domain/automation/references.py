@@ -19,14 +19,24 @@ ID_OPS = ("eq", "neq", "in", "notIn")
 APPROVAL_PROCESS = Reference("approval_process", label="approval process")
 
 
-async def check_rule_references(object_name: str, conditions: Any, actions: Any, errors: list[FieldError], *,
-                                principal: Principal) -> None:
+async def check_rule_references(
+    object_name: str,
+    conditions: Any,
+    actions: Any,
+    errors: list[FieldError],
+    *,
+    principal: Principal,
+) -> None:
     """Field errors (NOT_FOUND, INVALID_ID, or the write's own) for what a well-formed rule names;
     parts already in `errors` for their shape are left alone."""
     wanted: list[tuple[str, Reference, Any]] = []  # (where, what it must be, the value)
     if conditions is not None and not _has_errors(errors, "conditions"):
         await _condition_ids(object_name, conditions, "conditions", wanted)
-    for index, action in enumerate(actions if isinstance(actions, list) and not _has_errors(errors, "actions", deep=False) else []):
+    for index, action in enumerate(
+        actions
+        if isinstance(actions, list) and not _has_errors(errors, "actions", deep=False)
+        else []
+    ):
         where = f"actions.{index}"
         if not _has_errors(errors, where):
             wanted += _action_ids(action, where)
@@ -43,17 +53,25 @@ def _action_ids(action: dict[str, Any], where: str) -> list[tuple[str, Reference
     if action.get("type") == "assign_owner":
         if action.get("teamId") is not None:
             ids.append((f"{where}.teamId", TEAM, action["teamId"]))
-        ids += [(f"{where}.table.{key}", MEMBER, user) for key, user in (action.get("table") or {}).items()]
+        ids += [
+            (f"{where}.table.{key}", MEMBER, user)
+            for key, user in (action.get("table") or {}).items()
+        ]
         if action.get("defaultUserId") is not None:
             ids.append((f"{where}.defaultUserId", MEMBER, action["defaultUserId"]))
     if action.get("type") == "submit_for_approval" and action.get("processId") is not None:
         ids.append((f"{where}.processId", APPROVAL_PROCESS, action["processId"]))
     if action.get("type") in ("notify", "send_email") and action.get("to") == "users":
-        ids += [(f"{where}.userIds.{n}", MEMBER, user) for n, user in enumerate(action.get("userIds") or [])]
+        ids += [
+            (f"{where}.userIds.{n}", MEMBER, user)
+            for n, user in enumerate(action.get("userIds") or [])
+        ]
     return ids
 
 
-async def _action_values(object_name: str, action: dict[str, Any], where: str, principal: Principal) -> list[FieldError]:
+async def _action_values(
+    object_name: str, action: dict[str, Any], where: str, principal: Principal
+) -> list[FieldError]:
     """update_fields and create_record values, checked as the write at run time will check them;
     `{{field}}` placeholders are filled in only then."""
     kind = action.get("type")
@@ -61,14 +79,26 @@ async def _action_values(object_name: str, action: dict[str, Any], where: str, p
         return []
     target = object_name if kind == "update_fields" else str(action.get("object"))
     if not await known_type(target):
-        return [FieldError(f"{where}.object", "UNKNOWN_OBJECT", "a standard type (Lead, Customer, ...) or a custom object")]
+        return [
+            FieldError(
+                f"{where}.object",
+                "UNKNOWN_OBJECT",
+                "a standard type (Lead, Customer, ...) or a custom object",
+            )
+        ]
     values = action["values"]
-    later = frozenset(name for name, value in values.items() if isinstance(value, str) and "{{" in value)
-    problems = await check_values(target, values, principal=principal, creating=kind == "create_record", later=later)
+    later = frozenset(
+        name for name, value in values.items() if isinstance(value, str) and "{{" in value
+    )
+    problems = await check_values(
+        target, values, principal=principal, creating=kind == "create_record", later=later
+    )
     return [FieldError(f"{where}.values.{e.field}", e.code, e.message) for e in problems]
 
 
-async def _condition_ids(object_name: str, tree: Any, where: str, wanted: list[tuple[str, Reference, Any]]) -> None:
+async def _condition_ids(
+    object_name: str, tree: Any, where: str, wanted: list[tuple[str, Reference, Any]]
+) -> None:
     if not isinstance(tree, dict):
         return
     for key in ("all", "any"):
@@ -85,6 +115,10 @@ async def _condition_ids(object_name: str, tree: Any, where: str, wanted: list[t
     if ref is None:
         return
     if isinstance(tree["value"], list):
-        wanted += [(f"{where}.value.{n}", ref, value) for n, value in enumerate(tree["value"]) if value is not None]
+        wanted += [
+            (f"{where}.value.{n}", ref, value)
+            for n, value in enumerate(tree["value"])
+            if value is not None
+        ]
     else:
         wanted.append((f"{where}.value", ref, tree["value"]))

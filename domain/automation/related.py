@@ -27,7 +27,11 @@ def related_names(tree: Any) -> set[str]:
     if "not" in tree:
         return related_names(tree["not"])
     name = tree.get("field")
-    return {name} if isinstance(name, str) and "." in name and not name.startswith(CUSTOM_FIELDS_PREFIX) else set()
+    return (
+        {name}
+        if isinstance(name, str) and "." in name and not name.startswith(CUSTOM_FIELDS_PREFIX)
+        else set()
+    )
 
 
 async def relation_target(record_type: str, relation: str) -> tuple[str, str] | None:
@@ -35,7 +39,11 @@ async def relation_target(record_type: str, relation: str) -> tuple[str, str] | 
     if record_type in STANDARD:
         spec = STANDARD[record_type][0]
         for column in spec.fields:
-            if column.name == f"{relation}Id" and column.references and column.references.table in _TYPE_OF_TABLE:
+            if (
+                column.name == f"{relation}Id"
+                and column.references
+                and column.references.table in _TYPE_OF_TABLE
+            ):
                 return _TYPE_OF_TABLE[column.references.table], column.name
         return None
     field = (await load_object(record_type)).field(relation)
@@ -60,7 +68,11 @@ async def id_reference(record_type: str, name: str) -> Reference | None:
         obj = await load_object(record_type)
     except NotFound:
         return None
-    builtin = {"id": Reference("custom_record", label=obj.api_name), "ownerId": MEMBER, "teamId": TEAM}
+    builtin = {
+        "id": Reference("custom_record", label=obj.api_name),
+        "ownerId": MEMBER,
+        "teamId": TEAM,
+    }
     if name in builtin:
         return builtin[name]
     field = obj.field(name)
@@ -80,13 +92,25 @@ async def check_related(record_type: str, tree: Any, errors: list[FieldError]) -
         relation, field = name.split(".", 1)
         target = await relation_target(record_type, relation)
         if target is None:
-            errors.append(FieldError("conditions", "UNKNOWN_RELATION", f"{name}: {record_type} has no relation {relation}"))
+            errors.append(
+                FieldError(
+                    "conditions",
+                    "UNKNOWN_RELATION",
+                    f"{name}: {record_type} has no relation {relation}",
+                )
+            )
         elif not await _has_field(target[0], field):
-            errors.append(FieldError("conditions", "UNKNOWN_FIELD", f"{name}: {target[0]} has no field {field}"))
+            errors.append(
+                FieldError(
+                    "conditions", "UNKNOWN_FIELD", f"{name}: {target[0]} has no field {field}"
+                )
+            )
 
 
 async def _has_field(record_type: str, field: str) -> bool:
-    return field.startswith(CUSTOM_FIELDS_PREFIX) or field in (await field_names(record_type) or set())
+    return field.startswith(CUSTOM_FIELDS_PREFIX) or field in (
+        await field_names(record_type) or set()
+    )
 
 
 async def with_related(record_type: str, values: dict[str, Any], tree: Any) -> dict[str, Any]:
@@ -103,10 +127,15 @@ async def with_related(record_type: str, values: dict[str, Any], tree: Any) -> d
         if target and related_id:
             try:
                 related = await record_values(target[0], uuid.UUID(str(related_id)))
-            except (NotFound, ValueError):  # its object was deleted since the rule was saved, or a bad id
+            except (
+                NotFound,
+                ValueError,
+            ):  # its object was deleted since the rule was saved, or a bad id
                 related = None
         for name in names:
             if name.startswith(relation + "."):
                 field = name.split(".", 1)[1]
-                merged[name] = None if related is None or related.get("deleted") else related.get(field)
+                merged[name] = (
+                    None if related is None or related.get("deleted") else related.get(field)
+                )
     return merged

@@ -55,12 +55,18 @@ _resume: dict[tuple[uuid.UUID, uuid.UUID], uuid.UUID] = {}
 async def time_rules() -> list[dict[str, Any]]:
     rows = await tenant_connection().execute_query_dict(
         "SELECT * FROM automation_rule WHERE tenant_id = $1 AND enabled AND deleted_at IS NULL "
-        "AND trigger->>'on' IN ('date', 'idle', 'schedule') ORDER BY created_at, id", [current_tenant_id()])
+        "AND trigger->>'on' IN ('date', 'idle', 'schedule') ORDER BY created_at, id",
+        [current_tenant_id()],
+    )
     return [decode_row(RULE_SPEC, row) for row in rows]
 
 
-async def selection(rule: dict[str, Any], now: datetime, after: uuid.UUID | None = None, upto: uuid.UUID | None = None,
-                    ) -> tuple[RecordSpec, str, list[Any]] | None:
+async def selection(
+    rule: dict[str, Any],
+    now: datetime,
+    after: uuid.UUID | None = None,
+    upto: uuid.UUID | None = None,
+) -> tuple[RecordSpec, str, list[Any]] | None:
     """The statement reading, in id order after `after` (and up to `upto`), the records of the rule's object whose
     occasion has come, that its conditions may hold for (written in SQL where they can be), and
     that it has not acted on for this occasion yet (runs skipped without acting do not count).
@@ -74,26 +80,42 @@ async def selection(rule: dict[str, Any], now: datetime, after: uuid.UUID | None
     local = await zone()
     calendar = await calendar_of(trigger)
     if trigger["on"] == "date":
-        if not spec.has(trigger["field"]) or spec.field(trigger["field"]).kind not in (Kind.DATE, Kind.DATETIME, Kind.TEXT):
+        if not spec.has(trigger["field"]) or spec.field(trigger["field"]).kind not in (
+            Kind.DATE,
+            Kind.DATETIME,
+            Kind.TEXT,
+        ):
             return None
         day = _local_date(spec.field(trigger["field"]), params.add(local.key))
         offset = int(trigger.get("offsetDays", 0))
         today = now.astimezone(local).date()
         if calendar is None:
             occasion = f"({day} + {offset})"
-            where.append(f"{occasion} BETWEEN {params.add(today)}::date - 1 AND {params.add(today)}::date")
+            where.append(
+                f"{occasion} BETWEEN {params.add(today)}::date - 1 AND {params.add(today)}::date"
+            )
         else:
             # The field dates that fire today (or yesterday: a day of grace), found in Python from the
             # calendar, so the statement still compares the field itself.
-            dates = sorted({*field_dates_firing(calendar, today, offset),
-                            *field_dates_firing(calendar, today - timedelta(days=1), offset)})
+            dates = sorted(
+                {
+                    *field_dates_firing(calendar, today, offset),
+                    *field_dates_firing(calendar, today - timedelta(days=1), offset),
+                }
+            )
             occasion = day
             where.append(f"{day} = ANY({params.add(dates)}::date[])")
         since = f"{params.add(today)}::date - 1"
     elif trigger["on"] == "idle":
-        anchor = "coalesce(t.last_activity_at, t.created_at)" if record_type in TRACKS_LAST_ACTIVITY else "t.updated_at"
+        anchor = (
+            "coalesce(t.last_activity_at, t.created_at)"
+            if record_type in TRACKS_LAST_ACTIVITY
+            else "t.updated_at"
+        )
         occasion = anchor
-        where.append(f"{anchor} <= {params.add(idle_cutoff(now, trigger['days'], local, calendar))}")
+        where.append(
+            f"{anchor} <= {params.add(idle_cutoff(now, trigger['days'], local, calendar))}"
+        )
         since = anchor
     else:
         tick = last_tick(trigger["cron"], now, local)
@@ -106,11 +128,15 @@ async def selection(rule: dict[str, Any], now: datetime, after: uuid.UUID | None
         where.append(f"t.id > {params.add(after)}")
     if upto is not None:
         where.append(f"t.id <= {params.add(upto)}")
-    return spec, (
-        f"SELECT {spec.select_list}, ({occasion})::text AS occasion FROM {spec.table} t WHERE {' AND '.join(where)} "
-        f"AND NOT EXISTS (SELECT 1 FROM automation_run r WHERE r.tenant_id = t.tenant_id AND r.rule_id = $2 "
-        f"AND r.record_id = t.id AND r.started_at >= {since} AND r.status <> 'SKIPPED') ORDER BY t.id LIMIT {PAGE}"
-    ), params.values
+    return (
+        spec,
+        (
+            f"SELECT {spec.select_list}, ({occasion})::text AS occasion FROM {spec.table} t WHERE {' AND '.join(where)} "
+            f"AND NOT EXISTS (SELECT 1 FROM automation_run r WHERE r.tenant_id = t.tenant_id AND r.rule_id = $2 "
+            f"AND r.record_id = t.id AND r.started_at >= {since} AND r.status <> 'SKIPPED') ORDER BY t.id LIMIT {PAGE}"
+        ),
+        params.values,
+    )
 
 
 def _local_date(field: FieldSpec, zone_name: str) -> str:
@@ -121,8 +147,10 @@ def _local_date(field: FieldSpec, zone_name: str) -> str:
     if field.kind is Kind.DATETIME:
         return f"(({value}) AT TIME ZONE {zone_name})::date"
     if field.kind is Kind.TEXT:
-        return (f"(CASE WHEN length({value}) > 10 THEN (({value})::timestamptz AT TIME ZONE {zone_name})::date "
-                f"ELSE ({value})::date END)")
+        return (
+            f"(CASE WHEN length({value}) > 10 THEN (({value})::timestamptz AT TIME ZONE {zone_name})::date "
+            f"ELSE ({value})::date END)"
+        )
     return f"({value})::date"
 
 
@@ -133,7 +161,9 @@ async def due_occasions(rule: dict[str, Any], now: datetime) -> list[Event]:
     tenant = current_tenant_id()
     key = (tenant, rule["id"])
     started = after = _resume.get(key)
-    upto: uuid.UUID | None = None  # on the second lap (from the beginning): up to where the first began
+    upto: uuid.UUID | None = (
+        None  # on the second lap (from the beginning): up to where the first began
+    )
     due: list[Event] = []
     scanned = 0
     while len(due) < BATCH and scanned < MAX_SCAN:
@@ -146,12 +176,27 @@ async def due_occasions(rule: dict[str, Any], now: datetime) -> list[Event]:
         for row in rows:
             occasion = row.pop("occasion")
             values = values_of_row(spec, row)
-            if evaluate(rule["conditions"], current=await with_related(rule["object"], values, rule["conditions"]),
-                        previous={}, changed=set(), actor={}):
-                due.append(Event(id=uuid.uuid5(_NAMESPACE, f"{rule['id']}:{row['id']}:{occasion}"), tenant_id=tenant,
-                                 event_type=f"{rule['object']}.{rule['trigger']['on']}", record_type=rule["object"],
-                                 record_id=row["id"], actor_id=None, occurred_at=now, changes={}, causation_id=None,
-                                 depth=0))
+            if evaluate(
+                rule["conditions"],
+                current=await with_related(rule["object"], values, rule["conditions"]),
+                previous={},
+                changed=set(),
+                actor={},
+            ):
+                due.append(
+                    Event(
+                        id=uuid.uuid5(_NAMESPACE, f"{rule['id']}:{row['id']}:{occasion}"),
+                        tenant_id=tenant,
+                        event_type=f"{rule['object']}.{rule['trigger']['on']}",
+                        record_type=rule["object"],
+                        record_id=row["id"],
+                        actor_id=None,
+                        occurred_at=now,
+                        changes={},
+                        causation_id=None,
+                        depth=0,
+                    )
+                )
         if len(rows) == PAGE:
             after = _resume[key] = rows[-1]["id"]
             continue

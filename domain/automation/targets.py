@@ -34,17 +34,27 @@ from domain.records.spec import CUSTOM_FIELDS_PREFIX, Kind, RecordSpec
 from tenants.context import current_tenant_id, tenant_connection
 
 CREATE = {
-    "Customer": create_customers, "Contact": create_contacts, "Lead": create_leads,
-    "Opportunity": create_opportunities, "Ticket": create_tickets,
+    "Customer": create_customers,
+    "Contact": create_contacts,
+    "Lead": create_leads,
+    "Opportunity": create_opportunities,
+    "Ticket": create_tickets,
 }
 VALIDATE = {
-    "Customer": validate_customer, "Contact": validate_contact, "Lead": validate_lead,
-    "Opportunity": validate_opportunity, "Ticket": validate_ticket,
+    "Customer": validate_customer,
+    "Contact": validate_contact,
+    "Lead": validate_lead,
+    "Opportunity": validate_opportunity,
+    "Ticket": validate_ticket,
 }
 STANDARD = {
-    spec.record_type: (spec, update) for spec, update in (
-        (CUSTOMER_SPEC, update_customers), (CONTACT_SPEC, update_contacts), (LEAD_SPEC, update_leads),
-        (OPPORTUNITY_SPEC, update_opportunities), (TICKET_SPEC, update_tickets),
+    spec.record_type: (spec, update)
+    for spec, update in (
+        (CUSTOMER_SPEC, update_customers),
+        (CONTACT_SPEC, update_contacts),
+        (LEAD_SPEC, update_leads),
+        (OPPORTUNITY_SPEC, update_opportunities),
+        (TICKET_SPEC, update_tickets),
     )
 }
 
@@ -70,34 +80,49 @@ async def record_values(record_type: str, record_id: uuid.UUID) -> dict[str, Any
     spec = await spec_of(record_type)
     rows = await tenant_connection().execute_query_dict(
         f"SELECT {spec.select_list} FROM {spec.table} t WHERE t.tenant_id = $1 AND t.id = $2",
-        [current_tenant_id(), record_id])
+        [current_tenant_id(), record_id],
+    )
     return values_of_row(spec, rows[0]) if rows else None
 
 
 def values_of_row(spec: RecordSpec, raw: dict[str, Any]) -> dict[str, Any]:
     """A row of `spec.select_list` as {field: value}, as record_values gives it."""
     row = decode_row(spec, raw)
-    values = {spec.name_of(column): value for column, value in row.items() if column not in ("data", "custom_fields")}
-    values.update({CUSTOM_FIELDS_PREFIX + k: v for k, v in (row.get("custom_fields") or {}).items()})
+    values = {
+        spec.name_of(column): value
+        for column, value in row.items()
+        if column not in ("data", "custom_fields")
+    }
+    values.update(
+        {CUSTOM_FIELDS_PREFIX + k: v for k, v in (row.get("custom_fields") or {}).items()}
+    )
     values.update(row.get("data") or {})
     values["deleted"] = row.get("deleted_at") is not None
     return values
 
 
-async def update_values(record_type: str, record_id: uuid.UUID, values: dict[str, Any], *, principal: Principal) -> None:
+async def update_values(
+    record_type: str, record_id: uuid.UUID, values: dict[str, Any], *, principal: Principal
+) -> None:
     """Change fields of a record through its type's write flow (no version: rules act on the
     record as it is now)."""
     if record_type in STANDARD:
         change = Change(id=record_id, version=None, values=_standard_item(values))
         await STANDARD[record_type][1](principal=principal, changes=[change])
         return
-    await custom_records.update_records(principal=principal, changes=[(record_id, None, _custom_item(values, creating=False))])
+    await custom_records.update_records(
+        principal=principal, changes=[(record_id, None, _custom_item(values, creating=False))]
+    )
 
 
 def _standard_item(values: dict[str, Any]) -> dict[str, Any]:
     """A standard write's input from {field: value}: customFields.<name> entries go under customFields."""
     item = {k: v for k, v in values.items() if not k.startswith(CUSTOM_FIELDS_PREFIX)}
-    custom = {k[len(CUSTOM_FIELDS_PREFIX):]: v for k, v in values.items() if k.startswith(CUSTOM_FIELDS_PREFIX)}
+    custom = {
+        k[len(CUSTOM_FIELDS_PREFIX) :]: v
+        for k, v in values.items()
+        if k.startswith(CUSTOM_FIELDS_PREFIX)
+    }
     if custom:
         item["customFields"] = custom
     return item
@@ -113,13 +138,27 @@ def _custom_item(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
 
 
 # Values of the right kind standing in for ones known only later (see check_values).
-_STAND_INS = {Kind.TEXT: "x", Kind.INT: 1, Kind.DECIMAL: Decimal(1), Kind.BOOL: True, Kind.DATE: date(2000, 1, 1),
-              Kind.DATETIME: datetime(2000, 1, 1, tzinfo=timezone.utc), Kind.UUID: uuid.UUID(int=0), Kind.TEXT_ARRAY: [],
-              Kind.JSON: {}}
+_STAND_INS = {
+    Kind.TEXT: "x",
+    Kind.INT: 1,
+    Kind.DECIMAL: Decimal(1),
+    Kind.BOOL: True,
+    Kind.DATE: date(2000, 1, 1),
+    Kind.DATETIME: datetime(2000, 1, 1, tzinfo=timezone.utc),
+    Kind.UUID: uuid.UUID(int=0),
+    Kind.TEXT_ARRAY: [],
+    Kind.JSON: {},
+}
 
 
-async def check_values(record_type: str, values: dict[str, Any], *, principal: Principal, creating: bool,
-                       later: frozenset[str] = frozenset()) -> list[FieldError]:
+async def check_values(
+    record_type: str,
+    values: dict[str, Any],
+    *,
+    principal: Principal,
+    creating: bool,
+    later: frozenset[str] = frozenset(),
+) -> list[FieldError]:
     """The field errors that writing `values` to a new record (or to an existing one) of the type
     would meet, found now without writing: configuration that writes records later (rule actions,
     inbound mappings) is checked with it when saved, so it cannot fail on every run. Names in
@@ -127,16 +166,29 @@ async def check_values(record_type: str, values: dict[str, Any], *, principal: P
     given, and only whether they may be written at all is checked. Errors are named by field
     (`sourceChannel`, `emails.0`, `customFields.tier`); a new record's missing required fields too."""
     spec = await spec_of(record_type)
-    given = {name: _stand_in(spec, name) if name in later else value for name, value in values.items()}
+    given = {
+        name: _stand_in(spec, name) if name in later else value for name, value in values.items()
+    }
     if record_type in STANDARD:
-        errors = await service.check_input(spec, _standard_item(given), principal=principal, validate=VALIDATE[record_type],
-                                           creating=creating)
+        errors = await service.check_input(
+            spec,
+            _standard_item(given),
+            principal=principal,
+            validate=VALIDATE[record_type],
+            creating=creating,
+        )
     else:
-        errors = await custom_records.check_input(principal=principal, object_name=record_type,
-                                                  item=_custom_item(given, creating=creating), creating=creating)
+        errors = await custom_records.check_input(
+            principal=principal,
+            object_name=record_type,
+            item=_custom_item(given, creating=creating),
+            creating=creating,
+        )
     kept = []
     for error in errors:
-        name = next((n for n in values if error.field == n or error.field.startswith(n + ".")), None)
+        name = next(
+            (n for n in values if error.field == n or error.field.startswith(n + ".")), None
+        )
         if name is None and not creating:
             continue  # an update: only what it sets matters
         if name in later and error.code not in ("UNKNOWN_FIELD", "READ_ONLY"):
@@ -171,12 +223,17 @@ async def known_type(record_type: str) -> bool:
     return True
 
 
-async def create_values(record_type: str, values: dict[str, Any], *, principal: Principal) -> uuid.UUID:
+async def create_values(
+    record_type: str, values: dict[str, Any], *, principal: Principal
+) -> uuid.UUID:
     """Create a record of a standard type or custom object through its write flow; its id."""
     if record_type in CREATE:
-        created: uuid.UUID = (await CREATE[record_type](principal=principal, items=[_standard_item(values)]))[0]["id"]
+        created: uuid.UUID = (
+            await CREATE[record_type](principal=principal, items=[_standard_item(values)])
+        )[0]["id"]
         return created
-    _, rows = await custom_records.create_records(principal=principal, object_name=record_type,
-                                                  items=[_custom_item(values, creating=True)])
+    _, rows = await custom_records.create_records(
+        principal=principal, object_name=record_type, items=[_custom_item(values, creating=True)]
+    )
     record_id: uuid.UUID = rows[0]["id"]
     return record_id

@@ -58,7 +58,13 @@ class WeeklyHours:
     def days(self) -> tuple[Hours, Hours, Hours, Hours, Hours, Hours, Hours]:
         """The seven days in `date.weekday()` order: Monday first."""
         return (
-            self.monday, self.tuesday, self.wednesday, self.thursday, self.friday, self.saturday, self.sunday
+            self.monday,
+            self.tuesday,
+            self.wednesday,
+            self.thursday,
+            self.friday,
+            self.saturday,
+            self.sunday,
         )
 
 
@@ -137,7 +143,9 @@ def calendar_errors(calendar: BusinessCalendar) -> list[FieldError]:
         errors += hours_errors(hours, f"weeklyHours.{name}")
     errors += dated_errors(calendar.holidays, calendar.extra_working_days)
     if not any(calendar.weekly_hours.days) and not calendar.extra_working_days:
-        errors.append(FieldError("weeklyHours", "NO_WORKING_TIME", "at least one day needs working hours"))
+        errors.append(
+            FieldError("weeklyHours", "NO_WORKING_TIME", "at least one day needs working hours")
+        )
     return errors
 
 
@@ -194,7 +202,9 @@ def dated_errors(
             message = f"a date from {EARLIEST_DATE} to {LATEST_DATE}"
             errors.append(FieldError(f"{where}.date", "OUT_OF_RANGE", message))
         elif day in seen:
-            errors.append(FieldError(f"{where}.date", "DUPLICATE_DATE", f"{day} is listed more than once"))
+            errors.append(
+                FieldError(f"{where}.date", "DUPLICATE_DATE", f"{day} is listed more than once")
+            )
         seen.add(day)
         errors += name_errors(name, f"{where}.name")
     for index, extra in enumerate(extra_working_days):

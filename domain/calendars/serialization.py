@@ -58,7 +58,9 @@ def calendar_from_dict(data: object) -> BusinessCalendar:
         # one answer lists every error.
         if time_zone is not None:
             errors += time_zone_errors(time_zone)
-        errors += dated_errors(holidays or [], extra or [])  # a list that did not parse counts as empty
+        errors += dated_errors(
+            holidays or [], extra or []
+        )  # a list that did not parse counts as empty
         raise InvalidInput(errors, "Invalid business calendar")
     return BusinessCalendar(time_zone, week, tuple(holidays), tuple(extra))  # checks the invariants
 
@@ -69,7 +71,8 @@ def calendar_to_dict(calendar: BusinessCalendar) -> dict[str, Any]:
     return {
         "timeZone": calendar.time_zone,
         "weeklyHours": {
-            name: _hours_to_list(hours) for name, hours in zip(WEEKDAYS, calendar.weekly_hours.days, strict=True)
+            name: _hours_to_list(hours)
+            for name, hours in zip(WEEKDAYS, calendar.weekly_hours.days, strict=True)
         },
         "holidays": [_named({"date": h.date.isoformat()}, h.name) for h in calendar.holidays],
         "extraWorkingDays": [
@@ -84,16 +87,24 @@ def _named(entry: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def _hours_to_list(hours: Hours) -> list[dict[str, str]]:
-    return [{"start": _format_time(i.start_minute), "end": _format_time(i.end_minute)} for i in hours]
+    return [
+        {"start": _format_time(i.start_minute), "end": _format_time(i.end_minute)} for i in hours
+    ]
 
 
 def _format_time(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def _unknown_keys(data: Mapping[Any, Any], known: frozenset[str], where: str, errors: list[FieldError]) -> None:
+def _unknown_keys(
+    data: Mapping[Any, Any], known: frozenset[str], where: str, errors: list[FieldError]
+) -> None:
     message = f"expected one of {', '.join(sorted(known))}"
-    errors += [FieldError(_join(where, str(key)), "UNKNOWN_FIELD", message) for key in data if key not in known]
+    errors += [
+        FieldError(_join(where, str(key)), "UNKNOWN_FIELD", message)
+        for key in data
+        if key not in known
+    ]
 
 
 def _join(where: str, key: str) -> str:
@@ -104,7 +115,9 @@ def _time_zone(data: object, errors: list[FieldError]) -> str | None:
     if isinstance(data, str):
         return data
     if data is None:
-        errors.append(FieldError("timeZone", "REQUIRED", "an IANA time zone name such as Asia/Shanghai"))
+        errors.append(
+            FieldError("timeZone", "REQUIRED", "an IANA time zone name such as Asia/Shanghai")
+        )
     else:
         errors.append(FieldError("timeZone", "INVALID_TYPE", "a string"))
     return None
@@ -115,7 +128,11 @@ def _weekly_hours(data: object, errors: list[FieldError]) -> WeeklyHours | None:
         errors.append(FieldError("weeklyHours", "REQUIRED", "the working hours of each weekday"))
         return None
     if not isinstance(data, Mapping):
-        errors.append(FieldError("weeklyHours", "INVALID_TYPE", "an object keyed by weekday (monday...sunday)"))
+        errors.append(
+            FieldError(
+                "weeklyHours", "INVALID_TYPE", "an object keyed by weekday (monday...sunday)"
+            )
+        )
         return None
     _unknown_keys(data, frozenset(WEEKDAYS), "weeklyHours", errors)
     days: list[Hours] = []
@@ -126,7 +143,9 @@ def _weekly_hours(data: object, errors: list[FieldError]) -> WeeklyHours | None:
         if hours is None:
             complete = False
         else:
-            errors += hours_errors(hours, where)  # here, so that one bad day does not hide another's
+            errors += hours_errors(
+                hours, where
+            )  # here, so that one bad day does not hide another's
             days.append(hours)
     return WeeklyHours(*days) if complete else None
 
@@ -213,7 +232,9 @@ def _holiday(data: object, where: str, errors: list[FieldError]) -> Holiday | No
     return None if day is None or name is None else Holiday(day, name)
 
 
-def _extra_working_day(data: object, where: str, errors: list[FieldError]) -> ExtraWorkingDay | None:
+def _extra_working_day(
+    data: object, where: str, errors: list[FieldError]
+) -> ExtraWorkingDay | None:
     entry = _object(data, _EXTRA_DAY_KEYS, where, errors)
     if entry is None:
         return None

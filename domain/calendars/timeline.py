@@ -49,7 +49,9 @@ class Timeline:
         self._zone = calendar.zone
         dated = [h.date for h in calendar.holidays] + [d.date for d in calendar.extra_working_days]
         self._dated = sorted(day.toordinal() for day in dated)
-        self.weekly_total = sum(i.minutes for day in calendar.weekly_hours.days for i in day) * MINUTE
+        self.weekly_total = (
+            sum(i.minutes for day in calendar.weekly_hours.days for i in day) * MINUTE
+        )
         self._days: dict[int, list[Range]] = {}
         self._probes: dict[int, int] = {}
 
@@ -62,7 +64,9 @@ class Timeline:
 
     def ranges(self, start: int, end: int) -> list[Range]:
         """The working time inside [start, end): sorted, apart, clipped to the window."""
-        first = start // DAY + _EPOCH_ORDINAL - 1  # offsets are under a day, so local dates are within
+        first = (
+            start // DAY + _EPOCH_ORDINAL - 1
+        )  # offsets are under a day, so local dates are within
         last = (end - 1) // DAY + _EPOCH_ORDINAL + 1  # one day of the UTC date
         found: list[Range] = []
         for ordinal in range(first, last + 1):
@@ -132,7 +136,9 @@ class Timeline:
         offsets = set()
         for midnight in (day, day + dt.timedelta(days=1)):
             for fold in (0, 1):
-                offset = dt.datetime.combine(midnight, dt.time(fold=fold), tzinfo=self._zone).utcoffset()
+                offset = dt.datetime.combine(
+                    midnight, dt.time(fold=fold), tzinfo=self._zone
+                ).utcoffset()
                 assert offset is not None
                 offsets.add(offset // _ONE)
         return offsets.pop() if len(offsets) == 1 else None

@@ -36,7 +36,13 @@ ACTIVITY_SPEC = RecordSpec(
         FieldSpec("dueAt", "due_at", Kind.DATETIME, sortable=True),
         FieldSpec("doneAt", "done_at", Kind.DATETIME, sortable=True),
     ),
-    rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE, Role.AGENT: READ_WRITE, Role.VIEWER: READ_ONLY},
+    rights={
+        Role.ADMIN: ALL,
+        Role.MANAGER: ALL,
+        Role.MEMBER: READ_WRITE,
+        Role.AGENT: READ_WRITE,
+        Role.VIEWER: READ_ONLY,
+    },
     default_sort="occurredAt",
 )
 
@@ -51,7 +57,9 @@ def validate_activity(check: Checker) -> None:
     check.reference("teamId")
 
 
-async def log_activity(*, principal: Principal, target: RecordSpec, record_id: Any, values: dict[str, Any]) -> dict[str, Any]:
+async def log_activity(
+    *, principal: Principal, target: RecordSpec, record_id: Any, values: dict[str, Any]
+) -> dict[str, Any]:
     """Add an activity to a record the caller can see; the record's last activity moves forward."""
     ACTIVITY_SPEC.require(principal, Action.CREATE)
     if not await get_records(target, [record_id], principal=principal):
@@ -72,12 +80,16 @@ async def log_activity(*, principal: Principal, target: RecordSpec, record_id: A
             "WHERE tenant_id = $1 AND id = $2",
             [current_tenant_id(), record_id, row["occurred_at"]],
         )
-    if target.record_type == "Ticket":  # a public reply may be the ticket's (first or next) response
+    if (
+        target.record_type == "Ticket"
+    ):  # a public reply may be the ticket's (first or next) response
         await ticket_replied(ticket_id=record_id, kind=row["kind"], principal=principal)
     return row
 
 
-async def complete_task(*, principal: Principal, activity_id: Any, version: int, done: bool) -> dict[str, Any]:
+async def complete_task(
+    *, principal: Principal, activity_id: Any, version: int, done: bool
+) -> dict[str, Any]:
     """Mark a task done (or not done again)."""
     ACTIVITY_SPEC.require(principal, Action.UPDATE)
     row = await lock_record(ACTIVITY_SPEC, activity_id, principal=principal)
@@ -98,11 +110,19 @@ def _validate_change(check: Checker) -> None:
     check.reference("ownerId")
 
 
-async def update_activities(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
+async def update_activities(
+    *, principal: Principal, changes: list[service.Change], bulk: bool = False
+) -> list[dict[str, Any]]:
     """Edit activities (their kind and record stay); a due date only on tasks."""
     for index, change in enumerate(changes):
         if change.values.get("dueAt") is not None:
             row = await lock_record(ACTIVITY_SPEC, change.id, principal=principal)
             if row["kind"] != "TASK":
-                raise InvalidInput.single(f"items.{index}.dueAt" if bulk else "dueAt", "NOT_A_TASK", "only tasks have a due date")
-    return await service.update(ACTIVITY_SPEC, changes, principal=principal, validate=_validate_change, bulk=bulk)
+                raise InvalidInput.single(
+                    f"items.{index}.dueAt" if bulk else "dueAt",
+                    "NOT_A_TASK",
+                    "only tasks have a due date",
+                )
+    return await service.update(
+        ACTIVITY_SPEC, changes, principal=principal, validate=_validate_change, bulk=bulk
+    )

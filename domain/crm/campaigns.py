@@ -25,7 +25,13 @@ CAMPAIGN_SPEC = RecordSpec(
         FieldSpec("endsOn", "ends_on", Kind.DATE, sortable=True),
     ),
     owned=False,
-    rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_ONLY, Role.AGENT: READ_ONLY, Role.VIEWER: READ_ONLY},
+    rights={
+        Role.ADMIN: ALL,
+        Role.MANAGER: ALL,
+        Role.MEMBER: READ_ONLY,
+        Role.AGENT: READ_ONLY,
+        Role.VIEWER: READ_ONLY,
+    },
 )
 
 
@@ -40,9 +46,17 @@ def validate_campaign(check: Checker) -> None:
         check.error("endsOn", "BEFORE_START", "endsOn must not be before startsOn")
 
 
-async def create_campaigns(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
-    return await service.create(CAMPAIGN_SPEC, items, principal=principal, validate=validate_campaign, bulk=bulk)
+async def create_campaigns(
+    *, principal: Principal, items: list[dict[str, Any]], bulk: bool = False
+) -> list[dict[str, Any]]:
+    return await service.create(
+        CAMPAIGN_SPEC, items, principal=principal, validate=validate_campaign, bulk=bulk
+    )
 
 
-async def update_campaigns(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
-    return await service.update(CAMPAIGN_SPEC, changes, principal=principal, validate=validate_campaign, bulk=bulk)
+async def update_campaigns(
+    *, principal: Principal, changes: list[service.Change], bulk: bool = False
+) -> list[dict[str, Any]]:
+    return await service.update(
+        CAMPAIGN_SPEC, changes, principal=principal, validate=validate_campaign, bulk=bulk
+    )

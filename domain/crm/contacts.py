@@ -36,8 +36,13 @@ CONTACT_SPEC = RecordSpec(
         FieldSpec("customFields", "custom_fields", Kind.JSON),
     ),
     searchable=True,
-    rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE,
-            Role.AGENT: READ_WRITE, Role.VIEWER: READ_ONLY},
+    rights={
+        Role.ADMIN: ALL,
+        Role.MANAGER: ALL,
+        Role.MEMBER: READ_WRITE,
+        Role.AGENT: READ_WRITE,
+        Role.VIEWER: READ_ONLY,
+    },
 )
 
 
@@ -53,11 +58,19 @@ def validate_contact(check: Checker) -> None:
     check.reference("teamId")
 
 
-async def create_contacts(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
+async def create_contacts(
+    *, principal: Principal, items: list[dict[str, Any]], bulk: bool = False
+) -> list[dict[str, Any]]:
     """Create contacts, optionally at a customer."""
-    return await service.create(CONTACT_SPEC, items, principal=principal, validate=validate_contact, bulk=bulk)
+    return await service.create(
+        CONTACT_SPEC, items, principal=principal, validate=validate_contact, bulk=bulk
+    )
 
 
-async def update_contacts(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
+async def update_contacts(
+    *, principal: Principal, changes: list[service.Change], bulk: bool = False
+) -> list[dict[str, Any]]:
     """Change contacts, each against the version the caller last saw."""
-    return await service.update(CONTACT_SPEC, changes, principal=principal, validate=validate_contact, bulk=bulk)
+    return await service.update(
+        CONTACT_SPEC, changes, principal=principal, validate=validate_contact, bulk=bulk
+    )

@@ -44,8 +44,13 @@ CUSTOMER_SPEC = RecordSpec(
         FieldSpec("customFields", "custom_fields", Kind.JSON),
     ),
     searchable=True,
-    rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE,
-            Role.AGENT: READ_ONLY, Role.VIEWER: READ_ONLY},
+    rights={
+        Role.ADMIN: ALL,
+        Role.MANAGER: ALL,
+        Role.MEMBER: READ_WRITE,
+        Role.AGENT: READ_ONLY,
+        Role.VIEWER: READ_ONLY,
+    },
 )
 
 
@@ -64,14 +69,22 @@ def validate_customer(check: Checker) -> None:
     check.reference("teamId")
 
 
-async def create_customers(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
+async def create_customers(
+    *, principal: Principal, items: list[dict[str, Any]], bulk: bool = False
+) -> list[dict[str, Any]]:
     """Create customers; the creator owns them unless `ownerId` says otherwise."""
-    return await service.create(CUSTOMER_SPEC, items, principal=principal, validate=validate_customer, bulk=bulk)
+    return await service.create(
+        CUSTOMER_SPEC, items, principal=principal, validate=validate_customer, bulk=bulk
+    )
 
 
-async def update_customers(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
+async def update_customers(
+    *, principal: Principal, changes: list[service.Change], bulk: bool = False
+) -> list[dict[str, Any]]:
     """Change customers, each against the version the caller last saw."""
-    return await service.update(CUSTOMER_SPEC, changes, principal=principal, validate=validate_customer, bulk=bulk)
+    return await service.update(
+        CUSTOMER_SPEC, changes, principal=principal, validate=validate_customer, bulk=bulk
+    )
 
 
 async def advance_lifecycle(*, customer_id: uuid.UUID, stage: str, principal: Principal) -> None:
@@ -82,6 +95,12 @@ async def advance_lifecycle(*, customer_id: uuid.UUID, stage: str, principal: Pr
     rows = await tenant_connection().execute_query_dict(
         "SELECT * FROM customer WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL "
         "AND (lifecycle_stage IS NULL OR lifecycle_stage <> ALL($3::text[])) FOR UPDATE",
-        [current_tenant_id(), customer_id, list(stages_from(stage))])
+        [current_tenant_id(), customer_id, list(stages_from(stage))],
+    )
     if rows:
-        await update_record(CUSTOMER_SPEC, decode_row(CUSTOMER_SPEC, rows[0]), {"lifecycle_stage": stage}, principal=principal)
+        await update_record(
+            CUSTOMER_SPEC,
+            decode_row(CUSTOMER_SPEC, rows[0]),
+            {"lifecycle_stage": stage},
+            principal=principal,
+        )

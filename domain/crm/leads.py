@@ -41,7 +41,12 @@ LEAD_SPEC = RecordSpec(
         FieldSpec("email", "email", Kind.TEXT),
         FieldSpec("phone", "phone", Kind.TEXT),
         FieldSpec("sourceChannel", "source_channel", Kind.TEXT, sortable=True),
-        FieldSpec("campaignId", "campaign_id", Kind.UUID, references=Reference("campaign", label="campaign")),
+        FieldSpec(
+            "campaignId",
+            "campaign_id",
+            Kind.UUID,
+            references=Reference("campaign", label="campaign"),
+        ),
         FieldSpec("region", "region", Kind.TEXT, sortable=True),
         FieldSpec("industry", "industry", Kind.TEXT, sortable=True),
         FieldSpec("lifecycleStage", "lifecycle_stage", Kind.TEXT, sortable=True),
@@ -57,7 +62,13 @@ LEAD_SPEC = RecordSpec(
         FieldSpec("customFields", "custom_fields", Kind.JSON),
     ),
     searchable=True,
-    rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE, Role.AGENT: READ_ONLY, Role.VIEWER: READ_ONLY},
+    rights={
+        Role.ADMIN: ALL,
+        Role.MANAGER: ALL,
+        Role.MEMBER: READ_WRITE,
+        Role.AGENT: READ_ONLY,
+        Role.VIEWER: READ_ONLY,
+    },
 )
 
 
@@ -78,12 +89,20 @@ def validate_lead(check: Checker) -> None:
         check.error("personName", "REQUIRED", "a lead needs a person name or a company name")
 
 
-async def create_leads(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
-    return await service.create(LEAD_SPEC, items, principal=principal, validate=validate_lead, bulk=bulk)
+async def create_leads(
+    *, principal: Principal, items: list[dict[str, Any]], bulk: bool = False
+) -> list[dict[str, Any]]:
+    return await service.create(
+        LEAD_SPEC, items, principal=principal, validate=validate_lead, bulk=bulk
+    )
 
 
-async def update_leads(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
-    return await service.update(LEAD_SPEC, changes, principal=principal, validate=validate_lead, bulk=bulk)
+async def update_leads(
+    *, principal: Principal, changes: list[service.Change], bulk: bool = False
+) -> list[dict[str, Any]]:
+    return await service.update(
+        LEAD_SPEC, changes, principal=principal, validate=validate_lead, bulk=bulk
+    )
 
 
 async def convert_lead(
@@ -113,39 +132,72 @@ async def convert_lead(
             raise InvalidInput.single("customerId", "NOT_FOUND", "no such customer")
         await advance_lifecycle(customer_id=customer_id, stage=customer_stage, principal=principal)
     else:
-        customer = (await create_customers(principal=principal, items=[{
-            "name": lead["company_name"] or lead["person_name"], "region": lead["region"],
-            "industry": lead["industry"], "lifecycleStage": customer_stage, **owner,
-        }]))[0]
+        customer = (
+            await create_customers(
+                principal=principal,
+                items=[
+                    {
+                        "name": lead["company_name"] or lead["person_name"],
+                        "region": lead["region"],
+                        "industry": lead["industry"],
+                        "lifecycleStage": customer_stage,
+                        **owner,
+                    }
+                ],
+            )
+        )[0]
         customer_id = customer["id"]
     if contact_id is not None:
         if not await get_records(CONTACT_SPEC, [contact_id], principal=principal):
             raise InvalidInput.single("contactId", "NOT_FOUND", "no such contact")
         contact = {"id": contact_id}
     else:
-        contact = (await create_contacts(principal=principal, items=[{
-            "name": lead["person_name"] or lead["company_name"], "customerId": customer_id,
-            "emails": [lead["email"]] if lead["email"] else [], "phones": [lead["phone"]] if lead["phone"] else [],
-            **owner,
-        }]))[0]
+        contact = (
+            await create_contacts(
+                principal=principal,
+                items=[
+                    {
+                        "name": lead["person_name"] or lead["company_name"],
+                        "customerId": customer_id,
+                        "emails": [lead["email"]] if lead["email"] else [],
+                        "phones": [lead["phone"]] if lead["phone"] else [],
+                        **owner,
+                    }
+                ],
+            )
+        )[0]
     opportunity_id = None
     if with_deal:
-        values = {"name": f"{lead['company_name'] or lead['person_name']}", "customerId": customer_id,
-                  "primaryContactId": contact["id"], "campaignId": lead["campaign_id"],
-                  "channel": lead["source_channel"], **owner, **(opportunity or {})}
+        values = {
+            "name": f"{lead['company_name'] or lead['person_name']}",
+            "customerId": customer_id,
+            "primaryContactId": contact["id"],
+            "campaignId": lead["campaign_id"],
+            "channel": lead["source_channel"],
+            **owner,
+            **(opportunity or {}),
+        }
         try:
-            opportunity_id = (await create_opportunities(principal=principal, items=[values]))[0]["id"]
+            opportunity_id = (await create_opportunities(principal=principal, items=[values]))[0][
+                "id"
+            ]
         except InvalidInput as exc:
-            raise InvalidInput([FieldError(f"opportunity.{e.field}", e.code, e.message) for e in exc.field_errors]) from exc
-    return await update_record(LEAD_SPEC, lead, {
-        "status": "CONVERTED",
-        "lifecycle_stage": converted_stage(lead["lifecycle_stage"], with_deal=with_deal),
-        "converted_at": datetime.now(timezone.utc),
-        "converted_customer_id": customer_id,
-        "converted_contact_id": contact["id"],
-        "converted_opportunity_id": opportunity_id,
-        "converted_customer_linked": customer_linked,
-        "converted_contact_linked": contact_id is not None,
-    }, principal=principal, action="converted")
-
-
+            raise InvalidInput(
+                [FieldError(f"opportunity.{e.field}", e.code, e.message) for e in exc.field_errors]
+            ) from exc
+    return await update_record(
+        LEAD_SPEC,
+        lead,
+        {
+            "status": "CONVERTED",
+            "lifecycle_stage": converted_stage(lead["lifecycle_stage"], with_deal=with_deal),
+            "converted_at": datetime.now(timezone.utc),
+            "converted_customer_id": customer_id,
+            "converted_contact_id": contact["id"],
+            "converted_opportunity_id": opportunity_id,
+            "converted_customer_linked": customer_linked,
+            "converted_contact_linked": contact_id is not None,
+        },
+        principal=principal,
+        action="converted",
+    )

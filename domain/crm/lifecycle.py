@@ -18,7 +18,7 @@ def later_stage(current: str | None, target: str) -> str:
 
 def stages_from(stage: str) -> tuple[str, ...]:
     """`stage` and the stages after it."""
-    return LIFECYCLE_STAGES[_RANK[stage]:]
+    return LIFECYCLE_STAGES[_RANK[stage] :]
 
 
 def converted_stage(lead_stage: str | None, *, with_deal: bool) -> str:

@@ -38,15 +38,35 @@ OPPORTUNITY_SPEC = RecordSpec(
         *COMMON_FIELDS,
         *OWNERSHIP_FIELDS,
         FieldSpec("name", "name", Kind.TEXT, sortable=True),
-        FieldSpec("customerId", "customer_id", Kind.UUID, references=Reference("customer", label="customer", owned=True)),
-        FieldSpec("primaryContactId", "primary_contact_id", Kind.UUID, references=Reference("contact", label="contact", owned=True)),
-        FieldSpec("pipelineId", "pipeline_id", Kind.UUID, references=Reference("pipeline", label="pipeline")),
+        FieldSpec(
+            "customerId",
+            "customer_id",
+            Kind.UUID,
+            references=Reference("customer", label="customer", owned=True),
+        ),
+        FieldSpec(
+            "primaryContactId",
+            "primary_contact_id",
+            Kind.UUID,
+            references=Reference("contact", label="contact", owned=True),
+        ),
+        FieldSpec(
+            "pipelineId",
+            "pipeline_id",
+            Kind.UUID,
+            references=Reference("pipeline", label="pipeline"),
+        ),
         FieldSpec("stageId", "stage_id", Kind.UUID, references=Reference("stage", label="stage")),
         FieldSpec("amount", "amount", Kind.DECIMAL, sortable=True),
         FieldSpec("currency", "currency", Kind.TEXT),
         FieldSpec("expectedCloseDate", "expected_close_date", Kind.DATE, sortable=True),
         FieldSpec("probability", "probability", Kind.INT),
-        FieldSpec("campaignId", "campaign_id", Kind.UUID, references=Reference("campaign", label="campaign")),
+        FieldSpec(
+            "campaignId",
+            "campaign_id",
+            Kind.UUID,
+            references=Reference("campaign", label="campaign"),
+        ),
         FieldSpec("channel", "channel", Kind.TEXT),
         FieldSpec("closeReason", "close_reason", Kind.TEXT),
         FieldSpec("closedAt", "closed_at", Kind.DATETIME, sortable=True),
@@ -54,7 +74,13 @@ OPPORTUNITY_SPEC = RecordSpec(
         FieldSpec("customFields", "custom_fields", Kind.JSON),
     ),
     searchable=True,
-    rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE, Role.AGENT: READ_ONLY, Role.VIEWER: READ_ONLY},
+    rights={
+        Role.ADMIN: ALL,
+        Role.MANAGER: ALL,
+        Role.MEMBER: READ_WRITE,
+        Role.AGENT: READ_ONLY,
+        Role.VIEWER: READ_ONLY,
+    },
 )
 
 
@@ -66,7 +92,15 @@ def validate_opportunity(check: Checker) -> None:
     check.integer("probability", minimum=0, maximum=100)
     check.text("channel", choices=CHANNELS)
     check.text("closeReason", max_length=500)
-    for name in ("customerId", "primaryContactId", "pipelineId", "stageId", "campaignId", "ownerId", "teamId"):
+    for name in (
+        "customerId",
+        "primaryContactId",
+        "pipelineId",
+        "stageId",
+        "campaignId",
+        "ownerId",
+        "teamId",
+    ):
         check.reference(name)
 
 
@@ -75,16 +109,26 @@ def effective_probability(override: int | None, stage_probability: int) -> int:
     return stage_probability if override is None else override
 
 
-async def create_opportunities(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
+async def create_opportunities(
+    *, principal: Principal, items: list[dict[str, Any]], bulk: bool = False
+) -> list[dict[str, Any]]:
     """Create opportunities; without a pipeline they join the default one, without a stage its first
     open stage. One created in a won or lost stage is closed at once."""
     OPPORTUNITY_SPEC.require(principal, Action.CREATE)
     placed = [await _place(item, index if bulk else None) for index, item in enumerate(items)]
     errors = []
     for index, (item, stage) in enumerate(placed):
-        with_owner = {"ownerId": principal.user_id, **item}  # records start with their creator as owner
-        errors += await stage_rules.check_write(before=None, stage_id=stage["id"], given=item,
-                                                value_of=_value_in(with_owner, None), prefix=_at(index if bulk else None, ""))
+        with_owner = {
+            "ownerId": principal.user_id,
+            **item,
+        }  # records start with their creator as owner
+        errors += await stage_rules.check_write(
+            before=None,
+            stage_id=stage["id"],
+            given=item,
+            value_of=_value_in(with_owner, None),
+            prefix=_at(index if bulk else None, ""),
+        )
     if errors:
         raise InvalidInput(errors)
     closing = {str(stage["id"]) for _, stage in placed if stage["kind"] != "OPEN"}
@@ -94,14 +138,22 @@ async def create_opportunities(*, principal: Principal, items: list[dict[str, An
         if str(check.item.get("stageId")) in closing:
             check.values["closed_at"] = datetime.now(timezone.utc)
 
-    rows = await service.create(OPPORTUNITY_SPEC, [item for item, _ in placed], principal=principal, validate=validate, bulk=bulk)
+    rows = await service.create(
+        OPPORTUNITY_SPEC,
+        [item for item, _ in placed],
+        principal=principal,
+        validate=validate,
+        bulk=bulk,
+    )
     for row in rows:
         await _enter_stage(row["id"], row["stage_id"], principal)
         await _advance_customer(row, principal)
     return rows
 
 
-async def update_opportunities(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
+async def update_opportunities(
+    *, principal: Principal, changes: list[service.Change], bulk: bool = False
+) -> list[dict[str, Any]]:
     """Change opportunities; a new stageId moves them (recorded in the stage history). A move and
     what follows from it (closedAt) are one write: one version, one audit entry, one event
     (stage_changed)."""
@@ -112,21 +164,40 @@ async def update_opportunities(*, principal: Principal, changes: list[service.Ch
         row = await lock_record(OPPORTUNITY_SPEC, change.id, principal=principal)
         check_version(OPPORTUNITY_SPEC, row, change.version)
         values = dict(change.values)
-        stage = await _check_stage(values, row, at) if "stageId" in values or "pipelineId" in values else None
+        stage = (
+            await _check_stage(values, row, at)
+            if "stageId" in values or "pipelineId" in values
+            else None
+        )
         moving = stage is not None and stage["id"] != row["stage_id"]
-        problems = await stage_rules.check_write(before=row, stage_id=stage["id"] if stage else row["stage_id"], given=values,
-                                                 value_of=_value_in(values, row), prefix=_at(at, ""))
+        problems = await stage_rules.check_write(
+            before=row,
+            stage_id=stage["id"] if stage else row["stage_id"],
+            given=values,
+            value_of=_value_in(values, row),
+            prefix=_at(at, ""),
+        )
         if problems:
             raise InvalidInput(problems)
-        derived = {"closed_at": _closed_at(stage, row["closed_at"])} if stage is not None and moving else {}
+        derived = (
+            {"closed_at": _closed_at(stage, row["closed_at"])}
+            if stage is not None and moving
+            else {}
+        )
 
         def validate(check: Checker, derived: dict[str, Any] = derived) -> None:
             validate_opportunity(check)
             check.values.update(derived)
 
-        updated = (await service.update(OPPORTUNITY_SPEC, [service.Change(change.id, change.version, values)],
-                                        principal=principal, validate=validate,
-                                        action="stage_changed" if moving else "updated"))[0]
+        updated = (
+            await service.update(
+                OPPORTUNITY_SPEC,
+                [service.Change(change.id, change.version, values)],
+                principal=principal,
+                validate=validate,
+                action="stage_changed" if moving else "updated",
+            )
+        )[0]
         if moving:
             await _move_history(updated, principal)
         if (updated["stage_id"], updated["customer_id"]) != (row["stage_id"], row["customer_id"]):
@@ -143,7 +214,9 @@ async def _place(item: dict[str, Any], index: int | None) -> tuple[dict[str, Any
     if item.get("stageId") is None:
         stage = await first_open_stage(item["pipelineId"])
         if stage is None:
-            raise InvalidInput.single(_at(index, "pipelineId"), "NO_OPEN_STAGE", "the pipeline has no open stage")
+            raise InvalidInput.single(
+                _at(index, "pipelineId"), "NO_OPEN_STAGE", "the pipeline has no open stage"
+            )
         item["stageId"] = stage["id"]
         return item, stage
     stage = await _check_stage(item, None, index)
@@ -158,7 +231,9 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-async def _check_stage(values: dict[str, Any], row: dict[str, Any] | None, index: int | None) -> dict[str, Any]:
+async def _check_stage(
+    values: dict[str, Any], row: dict[str, Any] | None, index: int | None
+) -> dict[str, Any]:
     """The stage the write puts the opportunity in, which must belong to its pipeline."""
     pipeline_id = _uuid(values.get("pipelineId") or (row["pipeline_id"] if row else None))
     stage_id = _uuid(values.get("stageId") or (row["stage_id"] if row else None))
@@ -166,7 +241,13 @@ async def _check_stage(values: dict[str, Any], row: dict[str, Any] | None, index
     if stage is None or stage["deleted_at"] is not None:
         raise InvalidInput.single(_at(index, "stageId"), "NOT_FOUND", "no such stage")
     if stage["pipeline_id"] != pipeline_id:
-        raise InvalidInput([FieldError(_at(index, "stageId"), "OTHER_PIPELINE", "the stage belongs to another pipeline")])
+        raise InvalidInput(
+            [
+                FieldError(
+                    _at(index, "stageId"), "OTHER_PIPELINE", "the stage belongs to another pipeline"
+                )
+            ]
+        )
     return stage
 
 
@@ -175,7 +256,7 @@ def _value_in(given: dict[str, Any], row: dict[str, Any] | None) -> Callable[[st
 
     def value_of(name: str) -> Any:
         if name.startswith(CUSTOM_FIELDS_PREFIX):
-            key = name[len(CUSTOM_FIELDS_PREFIX):]
+            key = name[len(CUSTOM_FIELDS_PREFIX) :]
             custom = given.get("customFields")
             if isinstance(custom, dict) and key in custom:
                 return custom[key]
@@ -198,7 +279,9 @@ def _at(index: int | None, field: str) -> str:
     return field if index is None else f"items.{index}.{field}"
 
 
-async def _enter_stage(opportunity_id: uuid.UUID, stage_id: uuid.UUID, principal: Principal) -> None:
+async def _enter_stage(
+    opportunity_id: uuid.UUID, stage_id: uuid.UUID, principal: Principal
+) -> None:
     await tenant_connection().execute_query(
         "INSERT INTO opportunity_stage_history (tenant_id, id, opportunity_id, stage_id, actor_id) VALUES ($1, $2, $3, $4, $5)",
         [current_tenant_id(), new_id(), opportunity_id, stage_id, principal.user_id],
@@ -216,8 +299,13 @@ async def _move_history(updated: dict[str, Any], principal: Principal) -> None:
 
 async def _advance_customer(deal: dict[str, Any], principal: Principal) -> None:
     """A won deal makes its customer a CUSTOMER (domain/crm/lifecycle.py)."""
-    if deal["customer_id"] is not None and (await stages_by_id([deal["stage_id"]]))[deal["stage_id"]]["kind"] == "WON":
-        await advance_lifecycle(customer_id=deal["customer_id"], stage="CUSTOMER", principal=principal)
+    if (
+        deal["customer_id"] is not None
+        and (await stages_by_id([deal["stage_id"]]))[deal["stage_id"]]["kind"] == "WON"
+    ):
+        await advance_lifecycle(
+            customer_id=deal["customer_id"], stage="CUSTOMER", principal=principal
+        )
 
 
 async def stage_history(opportunity_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:

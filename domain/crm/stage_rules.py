@@ -15,54 +15,106 @@ from domain.records.spec import CUSTOM_FIELDS_PREFIX
 from tenants.context import current_tenant_id, tenant_connection
 
 # Opportunity fields a stage may require (besides its custom fields, named customFields.<name>).
-REQUIRABLE = frozenset({"name", "customerId", "primaryContactId", "amount", "currency", "expectedCloseDate", "probability",
-                        "campaignId", "channel", "closeReason", "ownerId", "teamId"})
+REQUIRABLE = frozenset(
+    {
+        "name",
+        "customerId",
+        "primaryContactId",
+        "amount",
+        "currency",
+        "expectedCloseDate",
+        "probability",
+        "campaignId",
+        "channel",
+        "closeReason",
+        "ownerId",
+        "teamId",
+    }
+)
 MAX_REQUIRED = 20
 EMPTY: tuple[Any, ...] = (None, "", [], {})
 
 
 async def check_definition(
-    values: dict[str, Any], *, pipeline_id: uuid.UUID | None, stage_id: uuid.UUID | None, prefix: str = "",
+    values: dict[str, Any],
+    *,
+    pipeline_id: uuid.UUID | None,
+    stage_id: uuid.UUID | None,
+    prefix: str = "",
 ) -> list[FieldError]:
     """Errors in a stage's `requiredFields` and `allowedNextStageIds` (when given)."""
     errors: list[FieldError] = []
     if values.get("requiredFields") is not None:
         errors += await _check_required(values["requiredFields"], prefix + "requiredFields")
     if values.get("allowedNextStageIds") is not None:
-        errors += await _check_next(values["allowedNextStageIds"], pipeline_id, stage_id, prefix + "allowedNextStageIds")
+        errors += await _check_next(
+            values["allowedNextStageIds"], pipeline_id, stage_id, prefix + "allowedNextStageIds"
+        )
     return errors
 
 
 async def _check_required(names: Any, where: str) -> list[FieldError]:
     if not isinstance(names, list) or len(names) > MAX_REQUIRED:
-        return [FieldError(where, "INVALID_VALUE", f"a list of at most {MAX_REQUIRED} opportunity field names")]
+        return [
+            FieldError(
+                where, "INVALID_VALUE", f"a list of at most {MAX_REQUIRED} opportunity field names"
+            )
+        ]
     custom = await _custom_field_names()
-    return [FieldError(f"{where}.{index}", "UNKNOWN_FIELD", f"{name!r} is not an opportunity field a stage can require")
-            for index, name in enumerate(names)
-            if name not in REQUIRABLE and not (isinstance(name, str) and name.startswith(CUSTOM_FIELDS_PREFIX)
-                                               and name[len(CUSTOM_FIELDS_PREFIX):] in custom)]
+    return [
+        FieldError(
+            f"{where}.{index}",
+            "UNKNOWN_FIELD",
+            f"{name!r} is not an opportunity field a stage can require",
+        )
+        for index, name in enumerate(names)
+        if name not in REQUIRABLE
+        and not (
+            isinstance(name, str)
+            and name.startswith(CUSTOM_FIELDS_PREFIX)
+            and name[len(CUSTOM_FIELDS_PREFIX) :] in custom
+        )
+    ]
 
 
 async def _custom_field_names() -> set[str]:
     rows = await tenant_connection().execute_query_dict(
         "SELECT api_name FROM custom_field WHERE tenant_id = $1 AND standard_object = 'Opportunity' AND deleted_at IS NULL",
-        [current_tenant_id()])
+        [current_tenant_id()],
+    )
     return {row["api_name"] for row in rows}
 
 
-async def _check_next(stage_ids: list[uuid.UUID], pipeline_id: uuid.UUID | None, stage_id: uuid.UUID | None,
-                      where: str) -> list[FieldError]:
+async def _check_next(
+    stage_ids: list[uuid.UUID],
+    pipeline_id: uuid.UUID | None,
+    stage_id: uuid.UUID | None,
+    where: str,
+) -> list[FieldError]:
     rows = await tenant_connection().execute_query_dict(
         "SELECT id FROM stage WHERE tenant_id = $1 AND pipeline_id = $2 AND id = ANY($3::uuid[]) AND deleted_at IS NULL",
-        [current_tenant_id(), pipeline_id, stage_ids])
+        [current_tenant_id(), pipeline_id, stage_ids],
+    )
     found = {row["id"] for row in rows}
-    return [FieldError(f"{where}.{index}", "NOT_FOUND" if next_id != stage_id else "INVALID_VALUE",
-                       "no such stage in this pipeline" if next_id != stage_id else "a stage does not move to itself")
-            for index, next_id in enumerate(stage_ids) if next_id not in found or next_id == stage_id]
+    return [
+        FieldError(
+            f"{where}.{index}",
+            "NOT_FOUND" if next_id != stage_id else "INVALID_VALUE",
+            "no such stage in this pipeline"
+            if next_id != stage_id
+            else "a stage does not move to itself",
+        )
+        for index, next_id in enumerate(stage_ids)
+        if next_id not in found or next_id == stage_id
+    ]
 
 
 async def check_write(
-    *, before: dict[str, Any] | None, stage_id: uuid.UUID, given: dict[str, Any], value_of: Callable[[str], Any],
+    *,
+    before: dict[str, Any] | None,
+    stage_id: uuid.UUID,
+    given: dict[str, Any],
+    value_of: Callable[[str], Any],
     prefix: str = "",
 ) -> list[FieldError]:
     """Errors of an opportunity write against the rules of the stage it ends in: a move the previous
@@ -71,22 +123,39 @@ async def check_write(
     the write touches that field. `before` is the row before the write (None when creating),
     `given` the write's input by API name, `value_of(name)` a field's value after the write."""
     previous = before["stage_id"] if before else None
-    stages = await _stages_with_rules([stage_id] + ([previous] if previous and previous != stage_id else []))
+    stages = await _stages_with_rules(
+        [stage_id] + ([previous] if previous and previous != stage_id else [])
+    )
     target = stages.get(stage_id)
     if target is None or not target["enforce_stage_rules"]:
         return []
     errors = []
     source = stages.get(previous) if previous is not None and previous != stage_id else None
-    if source is not None and source["pipeline_id"] == target["pipeline_id"] and source["allowed_next_stage_ids"] is not None \
-            and stage_id not in source["allowed_next_stage_ids"]:
+    if (
+        source is not None
+        and source["pipeline_id"] == target["pipeline_id"]
+        and source["allowed_next_stage_ids"] is not None
+        and stage_id not in source["allowed_next_stage_ids"]
+    ):
         allowed = ", ".join(await _names(source["allowed_next_stage_ids"])) or "no other stage"
-        errors.append(FieldError(f"{prefix}stageId", "STAGE_MOVE_NOT_ALLOWED",
-                                 f"a deal in {source['name']} can move to {allowed}, not to {target['name']}"))
+        errors.append(
+            FieldError(
+                f"{prefix}stageId",
+                "STAGE_MOVE_NOT_ALLOWED",
+                f"a deal in {source['name']} can move to {allowed}, not to {target['name']}",
+            )
+        )
     entering = previous != stage_id
     for name in target["required_fields"]:
-        touched = name in given or (name.startswith(CUSTOM_FIELDS_PREFIX) and "customFields" in given)
+        touched = name in given or (
+            name.startswith(CUSTOM_FIELDS_PREFIX) and "customFields" in given
+        )
         if (entering or touched) and value_of(name) in EMPTY:
-            errors.append(FieldError(f"{prefix}{name}", "REQUIRED", f"a deal in {target['name']} needs {name}"))
+            errors.append(
+                FieldError(
+                    f"{prefix}{name}", "REQUIRED", f"a deal in {target['name']} needs {name}"
+                )
+            )
     return errors
 
 
@@ -94,12 +163,15 @@ async def _stages_with_rules(stage_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict
     rows = await tenant_connection().execute_query_dict(
         "SELECT s.id, s.name, s.pipeline_id, s.required_fields, s.allowed_next_stage_ids, p.enforce_stage_rules "
         "FROM stage s JOIN pipeline p ON p.tenant_id = s.tenant_id AND p.id = s.pipeline_id "
-        "WHERE s.tenant_id = $1 AND s.id = ANY($2::uuid[])", [current_tenant_id(), stage_ids])
+        "WHERE s.tenant_id = $1 AND s.id = ANY($2::uuid[])",
+        [current_tenant_id(), stage_ids],
+    )
     return {row["id"]: row for row in rows}
 
 
 async def _names(stage_ids: list[uuid.UUID]) -> list[str]:
     rows = await tenant_connection().execute_query_dict(
         "SELECT name FROM stage WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL ORDER BY position",
-        [current_tenant_id(), stage_ids])
+        [current_tenant_id(), stage_ids],
+    )
     return [row["name"] for row in rows]

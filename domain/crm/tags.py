@@ -21,8 +21,13 @@ from tenants.ids import new_id
 MAX_TAG_LENGTH = 50
 MAX_TAGS_PER_CALL = 20
 
-TAG_RIGHTS = {Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_CREATE,
-              Role.AGENT: READ_CREATE, Role.VIEWER: READ_ONLY}
+TAG_RIGHTS = {
+    Role.ADMIN: ALL,
+    Role.MANAGER: ALL,
+    Role.MEMBER: READ_CREATE,
+    Role.AGENT: READ_CREATE,
+    Role.VIEWER: READ_ONLY,
+}
 
 
 def _names(names: list[str]) -> list[str]:
@@ -40,7 +45,12 @@ def _names(names: list[str]) -> list[str]:
 
 
 async def change_tags(
-    spec: RecordSpec, record_id: uuid.UUID, *, principal: Principal, add: Sequence[str] = (), remove: Sequence[str] = ()
+    spec: RecordSpec,
+    record_id: uuid.UUID,
+    *,
+    principal: Principal,
+    add: Sequence[str] = (),
+    remove: Sequence[str] = (),
 ) -> list[str]:
     """Add and/or remove tags on a record the caller may update; returns the record's tags."""
     spec.require(principal, Action.UPDATE)
@@ -72,7 +82,11 @@ async def change_tags(
         )
     after = (await tags_of(spec, [record_id]))[record_id]
     if after != before:
-        await record_events(spec, [(row["id"], "tags_changed", {"tags": (before, after)})], actor_id=principal.user_id)
+        await record_events(
+            spec,
+            [(row["id"], "tags_changed", {"tags": (before, after)})],
+            actor_id=principal.user_id,
+        )
     return after
 
 

@@ -29,8 +29,13 @@ TEAM_SPEC = RecordSpec(
     owned=False,
     scope_area="admin",
     unique={"team_name_key": "name"},
-    rights={Role.ADMIN: ALL, Role.MANAGER: READ_ONLY, Role.MEMBER: READ_ONLY,
-            Role.AGENT: READ_ONLY, Role.VIEWER: READ_ONLY},
+    rights={
+        Role.ADMIN: ALL,
+        Role.MANAGER: READ_ONLY,
+        Role.MEMBER: READ_ONLY,
+        Role.AGENT: READ_ONLY,
+        Role.VIEWER: READ_ONLY,
+    },
 )
 
 
@@ -52,34 +57,52 @@ async def update_team(*, principal: Principal, change: service.Change) -> dict[s
     """Rename, change the manager, or replace the member list (`memberIds`)."""
     values = dict(change.values)
     member_ids = values.pop("memberIds", None)
-    row = (await service.update(TEAM_SPEC, [service.Change(change.id, change.version, values)],
-                                principal=principal, validate=_validate))[0]
+    row = (
+        await service.update(
+            TEAM_SPEC,
+            [service.Change(change.id, change.version, values)],
+            principal=principal,
+            validate=_validate,
+        )
+    )[0]
     if member_ids is not None:
         await _set_members(row["id"], member_ids, principal=principal)
     return row
 
 
-async def _set_members(team_id: uuid.UUID, member_ids: list[uuid.UUID], *, principal: Principal) -> None:
+async def _set_members(
+    team_id: uuid.UUID, member_ids: list[uuid.UUID], *, principal: Principal
+) -> None:
     wanted = list(dict.fromkeys(member_ids))
     if len(wanted) > MAX_MEMBERS:
-        raise InvalidInput.single("memberIds", "TOO_MANY", f"a team has at most {MAX_MEMBERS} members")
+        raise InvalidInput.single(
+            "memberIds", "TOO_MANY", f"a team has at most {MAX_MEMBERS} members"
+        )
     conn = tenant_connection()
     tenant = current_tenant_id()
     known = await conn.execute_query_dict(
-        "SELECT user_id FROM membership WHERE tenant_id = $1 AND user_id = ANY($2::uuid[])", [tenant, wanted]
+        "SELECT user_id FROM membership WHERE tenant_id = $1 AND user_id = ANY($2::uuid[])",
+        [tenant, wanted],
     )
     missing = set(wanted) - {row["user_id"] for row in known}
     if missing:
-        raise InvalidInput.single("memberIds", "NOT_FOUND", f"{len(missing)} of the members do not exist")
+        raise InvalidInput.single(
+            "memberIds", "NOT_FOUND", f"{len(missing)} of the members do not exist"
+        )
     before = (await members_of([team_id]))[team_id]
-    await conn.execute_query("DELETE FROM team_member WHERE tenant_id = $1 AND team_id = $2", [tenant, team_id])
+    await conn.execute_query(
+        "DELETE FROM team_member WHERE tenant_id = $1 AND team_id = $2", [tenant, team_id]
+    )
     await conn.execute_query(
         "INSERT INTO team_member (tenant_id, team_id, user_id) SELECT $1, $2, unnest($3::uuid[])",
         [tenant, team_id, wanted],
     )
     if set(before) != set(wanted):
-        await record_events(TEAM_SPEC, [(team_id, "members_changed", {"memberIds": (before, sorted(wanted))})],
-                            actor_id=principal.user_id)
+        await record_events(
+            TEAM_SPEC,
+            [(team_id, "members_changed", {"memberIds": (before, sorted(wanted))})],
+            actor_id=principal.user_id,
+        )
 
 
 async def members_of(team_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUID]]:
@@ -92,9 +115,13 @@ async def members_of(team_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[uuid.UUI
     return group_rows(rows, "team_id", team_ids, lambda row: row["user_id"])
 
 
-async def create_teams(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
+async def create_teams(
+    *, principal: Principal, items: list[dict[str, Any]], bulk: bool = False
+) -> list[dict[str, Any]]:
     return [await create_team(principal=principal, values=dict(item)) for item in items]
 
 
-async def update_teams(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
+async def update_teams(
+    *, principal: Principal, changes: list[service.Change], bulk: bool = False
+) -> list[dict[str, Any]]:
     return [await update_team(principal=principal, change=change) for change in changes]

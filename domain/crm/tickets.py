@@ -51,8 +51,18 @@ TICKET_SPEC = RecordSpec(
         FieldSpec("teamId", "team_id", Kind.UUID, references=TEAM),
         FieldSpec("subject", "subject", Kind.TEXT, sortable=True),
         FieldSpec("description", "description", Kind.TEXT, filterable=False),
-        FieldSpec("customerId", "customer_id", Kind.UUID, references=Reference("customer", label="customer", owned=True)),
-        FieldSpec("contactId", "contact_id", Kind.UUID, references=Reference("contact", label="contact", owned=True)),
+        FieldSpec(
+            "customerId",
+            "customer_id",
+            Kind.UUID,
+            references=Reference("customer", label="customer", owned=True),
+        ),
+        FieldSpec(
+            "contactId",
+            "contact_id",
+            Kind.UUID,
+            references=Reference("contact", label="contact", owned=True),
+        ),
         FieldSpec("category", "category", Kind.TEXT, sortable=True),
         FieldSpec("priority", "priority", Kind.TEXT, sortable=True),
         FieldSpec("channel", "channel", Kind.TEXT),
@@ -70,7 +80,13 @@ TICKET_SPEC = RecordSpec(
     ),
     scope_area="tickets",
     searchable=True,
-    rights={Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE, Role.AGENT: READ_WRITE, Role.VIEWER: READ_ONLY},
+    rights={
+        Role.ADMIN: ALL,
+        Role.MANAGER: ALL,
+        Role.MEMBER: READ_WRITE,
+        Role.AGENT: READ_WRITE,
+        Role.VIEWER: READ_ONLY,
+    },
 )
 
 
@@ -79,9 +95,13 @@ class TicketClocks(Protocol):
 
     async def opened(self, rows: list[dict[str, Any]], principal: Principal) -> None: ...
 
-    async def fields_changed(self, rows: list[dict[str, Any]], changed: list[set[str]], principal: Principal) -> None: ...
+    async def fields_changed(
+        self, rows: list[dict[str, Any]], changed: list[set[str]], principal: Principal
+    ) -> None: ...
 
-    async def status_moved(self, ticket: dict[str, Any], old: str, new: str, principal: Principal) -> None: ...
+    async def status_moved(
+        self, ticket: dict[str, Any], old: str, new: str, principal: Principal
+    ) -> None: ...
 
     async def replied(self, ticket_id: uuid.UUID, kind: str, principal: Principal) -> None: ...
 
@@ -108,7 +128,9 @@ def plug_ticket_clocks(clocks: TicketClocks) -> None:
 
 def _wired_clocks() -> TicketClocks:
     if _clocks is None:
-        raise NotWired("ticket writes need the SLA clocks: call tessera.domain_wiring.wire_domain()")
+        raise NotWired(
+            "ticket writes need the SLA clocks: call tessera.domain_wiring.wire_domain()"
+        )
     return _clocks
 
 
@@ -125,38 +147,54 @@ def validate_ticket(check: Checker) -> None:
         check.reference(name)
 
 
-async def create_tickets(*, principal: Principal, items: list[dict[str, Any]], bulk: bool = False) -> list[dict[str, Any]]:
+async def create_tickets(
+    *, principal: Principal, items: list[dict[str, Any]], bulk: bool = False
+) -> list[dict[str, Any]]:
     """Open tickets (status NEW); the creator is not made the assignee."""
     clocks = _wired_clocks()
     items = [{"assigneeId": None, **item} for item in items]
-    rows = await service.create(TICKET_SPEC, items, principal=principal, validate=validate_ticket, bulk=bulk)
+    rows = await service.create(
+        TICKET_SPEC, items, principal=principal, validate=validate_ticket, bulk=bulk
+    )
     for row in rows:
         await _record_status(row["id"], None, row["status"], principal)
     await clocks.opened(rows, principal)
     return rows
 
 
-async def update_tickets(*, principal: Principal, changes: list[service.Change], bulk: bool = False) -> list[dict[str, Any]]:
+async def update_tickets(
+    *, principal: Principal, changes: list[service.Change], bulk: bool = False
+) -> list[dict[str, Any]]:
     """Change a ticket's fields (its status moves only through changeTicketStatus); a change of
     the fields SLA policies look at may re-target the ticket's clock."""
     clocks = _wired_clocks()
-    rows = await service.update(TICKET_SPEC, changes, principal=principal, validate=validate_ticket, bulk=bulk)
+    rows = await service.update(
+        TICKET_SPEC, changes, principal=principal, validate=validate_ticket, bulk=bulk
+    )
     await clocks.fields_changed(rows, [set(change.values) for change in changes], principal)
     return rows
 
 
-async def change_status(*, principal: Principal, ticket_id: uuid.UUID, version: int | None, status: str) -> dict[str, Any]:
+async def change_status(
+    *, principal: Principal, ticket_id: uuid.UUID, version: int | None, status: str
+) -> dict[str, Any]:
     """Move a ticket along its status flow; an illegal move is BAD_USER_INPUT. Without a version
     (automation rules) the move applies to the ticket as it is now."""
     TICKET_SPEC.require(principal, Action.UPDATE)
     if status not in STATUSES:
-        raise InvalidInput.single("status", "INVALID_CHOICE", f"status must be one of {', '.join(sorted(STATUSES))}")
+        raise InvalidInput.single(
+            "status", "INVALID_CHOICE", f"status must be one of {', '.join(sorted(STATUSES))}"
+        )
     row = await lock_record(TICKET_SPEC, ticket_id, principal=principal)
     check_version(TICKET_SPEC, row, version)
     current = row["status"]
     if status not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(TRANSITIONS[current]))
-        raise InvalidInput.single("status", "ILLEGAL_TRANSITION", f"a {current} ticket can move to {allowed}, not {status}")
+        raise InvalidInput.single(
+            "status",
+            "ILLEGAL_TRANSITION",
+            f"a {current} ticket can move to {allowed}, not {status}",
+        )
     now = datetime.now(timezone.utc)
     changes: dict[str, Any] = {"status": status}
     if row["first_response_at"] is None and current == "NEW":
@@ -167,12 +205,16 @@ async def change_status(*, principal: Principal, ticket_id: uuid.UUID, version: 
         changes["closed_at"] = now
     if status == REOPEN_TO and current in ("RESOLVED", "FOLLOWED_UP", "CLOSED"):
         changes.update(resolved_at=None, closed_at=None)
-    updated = await update_record(TICKET_SPEC, row, changes, principal=principal, action="status_changed")
+    updated = await update_record(
+        TICKET_SPEC, row, changes, principal=principal, action="status_changed"
+    )
     await _record_status(ticket_id, current, status, principal)
     await _wired_clocks().status_moved(updated, current, status, principal)
     if status == "RESOLVED":  # the customer is asked how it went (回访)
         if _surveys is None:
-            raise NotWired("resolving tickets needs the surveys: call tessera.domain_wiring.wire_domain()")
+            raise NotWired(
+                "resolving tickets needs the surveys: call tessera.domain_wiring.wire_domain()"
+            )
         await _surveys.ticket_resolved(updated, principal)
     return updated
 
@@ -182,7 +224,9 @@ async def ticket_replied(*, ticket_id: uuid.UUID, kind: str, principal: Principa
     await _wired_clocks().replied(ticket_id, kind, principal)
 
 
-async def _record_status(ticket_id: uuid.UUID, old: str | None, new: str, principal: Principal) -> None:
+async def _record_status(
+    ticket_id: uuid.UUID, old: str | None, new: str, principal: Principal
+) -> None:
     await tenant_connection().execute_query(
         "INSERT INTO ticket_status_history (tenant_id, id, ticket_id, from_status, to_status, actor_id) "
         "VALUES ($1, $2, $3, $4, $5, $6)",

@@ -41,9 +41,23 @@ class EntryKind(Enum):
 
 
 # The records around a customer whose activities join its timeline, and the column naming it.
-_CHILDREN = ((CONTACT_SPEC, "customer_id"), (OPPORTUNITY_SPEC, "customer_id"), (TICKET_SPEC, "customer_id"),
-             (LEAD_SPEC, "converted_customer_id"))
-_ENTRY_COLUMNS = ("at", "id", "kind", "record_type", "record_id", "stage_id", "from_status", "to_status", "actor_id")
+_CHILDREN = (
+    (CONTACT_SPEC, "customer_id"),
+    (OPPORTUNITY_SPEC, "customer_id"),
+    (TICKET_SPEC, "customer_id"),
+    (LEAD_SPEC, "converted_customer_id"),
+)
+_ENTRY_COLUMNS = (
+    "at",
+    "id",
+    "kind",
+    "record_type",
+    "record_id",
+    "stage_id",
+    "from_status",
+    "to_status",
+    "actor_id",
+)
 _CURSOR_TAG = "timeline"
 
 
@@ -82,7 +96,9 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
             raise ValueError("cursor without time zone")
         return parsed, uuid.UUID(entry_id)
     except (ValueError, TypeError, AttributeError) as exc:
-        raise InvalidInput.single("after", "INVALID_CURSOR", "after is not a cursor of this timeline") from exc
+        raise InvalidInput.single(
+            "after", "INVALID_CURSOR", "after is not a cursor of this timeline"
+        ) from exc
 
 
 def _may_read(principal: Principal, spec: RecordSpec) -> bool:
@@ -93,7 +109,9 @@ def _may_read(principal: Principal, spec: RecordSpec) -> bool:
     return True
 
 
-def _readable_ids(principal: Principal, spec: RecordSpec, column: str, customer: str, params: Params) -> str:
+def _readable_ids(
+    principal: Principal, spec: RecordSpec, column: str, customer: str, params: Params
+) -> str:
     """A subquery of the ids of `spec`'s records on the customer that the caller may read."""
     where = " AND ".join([*readable_sql(principal, spec, params), f"t.{column} = {customer}"])
     return f"SELECT t.id FROM {spec.table} t WHERE {where}"
@@ -105,50 +123,79 @@ def _activity_branch(principal: Principal, customer: str, params: Params) -> str
     targets = [f"(a.record_type = 'Customer' AND a.record_id = {customer})"]
     for spec, column in _CHILDREN:
         if _may_read(principal, spec):
-            targets.append(f"(a.record_type = '{spec.record_type}' AND a.record_id IN "
-                           f"({_readable_ids(principal, spec, column, customer, params)}))")
-    where = " AND ".join([*readable_sql(principal, ACTIVITY_SPEC, params, "a"), "(" + " OR ".join(targets) + ")"])
-    return (f"SELECT a.occurred_at, a.id, 'ACTIVITY', a.record_type, a.record_id, NULL::uuid, NULL::text, "
-            f"NULL::text, a.created_by FROM activity a WHERE {where}")
+            targets.append(
+                f"(a.record_type = '{spec.record_type}' AND a.record_id IN "
+                f"({_readable_ids(principal, spec, column, customer, params)}))"
+            )
+    where = " AND ".join(
+        [*readable_sql(principal, ACTIVITY_SPEC, params, "a"), "(" + " OR ".join(targets) + ")"]
+    )
+    return (
+        f"SELECT a.occurred_at, a.id, 'ACTIVITY', a.record_type, a.record_id, NULL::uuid, NULL::text, "
+        f"NULL::text, a.created_by FROM activity a WHERE {where}"
+    )
 
 
 def _stage_branch(principal: Principal, customer: str, params: Params) -> str | None:
     if not _may_read(principal, OPPORTUNITY_SPEC):
         return None
-    where = " AND ".join([*readable_sql(principal, OPPORTUNITY_SPEC, params), f"t.customer_id = {customer}"])
-    return ("SELECT h.entered_at, h.id, 'STAGE_CHANGE', 'Opportunity', h.opportunity_id, h.stage_id, NULL::text, "
-            "NULL::text, h.actor_id FROM opportunity_stage_history h "
-            f"JOIN opportunity t ON t.tenant_id = h.tenant_id AND t.id = h.opportunity_id WHERE {where}")
+    where = " AND ".join(
+        [*readable_sql(principal, OPPORTUNITY_SPEC, params), f"t.customer_id = {customer}"]
+    )
+    return (
+        "SELECT h.entered_at, h.id, 'STAGE_CHANGE', 'Opportunity', h.opportunity_id, h.stage_id, NULL::text, "
+        "NULL::text, h.actor_id FROM opportunity_stage_history h "
+        f"JOIN opportunity t ON t.tenant_id = h.tenant_id AND t.id = h.opportunity_id WHERE {where}"
+    )
 
 
 def _status_branch(principal: Principal, customer: str, params: Params) -> str | None:
     if not _may_read(principal, TICKET_SPEC):
         return None
-    where = " AND ".join([*readable_sql(principal, TICKET_SPEC, params), f"t.customer_id = {customer}"])
-    return ("SELECT h.changed_at, h.id, 'STATUS_CHANGE', 'Ticket', h.ticket_id, NULL::uuid, h.from_status, "
-            "h.to_status, h.actor_id FROM ticket_status_history h "
-            f"JOIN ticket t ON t.tenant_id = h.tenant_id AND t.id = h.ticket_id WHERE {where}")
+    where = " AND ".join(
+        [*readable_sql(principal, TICKET_SPEC, params), f"t.customer_id = {customer}"]
+    )
+    return (
+        "SELECT h.changed_at, h.id, 'STATUS_CHANGE', 'Ticket', h.ticket_id, NULL::uuid, h.from_status, "
+        "h.to_status, h.actor_id FROM ticket_status_history h "
+        f"JOIN ticket t ON t.tenant_id = h.tenant_id AND t.id = h.ticket_id WHERE {where}"
+    )
 
 
-_BRANCHES = {EntryKind.ACTIVITY: _activity_branch, EntryKind.STAGE_CHANGE: _stage_branch,
-             EntryKind.STATUS_CHANGE: _status_branch}
+_BRANCHES = {
+    EntryKind.ACTIVITY: _activity_branch,
+    EntryKind.STAGE_CHANGE: _stage_branch,
+    EntryKind.STATUS_CHANGE: _status_branch,
+}
 
 
-async def _union(principal: Principal, customer_id: uuid.UUID, kinds: Collection[EntryKind] | None,
-                 params: Params) -> str | None:
+async def _union(
+    principal: Principal,
+    customer_id: uuid.UUID,
+    kinds: Collection[EntryKind] | None,
+    params: Params,
+) -> str | None:
     """The UNION ALL of the entries the caller may read, None when no kind is readable."""
     if not await get_records(CUSTOMER_SPEC, [customer_id], principal=principal):
         raise NotFound("Customer not found")
     customer = params.add(customer_id)
-    branches = [sql for kind, build in _BRANCHES.items() if kinds is None or kind in kinds
-                if (sql := build(principal, customer, params)) is not None]
+    branches = [
+        sql
+        for kind, build in _BRANCHES.items()
+        if kinds is None or kind in kinds
+        if (sql := build(principal, customer, params)) is not None
+    ]
     if not branches:
         return None
     return f"SELECT * FROM ({' UNION ALL '.join(f'({sql})' for sql in branches)}) AS u ({', '.join(_ENTRY_COLUMNS)})"
 
 
 async def customer_timeline(
-    *, principal: Principal, customer_id: uuid.UUID, first: int, after: str | None = None,
+    *,
+    principal: Principal,
+    customer_id: uuid.UUID,
+    first: int,
+    after: str | None = None,
     kinds: Collection[EntryKind] | None = None,
 ) -> TimelinePage:
     """A page of the customer's timeline, newest first (ties broken by id)."""
@@ -168,11 +215,14 @@ async def customer_timeline(
         f"{page_after} ORDER BY e.at DESC, e.id DESC LIMIT {int(first) + 1}"
     )
     records = await fetch_values(sql, params.values)
-    return TimelinePage(entries=[_entry(record) for record in records[:first]], has_next=len(records) > first)
+    return TimelinePage(
+        entries=[_entry(record) for record in records[:first]], has_next=len(records) > first
+    )
 
 
-async def count_entries(*, principal: Principal, customer_id: uuid.UUID,
-                        kinds: Collection[EntryKind] | None = None) -> int:
+async def count_entries(
+    *, principal: Principal, customer_id: uuid.UUID, kinds: Collection[EntryKind] | None = None
+) -> int:
     params = Params()
     union = await _union(principal, customer_id, kinds, params)
     if union is None:
@@ -182,9 +232,12 @@ async def count_entries(*, principal: Principal, customer_id: uuid.UUID,
 
 
 def _entry(record: Any) -> Entry:
-    values = dict(zip(_ENTRY_COLUMNS, record[:len(_ENTRY_COLUMNS)], strict=True))
+    values = dict(zip(_ENTRY_COLUMNS, record[: len(_ENTRY_COLUMNS)], strict=True))
     kind = EntryKind(values.pop("kind"))
     activity = None
     if kind is EntryKind.ACTIVITY:
-        activity = decode_row(ACTIVITY_SPEC, dict(zip(ACTIVITY_SPEC.columns, record[len(_ENTRY_COLUMNS):], strict=True)))
+        activity = decode_row(
+            ACTIVITY_SPEC,
+            dict(zip(ACTIVITY_SPEC.columns, record[len(_ENTRY_COLUMNS) :], strict=True)),
+        )
     return Entry(kind=kind, activity=activity, **values)

@@ -41,7 +41,9 @@ def _inputs(holder: str, field: FieldDef) -> set[FieldKey]:
 
 async def _dependencies() -> dict[FieldKey, set[FieldKey]]:
     """Each computed field of the tenant, with the fields it reads."""
-    holders: list[tuple[str, tuple[FieldDef, ...]]] = [(obj.api_name, obj.fields) for obj in await load_objects()]
+    holders: list[tuple[str, tuple[FieldDef, ...]]] = [
+        (obj.api_name, obj.fields) for obj in await load_objects()
+    ]
     holders += [(name, await load_standard_fields(name)) for name in STANDARD_OBJECTS]
     found = {}
     for holder, fields in holders:

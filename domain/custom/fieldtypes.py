@@ -70,13 +70,27 @@ ADDRESS_KEYS = frozenset({"street", "city", "state", "region", "postalCode", "co
 MAX_JSON_CHARS = 16_000
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.I)
 _KINDS = {
-    FieldType.INTEGER: Kind.DECIMAL, FieldType.DECIMAL: Kind.DECIMAL, FieldType.PERCENT: Kind.DECIMAL,
-    FieldType.RATING: Kind.DECIMAL, FieldType.CURRENCY: Kind.DECIMAL, FieldType.ROLLUP: Kind.DECIMAL, FieldType.BOOLEAN: Kind.BOOL,
-    FieldType.MULTI_SELECT: Kind.TEXT_ARRAY, FieldType.JSON: Kind.JSON, FieldType.ADDRESS: Kind.JSON,
+    FieldType.INTEGER: Kind.DECIMAL,
+    FieldType.DECIMAL: Kind.DECIMAL,
+    FieldType.PERCENT: Kind.DECIMAL,
+    FieldType.RATING: Kind.DECIMAL,
+    FieldType.CURRENCY: Kind.DECIMAL,
+    FieldType.ROLLUP: Kind.DECIMAL,
+    FieldType.BOOLEAN: Kind.BOOL,
+    FieldType.MULTI_SELECT: Kind.TEXT_ARRAY,
+    FieldType.JSON: Kind.JSON,
+    FieldType.ADDRESS: Kind.JSON,
 }
 _FORMULA_KINDS = {FormulaResult.NUMBER: Kind.DECIMAL, FormulaResult.BOOLEAN: Kind.BOOL}
-_NOT_SORTABLE = frozenset({FieldType.LONG_TEXT, FieldType.RICH_TEXT, FieldType.MULTI_SELECT, FieldType.JSON,
-                           FieldType.ADDRESS})
+_NOT_SORTABLE = frozenset(
+    {
+        FieldType.LONG_TEXT,
+        FieldType.RICH_TEXT,
+        FieldType.MULTI_SELECT,
+        FieldType.JSON,
+        FieldType.ADDRESS,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -92,7 +106,9 @@ class FieldDef:
     read_only: bool = False
     default: Any = None
     help_text: str | None = None
-    config: dict[str, Any] | None = None  # per type: options, max, prefix, digits, expression, target...
+    config: dict[str, Any] | None = (
+        None  # per type: options, max, prefix, digits, expression, target...
+    )
     validation: dict[str, Any] | None = None  # min, max, minLength, maxLength, pattern, message
     position: int = 0
     deprecated: bool = False
@@ -113,7 +129,9 @@ class FieldDef:
     def kind(self) -> Kind:
         """How the stored value compares in SQL."""
         if self.type is FieldType.FORMULA:
-            return _FORMULA_KINDS.get(FormulaResult(self.setting("resultType", "NUMBER")), Kind.TEXT)
+            return _FORMULA_KINDS.get(
+                FormulaResult(self.setting("resultType", "NUMBER")), Kind.TEXT
+            )
         return _KINDS.get(self.type, Kind.TEXT)
 
     @property
@@ -232,7 +250,11 @@ def _boolean(field: FieldDef, raw: Any) -> bool:
 
 def _date(field: FieldDef, raw: Any) -> str:
     try:
-        return (raw if isinstance(raw, date) and not isinstance(raw, datetime) else date.fromisoformat(str(raw))).isoformat()
+        return (
+            raw
+            if isinstance(raw, date) and not isinstance(raw, datetime)
+            else date.fromisoformat(str(raw))
+        ).isoformat()
     except ValueError as exc:
         raise Invalid("INVALID_DATE", f"{field.api_name} must be a date (YYYY-MM-DD)") from exc
 
@@ -241,9 +263,14 @@ def _datetime(field: FieldDef, raw: Any) -> str:
     try:
         moment = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
     except ValueError as exc:
-        raise Invalid("INVALID_DATETIME", f"{field.api_name} must be an ISO 8601 date and time") from exc
+        raise Invalid(
+            "INVALID_DATETIME", f"{field.api_name} must be an ISO 8601 date and time"
+        ) from exc
     if moment.tzinfo is None:
-        raise Invalid("INVALID_DATETIME", f"{field.api_name} needs a time zone (e.g. 2026-05-01T09:00:00+08:00)")
+        raise Invalid(
+            "INVALID_DATETIME",
+            f"{field.api_name} needs a time zone (e.g. 2026-05-01T09:00:00+08:00)",
+        )
     # One fixed format in UTC, so stored values compare and sort correctly as text.
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -272,7 +299,10 @@ def _url(field: FieldDef, raw: Any) -> str:
 def _single_select(field: FieldDef, raw: Any) -> str:
     value = _text(field, raw)
     if value not in field.setting("options", []):
-        raise Invalid("INVALID_CHOICE", f"{field.api_name} must be one of {', '.join(field.setting('options', []))}")
+        raise Invalid(
+            "INVALID_CHOICE",
+            f"{field.api_name} must be one of {', '.join(field.setting('options', []))}",
+        )
     return value
 
 
@@ -282,7 +312,10 @@ def _multi_select(field: FieldDef, raw: Any) -> list[str]:
     options = field.setting("options", [])
     unknown = [str(v) for v in raw if v not in options]
     if unknown:
-        raise Invalid("INVALID_CHOICE", f"{field.api_name}: {', '.join(unknown)} not among {', '.join(options)}")
+        raise Invalid(
+            "INVALID_CHOICE",
+            f"{field.api_name}: {', '.join(unknown)} not among {', '.join(options)}",
+        )
     return list(dict.fromkeys(raw))
 
 
@@ -305,13 +338,17 @@ def _json(field: FieldDef, raw: Any) -> Any:
     if not isinstance(raw, (dict, list)):
         raise Invalid("INVALID_JSON", f"{field.api_name} must be a JSON object or list")
     if len(json.dumps(raw)) > MAX_JSON_CHARS:
-        raise Invalid("TOO_LONG", f"{field.api_name} must be at most {MAX_JSON_CHARS} characters of JSON")
+        raise Invalid(
+            "TOO_LONG", f"{field.api_name} must be at most {MAX_JSON_CHARS} characters of JSON"
+        )
     return raw
 
 
 def _address(field: FieldDef, raw: Any) -> dict[str, str]:
     if not isinstance(raw, dict) or set(raw) - ADDRESS_KEYS:
-        raise Invalid("INVALID_ADDRESS", f"{field.api_name} takes the keys {', '.join(sorted(ADDRESS_KEYS))}")
+        raise Invalid(
+            "INVALID_ADDRESS", f"{field.api_name} takes the keys {', '.join(sorted(ADDRESS_KEYS))}"
+        )
     return {key: _text(field, value) for key, value in raw.items() if value not in (None, "")}
 
 
@@ -328,35 +365,72 @@ def _formula_operand(field: FieldDef, raw: Any) -> Any:
 
 
 _PARSERS = {
-    FieldType.TEXT: _text, FieldType.LONG_TEXT: _text, FieldType.RICH_TEXT: _rich_text,
-    FieldType.INTEGER: _integer, FieldType.DECIMAL: _decimal, FieldType.CURRENCY: _currency,
-    FieldType.PERCENT: _percent, FieldType.BOOLEAN: _boolean, FieldType.DATE: _date,
-    FieldType.DATETIME: _datetime, FieldType.EMAIL: _email, FieldType.PHONE: _phone, FieldType.URL: _url,
-    FieldType.SINGLE_SELECT: _single_select, FieldType.MULTI_SELECT: _multi_select, FieldType.RATING: _rating,
-    FieldType.RELATION: _identifier, FieldType.USER: _identifier, FieldType.AUTO_NUMBER: _computed,
-    FieldType.FORMULA: _computed, FieldType.ROLLUP: _computed, FieldType.JSON: _json, FieldType.ADDRESS: _address,
+    FieldType.TEXT: _text,
+    FieldType.LONG_TEXT: _text,
+    FieldType.RICH_TEXT: _rich_text,
+    FieldType.INTEGER: _integer,
+    FieldType.DECIMAL: _decimal,
+    FieldType.CURRENCY: _currency,
+    FieldType.PERCENT: _percent,
+    FieldType.BOOLEAN: _boolean,
+    FieldType.DATE: _date,
+    FieldType.DATETIME: _datetime,
+    FieldType.EMAIL: _email,
+    FieldType.PHONE: _phone,
+    FieldType.URL: _url,
+    FieldType.SINGLE_SELECT: _single_select,
+    FieldType.MULTI_SELECT: _multi_select,
+    FieldType.RATING: _rating,
+    FieldType.RELATION: _identifier,
+    FieldType.USER: _identifier,
+    FieldType.AUTO_NUMBER: _computed,
+    FieldType.FORMULA: _computed,
+    FieldType.ROLLUP: _computed,
+    FieldType.JSON: _json,
+    FieldType.ADDRESS: _address,
 }
 
 
 def _check_rules(field: FieldDef, value: Any) -> None:
     """The admin's validation rules: min/max for numbers, lengths and a pattern for text."""
     message = field.rule("message")
-    number = value.get("amount") if isinstance(value, dict) and field.type is FieldType.CURRENCY else value
+    number = (
+        value.get("amount")
+        if isinstance(value, dict) and field.type is FieldType.CURRENCY
+        else value
+    )
     if field.kind is Kind.DECIMAL and number is not None:
         amount = Decimal(str(number))
         if field.rule("min") is not None and amount < Decimal(str(field.rule("min"))):
-            raise Invalid("TOO_SMALL", message or f"{field.api_name} must be at least {field.rule('min')}")
+            raise Invalid(
+                "TOO_SMALL", message or f"{field.api_name} must be at least {field.rule('min')}"
+            )
         if field.rule("max") is not None and amount > Decimal(str(field.rule("max"))):
-            raise Invalid("TOO_LARGE", message or f"{field.api_name} must be at most {field.rule('max')}")
+            raise Invalid(
+                "TOO_LARGE", message or f"{field.api_name} must be at most {field.rule('max')}"
+            )
     if isinstance(value, str) and field.kind is Kind.TEXT:
         if field.rule("minLength") is not None and len(value) < field.rule("minLength"):
-            raise Invalid("TOO_SHORT", message or f"{field.api_name} must be at least {field.rule('minLength')} characters")
+            raise Invalid(
+                "TOO_SHORT",
+                message
+                or f"{field.api_name} must be at least {field.rule('minLength')} characters",
+            )
         if field.rule("maxLength") is not None and len(value) > field.rule("maxLength"):
-            raise Invalid("TOO_LONG", message or f"{field.api_name} must be at most {field.rule('maxLength')} characters")
+            raise Invalid(
+                "TOO_LONG",
+                message or f"{field.api_name} must be at most {field.rule('maxLength')} characters",
+            )
         if field.rule("pattern"):
             try:
                 matched = full_match(str(field.rule("pattern")), value)
             except PatternError as exc:
-                raise Invalid("INVALID_PATTERN", f"{field.api_name}'s pattern cannot be checked ({exc}); an admin must fix it") from exc
+                raise Invalid(
+                    "INVALID_PATTERN",
+                    f"{field.api_name}'s pattern cannot be checked ({exc}); an admin must fix it",
+                ) from exc
             if not matched:
-                raise Invalid("INVALID_FORMAT", message or f"{field.api_name} does not match the required format")
+                raise Invalid(
+                    "INVALID_FORMAT",
+                    message or f"{field.api_name} does not match the required format",
+                )

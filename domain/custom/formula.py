@@ -23,12 +23,15 @@ from typing import Any
 MAX_LENGTH = 1000
 MAX_DEPTH = 30
 
-_TOKEN = re.compile(r"""\s*(?:
+_TOKEN = re.compile(
+    r"""\s*(?:
     (?P<number>\d+(?:\.\d+)?) |
     (?P<string>"(?:[^"\\]|\\.)*") |
     (?P<name>[A-Za-z_][A-Za-z0-9_]*) |
     (?P<op><=|>=|!=|[-+*/&(),=<>])
-)""", re.X)
+)""",
+    re.X,
+)
 
 
 class FormulaError(ValueError):
@@ -74,7 +77,9 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             break
         match = _TOKEN.match(text, position)
         if match is None or match.end() == position:
-            raise FormulaError(f"unexpected character at position {position + 1}: {text[position:position + 10]!r}")
+            raise FormulaError(
+                f"unexpected character at position {position + 1}: {text[position : position + 10]!r}"
+            )
         kind = match.lastgroup
         assert kind is not None  # every alternative of _TOKEN is a named group
         tokens.append((kind, match.group(kind)))
@@ -94,7 +99,9 @@ class _Parser:
     def take(self, value: str | None = None) -> tuple[str, str]:
         token = self.peek()
         if token is None or (value is not None and token[1].lower() != value):
-            raise FormulaError(f"expected {value or 'more'} but found {token[1] if token else 'the end'}")
+            raise FormulaError(
+                f"expected {value or 'more'} but found {token[1] if token else 'the end'}"
+            )
         self.index += 1
         return token
 
@@ -174,7 +181,9 @@ class _Parser:
 
     def call(self, name: str) -> Call:
         if name not in FUNCTIONS:
-            raise FormulaError(f"unknown function {name}; available: {', '.join(sorted(FUNCTIONS))}")
+            raise FormulaError(
+                f"unknown function {name}; available: {', '.join(sorted(FUNCTIONS))}"
+            )
         self.take("(")
         args = []
         if not self.at(")"):
@@ -185,7 +194,9 @@ class _Parser:
         self.take(")")
         low, high = FUNCTIONS[name][1]
         if not low <= len(args) <= high:
-            raise FormulaError(f"{name} takes {low if low == high else f'{low} to {high}'} arguments")
+            raise FormulaError(
+                f"{name} takes {low if low == high else f'{low} to {high}'} arguments"
+            )
         return Call(name, tuple(args))
 
 
@@ -222,7 +233,11 @@ def evaluate(tree: Any, values: dict[str, Any]) -> Any:
     if isinstance(tree, Call):
         if tree.function == "IF":  # only the branch taken is evaluated
             condition = evaluate(tree.args[0], values)
-            branch = tree.args[1] if _truthy(condition) else (tree.args[2] if len(tree.args) > 2 else Literal(None))
+            branch = (
+                tree.args[1]
+                if _truthy(condition)
+                else (tree.args[2] if len(tree.args) > 2 else Literal(None))
+            )
             return evaluate(branch, values)
         return FUNCTIONS[tree.function][0](*(evaluate(arg, values) for arg in tree.args))
     return _binary(tree.op, evaluate(tree.left, values), evaluate(tree.right, values))
@@ -264,11 +279,19 @@ def _binary(op: str, left: Any, right: Any) -> Any:
     if op in ("=", "!=", "<", "<=", ">", ">="):
         if type(left) is not type(right):
             left, right = _text(left), _text(right)
-        return {"=": left == right, "!=": left != right, "<": left < right, "<=": left <= right,
-                ">": left > right, ">=": left >= right}[op]
+        return {
+            "=": left == right,
+            "!=": left != right,
+            "<": left < right,
+            "<=": left <= right,
+            ">": left > right,
+            ">=": left >= right,
+        }[op]
     a, b = as_number(left), as_number(right)
     try:
-        return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[op]()
+        return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[
+            op
+        ]()
     except (DivisionByZero, InvalidOperation):
         return None
 
@@ -297,7 +320,12 @@ def _nullsafe(function: Callable[..., Any]) -> Callable[..., Any]:
 FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[int, int]]] = {
     "IF": (lambda *args: None, (2, 3)),  # evaluated lazily in evaluate()
     "COALESCE": (lambda *args: next((a for a in args if a is not None), None), (1, 10)),
-    "ROUND": (_nullsafe(lambda x, places=Decimal(0): as_number(x).quantize(Decimal(1).scaleb(-int(places)))), (1, 2)),
+    "ROUND": (
+        _nullsafe(
+            lambda x, places=Decimal(0): as_number(x).quantize(Decimal(1).scaleb(-int(places)))
+        ),
+        (1, 2),
+    ),
     "ABS": (_nullsafe(lambda x: abs(as_number(x))), (1, 1)),
     "MIN": (_nullsafe(lambda *xs: min(as_number(x) for x in xs)), (1, 10)),
     "MAX": (_nullsafe(lambda *xs: max(as_number(x) for x in xs)), (1, 10)),
@@ -306,5 +334,8 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[int, int]]] = {
     "LOWER": (_nullsafe(lambda x: _text(x).lower()), (1, 1)),
     "LEN": (_nullsafe(lambda x: Decimal(len(_text(x)))), (1, 1)),
     "DAYS_BETWEEN": (_nullsafe(lambda a, b: Decimal((_date(b) - _date(a)).days)), (2, 2)),
-    "ADD_DAYS": (_nullsafe(lambda d, n: (_date(d) + timedelta(days=int(as_number(n)))).isoformat()), (2, 2)),
+    "ADD_DAYS": (
+        _nullsafe(lambda d, n: (_date(d) + timedelta(days=int(as_number(n)))).isoformat()),
+        (2, 2),
+    ),
 }

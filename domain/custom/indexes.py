@@ -57,10 +57,14 @@ def index_statement(index_name: str, fields: list[tuple[FieldDef, bool]]) -> str
     specs = custom_field_specs(tuple(f for f, _ in fields), "data")
     # Each direction with PostgreSQL's default null placement (descending: nulls first), which is
     # what list queries use unless a client asks for another.
-    parts = [f"{spec.sql('')} DESC" if descending else spec.sql("")
-             for spec, (_, descending) in zip(specs, fields, strict=True)]
-    return (f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {index_name} ON custom_record "
-            f"(tenant_id, object_id, {', '.join(parts)}, id) WHERE deleted_at IS NULL")
+    parts = [
+        f"{spec.sql('')} DESC" if descending else spec.sql("")
+        for spec, (_, descending) in zip(specs, fields, strict=True)
+    ]
+    return (
+        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {index_name} ON custom_record "
+        f"(tenant_id, object_id, {', '.join(parts)}, id) WHERE deleted_at IS NULL"
+    )
 
 
 def new_index_name() -> str:
@@ -68,20 +72,36 @@ def new_index_name() -> str:
     return "cri_" + new_id().hex
 
 
-async def create_index(*, principal: Principal, object_name: str, fields: list[dict[str, Any]]) -> dict[str, Any]:
+async def create_index(
+    *, principal: Principal, object_name: str, fields: list[dict[str, Any]]
+) -> dict[str, Any]:
     """Ask for an index; the indexer builds it (status PENDING, then READY or FAILED)."""
     INDEX_SPEC.require(principal, Action.CREATE)
     obj = await load_object(object_name)
     errors: list[FieldError] = []
     if not 1 <= len(fields) <= MAX_FIELDS_PER_INDEX:
-        errors.append(FieldError("fields", "OUT_OF_RANGE", f"an index has 1 to {MAX_FIELDS_PER_INDEX} fields"))
+        errors.append(
+            FieldError("fields", "OUT_OF_RANGE", f"an index has 1 to {MAX_FIELDS_PER_INDEX} fields")
+        )
     chosen = []
     for index, entry in enumerate(fields):
         field = obj.field(str(entry.get("field")))
         if field is None or field.deleted:
-            errors.append(FieldError(f"fields.{index}.field", "UNKNOWN_FIELD", f"{object_name} has no field {entry.get('field')!r}"))
+            errors.append(
+                FieldError(
+                    f"fields.{index}.field",
+                    "UNKNOWN_FIELD",
+                    f"{object_name} has no field {entry.get('field')!r}",
+                )
+            )
         elif not field.sortable:
-            errors.append(FieldError(f"fields.{index}.field", "NOT_INDEXABLE", f"{field.type.value} fields cannot be indexed"))
+            errors.append(
+                FieldError(
+                    f"fields.{index}.field",
+                    "NOT_INDEXABLE",
+                    f"{field.type.value} fields cannot be indexed",
+                )
+            )
         else:
             chosen.append({"field": field.api_name, "descending": bool(entry.get("descending"))})
     if len({c["field"] for c in chosen}) != len(chosen):
@@ -89,15 +109,28 @@ async def create_index(*, principal: Principal, object_name: str, fields: list[d
     if errors:
         raise InvalidInput(errors)
     existing = await tenant_connection().execute_query_dict(
-        "SELECT object_id, fields FROM custom_index WHERE tenant_id = $1 AND status <> 'DROPPING'", [current_tenant_id()])
+        "SELECT object_id, fields FROM custom_index WHERE tenant_id = $1 AND status <> 'DROPPING'",
+        [current_tenant_id()],
+    )
     if len(existing) >= MAX_INDEXES_PER_TENANT:
-        raise InvalidInput.single("fields", "LIMIT_REACHED", f"a tenant has at most {MAX_INDEXES_PER_TENANT} indexes")
-    same_object = [decode_row(INDEX_SPEC, row)["fields"] for row in existing if row["object_id"] == obj.id]
+        raise InvalidInput.single(
+            "fields", "LIMIT_REACHED", f"a tenant has at most {MAX_INDEXES_PER_TENANT} indexes"
+        )
+    same_object = [
+        decode_row(INDEX_SPEC, row)["fields"] for row in existing if row["object_id"] == obj.id
+    ]
     if len(same_object) >= MAX_INDEXES_PER_OBJECT:
-        raise InvalidInput.single("fields", "LIMIT_REACHED", f"an object has at most {MAX_INDEXES_PER_OBJECT} indexes")
+        raise InvalidInput.single(
+            "fields", "LIMIT_REACHED", f"an object has at most {MAX_INDEXES_PER_OBJECT} indexes"
+        )
     if chosen in same_object:
         raise InvalidInput.single("fields", "DUPLICATE", "this index exists already")
-    values = {"object_id": obj.id, "fields": chosen, "index_name": new_index_name(), "status": "PENDING"}
+    values = {
+        "object_id": obj.id,
+        "fields": chosen,
+        "index_name": new_index_name(),
+        "status": "PENDING",
+    }
     return (await insert_records(INDEX_SPEC, [values], principal=principal))[0]
 
 
@@ -112,10 +145,14 @@ async def list_indexes(*, principal: Principal, object_name: str) -> list[dict[s
     INDEX_SPEC.require(principal, Action.READ)
     obj = await load_object(object_name)
     rows = await tenant_connection().execute_query_dict(
-        "SELECT * FROM custom_index WHERE tenant_id = $1 AND object_id = $2 ORDER BY created_at", [current_tenant_id(), obj.id])
+        "SELECT * FROM custom_index WHERE tenant_id = $1 AND object_id = $2 ORDER BY created_at",
+        [current_tenant_id(), obj.id],
+    )
     return [decode_row(INDEX_SPEC, row) for row in rows]
 
 
 def fields_of(row: dict[str, Any]) -> list[dict[str, Any]]:
-    fields: list[dict[str, Any]] = json.loads(row["fields"]) if isinstance(row["fields"], str) else row["fields"]
+    fields: list[dict[str, Any]] = (
+        json.loads(row["fields"]) if isinstance(row["fields"], str) else row["fields"]
+    )
     return fields

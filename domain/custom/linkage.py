@@ -25,7 +25,9 @@ COLUMN_TARGETS = {"teamId": "team_id", "ownerId": "owner_id"}
 COLUMN_REFERENCES = {"teamId": TEAM, "ownerId": MEMBER}
 
 
-def check_linkage_settings(field: FieldDef, siblings: tuple[FieldDef, ...], errors: list[FieldError]) -> None:
+def check_linkage_settings(
+    field: FieldDef, siblings: tuple[FieldDef, ...], errors: list[FieldError]
+) -> None:
     """Errors (config.dependsOn / config.optionsByValue / config.fills) for bad linkage settings."""
     live = {f.api_name: f for f in siblings if not f.deleted and f.api_name != field.api_name}
     controlling_name = field.setting("dependsOn")
@@ -33,23 +35,65 @@ def check_linkage_settings(field: FieldDef, siblings: tuple[FieldDef, ...], erro
         controlling = live.get(controlling_name)
         by_value = field.setting("optionsByValue")
         if field.type not in SELECTS:
-            errors.append(FieldError("config.dependsOn", "NOT_ALLOWED", "only select fields can depend on another field"))
+            errors.append(
+                FieldError(
+                    "config.dependsOn",
+                    "NOT_ALLOWED",
+                    "only select fields can depend on another field",
+                )
+            )
         elif controlling is None or controlling.type is not FieldType.SINGLE_SELECT:
-            errors.append(FieldError("config.dependsOn", "UNKNOWN_FIELD", "dependsOn must name a single select field of this object"))
-        elif not isinstance(by_value, dict) or not set(by_value) <= set(controlling.setting("options", [])):
-            errors.append(FieldError("config.optionsByValue", "INVALID_OPTIONS",
-                                     f"keys must be options of {controlling_name}"))
-        elif any(not isinstance(v, list) or not set(v) <= set(field.setting("options", [])) for v in by_value.values()):
-            errors.append(FieldError("config.optionsByValue", "INVALID_OPTIONS", "values must be lists of this field's options"))
+            errors.append(
+                FieldError(
+                    "config.dependsOn",
+                    "UNKNOWN_FIELD",
+                    "dependsOn must name a single select field of this object",
+                )
+            )
+        elif not isinstance(by_value, dict) or not set(by_value) <= set(
+            controlling.setting("options", [])
+        ):
+            errors.append(
+                FieldError(
+                    "config.optionsByValue",
+                    "INVALID_OPTIONS",
+                    f"keys must be options of {controlling_name}",
+                )
+            )
+        elif any(
+            not isinstance(v, list) or not set(v) <= set(field.setting("options", []))
+            for v in by_value.values()
+        ):
+            errors.append(
+                FieldError(
+                    "config.optionsByValue",
+                    "INVALID_OPTIONS",
+                    "values must be lists of this field's options",
+                )
+            )
     fills = field.setting("fills")
     if fills is None:
         return
-    if field.type is not FieldType.SINGLE_SELECT or not isinstance(fills, dict) or not set(fills) <= set(field.setting("options", [])):
-        errors.append(FieldError("config.fills", "INVALID_FILLS", "fills belong to a single select field, keyed by its options"))
+    if (
+        field.type is not FieldType.SINGLE_SELECT
+        or not isinstance(fills, dict)
+        or not set(fills) <= set(field.setting("options", []))
+    ):
+        errors.append(
+            FieldError(
+                "config.fills",
+                "INVALID_FILLS",
+                "fills belong to a single select field, keyed by its options",
+            )
+        )
         return
     for option, targets in fills.items():
         if not isinstance(targets, dict):
-            errors.append(FieldError(f"config.fills.{option}", "INVALID_FILLS", "each option fills {field: value}"))
+            errors.append(
+                FieldError(
+                    f"config.fills.{option}", "INVALID_FILLS", "each option fills {field: value}"
+                )
+            )
             continue
         for target, value in targets.items():
             where = f"config.fills.{option}.{target}"
@@ -57,7 +101,11 @@ def check_linkage_settings(field: FieldDef, siblings: tuple[FieldDef, ...], erro
                 continue  # a team or user id: see check_fill_ids
             sibling = live.get(target)
             if sibling is None or sibling.computed:
-                errors.append(FieldError(where, "UNKNOWN_FIELD", f"{target} is not a writable field of this object"))
+                errors.append(
+                    FieldError(
+                        where, "UNKNOWN_FIELD", f"{target} is not a writable field of this object"
+                    )
+                )
                 continue
             try:
                 targets[target] = parse(sibling, value)
@@ -65,7 +113,9 @@ def check_linkage_settings(field: FieldDef, siblings: tuple[FieldDef, ...], erro
                 errors.append(FieldError(where, exc.code, str(exc)))
 
 
-async def check_fill_ids(field: FieldDef, siblings: tuple[FieldDef, ...], errors: list[FieldError]) -> None:
+async def check_fill_ids(
+    field: FieldDef, siblings: tuple[FieldDef, ...], errors: list[FieldError]
+) -> None:
     """Errors (config.fills.<option>.<target>) for teams, owners and related records that well-formed
     fills name but that do not exist in this tenant; resolved when the field is saved, in the
     tenant's transaction, so another tenant's id is not found."""
@@ -74,15 +124,23 @@ async def check_fill_ids(field: FieldDef, siblings: tuple[FieldDef, ...], errors
         return
     live = tuple(f for f in siblings if not f.deleted and f.api_name != field.api_name)
     filled = [(option, targets) for option, targets in fills.items() if isinstance(targets, dict)]
-    named = [(f"config.fills.{option}.{target}", COLUMN_REFERENCES[target], value)
-             for option, targets in filled for target, value in targets.items()
-             if target in COLUMN_REFERENCES and value is not None]
+    named = [
+        (f"config.fills.{option}.{target}", COLUMN_REFERENCES[target], value)
+        for option, targets in filled
+        for target, value in targets.items()
+        if target in COLUMN_REFERENCES and value is not None
+    ]
     errors += await check_named_ids(named)
-    errors += await check_relations(live, [(f"config.fills.{option}.", targets) for option, targets in filled])
+    errors += await check_relations(
+        live, [(f"config.fills.{option}.", targets) for option, targets in filled]
+    )
 
 
 def apply_linkage(
-    fields: tuple[FieldDef, ...], given: dict[str, Any], values: dict[str, Any], prefix: str,
+    fields: tuple[FieldDef, ...],
+    given: dict[str, Any],
+    values: dict[str, Any],
+    prefix: str,
 ) -> tuple[dict[str, Any], dict[str, Any], list[FieldError]]:
     """(values with fills applied, {column: value} fills of built-in fields, dependent-field errors)."""
     live = [f for f in fields if not f.deleted]
@@ -101,13 +159,26 @@ def apply_linkage(
     errors = []
     for field in live:
         controlling = field.setting("dependsOn")
-        if controlling is None or not (changed & {controlling, field.api_name}) or result.get(field.api_name) in (None, []):
+        if (
+            controlling is None
+            or not (changed & {controlling, field.api_name})
+            or result.get(field.api_name) in (None, [])
+        ):
             continue
         allowed = set((field.setting("optionsByValue") or {}).get(str(result.get(controlling)), []))
-        chosen = result[field.api_name] if isinstance(result[field.api_name], list) else [result[field.api_name]]
+        chosen = (
+            result[field.api_name]
+            if isinstance(result[field.api_name], list)
+            else [result[field.api_name]]
+        )
         if not set(chosen) <= allowed:
             # Neither the controlling value nor the options it allows are named: the controlling
             # field may be hidden from the writer, and the allowed options would give its value away.
-            errors.append(FieldError(prefix + field.api_name, "NOT_ALLOWED",
-                                     f"this {field.api_name} is not allowed with the record's current {controlling}"))
+            errors.append(
+                FieldError(
+                    prefix + field.api_name,
+                    "NOT_ALLOWED",
+                    f"this {field.api_name} is not allowed with the record's current {controlling}",
+                )
+            )
     return result, columns, errors

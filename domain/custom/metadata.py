@@ -37,10 +37,16 @@ from tenants.context import current_tenant_id, tenant_connection, transaction_ca
 
 # Standard objects that take custom fields (in their `custom_fields` column), by type name.
 STANDARD_OBJECTS: dict[str, RecordSpec] = {
-    spec.record_type: spec for spec in (CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, OPPORTUNITY_SPEC, TICKET_SPEC)
+    spec.record_type: spec
+    for spec in (CUSTOMER_SPEC, CONTACT_SPEC, LEAD_SPEC, OPPORTUNITY_SPEC, TICKET_SPEC)
 }
-DEFAULT_RIGHTS: Rights = {Role.ADMIN: ALL, Role.MANAGER: ALL, Role.MEMBER: READ_WRITE,
-                          Role.AGENT: READ_ONLY, Role.VIEWER: READ_ONLY}
+DEFAULT_RIGHTS: Rights = {
+    Role.ADMIN: ALL,
+    Role.MANAGER: ALL,
+    Role.MEMBER: READ_WRITE,
+    Role.AGENT: READ_ONLY,
+    Role.VIEWER: READ_ONLY,
+}
 
 
 @dataclass(frozen=True)
@@ -72,22 +78,45 @@ class ObjectDef:
 def field_from_row(row: dict[str, Any]) -> FieldDef:
     """A FieldDef from a decoded custom_field row."""
     return FieldDef(
-        id=row["id"], api_name=row["api_name"], label=row["label"], type=FieldType(row["field_type"]),
-        required=row["required"], unique=row["is_unique"], read_only=row["read_only"],
-        default=row["default_value"], help_text=row["help_text"], config=row["config"] or {},
-        validation=row["validation"] or {}, position=row["position"], deprecated=row["deprecated"],
-        deleted=row["deleted_at"] is not None, version=row["version"],
+        id=row["id"],
+        api_name=row["api_name"],
+        label=row["label"],
+        type=FieldType(row["field_type"]),
+        required=row["required"],
+        unique=row["is_unique"],
+        read_only=row["read_only"],
+        default=row["default_value"],
+        help_text=row["help_text"],
+        config=row["config"] or {},
+        validation=row["validation"] or {},
+        position=row["position"],
+        deprecated=row["deprecated"],
+        deleted=row["deleted_at"] is not None,
+        version=row["version"],
     )
 
 
 def object_from_row(row: dict[str, Any], fields: tuple[FieldDef, ...] = ()) -> ObjectDef:
     rights = row["rights"]
     return ObjectDef(
-        id=row["id"], api_name=row["api_name"], label=row["label"], plural_label=row["plural_label"],
-        description=row["description"], display_field=row["display_field"], searchable=row["searchable"],
-        deprecated=row["deprecated"], deleted=row["deleted_at"] is not None,
-        rights={Role(role): frozenset(Action(a) for a in actions) for role, actions in rights.items()} if rights else DEFAULT_RIGHTS,
-        version=row["version"], created_at=row["created_at"], updated_at=row["updated_at"], fields=fields,
+        id=row["id"],
+        api_name=row["api_name"],
+        label=row["label"],
+        plural_label=row["plural_label"],
+        description=row["description"],
+        display_field=row["display_field"],
+        searchable=row["searchable"],
+        deprecated=row["deprecated"],
+        deleted=row["deleted_at"] is not None,
+        rights={
+            Role(role): frozenset(Action(a) for a in actions) for role, actions in rights.items()
+        }
+        if rights
+        else DEFAULT_RIGHTS,
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        fields=fields,
     )
 
 
@@ -118,7 +147,8 @@ async def _snapshot() -> _Snapshot:
         return cached
     tenant = current_tenant_id()
     rows = await tenant_connection().execute_query_dict(
-        "SELECT version FROM custom_metadata_version WHERE tenant_id = $1", [tenant])
+        "SELECT version FROM custom_metadata_version WHERE tenant_id = $1", [tenant]
+    )
     version = rows[0]["version"] if rows else 0
     snapshot = None if tx.get(_TX_CHANGED) else _process_cache.get(tenant)
     if snapshot is None or snapshot.version != version:
@@ -135,8 +165,12 @@ async def _snapshot() -> _Snapshot:
 async def _load(version: int) -> _Snapshot:
     conn = tenant_connection()
     tenant = current_tenant_id()
-    objects = await conn.execute_query_dict("SELECT * FROM custom_object WHERE tenant_id = $1 ORDER BY api_name", [tenant])
-    fields = await conn.execute_query_dict(f"SELECT * FROM custom_field WHERE tenant_id = $1 {_FIELD_ORDER}", [tenant])
+    objects = await conn.execute_query_dict(
+        "SELECT * FROM custom_object WHERE tenant_id = $1 ORDER BY api_name", [tenant]
+    )
+    fields = await conn.execute_query_dict(
+        f"SELECT * FROM custom_field WHERE tenant_id = $1 {_FIELD_ORDER}", [tenant]
+    )
     by_object: dict[uuid.UUID, list[FieldDef]] = {}
     standard: dict[str, list[FieldDef]] = {}
     for row in fields:
@@ -147,7 +181,10 @@ async def _load(version: int) -> _Snapshot:
             standard.setdefault(row["standard_object"], []).append(field)
     return _Snapshot(
         version=version,
-        objects=tuple(object_from_row(decode_row(OBJECT_SPEC, row), tuple(by_object.get(row["id"], []))) for row in objects),
+        objects=tuple(
+            object_from_row(decode_row(OBJECT_SPEC, row), tuple(by_object.get(row["id"], [])))
+            for row in objects
+        ),
         standard={name: tuple(found) for name, found in standard.items()},
     )
 
@@ -157,7 +194,9 @@ async def metadata_changed() -> None:
     every process reloads on its next request once this commits."""
     await tenant_connection().execute_query(
         "INSERT INTO custom_metadata_version (tenant_id, version) VALUES ($1, 1) "
-        "ON CONFLICT (tenant_id) DO UPDATE SET version = custom_metadata_version.version + 1", [current_tenant_id()])
+        "ON CONFLICT (tenant_id) DO UPDATE SET version = custom_metadata_version.version + 1",
+        [current_tenant_id()],
+    )
     tx = transaction_cache()
     tx.pop(_TX_SNAPSHOT, None)
     tx[_TX_CHANGED] = True
@@ -196,11 +235,21 @@ def values_table(object_id: uuid.UUID | None, standard_object: str | None) -> tu
     return STANDARD_OBJECTS[standard_object].table, "custom_fields"
 
 
-def custom_field_specs(fields: tuple[FieldDef, ...], column: str, prefix: str = "") -> tuple[FieldSpec, ...]:
+def custom_field_specs(
+    fields: tuple[FieldDef, ...], column: str, prefix: str = ""
+) -> tuple[FieldSpec, ...]:
     """FieldSpecs for values kept in the JSONB `column`, named `prefix + api_name`."""
     return tuple(
-        FieldSpec(prefix + f.api_name, column, f.kind, filterable=f.filterable, sortable=f.sortable, json_path=f.path)
-        for f in fields if not f.deleted
+        FieldSpec(
+            prefix + f.api_name,
+            column,
+            f.kind,
+            filterable=f.filterable,
+            sortable=f.sortable,
+            json_path=f.path,
+        )
+        for f in fields
+        if not f.deleted
     )
 
 
@@ -210,7 +259,8 @@ def record_spec(obj: ObjectDef) -> RecordSpec:
         record_type=obj.api_name,
         table="custom_record",
         fields=(
-            *COMMON_FIELDS, *OWNERSHIP_FIELDS,
+            *COMMON_FIELDS,
+            *OWNERSHIP_FIELDS,
             FieldSpec("objectId", "object_id", Kind.UUID, filterable=False),
             FieldSpec("data", "data", Kind.JSON, filterable=False),
             *custom_field_specs(obj.fields, "data"),

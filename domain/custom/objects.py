@@ -25,7 +25,10 @@ from tenants.context import current_tenant_id, tenant_connection
 
 MAX_OBJECTS = 200
 API_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-API_NAME_RULE = "lower-case letters, digits and underscores, starting with a letter, at most 40 characters"
+API_NAME_RULE = (
+    "lower-case letters, digits and underscores, starting with a letter, at most 40 characters"
+)
+
 
 def _validate(check: Checker, obj: ObjectDef | None) -> None:
     if obj is None:
@@ -36,7 +39,9 @@ def _validate(check: Checker, obj: ObjectDef | None) -> None:
     check.boolean("searchable")
     check.boolean("deprecated")
     display = check.item.get("displayField")
-    if display is not None and (obj is None or (shown := obj.field(display)) is None or shown.deleted):
+    if display is not None and (
+        obj is None or (shown := obj.field(display)) is None or shown.deleted
+    ):
         check.error("displayField", "UNKNOWN_FIELD", f"{display!r} is not a field of this object")
     elif "displayField" in check.item:
         check.values["display_field"] = display
@@ -51,10 +56,17 @@ def _rights(check: Checker) -> None:
         check.values["rights"] = None
         return
     try:
-        parsed = {Role(role).value: sorted({Action(a.lower()).value for a in actions}) for role, actions in rights.items()}
+        parsed = {
+            Role(role).value: sorted({Action(a.lower()).value for a in actions})
+            for role, actions in rights.items()
+        }
     except (ValueError, AttributeError, TypeError):
-        check.error("rights", "INVALID_RIGHTS", "rights map roles (admin, manager, member, agent, viewer) to lists of "
-                    "READ, CREATE, UPDATE, DELETE")
+        check.error(
+            "rights",
+            "INVALID_RIGHTS",
+            "rights map roles (admin, manager, member, agent, viewer) to lists of "
+            "READ, CREATE, UPDATE, DELETE",
+        )
         return
     parsed[Role.ADMIN.value] = sorted(a.value for a in Action)
     check.values["rights"] = parsed
@@ -68,19 +80,30 @@ async def create_object(*, principal: Principal, input: dict[str, Any]) -> Objec
     if check.errors:
         raise InvalidInput(check.errors)
     count = await tenant_connection().execute_query_dict(
-        "SELECT count(*) AS n FROM custom_object WHERE tenant_id = $1", [current_tenant_id()])
+        "SELECT count(*) AS n FROM custom_object WHERE tenant_id = $1", [current_tenant_id()]
+    )
     if count[0]["n"] >= MAX_OBJECTS:
-        raise InvalidInput.single("apiName", "LIMIT_REACHED", f"a tenant has at most {MAX_OBJECTS} objects (deleted ones count until purged)")
+        raise InvalidInput.single(
+            "apiName",
+            "LIMIT_REACHED",
+            f"a tenant has at most {MAX_OBJECTS} objects (deleted ones count until purged)",
+        )
     taken = await tenant_connection().execute_query_dict(
-        "SELECT 1 FROM custom_object WHERE tenant_id = $1 AND api_name = $2", [current_tenant_id(), check.values["api_name"]])
+        "SELECT 1 FROM custom_object WHERE tenant_id = $1 AND api_name = $2",
+        [current_tenant_id(), check.values["api_name"]],
+    )
     if taken:
-        raise InvalidInput.single("apiName", "TAKEN", "another object (possibly deleted) has this api name")
+        raise InvalidInput.single(
+            "apiName", "TAKEN", "another object (possibly deleted) has this api name"
+        )
     row = (await insert_records(OBJECT_SPEC, [check.values], principal=principal))[0]
     await metadata_changed()
     return object_from_row(row)
 
 
-async def update_object(*, principal: Principal, api_name: str, version: int, input: dict[str, Any]) -> ObjectDef:
+async def update_object(
+    *, principal: Principal, api_name: str, version: int, input: dict[str, Any]
+) -> ObjectDef:
     """Change labels, description, display field, search, deprecation or rights."""
     OBJECT_SPEC.require(principal, Action.UPDATE)
     obj = await load_object(api_name)

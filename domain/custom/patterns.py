@@ -35,7 +35,11 @@ def _compiled(pattern: str) -> Any:
     try:
         return re2.compile(pattern, options=_OPTIONS)
     except re2.error as exc:
-        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        reason = (
+            exc.args[0].decode(errors="replace")
+            if exc.args and isinstance(exc.args[0], bytes)
+            else str(exc)
+        )
         raise PatternError(reason) from exc
 
 

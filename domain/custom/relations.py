@@ -13,8 +13,13 @@ from domain.errors import FieldError
 from tenants.context import current_tenant_id, tenant_connection
 
 # What a standard record shows when another record points at it.
-STANDARD_DISPLAY = {"Customer": "name", "Contact": "name", "Lead": "person_name", "Opportunity": "name",
-                    "Ticket": "subject"}
+STANDARD_DISPLAY = {
+    "Customer": "name",
+    "Contact": "name",
+    "Lead": "person_name",
+    "Opportunity": "name",
+    "Ticket": "subject",
+}
 
 
 def _target_sql(target: str) -> tuple[str, str]:
@@ -22,19 +27,25 @@ def _target_sql(target: str) -> tuple[str, str]:
     if target in STANDARD_OBJECTS:
         spec = STANDARD_OBJECTS[target]
         return f"{spec.table} t", f"t.{STANDARD_DISPLAY[target]}::text"
-    return ("custom_record t JOIN custom_object o ON o.tenant_id = t.tenant_id AND o.id = t.object_id "
-            "AND o.api_name = $3", "(t.data #>> ARRAY[coalesce(o.display_field, '')])")
+    return (
+        "custom_record t JOIN custom_object o ON o.tenant_id = t.tenant_id AND o.id = t.object_id "
+        "AND o.api_name = $3",
+        "(t.data #>> ARRAY[coalesce(o.display_field, '')])",
+    )
 
 
 async def check_relations(
-    fields: tuple[FieldDef, ...], items: list[tuple[str, dict[str, Any]]],
+    fields: tuple[FieldDef, ...],
+    items: list[tuple[str, dict[str, Any]]],
 ) -> list[FieldError]:
     """Errors for relation/user values (in items of (error prefix, values)) that point nowhere."""
     errors = []
     for field in fields:
         if field.type not in (FieldType.RELATION, FieldType.USER) or field.deleted:
             continue
-        wanted = {values[field.api_name] for _, values in items if values.get(field.api_name) is not None}
+        wanted = {
+            values[field.api_name] for _, values in items if values.get(field.api_name) is not None
+        }
         if not wanted:
             continue
         found = await _existing(field, [uuid.UUID(v) for v in wanted])
@@ -50,14 +61,16 @@ async def _existing(field: FieldDef, ids: list[uuid.UUID]) -> set[str]:
     if field.type is FieldType.USER:
         rows = await conn.execute_query_dict(
             "SELECT user_id AS id FROM membership WHERE tenant_id = $1 AND user_id = ANY($2::uuid[])",
-            [current_tenant_id(), ids])
+            [current_tenant_id(), ids],
+        )
     else:
         target = field.setting("target")
         source, _ = _target_sql(target)
         params = [current_tenant_id(), ids] + ([] if target in STANDARD_OBJECTS else [target])
         rows = await conn.execute_query_dict(
             f"SELECT t.id FROM {source} WHERE t.tenant_id = $1 AND t.id = ANY($2::uuid[]) AND t.deleted_at IS NULL",
-            params)
+            params,
+        )
     return {str(row["id"]) for row in rows}
 
 
@@ -66,5 +79,7 @@ async def display_values(target: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, s
     source, display = _target_sql(target)
     params = [current_tenant_id(), ids] + ([] if target in STANDARD_OBJECTS else [target])
     rows = await tenant_connection().execute_query_dict(
-        f"SELECT t.id, {display} AS display FROM {source} WHERE t.tenant_id = $1 AND t.id = ANY($2::uuid[])", params)
+        f"SELECT t.id, {display} AS display FROM {source} WHERE t.tenant_id = $1 AND t.id = ANY($2::uuid[])",
+        params,
+    )
     return {row["id"]: row["display"] for row in rows}

@@ -7,7 +7,10 @@ from domain.identity.roles import Role
 from domain.records.rights import ALL, READ_ONLY, Action
 from domain.records.spec import COMMON_FIELDS, FieldSpec, Kind, RecordSpec
 
-ADMIN_WRITES: dict[Role, frozenset[Action]] = {Role.ADMIN: ALL, **{role: READ_ONLY for role in Role if role is not Role.ADMIN}}
+ADMIN_WRITES: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: ALL,
+    **{role: READ_ONLY for role in Role if role is not Role.ADMIN},
+}
 
 OBJECT_SPEC = RecordSpec(
     record_type="CustomObject",

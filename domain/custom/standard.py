@@ -22,7 +22,11 @@ from domain.records.spec import RecordSpec
 
 class StandardCustomFields:
     async def prepare(
-        self, spec: RecordSpec, given: Any, current: dict[str, Any] | None, prefix: str,
+        self,
+        spec: RecordSpec,
+        given: Any,
+        current: dict[str, Any] | None,
+        prefix: str,
     ) -> tuple[dict[str, Any] | None, dict[str, Any], list[FieldError]]:
         fields = await load_standard_fields(spec.record_type)
         result = check_values(fields, given, current=current, prefix=prefix)
@@ -34,13 +38,19 @@ class StandardCustomFields:
             values = with_empty_rollups(fields, await assign_auto_numbers(fields, values))
         return compute_formulas(fields, values), result.columns, []
 
-    async def check(self, spec: RecordSpec, given: Any, *, creating: bool, prefix: str) -> list[FieldError]:
+    async def check(
+        self, spec: RecordSpec, given: Any, *, creating: bool, prefix: str
+    ) -> list[FieldError]:
         fields = await load_standard_fields(spec.record_type)
         result = check_values(fields, given, current=None if creating else {}, prefix=prefix)
         return result.errors + await check_relations(fields, [(prefix, result.values)])
 
     async def claim(
-        self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any] | None, previous: dict[str, Any] | None,
+        self,
+        spec: RecordSpec,
+        record_id: uuid.UUID,
+        values: dict[str, Any] | None,
+        previous: dict[str, Any] | None,
         prefix: str,
     ) -> list[FieldError]:
         fields = await load_standard_fields(spec.record_type)

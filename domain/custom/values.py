@@ -25,7 +25,11 @@ class Checked:
 
 
 def check_values(
-    fields: tuple[FieldDef, ...], given: Any, *, current: dict[str, Any] | None, prefix: str,
+    fields: tuple[FieldDef, ...],
+    given: Any,
+    *,
+    current: dict[str, Any] | None,
+    prefix: str,
     locked: frozenset[str] = frozenset(),
 ) -> Checked:
     """The record's complete values after applying `given` (field -> value, None clears) to
@@ -36,8 +40,17 @@ def check_values(
     if given is None:
         given = {}
     if not isinstance(given, dict) or len(given) > MAX_VALUES:
-        return Checked({}, {}, [FieldError(prefix.rstrip("."), "INVALID_OBJECT",
-                                           f"values must be an object of at most {MAX_VALUES} fields")])
+        return Checked(
+            {},
+            {},
+            [
+                FieldError(
+                    prefix.rstrip("."),
+                    "INVALID_OBJECT",
+                    f"values must be an object of at most {MAX_VALUES} fields",
+                )
+            ],
+        )
     live = {f.api_name: f for f in fields if not f.deleted}
     values = dict(current or {})
     for name, raw in given.items():
@@ -55,14 +68,23 @@ def check_values(
                 errors.append(FieldError(prefix + name, exc.code, str(exc)))
     creating = current is None
     for field in live.values():
-        if creating and field.api_name not in given and field.default is not None and not field.computed:
+        if (
+            creating
+            and field.api_name not in given
+            and field.default is not None
+            and not field.computed
+        ):
             values[field.api_name] = field.default  # defaults were checked when the field was saved
-    values, columns, linkage_errors = apply_linkage(fields, {k: v for k, v in given.items() if k in live}, values, prefix)
+    values, columns, linkage_errors = apply_linkage(
+        fields, {k: v for k, v in given.items() if k in live}, values, prefix
+    )
     errors += linkage_errors
     for field in live.values():
         if field.required and not field.computed and values.get(field.api_name) in (None, "", []):
             if not any(e.field == prefix + field.api_name for e in errors):
-                errors.append(FieldError(prefix + field.api_name, "REQUIRED", f"{field.api_name} is required"))
+                errors.append(
+                    FieldError(prefix + field.api_name, "REQUIRED", f"{field.api_name} is required")
+                )
     # Values of fields deleted since are kept (a restore brings them back) but not validated.
     return Checked(values, columns, errors)
 
@@ -76,7 +98,9 @@ def compute_formulas(fields: tuple[FieldDef, ...], values: dict[str, Any]) -> di
         try:
             value = formula.evaluate(formula.parse(field.setting("expression", "")), values)
         except formula.FormulaError:
-            value = None  # e.g. text where a number was expected: no value rather than a failed write
+            value = (
+                None  # e.g. text where a number was expected: no value rather than a failed write
+            )
         value = _formula_value(field, value)
         if value is None:
             result.pop(field.api_name, None)
@@ -99,7 +123,9 @@ def _formula_value(field: FieldDef, value: Any) -> Any:
     return str(value)
 
 
-async def assign_auto_numbers(fields: tuple[FieldDef, ...], values: dict[str, Any]) -> dict[str, Any]:
+async def assign_auto_numbers(
+    fields: tuple[FieldDef, ...], values: dict[str, Any]
+) -> dict[str, Any]:
     """Numbers for a new record's auto-number fields: the sequence row's lock makes duplicates
     impossible (gaps after a rollback are allowed)."""
     result = dict(values)
@@ -108,15 +134,23 @@ async def assign_auto_numbers(fields: tuple[FieldDef, ...], values: dict[str, An
             rows = await tenant_connection().execute_query_dict(
                 "INSERT INTO custom_sequence (tenant_id, field_id, last_value) VALUES ($1, $2, 1) "
                 "ON CONFLICT (tenant_id, field_id) DO UPDATE SET last_value = custom_sequence.last_value + 1 "
-                "RETURNING last_value", [current_tenant_id(), field.id])
+                "RETURNING last_value",
+                [current_tenant_id(), field.id],
+            )
             digits = int(field.setting("digits", 4))
-            result[field.api_name] = f"{field.setting('prefix', '')}{rows[0]['last_value']:0{digits}d}"
+            result[field.api_name] = (
+                f"{field.setting('prefix', '')}{rows[0]['last_value']:0{digits}d}"
+            )
     return result
 
 
 async def claim_unique(
-    fields: tuple[FieldDef, ...], record_id: uuid.UUID, values: dict[str, Any], previous: dict[str, Any] | None,
-    *, prefix: str,
+    fields: tuple[FieldDef, ...],
+    record_id: uuid.UUID,
+    values: dict[str, Any],
+    previous: dict[str, Any] | None,
+    *,
+    prefix: str,
 ) -> list[FieldError]:
     """Claim this record's values of unique fields; errors for values another record holds.
 
@@ -133,22 +167,32 @@ async def claim_unique(
             continue
         await conn.execute_query(
             "DELETE FROM custom_unique_value WHERE tenant_id = $1 AND field_id = $2 AND record_id = $3",
-            [current_tenant_id(), field.id, record_id])
+            [current_tenant_id(), field.id, record_id],
+        )
         if new is None:
             continue
         claimed = await conn.execute_query_dict(
             "INSERT INTO custom_unique_value (tenant_id, field_id, value, record_id) VALUES ($1, $2, $3, $4) "
             "ON CONFLICT DO NOTHING RETURNING record_id",
-            [current_tenant_id(), field.id, unique_key(field, new), record_id])
+            [current_tenant_id(), field.id, unique_key(field, new), record_id],
+        )
         if not claimed:
-            errors.append(FieldError(prefix + field.api_name, "TAKEN", f"another record already has this {field.api_name}"))
+            errors.append(
+                FieldError(
+                    prefix + field.api_name,
+                    "TAKEN",
+                    f"another record already has this {field.api_name}",
+                )
+            )
     return errors
 
 
 async def release_unique(record_id: uuid.UUID) -> None:
     """A deleted record frees its unique values (a restore claims them again)."""
     await tenant_connection().execute_query(
-        "DELETE FROM custom_unique_value WHERE tenant_id = $1 AND record_id = $2", [current_tenant_id(), record_id])
+        "DELETE FROM custom_unique_value WHERE tenant_id = $1 AND record_id = $2",
+        [current_tenant_id(), record_id],
+    )
 
 
 def raise_if(errors: list[FieldError]) -> None:

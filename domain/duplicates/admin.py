@@ -36,16 +36,21 @@ async def create_rule(*, principal: Principal, input: dict[str, Any]) -> dict[st
     values = await check_rule(input, creating=True, record_type=record_type)
     count = await tenant_connection().execute_query_dict(
         "SELECT count(*) AS n FROM duplicate_rule WHERE tenant_id = $1 AND record_type = $2 AND deleted_at IS NULL",
-        [current_tenant_id(), record_type])
+        [current_tenant_id(), record_type],
+    )
     if count[0]["n"] >= MAX_RULES_PER_OBJECT:
-        raise InvalidInput.single("object", "TOO_MANY", f"at most {MAX_RULES_PER_OBJECT} rules per object")
+        raise InvalidInput.single(
+            "object", "TOO_MANY", f"at most {MAX_RULES_PER_OBJECT} rules per object"
+        )
     before = await _compared(record_type)
     row = (await insert_records(DUPLICATE_RULE_SPEC, [values], principal=principal))[0]
     await _catch_up(record_type, before)
     return row
 
 
-async def update_rule(*, principal: Principal, rule_id: uuid.UUID, version: int, input: dict[str, Any]) -> dict[str, Any]:
+async def update_rule(
+    *, principal: Principal, rule_id: uuid.UUID, version: int, input: dict[str, Any]
+) -> dict[str, Any]:
     """Change a rule against the version the caller saw."""
     DUPLICATE_RULE_SPEC.require(principal, Action.UPDATE)
     row = await lock_record(DUPLICATE_RULE_SPEC, rule_id, principal=principal)
@@ -63,19 +68,25 @@ async def delete_rule(*, principal: Principal, rule_id: uuid.UUID) -> dict[str, 
     return await set_deleted(DUPLICATE_RULE_SPEC, row, deleted=True, principal=principal)
 
 
-async def list_rules(*, principal: Principal, record_type: str | None = None) -> list[dict[str, Any]]:
+async def list_rules(
+    *, principal: Principal, record_type: str | None = None
+) -> list[dict[str, Any]]:
     """The tenant's rules, optionally of one object, oldest first."""
     DUPLICATE_RULE_SPEC.require(principal, Action.READ)
     rows = await tenant_connection().execute_query_dict(
         "SELECT * FROM duplicate_rule WHERE tenant_id = $1 AND deleted_at IS NULL AND ($2::text IS NULL OR record_type = $2) "
-        "ORDER BY created_at, id", [current_tenant_id(), record_type])
+        "ORDER BY created_at, id",
+        [current_tenant_id(), record_type],
+    )
     return [decode_row(DUPLICATE_RULE_SPEC, row) for row in rows]
 
 
 async def get_rule(*, principal: Principal, rule_id: uuid.UUID) -> dict[str, Any]:
     DUPLICATE_RULE_SPEC.require(principal, Action.READ)
     rows = await tenant_connection().execute_query_dict(
-        "SELECT * FROM duplicate_rule WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL", [current_tenant_id(), rule_id])
+        "SELECT * FROM duplicate_rule WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
+        [current_tenant_id(), rule_id],
+    )
     if not rows:
         raise NotFound("duplicate rule not found")
     return decode_row(DUPLICATE_RULE_SPEC, rows[0])
@@ -83,9 +94,19 @@ async def get_rule(*, principal: Principal, rule_id: uuid.UUID) -> dict[str, Any
 
 async def create_default_rules(*, principal: Principal) -> None:
     """A new tenant's rules (domain.onboarding)."""
-    await insert_records(DUPLICATE_RULE_SPEC, [
-        {"record_type": r["object"], "name": r["name"], "action": r["action"], "conditions": r["conditions"]}
-        for r in DEFAULT_RULES], principal=principal)
+    await insert_records(
+        DUPLICATE_RULE_SPEC,
+        [
+            {
+                "record_type": r["object"],
+                "name": r["name"],
+                "action": r["action"],
+                "conditions": r["conditions"],
+            }
+            for r in DEFAULT_RULES
+        ],
+        principal=principal,
+    )
 
 
 async def _compared(record_type: str) -> set[str]:

@@ -24,10 +24,14 @@ async def _spec(record_type: str) -> RecordSpec:
     for obj in await load_objects():
         if obj.api_name == record_type:
             return record_spec(obj)
-    raise InvalidInput.single("object", "UNKNOWN_OBJECT", "Customer, Contact, Lead or a custom object's api name")
+    raise InvalidInput.single(
+        "object", "UNKNOWN_OBJECT", "Customer, Contact, Lead or a custom object's api name"
+    )
 
 
-async def candidates_of_record(*, principal: Principal, record_type: str, record_id: uuid.UUID) -> list[Match]:
+async def candidates_of_record(
+    *, principal: Principal, record_type: str, record_id: uuid.UUID
+) -> list[Match]:
     """Matches of a stored record the principal may see (NotFound if they may not see it). A
     custom record is named by its id alone: record_type "CustomRecord" looks its object up."""
     if record_type == "CustomRecord":
@@ -42,7 +46,9 @@ async def candidates_of_record(*, principal: Principal, record_type: str, record
     return await duplicates_of(record_type, record_id, principal=principal)
 
 
-async def candidates_of_values(*, principal: Principal, record_type: str, values: Any) -> list[Match]:
+async def candidates_of_values(
+    *, principal: Principal, record_type: str, values: Any
+) -> list[Match]:
     """Matches of values by API field name ({"emails": [...], "name": ...}; a custom object's
     field api names), as if they were a record being written."""
     spec = await _spec(record_type)
@@ -50,13 +56,25 @@ async def candidates_of_values(*, principal: Principal, record_type: str, values
     if not isinstance(values, dict) or not values:
         raise InvalidInput.single("values", "INVALID_OBJECT", "an object of field names and values")
     if record_type in STANDARD:
-        compared = {spec.name_of(source) for field in STANDARD[record_type].values() for source in field.sources}
+        compared = {
+            spec.name_of(source)
+            for field in STANDARD[record_type].values()
+            for source in field.sources
+        }
         unknown = [name for name in values if name not in compared]
-        row = {spec.field(name).column: value for name, value in values.items() if name not in unknown}
+        row = {
+            spec.field(name).column: value for name, value in values.items() if name not in unknown
+        }
     else:
         unknown = [name for name in values if not spec.has(name)]
         row = {"data": {name: value for name, value in values.items() if name not in unknown}}
     if unknown:
-        raise InvalidInput([FieldError(f"values.{name}", "UNKNOWN_FIELD", f"not a field {record_type} rules compare")
-                            for name in unknown])
+        raise InvalidInput(
+            [
+                FieldError(
+                    f"values.{name}", "UNKNOWN_FIELD", f"not a field {record_type} rules compare"
+                )
+                for name in unknown
+            ]
+        )
     return await duplicates_for_values(record_type, row, principal=principal)

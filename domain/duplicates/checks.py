@@ -33,8 +33,11 @@ class DuplicateFound(Conflict):
         rules = ", ".join(dict.fromkeys(f"'{m.rule_name}'" for m in matches)) or "a duplicate rule"
         shown = f"{len(matches)} existing {record_type} record(s)" if matches else ""
         unseen = f"{hidden} {record_type} record(s) you cannot see" if hidden else ""
-        super().__init__(f"This {record_type} duplicates {' and '.join(p for p in (shown, unseen) if p)} "
-                         f"under {rules}; change it, or merge with the existing record", reason="DUPLICATE")
+        super().__init__(
+            f"This {record_type} duplicates {' and '.join(p for p in (shown, unseen) if p)} "
+            f"under {rules}; change it, or merge with the existing record",
+            reason="DUPLICATE",
+        )
         self.record_type = record_type
         self.matches = matches
         self.hidden = hidden
@@ -45,7 +48,12 @@ class DuplicateChecks:
     tessera/domain_wiring.py)."""
 
     async def written(
-        self, spec: RecordSpec, rows: list[dict[str, Any]], *, principal: Principal, columns: set[str] | None = None,
+        self,
+        spec: RecordSpec,
+        rows: list[dict[str, Any]],
+        *,
+        principal: Principal,
+        columns: set[str] | None = None,
     ) -> None:
         """Key the written rows; refuse them if a BLOCK rule matches. `columns`: what an update
         changed (None for new records)."""
@@ -59,18 +67,31 @@ class DuplicateChecks:
         for row in rows:
             keys = keys_of(row, wanted)
             gained = await replace_keys(spec.record_type, row["id"], keys, current[row["id"]])
-            blocking = [r for r in rules if r.action == "BLOCK" and any(f"{c.field}:{c.kind.value}" in gained for c in r.conditions)]
+            blocking = [
+                r
+                for r in rules
+                if r.action == "BLOCK"
+                and any(f"{c.field}:{c.kind.value}" in gained for c in r.conditions)
+            ]
             if not blocking or source is None:
                 continue
             # Records of the same batch are not each other's duplicates here: a batch is one intent.
-            matches = await find_matches(source, blocking, keys, principal=principal, exclude=written)
+            matches = await find_matches(
+                source, blocking, keys, principal=principal, exclude=written
+            )
             if matches:
                 shown = [m for m in matches if m.visible]
-                raise DuplicateFound(spec.record_type, shown, len({m.record_id for m in matches if not m.visible}))
+                raise DuplicateFound(
+                    spec.record_type, shown, len({m.record_id for m in matches if not m.visible})
+                )
 
 
 async def duplicates_of(
-    record_type: str, record_id: uuid.UUID, *, principal: Principal, actions: tuple[str, ...] = ACTIONS,
+    record_type: str,
+    record_id: uuid.UUID,
+    *,
+    principal: Principal,
+    actions: tuple[str, ...] = ACTIONS,
 ) -> list[Match]:
     """The live records `principal` may see that match the record under the active rules with
     one of `actions`, best first."""
@@ -84,7 +105,11 @@ async def duplicates_of(
 
 
 async def duplicates_for_values(
-    record_type: str, row: dict[str, Any], *, principal: Principal | None, actions: tuple[str, ...] = ACTIONS,
+    record_type: str,
+    row: dict[str, Any],
+    *,
+    principal: Principal | None,
+    actions: tuple[str, ...] = ACTIONS,
     exclude: frozenset[uuid.UUID] | set[uuid.UUID] = frozenset(),
 ) -> list[Match]:
     """The live records matching a record that is not stored (yet): `row` holds its values by
@@ -96,6 +121,7 @@ async def duplicates_for_values(
     if source is None or not rules:
         return []
     await load_region()  # national phone numbers among the values are read in the tenant's region
-    matches = await find_matches(source, rules, keys_of(row, compared(rules)), principal=principal, exclude=exclude)
+    matches = await find_matches(
+        source, rules, keys_of(row, compared(rules)), principal=principal, exclude=exclude
+    )
     return [m for m in matches if m.visible]
-

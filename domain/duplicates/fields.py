@@ -11,8 +11,12 @@ from domain.custom.metadata import load_objects
 from domain.duplicates.normalise import KeyKind, normalise
 
 # Custom field types a rule may compare, and how (TEXT may be told to compare as a name).
-_CUSTOM_KINDS = {FieldType.EMAIL: KeyKind.EMAIL, FieldType.PHONE: KeyKind.PHONE, FieldType.URL: KeyKind.DOMAIN,
-                 FieldType.TEXT: KeyKind.TEXT}
+_CUSTOM_KINDS = {
+    FieldType.EMAIL: KeyKind.EMAIL,
+    FieldType.PHONE: KeyKind.PHONE,
+    FieldType.URL: KeyKind.DOMAIN,
+    FieldType.TEXT: KeyKind.TEXT,
+}
 # The kinds a TEXT field may be compared as instead of plain folded text.
 TEXT_KINDS = (KeyKind.TEXT, KeyKind.COMPANY_NAME, KeyKind.PERSON_NAME)
 
@@ -40,22 +44,31 @@ class Matchable:
 
 
 STANDARD: dict[str, dict[str, Matchable]] = {
-    "Customer": {m.name: m for m in (
-        Matchable("name", ("name",), KeyKind.COMPANY_NAME),
-        # The domain column, and the website's host when the domain was not given.
-        Matchable("domain", ("domain", "website"), KeyKind.DOMAIN),
-    )},
-    "Contact": {m.name: m for m in (
-        Matchable("name", ("name",), KeyKind.PERSON_NAME),
-        Matchable("emails", ("emails",), KeyKind.EMAIL),
-        Matchable("phones", ("phones",), KeyKind.PHONE),
-    )},
-    "Lead": {m.name: m for m in (
-        Matchable("companyName", ("company_name",), KeyKind.COMPANY_NAME),
-        Matchable("personName", ("person_name",), KeyKind.PERSON_NAME),
-        Matchable("email", ("email",), KeyKind.EMAIL),
-        Matchable("phone", ("phone",), KeyKind.PHONE),
-    )},
+    "Customer": {
+        m.name: m
+        for m in (
+            Matchable("name", ("name",), KeyKind.COMPANY_NAME),
+            # The domain column, and the website's host when the domain was not given.
+            Matchable("domain", ("domain", "website"), KeyKind.DOMAIN),
+        )
+    },
+    "Contact": {
+        m.name: m
+        for m in (
+            Matchable("name", ("name",), KeyKind.PERSON_NAME),
+            Matchable("emails", ("emails",), KeyKind.EMAIL),
+            Matchable("phones", ("phones",), KeyKind.PHONE),
+        )
+    },
+    "Lead": {
+        m.name: m
+        for m in (
+            Matchable("companyName", ("company_name",), KeyKind.COMPANY_NAME),
+            Matchable("personName", ("person_name",), KeyKind.PERSON_NAME),
+            Matchable("email", ("email",), KeyKind.EMAIL),
+            Matchable("phone", ("phone",), KeyKind.PHONE),
+        )
+    },
 }
 
 
@@ -65,8 +78,13 @@ async def matchable_fields(record_type: str) -> dict[str, Matchable] | None:
         return STANDARD[record_type]
     for obj in await load_objects():
         if obj.api_name == record_type:
-            return {f.api_name: Matchable(f.api_name, (f.api_name,), _CUSTOM_KINDS[f.type], in_data=True)
-                    for f in obj.live_fields if f.type in _CUSTOM_KINDS}
+            return {
+                f.api_name: Matchable(
+                    f.api_name, (f.api_name,), _CUSTOM_KINDS[f.type], in_data=True
+                )
+                for f in obj.live_fields
+                if f.type in _CUSTOM_KINDS
+            }
     return None
 
 
@@ -106,4 +124,6 @@ def may_have_rules(record_type: str, table: str, columns: set[str] | None = None
     fields = STANDARD.get(record_type)
     if fields is None:
         return False
-    return columns is None or any(source in columns for field in fields.values() for source in field.sources)
+    return columns is None or any(
+        source in columns for field in fields.values() for source in field.sources
+    )

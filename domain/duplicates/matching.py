@@ -49,7 +49,9 @@ def _by_label(keys: set[Key]) -> dict[str, set[str]]:
     return grouped
 
 
-async def _candidates(record_type: str, condition: Condition, mine: set[str]) -> dict[uuid.UUID, set[Key]]:
+async def _candidates(
+    record_type: str, condition: Condition, mine: set[str]
+) -> dict[uuid.UUID, set[Key]]:
     """Records with a key the first condition could match, with those keys."""
     name = label(condition)
     if condition.match == EXACT:
@@ -58,27 +60,37 @@ async def _candidates(record_type: str, condition: Condition, mine: set[str]) ->
         sql, probe = "block = ANY($4::text[])", sorted({block_of(k) for k in mine})
     rows = await tenant_connection().execute_query_dict(
         f"SELECT record_id, key FROM duplicate_key WHERE tenant_id = $1 AND record_type = $2 AND field = $3 AND {sql} "
-        f"LIMIT {FUZZY_BLOCK_LIMIT}", [current_tenant_id(), record_type, name, probe])
+        f"LIMIT {FUZZY_BLOCK_LIMIT}",
+        [current_tenant_id(), record_type, name, probe],
+    )
     found: dict[uuid.UUID, set[Key]] = {}
     for row in rows:
         found.setdefault(row["record_id"], set()).add((name, row["key"]))
     return found
 
 
-async def _more_keys(record_type: str, ids: list[uuid.UUID], labels: list[str]) -> dict[uuid.UUID, set[Key]]:
+async def _more_keys(
+    record_type: str, ids: list[uuid.UUID], labels: list[str]
+) -> dict[uuid.UUID, set[Key]]:
     rows = await tenant_connection().execute_query_dict(
         "SELECT record_id, field, key FROM duplicate_key WHERE tenant_id = $1 AND record_type = $2 "
-        "AND record_id = ANY($3::uuid[]) AND field = ANY($4::text[])", [current_tenant_id(), record_type, ids, labels])
+        "AND record_id = ANY($3::uuid[]) AND field = ANY($4::text[])",
+        [current_tenant_id(), record_type, ids, labels],
+    )
     found: dict[uuid.UUID, set[Key]] = {}
     for row in rows:
         found.setdefault(row["record_id"], set()).add((row["field"], row["key"]))
     return found
 
 
-async def _rule_matches(rule: Rule, keys: dict[str, set[str]], exclude: set[uuid.UUID]) -> dict[uuid.UUID, float]:
+async def _rule_matches(
+    rule: Rule, keys: dict[str, set[str]], exclude: set[uuid.UUID]
+) -> dict[uuid.UUID, float]:
     if any(not keys.get(label(c)) for c in rule.conditions):
         return {}  # a condition on a field the record leaves empty matches nothing
-    ordered = sorted(rule.conditions, key=lambda c: c.match != EXACT)  # exact probes are the sharpest
+    ordered = sorted(
+        rule.conditions, key=lambda c: c.match != EXACT
+    )  # exact probes are the sharpest
     candidates = await _candidates(rule.record_type, ordered[0], keys[label(ordered[0])])
     for record_id in exclude:
         candidates.pop(record_id, None)
@@ -99,7 +111,12 @@ async def _rule_matches(rule: Rule, keys: dict[str, set[str]], exclude: set[uuid
 
 
 async def find_matches(
-    source: Source, rules: list[Rule], keys: set[Key], *, principal: Principal | None, exclude: frozenset[uuid.UUID] | set[uuid.UUID] = frozenset(),
+    source: Source,
+    rules: list[Rule],
+    keys: set[Key],
+    *,
+    principal: Principal | None,
+    exclude: frozenset[uuid.UUID] | set[uuid.UUID] = frozenset(),
 ) -> list[Match]:
     """Live records matching `keys` under `rules`, best first, each marked visible or not to
     `principal` (None: all visible); one match per record and rule."""
@@ -111,13 +128,26 @@ async def find_matches(
     if not found:
         return []
     visible = await _live(source, list({m.record_id for m in found}), principal)
-    matches = [Match(m.record_type, m.record_id, m.rule_id, m.rule_name, m.action, m.score, visible[m.record_id])
-               for m in found if m.record_id in visible]
+    matches = [
+        Match(
+            m.record_type,
+            m.record_id,
+            m.rule_id,
+            m.rule_name,
+            m.action,
+            m.score,
+            visible[m.record_id],
+        )
+        for m in found
+        if m.record_id in visible
+    ]
     matches.sort(key=lambda m: (-m.score, str(m.record_id), m.rule_name))
     return matches[:MAX_MATCHES]
 
 
-async def _live(source: Source, ids: list[uuid.UUID], principal: Principal | None) -> dict[uuid.UUID, bool]:
+async def _live(
+    source: Source, ids: list[uuid.UUID], principal: Principal | None
+) -> dict[uuid.UUID, bool]:
     """Which of `ids` are live records of the type, and whether `principal` may see each."""
     params = Params(current_tenant_id(), ids)
     where = ["t.tenant_id = $1", "t.id = ANY($2::uuid[])", "t.deleted_at IS NULL"]
@@ -125,5 +155,7 @@ async def _live(source: Source, ids: list[uuid.UUID], principal: Principal | Non
         where.append(f"t.object_id = {params.add(source.object_id)}")
     visible = owned_visibility_sql(principal, params) if principal is not None else None
     rows = await tenant_connection().execute_query_dict(
-        f"SELECT t.id, {visible or 'true'} AS visible FROM {source.table} t WHERE {' AND '.join(where)}", params.values)
+        f"SELECT t.id, {visible or 'true'} AS visible FROM {source.table} t WHERE {' AND '.join(where)}",
+        params.values,
+    )
     return {row["id"]: row["visible"] for row in rows}

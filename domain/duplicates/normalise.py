@@ -27,16 +27,67 @@ class KeyKind(str, Enum):
 # Legal forms removed from the end of company names, longest first so that 股份有限公司 goes as a
 # whole and not as 有限公司 leaving 股份 behind. Compared after folding (lower case, no
 # punctuation or spaces), so "Co., Ltd." is written "coltd" here.
-_LEGAL_SUFFIXES = tuple(sorted((
-    # Chinese (mainland, Hong Kong, Taiwan)
-    "股份有限公司", "有限责任公司", "有限責任公司", "集团有限公司", "集團有限公司", "有限公司", "股份公司", "集团", "集團", "公司",
-    # Japanese and Korean
-    "株式会社", "有限会社", "주식회사",
-    # English and European
-    "coltd", "colimited", "companylimited", "limited", "ltd", "incorporated", "inc", "corporation", "corp",
-    "company", "co", "llc", "llp", "lp", "plc", "pteltd", "pte", "pvtltd", "pty", "ptyltd",
-    "gmbh", "gmbhcokg", "ag", "kg", "ohg", "ug", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "oy", "ab", "as", "aps",
-), key=len, reverse=True))
+_LEGAL_SUFFIXES = tuple(
+    sorted(
+        (
+            # Chinese (mainland, Hong Kong, Taiwan)
+            "股份有限公司",
+            "有限责任公司",
+            "有限責任公司",
+            "集团有限公司",
+            "集團有限公司",
+            "有限公司",
+            "股份公司",
+            "集团",
+            "集團",
+            "公司",
+            # Japanese and Korean
+            "株式会社",
+            "有限会社",
+            "주식회사",
+            # English and European
+            "coltd",
+            "colimited",
+            "companylimited",
+            "limited",
+            "ltd",
+            "incorporated",
+            "inc",
+            "corporation",
+            "corp",
+            "company",
+            "co",
+            "llc",
+            "llp",
+            "lp",
+            "plc",
+            "pteltd",
+            "pte",
+            "pvtltd",
+            "pty",
+            "ptyltd",
+            "gmbh",
+            "gmbhcokg",
+            "ag",
+            "kg",
+            "ohg",
+            "ug",
+            "sa",
+            "sas",
+            "sarl",
+            "srl",
+            "spa",
+            "bv",
+            "nv",
+            "oy",
+            "ab",
+            "as",
+            "aps",
+        ),
+        key=len,
+        reverse=True,
+    )
+)
 _LEGAL_PREFIXES = ("株式会社",)
 # Letters and digits of every script survive folding; everything else (spaces, punctuation,
 # symbols, the CJK full stop) goes.
@@ -55,7 +106,7 @@ def company_name(text: str) -> str:
     folded = fold(text)
     for prefix in _LEGAL_PREFIXES:
         if folded.startswith(prefix) and len(folded) > len(prefix):
-            folded = folded[len(prefix):]
+            folded = folded[len(prefix) :]
     changed = folded not in _LEGAL_SUFFIXES
     while changed:  # "Acme Holdings Co., Ltd." may end in more than one legal word
         changed = False
@@ -92,7 +143,9 @@ def phone(text: str, region: str | None = None) -> str:
     """E.164 (+8613800138000), national numbers read in `region` (by default the tenant's phone
     region, domain/phones.py); a number that cannot be read is kept folded, so that two equally
     unreadable numbers still agree."""
-    number = e164(unicodedata.normalize("NFKC", text), region if region is not None else region_in_effect())
+    number = e164(
+        unicodedata.normalize("NFKC", text), region if region is not None else region_in_effect()
+    )
     return number if number is not None else fold(text)
 
 

@@ -36,8 +36,13 @@ DUPLICATE_RULE_SPEC = RecordSpec(
     ),
     owned=False,
     scope_area="admin",
-    rights={Role.ADMIN: ALL, Role.MANAGER: READ_ONLY, Role.MEMBER: READ_ONLY, Role.AGENT: READ_ONLY,
-            Role.VIEWER: READ_ONLY},
+    rights={
+        Role.ADMIN: ALL,
+        Role.MANAGER: READ_ONLY,
+        Role.MEMBER: READ_ONLY,
+        Role.AGENT: READ_ONLY,
+        Role.VIEWER: READ_ONLY,
+    },
 )
 
 
@@ -60,19 +65,37 @@ class Rule:
 
 
 def _cond(field: str, match: str = EXACT, threshold: int | None = None) -> dict[str, Any]:
-    return {"field": field, "match": match, **({"threshold": threshold} if threshold is not None else {})}
+    return {
+        "field": field,
+        "match": match,
+        **({"threshold": threshold} if threshold is not None else {}),
+    }
 
 
 # Every tenant starts with these (domain.onboarding; migration 0023 for tenants made before it).
 # They WARN: a same-named company is often a real duplicate and sometimes a branch.
 DEFAULT_RULES: tuple[dict[str, Any], ...] = (
-    {"object": "Customer", "name": "Same website domain", "action": "WARN", "conditions": [_cond("domain")]},
-    {"object": "Customer", "name": "Same company name", "action": "WARN", "conditions": [_cond("name")]},
+    {
+        "object": "Customer",
+        "name": "Same website domain",
+        "action": "WARN",
+        "conditions": [_cond("domain")],
+    },
+    {
+        "object": "Customer",
+        "name": "Same company name",
+        "action": "WARN",
+        "conditions": [_cond("name")],
+    },
     {"object": "Contact", "name": "Same email", "action": "WARN", "conditions": [_cond("emails")]},
     {"object": "Contact", "name": "Same phone", "action": "WARN", "conditions": [_cond("phones")]},
     {"object": "Lead", "name": "Same email", "action": "WARN", "conditions": [_cond("email")]},
-    {"object": "Lead", "name": "Same company and person", "action": "WARN",
-     "conditions": [_cond("companyName"), _cond("personName")]},
+    {
+        "object": "Lead",
+        "name": "Same company and person",
+        "action": "WARN",
+        "conditions": [_cond("companyName"), _cond("personName")],
+    },
 )
 
 
@@ -85,24 +108,58 @@ async def _check_conditions(record_type: str, conditions: Any, errors: list[Fiel
         return
     for index, condition in enumerate(conditions):
         where = f"conditions.{index}"
-        if not isinstance(condition, dict) or set(condition) - {"field", "match", "threshold", "compareAs"}:
-            errors.append(FieldError(where, "INVALID_CONDITION", "{field, match: EXACT | FUZZY, threshold?, compareAs?}"))
+        if not isinstance(condition, dict) or set(condition) - {
+            "field",
+            "match",
+            "threshold",
+            "compareAs",
+        }:
+            errors.append(
+                FieldError(
+                    where,
+                    "INVALID_CONDITION",
+                    "{field, match: EXACT | FUZZY, threshold?, compareAs?}",
+                )
+            )
             continue
         field = fields.get(str(condition.get("field")))
         if field is None:
-            errors.append(FieldError(f"{where}.field", "UNKNOWN_FIELD",
-                                     f"one of {', '.join(fields) or 'no field'} ({record_type} fields rules can compare)"))
+            errors.append(
+                FieldError(
+                    f"{where}.field",
+                    "UNKNOWN_FIELD",
+                    f"one of {', '.join(fields) or 'no field'} ({record_type} fields rules can compare)",
+                )
+            )
         if condition.get("match", EXACT) not in (EXACT, FUZZY):
             errors.append(FieldError(f"{where}.match", "INVALID_CHOICE", "EXACT or FUZZY"))
         threshold = condition.get("threshold")
-        if threshold is not None and (condition.get("match") != FUZZY or not isinstance(threshold, int)
-                                      or isinstance(threshold, bool) or not 50 <= threshold <= 100):
-            errors.append(FieldError(f"{where}.threshold", "OUT_OF_RANGE", "a whole number 50-100, for FUZZY conditions"))
+        if threshold is not None and (
+            condition.get("match") != FUZZY
+            or not isinstance(threshold, int)
+            or isinstance(threshold, bool)
+            or not 50 <= threshold <= 100
+        ):
+            errors.append(
+                FieldError(
+                    f"{where}.threshold",
+                    "OUT_OF_RANGE",
+                    "a whole number 50-100, for FUZZY conditions",
+                )
+            )
         compare_as = condition.get("compareAs")
-        if compare_as is not None and (field is None or field.kind is not KeyKind.TEXT
-                                       or compare_as not in [k.value for k in TEXT_KINDS]):
-            errors.append(FieldError(f"{where}.compareAs", "INVALID_CHOICE",
-                                     f"{', '.join(k.value for k in TEXT_KINDS)}, for a text field of a custom object"))
+        if compare_as is not None and (
+            field is None
+            or field.kind is not KeyKind.TEXT
+            or compare_as not in [k.value for k in TEXT_KINDS]
+        ):
+            errors.append(
+                FieldError(
+                    f"{where}.compareAs",
+                    "INVALID_CHOICE",
+                    f"{', '.join(k.value for k in TEXT_KINDS)}, for a text field of a custom object",
+                )
+            )
 
 
 async def check_rule(input: dict[str, Any], *, creating: bool, record_type: str) -> dict[str, Any]:
@@ -110,7 +167,13 @@ async def check_rule(input: dict[str, Any], *, creating: bool, record_type: str)
     values: dict[str, Any] = {}
     if creating:
         if await matchable_fields(record_type) is None:
-            errors.append(FieldError("object", "UNKNOWN_OBJECT", "Customer, Contact, Lead or a custom object's api name"))
+            errors.append(
+                FieldError(
+                    "object",
+                    "UNKNOWN_OBJECT",
+                    "Customer, Contact, Lead or a custom object's api name",
+                )
+            )
         values["record_type"] = record_type
     if creating or "name" in input:
         name = str(input.get("name") or "").strip()
@@ -142,11 +205,16 @@ async def active_rules(record_type: str, *, actions: tuple[str, ...] = ACTIONS) 
     rows = await tenant_connection().execute_query_dict(
         "SELECT id, name, action, conditions FROM duplicate_rule WHERE tenant_id = $1 AND record_type = $2 "
         "AND active AND deleted_at IS NULL AND action = ANY($3::text[]) ORDER BY created_at, id",
-        [current_tenant_id(), record_type, list(actions)])
+        [current_tenant_id(), record_type, list(actions)],
+    )
     rules = []
     for row in rows:
-        conditions = tuple(_condition(c, fields) for c in decode_row(DUPLICATE_RULE_SPEC, row)["conditions"])
-        if all(c is not None for c in conditions):  # a rule on a field since deleted compares nothing
+        conditions = tuple(
+            _condition(c, fields) for c in decode_row(DUPLICATE_RULE_SPEC, row)["conditions"]
+        )
+        if all(
+            c is not None for c in conditions
+        ):  # a rule on a field since deleted compares nothing
             rules.append(Rule(row["id"], record_type, row["name"], row["action"], conditions))  # type: ignore[arg-type]
     return rules
 
@@ -156,4 +224,10 @@ def _condition(raw: dict[str, Any], fields: dict[str, Matchable]) -> Condition |
     if field is None:
         return None
     kind = KeyKind(raw["compareAs"]) if raw.get("compareAs") else field.kind
-    return Condition(raw["field"], raw.get("match", EXACT), int(raw.get("threshold") or DEFAULT_THRESHOLD), kind, field)
+    return Condition(
+        raw["field"],
+        raw.get("match", EXACT),
+        int(raw.get("threshold") or DEFAULT_THRESHOLD),
+        kind,
+        field,
+    )

@@ -39,7 +39,9 @@ async def start_scan(*, principal: Principal, record_type: str) -> dict[str, Any
     """Queue a scan of `record_type` (admins: a scan reads every record, whoever may see it)."""
     DUPLICATE_RULE_SPEC.require(principal, Action.UPDATE)
     if await source_of(record_type) is None:
-        raise InvalidInput.single("object", "UNKNOWN_OBJECT", "Customer, Contact, Lead or a custom object's api name")
+        raise InvalidInput.single(
+            "object", "UNKNOWN_OBJECT", "Customer, Contact, Lead or a custom object's api name"
+        )
     return await start_job(KIND, {"object": record_type}, principal=principal)
 
 
@@ -68,7 +70,10 @@ class _Sets:
         grouped: dict[str, list[str]] = {}
         for item in list(self.parent):
             grouped.setdefault(self.find(item), []).append(item)
-        return sorted((sorted(members) for members in grouped.values() if len(members) > 1), key=lambda g: g[0])
+        return sorted(
+            (sorted(members) for members in grouped.values() if len(members) > 1),
+            key=lambda g: g[0],
+        )
 
 
 async def run_scan(job: RunningJob) -> dict[str, Any]:
@@ -79,10 +84,18 @@ async def run_scan(job: RunningJob) -> dict[str, Any]:
         async with job.batch():
             total = await _count(record_type)
             if total > SCAN_LIMITS.max_records:
-                raise InvalidInput.single("object", "TOO_MANY_RECORDS",
-                                          f"a scan reads at most {SCAN_LIMITS.max_records} records")
+                raise InvalidInput.single(
+                    "object",
+                    "TOO_MANY_RECORDS",
+                    f"a scan reads at most {SCAN_LIMITS.max_records} records",
+                )
             await rebuild_keys(record_type)
-            job.checkpoint = state = {"keyed": True, "after": str(uuid.UUID(int=0)), "parent": {}, "rules": {}}
+            job.checkpoint = state = {
+                "keyed": True,
+                "after": str(uuid.UUID(int=0)),
+                "parent": {},
+                "rules": {},
+            }
             await job.progress(0, total)
     sets = _Sets(state["parent"])
     while True:
@@ -94,7 +107,9 @@ async def run_scan(job: RunningJob) -> dict[str, Any]:
                 break
             keys = await stored_keys(record_type, ids)
             for record_id in ids:
-                for match in await find_matches(source, rules, keys[record_id], principal=None, exclude={record_id}):
+                for match in await find_matches(
+                    source, rules, keys[record_id], principal=None, exclude={record_id}
+                ):
                     sets.join(str(record_id), str(match.record_id))
                     pair = str(min(record_id, match.record_id))
                     state["rules"].setdefault(pair, [])
@@ -104,9 +119,18 @@ async def run_scan(job: RunningJob) -> dict[str, Any]:
             job.checkpoint = state
             await job.progress(job.done + len(ids))
     groups = sets.groups()
-    return {"object": record_type, "recordsScanned": job.done, "setsCount": len(groups),
-            "sets": [{"recordIds": group, "rules": sorted({r for member in group for r in state["rules"].get(member, [])})}
-                     for group in groups]}
+    return {
+        "object": record_type,
+        "recordsScanned": job.done,
+        "setsCount": len(groups),
+        "sets": [
+            {
+                "recordIds": group,
+                "rules": sorted({r for member in group for r in state["rules"].get(member, [])}),
+            }
+            for group in groups
+        ],
+    }
 
 
 async def _count(record_type: str) -> int:
@@ -116,7 +140,8 @@ async def _count(record_type: str) -> int:
     extra, params = source.where("t", 2)
     rows = await tenant_connection().execute_query_dict(
         f"SELECT count(*) AS n FROM {source.table} t WHERE t.tenant_id = $1 AND t.deleted_at IS NULL{extra}",
-        [current_tenant_id(), *params])
+        [current_tenant_id(), *params],
+    )
     count: int = rows[0]["n"]
     return count
 
@@ -128,5 +153,7 @@ async def _next_ids(record_type: str, after: uuid.UUID) -> list[uuid.UUID]:
     extra, params = source.where("t", 4)
     rows = await tenant_connection().execute_query_dict(
         f"SELECT t.id FROM {source.table} t WHERE t.tenant_id = $1 AND t.deleted_at IS NULL AND t.id > $2{extra} "
-        f"ORDER BY t.id LIMIT $3", [current_tenant_id(), after, BATCH, *params])
+        f"ORDER BY t.id LIMIT $3",
+        [current_tenant_id(), after, BATCH, *params],
+    )
     return [row["id"] for row in rows]

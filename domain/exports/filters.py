@@ -27,12 +27,16 @@ def _value(value: Any) -> Any:
 
 
 _TAGS: dict[str, Callable[[str], Any]] = {
-    "$datetime": datetime.fromisoformat, "$date": date.fromisoformat, "$decimal": Decimal, "$uuid": uuid.UUID}
+    "$datetime": datetime.fromisoformat,
+    "$date": date.fromisoformat,
+    "$decimal": Decimal,
+    "$uuid": uuid.UUID,
+}
 
 
 def _back(value: Any) -> Any:
     if isinstance(value, dict) and len(value) == 1:
-        (tag, text), = value.items()
+        ((tag, text),) = value.items()
         if tag in _TAGS:
             return _TAGS[tag](text)
     if isinstance(value, list):
@@ -47,7 +51,9 @@ def filter_to_json(node: Filter | None) -> Any:
         return {"field": node.field, "op": node.op.value, "value": _value(node.value)}
     if isinstance(node, NotOf):
         return {"not": filter_to_json(node.part)}
-    return {"and" if isinstance(node, AllOf) else "or": [filter_to_json(part) for part in node.parts]}
+    return {
+        "and" if isinstance(node, AllOf) else "or": [filter_to_json(part) for part in node.parts]
+    }
 
 
 def filter_from_json(data: Any) -> Filter | None:

@@ -36,30 +36,57 @@ async def export_spec(object_name: str) -> RecordSpec:
     try:
         return record_spec(await load_object(object_name))
     except Exception as exc:  # NotFound, or a name that is no object
-        raise InvalidInput.single("object", "UNKNOWN_OBJECT", "a standard type (Lead, Customer, ...) or a custom object") from exc
+        raise InvalidInput.single(
+            "object", "UNKNOWN_OBJECT", "a standard type (Lead, Customer, ...) or a custom object"
+        ) from exc
 
 
-async def exported_fields(spec: RecordSpec, principal: Principal, wanted: list[str] | None) -> list[str]:
+async def exported_fields(
+    spec: RecordSpec, principal: Principal, wanted: list[str] | None
+) -> list[str]:
     """The fields to export: those asked for (all by default), never hidden ones; InvalidInput
     names each field that is unknown or hidden from the caller."""
     hidden_names = hidden(await field_rules(principal, spec.record_type))
-    available = [f.name for f in spec.fields if f.name not in NOT_EXPORTED and f.lookup is None and f.name not in hidden_names]
+    available = [
+        f.name
+        for f in spec.fields
+        if f.name not in NOT_EXPORTED and f.lookup is None and f.name not in hidden_names
+    ]
     if not wanted:
         return available
-    errors = [FieldError(f"fields.{n}", "UNKNOWN_FIELD", f"{spec.record_type} has no field {n} you may read")
-              for n in wanted if n not in available]
+    errors = [
+        FieldError(
+            f"fields.{n}", "UNKNOWN_FIELD", f"{spec.record_type} has no field {n} you may read"
+        )
+        for n in wanted
+        if n not in available
+    ]
     if errors:
         raise InvalidInput(errors)
     return list(dict.fromkeys(wanted))
 
 
-async def page(object_name: str, spec: RecordSpec, principal: Principal, filter: Filter | None, after: str | None,
-               first: int = PAGE) -> Listing:
+async def page(
+    object_name: str,
+    spec: RecordSpec,
+    principal: Principal,
+    filter: Filter | None,
+    after: str | None,
+    first: int = PAGE,
+) -> Listing:
     order = [Order("createdAt")]  # keyset pages break ties by id
     if object_name in STANDARD:
-        return await list_records(spec, principal=principal, filter=filter, order=order, first=first, after=after)
-    return await list_object_records(principal=principal, obj=await load_object(object_name), filter=filter,
-                                     order=order, first=first, after=after)
+        return await list_records(
+            spec, principal=principal, filter=filter, order=order, first=first, after=after
+        )
+    return await list_object_records(
+        principal=principal,
+        obj=await load_object(object_name),
+        filter=filter,
+        order=order,
+        first=first,
+        after=after,
+    )
 
 
 async def _chunks(data: IO[bytes]) -> AsyncIterator[bytes]:
@@ -76,7 +103,9 @@ async def run_export(job: RunningJob) -> dict[str, Any]:
     while True:
         async with job.batch():
             spec = await export_spec(object_name)
-            fields = await exported_fields(spec, job.principal, params.get("fields"))  # rights as they are now
+            fields = await exported_fields(
+                spec, job.principal, params.get("fields")
+            )  # rights as they are now
             if rows == 0:
                 out.row(fields)
             listing = await page(object_name, spec, job.principal, filter, after)
@@ -94,10 +123,35 @@ async def run_export(job: RunningJob) -> dict[str, Any]:
     with data:
         async with job.batch():
             name = f"{object_name}-export.{format.lower()}"
-            stored = await save_file(_chunks(data), purpose="EXPORT", filename=name, max_bytes=2**62,
-                                     principal=job.principal, job_id=job.id)
-            await record_events(JOB_SPEC, [(job.id, "exported", {"object": (None, object_name), "rows": (None, rows),
-                                                                 "format": (None, format)})],
-                                actor_id=job.principal.user_id)
-    return {"fileId": str(stored["id"]), "rows": rows, "format": format, "contentType": CONTENT_TYPES[format],
-            "truncated": rows >= LIMITS.max_export_rows and total is not None and total >= LIMITS.max_export_rows}
+            stored = await save_file(
+                _chunks(data),
+                purpose="EXPORT",
+                filename=name,
+                max_bytes=2**62,
+                principal=job.principal,
+                job_id=job.id,
+            )
+            await record_events(
+                JOB_SPEC,
+                [
+                    (
+                        job.id,
+                        "exported",
+                        {
+                            "object": (None, object_name),
+                            "rows": (None, rows),
+                            "format": (None, format),
+                        },
+                    )
+                ],
+                actor_id=job.principal.user_id,
+            )
+    return {
+        "fileId": str(stored["id"]),
+        "rows": rows,
+        "format": format,
+        "contentType": CONTENT_TYPES[format],
+        "truncated": rows >= LIMITS.max_export_rows
+        and total is not None
+        and total >= LIMITS.max_export_rows,
+    }

@@ -14,13 +14,26 @@ from domain.records.filters import Filter
 from domain.records.rights import Action
 
 
-async def start_export(*, principal: Principal, object_name: str, filter: Filter | None, fields: list[str] | None,
-                       format: str) -> dict[str, Any]:
+async def start_export(
+    *,
+    principal: Principal,
+    object_name: str,
+    filter: Filter | None,
+    fields: list[str] | None,
+    format: str,
+) -> dict[str, Any]:
     if format not in FORMATS:
         raise InvalidInput.single("format", "INVALID_CHOICE", " or ".join(FORMATS))
     spec = await export_spec(object_name)
     spec.require(principal, Action.READ)
     chosen = await exported_fields(spec, principal, fields)
-    await page(object_name, spec, principal, filter, None, first=1)  # a bad filter is refused now, not in the job
-    params = {"object": object_name, "filter": filter_to_json(filter), "fields": chosen, "format": format}
+    await page(
+        object_name, spec, principal, filter, None, first=1
+    )  # a bad filter is refused now, not in the job
+    params = {
+        "object": object_name,
+        "filter": filter_to_json(filter),
+        "fields": chosen,
+        "format": format,
+    }
     return await start_job(KIND, params, principal=principal)

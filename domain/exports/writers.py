@@ -18,7 +18,10 @@ from openpyxl.cell import WriteOnlyCell
 from domain.exports.cells import FORMULA_START, neutral
 
 FORMATS = ("CSV", "XLSX")
-CONTENT_TYPES = {"CSV": "text/csv", "XLSX": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+CONTENT_TYPES = {
+    "CSV": "text/csv",
+    "XLSX": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def plain(value: Any) -> Any:
@@ -42,7 +45,9 @@ def plain(value: Any) -> Any:
 
 class CsvWriter:
     def __init__(self) -> None:
-        self.file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # closed by the caller
+        self.file: IO[bytes] = tempfile.SpooledTemporaryFile(
+            max_size=8 * 1024 * 1024
+        )  # closed by the caller
         self.file.write("\ufeff".encode())  # a BOM: Excel opens UTF-8 as UTF-8
         self._text = io.TextIOWrapper(self.file, encoding="utf-8", newline="", write_through=True)
         self._csv = csv.writer(self._text)
@@ -51,7 +56,9 @@ class CsvWriter:
         cells = []
         for raw in values:
             value = plain(raw)
-            cells.append("" if value is None else neutral(value) if isinstance(value, str) else value)
+            cells.append(
+                "" if value is None else neutral(value) if isinstance(value, str) else value
+            )
         self._csv.writerow(cells)
 
     def finish(self) -> IO[bytes]:
@@ -79,7 +86,9 @@ class XlsxWriter:
         self.sheet.append(cells)
 
     def finish(self) -> IO[bytes]:
-        file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # closed by the caller
+        file: IO[bytes] = tempfile.SpooledTemporaryFile(
+            max_size=8 * 1024 * 1024
+        )  # closed by the caller
         self.book.save(file)
         file.seek(0)
         return file

@@ -41,34 +41,54 @@ async def _record(principal: Principal, record_type: str, record_id: uuid.UUID) 
     raise NotFound("no such record")
 
 
-async def _require(principal: Principal, record_type: str, record_id: uuid.UUID, action: Action) -> None:
+async def _require(
+    principal: Principal, record_type: str, record_id: uuid.UUID, action: Action
+) -> None:
     spec = await _record(principal, record_type, record_id)
     if action is not Action.READ:
         spec.require(principal, action)
 
 
-async def attach(*, principal: Principal, record_type: str, record_id: uuid.UUID, chunks: AsyncIterable[bytes],
-                 filename: str) -> dict[str, Any]:
+async def attach(
+    *,
+    principal: Principal,
+    record_type: str,
+    record_id: uuid.UUID,
+    chunks: AsyncIterable[bytes],
+    filename: str,
+) -> dict[str, Any]:
     """Store a file on the record (update right); at most MAX_ATTACHMENT_BYTES."""
     await _require(principal, record_type, record_id, Action.UPDATE)
-    return await save_file(chunks, purpose="ATTACHMENT", filename=filename, max_bytes=LIMITS.max_attachment_bytes,
-                           principal=principal, record=(record_type, record_id))
+    return await save_file(
+        chunks,
+        purpose="ATTACHMENT",
+        filename=filename,
+        max_bytes=LIMITS.max_attachment_bytes,
+        principal=principal,
+        record=(record_type, record_id),
+    )
 
 
-async def list_attachments(*, principal: Principal, record_type: str, record_id: uuid.UUID) -> list[dict[str, Any]]:
+async def list_attachments(
+    *, principal: Principal, record_type: str, record_id: uuid.UUID
+) -> list[dict[str, Any]]:
     """The record's files, newest first (read right)."""
     await _require(principal, record_type, record_id, Action.READ)
     return await tenant_connection().execute_query_dict(
         f"SELECT {', '.join(COLUMNS)} FROM stored_file WHERE tenant_id = $1 AND purpose = 'ATTACHMENT' AND complete "
         f"AND record_type = $2 AND record_id = $3 ORDER BY created_at DESC, id DESC LIMIT {MAX_LISTED}",
-        [current_tenant_id(), record_type, record_id])
+        [current_tenant_id(), record_type, record_id],
+    )
 
 
-async def get_attachment(*, principal: Principal, attachment_id: uuid.UUID, action: Action = Action.READ) -> dict[str, Any]:
+async def get_attachment(
+    *, principal: Principal, attachment_id: uuid.UUID, action: Action = Action.READ
+) -> dict[str, Any]:
     """An attachment of a record the principal may read (or update, for `action`); NotFound otherwise."""
     rows = await tenant_connection().execute_query_dict(
         f"SELECT {', '.join(COLUMNS)} FROM stored_file WHERE tenant_id = $1 AND id = $2 AND purpose = 'ATTACHMENT' AND complete",
-        [current_tenant_id(), attachment_id])
+        [current_tenant_id(), attachment_id],
+    )
     if not rows:
         raise NotFound("no such attachment")
     await _require(principal, rows[0]["record_type"], rows[0]["record_id"], action)
@@ -77,7 +97,11 @@ async def get_attachment(*, principal: Principal, attachment_id: uuid.UUID, acti
 
 async def delete_attachment(*, principal: Principal, attachment_id: uuid.UUID) -> dict[str, Any]:
     """Remove the file and its bytes (update right on its record)."""
-    row = await get_attachment(principal=principal, attachment_id=attachment_id, action=Action.UPDATE)
+    row = await get_attachment(
+        principal=principal, attachment_id=attachment_id, action=Action.UPDATE
+    )
     await tenant_connection().execute_query(
-        "DELETE FROM stored_file WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), attachment_id])
+        "DELETE FROM stored_file WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), attachment_id],
+    )
     return row

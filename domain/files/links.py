@@ -30,7 +30,11 @@ class Link:
 def _sign(payload: bytes) -> str:
     if not _secret:
         raise RuntimeError("file links need a secret: call configure_link_secret() at start-up")
-    return base64.urlsafe_b64encode(hmac.new(_secret[0], payload, hashlib.sha256).digest()).decode().rstrip("=")
+    return (
+        base64.urlsafe_b64encode(hmac.new(_secret[0], payload, hashlib.sha256).digest())
+        .decode()
+        .rstrip("=")
+    )
 
 
 def download_link(tenant_id: uuid.UUID, file_id: uuid.UUID, *, now: float | None = None) -> Link:

@@ -24,8 +24,20 @@ from tenants.ids import new_id
 CHUNK_BYTES = 256 * 1024
 SNIFF_BYTES = 8192
 PURPOSES = ("IMPORT", "EXPORT", "ATTACHMENT")
-COLUMNS = ("id", "purpose", "filename", "content_type", "size", "sha256", "record_type", "record_id", "job_id",
-           "created_by", "created_at", "expires_at")
+COLUMNS = (
+    "id",
+    "purpose",
+    "filename",
+    "content_type",
+    "size",
+    "sha256",
+    "record_type",
+    "record_id",
+    "job_id",
+    "created_by",
+    "created_at",
+    "expires_at",
+)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -52,8 +64,16 @@ def clean_filename(name: str | None) -> str:
     return base or "file"
 
 
-async def save_file(chunks: AsyncIterable[bytes], *, purpose: str, filename: str, max_bytes: int, principal: Principal,
-                    record: tuple[str, uuid.UUID] | None = None, job_id: uuid.UUID | None = None) -> dict[str, Any]:
+async def save_file(
+    chunks: AsyncIterable[bytes],
+    *,
+    purpose: str,
+    filename: str,
+    max_bytes: int,
+    principal: Principal,
+    record: tuple[str, uuid.UUID] | None = None,
+    job_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
     """Store what `chunks` yields as a new file; InvalidInput FILE_TOO_LARGE past `max_bytes`
     (the caller's transaction then rolls back whatever was written) and EMPTY_FILE for nothing."""
     tenant_id, file_id = current_tenant_id(), new_id()
@@ -62,16 +82,27 @@ async def save_file(chunks: AsyncIterable[bytes], *, purpose: str, filename: str
     await conn.execute_query(
         "INSERT INTO stored_file (tenant_id, id, purpose, filename, content_type, created_by, record_type, record_id, job_id) "
         "VALUES ($1, $2, $3, $4, 'application/octet-stream', $5, $6, $7, $8)",
-        [tenant_id, file_id, purpose, name, principal.user_id, record[0] if record else None, record[1] if record else None,
-         job_id])
+        [
+            tenant_id,
+            file_id,
+            purpose,
+            name,
+            principal.user_id,
+            record[0] if record else None,
+            record[1] if record else None,
+            job_id,
+        ],
+    )
     digest, size, seq, head, pending = hashlib.sha256(), 0, 0, b"", bytearray()
     async for piece in chunks:
         size += len(piece)
         if size > max_bytes:
-            raise InvalidInput.single("file", "FILE_TOO_LARGE", f"files may be at most {max_bytes} bytes")
+            raise InvalidInput.single(
+                "file", "FILE_TOO_LARGE", f"files may be at most {max_bytes} bytes"
+            )
         digest.update(piece)
         if len(head) < SNIFF_BYTES:
-            head += piece[:SNIFF_BYTES - len(head)]
+            head += piece[: SNIFF_BYTES - len(head)]
         pending += piece
         while len(pending) >= CHUNK_BYTES:
             seq += 1
@@ -84,16 +115,22 @@ async def save_file(chunks: AsyncIterable[bytes], *, purpose: str, filename: str
         await _write_chunk(file_id, seq, bytes(pending))
     rows = await conn.execute_query_dict(
         "UPDATE stored_file SET size = $3, sha256 = $4, content_type = $5, complete = true WHERE tenant_id = $1 AND id = $2 "
-        f"RETURNING {', '.join(COLUMNS)}", [tenant_id, file_id, size, digest.hexdigest(), sniff(head, name)])
+        f"RETURNING {', '.join(COLUMNS)}",
+        [tenant_id, file_id, size, digest.hexdigest(), sniff(head, name)],
+    )
     return rows[0]
 
 
 async def _write_chunk(file_id: uuid.UUID, seq: int, data: bytes) -> None:
     await tenant_connection().execute_query(
-        "INSERT INTO file_chunk (tenant_id, file_id, seq, data) VALUES ($1, $2, $3, $4)", [current_tenant_id(), file_id, seq, data])
+        "INSERT INTO file_chunk (tenant_id, file_id, seq, data) VALUES ($1, $2, $3, $4)",
+        [current_tenant_id(), file_id, seq, data],
+    )
 
 
-async def get_file(file_id: uuid.UUID, *, purpose: str | None = None, created_by: uuid.UUID | None = None) -> dict[str, Any]:
+async def get_file(
+    file_id: uuid.UUID, *, purpose: str | None = None, created_by: uuid.UUID | None = None
+) -> dict[str, Any]:
     """A complete file of the current tenant (of `purpose`, made by `created_by` when given); NotFound otherwise."""
     sql = f"SELECT {', '.join(COLUMNS)} FROM stored_file WHERE tenant_id = $1 AND id = $2 AND complete"
     values: list[Any] = [current_tenant_id(), file_id]
@@ -109,13 +146,16 @@ async def get_file(file_id: uuid.UUID, *, purpose: str | None = None, created_by
     return rows[0]
 
 
-async def read_file(file_id: uuid.UUID, *, chunks_per_read: int = 8, after: int = 0, once: bool = False) -> AsyncIterator[bytes]:
+async def read_file(
+    file_id: uuid.UUID, *, chunks_per_read: int = 8, after: int = 0, once: bool = False
+) -> AsyncIterator[bytes]:
     """The file's bytes, chunk by chunk (a few chunks per statement), inside the tenant
     transaction; from chunk `after` on, and only one statement's worth with `once`."""
     while True:
         rows = await tenant_connection().execute_query_dict(
             "SELECT seq, data FROM file_chunk WHERE tenant_id = $1 AND file_id = $2 AND seq > $3 ORDER BY seq LIMIT $4",
-            [current_tenant_id(), file_id, after, chunks_per_read])
+            [current_tenant_id(), file_id, after, chunks_per_read],
+        )
         for row in rows:
             yield bytes(row["data"])
         if once or len(rows) < chunks_per_read:
@@ -125,4 +165,5 @@ async def read_file(file_id: uuid.UUID, *, chunks_per_read: int = 8, after: int 
 
 async def delete_file(file_id: uuid.UUID) -> None:
     await tenant_connection().execute_query(
-        "DELETE FROM stored_file WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), file_id])
+        "DELETE FROM stored_file WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), file_id]
+    )

@@ -18,7 +18,16 @@ from domain.i18n.negotiation import negotiate, supported
 
 LOCALES = (EN, ZH)
 
-__all__ = ["EN", "LOCALES", "ZH", "error_message", "field_message", "negotiate", "supported", "translate"]
+__all__ = [
+    "EN",
+    "LOCALES",
+    "ZH",
+    "error_message",
+    "field_message",
+    "negotiate",
+    "supported",
+    "translate",
+]
 
 
 class _Params(dict[str, object]):

@@ -15,10 +15,15 @@ ERRORS: dict[str, dict[str, str]] = {
     "FORBIDDEN": {EN: "Your role does not allow this", ZH: "您的角色无权执行此操作"},
     "NOT_FOUND": {EN: "Not found", ZH: "未找到该记录"},
     "BAD_USER_INPUT": {EN: "Invalid input", ZH: "输入无效"},
-    "CONFLICT": {EN: "The record changed meanwhile or the action clashes with its state",
-                 ZH: "记录已被修改，或该操作与其当前状态冲突"},
+    "CONFLICT": {
+        EN: "The record changed meanwhile or the action clashes with its state",
+        ZH: "记录已被修改，或该操作与其当前状态冲突",
+    },
     "RATE_LIMITED": {EN: "Too many requests", ZH: "请求过于频繁，请稍后再试"},
-    "UNAVAILABLE": {EN: "Service temporarily unavailable; try again later", ZH: "服务暂时不可用，请稍后重试"},
+    "UNAVAILABLE": {
+        EN: "Service temporarily unavailable; try again later",
+        ZH: "服务暂时不可用，请稍后重试",
+    },
     "INTERNAL": {EN: "Internal server error", ZH: "服务器内部错误"},
 }
 
@@ -181,11 +186,26 @@ NOTIFICATIONS: dict[str, dict[str, str]] = {
     # approvals (domain/approvals/flow.py): {record} is the record's name, {process} and {step} the
     # process's and step's names as the admin wrote them, {comment} ": <the submitter's comment>" or "".
     "approval_needed.title": {EN: "Approval needed: {record}", ZH: "待审批：{record}"},
-    "approval_reminder.title": {EN: "Reminder: approval needed: {record}", ZH: "提醒：待审批：{record}"},
-    "approval_escalated.title": {EN: "Escalated to you: approval needed: {record}", ZH: "已升级给您：待审批：{record}"},
-    "approval_needed.body": {EN: "{process}, step {step}{comment}", ZH: "{process}，步骤 {step}{comment}"},
-    "approval_reminder.body": {EN: "{process}, step {step}{comment}", ZH: "{process}，步骤 {step}{comment}"},
-    "approval_escalated.body": {EN: "{process}, step {step}{comment}", ZH: "{process}，步骤 {step}{comment}"},
+    "approval_reminder.title": {
+        EN: "Reminder: approval needed: {record}",
+        ZH: "提醒：待审批：{record}",
+    },
+    "approval_escalated.title": {
+        EN: "Escalated to you: approval needed: {record}",
+        ZH: "已升级给您：待审批：{record}",
+    },
+    "approval_needed.body": {
+        EN: "{process}, step {step}{comment}",
+        ZH: "{process}，步骤 {step}{comment}",
+    },
+    "approval_reminder.body": {
+        EN: "{process}, step {step}{comment}",
+        ZH: "{process}，步骤 {step}{comment}",
+    },
+    "approval_escalated.body": {
+        EN: "{process}, step {step}{comment}",
+        ZH: "{process}，步骤 {step}{comment}",
+    },
     "approval_approved.title": {EN: "Approved: {record}", ZH: "已批准：{record}"},
     "approval_rejected.title": {EN: "Rejected: {record}", ZH: "已驳回：{record}"},
     "approval_recalled.title": {EN: "Recalled: {record}", ZH: "已撤回：{record}"},
@@ -194,9 +214,18 @@ NOTIFICATIONS: dict[str, dict[str, str]] = {
     "approval_rejected.body": {EN: "{process}{comment}", ZH: "{process}{comment}"},
     "approval_recalled.body": {EN: "{process}{comment}", ZH: "{process}{comment}"},
     "approval_cancelled.body": {EN: "{process}{comment}", ZH: "{process}{comment}"},
-    "sla_escalated.title": {EN: "SLA escalation (level {level}): {subject}", ZH: "SLA 升级（第 {level} 级）：{subject}"},
-    "sla_escalated.body": {EN: "The ticket's resolution time has passed.", ZH: "该工单已超过解决时限。"},
-    "webhook_disabled.title": {EN: "A webhook endpoint was disabled", ZH: "一个 Webhook 端点已被停用"},
+    "sla_escalated.title": {
+        EN: "SLA escalation (level {level}): {subject}",
+        ZH: "SLA 升级（第 {level} 级）：{subject}",
+    },
+    "sla_escalated.body": {
+        EN: "The ticket's resolution time has passed.",
+        ZH: "该工单已超过解决时限。",
+    },
+    "webhook_disabled.title": {
+        EN: "A webhook endpoint was disabled",
+        ZH: "一个 Webhook 端点已被停用",
+    },
     "webhook_disabled.body": {
         EN: "{url} was disabled because {reason}. Fix the receiver, then enable the endpoint again.",
         ZH: "{url} 已被停用，原因：{reason}。请修复接收方后重新启用该端点。",

@@ -16,7 +16,9 @@ LOCALES = (EN, ZH)
 
 
 async def user_locale(user_id: uuid.UUID) -> str | None:
-    rows = await tenant_connection().execute_query_dict("SELECT locale FROM app_user WHERE id = $1", [user_id])
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT locale FROM app_user WHERE id = $1", [user_id]
+    )
     return rows[0]["locale"] if rows else None
 
 
@@ -30,5 +32,7 @@ async def set_user_locale(*, principal: Principal, locale: str | None) -> str | 
     """Set (or with None clear) the caller's own locale; it applies in every tenant they belong to."""
     if locale is not None and locale not in LOCALES:
         raise InvalidInput([FieldError("locale", "INVALID_CHOICE", f"one of {', '.join(LOCALES)}")])
-    await tenant_connection().execute_query("UPDATE app_user SET locale = $2 WHERE id = $1", [principal.user_id, locale])
+    await tenant_connection().execute_query(
+        "UPDATE app_user SET locale = $2 WHERE id = $1", [principal.user_id, locale]
+    )
     return locale

@@ -36,7 +36,12 @@ class AccessClaims:
 
 
 def issue_access_token(
-    config: TokenConfig, *, user_id: uuid.UUID, tenant_id: uuid.UUID, role: Role, session_id: uuid.UUID
+    config: TokenConfig,
+    *,
+    user_id: uuid.UUID,
+    tenant_id: uuid.UUID,
+    role: Role,
+    session_id: uuid.UUID,
 ) -> tuple[str, int]:
     """A signed access token and its expiry (unix seconds)."""
     now = int(time.time())

@@ -21,14 +21,21 @@ async def users_by_id(user_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, An
 MAX_MEMBERS_PAGE = 500
 
 
-async def list_members(*, search: str | None = None, role: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+async def list_members(
+    *, search: str | None = None, role: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
     """The tenant's members by name, for owner and assignee pickers; `search` matches the start of
     the name or email, case-insensitively."""
     conditions = ["m.tenant_id = $1"]
     params: list[Any] = [current_tenant_id()]
     if search:
-        params.append(search.strip().lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%")
-        conditions.append(f"(lower(u.name) LIKE ${len(params)} OR lower(u.email) LIKE ${len(params)})")
+        params.append(
+            search.strip().lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_")
+            + "%"
+        )
+        conditions.append(
+            f"(lower(u.name) LIKE ${len(params)} OR lower(u.email) LIKE ${len(params)})"
+        )
     if role:
         params.append(role)
         conditions.append(f"m.role = ${len(params)}")

@@ -35,5 +35,10 @@ class Principal:
 def acting_for(definition: dict[str, Any], *, tenant_id: uuid.UUID) -> Principal:
     """Who background work (a rule, an inbound endpoint, a sync connection) acts as: full rights,
     in the name of whoever last saved its definition, so the audit trail names a person."""
-    return Principal(tenant_id=tenant_id, user_id=definition["updated_by"] or definition["created_by"], role=Role.ADMIN,
-                     kind=CredentialKind.SESSION, credential_id=definition["id"])
+    return Principal(
+        tenant_id=tenant_id,
+        user_id=definition["updated_by"] or definition["created_by"],
+        role=Role.ADMIN,
+        kind=CredentialKind.SESSION,
+        credential_id=definition["id"],
+    )

@@ -18,7 +18,9 @@ class Profile:
     tenant_id: uuid.UUID
     tenant_slug: str
     tenant_name: str
-    locale: str | None = None  # the user's own language of messages; None follows the request and tenant
+    locale: str | None = (
+        None  # the user's own language of messages; None follows the request and tenant
+    )
 
 
 async def get_profile(*, principal: Principal) -> Profile:

@@ -26,7 +26,9 @@ def _validate_user(email: str, password: str) -> None:
         errors.append(FieldError("email", "INVALID", "not a valid email address"))
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
         errors.append(
-            FieldError("password", "LENGTH", f"password must be {MIN_LENGTH}-{MAX_LENGTH} characters")
+            FieldError(
+                "password", "LENGTH", f"password must be {MIN_LENGTH}-{MAX_LENGTH} characters"
+            )
         )
     if errors:
         raise InvalidInput(errors)
@@ -70,6 +72,8 @@ async def _add_user(tenant: Tenant, email: str, password_hash: str, name: str, r
     else:
         user = await User.create(id=new_id(), email=email, name=name, password_hash=password_hash)
     if await owned(Membership).filter(user_id=user.id).exists():
-        raise InvalidInput.single("email", "ALREADY_MEMBER", f"{email} already belongs to {tenant.slug}")
+        raise InvalidInput.single(
+            "email", "ALREADY_MEMBER", f"{email} already belongs to {tenant.slug}"
+        )
     await Membership.create(user_id=user.id, tenant_id=tenant.id, role=role.value)
     return user

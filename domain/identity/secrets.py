@@ -44,14 +44,19 @@ def _from_b62(text: str) -> int:
 
 def new_api_token(tenant_id: uuid.UUID) -> str:
     """`tsk_<tenant><random><crc32>`: the checksum lets scanners recognise a leaked token offline."""
-    body = _b62(tenant_id.int, _TENANT_LEN) + "".join(secrets.choice(_B62) for _ in range(_RANDOM_LEN))
+    body = _b62(tenant_id.int, _TENANT_LEN) + "".join(
+        secrets.choice(_B62) for _ in range(_RANDOM_LEN)
+    )
     return API_TOKEN_PREFIX + body + _b62(binascii.crc32(body.encode()), _CHECKSUM_LEN)
 
 
 def parse_api_token(token: str) -> uuid.UUID | None:
     """The tenant id inside a well-formed API token, or None if the token is malformed."""
-    body = token[len(API_TOKEN_PREFIX):]
-    if not token.startswith(API_TOKEN_PREFIX) or len(body) != _TENANT_LEN + _RANDOM_LEN + _CHECKSUM_LEN:
+    body = token[len(API_TOKEN_PREFIX) :]
+    if (
+        not token.startswith(API_TOKEN_PREFIX)
+        or len(body) != _TENANT_LEN + _RANDOM_LEN + _CHECKSUM_LEN
+    ):
         return None
     if any(char not in _B62 for char in body):
         return None
@@ -75,7 +80,7 @@ def new_refresh_token(tenant_id: uuid.UUID) -> str:
 def parse_refresh_token(token: str) -> uuid.UUID | None:
     if not token.startswith(REFRESH_TOKEN_PREFIX) or len(token) > 100:
         return None
-    encoded = token[len(REFRESH_TOKEN_PREFIX):]
+    encoded = token[len(REFRESH_TOKEN_PREFIX) :]
     try:
         raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
     except (binascii.Error, ValueError):

@@ -30,7 +30,9 @@ class IssuedSession:
     expires_at: datetime
 
 
-async def login(*, config: TokenConfig, tenant_slug: str, email: str, password: str) -> IssuedSession:
+async def login(
+    *, config: TokenConfig, tenant_slug: str, email: str, password: str
+) -> IssuedSession:
     """Check a user's password in one tenant and open a new session there."""
     tenant = await registry.find_by_slug(tenant_slug.strip().lower())
     if tenant is None:
@@ -44,7 +46,10 @@ async def login(*, config: TokenConfig, tenant_slug: str, email: str, password: 
             [tenant.id, email.strip()],
         )
         user = rows[0] if rows else None
-        if not await verify_password(user["password_hash"] if user else None, password) or user is None:
+        if (
+            not await verify_password(user["password_hash"] if user else None, password)
+            or user is None
+        ):
             raise Unauthenticated(INVALID_CREDENTIALS)
         if not tenant.is_active:
             raise Forbidden("This tenant is suspended")
@@ -62,7 +67,8 @@ async def refresh_session(*, config: TokenConfig, refresh_token: str) -> IssuedS
     reused = False
     async with tenant_transaction(tenant.id):
         token = (
-            await owned(RefreshToken).filter(token_hash=secrets.digest(refresh_token))
+            await owned(RefreshToken)
+            .filter(token_hash=secrets.digest(refresh_token))
             .select_for_update()
             .first()
         )
@@ -107,7 +113,11 @@ async def _issue(config: TokenConfig, session: AuthSession, role: Role) -> Issue
         expires_at=_now() + timedelta(seconds=config.refresh_ttl_seconds),
     )
     access, expires_at = issue_access_token(
-        config, user_id=session.user_id, tenant_id=session.tenant_id, role=role, session_id=session.id
+        config,
+        user_id=session.user_id,
+        tenant_id=session.tenant_id,
+        role=role,
+        session_id=session.id,
     )
     return IssuedSession(access, refresh, datetime.fromtimestamp(expires_at, tz=timezone.utc))
 
@@ -120,7 +130,8 @@ async def _revoke(session: AuthSession, *, reason: str) -> None:
 
 async def _current_role(user_id: uuid.UUID) -> Role | None:
     rows = await tenant_connection().execute_query_dict(
-        "SELECT role FROM membership WHERE tenant_id = $1 AND user_id = $2", [current_tenant_id(), user_id]
+        "SELECT role FROM membership WHERE tenant_id = $1 AND user_id = $2",
+        [current_tenant_id(), user_id],
     )
     return Role(rows[0]["role"]) if rows else None
 

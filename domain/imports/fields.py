@@ -21,16 +21,51 @@ from domain.tenant_settings import current_settings
 from tenants.context import current_tenant_id, tenant_connection
 
 # Never imported: set by Tessera itself.
-SKIPPED = frozenset({"id", "version", "createdAt", "updatedAt", "createdBy", "updatedBy", "customFields", "deletedAt"})
+SKIPPED = frozenset(
+    {
+        "id",
+        "version",
+        "createdAt",
+        "updatedAt",
+        "createdBy",
+        "updatedBy",
+        "customFields",
+        "deletedAt",
+    }
+)
 # Headers people write for standard fields, beside the field's own name (Chinese Excel exports too).
 ALIASES = {
-    "owner": "ownerId", "owneremail": "ownerId", "负责人": "ownerId", "所有人": "ownerId",
-    "name": "name", "名称": "name", "客户名称": "name", "公司名称": "companyName", "公司": "companyName",
-    "姓名": "personName", "联系人": "personName", "fullname": "fullName",
-    "email": "email", "邮箱": "email", "电子邮件": "email", "phone": "phone", "电话": "phone", "手机": "phone",
-    "region": "region", "地区": "region", "区域": "region", "industry": "industry", "行业": "industry",
-    "website": "website", "网站": "website", "source": "sourceChannel", "来源": "sourceChannel",
-    "status": "status", "状态": "status", "score": "score", "评分": "score",
+    "owner": "ownerId",
+    "owneremail": "ownerId",
+    "负责人": "ownerId",
+    "所有人": "ownerId",
+    "name": "name",
+    "名称": "name",
+    "客户名称": "name",
+    "公司名称": "companyName",
+    "公司": "companyName",
+    "姓名": "personName",
+    "联系人": "personName",
+    "fullname": "fullName",
+    "email": "email",
+    "邮箱": "email",
+    "电子邮件": "email",
+    "phone": "phone",
+    "电话": "phone",
+    "手机": "phone",
+    "region": "region",
+    "地区": "region",
+    "区域": "region",
+    "industry": "industry",
+    "行业": "industry",
+    "website": "website",
+    "网站": "website",
+    "source": "sourceChannel",
+    "来源": "sourceChannel",
+    "status": "status",
+    "状态": "status",
+    "score": "score",
+    "评分": "score",
 }
 TRUE = frozenset({"true", "yes", "y", "1", "是", "对", "真"})
 FALSE = frozenset({"false", "no", "n", "0", "否", "错", "假"})
@@ -57,23 +92,35 @@ async def import_targets(object_name: str) -> dict[str, Target]:
         for field in spec.fields:
             if field.name in SKIPPED or field.json_path or field.lookup:
                 continue
-            found[field.name] = Target(field.name, field.name, kind=field.kind, member=field.references == MEMBER)
+            found[field.name] = Target(
+                field.name, field.name, kind=field.kind, member=field.references == MEMBER
+            )
         for definition in await load_standard_fields(object_name):
             if not (definition.deleted or definition.computed or definition.read_only):
                 name = CUSTOM_FIELDS_PREFIX + definition.api_name
-                found[name] = Target(name, definition.label, field_type=definition.type,
-                                     member=definition.type is FieldType.USER)
+                found[name] = Target(
+                    name,
+                    definition.label,
+                    field_type=definition.type,
+                    member=definition.type is FieldType.USER,
+                )
         return found
     try:
         obj = await load_object(object_name)
     except Exception as exc:  # NotFound, or a name that is no object at all
-        raise InvalidInput.single("object", "UNKNOWN_OBJECT", "a standard type (Lead, Customer, ...) or a custom object") from exc
+        raise InvalidInput.single(
+            "object", "UNKNOWN_OBJECT", "a standard type (Lead, Customer, ...) or a custom object"
+        ) from exc
     for name in ("ownerId", "teamId"):
         found[name] = Target(name, name, kind=Kind.UUID, member=name == "ownerId")
     for definition in obj.fields:
         if not (definition.deleted or definition.computed or definition.read_only):
-            found[definition.api_name] = Target(definition.api_name, definition.label, field_type=definition.type,
-                                                member=definition.type is FieldType.USER)
+            found[definition.api_name] = Target(
+                definition.api_name,
+                definition.label,
+                field_type=definition.type,
+                member=definition.type is FieldType.USER,
+            )
     return found
 
 
@@ -88,7 +135,7 @@ def auto_mapping(headers: list[str], targets: dict[str, Target]) -> dict[str, st
         by_key.setdefault(_key(target.label), target.name)
         by_key.setdefault(_key(target.name), target.name)
         if target.name.startswith(CUSTOM_FIELDS_PREFIX):
-            by_key.setdefault(_key(target.name[len(CUSTOM_FIELDS_PREFIX):]), target.name)
+            by_key.setdefault(_key(target.name[len(CUSTOM_FIELDS_PREFIX) :]), target.name)
     for alias, name in ALIASES.items():
         if name in targets:
             by_key.setdefault(_key(alias), name)
@@ -108,16 +155,36 @@ def check_mapping(headers: list[str], mapping: dict[str, str], targets: dict[str
     seen: dict[str, str] = {}
     for header, name in mapping.items():
         if header not in headers:
-            errors.append(FieldError(f"mapping.{header}", "UNKNOWN_COLUMN", f"the file has no column {header!r}"))
+            errors.append(
+                FieldError(
+                    f"mapping.{header}", "UNKNOWN_COLUMN", f"the file has no column {header!r}"
+                )
+            )
         if name not in targets:
-            errors.append(FieldError(f"mapping.{header}", "UNKNOWN_FIELD", f"{name!r} is not a field that can be imported"))
+            errors.append(
+                FieldError(
+                    f"mapping.{header}",
+                    "UNKNOWN_FIELD",
+                    f"{name!r} is not a field that can be imported",
+                )
+            )
         elif name in seen:
-            errors.append(FieldError(f"mapping.{header}", "MAPPED_TWICE", f"{name} is already mapped from {seen[name]!r}"))
+            errors.append(
+                FieldError(
+                    f"mapping.{header}",
+                    "MAPPED_TWICE",
+                    f"{name} is already mapped from {seen[name]!r}",
+                )
+            )
         seen[name] = header
     if len(set(headers)) != len(headers):
-        errors.append(FieldError("file", "DUPLICATE_HEADERS", "every column needs a different header"))
+        errors.append(
+            FieldError("file", "DUPLICATE_HEADERS", "every column needs a different header")
+        )
     if not mapping:
-        errors.append(FieldError("mapping", "EMPTY_MAPPING", "map at least one column onto a field"))
+        errors.append(
+            FieldError("mapping", "EMPTY_MAPPING", "map at least one column onto a field")
+        )
     if errors:
         raise InvalidInput(errors)
 
@@ -132,7 +199,9 @@ class Members:
         if self.by_email is None:
             rows = await tenant_connection().execute_query_dict(
                 "SELECT lower(u.email) AS email, m.user_id FROM membership m JOIN app_user u ON u.id = m.user_id "
-                "WHERE m.tenant_id = $1", [current_tenant_id()])
+                "WHERE m.tenant_id = $1",
+                [current_tenant_id()],
+            )
             self.by_email = {row["email"]: row["user_id"] for row in rows}
         return self.by_email.get(email.strip().lower())
 
@@ -173,7 +242,9 @@ async def _moment(cell: Any) -> datetime:
         try:
             moment = datetime.fromisoformat(_text(cell))
         except ValueError:
-            raise CellError("INVALID_DATETIME", f"{cell!r} is not a date and time (ISO 8601)") from None
+            raise CellError(
+                "INVALID_DATETIME", f"{cell!r} is not a date and time (ISO 8601)"
+            ) from None
     if moment.tzinfo is None:  # spreadsheets keep no zone: the tenant's
         moment = moment.replace(tzinfo=(await current_settings()).zone())
     return moment
@@ -232,6 +303,12 @@ async def _custom(field_type: FieldType, cell: Any) -> Any:
         return _day(cell).isoformat()
     if field_type is FieldType.DATETIME:
         return (await _moment(cell)).isoformat()
-    if field_type in (FieldType.INTEGER, FieldType.DECIMAL, FieldType.PERCENT, FieldType.RATING, FieldType.CURRENCY):
+    if field_type in (
+        FieldType.INTEGER,
+        FieldType.DECIMAL,
+        FieldType.PERCENT,
+        FieldType.RATING,
+        FieldType.CURRENCY,
+    ):
         return cell if isinstance(cell, int | float) and not isinstance(cell, bool) else _text(cell)
     return _text(cell)

@@ -50,7 +50,10 @@ def detect_encoding(data: IO[bytes]) -> str:
     for encoding in AUTO_ENCODINGS:
         if _decodes(data, encoding):
             return encoding
-    raise _bad("UNKNOWN_ENCODING", "the file is neither UTF-8 nor GB18030/GBK text: save it as CSV UTF-8 or name its encoding")
+    raise _bad(
+        "UNKNOWN_ENCODING",
+        "the file is neither UTF-8 nor GB18030/GBK text: save it as CSV UTF-8 or name its encoding",
+    )
 
 
 def _decodes(data: IO[bytes], encoding: str) -> bool:
@@ -67,7 +70,9 @@ def _decodes(data: IO[bytes], encoding: str) -> bool:
 
 
 @contextmanager
-def open_table(data: IO[bytes], content_type: str, *, encoding: str | None = None) -> Iterator[Table]:
+def open_table(
+    data: IO[bytes], content_type: str, *, encoding: str | None = None
+) -> Iterator[Table]:
     """The table in `data` (a seekable binary file), by its sniffed content type."""
     if content_type == XLSX:
         with _xlsx(data) as table:
@@ -85,7 +90,9 @@ def _csv(data: IO[bytes], encoding: str | None) -> Table:
         try:
             codecs.lookup(encoding)
         except LookupError as exc:
-            raise InvalidInput.single("encoding", "UNKNOWN_ENCODING", f"no encoding {encoding!r}") from exc
+            raise InvalidInput.single(
+                "encoding", "UNKNOWN_ENCODING", f"no encoding {encoding!r}"
+            ) from exc
         if not _decodes(data, encoding):
             raise _bad("WRONG_ENCODING", f"the file is not {encoding} text")
     text = io.TextIOWrapper(data, encoding=encoding, newline="")
@@ -138,7 +145,9 @@ def _xlsx(data: IO[bytes]) -> Iterator[Table]:
             except (zipfile.BadZipFile, KeyError, ValueError) as exc:
                 raise _bad("INVALID_XLSX", "the sheet cannot be read to its end") from exc
 
-        estimate = sheet.max_row - 1 if isinstance(sheet.max_row, int) and sheet.max_row > 0 else None
+        estimate = (
+            sheet.max_row - 1 if isinstance(sheet.max_row, int) and sheet.max_row > 0 else None
+        )
         yield Table(headers=headers, rows=numbered(), rows_estimate=estimate)
     finally:
         book.close()

@@ -63,7 +63,9 @@ def spooled() -> IO[bytes]:
     return tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # closed by its caller
 
 
-async def fetch_upload(file_id: uuid.UUID, owner: uuid.UUID | None = None) -> tuple[dict[str, Any], IO[bytes]]:
+async def fetch_upload(
+    file_id: uuid.UUID, owner: uuid.UUID | None = None
+) -> tuple[dict[str, Any], IO[bytes]]:
     """The uploaded file's row and its bytes in a temporary file (in memory while small)."""
     row = await get_file(file_id, purpose="IMPORT", created_by=owner)
     data = spooled()
@@ -90,11 +92,21 @@ async def plan_import(params: dict[str, Any], headers: list[str], principal: Pri
     match_by = params.get("matchBy")
     if mode != "CREATE":
         if not match_by:
-            errors.append(FieldError("matchBy", "REQUIRED", "updates find records by externalId or a unique field"))
+            errors.append(
+                FieldError(
+                    "matchBy", "REQUIRED", "updates find records by externalId or a unique field"
+                )
+            )
         elif match_by not in mapping.values():
             errors.append(FieldError("matchBy", "NOT_MAPPED", f"map a column onto {match_by}"))
     spec = await object_spec(object_name)
-    for action in (Action.CREATE,) if mode == "CREATE" else (Action.UPDATE,) if mode == "UPDATE" else (Action.CREATE, Action.UPDATE):
+    for action in (
+        (Action.CREATE,)
+        if mode == "CREATE"
+        else (Action.UPDATE,)
+        if mode == "UPDATE"
+        else (Action.CREATE, Action.UPDATE)
+    ):
         try:
             spec.require(principal, action)
         except Forbidden as exc:
@@ -102,7 +114,14 @@ async def plan_import(params: dict[str, Any], headers: list[str], principal: Pri
     if errors:
         raise InvalidInput(errors)
     columns = [(headers.index(header), header, targets[name]) for header, name in mapping.items()]
-    return Plan(object_name, columns, mode, match_by, str(params.get("externalSystem") or DEFAULT_SYSTEM), bool(params.get("dryRun")))
+    return Plan(
+        object_name,
+        columns,
+        mode,
+        match_by,
+        str(params.get("externalSystem") or DEFAULT_SYSTEM),
+        bool(params.get("dryRun")),
+    )
 
 
 async def object_spec(object_name: str) -> RecordSpec:
@@ -127,19 +146,35 @@ async def run_import(job: RunningJob) -> dict[str, Any]:
             if index < done:
                 continue  # committed by an earlier run of this job
             if index >= LIMITS.max_import_rows:
-                raise InvalidInput.single("file", "TOO_MANY_ROWS", f"an import takes at most {LIMITS.max_import_rows} rows")
+                raise InvalidInput.single(
+                    "file",
+                    "TOO_MANY_ROWS",
+                    f"an import takes at most {LIMITS.max_import_rows} rows",
+                )
             batch.append(numbered)
             if len(batch) == BATCH:
                 done = await _commit_batch(job, plan, batch, counts, members, done, total)
                 batch = []
         if batch:
             done = await _commit_batch(job, plan, batch, counts, members, done, total)
-    return {"rows": done, "created": counts.created, "updated": counts.updated, "failed": counts.failed,
-            "dryRun": plan.dry_run}
+    return {
+        "rows": done,
+        "created": counts.created,
+        "updated": counts.updated,
+        "failed": counts.failed,
+        "dryRun": plan.dry_run,
+    }
 
 
-async def _commit_batch(job: RunningJob, plan: Plan, batch: list[tuple[int, list[Any]]], counts: Counts,
-                        members: Members, done: int, total: int | None) -> int:
+async def _commit_batch(
+    job: RunningJob,
+    plan: Plan,
+    batch: list[tuple[int, list[Any]]],
+    counts: Counts,
+    members: Members,
+    done: int,
+    total: int | None,
+) -> int:
     async with job.batch():
         counts.errors = []
         conn = tenant_connection()
@@ -150,13 +185,23 @@ async def _commit_batch(job: RunningJob, plan: Plan, batch: list[tuple[int, list
         await conn.execute_query("RELEASE SAVEPOINT import_batch")
         await job.errors(counts.errors)
         done += len(batch)
-        job.checkpoint = {"rows": done, "created": counts.created, "updated": counts.updated, "failed": counts.failed}
+        job.checkpoint = {
+            "rows": done,
+            "created": counts.created,
+            "updated": counts.updated,
+            "failed": counts.failed,
+        }
         await job.progress(done, total)
     return done
 
 
-async def write_rows(plan: Plan, batch: list[tuple[int, list[Any]]], counts: Counts, members: Members,
-                     principal: Principal) -> None:
+async def write_rows(
+    plan: Plan,
+    batch: list[tuple[int, list[Any]]],
+    counts: Counts,
+    members: Members,
+    principal: Principal,
+) -> None:
     """Write a batch's rows, each all or nothing, adding to `counts` (and its errors)."""
     ready: list[tuple[int, dict[str, Any]]] = []
     for number, cells in batch:
@@ -167,11 +212,16 @@ async def write_rows(plan: Plan, batch: list[tuple[int, list[Any]]], counts: Cou
             ready.append((number, values))
     if plan.mode == "CREATE" and not any(EXTERNAL_ID in v for _, v in ready):
         ready = await _bulk_create(plan, ready, counts, principal)
-    for number, values in ready:  # updates, links of external ids, and what bulk writes could not take
+    for (
+        number,
+        values,
+    ) in ready:  # updates, links of external ids, and what bulk writes could not take
         await _write_one(plan, number, values, counts, principal)
 
 
-async def _values(plan: Plan, cells: list[Any], members: Members) -> tuple[dict[str, Any], list[FieldError]]:
+async def _values(
+    plan: Plan, cells: list[Any], members: Members
+) -> tuple[dict[str, Any], list[FieldError]]:
     values: dict[str, Any] = {}
     problems: list[FieldError] = []
     for index, header, target in plan.columns:
@@ -195,7 +245,11 @@ def _items(plan: Plan, rows: list[tuple[int, dict[str, Any]]]) -> list[dict[str,
     for _, values in rows:
         if plan.object_name in STANDARD:
             item = {k: v for k, v in values.items() if not k.startswith(CUSTOM_FIELDS_PREFIX)}
-            custom = {k[len(CUSTOM_FIELDS_PREFIX):]: v for k, v in values.items() if k.startswith(CUSTOM_FIELDS_PREFIX)}
+            custom = {
+                k[len(CUSTOM_FIELDS_PREFIX) :]: v
+                for k, v in values.items()
+                if k.startswith(CUSTOM_FIELDS_PREFIX)
+            }
             if custom:
                 item["customFields"] = custom
         else:
@@ -205,8 +259,9 @@ def _items(plan: Plan, rows: list[tuple[int, dict[str, Any]]]) -> list[dict[str,
     return items
 
 
-async def _bulk_create(plan: Plan, rows: list[tuple[int, dict[str, Any]]], counts: Counts,
-                       principal: Principal) -> list[tuple[int, dict[str, Any]]]:
+async def _bulk_create(
+    plan: Plan, rows: list[tuple[int, dict[str, Any]]], counts: Counts, principal: Principal
+) -> list[tuple[int, dict[str, Any]]]:
     """Create the rows in one bulk write; the rows left to write one by one."""
     conn = tenant_connection()
     for _attempt in range(2):
@@ -215,10 +270,16 @@ async def _bulk_create(plan: Plan, rows: list[tuple[int, dict[str, Any]]], count
         await conn.execute_query("SAVEPOINT import_bulk")
         try:
             if plan.object_name in STANDARD:
-                await CREATE[plan.object_name](principal=principal, items=_items(plan, rows), bulk=True)
+                await CREATE[plan.object_name](
+                    principal=principal, items=_items(plan, rows), bulk=True
+                )
             else:
-                await custom_records.create_records(principal=principal, object_name=plan.object_name,
-                                                    items=_items(plan, rows), bulk=True)
+                await custom_records.create_records(
+                    principal=principal,
+                    object_name=plan.object_name,
+                    items=_items(plan, rows),
+                    bulk=True,
+                )
             await conn.execute_query("RELEASE SAVEPOINT import_bulk")
             counts.created += len(rows)
             return []
@@ -230,7 +291,8 @@ async def _bulk_create(plan: Plan, rows: list[tuple[int, dict[str, Any]]], count
                 if found is None:
                     return rows  # not about one row: write them one by one
                 by_row.setdefault(int(found.group(1)), []).append(
-                    FieldError(error.field[found.end():] or "row", error.code, error.message))
+                    FieldError(error.field[found.end() :] or "row", error.code, error.message)
+                )
             for index in sorted(by_row):
                 _fail(counts, rows[index][0], by_row[index])
             rows = [row for index, row in enumerate(rows) if index not in by_row]
@@ -240,7 +302,9 @@ async def _bulk_create(plan: Plan, rows: list[tuple[int, dict[str, Any]]], count
     return rows
 
 
-async def _write_one(plan: Plan, number: int, values: dict[str, Any], counts: Counts, principal: Principal) -> None:
+async def _write_one(
+    plan: Plan, number: int, values: dict[str, Any], counts: Counts, principal: Principal
+) -> None:
     conn = tenant_connection()
     await conn.execute_query("SAVEPOINT import_row")
     try:
@@ -260,11 +324,27 @@ async def _write_one(plan: Plan, number: int, values: dict[str, Any], counts: Co
         await conn.execute_query("RELEASE SAVEPOINT import_row")
     except InvalidInput as exc:
         await conn.execute_query("ROLLBACK TO SAVEPOINT import_row")
-        _fail(counts, number, [FieldError(e.field.removeprefix("values."), e.code, e.message) for e in exc.field_errors])
+        _fail(
+            counts,
+            number,
+            [
+                FieldError(e.field.removeprefix("values."), e.code, e.message)
+                for e in exc.field_errors
+            ],
+        )
     except (Conflict, NotFound, Forbidden) as exc:
         await conn.execute_query("ROLLBACK TO SAVEPOINT import_row")
-        _fail(counts, number, [FieldError(plan.match_by or "row", type(exc).__name__.upper().replace("NOTFOUND", "NOT_FOUND"),
-                                          str(exc))])
+        _fail(
+            counts,
+            number,
+            [
+                FieldError(
+                    plan.match_by or "row",
+                    type(exc).__name__.upper().replace("NOTFOUND", "NOT_FOUND"),
+                    str(exc),
+                )
+            ],
+        )
     except DomainError as exc:
         await conn.execute_query("ROLLBACK TO SAVEPOINT import_row")
         _fail(counts, number, [FieldError("row", "REFUSED", str(exc))])
@@ -278,14 +358,22 @@ async def _match(plan: Plan, values: dict[str, Any], external: Any) -> uuid.UUID
         return await external_ids.find(plan.object_name, plan.system, str(external))
     value = values.get(plan.match_by or "")
     if value is None:
-        raise InvalidInput.single(plan.match_by or "matchBy", "REQUIRED", f"the row has no {plan.match_by}")
+        raise InvalidInput.single(
+            plan.match_by or "matchBy", "REQUIRED", f"the row has no {plan.match_by}"
+        )
     spec = await object_spec(plan.object_name)
-    where = ["t.tenant_id = $1", f"{spec.field(plan.match_by or '').sql('t')}::text = $2", "t.deleted_at IS NULL"]
+    where = [
+        "t.tenant_id = $1",
+        f"{spec.field(plan.match_by or '').sql('t')}::text = $2",
+        "t.deleted_at IS NULL",
+    ]
     params: list[Any] = [current_tenant_id(), str(value)]
     if spec.table == "custom_record":
         params.append((await load_object(plan.object_name)).id)
         where.append("t.object_id = $3")
-    rows = await tenant_connection().execute_query_dict(f"SELECT t.id FROM {spec.table} t WHERE {' AND '.join(where)} LIMIT 2", params)
+    rows = await tenant_connection().execute_query_dict(
+        f"SELECT t.id FROM {spec.table} t WHERE {' AND '.join(where)} LIMIT 2", params
+    )
     if len(rows) > 1:
         raise Conflict(f"more than one {plan.object_name} has this {plan.match_by}")
     return rows[0]["id"] if rows else None

@@ -22,16 +22,22 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-async def preview_import(*, principal: Principal, file_id: uuid.UUID, object_name: str,
-                         encoding: str | None = None) -> dict[str, Any]:
+async def preview_import(
+    *, principal: Principal, file_id: uuid.UUID, object_name: str, encoding: str | None = None
+) -> dict[str, Any]:
     """What an import of the file into the object would read: headers, automatic mapping, rows."""
     row, data = await fetch_upload(file_id, principal.user_id)
     targets = await import_targets(object_name)
     with data, open_table(data, row["content_type"], encoding=encoding) as table:
         sample = [[_cell(c) for c in cells] for _, cells in islice(table.rows, SAMPLE_ROWS)]
-        return {"file": row, "encoding": table.encoding, "headers": table.headers,
-                "mapping": auto_mapping(table.headers, targets), "sample": sample,
-                "fields": [{"name": t.name, "label": t.label} for t in targets.values()]}
+        return {
+            "file": row,
+            "encoding": table.encoding,
+            "headers": table.headers,
+            "mapping": auto_mapping(table.headers, targets),
+            "sample": sample,
+            "fields": [{"name": t.name, "label": t.label} for t in targets.values()],
+        }
 
 
 async def start_import(*, principal: Principal, params: dict[str, Any]) -> dict[str, Any]:
@@ -44,12 +50,21 @@ async def start_import(*, principal: Principal, params: dict[str, Any]) -> dict[
     row, data = await fetch_upload(file_id, principal.user_id)
     with data, open_table(data, row["content_type"], encoding=params.get("encoding")) as table:
         if not params.get("mapping"):
-            params["mapping"] = auto_mapping(table.headers, await import_targets(str(params.get("object") or "")))
+            params["mapping"] = auto_mapping(
+                table.headers, await import_targets(str(params.get("object") or ""))
+            )
         await plan_import(params, table.headers, principal)
         total = table.rows_estimate
         if total is None:
             total = sum(1 for _ in islice(table.rows, LIMITS.max_import_rows + 1))
     if total > LIMITS.max_import_rows:
-        raise InvalidInput.single("file", "TOO_MANY_ROWS", f"an import takes at most {LIMITS.max_import_rows} rows")
-    params = {**params, "fileId": str(file_id), "rowsTotal": total, "encoding": table.encoding or params.get("encoding")}
+        raise InvalidInput.single(
+            "file", "TOO_MANY_ROWS", f"an import takes at most {LIMITS.max_import_rows} rows"
+        )
+    params = {
+        **params,
+        "fileId": str(file_id),
+        "rowsTotal": total,
+        "encoding": table.encoding or params.get("encoding"),
+    }
     return await start_job(KIND, params, principal=principal)

@@ -36,7 +36,9 @@ def extract(path: str, payload: Any) -> Any:
     for match in _STEP.finditer(path[1:]):
         key, index, quoted = match.groups()
         if index is not None:
-            value = value[int(index)] if isinstance(value, list) and int(index) < len(value) else None
+            value = (
+                value[int(index)] if isinstance(value, list) and int(index) < len(value) else None
+            )
         else:
             value = value.get(key or quoted) if isinstance(value, dict) else None
         if value is None:
@@ -47,7 +49,11 @@ def extract(path: str, payload: Any) -> Any:
 def check_mapping(mapping: Any, field_names: set[str] | None) -> list[FieldError]:
     """Field errors of a mapping; `field_names` (when known) are the target object's fields."""
     if not isinstance(mapping, dict):
-        return [FieldError("mapping", "INVALID_MAPPING", "an object with fields, constants and externalId")]
+        return [
+            FieldError(
+                "mapping", "INVALID_MAPPING", "an object with fields, constants and externalId"
+            )
+        ]
     errors: list[FieldError] = []
     fields, constants = mapping.get("fields") or {}, mapping.get("constants") or {}
     if not isinstance(fields, dict) or not isinstance(constants, dict):
@@ -58,17 +64,35 @@ def check_mapping(mapping: Any, field_names: set[str] | None) -> list[FieldError
         errors.append(FieldError("mapping.fields", "TOO_MANY", f"at most {MAX_FIELDS} fields"))
     for name, path in fields.items():
         if not check_path(path):
-            errors.append(FieldError(f"mapping.fields.{name}", "INVALID_PATH", "a path like $.contact.emails[0]"))
+            errors.append(
+                FieldError(
+                    f"mapping.fields.{name}", "INVALID_PATH", "a path like $.contact.emails[0]"
+                )
+            )
     for name in [*fields, *constants]:
-        if field_names is not None and name not in field_names and not name.startswith("customFields."):
+        if (
+            field_names is not None
+            and name not in field_names
+            and not name.startswith("customFields.")
+        ):
             section = "fields" if name in fields else "constants"
-            errors.append(FieldError(f"mapping.{section}.{name}", "UNKNOWN_FIELD", "a field of the target object"))
+            errors.append(
+                FieldError(
+                    f"mapping.{section}.{name}", "UNKNOWN_FIELD", "a field of the target object"
+                )
+            )
     external = mapping.get("externalId")
     if external is not None:
         if not isinstance(external, dict) or not str(external.get("system") or "").strip():
-            errors.append(FieldError("mapping.externalId.system", "REQUIRED", "the external system's name"))
+            errors.append(
+                FieldError("mapping.externalId.system", "REQUIRED", "the external system's name")
+            )
         if not isinstance(external, dict) or not check_path(external.get("path")):
-            errors.append(FieldError("mapping.externalId.path", "INVALID_PATH", "where the payload carries its id"))
+            errors.append(
+                FieldError(
+                    "mapping.externalId.path", "INVALID_PATH", "where the payload carries its id"
+                )
+            )
     return errors
 
 

@@ -25,7 +25,9 @@ async def process_request(request_id: uuid.UUID) -> str | None:
     """Process an ACCEPTED request once (repeated deliveries find it done); its new status."""
     conn = tenant_connection()
     rows = await conn.execute_query_dict(
-        "SELECT * FROM inbound_request WHERE tenant_id = $1 AND id = $2 FOR UPDATE", [current_tenant_id(), request_id])
+        "SELECT * FROM inbound_request WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+        [current_tenant_id(), request_id],
+    )
     if not rows or rows[0]["status"] != "ACCEPTED":
         return None
     request = rows[0]
@@ -48,7 +50,11 @@ async def _upsert(endpoint: dict[str, Any], payload: object) -> uuid.UUID:
     values, external = apply(endpoint["mapping"], payload)
     object_name, principal = endpoint["object"], acting_for(endpoint, tenant_id=current_tenant_id())
     if endpoint["mapping"].get("externalId") and external is None:
-        raise InvalidInput.single("externalId", "MISSING", f"the payload has nothing at {endpoint['mapping']['externalId']['path']}")
+        raise InvalidInput.single(
+            "externalId",
+            "MISSING",
+            f"the payload has nothing at {endpoint['mapping']['externalId']['path']}",
+        )
     record_id = await external_ids.find(object_name, *external) if external else None
     if record_id is None:
         record_id = await create_values(object_name, values, principal=principal)
@@ -57,15 +63,24 @@ async def _upsert(endpoint: dict[str, Any], payload: object) -> uuid.UUID:
     else:
         await update_values(object_name, record_id, values, principal=principal)
     # What rules with {on: "webhook"} react to; `to: {endpoint: <name>}` narrows them to one endpoint.
-    await emit(object_name, [(record_id, "webhook", {"endpoint": [None, endpoint["name"]]})], actor_id=None)
+    await emit(
+        object_name, [(record_id, "webhook", {"endpoint": [None, endpoint["name"]]})], actor_id=None
+    )
     return record_id
 
 
-async def _finish(request_id: uuid.UUID, status: str, error: str | None, record_type: str | None,
-                  record_id: uuid.UUID | None) -> None:
+async def _finish(
+    request_id: uuid.UUID,
+    status: str,
+    error: str | None,
+    record_type: str | None,
+    record_id: uuid.UUID | None,
+) -> None:
     await tenant_connection().execute_query(
         "UPDATE inbound_request SET status = $3, error = $4, record_type = $5, record_id = $6, processed_at = now() "
-        "WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), request_id, status, error, record_type, record_id])
+        "WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), request_id, status, error, record_type, record_id],
+    )
 
 
 async def reprocess(*, principal: Principal, request_id: uuid.UUID) -> str | None:
@@ -73,17 +88,26 @@ async def reprocess(*, principal: Principal, request_id: uuid.UUID) -> str | Non
     ENDPOINT_SPEC.require(principal, Action.UPDATE)
     rows = await tenant_connection().execute_query_dict(
         "UPDATE inbound_request SET status = 'ACCEPTED', error = NULL WHERE tenant_id = $1 AND id = $2 AND status = 'FAILED' "
-        "RETURNING id", [current_tenant_id(), request_id])
+        "RETURNING id",
+        [current_tenant_id(), request_id],
+    )
     if not rows:
         raise InvalidInput.single("id", "NOT_FAILED", "only FAILED requests can be processed again")
     return await process_request(request_id)
 
 
-async def list_requests(*, principal: Principal, endpoint_id: uuid.UUID | None, status: str | None, first: int = 50,
-                        request_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+async def list_requests(
+    *,
+    principal: Principal,
+    endpoint_id: uuid.UUID | None,
+    status: str | None,
+    first: int = 50,
+    request_id: uuid.UUID | None = None,
+) -> list[dict[str, Any]]:
     """The newest requests first, with their outcome."""
     ENDPOINT_SPEC.require(principal, Action.READ)
     return await tenant_connection().execute_query_dict(
         "SELECT * FROM inbound_request WHERE tenant_id = $1 AND ($2::uuid IS NULL OR endpoint_id = $2) "
         "AND ($3::text IS NULL OR status = $3) AND ($5::uuid IS NULL OR id = $5) ORDER BY received_at DESC, id DESC LIMIT $4",
-        [current_tenant_id(), endpoint_id, status, max(1, min(first, 100)), request_id])
+        [current_tenant_id(), endpoint_id, status, max(1, min(first, 100)), request_id],
+    )

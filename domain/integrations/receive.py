@@ -58,8 +58,13 @@ async def receive_webhook(endpoint_id: uuid.UUID, headers: dict[str, str], body:
         return await _reject(endpoint, body, 400, "the body is not UTF-8 JSON")
     if problem:
         return await _reject(endpoint, body, 400, f"the body cannot be taken in: {problem}")
-    message_id = next((headers[h] for h in ID_HEADERS if headers.get(h)), None) or hashlib.sha256(body).hexdigest()
-    return await _accept(endpoint, text, made_storable(message_id[:200]), headers.get("content-type"))
+    message_id = (
+        next((headers[h] for h in ID_HEADERS if headers.get(h)), None)
+        or hashlib.sha256(body).hexdigest()
+    )
+    return await _accept(
+        endpoint, text, made_storable(message_id[:200]), headers.get("content-type")
+    )
 
 
 async def form_endpoint(endpoint_id: uuid.UUID) -> dict[str, Any] | None:
@@ -77,9 +82,13 @@ async def receive_form(endpoint: dict[str, Any], fields: dict[str, Any]) -> Rece
         return Receipt(400, f"the form cannot be taken in: {problem}")
     body = json.dumps(fields)
     if len(body) > MAX_BODY_BYTES:
-        return await _reject(endpoint, body.encode(), 413, f"the form is larger than {MAX_BODY_BYTES} bytes")
+        return await _reject(
+            endpoint, body.encode(), 413, f"the form is larger than {MAX_BODY_BYTES} bytes"
+        )
     if endpoint["honeypot"] and str(fields.get(endpoint["honeypot"]) or "").strip():
-        receipt = await _reject(endpoint, body.encode(), 202, "the honeypot field was filled in (a bot)")
+        receipt = await _reject(
+            endpoint, body.encode(), 202, "the honeypot field was filled in (a bot)"
+        )
         return Receipt(202, "received", receipt.request_id)
     return await _accept(endpoint, body, None, "application/json")
 
@@ -97,32 +106,60 @@ def _verify(endpoint: dict[str, Any], headers: dict[str, str], body: bytes) -> s
         message_id = headers.get("webhook-id")
         if not message_id:
             return "a webhook-id is required"
-        expected = sign(endpoint["secret"], message_id, int(stamp or ""), body)  # a bad stamp returned above
+        expected = sign(
+            endpoint["secret"], message_id, int(stamp or ""), body
+        )  # a bad stamp returned above
         signatures = headers.get("webhook-signature", "").split()
-        return None if any(hmac.compare_digest(expected, g) for g in signatures) else "the webhook-signature does not match"
+        return (
+            None
+            if any(hmac.compare_digest(expected, g) for g in signatures)
+            else "the webhook-signature does not match"
+        )
     digest = hmac.new(endpoint["secret"].encode(), body, hashlib.sha256).digest()
     given = headers.get(endpoint["signature_header"].lower(), "").strip()
     given = given.split("=", 1)[1] if given.lower().startswith("sha256=") else given
-    matches = any(hmac.compare_digest(candidate, given) for candidate in (digest.hex(), base64.b64encode(digest).decode()))
-    return None if given and matches else f"the signature in {endpoint['signature_header']} does not match"
+    matches = any(
+        hmac.compare_digest(candidate, given)
+        for candidate in (digest.hex(), base64.b64encode(digest).decode())
+    )
+    return (
+        None
+        if given and matches
+        else f"the signature in {endpoint['signature_header']} does not match"
+    )
 
 
-async def _accept(endpoint: dict[str, Any], body: str, message_id: str | None, content_type: str | None) -> Receipt:
+async def _accept(
+    endpoint: dict[str, Any], body: str, message_id: str | None, content_type: str | None
+) -> Receipt:
     rows = await tenant_connection().execute_query_dict(
         "INSERT INTO inbound_request (tenant_id, id, endpoint_id, message_id, content_type, body, status) "
         "VALUES ($1, $2, $3, $4, $5, $6, 'ACCEPTED') "
         "ON CONFLICT (tenant_id, endpoint_id, message_id) WHERE message_id IS NOT NULL DO NOTHING RETURNING id",
-        [current_tenant_id(), new_id(), endpoint["id"], message_id, content_type, body])
+        [current_tenant_id(), new_id(), endpoint["id"], message_id, content_type, body],
+    )
     if not rows:
         return Receipt(200, "already received")  # a replay or a retry: accepted once, before
     request_id = rows[0]["id"]
     # Processed by a worker once this commits (the relay delivers the event).
-    await emit("InboundRequest", [(request_id, "received", {"endpointId": [None, str(endpoint["id"])]})], actor_id=None)
+    await emit(
+        "InboundRequest",
+        [(request_id, "received", {"endpointId": [None, str(endpoint["id"])]})],
+        actor_id=None,
+    )
     return Receipt(202, "received", request_id)
 
 
 async def _reject(endpoint: dict[str, Any], body: bytes, status: int, reason: str) -> Receipt:
     rows = await tenant_connection().execute_query_dict(
         "INSERT INTO inbound_request (tenant_id, id, endpoint_id, body, status, error) VALUES ($1, $2, $3, $4, 'REJECTED', $5) "
-        "RETURNING id", [current_tenant_id(), new_id(), endpoint["id"], made_storable(body[:MAX_REJECTED_BODY].decode(errors="replace")), reason])
+        "RETURNING id",
+        [
+            current_tenant_id(),
+            new_id(),
+            endpoint["id"],
+            made_storable(body[:MAX_REJECTED_BODY].decode(errors="replace")),
+            reason,
+        ],
+    )
     return Receipt(status, reason, rows[0]["id"])

@@ -19,8 +19,14 @@ from domain.integrations.webhook_endpoints import WEBHOOK_SPEC, get_endpoint
 from domain.records.rights import Action
 
 
-async def deliveries(*, principal: Principal, endpoint_id: uuid.UUID | None, status: str | None, first: int = 50,
-                     delivery_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+async def deliveries(
+    *,
+    principal: Principal,
+    endpoint_id: uuid.UUID | None,
+    status: str | None,
+    first: int = 50,
+    delivery_id: uuid.UUID | None = None,
+) -> list[dict[str, Any]]:
     WEBHOOK_SPEC.require(principal, Action.READ)
     return await list_deliveries(endpoint_id, status, first, delivery_id)
 
@@ -30,8 +36,11 @@ async def send_test(*, principal: Principal, endpoint_id: uuid.UUID) -> dict[str
     endpoint's test fails as such)."""
     WEBHOOK_SPEC.require(principal, Action.UPDATE)
     endpoint = await get_endpoint(endpoint_id)
-    payload = {"type": TEST_EVENT, "timestamp": datetime.now(timezone.utc).isoformat(),
-               "data": {"endpointId": str(endpoint["id"]), "message": "A test event from Tessera"}}
+    payload = {
+        "type": TEST_EVENT,
+        "timestamp": datetime.now(timezone.utc).isoformat(),
+        "data": {"endpointId": str(endpoint["id"]), "message": "A test event from Tessera"},
+    }
     return await _send_now(await create_delivery(endpoint_id, TEST_EVENT, payload))
 
 
@@ -43,7 +52,9 @@ async def resend(*, principal: Principal, delivery_id: uuid.UUID) -> dict[str, A
         raise NotFound("delivery not found")
     [original] = found
     await get_endpoint(original["endpoint_id"])  # not of a deleted endpoint
-    return await _send_now(await create_delivery(original["endpoint_id"], original["event_type"], original["payload"]))
+    return await _send_now(
+        await create_delivery(original["endpoint_id"], original["event_type"], original["payload"])
+    )
 
 
 async def _send_now(delivery_id: uuid.UUID) -> dict[str, Any]:

@@ -37,7 +37,9 @@ from domain.telemetry import report
 from tenants.context import current_tenant_id, tenant_connection, tenant_transaction
 from tenants.ids import new_id
 
-RETRY_DELAYS = tuple(timedelta(seconds=s) for s in (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400))
+RETRY_DELAYS = tuple(
+    timedelta(seconds=s) for s in (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
+)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 DISABLE_AFTER = timedelta(days=5)
 LEASE = timedelta(minutes=2)
@@ -62,10 +64,13 @@ class Outcome:
 async def _enabled_endpoints() -> list[dict[str, Any]]:
     return await tenant_connection().execute_query_dict(
         "SELECT id, event_types FROM webhook_endpoint WHERE tenant_id = $1 AND enabled AND deleted_at IS NULL",
-        [current_tenant_id()])
+        [current_tenant_id()],
+    )
 
 
-_ENDPOINTS = VersionedCache(_enabled_endpoints)  # per process, checked against the event's config version
+_ENDPOINTS = VersionedCache(
+    _enabled_endpoints
+)  # per process, checked against the event's config version
 
 
 async def fan_out(event: Event) -> list[uuid.UUID]:
@@ -75,28 +80,58 @@ async def fan_out(event: Event) -> list[uuid.UUID]:
     if not targets or not await known_type(event.record_type):
         return []
     record = await record_values(event.record_type, event.record_id)
-    payload = {"type": event.event_type, "timestamp": event.occurred_at.isoformat(),
-               "data": {"object": event.record_type, "id": str(event.record_id), "changes": event.changes, "record": record}}
+    payload = {
+        "type": event.event_type,
+        "timestamp": event.occurred_at.isoformat(),
+        "data": {
+            "object": event.record_type,
+            "id": str(event.record_id),
+            "changes": event.changes,
+            "record": record,
+        },
+    }
     created = await tenant_connection().execute_query_dict(
         "INSERT INTO webhook_delivery (tenant_id, id, endpoint_id, event_id, event_type, payload, status, next_attempt_at) "
         "SELECT $1, d.id, d.endpoint_id, $4, $5, $6::jsonb, 'PENDING', now() FROM unnest($2::uuid[], $3::uuid[]) AS d(id, endpoint_id) "
         "ON CONFLICT (tenant_id, endpoint_id, event_id) WHERE event_id IS NOT NULL DO NOTHING RETURNING id",
-        [current_tenant_id(), [new_id() for _ in targets], targets, event.id, event.event_type, json_body(payload).decode()])
+        [
+            current_tenant_id(),
+            [new_id() for _ in targets],
+            targets,
+            event.id,
+            event.event_type,
+            json_body(payload).decode(),
+        ],
+    )
     return [row["id"] for row in created]
 
 
-async def create_delivery(endpoint_id: uuid.UUID, event_type: str, payload: dict[str, Any] | str) -> uuid.UUID:
+async def create_delivery(
+    endpoint_id: uuid.UUID, event_type: str, payload: dict[str, Any] | str
+) -> uuid.UUID:
     """A delivery outside the event stream (a test event, a manual resend of a stored payload)."""
     rows = await tenant_connection().execute_query_dict(
         "INSERT INTO webhook_delivery (tenant_id, id, endpoint_id, event_type, payload, status, next_attempt_at) "
         "VALUES ($1, $2, $3, $4, $5::jsonb, 'PENDING', now()) RETURNING id",
-        [current_tenant_id(), new_id(), endpoint_id, event_type, payload if isinstance(payload, str) else json_body(payload).decode()])
+        [
+            current_tenant_id(),
+            new_id(),
+            endpoint_id,
+            event_type,
+            payload if isinstance(payload, str) else json_body(payload).decode(),
+        ],
+    )
     delivery_id: uuid.UUID = rows[0]["id"]
     return delivery_id
 
 
-async def send_due(tenant_id: uuid.UUID, *, ids: list[uuid.UUID] | None = None, now: datetime | None = None,
-                   limit: int = 100) -> int:
+async def send_due(
+    tenant_id: uuid.UUID,
+    *,
+    ids: list[uuid.UUID] | None = None,
+    now: datetime | None = None,
+    limit: int = 100,
+) -> int:
     """Send the tenant's due deliveries (or just `ids`, if due): claim in one transaction, send
     with no transaction open, record each outcome in its own. Returns how many were sent."""
     now = now or datetime.now(timezone.utc)
@@ -135,7 +170,8 @@ async def _claim(ids: list[uuid.UUID] | None, now: datetime, limit: int) -> list
         "WHERE d.tenant_id = $1 AND d.id = due.id AND e.tenant_id = d.tenant_id AND e.id = d.endpoint_id "
         "RETURNING d.*, e.url, e.enabled, e.deleted_at AS endpoint_deleted_at, e.secret, e.previous_secret, "
         "e.previous_secret_until, e.failing_since",
-        [current_tenant_id(), now, ids, limit, LEASE])
+        [current_tenant_id(), now, ids, limit, LEASE],
+    )
     claimed = []
     for row in rows:
         if not row["enabled"] or row["endpoint_deleted_at"] is not None:
@@ -146,46 +182,106 @@ async def _claim(ids: list[uuid.UUID] | None, now: datetime, limit: int) -> list
 
 
 async def _send(delivery: dict[str, Any], now: datetime) -> Outcome:
-    payload = delivery["payload"] if isinstance(delivery["payload"], str) else json.dumps(delivery["payload"])
+    payload = (
+        delivery["payload"]
+        if isinstance(delivery["payload"], str)
+        else json.dumps(delivery["payload"])
+    )
     started = time.perf_counter()
     try:
-        response = await send_signed(delivery["url"], payload.encode(), secrets=signing_secrets(delivery, now),
-                                     message_id=f"msg_{delivery['id']}")
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL: a URL saved before URLs were checked as the client reads them
-        error = str(exc) if isinstance(exc, BlockedAddress) else describe(exc)  # "refused: ..." names the refusal itself
+        response = await send_signed(
+            delivery["url"],
+            payload.encode(),
+            secrets=signing_secrets(delivery, now),
+            message_id=f"msg_{delivery['id']}",
+        )
+    except (
+        httpx.HTTPError,
+        httpx.InvalidURL,
+    ) as exc:  # InvalidURL: a URL saved before URLs were checked as the client reads them
+        error = (
+            str(exc) if isinstance(exc, BlockedAddress) else describe(exc)
+        )  # "refused: ..." names the refusal itself
         return Outcome(None, round((time.perf_counter() - started) * 1000, 1), None, error)
-    return Outcome(response.status, response.ms, response.body, None if response.ok else f"answered {response.status}",
-                   response.retry_after)
+    return Outcome(
+        response.status,
+        response.ms,
+        response.body,
+        None if response.ok else f"answered {response.status}",
+        response.retry_after,
+    )
 
 
 async def _record(delivery: dict[str, Any], outcome: Outcome, now: datetime) -> None:
-    answered = "refused" if outcome.status_code is not None else "unreachable"  # an answer other than 2xx, or none
+    answered = (
+        "refused" if outcome.status_code is not None else "unreachable"
+    )  # an answer other than 2xx, or none
     report("webhook_delivery", "delivered" if outcome.ok else answered, outcome.ms / 1000)
     conn = tenant_connection()
     await conn.execute_query(
         "INSERT INTO webhook_attempt (tenant_id, id, delivery_id, attempted_at, status_code, response_ms, response_body, error) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        [current_tenant_id(), new_id(), delivery["id"], now, outcome.status_code, outcome.ms, outcome.body, outcome.error])
+        [
+            current_tenant_id(),
+            new_id(),
+            delivery["id"],
+            now,
+            outcome.status_code,
+            outcome.ms,
+            outcome.body,
+            outcome.error,
+        ],
+    )
     attempts = delivery["attempts"] + 1
     if outcome.ok:
-        await _close(delivery["id"], "SUCCEEDED", None, attempts=attempts, status_code=outcome.status_code, delivered=now)
-        await conn.execute_query("UPDATE webhook_endpoint SET failing_since = NULL WHERE tenant_id = $1 AND id = $2",
-                                 [current_tenant_id(), delivery["endpoint_id"]])
+        await _close(
+            delivery["id"],
+            "SUCCEEDED",
+            None,
+            attempts=attempts,
+            status_code=outcome.status_code,
+            delivered=now,
+        )
+        await conn.execute_query(
+            "UPDATE webhook_endpoint SET failing_since = NULL WHERE tenant_id = $1 AND id = $2",
+            [current_tenant_id(), delivery["endpoint_id"]],
+        )
         return
     if outcome.status_code == 410:
-        await _close(delivery["id"], "FAILED", "the endpoint answered 410 Gone", attempts=attempts, status_code=410)
+        await _close(
+            delivery["id"],
+            "FAILED",
+            "the endpoint answered 410 Gone",
+            attempts=attempts,
+            status_code=410,
+        )
         await _disable(delivery["endpoint_id"], "it answered 410 Gone")
         return
     failing_since = delivery["failing_since"] or now
-    await conn.execute_query("UPDATE webhook_endpoint SET failing_since = $3 WHERE tenant_id = $1 AND id = $2",
-                             [current_tenant_id(), delivery["endpoint_id"], failing_since])
+    await conn.execute_query(
+        "UPDATE webhook_endpoint SET failing_since = $3 WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), delivery["endpoint_id"], failing_since],
+    )
     if now - failing_since >= DISABLE_AFTER:
-        await _close(delivery["id"], "FAILED", outcome.error, attempts=attempts, status_code=outcome.status_code)
-        await _disable(delivery["endpoint_id"], f"it failed every delivery for {DISABLE_AFTER.days} days")
+        await _close(
+            delivery["id"],
+            "FAILED",
+            outcome.error,
+            attempts=attempts,
+            status_code=outcome.status_code,
+        )
+        await _disable(
+            delivery["endpoint_id"], f"it failed every delivery for {DISABLE_AFTER.days} days"
+        )
         return
     if attempts >= MAX_ATTEMPTS:
-        await _close(delivery["id"], "FAILED", f"{outcome.error} ({attempts} attempts)", attempts=attempts,
-                     status_code=outcome.status_code)
+        await _close(
+            delivery["id"],
+            "FAILED",
+            f"{outcome.error} ({attempts} attempts)",
+            attempts=attempts,
+            status_code=outcome.status_code,
+        )
         return
     delay = RETRY_DELAYS[attempts - 1] * (1 + random.random() / 10)
     if outcome.retry_after is not None:
@@ -193,15 +289,32 @@ async def _record(delivery: dict[str, Any], outcome: Outcome, now: datetime) -> 
     await conn.execute_query(
         "UPDATE webhook_delivery SET attempts = $3, next_attempt_at = $4, last_status_code = $5, last_error = $6 "
         "WHERE tenant_id = $1 AND id = $2",
-        [current_tenant_id(), delivery["id"], attempts, now + delay, outcome.status_code, outcome.error])
+        [
+            current_tenant_id(),
+            delivery["id"],
+            attempts,
+            now + delay,
+            outcome.status_code,
+            outcome.error,
+        ],
+    )
 
 
-async def _close(delivery_id: uuid.UUID, status: str, error: str | None, *, attempts: int | None = None,
-                 status_code: int | None = None, delivered: datetime | None = None) -> None:
+async def _close(
+    delivery_id: uuid.UUID,
+    status: str,
+    error: str | None,
+    *,
+    attempts: int | None = None,
+    status_code: int | None = None,
+    delivered: datetime | None = None,
+) -> None:
     await tenant_connection().execute_query(
         "UPDATE webhook_delivery SET status = $3, last_error = $4, attempts = COALESCE($5, attempts), "
         "last_status_code = COALESCE($6, last_status_code), delivered_at = $7, next_attempt_at = NULL "
-        "WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), delivery_id, status, error, attempts, status_code, delivered])
+        "WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), delivery_id, status, error, attempts, status_code, delivered],
+    )
 
 
 async def _disable(endpoint_id: uuid.UUID, why: str) -> None:
@@ -209,25 +322,37 @@ async def _disable(endpoint_id: uuid.UUID, why: str) -> None:
     conn = tenant_connection()
     rows = await conn.execute_query_dict(
         "UPDATE webhook_endpoint SET enabled = false, disabled_reason = $3 WHERE tenant_id = $1 AND id = $2 AND enabled RETURNING url",
-        [current_tenant_id(), endpoint_id, f"disabled because {why}"])
+        [current_tenant_id(), endpoint_id, f"disabled because {why}"],
+    )
     if not rows:
         return
     admins = [member["id"] for member in await list_members(role="admin", limit=MAX_MEMBERS_PAGE)]
-    await notify_users_translated(admins, key="webhook_disabled", params={"url": rows[0]["url"], "reason": why},
-                                  record_type="WebhookEndpoint", record_id=endpoint_id)
+    await notify_users_translated(
+        admins,
+        key="webhook_disabled",
+        params={"url": rows[0]["url"], "reason": why},
+        record_type="WebhookEndpoint",
+        record_id=endpoint_id,
+    )
 
 
-async def list_deliveries(endpoint_id: uuid.UUID | None, status: str | None, first: int,
-                          delivery_id: uuid.UUID | None = None) -> list[dict[str, Any]]:
+async def list_deliveries(
+    endpoint_id: uuid.UUID | None,
+    status: str | None,
+    first: int,
+    delivery_id: uuid.UUID | None = None,
+) -> list[dict[str, Any]]:
     """Newest first, each with its attempts (oldest first)."""
     conn = tenant_connection()
     rows = await conn.execute_query_dict(
         "SELECT * FROM webhook_delivery WHERE tenant_id = $1 AND ($2::uuid IS NULL OR endpoint_id = $2) "
         "AND ($3::text IS NULL OR status = $3) AND ($5::uuid IS NULL OR id = $5) ORDER BY created_at DESC, id DESC LIMIT $4",
-        [current_tenant_id(), endpoint_id, status, max(1, min(first, 100)), delivery_id])
+        [current_tenant_id(), endpoint_id, status, max(1, min(first, 100)), delivery_id],
+    )
     attempts = await conn.execute_query_dict(
         "SELECT * FROM webhook_attempt WHERE tenant_id = $1 AND delivery_id = ANY($2::uuid[]) ORDER BY attempted_at, id",
-        [current_tenant_id(), [row["id"] for row in rows]])
+        [current_tenant_id(), [row["id"] for row in rows]],
+    )
     by_delivery: dict[uuid.UUID, list[dict[str, Any]]] = {}
     for attempt in attempts:
         by_delivery.setdefault(attempt["delivery_id"], []).append(attempt)

@@ -52,7 +52,9 @@ def wants(event_types: list[str], event_type: str) -> bool:
     record_type, _, action = event_type.partition(".")
     for wanted in event_types:
         kind, _, wanted_action = wanted.partition(".")
-        if wanted == "*" or (kind == record_type and (wanted_action == "*" or action_matches(wanted_action, action))):
+        if wanted == "*" or (
+            kind == record_type and (wanted_action == "*" or action_matches(wanted_action, action))
+        ):
             return True
     return False
 
@@ -68,14 +70,28 @@ async def _check(input: dict[str, Any], creating: bool) -> dict[str, Any]:
     if creating or "eventTypes" in input:
         types = input.get("eventTypes")
         if not isinstance(types, list) or not 1 <= len(types) <= MAX_EVENT_TYPES:
-            errors.append(FieldError("eventTypes", "REQUIRED", f"1 to {MAX_EVENT_TYPES} event types: *, Lead.*, Lead.created, ..."))
+            errors.append(
+                FieldError(
+                    "eventTypes",
+                    "REQUIRED",
+                    f"1 to {MAX_EVENT_TYPES} event types: *, Lead.*, Lead.created, ...",
+                )
+            )
         else:
             for n, name in enumerate(types):
-                if not isinstance(name, str) or not (name == "*" or ("." in name and all(name.split(".", 1)))):
-                    errors.append(FieldError(f"eventTypes.{n}", "INVALID_EVENT_TYPE", "*, <Object>.* or <Object>.<action>"))
+                if not isinstance(name, str) or not (
+                    name == "*" or ("." in name and all(name.split(".", 1)))
+                ):
+                    errors.append(
+                        FieldError(
+                            f"eventTypes.{n}",
+                            "INVALID_EVENT_TYPE",
+                            "*, <Object>.* or <Object>.<action>",
+                        )
+                    )
         values["event_types"] = types
     if "description" in input:
-        values["description"] = (str(input["description"] or "").strip() or None)
+        values["description"] = str(input["description"] or "").strip() or None
     if "enabled" in input:
         values["enabled"] = bool(input["enabled"])
         if values["enabled"]:
@@ -85,29 +101,39 @@ async def _check(input: dict[str, Any], creating: bool) -> dict[str, Any]:
     return values
 
 
-async def create_endpoint(*, principal: Principal, input: dict[str, Any]) -> tuple[dict[str, Any], str]:
+async def create_endpoint(
+    *, principal: Principal, input: dict[str, Any]
+) -> tuple[dict[str, Any], str]:
     """A new endpoint and its secret (shown only now)."""
     WEBHOOK_SPEC.require(principal, Action.CREATE)
     row = (await insert_records(WEBHOOK_SPEC, [await _check(input, True)], principal=principal))[0]
     secret = new_secret()
     # Kept out of the audited columns, so no history shows a secret.
     await tenant_connection().execute_query(
-        "UPDATE webhook_endpoint SET secret = $3 WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), row["id"], secret])
+        "UPDATE webhook_endpoint SET secret = $3 WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), row["id"], secret],
+    )
     return row, secret
 
 
-async def update_endpoint(*, principal: Principal, endpoint_id: uuid.UUID, version: int, input: dict[str, Any]) -> dict[str, Any]:
+async def update_endpoint(
+    *, principal: Principal, endpoint_id: uuid.UUID, version: int, input: dict[str, Any]
+) -> dict[str, Any]:
     WEBHOOK_SPEC.require(principal, Action.UPDATE)
     row = await lock_record(WEBHOOK_SPEC, endpoint_id, principal=principal)
     check_version(WEBHOOK_SPEC, row, version)
     values = await _check(input, False)
     if values.get("enabled"):  # re-enabled: the failure clock starts again
         await tenant_connection().execute_query(
-            "UPDATE webhook_endpoint SET failing_since = NULL WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), endpoint_id])
+            "UPDATE webhook_endpoint SET failing_since = NULL WHERE tenant_id = $1 AND id = $2",
+            [current_tenant_id(), endpoint_id],
+        )
     return await update_record(WEBHOOK_SPEC, row, values, principal=principal)
 
 
-async def rotate_secret(*, principal: Principal, endpoint_id: uuid.UUID, overlap_hours: float) -> tuple[dict[str, Any], str]:
+async def rotate_secret(
+    *, principal: Principal, endpoint_id: uuid.UUID, overlap_hours: float
+) -> tuple[dict[str, Any], str]:
     """A new secret; the old one stays valid (both signatures are sent) for `overlap_hours`."""
     WEBHOOK_SPEC.require(principal, Action.UPDATE)
     if not 0 <= overlap_hours <= MAX_OVERLAP_HOURS:
@@ -118,13 +144,19 @@ async def rotate_secret(*, principal: Principal, endpoint_id: uuid.UUID, overlap
     # Kept out of the audited columns, so no history shows a secret.
     await tenant_connection().execute_query(
         "UPDATE webhook_endpoint SET previous_secret = secret, previous_secret_until = $3, secret = $4 "
-        "WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), endpoint_id, until, secret])
+        "WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), endpoint_id, until, secret],
+    )
     return row, secret
 
 
 def signing_secrets(endpoint: dict[str, Any], now: datetime) -> list[str]:
     """The current secret, and the previous one while its overlap lasts."""
-    overlap = endpoint["previous_secret"] and endpoint["previous_secret_until"] and endpoint["previous_secret_until"] > now
+    overlap = (
+        endpoint["previous_secret"]
+        and endpoint["previous_secret_until"]
+        and endpoint["previous_secret_until"] > now
+    )
     return [endpoint["secret"], endpoint["previous_secret"]] if overlap else [endpoint["secret"]]
 
 
@@ -137,14 +169,18 @@ async def delete_endpoint(*, principal: Principal, endpoint_id: uuid.UUID) -> di
 async def list_endpoints(*, principal: Principal) -> list[dict[str, Any]]:
     WEBHOOK_SPEC.require(principal, Action.READ)
     rows = await tenant_connection().execute_query_dict(
-        "SELECT * FROM webhook_endpoint WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY created_at, id", [current_tenant_id()])
+        "SELECT * FROM webhook_endpoint WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY created_at, id",
+        [current_tenant_id()],
+    )
     return [decode_row(WEBHOOK_SPEC, row) for row in rows]
 
 
 async def get_endpoint(endpoint_id: uuid.UUID) -> dict[str, Any]:
     """The endpoint unless deleted (callers have checked the rights); NotFound otherwise."""
     rows = await tenant_connection().execute_query_dict(
-        "SELECT * FROM webhook_endpoint WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL", [current_tenant_id(), endpoint_id])
+        "SELECT * FROM webhook_endpoint WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL",
+        [current_tenant_id(), endpoint_id],
+    )
     if not rows:
         raise NotFound("webhook endpoint not found")
     return decode_row(WEBHOOK_SPEC, rows[0])

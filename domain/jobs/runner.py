@@ -60,13 +60,17 @@ class RunningJob:
         cancelled or taken over since the last batch."""
         async with tenant_transaction(self.tenant_id):
             rows = await tenant_connection().execute_query_dict(
-                "SELECT status, runner FROM job WHERE tenant_id = $1 AND id = $2 FOR UPDATE", [self.tenant_id, self.id])
+                "SELECT status, runner FROM job WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+                [self.tenant_id, self.id],
+            )
             if not rows or rows[0]["status"] != RUNNING or rows[0]["runner"] != self._runner:
                 raise JobStopped(rows[0]["status"] if rows else "gone")
             yield
             await tenant_connection().execute_query(
                 f"UPDATE job SET lease_until = now() + interval '{LEASE_SECONDS} seconds', checkpoint = $3::jsonb "
-                "WHERE tenant_id = $1 AND id = $2", [self.tenant_id, self.id, json.dumps(self.checkpoint)])
+                "WHERE tenant_id = $1 AND id = $2",
+                [self.tenant_id, self.id, json.dumps(self.checkpoint)],
+            )
 
     async def progress(self, done: int, total: int | None = None) -> None:
         """Inside a batch: how far the job is once this batch commits."""
@@ -89,10 +93,12 @@ async def run_job(tenant_id: uuid.UUID, job_id: uuid.UUID) -> str | None:
             f"lease_until = now() + interval '{LEASE_SECONDS} seconds', updated_at = now() "
             "WHERE tenant_id = $1 AND id = $2 AND (status = 'QUEUED' OR (status = 'RUNNING' AND lease_until < now())) "
             f"RETURNING {JOB_SPEC.select_list.replace('t.', '')}, tenant_id, checkpoint, credential",
-            [tenant_id, job_id, runner])
+            [tenant_id, job_id, runner],
+        )
         if not rows:
             state = await tenant_connection().execute_query_dict(
-                "SELECT status FROM job WHERE tenant_id = $1 AND id = $2", [tenant_id, job_id])
+                "SELECT status FROM job WHERE tenant_id = $1 AND id = $2", [tenant_id, job_id]
+            )
             if state and state[0]["status"] == RUNNING:
                 raise JobBusy(f"job {job_id} is held by another runner")
             return None
@@ -103,7 +109,11 @@ async def run_job(tenant_id: uuid.UUID, job_id: uuid.UUID) -> str | None:
         principal = await _acting_as(row)
     kind = job_kind(row["kind"])
     if principal is None or kind is None:
-        reason = "the member who started it is no longer in the tenant" if principal is None else f"unknown job kind {row['kind']!r}"
+        reason = (
+            "the member who started it is no longer in the tenant"
+            if principal is None
+            else f"unknown job kind {row['kind']!r}"
+        )
         return await _finish(tenant_id, job_id, runner, "FAILED", error=reason)
     job = RunningJob(row, principal, runner)
     try:
@@ -114,7 +124,9 @@ async def run_job(tenant_id: uuid.UUID, job_id: uuid.UUID) -> str | None:
         return await _finish(tenant_id, job_id, runner, "FAILED", error=describe(exc))
     except Exception:
         log.exception("job failed", job_id=str(job_id), kind=row["kind"])
-        return await _finish(tenant_id, job_id, runner, "FAILED", error="the job failed unexpectedly (logged)")
+        return await _finish(
+            tenant_id, job_id, runner, "FAILED", error="the job failed unexpectedly (logged)"
+        )
     return await _finish(tenant_id, job_id, runner, "SUCCEEDED", result=result)
 
 
@@ -122,23 +134,44 @@ async def _acting_as(row: dict[str, Any]) -> Principal | None:
     """Who the job acts as: the member who started it, with their role of now (a member demoted
     since then runs with fewer rights), and the scopes of the token they used, if any."""
     members = await tenant_connection().execute_query_dict(
-        "SELECT role FROM membership WHERE tenant_id = $1 AND user_id = $2", [row["tenant_id"], row["created_by"]])
+        "SELECT role FROM membership WHERE tenant_id = $1 AND user_id = $2",
+        [row["tenant_id"], row["created_by"]],
+    )
     if not members:
         return None
     credential = row["credential"]
     scopes = credential.get("scopes")
-    return Principal(tenant_id=row["tenant_id"], user_id=row["created_by"], role=Role(members[0]["role"]),
-                     kind=CredentialKind(credential.get("kind", "session")),
-                     credential_id=uuid.UUID(credential.get("credentialId", str(row["id"]))),
-                     scopes=None if scopes is None else frozenset(scopes))
+    return Principal(
+        tenant_id=row["tenant_id"],
+        user_id=row["created_by"],
+        role=Role(members[0]["role"]),
+        kind=CredentialKind(credential.get("kind", "session")),
+        credential_id=uuid.UUID(credential.get("credentialId", str(row["id"]))),
+        scopes=None if scopes is None else frozenset(scopes),
+    )
 
 
-async def _finish(tenant_id: uuid.UUID, job_id: uuid.UUID, runner: uuid.UUID, status: str, *,
-                  result: dict[str, Any] | None = None, error: str | None = None) -> str | None:
+async def _finish(
+    tenant_id: uuid.UUID,
+    job_id: uuid.UUID,
+    runner: uuid.UUID,
+    status: str,
+    *,
+    result: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> str | None:
     async with tenant_transaction(tenant_id):
         rows = await tenant_connection().execute_query_dict(
             "UPDATE job SET status = $4, result = $5::jsonb, error = $6, finished_at = now(), updated_at = now(), "
             "version = version + 1, runner = NULL, lease_until = NULL "
             "WHERE tenant_id = $1 AND id = $2 AND runner = $3 AND status = 'RUNNING' RETURNING status",
-            [tenant_id, job_id, runner, status, None if result is None else json.dumps(result, default=str), error])
+            [
+                tenant_id,
+                job_id,
+                runner,
+                status,
+                None if result is None else json.dumps(result, default=str),
+                error,
+            ],
+        )
     return rows[0]["status"] if rows else CANCELLED

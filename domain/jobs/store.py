@@ -24,7 +24,13 @@ from domain.records.spec import FieldSpec, Kind, RecordSpec
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
 
-QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = "QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"
+QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
+    "QUEUED",
+    "RUNNING",
+    "SUCCEEDED",
+    "FAILED",
+    "CANCELLED",
+)
 STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED)
 FINISHED = frozenset({SUCCEEDED, FAILED, CANCELLED})
 # The outbox event that gets a job to a worker (workers/events.py sends it on to `jobs.run`).
@@ -75,14 +81,27 @@ async def start_job(kind: str, params: dict[str, Any], *, principal: Principal) 
     Call inside the tenant transaction of the request: the job exists, and is run, only if it commits."""
     if job_kind(kind) is None:
         raise InvalidInput.single("kind", "UNKNOWN_JOB_KIND", f"no job kind {kind!r}")
-    credential = {"kind": principal.kind.value, "credentialId": str(principal.credential_id),
-                  "scopes": None if principal.scopes is None else sorted(principal.scopes)}
+    credential = {
+        "kind": principal.kind.value,
+        "credentialId": str(principal.credential_id),
+        "scopes": None if principal.scopes is None else sorted(principal.scopes),
+    }
     job_id = new_id()
     rows = await tenant_connection().execute_query_dict(
         "INSERT INTO job (tenant_id, id, kind, params, credential, created_by) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6) "
         f"RETURNING {JOB_SPEC.select_list.replace('t.', '')}",
-        [current_tenant_id(), job_id, kind, json.dumps(params), json.dumps(credential), principal.user_id])
-    await emit(JOB_RECORD_TYPE, [(job_id, "queued", {"kind": [None, kind]})], actor_id=principal.user_id)
+        [
+            current_tenant_id(),
+            job_id,
+            kind,
+            json.dumps(params),
+            json.dumps(credential),
+            principal.user_id,
+        ],
+    )
+    await emit(
+        JOB_RECORD_TYPE, [(job_id, "queued", {"kind": [None, kind]})], actor_id=principal.user_id
+    )
     return decode_row(JOB_SPEC, rows[0])
 
 
@@ -99,7 +118,9 @@ async def get_job(job_id: uuid.UUID, *, principal: Principal) -> dict[str, Any]:
     return rows[0]
 
 
-async def get_jobs(ids: Sequence[uuid.UUID], *, principal: Principal) -> dict[uuid.UUID, dict[str, Any]]:
+async def get_jobs(
+    ids: Sequence[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
     return {row["id"]: row for row in await _load(list(ids), principal)}
 
 
@@ -109,26 +130,45 @@ async def _load(ids: list[uuid.UUID], principal: Principal) -> list[dict[str, An
     if principal.role is not Role.ADMIN:
         sql += " AND t.created_by = $3"
         values.append(principal.user_id)
-    return [decode_row(JOB_SPEC, row) for row in await tenant_connection().execute_query_dict(sql, values)]
+    return [
+        decode_row(JOB_SPEC, row)
+        for row in await tenant_connection().execute_query_dict(sql, values)
+    ]
 
 
-async def list_jobs(*, principal: Principal, filter: Filter | None, order: list[Order] | None, first: int,
-                    after: str | None) -> Listing:
-    return await list_records(JOB_SPEC, principal=principal, filter=filter, order=order or [Order("createdAt", descending=True)],
-                              first=first, after=after, scope=_mine(principal))
+async def list_jobs(
+    *,
+    principal: Principal,
+    filter: Filter | None,
+    order: list[Order] | None,
+    first: int,
+    after: str | None,
+) -> Listing:
+    return await list_records(
+        JOB_SPEC,
+        principal=principal,
+        filter=filter,
+        order=order or [Order("createdAt", descending=True)],
+        first=first,
+        after=after,
+        scope=_mine(principal),
+    )
 
 
 async def cancel_job(job_id: uuid.UUID, *, principal: Principal) -> dict[str, Any]:
     """Cancel a queued or running job (its creator or an admin). A running job stops before its
     next batch; the batch it is writing when this commits is rolled back (runner.RunningJob.batch)."""
     job = await get_job(job_id, principal=principal)
-    if principal.scopes is not None and not any(scope.endswith(":write") for scope in principal.scopes):
+    if principal.scopes is not None and not any(
+        scope.endswith(":write") for scope in principal.scopes
+    ):
         raise Forbidden("A read-only token cannot cancel a job")
     rows = await tenant_connection().execute_query_dict(
         "UPDATE job SET status = 'CANCELLED', cancelled_by = $3, finished_at = now(), updated_at = now(), "
         "version = version + 1, runner = NULL WHERE tenant_id = $1 AND id = $2 AND status IN ('QUEUED', 'RUNNING') "
         f"RETURNING {JOB_SPEC.select_list.replace('t.', '')}",
-        [current_tenant_id(), job["id"], principal.user_id])
+        [current_tenant_id(), job["id"], principal.user_id],
+    )
     if not rows:
         raise Conflict(f"the job has already finished ({job['status']})")
     return decode_row(JOB_SPEC, rows[0])
@@ -138,7 +178,9 @@ async def report_progress(job_id: uuid.UUID, done: int, total: int | None = None
     """Record how far a job is, in the current transaction (with the batch it counts)."""
     await tenant_connection().execute_query(
         "UPDATE job SET progress_done = $3, progress_total = coalesce($4, progress_total), updated_at = now() "
-        "WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), job_id, max(0, done), total])
+        "WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), job_id, max(0, done), total],
+    )
 
 
 async def add_errors(job_id: uuid.UUID, errors: Sequence[JobError]) -> None:
@@ -147,20 +189,32 @@ async def add_errors(job_id: uuid.UUID, errors: Sequence[JobError]) -> None:
         return
     rows = await tenant_connection().execute_query_dict(
         "UPDATE job SET errors_count = errors_count + $3 WHERE tenant_id = $1 AND id = $2 RETURNING errors_count",
-        [current_tenant_id(), job_id, len(errors)])
+        [current_tenant_id(), job_id, len(errors)],
+    )
     first_seq = rows[0]["errors_count"] - len(errors)
     await tenant_connection().execute_query(
         "INSERT INTO job_error (tenant_id, job_id, seq, row_number, field, code, message) "
         "SELECT $1, $2, $3 + e.n, e.row_number, e.field, e.code, e.message "
         "FROM unnest($4::int[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS e(row_number, field, code, message, n)",
-        [current_tenant_id(), job_id, first_seq, [e.row for e in errors], [e.field for e in errors],
-         [e.code[:100] for e in errors], [e.message[:MAX_ERROR_TEXT] for e in errors]])
+        [
+            current_tenant_id(),
+            job_id,
+            first_seq,
+            [e.row for e in errors],
+            [e.field for e in errors],
+            [e.code[:100] for e in errors],
+            [e.message[:MAX_ERROR_TEXT] for e in errors],
+        ],
+    )
 
 
-async def job_errors(job_id: uuid.UUID, *, principal: Principal, first: int, after: int = 0) -> list[dict[str, Any]]:
+async def job_errors(
+    job_id: uuid.UUID, *, principal: Principal, first: int, after: int = 0
+) -> list[dict[str, Any]]:
     """The job's errors in the order they were found, `first` of them after position `after`."""
     await get_job(job_id, principal=principal)
     return await tenant_connection().execute_query_dict(
         "SELECT seq, row_number, field, code, message FROM job_error WHERE tenant_id = $1 AND job_id = $2 AND seq > $3 "
-        "ORDER BY seq LIMIT $4", [current_tenant_id(), job_id, after, first])
-
+        "ORDER BY seq LIMIT $4",
+        [current_tenant_id(), job_id, after, first],
+    )

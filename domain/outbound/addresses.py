@@ -18,8 +18,14 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 LOOPBACK = ipaddress.IPv4Address("127.0.0.1")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 # Checked in this order, so an address is named by its most telling property.
-_KINDS = (("is_loopback", "loopback"), ("is_unspecified", "unspecified"), ("is_link_local", "link-local"),
-          ("is_multicast", "multicast"), ("is_reserved", "reserved"), ("is_private", "private"))
+_KINDS = (
+    ("is_loopback", "loopback"),
+    ("is_unspecified", "unspecified"),
+    ("is_link_local", "link-local"),
+    ("is_multicast", "multicast"),
+    ("is_reserved", "reserved"),
+    ("is_private", "private"),
+)
 
 
 def normalise_host(host: str) -> str:
@@ -54,7 +60,9 @@ def _embedded(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
     """IPv4 addresses an IPv6 address carries (and would reach through a translator or tunnel)."""
     found = [inner for inner in (address.ipv4_mapped, address.sixtofour) if inner is not None]
     found += list(address.teredo or ())
-    if address in _NAT64 or int(address) >> 32 == 0:  # NAT64, or the deprecated IPv4-compatible ::a.b.c.d
+    if (
+        address in _NAT64 or int(address) >> 32 == 0
+    ):  # NAT64, or the deprecated IPv4-compatible ::a.b.c.d
         found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
     return found
 
@@ -63,7 +71,10 @@ def refusal(address: IPAddress) -> str | None:
     """Why outgoing calls may not reach `address` (e.g. "loopback address 127.0.0.1"); None if they may."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
-    if any(address.version == network.version and address in network for network in outbound_config().allowed_networks):
+    if any(
+        address.version == network.version and address in network
+        for network in outbound_config().allowed_networks
+    ):
         return None
     kind = next((label for attribute, label in _KINDS if getattr(address, attribute)), None)
     if kind is None and not address.is_global:
@@ -86,7 +97,9 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
         return [literal]
     if is_loopback_name(host):
         return [LOOPBACK]
-    infos = await asyncio.get_running_loop().getaddrinfo(normalise_host(host), port, type=socket.SOCK_STREAM)
+    infos = await asyncio.get_running_loop().getaddrinfo(
+        normalise_host(host), port, type=socket.SOCK_STREAM
+    )
     return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
 
 
@@ -100,5 +113,7 @@ def refusal_of(host: str, addresses: list[IPAddress]) -> str | None:
         subject = f"{host} resolves to "
     else:
         subject = "" if normalise_host(host) == str(addresses[0]) else f"{host} is "
-    return (f"refused: {subject}{', '.join(reasons)} (outgoing calls may not reach private, loopback or reserved "
-            "addresses unless OUTBOUND_ALLOWED_NETWORKS allows them)")
+    return (
+        f"refused: {subject}{', '.join(reasons)} (outgoing calls may not reach private, loopback or reserved "
+        "addresses unless OUTBOUND_ALLOWED_NETWORKS allows them)"
+    )

@@ -35,4 +35,6 @@ def outbound_config() -> OutboundConfig:
 
 def parse_networks(text: str) -> tuple[Network, ...]:
     """`127.0.0.1/32, 10.0.0.0/8` as networks; ValueError names a bad entry."""
-    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+    return tuple(
+        ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip()
+    )

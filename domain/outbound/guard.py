@@ -43,17 +43,28 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
 
     # The signatures are httpcore's AsyncNetworkBackend interface, timeout parameters included.
     async def connect_tcp(
-        self, host: str, port: int,
+        self,
+        host: str,
+        port: int,
         timeout: float | None = None,  # noqa: ASYNC109
-        local_address: str | None = None, socket_options: Any = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
     ) -> httpcore.AsyncNetworkStream:
         address = await resolve_allowed(host, port)
         # TLS still verifies the certificate against the URL's host name (httpcore passes it).
-        return await self._inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
-                                             socket_options=socket_options)
+        return await self._inner.connect_tcp(
+            address,
+            port,
+            timeout=timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
 
     async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Any = None,  # noqa: ASYNC109
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109
+        socket_options: Any = None,
     ) -> Any:
         raise BlockedAddress("unix sockets are not allowed")
 
@@ -70,7 +81,9 @@ class _GuardedClient(httpx.AsyncClient):
         try:
             return super().build_request(*args, **kwargs)
         except httpx.InvalidURL as exc:
-            raise BlockedAddress(_unreadable(str(kwargs.get("url", args[1] if len(args) > 1 else "")), exc)) from exc
+            raise BlockedAddress(
+                _unreadable(str(kwargs.get("url", args[1] if len(args) > 1 else "")), exc)
+            ) from exc
 
 
 def _unreadable(url: str, error: httpx.InvalidURL) -> str:
@@ -92,4 +105,6 @@ def guarded_client(**kwargs: Any) -> httpx.AsyncClient:
     # `_pool` is replaced by one with the guarded backend. tests/outbound/test_library_seams.py
     # fails if httpx no longer keeps it there (the guard would then be bypassed silently).
     transport._pool = httpcore.AsyncConnectionPool(network_backend=_GuardedBackend())
-    return _GuardedClient(transport=transport, trust_env=False, timeout=outbound_config().timeout_seconds, **kwargs)
+    return _GuardedClient(
+        transport=transport, trust_env=False, timeout=outbound_config().timeout_seconds, **kwargs
+    )

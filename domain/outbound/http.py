@@ -48,7 +48,9 @@ def check_url(url: str) -> str | None:
     if parts.username or parts.password:
         return "credentials do not belong in the URL; use headers"
     try:
-        httpx.URL(url)  # what sends it must be able to read it (httpx refuses e.g. the octal host 0177.0.0.1)
+        httpx.URL(
+            url
+        )  # what sends it must be able to read it (httpx refuses e.g. the octal host 0177.0.0.1)
     except httpx.InvalidURL as exc:
         return f"not a URL that can be called: {exc}"
     return None
@@ -66,7 +68,9 @@ async def destination_problem(url: str) -> tuple[str, str] | None:
         host, port = None, None
     if host:
         try:
-            addresses = await asyncio.wait_for(resolve(host, port or 443), outbound_config().timeout_seconds)
+            addresses = await asyncio.wait_for(
+                resolve(host, port or 443), outbound_config().timeout_seconds
+            )
         except (TimeoutError, OSError, UnicodeError):
             addresses = []
         reason = refusal_of(host, addresses) if addresses else None
@@ -76,19 +80,34 @@ async def destination_problem(url: str) -> tuple[str, str] | None:
     return ("INVALID_URL", problem) if problem else None
 
 
-async def send_signed(url: str, body: bytes, *, secrets: list[str], message_id: str, timestamp: int | None = None,
-                      method: str = "POST", extra_headers: dict[str, str] | None = None) -> Response:
+async def send_signed(
+    url: str,
+    body: bytes,
+    *,
+    secrets: list[str],
+    message_id: str,
+    timestamp: int | None = None,
+    method: str = "POST",
+    extra_headers: dict[str, str] | None = None,
+) -> Response:
     """One request carrying Standard Webhooks signature headers. Redirects are followed (each hop
     through the guard); transport errors and refusals raise httpx errors."""
     timestamp = timestamp or int(time.time())
-    headers = {"content-type": "application/json", "user-agent": USER_AGENT, **(extra_headers or {}),
-               **signature_headers(secrets, message_id, timestamp, body)}
+    headers = {
+        "content-type": "application/json",
+        "user-agent": USER_AGENT,
+        **(extra_headers or {}),
+        **signature_headers(secrets, message_id, timestamp, body),
+    }
     started = time.perf_counter()
     async with guarded_client(follow_redirects=True, max_redirects=MAX_REDIRECTS) as client:
         response = await client.request(method, url, content=body, headers=headers)
-    return Response(status=response.status_code, ms=round((time.perf_counter() - started) * 1000, 1),
-                    body=response.text[: outbound_config().max_response_chars],
-                    retry_after=_seconds(response.headers.get("retry-after")))
+    return Response(
+        status=response.status_code,
+        ms=round((time.perf_counter() - started) * 1000, 1),
+        body=response.text[: outbound_config().max_response_chars],
+        retry_after=_seconds(response.headers.get("retry-after")),
+    )
 
 
 def _seconds(retry_after: str | None) -> float | None:
@@ -100,7 +119,9 @@ def _seconds(retry_after: str | None) -> float | None:
     except ValueError:
         pass
     try:
-        return max(0.0, (parsedate_to_datetime(retry_after) - datetime.now(timezone.utc)).total_seconds())
+        return max(
+            0.0, (parsedate_to_datetime(retry_after) - datetime.now(timezone.utc)).total_seconds()
+        )
     except (TypeError, ValueError):
         return None
 

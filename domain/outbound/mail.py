@@ -40,7 +40,9 @@ def _deliver(url: str, message: EmailMessage, timeout: float) -> None:
     parts = urlsplit(url)
     secure = parts.scheme == "smtps"
     smtp_class = smtplib.SMTP_SSL if secure else smtplib.SMTP
-    with smtp_class(parts.hostname or "127.0.0.1", parts.port or (465 if secure else 25), timeout=timeout) as smtp:
+    with smtp_class(
+        parts.hostname or "127.0.0.1", parts.port or (465 if secure else 25), timeout=timeout
+    ) as smtp:
         if not secure:
             smtp.ehlo()
             if smtp.has_extn("starttls"):

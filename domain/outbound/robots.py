@@ -23,11 +23,15 @@ class RobotRefused(RuntimeError):
 
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
+    digest = hmac.new(
+        secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256
+    ).digest()
     return quote_plus(base64.b64encode(digest).decode())
 
 
-async def post_text(provider: str, url: str, text: str, *, secret: str | None = None, mention_all: bool = False) -> str:
+async def post_text(
+    provider: str, url: str, text: str, *, secret: str | None = None, mention_all: bool = False
+) -> str:
     """Post `text` to the group; a short description of the answer, or RobotRefused."""
     body: dict[str, Any] = {"msgtype": "text", "text": {"content": text[:MAX_TEXT]}}
     if provider == "dingtalk":
@@ -45,5 +49,7 @@ async def post_text(provider: str, url: str, text: str, *, secret: str | None = 
     except ValueError:
         answer = {}
     if response.status_code != 200 or answer.get("errcode") != 0:
-        raise RobotRefused(f"{provider} robot answered {response.status_code}: {response.text[:200]}")
+        raise RobotRefused(
+            f"{provider} robot answered {response.status_code}: {response.text[:200]}"
+        )
     return f"posted to the {provider} group"

@@ -16,15 +16,21 @@ def new_secret() -> str:
 
 
 def secret_bytes(secret: str) -> bytes:
-    return base64.b64decode(secret[len(PREFIX):]) if secret.startswith(PREFIX) else secret.encode()
+    return base64.b64decode(secret[len(PREFIX) :]) if secret.startswith(PREFIX) else secret.encode()
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     signed = f"{message_id}.{timestamp}.".encode() + body
-    return "v1," + base64.b64encode(hmac.new(secret_bytes(secret), signed, hashlib.sha256).digest()).decode()
+    return (
+        "v1,"
+        + base64.b64encode(hmac.new(secret_bytes(secret), signed, hashlib.sha256).digest()).decode()
+    )
 
 
 def headers(secrets_: list[str], message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
     """The three headers; several secrets (during a rotation) give several signatures."""
-    return {"webhook-id": message_id, "webhook-timestamp": str(timestamp),
-            "webhook-signature": " ".join(sign(s, message_id, timestamp, body) for s in secrets_)}
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": " ".join(sign(s, message_id, timestamp, body) for s in secrets_),
+    }

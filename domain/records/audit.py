@@ -37,7 +37,10 @@ AUDIT_SPEC = RecordSpec(
 
 
 async def record_events(
-    spec: RecordSpec, events: list[tuple[uuid.UUID, str, dict[str, tuple[Any, Any]]]], *, actor_id: uuid.UUID | None
+    spec: RecordSpec,
+    events: list[tuple[uuid.UUID, str, dict[str, tuple[Any, Any]]]],
+    *,
+    actor_id: uuid.UUID | None,
 ) -> None:
     """Append one audit entry per (record id, action, {column: (old, new)}) in a single statement,
     and its one outbox event: a change is one entry and one event, whatever it names (updated,

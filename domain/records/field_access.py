@@ -43,12 +43,15 @@ async def field_rules(principal: Principal, record_type: str) -> dict[str, Acces
     if principal.role not in cache:
         rows = await tenant_connection().execute_query_dict(
             "SELECT object, field, access FROM field_access WHERE tenant_id = $1 AND role = $2",
-            [current_tenant_id(), principal.role.value])
+            [current_tenant_id(), principal.role.value],
+        )
         by_object: dict[str, dict[str, Access]] = {}
         for row in rows:
             by_object.setdefault(row["object"], {})[row["field"]] = Access(row["access"])
         if _derive_hidden is None:
-            raise NotWired("field rules need the fields derived from hidden ones: call tessera.domain_wiring.wire_domain()")
+            raise NotWired(
+                "field rules need the fields derived from hidden ones: call tessera.domain_wiring.wire_domain()"
+            )
         stated = {obj: hidden(rules) for obj, rules in by_object.items()}
         for obj, names in (await _derive_hidden(stated)).items():
             by_object.setdefault(obj, {}).update({name: Access.HIDDEN for name in names})
@@ -74,14 +77,16 @@ def visible_spec(spec: RecordSpec, rules: dict[str, Access]) -> RecordSpec:
     return replace(spec, fields=tuple(f for f in spec.fields if f.name not in gone))
 
 
-def strip_hidden(spec: RecordSpec, rules: dict[str, Access], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def strip_hidden(
+    spec: RecordSpec, rules: dict[str, Access], rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The rows without hidden values (custom values inside JSONB columns)."""
     places = []
     for name in hidden(rules):
         if spec.has(name) and spec.field(name).json_path:
             places.append((spec.field(name).column, spec.field(name).json_path[0]))
         elif name.startswith(CUSTOM_FIELDS_PREFIX):
-            places.append(("custom_fields", name[len(CUSTOM_FIELDS_PREFIX):]))
+            places.append(("custom_fields", name[len(CUSTOM_FIELDS_PREFIX) :]))
     for row in rows:
         for column, key in places:
             if isinstance(row.get(column), dict) and key in row[column]:
@@ -91,8 +96,11 @@ def strip_hidden(spec: RecordSpec, rules: dict[str, Access], rows: list[dict[str
 
 def hidden_keys(spec: RecordSpec, rules: dict[str, Access], column: str | None) -> list[str]:
     """The keys of JSONB `column` that hold values hidden by `rules`."""
-    return sorted(spec.field(name).json_path[0] for name in hidden(rules)
-                  if spec.has(name) and spec.field(name).json_path and spec.field(name).column == column)
+    return sorted(
+        spec.field(name).json_path[0]
+        for name in hidden(rules)
+        if spec.has(name) and spec.field(name).json_path and spec.field(name).column == column
+    )
 
 
 def locked_names(rules: dict[str, Access], item: dict[str, Any]) -> list[str]:

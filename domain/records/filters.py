@@ -61,13 +61,28 @@ Filter = Condition | AllOf | AnyOf | NotOf
 
 _ORDERED_KINDS = {Kind.TEXT, Kind.INT, Kind.DECIMAL, Kind.DATETIME, Kind.DATE}
 _ALLOWED = {
-    Op.EQ: None, Op.NEQ: None, Op.IN: None, Op.NOT_IN: None, Op.IS_NULL: None,  # None: every kind
-    Op.GT: _ORDERED_KINDS, Op.GTE: _ORDERED_KINDS, Op.LT: _ORDERED_KINDS, Op.LTE: _ORDERED_KINDS,
-    Op.LIKE: {Kind.TEXT}, Op.ILIKE: {Kind.TEXT},
+    Op.EQ: None,
+    Op.NEQ: None,
+    Op.IN: None,
+    Op.NOT_IN: None,
+    Op.IS_NULL: None,  # None: every kind
+    Op.GT: _ORDERED_KINDS,
+    Op.GTE: _ORDERED_KINDS,
+    Op.LT: _ORDERED_KINDS,
+    Op.LTE: _ORDERED_KINDS,
+    Op.LIKE: {Kind.TEXT},
+    Op.ILIKE: {Kind.TEXT},
 }
 _COMPARE = {Op.GT: ">", Op.GTE: ">=", Op.LT: "<", Op.LTE: "<="}
-_SQL_TYPES = {Kind.TEXT: "text", Kind.INT: "bigint", Kind.DECIMAL: "numeric", Kind.BOOL: "boolean",
-              Kind.DATETIME: "timestamptz", Kind.DATE: "date", Kind.UUID: "uuid"}
+_SQL_TYPES = {
+    Kind.TEXT: "text",
+    Kind.INT: "bigint",
+    Kind.DECIMAL: "numeric",
+    Kind.BOOL: "boolean",
+    Kind.DATETIME: "timestamptz",
+    Kind.DATE: "date",
+    Kind.UUID: "uuid",
+}
 
 
 def named_fields(node: Filter | None) -> set[str]:
@@ -94,7 +109,13 @@ def compile_filter(spec: RecordSpec, node: Filter, params: Params, *, alias: str
 
 
 def _compile(
-    spec: RecordSpec, node: Filter, params: Params, alias: str, errors: list[FieldError], count: list[int], depth: int,
+    spec: RecordSpec,
+    node: Filter,
+    params: Params,
+    alias: str,
+    errors: list[FieldError],
+    count: list[int],
+    depth: int,
 ) -> str:
     if depth > MAX_DEPTH:
         errors.append(FieldError("filter", "TOO_DEEP", f"filters nest at most {MAX_DEPTH} levels"))
@@ -112,7 +133,9 @@ def _compile(
     return "(" + joiner.join(f"({part})" for part in parts) + ")"
 
 
-def _condition(spec: RecordSpec, cond: Condition, params: Params, alias: str, errors: list[FieldError]) -> str:
+def _condition(
+    spec: RecordSpec, cond: Condition, params: Params, alias: str, errors: list[FieldError]
+) -> str:
     where = f"filter.{cond.field}"
     if not spec.has(cond.field) or not spec.field(cond.field).filterable:
         errors.append(FieldError(where, "NOT_FILTERABLE", f"{cond.field} cannot be filtered on"))
@@ -120,10 +143,14 @@ def _condition(spec: RecordSpec, cond: Condition, params: Params, alias: str, er
     field = spec.field(cond.field)
     allowed = _ALLOWED[cond.op]
     if allowed is not None and field.kind not in allowed:
-        errors.append(FieldError(where, "BAD_OPERATOR", f"{cond.op.value} does not apply to {cond.field}"))
+        errors.append(
+            FieldError(where, "BAD_OPERATOR", f"{cond.op.value} does not apply to {cond.field}")
+        )
         return "FALSE"
     if field.kind is Kind.DECIMAL and not all(in_decimal_range(v) for v in _decimals(cond.value)):
-        errors.append(FieldError(where, "OUT_OF_RANGE", f"{cond.field} compares with {DECIMAL_RANGE}"))
+        errors.append(
+            FieldError(where, "OUT_OF_RANGE", f"{cond.field} compares with {DECIMAL_RANGE}")
+        )
         return "FALSE"
     column = field.sql(alias)
     if field.json_path and field.kind is Kind.TEXT_ARRAY:
@@ -135,7 +162,9 @@ def _condition(spec: RecordSpec, cond: Condition, params: Params, alias: str, er
     if field.kind in (Kind.TEXT_ARRAY, Kind.JSON):
         if cond.op is Op.EQ and field.kind is Kind.TEXT_ARRAY:
             return f"{params.add(cond.value)} = ANY({column})"  # "has this value"
-        errors.append(FieldError(where, "BAD_OPERATOR", f"{cond.op.value} does not apply to {cond.field}"))
+        errors.append(
+            FieldError(where, "BAD_OPERATOR", f"{cond.op.value} does not apply to {cond.field}")
+        )
         return "FALSE"
     if cond.op in (Op.IN, Op.NOT_IN):
         values = list(cond.value or [])
@@ -156,8 +185,13 @@ def _condition(spec: RecordSpec, cond: Condition, params: Params, alias: str, er
         return f"{column} IS DISTINCT FROM {placeholder}"  # rows without a value count as different
     if cond.op in (Op.LIKE, Op.ILIKE):
         if _ends_in_escape(str(cond.value)):
-            errors.append(FieldError(where, "INVALID_PATTERN",
-                                     "a pattern cannot end in a lone backslash (it escapes the next character; write \\\\ for one)"))
+            errors.append(
+                FieldError(
+                    where,
+                    "INVALID_PATTERN",
+                    "a pattern cannot end in a lone backslash (it escapes the next character; write \\\\ for one)",
+                )
+            )
             return "FALSE"
         return f"{column} {'LIKE' if cond.op is Op.LIKE else 'ILIKE'} {placeholder}"
     return f"{column} {_COMPARE[cond.op]} {placeholder}"
@@ -174,12 +208,16 @@ def _decimals(value: Any) -> list[Decimal]:
     return [v for v in values if isinstance(v, Decimal)]
 
 
-def _json_array_condition(name: str, column: str, cond: Condition, params: Params, errors: list[FieldError]) -> str:
+def _json_array_condition(
+    name: str, column: str, cond: Condition, params: Params, errors: list[FieldError]
+) -> str:
     """A list of strings inside JSONB (multi-select values): isNull means empty, eq means "has"."""
     empty = f"coalesce(jsonb_array_length({column}), 0) = 0"
     if cond.op is Op.IS_NULL:
         return empty if cond.value else f"NOT {empty}"
     if cond.op is Op.EQ and cond.value is not None:
         return f"coalesce({column} ? {params.add(str(cond.value))}, false)"
-    errors.append(FieldError(f"filter.{name}", "BAD_OPERATOR", f"{cond.op.value} does not apply to {name}"))
+    errors.append(
+        FieldError(f"filter.{name}", "BAD_OPERATOR", f"{cond.op.value} does not apply to {name}")
+    )
     return "FALSE"

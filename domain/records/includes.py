@@ -68,7 +68,9 @@ class Joined:
 
 
 async def plan_joins(
-    includes: Sequence[Include], principal: Principal, params: Params,
+    includes: Sequence[Include],
+    principal: Principal,
+    params: Params,
 ) -> tuple[list[Joined], list[str], list[str]]:
     """(what each join returns, the JOIN clauses, the selected expressions), in the order the
     statement returns them. A target the caller may not read is left out: its lookup refuses it."""
@@ -82,7 +84,8 @@ async def plan_joins(
         if target is None:
             joins.append(
                 f"LEFT JOIN membership {alias}_m ON {alias}_m.tenant_id = t.tenant_id AND {alias}_m.user_id = t.{include.column} "
-                f"LEFT JOIN app_user {alias} ON {alias}.id = {alias}_m.user_id")
+                f"LEFT JOIN app_user {alias} ON {alias}.id = {alias}_m.user_id"
+            )
             selected += [_MEMBER_SOURCES[column].format(a=alias) for column in columns]
             joined.append(Joined(include, columns))
             continue
@@ -91,14 +94,20 @@ async def plan_joins(
         except Forbidden:
             continue
         conditions = readable_sql(principal, target, params, alias)
-        joins.append(f"LEFT JOIN {target.table} {alias} ON {alias}.id = t.{include.column} AND " + " AND ".join(conditions))
+        joins.append(
+            f"LEFT JOIN {target.table} {alias} ON {alias}.id = t.{include.column} AND "
+            + " AND ".join(conditions)
+        )
         selected += [f"{alias}.{column}" for column in columns]
         joined.append(Joined(include, columns, await field_rules(principal, target.record_type)))
     return joined, joins, selected
 
 
 def included_rows(
-    joined: list[Joined], page: list[dict[str, Any]], records: list[Sequence[Any]], offset: int,
+    joined: list[Joined],
+    page: list[dict[str, Any]],
+    records: list[Sequence[Any]],
+    offset: int,
 ) -> dict[Include, dict[uuid.UUID, dict[str, Any] | None]]:
     """For each include, {id: row or None} of what the page's records point at."""
     related: dict[Include, dict[uuid.UUID, dict[str, Any] | None]] = {j.include: {} for j in joined}
@@ -111,9 +120,15 @@ def included_rows(
             if key is not None and key not in related[join.include]:
                 # The joined id is null exactly when nothing joined (missing, deleted or not
                 # visible), which a lookup by id answers with None.
-                part = dict(zip(join.columns, values[start:end], strict=True)) if values[start] is not None else None
+                part = (
+                    dict(zip(join.columns, values[start:end], strict=True))
+                    if values[start] is not None
+                    else None
+                )
                 if part is not None and join.include.target is not None:
-                    part = strip_hidden(join.include.target, join.rules, [decode_row(join.include.target, part)])[0]
+                    part = strip_hidden(
+                        join.include.target, join.rules, [decode_row(join.include.target, part)]
+                    )[0]
                 related[join.include][key] = part
             start = end
     return related

@@ -42,8 +42,13 @@ class Listing:
 
 
 def _where(
-    spec: RecordSpec, principal: Principal, filter: Filter | None, scope: dict[str, Any], params: Params,
-    search: str | None = None, leave_out: Sequence[str] = (),
+    spec: RecordSpec,
+    principal: Principal,
+    filter: Filter | None,
+    scope: dict[str, Any],
+    params: Params,
+    search: str | None = None,
+    leave_out: Sequence[str] = (),
 ) -> list[str]:
     clauses = readable_sql(principal, spec, params)
     if search is not None:
@@ -75,7 +80,15 @@ async def list_records(
     readable = visible_spec(spec, rules)  # what the caller may filter and sort on
     ordering = resolve(readable, order)
     params = Params()
-    where = _where(readable, principal, filter, scope or {}, params, search, hidden_keys(spec, rules, spec.search_values))
+    where = _where(
+        readable,
+        principal,
+        filter,
+        scope or {},
+        params,
+        search,
+        hidden_keys(spec, rules, spec.search_values),
+    )
     count_sql = f"SELECT count(*) AS n FROM {spec.table} t WHERE {' AND '.join(where)}"
     count_values = list(params.values)
     if after is not None:
@@ -90,7 +103,11 @@ async def list_records(
     records = await fetch_values(sql, params.values)
     columns = spec.columns
     # A record is the row's columns followed by the included records' columns: zip stops at ours.
-    rows = strip_hidden(spec, rules, [decode_row(spec, dict(zip(columns, record, strict=False))) for record in records])
+    rows = strip_hidden(
+        spec,
+        rules,
+        [decode_row(spec, dict(zip(columns, record, strict=False))) for record in records],
+    )
     conn = tenant_connection()
 
     async def count() -> int:
@@ -111,7 +128,12 @@ MAX_GROUPS = 100
 
 
 async def count_by(
-    spec: RecordSpec, *, principal: Principal, field: str, filter: Filter | None = None, scope: dict[str, Any] | None = None,
+    spec: RecordSpec,
+    *,
+    principal: Principal,
+    field: str,
+    filter: Filter | None = None,
+    scope: dict[str, Any] | None = None,
 ) -> list[tuple[Any, int]]:
     """How many of the records the principal may see (and `filter` keeps) have each value of
     `field`: the most frequent MAX_GROUPS values, the missing value included as None."""
@@ -125,7 +147,9 @@ async def count_by(
     value = readable.field(field).sql("t")
     rows = await tenant_connection().execute_query_dict(
         f"SELECT {value} AS value, count(*) AS n FROM {spec.table} t WHERE {' AND '.join(where)} "
-        f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {MAX_GROUPS}", params.values)
+        f"GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT {MAX_GROUPS}",
+        params.values,
+    )
     return [(row["value"], row["n"]) for row in rows]
 
 
@@ -148,7 +172,9 @@ async def list_grouped(
     params = Params()
     where = _where(spec, principal, None, scope or {}, params)
     in_json = isinstance(group_column, FieldSpec)
-    group_sql = group_column.sql("t") if isinstance(group_column, FieldSpec) else f"t.{group_column}"
+    group_sql = (
+        group_column.sql("t") if isinstance(group_column, FieldSpec) else f"t.{group_column}"
+    )
     keys = [str(i) for i in group_ids] if in_json else list(group_ids)
     where.append(f"{group_sql} = ANY({params.add(keys)}::{'text' if in_json else 'uuid'}[])")
     order_sql = order_by_sql(ordering)
@@ -180,7 +206,9 @@ async def list_grouped(
     return {group_id: listing(group_id, rows) for group_id, rows in grouped.items()}
 
 
-async def get_records(spec: RecordSpec, ids: list[uuid.UUID], *, principal: Principal) -> dict[uuid.UUID, dict[str, Any]]:
+async def get_records(
+    spec: RecordSpec, ids: list[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
     """The records among `ids` that exist and the principal may see, by id (one statement)."""
     spec.require(principal, Action.READ)
     params = Params()
@@ -190,4 +218,6 @@ async def get_records(spec: RecordSpec, ids: list[uuid.UUID], *, principal: Prin
         f"SELECT {spec.select_list} FROM {spec.table} t WHERE {' AND '.join(where)}", params.values
     )
     rules = await field_rules(principal, spec.record_type)
-    return {row["id"]: row for row in strip_hidden(spec, rules, [decode_row(spec, row) for row in rows])}
+    return {
+        row["id"]: row for row in strip_hidden(spec, rules, [decode_row(spec, row) for row in rows])
+    }

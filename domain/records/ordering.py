@@ -43,7 +43,11 @@ def resolve(spec: RecordSpec, orders: list[Order] | None) -> list[tuple[FieldSpe
         errors.append(FieldError("orderBy", "TOO_MANY", f"at most {MAX_ORDER_FIELDS} sort fields"))
     for order in orders:
         if not spec.has(order.field) or not spec.field(order.field).sortable:
-            errors.append(FieldError(f"orderBy.{order.field}", "NOT_SORTABLE", f"{order.field} cannot be sorted on"))
+            errors.append(
+                FieldError(
+                    f"orderBy.{order.field}", "NOT_SORTABLE", f"{order.field} cannot be sorted on"
+                )
+            )
     if errors:
         raise InvalidInput(errors)
     resolved = [(spec.field(order.field), order) for order in orders]
@@ -58,7 +62,9 @@ def order_by_sql(ordering: list[tuple[FieldSpec, Order]], alias: str = "t") -> s
     )
 
 
-def after_sql(ordering: list[tuple[FieldSpec, Order]], values: list[Any], params: Params, alias: str = "t") -> str:
+def after_sql(
+    ordering: list[tuple[FieldSpec, Order]], values: list[Any], params: Params, alias: str = "t"
+) -> str:
     """Rows strictly after the row whose ordering values are `values`."""
     alternatives = []
     for index, (field, order) in enumerate(ordering):
@@ -96,9 +102,13 @@ def decode_cursor(ordering: list[tuple[FieldSpec, Order]], cursor: str) -> list[
         signature, raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if signature != _signature(ordering) or len(raw) != len(ordering):
             raise ValueError("cursor of another ordering")
-        return [_from_json(field.kind, value) for (field, _), value in zip(ordering, raw, strict=True)]
+        return [
+            _from_json(field.kind, value) for (field, _), value in zip(ordering, raw, strict=True)
+        ]
     except (ValueError, TypeError) as exc:
-        raise InvalidInput.single("after", "INVALID_CURSOR", "after is not a cursor of this list and order") from exc
+        raise InvalidInput.single(
+            "after", "INVALID_CURSOR", "after is not a cursor of this list and order"
+        ) from exc
 
 
 def _signature(ordering: list[tuple[FieldSpec, Order]]) -> str:

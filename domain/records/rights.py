@@ -25,7 +25,9 @@ ALL = frozenset(Action)
 Rights = dict[Role, frozenset[Action]]
 
 
-def require(principal: Principal, record_type: str, area: str | None, rights: Rights, action: Action) -> None:
+def require(
+    principal: Principal, record_type: str, area: str | None, rights: Rights, action: Action
+) -> None:
     """Forbidden unless the caller's role has the right and its token (if any) the scope."""
     if action not in rights.get(principal.role, frozenset()):
         raise Forbidden(f"Your role may not {action.value} {record_type} records")

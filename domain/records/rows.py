@@ -57,7 +57,9 @@ def jsonable(value: Any) -> Any:
 
 
 def group_rows(
-    rows: Iterable[dict[str, Any]], key: str, parents: Iterable[K],
+    rows: Iterable[dict[str, Any]],
+    key: str,
+    parents: Iterable[K],
     value: Callable[[dict[str, Any]], Any] = lambda row: row,
 ) -> dict[K, list[Any]]:
     """Rows of one batched query grouped by their parent's id; every parent gets a list, empty

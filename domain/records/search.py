@@ -18,8 +18,10 @@ MAX_LENGTH = 200
 _TERM = re.compile(r"[\w@.+-]+", re.UNICODE)
 # The characters migration 0015's search_words() indexes as pairs; the capturing group makes
 # split() return the runs at the odd positions.
-_CJK_RUN = re.compile("([\u3005-\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-                      "\U00020000-\U0002fa1f]+)")
+_CJK_RUN = re.compile(
+    "([\u3005-\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+    "\U00020000-\U0002fa1f]+)"
+)
 
 
 def _quoted(word: str) -> str:
@@ -34,22 +36,30 @@ def _term_query(term: str) -> str | None:
     for position, piece in enumerate(_CJK_RUN.split(term)):
         if position % 2:
             if len(piece) == 1:
-                parts.append(_quoted(piece) + ":*")  # the first character of a pair, or a run's last
+                parts.append(
+                    _quoted(piece) + ":*"
+                )  # the first character of a pair, or a run's last
             else:
-                pairs = [_quoted(piece[i:i + 2]) for i in range(len(piece) - 1)]
+                pairs = [_quoted(piece[i : i + 2]) for i in range(len(piece) - 1)]
                 parts.append("(" + " <-> ".join(pairs) + ")")
         elif piece.strip(".-"):
             parts.append(_quoted(piece.strip(".-")) + ":*")
     return " & ".join(parts) or None
 
 
-def search_sql(spec: RecordSpec, text: str, params: Params, alias: str = "t", leave_out: Sequence[str] = ()) -> str:
+def search_sql(
+    spec: RecordSpec, text: str, params: Params, alias: str = "t", leave_out: Sequence[str] = ()
+) -> str:
     """The condition that the record matches every word of `text` (as word beginnings); with
     `leave_out`, keys of `spec.search_values` (fields hidden from the caller) that must not match."""
     if not spec.searchable:
-        raise InvalidInput.single("search", "NOT_SEARCHABLE", f"{spec.record_type} records cannot be searched")
+        raise InvalidInput.single(
+            "search", "NOT_SEARCHABLE", f"{spec.record_type} records cannot be searched"
+        )
     if len(text) > MAX_LENGTH:
-        raise InvalidInput.single("search", "TOO_LONG", f"search is at most {MAX_LENGTH} characters")
+        raise InvalidInput.single(
+            "search", "TOO_LONG", f"search is at most {MAX_LENGTH} characters"
+        )
     terms = [query for query in map(_term_query, _TERM.findall(text.lower())) if query][:MAX_TERMS]
     if not terms:
         raise InvalidInput.single("search", "EMPTY", "search needs at least one word")
@@ -60,5 +70,7 @@ def search_sql(spec: RecordSpec, text: str, params: Params, alias: str = "t", le
     # The index finds the candidates; each is matched again without the hidden values, the same
     # way the stored vector is generated (migration 0015), so a search cannot probe them.
     column = f"{alias}.{spec.search_values}"
-    return (f"{matches} AND to_tsvector('simple', search_words(search_strings({column} - {params.add(list(leave_out))}::text[]))) "
-            f"@@ to_tsquery('simple', {query})")
+    return (
+        f"{matches} AND to_tsvector('simple', search_words(search_strings({column} - {params.add(list(leave_out))}::text[]))) "
+        f"@@ to_tsquery('simple', {query})"
+    )

@@ -39,16 +39,26 @@ class CustomFieldValues(Protocol):
     plugs it in (plug_custom_fields, tessera/domain_wiring.py) instead of it being imported here."""
 
     async def prepare(
-        self, spec: RecordSpec, given: Any, current: dict[str, Any] | None, prefix: str,
+        self,
+        spec: RecordSpec,
+        given: Any,
+        current: dict[str, Any] | None,
+        prefix: str,
     ) -> tuple[dict[str, Any] | None, dict[str, Any], list[FieldError]]:
         """The record's complete custom values after `given`, the built-in columns that field
         linkage fills ({column: value}), and the errors."""
 
-    async def check(self, spec: RecordSpec, given: Any, *, creating: bool, prefix: str) -> list[FieldError]:
+    async def check(
+        self, spec: RecordSpec, given: Any, *, creating: bool, prefix: str
+    ) -> list[FieldError]:
         """The errors `prepare` would report, without assigning anything (auto-numbers)."""
 
     async def claim(
-        self, spec: RecordSpec, record_id: uuid.UUID, values: dict[str, Any] | None, previous: dict[str, Any] | None,
+        self,
+        spec: RecordSpec,
+        record_id: uuid.UUID,
+        values: dict[str, Any] | None,
+        previous: dict[str, Any] | None,
         prefix: str,
     ) -> list[FieldError]:
         """Claim unique values; errors for values another record holds."""
@@ -70,7 +80,9 @@ def _custom_checks(spec: RecordSpec) -> CustomFieldValues | None:
     if not spec.has("customFields"):
         return None
     if _custom_fields is None:
-        raise NotWired(f"{spec.record_type} writes need the custom-field checks: call tessera.domain_wiring.wire_domain()")
+        raise NotWired(
+            f"{spec.record_type} writes need the custom-field checks: call tessera.domain_wiring.wire_domain()"
+        )
     return _custom_fields
 
 
@@ -82,7 +94,12 @@ class Change:
 
 
 async def create(
-    spec: RecordSpec, items: list[dict[str, Any]], *, principal: Principal, validate: Validate, bulk: bool = False
+    spec: RecordSpec,
+    items: list[dict[str, Any]],
+    *,
+    principal: Principal,
+    validate: Validate,
+    bulk: bool = False,
 ) -> list[dict[str, Any]]:
     """Create records from API input; InvalidInput lists every bad field of every item."""
     spec.require(principal, Action.CREATE)
@@ -94,7 +111,8 @@ async def create(
     if (custom := _custom_checks(spec)) is not None:
         for index, (item, c) in enumerate(zip(items, checked, strict=True)):
             values, fills, problems = await custom.prepare(
-                spec, item.get("customFields"), None, _prefix("customFields.", index, bulk))
+                spec, item.get("customFields"), None, _prefix("customFields.", index, bulk)
+            )
             c.values["custom_fields"] = values
             _apply_fills(spec, item, c.values, fills)
             errors += problems
@@ -109,14 +127,21 @@ async def create(
     created = await insert_records(spec, rows, principal=principal)
     if (custom := _custom_checks(spec)) is not None:
         for index, row in enumerate(created):
-            errors += await custom.claim(spec, row["id"], row["custom_fields"], None, _prefix("customFields.", index, bulk))
+            errors += await custom.claim(
+                spec, row["id"], row["custom_fields"], None, _prefix("customFields.", index, bulk)
+            )
         if errors:
             raise InvalidInput(errors)  # the caller's transaction rolls back the whole batch
     return strip_hidden(spec, rules, created)
 
 
 async def update(
-    spec: RecordSpec, changes: list[Change], *, principal: Principal, validate: Validate, bulk: bool = False,
+    spec: RecordSpec,
+    changes: list[Change],
+    *,
+    principal: Principal,
+    validate: Validate,
+    bulk: bool = False,
     action: str = "updated",
 ) -> list[dict[str, Any]]:
     """Apply changes that each carry the version they were made against; stale ones are CONFLICT.
@@ -136,10 +161,14 @@ async def update(
         check_version(spec, row, change.version)
         if (custom := _custom_checks(spec)) is not None and "customFields" in change.values:
             prefix = _prefix("customFields.", index, bulk)
-            values, fills, problems = await custom.prepare(spec, change.values["customFields"], row["custom_fields"], prefix)
+            values, fills, problems = await custom.prepare(
+                spec, change.values["customFields"], row["custom_fields"], prefix
+            )
             filled = _apply_fills(spec, change.values, c.values, fills)
             problems = problems or await check_references(spec, [filled], bulk, principal)
-            problems = problems or await custom.claim(spec, row["id"], values, row["custom_fields"], prefix)
+            problems = problems or await custom.claim(
+                spec, row["id"], values, row["custom_fields"], prefix
+            )
             if problems:
                 errors += problems
                 continue
@@ -150,7 +179,9 @@ async def update(
     return strip_hidden(spec, rules, rows)
 
 
-async def delete(spec: RecordSpec, record_id: uuid.UUID, version: int | None, *, principal: Principal) -> dict[str, Any]:
+async def delete(
+    spec: RecordSpec, record_id: uuid.UUID, version: int | None, *, principal: Principal
+) -> dict[str, Any]:
     """Soft-delete: the record disappears from lists and lookups until restored."""
     spec.require(principal, Action.DELETE)
     row = await lock_record(spec, record_id, principal=principal)
@@ -163,7 +194,9 @@ async def delete(spec: RecordSpec, record_id: uuid.UUID, version: int | None, *,
     return strip_hidden(spec, await field_rules(principal, spec.record_type), [deleted])[0]
 
 
-async def restore(spec: RecordSpec, record_id: uuid.UUID, *, principal: Principal) -> dict[str, Any]:
+async def restore(
+    spec: RecordSpec, record_id: uuid.UUID, *, principal: Principal
+) -> dict[str, Any]:
     """Bring back a soft-deleted record."""
     spec.require(principal, Action.DELETE)
     row = await lock_record(spec, record_id, principal=principal, deleted=True)
@@ -176,7 +209,12 @@ async def restore(spec: RecordSpec, record_id: uuid.UUID, *, principal: Principa
 
 
 async def check_input(
-    spec: RecordSpec, item: dict[str, Any], *, principal: Principal, validate: Validate, creating: bool,
+    spec: RecordSpec,
+    item: dict[str, Any],
+    *,
+    principal: Principal,
+    validate: Validate,
+    creating: bool,
 ) -> list[FieldError]:
     """The field errors a create (or an update) of `item` would meet, found without writing and
     regardless of the caller's rights: for configuration that writes records later (rule actions,
@@ -187,23 +225,37 @@ async def check_input(
     errors = list(checker.errors)
     for name in item:
         if name not in checker.read and name != "customFields":
-            errors.append(FieldError(name, "READ_ONLY", f"{name} cannot be written here") if spec.has(name) else
-                          FieldError(name, "UNKNOWN_FIELD", f"{spec.record_type} has no field {name}"))
+            errors.append(
+                FieldError(name, "READ_ONLY", f"{name} cannot be written here")
+                if spec.has(name)
+                else FieldError(name, "UNKNOWN_FIELD", f"{spec.record_type} has no field {name}")
+            )
     if (custom := _custom_checks(spec)) is not None and (creating or "customFields" in item):
-        errors += await custom.check(spec, item.get("customFields"), creating=creating, prefix="customFields.")
+        errors += await custom.check(
+            spec, item.get("customFields"), creating=creating, prefix="customFields."
+        )
     return errors + await check_references(spec, [checker.values], False, principal)
 
 
-def _apply_fills(spec: RecordSpec, item: dict[str, Any], values: dict[str, Any], fills: dict[str, Any]) -> dict[str, Any]:
+def _apply_fills(
+    spec: RecordSpec, item: dict[str, Any], values: dict[str, Any], fills: dict[str, Any]
+) -> dict[str, Any]:
     """Columns (team, owner) that field linkage fills, unless the write sets them itself."""
-    filled = {column: uuid.UUID(str(value)) for column, value in fills.items() if spec.name_of(column) not in item}
+    filled = {
+        column: uuid.UUID(str(value))
+        for column, value in fills.items()
+        if spec.name_of(column) not in item
+    }
     values.update(filled)
     return filled
 
 
 def _locked(rules: dict[str, Access], items: list[dict[str, Any]], bulk: bool) -> list[FieldError]:
-    return [FieldError(_prefix(name, index, bulk), "READ_ONLY", f"your role may not change {name}")
-            for index, item in enumerate(items) for name in locked_names(rules, item)]
+    return [
+        FieldError(_prefix(name, index, bulk), "READ_ONLY", f"your role may not change {name}")
+        for index, item in enumerate(items)
+        for name in locked_names(rules, item)
+    ]
 
 
 def check_batch(items: list[Any], bulk: bool) -> None:
@@ -211,7 +263,9 @@ def check_batch(items: list[Any], bulk: bool) -> None:
         raise InvalidInput.single("items", "BATCH_SIZE", f"send between 1 and {MAX_BULK} items")
 
 
-def _check(spec: RecordSpec, item: dict[str, Any], validate: Validate, *, creating: bool) -> Checker:
+def _check(
+    spec: RecordSpec, item: dict[str, Any], validate: Validate, *, creating: bool
+) -> Checker:
     checker = Checker(spec, item, creating=creating)
     validate(checker)
     return checker
@@ -227,7 +281,9 @@ def _collect(checked: list[Checker], bulk: bool) -> list[FieldError]:
 
 def prefixed(errors: list[FieldError], index: int, bulk: bool) -> list[FieldError]:
     """Errors of one item of a batch, named items.N.field in bulk calls."""
-    return [FieldError(_prefix(error.field, index, bulk), error.code, error.message) for error in errors]
+    return [
+        FieldError(_prefix(error.field, index, bulk), error.code, error.message) for error in errors
+    ]
 
 
 async def check_references(
@@ -246,38 +302,56 @@ async def check_references(
         missing = wanted - await existing_references(ref, wanted, principal)
         for index, values in enumerate(items):
             if values.get(field.column) in missing:
-                errors.append(FieldError(_prefix(field.name, index, bulk), "NOT_FOUND", f"no such {ref.label}"))
+                errors.append(
+                    FieldError(
+                        _prefix(field.name, index, bulk), "NOT_FOUND", f"no such {ref.label}"
+                    )
+                )
     return errors
 
 
-async def existing_references(ref: Reference, ids: set[uuid.UUID], principal: Principal | None = None) -> set[uuid.UUID]:
+async def existing_references(
+    ref: Reference, ids: set[uuid.UUID], principal: Principal | None = None
+) -> set[uuid.UUID]:
     """Which of `ids` name a live row `ref` points at in this tenant (and, for owned targets,
     one the principal may see); one query."""
     params = Params(current_tenant_id(), list(ids))
     conditions = ["t.tenant_id = $1", f"t.{ref.key} = ANY($2::uuid[])"]
     if ref.soft_delete:
         conditions.append("t.deleted_at IS NULL")
-    visible = owned_visibility_sql(principal, params) if ref.owned and principal is not None else None
+    visible = (
+        owned_visibility_sql(principal, params) if ref.owned and principal is not None else None
+    )
     if visible:
         conditions.append(visible)
     rows = await tenant_connection().execute_query_dict(
-        f"SELECT t.{ref.key} AS key FROM {ref.table} t WHERE {' AND '.join(conditions)}", params.values
+        f"SELECT t.{ref.key} AS key FROM {ref.table} t WHERE {' AND '.join(conditions)}",
+        params.values,
     )
     return {row["key"] for row in rows}
 
 
-async def check_named_ids(named: list[tuple[str, Reference, Any]], principal: Principal | None = None) -> list[FieldError]:
+async def check_named_ids(
+    named: list[tuple[str, Reference, Any]], principal: Principal | None = None
+) -> list[FieldError]:
     """Errors for ids that tenant-defined configuration names, as (where, what it must be, value):
     INVALID_ID for a value that is no id, NOT_FOUND for one of nothing in this tenant (another
     tenant's included: the tenant's transaction cannot see it); one query per kind of target."""
     errors, parsed = [], []
     for where, ref, value in named:
         try:
-            parsed.append((where, ref, value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))))
+            parsed.append(
+                (where, ref, value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+            )
         except ValueError:
             errors.append(FieldError(where, "INVALID_ID", f"an id of a {ref.label}"))
     for ref in dict.fromkeys(ref for _, ref, _ in parsed):
-        found = await existing_references(ref, {value for _, r, value in parsed if r == ref}, principal)
-        errors += [FieldError(where, "NOT_FOUND", f"no such {ref.label}") for where, r, value in parsed
-                   if r == ref and value not in found]
+        found = await existing_references(
+            ref, {value for _, r, value in parsed if r == ref}, principal
+        )
+        errors += [
+            FieldError(where, "NOT_FOUND", f"no such {ref.label}")
+            for where, r, value in parsed
+            if r == ref and value not in found
+        ]
     return errors

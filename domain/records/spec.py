@@ -120,15 +120,20 @@ class RecordSpec:
     unique: dict[str, str] = field(default_factory=dict)
     rights: Rights = field(default_factory=dict)
     # JSONB columns audited key by key ({column: prefix}): each custom field's old and new value.
-    audit_by_key: dict[str, str] = field(default_factory=lambda: {"custom_fields": CUSTOM_FIELDS_PREFIX})
+    audit_by_key: dict[str, str] = field(
+        default_factory=lambda: {"custom_fields": CUSTOM_FIELDS_PREFIX}
+    )
     _by_name: dict[str, FieldSpec] = field(init=False, repr=False, compare=False)
     # Columns holding JSON, which asyncpg hands over as text (decoded by rows.decode_row).
     json_columns: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
-        object.__setattr__(self, "json_columns", tuple(dict.fromkeys(
-            f.column for f in self.fields if f.kind is Kind.JSON)))
+        object.__setattr__(
+            self,
+            "json_columns",
+            tuple(dict.fromkeys(f.column for f in self.fields if f.kind is Kind.JSON)),
+        )
 
     def field(self, name: str) -> FieldSpec:
         return self._by_name[name]
@@ -139,7 +144,9 @@ class RecordSpec:
     @cached_property
     def columns(self) -> tuple[str, ...]:
         """The columns reads fetch: the spec's own, not derived ones such as search vectors."""
-        columns = ["tenant_id", *(f.column for f in self.fields if f.lookup is None)] + (["deleted_at"] if self.soft_delete else [])
+        columns = ["tenant_id", *(f.column for f in self.fields if f.lookup is None)] + (
+            ["deleted_at"] if self.soft_delete else []
+        )
         return tuple(dict.fromkeys(columns))
 
     @property

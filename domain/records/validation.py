@@ -25,7 +25,12 @@ DECIMAL_RANGE = f"a finite number below 10^16 with at most {MAX_DECIMAL_PLACES} 
 def in_decimal_range(number: Decimal) -> bool:
     # The places as written: 0E-1000000 is zero, and still more than asyncpg can send.
     exponent = number.as_tuple().exponent
-    return number.is_finite() and abs(number) < MAX_DECIMAL and isinstance(exponent, int) and exponent >= -MAX_DECIMAL_PLACES
+    return (
+        number.is_finite()
+        and abs(number) < MAX_DECIMAL
+        and isinstance(exponent, int)
+        and exponent >= -MAX_DECIMAL_PLACES
+    )
 
 
 class Checker:
@@ -37,7 +42,9 @@ class Checker:
         self.creating = creating
         self.values: dict[str, Any] = {}
         self.errors: list[FieldError] = []
-        self.read: set[str] = set()  # the names the type's validation looked at: what clients may write
+        self.read: set[str] = (
+            set()
+        )  # the names the type's validation looked at: what clients may write
 
     def error(self, name: str, code: str, message: str) -> None:
         self.errors.append(FieldError(name, code, message))
@@ -57,8 +64,15 @@ class Checker:
     def _set(self, name: str, value: Any) -> None:
         self.values[self.spec.field(name).column] = value
 
-    def text(self, name: str, *, required: bool = False, max_length: int = 200,
-             choices: frozenset[str] | None = None, pattern: re.Pattern[str] | None = None) -> None:
+    def text(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        max_length: int = 200,
+        choices: frozenset[str] | None = None,
+        pattern: re.Pattern[str] | None = None,
+    ) -> None:
         present, value = self._take(name, required)
         if not present:
             return
@@ -71,7 +85,9 @@ class Checker:
         elif len(value) > max_length:
             self.error(name, "TOO_LONG", f"{name} must be at most {max_length} characters")
         elif choices is not None and value not in choices:
-            self.error(name, "INVALID_CHOICE", f"{name} must be one of {', '.join(sorted(choices))}")
+            self.error(
+                name, "INVALID_CHOICE", f"{name} must be one of {', '.join(sorted(choices))}"
+            )
         elif pattern is not None and value and not pattern.match(value):
             self.error(name, "INVALID_FORMAT", f"{name} is not valid")
         else:
@@ -108,23 +124,35 @@ class Checker:
             self.error(name, "TOO_SMALL", f"{name} must be at least {minimum}")
             return
         # Rounded as PostgreSQL rounds into numeric(18, 2) (half away from zero).
-        self._set(name, None if number is None else number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        self._set(
+            name,
+            None if number is None else number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+        )
 
     def reference(self, name: str, *, required: bool = False) -> None:
         present, value = self._take(name, required)
         if not present:
             return
         try:
-            self._set(name, value if value is None or isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+            self._set(
+                name,
+                value if value is None or isinstance(value, uuid.UUID) else uuid.UUID(str(value)),
+            )
         except ValueError:
             self.error(name, "INVALID_ID", f"{name} is not an id")
 
-    def json_object(self, name: str, *, allowed_keys: frozenset[str] | None = None, max_values: int = 50) -> None:
+    def json_object(
+        self, name: str, *, allowed_keys: frozenset[str] | None = None, max_values: int = 50
+    ) -> None:
         present, value = self._take(name, required=False)
         if not present:
             return
         if value is not None and (not isinstance(value, dict) or len(value) > max_values):
-            self.error(name, "INVALID_OBJECT", f"{name} must be an object with at most {max_values} entries")
+            self.error(
+                name,
+                "INVALID_OBJECT",
+                f"{name} must be an object with at most {max_values} entries",
+            )
             return
         if value and allowed_keys is not None and not set(value) <= allowed_keys:
             unknown = ", ".join(sorted(set(value) - allowed_keys))
@@ -159,7 +187,11 @@ class Checker:
         for index, phone in enumerate(value or []):
             number = normalise_phone(str(phone))
             if number is None:
-                self.error(f"{name}.{index}", "INVALID_PHONE", phones.problem(phone, phones.region_in_effect()))
+                self.error(
+                    f"{name}.{index}",
+                    "INVALID_PHONE",
+                    phones.problem(phone, phones.region_in_effect()),
+                )
             else:
                 normalised.append(number)
         self._list(name, normalised, max_items)
@@ -198,7 +230,12 @@ class Checker:
         if not present:
             return
         try:
-            self._set(name, None if value is None else validate_email(str(value), check_deliverability=False).normalized)
+            self._set(
+                name,
+                None
+                if value is None
+                else validate_email(str(value), check_deliverability=False).normalized,
+            )
         except EmailNotValidError as exc:
             self.error(name, "INVALID_EMAIL", str(exc))
 
@@ -217,7 +254,6 @@ class Checker:
             self.error(name, "TOO_MANY", f"at most {max_items} values")
             return
         self._set(name, list(dict.fromkeys(values)))  # dedupe, keep order
-
 
 
 def normalise_phone(value: str) -> str | None:

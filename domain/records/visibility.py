@@ -12,7 +12,9 @@ from tenants.context import current_tenant_id
 _SEES_TEAM_MEMBERS_RECORDS = {Role.MANAGER, Role.VIEWER}
 
 
-def readable_sql(principal: Principal, spec: RecordSpec, params: Params, alias: str = "t") -> list[str]:
+def readable_sql(
+    principal: Principal, spec: RecordSpec, params: Params, alias: str = "t"
+) -> list[str]:
     """What every read of `spec` requires of row `alias`: the current tenant, not deleted, visible."""
     clauses = [f"{alias}.tenant_id = {params.add(current_tenant_id())}"]
     if spec.soft_delete:
@@ -23,7 +25,9 @@ def readable_sql(principal: Principal, spec: RecordSpec, params: Params, alias: 
     return clauses
 
 
-def visibility_sql(principal: Principal, spec: RecordSpec, params: Params, alias: str = "t") -> str | None:
+def visibility_sql(
+    principal: Principal, spec: RecordSpec, params: Params, alias: str = "t"
+) -> str | None:
     """A predicate limiting `alias` to the records `principal` may see; None means all of them."""
     return owned_visibility_sql(principal, params, alias) if spec.owned else None
 

@@ -19,7 +19,16 @@ from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
 
 # Maintained here, never taken from clients.
-SYSTEM_COLUMNS = {"tenant_id", "id", "version", "created_at", "updated_at", "created_by", "updated_by", "deleted_at"}
+SYSTEM_COLUMNS = {
+    "tenant_id",
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "created_by",
+    "updated_by",
+    "deleted_at",
+}
 
 
 class WrittenHook(Protocol):
@@ -28,7 +37,12 @@ class WrittenHook(Protocol):
     so the composition root plugs it in (tessera/domain_wiring.py)."""
 
     async def written(
-        self, spec: RecordSpec, rows: list[dict[str, Any]], *, principal: Principal, columns: set[str] | None = None,
+        self,
+        spec: RecordSpec,
+        rows: list[dict[str, Any]],
+        *,
+        principal: Principal,
+        columns: set[str] | None = None,
     ) -> None: ...
 
 
@@ -40,10 +54,19 @@ def plug_written_hook(hook: WrittenHook) -> None:
     _written_hook = hook
 
 
-async def _written(spec: RecordSpec, rows: list[dict[str, Any]], principal: Principal, columns: set[str] | None = None) -> None:
+async def _written(
+    spec: RecordSpec,
+    rows: list[dict[str, Any]],
+    principal: Principal,
+    columns: set[str] | None = None,
+) -> None:
     if _written_hook is None:
-        if spec.has("customFields") or spec.table == "custom_record":  # the records duplicate rules apply to
-            raise NotWired(f"{spec.record_type} writes need the duplicate checks: call tessera.domain_wiring.wire_domain()")
+        if (
+            spec.has("customFields") or spec.table == "custom_record"
+        ):  # the records duplicate rules apply to
+            raise NotWired(
+                f"{spec.record_type} writes need the duplicate checks: call tessera.domain_wiring.wire_domain()"
+            )
         return
     await _written_hook.written(spec, rows, principal=principal, columns=columns)
 
@@ -52,7 +75,13 @@ class LockGuard(Protocol):
     """Refuses changes to fields an approval request has locked (domain/approvals/locks.py plugs
     it in through tessera/domain_wiring.py; records depend on nothing above them)."""
 
-    async def check(self, spec: RecordSpec, row: dict[str, Any], diff: dict[str, tuple[Any, Any]], principal: Principal) -> None:
+    async def check(
+        self,
+        spec: RecordSpec,
+        row: dict[str, Any],
+        diff: dict[str, tuple[Any, Any]],
+        principal: Principal,
+    ) -> None:
         """Raise Conflict (reason RECORD_LOCKED) for a locked field in `diff`, or let it through."""
 
     async def check_delete(self, spec: RecordSpec, row: dict[str, Any]) -> None:
@@ -84,20 +113,31 @@ async def insert_records(
     rows = []
     conn = tenant_connection()
     for values in items:
-        record = {"tenant_id": current_tenant_id(), "id": new_id(), "created_by": principal.user_id,
-                  "updated_by": principal.user_id, **values}
+        record = {
+            "tenant_id": current_tenant_id(),
+            "id": new_id(),
+            "created_by": principal.user_id,
+            "updated_by": principal.user_id,
+            **values,
+        }
         params = Params()
-        markers = [placeholder(spec, column, params.add(encode_value(spec, column, value)))
-                   for column, value in record.items()]
-        sql = (f"INSERT INTO {spec.table} ({', '.join(record)}) VALUES ({', '.join(markers)}) RETURNING *")
+        markers = [
+            placeholder(spec, column, params.add(encode_value(spec, column, value)))
+            for column, value in record.items()
+        ]
+        sql = f"INSERT INTO {spec.table} ({', '.join(record)}) VALUES ({', '.join(markers)}) RETURNING *"
         try:
             rows.append(decode_row(spec, (await conn.execute_query_dict(sql, params.values))[0]))
         except IntegrityError as exc:
-            raise _constraint_error(spec, exc, f"items.{len(rows)}." if len(items) > 1 else "") from exc
+            raise _constraint_error(
+                spec, exc, f"items.{len(rows)}." if len(items) > 1 else ""
+            ) from exc
     await record_events(
         spec,
-        [(row["id"], "created", {c: (None, row[c]) for c in items[i] if row[c] is not None})
-         for i, row in enumerate(rows)],
+        [
+            (row["id"], "created", {c: (None, row[c]) for c in items[i] if row[c] is not None})
+            for i, row in enumerate(rows)
+        ],
         actor_id=principal.user_id,
     )
     await _written(spec, rows, principal)
@@ -119,7 +159,9 @@ async def lock_record(
         f"SELECT t.* FROM {spec.table} t WHERE {' AND '.join(where)} FOR UPDATE", params.values
     )
     if not rows:
-        raise NotFound(f"{spec.record_type} not found" + (" among deleted records" if deleted else ""))
+        raise NotFound(
+            f"{spec.record_type} not found" + (" among deleted records" if deleted else "")
+        )
     return decode_row(spec, rows[0])
 
 
@@ -129,8 +171,14 @@ def _constraint_error(spec: RecordSpec, exc: IntegrityError, prefix: str) -> Inv
     constraint = getattr(cause, "constraint_name", None)
     if constraint in spec.unique:
         field = spec.unique[constraint]
-        return InvalidInput.single(prefix + field, "TAKEN", f"another {spec.record_type} already has this {field}")
-    return InvalidInput.single(prefix + "id", "CONSTRAINT", f"the change breaks a rule of {spec.record_type} ({constraint})")
+        return InvalidInput.single(
+            prefix + field, "TAKEN", f"another {spec.record_type} already has this {field}"
+        )
+    return InvalidInput.single(
+        prefix + "id",
+        "CONSTRAINT",
+        f"the change breaks a rule of {spec.record_type} ({constraint})",
+    )
 
 
 def check_version(spec: RecordSpec, row: dict[str, Any], version: int | None) -> None:
@@ -142,11 +190,18 @@ def check_version(spec: RecordSpec, row: dict[str, Any], version: int | None) ->
 
 
 async def update_record(
-    spec: RecordSpec, row: dict[str, Any], changes: dict[str, Any], *, principal: Principal, action: str = "updated"
+    spec: RecordSpec,
+    row: dict[str, Any],
+    changes: dict[str, Any],
+    *,
+    principal: Principal,
+    action: str = "updated",
 ) -> dict[str, Any]:
     """Apply `changes` to a locked row; unchanged values neither bump the version nor get audited."""
     _check_columns(spec, changes)
-    diff = {column: (row[column], value) for column, value in changes.items() if row[column] != value}
+    diff = {
+        column: (row[column], value) for column, value in changes.items() if row[column] != value
+    }
     if not diff:
         return row
     if _lock_guard is not None:
@@ -161,7 +216,9 @@ async def update_record(
         f"updated_by = $3 WHERE tenant_id = $1 AND id = $2 RETURNING *"
     )
     try:
-        updated = decode_row(spec, (await tenant_connection().execute_query_dict(sql, params.values))[0])
+        updated = decode_row(
+            spec, (await tenant_connection().execute_query_dict(sql, params.values))[0]
+        )
     except IntegrityError as exc:
         raise _constraint_error(spec, exc, "") from exc
     await record_events(spec, [(row["id"], action, diff)], actor_id=principal.user_id)
@@ -169,7 +226,9 @@ async def update_record(
     return updated
 
 
-async def set_deleted(spec: RecordSpec, row: dict[str, Any], *, deleted: bool, principal: Principal) -> dict[str, Any]:
+async def set_deleted(
+    spec: RecordSpec, row: dict[str, Any], *, deleted: bool, principal: Principal
+) -> dict[str, Any]:
     """Soft-delete or restore a locked row."""
     if deleted and _lock_guard is not None:
         await _lock_guard.check_delete(spec, row)
@@ -179,11 +238,21 @@ async def set_deleted(spec: RecordSpec, row: dict[str, Any], *, deleted: bool, p
     )
     changed = decode_row(
         spec,
-        (await tenant_connection().execute_query_dict(sql, [current_tenant_id(), row["id"], principal.user_id]))[0],
+        (
+            await tenant_connection().execute_query_dict(
+                sql, [current_tenant_id(), row["id"], principal.user_id]
+            )
+        )[0],
     )
     await record_events(
         spec,
-        [(row["id"], "deleted" if deleted else "restored", {"deleted_at": (row["deleted_at"], changed["deleted_at"])})],
+        [
+            (
+                row["id"],
+                "deleted" if deleted else "restored",
+                {"deleted_at": (row["deleted_at"], changed["deleted_at"])},
+            )
+        ],
         actor_id=principal.user_id,
     )
     return changed

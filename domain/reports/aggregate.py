@@ -59,10 +59,14 @@ class Bucket(str, Enum):
 _TIME_TYPES = (ValueType.DATE, ValueType.DATETIME)
 # Which value types each function measures.
 _MEASURES: dict[Function, tuple[ValueType, ...]] = {
-    Function.COUNT: tuple(ValueType), Function.COUNT_DISTINCT: tuple(ValueType),
-    Function.SUM: (ValueType.NUMBER,), Function.AVG: (ValueType.NUMBER,),
-    Function.MIN: (ValueType.NUMBER, *_TIME_TYPES), Function.MAX: (ValueType.NUMBER, *_TIME_TYPES),
-    Function.P50: (ValueType.NUMBER, *_TIME_TYPES), Function.P90: (ValueType.NUMBER, *_TIME_TYPES),
+    Function.COUNT: tuple(ValueType),
+    Function.COUNT_DISTINCT: tuple(ValueType),
+    Function.SUM: (ValueType.NUMBER,),
+    Function.AVG: (ValueType.NUMBER,),
+    Function.MIN: (ValueType.NUMBER, *_TIME_TYPES),
+    Function.MAX: (ValueType.NUMBER, *_TIME_TYPES),
+    Function.P50: (ValueType.NUMBER, *_TIME_TYPES),
+    Function.P90: (ValueType.NUMBER, *_TIME_TYPES),
 }
 _PERCENTILES = {Function.P50: "0.5", Function.P90: "0.9"}
 
@@ -157,20 +161,26 @@ async def aggregate(query: AggregateQuery, *, principal: Principal) -> Aggregate
     groups = [r for r in records if not r["_total"]]
     totals = next((r for r in records if r["_total"]), None)
     return Aggregate(
-        rows=[_row(plan, record) for record in groups[:query.first]],
+        rows=[_row(plan, record) for record in groups[: query.first]],
         totals=_row(plan, totals, with_keys=False) if totals else Row([], _empty_values(plan)),
         truncated=len(groups) > query.first,
     )
 
 
-async def _plan(query: AggregateQuery, source: Source, params: Params, calendar: Calendar, now: datetime) -> _Plan:
+async def _plan(
+    query: AggregateQuery, source: Source, params: Params, calendar: Calendar, now: datetime
+) -> _Plan:
     errors: list[FieldError] = []
     if len(query.group_by) > MAX_GROUP_BY:
         errors.append(FieldError("groupBy", "TOO_MANY", f"at most {MAX_GROUP_BY} levels"))
     if not 1 <= len(query.measures) <= MAX_MEASURES:
-        errors.append(FieldError("measures", "OUT_OF_RANGE", f"between 1 and {MAX_MEASURES} measures"))
+        errors.append(
+            FieldError("measures", "OUT_OF_RANGE", f"between 1 and {MAX_MEASURES} measures")
+        )
     if not 1 <= query.first <= MAX_GROUPS:
-        errors.append(FieldError("first", "OUT_OF_RANGE", f"first must be between 1 and {MAX_GROUPS}"))
+        errors.append(
+            FieldError("first", "OUT_OF_RANGE", f"first must be between 1 and {MAX_GROUPS}")
+        )
     keys = []
     for index, group in enumerate(query.group_by):
         resolved = await _group_key(source, group, params, calendar, f"groupBy.{index}", errors)
@@ -181,18 +191,28 @@ async def _plan(query: AggregateQuery, source: Source, params: Params, calendar:
     for index, measure in enumerate(query.measures):
         where = f"measures.{index}"
         if names.count(measure.name) > 1:
-            errors.append(FieldError(f"{where}.alias", "DUPLICATE", f"two measures are named {measure.name}"))
+            errors.append(
+                FieldError(f"{where}.alias", "DUPLICATE", f"two measures are named {measure.name}")
+            )
         resolved_measure = await _measure(source, measure, where, errors)
         if resolved_measure is not None:
             measures.append(resolved_measure)
     targets = {g.field for g in query.group_by} | set(names)
     for index, order in enumerate(query.order_by):
         if order.target not in targets:
-            errors.append(FieldError(f"orderBy.{index}.target", "UNKNOWN", f"{order.target} is neither a groupBy field nor a measure"))
+            errors.append(
+                FieldError(
+                    f"orderBy.{index}.target",
+                    "UNKNOWN",
+                    f"{order.target} is neither a groupBy field nor a measure",
+                )
+            )
     conditions = readable_sql(source.principal, source.spec, params)
     conditions += [f"t.{column} = {params.add(value)}" for column, value in source.scope.items()]
     for index, period in enumerate(query.periods):
-        conditions += await _period(source, period, params, calendar, now, f"periods.{index}", errors)
+        conditions += await _period(
+            source, period, params, calendar, now, f"periods.{index}", errors
+        )
     filter_sql = None
     if query.filter is not None:
         spec, filter = source.spec, query.filter
@@ -207,11 +227,19 @@ async def _plan(query: AggregateQuery, source: Source, params: Params, calendar:
     return _Plan(keys, measures, conditions)
 
 
-async def _group_key(source: Source, group: GroupBy, params: Params, calendar: Calendar, where: str,
-                     errors: list[FieldError]) -> tuple[GroupBy, ReportField, str] | None:
+async def _group_key(
+    source: Source,
+    group: GroupBy,
+    params: Params,
+    calendar: Calendar,
+    where: str,
+    errors: list[FieldError],
+) -> tuple[GroupBy, ReportField, str] | None:
     found = await source.resolve(group.field)
     if found is None:
-        errors.append(FieldError(f"{where}.field", "NOT_GROUPABLE", f"{group.field} cannot be grouped by"))
+        errors.append(
+            FieldError(f"{where}.field", "NOT_GROUPABLE", f"{group.field} cannot be grouped by")
+        )
         return None
     if group.bucket is not None and found.type not in _TIME_TYPES:
         errors.append(FieldError(f"{where}.bucket", "NOT_A_DATE", f"{group.field} is not a date"))
@@ -219,51 +247,88 @@ async def _group_key(source: Source, group: GroupBy, params: Params, calendar: C
     if found.type not in _TIME_TYPES:
         return group, found, found.sql
     # A date-time's calendar date in the tenant's zone (a date as it is), then the bucket's first day.
-    day = f"(({found.sql}) AT TIME ZONE {params.add(calendar.zone.key)})::date" if found.type is ValueType.DATETIME else f"({found.sql})"
+    day = (
+        f"(({found.sql}) AT TIME ZONE {params.add(calendar.zone.key)})::date"
+        if found.type is ValueType.DATETIME
+        else f"({found.sql})"
+    )
     bucket = group.bucket or Bucket.DAY
     if bucket is Bucket.DAY:
         return group, found, day
     if bucket is Bucket.WEEK:  # back to the tenant's first day of the week (isodow: Monday = 1)
-        return group, found, f"({day} - ((extract(isodow FROM {day})::int - 1 - {int(calendar.week_start)} + 7) % 7))"
+        return (
+            group,
+            found,
+            f"({day} - ((extract(isodow FROM {day})::int - 1 - {int(calendar.week_start)} + 7) % 7))",
+        )
     return group, found, f"date_trunc('{bucket.value.lower()}', {day}::timestamp)::date"
 
 
-async def _measure(source: Source, measure: Measure, where: str,
-                   errors: list[FieldError]) -> tuple[Measure, ReportField | None, ValueType] | None:
+async def _measure(
+    source: Source, measure: Measure, where: str, errors: list[FieldError]
+) -> tuple[Measure, ReportField | None, ValueType] | None:
     if measure.field is None:
         if measure.function is not Function.COUNT:
-            errors.append(FieldError(f"{where}.field", "REQUIRED", f"{measure.function.value} needs a field"))
+            errors.append(
+                FieldError(f"{where}.field", "REQUIRED", f"{measure.function.value} needs a field")
+            )
             return None
         return measure, None, ValueType.NUMBER
     found = await source.resolve(measure.field)
     if found is None:
-        errors.append(FieldError(f"{where}.field", "NOT_MEASURABLE", f"{measure.field} cannot be measured"))
+        errors.append(
+            FieldError(f"{where}.field", "NOT_MEASURABLE", f"{measure.field} cannot be measured")
+        )
         return None
     if found.type not in _MEASURES[measure.function]:
-        errors.append(FieldError(f"{where}.field", "NOT_MEASURABLE",
-                                 f"{measure.function.value} does not apply to {measure.field} ({found.type.value.lower()})"))
+        errors.append(
+            FieldError(
+                f"{where}.field",
+                "NOT_MEASURABLE",
+                f"{measure.function.value} does not apply to {measure.field} ({found.type.value.lower()})",
+            )
+        )
         return None
     counted = measure.function in (Function.COUNT, Function.COUNT_DISTINCT)
     return measure, found, ValueType.NUMBER if counted else found.type
 
 
-async def _period(source: Source, period: Period, params: Params, calendar: Calendar, now: datetime, where: str,
-                  errors: list[FieldError]) -> list[str]:
+async def _period(
+    source: Source,
+    period: Period,
+    params: Params,
+    calendar: Calendar,
+    now: datetime,
+    where: str,
+    errors: list[FieldError],
+) -> list[str]:
     problems = check_period(period, where)
     found = await source.resolve(period.field)
     if found is None or found.type not in _TIME_TYPES:
-        problems.append(FieldError(f"{where}.field", "NOT_A_DATE", f"{period.field} is not a date the caller may filter on"))
+        problems.append(
+            FieldError(
+                f"{where}.field",
+                "NOT_A_DATE",
+                f"{period.field} is not a date the caller may filter on",
+            )
+        )
     if problems or found is None:
         errors += problems
         return []
     if found.type is ValueType.DATE:
-        start, end = date_bounds(period.range, now.astimezone(calendar.zone).date(), period.days, calendar.week_start)
+        start, end = date_bounds(
+            period.range, now.astimezone(calendar.zone).date(), period.days, calendar.week_start
+        )
     else:
-        start, end = instant_bounds(period.range, now, calendar.zone, period.days, calendar.week_start)
+        start, end = instant_bounds(
+            period.range, now, calendar.zone, period.days, calendar.week_start
+        )
     return [f"({found.sql}) >= {params.add(start)}", f"({found.sql}) < {params.add(end)}"]
 
 
-def _compile(spec: RecordSpec, filter: Filter, params: Params, errors: list[FieldError]) -> str | None:
+def _compile(
+    spec: RecordSpec, filter: Filter, params: Params, errors: list[FieldError]
+) -> str | None:
     try:
         return compile_filter(spec, filter, params)
     except InvalidInput as exc:
@@ -277,7 +342,9 @@ async def _labels(plan: _Plan, principal: Principal, params: Params) -> list[str
         if found.label is None:
             labels.append("NULL::text")
         else:
-            labels.append((await usable_label(found.label, principal)).sql(f"top.k{index}", principal, params))
+            labels.append(
+                (await usable_label(found.label, principal)).sql(f"top.k{index}", principal, params)
+            )
     return labels
 
 
@@ -292,24 +359,33 @@ def _aggregate_sql(function: Function, value: str | None, value_type: ValueType)
         fraction = _PERCENTILES[function]
         if value_type is ValueType.NUMBER:  # interpolated between the two nearest values
             return f"percentile_cont({fraction}) WITHIN GROUP (ORDER BY ({value})::float8)::numeric"
-        return f"percentile_disc({fraction}) WITHIN GROUP (ORDER BY {value})"  # dates: an actual value
+        return (
+            f"percentile_disc({fraction}) WITHIN GROUP (ORDER BY {value})"  # dates: an actual value
+        )
     return f"{function.value.lower()}({value})"
 
 
 def _statement(query: AggregateQuery, source: Source, plan: _Plan, labels: list[str]) -> str:
     key_columns = [f"k{i}" for i in range(len(plan.keys))]
     selected = [f"{sql} AS k{i}" for i, (_, _, sql) in enumerate(plan.keys)]
-    selected += [f"{found.sql} AS v{j}" for j, (_, found, _) in enumerate(plan.measures) if found is not None]
-    base = (f"SELECT {', '.join(selected) or '1 AS one'} FROM {source.spec.table} t {' '.join(source.joins.values())} "
-            f"WHERE {' AND '.join(plan.where)}")
+    selected += [
+        f"{found.sql} AS v{j}" for j, (_, found, _) in enumerate(plan.measures) if found is not None
+    ]
+    base = (
+        f"SELECT {', '.join(selected) or '1 AS one'} FROM {source.spec.table} t {' '.join(source.joins.values())} "
+        f"WHERE {' AND '.join(plan.where)}"
+    )
     measures = [
         f"{_aggregate_sql(m.function, None if found is None else f'v{j}', found.type if found else ValueType.NUMBER)} AS m{j}"
-        for j, (m, found, _) in enumerate(plan.measures)]
+        for j, (m, found, _) in enumerate(plan.measures)
+    ]
     if not key_columns:
         return f"WITH base AS ({base}) SELECT true AS _total, {', '.join(measures)} FROM base"
     names = {m.name: f"m{j}" for j, (m, _, _) in enumerate(plan.measures)}
     names.update({group.field: f"k{i}" for i, (group, _, _) in enumerate(plan.keys)})
-    order = [f"{names[o.target]} {'DESC' if o.descending else 'ASC'} NULLS LAST" for o in query.order_by]
+    order = [
+        f"{names[o.target]} {'DESC' if o.descending else 'ASC'} NULLS LAST" for o in query.order_by
+    ]
     order += [f"{k} ASC NULLS LAST" for k in key_columns]
     keys = ", ".join(key_columns)
     return (
@@ -325,14 +401,36 @@ def _statement(query: AggregateQuery, source: Source, plan: _Plan, labels: list[
 
 
 def _row(plan: _Plan, record: dict[str, Any], *, with_keys: bool = True) -> Row:
-    keys = [Key(group.field, group.bucket, ValueType.DATE if found.type in _TIME_TYPES else found.type,
-                found.id_type, record[f"k{i}"], record.get(f"l{i}"))
-            for i, (group, found, _) in enumerate(plan.keys)] if with_keys else []
-    values = [Value(m.name, m.function, m.field, value_type, record[f"m{j}"])
-              for j, (m, _, value_type) in enumerate(plan.measures)]
+    keys = (
+        [
+            Key(
+                group.field,
+                group.bucket,
+                ValueType.DATE if found.type in _TIME_TYPES else found.type,
+                found.id_type,
+                record[f"k{i}"],
+                record.get(f"l{i}"),
+            )
+            for i, (group, found, _) in enumerate(plan.keys)
+        ]
+        if with_keys
+        else []
+    )
+    values = [
+        Value(m.name, m.function, m.field, value_type, record[f"m{j}"])
+        for j, (m, _, value_type) in enumerate(plan.measures)
+    ]
     return Row(keys, values)
 
 
 def _empty_values(plan: _Plan) -> list[Value]:
-    return [Value(m.name, m.function, m.field, t, 0 if m.function in (Function.COUNT, Function.COUNT_DISTINCT) else None)
-            for m, _, t in plan.measures]
+    return [
+        Value(
+            m.name,
+            m.function,
+            m.field,
+            t,
+            0 if m.function in (Function.COUNT, Function.COUNT_DISTINCT) else None,
+        )
+        for m, _, t in plan.measures
+    ]

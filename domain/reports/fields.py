@@ -35,7 +35,11 @@ from domain.records.visibility import readable_sql
 from tenants.context import current_tenant_id
 
 # Standard objects a report can be run on, by type name (custom objects by api name).
-REPORTABLE: dict[str, RecordSpec] = {**STANDARD_OBJECTS, "Campaign": CAMPAIGN_SPEC, "Activity": ACTIVITY_SPEC}
+REPORTABLE: dict[str, RecordSpec] = {
+    **STANDARD_OBJECTS,
+    "Campaign": CAMPAIGN_SPEC,
+    "Activity": ACTIVITY_SPEC,
+}
 # Tables a reference may point at: their spec, and the field that names a row.
 _TARGETS: dict[str, tuple[RecordSpec, str]] = {
     "customer": (STANDARD_OBJECTS["Customer"], "name"),
@@ -66,7 +70,9 @@ class ReportField:
     name: str
     sql: str  # the value's expression (table alias `t`, joined records `r0`, `r1`...)
     type: ValueType
-    id_type: str | None = None  # the global id type of an ID value (Customer, User, CustomRecord...)
+    id_type: str | None = (
+        None  # the global id type of an ID value (Customer, User, CustomRecord...)
+    )
     label: Label | CustomLabel | None = None  # how a group of this value is named
 
 
@@ -83,8 +89,10 @@ class Label:
         if self.column is None:
             return "NULL::text"
         if self.spec is None:
-            return (f"(SELECT coalesce(nullif(u.name, ''), u.email) FROM membership m JOIN app_user u ON u.id = m.user_id "
-                    f"WHERE m.tenant_id = {params.add(current_tenant_id())} AND m.user_id = {key})")
+            return (
+                f"(SELECT coalesce(nullif(u.name, ''), u.email) FROM membership m JOIN app_user u ON u.id = m.user_id "
+                f"WHERE m.tenant_id = {params.add(current_tenant_id())} AND m.user_id = {key})"
+            )
         where = readable_sql(principal, self.spec, params, alias="x")
         where += [f"x.{column} = {params.add(value)}" for column, value in self.scope.items()]
         return f"(SELECT {self.column}::text FROM {self.spec.table} x WHERE x.id = {key} AND {' AND '.join(where)})"
@@ -101,7 +109,9 @@ class Source:
     obj: ObjectDef | None
     principal: Principal
     params: Params
-    joins: dict[str, str] = field(default_factory=dict)  # relation name -> its LEFT JOIN (alias r0, r1...)
+    joins: dict[str, str] = field(
+        default_factory=dict
+    )  # relation name -> its LEFT JOIN (alias r0, r1...)
 
     async def resolve(self, name: str) -> ReportField | None:
         """The field called `name` (dotted: a related record's field), or None if the caller has none."""
@@ -124,17 +134,28 @@ class Source:
             return None
         if relation not in self.joins:
             conditions = readable_sql(self.principal, target_source.spec, self.params, alias)
-            conditions += [f"{alias}.{column} = {self.params.add(value)}" for column, value in target_source.scope.items()]
-            self.joins[relation] = (f"LEFT JOIN {target_source.spec.table} {alias} ON {alias}.id = {key_sql} "
-                                    f"AND {' AND '.join(conditions)}")
+            conditions += [
+                f"{alias}.{column} = {self.params.add(value)}"
+                for column, value in target_source.scope.items()
+            ]
+            self.joins[relation] = (
+                f"LEFT JOIN {target_source.spec.table} {alias} ON {alias}.id = {key_sql} "
+                f"AND {' AND '.join(conditions)}"
+            )
         return ReportField(name, inner.sql, inner.type, inner.id_type, inner.label)
 
 
 async def load_source(record_type: str, principal: Principal, params: Params) -> Source:
     """The object called `record_type` for `principal` (Forbidden if it may not read it)."""
     if record_type in REPORTABLE:
-        custom_defs = await load_standard_fields(record_type) if record_type in STANDARD_OBJECTS else ()
-        spec = standard_spec(record_type, custom_defs) if record_type in STANDARD_OBJECTS else REPORTABLE[record_type]
+        custom_defs = (
+            await load_standard_fields(record_type) if record_type in STANDARD_OBJECTS else ()
+        )
+        spec = (
+            standard_spec(record_type, custom_defs)
+            if record_type in STANDARD_OBJECTS
+            else REPORTABLE[record_type]
+        )
         obj, scope = None, {}
         custom = {CUSTOM_FIELDS_PREFIX + f.api_name: f for f in custom_defs if not f.deleted}
     else:
@@ -144,32 +165,48 @@ async def load_source(record_type: str, principal: Principal, params: Params) ->
     spec.require(principal, Action.READ)
     rules = await field_rules(principal, spec.record_type)
     gone = hidden(rules)
-    return Source(record_type, visible_spec(spec, rules), scope, {k: v for k, v in custom.items() if k not in gone},
-                  obj, principal, params)
+    return Source(
+        record_type,
+        visible_spec(spec, rules),
+        scope,
+        {k: v for k, v in custom.items() if k not in gone},
+        obj,
+        principal,
+        params,
+    )
 
 
 async def _relation_target(source: Source, relation: str) -> tuple[str, Source] | None:
     """(SQL of the related id, the related object) for a relation name: `customer` for a standard
     `customerId`, or a custom RELATION field's api name."""
     id_name = relation + "Id"
-    if source.spec.has(id_name) and (reference := source.spec.field(id_name).references) is not None:
+    if (
+        source.spec.has(id_name)
+        and (reference := source.spec.field(id_name).references) is not None
+    ):
         table = reference.table
         target = next((name for name, spec in REPORTABLE.items() if spec.table == table), None)
         if target is None:
             return None
-        return f"t.{source.spec.field(id_name).column}", await load_source(target, source.principal, source.params)
+        return f"t.{source.spec.field(id_name).column}", await load_source(
+            target, source.principal, source.params
+        )
     defined = source.custom.get(relation)
     if defined is None or defined.type is not FieldType.RELATION:
         return None
     try:
-        target_source = await load_source(str(defined.setting("target")), source.principal, source.params)
+        target_source = await load_source(
+            str(defined.setting("target")), source.principal, source.params
+        )
     except NotFound:
         return None
     own = _own_field(source.spec, source.custom, relation, "t")
     return (own.sql, target_source) if own is not None else None
 
 
-def _own_field(spec: RecordSpec, custom: dict[str, FieldDef], name: str, alias: str) -> ReportField | None:
+def _own_field(
+    spec: RecordSpec, custom: dict[str, FieldDef], name: str, alias: str
+) -> ReportField | None:
     if not spec.has(name) or not spec.field(name).filterable:
         return None
     field_spec = spec.field(name)
@@ -194,8 +231,12 @@ def _custom_field(field_spec: FieldSpec, defined: FieldDef, alias: str) -> Repor
         if target in STANDARD_OBJECTS:
             spec = STANDARD_OBJECTS[target]
             label_field = next(f for f in spec.fields if f.name == _TARGETS[spec.table][1])
-            return ReportField(name, f"({value})::uuid", ValueType.ID, target, Label(spec, label_field.column))
-        return ReportField(name, f"({value})::uuid", ValueType.ID, "CustomRecord", CustomLabel(target))
+            return ReportField(
+                name, f"({value})::uuid", ValueType.ID, target, Label(spec, label_field.column)
+            )
+        return ReportField(
+            name, f"({value})::uuid", ValueType.ID, "CustomRecord", CustomLabel(target)
+        )
     if kind is Kind.DECIMAL:
         return ReportField(name, value, ValueType.NUMBER)
     if kind is Kind.BOOL:
@@ -208,8 +249,14 @@ def _custom_field(field_spec: FieldSpec, defined: FieldDef, alias: str) -> Repor
 def _standard_field(spec: RecordSpec, field_spec: FieldSpec, alias: str) -> ReportField | None:
     value = field_spec.sql(alias)
     kind, name = field_spec.kind, field_spec.name
-    simple = {Kind.TEXT: ValueType.TEXT, Kind.INT: ValueType.NUMBER, Kind.DECIMAL: ValueType.NUMBER,
-              Kind.BOOL: ValueType.BOOLEAN, Kind.DATE: ValueType.DATE, Kind.DATETIME: ValueType.DATETIME}
+    simple = {
+        Kind.TEXT: ValueType.TEXT,
+        Kind.INT: ValueType.NUMBER,
+        Kind.DECIMAL: ValueType.NUMBER,
+        Kind.BOOL: ValueType.BOOLEAN,
+        Kind.DATE: ValueType.DATE,
+        Kind.DATETIME: ValueType.DATETIME,
+    }
     if kind in simple:
         return ReportField(name, value, simple[kind])
     if kind is not Kind.UUID:
@@ -220,9 +267,16 @@ def _standard_field(spec: RecordSpec, field_spec: FieldSpec, alias: str) -> Repo
     if reference is not None and reference.table in _TARGETS:
         target_spec, label_name = _TARGETS[reference.table]
         label_column = target_spec.field(label_name).column
-        return ReportField(name, value, ValueType.ID, target_spec.record_type, Label(target_spec, label_column))
+        return ReportField(
+            name, value, ValueType.ID, target_spec.record_type, Label(target_spec, label_column)
+        )
     if name == "id":
-        return ReportField(name, value, ValueType.ID, spec.record_type if spec.table != "custom_record" else "CustomRecord")
+        return ReportField(
+            name,
+            value,
+            ValueType.ID,
+            spec.record_type if spec.table != "custom_record" else "CustomRecord",
+        )
     return None
 
 
@@ -237,7 +291,9 @@ async def usable_label(label: Label | CustomLabel, principal: Principal) -> Labe
         label.spec.require(principal, Action.READ)
     except Forbidden:
         return Label(label.spec, None)
-    if label.spec.name_of(label.column) in hidden(await field_rules(principal, label.spec.record_type)):
+    if label.spec.name_of(label.column) in hidden(
+        await field_rules(principal, label.spec.record_type)
+    ):
         return Label(label.spec, None)
     return label
 
@@ -261,4 +317,6 @@ class CustomLabel:
         gone = hidden(await field_rules(principal, obj.api_name))
         if not obj.display_field or obj.display_field in gone:
             return Label(record_spec(obj), None)
-        return Label(record_spec(obj), f"(x.data #>> '{{{obj.display_field}}}')", {"object_id": obj.id})
+        return Label(
+            record_spec(obj), f"(x.data #>> '{{{obj.display_field}}}')", {"object_id": obj.id}
+        )

@@ -43,7 +43,9 @@ class CampaignLine:
     roi: Decimal | None
 
 
-async def campaign_performance(*, principal: Principal, window: Window | None, by: CampaignDimension) -> list[CampaignLine]:
+async def campaign_performance(
+    *, principal: Principal, window: Window | None, by: CampaignDimension
+) -> list[CampaignLine]:
     """Per campaign (or channel): leads created in the window with the campaign, those whose
     lifecycle reached MQL / SQL (stages never move back), deals created in the window with the
     campaign, those won and their amount, the cost, cost per lead = cost / leads and
@@ -80,16 +82,29 @@ async def campaign_performance(*, principal: Principal, window: Window | None, b
         FROM campaign c LEFT JOIN lead_counts lc ON lc.campaign_id = c.id LEFT JOIN deal_counts dc ON dc.campaign_id = c.id
         WHERE c.tenant_id = {tenant} AND c.deleted_at IS NULL
     )
-    SELECT {'c.id' if by is CampaignDimension.CAMPAIGN else 'NULL::uuid'} AS campaign_id,
-           {'min(c.name)' if by is CampaignDimension.CAMPAIGN else 'NULL::text'} AS name, min(c.channel) AS channel,
+    SELECT {"c.id" if by is CampaignDimension.CAMPAIGN else "NULL::uuid"} AS campaign_id,
+           {"min(c.name)" if by is CampaignDimension.CAMPAIGN else "NULL::text"} AS name, min(c.channel) AS channel,
            sum(c.leads)::bigint AS leads, sum(c.mql)::bigint AS mql, sum(c.sql)::bigint AS sql,
            sum(c.opportunities)::bigint AS opportunities, sum(c.won)::bigint AS won, sum(c.won_amount) AS won_amount,
            sum(c.cost) AS cost
-    FROM per_campaign c GROUP BY {key} ORDER BY {'min(c.name), c.id' if by is CampaignDimension.CAMPAIGN else 'c.channel'}"""
+    FROM per_campaign c GROUP BY {key} ORDER BY {"min(c.name), c.id" if by is CampaignDimension.CAMPAIGN else "c.channel"}"""
     rows = await tenant_connection().execute_query_dict(sql, params.values)
-    return [CampaignLine(
-        r["campaign_id"], r["name"], r["channel"], r["leads"], r["mql"], r["sql"], r["opportunities"], r["won"],
-        r["won_amount"], r["cost"],
-        (r["cost"] / r["leads"]).quantize(Decimal("0.01")) if r["leads"] else None,
-        ((r["won_amount"] - r["cost"]) / r["cost"]).quantize(Decimal("0.0001")) if r["cost"] else None,
-    ) for r in rows]
+    return [
+        CampaignLine(
+            r["campaign_id"],
+            r["name"],
+            r["channel"],
+            r["leads"],
+            r["mql"],
+            r["sql"],
+            r["opportunities"],
+            r["won"],
+            r["won_amount"],
+            r["cost"],
+            (r["cost"] / r["leads"]).quantize(Decimal("0.01")) if r["leads"] else None,
+            ((r["won_amount"] - r["cost"]) / r["cost"]).quantize(Decimal("0.0001"))
+            if r["cost"]
+            else None,
+        )
+        for r in rows
+    ]

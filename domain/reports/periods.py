@@ -56,13 +56,25 @@ async def tenant_calendar() -> Calendar:
 def check_period(period: Period, where: str) -> list[FieldError]:
     needs_days = period.range in (Range.LAST_N_DAYS, Range.NEXT_N_DAYS)
     if needs_days and (period.days is None or not 1 <= period.days <= MAX_DAYS):
-        return [FieldError(f"{where}.days", "OUT_OF_RANGE", f"{period.range.value} needs days between 1 and {MAX_DAYS}")]
+        return [
+            FieldError(
+                f"{where}.days",
+                "OUT_OF_RANGE",
+                f"{period.range.value} needs days between 1 and {MAX_DAYS}",
+            )
+        ]
     if not needs_days and period.days is not None:
-        return [FieldError(f"{where}.days", "NOT_ALLOWED", "days applies only to LAST_N_DAYS and NEXT_N_DAYS")]
+        return [
+            FieldError(
+                f"{where}.days", "NOT_ALLOWED", "days applies only to LAST_N_DAYS and NEXT_N_DAYS"
+            )
+        ]
     return []
 
 
-def date_bounds(range_: Range, today: date, days: int | None = None, week_start: int = 0) -> tuple[date, date]:
+def date_bounds(
+    range_: Range, today: date, days: int | None = None, week_start: int = 0
+) -> tuple[date, date]:
     """[first day, day after the last) of `range_` seen from `today`."""
     if range_ is Range.TODAY:
         return today, today + timedelta(days=1)
@@ -92,8 +104,9 @@ def date_bounds(range_: Range, today: date, days: int | None = None, week_start:
     return today, today + timedelta(days=days)
 
 
-def instant_bounds(range_: Range, now: datetime, zone: ZoneInfo, days: int | None = None,
-                   week_start: int = 0) -> tuple[datetime, datetime]:
+def instant_bounds(
+    range_: Range, now: datetime, zone: ZoneInfo, days: int | None = None, week_start: int = 0
+) -> tuple[datetime, datetime]:
     """The same range as instants: local midnights of the first and the day after the last (a
     day may be 23 or 25 hours long across a daylight-saving change)."""
     first, after = date_bounds(range_, now.astimezone(zone).date(), days, week_start)

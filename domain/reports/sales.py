@@ -89,7 +89,9 @@ async def _opportunity_access(principal: Principal) -> tuple[bool, bool]:
     return "amount" not in gone, "amount" not in gone and "probability" not in gone
 
 
-def _visible_deals(principal: Principal, params: Params, pipeline_id: uuid.UUID | None = None) -> str:
+def _visible_deals(
+    principal: Principal, params: Params, pipeline_id: uuid.UUID | None = None
+) -> str:
     """The deals the caller may see (of one pipeline when named), as alias `o`."""
     clauses = readable_sql(principal, OPPORTUNITY_SPEC, params, "o")
     if pipeline_id is not None:
@@ -97,8 +99,10 @@ def _visible_deals(principal: Principal, params: Params, pipeline_id: uuid.UUID 
     return " AND ".join(clauses)
 
 
-_USER_LABEL = ("(SELECT coalesce(nullif(u.name, ''), u.email) FROM membership m JOIN app_user u ON u.id = m.user_id "
-               "WHERE m.tenant_id = {t} AND m.user_id = {k})")
+_USER_LABEL = (
+    "(SELECT coalesce(nullif(u.name, ''), u.email) FROM membership m JOIN app_user u ON u.id = m.user_id "
+    "WHERE m.tenant_id = {t} AND m.user_id = {k})"
+)
 _TEAM_LABEL = "(SELECT name FROM team WHERE tenant_id = {t} AND id = {k} AND deleted_at IS NULL)"
 
 
@@ -137,37 +141,53 @@ async def lifecycle_funnel(*, principal: Principal, window: Window) -> list[Funn
     GROUP BY s.rank ORDER BY s.rank"""
     rows = await tenant_connection().execute_query_dict(sql, params.values)
     entered = [row["entered"] for row in rows]
-    return [FunnelStage(stage, entered[i], _ratio(entered[i + 1], entered[i]) if i + 1 < len(entered) else None)
-            for i, stage in enumerate(LIFECYCLE_STAGES)]
+    return [
+        FunnelStage(
+            stage, entered[i], _ratio(entered[i + 1], entered[i]) if i + 1 < len(entered) else None
+        )
+        for i, stage in enumerate(LIFECYCLE_STAGES)
+    ]
 
 
 def _ratio(part: int, whole: int) -> Decimal | None:
     return None if not whole else (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"))
 
 
-async def pipeline_by_stage(*, principal: Principal, pipeline_id: uuid.UUID | None = None) -> list[StageLine]:
+async def pipeline_by_stage(
+    *, principal: Principal, pipeline_id: uuid.UUID | None = None
+) -> list[StageLine]:
     """Every stage of the pipeline (the default one when none is named) with the number of deals
     in it, their amount, and their amount weighted by each deal's probability (its own, else its
     stage's)."""
     amounts, weighted = await _opportunity_access(principal)
     params = Params()
     tenant = params.add(current_tenant_id())
-    pipeline = (params.add(pipeline_id) if pipeline_id is not None else
-                f"(SELECT id FROM pipeline WHERE tenant_id = {tenant} AND is_default AND deleted_at IS NULL)")
+    pipeline = (
+        params.add(pipeline_id)
+        if pipeline_id is not None
+        else f"(SELECT id FROM pipeline WHERE tenant_id = {tenant} AND is_default AND deleted_at IS NULL)"
+    )
     visible = _visible_deals(principal, params)
     sql = f"""
     SELECT s.id, s.name, s.kind, s.position, count(o.id) AS n,
-           {'sum(o.amount)' if amounts else 'NULL::numeric'} AS amount,
-           {'round(sum(o.amount * coalesce(o.probability, s.probability) / 100.0), 2)' if weighted else 'NULL::numeric'} AS weighted
+           {"sum(o.amount)" if amounts else "NULL::numeric"} AS amount,
+           {"round(sum(o.amount * coalesce(o.probability, s.probability) / 100.0), 2)" if weighted else "NULL::numeric"} AS weighted
     FROM stage s LEFT JOIN opportunity o ON o.tenant_id = s.tenant_id AND o.stage_id = s.id AND {visible}
     WHERE s.tenant_id = {tenant} AND s.pipeline_id = {pipeline} AND s.deleted_at IS NULL
     GROUP BY s.id, s.name, s.kind, s.position ORDER BY s.position, s.id"""
     rows = await tenant_connection().execute_query_dict(sql, params.values)
-    return [StageLine(r["id"], r["name"], r["kind"], r["position"], r["n"], r["amount"], r["weighted"]) for r in rows]
+    return [
+        StageLine(r["id"], r["name"], r["kind"], r["position"], r["n"], r["amount"], r["weighted"])
+        for r in rows
+    ]
 
 
 async def win_rates(
-    *, principal: Principal, window: Window, by: WinRateBy, pipeline_id: uuid.UUID | None = None,
+    *,
+    principal: Principal,
+    window: Window,
+    by: WinRateBy,
+    pipeline_id: uuid.UUID | None = None,
 ) -> list[WinRate]:
     """Deals closed in the window, per owner, team or month of closing: won, lost, win rate
     won / (won + lost), won amount and average won deal."""
@@ -181,7 +201,9 @@ async def win_rates(
         label = "NULL::text"
     else:
         key = "o.owner_id" if by is WinRateBy.OWNER else "o.team_id"
-        label = (_USER_LABEL if by is WinRateBy.OWNER else _TEAM_LABEL).format(t=params.add(current_tenant_id()), k="g.key")
+        label = (_USER_LABEL if by is WinRateBy.OWNER else _TEAM_LABEL).format(
+            t=params.add(current_tenant_id()), k="g.key"
+        )
     sql = f"""
     WITH closed AS (
         SELECT {key} AS key, s.kind, o.amount FROM opportunity o
@@ -194,8 +216,18 @@ async def win_rates(
     )
     SELECT g.*, {label} AS label FROM g ORDER BY g.key NULLS LAST"""
     rows = await tenant_connection().execute_query_dict(sql, params.values)
-    return [WinRate(r["key"], r["label"], r["won"], r["lost"], _ratio(r["won"], r["won"] + r["lost"]),
-                    r["won_amount"] if amounts else None, _round(r["average_deal"]) if amounts else None) for r in rows]
+    return [
+        WinRate(
+            r["key"],
+            r["label"],
+            r["won"],
+            r["lost"],
+            _ratio(r["won"], r["won"] + r["lost"]),
+            r["won_amount"] if amounts else None,
+            _round(r["average_deal"]) if amounts else None,
+        )
+        for r in rows
+    ]
 
 
 def _round(value: Decimal | None) -> Decimal | None:
@@ -206,25 +238,33 @@ _DAYS = "extract(epoch FROM ({end} - {start})) / 86400.0"
 
 
 def _duration_measures(days: str) -> str:
-    return (f"count(*) AS n, round(avg({days})::numeric, 4) AS average, "
-            f"round((percentile_cont(0.5) WITHIN GROUP (ORDER BY {days}))::numeric, 4) AS p50, "
-            f"round((percentile_cont(0.9) WITHIN GROUP (ORDER BY {days}))::numeric, 4) AS p90")
+    return (
+        f"count(*) AS n, round(avg({days})::numeric, 4) AS average, "
+        f"round((percentile_cont(0.5) WITHIN GROUP (ORDER BY {days}))::numeric, 4) AS p50, "
+        f"round((percentile_cont(0.9) WITHIN GROUP (ORDER BY {days}))::numeric, 4) AS p90"
+    )
 
 
-async def sales_cycle(*, principal: Principal, window: Window, pipeline_id: uuid.UUID | None = None) -> Durations:
+async def sales_cycle(
+    *, principal: Principal, window: Window, pipeline_id: uuid.UUID | None = None
+) -> Durations:
     """Days from creation to winning, over the deals won in the window."""
     start, end = await bounds(window)
     OPPORTUNITY_SPEC.require(principal, Action.READ)
     params = Params()
     visible = _visible_deals(principal, params, pipeline_id)
     days = _DAYS.format(end="o.closed_at", start="o.created_at")
-    sql = (f"SELECT {_duration_measures(days)} FROM opportunity o JOIN stage s ON s.tenant_id = o.tenant_id AND s.id = o.stage_id "
-           f"WHERE {visible} AND s.kind = 'WON' AND o.closed_at >= {params.add(start)} AND o.closed_at < {params.add(end)}")
+    sql = (
+        f"SELECT {_duration_measures(days)} FROM opportunity o JOIN stage s ON s.tenant_id = o.tenant_id AND s.id = o.stage_id "
+        f"WHERE {visible} AND s.kind = 'WON' AND o.closed_at >= {params.add(start)} AND o.closed_at < {params.add(end)}"
+    )
     row = (await tenant_connection().execute_query_dict(sql, params.values))[0]
     return Durations(None, None, row["n"], row["average"], row["p50"], row["p90"])
 
 
-async def time_in_stage(*, principal: Principal, window: Window, pipeline_id: uuid.UUID | None = None) -> list[Durations]:
+async def time_in_stage(
+    *, principal: Principal, window: Window, pipeline_id: uuid.UUID | None = None
+) -> list[Durations]:
     """Days deals stayed in each stage, over the stays that ended (the deal moved on) in the window."""
     start, end = await bounds(window)
     OPPORTUNITY_SPEC.require(principal, Action.READ)
@@ -244,12 +284,18 @@ async def time_in_stage(*, principal: Principal, window: Window, pipeline_id: uu
 
 
 async def forecast(
-    *, principal: Principal, first_month: date, months: int, pipeline_id: uuid.UUID | None = None,
+    *,
+    principal: Principal,
+    first_month: date,
+    months: int,
+    pipeline_id: uuid.UUID | None = None,
 ) -> list[ForecastMonth]:
     """Open deals by the month they are expected to close: count, amount, and amount weighted by
     each deal's probability (its own, else its stage's); every month of the range, empty ones too."""
     if not 1 <= months <= MAX_FORECAST_MONTHS:
-        raise InvalidInput.single("months", "OUT_OF_RANGE", f"months must be between 1 and {MAX_FORECAST_MONTHS}")
+        raise InvalidInput.single(
+            "months", "OUT_OF_RANGE", f"months must be between 1 and {MAX_FORECAST_MONTHS}"
+        )
     amounts, weighted = await _opportunity_access(principal)
     params = Params()
     visible = _visible_deals(principal, params, pipeline_id)
@@ -257,8 +303,8 @@ async def forecast(
     sql = f"""
     WITH months AS (SELECT (({first})::date + make_interval(months => i))::date AS month FROM generate_series(0, {int(months) - 1}) AS i)
     SELECT m.month, count(d.stage_id) AS n,
-           {'sum(d.amount)' if amounts else 'NULL::numeric'} AS amount,
-           {'round(sum(d.amount * d.probability / 100.0), 2)' if weighted else 'NULL::numeric'} AS weighted
+           {"sum(d.amount)" if amounts else "NULL::numeric"} AS amount,
+           {"round(sum(d.amount * d.probability / 100.0), 2)" if weighted else "NULL::numeric"} AS weighted
     FROM months m LEFT JOIN (
         SELECT date_trunc('month', o.expected_close_date::timestamp)::date AS month, o.amount, o.stage_id,
                coalesce(o.probability, s.probability) AS probability
@@ -271,12 +317,23 @@ async def forecast(
 
 
 async def leaderboard(
-    *, principal: Principal, window: Window, first: int = 10, pipeline_id: uuid.UUID | None = None,
+    *,
+    principal: Principal,
+    window: Window,
+    first: int = 10,
+    pipeline_id: uuid.UUID | None = None,
 ) -> list[WinRate]:
     """Owners by won amount in the window (then by deals won), with their win rate."""
     if not 1 <= first <= MAX_LEADERS:
-        raise InvalidInput.single("first", "OUT_OF_RANGE", f"first must be between 1 and {MAX_LEADERS}")
-    rows = [r for r in await win_rates(principal=principal, window=window, by=WinRateBy.OWNER, pipeline_id=pipeline_id)
-            if r.key is not None]
+        raise InvalidInput.single(
+            "first", "OUT_OF_RANGE", f"first must be between 1 and {MAX_LEADERS}"
+        )
+    rows = [
+        r
+        for r in await win_rates(
+            principal=principal, window=window, by=WinRateBy.OWNER, pipeline_id=pipeline_id
+        )
+        if r.key is not None
+    ]
     rows.sort(key=lambda r: (-(r.won_amount or 0), -r.won, str(r.key)))
     return rows[:first]

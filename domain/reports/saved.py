@@ -49,27 +49,43 @@ _TABLES = {"report": "saved_report", "dashboard": "dashboard"}
 
 def readable_sql(principal: Principal, params: Params, alias: str = "r") -> str:
     """Rows of saved_report / dashboard the principal may read (not deleted)."""
-    clauses = [f"{alias}.tenant_id = {params.add(current_tenant_id())}", f"{alias}.deleted_at IS NULL"]
+    clauses = [
+        f"{alias}.tenant_id = {params.add(current_tenant_id())}",
+        f"{alias}.deleted_at IS NULL",
+    ]
     if principal.role is Role.ADMIN:
         return " AND ".join(clauses)
     me = params.add(principal.user_id)
-    teams = (f"(SELECT coalesce(array_agg(team_id), '{{}}') FROM team_member WHERE tenant_id = {alias}.tenant_id "
-             f"AND user_id = {me})")
-    clauses.append(f"({alias}.owner_id = {me} OR ({alias}.visibility = 'SHARED' AND "
-                   f"({params.add(principal.role.value)} = ANY({alias}.shared_roles) OR {alias}.shared_team_ids && {teams})))")
+    teams = (
+        f"(SELECT coalesce(array_agg(team_id), '{{}}') FROM team_member WHERE tenant_id = {alias}.tenant_id "
+        f"AND user_id = {me})"
+    )
+    clauses.append(
+        f"({alias}.owner_id = {me} OR ({alias}.visibility = 'SHARED' AND "
+        f"({params.add(principal.role.value)} = ANY({alias}.shared_roles) OR {alias}.shared_team_ids && {teams})))"
+    )
     return " AND ".join(clauses)
 
 
 async def _check_sharing(sharing: Sharing, errors: list[FieldError]) -> None:
     if len(sharing.roles) + len(sharing.team_ids) > MAX_SHARES:
-        errors.append(FieldError("sharedTeamIds", "TOO_MANY", f"share with at most {MAX_SHARES} roles and teams"))
+        errors.append(
+            FieldError(
+                "sharedTeamIds", "TOO_MANY", f"share with at most {MAX_SHARES} roles and teams"
+            )
+        )
     if sharing.team_ids:
         rows = await tenant_connection().execute_query_dict(
             "SELECT id FROM team WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND deleted_at IS NULL",
-            [current_tenant_id(), list(sharing.team_ids)])
+            [current_tenant_id(), list(sharing.team_ids)],
+        )
         missing = set(sharing.team_ids) - {row["id"] for row in rows}
         if missing:
-            errors.append(FieldError("sharedTeamIds", "NOT_FOUND", "every shared team must be a team of the tenant"))
+            errors.append(
+                FieldError(
+                    "sharedTeamIds", "NOT_FOUND", "every shared team must be a team of the tenant"
+                )
+            )
 
 
 def _check_name(name: str | None, errors: list[FieldError], required: bool) -> None:
@@ -82,8 +98,14 @@ def _check_name(name: str | None, errors: list[FieldError], required: bool) -> N
 
 
 async def save(
-    kind: str, *, principal: Principal, record_id: uuid.UUID | None, version: int | None, values: dict[str, Any],
-    sharing: Sharing | None, errors: list[FieldError],
+    kind: str,
+    *,
+    principal: Principal,
+    record_id: uuid.UUID | None,
+    version: int | None,
+    values: dict[str, Any],
+    sharing: Sharing | None,
+    errors: list[FieldError],
 ) -> dict[str, Any]:
     """Create (record_id None) or update a saved report or dashboard; `values` are its own columns
     (name, description, and kind/params or widgets). All checks first, one statement after."""
@@ -95,17 +117,27 @@ async def save(
         raise InvalidInput(errors)
     columns = dict(values)
     if sharing is not None:
-        columns.update(visibility=sharing.visibility.value, shared_roles=[r.value for r in sharing.roles],
-                       shared_team_ids=list(sharing.team_ids))
+        columns.update(
+            visibility=sharing.visibility.value,
+            shared_roles=[r.value for r in sharing.roles],
+            shared_team_ids=list(sharing.team_ids),
+        )
     for name in ("params", "widgets"):
         if name in columns:
             columns[name] = json.dumps(columns[name])
-    casts = {"params": "::jsonb", "widgets": "::jsonb", "shared_roles": "::text[]", "shared_team_ids": "::uuid[]"}
+    casts = {
+        "params": "::jsonb",
+        "widgets": "::jsonb",
+        "shared_roles": "::text[]",
+        "shared_team_ids": "::uuid[]",
+    }
     conn = tenant_connection()
     if record_id is None:
         columns.update(tenant_id=current_tenant_id(), id=new_id(), owner_id=principal.user_id)
         names = list(columns)
-        markers = ", ".join(f"${index + 1}{casts.get(name, '')}" for index, name in enumerate(names))
+        markers = ", ".join(
+            f"${index + 1}{casts.get(name, '')}" for index, name in enumerate(names)
+        )
         sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({markers}) RETURNING *"
         return _decoded((await conn.execute_query_dict(sql, list(columns.values())))[0])
     current = await get(kind, principal=principal, record_id=record_id, for_update=True)
@@ -126,11 +158,14 @@ async def delete(kind: str, *, principal: Principal, record_id: uuid.UUID) -> di
         raise Forbidden(f"only its owner or an admin may delete this {kind}")
     rows = await tenant_connection().execute_query_dict(
         f"UPDATE {_TABLES[kind]} SET deleted_at = now(), version = version + 1 WHERE tenant_id = $1 AND id = $2 RETURNING *",
-        [current_tenant_id(), record_id])
+        [current_tenant_id(), record_id],
+    )
     return _decoded(rows[0])
 
 
-async def get(kind: str, *, principal: Principal, record_id: uuid.UUID, for_update: bool = False) -> dict[str, Any]:
+async def get(
+    kind: str, *, principal: Principal, record_id: uuid.UUID, for_update: bool = False
+) -> dict[str, Any]:
     """One saved report or dashboard the principal may read; NotFound otherwise."""
     found = await get_many(kind, principal=principal, ids=[record_id], for_update=for_update)
     if record_id not in found:
@@ -138,19 +173,28 @@ async def get(kind: str, *, principal: Principal, record_id: uuid.UUID, for_upda
     return found[record_id]
 
 
-async def get_many(kind: str, *, principal: Principal, ids: list[uuid.UUID], for_update: bool = False) -> dict[uuid.UUID, dict[str, Any]]:
+async def get_many(
+    kind: str, *, principal: Principal, ids: list[uuid.UUID], for_update: bool = False
+) -> dict[uuid.UUID, dict[str, Any]]:
     params = Params()
     where = readable_sql(principal, params)
-    sql = (f"SELECT * FROM {_TABLES[kind]} r WHERE {where} AND r.id = ANY({params.add(ids)}::uuid[])"
-           f"{' FOR UPDATE' if for_update else ''}")
-    return {row["id"]: _decoded(row) for row in await tenant_connection().execute_query_dict(sql, params.values)}
+    sql = (
+        f"SELECT * FROM {_TABLES[kind]} r WHERE {where} AND r.id = ANY({params.add(ids)}::uuid[])"
+        f"{' FOR UPDATE' if for_update else ''}"
+    )
+    return {
+        row["id"]: _decoded(row)
+        for row in await tenant_connection().execute_query_dict(sql, params.values)
+    }
 
 
 async def list_saved(kind: str, *, principal: Principal, limit: int = 200) -> list[dict[str, Any]]:
     """The reports or dashboards the principal may read, by name."""
     params = Params()
     sql = f"SELECT * FROM {_TABLES[kind]} r WHERE {readable_sql(principal, params)} ORDER BY r.name, r.id LIMIT {int(limit)}"
-    return [_decoded(row) for row in await tenant_connection().execute_query_dict(sql, params.values)]
+    return [
+        _decoded(row) for row in await tenant_connection().execute_query_dict(sql, params.values)
+    ]
 
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,13 @@ from tenants.context import tenant_connection
 
 DONE_STATUSES = ("RESOLVED", "FOLLOWED_UP", "CLOSED")
 # Backlog ages: [lower, upper) in days, by name.
-AGES = (("UNDER_1_DAY", 0, 1), ("DAYS_1_TO_3", 1, 3), ("DAYS_3_TO_7", 3, 7), ("DAYS_7_TO_30", 7, 30), ("OVER_30_DAYS", 30, None))
+AGES = (
+    ("UNDER_1_DAY", 0, 1),
+    ("DAYS_1_TO_3", 1, 3),
+    ("DAYS_3_TO_7", 3, 7),
+    ("DAYS_7_TO_30", 7, 30),
+    ("OVER_30_DAYS", 30, None),
+)
 
 
 class TicketDimension(str, Enum):
@@ -35,8 +41,12 @@ class TicketDimension(str, Enum):
 
 
 _DIMENSION_SQL = {
-    TicketDimension.NONE: "NULL::text", TicketDimension.CHANNEL: "t.channel", TicketDimension.PRIORITY: "t.priority",
-    TicketDimension.CATEGORY: "t.category", TicketDimension.STATUS: "t.status", TicketDimension.TEAM: "t.team_id::text",
+    TicketDimension.NONE: "NULL::text",
+    TicketDimension.CHANNEL: "t.channel",
+    TicketDimension.PRIORITY: "t.priority",
+    TicketDimension.CATEGORY: "t.category",
+    TicketDimension.STATUS: "t.status",
+    TicketDimension.TEAM: "t.team_id::text",
     TicketDimension.ASSIGNEE: "t.owner_id::text",
 }
 
@@ -95,7 +105,9 @@ def _rate(part: int, whole: int) -> Decimal | None:
     return None if not whole else (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"))
 
 
-async def ticket_volume(*, principal: Principal, window: Window, bucket: Bucket, by: TicketDimension) -> list[VolumeLine]:
+async def ticket_volume(
+    *, principal: Principal, window: Window, bucket: Bucket, by: TicketDimension
+) -> list[VolumeLine]:
     """Tickets created in the window, per bucket of their creation (tenant calendar) and dimension."""
     start, end = await bounds(window)
     calendar = await tenant_calendar()
@@ -108,9 +120,11 @@ async def ticket_volume(*, principal: Principal, window: Window, bucket: Bucket,
         bucket_sql = f"({day} - ((extract(isodow FROM {day})::int - 1 - {int(calendar.week_start)} + 7) % 7))"
     else:
         bucket_sql = f"date_trunc('{bucket.value.lower()}', {day}::timestamp)::date"
-    sql = (f"SELECT {bucket_sql} AS bucket, {_DIMENSION_SQL[by]} AS key, count(*) AS n FROM ticket t "
-           f"WHERE {visible} AND t.created_at >= {params.add(start)} AND t.created_at < {params.add(end)} "
-           f"GROUP BY 1, 2 ORDER BY 1, 2 NULLS LAST")
+    sql = (
+        f"SELECT {bucket_sql} AS bucket, {_DIMENSION_SQL[by]} AS key, count(*) AS n FROM ticket t "
+        f"WHERE {visible} AND t.created_at >= {params.add(start)} AND t.created_at < {params.add(end)} "
+        f"GROUP BY 1, 2 ORDER BY 1, 2 NULLS LAST"
+    )
     rows = await tenant_connection().execute_query_dict(sql, params.values)
     return [VolumeLine(r["bucket"], r["key"], r["n"]) for r in rows]
 
@@ -122,25 +136,35 @@ def _percentile(fraction: str, value: str, condition: str) -> str:
     return f"round((percentile_cont({fraction}) WITHIN GROUP (ORDER BY {value}) FILTER (WHERE {condition}))::numeric, 4)"
 
 
-async def response_times(*, principal: Principal, window: Window, by: TicketDimension) -> list[TimeLine]:
+async def response_times(
+    *, principal: Principal, window: Window, by: TicketDimension
+) -> list[TimeLine]:
     """Over tickets created in the window: hours to the first response (of those answered) and to
     resolution (of those resolved), P50 and P90."""
     start, end = await bounds(window)
     params = Params()
     visible = _visible(principal, params)
-    response, resolution = _HOURS.format(end="t.first_response_at"), _HOURS.format(end="t.resolved_at")
+    response, resolution = (
+        _HOURS.format(end="t.first_response_at"),
+        _HOURS.format(end="t.resolved_at"),
+    )
     sql = f"""
     SELECT {_DIMENSION_SQL[by]} AS key, count(*) AS n,
            count(t.first_response_at) AS responded,
-           {_percentile('0.5', response, 't.first_response_at IS NOT NULL')} AS r50,
-           {_percentile('0.9', response, 't.first_response_at IS NOT NULL')} AS r90,
+           {_percentile("0.5", response, "t.first_response_at IS NOT NULL")} AS r50,
+           {_percentile("0.9", response, "t.first_response_at IS NOT NULL")} AS r90,
            count(t.resolved_at) AS resolved,
-           {_percentile('0.5', resolution, 't.resolved_at IS NOT NULL')} AS s50,
-           {_percentile('0.9', resolution, 't.resolved_at IS NOT NULL')} AS s90
+           {_percentile("0.5", resolution, "t.resolved_at IS NOT NULL")} AS s50,
+           {_percentile("0.9", resolution, "t.resolved_at IS NOT NULL")} AS s90
     FROM ticket t WHERE {visible} AND t.created_at >= {params.add(start)} AND t.created_at < {params.add(end)}
     GROUP BY 1 ORDER BY 1 NULLS LAST"""
     rows = await tenant_connection().execute_query_dict(sql, params.values)
-    return [TimeLine(r["key"], r["n"], r["responded"], r["r50"], r["r90"], r["resolved"], r["s50"], r["s90"]) for r in rows]
+    return [
+        TimeLine(
+            r["key"], r["n"], r["responded"], r["r50"], r["r90"], r["resolved"], r["s50"], r["s90"]
+        )
+        for r in rows
+    ]
 
 
 async def backlog(*, principal: Principal, as_of: datetime | None = None) -> list[BacklogLine]:
@@ -150,16 +174,25 @@ async def backlog(*, principal: Principal, as_of: datetime | None = None) -> lis
     visible = _visible(principal, params)
     at = params.add(now)
     age_days = f"extract(epoch FROM ({at} - t.created_at)) / 86400.0"
-    cases = " ".join(f"WHEN {age_days} < {upper} THEN '{name}'" for name, _, upper in AGES if upper is not None)
-    sql = (f"SELECT t.status, CASE {cases} ELSE '{AGES[-1][0]}' END AS age, count(*) AS n FROM ticket t "
-           f"WHERE {visible} AND t.status <> ALL({params.add(list(DONE_STATUSES))}::text[]) AND t.created_at <= {at} "
-           f"GROUP BY 1, 2")
+    cases = " ".join(
+        f"WHEN {age_days} < {upper} THEN '{name}'" for name, _, upper in AGES if upper is not None
+    )
+    sql = (
+        f"SELECT t.status, CASE {cases} ELSE '{AGES[-1][0]}' END AS age, count(*) AS n FROM ticket t "
+        f"WHERE {visible} AND t.status <> ALL({params.add(list(DONE_STATUSES))}::text[]) AND t.created_at <= {at} "
+        f"GROUP BY 1, 2"
+    )
     rows = await tenant_connection().execute_query_dict(sql, params.values)
     order = {name: index for index, (name, _, _) in enumerate(AGES)}
-    return sorted((BacklogLine(r["status"], r["age"], r["n"]) for r in rows), key=lambda b: (b.status, order[b.age]))
+    return sorted(
+        (BacklogLine(r["status"], r["age"], r["n"]) for r in rows),
+        key=lambda b: (b.status, order[b.age]),
+    )
 
 
-async def sla_compliance(*, principal: Principal, window: Window, by: TicketDimension, as_of: datetime | None = None) -> list[Compliance]:
+async def sla_compliance(
+    *, principal: Principal, window: Window, by: TicketDimension, as_of: datetime | None = None
+) -> list[Compliance]:
     """Over tickets created in the window that had a due time: met = done by the due time;
     breached = done after it, or not done and the due time passed (as of `as_of`); still running
     ones are neither. Rate = met / (met + breached)."""
@@ -169,36 +202,60 @@ async def sla_compliance(*, principal: Principal, window: Window, by: TicketDime
     now = params.add(as_of or datetime.now(timezone.utc))
 
     def judged(done: str, due: str) -> str:
-        return (f"count(*) FILTER (WHERE {due} IS NOT NULL AND {done} IS NOT NULL AND {done} <= {due}) AS {done.split('.')[1]}_met, "
-                f"count(*) FILTER (WHERE {due} IS NOT NULL AND (({done} IS NOT NULL AND {done} > {due}) "
-                f"OR ({done} IS NULL AND {due} < {now}))) AS {done.split('.')[1]}_breached")
+        return (
+            f"count(*) FILTER (WHERE {due} IS NOT NULL AND {done} IS NOT NULL AND {done} <= {due}) AS {done.split('.')[1]}_met, "
+            f"count(*) FILTER (WHERE {due} IS NOT NULL AND (({done} IS NOT NULL AND {done} > {due}) "
+            f"OR ({done} IS NULL AND {due} < {now}))) AS {done.split('.')[1]}_breached"
+        )
 
-    sql = (f"SELECT {_DIMENSION_SQL[by]} AS key, {judged('t.first_response_at', 't.first_response_due_at')}, "
-           f"{judged('t.resolved_at', 't.resolution_due_at')} FROM ticket t "
-           f"WHERE {visible} AND t.created_at >= {params.add(start)} AND t.created_at < {params.add(end)} GROUP BY 1 ORDER BY 1 NULLS LAST")
+    sql = (
+        f"SELECT {_DIMENSION_SQL[by]} AS key, {judged('t.first_response_at', 't.first_response_due_at')}, "
+        f"{judged('t.resolved_at', 't.resolution_due_at')} FROM ticket t "
+        f"WHERE {visible} AND t.created_at >= {params.add(start)} AND t.created_at < {params.add(end)} GROUP BY 1 ORDER BY 1 NULLS LAST"
+    )
     rows = await tenant_connection().execute_query_dict(sql, params.values)
-    return [Compliance(r["key"], r["first_response_at_met"], r["first_response_at_breached"],
-                       _rate(r["first_response_at_met"], r["first_response_at_met"] + r["first_response_at_breached"]),
-                       r["resolved_at_met"], r["resolved_at_breached"],
-                       _rate(r["resolved_at_met"], r["resolved_at_met"] + r["resolved_at_breached"])) for r in rows]
+    return [
+        Compliance(
+            r["key"],
+            r["first_response_at_met"],
+            r["first_response_at_breached"],
+            _rate(
+                r["first_response_at_met"],
+                r["first_response_at_met"] + r["first_response_at_breached"],
+            ),
+            r["resolved_at_met"],
+            r["resolved_at_breached"],
+            _rate(r["resolved_at_met"], r["resolved_at_met"] + r["resolved_at_breached"]),
+        )
+        for r in rows
+    ]
 
 
-async def satisfaction(*, principal: Principal, window: Window, by: TicketDimension) -> list[Satisfaction]:
+async def satisfaction(
+    *, principal: Principal, window: Window, by: TicketDimension
+) -> list[Satisfaction]:
     """Satisfaction scores (1-5) of tickets resolved in the window: how many were rated, the
     average, and how many gave each score."""
     start, end = await bounds(window)
     params = Params()
     visible = _visible(principal, params)
-    sql = (f"SELECT {_DIMENSION_SQL[by]} AS key, count(t.satisfaction_score) AS rated, "
-           f"round(avg(t.satisfaction_score), 4) AS average, "
-           + ", ".join(f"count(*) FILTER (WHERE t.satisfaction_score = {score}) AS s{score}" for score in range(1, 6))
-           + f" FROM ticket t WHERE {visible} AND t.resolved_at >= {params.add(start)} AND t.resolved_at < {params.add(end)} "
-           f"AND t.satisfaction_score IS NOT NULL GROUP BY 1 ORDER BY 1 NULLS LAST")
+    sql = (
+        f"SELECT {_DIMENSION_SQL[by]} AS key, count(t.satisfaction_score) AS rated, "
+        f"round(avg(t.satisfaction_score), 4) AS average, "
+        + ", ".join(
+            f"count(*) FILTER (WHERE t.satisfaction_score = {score}) AS s{score}"
+            for score in range(1, 6)
+        )
+        + f" FROM ticket t WHERE {visible} AND t.resolved_at >= {params.add(start)} AND t.resolved_at < {params.add(end)} "
+        f"AND t.satisfaction_score IS NOT NULL GROUP BY 1 ORDER BY 1 NULLS LAST"
+    )
     rows = await tenant_connection().execute_query_dict(sql, params.values)
-    return [Satisfaction(r["key"], r["rated"], r["average"], {s: r[f"s{s}"] for s in range(1, 6)}) for r in rows]
+    return [
+        Satisfaction(r["key"], r["rated"], r["average"], {s: r[f"s{s}"] for s in range(1, 6)})
+        for r in rows
+    ]
 
 
 def labels_needed(by: TicketDimension) -> str | None:
     """The global id type of a dimension's keys (teams and assignees), None for plain values."""
     return {TicketDimension.TEAM: "Team", TicketDimension.ASSIGNEE: "User"}.get(by)
-

@@ -57,9 +57,16 @@ def aggregate_table(result: Aggregate, group_fields: list[str]) -> Table:
     """Groups as rows: each key's value and label, then the measures; the totals row last."""
     measure_names = [v.name for v in result.totals.values]
     columns = [c for f in group_fields for c in (f, f"{f} label")] + measure_names
-    rows = [[c for k in row.keys for c in (k.value, _label(k))] + [v.value for v in row.values] for row in result.rows]
+    rows = [
+        [c for k in row.keys for c in (k.value, _label(k))] + [v.value for v in row.values]
+        for row in result.rows
+    ]
     if group_fields:
-        rows.append(["TOTAL", None] + [None, None] * (len(group_fields) - 1) + [v.value for v in result.totals.values])
+        rows.append(
+            ["TOTAL", None]
+            + [None, None] * (len(group_fields) - 1)
+            + [v.value for v in result.totals.values]
+        )
     else:
         rows.append([v.value for v in result.totals.values])
     return Table(columns, rows)

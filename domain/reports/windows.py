@@ -30,15 +30,25 @@ async def bounds(window: Window, where: str = "period") -> tuple[datetime, datet
         if errors:
             raise InvalidInput(errors)
         calendar = await tenant_calendar()
-        return instant_bounds(window.range, window.as_of or datetime.now(timezone.utc), calendar.zone, window.days,
-                              calendar.week_start)
-    errors = [FieldError(f"{where}.{name}", "REQUIRED", f"{name} (or a range) is required")
-              for name, value in (("start", window.start), ("end", window.end)) if value is None]
+        return instant_bounds(
+            window.range,
+            window.as_of or datetime.now(timezone.utc),
+            calendar.zone,
+            window.days,
+            calendar.week_start,
+        )
+    errors = [
+        FieldError(f"{where}.{name}", "REQUIRED", f"{name} (or a range) is required")
+        for name, value in (("start", window.start), ("end", window.end))
+        if value is None
+    ]
     if errors:
         raise InvalidInput(errors)
     assert window.start is not None and window.end is not None
     if window.end <= window.start:
         raise InvalidInput.single(f"{where}.end", "BEFORE_START", "end must be after start")
     if (window.end - window.start).days > MAX_WINDOW_DAYS:
-        raise InvalidInput.single(f"{where}.end", "OUT_OF_RANGE", f"a window spans at most {MAX_WINDOW_DAYS} days")
+        raise InvalidInput.single(
+            f"{where}.end", "OUT_OF_RANGE", f"a window spans at most {MAX_WINDOW_DAYS} days"
+        )
     return window.start, window.end

@@ -34,18 +34,51 @@ from domain.service_levels.timers import replan_timers
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
 
-POLICY_COLUMNS = ("calendar", "first_response_minutes", "next_response_minutes", "resolution_minutes", "warning_percent",
-                  "escalations")
-STATE_COLUMNS = ("policy_id", "policy_version", *POLICY_COLUMNS, "started_at", "paused_at", "paused_business_seconds",
-                 "first_response_due_at", "first_response_warn_at", "first_responded_at", "next_response_since",
-                 "next_response_round", "next_response_due_at", "next_response_warn_at", "resolution_due_at",
-                 "resolution_warn_at", "resolved_at", "breached_at")
+POLICY_COLUMNS = (
+    "calendar",
+    "first_response_minutes",
+    "next_response_minutes",
+    "resolution_minutes",
+    "warning_percent",
+    "escalations",
+)
+STATE_COLUMNS = (
+    "policy_id",
+    "policy_version",
+    *POLICY_COLUMNS,
+    "started_at",
+    "paused_at",
+    "paused_business_seconds",
+    "first_response_due_at",
+    "first_response_warn_at",
+    "first_responded_at",
+    "next_response_since",
+    "next_response_round",
+    "next_response_due_at",
+    "next_response_warn_at",
+    "resolution_due_at",
+    "resolution_warn_at",
+    "resolved_at",
+    "breached_at",
+)
 DUE_COLUMNS = ("first_response_due_at", "next_response_due_at", "resolution_due_at")
 PUBLIC_REPLY_KINDS = frozenset({"EMAIL", "CALL", "MEETING"})
 STOPPED = frozenset({"RESOLVED", "FOLLOWED_UP", "CLOSED"})
 # Ticket fields whose change may select another policy; others never re-target.
-_IGNORED = {"version", "updatedAt", "updatedBy", "createdAt", "createdBy", "status", "firstResponseAt", "resolvedAt",
-            "closedAt", "satisfactionScore", "description", "subject"}
+_IGNORED = {
+    "version",
+    "updatedAt",
+    "updatedBy",
+    "createdAt",
+    "createdBy",
+    "status",
+    "firstResponseAt",
+    "resolvedAt",
+    "closedAt",
+    "satisfactionScore",
+    "description",
+    "subject",
+}
 
 
 async def calendar_of(state: dict[str, Any]) -> BusinessCalendar:
@@ -57,7 +90,11 @@ async def calendar_of(state: dict[str, Any]) -> BusinessCalendar:
 
 
 def _with_policy(state: dict[str, Any], policy: dict[str, Any] | None) -> dict[str, Any]:
-    state = {**state, "policy_id": policy["id"] if policy else None, "policy_version": policy["version"] if policy else None}
+    state = {
+        **state,
+        "policy_id": policy["id"] if policy else None,
+        "policy_version": policy["version"] if policy else None,
+    }
     for column in POLICY_COLUMNS:
         state[column] = policy[column] if policy else None
     state["warning_percent"] = state["warning_percent"] or 75
@@ -65,26 +102,60 @@ def _with_policy(state: dict[str, Any], policy: dict[str, Any] | None) -> dict[s
     return state
 
 
-async def _save(ticket: dict[str, Any], state: dict[str, Any], *, reason: str | None, detail: str | None,
-                actor_id: uuid.UUID | None, now: datetime) -> dict[str, Any]:
+async def _save(
+    ticket: dict[str, Any],
+    state: dict[str, Any],
+    *,
+    reason: str | None,
+    detail: str | None,
+    actor_id: uuid.UUID | None,
+    now: datetime,
+) -> dict[str, Any]:
     """Recompute due times, store the clock, write the history row, re-plan the timers."""
     calendar = await calendar_of(state)
-    state.update(deadlines(calendar, state) if state["policy_id"] else {c: None for c in (
-        "first_response_due_at", "first_response_warn_at", "next_response_due_at", "next_response_warn_at",
-        "resolution_due_at", "resolution_warn_at")})
+    state.update(
+        deadlines(calendar, state)
+        if state["policy_id"]
+        else {
+            c: None
+            for c in (
+                "first_response_due_at",
+                "first_response_warn_at",
+                "next_response_due_at",
+                "next_response_warn_at",
+                "resolution_due_at",
+                "resolution_warn_at",
+            )
+        }
+    )
     values = [state[c] if c != "escalations" else json.dumps(state[c]) for c in STATE_COLUMNS]
-    marks = ", ".join(f"${n + 3}{'::jsonb' if c == 'escalations' else ''}" for n, c in enumerate(STATE_COLUMNS))
+    marks = ", ".join(
+        f"${n + 3}{'::jsonb' if c == 'escalations' else ''}" for n, c in enumerate(STATE_COLUMNS)
+    )
     await tenant_connection().execute_query(
         f"INSERT INTO ticket_sla (tenant_id, ticket_id, {', '.join(STATE_COLUMNS)}) VALUES ($1, $2, {marks}) "
         f"ON CONFLICT (tenant_id, ticket_id) DO UPDATE SET "
         f"{', '.join(f'{c} = EXCLUDED.{c}' for c in STATE_COLUMNS)}, updated_at = now()",
-        [current_tenant_id(), ticket["id"], *values])
+        [current_tenant_id(), ticket["id"], *values],
+    )
     if reason is not None:
         await tenant_connection().execute_query(
             "INSERT INTO ticket_sla_history (tenant_id, id, ticket_id, at, reason, detail, policy_id, first_response_due_at, "
             "next_response_due_at, resolution_due_at, actor_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            [current_tenant_id(), new_id(), ticket["id"], now, reason, detail, state["policy_id"],
-             state["first_response_due_at"], state["next_response_due_at"], state["resolution_due_at"], actor_id])
+            [
+                current_tenant_id(),
+                new_id(),
+                ticket["id"],
+                now,
+                reason,
+                detail,
+                state["policy_id"],
+                state["first_response_due_at"],
+                state["next_response_due_at"],
+                state["resolution_due_at"],
+                actor_id,
+            ],
+        )
     await replan_timers(ticket["id"], state, calendar)
     return state
 
@@ -92,7 +163,9 @@ async def _save(ticket: dict[str, Any], state: dict[str, Any], *, reason: str | 
 async def _load(ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
     rows = await tenant_connection().execute_query_dict(
         f"SELECT ticket_id, {', '.join(STATE_COLUMNS)} FROM ticket_sla WHERE tenant_id = $1 AND ticket_id = ANY($2::uuid[]) "
-        "FOR UPDATE", [current_tenant_id(), ticket_ids])
+        "FOR UPDATE",
+        [current_tenant_id(), ticket_ids],
+    )
     for row in rows:
         if isinstance(row["escalations"], str):
             row["escalations"] = json.loads(row["escalations"])
@@ -101,7 +174,13 @@ async def _load(ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
 
 def _blank(now: datetime) -> dict[str, Any]:
     state: dict[str, Any] = dict.fromkeys(STATE_COLUMNS)
-    state.update(started_at=now, paused_business_seconds=0.0, next_response_round=0, warning_percent=75, escalations=[])
+    state.update(
+        started_at=now,
+        paused_business_seconds=0.0,
+        next_response_round=0,
+        warning_percent=75,
+        escalations=[],
+    )
     return state
 
 
@@ -115,14 +194,26 @@ async def opened(rows: list[dict[str, Any]], principal: Principal) -> None:
     now = clock.now()
     for row in rows:
         policy = await matching_policy(policies, values_of_row(TICKET_SPEC, dict(row)))
-        await _save(row, _with_policy(_blank(now), policy), reason="STARTED", detail=_policy_name(policy),
-                    actor_id=principal.user_id, now=now)
+        await _save(
+            row,
+            _with_policy(_blank(now), policy),
+            reason="STARTED",
+            detail=_policy_name(policy),
+            actor_id=principal.user_id,
+            now=now,
+        )
 
 
-async def fields_changed(rows: list[dict[str, Any]], changed: list[set[str]], principal: Principal) -> None:
+async def fields_changed(
+    rows: list[dict[str, Any]], changed: list[set[str]], principal: Principal
+) -> None:
     """Choose the policy again for tickets whose matching fields changed; a different policy
     re-targets the clock from the ticket's start."""
-    relevant = [(row, names - _IGNORED) for row, names in zip(rows, changed, strict=True) if names - _IGNORED]
+    relevant = [
+        (row, names - _IGNORED)
+        for row, names in zip(rows, changed, strict=True)
+        if names - _IGNORED
+    ]
     if not relevant:
         return
     policies = await enabled_policies()
@@ -134,9 +225,15 @@ async def fields_changed(rows: list[dict[str, Any]], changed: list[set[str]], pr
         if (policy["id"] if policy else None) == state["policy_id"]:
             continue
         old = state["policy_id"]
-        detail = (f"{', '.join(sorted(names))} changed: {'policy' if old else 'no policy'} -> {_policy_name(policy)}")
-        await _save(row, _with_policy(state, policy), reason="RETARGETED", detail=detail, actor_id=principal.user_id,
-                    now=now)
+        detail = f"{', '.join(sorted(names))} changed: {'policy' if old else 'no policy'} -> {_policy_name(policy)}"
+        await _save(
+            row,
+            _with_policy(state, policy),
+            reason="RETARGETED",
+            detail=detail,
+            actor_id=principal.user_id,
+            now=now,
+        )
 
 
 async def status_moved(ticket: dict[str, Any], old: str, new: str, principal: Principal) -> None:
@@ -167,16 +264,26 @@ async def status_moved(ticket: dict[str, Any], old: str, new: str, principal: Pr
         state["next_response_since"] = None
         events.append(("STOPPED", new.lower()))
     if old in STOPPED and new not in STOPPED and state["resolved_at"] is not None:
-        state["paused_business_seconds"] += business_time_between(calendar, state["resolved_at"], now).total_seconds()
+        state["paused_business_seconds"] += business_time_between(
+            calendar, state["resolved_at"], now
+        ).total_seconds()
         state["resolved_at"] = None
         events.append(("REOPENED", "the time spent resolved counts as paused"))
     if events:
-        await _save(ticket, state, reason=events[-1][0], detail="; ".join(f"{r.lower()}: {d}" for r, d in events if d),
-                    actor_id=principal.user_id, now=now)
+        await _save(
+            ticket,
+            state,
+            reason=events[-1][0],
+            detail="; ".join(f"{r.lower()}: {d}" for r, d in events if d),
+            actor_id=principal.user_id,
+            now=now,
+        )
 
 
 def _unpause(state: dict[str, Any], calendar: BusinessCalendar, now: datetime) -> None:
-    state["paused_business_seconds"] += business_time_between(calendar, state["paused_at"], now).total_seconds()
+    state["paused_business_seconds"] += business_time_between(
+        calendar, state["paused_at"], now
+    ).total_seconds()
     state["paused_at"] = None
 
 
@@ -185,7 +292,9 @@ async def replied(ticket_id: uuid.UUID, kind: str, principal: Principal) -> None
     if kind not in PUBLIC_REPLY_KINDS:
         return
     state = (await _load([ticket_id])).get(ticket_id)
-    if state is None or (state["first_responded_at"] is not None and state["next_response_since"] is None):
+    if state is None or (
+        state["first_responded_at"] is not None and state["next_response_since"] is None
+    ):
         return
     now = clock.now()
     reasons = []
@@ -194,11 +303,19 @@ async def replied(ticket_id: uuid.UUID, kind: str, principal: Principal) -> None
         reasons.append("FIRST_RESPONSE")
     if state["next_response_since"] is not None:
         if state["next_response_due_at"] is not None and now > state["next_response_due_at"]:
-            state["breached_at"] = state["breached_at"] or now  # a late next response stays a breach
+            state["breached_at"] = (
+                state["breached_at"] or now
+            )  # a late next response stays a breach
         state["next_response_since"] = None
         reasons.append("NEXT_RESPONSE")
-    await _save({"id": ticket_id}, state, reason=reasons[-1], detail=f"public {kind.lower()} reply",
-                actor_id=principal.user_id, now=now)
+    await _save(
+        {"id": ticket_id},
+        state,
+        reason=reasons[-1],
+        detail=f"public {kind.lower()} reply",
+        actor_id=principal.user_id,
+        now=now,
+    )
 
 
 async def clocks_of(ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
@@ -206,7 +323,9 @@ async def clocks_of(ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, An
     rows = await tenant_connection().execute_query_dict(
         f"SELECT s.ticket_id, {', '.join('s.' + c for c in STATE_COLUMNS)}, p.name AS policy_name FROM ticket_sla s "
         "LEFT JOIN sla_policy p ON p.tenant_id = s.tenant_id AND p.id = s.policy_id "
-        "WHERE s.tenant_id = $1 AND s.ticket_id = ANY($2::uuid[])", [current_tenant_id(), ticket_ids])
+        "WHERE s.tenant_id = $1 AND s.ticket_id = ANY($2::uuid[])",
+        [current_tenant_id(), ticket_ids],
+    )
     return {row["ticket_id"]: row for row in rows}
 
 
@@ -215,7 +334,8 @@ async def history_of(ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[s
     rows = await tenant_connection().execute_query_dict(
         "SELECT ticket_id, at, reason, detail, policy_id, first_response_due_at, next_response_due_at, resolution_due_at, "
         "actor_id FROM ticket_sla_history WHERE tenant_id = $1 AND ticket_id = ANY($2::uuid[]) ORDER BY at, id",
-        [current_tenant_id(), ticket_ids])
+        [current_tenant_id(), ticket_ids],
+    )
     grouped: dict[uuid.UUID, list[dict[str, Any]]] = {ticket_id: [] for ticket_id in ticket_ids}
     for row in rows:
         grouped[row["ticket_id"]].append(row)

@@ -15,10 +15,14 @@ from typing import Any
 from domain.calendars import BusinessCalendar, add_business_time
 
 
-def _due(calendar: BusinessCalendar, start: datetime, minutes: int, share: float, paused: timedelta) -> tuple[datetime, datetime]:
+def _due(
+    calendar: BusinessCalendar, start: datetime, minutes: int, share: float, paused: timedelta
+) -> tuple[datetime, datetime]:
     target = timedelta(minutes=minutes)
-    return (add_business_time(calendar, start, target + paused),
-            add_business_time(calendar, start, target * share + paused))
+    return (
+        add_business_time(calendar, start, target + paused),
+        add_business_time(calendar, start, target * share + paused),
+    )
 
 
 def deadlines(calendar: BusinessCalendar, state: dict[str, Any]) -> dict[str, datetime | None]:
@@ -26,14 +30,18 @@ def deadlines(calendar: BusinessCalendar, state: dict[str, Any]) -> dict[str, da
     share = state["warning_percent"] / 100
     paused = timedelta(seconds=state["paused_business_seconds"])
     result: dict[str, datetime | None] = {}
-    for target, start, pause in (("first_response", state["started_at"], paused),
-                                 ("resolution", state["started_at"], paused),
-                                 ("next_response", state["next_response_since"], timedelta(0))):
+    for target, start, pause in (
+        ("first_response", state["started_at"], paused),
+        ("resolution", state["started_at"], paused),
+        ("next_response", state["next_response_since"], timedelta(0)),
+    ):
         minutes = state[f"{target}_minutes"]
         if minutes is None or start is None:
             result[f"{target}_due_at"] = result[f"{target}_warn_at"] = None
         else:
-            result[f"{target}_due_at"], result[f"{target}_warn_at"] = _due(calendar, start, minutes, share, pause)
+            result[f"{target}_due_at"], result[f"{target}_warn_at"] = _due(
+                calendar, start, minutes, share, pause
+            )
     return result
 
 
@@ -42,5 +50,9 @@ def escalation_times(calendar: BusinessCalendar, state: dict[str, Any]) -> dict[
     due = state["resolution_due_at"]
     if due is None:
         return {}
-    return {int(level["level"]): add_business_time(calendar, due, timedelta(minutes=int(level.get("afterMinutes", 0))))
-            for level in state["escalations"] or []}
+    return {
+        int(level["level"]): add_business_time(
+            calendar, due, timedelta(minutes=int(level.get("afterMinutes", 0)))
+        )
+        for level in state["escalations"] or []
+    }

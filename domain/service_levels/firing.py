@@ -31,7 +31,9 @@ async def claim_due(now: datetime, limit: int = BATCH) -> list[dict[str, Any]]:
         "UPDATE sla_timer SET fired_at = $2 WHERE tenant_id = $1 AND id IN ("
         "  SELECT id FROM sla_timer WHERE tenant_id = $1 AND fired_at IS NULL AND due_at <= $2 "
         "  ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
-        "RETURNING ticket_id, occasion, due_at", [current_tenant_id(), now, limit])
+        "RETURNING ticket_id, occasion, due_at",
+        [current_tenant_id(), now, limit],
+    )
 
 
 async def fire_due(now: datetime, limit: int = BATCH) -> int:
@@ -61,7 +63,8 @@ async def fire_due(now: datetime, limit: int = BATCH) -> int:
         await tenant_connection().execute_query(
             "UPDATE ticket_sla s SET breached_at = coalesce(s.breached_at, b.at) "
             "FROM unnest($2::uuid[], $3::timestamptz[]) AS b(ticket_id, at) WHERE s.tenant_id = $1 AND s.ticket_id = b.ticket_id",
-            [current_tenant_id(), [b[0] for b in breached], [b[1] for b in breached]])
+            [current_tenant_id(), [b[0] for b in breached], [b[1] for b in breached]],
+        )
     await emit("Ticket", events, actor_id=None)
     return len(timers)
 
@@ -70,7 +73,9 @@ async def _tickets(ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
     rows = await tenant_connection().execute_query_dict(
         "SELECT t.id, t.subject, t.owner_id, t.team_id, s.escalations FROM ticket t "
         "JOIN ticket_sla s ON s.tenant_id = t.tenant_id AND s.ticket_id = t.id "
-        "WHERE t.tenant_id = $1 AND t.id = ANY($2::uuid[]) AND t.deleted_at IS NULL", [current_tenant_id(), list(set(ids))])
+        "WHERE t.tenant_id = $1 AND t.id = ANY($2::uuid[]) AND t.deleted_at IS NULL",
+        [current_tenant_id(), list(set(ids))],
+    )
     return {row["id"]: row for row in rows}
 
 
@@ -79,14 +84,26 @@ async def _escalate(ticket: dict[str, Any], level_number: int) -> dict[str, Any]
     levels = json.loads(levels) if isinstance(levels, str) else levels or []
     level = next((lv for lv in levels if int(lv["level"]) == level_number), None)
     if level is None:
-        return {"level": level_number, "notified": [], "problem": "the policy no longer has this level"}
+        return {
+            "level": level_number,
+            "notified": [],
+            "problem": "the policy no longer has this level",
+        }
     users, problem = await recipients(level, ticket)
-    notified = await notify_users_translated(users, key="sla_escalated",
-                                             params={"level": level_number, "subject": ticket["subject"]},
-                                             record_type="Ticket", record_id=ticket["id"])
+    notified = await notify_users_translated(
+        users,
+        key="sla_escalated",
+        params={"level": level_number, "subject": ticket["subject"]},
+        record_type="Ticket",
+        record_id=ticket["id"],
+    )
     if users and not notified:
         problem = "the users to notify are not members of the tenant"
-    return {"level": level_number, "notified": [str(u) for u in users] if notified else [], "problem": problem}
+    return {
+        "level": level_number,
+        "notified": [str(u) for u in users] if notified else [],
+        "problem": problem,
+    }
 
 
 async def fire_tenant_timers(tenant_id: uuid.UUID, now: datetime, *, batch: int = BATCH) -> int:

@@ -48,13 +48,20 @@ SLA_POLICY_SPEC = RecordSpec(
     ),
     owned=False,
     scope_area="admin",
-    rights={Role.ADMIN: ALL, Role.MANAGER: READ_ONLY, Role.MEMBER: READ_ONLY, Role.AGENT: READ_ONLY,
-            Role.VIEWER: READ_ONLY},
+    rights={
+        Role.ADMIN: ALL,
+        Role.MANAGER: READ_ONLY,
+        Role.MEMBER: READ_ONLY,
+        Role.AGENT: READ_ONLY,
+        Role.VIEWER: READ_ONLY,
+    },
 )
 _COLUMNS = {field.name: field.column for field in SLA_POLICY_SPEC.fields}
 
 
-async def _check(input: dict[str, Any], *, creating: bool, current: dict[str, Any] | None = None) -> dict[str, Any]:
+async def _check(
+    input: dict[str, Any], *, creating: bool, current: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The columns to write, or InvalidInput naming every failing field."""
     errors: list[FieldError] = []
     values: dict[str, Any] = {}
@@ -75,23 +82,42 @@ async def _check(input: dict[str, Any], *, creating: bool, current: dict[str, An
             try:
                 await calendar_named(str(name))
             except NotFound:
-                errors.append(FieldError("calendar", "UNKNOWN_CALENDAR", f"no business calendar named {name!r} in the "
-                                                                         "tenant settings; leave it out for 24x7"))
+                errors.append(
+                    FieldError(
+                        "calendar",
+                        "UNKNOWN_CALENDAR",
+                        f"no business calendar named {name!r} in the "
+                        "tenant settings; leave it out for 24x7",
+                    )
+                )
         values["calendar"] = name
     for target in TARGETS:
         if target in input:
             minutes = input[target]
-            if minutes is not None and (not isinstance(minutes, int) or isinstance(minutes, bool)
-                                        or not 1 <= minutes <= MAX_TARGET_MINUTES):
-                errors.append(FieldError(target, "OUT_OF_RANGE", f"whole minutes from 1 to {MAX_TARGET_MINUTES}"))
+            if minutes is not None and (
+                not isinstance(minutes, int)
+                or isinstance(minutes, bool)
+                or not 1 <= minutes <= MAX_TARGET_MINUTES
+            ):
+                errors.append(
+                    FieldError(
+                        target, "OUT_OF_RANGE", f"whole minutes from 1 to {MAX_TARGET_MINUTES}"
+                    )
+                )
             values[target] = minutes
     merged = {t: values.get(t, (current or {}).get(t)) for t in TARGETS}
     if all(merged[t] is None for t in TARGETS):
-        errors.append(FieldError("resolutionMinutes", "REQUIRED", "a policy sets at least one target"))
+        errors.append(
+            FieldError("resolutionMinutes", "REQUIRED", "a policy sets at least one target")
+        )
     if "warningPercent" in input:
         share = input["warningPercent"]
         if not isinstance(share, int) or isinstance(share, bool) or not 1 <= share <= 99:
-            errors.append(FieldError("warningPercent", "OUT_OF_RANGE", "a share of the target from 1 to 99 (%)"))
+            errors.append(
+                FieldError(
+                    "warningPercent", "OUT_OF_RANGE", "a share of the target from 1 to 99 (%)"
+                )
+            )
         values["warningPercent"] = share
     if "escalations" in input:
         check_escalations(input["escalations"], errors)
@@ -109,19 +135,31 @@ async def create_policy(*, principal: Principal, input: dict[str, Any]) -> dict[
     columns = await _check(input, creating=True)
     count, last = await _count_and_last()
     if count >= MAX_POLICIES:
-        raise InvalidInput.single("name", "TOO_MANY", f"a tenant has at most {MAX_POLICIES} SLA policies")
-    return (await insert_records(SLA_POLICY_SPEC, [{**columns, "position": last + 1}], principal=principal))[0]
+        raise InvalidInput.single(
+            "name", "TOO_MANY", f"a tenant has at most {MAX_POLICIES} SLA policies"
+        )
+    return (
+        await insert_records(
+            SLA_POLICY_SPEC, [{**columns, "position": last + 1}], principal=principal
+        )
+    )[0]
 
 
-async def update_policy(*, principal: Principal, policy_id: uuid.UUID, version: int, input: dict[str, Any]) -> dict[str, Any]:
+async def update_policy(
+    *, principal: Principal, policy_id: uuid.UUID, version: int, input: dict[str, Any]
+) -> dict[str, Any]:
     """Change a policy against the version the caller saw. Running clocks keep the targets they
     started with until their ticket is re-targeted."""
     SLA_POLICY_SPEC.require(principal, Action.UPDATE)
     row = await lock_record(SLA_POLICY_SPEC, policy_id, principal=principal)
     check_version(SLA_POLICY_SPEC, row, version)
     current = {name: row[column] for name, column in _COLUMNS.items()}
-    return await update_record(SLA_POLICY_SPEC, row, await _check(input, creating=False, current=current),
-                               principal=principal)
+    return await update_record(
+        SLA_POLICY_SPEC,
+        row,
+        await _check(input, creating=False, current=current),
+        principal=principal,
+    )
 
 
 async def delete_policy(*, principal: Principal, policy_id: uuid.UUID) -> dict[str, Any]:
@@ -135,7 +173,8 @@ async def reorder_policies(*, principal: Principal, ids: list[uuid.UUID]) -> lis
     SLA_POLICY_SPEC.require(principal, Action.UPDATE)
     rows = await tenant_connection().execute_query_dict(
         "SELECT id FROM sla_policy WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY position FOR UPDATE",
-        [current_tenant_id()])
+        [current_tenant_id()],
+    )
     existing = {row["id"] for row in rows}
     if len(set(ids)) != len(ids) or set(ids) != existing:
         raise InvalidInput.single("ids", "INCOMPLETE_ORDER", "name every SLA policy exactly once")
@@ -154,14 +193,17 @@ async def list_policies(*, principal: Principal) -> list[dict[str, Any]]:
 async def _policies(*, enabled_only: bool) -> list[dict[str, Any]]:
     rows = await tenant_connection().execute_query_dict(
         "SELECT * FROM sla_policy WHERE tenant_id = $1 AND deleted_at IS NULL AND (enabled OR NOT $2) "
-        "ORDER BY position, created_at, id", [current_tenant_id(), enabled_only])
+        "ORDER BY position, created_at, id",
+        [current_tenant_id(), enabled_only],
+    )
     return [decode_row(SLA_POLICY_SPEC, row) for row in rows]
 
 
 async def _count_and_last() -> tuple[int, int]:
     rows = await tenant_connection().execute_query_dict(
         "SELECT count(*) AS n, coalesce(max(position), 0) AS last FROM sla_policy WHERE tenant_id = $1 AND deleted_at IS NULL",
-        [current_tenant_id()])
+        [current_tenant_id()],
+    )
     return rows[0]["n"], rows[0]["last"]
 
 
@@ -170,7 +212,9 @@ async def enabled_policies() -> list[dict[str, Any]]:
     return await _policies(enabled_only=True)
 
 
-async def matching_policy(policies: list[dict[str, Any]], ticket: dict[str, Any]) -> dict[str, Any] | None:
+async def matching_policy(
+    policies: list[dict[str, Any]], ticket: dict[str, Any]
+) -> dict[str, Any] | None:
     """The first of `policies` whose conditions hold for the ticket's values (as rules see them)."""
     for policy in policies:
         current = await with_related("Ticket", ticket, policy["conditions"])
@@ -182,5 +226,7 @@ async def matching_policy(policies: list[dict[str, Any]], ticket: dict[str, Any]
 async def policies_by_id(ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
     """Policies by id, deleted ones included (a running clock may still name one)."""
     rows = await tenant_connection().execute_query_dict(
-        "SELECT * FROM sla_policy WHERE tenant_id = $1 AND id = ANY($2::uuid[])", [current_tenant_id(), ids])
+        "SELECT * FROM sla_policy WHERE tenant_id = $1 AND id = ANY($2::uuid[])",
+        [current_tenant_id(), ids],
+    )
     return {row["id"]: decode_row(SLA_POLICY_SPEC, row) for row in rows}

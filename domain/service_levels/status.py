@@ -18,7 +18,11 @@ def _late(done: datetime | None, due: datetime | None) -> bool:
 
 def running_targets(state: dict[str, Any]) -> list[str]:
     """The targets whose clock runs now (none while paused or resolved)."""
-    if state["paused_at"] is not None or state["resolved_at"] is not None or state["policy_id"] is None:
+    if (
+        state["paused_at"] is not None
+        or state["resolved_at"] is not None
+        or state["policy_id"] is None
+    ):
         return []
     running = []
     if state["first_responded_at"] is None and state["first_response_due_at"] is not None:
@@ -32,10 +36,12 @@ def running_targets(state: dict[str, Any]) -> list[str]:
 
 def sla_status(state: dict[str, Any], now: datetime) -> str:
     running = running_targets(state)
-    breached = (state["breached_at"] is not None
-                or _late(state["first_responded_at"], state["first_response_due_at"])
-                or _late(state["resolved_at"], state["resolution_due_at"])
-                or any(state[f"{target}_due_at"] <= now for target in running))
+    breached = (
+        state["breached_at"] is not None
+        or _late(state["first_responded_at"], state["first_response_due_at"])
+        or _late(state["resolved_at"], state["resolution_due_at"])
+        or any(state[f"{target}_due_at"] <= now for target in running)
+    )
     if breached:
         return "BREACHED"
     if state["resolved_at"] is not None:

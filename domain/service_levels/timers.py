@@ -24,7 +24,9 @@ def occasions(state: dict[str, Any], calendar: BusinessCalendar) -> dict[str, da
     planned: dict[str, datetime] = {}
     running = running_targets(state)
     for target in running:
-        name = f"next_response.{state['next_response_round']}" if target == "next_response" else target
+        name = (
+            f"next_response.{state['next_response_round']}" if target == "next_response" else target
+        )
         planned[f"{name}.warning"] = state[f"{target}_warn_at"]
         planned[f"{name}.breach"] = state[f"{target}_due_at"]
     if "resolution" in running:
@@ -33,14 +35,25 @@ def occasions(state: dict[str, Any], calendar: BusinessCalendar) -> dict[str, da
     return planned
 
 
-async def replan_timers(ticket_id: uuid.UUID, state: dict[str, Any], calendar: BusinessCalendar) -> None:
+async def replan_timers(
+    ticket_id: uuid.UUID, state: dict[str, Any], calendar: BusinessCalendar
+) -> None:
     planned = occasions(state, calendar)
     conn = tenant_connection()
-    await conn.execute_query("DELETE FROM sla_timer WHERE tenant_id = $1 AND ticket_id = $2 AND fired_at IS NULL",
-                             [current_tenant_id(), ticket_id])
+    await conn.execute_query(
+        "DELETE FROM sla_timer WHERE tenant_id = $1 AND ticket_id = $2 AND fired_at IS NULL",
+        [current_tenant_id(), ticket_id],
+    )
     if planned:
         await conn.execute_query(
             "INSERT INTO sla_timer (tenant_id, id, ticket_id, occasion, due_at) "
             "SELECT $1, t.id, $2, t.occasion, t.due_at FROM unnest($3::uuid[], $4::text[], $5::timestamptz[]) "
             "AS t(id, occasion, due_at) ON CONFLICT (tenant_id, ticket_id, occasion) DO NOTHING",
-            [current_tenant_id(), ticket_id, [new_id() for _ in planned], list(planned), list(planned.values())])
+            [
+                current_tenant_id(),
+                ticket_id,
+                [new_id() for _ in planned],
+                list(planned),
+                list(planned.values()),
+            ],
+        )

@@ -13,7 +13,9 @@ from domain.surveys.service import create_survey
 
 def check_send_survey(action: dict[str, Any], where: str, errors: list[FieldError]) -> None:
     for key in sorted(set(action) - {"type"}):
-        errors.append(FieldError(f"{where}.{key}", "UNKNOWN_FIELD", "send_survey takes no settings"))
+        errors.append(
+            FieldError(f"{where}.{key}", "UNKNOWN_FIELD", "send_survey takes no settings")
+        )
 
 
 async def send_survey(ctx: Context, action: dict[str, Any]) -> str:

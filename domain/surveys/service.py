@@ -68,7 +68,15 @@ async def create_survey(ticket_id: uuid.UUID, created_by: uuid.UUID | None) -> d
     rows = await tenant_connection().execute_query_dict(
         "INSERT INTO satisfaction_survey (tenant_id, id, ticket_id, created_at, created_by, expires_at) "
         "VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
-        [current_tenant_id(), new_id(), ticket_id, now, created_by, now + timedelta(days=_link_days[0])])
+        [
+            current_tenant_id(),
+            new_id(),
+            ticket_id,
+            now,
+            created_by,
+            now + timedelta(days=_link_days[0]),
+        ],
+    )
     return rows[0]
 
 
@@ -84,7 +92,11 @@ async def send_survey(*, principal: Principal, ticket_id: uuid.UUID) -> dict[str
     if ticket is None:
         raise NotFound("Ticket not found")
     if ticket["status"] not in ANSWERABLE_STATUSES:
-        raise InvalidInput.single("ticketId", "NOT_RESOLVED", "only a resolved (or followed-up, closed) ticket gets a survey")
+        raise InvalidInput.single(
+            "ticketId",
+            "NOT_RESOLVED",
+            "only a resolved (or followed-up, closed) ticket gets a survey",
+        )
     return await create_survey(ticket_id, principal.user_id)
 
 
@@ -92,7 +104,9 @@ async def latest_surveys(ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[st
     """Each ticket's newest survey."""
     rows = await tenant_connection().execute_query_dict(
         "SELECT DISTINCT ON (ticket_id) * FROM satisfaction_survey WHERE tenant_id = $1 AND ticket_id = ANY($2::uuid[]) "
-        "ORDER BY ticket_id, created_at DESC, id DESC", [current_tenant_id(), ticket_ids])
+        "ORDER BY ticket_id, created_at DESC, id DESC",
+        [current_tenant_id(), ticket_ids],
+    )
     return {row["ticket_id"]: row for row in rows}
 
 
@@ -106,7 +120,8 @@ async def _survey(token: str, *, lock: bool) -> tuple[Outcome, dict[str, Any] | 
     rows = await tenant_connection().execute_query_dict(
         "SELECT s.*, t.subject FROM satisfaction_survey s JOIN ticket t ON t.tenant_id = s.tenant_id AND t.id = s.ticket_id "
         f"WHERE s.tenant_id = $1 AND s.id = $2 AND t.deleted_at IS NULL{' FOR UPDATE OF s' if lock else ''}",
-        [tenant_id, survey_id])
+        [tenant_id, survey_id],
+    )
     if not rows:
         return Outcome.NOT_FOUND, None
     row = rows[0]
@@ -127,8 +142,12 @@ def _answer_errors(score: Any, comment: Any) -> list[FieldError]:
     errors = []
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
         errors.append(FieldError("score", "OUT_OF_RANGE", "Choose a score from 1 to 5."))
-    if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT or "\x00" in comment):
-        errors.append(FieldError("comment", "LENGTH", f"A comment has at most {MAX_COMMENT} characters."))
+    if comment is not None and (
+        not isinstance(comment, str) or len(comment) > MAX_COMMENT or "\x00" in comment
+    ):
+        errors.append(
+            FieldError("comment", "LENGTH", f"A comment has at most {MAX_COMMENT} characters.")
+        )
     return errors
 
 
@@ -145,10 +164,19 @@ async def answer_survey(token: str, score: Any, comment: Any) -> Survey:
     now = clock.now()
     await tenant_connection().execute_query(
         "UPDATE satisfaction_survey SET answered_at = $3, score = $4, comment = $5 WHERE tenant_id = $1 AND id = $2",
-        [row["tenant_id"], row["id"], now, score, comment])
+        [row["tenant_id"], row["id"], now, score, comment],
+    )
     # The customer answers in the name of whoever sent the survey (background work names a person).
-    principal = acting_for({"id": row["id"], "updated_by": None, "created_by": row["created_by"]}, tenant_id=row["tenant_id"])
+    principal = acting_for(
+        {"id": row["id"], "updated_by": None, "created_by": row["created_by"]},
+        tenant_id=row["tenant_id"],
+    )
     ticket = await lock_record(TICKET_SPEC, row["ticket_id"], principal=principal)
-    await update_record(TICKET_SPEC, ticket, {"satisfaction_score": score, "satisfaction_comment": comment,
-                                              "satisfaction_at": now}, principal=principal, action="survey_answered")
+    await update_record(
+        TICKET_SPEC,
+        ticket,
+        {"satisfaction_score": score, "satisfaction_comment": comment, "satisfaction_at": now},
+        principal=principal,
+        action="survey_answered",
+    )
     return Survey(Outcome.ANSWERED, row["subject"])

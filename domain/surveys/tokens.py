@@ -30,12 +30,19 @@ def plug_survey_key(secret: str) -> None:
 
 def _key() -> bytes:
     if not _keys:
-        raise NotWired("survey links need their signing key: call tessera.domain_wiring.wire_domain()")
+        raise NotWired(
+            "survey links need their signing key: call tessera.domain_wiring.wire_domain()"
+        )
     return _keys[0]
 
 
 def sign(tenant_id: uuid.UUID, survey_id: uuid.UUID, expires_at: datetime) -> str:
-    claims = {"t": str(tenant_id), "s": str(survey_id), "exp": int(expires_at.timestamp()), "aud": AUDIENCE}
+    claims = {
+        "t": str(tenant_id),
+        "s": str(survey_id),
+        "exp": int(expires_at.timestamp()),
+        "aud": AUDIENCE,
+    }
     return jwt.encode(claims, _key(), algorithm="HS256")
 
 
@@ -43,8 +50,14 @@ def read(token: str) -> tuple[uuid.UUID, uuid.UUID]:
     """(tenant id, survey id) of a link this deployment signed; ForgedLink otherwise. Expiry is
     left to the survey's row (and the clock the domain reads)."""
     try:
-        claims = jwt.decode(token, _key(), algorithms=["HS256"], audience=AUDIENCE, options={"verify_exp": False},
-                            leeway=0)
+        claims = jwt.decode(
+            token,
+            _key(),
+            algorithms=["HS256"],
+            audience=AUDIENCE,
+            options={"verify_exp": False},
+            leeway=0,
+        )
         return uuid.UUID(claims["t"]), uuid.UUID(claims["s"])
     except (jwt.InvalidTokenError, KeyError, ValueError, TypeError) as exc:
         raise ForgedLink(str(exc)) from exc

@@ -49,9 +49,12 @@ _TRANSACTION_KEY = "tenant_settings"
 
 async def _load() -> TenantSettings:
     rows = await tenant_connection().execute_query_dict(
-        "SELECT * FROM tenant_settings WHERE tenant_id = $1", [current_tenant_id()])
+        "SELECT * FROM tenant_settings WHERE tenant_id = $1", [current_tenant_id()]
+    )
     if not rows:
-        names = await tenant_connection().execute_query_dict("SELECT name FROM tenant WHERE id = $1", [current_tenant_id()])
+        names = await tenant_connection().execute_query_dict(
+            "SELECT name FROM tenant WHERE id = $1", [current_tenant_id()]
+        )
         return TenantSettings(display_name=names[0]["name"] if names else "")
     return _settings(rows[0])
 
@@ -59,21 +62,32 @@ async def _load() -> TenantSettings:
 def _settings(row: dict[str, Any]) -> TenantSettings:
     default = _json(row["default_calendar"])
     return TenantSettings(
-        display_name=row["display_name"], time_zone=row["time_zone"], default_currency=row["default_currency"],
-        locale=row["locale"], week_start=row["week_start"], phone_region=row["phone_region"],
+        display_name=row["display_name"],
+        time_zone=row["time_zone"],
+        default_currency=row["default_currency"],
+        locale=row["locale"],
+        week_start=row["week_start"],
+        phone_region=row["phone_region"],
         default_calendar=None if default is None else calendar_from_dict(default),
         calendars=tuple(_named(item) for item in _json(row["calendars"]) or ()),
-        version=row["version"], updated_at=row["updated_at"],
+        version=row["version"],
+        updated_at=row["updated_at"],
     )
 
 
 def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value  # asyncpg hands jsonb over as text
+    return (
+        json.loads(value) if isinstance(value, str) else value
+    )  # asyncpg hands jsonb over as text
 
 
 def _named(item: dict[str, Any]) -> NamedCalendar:
-    return NamedCalendar(item["name"], calendar_from_dict(item["calendar"]),
-                         tuple(uuid.UUID(t) for t in item.get("teamIds", ())), tuple(item.get("regions", ())))
+    return NamedCalendar(
+        item["name"],
+        calendar_from_dict(item["calendar"]),
+        tuple(uuid.UUID(t) for t in item.get("teamIds", ())),
+        tuple(item.get("regions", ())),
+    )
 
 
 _CACHE = VersionedCache(_load)
@@ -86,7 +100,8 @@ async def current_settings() -> TenantSettings:
     settings = cache.get(_TRANSACTION_KEY)
     if settings is None:
         rows = await tenant_connection().execute_query_dict(
-            "SELECT version FROM tenant_settings WHERE tenant_id = $1", [current_tenant_id()])
+            "SELECT version FROM tenant_settings WHERE tenant_id = $1", [current_tenant_id()]
+        )
         settings = await _CACHE.get(rows[0]["version"] if rows else 0)
         cache[_TRANSACTION_KEY] = settings
     assert isinstance(settings, TenantSettings)
@@ -116,14 +131,20 @@ async def calendar_for_region(region: str | None) -> BusinessCalendar:
     """The calendar that lists the region (a subdivision such as CN-GD, else its country), else the default."""
     settings = await current_settings()
     for code in (region, (region or "").split("-")[0]):
-        named = next((named for named in settings.calendars if code and code in named.regions), None)
+        named = next(
+            (named for named in settings.calendars if code and code in named.regions), None
+        )
         if named:
             return named.calendar
     return settings.calendar()
 
 
 async def update_settings(
-    *, principal: Principal, version: int, input: dict[str, Any], errors: list[FieldError] | None = None
+    *,
+    principal: Principal,
+    version: int,
+    input: dict[str, Any],
+    errors: list[FieldError] | None = None,
 ) -> TenantSettings:
     """Change the settings the input names (admins), against `version`. `errors` are the caller's
     own findings (ids it could not read), reported together with the domain's."""
@@ -134,11 +155,19 @@ async def update_settings(
     values = check_scalars(input, errors)
     time_zone = (before or {}).get("time_zone") or "UTC"
     if values.get("time_zone") and not any(e.field == "timeZone" for e in errors):
-        time_zone = values["time_zone"]  # calendars without a zone of their own take the new one; a bad one is reported once
+        time_zone = values[
+            "time_zone"
+        ]  # calendars without a zone of their own take the new one; a bad one is reported once
     if "default_calendar" in input:
         calendar = input["default_calendar"]
-        parsed = None if calendar is None else check_calendar(calendar, "defaultCalendar", time_zone, errors)
-        values["default_calendar"] = None if parsed is None else json.dumps(calendar_to_dict(parsed))
+        parsed = (
+            None
+            if calendar is None
+            else check_calendar(calendar, "defaultCalendar", time_zone, errors)
+        )
+        values["default_calendar"] = (
+            None if parsed is None else json.dumps(calendar_to_dict(parsed))
+        )
     if "calendars" in input:
         named = check_named_calendars(input["calendars"], time_zone, await _team_ids(), errors)
         values["calendars"] = json.dumps([_named_dict(item) for item in named])
@@ -146,13 +175,24 @@ async def update_settings(
         raise InvalidInput(errors, "Invalid tenant settings")
     current = before["version"] if before else 0
     if version != current:
-        raise Conflict(f"The settings changed since version {version} (now {current}); read them again")
+        raise Conflict(
+            f"The settings changed since version {version} (now {current}); read them again"
+        )
     old = before or _row_of(await current_settings())
-    changed = {column: value for column, value in values.items() if _comparable_in(column, old[column]) != _comparable_in(column, value)}
+    changed = {
+        column: value
+        for column, value in values.items()
+        if _comparable_in(column, old[column]) != _comparable_in(column, value)
+    }
     if changed:
         await _write(before is not None, {**old, **changed}, current + 1)
-        diff = {column: (_comparable_in(column, old[column]), _comparable_in(column, value)) for column, value in changed.items()}
-        await record_events(SETTINGS_SPEC, [(current_tenant_id(), "updated", diff)], actor_id=principal.user_id)
+        diff = {
+            column: (_comparable_in(column, old[column]), _comparable_in(column, value))
+            for column, value in changed.items()
+        }
+        await record_events(
+            SETTINGS_SPEC, [(current_tenant_id(), "updated", diff)], actor_id=principal.user_id
+        )
         transaction_cache().pop(_TRANSACTION_KEY, None)
     return await current_settings()
 
@@ -165,41 +205,63 @@ def _comparable_in(column: str, value: Any) -> Any:
 
 
 def _named_dict(named: NamedCalendar) -> dict[str, Any]:
-    return {"name": named.name, "calendar": calendar_to_dict(named.calendar),
-            "teamIds": [str(team) for team in named.team_ids], "regions": list(named.regions)}
+    return {
+        "name": named.name,
+        "calendar": calendar_to_dict(named.calendar),
+        "teamIds": [str(team) for team in named.team_ids],
+        "regions": list(named.regions),
+    }
 
 
 def _row_of(settings: TenantSettings) -> dict[str, Any]:
     return {
-        "display_name": settings.display_name, "time_zone": settings.time_zone,
-        "default_currency": settings.default_currency, "locale": settings.locale, "week_start": settings.week_start,
-        "phone_region": settings.phone_region, "default_calendar": None, "calendars": "[]",
+        "display_name": settings.display_name,
+        "time_zone": settings.time_zone,
+        "default_currency": settings.default_currency,
+        "locale": settings.locale,
+        "week_start": settings.week_start,
+        "phone_region": settings.phone_region,
+        "default_calendar": None,
+        "calendars": "[]",
     }
 
 
 async def _locked_row() -> dict[str, Any] | None:
     rows = await tenant_connection().execute_query_dict(
-        "SELECT * FROM tenant_settings WHERE tenant_id = $1 FOR UPDATE", [current_tenant_id()])
+        "SELECT * FROM tenant_settings WHERE tenant_id = $1 FOR UPDATE", [current_tenant_id()]
+    )
     return rows[0] if rows else None
 
 
 async def _team_ids() -> set[uuid.UUID]:
     rows = await tenant_connection().execute_query_dict(
-        "SELECT id FROM team WHERE tenant_id = $1 AND deleted_at IS NULL", [current_tenant_id()])
+        "SELECT id FROM team WHERE tenant_id = $1 AND deleted_at IS NULL", [current_tenant_id()]
+    )
     return {row["id"] for row in rows}
 
 
 async def _write(exists: bool, row: dict[str, Any], version: int) -> None:
-    values = [current_tenant_id(), *(row[column] for column in _COLUMNS), version, dt.datetime.now(dt.UTC)]
+    values = [
+        current_tenant_id(),
+        *(row[column] for column in _COLUMNS),
+        version,
+        dt.datetime.now(dt.UTC),
+    ]
     if exists:
         assignments = ", ".join(f"{column} = ${i + 2}" for i, column in enumerate(_COLUMNS))
         n = len(_COLUMNS)
         await tenant_connection().execute_query(
-            f"UPDATE tenant_settings SET {assignments}, version = ${n + 2}, updated_at = ${n + 3} WHERE tenant_id = $1", values)
+            f"UPDATE tenant_settings SET {assignments}, version = ${n + 2}, updated_at = ${n + 3} WHERE tenant_id = $1",
+            values,
+        )
     else:
         placeholders = ", ".join(f"${i + 1}" for i in range(len(values)))
         inserted = await tenant_connection().execute_query_dict(
             f"INSERT INTO tenant_settings (tenant_id, {', '.join(_COLUMNS)}, version, updated_at) VALUES ({placeholders}) "
-            "ON CONFLICT (tenant_id) DO NOTHING RETURNING tenant_id", values)
-        if not inserted:  # another first update committed meanwhile: ours was against a stale version
+            "ON CONFLICT (tenant_id) DO NOTHING RETURNING tenant_id",
+            values,
+        )
+        if (
+            not inserted
+        ):  # another first update committed meanwhile: ours was against a stale version
             raise Conflict("The settings changed since version 0 (now 1); read them again")

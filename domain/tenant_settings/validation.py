@@ -40,7 +40,9 @@ def check_scalars(given: Mapping[str, Any], errors: list[FieldError]) -> dict[st
     """The plain settings the input carries, as column values."""
     values: dict[str, Any] = {}
     if "display_name" in given:
-        values["display_name"] = check_text(given["display_name"], "displayName", MAX_DISPLAY_NAME, errors)
+        values["display_name"] = check_text(
+            given["display_name"], "displayName", MAX_DISPLAY_NAME, errors
+        )
     if "time_zone" in given:
         zone = given["time_zone"]
         errors += time_zone_errors(zone if isinstance(zone, str) else "")
@@ -61,10 +63,20 @@ def check_scalars(given: Mapping[str, Any], errors: list[FieldError]) -> dict[st
     if "phone_region" in given:
         region = given["phone_region"]
         if region is not None and region not in PHONE_REGIONS:
-            errors.append(FieldError("phoneRegion", "INVALID_REGION", "an ISO 3166 alpha-2 region code such as CN or US"))
+            errors.append(
+                FieldError(
+                    "phoneRegion",
+                    "INVALID_REGION",
+                    "an ISO 3166 alpha-2 region code such as CN or US",
+                )
+            )
         values["phone_region"] = region
     for required in ("display_name", "time_zone", "default_currency", "locale", "week_start"):
-        if required in given and given[required] is None and not any(e.field == _path(required) for e in errors):
+        if (
+            required in given
+            and given[required] is None
+            and not any(e.field == _path(required) for e in errors)
+        ):
             errors.append(FieldError(_path(required), "REQUIRED", "cannot be cleared"))
     return values
 
@@ -74,14 +86,19 @@ def _path(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-def check_calendar(data: object, where: str, time_zone: str, errors: list[FieldError]) -> BusinessCalendar | None:
+def check_calendar(
+    data: object, where: str, time_zone: str, errors: list[FieldError]
+) -> BusinessCalendar | None:
     """A calendar in the dict shape of domain/calendars; without a timeZone it takes the tenant's."""
     if isinstance(data, Mapping) and "timeZone" not in data:
         data = {**data, "timeZone": time_zone}
     try:
         return calendar_from_dict(data)
     except InvalidInput as exc:
-        errors += [FieldError(f"{where}.{e.field}" if e.field else where, e.code, e.message) for e in exc.field_errors]
+        errors += [
+            FieldError(f"{where}.{e.field}" if e.field else where, e.code, e.message)
+            for e in exc.field_errors
+        ]
         return None
 
 
@@ -102,7 +119,9 @@ def check_named_calendars(
         errors.append(FieldError("calendars", "INVALID_TYPE", "a list of calendars"))
         return ()
     if len(items) > MAX_NAMED_CALENDARS:
-        errors.append(FieldError("calendars", "TOO_MANY", f"at most {MAX_NAMED_CALENDARS} named calendars"))
+        errors.append(
+            FieldError("calendars", "TOO_MANY", f"at most {MAX_NAMED_CALENDARS} named calendars")
+        )
         return ()
     named: list[NamedCalendar] = []
     names: set[str] = set()
@@ -116,7 +135,9 @@ def check_named_calendars(
         before = len(errors)
         name = check_text(item.get("name"), f"{where}.name", MAX_CALENDAR_NAME, errors)
         if name is not None and name in names:
-            errors.append(FieldError(f"{where}.name", "DUPLICATE_NAME", f"another calendar is named {name!r}"))
+            errors.append(
+                FieldError(f"{where}.name", "DUPLICATE_NAME", f"another calendar is named {name!r}")
+            )
         names.add(name or "")
         calendar = check_calendar(item.get("calendar"), f"{where}.calendar", time_zone, errors)
         for position, team_id in enumerate(item.get("team_ids") or ()):
@@ -124,18 +145,28 @@ def check_named_calendars(
             if team_id is None:  # an id the caller could not even spell; reported where it was read
                 continue
             if team_id not in known_teams:
-                errors.append(FieldError(path, "UNKNOWN_TEAM", "the id of one of the tenant's teams"))
+                errors.append(
+                    FieldError(path, "UNKNOWN_TEAM", "the id of one of the tenant's teams")
+                )
             elif team_id in teams:
                 errors.append(FieldError(path, "DUPLICATE_TEAM", "a team follows one calendar"))
             teams.add(team_id)
         for position, region in enumerate(item.get("regions") or ()):
             path = f"{where}.regions.{position}"
             if not is_region(region):
-                errors.append(FieldError(path, "INVALID_REGION", "an ISO 3166 code such as CN or CN-GD"))
+                errors.append(
+                    FieldError(path, "INVALID_REGION", "an ISO 3166 code such as CN or CN-GD")
+                )
             elif region in regions:
                 errors.append(FieldError(path, "DUPLICATE_REGION", "a region follows one calendar"))
             regions.add(region)
         if len(errors) == before and name is not None and calendar is not None:
-            named.append(NamedCalendar(name, calendar, tuple(dict.fromkeys(item.get("team_ids") or ())),
-                                       tuple(dict.fromkeys(item.get("regions") or ()))))
+            named.append(
+                NamedCalendar(
+                    name,
+                    calendar,
+                    tuple(dict.fromkeys(item.get("team_ids") or ())),
+                    tuple(dict.fromkeys(item.get("regions") or ())),
+                )
+            )
     return tuple(named)

@@ -42,7 +42,10 @@ async def test_token_checksum_catches_typos_before_any_lookup(client, alpha_admi
     secret = (await create_token(client, alpha_admin, ["crm:read"]))["secret"]
     typo = secret[:-7] + ("a" if secret[-7] != "a" else "b") + secret[-6:]
     response = await gql(client, ME, token=typo)
-    assert response.codes == ["UNAUTHENTICATED"] and response.errors[0]["message"] == "Invalid API token"
+    assert (
+        response.codes == ["UNAUTHENTICATED"]
+        and response.errors[0]["message"] == "Invalid API token"
+    )
 
 
 async def test_last_used_is_recorded(client, alpha_admin):
@@ -51,8 +54,12 @@ async def test_last_used_is_recorded(client, alpha_admin):
 
     await gql(client, ME, token=created["secret"])
 
-    node = await gql(client, "query($id: ID!) { node(id: $id) { ... on ApiToken { lastUsedAt } } }",
-                     {"id": created["apiToken"]["id"]}, token=alpha_admin)
+    node = await gql(
+        client,
+        "query($id: ID!) { node(id: $id) { ... on ApiToken { lastUsedAt } } }",
+        {"id": created["apiToken"]["id"]},
+        token=alpha_admin,
+    )
     last_used = datetime.fromisoformat(node.data["node"]["lastUsedAt"])
     assert abs(datetime.now(timezone.utc) - last_used) < timedelta(minutes=1)
 
@@ -84,7 +91,9 @@ async def test_read_only_token_cannot_mutate(client, alpha_admin):
     listing = await gql(client, TOKENS, token=reader)
     assert listing.data["apiTokens"]["totalCount"] >= 1
     attempt = await gql(
-        client, 'mutation { createApiToken(input: {name: "x", scopes: ["crm:read"]}) { secret } }', token=reader
+        client,
+        'mutation { createApiToken(input: {name: "x", scopes: ["crm:read"]}) { secret } }',
+        token=reader,
     )
     assert attempt.codes == ["FORBIDDEN"]
     assert "admin:write" in attempt.errors[0]["message"]
@@ -99,12 +108,14 @@ async def test_a_token_cannot_mint_a_stronger_token(client, alpha_admin):
     admin_token = (await create_token(client, alpha_admin, ["admin:write"]))["secret"]
 
     escalation = await gql(
-        client, 'mutation { createApiToken(input: {name: "x", scopes: ["crm:write"]}) { secret } }',
+        client,
+        'mutation { createApiToken(input: {name: "x", scopes: ["crm:write"]}) { secret } }',
         token=admin_token,
     )
     assert escalation.codes == ["FORBIDDEN"]
     same = await gql(
-        client, 'mutation { createApiToken(input: {name: "x", scopes: ["admin:read"]}) { secret } }',
+        client,
+        'mutation { createApiToken(input: {name: "x", scopes: ["admin:read"]}) { secret } }',
         token=admin_token,
     )
     assert same.data["createApiToken"]["secret"].startswith("tsk_")
@@ -116,7 +127,9 @@ async def test_roles_other_than_admin_cannot_manage_tokens(client, tenants):
         access = (await login(client, "alpha", alpha.email(role), alpha.password))["accessToken"]
         assert (await gql(client, TOKENS, token=access)).codes == ["FORBIDDEN"], role
         attempt = await gql(
-            client, 'mutation { createApiToken(input: {name: "x", scopes: ["crm:read"]}) { secret } }', token=access
+            client,
+            'mutation { createApiToken(input: {name: "x", scopes: ["crm:read"]}) { secret } }',
+            token=access,
         )
         assert attempt.codes == ["FORBIDDEN"], role
 
@@ -145,7 +158,9 @@ async def test_listing_pages_with_keyset_cursors(client, alpha_admin):
 
     seen, after = [], None
     while True:
-        page = (await gql(client, TOKENS, {"first": 2, "after": after}, token=alpha_admin)).data["apiTokens"]
+        page = (await gql(client, TOKENS, {"first": 2, "after": after}, token=alpha_admin)).data[
+            "apiTokens"
+        ]
         assert page["totalCount"] == total
         seen += [edge["node"]["id"] for edge in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
@@ -154,14 +169,20 @@ async def test_listing_pages_with_keyset_cursors(client, alpha_admin):
     assert len(seen) == len(set(seen)) == total
 
     for first in (0, 101):
-        assert (await gql(client, TOKENS, {"first": first}, token=alpha_admin)).codes == ["BAD_USER_INPUT"]
-    assert (await gql(client, TOKENS, {"after": "nonsense"}, token=alpha_admin)).codes == ["BAD_USER_INPUT"]
+        assert (await gql(client, TOKENS, {"first": first}, token=alpha_admin)).codes == [
+            "BAD_USER_INPUT"
+        ]
+    assert (await gql(client, TOKENS, {"after": "nonsense"}, token=alpha_admin)).codes == [
+        "BAD_USER_INPUT"
+    ]
 
 
 async def test_tokens_of_one_tenant_never_reach_another(client, alpha_admin, beta_admin, tenants):
     beta_created = await create_token(client, beta_admin, ["admin:write"], name="beta-only")
     beta_id = beta_created["apiToken"]["id"]
-    alpha_token = (await create_token(client, alpha_admin, ["admin:write"], name="alpha-partner"))["secret"]
+    alpha_token = (await create_token(client, alpha_admin, ["admin:write"], name="alpha-partner"))[
+        "secret"
+    ]
 
     for caller in (alpha_admin, alpha_token):
         listing = (await gql(client, TOKENS, {"first": 100}, token=caller)).data["apiTokens"]
@@ -170,11 +191,17 @@ async def test_tokens_of_one_tenant_never_reach_another(client, alpha_admin, bet
         assert (await gql(client, REVOKE, {"id": beta_id}, token=caller)).codes == ["NOT_FOUND"]
 
     # beta's token still works and is not revoked.
-    assert (await gql(client, ME, token=beta_created["secret"])).data["me"]["tenant"]["slug"] == "beta"
+    assert (await gql(client, ME, token=beta_created["secret"])).data["me"]["tenant"][
+        "slug"
+    ] == "beta"
 
 
 async def test_node_resolves_api_tokens_and_rejects_bad_ids(client, alpha_admin):
     created = await create_token(client, alpha_admin, ["crm:read"], name="by-node")
-    node = (await gql(client, NODE, {"id": created["apiToken"]["id"]}, token=alpha_admin)).data["node"]
+    node = (await gql(client, NODE, {"id": created["apiToken"]["id"]}, token=alpha_admin)).data[
+        "node"
+    ]
     assert node == {"__typename": "ApiToken", "name": "by-node", "scopes": ["crm:read"]}
-    assert (await gql(client, NODE, {"id": "not-a-global-id"}, token=alpha_admin)).codes == ["BAD_USER_INPUT"]
+    assert (await gql(client, NODE, {"id": "not-a-global-id"}, token=alpha_admin)).codes == [
+        "BAD_USER_INPUT"
+    ]

@@ -27,11 +27,17 @@ def _client(**overrides) -> httpx.AsyncClient:
 
     # No lifespan: preflights, `{ __typename }` and static files never reach the database.
     app = create_app(api_config(Settings(_env_file=None, **{**PROD, **overrides})))
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.example.com")
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://api.example.com"
+    )
 
 
 def _preflight(origin: str, *, headers: str = "authorization, content-type") -> dict[str, str]:
-    return {"Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": headers}
+    return {
+        "Origin": origin,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": headers,
+    }
 
 
 async def test_a_dev_server_page_passes_the_preflight_and_reads_the_answer(client, as_alpha):
@@ -40,11 +46,15 @@ async def test_a_dev_server_page_passes_the_preflight_and_reads_the_answer(clien
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == origin
     assert "POST" in preflight.headers["access-control-allow-methods"]
-    allowed = {h.strip() for h in preflight.headers["access-control-allow-headers"].lower().split(",")}
+    allowed = {
+        h.strip() for h in preflight.headers["access-control-allow-headers"].lower().split(",")
+    }
     assert {"authorization", "content-type"} <= allowed
     assert preflight.headers["access-control-max-age"] == "600"
 
-    answer = await gql(client, "{ me { email } }", token=as_alpha["member"], headers={"Origin": origin})
+    answer = await gql(
+        client, "{ me { email } }", token=as_alpha["member"], headers={"Origin": origin}
+    )
     assert answer.data["me"]["email"] == "member@alpha.test"
     assert answer.headers["access-control-allow-origin"] == origin
     assert "x-request-id" in answer.headers["access-control-expose-headers"].lower()
@@ -56,26 +66,42 @@ async def test_an_origin_not_allowed_gets_no_cors_headers(client):
     assert preflight.status_code == 400
     assert "access-control-allow-origin" not in preflight.headers
 
-    answer = await client.post("/graphql", json={"query": "{ __typename }"}, headers={"Origin": "https://evil.example"})
+    answer = await client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"Origin": "https://evil.example"}
+    )
     # The server answers (CORS is enforced by the browser), but without the header that would let
     # the page read the answer.
     assert "access-control-allow-origin" not in answer.headers
 
 
 async def test_configured_origins_patterns_credentials_and_preflight_cache():
-    async with _client(cors_origins="https://app.example.org, https://*.example.com",
-                       cors_allow_credentials=True, cors_max_age_seconds=3600) as client:
-        for origin in ("https://app.example.org", "https://crm.example.com", "https://eu.crm.example.com"):
+    async with _client(
+        cors_origins="https://app.example.org, https://*.example.com",
+        cors_allow_credentials=True,
+        cors_max_age_seconds=3600,
+    ) as client:
+        for origin in (
+            "https://app.example.org",
+            "https://crm.example.com",
+            "https://eu.crm.example.com",
+        ):
             preflight = await client.options("/graphql", headers=_preflight(origin))
             assert preflight.status_code == 200, origin
             assert preflight.headers["access-control-allow-origin"] == origin
             assert preflight.headers["access-control-allow-credentials"] == "true"
             assert preflight.headers["access-control-max-age"] == "3600"
-            post = await client.post("/graphql", json={"query": "{ __typename }"}, headers={"Origin": origin})
+            post = await client.post(
+                "/graphql", json={"query": "{ __typename }"}, headers={"Origin": origin}
+            )
             assert post.json() == {"data": {"__typename": "Query"}}
             assert post.headers["access-control-allow-origin"] == origin
-        for refused in ("https://example.com.evil.net", "http://crm.example.com", "https://example.com",
-                        "https://app.example.org.evil.net", "http://localhost:5173"):
+        for refused in (
+            "https://example.com.evil.net",
+            "http://crm.example.com",
+            "https://example.com",
+            "https://app.example.org.evil.net",
+            "http://localhost:5173",
+        ):
             preflight = await client.options("/graphql", headers=_preflight(refused))
             assert "access-control-allow-origin" not in preflight.headers, refused
 
@@ -83,7 +109,11 @@ async def test_configured_origins_patterns_credentials_and_preflight_cache():
 async def test_cors_is_off_in_prod_unless_configured():
     async with _client() as client:
         preflight = await client.options("/graphql", headers=_preflight("http://localhost:3000"))
-        post = await client.post("/graphql", json={"query": "{ __typename }"}, headers={"Origin": "http://localhost:3000"})
+        post = await client.post(
+            "/graphql",
+            json={"query": "{ __typename }"},
+            headers={"Origin": "http://localhost:3000"},
+        )
     assert preflight.status_code == 405
     assert "access-control-allow-origin" not in preflight.headers
     assert "access-control-allow-origin" not in post.headers

@@ -31,7 +31,9 @@ def lookups(ids: list[str], *, malformed: bool) -> str:
     malformed id too, failing the whole document with BAD_USER_INPUT while the others run."""
     fields = []
     for i in range(ALIASES):
-        batch = [ids[(i + k) % len(ids)] for k in range(4)] + (["not-a-global-id"] if malformed and i == ALIASES // 2 else [])
+        batch = [ids[(i + k) % len(ids)] for k in range(4)] + (
+            ["not-a-global-id"] if malformed and i == ALIASES // 2 else []
+        )
         fields.append(f"n{i}: nodes(ids: {json.dumps(batch)}) {{ ...F }}")
         fields.append(f'one{i}: node(id: "{ids[i % len(ids)]}") {{ ...F }}')
     return "query { " + " ".join(fields) + " } " + FIELDS
@@ -40,8 +42,12 @@ def lookups(ids: list[str], *, malformed: bool) -> str:
 async def mixed_records(client: httpx.AsyncClient, token: str) -> list[str]:
     customers = [await make_customer(client, token) for _ in range(3)]
     contacts = [await make_contact(client, token, customerId=c["id"]) for c in customers]
-    leads = [(await gql(client, LEAD, {"input": {"personName": f"Lookup {i}"}}, token=token)).data["createLead"]
-             for i in range(3)]
+    leads = [
+        (await gql(client, LEAD, {"input": {"personName": f"Lookup {i}"}}, token=token)).data[
+            "createLead"
+        ]
+        for i in range(3)
+    ]
     return [record["id"] for record in customers + contacts + leads]
 
 
@@ -50,8 +56,12 @@ async def fire(http: httpx.AsyncClient, token: str, ids: list[str]) -> list[list
     of each answer."""
     codes = []
     for round_ in range(ROUNDS):
-        answers = await asyncio.gather(*[gql(http, lookups(ids, malformed=(round_ + n) % 2 == 0), token=token)
-                                         for n in range(AT_ONCE)])
+        answers = await asyncio.gather(
+            *[
+                gql(http, lookups(ids, malformed=(round_ + n) % 2 == 0), token=token)
+                for n in range(AT_ONCE)
+            ]
+        )
         codes += [answer.codes for answer in answers]
     return codes
 
@@ -73,7 +83,9 @@ async def test_concurrent_aliased_lookups_answer_their_data_or_bad_user_input(cl
 POOL_SIZE = 3
 
 
-async def test_a_served_api_gets_every_pool_connection_back_after_concurrent_lookups(client, as_alpha, tenants):
+async def test_a_served_api_gets_every_pool_connection_back_after_concurrent_lookups(
+    client, as_alpha, tenants
+):
     # given a served API with a small pool, and records of three types
     token = as_alpha["member"]
     ids = await mixed_records(client, token)
@@ -90,7 +102,14 @@ async def test_a_served_api_gets_every_pool_connection_back_after_concurrent_loo
                 await asyncio.sleep(0.2)
             # and the API answers more requests at once than its pool has connections, for each tenant
             beta = await login(http, "beta", tenants["beta"].admin_email, tenants["beta"].password)
-            answers = await asyncio.gather(*[gql(http, "{ me { email } }", token=t)
-                                             for t in [token, beta["accessToken"]] * (POOL_SIZE + 1)])
-            assert {a.data["me"]["email"] for a in answers} == {"member@alpha.test", "admin@beta.test"}
+            answers = await asyncio.gather(
+                *[
+                    gql(http, "{ me { email } }", token=t)
+                    for t in [token, beta["accessToken"]] * (POOL_SIZE + 1)
+                ]
+            )
+            assert {a.data["me"]["email"] for a in answers} == {
+                "member@alpha.test",
+                "admin@beta.test",
+            }
             assert (await http.get("/readyz")).status_code == 200

@@ -134,14 +134,21 @@ class CustomId(relay.Node):
 def _deals() -> list[Deal]:
     deals = []
     for index in range(6):
-        deals.append(Deal(
-            node_id=f"deal-{index}", name=f"Deal {index}", amount=Decimal(f"{index}.50") if index % 2 else None,
-            closes_on=date(2027, 1, 1 + index), color=Color.RED if index % 2 else Color.BLUE,
-            labels=[f"l{index}", "x"], maybe_labels=None if index == 2 else ["a", None],
-            strict=None if index == 4 else "ok",  # type: ignore[arg-type]
-            grid=[[index, 1], [2]], tags=[Tag(name=f"t{index}", weight=index if index % 3 else None)],
-            private_owner=Person(name=f"P{index}", email=None) if index != 3 else None,
-        ))
+        deals.append(
+            Deal(
+                node_id=f"deal-{index}",
+                name=f"Deal {index}",
+                amount=Decimal(f"{index}.50") if index % 2 else None,
+                closes_on=date(2027, 1, 1 + index),
+                color=Color.RED if index % 2 else Color.BLUE,
+                labels=[f"l{index}", "x"],
+                maybe_labels=None if index == 2 else ["a", None],
+                strict=None if index == 4 else "ok",  # type: ignore[arg-type]
+                grid=[[index, 1], [2]],
+                tags=[Tag(name=f"t{index}", weight=index if index % 3 else None)],
+                private_owner=Person(name=f"P{index}", email=None) if index != 3 else None,
+            )
+        )
     return deals
 
 
@@ -173,11 +180,16 @@ class Mutation:
 
 def _schemas(extensions: list[Any] | None = None) -> tuple[strawberry.Schema, strawberry.Schema]:
     options = dict(query=Query, mutation=Mutation, extensions=extensions or [])
-    return strawberry.Schema(**options, execution_context_class=FastExecutor), strawberry.Schema(**options)
+    return strawberry.Schema(**options, execution_context_class=FastExecutor), strawberry.Schema(
+        **options
+    )
 
 
 def _shape(result: Any) -> tuple[Any, list[tuple]]:
-    errors = sorted((e.message, tuple(e.path or ()), tuple((loc.line, loc.column) for loc in e.locations or ())) for e in result.errors or [])
+    errors = sorted(
+        (e.message, tuple(e.path or ()), tuple((loc.line, loc.column) for loc in e.locations or ()))
+        for e in result.errors or []
+    )
     return result.data, errors
 
 
@@ -217,7 +229,9 @@ async def test_skip_and_include_follow_variables():
     fast, standard = _schemas()
     document = "query($a: Boolean!, $b: Boolean!) { deals { name @skip(if: $a) owner @include(if: $b) { name } } }"
     for variables in ({"a": True, "b": False}, {"a": False, "b": True}):
-        assert _shape(await fast.execute(document, variables)) == _shape(await standard.execute(document, variables))
+        assert _shape(await fast.execute(document, variables)) == _shape(
+            await standard.execute(document, variables)
+        )
 
 
 async def test_resolve_hooks_see_every_field():
@@ -232,11 +246,15 @@ async def test_resolve_hooks_see_every_field():
         return Record
 
     document = "{ deals { name owner { name } tags { name } } }"
-    fast = strawberry.Schema(query=Query, extensions=[recording("fast")], execution_context_class=FastExecutor)
+    fast = strawberry.Schema(
+        query=Query, extensions=[recording("fast")], execution_context_class=FastExecutor
+    )
     standard = strawberry.Schema(query=Query, extensions=[recording("standard")])
     assert _shape(await fast.execute(document)) == _shape(await standard.execute(document))
     assert sorted(seen["fast"]) == sorted(seen["standard"])
-    assert len(seen["fast"]) == 1 + 6 * 4 + 5  # deals, and per deal name, owner, tags, tags.0.name; 5 owners
+    assert (
+        len(seen["fast"]) == 1 + 6 * 4 + 5
+    )  # deals, and per deal name, owner, tags, tags.0.name; 5 owners
 
 
 async def test_a_prefetched_value_answers_without_the_resolver():
@@ -252,7 +270,9 @@ async def test_a_prefetched_value_answers_without_the_resolver():
     schema = strawberry.Schema(query=One, execution_context_class=FastExecutor)
     CALLS.clear()
     result = await schema.execute("{ deal { owner { name } laterOwner { name } } }")
-    assert result.data == {"deal": {"owner": {"name": "known already"}, "laterOwner": {"name": "P0"}}}
+    assert result.data == {
+        "deal": {"owner": {"name": "known already"}, "laterOwner": {"name": "P0"}}
+    }
     assert CALLS == []  # owner came from _prefetched; laterOwner was not prefetched and resolved
 
 
@@ -265,10 +285,14 @@ async def test_subscription_events_answer_alike_and_plan_afresh():
                 yield deal
 
     def schema(executor: type | None) -> strawberry.Schema:
-        return strawberry.Schema(query=Query, subscription=Subscription, execution_context_class=executor)
+        return strawberry.Schema(
+            query=Query, subscription=Subscription, execution_context_class=executor
+        )
 
     async def events(executor: type | None) -> list[Any]:
-        stream = await schema(executor).subscribe("subscription { deals { id name owner { name } } }")
+        stream = await schema(executor).subscribe(
+            "subscription { deals { id name owner { name } } }"
+        )
         return [_shape(result) async for result in stream]
 
     assert await events(FastExecutor) == await events(None)

@@ -44,8 +44,14 @@ async def test_metrics_count_operations_latency_and_errors(client):
     text = (await client.get("/metrics")).text
 
     assert 'tessera_graphql_operations_total{operation="MetricsProbe",type="query"} 1.0' in text
-    assert 'tessera_graphql_operation_duration_seconds_count{operation="MetricsProbe",type="query"} 1.0' in text
-    assert 'tessera_graphql_errors_total{code="UNAUTHENTICATED",operation="MetricsProbeDenied"} 1.0' in text
+    assert (
+        'tessera_graphql_operation_duration_seconds_count{operation="MetricsProbe",type="query"} 1.0'
+        in text
+    )
+    assert (
+        'tessera_graphql_errors_total{code="UNAUTHENTICATED",operation="MetricsProbeDenied"} 1.0'
+        in text
+    )
     assert 'tessera_http_requests_total{route="/graphql",status="200"}' in text
 
 
@@ -73,12 +79,22 @@ async def test_responses_keep_numbers_json_allows_but_64_bits_do_not_hold(client
 
     admin = as_alpha["admin"]
     field = unique("blob").replace("-", "_")
-    created = await gql(client, "mutation($i: CreateFieldInput!) { createField(input: $i) { apiName } }",
-                        {"i": {"object": "Customer", "apiName": field, "label": "Blob", "type": "JSON"}}, token=admin)
+    created = await gql(
+        client,
+        "mutation($i: CreateFieldInput!) { createField(input: $i) { apiName } }",
+        {"i": {"object": "Customer", "apiName": field, "label": "Blob", "type": "JSON"}},
+        token=admin,
+    )
     assert created.data
-    customer = await make_customer(client, admin, customFields={field: {"big": 2**70, "text": "Zoë"}})
-    read = await gql(client, "query($id: ID!) { node(id: $id) { ... on Customer { customFields } } }",
-                     {"id": customer["id"]}, token=admin)
+    customer = await make_customer(
+        client, admin, customFields={field: {"big": 2**70, "text": "Zoë"}}
+    )
+    read = await gql(
+        client,
+        "query($id: ID!) { node(id: $id) { ... on Customer { customFields } } }",
+        {"id": customer["id"]},
+        token=admin,
+    )
     assert read.data["node"]["customFields"][field] == {"big": 2**70, "text": "Zoë"}
 
 
@@ -104,10 +120,13 @@ async def test_readyz_stays_ready_while_every_pool_connection_is_busy(owner_db, 
             await owner_db.execute("LOCK TABLE customer IN ACCESS EXCLUSIVE MODE")
             try:
                 waiting = asyncio.ensure_future(
-                    gql(http, "{ customers(first: 1) { totalCount } }", token=as_alpha["viewer"]))
+                    gql(http, "{ customers(first: 1) { totalCount } }", token=as_alpha["viewer"])
+                )
                 deadline = time.monotonic() + 20
                 while (await pool_in_use(http) or 0) < 1:
-                    assert time.monotonic() < deadline, "the request did not take the pool's connection"
+                    assert time.monotonic() < deadline, (
+                        "the request did not take the pool's connection"
+                    )
                     await asyncio.sleep(0.1)
                 # when a load balancer asks whether the instance is ready
                 ready = await http.get("/readyz")

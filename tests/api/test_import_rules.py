@@ -13,7 +13,10 @@ PROJECT = ("api", "domain", "tenants", "workers", "tessera")
 
 
 def _modules() -> list[tuple[str, ast.Module]]:
-    return [(str(path.relative_to(API.parent)), ast.parse(path.read_text(), str(path))) for path in sorted(API.rglob("*.py"))]
+    return [
+        (str(path.relative_to(API.parent)), ast.parse(path.read_text(), str(path)))
+        for path in sorted(API.rglob("*.py"))
+    ]
 
 
 def _ours(module: str | None) -> bool:
@@ -34,7 +37,9 @@ def private_names_taken(tree: ast.Module) -> list[str]:
                 if _private(alias.name):
                     found.append(f"line {node.lineno}: from {node.module} import {alias.name}")
                 else:
-                    imported_modules.add(alias.asname or alias.name)  # may be a module (from api.records import loaders)
+                    imported_modules.add(
+                        alias.asname or alias.name
+                    )  # may be a module (from api.records import loaders)
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if _ours(alias.name):
@@ -42,8 +47,12 @@ def private_names_taken(tree: ast.Module) -> list[str]:
                         found.append(f"line {node.lineno}: import {alias.name}")
                     imported_modules.add(alias.asname or alias.name.split(".")[0])
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and _private(node.attr) and isinstance(node.value, ast.Name)
-                and node.value.id in imported_modules):
+        if (
+            isinstance(node, ast.Attribute)
+            and _private(node.attr)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in imported_modules
+        ):
             found.append(f"line {node.lineno}: {node.value.id}.{node.attr}")
     return found
 
@@ -79,5 +88,8 @@ def test_the_rules_see_what_they_forbid():
         "    from api.custom.related import related_connection\n"
         "    return loaders._loader(info), strawberry._private\n"
     )
-    assert private_names_taken(tree) == ["line 2: from api.crm.types import _record", "line 6: loaders._loader"]
+    assert private_names_taken(tree) == [
+        "line 2: from api.crm.types import _record",
+        "line 6: loaders._loader",
+    ]
     assert late_imports(tree) == ["line 5: inside resolve"]

@@ -34,7 +34,9 @@ def _resign(settings, claims: dict, *, key: str | None = None) -> str:
 
 
 async def test_a_valid_token_works(client, session):
-    assert (await gql(client, ME, token=session["accessToken"])).data["me"]["email"] == "manager@alpha.test"
+    assert (await gql(client, ME, token=session["accessToken"])).data["me"][
+        "email"
+    ] == "manager@alpha.test"
 
 
 @pytest.mark.parametrize(
@@ -66,7 +68,9 @@ async def test_alg_none_is_rejected(client, session):
 async def test_tampered_signature_is_rejected(client, session):
     header, payload, signature = session["accessToken"].split(".")
     flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
-    assert (await gql(client, ME, token=f"{header}.{payload}.{flipped}")).codes == ["UNAUTHENTICATED"]
+    assert (await gql(client, ME, token=f"{header}.{payload}.{flipped}")).codes == [
+        "UNAUTHENTICATED"
+    ]
 
 
 async def test_token_signed_with_another_key_is_rejected(client, session, settings):
@@ -81,7 +85,9 @@ async def test_edited_claims_break_the_signature(client, session, tenants):
     assert (await gql(client, ME, token=forged)).codes == ["UNAUTHENTICATED"]
 
 
-async def test_swapped_tenant_with_a_valid_signature_still_finds_no_session(client, session, settings, tenants):
+async def test_swapped_tenant_with_a_valid_signature_still_finds_no_session(
+    client, session, settings, tenants
+):
     # Even if the signing key leaked, a token naming another tenant has no session there.
     claims = {**_claims_of(session["accessToken"]), "tid": tenants["beta"].id}
     assert (await gql(client, ME, token=_resign(settings, claims))).codes == ["UNAUTHENTICATED"]
@@ -92,7 +98,9 @@ async def test_unknown_session_is_rejected(client, session, settings):
     assert (await gql(client, ME, token=_resign(settings, claims))).codes == ["UNAUTHENTICATED"]
 
 
-@pytest.mark.parametrize("header", ["Basic abc", "Bearer", "Bearer ", "Token x", "Bearer not-a-jwt"])
+@pytest.mark.parametrize(
+    "header", ["Basic abc", "Bearer", "Bearer ", "Token x", "Bearer not-a-jwt"]
+)
 async def test_malformed_authorization_headers_are_rejected(client, header):
     response = await client.post("/graphql", json={"query": ME}, headers={"Authorization": header})
     assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["UNAUTHENTICATED"]
@@ -109,7 +117,9 @@ async def test_a_bad_token_fails_even_fields_that_need_no_login(client):
     assert response.errors[0]["message"] == "Invalid access token"
 
 
-async def test_a_token_that_worked_stops_working_when_it_expires(client, session, settings, monkeypatch):
+async def test_a_token_that_worked_stops_working_when_it_expires(
+    client, session, settings, monkeypatch
+):
     # Verified tokens are remembered; expiry must still end them, to the second pyjwt would.
     claims = {**_claims_of(session["accessToken"]), "exp": int(time.time()) + 120}
     token = _resign(settings, claims)

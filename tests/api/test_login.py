@@ -20,7 +20,10 @@ async def test_login_returns_tokens_that_identify_the_user(client, tenants, sett
     session = await login(client, "alpha", alpha.admin_email, alpha.password)
 
     claims = jwt.decode(
-        session["accessToken"], settings.jwt_secret_value(), algorithms=["HS256"], audience=settings.jwt_audience
+        session["accessToken"],
+        settings.jwt_secret_value(),
+        algorithms=["HS256"],
+        audience=settings.jwt_audience,
     )
     assert claims["tid"] == alpha.id and claims["role"] == "admin"
     assert {"sub", "tid", "role", "iat", "exp", "iss", "aud", "jti"} <= claims.keys()
@@ -46,7 +49,9 @@ async def test_email_is_case_insensitive(client, tenants):
         ("beta", "admin@alpha.test", "correct-horse-battery"),  # a user of alpha logging into beta
     ],
 )
-async def test_failed_logins_are_unauthenticated_and_say_nothing_specific(client, tenants, tenant, email, password):
+async def test_failed_logins_are_unauthenticated_and_say_nothing_specific(
+    client, tenants, tenant, email, password
+):
     response = await gql(client, LOGIN, _login_vars(tenant, email, password))
 
     assert response.codes == ["UNAUTHENTICATED"]
@@ -57,11 +62,13 @@ async def test_failed_logins_are_unauthenticated_and_say_nothing_specific(client
 async def test_suspended_tenant_cannot_log_in_and_its_tokens_stop_working(client, tenants):
     gamma = tenants["gamma"]
     session = await login(client, "gamma", gamma.admin_email, gamma.password)
-    partner = (await gql(
-        client,
-        'mutation { createApiToken(input: {name: "p", scopes: ["crm:read"]}) { secret } }',
-        token=session["accessToken"],
-    )).data["createApiToken"]["secret"]
+    partner = (
+        await gql(
+            client,
+            'mutation { createApiToken(input: {name: "p", scopes: ["crm:read"]}) { secret } }',
+            token=session["accessToken"],
+        )
+    ).data["createApiToken"]["secret"]
 
     cli.ok(await cli.arun("tenant", "suspend", "gamma"))
     try:
@@ -75,8 +82,12 @@ async def test_suspended_tenant_cannot_log_in_and_its_tokens_stop_working(client
         assert refreshed.codes == ["UNAUTHENTICATED"]
         denied = await gql(client, LOGIN, _login_vars("gamma", gamma.admin_email, gamma.password))
         assert denied.codes == ["FORBIDDEN"]
-        wrong = await gql(client, LOGIN, _login_vars("gamma", gamma.admin_email, "not-the-password"))
-        assert wrong.codes == ["UNAUTHENTICATED"]  # suspension is only revealed to the right password
+        wrong = await gql(
+            client, LOGIN, _login_vars("gamma", gamma.admin_email, "not-the-password")
+        )
+        assert wrong.codes == [
+            "UNAUTHENTICATED"
+        ]  # suspension is only revealed to the right password
     finally:
         cli.ok(await cli.arun("tenant", "activate", "gamma"))
     assert (await gql(client, ME, token=partner)).data["me"]["tenant"]["slug"] == "gamma"

@@ -40,9 +40,18 @@ def _global_id() -> str:
     return base64.b64encode(f"Customer:{uuid.uuid4()}".encode()).decode()
 
 
-_SCALARS = {"ID": _global_id, "GlobalID": _global_id, "String": lambda: "x", "Int": lambda: 1, "Float": lambda: 1.0,
-            "Boolean": lambda: True, "JSON": dict, "Decimal": lambda: "1", "Date": lambda: "2026-01-01",
-            "DateTime": lambda: "2026-01-01T00:00:00Z"}
+_SCALARS = {
+    "ID": _global_id,
+    "GlobalID": _global_id,
+    "String": lambda: "x",
+    "Int": lambda: 1,
+    "Float": lambda: 1.0,
+    "Boolean": lambda: True,
+    "JSON": dict,
+    "Decimal": lambda: "1",
+    "Date": lambda: "2026-01-01",
+    "DateTime": lambda: "2026-01-01T00:00:00Z",
+}
 
 
 def _value(type_):  # GraphQL types
@@ -56,8 +65,11 @@ def _value(type_):  # GraphQL types
     if isinstance(type_, GraphQLEnumType):
         return next(iter(type_.values))
     assert isinstance(type_, GraphQLInputObjectType)
-    return {name: _value(field.type) for name, field in type_.fields.items()
-            if isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined}
+    return {
+        name: _value(field.type)
+        for name, field in type_.fields.items()
+        if isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
+    }
 
 
 def _call(alias: str, name: str) -> tuple[str, list[str], dict]:
@@ -82,20 +94,48 @@ async def _codes(client, token: str, names: list[str]) -> dict[str, list[str]]:
     for name in names:
         selection, definitions, variables = _call("call", name)
         header = f"({', '.join(definitions)})" if definitions else ""
-        codes[name] = (await gql(client, f"mutation{header} {{ {selection} }}", variables, token=token)).codes
+        codes[name] = (
+            await gql(client, f"mutation{header} {{ {selection} }}", variables, token=token)
+        ).codes
     return codes
 
 
 @pytest.fixture(scope="module")
 async def rights_tenant(client):
     """A tenant of its own: no custom object here gives a viewer more than the default rights."""
-    cli.ok(await cli.arun("tenant", "create", "rights", "--name", "Rights", "--admin-email", "admin@rights.test",
-                          "--admin-password", PASSWORD))
-    cli.ok(await cli.arun("user", "add", "--tenant", "rights", "--email", "viewer@rights.test", "--password", PASSWORD,
-                          "--role", "viewer"))
+    cli.ok(
+        await cli.arun(
+            "tenant",
+            "create",
+            "rights",
+            "--name",
+            "Rights",
+            "--admin-email",
+            "admin@rights.test",
+            "--admin-password",
+            PASSWORD,
+        )
+    )
+    cli.ok(
+        await cli.arun(
+            "user",
+            "add",
+            "--tenant",
+            "rights",
+            "--email",
+            "viewer@rights.test",
+            "--password",
+            PASSWORD,
+            "--role",
+            "viewer",
+        )
+    )
     admin = (await login(client, "rights", "admin@rights.test", PASSWORD))["accessToken"]
-    await gql(client, 'mutation { createObject(input: {apiName: "gadget", label: "Gadget", pluralLabel: "Gadgets"}) { id } }',
-              token=admin)
+    await gql(
+        client,
+        'mutation { createObject(input: {apiName: "gadget", label: "Gadget", pluralLabel: "Gadgets"}) { id } }',
+        token=admin,
+    )
     viewer = (await login(client, "rights", "viewer@rights.test", PASSWORD))["accessToken"]
     return {"admin": admin, "viewer": viewer}
 
@@ -115,11 +155,15 @@ def test_a_mutation_without_an_entry_stops_the_schema_from_building():
 
     with pytest.raises(MissingMutationRight, match="launchRocket"):
         guard_mutations(Mutation, rights={})
-    assert guard_mutations(Mutation, rights={to_camel_case("launch_rocket"): OwnState()}) is Mutation
+    assert (
+        guard_mutations(Mutation, rights={to_camel_case("launch_rocket"): OwnState()}) is Mutation
+    )
 
 
 async def test_a_viewer_can_call_no_mutation_but_those_of_its_own_state(client, rights_tenant):
-    checked = [name for name, need in MUTATION_RIGHTS.items() if not isinstance(need, (Public, OwnState))]
+    checked = [
+        name for name, need in MUTATION_RIGHTS.items() if not isinstance(need, (Public, OwnState))
+    ]
     codes = await _codes(client, rights_tenant["viewer"], checked)
     assert {name: found for name, found in codes.items() if found != ["FORBIDDEN"]} == {}
     own = await _codes(client, rights_tenant["viewer"], ["markNotificationsRead"])
@@ -136,17 +180,40 @@ async def test_a_read_only_token_can_call_no_mutation(client, rights_tenant, sco
 
 async def test_a_viewer_and_read_only_tokens_cannot_complete_a_task(client, rights_tenant):
     admin = rights_tenant["admin"]
-    customer = await gql(client, 'mutation { createCustomer(input: {name: "Task target", ownerId: null}) { id } }', token=admin)
-    task = await gql(client, "mutation($input: LogActivityInput!) { logActivity(input: $input) { id version } }",
-                     {"input": {"recordId": customer.data["createCustomer"]["id"], "kind": "TASK", "subject": "Call", "ownerId": None}},
-                     token=admin)
+    customer = await gql(
+        client,
+        'mutation { createCustomer(input: {name: "Task target", ownerId: null}) { id } }',
+        token=admin,
+    )
+    task = await gql(
+        client,
+        "mutation($input: LogActivityInput!) { logActivity(input: $input) { id version } }",
+        {
+            "input": {
+                "recordId": customer.data["createCustomer"]["id"],
+                "kind": "TASK",
+                "subject": "Call",
+                "ownerId": None,
+            }
+        },
+        token=admin,
+    )
     task_id = task.data["logActivity"]["id"]
     complete = "mutation($id: ID!) { completeTask(input: {id: $id, version: 1, done: true}) { version doneAt } }"
-    tokens = [rights_tenant["viewer"], *[await scoped_token(client, admin, [scope]) for scope in READ_ONLY_SCOPES]]
+    tokens = [
+        rights_tenant["viewer"],
+        *[await scoped_token(client, admin, [scope]) for scope in READ_ONLY_SCOPES],
+    ]
     for token in tokens:
         assert (await gql(client, complete, {"id": task_id}, token=token)).codes == ["FORBIDDEN"]
-    node = await gql(client, "query($id: ID!) { node(id: $id) { ... on Activity { version doneAt } } }", {"id": task_id},
-                     token=admin)
+    node = await gql(
+        client,
+        "query($id: ID!) { node(id: $id) { ... on Activity { version doneAt } } }",
+        {"id": task_id},
+        token=admin,
+    )
     assert node.data["node"] == {"version": 1, "doneAt": None}
     writer = await scoped_token(client, admin, ["crm:write"])
-    assert (await gql(client, complete, {"id": task_id}, token=writer)).data["completeTask"]["version"] == 2
+    assert (await gql(client, complete, {"id": task_id}, token=writer)).data["completeTask"][
+        "version"
+    ] == 2

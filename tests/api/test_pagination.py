@@ -32,21 +32,37 @@ async def _instances(client, admin: str) -> dict[str, str]:
         ("createTicket", "CreateTicketInput", {"subject": unique("Ticket")}),
         ("createTeam", "CreateTeamInput", {"name": unique("Team")}),
     ):
-        created = await gql(client, f"mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ id __typename }} }}",
-                            {"i": values}, token=admin)
+        created = await gql(
+            client,
+            f"mutation($i: {input_type}!) {{ {mutation}(input: $i) {{ id __typename }} }}",
+            {"i": values},
+            token=admin,
+        )
         made[created.data[mutation]["__typename"]] = created.data[mutation]["id"]
-    thing = await make_object(client, admin, [{"apiName": "size", "label": "Size", "type": "INTEGER"}], stem="paged")
-    made["CustomRecord"] = (await create_record(client, admin, thing, {"size": 1})).data["createRecord"]["id"]
-    job = await gql(client, 'mutation { exportRecords(input: {object: "Lead", fields: ["personName"]}) { id } }', token=admin)
+    thing = await make_object(
+        client, admin, [{"apiName": "size", "label": "Size", "type": "INTEGER"}], stem="paged"
+    )
+    made["CustomRecord"] = (await create_record(client, admin, thing, {"size": 1})).data[
+        "createRecord"
+    ]["id"]
+    job = await gql(
+        client,
+        'mutation { exportRecords(input: {object: "Lead", fields: ["personName"]}) { id } }',
+        token=admin,
+    )
     made["Job"] = job.data["exportRecords"]["id"]
     return made | {"_object": thing}
 
 
 def _paged_fields() -> list[tuple[GraphQLObjectType, str]]:
     graphql_schema = api_schema()
-    return [(type_, name) for type_ in graphql_schema.type_map.values()
-            if isinstance(type_, GraphQLObjectType) and not type_.name.startswith("__")
-            for name, field in type_.fields.items() if "first" in field.args]
+    return [
+        (type_, name)
+        for type_ in graphql_schema.type_map.values()
+        if isinstance(type_, GraphQLObjectType) and not type_.name.startswith("__")
+        for name, field in type_.fields.items()
+        if "first" in field.args
+    ]
 
 
 def _required_arguments(field: GraphQLField, values: dict[str, str]) -> str:
@@ -62,14 +78,24 @@ def _required_arguments(field: GraphQLField, values: dict[str, str]) -> str:
 def _assert_refused(response, first: int, where: str, maximum: int) -> None:
     assert response.codes == ["BAD_USER_INPUT"], (where, first, response.body)
     assert response.errors[0]["extensions"]["fieldErrors"] == [
-        {"field": "first", "code": "OUT_OF_RANGE", "message": f"first must be between 1 and {maximum}"}], (where, first)
+        {
+            "field": "first",
+            "code": "OUT_OF_RANGE",
+            "message": f"first must be between 1 and {maximum}",
+        }
+    ], (where, first)
 
 
 async def test_every_page_size_of_the_schema_is_between_1_and_100(client, as_alpha):
     admin = as_alpha["admin"]
     instances = await _instances(client, admin)
     # other arguments some lists need, as GraphQL literals
-    required = {"text": '"x"', "object": json.dumps(instances["_object"]), "field": '"x"', "period": "{range: THIS_WEEK}"}
+    required = {
+        "text": '"x"',
+        "object": json.dumps(instances["_object"]),
+        "field": '"x"',
+        "period": "{range: THIS_WEEK}",
+    }
     fields = _paged_fields()
     for type_, name in fields:
         field = type_.fields[name]
@@ -79,13 +105,25 @@ async def test_every_page_size_of_the_schema_is_between_1_and_100(client, as_alp
         if type_.name == "Query":
             document, variables = f"query($first: Int!) {{ {call} }}", {}
         else:
-            assert type_.name in instances, f"add an instance of {type_.name} (its field {name} takes a page size)"
+            assert type_.name in instances, (
+                f"add an instance of {type_.name} (its field {name} takes a page size)"
+            )
             document = f"query($first: Int!, $id: ID!) {{ node(id: $id) {{ ... on {type_.name} {{ {call} }} }} }}"
             variables = {"id": instances[type_.name]}
         where = f"{type_.name}.{name}"
         maximum = MAXIMUM.get(where, 100)
         for first in (-1, 0, maximum + 1, 1_000_000):
-            _assert_refused(await gql(client, document, {**variables, "first": first}, token=admin), first, where, maximum)
+            _assert_refused(
+                await gql(client, document, {**variables, "first": first}, token=admin),
+                first,
+                where,
+                maximum,
+            )
         answered = await gql(client, document, {**variables, "first": maximum}, token=admin)
-        assert not [e for e in answered.errors for fe in e.get("extensions", {}).get("fieldErrors", []) if fe["field"] == "first"]
+        assert not [
+            e
+            for e in answered.errors
+            for fe in e.get("extensions", {}).get("fieldErrors", [])
+            if fe["field"] == "first"
+        ]
     assert len(fields) >= 40

@@ -13,7 +13,9 @@ from tests.support.graphql import LOGIN, gql, login
 @pytest.fixture
 def limits(app, monkeypatch):
     """The running app's limits, lowered for one test."""
-    return lambda **values: [monkeypatch.setattr(app.state.rate_limits, k, v) for k, v in values.items()]
+    return lambda **values: [
+        monkeypatch.setattr(app.state.rate_limits, k, v) for k, v in values.items()
+    ]
 
 
 def _attempt(tenant: str, email: str, password: str = "wrong-password") -> dict:
@@ -26,9 +28,13 @@ async def test_login_attempts_per_account_are_limited(client, app, tenants, limi
         await app.state.redis.delete(key)
     limits(login_per_identity=3)
     for _ in range(3):
-        assert (await gql(client, LOGIN, _attempt("beta", "viewer@beta.test"))).codes == ["UNAUTHENTICATED"]
+        assert (await gql(client, LOGIN, _attempt("beta", "viewer@beta.test"))).codes == [
+            "UNAUTHENTICATED"
+        ]
 
-    blocked = await gql(client, LOGIN, _attempt("beta", "viewer@beta.test", tenants["beta"].password))
+    blocked = await gql(
+        client, LOGIN, _attempt("beta", "viewer@beta.test", tenants["beta"].password)
+    )
 
     assert blocked.status == 429 and blocked.codes == ["RATE_LIMITED"]
     assert blocked.body["data"] is None and blocked.errors[0]["message"] == "Too many requests"
@@ -36,13 +42,17 @@ async def test_login_attempts_per_account_are_limited(client, app, tenants, limi
     assert 1 <= retry_after <= 300
     assert int(blocked.headers["retry-after"]) == math.ceil(retry_after)
     # Other accounts are not affected.
-    assert (await login(client, "beta", "member@beta.test", tenants["beta"].password))["accessToken"]
+    assert (await login(client, "beta", "member@beta.test", tenants["beta"].password))[
+        "accessToken"
+    ]
 
 
 async def test_login_attempts_per_client_are_limited(client, tenants, limits):
     limits(login_per_client=2)
     # The in-process client shares one address with earlier tests, so its counter may be high already.
-    responses = [await gql(client, LOGIN, _attempt("beta", f"guess{i}@beta.test")) for i in range(3)]
+    responses = [
+        await gql(client, LOGIN, _attempt("beta", f"guess{i}@beta.test")) for i in range(3)
+    ]
     assert responses[-1].codes == ["RATE_LIMITED"]
 
 
@@ -80,7 +90,9 @@ async def test_limits_fail_open_when_redis_is_down(client, app, tenants, limits)
         app.state.redis = working
 
 
-async def test_requests_per_api_token_are_limited_apart_from_other_tokens(client, app, as_alpha, limits):
+async def test_requests_per_api_token_are_limited_apart_from_other_tokens(
+    client, app, as_alpha, limits
+):
     from tests.support.records import scoped_token
 
     first = await scoped_token(client, as_alpha["admin"], ["crm:read"])
@@ -104,13 +116,21 @@ async def test_a_batch_is_429_only_when_every_operation_was_limited(client, app,
     limits(tenant_per_minute=1)
 
     async def batch() -> httpx.Response:
-        return await client.post("/graphql", json=[{"query": "{ me { email } }"}] * 2,
-                                 headers={"Authorization": f"Bearer {access}"})
+        return await client.post(
+            "/graphql",
+            json=[{"query": "{ me { email } }"}] * 2,
+            headers={"Authorization": f"Bearer {access}"},
+        )
 
     first, second = await batch(), await batch()
     # the first batch had one operation through and one limited: a GraphQL answer, 200 (the
     # operations of a batch run concurrently, so either of them may be the one let through)
-    assert first.status_code == 200 and sorted(bool(r.get("errors")) for r in first.json()) == [False, True]
+    assert first.status_code == 200 and sorted(bool(r.get("errors")) for r in first.json()) == [
+        False,
+        True,
+    ]
     # the second had both limited
-    assert second.status_code == 429 and all(r["errors"][0]["extensions"]["code"] == "RATE_LIMITED" for r in second.json())
+    assert second.status_code == 429 and all(
+        r["errors"][0]["extensions"]["code"] == "RATE_LIMITED" for r in second.json()
+    )
     assert int(second.headers["retry-after"]) >= 1

@@ -15,7 +15,9 @@ async def test_refresh_rotates_the_refresh_token(client, tenants):
     second = (await gql(client, REFRESH, {"t": first["refreshToken"]})).data["refreshSession"]
 
     assert second["refreshToken"] != first["refreshToken"]
-    assert (await gql(client, ME, token=second["accessToken"])).data["me"]["email"] == alpha.email("member")
+    assert (await gql(client, ME, token=second["accessToken"])).data["me"]["email"] == alpha.email(
+        "member"
+    )
     third = await gql(client, REFRESH, {"t": second["refreshToken"]})
     assert third.data["refreshSession"]["accessToken"]
 
@@ -45,7 +47,9 @@ async def test_logout_ends_access_and_refresh_tokens_at_once(client, tenants):
     alpha = tenants["alpha"]
     session = await login(client, "alpha", alpha.email("viewer"), alpha.password)
 
-    assert (await gql(client, "mutation { logout }", token=session["accessToken"])).data["logout"] is True
+    assert (await gql(client, "mutation { logout }", token=session["accessToken"])).data[
+        "logout"
+    ] is True
 
     assert (await gql(client, ME, token=session["accessToken"])).codes == ["UNAUTHENTICATED"]
     assert (await gql(client, REFRESH, {"t": session["refreshToken"]})).codes == ["UNAUTHENTICATED"]

@@ -57,10 +57,18 @@ class Servers:
 @pytest.fixture(scope="module")
 async def servers(tenants) -> AsyncIterator[Servers]:
     async with AsyncExitStack() as stack:
-        a = await stack.enter_async_context(served({**SERVER_ENV, "SUBSCRIPTION_PING_SECONDS": "2"}))
-        b = await stack.enter_async_context(served({**SERVER_ENV, "SUBSCRIPTION_PING_SECONDS": "600"}))
-        relay = subprocess.Popen([*TESSERA, "relay", "--poll-seconds", "0.2"], env=os.environ.copy(),
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        a = await stack.enter_async_context(
+            served({**SERVER_ENV, "SUBSCRIPTION_PING_SECONDS": "2"})
+        )
+        b = await stack.enter_async_context(
+            served({**SERVER_ENV, "SUBSCRIPTION_PING_SECONDS": "600"})
+        )
+        relay = subprocess.Popen(
+            [*TESSERA, "relay", "--poll-seconds", "0.2"],
+            env=os.environ.copy(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
         def stop_relay() -> None:
             relay.send_signal(signal.SIGTERM)
@@ -77,8 +85,12 @@ async def servers(tenants) -> AsyncIterator[Servers]:
 
 
 async def update_customer(http: httpx.AsyncClient, token: str, customer: dict, **fields) -> None:
-    response = await gql(http, UPDATE_CUSTOMER, {"i": {"id": customer["id"], "version": customer["version"], **fields}},
-                         token=token)
+    response = await gql(
+        http,
+        UPDATE_CUSTOMER,
+        {"i": {"id": customer["id"], "version": customer["version"], **fields}},
+        token=token,
+    )
     customer["version"] = response.data["updateCustomer"]["version"]
 
 
@@ -91,8 +103,13 @@ async def test_a_change_through_one_process_reaches_a_subscriber_of_the_other(se
         while created["id"] != customer["id"]:  # other tests' customers may pass by first
             created = (await client.next(everything))["recordChanged"]
         assert created["object"] == "Customer" and created["action"] == "created"
-        assert created["record"] == {"id": customer["id"], "name": customer["name"], "tier": None,
-                                     "customFields": {}, "owner": {"id": customer["owner"]["id"]}}
+        assert created["record"] == {
+            "id": customer["id"],
+            "name": customer["name"],
+            "tier": None,
+            "customFields": {},
+            "owner": {"id": customer["owner"]["id"]},
+        }
 
         only_this = await client.subscribe(CUSTOMER_CHANGES, {"ids": [customer["id"]]})
         await update_customer(servers.http_a, admin, customer, tier="gold")
@@ -100,13 +117,23 @@ async def test_a_change_through_one_process_reaches_a_subscriber_of_the_other(se
             updated = (await client.next(op))["recordChanged"]
             assert updated["id"] == customer["id"] and updated["action"] == "updated"
             assert updated["fields"] == ["tier"]
-            assert updated["record"]["tier"] == "gold"  # read after the commit, as the subscriber sees it
+            assert (
+                updated["record"]["tier"] == "gold"
+            )  # read after the commit, as the subscriber sees it
 
         await client.complete(only_this)
-        await gql(servers.http_a, "mutation($i: DeleteInput!) { deleteCustomer(input: $i) { id } }",
-                  {"i": {"id": customer["id"]}}, token=admin)
+        await gql(
+            servers.http_a,
+            "mutation($i: DeleteInput!) { deleteCustomer(input: $i) { id } }",
+            {"i": {"id": customer["id"]}},
+            token=admin,
+        )
         deleted = (await client.next(everything))["recordChanged"]
-        assert deleted["action"] == "deleted" and deleted["id"] == customer["id"] and deleted["record"] is None
+        assert (
+            deleted["action"] == "deleted"
+            and deleted["id"] == customer["id"]
+            and deleted["record"] is None
+        )
 
 
 async def test_custom_object_records_are_subscribable_too(servers, as_alpha):
@@ -115,13 +142,21 @@ async def test_custom_object_records_are_subscribable_too(servers, as_alpha):
     admin = as_alpha["admin"]
     name = await make_object(servers.http_a, admin, stem="livething")
     await make_field(servers.http_a, admin, name, apiName="title", type="TEXT")
-    query = ("subscription($o: String!) { recordChanged(object: $o) { object action id fields "
-             "record { id ... on CustomRecord { object values } } } }")
+    query = (
+        "subscription($o: String!) { recordChanged(object: $o) { object action id fields "
+        "record { id ... on CustomRecord { object values } } } }"
+    )
     async with live(servers.b, admin) as client:
         op = await client.subscribe(query, {"o": name})
-        made = (await create_record(servers.http_a, admin, name, {"title": "first"})).data["createRecord"]
+        made = (await create_record(servers.http_a, admin, name, {"title": "first"})).data[
+            "createRecord"
+        ]
         change = (await client.next(op))["recordChanged"]
-        assert change["object"] == name and change["action"] == "created" and change["id"] == made["id"]
+        assert (
+            change["object"] == name
+            and change["action"] == "created"
+            and change["id"] == made["id"]
+        )
         assert change["record"] == {"id": made["id"], "object": name, "values": {"title": "first"}}
 
 
@@ -134,52 +169,92 @@ async def run_rules_for(owner_db, global_id: str) -> None:
     from workers.events import deliver_event
 
     record_id = uuid.UUID(relay.GlobalID.from_id(global_id).node_id)
-    event = await owner_db.fetchrow("SELECT tenant_id, id FROM outbox_event WHERE record_id = $1", record_id)
+    event = await owner_db.fetchrow(
+        "SELECT tenant_id, id FROM outbox_event WHERE record_id = $1", record_id
+    )
     await deliver_event(str(event["tenant_id"]), str(event["id"]))
 
 
 async def create_lead(servers: Servers, token: str, region: str) -> str:
-    created = await gql(servers.http_a, "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }",
-                        {"i": {"personName": "Live", "region": region}}, token=token)
+    created = await gql(
+        servers.http_a,
+        "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }",
+        {"i": {"personName": "Live", "region": region}},
+        token=token,
+    )
     return created.data["createLead"]["id"]
 
 
-async def test_a_rule_run_by_the_worker_notifies_its_user_on_the_other_process(servers, as_alpha, user_ids, owner_db):
+async def test_a_rule_run_by_the_worker_notifies_its_user_on_the_other_process(
+    servers, as_alpha, user_ids, owner_db
+):
     from tests.support.automation import disable, make_rule
 
     admin, marker = as_alpha["admin"], uuid.uuid4().hex[:8]
-    rules = [await make_rule(servers.http_a, admin, name=f"Live {marker} {role}", object="Lead", trigger={"on": "created"},
-                             conditions={"field": "region", "op": "eq", "value": f"{marker}-{role}"},
-                             actions=[{"type": "notify", "to": "users", "userIds": [user_ids[role]],
-                                       "title": f"For {role} {marker}"}])
-             for role in ("manager", "member")]
+    rules = [
+        await make_rule(
+            servers.http_a,
+            admin,
+            name=f"Live {marker} {role}",
+            object="Lead",
+            trigger={"on": "created"},
+            conditions={"field": "region", "op": "eq", "value": f"{marker}-{role}"},
+            actions=[
+                {
+                    "type": "notify",
+                    "to": "users",
+                    "userIds": [user_ids[role]],
+                    "title": f"For {role} {marker}",
+                }
+            ],
+        )
+        for role in ("manager", "member")
+    ]
     try:
-        async with live(servers.b, as_alpha["manager"]) as manager, live(servers.a, as_alpha["member"]) as member:
-            for_manager = await manager.subscribe("subscription { notificationAdded { id title recordType } }")
+        async with (
+            live(servers.b, as_alpha["manager"]) as manager,
+            live(servers.a, as_alpha["member"]) as member,
+        ):
+            for_manager = await manager.subscribe(
+                "subscription { notificationAdded { id title recordType } }"
+            )
             for_member = await member.subscribe("subscription { notificationAdded { id title } }")
             await run_rules_for(owner_db, await create_lead(servers, admin, f"{marker}-manager"))
             note = (await manager.next(for_manager))["notificationAdded"]
             assert note["title"] == f"For manager {marker}" and note["recordType"] == "Lead"
             # The member hears of their own notifications only: theirs comes first.
             await run_rules_for(owner_db, await create_lead(servers, admin, f"{marker}-member"))
-            assert (await member.next(for_member))["notificationAdded"]["title"] == f"For member {marker}"
+            assert (await member.next(for_member))["notificationAdded"][
+                "title"
+            ] == f"For member {marker}"
     finally:
         for rule in rules:
             await disable(servers.http_a, admin, rule)
 
 
 async def test_another_tenants_subscriber_receives_nothing(servers, as_alpha, as_beta):
-    async with live(servers.a, as_alpha["admin"]) as alpha, live(servers.b, as_beta["admin"]) as beta:
-        alpha_op, beta_op = await alpha.subscribe(CUSTOMER_CHANGES), await beta.subscribe(CUSTOMER_CHANGES)
+    async with (
+        live(servers.a, as_alpha["admin"]) as alpha,
+        live(servers.b, as_beta["admin"]) as beta,
+    ):
+        alpha_op, beta_op = (
+            await alpha.subscribe(CUSTOMER_CHANGES),
+            await beta.subscribe(CUSTOMER_CHANGES),
+        )
         # Naming another tenant's record changes nothing: announcements go to their tenant only.
         secret = await make_customer(servers.http_a, as_alpha["admin"], name=unique("AlphaOnly"))
         beta_named = await beta.subscribe(CUSTOMER_CHANGES, {"ids": [secret["id"]]})
         await update_customer(servers.http_a, as_alpha["admin"], secret, tier="gold")
         seen = [(await alpha.next(alpha_op))["recordChanged"] for _ in range(2)]
-        assert [(c["id"], c["action"]) for c in seen] == [(secret["id"], "created"), (secret["id"], "updated")]
+        assert [(c["id"], c["action"]) for c in seen] == [
+            (secret["id"], "created"),
+            (secret["id"], "updated"),
+        ]
         # Every process has been told of alpha's changes by now; beta's subscriptions heard none:
         # the first thing they hear is beta's own change.
-        sentinel = await make_customer(servers.http_b, as_beta["admin"], name=unique("BetaSentinel"))
+        sentinel = await make_customer(
+            servers.http_b, as_beta["admin"], name=unique("BetaSentinel")
+        )
         assert (await beta.next(beta_op))["recordChanged"]["id"] == sentinel["id"]
         await beta.complete(beta_named)
         await update_customer(servers.http_b, as_beta["admin"], sentinel, tier="gold")
@@ -192,27 +267,48 @@ async def test_each_event_is_checked_for_visibility_and_hidden_fields(servers, a
     admin, member = as_alpha["admin"], as_alpha["member"]
     secret_field = f"margin_{uuid.uuid4().hex[:6]}"
     await make_field(servers.http_a, admin, "Customer", apiName=secret_field, type="TEXT")
-    hidden = await gql(servers.http_a, "mutation($i: SetFieldAccessInput!) { setFieldAccess(input: $i) { field } }",
-                       {"i": {"object": "Customer", "field": f"customFields.{secret_field}", "role": "MEMBER",
-                              "access": "HIDDEN"}}, token=admin)
+    hidden = await gql(
+        servers.http_a,
+        "mutation($i: SetFieldAccessInput!) { setFieldAccess(input: $i) { field } }",
+        {
+            "i": {
+                "object": "Customer",
+                "field": f"customFields.{secret_field}",
+                "role": "MEMBER",
+                "access": "HIDDEN",
+            }
+        },
+        token=admin,
+    )
     assert hidden.data
     async with live(servers.b, member) as client:
         op = await client.subscribe(CUSTOMER_CHANGES)
         # The manager's customer is not the member's to see: its events never reach them.
-        await make_customer(servers.http_a, admin, name=unique("NotYours"), ownerId=user_ids["manager"])
-        mine = await make_customer(servers.http_a, admin, name=unique("Yours"), ownerId=user_ids["member"])
+        await make_customer(
+            servers.http_a, admin, name=unique("NotYours"), ownerId=user_ids["manager"]
+        )
+        mine = await make_customer(
+            servers.http_a, admin, name=unique("Yours"), ownerId=user_ids["member"]
+        )
         created = (await client.next(op))["recordChanged"]
         assert created["id"] == mine["id"] and created["action"] == "created"
         # A change of the hidden field alone is not told; with another field, only the other one is
         # named, and the record comes without the hidden value.
         await update_customer(servers.http_a, admin, mine, customFields={secret_field: "42%"})
-        await update_customer(servers.http_a, admin, mine, tier="silver", customFields={secret_field: "43%"})
+        await update_customer(
+            servers.http_a, admin, mine, tier="silver", customFields={secret_field: "43%"}
+        )
         updated = (await client.next(op))["recordChanged"]
         assert updated["action"] == "updated" and updated["fields"] == ["tier"]
-        assert updated["record"]["tier"] == "silver" and secret_field not in updated["record"]["customFields"]
+        assert (
+            updated["record"]["tier"] == "silver"
+            and secret_field not in updated["record"]["customFields"]
+        )
         # Given to the manager, the record leaves the member's sight, checked when each event is
         # sent: that change and the later ones are not told; a change of another of theirs is.
-        sentinel = await make_customer(servers.http_a, admin, name=unique("Sentinel"), ownerId=user_ids["member"])
+        sentinel = await make_customer(
+            servers.http_a, admin, name=unique("Sentinel"), ownerId=user_ids["member"]
+        )
         assert (await client.next(op))["recordChanged"]["id"] == sentinel["id"]
         await update_customer(servers.http_a, admin, mine, ownerId=user_ids["manager"])
         await update_customer(servers.http_a, admin, mine, tier="gold")
@@ -267,7 +363,9 @@ async def test_a_session_ends_its_connections_at_logout_and_at_expiry(servers, t
     session = await login(servers.http_a, "alpha", info.email("agent"), info.password)
     async with live(servers.b, session["accessToken"]) as client:
         await client.subscribe("subscription { notificationAdded { id } }")
-        assert (await gql(servers.http_a, "mutation { logout }", token=session["accessToken"])).data["logout"]
+        assert (
+            await gql(servers.http_a, "mutation { logout }", token=session["accessToken"])
+        ).data["logout"]
         code, reason = await client.close_code()
         assert code == FORBIDDEN_CLOSE and "no longer valid" in reason
 
@@ -276,8 +374,13 @@ async def test_a_session_ends_its_connections_at_logout_and_at_expiry(servers, t
     session = await login(servers.http_a, "alpha", info.email("agent"), info.password)
     config = token_config(settings)
     claims = decode_access_token(config, session["accessToken"])
-    short, _ = issue_access_token(replace(config, access_ttl_seconds=8), user_id=claims.user_id,
-                                  tenant_id=claims.tenant_id, role=claims.role, session_id=claims.session_id)
+    short, _ = issue_access_token(
+        replace(config, access_ttl_seconds=8),
+        user_id=claims.user_id,
+        tenant_id=claims.tenant_id,
+        role=claims.role,
+        session_id=claims.session_id,
+    )
     async with live(servers.b, short) as client:
         await client.subscribe("subscription { notificationAdded { id } }")
         code, reason = await client.close_code()
@@ -296,7 +399,10 @@ async def open_subscriptions(http: httpx.AsyncClient, expected: int) -> None:
     asynchronous, and the protocol has no acknowledgement for it. Bounded in polls."""
     for _ in range(300):
         for line in (await http.get("/metrics")).text.splitlines():
-            if line.startswith("tessera_live_subscriptions ") and float(line.split()[-1]) == expected:
+            if (
+                line.startswith("tessera_live_subscriptions ")
+                and float(line.split()[-1]) == expected
+            ):
                 return
         await asyncio.sleep(0.1)
     raise AssertionError(f"the process never counted {expected} open subscriptions")
@@ -307,17 +413,36 @@ async def test_limits_per_connection_and_per_tenant(servers, tenants, as_alpha):
     from tests.support.graphql import login
 
     slug = f"live{uuid.uuid4().hex[:6]}"
-    cli.ok(await cli.arun("tenant", "create", slug, "--name", "Live", "--admin-email", f"admin@{slug}.test",
-                          "--admin-password", tenants["alpha"].password))
-    token = (await login(servers.http_a, slug, f"admin@{slug}.test", tenants["alpha"].password))["accessToken"]
+    cli.ok(
+        await cli.arun(
+            "tenant",
+            "create",
+            slug,
+            "--name",
+            "Live",
+            "--admin-email",
+            f"admin@{slug}.test",
+            "--admin-password",
+            tenants["alpha"].password,
+        )
+    )
+    token = (await login(servers.http_a, slug, f"admin@{slug}.test", tenants["alpha"].password))[
+        "accessToken"
+    ]
     query = "subscription { notificationAdded { id } }"
-    per_connection, per_tenant = int(SERVER_ENV["SUBSCRIPTIONS_PER_CONNECTION"]), int(SERVER_ENV["SUBSCRIPTIONS_PER_TENANT"])
+    per_connection, per_tenant = (
+        int(SERVER_ENV["SUBSCRIPTIONS_PER_CONNECTION"]),
+        int(SERVER_ENV["SUBSCRIPTIONS_PER_TENANT"]),
+    )
     async with AsyncExitStack() as stack:
         first = await stack.enter_async_context(live(servers.a, token))
         for _ in range(per_connection):
             await first.subscribe(query)
         over = await first.message(await first.subscribe(query))
-        assert over["type"] == "error" and over["payload"][0]["message"] == "Subscription limit reached"
+        assert (
+            over["type"] == "error"
+            and over["payload"][0]["message"] == "Subscription limit reached"
+        )
         opened = per_connection
         while opened < per_tenant:  # the tenant's other slots in process A, over more connections
             more = await stack.enter_async_context(live(servers.a, token))
@@ -356,7 +481,9 @@ register_job_kind("tests.live_steps", steps)
 JOB_PROGRESS = "subscription($id: ID!) { jobProgress(id: $id) { id status progressDone progressTotal result createdBy { email } } }"
 
 
-async def test_job_progress_follows_a_job_run_by_the_worker_to_its_end(servers, tenants, as_alpha, as_beta):
+async def test_job_progress_follows_a_job_run_by_the_worker_to_its_end(
+    servers, tenants, as_alpha, as_beta
+):
     from strawberry import relay
 
     from tests.support.jobs import start_as
@@ -366,24 +493,36 @@ async def test_job_progress_follows_a_job_run_by_the_worker_to_its_end(servers, 
     job_id = await start_as(alpha, "member@alpha.test", "tests.live_steps", {})
     global_id = str(relay.GlobalID("Job", str(job_id)))
     GATES[str(job_id)] = asyncio.Event()
-    async with (live(servers.b, as_alpha["member"]) as member, live(servers.a, as_alpha["agent"]) as agent,
-                live(servers.a, as_beta["admin"]) as stranger):
+    async with (
+        live(servers.b, as_alpha["member"]) as member,
+        live(servers.a, as_alpha["agent"]) as agent,
+        live(servers.a, as_beta["admin"]) as stranger,
+    ):
         # Another member's job, or another tenant's, is not theirs to follow.
         for client in (agent, stranger):
             refused = await client.message(await client.subscribe(JOB_PROGRESS, {"id": global_id}))
-            assert refused["type"] == "error" and refused["payload"][0]["extensions"]["code"] == "NOT_FOUND"
+            assert (
+                refused["type"] == "error"
+                and refused["payload"][0]["extensions"]["code"] == "NOT_FOUND"
+            )
         op = await member.subscribe(JOB_PROGRESS, {"id": global_id})
         first = (await member.next(op))["jobProgress"]
         assert (first["id"], first["status"], first["progressDone"]) == (global_id, "QUEUED", 0)
         assert first["createdBy"]["email"] == "member@alpha.test"
-        run = asyncio.create_task(execute_job(alpha, str(job_id)))  # the worker's actor, in this process
+        run = asyncio.create_task(
+            execute_job(alpha, str(job_id))
+        )  # the worker's actor, in this process
         try:
             seen = (await member.next(op))["jobProgress"]
             for _ in range(10):  # RUNNING at 0 may be read first; the job waits at 1 of 3
                 if seen["progressDone"] == 1:
                     break
                 seen = (await member.next(op))["jobProgress"]
-            assert (seen["status"], seen["progressDone"], seen["progressTotal"]) == ("RUNNING", 1, 3)
+            assert (seen["status"], seen["progressDone"], seen["progressTotal"]) == (
+                "RUNNING",
+                1,
+                3,
+            )
             GATES[str(job_id)].set()
             last = seen
             for _ in range(10):  # then 3 of 3 and SUCCEEDED, in one or more steps, and the end
@@ -392,7 +531,11 @@ async def test_job_progress_follows_a_job_run_by_the_worker_to_its_end(servers, 
                     break
                 last = message["payload"]["data"]["jobProgress"]
             assert message["type"] == "complete"
-            assert (last["status"], last["progressDone"], last["result"]) == ("SUCCEEDED", 3, {"steps": 3})
+            assert (last["status"], last["progressDone"], last["result"]) == (
+                "SUCCEEDED",
+                3,
+                {"steps": 3},
+            )
         finally:
             GATES[str(job_id)].set()
             assert await run == "SUCCEEDED"
@@ -414,10 +557,14 @@ async def test_a_slow_consumer_is_dropped_and_the_others_carry_on(servers, as_al
     await make_field(servers.http_a, admin, "Customer", apiName=blob, type="JSON")
     # Every event carries about 180 kB to each subscriber (the record twelve times over): the slow
     # one's buffers fill after a few.
-    customer = await make_customer(servers.http_a, admin, name=unique("Heavy"), customFields={blob: {"pad": "x" * 15_000}})
+    customer = await make_customer(
+        servers.http_a, admin, name=unique("Heavy"), customFields={blob: {"pad": "x" * 15_000}}
+    )
     copies = " ".join(f"r{i}: record {{ ... on Customer {{ customFields }} }}" for i in range(12))
-    query = ("subscription($ids: [ID!]) { recordChanged(object: \"Customer\", ids: $ids) "
-             f"{{ id fields {copies} }} }}")
+    query = (
+        'subscription($ids: [ID!]) { recordChanged(object: "Customer", ids: $ids) '
+        f"{{ id fields {copies} }} }}"
+    )
     dropped_before = await metric(servers.http_b, "tessera_live_subscribers_dropped_total")
     slow = await asyncio.to_thread(Stalled, servers.b, admin, query, {"ids": [customer["id"]]})
     try:
@@ -427,10 +574,18 @@ async def test_a_slow_consumer_is_dropped_and_the_others_carry_on(servers, as_al
             for attempt in range(200):  # bounded: a few MB of buffers fill long before
                 await update_customer(servers.http_a, admin, customer, tier=f"t{attempt}")
                 change = (await fast.next(fast_op))["recordChanged"]
-                if change["fields"] != ["tier"]:  # the customer's creation, announced after we subscribed
+                if change["fields"] != [
+                    "tier"
+                ]:  # the customer's creation, announced after we subscribed
                     change = (await fast.next(fast_op))["recordChanged"]
-                assert change["fields"] == ["tier"] and len(change["r11"]["customFields"][blob]["pad"]) == 15_000
-                if await metric(servers.http_b, "tessera_live_subscribers_dropped_total") > dropped_before:
+                assert (
+                    change["fields"] == ["tier"]
+                    and len(change["r11"]["customFields"][blob]["pad"]) == 15_000
+                )
+                if (
+                    await metric(servers.http_b, "tessera_live_subscribers_dropped_total")
+                    > dropped_before
+                ):
                     break
             else:
                 raise AssertionError("the slow consumer was never dropped")

@@ -20,19 +20,39 @@ def public_id(tenant_id: str) -> str:
     return "in_" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-async def test_requests_while_postgresql_is_unreachable_are_unavailable_503(as_alpha, tenants, tmp_path):
+async def test_requests_while_postgresql_is_unreachable_are_unavailable_503(
+    as_alpha, tenants, tmp_path
+):
     # given a served API whose PostgreSQL refuses connections
     log_path = tmp_path / "api.log"
     with log_path.open("w") as log:
-        async with served({"DATABASE_URL": unreachable_database_url()}, ready_path="/healthz", log=log) as base:
+        async with served(
+            {"DATABASE_URL": unreachable_database_url()}, ready_path="/healthz", log=log
+        ) as base:
             async with httpx.AsyncClient(base_url=base, timeout=30) as http:
                 # when a signed-in client queries, and another one logs in
-                query = await gql(http, "{ me { email } }", token=as_alpha["member"], headers={"X-Request-ID": "db-away-1"})
-                signin = await gql(http, LOGIN, {"input": {"tenant": "alpha", "email": "member@alpha.test",
-                                                           "password": "whatever-it-is"}})
+                query = await gql(
+                    http,
+                    "{ me { email } }",
+                    token=as_alpha["member"],
+                    headers={"X-Request-ID": "db-away-1"},
+                )
+                signin = await gql(
+                    http,
+                    LOGIN,
+                    {
+                        "input": {
+                            "tenant": "alpha",
+                            "email": "member@alpha.test",
+                            "password": "whatever-it-is",
+                        }
+                    },
+                )
                 ready = await http.get("/readyz")
                 # and a web form is posted
-                form = await http.post(f"/forms/{public_id(tenants['alpha'].id)}", json={"name": "Visitor"})
+                form = await http.post(
+                    f"/forms/{public_id(tenants['alpha'].id)}", json={"name": "Visitor"}
+                )
     # then both answers are UNAVAILABLE on HTTP 503 with Retry-After, the body a GraphQL answer
     for answer in (query, signin):
         assert answer.status == 503 and answer.headers["retry-after"] == "5"
@@ -45,5 +65,9 @@ async def test_requests_while_postgresql_is_unreachable_are_unavailable_503(as_a
     assert ready.status_code == 503 and ready.json()["checks"]["postgres"].startswith("error: ")
     # and the log line of the failed request names the real cause
     lines = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
-    logged = [line for line in lines if line.get("request_id") == "db-away-1" and line["event"] == "service unavailable"]
+    logged = [
+        line
+        for line in lines
+        if line.get("request_id") == "db-away-1" and line["event"] == "service unavailable"
+    ]
     assert logged and logged[0]["cause"].startswith("ConnectionRefusedError: "), logged

@@ -21,10 +21,21 @@ def _uuid(global_id: str) -> uuid.UUID:
 async def _a_run(client, admin: str) -> tuple[dict, dict]:
     """A rule of alpha's that ran on a lead only its admin owns; (rule, run)."""
     tag = unique("runlog")
-    rule = await make_rule(client, admin, name=tag, object="Lead", trigger={"on": "created"},
-                           conditions={"field": "personName", "op": "eq", "value": tag},
-                           actions=[{"type": "add_tags", "names": [tag]}])
-    await gql(client, "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }", {"i": {"personName": tag}}, token=admin)
+    rule = await make_rule(
+        client,
+        admin,
+        name=tag,
+        object="Lead",
+        trigger={"on": "created"},
+        conditions={"field": "personName", "op": "eq", "value": tag},
+        actions=[{"type": "add_tags", "names": [tag]}],
+    )
+    await gql(
+        client,
+        "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }",
+        {"i": {"personName": tag}},
+        token=admin,
+    )
     await deliver()
     await disable(client, admin, rule)
     runs = (await gql(client, RUNS, {"r": rule["id"]}, token=admin)).data["automationRuns"]
@@ -35,20 +46,34 @@ async def _a_run(client, admin: str) -> tuple[dict, dict]:
 async def test_only_admins_and_managers_read_the_run_log(client, as_alpha):
     rule, run = await _a_run(client, as_alpha["admin"])
     for role in ("admin", "manager"):
-        assert run["id"] in [r["id"] for r in (await gql(client, RUNS, {"r": rule["id"]}, token=as_alpha[role])).data["automationRuns"]]
+        assert run["id"] in [
+            r["id"]
+            for r in (await gql(client, RUNS, {"r": rule["id"]}, token=as_alpha[role])).data[
+                "automationRuns"
+            ]
+        ]
     for role in ("member", "agent", "viewer"):
         for rule_id in (rule["id"], None):
-            assert (await gql(client, RUNS, {"r": rule_id}, token=as_alpha[role])).codes == ["FORBIDDEN"], role
+            assert (await gql(client, RUNS, {"r": rule_id}, token=as_alpha[role])).codes == [
+                "FORBIDDEN"
+            ], role
     # The member may not see the lead the run was on, nor anything else the log says.
-    lead = await gql(client, "query($id: ID!) { node(id: $id) { id } }",
-                     {"id": base64.b64encode(f"Lead:{run['recordId']}".encode()).decode()}, token=as_alpha["member"])
+    lead = await gql(
+        client,
+        "query($id: ID!) { node(id: $id) { id } }",
+        {"id": base64.b64encode(f"Lead:{run['recordId']}".encode()).decode()},
+        token=as_alpha["member"],
+    )
     assert lead.data["node"] is None
 
 
 async def test_tokens_read_the_run_log_with_admin_read_only(client, as_alpha):
     rule, run = await _a_run(client, as_alpha["admin"])
     reader = await scoped_token(client, as_alpha["admin"], ["admin:read"])
-    assert [r["id"] for r in (await gql(client, RUNS, {"r": rule["id"]}, token=reader)).data["automationRuns"]] == [run["id"]]
+    assert [
+        r["id"]
+        for r in (await gql(client, RUNS, {"r": rule["id"]}, token=reader)).data["automationRuns"]
+    ] == [run["id"]]
     for scopes in (["crm:write"], ["tickets:write"]):
         token = await scoped_token(client, as_alpha["admin"], scopes)
         assert (await gql(client, RUNS, {"r": rule["id"]}, token=token)).codes == ["FORBIDDEN"]
@@ -57,16 +82,41 @@ async def test_tokens_read_the_run_log_with_admin_read_only(client, as_alpha):
 async def test_another_tenant_reads_and_changes_no_run(client, as_alpha, as_beta, app_db, tenants):
     rule, run = await _a_run(client, as_alpha["admin"])
     for role in ("admin", "manager"):
-        assert (await gql(client, RUNS, {"r": rule["id"]}, token=as_beta[role])).data["automationRuns"] == []
-        everything = (await gql(client, RUNS, {"r": None}, token=as_beta[role])).data["automationRuns"]
+        assert (await gql(client, RUNS, {"r": rule["id"]}, token=as_beta[role])).data[
+            "automationRuns"
+        ] == []
+        everything = (await gql(client, RUNS, {"r": None}, token=as_beta[role])).data[
+            "automationRuns"
+        ]
         assert run["id"] not in [r["id"] for r in everything]
-    rerun = await gql(client, "mutation($id: ID!) { rerunAutomationRun(input: {id: $id}) }", {"id": run["id"]}, token=as_beta["admin"])
+    rerun = await gql(
+        client,
+        "mutation($id: ID!) { rerunAutomationRun(input: {id: $id}) }",
+        {"id": run["id"]},
+        token=as_beta["admin"],
+    )
     assert rerun.codes == ["NOT_FOUND"]
     async with app_db.transaction():
         await app_db.execute("SELECT set_config('app.tenant_id', $1, true)", tenants["beta"].id)
-        assert await app_db.fetch("SELECT id FROM automation_run WHERE id = $1", _uuid(run["id"])) == []
-        assert await app_db.execute("UPDATE automation_run SET status = 'FAILED' WHERE id = $1", _uuid(run["id"])) == "UPDATE 0"
-        assert await app_db.execute("DELETE FROM automation_run WHERE id = $1", _uuid(run["id"])) == "DELETE 0"
+        assert (
+            await app_db.fetch("SELECT id FROM automation_run WHERE id = $1", _uuid(run["id"]))
+            == []
+        )
+        assert (
+            await app_db.execute(
+                "UPDATE automation_run SET status = 'FAILED' WHERE id = $1", _uuid(run["id"])
+            )
+            == "UPDATE 0"
+        )
+        assert (
+            await app_db.execute("DELETE FROM automation_run WHERE id = $1", _uuid(run["id"]))
+            == "DELETE 0"
+        )
     async with app_db.transaction():
         await app_db.execute("SELECT set_config('app.tenant_id', $1, true)", tenants["alpha"].id)
-        assert await app_db.fetchval("SELECT status FROM automation_run WHERE id = $1", _uuid(run["id"])) == "SUCCEEDED"
+        assert (
+            await app_db.fetchval(
+                "SELECT status FROM automation_run WHERE id = $1", _uuid(run["id"])
+            )
+            == "SUCCEEDED"
+        )

@@ -20,28 +20,65 @@ WAIT_SECONDS = 30
 async def test_a_rule_runs_in_the_real_worker(client, as_alpha, user_ids):
     admin = as_alpha["admin"]
     marker = uuid.uuid4().hex[:8]
-    rule = await make_rule(client, admin, name="Welcome", object="Lead", trigger={"on": "created"},
-                           conditions={"field": "region", "op": "eq", "value": marker},
-                           actions=[{"type": "update_fields", "values": {"status": "WORKING"}},
-                                    {"type": "notify", "to": "users", "userIds": [user_ids["manager"]],
-                                     "title": f"Lead {{{{personName}}}} {marker}"}])
+    rule = await make_rule(
+        client,
+        admin,
+        name="Welcome",
+        object="Lead",
+        trigger={"on": "created"},
+        conditions={"field": "region", "op": "eq", "value": marker},
+        actions=[
+            {"type": "update_fields", "values": {"status": "WORKING"}},
+            {
+                "type": "notify",
+                "to": "users",
+                "userIds": [user_ids["manager"]],
+                "title": f"Lead {{{{personName}}}} {marker}",
+            },
+        ],
+    )
     env = os.environ.copy()
-    relay = subprocess.Popen([*TESSERA, "relay", "--poll-seconds", "0.5"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    worker = subprocess.Popen([*TESSERA, "worker", "--processes", "1", "--threads", "2"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    relay = subprocess.Popen(
+        [*TESSERA, "relay", "--poll-seconds", "0.5"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    worker = subprocess.Popen(
+        [*TESSERA, "worker", "--processes", "1", "--threads", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
-        lead = (await gql(client, "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }",
-                          {"i": {"personName": "Real", "region": marker}}, token=admin)).data["createLead"]
+        lead = (
+            await gql(
+                client,
+                "mutation($i: CreateLeadInput!) { createLead(input: $i) { id } }",
+                {"i": {"personName": "Real", "region": marker}},
+                token=admin,
+            )
+        ).data["createLead"]
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
-            notes = (await gql(client, "{ notifications(first: 100) { title } }", token=as_alpha["manager"])).data["notifications"]
+            notes = (
+                await gql(
+                    client, "{ notifications(first: 100) { title } }", token=as_alpha["manager"]
+                )
+            ).data["notifications"]
             if any(n["title"] == f"Lead Real {marker}" for n in notes):
                 break
             assert relay.poll() is None and worker.poll() is None, "relay or worker died"
             assert time.monotonic() < deadline, "the rule did not run"
             await asyncio.sleep(0.3)
-        status = await gql(client, "query($id: ID!) { node(id: $id) { ... on Lead { status } } }", {"id": lead["id"]}, token=admin)
+        status = await gql(
+            client,
+            "query($id: ID!) { node(id: $id) { ... on Lead { status } } }",
+            {"id": lead["id"]},
+            token=admin,
+        )
         assert status.data["node"]["status"] == "WORKING"
         assert [r["status"] for r in await runs_of(client, admin, rule["id"])] == ["SUCCEEDED"]
     finally:

@@ -49,7 +49,9 @@ class TestChinasNationalDay2025:
         calendar = china_2025()
         # given a ticket at 16:00 on Tuesday Sep 30 with a 3-hour target
         # then 2 hours pass that day and the last one on Thursday Oct 9
-        assert add_business_time(calendar, shanghai(2025, 9, 30, 16), 3 * HOUR) == shanghai(2025, 10, 9, 10)
+        assert add_business_time(calendar, shanghai(2025, 9, 30, 16), 3 * HOUR) == shanghai(
+            2025, 10, 9, 10
+        )
         assert next_working_moment(calendar, shanghai(2025, 9, 30, 18)) == shanghai(2025, 10, 9, 9)
 
     def test_the_make_up_sunday_counts(self):
@@ -69,18 +71,33 @@ class TestLunchBreak:
 
     def test_the_break_does_not_count(self):
         calendar = china_2025()
-        assert add_business_time(calendar, shanghai(2025, 9, 22, 11), 2 * HOUR) == shanghai(2025, 9, 22, 14, 30)
-        assert business_time_between(calendar, shanghai(2025, 9, 22, 11), shanghai(2025, 9, 22, 14, 30)) == 2 * HOUR
-        assert business_time_between(calendar, shanghai(2025, 9, 22, 12), shanghai(2025, 9, 22, 13, 30)) == dt.timedelta(0)
+        assert add_business_time(calendar, shanghai(2025, 9, 22, 11), 2 * HOUR) == shanghai(
+            2025, 9, 22, 14, 30
+        )
+        assert (
+            business_time_between(
+                calendar, shanghai(2025, 9, 22, 11), shanghai(2025, 9, 22, 14, 30)
+            )
+            == 2 * HOUR
+        )
+        assert business_time_between(
+            calendar, shanghai(2025, 9, 22, 12), shanghai(2025, 9, 22, 13, 30)
+        ) == dt.timedelta(0)
 
     def test_a_start_inside_the_break_waits_for_the_afternoon(self):
         calendar = china_2025()
-        assert add_business_time(calendar, shanghai(2025, 9, 22, 12, 30), HOUR) == shanghai(2025, 9, 22, 14, 30)
-        assert next_working_moment(calendar, shanghai(2025, 9, 22, 12, 30)) == shanghai(2025, 9, 22, 13, 30)
+        assert add_business_time(calendar, shanghai(2025, 9, 22, 12, 30), HOUR) == shanghai(
+            2025, 9, 22, 14, 30
+        )
+        assert next_working_moment(calendar, shanghai(2025, 9, 22, 12, 30)) == shanghai(
+            2025, 9, 22, 13, 30
+        )
 
     def test_a_duration_that_runs_out_at_the_break_ends_at_the_break(self):
         # 12:00, not 13:30: the target is met as the morning ends
-        assert add_business_time(china_2025(), shanghai(2025, 9, 22, 11), HOUR) == shanghai(2025, 9, 22, 12)
+        assert add_business_time(china_2025(), shanghai(2025, 9, 22, 11), HOUR) == shanghai(
+            2025, 9, 22, 12
+        )
 
     def test_intervals_include_their_start_and_exclude_their_end(self):
         calendar = china_2025()
@@ -94,14 +111,27 @@ class TestLunchBreak:
 class TestStartsAndZeroDurations:
     def test_a_start_outside_working_time_starts_the_clock_at_the_next_working_moment(self):
         calendar = china_2025()
-        assert add_business_time(calendar, shanghai(2025, 9, 20, 10), HOUR) == shanghai(2025, 9, 22, 10)  # Saturday
-        assert add_business_time(calendar, shanghai(2025, 9, 19, 20), 30 * MINUTE) == shanghai(2025, 9, 22, 9, 30)
+        assert add_business_time(calendar, shanghai(2025, 9, 20, 10), HOUR) == shanghai(
+            2025, 9, 22, 10
+        )  # Saturday
+        assert add_business_time(calendar, shanghai(2025, 9, 19, 20), 30 * MINUTE) == shanghai(
+            2025, 9, 22, 9, 30
+        )
 
-    def test_a_zero_duration_gives_the_start_when_working_and_the_next_working_moment_otherwise(self):
+    def test_a_zero_duration_gives_the_start_when_working_and_the_next_working_moment_otherwise(
+        self,
+    ):
         calendar = china_2025()
-        assert add_business_time(calendar, shanghai(2025, 9, 22, 10), dt.timedelta(0)) == shanghai(2025, 9, 22, 10)
-        assert add_business_time(calendar, shanghai(2025, 9, 22, 12), dt.timedelta(0)) == shanghai(2025, 9, 22, 13, 30)
-        assert add_business_time(calendar, shanghai(2025, 9, 22, 12), MICROSECOND) == shanghai(2025, 9, 22, 13, 30) + MICROSECOND
+        assert add_business_time(calendar, shanghai(2025, 9, 22, 10), dt.timedelta(0)) == shanghai(
+            2025, 9, 22, 10
+        )
+        assert add_business_time(calendar, shanghai(2025, 9, 22, 12), dt.timedelta(0)) == shanghai(
+            2025, 9, 22, 13, 30
+        )
+        assert (
+            add_business_time(calendar, shanghai(2025, 9, 22, 12), MICROSECOND)
+            == shanghai(2025, 9, 22, 13, 30) + MICROSECOND
+        )
 
     def test_datetimes_of_any_zone_are_read_as_instants_and_results_are_utc(self):
         calendar = china_2025()
@@ -116,25 +146,44 @@ class TestStartsAndZeroDurations:
 class TestMidnightAndYearEnds:
     def test_a_night_shift_runs_through_midnight(self):
         # given a shift 22:00-24:00 and 00:00-06:00 every day
-        night = calendar("UTC", {day: hours("00:00-06:00", "22:00-24:00") for day in
-                                 ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")})
+        night = calendar(
+            "UTC",
+            {
+                day: hours("00:00-06:00", "22:00-24:00")
+                for day in (
+                    "monday",
+                    "tuesday",
+                    "wednesday",
+                    "thursday",
+                    "friday",
+                    "saturday",
+                    "sunday",
+                )
+            },
+        )
         # then the clock runs on through midnight and into the new year
         assert add_business_time(night, utc(2025, 12, 31, 23, 30), HOUR) == utc(2026, 1, 1, 0, 30)
         assert business_time_between(night, utc(2025, 12, 31, 21), utc(2026, 1, 1, 7)) == 8 * HOUR
         assert is_working_time(night, utc(2026, 1, 1))
 
     def test_the_turn_of_the_year_with_its_holidays(self):
-        calendar = office("UTC", holidays=[{"date": "2025-12-25"}, {"date": "2025-12-26"}, {"date": "2026-01-01"}])
+        calendar = office(
+            "UTC", holidays=[{"date": "2025-12-25"}, {"date": "2025-12-26"}, {"date": "2026-01-01"}]
+        )
         # Wednesday Dec 24 16:00 + 2h: one hour left that day, the next on Monday Dec 29
         assert add_business_time(calendar, utc(2025, 12, 24, 16), 2 * HOUR) == utc(2025, 12, 29, 10)
         # Wednesday Dec 31 16:30 + 1h: New Year's Day is off, so Friday Jan 2
-        assert add_business_time(calendar, utc(2025, 12, 31, 16, 30), HOUR) == utc(2026, 1, 2, 9, 30)
+        assert add_business_time(calendar, utc(2025, 12, 31, 16, 30), HOUR) == utc(
+            2026, 1, 2, 9, 30
+        )
         # Dec 24, 29, 30, 31 and Jan 2 are worked
         assert business_time_between(calendar, utc(2025, 12, 24), utc(2026, 1, 5)) == 5 * 8 * HOUR
 
 
 def _weekdays_between(first: dt.date, stop: dt.date) -> int:
-    return sum(1 for n in range((stop - first).days) if (first + dt.timedelta(days=n)).weekday() < 5)
+    return sum(
+        1 for n in range((stop - first).days) if (first + dt.timedelta(days=n)).weekday() < 5
+    )
 
 
 class TestLongSpans:
@@ -166,13 +215,18 @@ class TestBetween:
     def test_it_is_negative_when_end_is_before_start(self):
         calendar = china_2025()
         earlier, later = shanghai(2025, 9, 22, 10), shanghai(2025, 9, 23, 10)
-        assert business_time_between(calendar, later, earlier) == -business_time_between(calendar, earlier, later)
+        assert business_time_between(calendar, later, earlier) == -business_time_between(
+            calendar, earlier, later
+        )
         assert business_time_between(calendar, later, earlier) == dt.timedelta(hours=-7.5)
         assert business_time_between(calendar, earlier, earlier) == dt.timedelta(0)
 
     def test_it_counts_microseconds(self):
         start = shanghai(2025, 9, 22, 11, 59, 59, 999_999)
-        assert business_time_between(china_2025(), start, shanghai(2025, 9, 22, 13, 30, 0, 1)) == 2 * MICROSECOND
+        assert (
+            business_time_between(china_2025(), start, shanghai(2025, 9, 22, 13, 30, 0, 1))
+            == 2 * MICROSECOND
+        )
 
 
 class TestRefusals:
@@ -195,15 +249,21 @@ class TestRefusals:
         with pytest.raises(ValueError):
             is_working_time(china_2025(), utc(9999, 1, 1))
         with pytest.raises(OverflowError):
-            add_business_time(BusinessCalendar.twenty_four_seven(), utc(9000, 1, 1), dt.timedelta(days=400_000))
+            add_business_time(
+                BusinessCalendar.twenty_four_seven(), utc(9000, 1, 1), dt.timedelta(days=400_000)
+            )
 
 
 class TestCalendarsThatNeverWork:
-    def test_a_calendar_whose_working_days_are_past_fails_clearly_instead_of_searching_forever(self):
+    def test_a_calendar_whose_working_days_are_past_fails_clearly_instead_of_searching_forever(
+        self,
+    ):
         # given a calendar that only ever worked on one day in 2020
         calendar = calendar_worked_only_on("2020-01-06")
         # then looking for working time after it is a clear error, a Conflict for the API
-        with pytest.raises(NoWorkingTime, match="no working time in the 1098 days after 2025-01-01") as raised:
+        with pytest.raises(
+            NoWorkingTime, match="no working time in the 1098 days after 2025-01-01"
+        ) as raised:
             next_working_moment(calendar, utc(2025, 1, 1))
         assert isinstance(raised.value, Conflict)
         with pytest.raises(NoWorkingTime):

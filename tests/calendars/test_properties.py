@@ -24,7 +24,9 @@ from domain.calendars import (
 )
 
 # Fixed examples, so that every run checks the same cases and leaves no database behind.
-settings.register_profile("calendars", derandomize=True, database=None, deadline=None, max_examples=100)
+settings.register_profile(
+    "calendars", derandomize=True, database=None, deadline=None, max_examples=100
+)
 settings.load_profile("calendars")
 
 MICROSECOND = dt.timedelta(microseconds=1)
@@ -45,7 +47,9 @@ def day_hours(draw: st.DrawFn, *, at_least_one: bool = False) -> tuple[WorkingIn
     """Up to three intervals on a quarter-hour grid, in order and apart."""
     count = draw(st.integers(1 if at_least_one else 0, 3))
     bounds = sorted(draw(st.sets(st.integers(0, 96), min_size=2 * count, max_size=2 * count)))
-    return tuple(WorkingInterval(bounds[i] * 15, bounds[i + 1] * 15) for i in range(0, len(bounds), 2))
+    return tuple(
+        WorkingInterval(bounds[i] * 15, bounds[i + 1] * 15) for i in range(0, len(bounds), 2)
+    )
 
 
 @st.composite
@@ -67,17 +71,25 @@ def scenarios(draw: st.DrawFn) -> tuple[BusinessCalendar, dt.datetime]:
     return calendar, start.astimezone(calendar.zone)
 
 
-def _case(zone: str, week: WeeklyHours, *wall: int, fold: int = 0) -> tuple[BusinessCalendar, dt.datetime]:
+def _case(
+    zone: str, week: WeeklyHours, *wall: int, fold: int = 0
+) -> tuple[BusinessCalendar, dt.datetime]:
     return BusinessCalendar(zone, week), dt.datetime(*wall, tzinfo=ZoneInfo(zone), fold=fold)
 
 
 # Always checked besides the random cases: a start in Berlin's repeated hour, and Goose Bay's
 # Saturday hour repeated after Sunday had begun.
-IN_THE_REPEAT = _case("Europe/Berlin", WeeklyHours(sunday=(WorkingInterval(0, 135),)), 2025, 10, 26, 2, 0)
+IN_THE_REPEAT = _case(
+    "Europe/Berlin", WeeklyHours(sunday=(WorkingInterval(0, 135),)), 2025, 10, 26, 2, 0
+)
 INTERLEAVED = _case(
     "America/Goose_Bay",
     WeeklyHours(saturday=(WorkingInterval(23 * 60, 24 * 60),), sunday=(WorkingInterval(0, 60),)),
-    2009, 10, 31, 22, 30,
+    2009,
+    10,
+    31,
+    22,
+    30,
 )
 
 durations = st.one_of(
@@ -102,7 +114,9 @@ def test_measuring_what_was_added_gives_the_duration_back(scenario, duration):
 
 
 @given(scenarios(), st.timedeltas(dt.timedelta(0), dt.timedelta(days=20)))
-def test_adding_what_was_measured_reaches_the_end_or_the_last_working_moment_before_it(scenario, span):
+def test_adding_what_was_measured_reaches_the_end_or_the_last_working_moment_before_it(
+    scenario, span
+):
     calendar, start = scenario
     end = (start + span).astimezone(dt.UTC)
     reached = add_business_time(calendar, start, business_time_between(calendar, start, end))
@@ -119,11 +133,17 @@ def test_adding_more_never_ends_earlier(scenario, first, second):
     assert add_business_time(calendar, start, shorter) <= add_business_time(calendar, start, longer)
 
 
-@given(scenarios(), st.timedeltas(dt.timedelta(0), dt.timedelta(days=20)), st.timedeltas(dt.timedelta(0), dt.timedelta(days=20)))
+@given(
+    scenarios(),
+    st.timedeltas(dt.timedelta(0), dt.timedelta(days=20)),
+    st.timedeltas(dt.timedelta(0), dt.timedelta(days=20)),
+)
 def test_measuring_is_additive_and_antisymmetric(scenario, first, second):
     calendar, a = scenario
     b, c = a + first, a + first + second
-    assert business_time_between(calendar, a, b) + business_time_between(calendar, b, c) == business_time_between(calendar, a, c)
+    assert business_time_between(calendar, a, b) + business_time_between(
+        calendar, b, c
+    ) == business_time_between(calendar, a, c)
     assert business_time_between(calendar, c, a) == -business_time_between(calendar, a, c)
     assert dt.timedelta(0) <= business_time_between(calendar, a, c) <= c - a
 
@@ -133,7 +153,9 @@ def test_measuring_is_additive_and_antisymmetric(scenario, first, second):
 @example(INTERLEAVED, dt.timedelta(minutes=90, seconds=30))
 def test_the_next_working_moment_agrees_with_is_working_time(scenario, offset):
     calendar, start = scenario
-    moment = (start + offset).astimezone(dt.UTC)  # PEP 495: a repeated wall time equals no other zone's
+    moment = (start + offset).astimezone(
+        dt.UTC
+    )  # PEP 495: a repeated wall time equals no other zone's
     following = next_working_moment(calendar, moment)
     assert (following == moment) == is_working_time(calendar, moment)
     assert is_working_time(calendar, following)
@@ -154,8 +176,11 @@ def test_a_minute_by_minute_count_agrees_with_the_measure(scenario, minutes):
     assert business_time_between(calendar, start, start + minutes * minute) == counted * minute
 
 
-@given(st.sampled_from(sorted(ZONES)), st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2030, 1, 1), timezones=st.just(dt.UTC)),
-       st.timedeltas(dt.timedelta(0), dt.timedelta(days=800)))
+@given(
+    st.sampled_from(sorted(ZONES)),
+    st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2030, 1, 1), timezones=st.just(dt.UTC)),
+    st.timedeltas(dt.timedelta(0), dt.timedelta(days=800)),
+)
 def test_a_24x7_calendar_is_elapsed_time_in_any_zone(zone, start, duration):
     always = BusinessCalendar.twenty_four_seven(zone)
     assert add_business_time(always, start, duration) == start + duration

@@ -62,7 +62,7 @@ asyncio.run(main(*sys.argv[1:]))
 STARTS = {
     "nothing": "",
     "the API app": "from tessera.settings import load_settings\nfrom tessera.wiring import api_config\n"
-                   "from api.app import create_app\ncreate_app(api_config(load_settings()))",
+    "from api.app import create_app\ncreate_app(api_config(load_settings()))",
     "the worker": "import tessera.worker_entry",
     "the domain package alone": "import domain.custom, domain.custom.standard, domain.custom.derived",
 }
@@ -70,22 +70,42 @@ STARTS = {
 
 def _run(start: str, settings, tenant_id: str, name: str) -> dict[str, str]:
     script = SCRIPT.format(start=start)
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(script), settings.app_database_url(), tenant_id, name],
-                            capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(script),
+            settings.app_database_url(),
+            tenant_id,
+            name,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
+    )
     assert result.returncode == 0, result.stderr
-    outcome = next(line for line in result.stdout.splitlines() if line.startswith("OUTCOME "))  # the worker logs too
+    outcome = next(
+        line for line in result.stdout.splitlines() if line.startswith("OUTCOME ")
+    )  # the worker logs too
     return json.loads(outcome.removeprefix("OUTCOME "))
 
 
 @pytest.mark.parametrize("start", ["nothing", "the domain package alone"])
 async def test_a_process_without_the_wiring_refuses_to_write(settings, tenants, owner_db, start):
     name = unique("unwired")
-    assert _run(STARTS[start], settings, tenants["alpha"].id, name) == {"write": "NotWired", "rules": "NotWired"}
+    assert _run(STARTS[start], settings, tenants["alpha"].id, name) == {
+        "write": "NotWired",
+        "rules": "NotWired",
+    }
     assert await owner_db.fetchval("SELECT count(*) FROM customer WHERE name = $1", name) == 0
 
 
 @pytest.mark.parametrize("start", ["the API app", "the worker"])
 async def test_an_entry_point_checks_custom_fields(settings, tenants, owner_db, start):
     name = unique("wired")
-    assert _run(STARTS[start], settings, tenants["alpha"].id, name) == {"write": "InvalidInput", "rules": "done"}
+    assert _run(STARTS[start], settings, tenants["alpha"].id, name) == {
+        "write": "InvalidInput",
+        "rules": "done",
+    }
     assert await owner_db.fetchval("SELECT count(*) FROM customer WHERE name = $1", name) == 0

@@ -46,25 +46,48 @@ async def test_concurrent_cli_commands_never_stop_the_servers_another_process_us
     own = {"DATA_DIR": str(tmp_path)}
     environment = {key: value for key, value in os.environ.items() if key not in EMBEDDED} | own
     # Given a process that started the embedded services and uses them
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path)], env=environment, text=True,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(tmp_path)],
+        env=environment,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     try:
         assert holder.stdout is not None and holder.stdin is not None
         database_url, redis_url = holder.stdout.readline().split()
         cli.ok(await cli.arun("migrate", env=own, unset=EMBEDDED, timeout=180))
         for round_ in range(ROUNDS):
             # When CLI commands attach to them, work and leave, several at the same time
-            results = await asyncio.gather(*[
-                cli.arun("tenant", "create", f"shared-{round_}-{n}", "--name", "Shared", "--admin-email",
-                         f"admin-{round_}-{n}@shared.test", "--admin-password", "correct-horse-battery",
-                         env=own, unset=EMBEDDED, timeout=120)
-                for n in range(AT_ONCE)])
+            results = await asyncio.gather(
+                *[
+                    cli.arun(
+                        "tenant",
+                        "create",
+                        f"shared-{round_}-{n}",
+                        "--name",
+                        "Shared",
+                        "--admin-email",
+                        f"admin-{round_}-{n}@shared.test",
+                        "--admin-password",
+                        "correct-horse-battery",
+                        env=own,
+                        unset=EMBEDDED,
+                        timeout=120,
+                    )
+                    for n in range(AT_ONCE)
+                ]
+            )
             for result in results:
                 cli.ok(result)
             # Then the servers still answer the process that uses them
-            assert _answers(database_url, redis_url) == (True, True), f"a server was stopped in round {round_}"
+            assert _answers(database_url, redis_url) == (True, True), (
+                f"a server was stopped in round {round_}"
+            )
         with psycopg.connect(database_url) as conn:
-            assert conn.execute("SELECT count(*) FROM tenant WHERE slug LIKE 'shared-%'").fetchone() == (ROUNDS * AT_ONCE,)
+            assert conn.execute(
+                "SELECT count(*) FROM tenant WHERE slug LIKE 'shared-%'"
+            ).fetchone() == (ROUNDS * AT_ONCE,)
         # When the last process using them leaves, then it stops them
         holder.stdin.close()
         assert holder.wait(timeout=60) == 0

@@ -45,6 +45,7 @@ async def test_a_process_is_healthy_once_it_made_a_pass(kind, tmp_path, standby_
         async def healthy() -> bool:
             assert process.poll() is None, f"the {kind} died"
             return health().code == 0
+
         await until(healthy, f"the {kind} never reported a pass")
         # and a last pass older than the allowed age is unhealthy
         stale = health("--max-age", "0")
@@ -59,8 +60,15 @@ def test_an_unknown_kind_is_refused():
 
 
 def test_health_never_starts_services(tmp_path):
-    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}}
-    done = subprocess.run([*cli.TESSERA, "health", "relay"], env={**env, "DATA_DIR": str(tmp_path), "TESSERA_ENV": "dev"},
-                          capture_output=True, text=True, timeout=60)
+    env = {
+        key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "REDIS_URL"}
+    }
+    done = subprocess.run(
+        [*cli.TESSERA, "health", "relay"],
+        env={**env, "DATA_DIR": str(tmp_path), "TESSERA_ENV": "dev"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert not (tmp_path / "pg").exists() and not (tmp_path / "redis").exists()

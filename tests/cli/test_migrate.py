@@ -27,12 +27,18 @@ def _postgres_on_tcp(port: int):
     credentials = connection_credentials(os.environ["DATABASE_URL"])
     host, pg_port = str(credentials["host"]), int(credentials["port"])  # type: ignore[call-overload]
 
-    async def connection(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+    async def connection(
+        client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
+    ) -> None:
         if host.startswith("/"):
-            server_reader, server_writer = await asyncio.open_unix_connection(f"{host}/.s.PGSQL.{pg_port}")
+            server_reader, server_writer = await asyncio.open_unix_connection(
+                f"{host}/.s.PGSQL.{pg_port}"
+            )
         else:
             server_reader, server_writer = await asyncio.open_connection(host, pg_port)
-        await asyncio.gather(_forward(client_reader, server_writer), _forward(server_reader, client_writer))
+        await asyncio.gather(
+            _forward(client_reader, server_writer), _forward(server_reader, client_writer)
+        )
 
     return asyncio.start_server(connection, "127.0.0.1", port)
 
@@ -40,8 +46,15 @@ def _postgres_on_tcp(port: int):
 async def _migrate(port: int, wait: str) -> asyncio.subprocess.Process:
     credentials = connection_credentials(os.environ["DATABASE_URL"])
     url = f"postgresql://{credentials['user']}@127.0.0.1:{port}/{credentials['database']}"
-    return await asyncio.create_subprocess_exec(*TESSERA, "migrate", "--wait", wait, env={**os.environ, "DATABASE_URL": url},
-                                                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    return await asyncio.create_subprocess_exec(
+        *TESSERA,
+        "migrate",
+        "--wait",
+        wait,
+        env={**os.environ, "DATABASE_URL": url},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 async def test_migrate_waits_for_the_database_then_migrates():

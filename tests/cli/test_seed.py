@@ -14,16 +14,35 @@ async def test_small_seed_fills_gamma_and_the_api_serves_it(client, tenants):
 
     gamma = tenants["gamma"]
     token = (await login(client, "gamma", gamma.admin_email, gamma.password))["accessToken"]
-    counts = await gql(client, "{ customers { totalCount } contacts { totalCount } leads { totalCount } "
-                               "opportunities { totalCount } tickets { totalCount } activities { totalCount } }", token=token)
+    counts = await gql(
+        client,
+        "{ customers { totalCount } contacts { totalCount } leads { totalCount } "
+        "opportunities { totalCount } tickets { totalCount } activities { totalCount } }",
+        token=token,
+    )
     assert {k: v["totalCount"] for k, v in counts.data.items()} == {
-        "customers": 200, "contacts": 400, "leads": 1000, "opportunities": 500, "tickets": 500, "activities": 2000}
-    deals = await gql(client, "{ opportunities(first: 3, orderBy: [{expectedCloseDate: ASC}]) { edges { node { customer { name } owner { email } stage { name } stageHistory { stage { name } } } } } }",
-                      token=token)
+        "customers": 200,
+        "contacts": 400,
+        "leads": 1000,
+        "opportunities": 500,
+        "tickets": 500,
+        "activities": 2000,
+    }
+    deals = await gql(
+        client,
+        "{ opportunities(first: 3, orderBy: [{expectedCloseDate: ASC}]) { edges { node { customer { name } owner { email } stage { name } stageHistory { stage { name } } } } } }",
+        token=token,
+    )
     for edge in deals.data["opportunities"]["edges"]:
         node = edge["node"]
-        assert node["customer"]["name"] and node["owner"]["email"] and node["stageHistory"][0]["stage"]["name"] == node["stage"]["name"]
-    contacts = await gql(client, "{ contacts(first: 1) { edges { node { phones emails } } } }", token=token)
+        assert (
+            node["customer"]["name"]
+            and node["owner"]["email"]
+            and node["stageHistory"][0]["stage"]["name"] == node["stage"]["name"]
+        )
+    contacts = await gql(
+        client, "{ contacts(first: 1) { edges { node { phones emails } } } }", token=token
+    )
     assert contacts.data["contacts"]["edges"][0]["node"]["phones"][0].startswith("+86138")
 
 

@@ -17,19 +17,28 @@ def test_serve_answers_readyz_and_the_readme_login(tenants):
     port = free_port()
     proc = subprocess.Popen(
         [*TESSERA, "serve", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=os.environ.copy(),
     )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(base, proc)
 
-        login = httpx.post(f"{base}/graphql", json={
-            "query": 'mutation { login(input: {tenant: "alpha", email: "admin@alpha.test", '
-                     'password: "correct-horse-battery"}) { accessToken } }'
-        }).json()
+        login = httpx.post(
+            f"{base}/graphql",
+            json={
+                "query": 'mutation { login(input: {tenant: "alpha", email: "admin@alpha.test", '
+                'password: "correct-horse-battery"}) { accessToken } }'
+            },
+        ).json()
         token = login["data"]["login"]["accessToken"]
-        me = httpx.post(f"{base}/graphql", json={"query": "query Whoami { me { email tenant { slug } } }"},
-                        headers={"Authorization": f"Bearer {token}", "X-Request-ID": "serve-test-1"}).json()
+        me = httpx.post(
+            f"{base}/graphql",
+            json={"query": "query Whoami { me { email tenant { slug } } }"},
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "serve-test-1"},
+        ).json()
         assert me["data"]["me"] == {"email": "admin@alpha.test", "tenant": {"slug": "alpha"}}
     finally:
         proc.send_signal(signal.SIGINT)

@@ -15,9 +15,13 @@ COUNT = "query($name: String!) { customers(filter: {name: {eq: $name}}) { totalC
 
 
 async def test_create_returns_the_customer_owned_by_its_creator(client, as_alpha, user_ids):
-    customer = await make_customer(client, as_alpha["member"], name="Acme Ltd", tier="gold", region="East")
+    customer = await make_customer(
+        client, as_alpha["member"], name="Acme Ltd", tier="gold", region="East"
+    )
 
-    assert customer["name"] == "Acme Ltd" and customer["tier"] == "gold" and customer["version"] == 1
+    assert (
+        customer["name"] == "Acme Ltd" and customer["tier"] == "gold" and customer["version"] == 1
+    )
     assert customer["owner"]["id"] == user_ids["member"]
     assert customer["lifetimeValue"] == "0.00"
 
@@ -27,8 +31,16 @@ async def test_create_reports_every_bad_field_and_writes_nothing(client, as_alph
     response = await gql(
         client,
         "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }",
-        {"input": {"name": " ", "domain": "not a domain", "website": "ftp:/x", "lifecycleStage": "SOMETIME",
-                   "address": {"city": "x" * 10}, "teamId": "VGVhbTpub3QtYS11dWlk"}},
+        {
+            "input": {
+                "name": " ",
+                "domain": "not a domain",
+                "website": "ftp:/x",
+                "lifecycleStage": "SOMETIME",
+                "address": {"city": "x" * 10},
+                "teamId": "VGVhbTpub3QtYS11dWlk",
+            }
+        },
         token=as_alpha["admin"],
     )
     assert response.codes == ["BAD_USER_INPUT"]
@@ -38,13 +50,26 @@ async def test_create_reports_every_bad_field_and_writes_nothing(client, as_alph
     response = await gql(
         client,
         "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { id } }",
-        {"input": {"name": " ", "domain": "not a domain", "website": "ftp:/x", "lifecycleStage": "SOMETIME"}},
+        {
+            "input": {
+                "name": " ",
+                "domain": "not a domain",
+                "website": "ftp:/x",
+                "lifecycleStage": "SOMETIME",
+            }
+        },
         token=as_alpha["admin"],
     )
     codes = {e["field"]: e["code"] for e in response.errors[0]["extensions"]["fieldErrors"]}
-    assert codes == {"name": "REQUIRED", "domain": "INVALID_FORMAT", "website": "INVALID_FORMAT",
-                     "lifecycleStage": "INVALID_CHOICE"}
-    assert (await gql(client, COUNT, {"name": name}, token=as_alpha["admin"])).data["customers"]["totalCount"] == 0
+    assert codes == {
+        "name": "REQUIRED",
+        "domain": "INVALID_FORMAT",
+        "website": "INVALID_FORMAT",
+        "lifecycleStage": "INVALID_CHOICE",
+    }
+    assert (await gql(client, COUNT, {"name": name}, token=as_alpha["admin"])).data["customers"][
+        "totalCount"
+    ] == 0
 
 
 async def test_references_must_exist_in_the_tenant(client, as_alpha, as_beta):
@@ -64,12 +89,20 @@ async def test_references_must_exist_in_the_tenant(client, as_alpha, as_beta):
 async def test_update_bumps_the_version_and_a_stale_version_is_a_conflict(client, as_alpha):
     customer = await make_customer(client, as_alpha["admin"], tier="silver")
 
-    updated = await gql(client, UPDATE, {"input": {"id": customer["id"], "version": 1, "tier": "gold"}},
-                        token=as_alpha["admin"])
+    updated = await gql(
+        client,
+        UPDATE,
+        {"input": {"id": customer["id"], "version": 1, "tier": "gold"}},
+        token=as_alpha["admin"],
+    )
     assert updated.data["updateCustomer"]["version"] == 2
 
-    stale = await gql(client, UPDATE, {"input": {"id": customer["id"], "version": 1, "tier": "bronze"}},
-                      token=as_alpha["admin"])
+    stale = await gql(
+        client,
+        UPDATE,
+        {"input": {"id": customer["id"], "version": 1, "tier": "bronze"}},
+        token=as_alpha["admin"],
+    )
     assert stale.codes == ["CONFLICT"]
     current = (await gql(client, GET, {"id": customer["id"]}, token=as_alpha["admin"])).data["node"]
     assert current["tier"] == "gold" and current["version"] == 2
@@ -78,12 +111,24 @@ async def test_update_bumps_the_version_and_a_stale_version_is_a_conflict(client
 async def test_update_leaves_absent_fields_alone_clears_nulls_and_skips_no_ops(client, as_alpha):
     customer = await make_customer(client, as_alpha["admin"], tier="gold", region="North")
 
-    cleared = await gql(client, UPDATE, {"input": {"id": customer["id"], "version": 1, "tier": None}},
-                        token=as_alpha["admin"])
-    assert cleared.data["updateCustomer"] == {**cleared.data["updateCustomer"], "tier": None, "region": "North",
-                                              "version": 2}
-    same = await gql(client, UPDATE, {"input": {"id": customer["id"], "version": 2, "region": "North"}},
-                     token=as_alpha["admin"])
+    cleared = await gql(
+        client,
+        UPDATE,
+        {"input": {"id": customer["id"], "version": 1, "tier": None}},
+        token=as_alpha["admin"],
+    )
+    assert cleared.data["updateCustomer"] == {
+        **cleared.data["updateCustomer"],
+        "tier": None,
+        "region": "North",
+        "version": 2,
+    }
+    same = await gql(
+        client,
+        UPDATE,
+        {"input": {"id": customer["id"], "version": 2, "region": "North"}},
+        token=as_alpha["admin"],
+    )
     assert same.data["updateCustomer"]["version"] == 2  # nothing changed, nothing to version
 
 
@@ -91,8 +136,18 @@ async def test_two_concurrent_updates_of_one_version_one_wins(client, as_alpha):
     customer = await make_customer(client, as_alpha["admin"])
 
     first, second = await asyncio.gather(
-        gql(client, UPDATE, {"input": {"id": customer["id"], "version": 1, "tier": "A"}}, token=as_alpha["admin"]),
-        gql(client, UPDATE, {"input": {"id": customer["id"], "version": 1, "tier": "B"}}, token=as_alpha["admin"]),
+        gql(
+            client,
+            UPDATE,
+            {"input": {"id": customer["id"], "version": 1, "tier": "A"}},
+            token=as_alpha["admin"],
+        ),
+        gql(
+            client,
+            UPDATE,
+            {"input": {"id": customer["id"], "version": 1, "tier": "B"}},
+            token=as_alpha["admin"],
+        ),
     )
 
     outcomes = sorted([first.codes, second.codes])
@@ -105,31 +160,62 @@ async def test_two_concurrent_updates_of_one_version_one_wins(client, as_alpha):
 async def test_delete_hides_the_customer_until_restored(client, as_alpha):
     customer = await make_customer(client, as_alpha["admin"])
 
-    deleted = (await gql(client, DELETE, {"id": customer["id"], "v": 1}, token=as_alpha["admin"])).data
+    deleted = (
+        await gql(client, DELETE, {"id": customer["id"], "v": 1}, token=as_alpha["admin"])
+    ).data
     assert deleted["deleteCustomer"]["deletedAt"] is not None
-    assert (await gql(client, GET, {"id": customer["id"]}, token=as_alpha["admin"])).data["node"] is None
-    assert (await gql(client, COUNT, {"name": customer["name"]}, token=as_alpha["admin"])).data["customers"]["totalCount"] == 0
-    assert (await gql(client, DELETE, {"id": customer["id"]}, token=as_alpha["admin"])).codes == ["NOT_FOUND"]
+    assert (await gql(client, GET, {"id": customer["id"]}, token=as_alpha["admin"])).data[
+        "node"
+    ] is None
+    assert (await gql(client, COUNT, {"name": customer["name"]}, token=as_alpha["admin"])).data[
+        "customers"
+    ]["totalCount"] == 0
+    assert (await gql(client, DELETE, {"id": customer["id"]}, token=as_alpha["admin"])).codes == [
+        "NOT_FOUND"
+    ]
 
-    restored = (await gql(client, RESTORE, {"id": customer["id"]}, token=as_alpha["admin"])).data["restoreCustomer"]
+    restored = (await gql(client, RESTORE, {"id": customer["id"]}, token=as_alpha["admin"])).data[
+        "restoreCustomer"
+    ]
     assert restored["deletedAt"] is None and restored["version"] == 3
-    assert (await gql(client, GET, {"id": customer["id"]}, token=as_alpha["admin"])).data["node"]["name"] == customer["name"]
-    assert (await gql(client, RESTORE, {"id": customer["id"]}, token=as_alpha["admin"])).codes == ["NOT_FOUND"]
+    assert (await gql(client, GET, {"id": customer["id"]}, token=as_alpha["admin"])).data["node"][
+        "name"
+    ] == customer["name"]
+    assert (await gql(client, RESTORE, {"id": customer["id"]}, token=as_alpha["admin"])).codes == [
+        "NOT_FOUND"
+    ]
 
 
 async def test_delete_with_a_stale_version_is_a_conflict(client, as_alpha):
     customer = await make_customer(client, as_alpha["admin"])
-    await gql(client, UPDATE, {"input": {"id": customer["id"], "version": 1, "tier": "x"}}, token=as_alpha["admin"])
-    assert (await gql(client, DELETE, {"id": customer["id"], "v": 1}, token=as_alpha["admin"])).codes == ["CONFLICT"]
+    await gql(
+        client,
+        UPDATE,
+        {"input": {"id": customer["id"], "version": 1, "tier": "x"}},
+        token=as_alpha["admin"],
+    )
+    assert (
+        await gql(client, DELETE, {"id": customer["id"], "v": 1}, token=as_alpha["admin"])
+    ).codes == ["CONFLICT"]
 
 
 async def test_unknown_and_malformed_ids(client, as_alpha):
-    missing = "Q3VzdG9tZXI6MDFhMjA1NTctNDE0Mi03NGZhLWE0NGYtMDAwMDAwMDAwMDAw"  # Customer:<unused uuid>
-    assert (await gql(client, UPDATE, {"input": {"id": missing, "version": 1, "tier": "x"}},
-                      token=as_alpha["admin"])).codes == ["NOT_FOUND"]
+    missing = (
+        "Q3VzdG9tZXI6MDFhMjA1NTctNDE0Mi03NGZhLWE0NGYtMDAwMDAwMDAwMDAw"  # Customer:<unused uuid>
+    )
+    assert (
+        await gql(
+            client,
+            UPDATE,
+            {"input": {"id": missing, "version": 1, "tier": "x"}},
+            token=as_alpha["admin"],
+        )
+    ).codes == ["NOT_FOUND"]
     assert (await gql(client, GET, {"id": missing}, token=as_alpha["admin"])).data["node"] is None
     wrong_type = (await gql(client, "{ me { id } }", token=as_alpha["admin"])).data["me"]["id"]
-    response = await gql(client, UPDATE, {"input": {"id": wrong_type, "version": 1}}, token=as_alpha["admin"])
+    response = await gql(
+        client, UPDATE, {"input": {"id": wrong_type, "version": 1}}, token=as_alpha["admin"]
+    )
     assert response.codes == ["BAD_USER_INPUT"]
 
 
@@ -138,14 +224,26 @@ async def test_bulk_create_is_all_or_nothing_with_errors_per_item(client, as_alp
     bad = await gql(
         client,
         "mutation($input: BulkCreateCustomersInput!) { bulkCreateCustomers(input: $input) { id } }",
-        {"input": {"items": [{"name": f"{marker}-a"}, {"name": ""}, {"name": f"{marker}-c", "domain": "bad"}]}},
+        {
+            "input": {
+                "items": [
+                    {"name": f"{marker}-a"},
+                    {"name": ""},
+                    {"name": f"{marker}-c", "domain": "bad"},
+                ]
+            }
+        },
         token=as_alpha["admin"],
     )
     assert bad.codes == ["BAD_USER_INPUT"]
     fields = [e["field"] for e in bad.errors[0]["extensions"]["fieldErrors"]]
     assert fields == ["items.1.name", "items.2.domain"]
-    listing = await gql(client, "query($p: String!) { customers(filter: {name: {like: $p}}) { totalCount } }",
-                        {"p": f"{marker}%"}, token=as_alpha["admin"])
+    listing = await gql(
+        client,
+        "query($p: String!) { customers(filter: {name: {like: $p}}) { totalCount } }",
+        {"p": f"{marker}%"},
+        token=as_alpha["admin"],
+    )
     assert listing.data["customers"]["totalCount"] == 0
 
     good = await gql(
@@ -154,7 +252,9 @@ async def test_bulk_create_is_all_or_nothing_with_errors_per_item(client, as_alp
         {"input": {"items": [{"name": f"{marker}-{i}"} for i in range(3)]}},
         token=as_alpha["admin"],
     )
-    assert [c["name"] for c in good.data["bulkCreateCustomers"]] == [f"{marker}-{i}" for i in range(3)]
+    assert [c["name"] for c in good.data["bulkCreateCustomers"]] == [
+        f"{marker}-{i}" for i in range(3)
+    ]
 
     too_many = await gql(
         client,
@@ -168,25 +268,47 @@ async def test_bulk_create_is_all_or_nothing_with_errors_per_item(client, as_alp
 async def test_bulk_update_rolls_back_everything_on_one_conflict(client, as_alpha):
     a = await make_customer(client, as_alpha["admin"], tier="1")
     b = await make_customer(client, as_alpha["admin"], tier="1")
-    await gql(client, UPDATE, {"input": {"id": b["id"], "version": 1, "tier": "2"}}, token=as_alpha["admin"])
+    await gql(
+        client,
+        UPDATE,
+        {"input": {"id": b["id"], "version": 1, "tier": "2"}},
+        token=as_alpha["admin"],
+    )
 
     response = await gql(
         client,
         "mutation($input: BulkUpdateCustomersInput!) { bulkUpdateCustomers(input: $input) { id tier } }",
-        {"input": {"items": [{"id": a["id"], "version": 1, "tier": "9"}, {"id": b["id"], "version": 1, "tier": "9"}]}},
+        {
+            "input": {
+                "items": [
+                    {"id": a["id"], "version": 1, "tier": "9"},
+                    {"id": b["id"], "version": 1, "tier": "9"},
+                ]
+            }
+        },
         token=as_alpha["admin"],
     )
 
     assert response.codes == ["CONFLICT"]
-    assert (await gql(client, GET, {"id": a["id"]}, token=as_alpha["admin"])).data["node"]["tier"] == "1"
+    assert (await gql(client, GET, {"id": a["id"]}, token=as_alpha["admin"])).data["node"][
+        "tier"
+    ] == "1"
 
 
 async def test_history_records_each_change_exactly(client, as_alpha, user_ids):
     customer = await make_customer(client, as_alpha["admin"], tier="silver")
-    await gql(client, UPDATE, {"input": {"id": customer["id"], "version": 1, "tier": "gold", "region": "West"}},
-              token=as_alpha["admin"])
-    await gql(client, "mutation($id: ID!) { addTags(input: {recordId: $id, names: [\"vip\"]}) }",
-              {"id": customer["id"]}, token=as_alpha["admin"])
+    await gql(
+        client,
+        UPDATE,
+        {"input": {"id": customer["id"], "version": 1, "tier": "gold", "region": "West"}},
+        token=as_alpha["admin"],
+    )
+    await gql(
+        client,
+        'mutation($id: ID!) { addTags(input: {recordId: $id, names: ["vip"]}) }',
+        {"id": customer["id"]},
+        token=as_alpha["admin"],
+    )
     await gql(client, DELETE, {"id": customer["id"]}, token=as_alpha["admin"])
     await gql(client, RESTORE, {"id": customer["id"]}, token=as_alpha["admin"])
 
@@ -198,7 +320,13 @@ async def test_history_records_each_change_exactly(client, as_alpha, user_ids):
         token=as_alpha["admin"],
     )
     events = [edge["node"] for edge in history.data["node"]["history"]["edges"]]
-    assert [e["action"] for e in events] == ["created", "updated", "tags_changed", "deleted", "restored"]
+    assert [e["action"] for e in events] == [
+        "created",
+        "updated",
+        "tags_changed",
+        "deleted",
+        "restored",
+    ]
     assert events[0]["changes"]["tier"] == [None, "silver"]
     assert events[1]["changes"] == {"tier": ["silver", "gold"], "region": [None, "West"]}
     assert events[2]["changes"] == {"tags": [[], ["vip"]]}

@@ -24,8 +24,12 @@ async def standard(app, settings):
     from api.app import create_app
     from tessera.wiring import api_config
 
-    reference = create_app(replace(api_config(settings), fast_execution=False))  # shares the process's pool
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=reference), base_url="http://tessera.test") as http:
+    reference = create_app(
+        replace(api_config(settings), fast_execution=False)
+    )  # shares the process's pool
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=reference), base_url="http://tessera.test"
+    ) as http:
         yield http
     await reference.state.redis.aclose()
 
@@ -36,27 +40,67 @@ async def deals(client, as_alpha, user_ids):
     customer, at a contact, a campaign, owners and stages."""
     admin = as_alpha["admin"]
     marker = unique("rel")
-    team = (await gql(client, "mutation($i: CreateTeamInput!) { createTeam(input: $i) { id } }",
-                      {"i": {"name": f"{marker}-team", "memberIds": [user_ids["member"]]}}, token=admin)).data["createTeam"]
-    mine = await make_customer(client, admin, name=f"{marker}-mine", ownerId=user_ids["member"], tier="gold",
-                               region="EMEA", website="https://mine.example", address={"city": "Lyon"})
+    team = (
+        await gql(
+            client,
+            "mutation($i: CreateTeamInput!) { createTeam(input: $i) { id } }",
+            {"i": {"name": f"{marker}-team", "memberIds": [user_ids["member"]]}},
+            token=admin,
+        )
+    ).data["createTeam"]
+    mine = await make_customer(
+        client,
+        admin,
+        name=f"{marker}-mine",
+        ownerId=user_ids["member"],
+        tier="gold",
+        region="EMEA",
+        website="https://mine.example",
+        address={"city": "Lyon"},
+    )
     hidden = await make_customer(client, admin, name=f"{marker}-hidden", ownerId=user_ids["admin"])
     gone = await make_customer(client, admin, name=f"{marker}-gone", ownerId=None)
-    contact = await make_contact(client, admin, customerId=mine["id"], emails=["c@example.com"], ownerId=user_ids["member"])
-    campaign = (await gql(client, 'mutation { createCampaign(input: {name: "Fair", channel: "EVENT"}) { id } }',
-                          token=admin)).data["createCampaign"]
+    contact = await make_contact(
+        client, admin, customerId=mine["id"], emails=["c@example.com"], ownerId=user_ids["member"]
+    )
+    campaign = (
+        await gql(
+            client,
+            'mutation { createCampaign(input: {name: "Fair", channel: "EVENT"}) { id } }',
+            token=admin,
+        )
+    ).data["createCampaign"]
     common = {"ownerId": user_ids["member"], "amount": "100.00", "expectedCloseDate": "2027-03-01"}
     items = [
-        {**common, "name": f"{marker}-1", "customerId": mine["id"], "primaryContactId": contact["id"],
-         "campaignId": campaign["id"], "teamId": team["id"]},
+        {
+            **common,
+            "name": f"{marker}-1",
+            "customerId": mine["id"],
+            "primaryContactId": contact["id"],
+            "campaignId": campaign["id"],
+            "teamId": team["id"],
+        },
         {**common, "name": f"{marker}-2", "customerId": hidden["id"]},
         {**common, "name": f"{marker}-3", "customerId": gone["id"], "ownerId": user_ids["admin"]},
         {**common, "name": f"{marker}-4"},
     ]
-    created = await gql(client, "mutation($i: BulkCreateOpportunitiesInput!) { bulkCreateOpportunities(input: $i) { id } }",
-                        {"i": {"items": items}}, token=admin)
-    await gql(client, "mutation($id: ID!) { deleteCustomer(input: {id: $id}) { id } }", {"id": gone["id"]}, token=admin)
-    return {"marker": marker, "ids": [o["id"] for o in created.data["bulkCreateOpportunities"]], "mine": mine}
+    created = await gql(
+        client,
+        "mutation($i: BulkCreateOpportunitiesInput!) { bulkCreateOpportunities(input: $i) { id } }",
+        {"i": {"items": items}},
+        token=admin,
+    )
+    await gql(
+        client,
+        "mutation($id: ID!) { deleteCustomer(input: {id: $id}) { id } }",
+        {"id": gone["id"]},
+        token=admin,
+    )
+    return {
+        "marker": marker,
+        "ids": [o["id"] for o in created.data["bulkCreateOpportunities"]],
+        "mine": mine,
+    }
 
 
 NARROW = """query($p: String!) { opportunities(filter: {name: {like: $p}}, orderBy: [{name: ASC}]) { edges { node {
@@ -86,7 +130,9 @@ NODE = """query($id: ID!) { node(id: $id) { ... on Opportunity { name customer {
   owner { id name email } stage { name kind } } } }"""
 
 
-@pytest.mark.parametrize("query", [NARROW, PLAIN, WIDE, FRAGMENTS], ids=["narrow", "plain", "wide", "fragments"])
+@pytest.mark.parametrize(
+    "query", [NARROW, PLAIN, WIDE, FRAGMENTS], ids=["narrow", "plain", "wide", "fragments"]
+)
 @pytest.mark.parametrize("role", ["admin", "member", "agent"])
 async def test_lists_answer_as_every_resolver_would(client, standard, as_alpha, deals, query, role):
     variables = {"p": f"{deals['marker']}-%"}
@@ -106,7 +152,11 @@ async def test_relations_the_caller_may_not_see_are_null(client, as_alpha, deals
     assert "3" not in by_name  # the opportunity itself is the admin's
     assert by_name["4"]["customer"] is None  # none
     admin_view = await gql(client, NARROW, {"p": f"{deals['marker']}-%"}, token=as_alpha["admin"])
-    deleted = [e["node"] for e in admin_view.data["opportunities"]["edges"] if e["node"]["name"].endswith("-3")]
+    deleted = [
+        e["node"]
+        for e in admin_view.data["opportunities"]["edges"]
+        if e["node"]["name"].endswith("-3")
+    ]
     assert deleted[0]["customer"] is None  # soft-deleted
     assert deleted[0]["owner"]["email"] == "admin@alpha.test"
 
@@ -133,18 +183,42 @@ async def test_relations_cost_no_statement_of_their_own(client, as_alpha, deals,
 async def test_hidden_custom_fields_stay_hidden_on_related_records(client, as_alpha, deals):
     admin = as_alpha["admin"]
     field = unique("secret").replace("-", "_")
-    await gql(client, 'mutation($i: CreateFieldInput!) { createField(input: $i) { apiName } }',
-              {"i": {"object": "Customer", "apiName": field, "label": "Secret", "type": "TEXT"}}, token=admin)
-    await gql(client, "mutation($id: ID!, $f: JSON!) { updateCustomer(input: {id: $id, version: 1, customFields: $f}) { id } }",
-              {"id": deals["mine"]["id"], "f": {field: "classified"}}, token=admin)
-    await gql(client, 'mutation($i: SetFieldAccessInput!) { setFieldAccess(input: $i) { field } }',
-              {"i": {"object": "Customer", "field": f"customFields.{field}", "role": "MEMBER", "access": "HIDDEN"}}, token=admin)
+    await gql(
+        client,
+        "mutation($i: CreateFieldInput!) { createField(input: $i) { apiName } }",
+        {"i": {"object": "Customer", "apiName": field, "label": "Secret", "type": "TEXT"}},
+        token=admin,
+    )
+    await gql(
+        client,
+        "mutation($id: ID!, $f: JSON!) { updateCustomer(input: {id: $id, version: 1, customFields: $f}) { id } }",
+        {"id": deals["mine"]["id"], "f": {field: "classified"}},
+        token=admin,
+    )
+    await gql(
+        client,
+        "mutation($i: SetFieldAccessInput!) { setFieldAccess(input: $i) { field } }",
+        {
+            "i": {
+                "object": "Customer",
+                "field": f"customFields.{field}",
+                "role": "MEMBER",
+                "access": "HIDDEN",
+            }
+        },
+        token=admin,
+    )
     query = """query($p: String!) { opportunities(filter: {name: {like: $p}}) { edges { node {
       customer { name customFields } } } } }"""
     as_admin = await gql(client, query, {"p": f"{deals['marker']}-1"}, token=admin)
     as_member = await gql(client, query, {"p": f"{deals['marker']}-1"}, token=as_alpha["member"])
-    assert as_admin.data["opportunities"]["edges"][0]["node"]["customer"]["customFields"][field] == "classified"
-    assert field not in as_member.data["opportunities"]["edges"][0]["node"]["customer"]["customFields"]
+    assert (
+        as_admin.data["opportunities"]["edges"][0]["node"]["customer"]["customFields"][field]
+        == "classified"
+    )
+    assert (
+        field not in as_member.data["opportunities"]["edges"][0]["node"]["customer"]["customFields"]
+    )
 
 
 async def test_another_tenant_joins_nothing_of_alpha(client, as_beta, deals):
@@ -152,10 +226,14 @@ async def test_another_tenant_joins_nothing_of_alpha(client, as_beta, deals):
     assert response.data["opportunities"]["edges"] == []
 
 
-async def test_a_target_the_caller_may_not_read_is_refused_as_its_lookup_refuses(client, standard, as_alpha, deals):
+async def test_a_target_the_caller_may_not_read_is_refused_as_its_lookup_refuses(
+    client, standard, as_alpha, deals
+):
     token = await scoped_token(client, as_alpha["admin"], ["tickets:read"])
     query = "{ tickets(first: 1) { edges { node { subject customer { name } } } } }"
-    assert (await gql(client, query, token=token)).body == (await gql(standard, query, token=token)).body
+    assert (await gql(client, query, token=token)).body == (
+        await gql(standard, query, token=token)
+    ).body
 
 
 def _uuid(global_id: str) -> uuid.UUID:
@@ -166,8 +244,10 @@ async def test_the_database_joins_nothing_across_tenants(app_db, tenants, deals)
     # The join as the list writes it, without its own tenant conditions: row-level security alone
     # must keep alpha's opportunities and customers out of beta's transaction.
     ids = [_uuid(i) for i in deals["ids"]]
-    joined = ("SELECT t.id, j0.id AS customer FROM opportunity t LEFT JOIN customer j0 ON j0.id = t.customer_id "
-              "WHERE t.id = ANY($1::uuid[])")
+    joined = (
+        "SELECT t.id, j0.id AS customer FROM opportunity t LEFT JOIN customer j0 ON j0.id = t.customer_id "
+        "WHERE t.id = ANY($1::uuid[])"
+    )
     direct = "SELECT c.id FROM (VALUES ($1::uuid)) v(id) LEFT JOIN customer c ON c.id = v.id"
     async with app_db.transaction():
         await app_db.execute("SELECT set_config('app.tenant_id', $1, true)", tenants["alpha"].id)
@@ -180,9 +260,15 @@ async def test_the_database_joins_nothing_across_tenants(app_db, tenants, deals)
 
 
 async def test_bad_list_input_is_refused_with_relations_selected(client, as_alpha, deals):
-    too_many = await gql(client, "{ opportunities(first: 500) { edges { node { customer { name } owner { name } } } } }",
-                         token=as_alpha["admin"])
+    too_many = await gql(
+        client,
+        "{ opportunities(first: 500) { edges { node { customer { name } owner { name } } } } }",
+        token=as_alpha["admin"],
+    )
     assert too_many.codes == ["BAD_USER_INPUT"] and too_many.body["data"] is None
-    bad_cursor = await gql(client, '{ opportunities(after: "nonsense") { edges { node { stage { name } } } } }',
-                           token=as_alpha["admin"])
+    bad_cursor = await gql(
+        client,
+        '{ opportunities(after: "nonsense") { edges { node { stage { name } } } } }',
+        token=as_alpha["admin"],
+    )
     assert bad_cursor.codes == ["BAD_USER_INPUT"]

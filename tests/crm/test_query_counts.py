@@ -57,14 +57,19 @@ async def many(client, as_alpha):
         customer = await make_customer(client, as_alpha["admin"], name=f"{marker}-{index:02d}")
         for _ in range(2):
             await make_contact(client, as_alpha["admin"], customerId=customer["id"])
-        await gql(client, 'mutation($id: ID!) { addTags(input: {recordId: $id, names: ["counted"]}) }',
-                  {"id": customer["id"]}, token=as_alpha["admin"])
+        await gql(
+            client,
+            'mutation($id: ID!) { addTags(input: {recordId: $id, names: ["counted"]}) }',
+            {"id": customer["id"]},
+            token=as_alpha["admin"],
+        )
     return marker
 
 
 async def test_one_and_many_rows_cost_the_same_statements(client, as_alpha, many, monkeypatch):
-    counts = await statements_per_request(client, as_alpha["admin"], QUERY, {"p": f"{many}-%"}, monkeypatch,
-                                          "customers", (1, 12))
+    counts = await statements_per_request(
+        client, as_alpha["admin"], QUERY, {"p": f"{many}-%"}, monkeypatch, "customers", (1, 12)
+    )
     assert counts[1] == counts[12], counts
     assert counts[12] <= 12, counts
 
@@ -82,11 +87,29 @@ query($p: String!, $first: Int!) {
 async def test_fifty_opportunities_cost_what_one_costs(client, as_alpha, monkeypatch):
     marker = unique("opp-count")
     customer = await make_customer(client, as_alpha["admin"])
-    items = [{"name": f"{marker}-{i:02d}", "customerId": customer["id"], "amount": str(1000 + i),
-              "expectedCloseDate": f"2027-01-{1 + i % 28:02d}"} for i in range(50)]
-    created = await gql(client, "mutation($input: BulkCreateOpportunitiesInput!) { bulkCreateOpportunities(input: $input) { id } }",
-                        {"input": {"items": items}}, token=as_alpha["admin"])
+    items = [
+        {
+            "name": f"{marker}-{i:02d}",
+            "customerId": customer["id"],
+            "amount": str(1000 + i),
+            "expectedCloseDate": f"2027-01-{1 + i % 28:02d}",
+        }
+        for i in range(50)
+    ]
+    created = await gql(
+        client,
+        "mutation($input: BulkCreateOpportunitiesInput!) { bulkCreateOpportunities(input: $input) { id } }",
+        {"input": {"items": items}},
+        token=as_alpha["admin"],
+    )
     assert len(created.data["bulkCreateOpportunities"]) == 50
-    counts = await statements_per_request(client, as_alpha["admin"], OPPORTUNITIES, {"p": f"{marker}-%"}, monkeypatch,
-                                          "opportunities", (1, 50))
+    counts = await statements_per_request(
+        client,
+        as_alpha["admin"],
+        OPPORTUNITIES,
+        {"p": f"{marker}-%"},
+        monkeypatch,
+        "opportunities",
+        (1, 50),
+    )
     assert counts[1] == counts[50], counts

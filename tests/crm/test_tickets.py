@@ -21,37 +21,78 @@ async def test_the_full_flow_sets_timestamps_and_history(client, as_alpha):
     assert ticket["status"] == "NEW" and ticket["priority"] == "URGENT"
     version, first_response = 1, None
     for status in ("ACCEPTED", "DIAGNOSING", "DISPATCHED", "RESOLVED", "FOLLOWED_UP", "CLOSED"):
-        moved = (await gql(client, MOVE, {"id": ticket["id"], "v": version, "s": status}, token=as_alpha["agent"])).data["changeTicketStatus"]
+        moved = (
+            await gql(
+                client,
+                MOVE,
+                {"id": ticket["id"], "v": version, "s": status},
+                token=as_alpha["agent"],
+            )
+        ).data["changeTicketStatus"]
         version = moved["version"]
         first_response = first_response or moved["firstResponseAt"]
         assert moved["firstResponseAt"] == first_response  # set once, on acceptance
     assert moved["resolvedAt"] and moved["closedAt"]
 
-    reopened = (await gql(client, MOVE, {"id": ticket["id"], "v": version, "s": "ACCEPTED"}, token=as_alpha["agent"])).data["changeTicketStatus"]
-    assert reopened["resolvedAt"] is None and reopened["closedAt"] is None and reopened["firstResponseAt"] == first_response
+    reopened = (
+        await gql(
+            client,
+            MOVE,
+            {"id": ticket["id"], "v": version, "s": "ACCEPTED"},
+            token=as_alpha["agent"],
+        )
+    ).data["changeTicketStatus"]
+    assert (
+        reopened["resolvedAt"] is None
+        and reopened["closedAt"] is None
+        and reopened["firstResponseAt"] == first_response
+    )
 
-    history = (await gql(client, HISTORY, {"id": ticket["id"]}, token=as_alpha["agent"])).data["node"]["statusHistory"]
+    history = (await gql(client, HISTORY, {"id": ticket["id"]}, token=as_alpha["agent"])).data[
+        "node"
+    ]["statusHistory"]
     assert [(h["fromStatus"], h["toStatus"]) for h in history] == [
-        (None, "NEW"), ("NEW", "ACCEPTED"), ("ACCEPTED", "DIAGNOSING"), ("DIAGNOSING", "DISPATCHED"),
-        ("DISPATCHED", "RESOLVED"), ("RESOLVED", "FOLLOWED_UP"), ("FOLLOWED_UP", "CLOSED"), ("CLOSED", "ACCEPTED")]
+        (None, "NEW"),
+        ("NEW", "ACCEPTED"),
+        ("ACCEPTED", "DIAGNOSING"),
+        ("DIAGNOSING", "DISPATCHED"),
+        ("DISPATCHED", "RESOLVED"),
+        ("RESOLVED", "FOLLOWED_UP"),
+        ("FOLLOWED_UP", "CLOSED"),
+        ("CLOSED", "ACCEPTED"),
+    ]
     assert {h["actor"]["email"] for h in history} == {"agent@alpha.test"}
 
 
 async def test_illegal_transitions_are_bad_input_and_change_nothing(client, as_alpha):
     ticket = await _ticket(client, as_alpha["agent"])
     for status in ("RESOLVED", "FOLLOWED_UP", "DIAGNOSING", "NEW", "LOST"):
-        response = await gql(client, MOVE, {"id": ticket["id"], "v": 1, "s": status}, token=as_alpha["agent"])
+        response = await gql(
+            client, MOVE, {"id": ticket["id"], "v": 1, "s": status}, token=as_alpha["agent"]
+        )
         assert response.codes == ["BAD_USER_INPUT"], status
-    stale = await gql(client, MOVE, {"id": ticket["id"], "v": 7, "s": "ACCEPTED"}, token=as_alpha["agent"])
+    stale = await gql(
+        client, MOVE, {"id": ticket["id"], "v": 7, "s": "ACCEPTED"}, token=as_alpha["agent"]
+    )
     assert stale.codes == ["CONFLICT"]
-    history = (await gql(client, HISTORY, {"id": ticket["id"]}, token=as_alpha["agent"])).data["node"]["statusHistory"]
+    history = (await gql(client, HISTORY, {"id": ticket["id"]}, token=as_alpha["agent"])).data[
+        "node"
+    ]["statusHistory"]
     assert len(history) == 1
 
 
 async def test_ticket_rights_and_scopes(client, as_alpha, as_beta):
     ticket = await _ticket(client, as_alpha["agent"])
-    assert (await gql(client, MOVE, {"id": ticket["id"], "v": 1, "s": "ACCEPTED"}, token=as_alpha["viewer"])).codes == ["FORBIDDEN"]
-    assert (await gql(client, MOVE, {"id": ticket["id"], "v": 1, "s": "ACCEPTED"}, token=as_beta["admin"])).codes == ["NOT_FOUND"]
+    assert (
+        await gql(
+            client, MOVE, {"id": ticket["id"], "v": 1, "s": "ACCEPTED"}, token=as_alpha["viewer"]
+        )
+    ).codes == ["FORBIDDEN"]
+    assert (
+        await gql(
+            client, MOVE, {"id": ticket["id"], "v": 1, "s": "ACCEPTED"}, token=as_beta["admin"]
+        )
+    ).codes == ["NOT_FOUND"]
     crm_only = await scoped_token(client, as_alpha["admin"], ["crm:write"])
     assert (await _raw_create(client, crm_only)).codes == ["FORBIDDEN"]
     tickets_token = await scoped_token(client, as_alpha["admin"], ["tickets:write"])
@@ -63,6 +104,15 @@ async def _raw_create(client, token):
 
 
 async def test_ticket_fields_are_validated(client, as_alpha):
-    response = await gql(client, CREATE, {"input": {"subject": "", "priority": "SOMEDAY", "satisfactionScore": 9}}, token=as_alpha["agent"])
+    response = await gql(
+        client,
+        CREATE,
+        {"input": {"subject": "", "priority": "SOMEDAY", "satisfactionScore": 9}},
+        token=as_alpha["agent"],
+    )
     codes = {e["field"]: e["code"] for e in response.errors[0]["extensions"]["fieldErrors"]}
-    assert codes == {"subject": "REQUIRED", "priority": "INVALID_CHOICE", "satisfactionScore": "OUT_OF_RANGE"}
+    assert codes == {
+        "subject": "REQUIRED",
+        "priority": "INVALID_CHOICE",
+        "satisfactionScore": "OUT_OF_RANGE",
+    }

@@ -19,19 +19,31 @@ from tests.support.server import free_port, wait_until_ready
 REQUEST_LIMIT_SECONDS = 60
 
 
-async def test_a_catastrophic_pattern_checks_a_long_value_without_stalling_the_process(client, as_alpha):
+async def test_a_catastrophic_pattern_checks_a_long_value_without_stalling_the_process(
+    client, as_alpha
+):
     # Given a long text field whose pattern makes a backtracking engine take 2^n steps on n characters
     admin = as_alpha["admin"]
-    name = await make_object(client, admin, [dict(apiName="code", type="LONG_TEXT", validation={"pattern": "(a+)+$"})])
+    name = await make_object(
+        client, admin, [dict(apiName="code", type="LONG_TEXT", validation={"pattern": "(a+)+$"})]
+    )
     # ...and an API process of its own, so that a stall would not stop the test
     port = free_port()
-    proc = subprocess.Popen([*TESSERA, "serve", "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=os.environ.copy())
+    proc = subprocess.Popen(
+        [*TESSERA, "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=os.environ.copy(),
+    )
     try:
         await asyncio.to_thread(wait_until_ready, f"http://127.0.0.1:{port}", proc)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=REQUEST_LIMIT_SECONDS) as api:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", timeout=REQUEST_LIMIT_SECONDS
+        ) as api:
             # When a member sends a 10,000-character value that almost matches
-            refused = await create_record(api, as_alpha["member"], name, {"code": "a" * 9_999 + "b"})
+            refused = await create_record(
+                api, as_alpha["member"], name, {"code": "a" * 9_999 + "b"}
+            )
             # Then it is refused as a bad value, and the process goes on answering
             assert field_codes(refused) == {"values.code": "INVALID_FORMAT"}
             accepted = await create_record(api, as_alpha["member"], name, {"code": "a" * 10_000})
@@ -52,13 +64,41 @@ async def test_patterns_only_a_backtracking_engine_can_run_are_refused_when_save
     name = await make_object(client, admin)
     # When an admin saves patterns with backreferences, lookaround or a huge repetition
     for pattern in (r"(a)\1", r"(?=a)a", r"(?<!x)y", "a{1000}{1000}", "x" * 201):
-        response = await gql(client, CREATE_FIELD, {"input": {"object": name, "apiName": "code", "label": "Code", "type": "TEXT",
-                                                              "validation": {"pattern": pattern}}}, token=admin)
+        response = await gql(
+            client,
+            CREATE_FIELD,
+            {
+                "input": {
+                    "object": name,
+                    "apiName": "code",
+                    "label": "Code",
+                    "type": "TEXT",
+                    "validation": {"pattern": pattern},
+                }
+            },
+            token=admin,
+        )
         # Then each is refused with a field error naming the rule
         assert field_codes(response) == {"validation.pattern": "INVALID_PATTERN"}, pattern
     # ...while ordinary patterns, including non-ASCII classes, are kept and enforced
-    response = await gql(client, CREATE_FIELD, {"input": {"object": name, "apiName": "code", "label": "Code", "type": "TEXT",
-                                                          "validation": {"pattern": r"\p{Han}{2,}-\d{3}"}}}, token=admin)
+    response = await gql(
+        client,
+        CREATE_FIELD,
+        {
+            "input": {
+                "object": name,
+                "apiName": "code",
+                "label": "Code",
+                "type": "TEXT",
+                "validation": {"pattern": r"\p{Han}{2,}-\d{3}"},
+            }
+        },
+        token=admin,
+    )
     assert response.data["createField"]["validation"] == {"pattern": r"\p{Han}{2,}-\d{3}"}
-    assert (await create_record(client, admin, name, {"code": "上海-001"})).data["createRecord"]["values"] == {"code": "上海-001"}
-    assert field_codes(await create_record(client, admin, name, {"code": "SH-001"})) == {"values.code": "INVALID_FORMAT"}
+    assert (await create_record(client, admin, name, {"code": "上海-001"})).data["createRecord"][
+        "values"
+    ] == {"code": "上海-001"}
+    assert field_codes(await create_record(client, admin, name, {"code": "SH-001"})) == {
+        "values.code": "INVALID_FORMAT"
+    }

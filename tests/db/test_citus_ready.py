@@ -15,7 +15,9 @@ async def test_keys_and_foreign_keys_lead_with_tenant_id(owner_db, tenants):
             # References to reference tables (tenant, app_user) need not be co-located.
             continue
         checked += 1
-        assert con["leading"] == ["tenant_id"], f"{con['table']}.{con['name']} keys on {con['columns']}"
+        assert con["leading"] == ["tenant_id"], (
+            f"{con['table']}.{con['name']} keys on {con['columns']}"
+        )
     assert checked >= 8
 
 

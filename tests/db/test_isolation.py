@@ -25,10 +25,17 @@ async def test_every_tenant_owned_table_has_rls_enabled_and_forced(owner_db, ten
     tables = await owner_db.fetch(TABLES)
     tenant_owned = [t for t in tables if t["table"] not in GLOBAL_TABLES]
 
-    assert {t["table"] for t in tenant_owned} >= {"membership", "auth_session", "refresh_token", "api_token"}
+    assert {t["table"] for t in tenant_owned} >= {
+        "membership",
+        "auth_session",
+        "refresh_token",
+        "api_token",
+    }
     for table in tenant_owned:
         assert table["has_tenant_id"], f"{table['table']} has no tenant_id"
-        assert table["rls"] and table["forced"], f"{table['table']} lacks ENABLE/FORCE row level security"
+        assert table["rls"] and table["forced"], (
+            f"{table['table']} lacks ENABLE/FORCE row level security"
+        )
     app_user = next(t for t in tables if t["table"] == "app_user")
     assert app_user["rls"] and app_user["forced"]
 
@@ -63,7 +70,9 @@ async def test_a_tenant_sees_only_its_own_rows(app_db, populated):
         await app_db.execute("SELECT set_config('app.tenant_id', $1, true)", alpha.id)
         tenant_ids = set()
         for table in ("membership", "api_token", "auth_session", "refresh_token"):
-            tenant_ids |= {str(r["tenant_id"]) for r in await app_db.fetch(f"SELECT tenant_id FROM {table}")}
+            tenant_ids |= {
+                str(r["tenant_id"]) for r in await app_db.fetch(f"SELECT tenant_id FROM {table}")
+            }
         emails = {r["email"] for r in await app_db.fetch("SELECT email FROM app_user")}
     assert tenant_ids == {alpha.id}
     assert emails and all(email.endswith("@alpha.test") for email in emails)
@@ -80,7 +89,9 @@ async def test_writing_a_row_for_another_tenant_is_refused(app_db, tenants):
             await app_db.execute(
                 "INSERT INTO api_token (tenant_id, id, user_id, name, scopes, token_hash, hint) "
                 "VALUES ($1, $2, $3, 'sneaky', '{crm:read}', '\\x00', 'x')",
-                uuid.UUID(beta.id), uuid.uuid4(), user_id,
+                uuid.UUID(beta.id),
+                uuid.uuid4(),
+                user_id,
             )
     # Moving one of its own rows to another tenant is refused too.
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
@@ -93,7 +104,9 @@ async def test_the_application_cannot_touch_the_tenant_registry(app_db, tenants)
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
         await app_db.execute("UPDATE tenant SET status = 'active'")
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
-        await app_db.execute("INSERT INTO tenant (id, slug, name) VALUES ($1, 'x', 'x')", uuid.uuid4())
+        await app_db.execute(
+            "INSERT INTO tenant (id, slug, name) VALUES ($1, 'x', 'x')", uuid.uuid4()
+        )
 
 
 async def test_the_tenant_setting_does_not_leak_past_its_transaction(app_db, tenants):

@@ -12,8 +12,10 @@ from tests.support.graphql import gql
 RULE_FIELDS = "id object name action conditions active version"
 CREATE_RULE = f"mutation($input: CreateDuplicateRuleInput!) {{ createDuplicateRule(input: $input) {{ {RULE_FIELDS} }} }}"
 DELETE_RULE = "mutation($id: ID!) { deleteDuplicateRule(input: {id: $id}) { id } }"
-CREATE_CUSTOMER = ("mutation($input: CreateCustomerInput!) { createCustomer(input: $input) "
-                   "{ id name likelyDuplicates { recordId ruleName action score } } }")
+CREATE_CUSTOMER = (
+    "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) "
+    "{ id name likelyDuplicates { recordId ruleName action score } } }"
+)
 
 
 def domain_name() -> str:
@@ -24,7 +26,9 @@ def domain_name() -> str:
 async def rule(client, token: str, **input: Any) -> AsyncIterator[dict[str, Any]]:
     """A rule for the length of a test: other tests share the tenant, so a BLOCK rule must not
     outlive the test that made it."""
-    created = (await gql(client, CREATE_RULE, {"input": input}, token=token)).data["createDuplicateRule"]
+    created = (await gql(client, CREATE_RULE, {"input": input}, token=token)).data[
+        "createDuplicateRule"
+    ]
     try:
         yield created
     finally:

@@ -7,22 +7,27 @@ import pytest
 from domain.duplicates.normalise import company_name, domain, email, fold, person_name, phone
 
 
-@pytest.mark.parametrize("a, b", [
-    ("Acme Co., Ltd.", "ACME"),
-    ("Acme Inc", "acme, inc."),
-    ("Acme GmbH", "Acme"),
-    ("ＡＣＭＥ　Ｃｏ．，Ｌｔｄ．", "Acme"),  # full-width letters and punctuation
-    ("腾讯科技（深圳）有限公司", "腾讯科技(深圳)"),  # full-width brackets, legal form
-    ("华为技术股份有限公司", "华为技术"),  # 股份有限公司 as a whole, not 有限公司 leaving 股份
-    ("阿里巴巴集团有限公司", "阿里巴巴"),
-    ("株式会社ソニー", "ソニー"),
-    ("Acme Holdings Co., Ltd.", "Acme Holdings"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Acme Co., Ltd.", "ACME"),
+        ("Acme Inc", "acme, inc."),
+        ("Acme GmbH", "Acme"),
+        ("ＡＣＭＥ　Ｃｏ．，Ｌｔｄ．", "Acme"),  # full-width letters and punctuation
+        ("腾讯科技（深圳）有限公司", "腾讯科技(深圳)"),  # full-width brackets, legal form
+        ("华为技术股份有限公司", "华为技术"),  # 股份有限公司 as a whole, not 有限公司 leaving 股份
+        ("阿里巴巴集团有限公司", "阿里巴巴"),
+        ("株式会社ソニー", "ソニー"),
+        ("Acme Holdings Co., Ltd.", "Acme Holdings"),
+    ],
+)
 def test_company_names_that_agree(a, b):
     assert company_name(a) == company_name(b)
 
 
-@pytest.mark.parametrize("a, b", [("Acme", "Apex"), ("腾讯科技", "腾讯音乐"), ("Acme Co", "Acme Corp Two")])
+@pytest.mark.parametrize(
+    "a, b", [("Acme", "Apex"), ("腾讯科技", "腾讯音乐"), ("Acme Co", "Acme Corp Two")]
+)
 def test_company_names_that_differ(a, b):
     assert company_name(a) != company_name(b)
 

@@ -22,8 +22,10 @@ from tests.support.graphql import gql
 from tests.support.records import make_customer, unique
 from workers.relay import relay_once
 
-EVENTS = ("SELECT event_type, record_type, actor_id, changes, causation_id, depth, published_at "
-          "FROM outbox_event WHERE record_id = $1 ORDER BY seq")
+EVENTS = (
+    "SELECT event_type, record_type, actor_id, changes, causation_id, depth, published_at "
+    "FROM outbox_event WHERE record_id = $1 ORDER BY seq"
+)
 
 
 def _record_id(global_id: str) -> uuid.UUID:
@@ -34,41 +36,91 @@ def _record_id(global_id: str) -> uuid.UUID:
 
 async def test_changes_write_events_in_the_same_transaction(client, as_alpha, owner_db, user_ids):
     customer = await make_customer(client, as_alpha["admin"], tier="silver")
-    await gql(client, "mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) { id } }",
-              {"i": {"id": customer["id"], "version": 1, "tier": "gold"}}, token=as_alpha["admin"])
-    stale = await gql(client, "mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) { id } }",
-                      {"i": {"id": customer["id"], "version": 1, "tier": "lost"}}, token=as_alpha["admin"])
+    await gql(
+        client,
+        "mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) { id } }",
+        {"i": {"id": customer["id"], "version": 1, "tier": "gold"}},
+        token=as_alpha["admin"],
+    )
+    stale = await gql(
+        client,
+        "mutation($i: UpdateCustomerInput!) { updateCustomer(input: $i) { id } }",
+        {"i": {"id": customer["id"], "version": 1, "tier": "lost"}},
+        token=as_alpha["admin"],
+    )
     assert stale.codes == ["CONFLICT"]
 
     events = await owner_db.fetch(EVENTS, _record_id(customer["id"]))
     assert [e["event_type"] for e in events] == ["Customer.created", "Customer.updated"]
     admin = _record_id(user_ids["admin"])
-    assert all(e["actor_id"] == admin and e["depth"] == 0 and e["causation_id"] is None for e in events)
+    assert all(
+        e["actor_id"] == admin and e["depth"] == 0 and e["causation_id"] is None for e in events
+    )
     import json
 
     assert json.loads(events[1]["changes"]) == {"tier": ["silver", "gold"]}
 
 
 async def test_stage_status_and_conversion_events(client, as_alpha, owner_db):
-    deal = (await gql(client, 'mutation { createOpportunity(input: {name: "Evt"}) { id pipeline { stages { id name } } } }',
-                      token=as_alpha["admin"])).data["createOpportunity"]
+    deal = (
+        await gql(
+            client,
+            'mutation { createOpportunity(input: {name: "Evt"}) { id pipeline { stages { id name } } } }',
+            token=as_alpha["admin"],
+        )
+    ).data["createOpportunity"]
     proposal = next(s["id"] for s in deal["pipeline"]["stages"] if s["name"] == "Proposal")
-    await gql(client, "mutation($id: ID!, $s: ID!) { updateOpportunity(input: {id: $id, version: 1, stageId: $s}) { id } }",
-              {"id": deal["id"], "s": proposal}, token=as_alpha["admin"])
-    ticket = (await gql(client, 'mutation { createTicket(input: {subject: "Evt"}) { id } }', token=as_alpha["admin"])).data["createTicket"]
-    await gql(client, 'mutation($id: ID!) { changeTicketStatus(input: {id: $id, version: 1, status: "ACCEPTED"}) { id } }',
-              {"id": ticket["id"]}, token=as_alpha["admin"])
-    lead = (await gql(client, 'mutation { createLead(input: {companyName: "Evt Co"}) { id } }', token=as_alpha["admin"])).data["createLead"]
-    await gql(client, "mutation($id: ID!) { convertLead(input: {leadId: $id}) { id } }", {"id": lead["id"]}, token=as_alpha["admin"])
+    await gql(
+        client,
+        "mutation($id: ID!, $s: ID!) { updateOpportunity(input: {id: $id, version: 1, stageId: $s}) { id } }",
+        {"id": deal["id"], "s": proposal},
+        token=as_alpha["admin"],
+    )
+    ticket = (
+        await gql(
+            client,
+            'mutation { createTicket(input: {subject: "Evt"}) { id } }',
+            token=as_alpha["admin"],
+        )
+    ).data["createTicket"]
+    await gql(
+        client,
+        'mutation($id: ID!) { changeTicketStatus(input: {id: $id, version: 1, status: "ACCEPTED"}) { id } }',
+        {"id": ticket["id"]},
+        token=as_alpha["admin"],
+    )
+    lead = (
+        await gql(
+            client,
+            'mutation { createLead(input: {companyName: "Evt Co"}) { id } }',
+            token=as_alpha["admin"],
+        )
+    ).data["createLead"]
+    await gql(
+        client,
+        "mutation($id: ID!) { convertLead(input: {leadId: $id}) { id } }",
+        {"id": lead["id"]},
+        token=as_alpha["admin"],
+    )
 
     types = lambda rows: [r["event_type"] for r in rows]  # noqa: E731
     assert types(await owner_db.fetch(EVENTS, _record_id(deal["id"]))) == [
-        "Opportunity.created", "Opportunity.stage_changed"]
-    assert types(await owner_db.fetch(EVENTS, _record_id(ticket["id"]))) == ["Ticket.created", "Ticket.status_changed"]
-    assert types(await owner_db.fetch(EVENTS, _record_id(lead["id"]))) == ["Lead.created", "Lead.converted"]
+        "Opportunity.created",
+        "Opportunity.stage_changed",
+    ]
+    assert types(await owner_db.fetch(EVENTS, _record_id(ticket["id"]))) == [
+        "Ticket.created",
+        "Ticket.status_changed",
+    ]
+    assert types(await owner_db.fetch(EVENTS, _record_id(lead["id"]))) == [
+        "Lead.created",
+        "Lead.converted",
+    ]
 
 
-async def test_events_are_tenant_isolated_in_the_database(app_db, owner_db, client, as_alpha, tenants):
+async def test_events_are_tenant_isolated_in_the_database(
+    app_db, owner_db, client, as_alpha, tenants
+):
     await make_customer(client, as_alpha["admin"])
     assert await owner_db.fetchval("SELECT count(*) FROM outbox_event") > 0
     assert await app_db.fetchval("SELECT count(*) FROM outbox_event") == 0
@@ -81,25 +133,46 @@ async def test_events_are_tenant_isolated_in_the_database(app_db, owner_db, clie
     assert all(isinstance(row["t"], uuid.UUID) for row in pending)
 
 
-async def test_relay_publishes_each_event_once_and_keeps_them_when_the_queue_is_down(client, as_alpha, owner_db):
+async def test_relay_publishes_each_event_once_and_keeps_them_when_the_queue_is_down(
+    client, as_alpha, owner_db
+):
     customer = await make_customer(client, as_alpha["admin"], name=unique("relay"))
     record_id = _record_id(customer["id"])
 
     dead = RedisBroker(url="redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
 
     def send_to_dead_redis(event):
-        dead.enqueue(Message(queue_name="default", actor_name="events.dispatch",
-                             args=(str(event.tenant_id), str(event.id)), kwargs={}, options={}))
+        dead.enqueue(
+            Message(
+                queue_name="default",
+                actor_name="events.dispatch",
+                args=(str(event.tenant_id), str(event.id)),
+                kwargs={},
+                options={},
+            )
+        )
 
     with pytest.raises(redis.exceptions.ConnectionError):
         await relay_once(send_to_dead_redis)
-    assert await owner_db.fetchval("SELECT count(*) FROM outbox_event WHERE record_id = $1 AND published_at IS NULL", record_id) == 1
+    assert (
+        await owner_db.fetchval(
+            "SELECT count(*) FROM outbox_event WHERE record_id = $1 AND published_at IS NULL",
+            record_id,
+        )
+        == 1
+    )
 
     sent = []
     assert await relay_once(sent.append) >= 1
     assert [e.event_type for e in sent if e.record_id == record_id] == ["Customer.created"]
     assert await relay_once(sent.append) == 0  # nothing is published twice
-    assert await owner_db.fetchval("SELECT count(*) FROM outbox_event WHERE record_id = $1 AND published_at IS NULL", record_id) == 0
+    assert (
+        await owner_db.fetchval(
+            "SELECT count(*) FROM outbox_event WHERE record_id = $1 AND published_at IS NULL",
+            record_id,
+        )
+        == 0
+    )
 
 
 async def test_concurrent_relays_skip_each_others_events(client, as_alpha, tenants):
@@ -137,17 +210,28 @@ async def test_deliveries_are_recorded_once(client, as_alpha, tenants):
 
 async def test_relay_and_worker_deliver_events_end_to_end(client, as_alpha, owner_db):
     env = os.environ.copy()
-    relay = subprocess.Popen([*TESSERA, "relay", "--poll-seconds", "0.5"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    worker = subprocess.Popen([*TESSERA, "worker", "--processes", "1", "--threads", "2"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    relay = subprocess.Popen(
+        [*TESSERA, "relay", "--poll-seconds", "0.5"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    worker = subprocess.Popen(
+        [*TESSERA, "worker", "--processes", "1", "--threads", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         customer = await make_customer(client, as_alpha["admin"], name=unique("e2e"))
         record_id = _record_id(customer["id"])
         deadline = time.monotonic() + 30
         while not await owner_db.fetchval(
             "SELECT count(*) FROM event_delivery d JOIN outbox_event e ON e.tenant_id = d.tenant_id AND e.id = d.event_id "
-            "WHERE e.record_id = $1", record_id
+            "WHERE e.record_id = $1",
+            record_id,
         ):
             assert relay.poll() is None and worker.poll() is None, "relay or worker died"
             assert time.monotonic() < deadline, "the event was not delivered"
@@ -157,19 +241,31 @@ async def test_relay_and_worker_deliver_events_end_to_end(client, as_alpha, owne
             proc.send_signal(signal.SIGTERM)
         outputs = [proc.communicate(timeout=30)[0] for proc in (relay, worker)]
     assert relay.returncode == 0, outputs[0]
-    assert await owner_db.fetchval("SELECT count(*) FROM outbox_event WHERE record_id = $1 AND published_at IS NULL", record_id) == 0
+    assert (
+        await owner_db.fetchval(
+            "SELECT count(*) FROM outbox_event WHERE record_id = $1 AND published_at IS NULL",
+            record_id,
+        )
+        == 0
+    )
 
 
-async def test_one_tenants_flood_does_not_hold_back_another_tenants_events(client, as_alpha, as_beta, tenants):
+async def test_one_tenants_flood_does_not_hold_back_another_tenants_events(
+    client, as_alpha, as_beta, tenants
+):
     await relay_once(lambda event: None)  # start from an empty outbox
-    bulk = "mutation($input: BulkCreateCustomersInput!) { bulkCreateCustomers(input: $input) { id } }"
+    bulk = (
+        "mutation($input: BulkCreateCustomersInput!) { bulkCreateCustomers(input: $input) { id } }"
+    )
     for _ in range(5):  # 500 events for alpha
         items = [{"name": unique("flood")} for _ in range(100)]
         assert (await gql(client, bulk, {"input": {"items": items}}, token=as_alpha["admin"])).data
     await make_customer(client, as_beta["admin"], name=unique("patient"))
     sent = []
     assert await relay_once(sent.append) >= 501
-    first_beta = next(i for i, event in enumerate(sent) if str(event.tenant_id) == tenants["beta"].id)
+    first_beta = next(
+        i for i, event in enumerate(sent) if str(event.tenant_id) == tenants["beta"].id
+    )
     assert first_beta <= RELAY_BATCH  # after at most one batch of alpha's, not after all 500
 
 
@@ -189,6 +285,10 @@ async def test_events_the_queue_lost_go_out_again(client, as_alpha, owner_db):
     assert _record_id(customer["id"]) in {e.record_id for e in again}
     delivered = await owner_db.fetchval(
         "SELECT count(*) FROM event_delivery d JOIN outbox_event e ON e.tenant_id = d.tenant_id AND e.id = d.event_id "
-        "WHERE e.record_id = $1", _record_id(customer["id"]))
+        "WHERE e.record_id = $1",
+        _record_id(customer["id"]),
+    )
     assert delivered == 1
-    assert await requeue_undelivered(grace_seconds=0) == 0  # delivered events stay put; each is checked once
+    assert (
+        await requeue_undelivered(grace_seconds=0) == 0
+    )  # delivered events stay put; each is checked once

@@ -17,7 +17,9 @@ from tests.support.graphql import gql
 CREATE_ENDPOINT = "mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } } }"
 CREATE_SYNC = "mutation($i: CreateSyncConnectionInput!) { createSyncConnection(input: $i) { id } }"
 SEND_TEST = "mutation($i: WebhookEndpointRefInput!) { sendTestWebhook(input: $i) { status attempts { error } } }"
-DELETE_ENDPOINT = "mutation($i: WebhookEndpointRefInput!) { deleteWebhookEndpoint(input: $i) { id } }"
+DELETE_ENDPOINT = (
+    "mutation($i: WebhookEndpointRefInput!) { deleteWebhookEndpoint(input: $i) { id } }"
+)
 
 # (what it is, URL): every family of address an outgoing call must not reach, in the spellings
 # resolvers accept.
@@ -80,28 +82,88 @@ def field_errors(response) -> dict[str, str]:
 
 @pytest.mark.parametrize(("kind", "url"), REFUSED, ids=[kind for kind, _ in REFUSED])
 async def test_a_webhook_endpoint_and_an_http_call_to_a_non_public_address_are_refused_when_saved(
-        client, as_alpha, production_allowance, kind, url):
+    client, as_alpha, production_allowance, kind, url
+):
     admin = as_alpha["admin"]
     # When an admin saves a webhook endpoint and a rule calling the URL
-    endpoint = await gql(client, CREATE_ENDPOINT, {"i": {"url": url, "eventTypes": ["*"]}}, token=admin)
-    rule = await gql(client, CREATE_RULE, {"input": {"name": "call", "object": "Lead", "trigger": {"on": "created"},
-                                                     "actions": [{"type": "call_http", "url": url}]}}, token=admin)
+    endpoint = await gql(
+        client, CREATE_ENDPOINT, {"i": {"url": url, "eventTypes": ["*"]}}, token=admin
+    )
+    rule = await gql(
+        client,
+        CREATE_RULE,
+        {
+            "input": {
+                "name": "call",
+                "object": "Lead",
+                "trigger": {"on": "created"},
+                "actions": [{"type": "call_http", "url": url}],
+            }
+        },
+        token=admin,
+    )
     # Then both are refused, naming the refusal
     assert field_errors(endpoint) == {"url": "BLOCKED_ADDRESS"}, kind
     assert field_errors(rule) == {"actions.0.url": "BLOCKED_ADDRESS"}, kind
     assert endpoint.errors[0]["extensions"]["fieldErrors"][0]["message"].startswith("refused: ")
 
 
-async def test_robot_channels_and_sync_connections_are_checked_the_same_way(client, as_alpha, production_allowance):
+async def test_robot_channels_and_sync_connections_are_checked_the_same_way(
+    client, as_alpha, production_allowance
+):
     admin = as_alpha["admin"]
-    rule = await gql(client, CREATE_RULE, {"input": {"name": "robots", "object": "Lead", "trigger": {"on": "created"}, "actions": [
-        {"type": "post_message", "provider": "wecom", "url": "http://localhost./cgi-bin/webhook/send?key=k", "text": "x"},
-        {"type": "notify", "to": "owner", "title": "x", "channel": {"provider": "dingtalk", "url": "http://[::ffff:127.0.0.1]/robot"}},
-        {"type": "post_message", "provider": "dingtalk", "url": "https://8.8.8.8/robot/send", "text": "a public address is fine"},
-    ]}}, token=admin)
-    assert field_errors(rule) == {"actions.0.url": "BLOCKED_ADDRESS", "actions.1.channel.url": "BLOCKED_ADDRESS"}
-    sync = await gql(client, CREATE_SYNC, {"i": {"name": "ERP", "connector": "rest_erp", "system": "erp",
-                                                 "baseUrl": "http://2130706433:8069/api"}}, token=admin)
+    rule = await gql(
+        client,
+        CREATE_RULE,
+        {
+            "input": {
+                "name": "robots",
+                "object": "Lead",
+                "trigger": {"on": "created"},
+                "actions": [
+                    {
+                        "type": "post_message",
+                        "provider": "wecom",
+                        "url": "http://localhost./cgi-bin/webhook/send?key=k",
+                        "text": "x",
+                    },
+                    {
+                        "type": "notify",
+                        "to": "owner",
+                        "title": "x",
+                        "channel": {
+                            "provider": "dingtalk",
+                            "url": "http://[::ffff:127.0.0.1]/robot",
+                        },
+                    },
+                    {
+                        "type": "post_message",
+                        "provider": "dingtalk",
+                        "url": "https://8.8.8.8/robot/send",
+                        "text": "a public address is fine",
+                    },
+                ],
+            }
+        },
+        token=admin,
+    )
+    assert field_errors(rule) == {
+        "actions.0.url": "BLOCKED_ADDRESS",
+        "actions.1.channel.url": "BLOCKED_ADDRESS",
+    }
+    sync = await gql(
+        client,
+        CREATE_SYNC,
+        {
+            "i": {
+                "name": "ERP",
+                "connector": "rest_erp",
+                "system": "erp",
+                "baseUrl": "http://2130706433:8069/api",
+            }
+        },
+        token=admin,
+    )
     assert field_errors(sync) == {"baseUrl": "BLOCKED_ADDRESS"}
 
 
@@ -112,22 +174,57 @@ async def test_the_operators_allowance_lets_an_intranet_address_be_saved(client,
     before = outbound_config()
     configure_outbound(replace(before, allowed_networks=parse_networks("10.20.0.0/16")))
     try:
-        inside = await gql(client, CREATE_ENDPOINT, {"i": {"url": "http://10.20.1.2/hook", "eventTypes": ["*"]}}, token=admin)
-        outside = await gql(client, CREATE_ENDPOINT, {"i": {"url": "http://10.21.1.2/hook", "eventTypes": ["*"]}}, token=admin)
+        inside = await gql(
+            client,
+            CREATE_ENDPOINT,
+            {"i": {"url": "http://10.20.1.2/hook", "eventTypes": ["*"]}},
+            token=admin,
+        )
+        outside = await gql(
+            client,
+            CREATE_ENDPOINT,
+            {"i": {"url": "http://10.21.1.2/hook", "eventTypes": ["*"]}},
+            token=admin,
+        )
     finally:
         configure_outbound(before)
     assert inside.data["createWebhookEndpoint"]["endpoint"]["id"]
     assert field_errors(outside) == {"url": "BLOCKED_ADDRESS"}
-    await gql(client, DELETE_ENDPOINT, {"i": {"id": inside.data["createWebhookEndpoint"]["endpoint"]["id"]}}, token=admin)
+    await gql(
+        client,
+        DELETE_ENDPOINT,
+        {"i": {"id": inside.data["createWebhookEndpoint"]["endpoint"]["id"]}},
+        token=admin,
+    )
 
 
-@pytest.mark.parametrize("stored", ["http://127.0.0.1./hook", "http://localhost./hook", "http://0177.0.0.1/hook", "http://2130706433/"])
-async def test_a_test_event_to_a_url_saved_before_these_checks_reports_the_refusal(client, as_alpha, owner_db, production_allowance, stored):
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "http://127.0.0.1./hook",
+        "http://localhost./hook",
+        "http://0177.0.0.1/hook",
+        "http://2130706433/",
+    ],
+)
+async def test_a_test_event_to_a_url_saved_before_these_checks_reports_the_refusal(
+    client, as_alpha, owner_db, production_allowance, stored
+):
     # Given an endpoint whose URL was saved before addresses were checked when saving
     admin = as_alpha["admin"]
-    made = (await gql(client, CREATE_ENDPOINT, {"i": {"url": "https://8.8.8.8/hook", "eventTypes": ["webhook.test"]}},
-                      token=admin)).data["createWebhookEndpoint"]["endpoint"]
-    await owner_db.execute("UPDATE webhook_endpoint SET url = $1 WHERE id = $2", stored, uuid.UUID(relay.GlobalID.from_id(made["id"]).node_id))
+    made = (
+        await gql(
+            client,
+            CREATE_ENDPOINT,
+            {"i": {"url": "https://8.8.8.8/hook", "eventTypes": ["webhook.test"]}},
+            token=admin,
+        )
+    ).data["createWebhookEndpoint"]["endpoint"]
+    await owner_db.execute(
+        "UPDATE webhook_endpoint SET url = $1 WHERE id = $2",
+        stored,
+        uuid.UUID(relay.GlobalID.from_id(made["id"]).node_id),
+    )
     try:
         # When an admin sends it a test event
         tested = await gql(client, SEND_TEST, {"i": {"id": made["id"]}}, token=admin)
@@ -135,6 +232,8 @@ async def test_a_test_event_to_a_url_saved_before_these_checks_reports_the_refus
         assert tested.codes == [], tested.body
         [attempt] = tested.data["sendTestWebhook"]["attempts"]
         assert "cannot resolve" not in attempt["error"], attempt
-        assert attempt["error"].startswith("refused: ") or attempt["error"].startswith("InvalidURL: "), attempt
+        assert attempt["error"].startswith("refused: ") or attempt["error"].startswith(
+            "InvalidURL: "
+        ), attempt
     finally:
         await gql(client, DELETE_ENDPOINT, {"i": {"id": made["id"]}}, token=admin)

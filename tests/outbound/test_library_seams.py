@@ -34,7 +34,9 @@ def test_httpcore_keeps_the_default_backend_the_guard_hands_over_to() -> None:
     assert issubclass(AutoBackend, httpcore.AsyncNetworkBackend)
 
 
-async def test_a_connection_to_a_refused_address_is_checked_by_the_guard(nothing_private_allowed: None) -> None:
+async def test_a_connection_to_a_refused_address_is_checked_by_the_guard(
+    nothing_private_allowed: None,
+) -> None:
     # Port 1 refuses connections: unguarded, this would be httpx's ConnectError, not a refusal.
     async with guarded_client() as client:
         with pytest.raises(BlockedAddress, match="loopback address"):

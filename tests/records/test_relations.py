@@ -31,7 +31,16 @@ ROLES = ("admin", "member", "agent")
 # Lists that take arguments they cannot do without.
 REQUIRED_ARGUMENTS = {"records": "object"}
 # Lists with relations the data below must reach; the schema may add more, never have fewer.
-KNOWN = {"customers", "contacts", "teams", "leads", "opportunities", "tickets", "activities", "records"}
+KNOWN = {
+    "customers",
+    "contacts",
+    "teams",
+    "leads",
+    "opportunities",
+    "tickets",
+    "activities",
+    "records",
+}
 SDL = graphql.build_schema(schema.as_str())
 
 
@@ -49,14 +58,19 @@ def _strawberry_class(type_name: str) -> Any:
 def _relations(type_name: str) -> dict[str, Relation]:
     definition = schema.get_type_by_name(type_name)
     origin = getattr(definition, "origin", None)
-    return relations_of(origin, schema.config.name_converter.from_field) if origin is not None else {}
+    return (
+        relations_of(origin, schema.config.name_converter.from_field) if origin is not None else {}
+    )
 
 
 def lists_with_relations() -> list[ListField]:
     found = []
     for name, field in SDL.query_type.fields.items():
         connection = graphql.get_named_type(field.type)
-        if not isinstance(connection, graphql.GraphQLObjectType) or "edges" not in connection.fields:
+        if (
+            not isinstance(connection, graphql.GraphQLObjectType)
+            or "edges" not in connection.fields
+        ):
             continue
         edge = graphql.get_named_type(connection.fields["edges"].type)
         node = graphql.get_named_type(edge.fields["node"].type)
@@ -69,8 +83,11 @@ LISTS = lists_with_relations()
 
 
 def _leaves(object_type: graphql.GraphQLObjectType) -> list[str]:
-    return [name for name, field in object_type.fields.items()
-            if not field.args and graphql.is_leaf_type(graphql.get_named_type(field.type))]
+    return [
+        name
+        for name, field in object_type.fields.items()
+        if not field.args and graphql.is_leaf_type(graphql.get_named_type(field.type))
+    ]
 
 
 def _narrow(type_name: str) -> str:
@@ -78,12 +95,16 @@ def _narrow(type_name: str) -> str:
     cls = _strawberry_class(type_name)
     converter = schema.config.name_converter
     by_python = {f.python_name: f for f in cls.__strawberry_definition__.fields}
-    return " ".join(["id", "__typename", *(converter.from_field(by_python[a]) for a in plain_attributes(cls))])
+    return " ".join(
+        ["id", "__typename", *(converter.from_field(by_python[a]) for a in plain_attributes(cls))]
+    )
 
 
 def _wide(object_type: graphql.GraphQLObjectType) -> str:
     """Every leaf (computed ones too) and the id of each relation: whole rows for the loaders."""
-    nested = [f"{name} {{ id }}" for name, r in _relations(object_type.name).items() if r.type is not None]
+    nested = [
+        f"{name} {{ id }}" for name, r in _relations(object_type.name).items() if r.type is not None
+    ]
     return " ".join([*_leaves(object_type), *nested])
 
 
@@ -103,17 +124,48 @@ def document(listed: ListField, width: str) -> str:
 @pytest.fixture(scope="module")
 async def tokens(client) -> dict[str, str]:
     """A tenant of its own (its hidden fields touch no other test), with an admin, a member and an agent."""
-    cli.ok(await cli.arun("tenant", "create", TENANT, "--name", "Relations", "--admin-email", f"admin@{TENANT}.test",
-                          "--admin-password", PASSWORD))
+    cli.ok(
+        await cli.arun(
+            "tenant",
+            "create",
+            TENANT,
+            "--name",
+            "Relations",
+            "--admin-email",
+            f"admin@{TENANT}.test",
+            "--admin-password",
+            PASSWORD,
+        )
+    )
     for role in ("member", "agent"):
-        cli.ok(await cli.arun("user", "add", "--tenant", TENANT, "--email", f"{role}@{TENANT}.test",
-                              "--password", PASSWORD, "--role", role))
-    return {role: (await login(client, TENANT, f"{role}@{TENANT}.test", PASSWORD))["accessToken"] for role in ROLES}
+        cli.ok(
+            await cli.arun(
+                "user",
+                "add",
+                "--tenant",
+                TENANT,
+                "--email",
+                f"{role}@{TENANT}.test",
+                "--password",
+                PASSWORD,
+                "--role",
+                role,
+            )
+        )
+    return {
+        role: (await login(client, TENANT, f"{role}@{TENANT}.test", PASSWORD))["accessToken"]
+        for role in ROLES
+    }
 
 
 async def _create(client, token: str, mutation: str, values: dict[str, Any]) -> dict[str, Any]:
     name = mutation[0].upper() + mutation[1:]
-    response = await gql(client, f"mutation($i: {name}Input!) {{ {mutation}(input: $i) {{ id }} }}", {"i": values}, token=token)
+    response = await gql(
+        client,
+        f"mutation($i: {name}Input!) {{ {mutation}(input: $i) {{ id }} }}",
+        {"i": values},
+        token=token,
+    )
     return response.data[mutation]
 
 
@@ -123,56 +175,191 @@ async def data(client, tokens) -> dict[str, Any]:
     cannot see, and to deleted ones), and a custom field on every standard type hidden from
     members and agents."""
     admin = tokens["admin"]
-    ids = {role: (await gql(client, "{ me { id } }", token=token)).data["me"]["id"] for role, token in tokens.items()}
+    ids = {
+        role: (await gql(client, "{ me { id } }", token=token)).data["me"]["id"]
+        for role, token in tokens.items()
+    }
     for standard_type in ("Customer", "Contact", "Lead", "Opportunity", "Ticket"):
         for field in ("secret", "note"):
             await make_field(client, admin, standard_type, apiName=field, type="TEXT")
         for role in ("MEMBER", "AGENT"):
-            await gql(client, "mutation($i: SetFieldAccessInput!) { setFieldAccess(input: $i) { field } }",
-                      {"i": {"object": standard_type, "field": "customFields.secret", "role": role, "access": "HIDDEN"}},
-                      token=admin)
-    gadget = await make_object(client, admin, [dict(apiName="secret", type="TEXT"), dict(apiName="label", type="TEXT")],
-                               stem="gadget")
-    await gql(client, "mutation($i: SetFieldAccessInput!) { setFieldAccess(input: $i) { field } }",
-              {"i": {"object": gadget, "field": "secret", "role": "MEMBER", "access": "HIDDEN"}}, token=admin)
+            await gql(
+                client,
+                "mutation($i: SetFieldAccessInput!) { setFieldAccess(input: $i) { field } }",
+                {
+                    "i": {
+                        "object": standard_type,
+                        "field": "customFields.secret",
+                        "role": role,
+                        "access": "HIDDEN",
+                    }
+                },
+                token=admin,
+            )
+    gadget = await make_object(
+        client,
+        admin,
+        [dict(apiName="secret", type="TEXT"), dict(apiName="label", type="TEXT")],
+        stem="gadget",
+    )
+    await gql(
+        client,
+        "mutation($i: SetFieldAccessInput!) { setFieldAccess(input: $i) { field } }",
+        {"i": {"object": gadget, "field": "secret", "role": "MEMBER", "access": "HIDDEN"}},
+        token=admin,
+    )
     custom = {"secret": "s3cret", "note": "plain"}
     member, agent = ids["member"], ids["agent"]
 
-    team = await _create(client, admin, "createTeam", {"name": "Sales", "managerId": member, "memberIds": [member]})
+    team = await _create(
+        client, admin, "createTeam", {"name": "Sales", "managerId": member, "memberIds": [member]}
+    )
     campaign = await _create(client, admin, "createCampaign", {"name": "Fair", "channel": "EVENT"})
-    shared = await _create(client, admin, "createCustomer", {"name": "Shared", "ownerId": member, "teamId": team["id"],
-                                                             "tier": "gold", "customFields": custom})
-    private = await _create(client, admin, "createCustomer", {"name": "Private", "ownerId": ids["admin"], "customFields": custom})
-    contact = await _create(client, admin, "createContact", {"name": "Ann", "customerId": shared["id"], "ownerId": member,
-                                                             "teamId": team["id"], "title": "CTO", "customFields": custom})
-    gone = await _create(client, admin, "createContact", {"name": "Gone", "customerId": private["id"], "ownerId": agent})
-    lead = await _create(client, admin, "createLead", {"personName": "Lee", "companyName": "Lee Ltd", "campaignId": campaign["id"],
-                                                       "ownerId": member, "teamId": team["id"], "customFields": custom})
+    shared = await _create(
+        client,
+        admin,
+        "createCustomer",
+        {
+            "name": "Shared",
+            "ownerId": member,
+            "teamId": team["id"],
+            "tier": "gold",
+            "customFields": custom,
+        },
+    )
+    private = await _create(
+        client,
+        admin,
+        "createCustomer",
+        {"name": "Private", "ownerId": ids["admin"], "customFields": custom},
+    )
+    contact = await _create(
+        client,
+        admin,
+        "createContact",
+        {
+            "name": "Ann",
+            "customerId": shared["id"],
+            "ownerId": member,
+            "teamId": team["id"],
+            "title": "CTO",
+            "customFields": custom,
+        },
+    )
+    gone = await _create(
+        client,
+        admin,
+        "createContact",
+        {"name": "Gone", "customerId": private["id"], "ownerId": agent},
+    )
+    lead = await _create(
+        client,
+        admin,
+        "createLead",
+        {
+            "personName": "Lee",
+            "companyName": "Lee Ltd",
+            "campaignId": campaign["id"],
+            "ownerId": member,
+            "teamId": team["id"],
+            "customFields": custom,
+        },
+    )
     await _create(client, admin, "createLead", {"personName": "Other", "ownerId": ids["admin"]})
-    await gql(client, "mutation($i: ConvertLeadInput!) { convertLead(input: $i) { id } }",
-              {"i": {"leadId": lead["id"], "createOpportunity": True, "opportunity": {"name": "From Lee"}}}, token=admin)
-    deal = await _create(client, admin, "createOpportunity", {
-        "name": "Big", "customerId": shared["id"], "primaryContactId": contact["id"], "campaignId": campaign["id"],
-        "ownerId": member, "teamId": team["id"], "amount": "100.00", "customFields": custom})
-    await _create(client, admin, "createOpportunity", {"name": "Fixed", "customerId": private["id"], "ownerId": member,
-                                                       "probability": 30})
-    await _create(client, admin, "createTicket", {"subject": "Broken", "customerId": shared["id"], "contactId": contact["id"],
-                                                  "assigneeId": member, "teamId": team["id"], "customFields": custom})
-    await _create(client, admin, "createTicket", {"subject": "Lost", "customerId": private["id"], "contactId": gone["id"],
-                                                  "assigneeId": agent})
+    await gql(
+        client,
+        "mutation($i: ConvertLeadInput!) { convertLead(input: $i) { id } }",
+        {
+            "i": {
+                "leadId": lead["id"],
+                "createOpportunity": True,
+                "opportunity": {"name": "From Lee"},
+            }
+        },
+        token=admin,
+    )
+    deal = await _create(
+        client,
+        admin,
+        "createOpportunity",
+        {
+            "name": "Big",
+            "customerId": shared["id"],
+            "primaryContactId": contact["id"],
+            "campaignId": campaign["id"],
+            "ownerId": member,
+            "teamId": team["id"],
+            "amount": "100.00",
+            "customFields": custom,
+        },
+    )
+    await _create(
+        client,
+        admin,
+        "createOpportunity",
+        {"name": "Fixed", "customerId": private["id"], "ownerId": member, "probability": 30},
+    )
+    await _create(
+        client,
+        admin,
+        "createTicket",
+        {
+            "subject": "Broken",
+            "customerId": shared["id"],
+            "contactId": contact["id"],
+            "assigneeId": member,
+            "teamId": team["id"],
+            "customFields": custom,
+        },
+    )
+    await _create(
+        client,
+        admin,
+        "createTicket",
+        {
+            "subject": "Lost",
+            "customerId": private["id"],
+            "contactId": gone["id"],
+            "assigneeId": agent,
+        },
+    )
     for record, owner in ((shared, member), (deal, ids["admin"])):
-        await _create(client, admin, "logActivity", {"recordId": record["id"], "kind": "TASK", "subject": "Call", "ownerId": owner})
+        await _create(
+            client,
+            admin,
+            "logActivity",
+            {"recordId": record["id"], "kind": "TASK", "subject": "Call", "ownerId": owner},
+        )
     for owner in (member, ids["admin"]):
-        await gql(client, "mutation($i: CreateRecordInput!) { createRecord(input: $i) { id } }",
-                  {"i": {"object": gadget, "values": {"secret": "x", "label": "y"}, "ownerId": owner, "teamId": team["id"]}},
-                  token=admin)
-    await gql(client, "mutation($id: ID!) { deleteContact(input: {id: $id}) { id } }", {"id": gone["id"]}, token=admin)
+        await gql(
+            client,
+            "mutation($i: CreateRecordInput!) { createRecord(input: $i) { id } }",
+            {
+                "i": {
+                    "object": gadget,
+                    "values": {"secret": "x", "label": "y"},
+                    "ownerId": owner,
+                    "teamId": team["id"],
+                }
+            },
+            token=admin,
+        )
+    await gql(
+        client,
+        "mutation($id: ID!) { deleteContact(input: {id: $id}) { id } }",
+        {"id": gone["id"]},
+        token=admin,
+    )
     return {"object": gadget}
 
 
 def _cases() -> list[Any]:
-    return [pytest.param(listed, width, role, id=f"{listed.name}-{width}-{role}")
-            for listed in LISTS for width in ("narrow", "wide") for role in ROLES]
+    return [
+        pytest.param(listed, width, role, id=f"{listed.name}-{width}-{role}")
+        for listed in LISTS
+        for width in ("narrow", "wide")
+        for role in ROLES
+    ]
 
 
 def test_every_known_list_with_relations_is_walked():
@@ -180,7 +367,15 @@ def test_every_known_list_with_relations_is_walked():
 
 
 @pytest.mark.parametrize(("listed", "width", "role"), _cases())
-async def test_a_list_answers_as_its_resolvers_would(client, standard, tokens, data, listed, width, role):  # noqa: F811
+async def test_a_list_answers_as_its_resolvers_would(
+    client,
+    standard,  # noqa: F811  (the fixture of that name, imported above)
+    tokens,
+    data,
+    listed,
+    width,
+    role,
+):
     query = document(listed, width)
     variables = {"object": data["object"]}
     fast = await gql(client, query, variables, token=tokens[role])
@@ -188,7 +383,11 @@ async def test_a_list_answers_as_its_resolvers_would(client, standard, tokens, d
     assert fast.body == reference.body
     if role == "admin":  # the data reaches every relation of the list
         nodes = [edge["node"] for edge in fast.data[listed.name]["edges"]]
-        unset = [name for name, r in listed.relations.items() if not any(node[name] is not None for node in nodes)]
+        unset = [
+            name
+            for name, r in listed.relations.items()
+            if not any(node[name] is not None for node in nodes)
+        ]
         assert nodes and unset == []
 
 
@@ -198,7 +397,11 @@ def _expected(parent: graphql.GraphQLObjectType, name: str) -> tuple[int, str | 
     if name == "__typename":
         return TYPENAME, None
     cls = _strawberry_class(parent.name)
-    field = next(f for f in cls.__strawberry_definition__.fields if schema.config.name_converter.from_field(f) == name)
+    field = next(
+        f
+        for f in cls.__strawberry_definition__.fields
+        if schema.config.name_converter.from_field(f) == name
+    )
     if name == "id" and issubclass(cls, relay.Node):
         return RELAY_ID, None
     if field.is_basic_field:
@@ -220,11 +423,24 @@ async def test_every_field_of_the_lists_takes_its_shortcut(client, tokens, data,
     monkeypatch.setattr(FastExecutor, "plan_fields", recording)
     for listed in LISTS:
         for width in ("narrow", "wide"):
-            assert (await gql(client, document(listed, width), {"object": data["object"]}, token=tokens["admin"])).data
+            assert (
+                await gql(
+                    client,
+                    document(listed, width),
+                    {"object": data["object"]},
+                    token=tokens["admin"],
+                )
+            ).data
     monkeypatch.undo()
 
     relations = {(listed.node.name, name) for listed in LISTS for name in listed.relations}
     assert relations <= planned.keys()  # the relations were planned at all (shortcuts on)
-    wrong = {key: got for key, got in planned.items() if key[0] != "Query" and got != _expected(SDL.get_type(key[0]), key[1])}
+    wrong = {
+        key: got
+        for key, got in planned.items()
+        if key[0] != "Query" and got != _expected(SDL.get_type(key[0]), key[1])
+    }
     assert wrong == {}
-    assert all(planned[key] == (RESOLVER, key[1]) for key in relations)  # each relation may come prefetched
+    assert all(
+        planned[key] == (RESOLVER, key[1]) for key in relations
+    )  # each relation may come prefetched

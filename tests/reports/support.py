@@ -36,7 +36,10 @@ def key_of(key: dict[str, Any]) -> Any:
 
 def by_keys(result: dict[str, Any]) -> dict[tuple[Any, ...], dict[str, Any]]:
     """{(key values...): {measure name: value}} of an aggregate's rows."""
-    return {tuple(key_of(k) for k in row["keys"]): {v["name"]: _value(v) for v in row["values"]} for row in result["rows"]}
+    return {
+        tuple(key_of(k) for k in row["keys"]): {v["name"]: _value(v) for v in row["values"]}
+        for row in result["rows"]
+    }
 
 
 def totals(result: dict[str, Any]) -> dict[str, Any]:
@@ -63,16 +66,30 @@ def close(actual: Decimal, expected: Decimal) -> bool:
 
 async def set_calendar(client, admin: str, zone: str, week_start: int = 0) -> None:
     """The tenant's time zone and first day of the week, as an admin sets them."""
-    current = (await gql(client, "{ tenantSettings { version timeZone weekStart } }", token=admin)).data["tenantSettings"]
+    current = (
+        await gql(client, "{ tenantSettings { version timeZone weekStart } }", token=admin)
+    ).data["tenantSettings"]
     if (current["timeZone"], current["weekStart"]) == (zone, week_start):
         return
-    changed = await gql(client, "mutation($i: UpdateTenantSettingsInput!) { updateTenantSettings(input: $i) { version } }",
-                        {"i": {"version": current["version"], "timeZone": zone, "weekStart": week_start}}, token=admin)
+    changed = await gql(
+        client,
+        "mutation($i: UpdateTenantSettingsInput!) { updateTenantSettings(input: $i) { version } }",
+        {"i": {"version": current["version"], "timeZone": zone, "weekStart": week_start}},
+        token=admin,
+    )
     assert changed.data, changed.body
 
 
 async def default_won_stage(client, token: str) -> str:
     """The global id of the default pipeline's won stage."""
-    listing = (await gql(client, "{ pipelines(first: 100) { edges { node { isDefault stages { id kind } } } } }", token=token)).data
-    default = next(edge["node"] for edge in listing["pipelines"]["edges"] if edge["node"]["isDefault"])
+    listing = (
+        await gql(
+            client,
+            "{ pipelines(first: 100) { edges { node { isDefault stages { id kind } } } } }",
+            token=token,
+        )
+    ).data
+    default = next(
+        edge["node"] for edge in listing["pipelines"]["edges"] if edge["node"]["isDefault"]
+    )
     return next(stage["id"] for stage in default["stages"] if stage["kind"] == "WON")

@@ -12,22 +12,34 @@ from tests.support.records import unique
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
 
-POLICY_FIELDS = ("id name position conditions calendar firstResponseMinutes nextResponseMinutes resolutionMinutes "
-                 "warningPercent enabled version escalations { level afterMinutes notify userId }")
+POLICY_FIELDS = (
+    "id name position conditions calendar firstResponseMinutes nextResponseMinutes resolutionMinutes "
+    "warningPercent enabled version escalations { level afterMinutes notify userId }"
+)
 CREATE_POLICY = f"mutation($input: CreateSlaPolicyInput!) {{ createSlaPolicy(input: $input) {{ {POLICY_FIELDS} }} }}"
-SLA = ("sla { status firstResponseDueAt firstRespondedAt nextResponseDueAt resolutionDueAt pausedAt breachedAt "
-       "policy { name } history { reason detail firstResponseDueAt resolutionDueAt nextResponseDueAt } }")
-CREATE_TICKET = f"mutation($input: CreateTicketInput!) {{ createTicket(input: $input) {{ id version {SLA} }} }}"
-READ_TICKET = f"query($id: ID!) {{ node(id: $id) {{ ... on Ticket {{ id version status {SLA} }} }} }}"
+SLA = (
+    "sla { status firstResponseDueAt firstRespondedAt nextResponseDueAt resolutionDueAt pausedAt breachedAt "
+    "policy { name } history { reason detail firstResponseDueAt resolutionDueAt nextResponseDueAt } }"
+)
+CREATE_TICKET = (
+    f"mutation($input: CreateTicketInput!) {{ createTicket(input: $input) {{ id version {SLA} }} }}"
+)
+READ_TICKET = (
+    f"query($id: ID!) {{ node(id: $id) {{ ... on Ticket {{ id version status {SLA} }} }} }}"
+)
 MOVE = f"""mutation($id: ID!, $v: Int!, $s: String!) {{ changeTicketStatus(input: {{id: $id, version: $v, status: $s}}) {{
   id version status {SLA} }} }}"""
-UPDATE_TICKET = f"mutation($input: UpdateTicketInput!) {{ updateTicket(input: $input) {{ id version {SLA} }} }}"
+UPDATE_TICKET = (
+    f"mutation($input: UpdateTicketInput!) {{ updateTicket(input: $input) {{ id version {SLA} }} }}"
+)
 LOG = "mutation($input: LogActivityInput!) { logActivity(input: $input) { id } }"
 
 
 async def make_policy(client, token: str, **fields: Any) -> dict[str, Any]:
     fields.setdefault("name", unique("SLA"))
-    return (await gql(client, CREATE_POLICY, {"input": fields}, token=token)).data["createSlaPolicy"]
+    return (await gql(client, CREATE_POLICY, {"input": fields}, token=token)).data[
+        "createSlaPolicy"
+    ]
 
 
 def for_category(category: str, **extra: Any) -> dict[str, Any]:
@@ -51,8 +63,14 @@ async def read(client, token: str, ticket_id: str, when: datetime) -> dict[str, 
     return (await at(when, client, READ_TICKET, {"id": ticket_id}, token)).data["node"]
 
 
-async def move(client, token: str, ticket: dict[str, Any], status: str, when: datetime) -> dict[str, Any]:
-    moved = (await at(when, client, MOVE, {"id": ticket["id"], "v": ticket["version"], "s": status}, token)).data
+async def move(
+    client, token: str, ticket: dict[str, Any], status: str, when: datetime
+) -> dict[str, Any]:
+    moved = (
+        await at(
+            when, client, MOVE, {"id": ticket["id"], "v": ticket["version"], "s": status}, token
+        )
+    ).data
     return moved["changeTicketStatus"]
 
 

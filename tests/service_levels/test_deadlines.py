@@ -10,14 +10,30 @@ from domain.calendars import BusinessCalendar, calendar_from_dict
 from domain.service_levels.deadlines import deadlines, escalation_times
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-WEEKDAYS = calendar_from_dict({"timeZone": "Asia/Shanghai", "weeklyHours": {
-    day: [{"start": "09:00", "end": "18:00"}] for day in ("monday", "tuesday", "wednesday", "thursday", "friday")}})
+WEEKDAYS = calendar_from_dict(
+    {
+        "timeZone": "Asia/Shanghai",
+        "weeklyHours": {
+            day: [{"start": "09:00", "end": "18:00"}]
+            for day in ("monday", "tuesday", "wednesday", "thursday", "friday")
+        },
+    }
+)
 
 
 def _state(**changes):
-    state = {"started_at": datetime(2026, 3, 6, 17, 0, tzinfo=SHANGHAI),  # a Friday, an hour before closing
-             "first_response_minutes": 120, "next_response_minutes": None, "resolution_minutes": 600,
-             "warning_percent": 50, "paused_business_seconds": 0.0, "next_response_since": None, "escalations": []}
+    state = {
+        "started_at": datetime(
+            2026, 3, 6, 17, 0, tzinfo=SHANGHAI
+        ),  # a Friday, an hour before closing
+        "first_response_minutes": 120,
+        "next_response_minutes": None,
+        "resolution_minutes": 600,
+        "warning_percent": 50,
+        "paused_business_seconds": 0.0,
+        "next_response_since": None,
+        "escalations": [],
+    }
     state.update(changes)
     return state
 
@@ -39,9 +55,17 @@ def test_a_paused_hour_moves_the_due_time_by_one_working_hour():
 
 def test_24x7_equals_elapsed_time_and_escalations_follow_the_resolution_due_time():
     start = datetime(2026, 3, 28, 12, 0, tzinfo=timezone.utc)
-    state = _state(started_at=start, escalations=[{"level": 1, "afterMinutes": 0, "notify": "ASSIGNEE"},
-                                                  {"level": 2, "afterMinutes": 30, "notify": "TEAM_MANAGER"}])
+    state = _state(
+        started_at=start,
+        escalations=[
+            {"level": 1, "afterMinutes": 0, "notify": "ASSIGNEE"},
+            {"level": 2, "afterMinutes": 30, "notify": "TEAM_MANAGER"},
+        ],
+    )
     calendar = BusinessCalendar.twenty_four_seven()
     state.update(deadlines(calendar, state))
     assert state["resolution_due_at"] == start + timedelta(minutes=600)
-    assert escalation_times(calendar, state) == {1: start + timedelta(minutes=600), 2: start + timedelta(minutes=630)}
+    assert escalation_times(calendar, state) == {
+        1: start + timedelta(minutes=600),
+        2: start + timedelta(minutes=630),
+    }

@@ -16,8 +16,10 @@ from tests.support.automation import deliver, make_rule, runs_of
 from tests.support.graphql import gql
 from tests.support.records import unique
 
-SURVEY = "query($id: ID!) { node(id: $id) { ... on Ticket { version satisfactionScore satisfactionComment satisfactionAt " \
-         "survey { id link expiresAt answeredAt score comment } } } }"
+SURVEY = (
+    "query($id: ID!) { node(id: $id) { ... on Ticket { version satisfactionScore satisfactionComment satisfactionAt "
+    "survey { id link expiresAt answeredAt score comment } } } }"
+)
 SEND = "mutation($id: ID!) { sendSatisfactionSurvey(input: {ticketId: $id}) { id link expiresAt } }"
 DAY = timedelta(days=1)
 
@@ -42,7 +44,9 @@ async def _post(client, link: str, form: dict, when=T0 + DAY, language: str = "e
         return await client.post(link, data=form, headers={"Accept-Language": language})
 
 
-async def test_resolving_sends_a_survey_answered_once_without_signing_in(client, as_alpha, owner_db):
+async def test_resolving_sends_a_survey_answered_once_without_signing_in(
+    client, as_alpha, owner_db
+):
     ticket = await _resolved(client, as_alpha["agent"])
     survey = (await _survey(client, as_alpha["agent"], ticket["id"]))["survey"]
     assert survey["link"].startswith("/surveys/") and survey["answeredAt"] is None
@@ -64,8 +68,11 @@ async def test_resolving_sends_a_survey_answered_once_without_signing_in(client,
     assert again.status_code == 409 and "already been answered" in again.text
     assert (await _get(client, survey["link"])).status_code == 409
     assert (await _survey(client, as_alpha["agent"], ticket["id"]))["satisfactionScore"] == 4
-    events = await owner_db.fetch("SELECT event_type, changes FROM outbox_event WHERE record_id = $1 "
-                                  "AND event_type = 'Ticket.survey_answered'", uuid.UUID(relay.GlobalID.from_id(ticket["id"]).node_id))
+    events = await owner_db.fetch(
+        "SELECT event_type, changes FROM outbox_event WHERE record_id = $1 "
+        "AND event_type = 'Ticket.survey_answered'",
+        uuid.UUID(relay.GlobalID.from_id(ticket["id"]).node_id),
+    )
     assert len(events) == 1 and json.loads(events[0]["changes"])["satisfactionScore"] == [None, 4]
 
 
@@ -73,14 +80,20 @@ async def test_the_page_speaks_the_customers_language(client, as_alpha):
     ticket = await _resolved(client, as_alpha["agent"])
     link = (await _survey(client, as_alpha["agent"], ticket["id"]))["survey"]["link"]
     page = await _get(client, link, language="zh-CN,zh;q=0.9,en;q=0.5")
-    assert page.status_code == 200 and '<html lang="zh-CN">' in page.text and "您对本次服务满意吗" in page.text
+    assert (
+        page.status_code == 200
+        and '<html lang="zh-CN">' in page.text
+        and "您对本次服务满意吗" in page.text
+    )
     wrong = await _post(client, link, {"score": "9"}, language="zh-CN")
     assert wrong.status_code == 400 and "请选择 1 到 5 的评分" in wrong.text
     done = await _post(client, link, {"score": "5", "comment": "师傅很专业"}, language="zh-CN")
     assert done.status_code == 200 and "谢谢" in done.text
     again = await _get(client, link, language="zh")
     assert again.status_code == 409 and "已经回答过了" in again.text
-    assert (await _get(client, "/surveys/forged", language="zh-CN")).text.count("此调查链接无效") == 1
+    assert (await _get(client, "/surveys/forged", language="zh-CN")).text.count(
+        "此调查链接无效"
+    ) == 1
 
 
 async def test_expired_forged_and_out_of_range_answers_are_refused_clearly(client, as_alpha):
@@ -93,21 +106,30 @@ async def test_expired_forged_and_out_of_range_answers_are_refused_clearly(clien
 
     token = link.rsplit("/", 1)[1]
     header, payload, signature = token.split(".")
-    forged = [f"{header}.{payload}.{signature[:-2]}{'AA' if not signature.endswith('AA') else 'BB'}", "not-a-token",
-              f"{header}.{payload[:-4]}abcd.{signature}"]
+    forged = [
+        f"{header}.{payload}.{signature[:-2]}{'AA' if not signature.endswith('AA') else 'BB'}",
+        "not-a-token",
+        f"{header}.{payload[:-4]}abcd.{signature}",
+    ]
     for bad in forged:
         response = await _post(client, f"/surveys/{bad}", {"score": "5"})
         assert response.status_code == 404 and "not valid" in response.text, bad
 
     for score in ("0", "6", "", "five"):
         response = await _post(client, link, {"score": score, "comment": "kept"})
-        assert response.status_code == 400 and "score from 1 to 5" in response.text and "kept" in response.text
+        assert (
+            response.status_code == 400
+            and "score from 1 to 5" in response.text
+            and "kept" in response.text
+        )
     too_long = await _post(client, link, {"score": "3", "comment": "x" * 2001})
     assert too_long.status_code == 400
     assert (await _survey(client, as_alpha["agent"], ticket["id"]))["satisfactionScore"] is None
 
 
-async def test_a_survey_is_sent_by_hand_or_by_an_automation_only_for_resolved_tickets(client, as_alpha):
+async def test_a_survey_is_sent_by_hand_or_by_an_automation_only_for_resolved_tickets(
+    client, as_alpha
+):
     open_one = await open_ticket(client, as_alpha["agent"], T0, category=unique("survey"))
     refused = await gql(client, SEND, {"id": open_one["id"]}, token=as_alpha["agent"])
     assert refused.codes == ["BAD_USER_INPUT"]
@@ -116,27 +138,40 @@ async def test_a_survey_is_sent_by_hand_or_by_an_automation_only_for_resolved_ti
 
     resolved = await _resolved(client, as_alpha["agent"])
     first = (await _survey(client, as_alpha["agent"], resolved["id"]))["survey"]
-    sent = (await gql(client, SEND, {"id": resolved["id"]}, token=as_alpha["agent"])).data["sendSatisfactionSurvey"]
+    sent = (await gql(client, SEND, {"id": resolved["id"]}, token=as_alpha["agent"])).data[
+        "sendSatisfactionSurvey"
+    ]
     assert sent["id"] != first["id"] and sent["link"] != first["link"]
 
     category = unique("followup")
-    rule = await make_rule(client, as_alpha["admin"], name=unique("Survey on follow-up"), object="Ticket",
-                           trigger={"on": "status_changed", "to": {"status": "FOLLOWED_UP"}},
-                           conditions={"field": "category", "op": "eq", "value": category},
-                           actions=[{"type": "send_survey"}])
+    rule = await make_rule(
+        client,
+        as_alpha["admin"],
+        name=unique("Survey on follow-up"),
+        object="Ticket",
+        trigger={"on": "status_changed", "to": {"status": "FOLLOWED_UP"}},
+        conditions={"field": "category", "op": "eq", "value": category},
+        actions=[{"type": "send_survey"}],
+    )
     ticket = await open_ticket(client, as_alpha["agent"], T0, category=category)
     ticket = await move(client, as_alpha["agent"], ticket, "ACCEPTED", T0)
     ticket = await move(client, as_alpha["agent"], ticket, "RESOLVED", T0)
     by_resolution = (await _survey(client, as_alpha["agent"], ticket["id"]))["survey"]["id"]
     await move(client, as_alpha["agent"], ticket, "FOLLOWED_UP", T0)
     await deliver()
-    assert [r["status"] for r in await runs_of(client, as_alpha["admin"], rule["id"])] == ["SUCCEEDED"]
+    assert [r["status"] for r in await runs_of(client, as_alpha["admin"], rule["id"])] == [
+        "SUCCEEDED"
+    ]
     assert (await _survey(client, as_alpha["agent"], ticket["id"]))["survey"]["id"] != by_resolution
 
 
-async def test_another_tenant_neither_sees_nor_sends_surveys(client, as_alpha, as_beta, tenants, app_db):
+async def test_another_tenant_neither_sees_nor_sends_surveys(
+    client, as_alpha, as_beta, tenants, app_db
+):
     ticket = await _resolved(client, as_alpha["agent"])
-    assert (await gql(client, SEND, {"id": ticket["id"]}, token=as_beta["admin"])).codes == ["NOT_FOUND"]
+    assert (await gql(client, SEND, {"id": ticket["id"]}, token=as_beta["admin"])).codes == [
+        "NOT_FOUND"
+    ]
     seen = await gql(client, SURVEY, {"id": ticket["id"]}, token=as_beta["admin"])
     assert seen.body["data"]["node"] is None
     async with app_db.transaction():

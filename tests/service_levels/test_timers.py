@@ -45,8 +45,11 @@ def raw(global_id: str) -> uuid.UUID:
 
 
 async def sla_events(owner_db, ticket_id: str) -> list[tuple[str, dict]]:
-    rows = await owner_db.fetch("SELECT event_type, changes FROM outbox_event WHERE record_id = $1 "
-                                "AND event_type LIKE 'Ticket.sla_%' ORDER BY seq", raw(ticket_id))
+    rows = await owner_db.fetch(
+        "SELECT event_type, changes FROM outbox_event WHERE record_id = $1 "
+        "AND event_type LIKE 'Ticket.sla_%' ORDER BY seq",
+        raw(ticket_id),
+    )
     return [(r["event_type"].split(".")[1], json.loads(r["changes"])) for r in rows]
 
 
@@ -54,14 +57,25 @@ def names(events: list[tuple[str, dict]]) -> list[str]:
     return [f"{kind}:{c.get('target') or c.get('level')}" for kind, c in events]
 
 
-async def test_warnings_breaches_and_escalations_fire_once_each_at_their_time(client, as_alpha, owner_db):
+async def test_warnings_breaches_and_escalations_fire_once_each_at_their_time(
+    client, as_alpha, owner_db
+):
     agent = (await gql(client, ME, token=as_alpha["agent"])).data["me"]["id"]
     manager = (await gql(client, ME, token=as_alpha["manager"])).data["me"]["id"]
     category = unique("timers")
-    await make_policy(client, as_alpha["admin"], conditions=for_category(category), firstResponseMinutes=20,
-                      resolutionMinutes=60, warningPercent=50,
-                      escalations=[{"level": 1, "notify": "ASSIGNEE"}, {"level": 2, "notify": "TEAM_MANAGER", "afterMinutes": 30},
-                                   {"level": 3, "notify": "USER", "userId": manager, "afterMinutes": 60}])
+    await make_policy(
+        client,
+        as_alpha["admin"],
+        conditions=for_category(category),
+        firstResponseMinutes=20,
+        resolutionMinutes=60,
+        warningPercent=50,
+        escalations=[
+            {"level": 1, "notify": "ASSIGNEE"},
+            {"level": 2, "notify": "TEAM_MANAGER", "afterMinutes": 30},
+            {"level": 3, "notify": "USER", "userId": manager, "afterMinutes": 60},
+        ],
+    )
     ticket = await open_ticket(client, as_alpha["agent"], T0, category=category, assigneeId=agent)
 
     await schedule_once(T0 + 9 * M)
@@ -71,13 +85,22 @@ async def test_warnings_breaches_and_escalations_fire_once_each_at_their_time(cl
     assert names(await sla_events(owner_db, ticket["id"])) == ["sla_warning:FIRST_RESPONSE"]
     await schedule_once(T0 + 45 * M)
     assert Counter(names(await sla_events(owner_db, ticket["id"]))) == Counter(
-        ["sla_warning:FIRST_RESPONSE", "sla_breached:FIRST_RESPONSE", "sla_warning:RESOLUTION"])
+        ["sla_warning:FIRST_RESPONSE", "sla_breached:FIRST_RESPONSE", "sla_warning:RESOLUTION"]
+    )
     await schedule_once(T0 + 200 * M)
     await schedule_once(T0 + 300 * M)
     events = await sla_events(owner_db, ticket["id"])
-    assert Counter(names(events)) == Counter([
-        "sla_warning:FIRST_RESPONSE", "sla_breached:FIRST_RESPONSE", "sla_warning:RESOLUTION", "sla_breached:RESOLUTION",
-        "sla_escalated:1", "sla_escalated:2", "sla_escalated:3"])
+    assert Counter(names(events)) == Counter(
+        [
+            "sla_warning:FIRST_RESPONSE",
+            "sla_breached:FIRST_RESPONSE",
+            "sla_warning:RESOLUTION",
+            "sla_breached:RESOLUTION",
+            "sla_escalated:1",
+            "sla_escalated:2",
+            "sla_escalated:3",
+        ]
+    )
     escalations = {c["level"]: c for kind, c in events if kind == "sla_escalated"}
     assert escalations[1]["notified"] == [str(raw(agent))] and escalations[1]["problem"] is None
     assert escalations[2]["notified"] == [] and "manager" in escalations[2]["problem"]
@@ -85,24 +108,38 @@ async def test_warnings_breaches_and_escalations_fire_once_each_at_their_time(cl
     breach = next(c for kind, c in events if kind == "sla_breached" and c["target"] == "RESOLUTION")
     assert breach["dueAt"] == iso(T0 + 60 * M)
 
-    notes = await owner_db.fetch("SELECT user_id, title FROM notification WHERE record_id = $1 ORDER BY title",
-                                 raw(ticket["id"]))
+    notes = await owner_db.fetch(
+        "SELECT user_id, title FROM notification WHERE record_id = $1 ORDER BY title",
+        raw(ticket["id"]),
+    )
     assert [(n["user_id"], n["title"].split(":")[0]) for n in notes] == [
-        (raw(agent), "SLA escalation (level 1)"), (raw(manager), "SLA escalation (level 3)")]
+        (raw(agent), "SLA escalation (level 1)"),
+        (raw(manager), "SLA escalation (level 3)"),
+    ]
     sla = (await read(client, as_alpha["agent"], ticket["id"], T0 + 300 * M))["sla"]
     assert sla["status"] == "BREACHED" and sla["breachedAt"] == iso(T0 + 20 * M)
 
 
-async def test_a_met_or_paused_clock_fires_nothing_and_a_resumed_one_fires_on_its_new_times(client, as_alpha, owner_db):
+async def test_a_met_or_paused_clock_fires_nothing_and_a_resumed_one_fires_on_its_new_times(
+    client, as_alpha, owner_db
+):
     category = unique("quiet")
-    await make_policy(client, as_alpha["admin"], conditions=for_category(category), firstResponseMinutes=20,
-                      resolutionMinutes=60, warningPercent=50)
+    await make_policy(
+        client,
+        as_alpha["admin"],
+        conditions=for_category(category),
+        firstResponseMinutes=20,
+        resolutionMinutes=60,
+        warningPercent=50,
+    )
     ticket = await open_ticket(client, as_alpha["agent"], T0, category=category)
     ticket = await move(client, as_alpha["agent"], ticket, "ACCEPTED", T0 + 5 * M)
     ticket = await move(client, as_alpha["agent"], ticket, "WAITING_ON_CUSTOMER", T0 + 20 * M)
     await schedule_once(T0 + 100 * M)
     assert await sla_events(owner_db, ticket["id"]) == []  # paused: no timers at all
-    ticket = await move(client, as_alpha["agent"], ticket, "DIAGNOSING", T0 + 100 * M)  # 80 minutes paused
+    ticket = await move(
+        client, as_alpha["agent"], ticket, "DIAGNOSING", T0 + 100 * M
+    )  # 80 minutes paused
     assert ticket["sla"]["resolutionDueAt"] == iso(T0 + 140 * M)
     await schedule_once(T0 + 139 * M)
     assert names(await sla_events(owner_db, ticket["id"])) == ["sla_warning:RESOLUTION"]
@@ -111,9 +148,13 @@ async def test_a_met_or_paused_clock_fires_nothing_and_a_resumed_one_fires_on_it
     assert names(await sla_events(owner_db, ticket["id"])) == ["sla_warning:RESOLUTION"]
 
 
-async def test_a_pass_that_fails_midway_leaves_its_timers_to_the_next_one(client, as_alpha, tenants, owner_db):
+async def test_a_pass_that_fails_midway_leaves_its_timers_to_the_next_one(
+    client, as_alpha, tenants, owner_db
+):
     category = unique("rollback")
-    await make_policy(client, as_alpha["admin"], conditions=for_category(category), resolutionMinutes=60)
+    await make_policy(
+        client, as_alpha["admin"], conditions=for_category(category), resolutionMinutes=60
+    )
     ticket = await open_ticket(client, as_alpha["agent"], T0, category=category)
     with pytest.raises(RuntimeError):
         async with tenant_transaction(uuid.UUID(tenants["alpha"].id)):
@@ -121,24 +162,37 @@ async def test_a_pass_that_fails_midway_leaves_its_timers_to_the_next_one(client
             raise RuntimeError("the scheduler died before committing")
     assert await sla_events(owner_db, ticket["id"]) == []
     await asyncio.gather(schedule_once(T0 + 100 * M), schedule_once(T0 + 100 * M))  # two at once
-    assert Counter(names(await sla_events(owner_db, ticket["id"]))) == Counter(["sla_warning:RESOLUTION",
-                                                                                "sla_breached:RESOLUTION"])
+    assert Counter(names(await sla_events(owner_db, ticket["id"]))) == Counter(
+        ["sla_warning:RESOLUTION", "sla_breached:RESOLUTION"]
+    )
 
 
 async def test_a_killed_scheduler_neither_loses_nor_repeats_an_event(client, as_alpha, owner_db):
     """The real `tessera scheduler`, on the wall clock (the tickets were opened in the past), firing
     a few timers per transaction; SIGKILLed once it has fired some, then started again."""
     category = unique("killed")
-    await make_policy(client, as_alpha["admin"], conditions=for_category(category), firstResponseMinutes=10,
-                      resolutionMinutes=60)
+    await make_policy(
+        client,
+        as_alpha["admin"],
+        conditions=for_category(category),
+        firstResponseMinutes=10,
+        resolutionMinutes=60,
+    )
     items = [{"subject": unique("Many"), "category": category} for _ in range(40)]
-    with_time = "mutation($input: BulkCreateTicketsInput!) { bulkCreateTickets(input: $input) { id } }"
-    created = (await at(T0, client, with_time, {"input": {"items": items}}, as_alpha["agent"])).data["bulkCreateTickets"]
+    with_time = (
+        "mutation($input: BulkCreateTicketsInput!) { bulkCreateTickets(input: $input) { id } }"
+    )
+    created = (
+        await at(T0, client, with_time, {"input": {"items": items}}, as_alpha["agent"])
+    ).data["bulkCreateTickets"]
     ids = [raw(t["id"]) for t in created]
 
     async def fired() -> int:
-        return await owner_db.fetchval("SELECT count(*) FROM outbox_event WHERE record_id = ANY($1::uuid[]) "
-                                       "AND event_type LIKE 'Ticket.sla_%'", ids)
+        return await owner_db.fetchval(
+            "SELECT count(*) FROM outbox_event WHERE record_id = ANY($1::uuid[]) "
+            "AND event_type LIKE 'Ticket.sla_%'",
+            ids,
+        )
 
     scheduler = start("scheduler", "--poll-seconds", "0.2", env={"SLA_TIMER_BATCH": "3"})
     try:
@@ -149,12 +203,17 @@ async def test_a_killed_scheduler_neither_loses_nor_repeats_an_event(client, as_
     before_restart = await fired()
     scheduler = start("scheduler", "--poll-seconds", "0.2", env={"SLA_TIMER_BATCH": "3"})
     try:
-        await until(lambda: _at_least(fired, 40 * 4), "the restarted scheduler did not fire every timer")
+        await until(
+            lambda: _at_least(fired, 40 * 4), "the restarted scheduler did not fire every timer"
+        )
     finally:
         stop(scheduler)
-    rows = await owner_db.fetch("SELECT record_id, event_type, changes->>'target' AS target, count(*) AS n FROM outbox_event "
-                                "WHERE record_id = ANY($1::uuid[]) AND event_type LIKE 'Ticket.sla_%' "
-                                "GROUP BY 1, 2, 3", ids)
+    rows = await owner_db.fetch(
+        "SELECT record_id, event_type, changes->>'target' AS target, count(*) AS n FROM outbox_event "
+        "WHERE record_id = ANY($1::uuid[]) AND event_type LIKE 'Ticket.sla_%' "
+        "GROUP BY 1, 2, 3",
+        ids,
+    )
     assert len(rows) == 40 * 4 and {r["n"] for r in rows} == {1}
     assert 0 < before_restart <= 40 * 4
 
@@ -165,28 +224,60 @@ async def _at_least(count, wanted: int) -> bool:
 
 async def test_automations_trigger_on_a_breach_and_webhooks_take_it(client, as_alpha, tenants):
     category = unique("escalate")
-    await make_policy(client, as_alpha["admin"], conditions=for_category(category), resolutionMinutes=30)
-    rule = await make_rule(client, as_alpha["admin"], name=unique("On breach"), object="Ticket",
-                           trigger={"on": "sla_breached"}, conditions=for_category(category),
-                           actions=[{"type": "update_fields", "values": {"description": "escalated: SLA breached"}}])
+    await make_policy(
+        client, as_alpha["admin"], conditions=for_category(category), resolutionMinutes=30
+    )
+    rule = await make_rule(
+        client,
+        as_alpha["admin"],
+        name=unique("On breach"),
+        object="Ticket",
+        trigger={"on": "sla_breached"},
+        conditions=for_category(category),
+        actions=[{"type": "update_fields", "values": {"description": "escalated: SLA breached"}}],
+    )
     await deliver()  # events other tests left pending go out before the endpoint exists
     receiver = Receiver()
-    made = (await gql(client, HOOK, {"i": {"url": receiver.url, "eventTypes": ["Ticket.sla_breached"]}},
-                      token=as_alpha["admin"])).data["createWebhookEndpoint"]
+    made = (
+        await gql(
+            client,
+            HOOK,
+            {"i": {"url": receiver.url, "eventTypes": ["Ticket.sla_breached"]}},
+            token=as_alpha["admin"],
+        )
+    ).data["createWebhookEndpoint"]
     try:
         ticket = await open_ticket(client, as_alpha["agent"], T0, category=category)
         await schedule_once(T0 + 31 * M)
         await deliver()
         await send_due(uuid.UUID(tenants["alpha"].id))  # what the worker's webhooks.send does
-        runs = [r for r in await runs_of(client, as_alpha["admin"], rule["id"]) if r["recordId"] in (ticket["id"], str(raw(ticket["id"])))]
+        runs = [
+            r
+            for r in await runs_of(client, as_alpha["admin"], rule["id"])
+            if r["recordId"] in (ticket["id"], str(raw(ticket["id"])))
+        ]
         assert [r["status"] for r in runs] == ["SUCCEEDED"]
-        node = (await gql(client, "query($id: ID!) { node(id: $id) { ... on Ticket { description } } }",
-                          {"id": ticket["id"]}, token=as_alpha["agent"])).data["node"]
+        node = (
+            await gql(
+                client,
+                "query($id: ID!) { node(id: $id) { ... on Ticket { description } } }",
+                {"id": ticket["id"]},
+                token=as_alpha["agent"],
+            )
+        ).data["node"]
         assert node["description"] == "escalated: SLA breached"
         payloads = [json.loads(r.body) for r in receiver.received]
-        ours = [p for p in payloads if str(raw(ticket["id"])) in json.dumps(p) or ticket["id"] in json.dumps(p)]
+        ours = [
+            p
+            for p in payloads
+            if str(raw(ticket["id"])) in json.dumps(p) or ticket["id"] in json.dumps(p)
+        ]
         assert [p["type"] for p in ours] == ["Ticket.sla_breached"]
     finally:
         receiver.close()
-        await gql(client, "mutation($i: WebhookEndpointRefInput!) { deleteWebhookEndpoint(input: $i) { id } }",
-                  {"i": {"id": made["endpoint"]["id"]}}, token=as_alpha["admin"])
+        await gql(
+            client,
+            "mutation($i: WebhookEndpointRefInput!) { deleteWebhookEndpoint(input: $i) { id } }",
+            {"i": {"id": made["endpoint"]["id"]}},
+            token=as_alpha["admin"],
+        )

@@ -12,11 +12,18 @@ PROCESS_FIELDS = """id name object version enabled startMode lockAll lockedField
           timeout { hours remindAfterHours action calendar } }"""
 CREATE_PROCESS = f"mutation($input: CreateApprovalProcessInput!) {{ createApprovalProcess(input: $input) {{ {PROCESS_FIELDS} }} }}"
 UPDATE_PROCESS = f"mutation($input: UpdateApprovalProcessInput!) {{ updateApprovalProcess(input: $input) {{ {PROCESS_FIELDS} }} }}"
-DELETE_PROCESS = "mutation($input: ApprovalProcessRefInput!) { deleteApprovalProcess(input: $input) { id } }"
+DELETE_PROCESS = (
+    "mutation($input: ApprovalProcessRefInput!) { deleteApprovalProcess(input: $input) { id } }"
+)
 
 
 def users_step(name: str, user_ids: list[str], mode: str = "ANY", **extra: Any) -> dict[str, Any]:
-    return {"name": name, "approvers": [{"kind": "USERS", "userIds": user_ids}], "mode": mode, **extra}
+    return {
+        "name": name,
+        "approvers": [{"kind": "USERS", "userIds": user_ids}],
+        "mode": mode,
+        **extra,
+    }
 
 
 async def try_process(client, token: str, **fields: Any) -> GraphQLResponse:
@@ -29,7 +36,9 @@ async def make_process(client, token: str, **fields: Any) -> dict[str, Any]:
 
 
 async def delete_process(client, token: str, process: dict[str, Any]) -> None:
-    _ = (await gql(client, DELETE_PROCESS, {"input": {"id": process["id"]}}, token=token)).data  # asserts no errors
+    _ = (
+        await gql(client, DELETE_PROCESS, {"input": {"id": process["id"]}}, token=token)
+    ).data  # asserts no errors
 
 
 def field_errors(response: GraphQLResponse) -> dict[str, str]:
@@ -42,26 +51,44 @@ REQUEST_FIELDS = """id status version currentStep currentStepName processVersion
   submittedBy { id }
   steps { index name round mode decisions { status comment approver { id } decidedBy { id } onBehalfOf { id } } }"""
 SUBMIT = f"mutation($input: SubmitForApprovalInput!) {{ submitForApproval(input: $input) {{ {REQUEST_FIELDS} }} }}"
-APPROVE = f"mutation($input: DecideApprovalInput!) {{ approve(input: $input) {{ {REQUEST_FIELDS} }} }}"
-REJECT = f"mutation($input: DecideApprovalInput!) {{ reject(input: $input) {{ {REQUEST_FIELDS} }} }}"
-RECALL = f"mutation($input: RecallApprovalInput!) {{ recall(input: $input) {{ {REQUEST_FIELDS} }} }}"
+APPROVE = (
+    f"mutation($input: DecideApprovalInput!) {{ approve(input: $input) {{ {REQUEST_FIELDS} }} }}"
+)
+REJECT = (
+    f"mutation($input: DecideApprovalInput!) {{ reject(input: $input) {{ {REQUEST_FIELDS} }} }}"
+)
+RECALL = (
+    f"mutation($input: RecallApprovalInput!) {{ recall(input: $input) {{ {REQUEST_FIELDS} }} }}"
+)
 REASSIGN = f"mutation($input: ReassignApprovalInput!) {{ reassignApproval(input: $input) {{ {REQUEST_FIELDS} }} }}"
 REQUEST = f"query($id: ID!) {{ approvalRequest(id: $id) {{ {REQUEST_FIELDS} }} }}"
-MY_APPROVALS = ("query($filter: MyApprovalsFilter) { myApprovals(filter: $filter, first: 100) { count items { cursor "
-                "onBehalfOf { id } request { id status currentStep recordId } } } }")
+MY_APPROVALS = (
+    "query($filter: MyApprovalsFilter) { myApprovals(filter: $filter, first: 100) { count items { cursor "
+    "onBehalfOf { id } request { id status currentStep recordId } } } }"
+)
 
 
 async def submit(client, token: str, record_id: str, **extra: Any) -> GraphQLResponse:
     return await gql(client, SUBMIT, {"input": {"recordId": record_id, **extra}}, token=token)
 
 
-async def decide(client, token: str, request_id: str, *, approve: bool = True, **extra: Any) -> GraphQLResponse:
-    return await gql(client, APPROVE if approve else REJECT, {"input": {"requestId": request_id, **extra}}, token=token)
+async def decide(
+    client, token: str, request_id: str, *, approve: bool = True, **extra: Any
+) -> GraphQLResponse:
+    return await gql(
+        client,
+        APPROVE if approve else REJECT,
+        {"input": {"requestId": request_id, **extra}},
+        token=token,
+    )
 
 
 async def waiting_on(client, token: str) -> list[str]:
     """Ids of the requests waiting on the token's user."""
-    return [item["request"]["id"] for item in (await gql(client, MY_APPROVALS, token=token)).data["myApprovals"]["items"]]
+    return [
+        item["request"]["id"]
+        for item in (await gql(client, MY_APPROVALS, token=token)).data["myApprovals"]["items"]
+    ]
 
 
 def reason(response: GraphQLResponse) -> str | None:

@@ -8,9 +8,11 @@ from typing import Any
 
 from tests.support.graphql import gql
 
-CREATE_RULE = ("mutation($input: CreateAutomationRuleInput!) { createAutomationRule(input: $input) "
-               "{ id name version enabled actions } }")
-RUNS = ("query($rule: ID) { automationRuns(ruleId: $rule, first: 100) { id status attempts reason steps ruleVersion recordId depth } }")
+CREATE_RULE = (
+    "mutation($input: CreateAutomationRuleInput!) { createAutomationRule(input: $input) "
+    "{ id name version enabled actions } }"
+)
+RUNS = "query($rule: ID) { automationRuns(ruleId: $rule, first: 100) { id status attempts reason steps ruleVersion recordId depth } }"
 MAX_ROUNDS = 10
 
 
@@ -50,10 +52,14 @@ async def exhaust_retries() -> None:
 
 
 async def make_rule(client, token: str, **fields: Any) -> dict[str, Any]:
-    return (await gql(client, CREATE_RULE, {"input": fields}, token=token)).data["createAutomationRule"]
+    return (await gql(client, CREATE_RULE, {"input": fields}, token=token)).data[
+        "createAutomationRule"
+    ]
 
 
-async def runs_of(client, token: str, rule_id: str, *, unmatched: bool = False) -> list[dict[str, Any]]:
+async def runs_of(
+    client, token: str, rule_id: str, *, unmatched: bool = False
+) -> list[dict[str, Any]]:
     """The rule's runs; without `unmatched`, not the ones skipped because their record did not meet
     the conditions (other tests' records pass by in the shared tenant)."""
     runs = (await gql(client, RUNS, {"rule": rule_id}, token=token)).data["automationRuns"]
@@ -61,7 +67,13 @@ async def runs_of(client, token: str, rule_id: str, *, unmatched: bool = False) 
 
 
 async def disable(client, token: str, rule: dict[str, Any]) -> None:
-    current = (await gql(client, "{ automationRules { id version } }", token=token)).data["automationRules"]
+    current = (await gql(client, "{ automationRules { id version } }", token=token)).data[
+        "automationRules"
+    ]
     version = next(r["version"] for r in current if r["id"] == rule["id"])
-    await gql(client, "mutation($i: UpdateAutomationRuleInput!) { updateAutomationRule(input: $i) { enabled } }",
-              {"i": {"id": rule["id"], "version": version, "enabled": False}}, token=token)
+    await gql(
+        client,
+        "mutation($i: UpdateAutomationRuleInput!) { updateAutomationRule(input: $i) { enabled } }",
+        {"i": {"id": rule["id"], "version": version, "enabled": False}},
+        token=token,
+    )

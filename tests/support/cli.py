@@ -18,14 +18,22 @@ class Result:
     err: str
 
 
-def run(*args: str, env: dict[str, str] | None = None, timeout: float = 60, unset: tuple[str, ...] = ()) -> Result:
+def run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60, unset: tuple[str, ...] = ()
+) -> Result:
     """`env` adds to the test session's environment; `unset` takes variables out of it."""
-    environment = {key: value for key, value in {**os.environ, **(env or {})}.items() if key not in unset}
-    proc = subprocess.run([*TESSERA, *args], capture_output=True, text=True, timeout=timeout, env=environment)
+    environment = {
+        key: value for key, value in {**os.environ, **(env or {})}.items() if key not in unset
+    }
+    proc = subprocess.run(
+        [*TESSERA, *args], capture_output=True, text=True, timeout=timeout, env=environment
+    )
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
-async def arun(*args: str, timeout: float = 60, env: dict[str, str] | None = None, unset: tuple[str, ...] = ()) -> Result:
+async def arun(
+    *args: str, timeout: float = 60, env: dict[str, str] | None = None, unset: tuple[str, ...] = ()
+) -> Result:
     return await asyncio.to_thread(run, *args, timeout=timeout, env=env, unset=unset)
 
 

@@ -10,20 +10,31 @@ import openpyxl
 from tests.support.graphql import gql
 from tests.support.jobs import run_queued_jobs
 
-START = "mutation($input: StartImportInput!) { startImport(input: $input) { id status progressTotal } }"
+START = (
+    "mutation($input: StartImportInput!) { startImport(input: $input) { id status progressTotal } }"
+)
 PREVIEW = """query($fileId: ID!, $object: String!, $encoding: String) { importPreview(fileId: $fileId, object: $object, encoding: $encoding) {
   filename contentType size encoding columns { column field } sampleRows } }"""
 JOB = """query($id: ID!) { job(id: $id) { id status progressDone progressTotal result error errorsCount
   errors(first: 100) { row field code message } } }"""
 
 
-async def upload(client, token: str, content: bytes, filename: str = "data.csv", *, multipart: bool = False):
+async def upload(
+    client, token: str, content: bytes, filename: str = "data.csv", *, multipart: bool = False
+):
     """POST /files/imports; the response."""
     headers = {"Authorization": f"Bearer {token}"}
     if multipart:
-        return await client.post("/files/imports", files={"file": (filename, content, "application/octet-stream")}, headers=headers)
-    return await client.post(f"/files/imports?filename={filename}", content=content,
-                             headers={**headers, "Content-Type": "application/octet-stream"})
+        return await client.post(
+            "/files/imports",
+            files={"file": (filename, content, "application/octet-stream")},
+            headers=headers,
+        )
+    return await client.post(
+        f"/files/imports?filename={filename}",
+        content=content,
+        headers={**headers, "Content-Type": "application/octet-stream"},
+    )
 
 
 async def uploaded(client, token: str, content: bytes, filename: str = "data.csv") -> str:

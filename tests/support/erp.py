@@ -56,8 +56,11 @@ class ErpSimulator:
         rows = sorted(self.tables[table].values(), key=lambda r: (r["updated_at"], r["id"]))
         newer = [r for r in rows if f"{r['updated_at']}|{r['id']}" > after] if after else rows
         page = newer[: min(limit, self.page_limit)]
-        return {"items": page, "next": f"{page[-1]['updated_at']}|{page[-1]['id']}" if page else after or None,
-                "more": len(newer) > len(page)}
+        return {
+            "items": page,
+            "next": f"{page[-1]['updated_at']}|{page[-1]['id']}" if page else after or None,
+            "more": len(newer) > len(page),
+        }
 
     def _handler(self):
         erp = self
@@ -73,7 +76,9 @@ class ErpSimulator:
 
             def _route(self) -> None:
                 parts = urlsplit(self.path)
-                body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"null")
+                body = json.loads(
+                    self.rfile.read(int(self.headers.get("content-length") or 0)) or b"null"
+                )
                 erp.calls.append((self.command, parts.path, body))
                 if self.headers.get("authorization") != f"Bearer {erp.token}":
                     return self._answer(401, {"error": "unauthorized"})
@@ -87,7 +92,12 @@ class ErpSimulator:
                             return self._answer(500, {"error": "database on fire"})
                         erp.fail_gets_after -= 1
                     query = parse_qs(parts.query)
-                    return self._answer(200, erp._page(table, query.get("after", [""])[0], int(query.get("limit", ["100"])[0])))
+                    return self._answer(
+                        200,
+                        erp._page(
+                            table, query.get("after", [""])[0], int(query.get("limit", ["100"])[0])
+                        ),
+                    )
                 if self.command == "POST":
                     key = self.headers.get("idempotency-key")
                     with erp._lock:
@@ -95,8 +105,17 @@ class ErpSimulator:
                         new_id = existing or f"C{len(erp.tables[table]) + 1:04d}"
                         if key:
                             erp._keys[key] = new_id
-                    return self._answer(200, erp.put(table, new_id, **body) if not existing else erp.tables[table][existing])
-                if self.command == "PUT" and len(segments) == 2 and segments[1] in erp.tables[table]:
+                    return self._answer(
+                        200,
+                        erp.put(table, new_id, **body)
+                        if not existing
+                        else erp.tables[table][existing],
+                    )
+                if (
+                    self.command == "PUT"
+                    and len(segments) == 2
+                    and segments[1] in erp.tables[table]
+                ):
                     return self._answer(200, erp.put(table, segments[1], **body))
                 return self._answer(404, {"error": "no such row"})
 

@@ -49,7 +49,9 @@ async def gql(
     all_headers = dict(headers or {})
     if token is not None:
         all_headers["Authorization"] = f"Bearer {token}"
-    response = await client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=all_headers)
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=all_headers
+    )
     return GraphQLResponse(response.status_code, response.json(), response.headers)
 
 
@@ -60,8 +62,12 @@ mutation Login($input: LoginInput!) {
 """
 
 
-async def login(client: httpx.AsyncClient, tenant: str, email: str, password: str) -> dict[str, Any]:
-    response = await gql(client, LOGIN, {"input": {"tenant": tenant, "email": email, "password": password}})
+async def login(
+    client: httpx.AsyncClient, tenant: str, email: str, password: str
+) -> dict[str, Any]:
+    response = await gql(
+        client, LOGIN, {"input": {"tenant": tenant, "email": email, "password": password}}
+    )
     return response.data["login"]
 
 
@@ -73,7 +79,11 @@ mutation CreateToken($input: CreateApiTokenInput!) {
 
 
 async def create_token(
-    client: httpx.AsyncClient, access_token: str, scopes: list[str], name: str = "partner", expires_at: str | None = None
+    client: httpx.AsyncClient,
+    access_token: str,
+    scopes: list[str],
+    name: str = "partner",
+    expires_at: str | None = None,
 ) -> dict[str, Any]:
     variables = {"input": {"name": name, "scopes": scopes, "expiresAt": expires_at}}
     response = await gql(client, CREATE_TOKEN, variables, token=access_token)

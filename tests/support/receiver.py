@@ -37,10 +37,18 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def _handle(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
-                receiver.received.append(Received(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
-                                                  self.rfile.read(length)))
+                receiver.received.append(
+                    Received(
+                        self.command,
+                        self.path,
+                        {k.lower(): v for k, v in self.headers.items()},
+                        self.rfile.read(length),
+                    )
+                )
                 time.sleep(receiver.delay_seconds)
-                status, headers = receiver.answers[min(len(receiver.received), len(receiver.answers)) - 1]
+                status, headers = receiver.answers[
+                    min(len(receiver.received), len(receiver.answers)) - 1
+                ]
                 try:
                     self.send_response(status)
                     for name, value in headers.items():

@@ -28,7 +28,9 @@ def unreachable_database_url() -> str:
     return f"postgresql://tessera_app:unused@127.0.0.1:{free_port()}/tessera"
 
 
-def wait_until_ready(base_url: str, proc: subprocess.Popen, *, timeout_seconds: float = 90, path: str = "/readyz") -> None:
+def wait_until_ready(
+    base_url: str, proc: subprocess.Popen, *, timeout_seconds: float = 90, path: str = "/readyz"
+) -> None:
     """Poll `path` until it answers 200; fail if the process dies or the time runs out."""
     deadline = time.monotonic() + timeout_seconds
     while True:
@@ -45,14 +47,19 @@ def wait_until_ready(base_url: str, proc: subprocess.Popen, *, timeout_seconds: 
 
 
 @asynccontextmanager
-async def served(env: dict[str, str] | None = None, *, ready_path: str = "/readyz",
-                 log: IO[str] | None = None) -> AsyncIterator[str]:
+async def served(
+    env: dict[str, str] | None = None, *, ready_path: str = "/readyz", log: IO[str] | None = None
+) -> AsyncIterator[str]:
     """A `tessera serve` process with `env` added, on a free port; yields its base URL once
     `ready_path` answers 200 (/healthz for an API whose database is meant to be away). Its log
     lines go to `log` if given."""
     port = free_port()
-    proc = subprocess.Popen([*TESSERA, "serve", "--port", str(port)], env={**os.environ, **(env or {})},
-                            stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*TESSERA, "serve", "--port", str(port)],
+        env={**os.environ, **(env or {})},
+        stdout=log or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         await asyncio.to_thread(wait_until_ready, base, proc, path=ready_path)

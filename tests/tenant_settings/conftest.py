@@ -17,16 +17,44 @@ ROLES = ("admin", "manager", "agent", "viewer")
 @pytest.fixture(scope="module")
 async def settings_tenant(client, request) -> dict[str, str]:
     """A tenant per test module: access tokens of its admin, manager, agent and viewer, its id under "id"."""
-    TENANT = "st-" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_").replace("_", "-")
-    cli.ok(await cli.arun("tenant", "create", TENANT, "--name", "Settings Co", "--admin-email", f"admin@{TENANT}.test",
-                          "--admin-password", PASSWORD))
+    TENANT = "st-" + request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_").replace(
+        "_", "-"
+    )
+    cli.ok(
+        await cli.arun(
+            "tenant",
+            "create",
+            TENANT,
+            "--name",
+            "Settings Co",
+            "--admin-email",
+            f"admin@{TENANT}.test",
+            "--admin-password",
+            PASSWORD,
+        )
+    )
     for role in ROLES[1:]:
-        cli.ok(await cli.arun("user", "add", "--tenant", TENANT, "--email", f"{role}@{TENANT}.test",
-                              "--password", PASSWORD, "--role", role))
+        cli.ok(
+            await cli.arun(
+                "user",
+                "add",
+                "--tenant",
+                TENANT,
+                "--email",
+                f"{role}@{TENANT}.test",
+                "--password",
+                PASSWORD,
+                "--role",
+                role,
+            )
+        )
     owner = await connect(os.environ["DATABASE_URL"])
     try:
         tenant_id = str(await owner.fetchval("SELECT id FROM tenant WHERE slug = $1", TENANT))
     finally:
         await owner.close()
-    tokens = {role: (await login(client, TENANT, f"{role}@{TENANT}.test", PASSWORD))["accessToken"] for role in ROLES}
+    tokens = {
+        role: (await login(client, TENANT, f"{role}@{TENANT}.test", PASSWORD))["accessToken"]
+        for role in ROLES
+    }
     return {**tokens, "id": tenant_id}

@@ -30,7 +30,10 @@ async def _plant_old_refresh_token(owner_db, tenant_id: str) -> None:
     await owner_db.execute(
         "INSERT INTO refresh_token (tenant_id, id, session_id, token_hash, expires_at) "
         "VALUES ($1, $2, $3, $4, now() - interval '30 days')",
-        uuid.UUID(tenant_id), uuid.uuid4(), session_id, os.urandom(32),
+        uuid.UUID(tenant_id),
+        uuid.uuid4(),
+        session_id,
+        os.urandom(32),
     )
 
 
@@ -38,11 +41,16 @@ async def test_purge_job_deletes_only_its_tenants_expired_tokens(client, tenants
     for slug in ("alpha", "beta"):
         await login(client, slug, tenants[slug].admin_email, tenants[slug].password)
         await _plant_old_refresh_token(owner_db, tenants[slug].id)
-    live_before = await owner_db.fetchval("SELECT count(*) FROM refresh_token WHERE expires_at > now()")
+    live_before = await owner_db.fetchval(
+        "SELECT count(*) FROM refresh_token WHERE expires_at > now()"
+    )
 
     worker = subprocess.Popen(
         [*TESSERA, "worker", "--processes", "1", "--threads", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=os.environ.copy(),
     )
     try:
         cli.ok(await cli.arun("maintenance", "purge-credentials", "--tenant", "alpha"))
@@ -56,5 +64,8 @@ async def test_purge_job_deletes_only_its_tenants_expired_tokens(client, tenants
         output, _ = worker.communicate(timeout=30)
 
     assert await _old_refresh_tokens(owner_db, tenants["beta"].id) == 1
-    assert await owner_db.fetchval("SELECT count(*) FROM refresh_token WHERE expires_at > now()") == live_before
+    assert (
+        await owner_db.fetchval("SELECT count(*) FROM refresh_token WHERE expires_at > now()")
+        == live_before
+    )
     assert worker.returncode == 0, output

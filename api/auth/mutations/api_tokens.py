@@ -17,9 +17,14 @@ from domain.identity import api_tokens
 @strawberry.mutation(description="Create a partner token; its secret is shown once")
 async def create_api_token(info: Info, input: CreateApiTokenInput) -> CreateApiTokenPayload:
     created = await api_tokens.create_api_token(
-        principal=principal_of(info), name=input.name, scopes=input.scopes, expires_at=input.expires_at
+        principal=principal_of(info),
+        name=input.name,
+        scopes=input.scopes,
+        expires_at=input.expires_at,
     )
-    return CreateApiTokenPayload(api_token=ApiTokenType.from_model(created.token), secret=created.secret)
+    return CreateApiTokenPayload(
+        api_token=ApiTokenType.from_model(created.token), secret=created.secret
+    )
 
 
 @strawberry.mutation(description="Revoke a partner token at once")

@@ -13,7 +13,9 @@ from domain.i18n.choice import set_user_locale
 
 @strawberry.input
 class SetMyLocaleInput:
-    locale: str | None = strawberry.field(description='"en" or "zh-CN"; null: follow Accept-Language, then the tenant')
+    locale: str | None = strawberry.field(
+        description='"en" or "zh-CN"; null: follow Accept-Language, then the tenant'
+    )
 
 
 @strawberry.mutation(description="Choose the language of your messages (errors, notifications)")

@@ -16,7 +16,9 @@ from domain.identity.principal import CredentialKind
 
 def _payload(issued: sessions.IssuedSession) -> AuthPayload:
     return AuthPayload(
-        access_token=issued.access_token, refresh_token=issued.refresh_token, expires_at=issued.expires_at
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_at=issued.expires_at,
     )
 
 
@@ -24,14 +26,19 @@ def _payload(issued: sessions.IssuedSession) -> AuthPayload:
 async def login(info: Info, input: LoginInput) -> AuthPayload:
     await throttle_login(info.context, tenant=input.tenant, email=input.email)
     issued = await sessions.login(
-        config=info.context.token_config, tenant_slug=input.tenant, email=input.email, password=input.password
+        config=info.context.token_config,
+        tenant_slug=input.tenant,
+        email=input.email,
+        password=input.password,
     )
     return _payload(issued)
 
 
 @strawberry.mutation(description="Trade a refresh token for a new access and refresh token")
 async def refresh_session(info: Info, input: RefreshSessionInput) -> AuthPayload:
-    issued = await sessions.refresh_session(config=info.context.token_config, refresh_token=input.refresh_token)
+    issued = await sessions.refresh_session(
+        config=info.context.token_config, refresh_token=input.refresh_token
+    )
     return _payload(issued)
 
 

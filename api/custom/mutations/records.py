@@ -38,11 +38,15 @@ def _ownership(input: Any) -> dict[str, Any]:
     return given
 
 
-async def _change(input: UpdateRecordInput, *, prefix: str) -> tuple[Any, int | None, dict[str, Any]]:
+async def _change(
+    input: UpdateRecordInput, *, prefix: str
+) -> tuple[Any, int | None, dict[str, Any]]:
     record_id = _record_id(input.id)
     item = _ownership(input)
     if input.values is not UNSET:
-        item["values"] = values_in((await records.object_of(record_id)).fields, input.values, prefix=prefix)
+        item["values"] = values_in(
+            (await records.object_of(record_id)).fields, input.values, prefix=prefix
+        )
     return record_id, input.version, item
 
 
@@ -51,23 +55,38 @@ class RecordMutations:
     @strawberry.mutation(description="Create a record of a custom object")
     async def create_record(self, info: Info, input: CreateRecordInput) -> CustomRecordType:
         obj = await load_object(input.object)
-        item = {"values": values_in(obj.fields, input.values, prefix="values."), **_ownership(input)}
-        obj, rows = await records.create_records(principal=principal_of(info), object_name=input.object, items=[item])
+        item = {
+            "values": values_in(obj.fields, input.values, prefix="values."),
+            **_ownership(input),
+        }
+        obj, rows = await records.create_records(
+            principal=principal_of(info), object_name=input.object, items=[item]
+        )
         return CustomRecordType.from_row(obj, rows[0])
 
     @strawberry.mutation(description="Create up to 100 records of one object, all or nothing")
-    async def create_records(self, info: Info, input: BulkCreateRecordsInput) -> list[CustomRecordType]:
+    async def create_records(
+        self, info: Info, input: BulkCreateRecordsInput
+    ) -> list[CustomRecordType]:
         obj = await load_object(input.object)
         items = []
         for index, raw in enumerate(input.items):
             if not isinstance(raw, dict):
-                raise InvalidInput.single(f"items.{index}", "INVALID_OBJECT", "each item is {values, ownerId?, teamId?}")
-            item = {"values": values_in(obj.fields, raw.get("values"), prefix=f"items.{index}.values.")}
+                raise InvalidInput.single(
+                    f"items.{index}", "INVALID_OBJECT", "each item is {values, ownerId?, teamId?}"
+                )
+            item = {
+                "values": values_in(obj.fields, raw.get("values"), prefix=f"items.{index}.values.")
+            }
             for key, expected in (("ownerId", "User"), ("teamId", "Team")):
                 if raw.get(key) is not None:
-                    item[key] = decode_id(str(raw[key]), expected=expected, field=f"items.{index}.{key}")
+                    item[key] = decode_id(
+                        str(raw[key]), expected=expected, field=f"items.{index}.{key}"
+                    )
             items.append(item)
-        obj, rows = await records.create_records(principal=principal_of(info), object_name=input.object, items=items, bulk=True)
+        obj, rows = await records.create_records(
+            principal=principal_of(info), object_name=input.object, items=items, bulk=True
+        )
         return [CustomRecordType.from_row(obj, row) for row in rows]
 
     @strawberry.mutation(description="Change a record's values or owner against its version")
@@ -76,18 +95,31 @@ class RecordMutations:
         obj, row = (await records.update_records(principal=principal_of(info), changes=[change]))[0]
         return CustomRecordType.from_row(obj, row)
 
-    @strawberry.mutation(description="Change up to 100 records against their versions, all or nothing")
-    async def update_records(self, info: Info, input: BulkUpdateRecordsInput) -> list[CustomRecordType]:
-        changes = [await _change(item, prefix=f"items.{index}.values.") for index, item in enumerate(input.items)]
-        updated = await records.update_records(principal=principal_of(info), changes=changes, bulk=True)
+    @strawberry.mutation(
+        description="Change up to 100 records against their versions, all or nothing"
+    )
+    async def update_records(
+        self, info: Info, input: BulkUpdateRecordsInput
+    ) -> list[CustomRecordType]:
+        changes = [
+            await _change(item, prefix=f"items.{index}.values.")
+            for index, item in enumerate(input.items)
+        ]
+        updated = await records.update_records(
+            principal=principal_of(info), changes=changes, bulk=True
+        )
         return [CustomRecordType.from_row(obj, row) for obj, row in updated]
 
     @strawberry.mutation(description="Soft-delete a record")
     async def delete_record(self, info: Info, input: RecordRefInput) -> CustomRecordType:
-        obj, row = await records.delete_record(principal=principal_of(info), record_id=_record_id(input.id), version=input.version)
+        obj, row = await records.delete_record(
+            principal=principal_of(info), record_id=_record_id(input.id), version=input.version
+        )
         return CustomRecordType.from_row(obj, row)
 
     @strawberry.mutation(description="Bring back a deleted record")
     async def restore_record(self, info: Info, input: RecordRefInput) -> CustomRecordType:
-        obj, row = await records.restore_record(principal=principal_of(info), record_id=_record_id(input.id))
+        obj, row = await records.restore_record(
+            principal=principal_of(info), record_id=_record_id(input.id)
+        )
         return CustomRecordType.from_row(obj, row)

@@ -34,9 +34,20 @@ from tenants.context import current_tenant_id, tenant_connection
 
 CONNECTORS = {"rest_erp": RestErpConnector}
 OWNERS = ("newest", "erp", "tessera")
-CUSTOMER_FIELDS = ("name", "website", "domain", "industry", "size", "region", "tier", "creditRating")
-DEFAULT_SETTINGS = {"customerFields": {"name": "name", "region": "region", "industry": "industry"},
-                    "conflicts": {"default": "newest", "fields": {}}}
+CUSTOMER_FIELDS = (
+    "name",
+    "website",
+    "domain",
+    "industry",
+    "size",
+    "region",
+    "tier",
+    "creditRating",
+)
+DEFAULT_SETTINGS = {
+    "customerFields": {"name": "name", "region": "region", "industry": "industry"},
+    "conflicts": {"default": "newest", "fields": {}},
+}
 
 SYNC_SPEC = RecordSpec(
     record_type="SyncConnection",
@@ -61,23 +72,49 @@ def _check_settings(settings: Any, errors: list[FieldError]) -> dict[str, Any]:
     if settings is None:
         return DEFAULT_SETTINGS
     if not isinstance(settings, dict):
-        errors.append(FieldError("settings", "INVALID_SETTINGS", "an object with customerFields and conflicts"))
+        errors.append(
+            FieldError(
+                "settings", "INVALID_SETTINGS", "an object with customerFields and conflicts"
+            )
+        )
         return DEFAULT_SETTINGS
     fields = settings.get("customerFields", DEFAULT_SETTINGS["customerFields"])
     conflicts = settings.get("conflicts", DEFAULT_SETTINGS["conflicts"])
     if not isinstance(fields, dict) or not fields:
-        errors.append(FieldError("settings.customerFields", "REQUIRED", "Tessera field -> the system's field"))
+        errors.append(
+            FieldError("settings.customerFields", "REQUIRED", "Tessera field -> the system's field")
+        )
         fields = {}
     for name, theirs in fields.items():
         if name not in CUSTOMER_FIELDS or not isinstance(theirs, str) or not theirs:
-            errors.append(FieldError(f"settings.customerFields.{name}", "UNKNOWN_FIELD", f"one of {', '.join(CUSTOMER_FIELDS)}"))
+            errors.append(
+                FieldError(
+                    f"settings.customerFields.{name}",
+                    "UNKNOWN_FIELD",
+                    f"one of {', '.join(CUSTOMER_FIELDS)}",
+                )
+            )
     if not isinstance(conflicts, dict) or conflicts.get("default", "newest") not in OWNERS:
-        errors.append(FieldError("settings.conflicts.default", "INVALID_CHOICE", " or ".join(OWNERS)))
+        errors.append(
+            FieldError("settings.conflicts.default", "INVALID_CHOICE", " or ".join(OWNERS))
+        )
         conflicts = {}
     for name, owner in (conflicts.get("fields") or {}).items():
         if name not in fields or owner not in OWNERS:
-            errors.append(FieldError(f"settings.conflicts.fields.{name}", "INVALID_CHOICE", f"a mapped field -> {' or '.join(OWNERS)}"))
-    return {"customerFields": fields, "conflicts": {"default": conflicts.get("default", "newest"), "fields": conflicts.get("fields") or {}}}
+            errors.append(
+                FieldError(
+                    f"settings.conflicts.fields.{name}",
+                    "INVALID_CHOICE",
+                    f"a mapped field -> {' or '.join(OWNERS)}",
+                )
+            )
+    return {
+        "customerFields": fields,
+        "conflicts": {
+            "default": conflicts.get("default", "newest"),
+            "fields": conflicts.get("fields") or {},
+        },
+    }
 
 
 async def _check(input: dict[str, Any], creating: bool) -> tuple[dict[str, Any], str | None]:
@@ -101,7 +138,10 @@ async def _check(input: dict[str, Any], creating: bool) -> tuple[dict[str, Any],
     if creating or "settings" in input:
         values["settings"] = _check_settings(input.get("settings"), errors)
     if "intervalSeconds" in input:
-        if not isinstance(input["intervalSeconds"], int) or not 10 <= input["intervalSeconds"] <= 86400:
+        if (
+            not isinstance(input["intervalSeconds"], int)
+            or not 10 <= input["intervalSeconds"] <= 86400
+        ):
             errors.append(FieldError("intervalSeconds", "OUT_OF_RANGE", "10 seconds to a day"))
         values["interval_seconds"] = input["intervalSeconds"]
     if "enabled" in input:
@@ -119,17 +159,23 @@ async def create_connection(*, principal: Principal, input: dict[str, Any]) -> d
     # Pushing starts with the changes made from now on (customers already here go with their next change).
     await tenant_connection().execute_query(
         "UPDATE sync_connection SET cursors = jsonb_build_object('push', (SELECT coalesce(max(seq), 0) FROM outbox_event "
-        "WHERE tenant_id = $1)) WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), row["id"]])
+        "WHERE tenant_id = $1)) WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), row["id"]],
+    )
     return row
 
 
 async def _set_credentials(connection_id: uuid.UUID, credentials: str | None) -> None:
     # Kept out of the audited columns, so no history shows them.
     await tenant_connection().execute_query(
-        "UPDATE sync_connection SET credentials = $3 WHERE tenant_id = $1 AND id = $2", [current_tenant_id(), connection_id, credentials])
+        "UPDATE sync_connection SET credentials = $3 WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), connection_id, credentials],
+    )
 
 
-async def update_connection(*, principal: Principal, connection_id: uuid.UUID, version: int, input: dict[str, Any]) -> dict[str, Any]:
+async def update_connection(
+    *, principal: Principal, connection_id: uuid.UUID, version: int, input: dict[str, Any]
+) -> dict[str, Any]:
     SYNC_SPEC.require(principal, Action.UPDATE)
     row = await lock_record(SYNC_SPEC, connection_id, principal=principal)
     check_version(SYNC_SPEC, row, version)
@@ -149,22 +195,28 @@ async def run_soon(*, principal: Principal, connection_id: uuid.UUID) -> dict[st
     """Make the connection due now: the scheduler's next pass (within seconds) runs it."""
     SYNC_SPEC.require(principal, Action.UPDATE)
     await lock_record(SYNC_SPEC, connection_id, principal=principal)
-    await tenant_connection().execute_query("UPDATE sync_connection SET next_run_at = $3 WHERE tenant_id = $1 AND id = $2",
-                                            [current_tenant_id(), connection_id, datetime.now(timezone.utc)])
+    await tenant_connection().execute_query(
+        "UPDATE sync_connection SET next_run_at = $3 WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), connection_id, datetime.now(timezone.utc)],
+    )
     return await load_connection(connection_id)
 
 
 async def list_connections(*, principal: Principal) -> list[dict[str, Any]]:
     SYNC_SPEC.require(principal, Action.READ)
     rows = await tenant_connection().execute_query_dict(
-        "SELECT * FROM sync_connection WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY created_at, id", [current_tenant_id()])
+        "SELECT * FROM sync_connection WHERE tenant_id = $1 AND deleted_at IS NULL ORDER BY created_at, id",
+        [current_tenant_id()],
+    )
     return [decode_row(SYNC_SPEC, row) for row in rows]
 
 
 async def load_connection(connection_id: uuid.UUID, *, lock: bool = False) -> dict[str, Any]:
     rows = await tenant_connection().execute_query_dict(
-        "SELECT * FROM sync_connection WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL" + (" FOR UPDATE" if lock else ""),
-        [current_tenant_id(), connection_id])
+        "SELECT * FROM sync_connection WHERE tenant_id = $1 AND id = $2 AND deleted_at IS NULL"
+        + (" FOR UPDATE" if lock else ""),
+        [current_tenant_id(), connection_id],
+    )
     if not rows:
         raise NotFound("sync connection not found")
     row = decode_row(SYNC_SPEC, rows[0])
@@ -172,9 +224,13 @@ async def load_connection(connection_id: uuid.UUID, *, lock: bool = False) -> di
     return row
 
 
-async def sync_log(*, principal: Principal, connection_id: uuid.UUID | None, status: str | None, first: int = 100) -> list[dict[str, Any]]:
+async def sync_log(
+    *, principal: Principal, connection_id: uuid.UUID | None, status: str | None, first: int = 100
+) -> list[dict[str, Any]]:
     """Newest first: each record pulled or pushed, and each run's summary."""
     SYNC_SPEC.require(principal, Action.READ)
     return await tenant_connection().execute_query_dict(
         "SELECT * FROM sync_log WHERE tenant_id = $1 AND ($2::uuid IS NULL OR connection_id = $2) AND ($3::text IS NULL OR status = $3) "
-        "ORDER BY at DESC, id DESC LIMIT $4", [current_tenant_id(), connection_id, status, max(1, min(first, 500))])
+        "ORDER BY at DESC, id DESC LIMIT $4",
+        [current_tenant_id(), connection_id, status, max(1, min(first, 500))],
+    )

@@ -30,7 +30,9 @@ class Connector(Protocol):
 
     async def pull(self, stream: str, cursor: str | None) -> Page: ...
 
-    async def push_customer(self, external_id: str | None, values: dict[str, Any], *, tessera_id: str) -> str:
+    async def push_customer(
+        self, external_id: str | None, values: dict[str, Any], *, tessera_id: str
+    ) -> str:
         """Create (no external id) or update the system's customer; its external id."""
         ...
 

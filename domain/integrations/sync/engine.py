@@ -38,16 +38,26 @@ class _Run:
     counts: Counter[str]
 
 
-async def run_sync(tenant_id: uuid.UUID, connection_id: uuid.UUID, *, now: datetime | None = None) -> dict[str, int]:
+async def run_sync(
+    tenant_id: uuid.UUID, connection_id: uuid.UUID, *, now: datetime | None = None
+) -> dict[str, int]:
     """One run of the connection; counts of APPLIED / UNCHANGED / ERROR records."""
     now = now or datetime.now(timezone.utc)
     async with tenant_transaction(tenant_id):
         row = await load_connection(connection_id)
     if not row["enabled"]:
         return {}
-    ctx = Ctx(connection_id=connection_id, run_id=uuid.uuid4(), system=row["system"], settings=row["settings"],
-              principal=acting_for(row, tenant_id=tenant_id))
-    run = _Run(connector=CONNECTORS[row["connector"]](row["base_url"], row["credentials"]), counts=Counter())
+    ctx = Ctx(
+        connection_id=connection_id,
+        run_id=uuid.uuid4(),
+        system=row["system"],
+        settings=row["settings"],
+        principal=acting_for(row, tenant_id=tenant_id),
+    )
+    run = _Run(
+        connector=CONNECTORS[row["connector"]](row["base_url"], row["credentials"]),
+        counts=Counter(),
+    )
     cursors = dict(row["cursors"])
     error = None
     try:
@@ -61,23 +71,49 @@ async def run_sync(tenant_id: uuid.UUID, connection_id: uuid.UUID, *, now: datet
     async with tenant_transaction(tenant_id):
         await tenant_connection().execute_query(
             "UPDATE sync_connection SET last_run_at = $3, next_run_at = $4, last_error = $5 WHERE tenant_id = $1 AND id = $2",
-            [current_tenant_id(), connection_id, now, now + timedelta(seconds=row["interval_seconds"]), error])
-        summary = ", ".join(f"{n} {status.lower()}" for status, n in sorted(run.counts.items())) or "nothing new"
-        await log(ctx, "RUN", None, None, None, None, "ERROR" if error else "APPLIED", error or summary)
+            [
+                current_tenant_id(),
+                connection_id,
+                now,
+                now + timedelta(seconds=row["interval_seconds"]),
+                error,
+            ],
+        )
+        summary = (
+            ", ".join(f"{n} {status.lower()}" for status, n in sorted(run.counts.items()))
+            or "nothing new"
+        )
+        await log(
+            ctx, "RUN", None, None, None, None, "ERROR" if error else "APPLIED", error or summary
+        )
     return dict(run.counts)
 
 
-async def _pull_stream(tenant_id: uuid.UUID, ctx: Ctx, run: _Run, stream: str, cursors: dict[str, Any]) -> None:
+async def _pull_stream(
+    tenant_id: uuid.UUID, ctx: Ctx, run: _Run, stream: str, cursors: dict[str, Any]
+) -> None:
     apply = streams.PULL[stream]
     for _ in range(MAX_PAGES):
-        page = await run.connector.pull(stream, cursors.get(stream))  # no transaction open while waiting
+        page = await run.connector.pull(
+            stream, cursors.get(stream)
+        )  # no transaction open while waiting
         async with tenant_transaction(tenant_id):
             conn = tenant_connection()
             for change in page.changes:
                 refused = unstorable_json({"id": change.external_id, "record": change.data})
-                if refused:  # text PostgreSQL cannot store: this record's error, and the run goes on
-                    await log(ctx, "PULL", stream, made_storable(str(change.external_id)), None, None, "ERROR",
-                              f"not taken in: {refused}")
+                if (
+                    refused
+                ):  # text PostgreSQL cannot store: this record's error, and the run goes on
+                    await log(
+                        ctx,
+                        "PULL",
+                        stream,
+                        made_storable(str(change.external_id)),
+                        None,
+                        None,
+                        "ERROR",
+                        f"not taken in: {refused}",
+                    )
                     run.counts["ERROR"] += 1
                     continue
                 await conn.execute_query("SAVEPOINT sync_record")
@@ -87,9 +123,20 @@ async def _pull_stream(tenant_id: uuid.UUID, ctx: Ctx, run: _Run, stream: str, c
                 except Exception as exc:  # noqa: BLE001 - one record's problem is logged, the run goes on
                     await conn.execute_query("ROLLBACK TO SAVEPOINT sync_record")
                     status, record_type, record_id = "ERROR", None, None
-                    await log(ctx, "PULL", stream, change.external_id, None, None, "ERROR", describe(exc))
+                    await log(
+                        ctx, "PULL", stream, change.external_id, None, None, "ERROR", describe(exc)
+                    )
                 else:
-                    await log(ctx, "PULL", stream, change.external_id, record_type, record_id, status, None)
+                    await log(
+                        ctx,
+                        "PULL",
+                        stream,
+                        change.external_id,
+                        record_type,
+                        record_id,
+                        status,
+                        None,
+                    )
                 run.counts[status] += 1
             cursors[stream] = page.cursor
             await _save_cursors(ctx, cursors)
@@ -97,27 +144,49 @@ async def _pull_stream(tenant_id: uuid.UUID, ctx: Ctx, run: _Run, stream: str, c
             return
 
 
-async def _push_customers(tenant_id: uuid.UUID, ctx: Ctx, run: _Run, cursors: dict[str, Any]) -> None:
+async def _push_customers(
+    tenant_id: uuid.UUID, ctx: Ctx, run: _Run, cursors: dict[str, Any]
+) -> None:
     async with tenant_transaction(tenant_id):
         events = await tenant_connection().execute_query_dict(
             "SELECT seq, record_id FROM outbox_event WHERE tenant_id = $1 AND record_type = 'Customer' AND seq > $2 "
-            "ORDER BY seq LIMIT $3", [current_tenant_id(), int(cursors.get("push") or 0), PUSH_BATCH])
+            "ORDER BY seq LIMIT $3",
+            [current_tenant_id(), int(cursors.get("push") or 0), PUSH_BATCH],
+        )
         pending = []
         for record_id in dict.fromkeys(e["record_id"] for e in events):
             values = await record_values("Customer", record_id)
             state = await state_of_record(ctx, "customers", "Customer", record_id)
-            linked = state["external_id"] if state else next(
-                (i for s, i in (await external_ids.ids_of("Customer", [record_id])).get(record_id, []) if s == ctx.system), None)
+            linked = (
+                state["external_id"]
+                if state
+                else next(
+                    (
+                        i
+                        for s, i in (await external_ids.ids_of("Customer", [record_id])).get(
+                            record_id, []
+                        )
+                        if s == ctx.system
+                    ),
+                    None,
+                )
+            )
             mapped = streams.pushable(ctx, values) if values and not values["deleted"] else None
-            if mapped is not None and (state is None or any(mapped[f] != state["agreed"].get(f) for f in mapped)):
+            if mapped is not None and (
+                state is None or any(mapped[f] != state["agreed"].get(f) for f in mapped)
+            ):
                 pending.append((record_id, linked, state, mapped))
     for record_id, linked, state, mapped in pending:
         theirs = {ctx.settings["customerFields"][field]: value for field, value in mapped.items()}
         try:
-            external_id = await run.connector.push_customer(linked, theirs, tessera_id=str(record_id))
+            external_id = await run.connector.push_customer(
+                linked, theirs, tessera_id=str(record_id)
+            )
         except ConnectorError as exc:
             async with tenant_transaction(tenant_id):
-                await log(ctx, "PUSH", "customers", linked, "Customer", record_id, "ERROR", str(exc))
+                await log(
+                    ctx, "PUSH", "customers", linked, "Customer", record_id, "ERROR", str(exc)
+                )
             raise
         async with tenant_transaction(tenant_id):
             if linked is None:
@@ -133,8 +202,10 @@ async def _push_customers(tenant_id: uuid.UUID, ctx: Ctx, run: _Run, cursors: di
 
 
 async def _save_cursors(ctx: Ctx, cursors: dict[str, Any]) -> None:
-    await tenant_connection().execute_query("UPDATE sync_connection SET cursors = $3::jsonb WHERE tenant_id = $1 AND id = $2",
-                                            [current_tenant_id(), ctx.connection_id, json.dumps(cursors)])
+    await tenant_connection().execute_query(
+        "UPDATE sync_connection SET cursors = $3::jsonb WHERE tenant_id = $1 AND id = $2",
+        [current_tenant_id(), ctx.connection_id, json.dumps(cursors)],
+    )
 
 
 async def run_due(tenant_id: uuid.UUID, *, now: datetime | None = None) -> int:
@@ -143,7 +214,8 @@ async def run_due(tenant_id: uuid.UUID, *, now: datetime | None = None) -> int:
     async with tenant_transaction(tenant_id):
         rows = await tenant_connection().execute_query_dict(
             "SELECT id FROM sync_connection WHERE tenant_id = $1 AND enabled AND deleted_at IS NULL AND next_run_at <= $2",
-            [current_tenant_id(), now])
+            [current_tenant_id(), now],
+        )
     for row in rows:
         await run_sync(tenant_id, row["id"], now=now)
     return len(rows)

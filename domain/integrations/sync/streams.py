@@ -28,19 +28,34 @@ def owner(ctx: Ctx, field: str) -> str:
 
 def pushable(ctx: Ctx, values: dict[str, Any]) -> dict[str, str | None]:
     """Our values of the mapped fields the system does not own."""
-    return {field: norm(values.get(field)) for field in ctx.settings["customerFields"] if owner(ctx, field) != "erp"}
+    return {
+        field: norm(values.get(field))
+        for field in ctx.settings["customerFields"]
+        if owner(ctx, field) != "erp"
+    }
 
 
 async def pull_customer(ctx: Ctx, change: ExternalChange) -> tuple[str, str, uuid.UUID]:
-    theirs = {field: norm(change.data.get(their_field)) for field, their_field in ctx.settings["customerFields"].items()}
+    theirs = {
+        field: norm(change.data.get(their_field))
+        for field, their_field in ctx.settings["customerFields"].items()
+    }
     state = await state_of(ctx, "customers", change.external_id)
     if state and all(state["agreed"].get(f) == v for f, v in theirs.items()):
         return "UNCHANGED", "Customer", state["record_id"]  # the same change again, or our own echo
-    record_id = state["record_id"] if state else await external_ids.find("Customer", ctx.system, change.external_id)
+    record_id = (
+        state["record_id"]
+        if state
+        else await external_ids.find("Customer", ctx.system, change.external_id)
+    )
     if record_id is None:
-        record_id = await create_values("Customer", {f: v for f, v in theirs.items() if v is not None}, principal=ctx.principal)
+        record_id = await create_values(
+            "Customer", {f: v for f, v in theirs.items() if v is not None}, principal=ctx.principal
+        )
         await external_ids.link("Customer", record_id, ctx.system, change.external_id)
-        await save_state(ctx, "customers", change.external_id, "Customer", record_id, theirs, change.updated_at)
+        await save_state(
+            ctx, "customers", change.external_id, "Customer", record_id, theirs, change.updated_at
+        )
         return "APPLIED", "Customer", record_id
     local = await record_values("Customer", record_id)
     if local is None or local["deleted"]:
@@ -53,14 +68,20 @@ async def pull_customer(ctx: Ctx, change: ExternalChange) -> tuple[str, str, uui
             agreed[field] = value
         elif owner(ctx, field) == "tessera":
             continue  # ours wins: the push sends it
-        elif owner(ctx, field) == "newest" and mine != agreed.get(field) and local["updatedAt"] > (change.updated_at or _now()):
+        elif (
+            owner(ctx, field) == "newest"
+            and mine != agreed.get(field)
+            and local["updatedAt"] > (change.updated_at or _now())
+        ):
             continue  # both changed since they agreed, and ours is newer: the push sends it
         else:
             take[field] = value
             agreed[field] = value
     if take:
         await update_values("Customer", record_id, take, principal=ctx.principal)
-    await save_state(ctx, "customers", change.external_id, "Customer", record_id, agreed, change.updated_at)
+    await save_state(
+        ctx, "customers", change.external_id, "Customer", record_id, agreed, change.updated_at
+    )
     return ("APPLIED" if take else "UNCHANGED"), "Customer", record_id
 
 
@@ -71,13 +92,24 @@ async def pull_order(ctx: Ctx, change: ExternalChange) -> tuple[str, str, uuid.U
         return "UNCHANGED", "Opportunity", state["record_id"]
     customer_id = await external_ids.find("Customer", ctx.system, str(order["customer_id"]))
     if customer_id is None:
-        raise InvalidInput.single("customer_id", "UNKNOWN_CUSTOMER", f"no customer has {ctx.system} id {order['customer_id']}")
-    linked = state["record_id"] if state else await external_ids.find("Opportunity", ctx.system, change.external_id)
+        raise InvalidInput.single(
+            "customer_id",
+            "UNKNOWN_CUSTOMER",
+            f"no customer has {ctx.system} id {order['customer_id']}",
+        )
+    linked = (
+        state["record_id"]
+        if state
+        else await external_ids.find("Opportunity", ctx.system, change.external_id)
+    )
     deal_id = linked or await _named_deal(order, customer_id)
     amount = Decimal(order["amount"] or "0")
     if deal_id is None:
-        deal_id = await create_values("Opportunity", {"name": f"Order {change.external_id}", "customerId": customer_id,
-                                                      "amount": amount}, principal=ctx.principal)
+        deal_id = await create_values(
+            "Opportunity",
+            {"name": f"Order {change.external_id}", "customerId": customer_id, "amount": amount},
+            principal=ctx.principal,
+        )
     if linked is None:
         await external_ids.link("Opportunity", deal_id, ctx.system, change.external_id)
     kind = {"PAID": "WON", "CANCELLED": "LOST"}.get(order["status"] or "")
@@ -88,8 +120,12 @@ async def pull_order(ctx: Ctx, change: ExternalChange) -> tuple[str, str, uuid.U
         if stage and stage != deal["stageId"]:
             changes["stageId"] = stage
     if changes:
-        await update_values("Opportunity", deal_id, changes, principal=ctx.principal)  # a won stage: automations see it
-    await save_state(ctx, "orders", change.external_id, "Opportunity", deal_id, order, change.updated_at)
+        await update_values(
+            "Opportunity", deal_id, changes, principal=ctx.principal
+        )  # a won stage: automations see it
+    await save_state(
+        ctx, "orders", change.external_id, "Opportunity", deal_id, order, change.updated_at
+    )
     await _customer_totals(ctx, customer_id, str(order["customer_id"]))
     return "APPLIED", "Opportunity", deal_id
 
@@ -108,7 +144,8 @@ async def _named_deal(order: dict[str, Any], customer_id: uuid.UUID) -> uuid.UUI
 async def _stage_of_kind(pipeline_id: uuid.UUID, kind: str) -> uuid.UUID | None:
     rows = await tenant_connection().execute_query_dict(
         "SELECT id FROM stage WHERE tenant_id = $1 AND pipeline_id = $2 AND kind = $3 AND deleted_at IS NULL ORDER BY position LIMIT 1",
-        [current_tenant_id(), pipeline_id, kind])
+        [current_tenant_id(), pipeline_id, kind],
+    )
     return rows[0]["id"] if rows else None
 
 
@@ -118,13 +155,20 @@ async def _customer_totals(ctx: Ctx, customer_id: uuid.UUID, their_customer_id: 
     rows = await tenant_connection().execute_query_dict(
         "SELECT agreed->>'amount' AS amount, agreed->>'paid_at' AS paid_at FROM sync_state WHERE tenant_id = $1 "
         "AND connection_id = $2 AND stream = 'orders' AND agreed->>'customer_id' = $3 AND agreed->>'status' = 'PAID'",
-        [current_tenant_id(), ctx.connection_id, their_customer_id])
+        [current_tenant_id(), ctx.connection_id, their_customer_id],
+    )
     paid = [dict(row) for row in rows]
     total = sum((Decimal(o["amount"] or "0") for o in paid), Decimal("0"))
-    last = max((datetime.fromisoformat(o["paid_at"]) for o in paid if o.get("paid_at")), default=None)
+    last = max(
+        (datetime.fromisoformat(o["paid_at"]) for o in paid if o.get("paid_at")), default=None
+    )
     customer = await _existing("Customer", customer_id)
     wanted = {"lifetimeValue": total, "lastOrderAt": last}
-    changes = {k: v for k, v in wanted.items() if norm(customer.get(k)) != norm(v) and not (k == "lastOrderAt" and v is None)}
+    changes = {
+        k: v
+        for k, v in wanted.items()
+        if norm(customer.get(k)) != norm(v) and not (k == "lastOrderAt" and v is None)
+    }
     if changes:
         await update_values("Customer", customer_id, changes, principal=ctx.principal)
 
