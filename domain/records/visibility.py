@@ -38,8 +38,11 @@ def owned_visibility_sql(principal: Principal, params: Params, alias: str = "t")
         return None
     tenant = params.add(principal.tenant_id)
     me = params.add(principal.user_id)
+    # Teams the caller belongs to or manages; a deleted team grants nothing (its member rows stay,
+    # so that restoring it brings them back).
     my_teams = (
-        f"(SELECT team_id FROM team_member WHERE tenant_id = {tenant} AND user_id = {me} "
+        f"(SELECT m.team_id FROM team_member m JOIN team t ON t.tenant_id = m.tenant_id AND t.id = m.team_id "
+        f"AND t.deleted_at IS NULL WHERE m.tenant_id = {tenant} AND m.user_id = {me} "
         f"UNION SELECT id FROM team WHERE tenant_id = {tenant} AND manager_id = {me} AND deleted_at IS NULL)"
     )
     clauses = [

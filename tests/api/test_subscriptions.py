@@ -18,6 +18,7 @@ import pytest
 
 from domain.jobs import register_job_kind
 from tests.support.cli import TESSERA
+from tests.support.database import connect
 from tests.support.graphql import gql
 from tests.support.live import live
 from tests.support.records import make_customer, unique
@@ -79,9 +80,25 @@ async def servers(tenants) -> AsyncIterator[Servers]:
                 relay.wait(timeout=10)
 
         stack.callback(stop_relay)
+        await _relay_caught_up()
         http_a = await stack.enter_async_context(httpx.AsyncClient(base_url=a, timeout=30))
         http_b = await stack.enter_async_context(httpx.AsyncClient(base_url=b, timeout=30))
         yield Servers(a, b, http_a, http_b)
+
+
+async def _relay_caught_up(limit_seconds: float = 120) -> None:
+    """Wait until the relay has published what earlier tests left in the outbox: that backlog
+    would otherwise reach the first subscriber of all customer changes as one burst, larger than
+    its queue (and it would be dropped as a slow consumer, as designed)."""
+    conn = await connect(os.environ["DATABASE_URL"])
+    try:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit_seconds
+        while await conn.fetchval("SELECT events FROM outbox_backlog()") > 0:
+            assert loop.time() < deadline, "the relay did not catch up with the outbox"
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
 
 
 async def update_customer(http: httpx.AsyncClient, token: str, customer: dict, **fields) -> None:

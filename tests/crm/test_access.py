@@ -198,3 +198,37 @@ async def test_records_cannot_be_linked_to_records_the_caller_cannot_see(
         token=as_alpha["admin"],
     )
     assert visible.data["createContact"]["id"]
+
+
+async def test_a_deleted_team_no_longer_shows_its_members_records(client, as_alpha, user_ids):
+    admin, manager = as_alpha["admin"], as_alpha["manager"]
+    marker = unique("gone")
+    owned = await make_customer(client, admin, name=f"{marker}-agent", ownerId=user_ids["agent"])
+    team = (
+        await gql(
+            client,
+            "mutation($input: CreateTeamInput!) { createTeam(input: $input) { id version } }",
+            {
+                "input": {
+                    "name": unique("Leads"),
+                    "memberIds": [user_ids["manager"], user_ids["agent"]],
+                }
+            },
+            token=admin,
+        )
+    ).data["createTeam"]
+    try:
+        seen = await gql(client, NAMES, {"p": f"{marker}-%"}, token=manager)
+        assert [e["node"]["name"] for e in seen.data["customers"]["edges"]] == [
+            owned["name"]
+        ]  # a fellow member's
+    finally:
+        deleted = await gql(
+            client,
+            "mutation($input: DeleteInput!) { deleteTeam(input: $input) { id } }",
+            {"input": {"id": team["id"], "version": team["version"]}},
+            token=admin,
+        )
+        assert not deleted.errors, deleted.body
+    after = await gql(client, NAMES, {"p": f"{marker}-%"}, token=manager)
+    assert after.data["customers"]["edges"] == []
