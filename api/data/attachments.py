@@ -16,10 +16,15 @@ from api.data.exports import DownloadLinkType, link_of
 from api.permissions import Authenticated, principal_of
 from api.records import loaders
 from api.records.ids import decode_id
-from api.records.record import uuids
+from api.records.record import nodes_in_order
 from api.records.users import UserType
-from domain.errors import InvalidInput, NotFound
-from domain.files.attachments import ATTACHABLE, delete_attachment, get_attachment, list_attachments
+from domain.errors import InvalidInput
+from domain.files.attachments import (
+    ATTACHABLE,
+    attachments_by_id,
+    delete_attachment,
+    list_attachments,
+)
 
 
 @strawberry.type(
@@ -55,18 +60,11 @@ class AttachmentType(relay.Node):
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         principal = principal_of(info)
-        found: list[Any] = []
-        for node_id in uuids(list(node_ids)):
-            try:
-                found.append(
-                    cls.from_row(
-                        await get_attachment(principal=principal, attachment_id=node_id),
-                        principal.tenant_id,
-                    )
-                )
-            except NotFound:
-                found.append(None)
-        return found
+        return await nodes_in_order(
+            node_ids,
+            lambda ids: attachments_by_id(principal=principal, attachment_ids=ids),
+            lambda row: cls.from_row(row, principal.tenant_id),
+        )
 
     @strawberry.field(
         description="A signed link to the file (GET it, no token needed) until it expires"

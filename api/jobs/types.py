@@ -17,7 +17,7 @@ from api.permissions import principal_of
 from api.records import loaders
 from api.records.generated import filter_input, order_input
 from api.records.pagination import page_size
-from api.records.record import uuids
+from api.records.record import nodes_in_order
 from api.records.users import UserType
 from domain import jobs
 
@@ -89,10 +89,10 @@ class JobType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        wanted = list(node_ids)
-        found = await jobs.get_jobs(uuids(wanted), principal=principal_of(info))
-        by_id = {str(k): cls.from_row(v) for k, v in found.items()}
-        return [by_id.get(node_id) for node_id in wanted]
+        principal = principal_of(info)
+        return await nodes_in_order(
+            node_ids, lambda ids: jobs.get_jobs(ids, principal=principal), cls.from_row
+        )
 
     @strawberry.field(description="The member who started the job")
     async def created_by(self, info: Info) -> UserType | None:

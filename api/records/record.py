@@ -10,7 +10,7 @@ attributes the same way, by construction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -96,11 +96,30 @@ def uuids(node_ids: Iterable[str]) -> list[uuid.UUID]:
     return found
 
 
+async def nodes_in_order(
+    node_ids: Iterable[str],
+    load: Callable[[list[uuid.UUID]], Awaitable[Mapping[uuid.UUID, Any]]],
+    build: Callable[[Any], Any],
+) -> list[Any]:
+    """relay's resolve_nodes answer: one entry per node id, in order, built from what `load`
+    found (the rows the caller may read, by id), None for the others, malformed ids included."""
+    wanted = list(node_ids)
+    found = await load(uuids(wanted))
+    answers = []
+    for node_id in wanted:
+        try:
+            row = found.get(uuid.UUID(node_id))
+        except ValueError:
+            row = None
+        answers.append(None if row is None else build(row))
+    return answers
+
+
 async def resolve_record_nodes(
     cls: Any, spec: RecordSpec, info: Info, node_ids: Iterable[str]
 ) -> list[Any]:
     """relay's resolve_nodes for a record type: the records the caller may see, None for others."""
-    wanted = list(node_ids)
-    found = await get_records(spec, uuids(wanted), principal=principal_of(info))
-    by_id = {str(k): cls.from_row(v) for k, v in found.items()}
-    return [by_id.get(node_id) for node_id in wanted]
+    principal = principal_of(info)
+    return await nodes_in_order(
+        node_ids, lambda ids: get_records(spec, ids, principal=principal), cls.from_row
+    )

@@ -14,6 +14,7 @@ from strawberry.types import Info
 
 from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id, encode_id
+from api.records.record import nodes_in_order
 from api.records.users import Role
 from api.reports import running
 from domain.errors import FieldError, InvalidInput
@@ -108,12 +109,12 @@ class SavedReportType(relay.Node):
         node_ids: list[str],
         required: bool = False,
     ) -> list[SavedReportType | None]:
-        found = await saved.get_many(
-            "report", principal=principal_of(info), ids=[uuid.UUID(i) for i in node_ids]
+        principal = principal_of(info)
+        return await nodes_in_order(
+            node_ids,
+            lambda ids: saved.get_many("report", principal=principal, ids=ids),
+            cls.from_row,
         )
-        return [
-            cls.from_row(found[uuid.UUID(i)]) if uuid.UUID(i) in found else None for i in node_ids
-        ]
 
     @strawberry.field(description="The report run now for the caller")
     async def table(self, info: Info) -> ReportTable:
@@ -168,12 +169,12 @@ class DashboardType(relay.Node):
         node_ids: list[str],
         required: bool = False,
     ) -> list[DashboardType | None]:
-        found = await saved.get_many(
-            "dashboard", principal=principal_of(info), ids=[uuid.UUID(i) for i in node_ids]
+        principal = principal_of(info)
+        return await nodes_in_order(
+            node_ids,
+            lambda ids: saved.get_many("dashboard", principal=principal, ids=ids),
+            cls.from_row,
         )
-        return [
-            cls.from_row(found[uuid.UUID(i)]) if uuid.UUID(i) in found else None for i in node_ids
-        ]
 
     @strawberry.field(description="The widgets in order")
     async def widgets(self, info: Info) -> list[DashboardWidget]:

@@ -81,6 +81,26 @@ async def list_attachments(
     )
 
 
+async def attachments_by_id(
+    *, principal: Principal, attachment_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The attachments among `attachment_ids` whose records the principal may read, by id (one
+    query for the files; the records' visibility is checked per attachment)."""
+    rows = await tenant_connection().execute_query_dict(
+        f"SELECT {', '.join(COLUMNS)} FROM stored_file WHERE tenant_id = $1 AND id = ANY($2::uuid[]) "
+        "AND purpose = 'ATTACHMENT' AND complete",
+        [current_tenant_id(), attachment_ids],
+    )
+    readable = {}
+    for row in rows:
+        try:
+            await _require(principal, row["record_type"], row["record_id"], Action.READ)
+        except (NotFound, Forbidden):
+            continue
+        readable[row["id"]] = row
+    return readable
+
+
 async def get_attachment(
     *, principal: Principal, attachment_id: uuid.UUID, action: Action = Action.READ
 ) -> dict[str, Any]:
