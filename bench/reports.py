@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -30,10 +29,11 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from served import serving, signed_in  # noqa: E402  (bench/served.py, beside this script)
+
 from tenants.database import connection_credentials  # noqa: E402
 from tessera.devservices import ensure_services  # noqa: E402
 from tests.support.database import drop_database, recreate_database  # noqa: E402
-from tests.support.server import free_port, wait_until_ready  # noqa: E402
 
 DATABASE = "tessera_bench_reports"
 PASSWORD = "bench-password-1"
@@ -199,28 +199,12 @@ def main() -> None:
     app_url = load_settings().model_copy(update={"database_url": db_url}).app_database_url()
     tenant_id = asyncio.run(_tenant(db_url))
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tessera.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     results = []
     try:
-        wait_until_ready(base, server)
-        login = httpx.post(
-            f"{base}/graphql",
-            json={
-                "query": 'mutation { login(input: {tenant: "bench", '
-                f'email: "admin@bench.test", password: "{PASSWORD}"}}) {{ accessToken }} }}'
-            },
-        ).json()
-        token = login["data"]["login"]["accessToken"]
-        with httpx.Client(
-            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
-        ) as client:
+        with (
+            serving(env) as base,
+            signed_in(base, tenant="bench", email="admin@bench.test", password=PASSWORD) as client,
+        ):
             for name, (query, sql) in REPORTS.items():
                 api = statistics.median(_time_http(client, query, args.requests))
                 raw = statistics.median(
@@ -232,8 +216,6 @@ def main() -> None:
                     flush=True,
                 )
     finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(20)
         drop_database(server_url, DATABASE)
         services.stop()
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -24,15 +23,15 @@ import time
 from pathlib import Path
 
 import asyncpg
-import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from served import serving, signed_in  # noqa: E402  (bench/served.py, beside this script)
+
 from tenants.database import connection_credentials  # noqa: E402
 from tessera.devservices import ensure_services  # noqa: E402
 from tests.support.database import drop_database, recreate_database  # noqa: E402
-from tests.support.server import free_port, wait_until_ready  # noqa: E402
 
 DATABASE = "tessera_bench"
 PASSWORD = "bench-password-1"
@@ -102,35 +101,17 @@ async def _seed_measured(database_url: str) -> None:
 
 def _phase(env: dict[str, str], requests: int) -> list[float]:
     """Latencies of the list over HTTP, one request at a time, on a freshly started server."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "tessera.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     samples = []
-    try:
-        wait_until_ready(base, server)
-        login = httpx.post(
-            f"{base}/graphql",
-            json={
-                "query": 'mutation { login(input: {tenant: "bench", '
-                f'email: "admin@bench.test", password: "{PASSWORD}"}}) {{ accessToken }} }}'
-            },
-        ).json()
-        token = login["data"]["login"]["accessToken"]
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as client:
-            for index in range(requests + 100):
-                started = time.perf_counter()
-                answer = client.post("/graphql", json={"query": LIST}).json()
-                if index >= 100:  # the first hundred warm the pools and plan caches
-                    samples.append(time.perf_counter() - started)
-                assert answer["data"]["customers"]["totalCount"] == MEASURED_ROWS, answer
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(20)
+    with (
+        serving(env) as base,
+        signed_in(base, tenant="bench", email="admin@bench.test", password=PASSWORD) as client,
+    ):
+        for index in range(requests + 100):
+            started = time.perf_counter()
+            answer = client.post("/graphql", json={"query": LIST}).json()
+            if index >= 100:  # the first hundred warm the pools and plan caches
+                samples.append(time.perf_counter() - started)
+            assert answer["data"]["customers"]["totalCount"] == MEASURED_ROWS, answer
     return samples
 
 
