@@ -9,16 +9,16 @@ changed to, at that time), then leads still linked with no touch of their campai
 creation), converted leads' contacts (at the conversion) and deals' primary contacts (at the deal's
 creation). A touch is unique per record, campaign and instant, so back-fills can run again.
 
-Revision ID: 0031
-Revises: 0030
+Revision ID: 0032
+Revises: 0031
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0031"
-down_revision = "0030"
+revision = "0032"
+down_revision = "0031"
 branch_labels = None
 depends_on = None
 
