@@ -7,6 +7,8 @@ Kept apart from tessera/wiring.py, which imports the API: workers must not pay f
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from domain.approvals.automation_action import check_submit, current_approvers, submit_for_approval
 from domain.approvals.locks import ApprovalLocks
 from domain.automation.actions import plug_action
@@ -21,6 +23,7 @@ from domain.exports.run import KIND as EXPORT_JOB
 from domain.exports.run import run_export
 from domain.files.limits import configure_file_limits
 from domain.files.links import configure_link_secret
+from domain.identity.account_links import LinkSettings, configure_account_links
 from domain.imports.run import KIND as IMPORT_JOB
 from domain.imports.run import run_import
 from domain.jobs import register_job_kind
@@ -64,3 +67,10 @@ def wire_domain() -> None:
     plug_action("send_survey", send_survey, check_send_survey)
     plug_survey_key(settings.jwt_secret_value())
     surveys.configure_surveys(link_days=settings.survey_link_days)
+    configure_account_links(
+        LinkSettings(
+            app_url=settings.app_url,
+            invitation_lifetime=timedelta(hours=settings.invitation_link_hours),
+            reset_lifetime=timedelta(minutes=settings.password_reset_link_minutes),
+        )
+    )
