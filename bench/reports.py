@@ -25,6 +25,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,7 +34,7 @@ from served import serving, signed_in  # noqa: E402  (bench/served.py, beside th
 
 from tenants.database import connection_credentials  # noqa: E402
 from tessera.devservices import ensure_services  # noqa: E402
-from tests.support.database import drop_database, recreate_database  # noqa: E402
+from tests.support.database import drop_database, recreate_database, with_database  # noqa: E402
 
 DATABASE = "tessera_bench_reports"
 PASSWORD = "bench-password-1"
@@ -160,15 +161,53 @@ async def _time_raw(app_url: str, tenant_id: uuid.UUID, sql: str, count: int) ->
     return samples
 
 
+# A one-level aggregate over a custom object with 1,000,000 records, in a tenant of its own
+# (`bigcustom`, object `contract`): the records are written by one INSERT ... SELECT, with values
+# exactly as the API stores them (decimals as 2-place text).
+CUSTOM_TENANT = "bigcustom"
+CUSTOM_FIELDS = [
+    {"apiName": "region", "label": "Region", "type": "TEXT"},
+    {"apiName": "amount", "label": "Amount", "type": "DECIMAL"},
+]
+CUSTOM_FILL = """
+INSERT INTO custom_record (tenant_id, id, object_id, owner_id, data, created_at, created_by, updated_by)
+SELECT $1, gen_random_uuid(), $2, $3,
+       jsonb_build_object('region', 'R' || (g % 50), 'amount', ((g::bigint * 7919) % 100000)::text || '.00'),
+       now() - (g || ' seconds')::interval, $3, $3
+FROM generate_series(1, $4::int) g
+"""
+CUSTOM_REPORT = (
+    '{ aggregate(object: "contract", groupBy: [{field: "region"}], measures: [{function: COUNT}, '
+    '{function: SUM, field: "amount"}]) { rows { keys { value } values { number } } totals { values { number } } } }',
+    "SELECT data #>> '{region}', count(*), sum((data #>> '{amount}')::numeric) FROM custom_record "
+    "WHERE tenant_id = $1 AND object_id = (SELECT id FROM custom_object WHERE tenant_id = $1 AND api_name = 'contract') "
+    "AND deleted_at IS NULL GROUP BY ROLLUP (1)",
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", choices=["small", "large"], default="large")
     parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument(
+        "--custom-records",
+        type=int,
+        default=1_000_000,
+        help="records of the custom object for the one-level aggregate (0: skip that line)",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the database after the run, and reuse it (migrated again, not re-seeded) if it exists",
+    )
     args = parser.parse_args()
 
     services = ensure_services(ROOT / ".data")
     server_url = os.environ["DATABASE_URL"]
-    db_url = recreate_database(server_url, DATABASE)
+    db_url = with_database(server_url, DATABASE)
+    fresh = not (args.reuse and _exists(server_url))
+    if fresh:
+        recreate_database(server_url, DATABASE)
     env = {
         **os.environ,
         "DATABASE_URL": db_url,
@@ -177,6 +216,51 @@ def main() -> None:
         "TOKEN_RATE_LIMIT_PER_MINUTE": "0",
     }
     _tessera("migrate", env=env)
+    if fresh:
+        _seed(env, args.size)
+    from tessera.settings import load_settings
+
+    app_url = load_settings().model_copy(update={"database_url": db_url}).app_database_url()
+
+    try:
+        with serving(env) as base:
+            if args.custom_records and not asyncio.run(_tenant(db_url, CUSTOM_TENANT)):
+                _custom_tenant(base, env, db_url, args.custom_records)
+            tenant_id = asyncio.run(_tenant(db_url, "bench", analyze=True))
+            runs = [("bench", name, query, sql) for name, (query, sql) in REPORTS.items()]
+            if args.custom_records:
+                runs.append(
+                    (
+                        CUSTOM_TENANT,
+                        f"aggregate, 1 level, {args.custom_records:,} custom records",
+                        *CUSTOM_REPORT,
+                    )
+                )
+            for slug, name, query, sql in runs:
+                tenant = tenant_id if slug == "bench" else asyncio.run(_tenant(db_url, slug))
+                with signed_in(
+                    base, tenant=slug, email=f"admin@{slug}.test", password=PASSWORD
+                ) as client:
+                    api = statistics.median(_time_http(client, query, args.requests))
+                raw = statistics.median(asyncio.run(_time_raw(app_url, tenant, sql, args.requests)))
+                print(
+                    f"{name:45s} API p50 {api * 1000:8.1f} ms   SQL p50 {raw * 1000:8.1f} ms   SQL/API {raw / api:5.2f}",
+                    flush=True,
+                )
+    finally:
+        if not args.reuse:
+            drop_database(server_url, DATABASE)
+        services.stop()
+
+
+def _exists(server_url: str) -> bool:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        return bool(
+            conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
+        )
+
+
+def _seed(env: dict[str, str], size: str) -> None:
     _tessera(
         "tenant",
         "create",
@@ -190,41 +274,76 @@ def main() -> None:
         env=env,
     )
     print(
-        _tessera("seed", "demo", "--tenant", "bench", "--size", args.size, env=env)
+        _tessera("seed", "demo", "--tenant", "bench", "--size", size, env=env)
         .stdout.strip()
         .splitlines()[-1:]
     )
-    from tessera.settings import load_settings
 
-    app_url = load_settings().model_copy(update={"database_url": db_url}).app_database_url()
-    tenant_id = asyncio.run(_tenant(db_url))
 
-    results = []
-    try:
-        with (
-            serving(env) as base,
-            signed_in(base, tenant="bench", email="admin@bench.test", password=PASSWORD) as client,
-        ):
-            for name, (query, sql) in REPORTS.items():
-                api = statistics.median(_time_http(client, query, args.requests))
-                raw = statistics.median(
-                    asyncio.run(_time_raw(app_url, tenant_id, sql, args.requests))
+def _custom_tenant(base: str, env: dict[str, str], db_url: str, count: int) -> None:
+    """The tenant `bigcustom` with the object `contract` (made through GraphQL) and `count` records."""
+    _tessera(
+        "tenant",
+        "create",
+        CUSTOM_TENANT,
+        "--name",
+        "Big custom",
+        "--admin-email",
+        f"admin@{CUSTOM_TENANT}.test",
+        "--admin-password",
+        PASSWORD,
+        env=env,
+    )
+    with signed_in(
+        base, tenant=CUSTOM_TENANT, email=f"admin@{CUSTOM_TENANT}.test", password=PASSWORD
+    ) as client:
+        mutations = [
+            (
+                'mutation { createObject(input: {apiName: "contract", label: "Contract", '
+                'pluralLabel: "Contracts"}) { apiName } }',
+                {},
+            ),
+            *[
+                (
+                    "mutation($i: CreateFieldInput!) { createField(input: $i) { id } }",
+                    {"i": {"object": "contract", **field}},
                 )
-                results.append((name, api, raw))
-                print(
-                    f"{name:45s} API p50 {api * 1000:8.1f} ms   SQL p50 {raw * 1000:8.1f} ms   SQL/API {raw / api:5.2f}",
-                    flush=True,
-                )
-    finally:
-        drop_database(server_url, DATABASE)
-        services.stop()
+                for field in CUSTOM_FIELDS
+            ],
+        ]
+        for query, variables in mutations:
+            body = client.post("/graphql", json={"query": query, "variables": variables}).json()
+            assert not body.get("errors"), body
+    started = time.perf_counter()
+    asyncio.run(_fill(db_url, count))
+    print(
+        f"{CUSTOM_TENANT}: {count:,} custom records in {time.perf_counter() - started:.1f}s",
+        flush=True,
+    )
 
 
-async def _tenant(db_url: str) -> uuid.UUID:
+async def _fill(db_url: str, count: int) -> None:
     conn = await asyncpg.connect(**connection_credentials(db_url))
     try:
-        await conn.execute("ANALYZE")
-        return await conn.fetchval("SELECT id FROM tenant WHERE slug = 'bench'")
+        tenant, obj, admin = await conn.fetchrow(
+            "SELECT t.id, o.id, m.user_id FROM tenant t JOIN custom_object o ON o.tenant_id = t.id "
+            "JOIN membership m ON m.tenant_id = t.id WHERE t.slug = $1",
+            CUSTOM_TENANT,
+        )
+        async with conn.transaction():
+            await conn.execute("SELECT set_config('app.tenant_id', $1, true)", str(tenant))
+            await conn.execute(CUSTOM_FILL, tenant, obj, admin, count)
+        await conn.execute("VACUUM ANALYZE custom_record")
+    finally:
+        await conn.close()
+
+
+async def _tenant(db_url: str, slug: str, analyze: bool = False) -> uuid.UUID | None:
+    conn = await asyncpg.connect(**connection_credentials(db_url))
+    try:
+        if analyze:
+            await conn.execute("ANALYZE")
+        return await conn.fetchval("SELECT id FROM tenant WHERE slug = $1", slug)
     finally:
         await conn.close()
 
