@@ -19,8 +19,11 @@ from domain.duplicates.scan import KIND as SCAN_JOB
 from domain.duplicates.scan import configure_scan_limits, run_scan
 from domain.exports.run import KIND as EXPORT_JOB
 from domain.exports.run import run_export
+from domain.files.directory_store import DirectoryStore
 from domain.files.limits import configure_file_limits
 from domain.files.links import configure_link_secret
+from domain.files.s3_store import S3Settings, S3Store
+from domain.files.storage import ObjectStore, configure_store
 from domain.imports.run import KIND as IMPORT_JOB
 from domain.imports.run import run_import
 from domain.jobs import register_job_kind
@@ -31,7 +34,7 @@ from domain.service_levels import clocks
 from domain.surveys import service as surveys
 from domain.surveys.automation_action import check_send_survey, send_survey
 from domain.surveys.tokens import plug_survey_key
-from tessera.settings import load_settings
+from tessera.settings import Settings, load_settings
 
 
 def wire_domain() -> None:
@@ -60,7 +63,26 @@ def wire_domain() -> None:
     configure_scan_limits(max_records=settings.max_duplicate_scan_records)
     register_job_kind(EXPORT_JOB, run_export)
     configure_link_secret(settings.jwt_secret_value())  # signs download links
+    configure_store(file_store(settings))
     plug_ticket_surveys(surveys)  # a resolved ticket's customer gets a survey
     plug_action("send_survey", send_survey, check_send_survey)
     plug_survey_key(settings.jwt_secret_value())
     surveys.configure_surveys(link_days=settings.survey_link_days)
+
+
+def file_store(settings: Settings) -> ObjectStore:
+    """The object store that settings choose for files' bytes (docs/operations.md)."""
+    if settings.file_storage == "s3":
+        secret = settings.s3_secret_access_key
+        return S3Store(
+            S3Settings(
+                bucket=settings.s3_bucket,
+                prefix=settings.s3_prefix,
+                endpoint_url=settings.s3_endpoint_url or None,
+                region=settings.s3_region or None,
+                access_key_id=settings.s3_access_key_id or None,
+                secret_access_key=secret.get_secret_value() if secret else None,
+                path_style=settings.s3_path_style,
+            )
+        )
+    return DirectoryStore(settings.files_directory())
