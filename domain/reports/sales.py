@@ -139,7 +139,7 @@ def _sees_every_journey(principal: Principal) -> bool:
 
 
 def _funnel_from_reach(params: Params, start: datetime, end: datetime) -> str:
-    """From `lifecycle_reach` (migration 0032: per journey and rank, the first instant the journey
+    """From `lifecycle_reach` (migration 0033: per journey and rank, the first instant the journey
     reached that stage or a later one, kept by triggers): a journey newly reached rank r in the
     window exactly when that instant is in it."""
     tenant = params.add(current_tenant_id())

@@ -1,4 +1,4 @@
-"""The lifecycle funnel's pre-aggregate (`lifecycle_reach`, migration 0032) stays exactly what the
+"""The lifecycle funnel's pre-aggregate (`lifecycle_reach`, migration 0033) stays exactly what the
 transitions say after every kind of write: stage changes, conversions, back-dated and edited and
 removed transitions, deleted and restored leads, merged and unmerged customers, deleted customers,
 hard deletes. Each check recomputes it in Python from the tenant's rows; the admin's funnel (which

@@ -15,16 +15,16 @@ lead converted, re-pointed (merges) or (un)deleted, a customer (un)deleted, and 
 recompute the journeys concerned from the transitions. The stage list is LIFECYCLE_STAGES
 (domain/crm/lifecycle.py); changing it needs a migration that recreates these functions.
 
-Revision ID: 0032
-Revises: 0031
+Revision ID: 0033
+Revises: 0032
 Create Date: 2026-12-02
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0032"
-down_revision = "0031"
+revision = "0033"
+down_revision = "0032"
 branch_labels = None
 depends_on = None
 
