@@ -157,11 +157,8 @@ def upgrade() -> None:
     op.execute(
         "CREATE INDEX lifecycle_reach_time_idx ON lifecycle_reach (tenant_id, reached_at) INCLUDE (rank)"
     )
-    # Recomputing a customer's journey finds the leads converted into it.
-    op.execute(
-        "CREATE INDEX lead_converted_customer_idx ON lead (tenant_id, converted_customer_id) "
-        "WHERE converted_customer_id IS NOT NULL"
-    )
+    # Recomputing a customer's journey finds the leads converted into it through
+    # lead_converted_customer_idx (migration 0032).
     role = _app_role()
     op.execute("ALTER TABLE lifecycle_reach ENABLE ROW LEVEL SECURITY")
     op.execute("ALTER TABLE lifecycle_reach FORCE ROW LEVEL SECURITY")
@@ -229,5 +226,4 @@ def downgrade() -> None:
         "lifecycle_reach_refresh(uuid, uuid[])",
     ):
         op.execute(f"DROP FUNCTION IF EXISTS {function}")
-    op.execute("DROP INDEX IF EXISTS lead_converted_customer_idx")
     op.execute("DROP TABLE IF EXISTS lifecycle_reach")
