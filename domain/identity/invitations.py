@@ -3,7 +3,7 @@ expiring link, sets a password with it and is signed in.
 
 Users are global and the application role cannot insert into `app_user`: the user behind a new
 address is created (without a password) by the one privileged path, the database function
-`tessera_user_for_invitation` (migration 0032). Everything else is a row of the tenant's own
+`tessera_user_for_invitation` (migration 0034). Everything else is a row of the tenant's own
 `membership` and `account_link`, under row-level security."""
 
 from __future__ import annotations

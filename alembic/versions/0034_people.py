@@ -11,15 +11,15 @@ column, needs a tenant to be set, and is executable by the application role only
 gets its own row-level policy on `app_user` so the function (and the operator CLI) can find an
 existing user of another tenant; the application role's policies are unchanged.
 
-Revision ID: 0032
-Revises: 0031
+Revision ID: 0034
+Revises: 0033
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0032"
-down_revision = "0031"
+revision = "0034"
+down_revision = "0033"
 branch_labels = None
 depends_on = None
 
