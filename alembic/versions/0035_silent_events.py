@@ -2,15 +2,15 @@
 events (the audit trail's twin, read by sync and reports), marked `silent`, and the dispatcher
 hands them to neither automation rules nor webhook endpoints (docs/data.md).
 
-Revision ID: 0033
-Revises: 0032
+Revision ID: 0035
+Revises: 0034
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0033"
-down_revision = "0032"
+revision = "0035"
+down_revision = "0034"
 branch_labels = None
 depends_on = None
 
