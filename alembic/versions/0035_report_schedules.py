@@ -2,15 +2,15 @@
 tenant's zone, to members of the tenant) and one delivery row per schedule, period and recipient,
 whose key makes `tessera scheduler` send each period's mail once (docs/reports.md).
 
-Revision ID: 0033
-Revises: 0032
+Revision ID: 0035
+Revises: 0034
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0033"
-down_revision = "0032"
+revision = "0035"
+down_revision = "0034"
 branch_labels = None
 depends_on = None
 
