@@ -21,7 +21,7 @@ from tenants.context import tenant_connection
 
 DONE_STATUSES = ("RESOLVED", "FOLLOWED_UP", "CLOSED")
 # Written out (constants), not bound, so that PostgreSQL matches the backlog's partial index
-# (migration 0035) in every plan, generic ones included.
+# (migration 0036) in every plan, generic ones included.
 _DONE_LIST = ", ".join(f"'{status}'" for status in DONE_STATUSES)
 # Backlog ages: [lower, upper) in days, by name.
 AGES = (

@@ -6,15 +6,15 @@ those, a small part of a service desk's history. Partial on `deleted_at IS NULL`
 report applies. Tickets created in a window already have ticket_created_idx (0005).
 docs/performance.md, "Reports".
 
-Revision ID: 0035
-Revises: 0034
+Revision ID: 0036
+Revises: 0035
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0035"
-down_revision = "0034"
+revision = "0036"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 
