@@ -262,6 +262,10 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "deleteReport": OwnState(),
     "saveDashboard": OwnState(),
     "deleteDashboard": OwnState(),
+    # report e-mails: anyone who may read the report schedules it; the domain lets only the
+    # creator (or an admin) cancel one
+    "scheduleReport": OwnState(),
+    "cancelReportSchedule": OwnState(),
     # background jobs: the domain lets only who started the job (or an admin) cancel it
     "cancelJob": OwnState(),
     # imports: the floor is creating or updating some record type; the import checks its object
