@@ -2,15 +2,15 @@
 events (the audit trail's twin, read by sync and reports), marked `silent`, and the dispatcher
 hands them to neither automation rules nor webhook endpoints (docs/data.md).
 
-Revision ID: 0036
-Revises: 0035
+Revision ID: 0037
+Revises: 0036
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0036"
-down_revision = "0035"
+revision = "0037"
+down_revision = "0036"
 branch_labels = None
 depends_on = None
 
