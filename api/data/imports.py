@@ -34,7 +34,8 @@ class ImportColumnType:
 @strawberry.type(name="ImportField", description="A field a column may be imported into")
 class ImportFieldType:
     name: str = strawberry.field(
-        description="email, customFields.tier, a custom object's field, ownerId (by email), externalId"
+        description="email, customFields.tier, a custom object's field, ownerId (by email), "
+        "customerId (by id or name), customerId.externalId, externalId"
     )
     label: str
 

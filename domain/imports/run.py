@@ -35,6 +35,7 @@ from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.imports.fields import CellError, Members, Target, check_mapping, convert, import_targets
 from domain.imports.reader import open_table
+from domain.imports.relations import Related, resolve_relations
 from domain.integrations import external_ids
 from domain.jobs import JobError, RunningJob
 from domain.records import service
@@ -62,6 +63,11 @@ class Plan:
     system: str
     dry_run: bool
     automations: bool = True  # False: the records' events reach no rule and no webhook
+
+    @property
+    def related(self) -> dict[str, Related]:
+        """How the mapped relation fields name their records, by field."""
+        return {t.field: t.related for _, _, t in self.columns if t.related is not None}
 
 
 @dataclass
@@ -222,9 +228,11 @@ async def write_rows(
     principal: Principal,
 ) -> None:
     """Write a batch's rows, each all or nothing, adding to `counts` (and its errors)."""
+    converted = [await _values(plan, cells, members) for _, cells in batch]
+    if plan.related:
+        await resolve_relations(converted, plan.related, principal=principal, system=plan.system)
     ready: list[tuple[int, dict[str, Any]]] = []
-    for number, cells in batch:
-        values, problems = await _values(plan, cells, members)
+    for (number, _), (values, problems) in zip(batch, converted, strict=True):
         if problems:
             _fail(counts, number, problems)
         else:
@@ -258,9 +266,9 @@ async def _values(
         if cell is None or (isinstance(cell, str) and not cell.strip()):
             continue
         try:
-            values[target.name] = await convert(target, cell, members)
+            values[target.field] = await convert(target, cell, members)
         except CellError as exc:
-            problems.append(FieldError(target.name, exc.code, f"{header}: {exc}"))
+            problems.append(FieldError(target.field, exc.code, f"{header}: {exc}"))
     return values, problems
 
 
