@@ -260,3 +260,40 @@ async def test_a_records_attachments_page_forward_and_backward(client, as_alpha)
         "f1.png",
         "f0.png",
     ]
+
+
+async def test_a_merge_moves_files_to_the_survivor_and_an_unmerge_back(client, as_alpha):
+    admin = as_alpha["admin"]
+    name = await repair_object(client, admin)
+    keep = (await create_record(client, admin, name, {"title": "Keep"})).data["createRecord"]
+    drop = (await create_record(client, admin, name, {"title": "Drop"})).data["createRecord"]
+    photo = (await attach(client, admin, drop["id"], PNG, "drop.png")).json()
+    await update(client, admin, drop, {"photo": photo["id"]}, 1)
+    merged = await gql(
+        client,
+        "mutation($input: MergeRecordsInput!) { mergeRecords(input: $input) { id } }",
+        {
+            "input": {
+                "object": name,
+                "survivorId": keep["id"],
+                "mergedIds": [drop["id"]],
+                "fieldChoices": {"photo": drop["id"]},
+            }
+        },
+        token=admin,
+    )
+    merge_id = merged.data["mergeRecords"]["id"]
+    shown = await gql(client, FILE_VALUE, {"id": keep["id"], "field": "photo"}, token=admin)
+    assert shown.data["node"]["fileValue"]["id"] == photo["id"]
+    files = await gql(client, ATTACHMENTS, {"id": keep["id"], "first": 5}, token=admin)
+    assert [e["node"]["filename"] for e in files.data["node"]["attachments"]["edges"]] == [
+        "drop.png"
+    ]
+    await gql(
+        client,
+        "mutation($id: ID!) { unmergeRecords(input: {mergeId: $id}) { id } }",
+        {"id": merge_id},
+        token=admin,
+    )
+    back = await gql(client, FILE_VALUE, {"id": drop["id"], "field": "photo"}, token=admin)
+    assert back.data["node"]["fileValue"]["id"] == photo["id"]
