@@ -40,11 +40,7 @@ async def load_me(principal: Principal) -> Me:
         email=profile.email,
         name=profile.name,
         role=Role(principal.role),
-        tenant=TenantType(
-            id=global_id("Tenant", profile.tenant_id),
-            slug=profile.tenant_slug,
-            name=profile.tenant_name,
-        ),
+        tenant=TenantType.from_profile(profile),
         scopes=sorted(principal.scopes) if principal.scopes is not None else None,
         locale=profile.locale,
     )

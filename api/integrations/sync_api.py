@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +16,10 @@ from api.given import given_fields
 from api.integrations.external import record_global_id
 from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id
+from api.records.nodes import load_spec_nodes
 from api.records.pagination import page_size
 from domain.integrations.sync import connections
+from domain.integrations.sync.connections import SYNC_SPEC
 
 AUTH = AUTHENTICATED
 SETTINGS_HELP = (
@@ -28,8 +31,8 @@ SETTINGS_HELP = (
 @strawberry.type(
     name="SyncConnection", description="Two-way sync with another system through a connector"
 )
-class SyncConnectionType:
-    id: relay.GlobalID
+class SyncConnectionType(relay.Node):
+    node_id: relay.NodeID[str]
     name: str
     connector: str
     system: str = strawberry.field(
@@ -45,9 +48,15 @@ class SyncConnectionType:
     version: int
 
     @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_spec_nodes(cls, info, node_ids, SYNC_SPEC)
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> SyncConnectionType:
         return cls(
-            id=relay.GlobalID("SyncConnection", str(row["id"])),
+            node_id=str(row["id"]),
             name=row["name"],
             connector=row["connector"],
             system=row["system"],

@@ -4,19 +4,31 @@ may not see."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar
 
 import strawberry
+from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.permissions import principal_of
 from api.records import loaders
+from api.records.nodes import load_nodes
 from api.records.pagination import Connection, listing_connection, nested_page_size
 from api.records.relations import relation
 from api.records.users import UserType
+from domain.automation.targets import spec_of
+from domain.crm.teams import TEAM_SPEC
+from domain.errors import Forbidden, NotFound
+from domain.identity.principal import Principal
+from domain.records.audit import AUDIT_SPEC
+from domain.records.by_ids import rows_by_ids
 from domain.records.field_access import field_rules, hidden
+from domain.records.listing import get_records
+from domain.records.rows import decode_row
 from domain.records.spec import RecordSpec
 
 
@@ -24,8 +36,8 @@ from domain.records.spec import RecordSpec
     name="AuditEvent",
     description="One change to a record: who, when, and each field's old and new value",
 )
-class AuditEventType:
-    id: strawberry.ID
+class AuditEventType(relay.Node):
+    node_id: relay.NodeID[str]
     action: str
     occurred_at: datetime
     changes: JSON = strawberry.field(description="{field: [old, new]}")
@@ -34,7 +46,7 @@ class AuditEventType:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AuditEventType:
         return cls(
-            id=strawberry.ID(str(row["id"])),
+            node_id=str(row["id"]),
             action=row["action"],
             occurred_at=row["occurred_at"],
             changes=row["changes"],
@@ -42,6 +54,50 @@ class AuditEventType:
         )
 
     actor = relation(column="actor_id", target=None, type=UserType)
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(cls, info, node_ids, _visible_events)
+
+
+async def _visible_events(
+    ids: list[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The entries among `ids` of records the principal may see (as their `history` shows them,
+    without the fields the role may not see); entries of other kinds of records are no nodes."""
+    events = await rows_by_ids("audit_event", ids, decode=partial(decode_row, AUDIT_SPEC))
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for event in events.values():
+        by_type.setdefault(event["record_type"], []).append(event)
+    found = {}
+    for record_type, of_type in by_type.items():
+        spec = await _spec_with_history(record_type)
+        if spec is None:
+            continue
+        try:
+            visible = await get_records(
+                spec, [e["record_id"] for e in of_type], principal=principal
+            )
+        except Forbidden:
+            continue
+        gone = hidden(await field_rules(principal, spec.record_type))
+        for event in of_type:
+            if event["record_id"] in visible:
+                changes = {k: v for k, v in event["changes"].items() if k not in gone}
+                found[event["id"]] = {**event, "changes": changes}
+    return found
+
+
+async def _spec_with_history(record_type: str) -> RecordSpec | None:
+    """The spec of the records whose `history` shows entries of `record_type`."""
+    if record_type == TEAM_SPEC.record_type:
+        return TEAM_SPEC
+    try:
+        return await spec_of(record_type)
+    except NotFound:
+        return None
 
 
 async def history_connection(

@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
+from domain.records.by_ids import rows_by_ids
 from domain.records.rights import READ_ONLY, Action, Rights, require
 from tenants.context import current_tenant_id, tenant_connection
 
@@ -34,13 +35,7 @@ async def list_runs(
         "ORDER BY started_at DESC, id DESC LIMIT $5",
         [current_tenant_id(), rule_id, status, record_id, min(first, MAX_PAGE)],
     )
-    return [
-        {
-            **row,
-            "steps": json.loads(row["steps"]) if isinstance(row["steps"], str) else row["steps"],
-        }
-        for row in rows
-    ]
+    return [_decoded_run(row) for row in rows]
 
 
 async def notifications_of(
@@ -62,3 +57,25 @@ async def mark_read(*, principal: Principal, ids: list[uuid.UUID] | None) -> int
         [current_tenant_id(), principal.user_id, ids],
     )
     return len(rows)
+
+
+async def runs_by_ids(
+    ids: list[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The runs among `ids`, by id, for those who may read the run log."""
+    require(principal, "AutomationRun", "admin", RUN_LOG_RIGHTS, Action.READ)
+    return await rows_by_ids("automation_run", ids, decode=_decoded_run)
+
+
+async def notifications_by_ids(
+    ids: list[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The caller's own notifications among `ids`, by id (nobody reads another's)."""
+    return await rows_by_ids("notification", ids, where="user_id = $3", params=[principal.user_id])
+
+
+def _decoded_run(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **row,
+        "steps": json.loads(row["steps"]) if isinstance(row["steps"], str) else row["steps"],
+    }

@@ -103,9 +103,22 @@ async def tags_of(spec: RecordSpec, record_ids: list[uuid.UUID]) -> dict[uuid.UU
 async def list_tags(*, principal: Principal) -> list[dict[str, Any]]:
     """All tags of the tenant with how many records carry each."""
     require(principal, "Tag", "crm", TAG_RIGHTS, Action.READ)
+    return await _tags_with_usage(None)
+
+
+async def tags_by_ids(
+    ids: list[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The tags among `ids`, by id, with how many records carry each."""
+    require(principal, "Tag", "crm", TAG_RIGHTS, Action.READ)
+    return {row["id"]: row for row in await _tags_with_usage(ids)}
+
+
+async def _tags_with_usage(ids: list[uuid.UUID] | None) -> list[dict[str, Any]]:
     return await tenant_connection().execute_query_dict(
         "SELECT t.id, t.name, t.color, count(rt.record_id) AS usage FROM tag t "
         "LEFT JOIN record_tag rt ON rt.tenant_id = t.tenant_id AND rt.tag_id = t.id "
-        "WHERE t.tenant_id = $1 GROUP BY t.id, t.name, t.color ORDER BY lower(t.name)",
-        [current_tenant_id()],
+        "WHERE t.tenant_id = $1 AND ($2::uuid[] IS NULL OR t.id = ANY($2::uuid[])) "
+        "GROUP BY t.id, t.name, t.color ORDER BY lower(t.name), t.id",
+        [current_tenant_id(), ids],
     )

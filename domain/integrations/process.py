@@ -17,6 +17,7 @@ from domain.identity.principal import Principal, acting_for
 from domain.integrations import external_ids
 from domain.integrations.endpoints import ENDPOINT_SPEC, live_endpoint
 from domain.integrations.mapping import apply
+from domain.records.by_ids import rows_by_ids
 from domain.records.rights import Action
 from tenants.context import current_tenant_id, tenant_connection
 
@@ -111,3 +112,11 @@ async def list_requests(
         "AND ($3::text IS NULL OR status = $3) AND ($5::uuid IS NULL OR id = $5) ORDER BY received_at DESC, id DESC LIMIT $4",
         [current_tenant_id(), endpoint_id, status, max(1, min(first, 100)), request_id],
     )
+
+
+async def requests_by_ids(
+    ids: list[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The requests among `ids`, by id, for those who may read the inbound endpoints."""
+    ENDPOINT_SPEC.require(principal, Action.READ)
+    return await rows_by_ids("inbound_request", ids)

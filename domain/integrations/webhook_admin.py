@@ -16,7 +16,9 @@ from domain.integrations.webhook_delivery import (
     list_deliveries,
 )
 from domain.integrations.webhook_endpoints import WEBHOOK_SPEC, get_endpoint
+from domain.records.by_ids import rows_by_ids
 from domain.records.rights import Action
+from tenants.context import current_tenant_id, tenant_connection
 
 
 async def deliveries(
@@ -60,3 +62,20 @@ async def resend(*, principal: Principal, delivery_id: uuid.UUID) -> dict[str, A
 async def _send_now(delivery_id: uuid.UUID) -> dict[str, Any]:
     await attempt_here(delivery_id)
     return (await list_deliveries(None, None, 1, delivery_id))[0]
+
+
+async def deliveries_by_ids(
+    ids: list[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The deliveries among `ids`, by id, each with its attempts, for those who may read the
+    webhook endpoints."""
+    WEBHOOK_SPEC.require(principal, Action.READ)
+    rows = await rows_by_ids("webhook_delivery", ids)
+    attempts = await tenant_connection().execute_query_dict(
+        "SELECT * FROM webhook_attempt WHERE tenant_id = $1 AND delivery_id = ANY($2::uuid[]) ORDER BY attempted_at, id",
+        [current_tenant_id(), list(rows)],
+    )
+    by_delivery: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for attempt in attempts:
+        by_delivery.setdefault(attempt["delivery_id"], []).append(attempt)
+    return {key: {**row, "attempt_log": by_delivery.get(key, [])} for key, row in rows.items()}
