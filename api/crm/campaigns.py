@@ -86,9 +86,19 @@ class CampaignQueries:
         order_by: list[CampaignOrder] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CampaignType]:
         return await list_connection(
-            info, CAMPAIGN_SPEC, CampaignType, filter, order_by, first, after
+            info,
+            CAMPAIGN_SPEC,
+            CampaignType,
+            filter,
+            order_by,
+            first,
+            after,
+            last=last,
+            before=before,
         )
 
 

@@ -191,10 +191,21 @@ class CustomerQueries:
         order_by: list[CustomerOrder] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         search: Annotated[str | None, SEARCH] = None,
     ) -> Connection[CustomerType]:
         return await list_connection(
-            info, CUSTOMER_SPEC, CustomerType, filter, order_by, first, after, search
+            info,
+            CUSTOMER_SPEC,
+            CustomerType,
+            filter,
+            order_by,
+            first,
+            after,
+            search,
+            last=last,
+            before=before,
         )
 
 

@@ -179,10 +179,21 @@ class LeadQueries:
         order_by: list[LeadOrder] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         search: Annotated[str | None, SEARCH] = None,
     ) -> Connection[LeadType]:
         return await list_connection(
-            info, LEAD_SPEC, LeadType, filter, order_by, first, after, search
+            info,
+            LEAD_SPEC,
+            LeadType,
+            filter,
+            order_by,
+            first,
+            after,
+            search,
+            last=last,
+            before=before,
         )
 
 

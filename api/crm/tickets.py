@@ -233,10 +233,21 @@ class TicketQueries:
         order_by: list[TicketOrder] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         search: Annotated[str | None, TICKET_SEARCH] = None,
     ) -> Connection[TicketType]:
         return await list_connection(
-            info, TICKET_SPEC, TicketType, filter, order_by, first, after, search
+            info,
+            TICKET_SPEC,
+            TicketType,
+            filter,
+            order_by,
+            first,
+            after,
+            search,
+            last=last,
+            before=before,
         )
 
 

@@ -17,7 +17,7 @@ from strawberry.types import Info
 from api.permissions import principal_of
 from api.records import loaders
 from api.records.nodes import load_nodes
-from api.records.pagination import Connection, listing_connection, nested_page_size
+from api.records.pagination import Connection, Page, listing_connection, page_of
 from api.records.relations import relation
 from api.records.users import UserType
 from domain.automation.targets import spec_of
@@ -101,10 +101,10 @@ async def _spec_with_history(record_type: str) -> RecordSpec | None:
 
 
 async def history_connection(
-    info: Info, spec: RecordSpec, record_id: uuid.UUID, first: int | None
+    info: Info, spec: RecordSpec, record_id: uuid.UUID, page: Page
 ) -> Connection[AuditEventType]:
-    """The first page of a record's audit trail, oldest first."""
-    listing = await loaders.history(info, spec, nested_page_size(first)).load(record_id)
+    """A page of a record's audit trail, oldest first."""
+    listing = await loaders.history(info, spec, page).load(record_id)
     gone = hidden(await field_rules(principal_of(info), spec.record_type))
     if gone:  # the trail must not show values the caller's role may not see
         listing.rows = [
@@ -121,5 +121,13 @@ class WithHistory:
     SPEC: ClassVar[RecordSpec]
 
     @strawberry.field(description="Who changed what and when, oldest first")
-    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
-        return await history_connection(info, self.SPEC, uuid.UUID(self.node_id), first)  # type: ignore[attr-defined]
+    async def history(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[AuditEventType]:
+        page = page_of(first, after, last, before, nested=True)
+        return await history_connection(info, self.SPEC, uuid.UUID(self.node_id), page)  # type: ignore[attr-defined]
