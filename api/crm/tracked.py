@@ -36,7 +36,8 @@ class Tracked(WithHistory, WithApprovals):
     ) -> Connection[ActivityRef]:
         scope = {"record_type": self.SPEC.record_type}
         page = page_of(first, after, last, before, nested=True)
+        record_id = uuid.UUID(self.node_id)  # type: ignore[attr-defined]
         listing = await loaders.children(info, ACTIVITY_SPEC, "record_id", page, scope).load(
-            uuid.UUID(self.node_id)
-        )  # type: ignore[attr-defined]
+            record_id
+        )
         return listing_connection(listing, resolve_type(ActivityRef).from_row)
