@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -80,6 +81,19 @@ class Settings(BaseSettings):
     max_import_rows: int = Field(200_000, ge=1)
     max_export_rows: int = Field(200_000, ge=1)
     download_link_seconds: int = Field(3600, ge=60, le=7 * 86400)
+    # Where files' bytes are kept (docs/operations.md, "File storage"): `directory` (FILES_DIR,
+    # by default <DATA_DIR>/files) or `s3`, any S3-compatible store (S3_BUCKET required; S3_ENDPOINT_URL
+    # for a server other than AWS; credentials from S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY or
+    # boto3's usual chain). Keys are <S3_PREFIX><tenant id>/<file id> in either.
+    file_storage: Literal["directory", "s3"] = "directory"
+    files_dir: str = ""
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: SecretStr | None = None
+    s3_path_style: bool = False
     # Records of one object a duplicate scan reads (docs/data.md).
     max_duplicate_scan_records: int = Field(200_000, ge=1)
     # Connections each API process keeps to PostgreSQL; one request holds one while it runs.
@@ -121,6 +135,14 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> Settings:
+        if self.file_storage == "s3" and not self.s3_bucket:
+            raise ValueError("FILE_STORAGE=s3 requires S3_BUCKET")
+        if self.s3_prefix and not self.s3_prefix.endswith("/"):
+            raise ValueError("S3_PREFIX must end with '/' (e.g. 'tessera/')")
+        return self
+
+    @model_validator(mode="after")
     def _secrets_required_in_prod(self) -> Settings:
         if self.tessera_env == "prod":
             missing = [
@@ -142,6 +164,9 @@ class Settings(BaseSettings):
                     "JWT_SECRET must not be the development secret published in tessera/settings.py"
                 )
         return self
+
+    def files_directory(self) -> str:
+        return self.files_dir or os.path.join(self.data_dir, "files")
 
     @property
     def is_prod(self) -> bool:

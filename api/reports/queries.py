@@ -11,7 +11,9 @@ from strawberry.types import Info
 from api.permissions import AUTHENTICATED, principal_of
 from api.records.dynamic import RecordFilter
 from api.records.ordering import SortDirection
+from api.reports.customer_queries import CustomerReportQueries
 from api.reports.filtering import aggregate_filter
+from api.reports.marketing_queries import MarketingReportQueries
 from api.reports.sales_queries import SalesReportQueries
 from api.reports.saved_api import SavedReportQueries
 from api.reports.service_queries import ServiceReportQueries
@@ -75,5 +77,12 @@ class AggregateQueries:
 
 ReportQueries = merge_types(
     "ReportQueries",
-    (AggregateQueries, SalesReportQueries, ServiceReportQueries, SavedReportQueries),
+    (
+        AggregateQueries,
+        SalesReportQueries,
+        ServiceReportQueries,
+        MarketingReportQueries,
+        CustomerReportQueries,
+        SavedReportQueries,
+    ),
 )

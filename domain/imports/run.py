@@ -21,7 +21,7 @@ from domain.custom import records as custom_records
 from domain.custom.metadata import load_object, load_standard_fields, record_spec, standard_spec
 from domain.errors import Conflict, DomainError, FieldError, Forbidden, InvalidInput, NotFound
 from domain.files.limits import LIMITS
-from domain.files.store import get_file, read_file
+from domain.files.store import get_file, spool_file
 from domain.identity.principal import Principal
 from domain.imports.fields import CellError, Members, Target, check_mapping, convert, import_targets
 from domain.imports.reader import open_table
@@ -68,11 +68,7 @@ async def fetch_upload(
 ) -> tuple[dict[str, Any], IO[bytes]]:
     """The uploaded file's row and its bytes in a temporary file (in memory while small)."""
     row = await get_file(file_id, purpose="IMPORT", created_by=owner)
-    data = spooled()
-    async for chunk in read_file(file_id):
-        data.write(chunk)
-    data.seek(0)
-    return row, data
+    return row, await spool_file(current_tenant_id(), row)
 
 
 async def plan_import(params: dict[str, Any], headers: list[str], principal: Principal) -> Plan:
