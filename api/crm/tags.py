@@ -15,6 +15,7 @@ from api.custom.values import CUSTOM_RECORD
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id, decode_record_id
 from api.records.nodes import load_nodes
+from api.records.pagination import Connection, listing_connection, page_of
 from domain.crm import tags
 from domain.crm.contacts import CONTACT_SPEC
 from domain.crm.customers import CUSTOMER_SPEC
@@ -59,10 +60,19 @@ class TagsInput:
 
 @strawberry.type
 class TagQueries:
-    @strawberry.field(permission_classes=[Authenticated], description="All tags, alphabetically")
-    async def tags(self, info: Info) -> list[Tag]:
-        rows = await tags.list_tags(principal=principal_of(info))
-        return [Tag.from_row(r) for r in rows]
+    @strawberry.field(permission_classes=[Authenticated], description="The tenant's tags by name")
+    async def tags(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Tag]:
+        listing = await tags.page_tags(
+            principal=principal_of(info), **page_of(first, after, last, before).listing_args()
+        )
+        return listing_connection(listing, Tag.from_row)
 
 
 async def _target(input: TagsInput) -> tuple[RecordSpec, uuid.UUID]:

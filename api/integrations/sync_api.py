@@ -17,7 +17,7 @@ from api.integrations.external import record_global_id
 from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id
 from api.records.nodes import load_spec_nodes
-from api.records.pagination import page_size
+from api.records.pagination import Connection, listing_connection, page_of
 from domain.integrations.sync import connections
 from domain.integrations.sync.connections import SYNC_SPEC
 
@@ -173,20 +173,23 @@ class SyncQueries:
         info: Info,
         connection_id: relay.GlobalID | None = None,
         status: str | None = None,
-        first: int = 100,
-    ) -> list[SyncLogEntryType]:
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[SyncLogEntryType]:
         connection = (
             decode_id(connection_id, expected="SyncConnection", field="connectionId")
             if connection_id
             else None
         )
-        rows = await connections.sync_log(
+        listing = await connections.page_sync_log(
             principal=principal_of(info),
             connection_id=connection,
             status=status,
-            first=page_size(first),
+            **page_of(first, after, last, before).listing_args(),
         )
-        return [SyncLogEntryType.from_row(r) for r in rows]
+        return listing_connection(listing, SyncLogEntryType.from_row)
 
 
 @strawberry.type

@@ -75,14 +75,14 @@ async def test_a_random_uuid_of_every_node_type_is_no_node(client, as_alpha):
 IDS = """
 query {
   me { tenant { id } }
-  tags { id }
+  tags { edges { node { id } } }
   automationRules { id }
-  automationRuns(first: 100) { id }
-  notifications(first: 100) { id }
+  automationRuns(first: 100) { edges { node { id } } }
+  notifications(first: 100) { edges { node { id } } }
   webhookEndpoints { id }
-  webhookDeliveries(first: 100) { id }
+  webhookDeliveries(first: 100) { edges { node { id } } }
   inboundEndpoints { id }
-  inboundRequests(first: 100) { id }
+  inboundRequests(first: 100) { edges { node { id } } }
   duplicateRules { id }
   customers(first: 5, orderBy: [{createdAt: DESC}]) { edges { node { history { edges { node { id } } } } } }
 }
@@ -204,8 +204,9 @@ async def test_a_role_that_may_not_read_a_kind_gets_null_not_an_error(client, as
     found = (
         await gql(
             client,
-            "{ automationRuns(first: 1) { id } webhookDeliveries(first: 1) { id } "
-            "inboundRequests(first: 1) { id } }",
+            "{ automationRuns(first: 1) { edges { node { id } } } "
+            "webhookDeliveries(first: 1) { edges { node { id } } } "
+            "inboundRequests(first: 1) { edges { node { id } } } }",
             token=admin,
         )
     ).data

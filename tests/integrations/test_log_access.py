@@ -15,9 +15,9 @@ from tests.support.graphql import gql
 from tests.support.receiver import Receiver
 from tests.support.records import scoped_token
 
-DELIVERIES = "query($e: ID) { webhookDeliveries(endpointId: $e) { id } }"
-REQUESTS = "query($e: ID) { inboundRequests(endpointId: $e) { id } }"
-SYNC_LOG = "query($e: ID) { syncLog(connectionId: $e) { runId status } }"
+DELIVERIES = "query($e: ID) { webhookDeliveries(endpointId: $e) { edges { node { id } } } }"
+REQUESTS = "query($e: ID) { inboundRequests(endpointId: $e) { edges { node { id } } } }"
+SYNC_LOG = "query($e: ID) { syncLog(connectionId: $e) { edges { node { runId status } } } }"
 ROLES_LOCKED_OUT = ("manager", "member", "agent", "viewer")
 
 
