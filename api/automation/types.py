@@ -11,6 +11,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from api.records.ids import node_global_id
 from api.records.nodes import load_nodes, load_spec_nodes
 from api.records.rule_ids import ids_out
 from domain.automation import log
@@ -64,9 +65,12 @@ class AutomationRunType(relay.Node):
     node_id: relay.NodeID[str]
     rule_id: relay.GlobalID
     rule_version: int
-    event_id: strawberry.ID
+    event_id: strawberry.ID = strawberry.field(
+        description="The outbox event the run handled (events are no nodes: runs of one event "
+        "share it)"
+    )
     record_type: str
-    record_id: strawberry.ID
+    record_id: relay.GlobalID = strawberry.field(description="The record the run acted on")
     status: str = strawberry.field(
         description="SUCCEEDED, FAILED, SKIPPED, WAITING (a wait step) or RETRYING (a step failed; "
         "it is tried again later)"
@@ -88,7 +92,7 @@ class AutomationRunType(relay.Node):
             rule_version=row["rule_version"],
             event_id=strawberry.ID(str(row["event_id"])),
             record_type=row["record_type"],
-            record_id=strawberry.ID(str(row["record_id"])),
+            record_id=node_global_id(row["record_type"], row["record_id"]),
             status=row["status"],
             attempts=row["attempts"],
             reason=row["reason"],
@@ -111,7 +115,9 @@ class NotificationType(relay.Node):
     title: str
     body: str | None
     record_type: str | None
-    record_id: strawberry.ID | None
+    record_id: relay.GlobalID | None = strawberry.field(
+        description="What the notification is about (node(id:) reads it)"
+    )
     created_at: datetime
     read_at: datetime | None
 
@@ -122,7 +128,9 @@ class NotificationType(relay.Node):
             title=row["title"],
             body=row["body"],
             record_type=row["record_type"],
-            record_id=strawberry.ID(str(row["record_id"])) if row["record_id"] else None,
+            record_id=node_global_id(row["record_type"], row["record_id"])
+            if row["record_id"] and row["record_type"]
+            else None,
             created_at=row["created_at"],
             read_at=row["read_at"],
         )

@@ -27,6 +27,7 @@ from domain.identity.principal import Principal
 from domain.records.audit import AUDIT_SPEC
 from domain.records.by_ids import rows_by_ids
 from domain.records.field_access import field_rules, hidden
+from domain.records.global_ids import with_global_ids
 from domain.records.listing import get_records
 from domain.records.rows import decode_row
 from domain.records.spec import RecordSpec
@@ -85,8 +86,7 @@ async def _visible_events(
         gone = hidden(await field_rules(principal, spec.record_type))
         for event in of_type:
             if event["record_id"] in visible:
-                changes = {k: v for k, v in event["changes"].items() if k not in gone}
-                found[event["id"]] = {**event, "changes": changes}
+                found[event["id"]] = shown(spec, gone, event)
     return found
 
 
@@ -106,12 +106,14 @@ async def history_connection(
     """A page of a record's audit trail, oldest first."""
     listing = await loaders.history(info, spec, page).load(record_id)
     gone = hidden(await field_rules(principal_of(info), spec.record_type))
-    if gone:  # the trail must not show values the caller's role may not see
-        listing.rows = [
-            {**row, "changes": {k: v for k, v in row["changes"].items() if k not in gone}}
-            for row in listing.rows
-        ]
-    return listing_connection(listing, AuditEventType.from_row)
+    return listing_connection(listing, lambda row: AuditEventType.from_row(shown(spec, gone, row)))
+
+
+def shown(spec: RecordSpec, gone: set[str], event: dict[str, Any]) -> dict[str, Any]:
+    """An audit entry as the caller sees it: without the values their role may not see, and
+    with references to other records and members as global ids."""
+    changes = {k: v for k, v in event["changes"].items() if k not in gone}
+    return {**event, "changes": with_global_ids(spec, changes)}
 
 
 @strawberry.type

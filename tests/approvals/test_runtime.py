@@ -331,10 +331,7 @@ async def test_approval_notifications_speak_each_recipients_language(client, as_
         ]
         await decide(client, manager, request["id"], comment="同意")
         query = "{ notifications(first: 100) { edges { node { title body recordId } } } }"
-        ours = (
-            deal["id"],
-            str(_raw(deal["id"])),
-        )  # notifications carry the record's raw id today (issue 18)
+        ours = (deal["id"],)  # a global id, which node(id:) reads
         to_manager = [
             n
             for n in (await gql(client, query, token=manager)).nodes("notifications")

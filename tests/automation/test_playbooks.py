@@ -100,10 +100,11 @@ async def test_playbook_1_east_leads_go_round_robin_to_the_east_team_and_owners_
             ]
             assert len(mine) == 1, role
         runs = await runs_of(client, admin, rule["id"], unmatched=True)
-        assert [
-            r["status"] for r in runs if r["recordId"] in {_raw(lead["id"]) for lead in leads}
-        ] == ["SUCCEEDED", "SUCCEEDED"]
-        assert [(r["status"], r["reason"]) for r in runs if r["recordId"] == _raw(west["id"])] == [
+        assert [r["status"] for r in runs if r["recordId"] in {lead["id"] for lead in leads}] == [
+            "SUCCEEDED",
+            "SUCCEEDED",
+        ]
+        assert [(r["status"], r["reason"]) for r in runs if r["recordId"] == west["id"]] == [
             ("SKIPPED", "conditions not met")
         ]
         assert all(
