@@ -18,6 +18,7 @@ from api.crm.timeline import WithFullTimeline
 from api.crm.tracked import Tracked
 from api.custom.standard_fields import WithCustomFields, prepare_custom_fields
 from api.permissions import Authenticated
+from api.records.choices import LifecycleStage
 from api.records.crud import (
     RecordWrites,
     bulk_create_mutation,
@@ -76,7 +77,7 @@ class CustomerType(
     address: Address | None
     tier: str | None
     credit_rating: str | None
-    lifecycle_stage: str | None
+    lifecycle_stage: LifecycleStage | None
     external_ids: list[ExternalId]
     lifetime_value: Decimal
     last_order_at: datetime | None
@@ -147,9 +148,7 @@ class CustomerFields:
     address: AddressInput | None = UNSET
     tier: str | None = UNSET
     credit_rating: str | None = UNSET
-    lifecycle_stage: str | None = strawberry.field(
-        default=UNSET, description="LEAD, MQL, SQL, OPPORTUNITY, CUSTOMER or ADVOCATE"
-    )
+    lifecycle_stage: LifecycleStage | None = UNSET
     owner_id: relay.GlobalID | None = strawberry.field(
         default=UNSET, description="A User; defaults to the creator"
     )
