@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from graphql import GraphQLNonNull, GraphQLObjectType
+from graphql import GraphQLNonNull, GraphQLObjectType, Undefined
 
 from tests.support.custom import create_record, make_object
 from tests.support.graphql import api_schema, gql
@@ -42,7 +42,11 @@ def _connections(type_name: str) -> list[tuple[str, list[str]]]:
     return [
         (
             name,
-            [a for a, arg in field.args.items() if isinstance(arg.type, GraphQLNonNull)],
+            [
+                a
+                for a, arg in field.args.items()
+                if isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined
+            ],
         )
         for name, field in t.fields.items()
         if _is_connection(field)

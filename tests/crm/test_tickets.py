@@ -6,7 +6,7 @@ from tests.support.graphql import gql
 from tests.support.records import scoped_token, unique
 
 CREATE = "mutation($input: CreateTicketInput!) { createTicket(input: $input) { id status priority version } }"
-MOVE = """mutation($id: ID!, $v: Int!, $s: String!) { changeTicketStatus(input: {id: $id, version: $v, status: $s}) {
+MOVE = """mutation($id: ID!, $v: Int!, $s: TicketStatus!) { changeTicketStatus(input: {id: $id, version: $v, status: $s}) {
   status version firstResponseAt resolvedAt closedAt } }"""
 HISTORY = "query($id: ID!) { node(id: $id) { ... on Ticket { statusHistory { fromStatus toStatus actor { email } } } } }"
 
