@@ -13,6 +13,7 @@ import uuid
 import pytest
 from graphql import GraphQLNonNull, GraphQLObjectType, Undefined
 
+from api.schema import schema
 from tests.support.custom import create_record, make_object
 from tests.support.graphql import api_schema, gql
 from tests.support.records import make_contact, make_customer
@@ -38,7 +39,8 @@ def _is_connection(field) -> bool:
 
 def _connections(type_name: str) -> list[tuple[str, list[str]]]:
     """(field, names of its required arguments other than paging) of a type's connections."""
-    t = api_schema().type_map[type_name]
+    # The executable schema: it keeps arguments' defaults, which the SDL's rebuild drops.
+    t = schema._schema.type_map[type_name]
     return [
         (
             name,

@@ -110,7 +110,7 @@ async def logs(client, as_alpha):
 
 async def _entries(client, token, query, owner):
     response = await gql(client, query, {"e": owner}, token=token)
-    return response.data[next(iter(response.data))]
+    return response.nodes(next(iter(response.data)))
 
 
 async def test_only_admins_read_the_integration_logs(client, as_alpha, logs):
