@@ -7,6 +7,7 @@ Kept apart from tessera/wiring.py, which imports the API: workers must not pay f
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from domain.approvals.automation_action import check_submit, current_approvers, submit_for_approval
@@ -26,6 +27,7 @@ from domain.files.limits import configure_file_limits
 from domain.files.links import configure_link_secret
 from domain.files.s3_store import S3Settings, S3Store
 from domain.files.storage import ObjectStore, configure_store
+from domain.identity.account_links import LinkSettings, configure_account_links
 from domain.identity.principal import Principal
 from domain.imports.run import KIND as IMPORT_JOB
 from domain.imports.run import run_import
@@ -102,6 +104,13 @@ def wire_domain() -> None:
     plug_action("send_survey", send_survey, check_send_survey)
     plug_survey_key(settings.jwt_secret_value())
     surveys.configure_surveys(link_days=settings.survey_link_days)
+    configure_account_links(
+        LinkSettings(
+            app_url=settings.app_url,
+            invitation_lifetime=timedelta(hours=settings.invitation_link_hours),
+            reset_lifetime=timedelta(minutes=settings.password_reset_link_minutes),
+        )
+    )
 
 
 def file_store(settings: Settings) -> ObjectStore:
@@ -115,7 +124,7 @@ def file_store(settings: Settings) -> ObjectStore:
                 endpoint_url=settings.s3_endpoint_url or None,
                 region=settings.s3_region or None,
                 access_key_id=settings.s3_access_key_id or None,
-                secret_access_key=secret.get_secret_value() if secret else None,
+                secret_access_key=(secret.get_secret_value() if secret else "") or None,
                 path_style=settings.s3_path_style,
             )
         )

@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     sla_timer_batch: int = Field(500, ge=1, le=10_000)
     # How long a satisfaction survey link stays valid.
     survey_link_days: int = Field(14, ge=1, le=365)
+    # Invitation and password reset links (docs/authentication.md): the frontend page they open,
+    # and how long each works.
+    app_url: str = "http://localhost:5173"
+    invitation_link_hours: int = Field(72, ge=1, le=30 * 24)
+    password_reset_link_minutes: int = Field(60, ge=5, le=24 * 60)
 
     host: str = "127.0.0.1"
     port: int = 8000

@@ -48,4 +48,5 @@ async def load_me(principal: Principal) -> Me:
         tenant=TenantType.from_profile(profile),
         scopes=sorted(principal.scopes) if principal.scopes is not None else None,
         locale=profile.locale,
+        time_zone=profile.time_zone,
     )

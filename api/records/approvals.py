@@ -21,8 +21,7 @@ from api.records.nodes import load_nodes
 from api.records.relations import relation
 from api.records.users import UserType
 from domain.approvals import store
-from domain.approvals.queries import requests_by_ids as approval_requests_by_ids
-from domain.approvals.queries import requests_of_records
+from domain.approvals.queries import requests_of_records, visible_requests
 
 STANDARD_TYPES = frozenset({"Customer", "Contact", "Lead", "Opportunity", "Ticket"})
 
@@ -176,7 +175,7 @@ class ApprovalRequestType(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        return await load_nodes(cls, info, node_ids, approval_requests_by_ids)
+        return await load_nodes(cls, info, node_ids, visible_requests)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ApprovalRequestType:

@@ -16,6 +16,7 @@ from api.reports.filtering import aggregate_filter
 from api.reports.marketing_queries import MarketingReportQueries
 from api.reports.sales_queries import SalesReportQueries
 from api.reports.saved_api import SavedReportQueries
+from api.reports.schedules_api import ReportScheduleQueries
 from api.reports.service_queries import ServiceReportQueries
 from api.reports.types import (
     AggregateGroupBy,
@@ -84,5 +85,6 @@ ReportQueries = merge_types(
         MarketingReportQueries,
         CustomerReportQueries,
         SavedReportQueries,
+        ReportScheduleQueries,
     ),
 )

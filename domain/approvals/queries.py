@@ -141,7 +141,7 @@ async def requests_of_records(record_ids: list[uuid.UUID]) -> dict[uuid.UUID, li
     return found
 
 
-async def requests_by_ids(
+async def visible_requests(
     ids: list[uuid.UUID], *, principal: Principal
 ) -> dict[uuid.UUID, dict[str, Any]]:
     """The requests among `ids` the principal may read (as list_requests), by id."""
@@ -153,3 +153,13 @@ async def requests_by_ids(
         )
         found.update((row["id"], row) for row in rows)
     return found
+
+
+async def requests_by_id(request_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Requests by id, for callers who already know the caller may read their records (a
+    customer's timeline lists only requests on records the caller may read)."""
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT * FROM approval_request WHERE tenant_id = $1 AND id = ANY($2::uuid[])",
+        [current_tenant_id(), request_ids],
+    )
+    return {row["id"]: store.request_row(row) for row in rows}
