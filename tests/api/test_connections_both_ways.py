@@ -180,6 +180,8 @@ def _required_args(field: str, required: list[str], on_type: str, busy: dict) ->
         return ""
     if required == ["object"] and field == "records":
         return f'object: "{busy["object"]}"'
+    if required == ["recordId"]:
+        return f'recordId: "{busy["id"]}"'
     if sorted(required) == ["field", "object"] and on_type == "Customer":
         return f'object: "{busy["object"]}", field: "customer"'
     return None
