@@ -181,7 +181,7 @@ FROM generate_series(1, $4::int) g
 """
 CUSTOM_REPORT = (
     '{ aggregate(object: "contract", groupBy: [{field: "region"}], measures: [{function: COUNT}, '
-    '{function: SUM, field: "amount"}]) { rows { keys { value } values { number } } totals { values { number } } } }',
+    '{function: SUM, field: "amount"}]) { rows { keys { text } values { number } } totals { values { number } } } }',
     "SELECT data #>> '{region}', count(*), sum((data #>> '{amount}')::numeric) FROM custom_record "
     "WHERE tenant_id = $1 AND object_id = (SELECT id FROM custom_object WHERE tenant_id = $1 AND api_name = 'contract') "
     "AND deleted_at IS NULL GROUP BY ROLLUP (1)",

@@ -34,7 +34,8 @@ class ImportColumnType:
 @strawberry.type(name="ImportField", description="A field a column may be imported into")
 class ImportFieldType:
     name: str = strawberry.field(
-        description="email, customFields.tier, a custom object's field, ownerId (by email), externalId"
+        description="email, customFields.tier, a custom object's field, ownerId (by email), "
+        "customerId (by id or name), customerId.externalId, externalId"
     )
     label: str
 
@@ -85,6 +86,11 @@ class StartImportInput:
     dry_run: bool = strawberry.field(
         default=False, description="Check every row, write nothing; the errors are the job's"
     )
+    automations: bool = strawberry.field(
+        default=True,
+        description="false: the imported records' events reach neither automation rules nor "
+        "webhooks (admins only)",
+    )
 
 
 @strawberry.type
@@ -131,6 +137,7 @@ class ImportMutations:
             "externalSystem": input.external_system,
             "encoding": input.encoding,
             "dryRun": input.dry_run,
+            "automations": input.automations,
             "mapping": {m.column: m.field for m in input.mapping} if input.mapping else None,
         }
         row = await start_import(principal=principal_of(info), params=params)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import tempfile
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -27,11 +28,14 @@ from domain.automation.targets import (
 from domain.custom import records as custom_records
 from domain.custom.metadata import load_object, load_standard_fields, record_spec, standard_spec
 from domain.errors import Conflict, DomainError, FieldError, Forbidden, InvalidInput, NotFound
+from domain.events import silenced
 from domain.files.limits import LIMITS
 from domain.files.store import get_file, spool_file
 from domain.identity.principal import Principal
+from domain.identity.roles import Role
 from domain.imports.fields import CellError, Members, Target, check_mapping, convert, import_targets
 from domain.imports.reader import open_table
+from domain.imports.relations import Related, resolve_relations
 from domain.integrations import external_ids
 from domain.jobs import JobError, RunningJob
 from domain.records import service
@@ -58,6 +62,12 @@ class Plan:
     match_by: str | None
     system: str
     dry_run: bool
+    automations: bool = True  # False: the records' events reach no rule and no webhook
+
+    @property
+    def related(self) -> dict[str, Related]:
+        """How the mapped relation fields name their records, by field."""
+        return {t.field: t.related for _, _, t in self.columns if t.related is not None}
 
 
 @dataclass
@@ -116,6 +126,9 @@ async def plan_import(params: dict[str, Any], headers: list[str], principal: Pri
             spec.require(principal, action)
         except Forbidden as exc:
             raise Forbidden(str(exc)) from None
+    automations = params.get("automations") is not False
+    if not automations and principal.role is not Role.ADMIN:
+        raise Forbidden("only admins may import without automations and webhooks")
     if errors:
         raise InvalidInput(errors)
     columns = [(headers.index(header), header, targets[name]) for header, name in mapping.items()]
@@ -126,6 +139,7 @@ async def plan_import(params: dict[str, Any], headers: list[str], principal: Pri
         match_by,
         str(params.get("externalSystem") or DEFAULT_SYSTEM),
         bool(params.get("dryRun")),
+        automations,
     )
 
 
@@ -180,24 +194,30 @@ async def _commit_batch(
     done: int,
     total: int | None,
 ) -> int:
-    async with job.batch():
-        counts.errors = []
-        conn = tenant_connection()
-        await conn.execute_query("SAVEPOINT import_batch")
-        await write_rows(plan, batch, counts, members, job.principal)
-        if plan.dry_run:
-            await conn.execute_query("ROLLBACK TO SAVEPOINT import_batch")
-        await conn.execute_query("RELEASE SAVEPOINT import_batch")
-        await job.errors(counts.errors)
-        done += len(batch)
-        job.checkpoint = {
-            "rows": done,
-            "created": counts.created,
-            "updated": counts.updated,
-            "failed": counts.failed,
-        }
-        await job.progress(done, total)
+    with _events_of(plan):
+        async with job.batch():
+            counts.errors = []
+            conn = tenant_connection()
+            await conn.execute_query("SAVEPOINT import_batch")
+            await write_rows(plan, batch, counts, members, job.principal)
+            if plan.dry_run:
+                await conn.execute_query("ROLLBACK TO SAVEPOINT import_batch")
+            await conn.execute_query("RELEASE SAVEPOINT import_batch")
+            await job.errors(counts.errors)
+            done += len(batch)
+            job.checkpoint = {
+                "rows": done,
+                "created": counts.created,
+                "updated": counts.updated,
+                "failed": counts.failed,
+            }
+            await job.progress(done, total)
     return done
+
+
+def _events_of(plan: Plan) -> AbstractContextManager[None]:
+    """The records' events as the plan wants them: for automations and webhooks, or silent."""
+    return nullcontext() if plan.automations else silenced()
 
 
 async def write_rows(
@@ -208,9 +228,11 @@ async def write_rows(
     principal: Principal,
 ) -> None:
     """Write a batch's rows, each all or nothing, adding to `counts` (and its errors)."""
+    converted = [await _values(plan, cells, members) for _, cells in batch]
+    if plan.related:
+        await resolve_relations(converted, plan.related, principal=principal, system=plan.system)
     ready: list[tuple[int, dict[str, Any]]] = []
-    for number, cells in batch:
-        values, problems = await _values(plan, cells, members)
+    for (number, _), (values, problems) in zip(batch, converted, strict=True):
         if problems:
             _fail(counts, number, problems)
         else:
@@ -244,9 +266,9 @@ async def _values(
         if cell is None or (isinstance(cell, str) and not cell.strip()):
             continue
         try:
-            values[target.name] = await convert(target, cell, members)
+            values[target.field] = await convert(target, cell, members)
         except CellError as exc:
-            problems.append(FieldError(target.name, exc.code, f"{header}: {exc}"))
+            problems.append(FieldError(target.field, exc.code, f"{header}: {exc}"))
     return values, problems
 
 

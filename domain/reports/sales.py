@@ -351,6 +351,7 @@ async def forecast(
                coalesce(o.probability, s.probability) AS probability
         FROM opportunity o JOIN stage s ON s.tenant_id = o.tenant_id AND s.id = o.stage_id
         WHERE {visible} AND s.kind = 'OPEN' AND o.expected_close_date >= {first}
+          AND o.expected_close_date < ({first})::date + make_interval(months => {int(months)})
     ) d ON d.month = m.month
     GROUP BY m.month ORDER BY m.month"""
     rows = await tenant_connection().execute_query_dict(sql, params.values)
