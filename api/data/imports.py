@@ -75,7 +75,9 @@ class StartImportInput:
     )
     mode: ImportMode = ImportMode.CREATE
     match_by: str | None = strawberry.field(
-        default=None, description="UPDATE / UPSERT find records by externalId or this unique field"
+        default=None,
+        description="UPDATE / UPSERT find records by externalId, this unique field, or "
+        "duplicateRules (the tenant's active duplicate rules of the object)",
     )
     external_system: str | None = strawberry.field(
         default=None, description="The system external ids belong to (default: import)"

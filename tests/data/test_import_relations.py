@@ -114,3 +114,67 @@ async def test_a_relation_mapped_twice_is_a_mapping_error(client, as_alpha):
             "message": "customerId is already mapped from 'customer'",
         }
     ]
+
+
+LEAD = "mutation($input: CreateLeadInput!) { createLead(input: $input) { id } }"
+LEADS = """query($region: String!) { leads(filter: {region: {eq: $region}}, first: 50) {
+  edges { node { personName email score } } } }"""
+
+
+async def test_an_upsert_by_duplicate_rules_updates_the_one_match_and_refuses_ambiguous_rows(
+    client, as_alpha, as_beta
+):
+    admin, mark = as_alpha["admin"], "r" + uuid.uuid4().hex[:8]
+    for name, email in (("Ann", "ann"), ("Bo", "bo"), ("Bob", "bo")):  # WARN lets twins in
+        await gql(
+            client,
+            LEAD,
+            {"input": {"personName": name, "email": f"{email}.{mark}@example.com", "region": mark}},
+            token=admin,
+        )
+    # Another tenant's lead with the same email is never matched.
+    await gql(
+        client,
+        LEAD,
+        {"input": {"personName": "Cy", "email": f"cy.{mark}@example.com", "region": mark}},
+        token=as_beta["admin"],
+    )
+    text = (
+        "email,score,personName,region\n"
+        f"ANN.{mark}@example.com,11,Ann,{mark}\n"  # the rule compares emails normalised
+        f"cy.{mark}@example.com,22,Cy,{mark}\n"
+        f"bo.{mark}@example.com,33,Bo,{mark}\n"
+    )
+    job = await run_import(
+        client,
+        admin,
+        fileId=await uploaded(client, admin, text.encode()),
+        object="Lead",
+        mode="UPSERT",
+        matchBy="duplicateRules",
+    )
+    result = job["result"]
+    assert (result["created"], result["updated"], result["failed"]) == (1, 1, 1), job
+    assert [(e["row"], e["field"], e["code"]) for e in job["errors"]] == [
+        (4, "duplicateRules", "AMBIGUOUS")
+    ]
+    found = (await gql(client, LEADS, {"region": mark}, token=admin)).data["leads"]["edges"]
+    assert sorted((e["node"]["personName"], e["node"]["score"]) for e in found) == [
+        ("Ann", 11),
+        ("Bo", 0),
+        ("Bob", 0),
+        ("Cy", 22),
+    ]
+
+    only_updates = f"email,score\nnobody.{mark}@example.com,1\n"
+    job = await run_import(
+        client,
+        admin,
+        fileId=await uploaded(client, admin, only_updates.encode()),
+        object="Lead",
+        mode="UPDATE",
+        matchBy="duplicateRules",
+    )
+    assert [(e["row"], e["field"], e["code"]) for e in job["errors"]] == [
+        (2, "duplicateRules", "NOT_FOUND")
+    ]
