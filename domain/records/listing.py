@@ -60,7 +60,24 @@ def _where(
     return clauses
 
 
-async def list_records(
+@dataclass
+class PageStatement:
+    """The statement of a page of records (the page's rows and the included relations' columns,
+    one look-ahead row more than the page), and what reading its rows needs."""
+
+    sql: str
+    values: list[Any]
+    count_sql: str  # the total count, with the first `count_values` parameters
+    count_values: list[Any]
+    ordering: Any
+    rules: Any  # the caller's field rules on the record type
+    joined: list[Any]  # domain.records.includes.Joined, in the order of their columns
+    joined_columns: list[str]  # the included relations' column expressions
+    where: list[str] = field(default_factory=list)
+    joins: list[str] = field(default_factory=list)
+
+
+async def page_statement(
     spec: RecordSpec,
     *,
     principal: Principal,
@@ -71,10 +88,8 @@ async def list_records(
     scope: dict[str, Any] | None = None,
     search: str | None = None,
     include: Sequence[Include] = (),
-) -> Listing:
-    """A page of `spec`'s records the principal may see; `scope` pins columns (e.g. customer_id),
-    `search` matches words (or their beginnings) in the record's searchable text, and `include`
-    names to-one relations read in the same statement (in `Listing.related`)."""
+) -> PageStatement:
+    """The one statement behind `list_records` (see there), not run."""
     spec.require(principal, Action.READ)
     rules = await field_rules(principal, spec.record_type)
     readable = visible_spec(spec, rules)  # what the caller may filter and sort on
@@ -100,15 +115,56 @@ async def list_records(
         # everything, so PostgreSQL would plan every execution anew instead of reusing one plan.
         f"WHERE {' AND '.join(where)} ORDER BY {order_by_sql(ordering)} LIMIT {int(first) + 1}"
     )
-    records = await fetch_values(sql, params.values)
+    return PageStatement(
+        sql,
+        params.values,
+        count_sql,
+        count_values,
+        ordering,
+        rules,
+        joined,
+        joined_columns,
+        where,
+        joins,
+    )
+
+
+async def list_records(
+    spec: RecordSpec,
+    *,
+    principal: Principal,
+    filter: Filter | None = None,
+    order: list[Order] | None = None,
+    first: int,
+    after: str | None = None,
+    scope: dict[str, Any] | None = None,
+    search: str | None = None,
+    include: Sequence[Include] = (),
+) -> Listing:
+    """A page of `spec`'s records the principal may see; `scope` pins columns (e.g. customer_id),
+    `search` matches words (or their beginnings) in the record's searchable text, and `include`
+    names to-one relations read in the same statement (in `Listing.related`)."""
+    page = await page_statement(
+        spec,
+        principal=principal,
+        filter=filter,
+        order=order,
+        first=first,
+        after=after,
+        scope=scope,
+        search=search,
+        include=include,
+    )
+    records = await fetch_values(page.sql, page.values)
     columns = spec.columns
     # A record is the row's columns followed by the included records' columns: zip stops at ours.
     rows = strip_hidden(
         spec,
-        rules,
+        page.rules,
         [decode_row(spec, dict(zip(columns, record, strict=False))) for record in records],
     )
     conn = tenant_connection()
+    count_sql, count_values = page.count_sql, page.count_values
 
     async def count() -> int:
         total: int = (await conn.execute_query_dict(count_sql, count_values))[0]["n"]
@@ -116,11 +172,11 @@ async def list_records(
 
     return Listing(
         rows=rows[:first],
-        cursor=cursor_encoder(ordering),
+        cursor=cursor_encoder(page.ordering),
         has_next=len(rows) > first,
         has_previous=after is not None,
         count=count,
-        related=included_rows(joined, rows[:first], records, len(columns)),
+        related=included_rows(page.joined, rows[:first], records, len(columns)),
     )
 
 
