@@ -47,4 +47,5 @@ async def load_me(principal: Principal) -> Me:
         ),
         scopes=sorted(principal.scopes) if principal.scopes is not None else None,
         locale=profile.locale,
+        time_zone=profile.time_zone,
     )

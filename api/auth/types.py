@@ -51,6 +51,9 @@ class Me:
         description='The language of messages the user chose ("en", "zh-CN"); null: the request\'s '
         "Accept-Language, else the tenant's locale",
     )
+    time_zone: str | None = strawberry.field(
+        default=None, description="The user's IANA time zone; null: the tenant's"
+    )
 
 
 @strawberry.type(name="ApiToken")

@@ -85,6 +85,11 @@ class StartImportInput:
     dry_run: bool = strawberry.field(
         default=False, description="Check every row, write nothing; the errors are the job's"
     )
+    automations: bool = strawberry.field(
+        default=True,
+        description="false: the imported records' events reach neither automation rules nor "
+        "webhooks (admins only)",
+    )
 
 
 @strawberry.type
@@ -131,6 +136,7 @@ class ImportMutations:
             "externalSystem": input.external_system,
             "encoding": input.encoding,
             "dryRun": input.dry_run,
+            "automations": input.automations,
             "mapping": {m.column: m.field for m in input.mapping} if input.mapping else None,
         }
         row = await start_import(principal=principal_of(info), params=params)

@@ -75,12 +75,14 @@ async def create_records(
     object_name: str,
     items: list[dict[str, Any]],
     bulk: bool = False,
+    limit: int = service.MAX_BULK,
 ) -> tuple[ObjectDef, list[dict[str, Any]]]:
-    """Create records of a custom object from items {values, ownerId?, teamId?}; all or nothing."""
+    """Create records of a custom object from items {values, ownerId?, teamId?}; all or nothing.
+    `limit`: the most items of a bulk call (imports write a larger batch at once)."""
     obj = await load_object(object_name)
     spec = record_spec(obj)
     spec.require(principal, Action.CREATE)
-    service.check_batch(items, bulk)
+    service.check_batch(items, bulk, limit)
     rules = await field_rules(principal, obj.api_name)
     await phones.load_region()  # national phone numbers are read in the tenant's region
     checked, errors, datas = [], [], []

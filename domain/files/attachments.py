@@ -13,7 +13,7 @@ from domain.custom.metadata import record_spec
 from domain.custom.records import get_custom_records
 from domain.errors import Forbidden, NotFound
 from domain.files.limits import LIMITS
-from domain.files.store import COLUMNS, save_file
+from domain.files.store import COLUMNS, delete_files, save_file
 from domain.identity.principal import Principal
 from domain.records.listing import get_records
 from domain.records.rights import Action
@@ -120,8 +120,5 @@ async def delete_attachment(*, principal: Principal, attachment_id: uuid.UUID) -
     row = await get_attachment(
         principal=principal, attachment_id=attachment_id, action=Action.UPDATE
     )
-    await tenant_connection().execute_query(
-        "DELETE FROM stored_file WHERE tenant_id = $1 AND id = $2",
-        [current_tenant_id(), attachment_id],
-    )
+    await delete_files("id = $2", [attachment_id])
     return row

@@ -20,6 +20,9 @@ from domain.reports.windows import Window, bounds
 from tenants.context import tenant_connection
 
 DONE_STATUSES = ("RESOLVED", "FOLLOWED_UP", "CLOSED")
+# Written out (constants), not bound, so that PostgreSQL matches the backlog's partial index
+# (migration 0036) in every plan, generic ones included.
+_DONE_LIST = ", ".join(f"'{status}'" for status in DONE_STATUSES)
 # Backlog ages: [lower, upper) in days, by name.
 AGES = (
     ("UNDER_1_DAY", 0, 1),
@@ -179,7 +182,7 @@ async def backlog(*, principal: Principal, as_of: datetime | None = None) -> lis
     )
     sql = (
         f"SELECT t.status, CASE {cases} ELSE '{AGES[-1][0]}' END AS age, count(*) AS n FROM ticket t "
-        f"WHERE {visible} AND t.status <> ALL({params.add(list(DONE_STATUSES))}::text[]) AND t.created_at <= {at} "
+        f"WHERE {visible} AND t.status NOT IN ({_DONE_LIST}) AND t.created_at <= {at} "
         f"GROUP BY 1, 2"
     )
     rows = await tenant_connection().execute_query_dict(sql, params.values)
