@@ -124,7 +124,7 @@ def file_store(settings: Settings) -> ObjectStore:
                 endpoint_url=settings.s3_endpoint_url or None,
                 region=settings.s3_region or None,
                 access_key_id=settings.s3_access_key_id or None,
-                secret_access_key=secret.get_secret_value() if secret else None,
+                secret_access_key=(secret.get_secret_value() if secret else "") or None,
                 path_style=settings.s3_path_style,
             )
         )

@@ -13,12 +13,14 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from api.custom.files import WithFiles
 from api.custom.values import CUSTOM_RECORD, id_type, values_out
 from api.permissions import principal_of
 from api.records import loaders
 from api.records.approvals import WithApprovals
 from api.records.duplicates import WithDuplicates
 from api.records.history import AuditEventType, history_connection
+from api.records.merged import with_merged_into
 from api.records.owned import Owned
 from api.records.pagination import Connection, listing_connection, nested_page_size
 from api.records.record import Record
@@ -26,6 +28,7 @@ from domain.custom.fieldtypes import FieldType as DomainFieldType
 from domain.custom.metadata import ObjectDef, record_spec
 from domain.custom.records import get_custom_records, related_records
 from domain.custom.relations import display_values
+from domain.merge.lookup import merged_custom_records
 
 
 @strawberry.type(description="What a relation or user field points at, with its display value")
@@ -36,7 +39,7 @@ class RelatedRecord:
 
 
 @strawberry.type(name="CustomRecord", description="A record of a custom object")
-class CustomRecordType(relay.Node, Record, Owned, WithApprovals, WithDuplicates):
+class CustomRecordType(relay.Node, Record, Owned, WithApprovals, WithDuplicates, WithFiles):
     node_id: relay.NodeID[str]
     object: str = strawberry.field(description="The api name of the record's object")
     values: JSON = strawberry.field(
@@ -66,10 +69,23 @@ class CustomRecordType(relay.Node, Record, Owned, WithApprovals, WithDuplicates)
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         wanted = [(node_id, _uuid_or_none(node_id)) for node_id in node_ids]
-        found = await get_custom_records(
-            principal=principal_of(info), ids=[i for _, i in wanted if i is not None]
-        )
-        return [cls.from_row(*found[i]) if i in found else None for _, i in wanted]
+        ids = [i for _, i in wanted if i is not None]
+        found = await get_custom_records(principal=principal_of(info), ids=ids)
+        missing = [i for i in ids if i not in found]
+        found.update(await merged_custom_records(principal=principal_of(info), ids=missing))
+        return [
+            with_merged_into(cls.from_row(*found[i]), found[i][1]) if i in found else None
+            for _, i in wanted
+        ]
+
+    def attachment_type(self) -> str:
+        return CUSTOM_RECORD
+
+    async def file_fields(self, info: Info) -> tuple[Any, ...]:
+        return self.obj.fields
+
+    def file_data(self) -> dict[str, Any]:
+        return self.data
 
     @strawberry.field(description="The value of the object's display field")
     def display(self) -> str | None:

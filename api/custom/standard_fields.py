@@ -15,6 +15,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from api.custom.files import WithFiles
 from api.custom.filtering import normalise_filter
 from api.custom.record_types import CustomRecordType, related_connection
 from api.custom.values import values_in, values_out
@@ -77,12 +78,21 @@ async def with_custom_fields(
 
 
 @strawberry.type
-class WithCustomFields:
+class WithCustomFields(WithFiles):
     """Mixin: the tenant's custom fields of a standard record (the class names its RecordSpec in
-    SPEC, and holds the record's `custom_fields` column in `custom_data`)."""
+    SPEC, and holds the record's `custom_fields` column in `custom_data`), and its files."""
 
     SPEC: ClassVar[RecordSpec]
     custom_data: strawberry.Private[dict[str, Any]]
+
+    def attachment_type(self) -> str:
+        return self.SPEC.record_type
+
+    async def file_fields(self, info: Info) -> tuple[FieldDef, ...]:
+        return await standard_fields(info, self.SPEC.record_type)
+
+    def file_data(self) -> dict[str, Any]:
+        return self.custom_data
 
     @strawberry.field(
         description="{field api name: value} for the tenant's custom fields (see standardFields)"

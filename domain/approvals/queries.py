@@ -136,3 +136,13 @@ async def requests_of_records(record_ids: list[uuid.UUID]) -> dict[uuid.UUID, li
     for row in rows:
         found[row["record_id"]].append(store.request_row(row))
     return found
+
+
+async def requests_by_id(request_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Requests by id, for callers who already know the caller may read their records (a
+    customer's timeline lists only requests on records the caller may read)."""
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT * FROM approval_request WHERE tenant_id = $1 AND id = ANY($2::uuid[])",
+        [current_tenant_id(), request_ids],
+    )
+    return {row["id"]: store.request_row(row) for row in rows}

@@ -1,5 +1,6 @@
 """A customer's full timeline: what happened on the customer and on its contacts, opportunities,
-tickets and the leads converted into it, newest first, as one keyset-paged statement.
+tickets and the leads converted into it (activities, stage and status changes, approval requests
+and decisions), newest first, as one keyset-paged statement.
 
 Every branch of the UNION ALL is limited to the records the caller may read (tenant first, then
 the role's visibility, as lists do), so an entry never reveals a record the caller cannot see.
@@ -38,6 +39,8 @@ class EntryKind(Enum):
     ACTIVITY = "ACTIVITY"
     STAGE_CHANGE = "STAGE_CHANGE"
     STATUS_CHANGE = "STATUS_CHANGE"
+    APPROVAL_REQUESTED = "APPROVAL_REQUESTED"  # a record submitted for approval
+    APPROVAL_DECISION = "APPROVAL_DECISION"  # an approver approved or rejected a step
 
 
 # The records around a customer whose activities join its timeline, and the column naming it.
@@ -57,6 +60,7 @@ _ENTRY_COLUMNS = (
     "from_status",
     "to_status",
     "actor_id",
+    "approval_request_id",
 )
 _CURSOR_TAG = "timeline"
 
@@ -72,6 +76,7 @@ class Entry:
     from_status: str | None
     to_status: str | None
     actor_id: uuid.UUID | None
+    approval_request_id: uuid.UUID | None  # APPROVAL_* entries
     activity: dict[str, Any] | None  # the activity row, for ACTIVITY entries
 
 
@@ -117,22 +122,56 @@ def _readable_ids(
     return f"SELECT t.id FROM {spec.table} t WHERE {where}"
 
 
-def _activity_branch(principal: Principal, customer: str, params: Params) -> str | None:
-    if not _may_read(principal, ACTIVITY_SPEC):
-        return None
-    targets = [f"(a.record_type = 'Customer' AND a.record_id = {customer})"]
+def _on_customer_or_children(
+    principal: Principal, customer: str, params: Params, alias: str
+) -> str:
+    """`alias.record_type/record_id` name the customer, or a record around it the caller may read."""
+    targets = [f"({alias}.record_type = 'Customer' AND {alias}.record_id = {customer})"]
     for spec, column in _CHILDREN:
         if _may_read(principal, spec):
             targets.append(
-                f"(a.record_type = '{spec.record_type}' AND a.record_id IN "
+                f"({alias}.record_type = '{spec.record_type}' AND {alias}.record_id IN "
                 f"({_readable_ids(principal, spec, column, customer, params)}))"
             )
+    return "(" + " OR ".join(targets) + ")"
+
+
+def _activity_branch(principal: Principal, customer: str, params: Params) -> str | None:
+    if not _may_read(principal, ACTIVITY_SPEC):
+        return None
     where = " AND ".join(
-        [*readable_sql(principal, ACTIVITY_SPEC, params, "a"), "(" + " OR ".join(targets) + ")"]
+        [
+            *readable_sql(principal, ACTIVITY_SPEC, params, "a"),
+            _on_customer_or_children(principal, customer, params, "a"),
+        ]
     )
     return (
         f"SELECT a.occurred_at, a.id, 'ACTIVITY', a.record_type, a.record_id, NULL::uuid, NULL::text, "
-        f"NULL::text, a.created_by FROM activity a WHERE {where}"
+        f"NULL::text, a.created_by, NULL::uuid FROM activity a WHERE {where}"
+    )
+
+
+# A record's approval requests are shown to whoever may read the record (as its
+# `approvalRequests` are), so the approval branches need only the record's visibility.
+def _approval_request_branch(principal: Principal, customer: str, params: Params) -> str:
+    tenant = params.add(principal.tenant_id)
+    on_records = _on_customer_or_children(principal, customer, params, "r")
+    return (
+        "SELECT r.submitted_at, r.id, 'APPROVAL_REQUESTED', r.record_type, r.record_id, NULL::uuid, "
+        "NULL::text, r.status, r.submitted_by, r.id FROM approval_request r "
+        f"WHERE r.tenant_id = {tenant} AND {on_records}"
+    )
+
+
+def _approval_decision_branch(principal: Principal, customer: str, params: Params) -> str:
+    tenant = params.add(principal.tenant_id)
+    on_records = _on_customer_or_children(principal, customer, params, "r")
+    return (
+        "SELECT k.decided_at, k.id, 'APPROVAL_DECISION', r.record_type, r.record_id, NULL::uuid, "
+        "NULL::text, k.status, k.decided_by, r.id FROM approval_task k "
+        "JOIN approval_request r ON r.tenant_id = k.tenant_id AND r.id = k.request_id "
+        f"WHERE k.tenant_id = {tenant} AND k.status IN ('APPROVED', 'REJECTED') "
+        f"AND k.decided_at IS NOT NULL AND {on_records}"
     )
 
 
@@ -144,7 +183,7 @@ def _stage_branch(principal: Principal, customer: str, params: Params) -> str | 
     )
     return (
         "SELECT h.entered_at, h.id, 'STAGE_CHANGE', 'Opportunity', h.opportunity_id, h.stage_id, NULL::text, "
-        "NULL::text, h.actor_id FROM opportunity_stage_history h "
+        "NULL::text, h.actor_id, NULL::uuid FROM opportunity_stage_history h "
         f"JOIN opportunity t ON t.tenant_id = h.tenant_id AND t.id = h.opportunity_id WHERE {where}"
     )
 
@@ -157,7 +196,7 @@ def _status_branch(principal: Principal, customer: str, params: Params) -> str |
     )
     return (
         "SELECT h.changed_at, h.id, 'STATUS_CHANGE', 'Ticket', h.ticket_id, NULL::uuid, h.from_status, "
-        "h.to_status, h.actor_id FROM ticket_status_history h "
+        "h.to_status, h.actor_id, NULL::uuid FROM ticket_status_history h "
         f"JOIN ticket t ON t.tenant_id = h.tenant_id AND t.id = h.ticket_id WHERE {where}"
     )
 
@@ -166,6 +205,8 @@ _BRANCHES = {
     EntryKind.ACTIVITY: _activity_branch,
     EntryKind.STAGE_CHANGE: _stage_branch,
     EntryKind.STATUS_CHANGE: _status_branch,
+    EntryKind.APPROVAL_REQUESTED: _approval_request_branch,
+    EntryKind.APPROVAL_DECISION: _approval_decision_branch,
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from domain import phones
 from domain.custom.fieldtypes import FieldType
+from domain.custom.files import CUSTOM_RECORD, check_files
 from domain.custom.linkage import COLUMN_TARGETS
 from domain.custom.lookups import with_lookups
 from domain.custom.metadata import (
@@ -115,6 +116,9 @@ async def create_records(
         )
     created = await insert_records(spec, rows, principal=principal)
     for index, row in enumerate(created):
+        errors += await check_files(
+            obj.fields, CUSTOM_RECORD, row["id"], row["data"], None, prefix=_prefix(index, bulk)
+        )
         errors += await claim_unique(
             obj.fields, row["id"], row["data"], None, prefix=_prefix(index, bulk)
         )
@@ -177,6 +181,9 @@ async def update_records(
             errors += item_errors
             continue
         data = compute_formulas(obj.fields, data)
+        errors += await check_files(
+            obj.fields, CUSTOM_RECORD, record_id, data, row["data"], prefix=prefix
+        )
         errors += await claim_unique(obj.fields, record_id, data, row["data"], prefix=prefix)
         updated = await update_record(
             spec, row, {**checker.values, "data": data}, principal=principal

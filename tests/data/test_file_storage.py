@@ -19,7 +19,7 @@ from domain.files.store import save_file
 from domain.identity.operator import member_principal
 from tenants.context import tenant_transaction
 from tenants.ids import new_id
-from tests.data.test_attachments import LIST, PNG, attach
+from tests.data.test_attachments import LIST, PNG, attach, nodes
 from tests.support import cli
 from tests.support.custom import create_record, make_object
 from tests.support.graphql import gql
@@ -69,7 +69,7 @@ async def test_an_attachment_lives_in_the_store_under_its_tenant(
         )
         == 0
     )
-    files = (await gql(client, LIST, {"id": customer["id"]}, token=admin)).data["attachments"]
+    files = nodes(await gql(client, LIST, {"id": customer["id"]}, token=admin))
     downloaded = await client.get(files[0]["download"]["url"])
     assert downloaded.status_code == 200 and downloaded.content == PNG
 
@@ -84,7 +84,7 @@ async def test_a_large_file_goes_up_and_comes_back_whole(client, as_alpha, backe
     content = PNG + bytes(range(256)) * (6 * 1024 * 1024 // 256)  # past S3's multipart threshold
     created = await attach(client, admin, customer["id"], content, "big.png")
     assert created.status_code == 201, created.text
-    files = (await gql(client, LIST, {"id": customer["id"]}, token=admin)).data["attachments"]
+    files = nodes(await gql(client, LIST, {"id": customer["id"]}, token=admin))
     downloaded = await client.get(files[0]["download"]["url"])
     assert downloaded.content == content and files[0]["size"] == len(content)
 
@@ -190,7 +190,7 @@ async def test_files_kept_in_postgresql_are_read_then_moved_to_the_store(
             seq,
             content[start : start + 300],
         )
-    files = (await gql(client, LIST, {"id": customer["id"]}, token=admin)).data["attachments"]
+    files = nodes(await gql(client, LIST, {"id": customer["id"]}, token=admin))
     assert (await client.get(files[0]["download"]["url"])).content == content
 
     out = cli.ok(await cli.arun("files", "move-to-store", "--tenant", "alpha", env=env))
