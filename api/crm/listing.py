@@ -14,7 +14,7 @@ from api.permissions import principal_of
 from api.records import compiled, prefetch
 from api.records.filters import to_domain_filter
 from api.records.ordering import to_domain_order
-from api.records.pagination import Connection, listing_connection, page_size
+from api.records.pagination import Connection, listing_connection, page_of
 from domain.records.json_page import NotCompilable, page_json
 from domain.records.listing import list_records
 from domain.records.spec import RecordSpec
@@ -34,12 +34,21 @@ async def list_connection(
     first: int | None,
     after: str | None,
     search: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[Any]:
     """A page of `spec` records as `node_type` (which has `from_row`), as the caller may see them:
     written as JSON by PostgreSQL when the selection compiles (api/records/compiled.py)."""
     order = to_domain_order(order_by)
     spec, domain_filter = await with_custom_fields(info, spec, to_domain_filter(filter), order)
-    if compiled.enabled(info) and (template := compiled.page_template(info, node_type)):
+    page = page_of(first, after, last, before)
+    # Forward pages only: a backward page is read in reverse and turned round in Python.
+    if (
+        not page.backward
+        and page.before is None
+        and compiled.enabled(info)
+        and (template := compiled.page_template(info, node_type))
+    ):
         try:
             text = await page_json(
                 spec,
@@ -47,8 +56,8 @@ async def list_connection(
                 principal=principal_of(info),
                 filter=domain_filter,
                 order=order,
-                first=page_size(first),
-                after=after,
+                first=page.size,
+                after=page.after,
                 search=search,
             )
         except NotCompilable:
@@ -62,10 +71,9 @@ async def list_connection(
         principal=principal_of(info),
         filter=domain_filter,
         order=order,
-        first=page_size(first),
-        after=after,
         search=search,
         include=[r.include for r in relations],
+        **page.listing_args(),
     )
     return listing_connection(
         listing, prefetch.converter(info, relations, listing, node_type.from_row)

@@ -155,7 +155,7 @@ class _Builder:
         page = self.page
         inner_sql = (
             f"SELECT {inner} FROM {self.spec.table} t {' '.join(page.joins)} "
-            f"WHERE {' AND '.join(page.where)} ORDER BY {order_by_sql(page.ordering)} "
+            f"WHERE {' AND '.join(page.where)} ORDER BY {order_by_sql(page.scan)} "
             f"LIMIT {int(self.first) + 1}"
         )
         broken = " OR ".join(self.required) or "false"
