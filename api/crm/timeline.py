@@ -16,7 +16,7 @@ from api.permissions import principal_of
 from api.records.approvals import ApprovalRequestType
 from api.records.ids import encode_id
 from api.records.loaders import per_request
-from api.records.pagination import Connection, Edge, PageInfo, page_size
+from api.records.pagination import Connection, Edge, PageInfo, page_of
 from api.records.relations import lazy_type, relation, resolve_type
 from api.records.users import UserType
 from domain.approvals.queries import requests_by_id
@@ -120,14 +120,14 @@ class WithFullTimeline:
         first: int | None = None,
         after: str | None = None,
         kinds: list[timeline.EntryKind] | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[TimelineEntry]:
-        size = page_size(first)
         page = await timeline.customer_timeline(
             principal=principal_of(info),
             customer_id=uuid.UUID(self.node_id),  # type: ignore[attr-defined]
-            first=size,
-            after=after,
             kinds=set(kinds) if kinds is not None else None,
+            **page_of(first, after, last, before).listing_args(),
         )
         edges = [
             Edge(node=_entry(e), cursor_of=partial(timeline.encode_cursor, e)) for e in page.entries
@@ -144,7 +144,7 @@ class WithFullTimeline:
             edges=edges,
             page_info=PageInfo(
                 has_next_page=page.has_next,
-                has_previous_page=after is not None,
+                has_previous_page=page.has_previous,
                 start_cursor=timeline.encode_cursor(page.entries[0]) if page.entries else None,
                 end_cursor=timeline.encode_cursor(page.entries[-1]) if page.entries else None,
             ),

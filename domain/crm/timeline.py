@@ -84,6 +84,7 @@ class Entry:
 class TimelinePage:
     entries: list[Entry]
     has_next: bool
+    has_previous: bool = False
 
 
 def encode_cursor(entry: Entry) -> str:
@@ -91,7 +92,7 @@ def encode_cursor(entry: Entry) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+def decode_cursor(cursor: str, argument: str = "after") -> tuple[datetime, uuid.UUID]:
     try:
         tag, at, entry_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if tag != _CURSOR_TAG:
@@ -102,7 +103,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return parsed, uuid.UUID(entry_id)
     except (ValueError, TypeError, AttributeError) as exc:
         raise InvalidInput.single(
-            "after", "INVALID_CURSOR", "after is not a cursor of this timeline"
+            argument, "INVALID_CURSOR", f"{argument} is not a cursor of this timeline"
         ) from exc
 
 
@@ -238,27 +239,40 @@ async def customer_timeline(
     first: int,
     after: str | None = None,
     kinds: Collection[EntryKind] | None = None,
+    before: str | None = None,
+    backward: bool = False,
 ) -> TimelinePage:
-    """A page of the customer's timeline, newest first (ties broken by id)."""
-    position = decode_cursor(after) if after is not None else None
+    """A page of the customer's timeline, newest first (ties broken by id): the first `first`
+    entries after `after` and before `before`, or with `backward` the last `first` of them."""
+    bounds = [
+        (decode_cursor(cursor, argument), sign)
+        for cursor, argument, sign in ((after, "after", "<"), (before, "before", ">"))
+        if cursor is not None
+    ]
     params = Params()
     union = await _union(principal, customer_id, kinds, params)
     if union is None:
         return TimelinePage(entries=[], has_next=False)
-    page_after = ""
-    if position is not None:
-        page_after = f"WHERE (e.at, e.id) < ({params.add(position[0])}::timestamptz, {params.add(position[1])}::uuid)"
+    conditions = [
+        f"(e.at, e.id) {sign} ({params.add(at)}::timestamptz, {params.add(entry_id)}::uuid)"
+        for (at, entry_id), sign in bounds
+    ]
+    page_after = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    direction = "ASC" if backward else "DESC"
     # The activity's own columns join the page afterwards, so each branch stays a narrow row.
     sql = (
         f"SELECT e.*, {ACTIVITY_SPEC.select_list} FROM ({union}) e "
         f"LEFT JOIN activity t ON e.kind = 'ACTIVITY' AND t.tenant_id = {params.add(principal.tenant_id)} AND t.id = e.id "
         # Written out, not a parameter, as in domain/records/listing.py.
-        f"{page_after} ORDER BY e.at DESC, e.id DESC LIMIT {int(first) + 1}"
+        f"{page_after} ORDER BY e.at {direction}, e.id {direction} LIMIT {int(first) + 1}"
     )
     records = await fetch_values(sql, params.values)
-    return TimelinePage(
-        entries=[_entry(record) for record in records[:first]], has_next=len(records) > first
-    )
+    more = len(records) > first
+    entries = [_entry(record) for record in records[:first]]
+    if backward:
+        entries.reverse()
+        return TimelinePage(entries=entries, has_next=before is not None, has_previous=more)
+    return TimelinePage(entries=entries, has_next=more, has_previous=after is not None)
 
 
 async def count_entries(
