@@ -223,7 +223,7 @@ SEED = [
     " { id } }",
     'mutation { exportRecords(input: {object: "Customer", format: CSV}) { id } }',
 ]
-LEADS_CSV = b"Name,Mail,CRM id,Tier\nLi Wei,li.wei@example.com,42,gold\n"
+LEADS_CSV = b"Name,Mail,CRM id,Tier,Company code,Owner\nLi Wei,li.wei@example.com,42,gold,C1,\n"
 
 
 async def seeded_tenant(client, slug: str, mailbox: Any) -> Tenant:
