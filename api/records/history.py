@@ -11,6 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from api.names import client_name, domain_name
 from api.permissions import principal_of
 from api.records import loaders
 from api.records.pagination import Connection, listing_connection, nested_page_size
@@ -37,7 +38,8 @@ class AuditEventType:
             id=strawberry.ID(str(row["id"])),
             action=row["action"],
             occurred_at=row["occurred_at"],
-            changes=row["changes"],
+            # Stored in the domain's names (older entries: the client's); shown as clients name fields.
+            changes=JSON({client_name(name): change for name, change in row["changes"].items()}),
             actor_id=row["actor_id"],
         )
 
@@ -52,7 +54,10 @@ async def history_connection(
     gone = hidden(await field_rules(principal_of(info), spec.record_type))
     if gone:  # the trail must not show values the caller's role may not see
         listing.rows = [
-            {**row, "changes": {k: v for k, v in row["changes"].items() if k not in gone}}
+            {
+                **row,
+                "changes": {k: v for k, v in row["changes"].items() if domain_name(k) not in gone},
+            }
             for row in listing.rows
         ]
     return listing_connection(listing, AuditEventType.from_row)

@@ -33,6 +33,7 @@ from domain.integrations.webhook_endpoints import signing_secrets, wants
 from domain.notifications import notify_users_translated
 from domain.outbound.guard import BlockedAddress
 from domain.outbound.http import json_body, send_signed
+from domain.records.naming import client_keys
 from domain.telemetry import report
 from tenants.context import current_tenant_id, tenant_connection, tenant_transaction
 from tenants.ids import new_id
@@ -86,8 +87,9 @@ async def fan_out(event: Event) -> list[uuid.UUID]:
         "data": {
             "object": event.record_type,
             "id": str(event.record_id),
-            "changes": event.changes,
-            "record": record,
+            # The payload is the client's document: field names as GraphQL spells them.
+            "changes": client_keys(event.changes),
+            "record": None if record is None else client_keys(record),
         },
     }
     created = await tenant_connection().execute_query_dict(
