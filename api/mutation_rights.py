@@ -206,6 +206,14 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "rerunAutomationRun": right(Action.UPDATE, on=RULE_SPEC),
     "markNotificationsRead": OwnState(),
     "setMyLocale": OwnState(),
+    "updateMyProfile": OwnState(),
+    "acceptInvitation": Public(),
+    "requestPasswordReset": Public(),
+    "resetPassword": Public(),
+    "inviteMember": ADMIN_TOKENS,
+    "changeMemberRole": ADMIN_TOKENS,
+    "deactivateMember": ADMIN_TOKENS,
+    "reactivateMember": ADMIN_TOKENS,
     # approvals: definitions are the admins'
     "createApprovalProcess": right(Action.CREATE, on=PROCESS_SPEC),
     "updateApprovalProcess": right(Action.UPDATE, on=PROCESS_SPEC),
@@ -254,6 +262,10 @@ MUTATION_RIGHTS: dict[str, Need] = {
     "deleteReport": OwnState(),
     "saveDashboard": OwnState(),
     "deleteDashboard": OwnState(),
+    # report e-mails: anyone who may read the report schedules it; the domain lets only the
+    # creator (or an admin) cancel one
+    "scheduleReport": OwnState(),
+    "cancelReportSchedule": OwnState(),
     # background jobs: the domain lets only who started the job (or an admin) cancel it
     "cancelJob": OwnState(),
     # imports: the floor is creating or updating some record type; the import checks its object

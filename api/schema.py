@@ -50,6 +50,7 @@ from api.jobs.schema import JobMutations, JobQueries
 from api.mutation_rights import guard_mutations
 from api.reports.queries import ReportQueries
 from api.reports.saved_api import SavedReportMutations
+from api.reports.schedules_api import ReportScheduleMutations
 from api.routing.schema import RoutingMutations, RoutingQueries
 from api.service_levels.mutations import ServiceLevelMutations
 from api.service_levels.queries import ServiceLevelQueries
@@ -118,6 +119,7 @@ Mutation = guard_mutations(
             MergeMutations,
             AttachmentMutations,
             SavedReportMutations,
+            ReportScheduleMutations,
             SurveyMutations,
         ),
     )

@@ -36,6 +36,9 @@ class Cause:
     event_id: uuid.UUID | None = None
     depth: int = 0
     rule_id: uuid.UUID | None = None  # the automation rule whose actions make the changes
+    # Changes whose events reach neither automation rules nor webhooks (an import that turned them
+    # off); the events are written all the same, for the consumers that keep data in step.
+    silent: bool = False
 
 
 _cause: contextvars.ContextVar[Cause] = contextvars.ContextVar("tessera_cause", default=Cause())
@@ -46,6 +49,16 @@ def caused_by(event_id: uuid.UUID, depth: int, rule_id: uuid.UUID | None = None)
     """Changes made inside carry `event_id` as causation, one more level of depth, and the rule
     that made them."""
     token = _cause.set(Cause(event_id, depth + 1, rule_id))
+    try:
+        yield
+    finally:
+        _cause.reset(token)
+
+
+@contextmanager
+def silenced() -> Iterator[None]:
+    """Events of changes made inside are written `silent`: automation rules and webhooks skip them."""
+    token = _cause.set(replace(_cause.get(), silent=True))
     try:
         yield
     finally:
@@ -65,6 +78,7 @@ class Event:
     causation_id: uuid.UUID | None
     depth: int
     caused_by_rule: uuid.UUID | None = None
+    silent: bool = False  # automation rules and webhooks skip it (see silenced)
     # The tenant's delivery configuration version (rules, webhook endpoints) read with the event,
     # so cached configuration can be checked without another statement; None when not read.
     config_version: int | None = None
@@ -86,8 +100,8 @@ async def emit(
     cause = _cause.get()
     await tenant_connection().execute_query(
         "INSERT INTO outbox_event (tenant_id, id, event_type, record_type, record_id, actor_id, changes, causation_id, depth, "
-        "caused_by_rule) "
-        "SELECT $1, e.id, $11 || '.' || e.action, $2, e.record_id, $3, e.changes::jsonb, $4, $5, $10 "
+        "caused_by_rule, silent) "
+        "SELECT $1, e.id, $11 || '.' || e.action, $2, e.record_id, $3, e.changes::jsonb, $4, $5, $10, $12 "
         "FROM unnest($6::uuid[], $7::uuid[], $8::text[], $9::text[]) AS e(id, record_id, action, changes)",
         [
             current_tenant_id(),
@@ -101,6 +115,7 @@ async def emit(
             [json.dumps(e[2]) for e in events],
             cause.rule_id,
             family or record_type,
+            cause.silent,
         ],
     )
 
@@ -155,7 +170,7 @@ async def claim_unpublished(limit: int = RELAY_BATCH) -> list[Event]:
         "  SELECT id FROM outbox_event WHERE tenant_id = $1 AND published_at IS NULL "
         "  ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED) "
         "RETURNING id, tenant_id, event_type, record_type, record_id, actor_id, occurred_at, changes, causation_id, depth, "
-        "caused_by_rule, seq",
+        "caused_by_rule, silent, seq",
         [current_tenant_id(), limit],
     )
     rows.sort(key=lambda row: row["seq"])
@@ -175,6 +190,7 @@ def _event(r: dict[str, Any]) -> Event:
         causation_id=r["causation_id"],
         depth=r["depth"],
         caused_by_rule=r["caused_by_rule"],
+        silent=bool(r.get("silent")),
     )
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextvars
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar, cast
 
+import structlog
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.models import Model
@@ -27,6 +28,59 @@ _current_tenant: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextV
 _transaction_cache: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "tessera_tx_cache", default=None
 )
+
+
+Action = Callable[[], Awaitable[None]]
+log = structlog.get_logger("tessera.db")
+
+
+class _Hooks:
+    """What runs once the outermost tenant transaction has ended: work outside the database that
+    must follow its outcome (stored files' bytes: removed after a commit that deleted their rows,
+    removed after a rollback that undid their upload)."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[bool, Action]] = []  # (on commit?, action)
+
+    def cut(self, mark: int) -> list[Action]:
+        """Forget what was registered since `mark` (a savepoint rolled back): the rollback actions
+        among them, to run now, as their work is undone whatever the outer transaction does."""
+        undone = [action for on_commit, action in self.entries[mark:] if not on_commit]
+        del self.entries[mark:]
+        return undone
+
+
+_hooks: contextvars.ContextVar[_Hooks | None] = contextvars.ContextVar(
+    "tessera_tx_hooks", default=None
+)
+
+
+def after_commit(action: Action) -> None:
+    """Run `action` once the tenant transaction open now has committed (never if it rolls back)."""
+    _open_hooks().entries.append((True, action))
+
+
+def after_rollback(action: Action) -> None:
+    """Run `action` if the tenant transaction open now (or its savepoint) rolls back."""
+    _open_hooks().entries.append((False, action))
+
+
+def _open_hooks() -> _Hooks:
+    current_tenant_id()
+    hooks = _hooks.get()
+    if hooks is None:
+        raise NoTenantError("no tenant-scoped transaction is open")
+    return hooks
+
+
+async def _run(actions: list[Action]) -> None:
+    """Run each action; one that fails is logged and skipped (what it left behind is orphaned
+    bytes, which `tessera files sweep` removes), it never fails the request that committed."""
+    for action in actions:
+        try:
+            await action()
+        except Exception:
+            log.exception("transaction_hook_failed")
 
 
 class NoTenantError(RuntimeError):
@@ -51,15 +105,30 @@ async def tenant_transaction(tenant_id: uuid.UUID) -> AsyncIterator[BaseDBAsyncC
     """
     if not isinstance(tenant_id, uuid.UUID):
         raise TypeError("tenant_id must be a UUID")
-    async with _transaction() as conn:
-        await conn.execute_query("SELECT set_config('app.tenant_id', $1, true)", [str(tenant_id)])
-        token = _current_tenant.set(tenant_id)
-        cache_token = _transaction_cache.set({})
-        try:
-            yield conn
-        finally:
-            _transaction_cache.reset(cache_token)
-            _current_tenant.reset(token)
+    outer = _hooks.get()
+    hooks = outer if outer is not None else _Hooks()
+    hooks_token = _hooks.set(hooks) if outer is None else None
+    mark = len(hooks.entries)
+    try:
+        async with _transaction() as conn:
+            await conn.execute_query(
+                "SELECT set_config('app.tenant_id', $1, true)", [str(tenant_id)]
+            )
+            token = _current_tenant.set(tenant_id)
+            cache_token = _transaction_cache.set({})
+            try:
+                yield conn
+            finally:
+                _transaction_cache.reset(cache_token)
+                _current_tenant.reset(token)
+    except BaseException:
+        if hooks_token is not None:
+            _hooks.reset(hooks_token)
+        await _run(hooks.cut(mark))
+        raise
+    if hooks_token is not None:  # the outermost transaction committed
+        _hooks.reset(hooks_token)
+        await _run([action for on_commit, action in hooks.entries if on_commit])
 
 
 def _transaction() -> AbstractAsyncContextManager[Any]:

@@ -137,6 +137,25 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--tenant", required=True)
     purge.set_defaults(handler=_purge_credentials)
 
+    files = sub.add_parser("files", help="upkeep of stored files").add_subparsers(
+        title="files commands"
+    )
+    move = files.add_parser(
+        "move-to-store",
+        help="move files kept in PostgreSQL (before migration 0031) into the configured store",
+    )
+    move.add_argument("--tenant", help="one tenant's slug (default: every tenant)")
+    move.set_defaults(handler=_files_move)
+    sweep = files.add_parser("sweep", help="remove stored bytes that no file row names")
+    sweep.add_argument("--tenant", help="one tenant's slug (default: every tenant)")
+    sweep.add_argument(
+        "--older-than-seconds",
+        type=int,
+        default=3600,
+        help="leave younger bytes alone: their upload may still be running (default %(default)s)",
+    )
+    sweep.set_defaults(handler=_files_sweep)
+
     seed = sub.add_parser("seed", help="fill a tenant with generated data").add_subparsers(
         title="seed commands"
     )
@@ -360,6 +379,39 @@ def _purge_credentials(args: argparse.Namespace) -> int:
             raise _user_error(f"no tenant {args.tenant!r}")
         message_id = enqueue_purge_credentials(tenant.id)
         print(f"enqueued identity.purge_expired_credentials ({message_id})")
+
+    return _as_owner(run)
+
+
+async def _tenants_of(slug: str | None) -> list[Any]:
+    from tenants.models import Tenant
+    from tenants.registry import find_by_slug
+
+    if slug is None:
+        return list(await Tenant.all().order_by("slug"))
+    tenant = await find_by_slug(slug)
+    if tenant is None:
+        raise _user_error(f"no tenant {slug!r}")
+    return [tenant]
+
+
+def _files_move(args: argparse.Namespace) -> int:
+    from domain.files.upkeep import move_to_store
+
+    async def run() -> None:
+        for tenant in await _tenants_of(args.tenant):
+            print(f"{tenant.slug}: {await move_to_store(tenant.id)} files moved to the store")
+
+    return _as_owner(run)
+
+
+def _files_sweep(args: argparse.Namespace) -> int:
+    from domain.files.upkeep import sweep
+
+    async def run() -> None:
+        for tenant in await _tenants_of(args.tenant):
+            removed = await sweep(tenant.id, older_than_seconds=args.older_than_seconds)
+            print(f"{tenant.slug}: {removed} unnamed stored files removed")
 
     return _as_owner(run)
 

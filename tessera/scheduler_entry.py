@@ -11,6 +11,7 @@ from tessera.domain_wiring import wire_domain
 from tessera.liveness import Liveness
 from tessera.logging import configure_logging
 from tessera.outbound import configure_outbound_traffic
+from tessera.report_wiring import wire_report_runner
 from tessera.settings import load_settings
 from workers import metrics
 from workers.scheduler import run_scheduler
@@ -21,6 +22,7 @@ def run(*, poll_seconds: float, once: bool) -> int:
     configure_logging(settings.log_level)
     configure_outbound_traffic(settings)
     wire_domain()
+    wire_report_runner()  # scheduled report e-mails run saved reports
     liveness = Liveness.of(settings, "scheduler").starting()
     subscribe(metrics.record_outcome)  # rules the scheduler fires, deliveries it retries
     if settings.metrics_port:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -80,6 +81,19 @@ class Settings(BaseSettings):
     max_import_rows: int = Field(200_000, ge=1)
     max_export_rows: int = Field(200_000, ge=1)
     download_link_seconds: int = Field(3600, ge=60, le=7 * 86400)
+    # Where files' bytes are kept (docs/operations.md, "File storage"): `directory` (FILES_DIR,
+    # by default <DATA_DIR>/files) or `s3`, any S3-compatible store (S3_BUCKET required; S3_ENDPOINT_URL
+    # for a server other than AWS; credentials from S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY or
+    # boto3's usual chain). Keys are <S3_PREFIX><tenant id>/<file id> in either.
+    file_storage: Literal["directory", "s3"] = "directory"
+    files_dir: str = ""
+    s3_bucket: str = ""
+    s3_prefix: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: SecretStr | None = None
+    s3_path_style: bool = False
     # Records of one object a duplicate scan reads (docs/data.md).
     max_duplicate_scan_records: int = Field(200_000, ge=1)
     # Connections each API process keeps to PostgreSQL; one request holds one while it runs.
@@ -101,6 +115,11 @@ class Settings(BaseSettings):
     sla_timer_batch: int = Field(500, ge=1, le=10_000)
     # How long a satisfaction survey link stays valid.
     survey_link_days: int = Field(14, ge=1, le=365)
+    # Invitation and password reset links (docs/authentication.md): the frontend page they open,
+    # and how long each works.
+    app_url: str = "http://localhost:5173"
+    invitation_link_hours: int = Field(72, ge=1, le=30 * 24)
+    password_reset_link_minutes: int = Field(60, ge=5, le=24 * 60)
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -119,6 +138,14 @@ class Settings(BaseSettings):
     def _networks_parse(cls, value: str) -> str:
         parse_networks(value)  # ValueError names the bad entry
         return value
+
+    @model_validator(mode="after")
+    def _s3_needs_a_bucket(self) -> Settings:
+        if self.file_storage == "s3" and not self.s3_bucket:
+            raise ValueError("FILE_STORAGE=s3 requires S3_BUCKET")
+        if self.s3_prefix and not self.s3_prefix.endswith("/"):
+            raise ValueError("S3_PREFIX must end with '/' (e.g. 'tessera/')")
+        return self
 
     @model_validator(mode="after")
     def _secrets_required_in_prod(self) -> Settings:
@@ -142,6 +169,9 @@ class Settings(BaseSettings):
                     "JWT_SECRET must not be the development secret published in tessera/settings.py"
                 )
         return self
+
+    def files_directory(self) -> str:
+        return self.files_dir or os.path.join(self.data_dir, "files")
 
     @property
     def is_prod(self) -> bool:

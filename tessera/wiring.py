@@ -16,6 +16,7 @@ from domain.identity.access_tokens import TokenConfig
 from tessera.domain_wiring import wire_domain
 from tessera.logging import configure_logging
 from tessera.outbound import configure_outbound_traffic
+from tessera.report_wiring import wire_report_runner
 from tessera.settings import Settings, load_settings
 
 
@@ -81,8 +82,15 @@ def api_config(settings: Settings) -> ApiConfig:
         metrics_address=(settings.metrics_host, settings.metrics_port)
         if settings.metrics_port
         else None,
-        wire_domain=wire_domain,
+        wire_domain=wire_api_domain,
     )
+
+
+def wire_api_domain() -> None:
+    """The domain's plug-ins, and the saved-report runner (report delivery runs in this process
+    when tests or an operator fire the scheduler's pass here)."""
+    wire_domain()
+    wire_report_runner()
 
 
 def create_api() -> Starlette:  # uvicorn factory

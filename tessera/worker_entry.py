@@ -1,6 +1,8 @@
 """The module `dramatiq` imports in each `tessera worker` process: takes the stop signals first
 (workers/shutdown.py), configures the broker, then loads the actors."""
 
+import gc
+
 from tessera.settings import load_settings
 from workers.shutdown import BoundedShutdown
 
@@ -34,3 +36,8 @@ subscribe(metrics.record_outcome)
 import workers.events  # noqa: E402 - actors bind to the broker configured above
 import workers.identity  # noqa: E402
 import workers.jobs  # noqa: E402,F401
+
+# Everything loaded so far lives as long as the process: out of the collector's way, so that the
+# full collections that large batches (imports) trigger do not walk it again and again.
+gc.collect()
+gc.freeze()

@@ -52,5 +52,8 @@ async def deliver(tenant_id: str, event_id: str) -> tuple[list[uuid.UUID], uuid.
             return [], None
         if event.event_type == INBOUND_RECEIVED:
             await process_request(event.record_id)
+        job_id = event.record_id if event.event_type == JOB_QUEUED else None
+        if event.silent:  # an import that turned automations and webhooks off wrote it
+            return [], job_id
         await handle_event(event)
-        return await fan_out(event), event.record_id if event.event_type == JOB_QUEUED else None
+        return await fan_out(event), job_id

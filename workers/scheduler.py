@@ -1,5 +1,5 @@
 """The scheduler: fires time-based rules, resumes waiting runs, fires approval step timeouts and
-SLA timers, retries webhook deliveries and runs sync connections when due.
+SLA timers, retries webhook deliveries, runs sync connections and sends scheduled reports when due.
 
 Any number may run; only the one holding a PostgreSQL advisory lock works (the others wait to
 take over), and even two passes at once could not run anything twice: each occasion has a unique
@@ -19,6 +19,7 @@ from domain.approvals.timers import fire_due as fire_approval_timers
 from domain.automation.schedule import fire_due
 from domain.integrations.sync.engine import run_due
 from domain.integrations.webhook_delivery import send_due
+from domain.reports.delivery import fire_due as deliver_reports
 from domain.service_levels.firing import BATCH as SLA_BATCH
 from domain.service_levels.firing import fire_tenant_timers
 from tenants.context import tenant_transaction
@@ -61,6 +62,13 @@ async def schedule_once(now: datetime | None = None, *, sla_batch: int = SLA_BAT
     )
     for tenant_id in {row["tenant_id"] for row in rows}:
         ran += await run_due(tenant_id, now=now)
+    # Saved reports due for their scheduled e-mail (each period's mail once per recipient).
+    rows = await database_client().execute_query_dict(
+        "SELECT report_schedule_due_tenants($1) AS tenant_id", [now or datetime.now(timezone.utc)]
+    )
+    for tenant_id in {row["tenant_id"] for row in rows}:
+        async with tenant_transaction(tenant_id):
+            ran += await deliver_reports(now)
     return ran
 
 

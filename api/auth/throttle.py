@@ -1,4 +1,4 @@
-"""Slowing down password guessing: per account and per client address."""
+"""Slowing down password guessing (and reset mail floods): per account and per client address."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from api.errors import rate_limited
 from api.ratelimit import hit
 
 
-async def throttle_login(context: Context, *, tenant: str, email: str) -> None:
-    """RATE_LIMITED once an account or a client address has tried too often in the window."""
+async def _throttle(context: Context, prefix: str, *, tenant: str, email: str) -> None:
     limits = context.rate_limits
     client = context.request.client.host if context.request.client else "unknown"
     keys = (
-        (f"login:{tenant.strip().lower()}:{email.strip().lower()}", limits.login_per_identity),
-        (f"login-client:{client}", limits.login_per_client),
+        (f"{prefix}:{tenant.strip().lower()}:{email.strip().lower()}", limits.login_per_identity),
+        (f"{prefix}-client:{client}", limits.login_per_client),
     )
     for key, limit in keys:
         retry_after = await hit(
@@ -21,3 +20,13 @@ async def throttle_login(context: Context, *, tenant: str, email: str) -> None:
         )
         if retry_after is not None:
             raise rate_limited(retry_after)
+
+
+async def throttle_login(context: Context, *, tenant: str, email: str) -> None:
+    """RATE_LIMITED once an account or a client address has tried too often in the window."""
+    await _throttle(context, "login", tenant=tenant, email=email)
+
+
+async def throttle_password_reset(context: Context, *, tenant: str, email: str) -> None:
+    """Reset requests send email: the login limits apply to them too, under keys of their own."""
+    await _throttle(context, "reset", tenant=tenant, email=email)

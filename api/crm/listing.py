@@ -13,7 +13,7 @@ from api.permissions import principal_of
 from api.records import prefetch
 from api.records.filters import to_domain_filter
 from api.records.ordering import to_domain_order
-from api.records.pagination import Connection, listing_connection, page_size
+from api.records.pagination import Connection, listing_connection, page_of
 from domain.records.listing import list_records
 from domain.records.spec import RecordSpec
 
@@ -32,6 +32,8 @@ async def list_connection(
     first: int | None,
     after: str | None,
     search: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[Any]:
     """A page of `spec` records as `node_type` (which has `from_row`), as the caller may see them."""
     order = to_domain_order(order_by)
@@ -42,10 +44,9 @@ async def list_connection(
         principal=principal_of(info),
         filter=domain_filter,
         order=order,
-        first=page_size(first),
-        after=after,
         search=search,
         include=[r.include for r in relations],
+        **page_of(first, after, last, before).listing_args(),
     )
     return listing_connection(
         listing, prefetch.converter(info, relations, listing, node_type.from_row)

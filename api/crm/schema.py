@@ -10,7 +10,7 @@ from api.crm.campaigns import CampaignMutations, CampaignQueries
 from api.crm.contacts import ContactMutations, ContactQueries
 from api.crm.customers import CustomerMutations, CustomerQueries
 from api.crm.leads import LeadConversionMutations, LeadMutations, LeadQueries
-from api.crm.members import MemberQueries
+from api.crm.members import MemberMutations, MemberQueries
 from api.crm.opportunities import OpportunityMutations, OpportunityQueries
 from api.crm.pipelines import PipelineMutations, PipelineQueries, PipelineSetupMutations
 from api.crm.search import SearchQueries
@@ -53,5 +53,6 @@ CrmMutations = merge_types(
         TicketStatusMutations,
         PipelineSetupMutations,
         ActivityLogMutations,
+        MemberMutations,
     ),
 )

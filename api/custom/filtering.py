@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from api.custom.values import BUILT_IN_ID_TYPES, id_type
+from api.custom.values import BUILT_IN_ID_TYPES, ID_VALUED, id_type
 from api.records.ids import decode_id
 from domain.custom.fieldtypes import FieldDef, Invalid, parse_filter_value
-from domain.custom.fieldtypes import FieldType as DomainFieldType
 from domain.errors import FieldError, InvalidInput
 from domain.records.filters import Condition, Filter, NotOf, Op
 from domain.records.spec import Kind, RecordSpec
@@ -56,7 +55,7 @@ def _operand(
     field = fields.get(name)
     try:
         if field is not None:
-            if field.type in (DomainFieldType.RELATION, DomainFieldType.USER) and op not in (
+            if field.type in ID_VALUED and op not in (
                 Op.LIKE,
                 Op.ILIKE,
             ):

@@ -13,19 +13,22 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from api.custom.files import WithFiles
 from api.custom.values import CUSTOM_RECORD, id_type, values_out
 from api.permissions import principal_of
 from api.records import loaders
 from api.records.approvals import WithApprovals
 from api.records.duplicates import WithDuplicates
 from api.records.history import AuditEventType, history_connection
+from api.records.merged import with_merged_into
 from api.records.owned import Owned
-from api.records.pagination import Connection, listing_connection, nested_page_size
+from api.records.pagination import Connection, Page, listing_connection, page_of
 from api.records.record import Record
 from domain.custom.fieldtypes import FieldType as DomainFieldType
 from domain.custom.metadata import ObjectDef, record_spec
 from domain.custom.records import get_custom_records, related_records
 from domain.custom.relations import display_values
+from domain.merge.lookup import merged_custom_records
 
 
 @strawberry.type(description="What a relation or user field points at, with its display value")
@@ -36,7 +39,7 @@ class RelatedRecord:
 
 
 @strawberry.type(name="CustomRecord", description="A record of a custom object")
-class CustomRecordType(relay.Node, Record, Owned, WithApprovals, WithDuplicates):
+class CustomRecordType(relay.Node, Record, Owned, WithApprovals, WithDuplicates, WithFiles):
     node_id: relay.NodeID[str]
     object: str = strawberry.field(description="The api name of the record's object")
     values: JSON = strawberry.field(
@@ -66,10 +69,23 @@ class CustomRecordType(relay.Node, Record, Owned, WithApprovals, WithDuplicates)
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
         wanted = [(node_id, _uuid_or_none(node_id)) for node_id in node_ids]
-        found = await get_custom_records(
-            principal=principal_of(info), ids=[i for _, i in wanted if i is not None]
-        )
-        return [cls.from_row(*found[i]) if i in found else None for _, i in wanted]
+        ids = [i for _, i in wanted if i is not None]
+        found = await get_custom_records(principal=principal_of(info), ids=ids)
+        missing = [i for i in ids if i not in found]
+        found.update(await merged_custom_records(principal=principal_of(info), ids=missing))
+        return [
+            with_merged_into(cls.from_row(*found[i]), found[i][1]) if i in found else None
+            for _, i in wanted
+        ]
+
+    def attachment_type(self) -> str:
+        return CUSTOM_RECORD
+
+    async def file_fields(self, info: Info) -> tuple[Any, ...]:
+        return self.obj.fields
+
+    def file_data(self) -> dict[str, Any]:
+        return self.data
 
     @strawberry.field(description="The value of the object's display field")
     def display(self) -> str | None:
@@ -99,8 +115,16 @@ class CustomRecordType(relay.Node, Record, Owned, WithApprovals, WithDuplicates)
         return result
 
     @strawberry.field(description="Who changed what and when, oldest first")
-    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
-        return await history_connection(info, record_spec(self.obj), uuid.UUID(self.node_id), first)
+    async def history(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[AuditEventType]:
+        page = page_of(first, after, last, before, nested=True)
+        return await history_connection(info, record_spec(self.obj), uuid.UUID(self.node_id), page)
 
     @strawberry.field(description="Tags (addTags / removeTags), alphabetically")
     async def tags(self, info: Info) -> list[str]:
@@ -115,8 +139,12 @@ class CustomRecordType(relay.Node, Record, Owned, WithApprovals, WithDuplicates)
         object: str,
         field: str,
         first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CustomRecordType]:
-        return await related_connection(info, self.obj.api_name, self.node_id, object, field, first)
+        page = page_of(first, after, last, before, nested=True)
+        return await related_connection(info, self.obj.api_name, self.node_id, object, field, page)
 
 
 async def related_connection(
@@ -125,10 +153,9 @@ async def related_connection(
     parent_id: str,
     object_name: str,
     field: str,
-    first: int | None,
+    page: Page,
 ) -> Connection[CustomRecordType]:
-    """The first page of `object_name` records whose relation `field` points at the parent."""
-    size = nested_page_size(first)
+    """A page of `object_name` records whose relation `field` points at the parent."""
     principal = principal_of(info)
 
     async def load(ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, Any]]:
@@ -138,11 +165,11 @@ async def related_connection(
             field_name=field,
             parent_type=parent_type,
             parent_ids=ids,
-            first=size,
+            **page.listing_args(),
         )
         return {parent: (obj, listing) for parent, listing in found.items()}
 
-    loader = loaders.batched(info, ("related", parent_type, object_name, field, size), load)
+    loader = loaders.batched(info, ("related", parent_type, object_name, field, page), load)
     obj, listing = await loader.load(uuid.UUID(parent_id))
     return listing_connection(listing, lambda row: CustomRecordType.from_row(obj, row))
 

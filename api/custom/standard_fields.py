@@ -15,11 +15,12 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from api.custom.files import WithFiles
 from api.custom.filtering import normalise_filter
 from api.custom.record_types import CustomRecordType, related_connection
 from api.custom.values import values_in, values_out
 from api.records import loaders
-from api.records.pagination import Connection
+from api.records.pagination import Connection, page_of
 from domain.custom.fieldtypes import FieldDef
 from domain.custom.metadata import load_standard_fields, standard_spec
 from domain.errors import FieldError, InvalidInput
@@ -77,12 +78,21 @@ async def with_custom_fields(
 
 
 @strawberry.type
-class WithCustomFields:
+class WithCustomFields(WithFiles):
     """Mixin: the tenant's custom fields of a standard record (the class names its RecordSpec in
-    SPEC, and holds the record's `custom_fields` column in `custom_data`)."""
+    SPEC, and holds the record's `custom_fields` column in `custom_data`), and its files."""
 
     SPEC: ClassVar[RecordSpec]
     custom_data: strawberry.Private[dict[str, Any]]
+
+    def attachment_type(self) -> str:
+        return self.SPEC.record_type
+
+    async def file_fields(self, info: Info) -> tuple[FieldDef, ...]:
+        return await standard_fields(info, self.SPEC.record_type)
+
+    def file_data(self) -> dict[str, Any]:
+        return self.custom_data
 
     @strawberry.field(
         description="{field api name: value} for the tenant's custom fields (see standardFields)"
@@ -101,6 +111,9 @@ class WithCustomFields:
         object: str,
         field: str,
         first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CustomRecordType]:
         return await related_connection(
             info,
@@ -108,5 +121,5 @@ class WithCustomFields:
             self.node_id,  # type: ignore[attr-defined]
             object,
             field,
-            first,
+            page_of(first, after, last, before, nested=True),
         )

@@ -1,5 +1,5 @@
-"""Custom values between the API and the domain: relation and user values are Relay global ids
-outside and record UUIDs inside."""
+"""Custom values between the API and the domain: relation, user, file and image values are Relay
+global ids outside and UUIDs inside."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from api.records.ids import decode_id, encode_id
-from domain.custom.fieldtypes import FieldDef, FieldType
+from domain.custom.fieldtypes import FILE_TYPES, FieldDef, FieldType
 from domain.custom.metadata import STANDARD_OBJECTS
 from domain.errors import InvalidInput
 
@@ -22,10 +22,16 @@ BUILT_IN_ID_TYPES = {
 }
 
 
+ATTACHMENT = "Attachment"
+ID_VALUED = frozenset({FieldType.RELATION, FieldType.USER, *FILE_TYPES})
+
+
 def id_type(field: FieldDef) -> str:
-    """The global id type of what a relation or user field points at."""
+    """The global id type of what a relation, user, file or image field points at."""
     if field.type is FieldType.USER:
         return "User"
+    if field.type in FILE_TYPES:
+        return ATTACHMENT
     target = field.setting("target")
     return target if target in STANDARD_OBJECTS else CUSTOM_RECORD
 
@@ -38,7 +44,7 @@ def values_in(fields: tuple[FieldDef, ...], given: Any, *, prefix: str) -> Any:
     result, errors = dict(given), []
     for name, value in given.items():
         field = by_name.get(name)
-        if field is None or field.type not in (FieldType.RELATION, FieldType.USER) or value is None:
+        if field is None or field.type not in ID_VALUED or value is None:
             continue
         try:
             result[name] = str(decode_id(str(value), expected=id_type(field), field=prefix + name))
@@ -56,7 +62,7 @@ def values_out(fields: tuple[FieldDef, ...], data: dict[str, Any]) -> dict[str, 
         if field.deleted or field.api_name not in data:
             continue
         value = data[field.api_name]
-        if field.type in (FieldType.RELATION, FieldType.USER) and value is not None:
+        if field.type in ID_VALUED and value is not None:
             value = str(encode_id(id_type(field), uuid.UUID(value)))
         shown[field.api_name] = value
     return shown

@@ -4,7 +4,6 @@ a finished export wrote)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
@@ -14,6 +13,7 @@ from strawberry.types import Info
 
 from api.custom.filtering import normalise_filter
 from api.permissions import Authenticated, principal_of
+from api.records.attachments import DownloadLinkType, link_of
 from api.records.dynamic import RecordFilter, record_filter_tree
 from api.records.ids import decode_id
 from api.records.relations import lazy_type, resolve_type
@@ -22,7 +22,6 @@ from domain.custom.metadata import load_object, load_standard_fields
 from domain.errors import InvalidInput, NotFound
 from domain.exports.run import KIND, export_spec
 from domain.exports.service import start_export
-from domain.files.links import download_link
 from domain.jobs import SUCCEEDED, get_job
 from domain.records.filters import Filter
 from domain.records.spec import CUSTOM_FIELDS_PREFIX
@@ -51,17 +50,6 @@ class ExportRecordsInput:
     format: ExportFormat = ExportFormat.CSV
 
 
-@strawberry.type(
-    name="DownloadLink",
-    description="A link that downloads a file without a token, until it expires",
-)
-class DownloadLinkType:
-    url: str = strawberry.field(
-        description="A path on this server: GET it, no Authorization header needed"
-    )
-    expires_at: datetime
-
-
 async def domain_filter(object_name: str, node: RecordFilter | None) -> Filter | None:
     """The filter with its operands in their fields' stored form; InvalidInput for bad ones."""
     if node is None:
@@ -75,13 +63,6 @@ async def domain_filter(object_name: str, node: RecordFilter | None) -> Filter |
             prefix=CUSTOM_FIELDS_PREFIX,
         )
     return normalise_filter(record_filter_tree(node), (await load_object(object_name)).fields, spec)
-
-
-def link_of(tenant_id: uuid.UUID, file_id: uuid.UUID) -> DownloadLinkType:
-    link = download_link(tenant_id, file_id)
-    return DownloadLinkType(
-        url=link.path, expires_at=datetime.fromtimestamp(link.expires_at, timezone.utc)
-    )
 
 
 @strawberry.type

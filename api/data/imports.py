@@ -34,7 +34,8 @@ class ImportColumnType:
 @strawberry.type(name="ImportField", description="A field a column may be imported into")
 class ImportFieldType:
     name: str = strawberry.field(
-        description="email, customFields.tier, a custom object's field, ownerId (by email), externalId"
+        description="email, customFields.tier, a custom object's field, ownerId (by email), "
+        "customerId (by id or name), customerId.externalId, externalId"
     )
     label: str
 
@@ -74,7 +75,9 @@ class StartImportInput:
     )
     mode: ImportMode = ImportMode.CREATE
     match_by: str | None = strawberry.field(
-        default=None, description="UPDATE / UPSERT find records by externalId or this unique field"
+        default=None,
+        description="UPDATE / UPSERT find records by externalId, this unique field, or "
+        "duplicateRules (the tenant's active duplicate rules of the object)",
     )
     external_system: str | None = strawberry.field(
         default=None, description="The system external ids belong to (default: import)"
@@ -84,6 +87,11 @@ class StartImportInput:
     )
     dry_run: bool = strawberry.field(
         default=False, description="Check every row, write nothing; the errors are the job's"
+    )
+    automations: bool = strawberry.field(
+        default=True,
+        description="false: the imported records' events reach neither automation rules nor "
+        "webhooks (admins only)",
     )
 
 
@@ -131,6 +139,7 @@ class ImportMutations:
             "externalSystem": input.external_system,
             "encoding": input.encoding,
             "dryRun": input.dry_run,
+            "automations": input.automations,
             "mapping": {m.column: m.field for m in input.mapping} if input.mapping else None,
         }
         row = await start_import(principal=principal_of(info), params=params)

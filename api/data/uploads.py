@@ -199,19 +199,19 @@ async def download(request: Request) -> Response:
     except DomainError as exc:
         return error_response(exc)
 
+    stream = read_file(tenant_id, row)  # outside any transaction: a slow client holds none open
+    try:
+        first = await anext(stream)
+    except (FileNotFoundError, StopAsyncIteration):  # the bytes are gone (removed from the store)
+        return JSONResponse(
+            {"errors": [{"message": "no such file", "extensions": {"code": "NOT_FOUND"}}]},
+            status_code=404,
+        )
+
     async def body() -> AsyncIterator[bytes]:
-        after = 0
-        while True:  # a transaction per few chunks: a slow client holds no transaction open
-            async with tenant_transaction(tenant_id):
-                pieces = [
-                    piece
-                    async for piece in read_file(file_id, chunks_per_read=4, after=after, once=True)
-                ]
-            for piece in pieces:
-                yield piece
-            if len(pieces) < 4:
-                return
-            after += len(pieces)
+        yield first
+        async for piece in stream:
+            yield piece
 
     name = row["filename"]
     return StreamingResponse(

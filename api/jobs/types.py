@@ -15,11 +15,13 @@ from strawberry.types import Info
 
 from api.permissions import principal_of
 from api.records import loaders
+from api.records.duplicates import scan_result_out
 from api.records.generated import filter_input, order_input
 from api.records.pagination import page_size
 from api.records.record import nodes_in_order
 from api.records.users import UserType
 from domain import jobs
+from domain.duplicates.scan import KIND as SCAN_KIND
 
 
 @strawberry.enum(name="JobStatus", description="Where a background job is")
@@ -75,7 +77,7 @@ class JobType(relay.Node):
             params=row["params"],
             progress_done=row["progress_done"],
             progress_total=row["progress_total"],
-            result=row["result"],
+            result=scan_result_out(row["result"]) if row["kind"] == SCAN_KIND else row["result"],
             error=row["error"],
             errors_count=row["errors_count"],
             created_at=row["created_at"],

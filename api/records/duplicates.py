@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from api.permissions import principal_of
+from api.records.merged import Mergeable
 from domain.duplicates.checks import duplicates_of
 from domain.duplicates.fields import STANDARD
 from domain.duplicates.matching import Match
@@ -22,6 +24,27 @@ def record_global_id(record_type: str, record_id: uuid.UUID) -> relay.GlobalID:
     return relay.GlobalID(
         record_type if record_type in STANDARD else "CustomRecord", str(record_id)
     )
+
+
+def scan_result_out(result: Any) -> Any:
+    """A duplicate scan's job result as clients see it: each set's records as global ids (the
+    domain stores the UUIDs; node(id:) reads each record, mergeRecords takes them as they are)."""
+    if not isinstance(result, dict) or not isinstance(result.get("sets"), list):
+        return result
+    record_type = str(result.get("object"))
+    return {
+        **result,
+        "sets": [
+            {
+                **group,
+                "recordIds": [
+                    str(record_global_id(record_type, uuid.UUID(str(record_id))))
+                    for record_id in group.get("recordIds", [])
+                ],
+            }
+            for group in result["sets"]
+        ],
+    }
 
 
 @strawberry.type(description="A record a duplicate rule takes for the same as another")
@@ -52,8 +75,9 @@ def matches_out(matches: Iterable[Match]) -> list[DuplicateMatch]:
 
 
 @strawberry.type
-class WithDuplicates:
-    """Mixin: `likelyDuplicates` of a record whose type duplicate rules may apply to."""
+class WithDuplicates(Mergeable):
+    """Mixin: `likelyDuplicates` of a record whose type duplicate rules may apply to, and
+    `mergedInto` (the same types are the ones mergeRecords merges)."""
 
     @strawberry.field(
         description="Records the active WARN and BLOCK duplicate rules take for this one, best first "

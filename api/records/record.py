@@ -22,6 +22,8 @@ from strawberry.types.private import is_private
 
 from api.execution import Prefetched
 from api.permissions import principal_of
+from api.records.merged import Mergeable, with_merged_into
+from domain.merge.lookup import merged_records
 from domain.records.listing import get_records
 from domain.records.spec import RecordSpec
 
@@ -120,6 +122,16 @@ async def resolve_record_nodes(
 ) -> list[Any]:
     """relay's resolve_nodes for a record type: the records the caller may see, None for others."""
     principal = principal_of(info)
+    if not issubclass(cls, Mergeable):
+        return await nodes_in_order(
+            node_ids, lambda ids: get_records(spec, ids, principal=principal), cls.from_row
+        )
+
+    async def live_or_merged(ids: list[uuid.UUID]) -> dict[uuid.UUID, Any]:
+        found = await get_records(spec, ids, principal=principal)
+        missing = [i for i in ids if i not in found]
+        return {**found, **await merged_records(spec, missing, principal=principal)}
+
     return await nodes_in_order(
-        node_ids, lambda ids: get_records(spec, ids, principal=principal), cls.from_row
+        node_ids, live_or_merged, lambda row: with_merged_into(cls.from_row(row), row)
     )

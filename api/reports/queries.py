@@ -11,9 +11,12 @@ from strawberry.types import Info
 from api.permissions import AUTHENTICATED, principal_of
 from api.records.dynamic import RecordFilter
 from api.records.ordering import SortDirection
+from api.reports.customer_queries import CustomerReportQueries
 from api.reports.filtering import aggregate_filter
+from api.reports.marketing_queries import MarketingReportQueries
 from api.reports.sales_queries import SalesReportQueries
 from api.reports.saved_api import SavedReportQueries
+from api.reports.schedules_api import ReportScheduleQueries
 from api.reports.service_queries import ServiceReportQueries
 from api.reports.types import (
     AggregateGroupBy,
@@ -75,5 +78,13 @@ class AggregateQueries:
 
 ReportQueries = merge_types(
     "ReportQueries",
-    (AggregateQueries, SalesReportQueries, ServiceReportQueries, SavedReportQueries),
+    (
+        AggregateQueries,
+        SalesReportQueries,
+        ServiceReportQueries,
+        MarketingReportQueries,
+        CustomerReportQueries,
+        SavedReportQueries,
+        ReportScheduleQueries,
+    ),
 )

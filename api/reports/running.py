@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -15,7 +16,7 @@ from api.reports.filtering import aggregate_filter
 from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
 from domain.reports import aggregate as agg
-from domain.reports import marketing, sales, service
+from domain.reports import attribution, marketing, rfm, sales, service
 from domain.reports.periods import Period, Range
 from domain.reports.tables import Table, aggregate_table, table_of
 from domain.reports.windows import Window
@@ -36,6 +37,9 @@ class ReportKind(str, Enum):
     SLA_COMPLIANCE = "SLA_COMPLIANCE"
     TICKET_SATISFACTION = "TICKET_SATISFACTION"
     CAMPAIGN_PERFORMANCE = "CAMPAIGN_PERFORMANCE"
+    CAMPAIGN_ATTRIBUTION = "CAMPAIGN_ATTRIBUTION"
+    CUSTOMER_RFM = "CUSTOMER_RFM"
+    RFM_SEGMENTS = "RFM_SEGMENTS"
 
 
 _FILTER_OPS = {
@@ -208,6 +212,37 @@ async def aggregate_query(params: Any) -> agg.AggregateQuery:
     )
 
 
+def rfm_thresholds(given: Any, reader: _Reader) -> rfm.Thresholds:
+    """Saved RFM thresholds (the API's names), defaults for what is left out."""
+    default = rfm.Thresholds()
+    if given is None:
+        return default
+    if not isinstance(given, dict):
+        reader.fail("thresholds", "INVALID", "an object of bounds")
+        return default
+
+    def bounds(name: str, kind: type, fallback: tuple[Any, ...]) -> tuple[Any, ...]:
+        value = given.get(name)
+        if value is None:
+            return fallback
+        try:
+            if not isinstance(value, list) or any(isinstance(v, bool) for v in value):
+                raise ValueError(name)
+            return tuple(kind(str(v)) for v in value)
+        except (ValueError, ArithmeticError):
+            reader.fail(f"thresholds.{name}", "INVALID", "a list of four numbers")
+            return fallback
+
+    return rfm.Thresholds(
+        recency_days=bounds("recencyDays", int, default.recency_days),
+        frequency=bounds("frequency", int, default.frequency),
+        monetary=bounds("monetary", Decimal, default.monetary),
+        lookback_days=reader.integer(
+            given.get("lookbackDays"), "thresholds.lookbackDays", default.lookback_days
+        ),
+    )
+
+
 async def run(kind: ReportKind, params: Any, principal: Principal) -> Table:
     """The report's answer for `principal`; InvalidInput (paths under params.) for bad parameters."""
     try:
@@ -260,6 +295,34 @@ async def _run(kind: ReportKind, params: Any, principal: Principal) -> Table:
         return table_of(
             await marketing.campaign_performance(principal=principal, window=window, by=by)
         )
+    if kind in (ReportKind.CUSTOMER_RFM, ReportKind.RFM_SEGMENTS):
+        thresholds = rfm_thresholds(p.get("thresholds"), reader)
+        as_of = reader.moment(p.get("asOf"), "asOf")
+        segment = reader.enum(rfm.Segment, p.get("segment"), "segment")
+        first = reader.integer(p.get("first"), "first", 100)
+        reader.check()
+        if kind is ReportKind.RFM_SEGMENTS:  # without the per-score counts, which vary by row
+            lines = await rfm.rfm_segments(principal=principal, thresholds=thresholds, as_of=as_of)
+            return Table(
+                ["segment", "customers", "monetary", "share"],
+                [[line.segment, line.customers, line.monetary, line.share] for line in lines],
+            )
+        return table_of(
+            await rfm.customer_rfm(
+                principal=principal,
+                thresholds=thresholds,
+                as_of=as_of,
+                segment=segment,
+                first=first,
+            )
+        )
+    if kind is ReportKind.CAMPAIGN_ATTRIBUTION:
+        by = reader.enum(
+            marketing.CampaignDimension, p.get("by"), "by", marketing.CampaignDimension.CAMPAIGN
+        )
+        window = reader.window()
+        reader.check()
+        return table_of(await attribution.attribution(principal=principal, window=window, by=by))
     window = reader.window()
     if kind in (
         ReportKind.LIFECYCLE_FUNNEL,

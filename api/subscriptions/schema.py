@@ -26,10 +26,12 @@ from api.jobs.types import JobType
 from api.names import client_name
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
+from api.subscriptions.approvals import MyApprovalsChange, inbox_changes
 from api.subscriptions.execution import InScope
 from api.subscriptions.hub import Subscriber
 from api.subscriptions.session import LiveSession
 from domain import jobs
+from domain.approvals.inbox import about_approvals
 from domain.automation.targets import STANDARD
 from domain.errors import InvalidInput
 from domain.live import (
@@ -133,6 +135,19 @@ class Subscription:
             session.tenant_id, lambda a: a.record_type == NOTIFICATION, session.drop
         )
         return _left_when_gone(session, subscriber, _notifications(session, subscriber))
+
+    @strawberry.subscription(
+        permission_classes=[Authenticated],
+        description="Your approval inbox, live: an event when a request starts waiting on your "
+        "decision (yours or delegated to you) and when one leaves it",
+    )
+    async def my_approvals(self, info: Info) -> AsyncGenerator[MyApprovalsChange, None]:
+        principal_of(info)
+        session = _session(info)
+        subscriber = session.hub.join(session.tenant_id, about_approvals, session.drop)
+        return _left_when_gone(
+            session, subscriber, inbox_changes(session, subscriber, _scope(session, info.context))
+        )
 
     @strawberry.subscription(
         permission_classes=[Authenticated],

@@ -41,6 +41,13 @@ CREATE = {
     "Opportunity": create_opportunities,
     "Ticket": create_tickets,
 }
+# The types whose create is the record service's alone (no placing in a pipeline, no clocks):
+# imports create them with service.create in batches larger than an API bulk call.
+PLAIN_CREATE = {
+    "Customer": CUSTOMER_SPEC,
+    "Contact": CONTACT_SPEC,
+    "Lead": LEAD_SPEC,
+}
 VALIDATE = {
     "Customer": validate_customer,
     "Contact": validate_contact,

@@ -9,7 +9,16 @@ import uuid
 from typing import Any
 
 from domain.custom import formula
-from domain.custom.fieldtypes import COMPUTED, FieldDef, FieldType, FormulaResult, Invalid, parse
+from domain.custom.fieldtypes import (
+    COMPUTED,
+    FILE_TYPES,
+    FieldDef,
+    FieldType,
+    FormulaResult,
+    Invalid,
+    parse,
+)
+from domain.custom.files import check_file_settings
 from domain.custom.linkage import check_fill_ids, check_linkage_settings
 from domain.custom.metadata import (
     STANDARD_OBJECTS,
@@ -139,6 +148,8 @@ def _check_settings(
             )
     if t is FieldType.FORMULA:
         _check_formula(field, config, siblings, errors)
+    if t in FILE_TYPES:
+        check_file_settings(config, errors)
     if t is FieldType.RELATION and not isinstance(config.get("target"), str):
         errors.append(
             FieldError(
@@ -309,7 +320,13 @@ def _check_definition(
         errors.append(
             FieldError("default_value", "NOT_ALLOWED", "a unique field cannot have a default")
         )
+    if field.type in FILE_TYPES and field.default is not None:
+        errors.append(
+            FieldError("defaultValue", "NOT_ALLOWED", "a file field cannot have a default")
+        )
     if field.unique and field.type in (
+        FieldType.FILE,
+        FieldType.IMAGE,
         FieldType.JSON,
         FieldType.ADDRESS,
         FieldType.MULTI_SELECT,

@@ -46,6 +46,8 @@ class FieldType(str, Enum):
     ROLLUP = "ROLLUP"
     JSON = "JSON"
     ADDRESS = "ADDRESS"
+    FILE = "FILE"
+    IMAGE = "IMAGE"
 
 
 class FormulaResult(str, Enum):
@@ -63,6 +65,8 @@ class Invalid(ValueError):
         self.code = code
 
 
+# Types whose value is a file attached to the same record (domain/custom/files.py).
+FILE_TYPES = frozenset({FieldType.FILE, FieldType.IMAGE})
 # Types whose values the system computes; clients never write them.
 COMPUTED = frozenset({FieldType.AUTO_NUMBER, FieldType.FORMULA, FieldType.ROLLUP})
 TEXT_LIMITS = {FieldType.TEXT: 255, FieldType.LONG_TEXT: 10_000, FieldType.RICH_TEXT: 50_000}
@@ -89,6 +93,8 @@ _NOT_SORTABLE = frozenset(
         FieldType.MULTI_SELECT,
         FieldType.JSON,
         FieldType.ADDRESS,
+        FieldType.FILE,
+        FieldType.IMAGE,
     }
 )
 
@@ -334,6 +340,13 @@ def _identifier(field: FieldDef, raw: Any) -> str:
         raise Invalid("INVALID_ID", f"{field.api_name} must be a record id") from exc
 
 
+def _file(field: FieldDef, raw: Any) -> str:
+    try:
+        return str(raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw)))
+    except ValueError as exc:
+        raise Invalid("INVALID_ID", f"{field.api_name} must be the id of a file") from exc
+
+
 def _json(field: FieldDef, raw: Any) -> Any:
     if not isinstance(raw, (dict, list)):
         raise Invalid("INVALID_JSON", f"{field.api_name} must be a JSON object or list")
@@ -388,6 +401,8 @@ _PARSERS = {
     FieldType.ROLLUP: _computed,
     FieldType.JSON: _json,
     FieldType.ADDRESS: _address,
+    FieldType.FILE: _file,
+    FieldType.IMAGE: _file,
 }
 
 

@@ -9,6 +9,7 @@ import uuid
 from domain.custom.metadata import load_object, metadata_changed, values_table
 from domain.custom.specs import FIELD_SPEC, OBJECT_SPEC
 from domain.errors import InvalidInput, NotFound
+from domain.files.store import delete_files
 from domain.identity.principal import Principal
 from domain.records.audit import record_events
 from domain.records.rights import Action
@@ -78,6 +79,13 @@ async def purge_object(*, principal: Principal, api_name: str) -> None:
         "DELETE FROM custom_unique_value WHERE tenant_id = $1 AND field_id IN "
         "(SELECT id FROM custom_field WHERE tenant_id = $1 AND object_id = $2)",
         [tenant, obj.id],
+    )
+    # The records' files (attachments, FILE and IMAGE values) go with them: rows now, stored
+    # bytes once this transaction has committed.
+    await delete_files(
+        "record_type = 'CustomRecord' AND record_id IN "
+        "(SELECT id FROM custom_record WHERE tenant_id = $1 AND object_id = $2)",
+        [obj.id],
     )
     await conn.execute_query(
         "DELETE FROM custom_record WHERE tenant_id = $1 AND object_id = $2", [tenant, obj.id]

@@ -9,6 +9,7 @@ from typing import Any
 
 from domain import phones
 from domain.custom.fieldtypes import FieldType
+from domain.custom.files import CUSTOM_RECORD, check_files
 from domain.custom.linkage import COLUMN_TARGETS
 from domain.custom.lookups import with_lookups
 from domain.custom.metadata import (
@@ -75,12 +76,14 @@ async def create_records(
     object_name: str,
     items: list[dict[str, Any]],
     bulk: bool = False,
+    limit: int = service.MAX_BULK,
 ) -> tuple[ObjectDef, list[dict[str, Any]]]:
-    """Create records of a custom object from items {values, ownerId?, teamId?}; all or nothing."""
+    """Create records of a custom object from items {values, ownerId?, teamId?}; all or nothing.
+    `limit`: the most items of a bulk call (imports write a larger batch at once)."""
     obj = await load_object(object_name)
     spec = record_spec(obj)
     spec.require(principal, Action.CREATE)
-    service.check_batch(items, bulk)
+    service.check_batch(items, bulk, limit)
     rules = await field_rules(principal, obj.api_name)
     await phones.load_region()  # national phone numbers are read in the tenant's region
     checked, errors, datas = [], [], []
@@ -113,6 +116,9 @@ async def create_records(
         )
     created = await insert_records(spec, rows, principal=principal)
     for index, row in enumerate(created):
+        errors += await check_files(
+            obj.fields, CUSTOM_RECORD, row["id"], row["data"], None, prefix=_prefix(index, bulk)
+        )
         errors += await claim_unique(
             obj.fields, row["id"], row["data"], None, prefix=_prefix(index, bulk)
         )
@@ -175,6 +181,9 @@ async def update_records(
             errors += item_errors
             continue
         data = compute_formulas(obj.fields, data)
+        errors += await check_files(
+            obj.fields, CUSTOM_RECORD, record_id, data, row["data"], prefix=prefix
+        )
         errors += await claim_unique(obj.fields, record_id, data, row["data"], prefix=prefix)
         updated = await update_record(
             spec, row, {**checker.values, "data": data}, principal=principal
@@ -223,6 +232,8 @@ async def list_object_records(
     first: int,
     after: str | None,
     search: str | None = None,
+    before: str | None = None,
+    backward: bool = False,
 ) -> Listing:
     """A page of one object's records the caller may see; filters may reach one level into
     related records (`customer.tier`); `search` matches words in text values (searchable objects)."""
@@ -238,6 +249,8 @@ async def list_object_records(
         after=after,
         scope={"object_id": obj.id},
         search=search,
+        before=before,
+        backward=backward,
     )
 
 
@@ -289,9 +302,12 @@ async def related_records(
     parent_type: str,
     parent_ids: list[uuid.UUID],
     first: int,
+    after: str | None = None,
+    before: str | None = None,
+    backward: bool = False,
 ) -> tuple[ObjectDef, dict[uuid.UUID, Listing]]:
-    """For each parent, the first page of `object_name` records whose relation `field_name`
-    points at it (the reverse one-to-many of a relation), in one statement."""
+    """For each parent, a page of `object_name` records whose relation `field_name` points at
+    it (the reverse one-to-many of a relation), in one statement."""
     obj = await load_object(object_name)
     field = obj.field(field_name)
     hidden_here = hidden(await field_rules(principal, obj.api_name))
@@ -315,6 +331,9 @@ async def related_records(
         group_ids=parent_ids,
         first=first,
         scope={"object_id": obj.id},
+        after=after,
+        before=before,
+        backward=backward,
     )
 
 

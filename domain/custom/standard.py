@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from domain.custom.files import check_files
 from domain.custom.metadata import load_standard_fields
 from domain.custom.relations import check_relations
 from domain.custom.rollups import with_empty_rollups
@@ -54,7 +55,10 @@ class StandardCustomFields:
         prefix: str,
     ) -> list[FieldError]:
         fields = await load_standard_fields(spec.record_type)
-        return await claim_unique(fields, record_id, values or {}, previous, prefix=prefix)
+        errors = await check_files(
+            fields, spec.record_type, record_id, values, previous, prefix=prefix
+        )
+        return errors + await claim_unique(fields, record_id, values or {}, previous, prefix=prefix)
 
     async def release(self, spec: RecordSpec, record_id: uuid.UUID) -> None:
         await release_unique(record_id)

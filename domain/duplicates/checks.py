@@ -16,7 +16,7 @@ import uuid
 from typing import Any
 
 from domain.duplicates.fields import may_have_rules, source_of
-from domain.duplicates.keys import compared, keys_of, replace_keys, stored_keys
+from domain.duplicates.keys import add_keys, compared, keys_of, replace_keys, stored_keys
 from domain.duplicates.matching import Match, find_matches
 from domain.duplicates.rules import ACTIONS, active_rules
 from domain.errors import Conflict
@@ -61,23 +61,34 @@ class DuplicateChecks:
             return
         rules = await active_rules(spec.record_type)
         wanted = compared(rules)
-        current = await stored_keys(spec.record_type, [row["id"] for row in rows])
+        if columns is None:  # new records have no stored keys yet: all of theirs in one insert
+            keyed = {row["id"]: keys_of(row, wanted) for row in rows}
+            await add_keys(spec.record_type, keyed)
+            gained = {row_id: {name for name, _ in keys} for row_id, keys in keyed.items()}
+        else:
+            current = await stored_keys(spec.record_type, [row["id"] for row in rows])
+            keyed, gained = {}, {}
+            for row in rows:
+                keyed[row["id"]] = keys_of(row, wanted)
+                gained[row["id"]] = await replace_keys(
+                    spec.record_type, row["id"], keyed[row["id"]], current[row["id"]]
+                )
+        blocking_rules = [r for r in rules if r.action == "BLOCK"]
+        if not blocking_rules:
+            return
         source = await source_of(spec.record_type)
         written = {row["id"] for row in rows}
         for row in rows:
-            keys = keys_of(row, wanted)
-            gained = await replace_keys(spec.record_type, row["id"], keys, current[row["id"]])
             blocking = [
                 r
-                for r in rules
-                if r.action == "BLOCK"
-                and any(f"{c.field}:{c.kind.value}" in gained for c in r.conditions)
+                for r in blocking_rules
+                if any(f"{c.field}:{c.kind.value}" in gained[row["id"]] for c in r.conditions)
             ]
             if not blocking or source is None:
                 continue
             # Records of the same batch are not each other's duplicates here: a batch is one intent.
             matches = await find_matches(
-                source, blocking, keys, principal=principal, exclude=written
+                source, blocking, keyed[row["id"]], principal=principal, exclude=written
             )
             if matches:
                 shown = [m for m in matches if m.visible]

@@ -76,6 +76,13 @@ async def replace_keys(
     return {name for name, _ in added}
 
 
+async def add_keys(record_type: str, keyed: dict[uuid.UUID, set[Key]]) -> None:
+    """Store the keys of records that have none yet (new records), in one statement."""
+    rows = [(record_id, name, key) for record_id, keys in keyed.items() for name, key in keys]
+    if rows:
+        await _insert(record_type, rows)
+
+
 async def _insert(record_type: str, rows: list[tuple[uuid.UUID, str, str]]) -> None:
     params = Params(
         current_tenant_id(),

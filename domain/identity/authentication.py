@@ -53,7 +53,7 @@ async def authenticate(credential: BearerCredential) -> Principal:
 
 async def _authenticate_session(claims: AccessClaims) -> Principal:
     rows = await tenant_connection().execute_query_dict(
-        "SELECT t.status, m.role, s.revoked_at, s.user_id AS session_user "
+        "SELECT t.status, m.role, m.status AS member_status, s.revoked_at, s.user_id AS session_user "
         "FROM tenant t "
         "LEFT JOIN membership m ON m.tenant_id = t.id AND m.user_id = $2 "
         "LEFT JOIN auth_session s ON s.tenant_id = t.id AND s.id = $3 "
@@ -65,6 +65,7 @@ async def _authenticate_session(claims: AccessClaims) -> Principal:
         row is None
         or row["status"] != "active"
         or row["role"] is None
+        or row["member_status"] != "active"  # deactivated: every credential stops at once
         or row["session_user"] != claims.user_id
         or row["revoked_at"] is not None
     ):
@@ -81,7 +82,8 @@ async def _authenticate_session(claims: AccessClaims) -> Principal:
 async def _authenticate_api_token(credential: BearerCredential) -> Principal:
     conn = tenant_connection()
     rows = await conn.execute_query_dict(
-        "SELECT a.id, a.user_id, a.scopes, a.expires_at, a.revoked_at, a.last_used_at, m.role, t.status "
+        "SELECT a.id, a.user_id, a.scopes, a.expires_at, a.revoked_at, a.last_used_at, m.role, "
+        "m.status AS member_status, t.status "
         "FROM api_token a "
         "JOIN membership m ON m.tenant_id = a.tenant_id AND m.user_id = a.user_id "
         "JOIN tenant t ON t.id = a.tenant_id "
@@ -92,7 +94,11 @@ async def _authenticate_api_token(credential: BearerCredential) -> Principal:
     now = datetime.now(timezone.utc)
     if row is None:
         raise Unauthenticated("Invalid API token")
-    if row["status"] != "active" or row["revoked_at"] is not None:
+    if (
+        row["status"] != "active"
+        or row["revoked_at"] is not None
+        or row["member_status"] != "active"
+    ):
         raise Unauthenticated(NO_LONGER_VALID)
     if row["expires_at"] is not None and row["expires_at"] <= now:
         raise Unauthenticated("API token has expired")

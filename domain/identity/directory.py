@@ -24,9 +24,9 @@ MAX_MEMBERS_PAGE = 500
 async def list_members(
     *, search: str | None = None, role: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
-    """The tenant's members by name, for owner and assignee pickers; `search` matches the start of
-    the name or email, case-insensitively."""
-    conditions = ["m.tenant_id = $1"]
+    """The tenant's active members by name (who gets notified, who may be assigned); `search`
+    matches the start of the name or email, case-insensitively."""
+    conditions = ["m.tenant_id = $1", "m.status = 'active'"]
     params: list[Any] = [current_tenant_id()]
     if search:
         params.append(

@@ -10,7 +10,8 @@ class User(Model):
     id = fields.UUIDField(primary_key=True)
     email = fields.CharField(max_length=320)
     name = fields.CharField(max_length=200, default="")
-    password_hash = fields.TextField()
+    password_hash = fields.TextField(null=True)  # None until an invited user sets one
+    time_zone = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -23,7 +24,11 @@ class Membership(Model):
     user_id = fields.UUIDField(primary_key=True)
     tenant_id = fields.UUIDField()
     role = fields.CharField(max_length=16)
+    status = fields.CharField(max_length=16, default="active")  # invited, active, deactivated
     created_at = fields.DatetimeField(auto_now_add=True)
+    invited_by = fields.UUIDField(null=True)
+    invited_at = fields.DatetimeField(null=True)
+    deactivated_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "membership"

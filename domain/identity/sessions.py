@@ -41,7 +41,7 @@ async def login(
     async with tenant_transaction(tenant.id):
         rows = await tenant_connection().execute_query_dict(
             "SELECT u.id, u.password_hash, m.role FROM app_user u "
-            "JOIN membership m ON m.user_id = u.id AND m.tenant_id = $1 "
+            "JOIN membership m ON m.user_id = u.id AND m.tenant_id = $1 AND m.status = 'active' "
             "WHERE lower(u.email) = lower($2)",
             [tenant.id, email.strip()],
         )
@@ -103,6 +103,24 @@ async def logout(*, principal: Principal) -> None:
         await _revoke(session, reason="logout")
 
 
+async def open_session(
+    *, config: TokenConfig, tenant_id: uuid.UUID, user_id: uuid.UUID, role: Role
+) -> IssuedSession:
+    """A new session for a member who just proved who they are another way (an invitation link);
+    must run in the tenant's transaction."""
+    session = await AuthSession.create(id=new_id(), tenant_id=tenant_id, user_id=user_id)
+    return await _issue(config, session, role)
+
+
+async def revoke_member_sessions(*, user_id: uuid.UUID, reason: str) -> int:
+    """End every open session of a member of the current tenant; returns how many."""
+    return await (
+        owned(AuthSession)
+        .filter(user_id=user_id, revoked_at=None)
+        .update(revoked_at=_now(), revoked_reason=reason)
+    )
+
+
 async def _issue(config: TokenConfig, session: AuthSession, role: Role) -> IssuedSession:
     refresh = secrets.new_refresh_token(session.tenant_id)
     await RefreshToken.create(
@@ -130,7 +148,7 @@ async def _revoke(session: AuthSession, *, reason: str) -> None:
 
 async def _current_role(user_id: uuid.UUID) -> Role | None:
     rows = await tenant_connection().execute_query_dict(
-        "SELECT role FROM membership WHERE tenant_id = $1 AND user_id = $2",
+        "SELECT role FROM membership WHERE tenant_id = $1 AND user_id = $2 AND status = 'active'",
         [current_tenant_id(), user_id],
     )
     return Role(rows[0]["role"]) if rows else None

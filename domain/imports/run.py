@@ -13,30 +13,46 @@ from __future__ import annotations
 import re
 import tempfile
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from domain.automation.targets import CREATE, STANDARD, create_values, update_values
+from domain.automation.targets import (
+    CREATE,
+    PLAIN_CREATE,
+    STANDARD,
+    VALIDATE,
+    create_values,
+    update_values,
+)
 from domain.custom import records as custom_records
 from domain.custom.metadata import load_object, load_standard_fields, record_spec, standard_spec
+from domain.duplicates.checks import duplicates_for_values
+from domain.duplicates.rules import active_rules
 from domain.errors import Conflict, DomainError, FieldError, Forbidden, InvalidInput, NotFound
+from domain.events import silenced
 from domain.files.limits import LIMITS
-from domain.files.store import get_file, read_file
+from domain.files.store import get_file, spool_file
 from domain.identity.principal import Principal
+from domain.identity.roles import Role
 from domain.imports.fields import CellError, Members, Target, check_mapping, convert, import_targets
 from domain.imports.reader import open_table
+from domain.imports.relations import Related, resolve_relations
 from domain.integrations import external_ids
 from domain.jobs import JobError, RunningJob
+from domain.records import service
 from domain.records.naming import client_name, client_text, domain_name
 from domain.records.rights import Action
+from domain.records.service import MAX_BULK
 from domain.records.spec import CUSTOM_FIELDS_PREFIX, Kind, RecordSpec
 from tenants.context import current_tenant_id, tenant_connection, tenant_transaction
 
 KIND = "imports.run"
-BATCH = 100  # the record service's bulk limit
+BATCH = 1000  # rows per committed batch
 MODES = ("CREATE", "UPDATE", "UPSERT")
 EXTERNAL_ID = "externalId"
 DEFAULT_SYSTEM = "import"
+DUPLICATE_RULES = "duplicateRules"  # matchBy: the record the tenant's duplicate rules match
 _ITEM = re.compile(r"^items\.(\d+)\.(?:values\.)?")
 
 
@@ -50,6 +66,12 @@ class Plan:
     match_by: str | None
     system: str
     dry_run: bool
+    automations: bool = True  # False: the records' events reach no rule and no webhook
+
+    @property
+    def related(self) -> dict[str, Related]:
+        """How the mapped relation fields name their records, by field."""
+        return {t.field: t.related for _, _, t in self.columns if t.related is not None}
 
 
 @dataclass
@@ -69,11 +91,7 @@ async def fetch_upload(
 ) -> tuple[dict[str, Any], IO[bytes]]:
     """The uploaded file's row and its bytes in a temporary file (in memory while small)."""
     row = await get_file(file_id, purpose="IMPORT", created_by=owner)
-    data = spooled()
-    async for chunk in read_file(file_id):
-        data.write(chunk)
-    data.seek(0)
-    return row, data
+    return row, await spool_file(current_tenant_id(), row)
 
 
 async def plan_import(params: dict[str, Any], headers: list[str], principal: Principal) -> Plan:
@@ -98,6 +116,13 @@ async def plan_import(params: dict[str, Any], headers: list[str], principal: Pri
                     "matchBy", "REQUIRED", "updates find records by externalId or a unique field"
                 )
             )
+        elif match_by == DUPLICATE_RULES:
+            if not await active_rules(object_name):
+                errors.append(
+                    FieldError(
+                        "matchBy", "NO_RULES", f"{object_name} has no active duplicate rules"
+                    )
+                )
         elif match_by not in mapping.values():
             errors.append(FieldError("matchBy", "NOT_MAPPED", f"map a column onto {match_by}"))
     spec = await object_spec(object_name)
@@ -112,6 +137,9 @@ async def plan_import(params: dict[str, Any], headers: list[str], principal: Pri
             spec.require(principal, action)
         except Forbidden as exc:
             raise Forbidden(str(exc)) from None
+    automations = params.get("automations") is not False
+    if not automations and principal.role is not Role.ADMIN:
+        raise Forbidden("only admins may import without automations and webhooks")
     if errors:
         raise InvalidInput(errors)
     columns = [(headers.index(header), header, targets[name]) for header, name in mapping.items()]
@@ -122,6 +150,7 @@ async def plan_import(params: dict[str, Any], headers: list[str], principal: Pri
         match_by,
         str(params.get("externalSystem") or DEFAULT_SYSTEM),
         bool(params.get("dryRun")),
+        automations,
     )
 
 
@@ -176,24 +205,30 @@ async def _commit_batch(
     done: int,
     total: int | None,
 ) -> int:
-    async with job.batch():
-        counts.errors = []
-        conn = tenant_connection()
-        await conn.execute_query("SAVEPOINT import_batch")
-        await write_rows(plan, batch, counts, members, job.principal)
-        if plan.dry_run:
-            await conn.execute_query("ROLLBACK TO SAVEPOINT import_batch")
-        await conn.execute_query("RELEASE SAVEPOINT import_batch")
-        await job.errors(counts.errors)
-        done += len(batch)
-        job.checkpoint = {
-            "rows": done,
-            "created": counts.created,
-            "updated": counts.updated,
-            "failed": counts.failed,
-        }
-        await job.progress(done, total)
+    with _events_of(plan):
+        async with job.batch():
+            counts.errors = []
+            conn = tenant_connection()
+            await conn.execute_query("SAVEPOINT import_batch")
+            await write_rows(plan, batch, counts, members, job.principal)
+            if plan.dry_run:
+                await conn.execute_query("ROLLBACK TO SAVEPOINT import_batch")
+            await conn.execute_query("RELEASE SAVEPOINT import_batch")
+            await job.errors(counts.errors)
+            done += len(batch)
+            job.checkpoint = {
+                "rows": done,
+                "created": counts.created,
+                "updated": counts.updated,
+                "failed": counts.failed,
+            }
+            await job.progress(done, total)
     return done
+
+
+def _events_of(plan: Plan) -> AbstractContextManager[None]:
+    """The records' events as the plan wants them: for automations and webhooks, or silent."""
+    return nullcontext() if plan.automations else silenced()
 
 
 async def write_rows(
@@ -204,15 +239,27 @@ async def write_rows(
     principal: Principal,
 ) -> None:
     """Write a batch's rows, each all or nothing, adding to `counts` (and its errors)."""
+    converted = [await _values(plan, cells, members) for _, cells in batch]
+    if plan.related:
+        await resolve_relations(converted, plan.related, principal=principal, system=plan.system)
     ready: list[tuple[int, dict[str, Any]]] = []
-    for number, cells in batch:
-        values, problems = await _values(plan, cells, members)
+    for (number, _), (values, problems) in zip(batch, converted, strict=True):
         if problems:
             _fail(counts, number, problems)
         else:
             ready.append((number, values))
     if plan.mode == "CREATE" and not any(EXTERNAL_ID in v for _, v in ready):
-        ready = await _bulk_create(plan, ready, counts, principal)
+        # Opportunities and tickets have more to their creation than the record service: in
+        # chunks of an API bulk call; the others at once.
+        chunk = (
+            MAX_BULK
+            if plan.object_name in STANDARD and plan.object_name not in PLAIN_CREATE
+            else BATCH
+        )
+        left = []
+        for start in range(0, len(ready), chunk):
+            left += await _bulk_create(plan, ready[start : start + chunk], counts, principal)
+        ready = left
     for (
         number,
         values,
@@ -230,9 +277,9 @@ async def _values(
         if cell is None or (isinstance(cell, str) and not cell.strip()):
             continue
         try:
-            values[target.name] = await convert(target, cell, members)
+            values[target.field] = await convert(target, cell, members)
         except CellError as exc:
-            problems.append(FieldError(target.name, exc.code, f"{header}: {exc}"))
+            problems.append(FieldError(target.field, exc.code, f"{header}: {exc}"))
     return values, problems
 
 
@@ -275,7 +322,16 @@ async def _bulk_create(
             return []
         await conn.execute_query("SAVEPOINT import_bulk")
         try:
-            if plan.object_name in STANDARD:
+            if plan.object_name in PLAIN_CREATE:
+                await service.create(
+                    PLAIN_CREATE[plan.object_name],
+                    _items(plan, rows),
+                    principal=principal,
+                    validate=VALIDATE[plan.object_name],
+                    bulk=True,
+                    limit=BATCH,
+                )
+            elif plan.object_name in STANDARD:
                 await CREATE[plan.object_name](
                     principal=principal, items=_items(plan, rows), bulk=True
                 )
@@ -285,6 +341,7 @@ async def _bulk_create(
                     object_name=plan.object_name,
                     items=_items(plan, rows),
                     bulk=True,
+                    limit=BATCH,
                 )
             await conn.execute_query("RELEASE SAVEPOINT import_bulk")
             counts.created += len(rows)
@@ -315,9 +372,15 @@ async def _write_one(
     await conn.execute_query("SAVEPOINT import_row")
     try:
         external = values.pop(EXTERNAL_ID, None)
-        existing = await _match(plan, values, external) if plan.mode != "CREATE" else None
+        existing = (
+            await _match(plan, values, external, principal) if plan.mode != "CREATE" else None
+        )
         if existing is None and plan.mode == "UPDATE":
-            raise NotFound(f"no {plan.object_name} with this {plan.match_by}")
+            raise NotFound(
+                f"no {plan.object_name} matches the row under the duplicate rules"
+                if plan.match_by == DUPLICATE_RULES
+                else f"no {plan.object_name} with this {plan.match_by}"
+            )
         if existing is None:
             record_id = await create_values(plan.object_name, values, principal=principal)
             counts.created += 1
@@ -356,8 +419,13 @@ async def _write_one(
         _fail(counts, number, [FieldError("row", "REFUSED", str(exc))])
 
 
-async def _match(plan: Plan, values: dict[str, Any], external: Any) -> uuid.UUID | None:
-    """The record a row updates: by external id, or by the unique field `matchBy`."""
+async def _match(
+    plan: Plan, values: dict[str, Any], external: Any, principal: Principal
+) -> uuid.UUID | None:
+    """The record a row updates: by external id, by the tenant's duplicate rules, or by the
+    unique field `matchBy`."""
+    if plan.match_by == DUPLICATE_RULES:
+        return await _match_by_rules(plan, values, principal)
     if plan.match_by == EXTERNAL_ID:
         if external is None:
             raise InvalidInput.single(EXTERNAL_ID, "REQUIRED", "the row has no external id")
@@ -383,3 +451,25 @@ async def _match(plan: Plan, values: dict[str, Any], external: Any) -> uuid.UUID
     if len(rows) > 1:
         raise Conflict(f"more than one {plan.object_name} has this {plan.match_by}")
     return rows[0]["id"] if rows else None
+
+
+async def _match_by_rules(
+    plan: Plan, values: dict[str, Any], principal: Principal
+) -> uuid.UUID | None:
+    """The one record the row's values match under the object's active duplicate rules, among
+    those the importer may see; None for none, InvalidInput AMBIGUOUS for several."""
+    spec = await object_spec(plan.object_name)
+    if plan.object_name in STANDARD:
+        row = {spec.field(name).column: value for name, value in values.items() if spec.has(name)}
+    else:
+        row = {"data": {k: v for k, v in values.items() if k not in ("ownerId", "teamId")}}
+    matches = await duplicates_for_values(plan.object_name, row, principal=principal)
+    found = list(dict.fromkeys(m.record_id for m in matches))
+    if len(found) > 1:
+        rules = ", ".join(dict.fromkeys(f"'{m.rule_name}'" for m in matches))
+        raise InvalidInput.single(
+            DUPLICATE_RULES,
+            "AMBIGUOUS",
+            f"the row matches {len(found)} {plan.object_name} records under {rules}",
+        )
+    return found[0] if found else None

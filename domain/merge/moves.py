@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 
 from domain.custom.fieldtypes import FieldType
+from domain.custom.files import CUSTOM_RECORD
 from domain.custom.metadata import ObjectDef, load_objects
 from domain.custom.rollups import refresh_rollups
 from tenants.context import current_tenant_id, tenant_connection
@@ -73,6 +74,16 @@ async def move_all(
                     "rows": [[*(str(r[k]) for k in keys), str(r["was"])] for r in rows],
                 }
             )
+    files = await conn.execute_query_dict(
+        "WITH old AS (SELECT id, record_id AS was FROM stored_file WHERE tenant_id = $1 AND record_type = $2 "
+        "AND record_id = ANY($3::uuid[]) FOR UPDATE) UPDATE stored_file t SET record_id = $4 FROM old "
+        "WHERE t.tenant_id = $1 AND t.id = old.id RETURNING t.id, old.was",
+        [tenant, _files_type(record_type), merged, survivor],
+    )
+    if files:  # attachments, and so the FILE and IMAGE values the survivor may take over
+        moves.append(
+            {"table": "stored_file", "rows": [[str(r["id"]), str(r["was"])] for r in files]}
+        )
     added = await conn.execute_query_dict(
         "INSERT INTO record_tag (tenant_id, record_type, record_id, tag_id) SELECT DISTINCT $1::uuid, $2::text, $4::uuid, tag_id "
         "FROM record_tag WHERE tenant_id = $1 AND record_type = $2 AND record_id = ANY($3::uuid[]) "
@@ -102,6 +113,17 @@ async def undo_all(record_type: str, survivor: uuid.UUID, moves: list[dict[str, 
             )
         elif table == "custom_record":
             await _undo_relation(move["object"], move["field"], survivor, move["rows"])
+        elif table == "stored_file":
+            await conn.execute_query(
+                "UPDATE stored_file t SET record_id = m.was FROM unnest($2::uuid[], $3::uuid[]) AS m(id, was) "
+                "WHERE t.tenant_id = $1 AND t.id = m.id AND t.record_id = $4",
+                [
+                    tenant,
+                    [uuid.UUID(r[0]) for r in move["rows"]],
+                    [uuid.UUID(r[1]) for r in move["rows"]],
+                    survivor,
+                ],
+            )
         elif "column" in move:
             column = move["column"]
             if (table, column) not in FOREIGN_KEYS.get(record_type, ()):
@@ -138,6 +160,12 @@ async def undo_all(record_type: str, survivor: uuid.UUID, moves: list[dict[str, 
                     [uuid.UUID(r[-1]) for r in move["rows"]],
                 ],
             )
+
+
+def _files_type(record_type: str) -> str:
+    """The record type files are attached under: a standard type's own, CustomRecord for the
+    records of every custom object."""
+    return record_type if record_type in FOREIGN_KEYS else CUSTOM_RECORD
 
 
 async def _relations_to(record_type: str) -> list[tuple[ObjectDef, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import unquote, urlsplit
@@ -16,7 +17,21 @@ class MailNotConfigured(RuntimeError):
     pass
 
 
-def build_message(to: list[str], subject: str, body: str, message_id: str) -> EmailMessage:
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    maintype: str = "text"
+    subtype: str = "csv"
+
+
+def build_message(
+    to: list[str],
+    subject: str,
+    body: str,
+    message_id: str,
+    attachments: tuple[Attachment, ...] = (),
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = outbound_config().mail_from
     message["To"] = ", ".join(to)
@@ -25,14 +40,25 @@ def build_message(to: list[str], subject: str, body: str, message_id: str) -> Em
     # The same id on every attempt of the same step: mail systems and readers can drop repeats.
     message["Message-ID"] = f"<{message_id}@tessera>"
     message.set_content(body)
+    for item in attachments:
+        message.add_attachment(
+            item.content, maintype=item.maintype, subtype=item.subtype, filename=item.filename
+        )
     return message
 
 
-async def send_mail(to: list[str], subject: str, body: str, *, message_id: str) -> None:
+async def send_mail(
+    to: list[str],
+    subject: str,
+    body: str,
+    *,
+    message_id: str,
+    attachments: tuple[Attachment, ...] = (),
+) -> None:
     url = outbound_config().smtp_url
     if not url:
         raise MailNotConfigured("email is not configured on this server (SMTP_URL)")
-    message = build_message(to, subject, body, message_id)
+    message = build_message(to, subject, body, message_id, attachments)
     await asyncio.to_thread(_deliver, url, message, outbound_config().timeout_seconds)
 
 

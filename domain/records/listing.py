@@ -20,6 +20,7 @@ from domain.records.ordering import (
     decode_cursor,
     order_by_sql,
     resolve,
+    reverse,
 )
 from domain.records.rights import Action
 from domain.records.rows import decode_row
@@ -71,10 +72,15 @@ async def list_records(
     scope: dict[str, Any] | None = None,
     search: str | None = None,
     include: Sequence[Include] = (),
+    before: str | None = None,
+    backward: bool = False,
 ) -> Listing:
     """A page of `spec`'s records the principal may see; `scope` pins columns (e.g. customer_id),
     `search` matches words (or their beginnings) in the record's searchable text, and `include`
-    names to-one relations read in the same statement (in `Listing.related`)."""
+    names to-one relations read in the same statement (in `Listing.related`).
+
+    The page holds the first `first` records after the `after` cursor and before the `before`
+    one, or with `backward` the last `first` of them (still in the list's order)."""
     spec.require(principal, Action.READ)
     rules = await field_rules(principal, spec.record_type)
     readable = visible_spec(spec, rules)  # what the caller may filter and sort on
@@ -93,14 +99,23 @@ async def list_records(
     count_values = list(params.values)
     if after is not None:
         where.append(after_sql(ordering, decode_cursor(ordering, after), params))
+    if before is not None:
+        before_values = decode_cursor(ordering, before, argument="before")
+        where.append(after_sql(reverse(ordering), before_values, params))
     joined, joins, joined_columns = await plan_joins(include, principal, params)
+    # A backward page reads the list in reverse from its end (or from `before`), then turns round.
+    scan = reverse(ordering) if backward else ordering
     sql = (
         f"SELECT {', '.join([spec.select_list, *joined_columns])} FROM {spec.table} t {' '.join(joins)} "
         # The limit is written out, not a parameter: a plan for "some limit" costs like reading
         # everything, so PostgreSQL would plan every execution anew instead of reusing one plan.
-        f"WHERE {' AND '.join(where)} ORDER BY {order_by_sql(ordering)} LIMIT {int(first) + 1}"
+        f"WHERE {' AND '.join(where)} ORDER BY {order_by_sql(scan)} LIMIT {int(first) + 1}"
     )
-    records = await fetch_values(sql, params.values)
+    fetched = await fetch_values(sql, params.values)
+    more = len(fetched) > first
+    records = fetched[:first]
+    if backward:
+        records.reverse()
     columns = spec.columns
     # A record is the row's columns followed by the included records' columns: zip stops at ours.
     rows = strip_hidden(
@@ -115,12 +130,12 @@ async def list_records(
         return total
 
     return Listing(
-        rows=rows[:first],
+        rows=rows,
         cursor=cursor_encoder(ordering),
-        has_next=len(rows) > first,
-        has_previous=after is not None,
+        has_next=before is not None if backward else more,
+        has_previous=more if backward else after is not None,
         count=count,
-        related=included_rows(joined, rows[:first], records, len(columns)),
+        related=included_rows(joined, rows, records, len(columns)),
     )
 
 
@@ -162,10 +177,14 @@ async def list_grouped(
     first: int,
     order: list[Order] | None = None,
     scope: dict[str, Any] | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    backward: bool = False,
 ) -> dict[uuid.UUID, Listing]:
-    """The first page of records for each of many parents in one statement (nested connections
-    without N+1): a window function numbers each parent's rows. The parent is a uuid column, or a
-    field holding an id inside JSONB (a custom relation)."""
+    """A page of records for each of many parents in one statement (nested connections without
+    N+1): a window function numbers each parent's rows. The parent is a uuid column, or a field
+    holding an id inside JSONB (a custom relation). The page is chosen as list_records chooses
+    it (`after`, `before`, `backward`), within each parent's records."""
     spec.require(principal, Action.READ)
     rules = await field_rules(principal, spec.record_type)
     ordering = resolve(spec, order)
@@ -177,14 +196,25 @@ async def list_grouped(
     )
     keys = [str(i) for i in group_ids] if in_json else list(group_ids)
     where.append(f"{group_sql} = ANY({params.add(keys)}::{'text' if in_json else 'uuid'}[])")
-    order_sql = order_by_sql(ordering)
+    # The count is of each parent's whole list, so it is taken before the cursors narrow it.
+    count_sql = f"count(*) OVER (PARTITION BY {group_sql})"
+    cursors = []
+    if after is not None:
+        cursors.append(after_sql(ordering, decode_cursor(ordering, after), params))
+    if before is not None:
+        before_values = decode_cursor(ordering, before, argument="before")
+        cursors.append(after_sql(reverse(ordering), before_values, params))
+    in_page = " AND ".join(cursors) or "TRUE"
+    order_sql = order_by_sql(reverse(ordering) if backward else ordering)
     limit = params.add(first + 1)
     sql = (
-        f"SELECT * FROM (SELECT {spec.select_list}, {group_sql} AS _group, "
-        f"row_number() OVER (PARTITION BY {group_sql} ORDER BY {order_sql}) AS _position, "
-        f"count(*) OVER (PARTITION BY {group_sql}) AS _total "
-        f"FROM {spec.table} t WHERE {' AND '.join(where)}) ranked WHERE _position <= {limit} "
-        f"ORDER BY _group, _position"
+        # The page's rows come first in each parent's numbering; a parent with none still sends
+        # its first row (not in the page), which carries the parent's count.
+        f"SELECT * FROM (SELECT {spec.select_list}, {group_sql} AS _group, ({in_page}) AS _in_page, "
+        f"row_number() OVER (PARTITION BY {group_sql} ORDER BY ({in_page}) DESC, {order_sql}) "
+        f"AS _position, {count_sql} AS _total "
+        f"FROM {spec.table} t WHERE {' AND '.join(where)}) ranked "
+        f"WHERE (_in_page AND _position <= {limit}) OR _position = 1 ORDER BY _group, _position"
     )
     grouped: dict[uuid.UUID, list[dict[str, Any]]] = {group_id: [] for group_id in group_ids}
     totals: dict[uuid.UUID, int] = {}
@@ -193,7 +223,8 @@ async def list_grouped(
         group = uuid.UUID(group) if isinstance(group, str) else group
         totals[group] = row.pop("_total")
         row.pop("_position")
-        grouped[group].append(strip_hidden(spec, rules, [decode_row(spec, row)])[0])
+        if row.pop("_in_page"):
+            grouped[group].append(strip_hidden(spec, rules, [decode_row(spec, row)])[0])
 
     encode = cursor_encoder(ordering)
 
@@ -201,7 +232,12 @@ async def list_grouped(
         async def count() -> int:
             return totals.get(group_id, 0)
 
-        return Listing(rows[:first], encode, len(rows) > first, False, count)
+        more = len(rows) > first
+        page = rows[:first]
+        if backward:
+            page.reverse()
+            return Listing(page, encode, before is not None, more, count)
+        return Listing(page, encode, more, after is not None, count)
 
     return {group_id: listing(group_id, rows) for group_id, rows in grouped.items()}
 

@@ -26,7 +26,7 @@ def decode_row(spec: RecordSpec, row: dict[str, Any]) -> dict[str, Any]:
 
 def placeholder(spec: RecordSpec, column: str, marker: str) -> str:
     """The parameter marker with the cast its column needs."""
-    kind = next((f.kind for f in spec.fields if f.column == column), None)
+    kind = spec.kind_of(column)
     if kind is Kind.JSON:
         return f"{marker}::jsonb"
     if kind is Kind.TEXT_ARRAY:
@@ -37,8 +37,7 @@ def placeholder(spec: RecordSpec, column: str, marker: str) -> str:
 
 
 def encode_value(spec: RecordSpec, column: str, value: Any) -> Any:
-    kind = next((f.kind for f in spec.fields if f.column == column), None)
-    if kind is Kind.JSON and value is not None:
+    if value is not None and spec.kind_of(column) is Kind.JSON:
         return json.dumps(value)
     return value
 

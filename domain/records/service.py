@@ -100,10 +100,12 @@ async def create(
     principal: Principal,
     validate: Validate,
     bulk: bool = False,
+    limit: int = MAX_BULK,
 ) -> list[dict[str, Any]]:
-    """Create records from API input; InvalidInput lists every bad field of every item."""
+    """Create records from API input; InvalidInput lists every bad field of every item. `limit`:
+    the most items of a bulk call (imports write a larger batch at once)."""
     spec.require(principal, Action.CREATE)
-    check_batch(items, bulk)
+    check_batch(items, bulk, limit)
     rules = await field_rules(principal, spec.record_type)
     await phones.load_region()  # national phone numbers are read in the tenant's region
     checked = [_check(spec, item, validate, creating=True) for item in items]
@@ -264,9 +266,9 @@ def _locked(rules: dict[str, Access], items: list[dict[str, Any]], bulk: bool) -
     ]
 
 
-def check_batch(items: list[Any], bulk: bool) -> None:
-    if bulk and not 1 <= len(items) <= MAX_BULK:
-        raise InvalidInput.single("items", "BATCH_SIZE", f"send between 1 and {MAX_BULK} items")
+def check_batch(items: list[Any], bulk: bool, limit: int = MAX_BULK) -> None:
+    if bulk and not 1 <= len(items) <= limit:
+        raise InvalidInput.single("items", "BATCH_SIZE", f"send between 1 and {limit} items")
 
 
 def _check(

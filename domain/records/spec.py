@@ -128,6 +128,8 @@ class RecordSpec:
     # False for the specs of custom objects: their field names are the tenant's data.
     names_are_vocabulary: bool = True
     _by_name: dict[str, FieldSpec] = field(init=False, repr=False, compare=False)
+    # The first field stored in each column (several may read one column, e.g. a JSON path).
+    _by_column: dict[str, FieldSpec] = field(init=False, repr=False, compare=False)
     # Columns holding JSON, which asyncpg hands over as text (decoded by rows.decode_row).
     json_columns: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
@@ -135,6 +137,10 @@ class RecordSpec:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
         if self.names_are_vocabulary:
             register(self._by_name)
+        by_column: dict[str, FieldSpec] = {}
+        for f in self.fields:
+            by_column.setdefault(f.column, f)
+        object.__setattr__(self, "_by_column", by_column)
         object.__setattr__(
             self,
             "json_columns",
@@ -160,7 +166,13 @@ class RecordSpec:
         return ", ".join(f"t.{column}" for column in self.columns)
 
     def name_of(self, column: str) -> str:
-        return next((f.name for f in self.fields if f.column == column), column)
+        found = self._by_column.get(column)
+        return column if found is None else found.name
+
+    def kind_of(self, column: str) -> Kind | None:
+        """The kind of the first field stored in `column`; None for a column no field names."""
+        found = self._by_column.get(column)
+        return None if found is None else found.kind
 
     def require(self, principal: Principal, action: Action) -> None:
         require(principal, self.record_type, self.scope_area, self.rights, action)

@@ -107,31 +107,27 @@ def _check_columns(spec: RecordSpec, columns: Any) -> None:
 async def insert_records(
     spec: RecordSpec, items: list[dict[str, Any]], *, principal: Principal
 ) -> list[dict[str, Any]]:
-    """Insert rows (column -> value); returns them in order."""
+    """Insert rows (column -> value); returns them in order. Several rows go in one pipelined
+    round trip per set of columns and are read back in one query (bulk writes and imports)."""
     for values in items:
         _check_columns(spec, values)
-    rows = []
-    conn = tenant_connection()
-    for values in items:
-        record = {
+    records = [
+        {
             "tenant_id": current_tenant_id(),
             "id": new_id(),
             "created_by": principal.user_id,
             "updated_by": principal.user_id,
             **values,
         }
-        params = Params()
-        markers = [
-            placeholder(spec, column, params.add(encode_value(spec, column, value)))
-            for column, value in record.items()
+        for values in items
+    ]
+    if len(records) == 1 or not await _insert_many(spec, records):
+        rows = [
+            await _insert_one(spec, record, index, len(records))
+            for index, record in enumerate(records)
         ]
-        sql = f"INSERT INTO {spec.table} ({', '.join(record)}) VALUES ({', '.join(markers)}) RETURNING *"
-        try:
-            rows.append(decode_row(spec, (await conn.execute_query_dict(sql, params.values))[0]))
-        except IntegrityError as exc:
-            raise _constraint_error(
-                spec, exc, f"items.{len(rows)}." if len(items) > 1 else ""
-            ) from exc
+    else:
+        rows = await _read_back(spec, [record["id"] for record in records])
     await record_events(
         spec,
         [
@@ -142,6 +138,56 @@ async def insert_records(
     )
     await _written(spec, rows, principal)
     return rows
+
+
+def _insert_sql(spec: RecordSpec, columns: tuple[str, ...], returning: bool) -> str:
+    markers = [placeholder(spec, column, f"${n}") for n, column in enumerate(columns, start=1)]
+    return f"INSERT INTO {spec.table} ({', '.join(columns)}) VALUES ({', '.join(markers)})" + (
+        " RETURNING *" if returning else ""
+    )
+
+
+async def _insert_one(
+    spec: RecordSpec, record: dict[str, Any], index: int, count: int
+) -> dict[str, Any]:
+    values = [encode_value(spec, column, value) for column, value in record.items()]
+    try:
+        found = await tenant_connection().execute_query_dict(
+            _insert_sql(spec, tuple(record), True), values
+        )
+    except IntegrityError as exc:
+        raise _constraint_error(spec, exc, f"items.{index}." if count > 1 else "") from exc
+    return decode_row(spec, found[0])
+
+
+async def _insert_many(spec: RecordSpec, records: list[dict[str, Any]]) -> bool:
+    """Insert the records with one executemany per set of columns; False (and nothing written)
+    when the database refused one of them, so that inserting them one by one names it."""
+    by_columns: dict[tuple[str, ...], list[list[Any]]] = {}
+    for record in records:
+        by_columns.setdefault(tuple(record), []).append(
+            [encode_value(spec, column, value) for column, value in record.items()]
+        )
+    conn = tenant_connection()
+    await conn.execute_query("SAVEPOINT insert_records")
+    try:
+        for columns, values in by_columns.items():
+            await conn.execute_many(_insert_sql(spec, columns, False), values)
+    except IntegrityError:
+        await conn.execute_query("ROLLBACK TO SAVEPOINT insert_records")
+        return False
+    await conn.execute_query("RELEASE SAVEPOINT insert_records")
+    return True
+
+
+async def _read_back(spec: RecordSpec, ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+    """The inserted rows as stored (defaults, version, timestamps), in the order of `ids`."""
+    found = await tenant_connection().execute_query_dict(
+        f"SELECT * FROM {spec.table} WHERE tenant_id = $1 AND id = ANY($2::uuid[])",
+        [current_tenant_id(), ids],
+    )
+    by_id = {row["id"]: decode_row(spec, row) for row in found}
+    return [by_id[record_id] for record_id in ids]
 
 
 async def lock_record(

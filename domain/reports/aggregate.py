@@ -337,13 +337,16 @@ def _compile(
 
 
 async def _labels(plan: _Plan, principal: Principal, params: Params) -> list[str]:
+    """Per key, the SQL naming a value `d{i}.k{i}` (NULL::text when the key is not a reference)."""
     labels = []
     for index, (_, found, _) in enumerate(plan.keys):
         if found.label is None:
             labels.append("NULL::text")
         else:
             labels.append(
-                (await usable_label(found.label, principal)).sql(f"top.k{index}", principal, params)
+                (await usable_label(found.label, principal)).sql(
+                    f"d{index}.k{index}", principal, params
+                )
             )
     return labels
 
@@ -388,13 +391,25 @@ def _statement(query: AggregateQuery, source: Source, plan: _Plan, labels: list[
     ]
     order += [f"{k} ASC NULLS LAST" for k in key_columns]
     keys = ", ".join(key_columns)
+    # Each distinct value of a reference key among the kept groups is named once (an owner heads
+    # many groups of a three-level report), then joined back to its groups.
+    named = [i for i, label in enumerate(labels) if label != "NULL::text"]
+    names_sql = "".join(
+        f", n{i} AS (SELECT d{i}.k{i} AS key{i}, {labels[i]} AS l{i} FROM (SELECT DISTINCT k{i} FROM top) d{i})"
+        for i in named
+    )
+    joins = " ".join(f"LEFT JOIN n{i} ON n{i}.key{i} = top.k{i}" for i in named)
+    label_columns = ", ".join(
+        f"n{i}.l{i}" if i in named else f"NULL::text AS l{i}" for i in range(len(labels))
+    )
+    top_order = ", ".join(f"top.{column}" for column in order)
     return (
         f"WITH base AS ({base}), "
         f"agg AS (SELECT {keys}, GROUPING({keys}) <> 0 AS _total, {', '.join(measures)} FROM base "
         f"GROUP BY GROUPING SETS (({keys}), ())), "
-        f"top AS (SELECT * FROM agg WHERE NOT _total ORDER BY {', '.join(order)} LIMIT {int(query.first) + 1}) "
-        f"SELECT *, row_number() OVER (ORDER BY {', '.join(order)}) AS _pos, "
-        f"{', '.join(f'{label} AS l{i}' for i, label in enumerate(labels))} FROM top "
+        f"top AS (SELECT * FROM agg WHERE NOT _total ORDER BY {', '.join(order)} LIMIT {int(query.first) + 1})"
+        f"{names_sql} "
+        f"SELECT top.*, row_number() OVER (ORDER BY {top_order}) AS _pos, {label_columns} FROM top {joins} "
         f"UNION ALL SELECT *, NULL::bigint, {', '.join('NULL::text' for _ in labels)} FROM agg WHERE _total "
         f"ORDER BY _pos NULLS LAST"
     )

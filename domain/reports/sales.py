@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -20,7 +20,7 @@ from domain.identity.principal import Principal
 from domain.records.field_access import field_rules, hidden
 from domain.records.rights import Action
 from domain.records.sql import Params
-from domain.records.visibility import readable_sql
+from domain.records.visibility import readable_sql, visibility_sql
 from domain.reports.periods import tenant_calendar
 from domain.reports.windows import Window, bounds
 from tenants.context import current_tenant_id, tenant_connection
@@ -113,6 +113,53 @@ async def lifecycle_funnel(*, principal: Principal, window: Window) -> list[Funn
     start, end = await bounds(window)
     LEAD_SPEC.require(principal, Action.READ)
     params = Params()
+    if _sees_every_journey(principal):
+        sql = _funnel_from_reach(params, start, end)
+    else:
+        sql = _funnel_from_transitions(principal, params, start, end)
+    row = (await tenant_connection().execute_query_dict(sql, params.values))[0]
+    entered = [row[f"r{rank}"] for rank in range(1, len(LIFECYCLE_STAGES) + 1)]
+    return [
+        FunnelStage(
+            stage, entered[i], _ratio(entered[i + 1], entered[i]) if i + 1 < len(entered) else None
+        )
+        for i, stage in enumerate(LIFECYCLE_STAGES)
+    ]
+
+
+def _sees_every_journey(principal: Principal) -> bool:
+    """Whether the caller reads every lead and customer (then the pre-aggregate is its answer)."""
+    try:
+        CUSTOMER_SPEC.require(principal, Action.READ)
+    except Forbidden:
+        return False
+    return all(
+        visibility_sql(principal, spec, Params()) is None for spec in (LEAD_SPEC, CUSTOMER_SPEC)
+    )
+
+
+def _funnel_from_reach(params: Params, start: datetime, end: datetime) -> str:
+    """From `lifecycle_reach` (migration 0033: per journey and rank, the first instant the journey
+    reached that stage or a later one, kept by triggers): a journey newly reached rank r in the
+    window exactly when that instant is in it."""
+    tenant = params.add(current_tenant_id())
+    start_p, end_p = params.add(start), params.add(end)
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE rank = {rank}) AS r{rank}"
+        for rank in range(1, len(LIFECYCLE_STAGES) + 1)
+    )
+    return (
+        f"SELECT {counts} FROM lifecycle_reach "
+        f"WHERE tenant_id = {tenant} AND reached_at >= {start_p} AND reached_at < {end_p}"
+    )
+
+
+def _funnel_from_transitions(
+    principal: Principal, params: Params, start: datetime, end: datetime
+) -> str:
+    """From the transitions of the leads and customers the caller may see: per journey, the
+    furthest stage reached before the window and the furthest reached in it; the journey entered
+    every rank between the two."""
     tenant = params.add(current_tenant_id())
     stages = params.add(list(LIFECYCLE_STAGES))
     leads = " AND ".join(readable_sql(principal, LEAD_SPEC, params, "l"))
@@ -122,7 +169,11 @@ async def lifecycle_funnel(*, principal: Principal, window: Window) -> list[Funn
     except Forbidden:  # a role that may not read customers counts leads only
         customers = "FALSE"
     start_p, end_p = params.add(start), params.add(end)
-    sql = f"""
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE before < {rank} AND reached >= {rank}) AS r{rank}"
+        for rank in range(1, len(LIFECYCLE_STAGES) + 1)
+    )
+    return f"""
     WITH moves AS (
         SELECT coalesce(l.converted_customer_id, l.id) AS journey, lt.changed_at, array_position({stages}::text[], lt.to_stage) AS rank
         FROM lifecycle_transition lt JOIN lead l ON l.tenant_id = lt.tenant_id AND l.id = lt.record_id AND {leads}
@@ -132,21 +183,11 @@ async def lifecycle_funnel(*, principal: Principal, window: Window) -> list[Funn
         FROM lifecycle_transition lt JOIN customer c ON c.tenant_id = lt.tenant_id AND c.id = lt.record_id AND {customers}
         WHERE lt.tenant_id = {tenant} AND lt.record_type = 'Customer' AND lt.changed_at < {end_p}
     ), journeys AS (
-        SELECT journey, coalesce(max(rank) FILTER (WHERE changed_at < {start_p}), 0) AS before,
+        SELECT coalesce(max(rank) FILTER (WHERE changed_at < {start_p}), 0) AS before,
                max(rank) FILTER (WHERE changed_at >= {start_p}) AS reached
         FROM moves GROUP BY journey
     )
-    SELECT s.rank, count(j.journey) FILTER (WHERE j.before < s.rank AND j.reached >= s.rank) AS entered
-    FROM generate_series(1, {len(LIFECYCLE_STAGES)}) AS s(rank) LEFT JOIN journeys j ON j.reached IS NOT NULL
-    GROUP BY s.rank ORDER BY s.rank"""
-    rows = await tenant_connection().execute_query_dict(sql, params.values)
-    entered = [row["entered"] for row in rows]
-    return [
-        FunnelStage(
-            stage, entered[i], _ratio(entered[i + 1], entered[i]) if i + 1 < len(entered) else None
-        )
-        for i, stage in enumerate(LIFECYCLE_STAGES)
-    ]
+    SELECT {counts} FROM journeys"""
 
 
 def _ratio(part: int, whole: int) -> Decimal | None:
@@ -310,6 +351,7 @@ async def forecast(
                coalesce(o.probability, s.probability) AS probability
         FROM opportunity o JOIN stage s ON s.tenant_id = o.tenant_id AND s.id = o.stage_id
         WHERE {visible} AND s.kind = 'OPEN' AND o.expected_close_date >= {first}
+          AND o.expected_close_date < ({first})::date + make_interval(months => {int(months)})
     ) d ON d.month = m.month
     GROUP BY m.month ORDER BY m.month"""
     rows = await tenant_connection().execute_query_dict(sql, params.values)

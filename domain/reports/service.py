@@ -5,7 +5,7 @@ may see (TICKET_SPEC's visibility). Formulas: docs/reports.md."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
 
@@ -20,6 +20,9 @@ from domain.reports.windows import Window, bounds
 from tenants.context import tenant_connection
 
 DONE_STATUSES = ("RESOLVED", "FOLLOWED_UP", "CLOSED")
+# Written out (constants), not bound, so that PostgreSQL matches the backlog's partial index
+# (migration 0036) in every plan, generic ones included.
+_DONE_LIST = ", ".join(f"'{status}'" for status in DONE_STATUSES)
 # Backlog ages: [lower, upper) in days, by name.
 AGES = (
     ("UNDER_1_DAY", 0, 1),
@@ -173,13 +176,17 @@ async def backlog(*, principal: Principal, as_of: datetime | None = None) -> lis
     params = Params()
     visible = _visible(principal, params)
     at = params.add(now)
-    age_days = f"extract(epoch FROM ({at} - t.created_at)) / 86400.0"
+    # age < n days  <=>  created after `now` - n days: each row compares instants, no arithmetic
+    # (in UTC, so that n days are n * 24 hours whatever zone `as_of` was given in).
+    utc = now.astimezone(timezone.utc)
     cases = " ".join(
-        f"WHEN {age_days} < {upper} THEN '{name}'" for name, _, upper in AGES if upper is not None
+        f"WHEN t.created_at > {params.add(utc - timedelta(days=upper))} THEN '{name}'"
+        for name, _, upper in AGES
+        if upper is not None
     )
     sql = (
         f"SELECT t.status, CASE {cases} ELSE '{AGES[-1][0]}' END AS age, count(*) AS n FROM ticket t "
-        f"WHERE {visible} AND t.status <> ALL({params.add(list(DONE_STATUSES))}::text[]) AND t.created_at <= {at} "
+        f"WHERE {visible} AND t.status NOT IN ({_DONE_LIST}) AND t.created_at <= {at} "
         f"GROUP BY 1, 2"
     )
     rows = await tenant_connection().execute_query_dict(sql, params.values)

@@ -114,7 +114,9 @@ async def test_tags_are_created_once_and_matched_case_insensitively(client, as_a
             await gql(client, add, {"id": b["id"], "n": [tag.upper()]}, token=as_alpha["member"])
         ).data["addTags"]
     )
-    tags = (await gql(client, "{ tags { name usage } }", token=as_alpha["viewer"])).data["tags"]
+    tags = (
+        await gql(client, "{ tags { edges { node { name usage } } } }", token=as_alpha["viewer"])
+    ).nodes("tags")
     assert {"name": tag, "usage": 2} in tags
     assert (
         await gql(client, remove, {"id": a["id"], "n": [tag.lower()]}, token=as_alpha["member"])
@@ -132,10 +134,14 @@ async def test_tags_are_created_once_and_matched_case_insensitively(client, as_a
 
 
 async def test_members_lists_the_tenant_for_pickers(client, as_alpha, as_beta):
-    everyone = (await gql(client, "{ members { email role } }", token=as_alpha["agent"])).data[
-        "members"
-    ]
-    emails = {m["email"] for m in everyone}
+    everyone = (
+        await gql(
+            client,
+            "{ members(first: 100) { edges { node { email role } } } }",
+            token=as_alpha["agent"],
+        )
+    ).data["members"]["edges"]
+    emails = {m["node"]["email"] for m in everyone}
     assert {
         "admin@alpha.test",
         "manager@alpha.test",
@@ -145,14 +151,22 @@ async def test_members_lists_the_tenant_for_pickers(client, as_alpha, as_beta):
     } <= emails
     assert not any(email.endswith("@beta.test") for email in emails)
     managers = (
-        await gql(client, "{ members(role: MANAGER) { email role } }", token=as_alpha["viewer"])
-    ).data["members"]
-    assert managers == [{"email": "manager@alpha.test", "role": "manager"}]
+        await gql(
+            client,
+            "{ members(role: MANAGER) { edges { node { email role } } } }",
+            token=as_alpha["viewer"],
+        )
+    ).data["members"]["edges"]
+    assert managers == [{"node": {"email": "manager@alpha.test", "role": "MANAGER"}}]
     found = (
-        await gql(client, '{ members(search: "AGE") { email } }', token=as_alpha["member"])
-    ).data["members"]
-    assert found == [{"email": "agent@alpha.test"}]
-    assert (await gql(client, '{ members(search: "%") { email } }', token=as_alpha["member"])).data[
-        "members"
-    ] == []
-    assert (await gql(client, "{ members { email } }")).codes == ["UNAUTHENTICATED"]
+        await gql(
+            client,
+            '{ members(search: "AGE") { edges { node { email } } } }',
+            token=as_alpha["member"],
+        )
+    ).data["members"]["edges"]
+    assert found == [{"node": {"email": "agent@alpha.test"}}]
+    assert (
+        await gql(client, '{ members(search: "%") { totalCount } }', token=as_alpha["member"])
+    ).data["members"]["totalCount"] == 0
+    assert (await gql(client, "{ members { totalCount } }")).codes == ["UNAUTHENTICATED"]

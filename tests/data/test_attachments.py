@@ -14,8 +14,14 @@ from tests.support.graphql import gql
 from tests.support.records import make_customer
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
-LIST = """query($id: ID!) { attachments(recordId: $id) { id filename contentType size sha256 createdBy { email }
-  download { url expiresAt } } }"""
+LIST = """query($id: ID!) { attachments(recordId: $id) { edges { node { id filename contentType size sha256
+  createdBy { email } download { url expiresAt } } } } }"""
+
+
+def nodes(response) -> list[dict]:
+    return [edge["node"] for edge in response.data["attachments"]["edges"]]
+
+
 DELETE = "mutation($id: ID!) { deleteAttachment(input: {id: $id}) { id filename } }"
 NODE = "query($id: ID!) { node(id: $id) { id ... on Attachment { filename } } }"
 
@@ -47,7 +53,7 @@ async def test_a_file_on_a_customer_is_listed_and_downloaded_with_its_sniffed_ty
     assert (
         created.json()["contentType"] == "image/png"
     )  # told from the bytes, not from the name or the header
-    files = (await gql(client, LIST, {"id": customer["id"]}, token=admin)).data["attachments"]
+    files = nodes(await gql(client, LIST, {"id": customer["id"]}, token=admin))
     assert [
         (f["filename"], f["contentType"], f["size"], f["createdBy"]["email"]) for f in files
     ] == [("contract.pdf", "image/png", len(PNG), "admin@alpha.test")]
@@ -58,9 +64,7 @@ async def test_a_file_on_a_customer_is_listed_and_downloaded_with_its_sniffed_ty
         and response.headers["x-content-type-options"] == "nosniff"
     )
     assert "contract.pdf" in response.headers["content-disposition"]
-    viewer = (await gql(client, LIST, {"id": customer["id"]}, token=as_alpha["viewer"])).data[
-        "attachments"
-    ]
+    viewer = nodes(await gql(client, LIST, {"id": customer["id"]}, token=as_alpha["viewer"]))
     assert [f["id"] for f in viewer] == [
         files[0]["id"]
     ]  # reading the record is enough to read its files
@@ -74,7 +78,7 @@ async def test_a_custom_record_takes_files_through_a_multipart_form(client, as_a
         client, admin, record["id"], "照片说明 photo notes\n".encode(), "说明.txt", multipart=True
     )
     assert created.status_code == 201, created.text
-    files = (await gql(client, LIST, {"id": record["id"]}, token=admin)).data["attachments"]
+    files = nodes(await gql(client, LIST, {"id": record["id"]}, token=admin))
     assert [(f["filename"], f["contentType"]) for f in files] == [("说明.txt", "text/csv")]
 
 
@@ -105,10 +109,10 @@ async def test_rights_follow_the_record_and_limits_hold(client, as_alpha, monkey
     assert too_big.json()["errors"][0]["extensions"]["fieldErrors"][0]["code"] == "FILE_TOO_LARGE"
     assert await owner_db.fetchval("SELECT count(*) FROM stored_file") == before
 
-    files = (await gql(client, LIST, {"id": customer["id"]}, token=admin)).data["attachments"]
+    files = nodes(await gql(client, LIST, {"id": customer["id"]}, token=admin))
     deleted = await gql(client, DELETE, {"id": created["id"]}, token=admin)
     assert deleted.data["deleteAttachment"]["filename"] == "x.png"
-    assert (await gql(client, LIST, {"id": customer["id"]}, token=admin)).data["attachments"] == []
+    assert nodes(await gql(client, LIST, {"id": customer["id"]}, token=admin)) == []
     assert (
         await client.get(files[0]["download"]["url"])
     ).status_code == 404  # its link leads nowhere now

@@ -4,15 +4,15 @@ the domain's vocabulary are rewritten to it. Field rules of standard objects (`f
 (`stage.required_fields`). Custom objects' field rules name the tenant's api names: data, left as
 they are. The downgrade spells them as before.
 
-Revision ID: 0032
-Revises: 0031
+Revision ID: 0038
+Revises: 0037
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0032"
-down_revision = "0031"
+revision = "0038"
+down_revision = "0037"
 branch_labels = None
 depends_on = None
 
@@ -36,9 +36,7 @@ def _rewrite(field_access: str, required: str) -> None:
     # from (no tenant is set): lifted for the rewrite, in this transaction only.
     for table in ("field_access", "stage"):
         op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
-    op.execute(
-        f"UPDATE field_access SET field = {field_access} WHERE object IN {STANDARD_OBJECTS}"
-    )
+    op.execute(f"UPDATE field_access SET field = {field_access} WHERE object IN {STANDARD_OBJECTS}")
     op.execute(
         f"UPDATE stage SET required_fields = ARRAY(SELECT {required} FROM unnest(required_fields) AS r(name)) "
         "WHERE required_fields IS NOT NULL AND cardinality(required_fields) > 0"
