@@ -26,7 +26,7 @@ from domain.service_levels.calendar import calendar_named
 from domain.service_levels.escalations import check_escalations
 from tenants.context import current_tenant_id, tenant_connection
 
-TARGETS = ("firstResponseMinutes", "nextResponseMinutes", "resolutionMinutes")
+TARGETS = ("first_response_minutes", "next_response_minutes", "resolution_minutes")
 MAX_TARGET_MINUTES = 366 * 24 * 60  # a year
 MAX_POLICIES = 200
 
@@ -108,17 +108,17 @@ async def _check(
     merged = {t: values.get(t, (current or {}).get(t)) for t in TARGETS}
     if all(merged[t] is None for t in TARGETS):
         errors.append(
-            FieldError("resolutionMinutes", "REQUIRED", "a policy sets at least one target")
+            FieldError("resolution_minutes", "REQUIRED", "a policy sets at least one target")
         )
-    if "warningPercent" in input:
-        share = input["warningPercent"]
+    if "warning_percent" in input:
+        share = input["warning_percent"]
         if not isinstance(share, int) or isinstance(share, bool) or not 1 <= share <= 99:
             errors.append(
                 FieldError(
-                    "warningPercent", "OUT_OF_RANGE", "a share of the target from 1 to 99 (%)"
+                    "warning_percent", "OUT_OF_RANGE", "a share of the target from 1 to 99 (%)"
                 )
             )
-        values["warningPercent"] = share
+        values["warning_percent"] = share
     if "escalations" in input:
         check_escalations(input["escalations"], errors)
         values["escalations"] = input["escalations"] or []
