@@ -4,6 +4,7 @@ automation condition tree (JSON), final outcomes automation actions (JSON)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -11,9 +12,12 @@ from typing import Any
 import strawberry
 from strawberry import UNSET, relay
 from strawberry.scalars import JSON
+from strawberry.types import Info
 
 from api.records.ids import decode_id, encode_id
+from api.records.nodes import load_spec_nodes
 from api.records.rule_ids import condition_ids_in, ids_in, ids_out
+from domain.approvals.definitions import PROCESS_SPEC
 from domain.errors import FieldError, InvalidInput
 
 
@@ -305,8 +309,8 @@ def _uuid(value: Any) -> uuid.UUID:
     name="ApprovalProcess",
     description="How records of `object` are approved: entry criteria, locks, steps, outcomes",
 )
-class ApprovalProcessType:
-    id: relay.GlobalID
+class ApprovalProcessType(relay.Node):
+    node_id: relay.NodeID[str]
     name: str
     object: str
     description: str | None
@@ -325,9 +329,15 @@ class ApprovalProcessType:
     updated_at: datetime
 
     @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_spec_nodes(cls, info, node_ids, PROCESS_SPEC)
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> ApprovalProcessType:
         return cls(
-            id=relay.GlobalID("ApprovalProcess", str(row["id"])),
+            node_id=str(row["id"]),
             name=row["name"],
             object=row["object"],
             description=row["description"],

@@ -4,6 +4,7 @@ delegating, and what waits on the caller."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,8 @@ from strawberry.types import Info
 
 from api.permissions import AUTHENTICATED, principal_of
 from api.records.approvals import ApprovalRequestType, ApprovalStatus
-from api.records.ids import decode_id, encode_id
+from api.records.ids import decode_id
+from api.records.nodes import load_nodes
 from api.records.pagination import page_size
 from api.records.relations import relation
 from api.records.users import UserType
@@ -115,8 +117,8 @@ class ApprovalRequestFilter:
     name="ApprovalDelegation",
     description="A user's approvals handed to another for a stretch of time",
 )
-class ApprovalDelegationType:
-    id: relay.GlobalID
+class ApprovalDelegationType(relay.Node):
+    node_id: relay.NodeID[str]
     starts_at: datetime
     ends_at: datetime
     revoked_at: datetime | None
@@ -127,9 +129,15 @@ class ApprovalDelegationType:
     delegate = relation(column="delegate_id", target=None, type=UserType)
 
     @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(cls, info, node_ids, delegation.delegations_by_ids)
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> ApprovalDelegationType:
         return cls(
-            id=encode_id("ApprovalDelegation", row["id"]),
+            node_id=str(row["id"]),
             starts_at=row["starts_at"],
             ends_at=row["ends_at"],
             revoked_at=row["revoked_at"],

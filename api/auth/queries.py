@@ -7,7 +7,7 @@ from strawberry.types import Info
 
 from api.auth.types import ApiTokenType, Me, TenantType, global_id
 from api.permissions import ADMIN_READ, Authenticated, principal_of
-from api.records.pagination import Connection, listing_connection, page_size
+from api.records.pagination import Connection, listing_connection, page_of
 from api.records.users import Role
 from domain.identity import api_tokens
 from domain.identity.principal import Principal
@@ -24,10 +24,15 @@ class AuthQueries:
         permission_classes=[ADMIN_READ], description="The tenant's API tokens, oldest first"
     )
     async def api_tokens(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ApiTokenType]:
         listing = await api_tokens.list_api_tokens(
-            principal=principal_of(info), first=page_size(first), after=after
+            principal=principal_of(info), **page_of(first, after, last, before).listing_args()
         )
         return listing_connection(listing, ApiTokenType.from_row)
 
@@ -40,11 +45,7 @@ async def load_me(principal: Principal) -> Me:
         email=profile.email,
         name=profile.name,
         role=Role(principal.role),
-        tenant=TenantType(
-            id=global_id("Tenant", profile.tenant_id),
-            slug=profile.tenant_slug,
-            name=profile.tenant_name,
-        ),
+        tenant=TenantType.from_profile(profile),
         scopes=sorted(principal.scopes) if principal.scopes is not None else None,
         locale=profile.locale,
         time_zone=profile.time_zone,

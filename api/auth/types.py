@@ -12,9 +12,11 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.permissions import check_access, principal_of
+from api.records.record import nodes_in_order
 from api.records.users import Role
 from domain.identity import api_tokens
 from domain.identity.models import ApiToken
+from domain.identity.profile import Profile, get_profile
 from domain.identity.roles import Role as DomainRole
 
 
@@ -29,11 +31,31 @@ class AuthPayload:
     expires_at: datetime = strawberry.field(description="When the access token expires")
 
 
-@strawberry.type(name="Tenant")
-class TenantType:
-    id: strawberry.ID
+@strawberry.type(name="Tenant", description="The organisation the caller's credential belongs to")
+class TenantType(relay.Node):
+    node_id: relay.NodeID[str]
     slug: str
     name: str
+
+    @classmethod
+    def from_profile(cls, profile: Profile) -> TenantType:
+        return cls(
+            node_id=str(profile.tenant_id), slug=profile.tenant_slug, name=profile.tenant_name
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        """Only the caller's own tenant: every other tenant id is no node."""
+        principal = principal_of(info)
+
+        async def own(ids: list[UUID]) -> dict[UUID, Profile]:
+            if principal.tenant_id not in ids:
+                return {}
+            return {principal.tenant_id: await get_profile(principal=principal)}
+
+        return await nodes_in_order(node_ids, own, cls.from_profile)
 
 
 @strawberry.type

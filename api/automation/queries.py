@@ -11,7 +11,7 @@ from strawberry.types import Info
 from api.automation.types import AutomationRuleType, AutomationRunType, NotificationType
 from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id
-from api.records.pagination import page_size
+from api.records.pagination import Connection, listing_connection, page_of
 from domain.automation import log, rules
 
 AUTH = AUTHENTICATED
@@ -35,27 +35,38 @@ class AutomationQueries:
         rule_id: relay.GlobalID | None = None,
         status: str | None = None,
         record_id: strawberry.ID | None = None,
-        first: int = 50,
-    ) -> list[AutomationRunType]:
-        rows = await log.list_runs(
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[AutomationRunType]:
+        listing = await log.page_runs(
             principal=principal_of(info),
             rule_id=decode_id(rule_id, expected="AutomationRule", field="ruleId")
             if rule_id
             else None,
             status=status,
             record_id=_record_uuid(record_id),
-            first=page_size(first),
+            **page_of(first, after, last, before).listing_args(),
         )
-        return [AutomationRunType.from_row(r) for r in rows]
+        return listing_connection(listing, AutomationRunType.from_row)
 
     @strawberry.field(**AUTH, description="The caller's notifications, newest first")
     async def notifications(
-        self, info: Info, unread_only: bool = False, first: int = 50
-    ) -> list[NotificationType]:
-        rows = await log.notifications_of(
-            principal=principal_of(info), unread_only=unread_only, first=page_size(first)
+        self,
+        info: Info,
+        unread_only: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[NotificationType]:
+        listing = await log.page_notifications(
+            principal=principal_of(info),
+            unread_only=unread_only,
+            **page_of(first, after, last, before).listing_args(),
         )
-        return [NotificationType.from_row(r) for r in rows]
+        return listing_connection(listing, NotificationType.from_row)
 
 
 def _record_uuid(value: strawberry.ID | None) -> uuid.UUID | None:

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
+from strawberry.types import Info
 
+from api.records.ids import node_global_id
+from api.records.nodes import load_nodes, load_spec_nodes
 from api.records.rule_ids import ids_out
+from domain.automation import log
+from domain.automation.rules import RULE_SPEC
 
 
 @strawberry.type(
     name="AutomationRule",
     description="When `trigger` happens to an `object` record and `conditions` hold, run `actions`",
 )
-class AutomationRuleType:
-    id: relay.GlobalID
+class AutomationRuleType(relay.Node):
+    node_id: relay.NodeID[str]
     name: str
     object: str
     trigger: JSON
@@ -33,7 +39,7 @@ class AutomationRuleType:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AutomationRuleType:
         return cls(
-            id=relay.GlobalID("AutomationRule", str(row["id"])),
+            node_id=str(row["id"]),
             name=row["name"],
             object=row["object"],
             trigger=row["trigger"],
@@ -45,17 +51,26 @@ class AutomationRuleType:
             updated_at=row["updated_at"],
         )
 
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_spec_nodes(cls, info, node_ids, RULE_SPEC)
+
 
 @strawberry.type(
     name="AutomationRun", description="One rule's handling of one event, with each step's outcome"
 )
-class AutomationRunType:
-    id: relay.GlobalID
+class AutomationRunType(relay.Node):
+    node_id: relay.NodeID[str]
     rule_id: relay.GlobalID
     rule_version: int
-    event_id: strawberry.ID
+    event_id: strawberry.ID = strawberry.field(
+        description="The outbox event the run handled (events are no nodes: runs of one event "
+        "share it)"
+    )
     record_type: str
-    record_id: strawberry.ID
+    record_id: relay.GlobalID = strawberry.field(description="The record the run acted on")
     status: str = strawberry.field(
         description="SUCCEEDED, FAILED, SKIPPED, WAITING (a wait step) or RETRYING (a step failed; "
         "it is tried again later)"
@@ -72,12 +87,12 @@ class AutomationRunType:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AutomationRunType:
         return cls(
-            id=relay.GlobalID("AutomationRun", str(row["id"])),
+            node_id=str(row["id"]),
             rule_id=relay.GlobalID("AutomationRule", str(row["rule_id"])),
             rule_version=row["rule_version"],
             event_id=strawberry.ID(str(row["event_id"])),
             record_type=row["record_type"],
-            record_id=strawberry.ID(str(row["record_id"])),
+            record_id=node_global_id(row["record_type"], row["record_id"]),
             status=row["status"],
             attempts=row["attempts"],
             reason=row["reason"],
@@ -87,25 +102,41 @@ class AutomationRunType:
             finished_at=row["finished_at"],
         )
 
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(cls, info, node_ids, log.runs_by_ids)
+
 
 @strawberry.type(name="Notification", description="An in-app notification for the caller")
-class NotificationType:
-    id: relay.GlobalID
+class NotificationType(relay.Node):
+    node_id: relay.NodeID[str]
     title: str
     body: str | None
     record_type: str | None
-    record_id: strawberry.ID | None
+    record_id: relay.GlobalID | None = strawberry.field(
+        description="What the notification is about (node(id:) reads it)"
+    )
     created_at: datetime
     read_at: datetime | None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> NotificationType:
         return cls(
-            id=relay.GlobalID("Notification", str(row["id"])),
+            node_id=str(row["id"]),
             title=row["title"],
             body=row["body"],
             record_type=row["record_type"],
-            record_id=strawberry.ID(str(row["record_id"])) if row["record_id"] else None,
+            record_id=node_global_id(row["record_type"], row["record_id"])
+            if row["record_id"] and row["record_type"]
+            else None,
             created_at=row["created_at"],
             read_at=row["read_at"],
         )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(cls, info, node_ids, log.notifications_by_ids)

@@ -120,9 +120,19 @@ class ActivityQueries:
         order_by: list[ActivityOrder] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[ActivityType]:
         return await list_connection(
-            info, ACTIVITY_SPEC, ActivityType, filter, order_by, first, after
+            info,
+            ACTIVITY_SPEC,
+            ActivityType,
+            filter,
+            order_by,
+            first,
+            after,
+            last=last,
+            before=before,
         )
 
 

@@ -13,6 +13,7 @@ from strawberry.types import Info
 
 from api.crm.listing import list_connection
 from api.permissions import Authenticated
+from api.records.choices import MarketingChannel
 from api.records.crud import (
     RecordWrites,
     create_mutation,
@@ -33,7 +34,7 @@ class CampaignType(relay.Node, Record):
     SPEC: ClassVar[RecordSpec] = CAMPAIGN_SPEC
     node_id: relay.NodeID[str]
     name: str
-    channel: str
+    channel: MarketingChannel
     cost: Decimal
     starts_on: date | None
     ends_on: date | None
@@ -56,9 +57,7 @@ CampaignOrder = order_input(CAMPAIGN_SPEC)
 @strawberry.input
 class CampaignFields:
     name: str | None = UNSET
-    channel: str | None = strawberry.field(
-        default=UNSET, description="WEB_FORM, ADS, SOCIAL, EVENT, REFERRAL, EMAIL, WECOM or OTHER"
-    )
+    channel: MarketingChannel | None = UNSET
     cost: Decimal | None = UNSET
     starts_on: date | None = UNSET
     ends_on: date | None = UNSET
@@ -67,7 +66,7 @@ class CampaignFields:
 @strawberry.input
 class CreateCampaignInput(CampaignFields):
     name: str
-    channel: str
+    channel: MarketingChannel
 
 
 @strawberry.input
@@ -86,9 +85,19 @@ class CampaignQueries:
         order_by: list[CampaignOrder] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CampaignType]:
         return await list_connection(
-            info, CAMPAIGN_SPEC, CampaignType, filter, order_by, first, after
+            info,
+            CAMPAIGN_SPEC,
+            CampaignType,
+            filter,
+            order_by,
+            first,
+            after,
+            last=last,
+            before=before,
         )
 
 

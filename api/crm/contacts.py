@@ -127,10 +127,21 @@ class ContactQueries:
         order_by: list[ContactOrder] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         search: Annotated[str | None, SEARCH] = None,
     ) -> Connection[ContactType]:
         return await list_connection(
-            info, CONTACT_SPEC, ContactType, filter, order_by, first, after, search
+            info,
+            CONTACT_SPEC,
+            ContactType,
+            filter,
+            order_by,
+            first,
+            after,
+            search,
+            last=last,
+            before=before,
         )
 
 

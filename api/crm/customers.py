@@ -18,6 +18,7 @@ from api.crm.timeline import WithFullTimeline
 from api.crm.tracked import Tracked
 from api.custom.standard_fields import WithCustomFields, prepare_custom_fields
 from api.permissions import Authenticated
+from api.records.choices import LifecycleStage
 from api.records.crud import (
     RecordWrites,
     bulk_create_mutation,
@@ -76,7 +77,7 @@ class CustomerType(
     address: Address | None
     tier: str | None
     credit_rating: str | None
-    lifecycle_stage: str | None
+    lifecycle_stage: LifecycleStage | None
     external_ids: list[ExternalId]
     lifetime_value: Decimal
     last_order_at: datetime | None
@@ -147,9 +148,7 @@ class CustomerFields:
     address: AddressInput | None = UNSET
     tier: str | None = UNSET
     credit_rating: str | None = UNSET
-    lifecycle_stage: str | None = strawberry.field(
-        default=UNSET, description="LEAD, MQL, SQL, OPPORTUNITY, CUSTOMER or ADVOCATE"
-    )
+    lifecycle_stage: LifecycleStage | None = UNSET
     owner_id: relay.GlobalID | None = strawberry.field(
         default=UNSET, description="A User; defaults to the creator"
     )
@@ -191,10 +190,21 @@ class CustomerQueries:
         order_by: list[CustomerOrder] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         search: Annotated[str | None, SEARCH] = None,
     ) -> Connection[CustomerType]:
         return await list_connection(
-            info, CUSTOMER_SPEC, CustomerType, filter, order_by, first, after, search
+            info,
+            CUSTOMER_SPEC,
+            CustomerType,
+            filter,
+            order_by,
+            first,
+            after,
+            search,
+            last=last,
+            before=before,
         )
 
 

@@ -17,6 +17,7 @@ from api.crm.listing import SEARCH, list_connection
 from api.crm.tracked import Tracked
 from api.custom.standard_fields import WithCustomFields, prepare_custom_fields
 from api.permissions import Authenticated, principal_of
+from api.records.choices import LeadStatus, LifecycleStage, MarketingChannel
 from api.records.crud import (
     RecordWrites,
     bulk_create_mutation,
@@ -52,11 +53,11 @@ class LeadType(relay.Node, Record, Owned, Tracked, WithCustomFields, WithDuplica
     company_name: str | None
     email: str | None
     phone: str | None
-    source_channel: str | None
+    source_channel: MarketingChannel | None
     region: str | None
     industry: str | None
-    lifecycle_stage: str
-    status: str
+    lifecycle_stage: LifecycleStage
+    status: LeadStatus
     score: int
     last_activity_at: datetime | None
     converted_at: datetime | None
@@ -117,15 +118,13 @@ class LeadFields:
     phone: str | None = strawberry.field(
         default=UNSET, description="International form: +<country code> ..."
     )
-    source_channel: str | None = UNSET
+    source_channel: MarketingChannel | None = UNSET
     campaign_id: relay.GlobalID | None = UNSET
     region: str | None = UNSET
     industry: str | None = UNSET
-    lifecycle_stage: str | None = strawberry.field(
-        default=UNSET, description="LEAD, MQL, SQL, OPPORTUNITY, CUSTOMER or ADVOCATE"
-    )
-    status: str | None = strawberry.field(
-        default=UNSET, description="NEW, WORKING, NURTURING, QUALIFIED or DISQUALIFIED"
+    lifecycle_stage: LifecycleStage | None = UNSET
+    status: LeadStatus | None = strawberry.field(
+        default=UNSET, description="Any but CONVERTED, which convertLead sets"
     )
     score: int | None = UNSET
     owner_id: relay.GlobalID | None = UNSET
@@ -179,10 +178,21 @@ class LeadQueries:
         order_by: list[LeadOrder] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         search: Annotated[str | None, SEARCH] = None,
     ) -> Connection[LeadType]:
         return await list_connection(
-            info, LEAD_SPEC, LeadType, filter, order_by, first, after, search
+            info,
+            LEAD_SPEC,
+            LeadType,
+            filter,
+            order_by,
+            first,
+            after,
+            search,
+            last=last,
+            before=before,
         )
 
 

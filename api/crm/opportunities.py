@@ -206,10 +206,21 @@ class OpportunityQueries:
         order_by: list[OpportunityOrder] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         search: Annotated[str | None, OPPORTUNITY_SEARCH] = None,
     ) -> Connection[OpportunityType]:
         return await list_connection(
-            info, OPPORTUNITY_SPEC, OpportunityType, filter, order_by, first, after, search
+            info,
+            OPPORTUNITY_SPEC,
+            OpportunityType,
+            filter,
+            order_by,
+            first,
+            after,
+            search,
+            last=last,
+            before=before,
         )
 
 

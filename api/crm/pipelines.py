@@ -25,7 +25,7 @@ from api.records.crud import (
 from api.records.generated import filter_input, order_input
 from api.records.ids import decode_id, encode_id
 from api.records.inputs import values_of
-from api.records.pagination import Connection
+from api.records.pagination import Connection, Page
 from api.records.record import Record, from_columns, resolve_record_nodes
 from api.records.relations import relation
 from domain.crm import pipelines
@@ -57,7 +57,7 @@ class PipelineType(relay.Node, Record):
     @strawberry.field(description="In order")
     async def stages(self, info: Info) -> list[StageType]:
         listing = await loaders.children(
-            info, STAGE_SPEC, "pipeline_id", pipelines.MAX_STAGES
+            info, STAGE_SPEC, "pipeline_id", Page(pipelines.MAX_STAGES)
         ).load(uuid.UUID(self.node_id))
         return [StageType.from_row(row) for row in listing.rows]
 
@@ -168,9 +168,19 @@ class PipelineQueries:
         order_by: list[PipelineOrder] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[PipelineType]:
         return await list_connection(
-            info, PIPELINE_SPEC, PipelineType, filter, order_by, first, after
+            info,
+            PIPELINE_SPEC,
+            PipelineType,
+            filter,
+            order_by,
+            first,
+            after,
+            last=last,
+            before=before,
         )
 
 

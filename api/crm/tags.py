@@ -4,6 +4,8 @@ tenant's tags, and addTags / removeTags."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -12,6 +14,8 @@ from strawberry.types import Info
 from api.custom.values import CUSTOM_RECORD
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id, decode_record_id
+from api.records.nodes import load_nodes
+from api.records.pagination import Connection, listing_connection, page_of
 from domain.crm import tags
 from domain.crm.contacts import CONTACT_SPEC
 from domain.crm.customers import CUSTOMER_SPEC
@@ -28,12 +32,22 @@ TAGGABLE = {
 }
 
 
-@strawberry.type
-class Tag:
-    id: strawberry.ID
+@strawberry.type(description="A label records carry (matched case-insensitively)")
+class Tag(relay.Node):
+    node_id: relay.NodeID[str]
     name: str
     color: str | None
     usage: int = strawberry.field(description="How many records carry it")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Tag:
+        return cls(node_id=str(row["id"]), name=row["name"], color=row["color"], usage=row["usage"])
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(cls, info, node_ids, tags.tags_by_ids)
 
 
 @strawberry.input
@@ -46,13 +60,19 @@ class TagsInput:
 
 @strawberry.type
 class TagQueries:
-    @strawberry.field(permission_classes=[Authenticated], description="All tags, alphabetically")
-    async def tags(self, info: Info) -> list[Tag]:
-        rows = await tags.list_tags(principal=principal_of(info))
-        return [
-            Tag(id=strawberry.ID(str(r["id"])), name=r["name"], color=r["color"], usage=r["usage"])
-            for r in rows
-        ]
+    @strawberry.field(permission_classes=[Authenticated], description="The tenant's tags by name")
+    async def tags(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Tag]:
+        listing = await tags.page_tags(
+            principal=principal_of(info), **page_of(first, after, last, before).listing_args()
+        )
+        return listing_connection(listing, Tag.from_row)
 
 
 async def _target(input: TagsInput) -> tuple[RecordSpec, uuid.UUID]:

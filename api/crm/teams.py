@@ -55,8 +55,12 @@ class TeamQueries:
         order_by: list[TeamOrder] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[TeamType]:
-        return await list_connection(info, TEAM_SPEC, TeamType, filter, order_by, first, after)
+        return await list_connection(
+            info, TEAM_SPEC, TeamType, filter, order_by, first, after, last=last, before=before
+        )
 
 
 TEAM_WRITES = RecordWrites(

@@ -18,6 +18,7 @@ from api.crm.tracked import Tracked
 from api.custom.standard_fields import WithCustomFields, prepare_custom_fields
 from api.permissions import Authenticated, principal_of
 from api.records import loaders
+from api.records.choices import TicketChannel, TicketPriority, TicketStatus
 from api.records.crud import (
     RecordWrites,
     bulk_create_mutation,
@@ -91,9 +92,9 @@ class TicketType(relay.Node, Record, Tracked, WithCustomFields):
     subject: str
     description: str | None
     category: str | None
-    priority: str
-    channel: str | None
-    status: str
+    priority: TicketPriority
+    channel: TicketChannel | None
+    status: TicketStatus
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
@@ -171,10 +172,8 @@ class TicketFields:
     customer_id: relay.GlobalID | None = UNSET
     contact_id: relay.GlobalID | None = UNSET
     category: str | None = UNSET
-    priority: str | None = strawberry.field(
-        default=UNSET, description="LOW, NORMAL, HIGH or URGENT"
-    )
-    channel: str | None = UNSET
+    priority: TicketPriority | None = UNSET
+    channel: TicketChannel | None = UNSET
     assignee_id: relay.GlobalID | None = UNSET
     team_id: relay.GlobalID | None = UNSET
     first_response_due_at: datetime | None = UNSET
@@ -211,10 +210,7 @@ class BulkUpdateTicketsInput:
 class ChangeTicketStatusInput:
     id: relay.GlobalID
     version: int
-    status: str = strawberry.field(
-        description="NEW, ACCEPTED, DIAGNOSING, DISPATCHED, WAITING_ON_CUSTOMER, RESOLVED, "
-        "FOLLOWED_UP or CLOSED"
-    )
+    status: TicketStatus
 
 
 TICKET_SEARCH = strawberry.argument(
@@ -233,10 +229,21 @@ class TicketQueries:
         order_by: list[TicketOrder] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
         search: Annotated[str | None, TICKET_SEARCH] = None,
     ) -> Connection[TicketType]:
         return await list_connection(
-            info, TICKET_SPEC, TicketType, filter, order_by, first, after, search
+            info,
+            TICKET_SPEC,
+            TicketType,
+            filter,
+            order_by,
+            first,
+            after,
+            search,
+            last=last,
+            before=before,
         )
 
 
@@ -269,6 +276,6 @@ class TicketStatusMutations:
             principal=principal_of(info),
             ticket_id=decode_id(input.id, expected="Ticket", field="id"),
             version=input.version,
-            status=input.status,
+            status=input.status.value,
         )
         return TicketType.from_row(row)

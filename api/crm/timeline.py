@@ -13,10 +13,13 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.permissions import principal_of
+from api.records.approvals import ApprovalRequestType
 from api.records.ids import encode_id
-from api.records.pagination import Connection, Edge, PageInfo, page_size
+from api.records.loaders import per_request
+from api.records.pagination import Connection, Edge, PageInfo, page_of
 from api.records.relations import lazy_type, relation, resolve_type
 from api.records.users import UserType
+from domain.approvals.queries import requests_by_id
 from domain.crm import timeline
 from domain.crm.pipelines import STAGE_SPEC
 
@@ -36,6 +39,7 @@ class TimelineEntry:
     record_type: str = strawberry.field(
         description="Customer, Contact, Opportunity, Ticket or Lead"
     )
+    approval_request_id: strawberry.Private[uuid.UUID | None]
     record_uuid: strawberry.Private[uuid.UUID]
     stage_id: strawberry.Private[uuid.UUID | None]
     actor_id: strawberry.Private[uuid.UUID | None]
@@ -43,7 +47,24 @@ class TimelineEntry:
     from_status: str | None = strawberry.field(
         description="STATUS_CHANGE: the ticket's previous status"
     )
-    to_status: str | None = strawberry.field(description="STATUS_CHANGE: the ticket's new status")
+    to_status: str | None = strawberry.field(
+        description="STATUS_CHANGE: the ticket's new status; APPROVAL_REQUESTED: the request's "
+        "status now; APPROVAL_DECISION: APPROVED or REJECTED"
+    )
+
+    @strawberry.field(description="APPROVAL_REQUESTED and APPROVAL_DECISION: the request")
+    async def approval_request(self, info: Info) -> ApprovalRequestType | None:
+        if self.approval_request_id is None:
+            return None
+
+        async def load(ids: list[uuid.UUID]) -> list[Any]:
+            found = await requests_by_id(list(ids))
+            return [found.get(i) for i in ids]
+
+        row = await per_request(info, "timeline_approval_requests", load).load(
+            self.approval_request_id
+        )
+        return ApprovalRequestType.from_row(row) if row is not None else None
 
     @strawberry.field(description="Global id of the record it happened on")
     def record_id(self) -> relay.GlobalID:
@@ -75,6 +96,7 @@ def _entry(row: timeline.Entry) -> TimelineEntry:
         record_uuid=row.record_id,
         stage_id=row.stage_id,
         actor_id=row.actor_id,
+        approval_request_id=row.approval_request_id,
         activity_row=row.activity,
         from_status=row.from_status,
         to_status=row.to_status,
@@ -88,7 +110,8 @@ class WithFullTimeline:
     @strawberry.field(
         description=(
             "Activities on the customer and on its contacts, opportunities, tickets and converted leads, "
-            "with opportunity stage changes and ticket status changes, newest first; only what you may read"
+            "with opportunity stage changes, ticket status changes, approval requests and decisions, "
+            "newest first; only what you may read"
         )
     )
     async def full_timeline(
@@ -97,14 +120,14 @@ class WithFullTimeline:
         first: int | None = None,
         after: str | None = None,
         kinds: list[timeline.EntryKind] | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[TimelineEntry]:
-        size = page_size(first)
         page = await timeline.customer_timeline(
             principal=principal_of(info),
             customer_id=uuid.UUID(self.node_id),  # type: ignore[attr-defined]
-            first=size,
-            after=after,
             kinds=set(kinds) if kinds is not None else None,
+            **page_of(first, after, last, before).listing_args(),
         )
         edges = [
             Edge(node=_entry(e), cursor_of=partial(timeline.encode_cursor, e)) for e in page.entries
@@ -121,7 +144,7 @@ class WithFullTimeline:
             edges=edges,
             page_info=PageInfo(
                 has_next_page=page.has_next,
-                has_previous_page=after is not None,
+                has_previous_page=page.has_previous,
                 start_cursor=timeline.encode_cursor(page.entries[0]) if page.entries else None,
                 end_cursor=timeline.encode_cursor(page.entries[-1]) if page.entries else None,
             ),

@@ -23,7 +23,7 @@ from api.custom.values import BUILT_IN_ID_TYPES, values_out
 from api.permissions import AUTHENTICATED, principal_of
 from api.records.dynamic import RecordFilter, RecordOrder, record_order
 from api.records.ids import decode_id, encode_id
-from api.records.pagination import Connection, listing_connection, page_size
+from api.records.pagination import Connection, listing_connection, page_of, page_size
 from domain.custom.access import list_field_access
 from domain.custom.fieldtypes import FieldDef, FieldType
 from domain.custom.indexes import list_indexes
@@ -150,6 +150,8 @@ class CustomQueries:
         first: int | None = None,
         after: str | None = None,
         search: Annotated[str | None, RECORD_SEARCH] = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CustomRecordType]:
         obj = await load_object(object)
         listing = await list_object_records(
@@ -157,9 +159,8 @@ class CustomQueries:
             obj=obj,
             filter=to_filter(filter, obj, record_spec(obj)),
             order=record_order(order_by),
-            first=page_size(first),
-            after=after,
             search=search,
+            **page_of(first, after, last, before).listing_args(),
         )
         return listing_connection(listing, lambda row: CustomRecordType.from_row(obj, row))
 

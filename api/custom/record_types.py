@@ -22,7 +22,7 @@ from api.records.duplicates import WithDuplicates
 from api.records.history import AuditEventType, history_connection
 from api.records.merged import with_merged_into
 from api.records.owned import Owned
-from api.records.pagination import Connection, listing_connection, nested_page_size
+from api.records.pagination import Connection, Page, listing_connection, page_of
 from api.records.record import Record
 from domain.custom.fieldtypes import FieldType as DomainFieldType
 from domain.custom.metadata import ObjectDef, record_spec
@@ -115,8 +115,16 @@ class CustomRecordType(relay.Node, Record, Owned, WithApprovals, WithDuplicates,
         return result
 
     @strawberry.field(description="Who changed what and when, oldest first")
-    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
-        return await history_connection(info, record_spec(self.obj), uuid.UUID(self.node_id), first)
+    async def history(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[AuditEventType]:
+        page = page_of(first, after, last, before, nested=True)
+        return await history_connection(info, record_spec(self.obj), uuid.UUID(self.node_id), page)
 
     @strawberry.field(description="Tags (addTags / removeTags), alphabetically")
     async def tags(self, info: Info) -> list[str]:
@@ -131,8 +139,12 @@ class CustomRecordType(relay.Node, Record, Owned, WithApprovals, WithDuplicates,
         object: str,
         field: str,
         first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CustomRecordType]:
-        return await related_connection(info, self.obj.api_name, self.node_id, object, field, first)
+        page = page_of(first, after, last, before, nested=True)
+        return await related_connection(info, self.obj.api_name, self.node_id, object, field, page)
 
 
 async def related_connection(
@@ -141,10 +153,9 @@ async def related_connection(
     parent_id: str,
     object_name: str,
     field: str,
-    first: int | None,
+    page: Page,
 ) -> Connection[CustomRecordType]:
-    """The first page of `object_name` records whose relation `field` points at the parent."""
-    size = nested_page_size(first)
+    """A page of `object_name` records whose relation `field` points at the parent."""
     principal = principal_of(info)
 
     async def load(ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, Any]]:
@@ -154,11 +165,11 @@ async def related_connection(
             field_name=field,
             parent_type=parent_type,
             parent_ids=ids,
-            first=size,
+            **page.listing_args(),
         )
         return {parent: (obj, listing) for parent, listing in found.items()}
 
-    loader = loaders.batched(info, ("related", parent_type, object_name, field, size), load)
+    loader = loaders.batched(info, ("related", parent_type, object_name, field, page), load)
     obj, listing = await loader.load(uuid.UUID(parent_id))
     return listing_connection(listing, lambda row: CustomRecordType.from_row(obj, row))
 

@@ -20,7 +20,7 @@ from api.custom.filtering import normalise_filter
 from api.custom.record_types import CustomRecordType, related_connection
 from api.custom.values import values_in, values_out
 from api.records import loaders
-from api.records.pagination import Connection
+from api.records.pagination import Connection, page_of
 from domain.custom.fieldtypes import FieldDef
 from domain.custom.metadata import load_standard_fields, standard_spec
 from domain.errors import FieldError, InvalidInput
@@ -111,6 +111,9 @@ class WithCustomFields(WithFiles):
         object: str,
         field: str,
         first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[CustomRecordType]:
         return await related_connection(
             info,
@@ -118,5 +121,5 @@ class WithCustomFields(WithFiles):
             self.node_id,  # type: ignore[attr-defined]
             object,
             field,
-            first,
+            page_of(first, after, last, before, nested=True),
         )

@@ -13,8 +13,10 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.custom.values import fills_out
+from api.records.nodes import load_spec_nodes
 from domain.custom.fieldtypes import FieldDef
 from domain.custom.fieldtypes import FieldType as DomainFieldType
+from domain.custom.indexes import INDEX_SPEC
 from domain.custom.metadata import ObjectDef
 
 FieldType = strawberry.enum(
@@ -137,8 +139,8 @@ class IndexField:
     name="CustomIndex",
     description="An index on a custom object's fields (see docs/custom-objects.md)",
 )
-class CustomIndexType:
-    id: relay.GlobalID
+class CustomIndexType(relay.Node):
+    node_id: relay.NodeID[str]
     fields: list[IndexField]
     status: str = strawberry.field(
         description="PENDING until the indexer has built it, then READY (or FAILED with error); "
@@ -148,9 +150,15 @@ class CustomIndexType:
     created_at: datetime
 
     @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_spec_nodes(cls, info, node_ids, INDEX_SPEC)
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> CustomIndexType:
         return cls(
-            id=relay.GlobalID("CustomIndex", str(row["id"])),
+            node_id=str(row["id"]),
             status=row["status"],
             error=row["error"],
             created_at=row["created_at"],

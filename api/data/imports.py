@@ -34,7 +34,8 @@ class ImportColumnType:
 @strawberry.type(name="ImportField", description="A field a column may be imported into")
 class ImportFieldType:
     name: str = strawberry.field(
-        description="email, customFields.tier, a custom object's field, ownerId (by email), externalId"
+        description="email, customFields.tier, a custom object's field, ownerId (by email), "
+        "customerId (by id or name), customerId.externalId, externalId"
     )
     label: str
 
@@ -74,7 +75,9 @@ class StartImportInput:
     )
     mode: ImportMode = ImportMode.CREATE
     match_by: str | None = strawberry.field(
-        default=None, description="UPDATE / UPSERT find records by externalId or this unique field"
+        default=None,
+        description="UPDATE / UPSERT find records by externalId, this unique field, or "
+        "duplicateRules (the tenant's active duplicate rules of the object)",
     )
     external_system: str | None = strawberry.field(
         default=None, description="The system external ids belong to (default: import)"

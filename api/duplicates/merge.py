@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +15,7 @@ from strawberry.types import Info
 from api.permissions import principal_of
 from api.records.duplicates import record_global_id
 from api.records.ids import decode_id
+from api.records.nodes import load_nodes
 from domain.duplicates.fields import STANDARD
 from domain.errors import FieldError, InvalidInput
 from domain.merge import service
@@ -23,8 +25,8 @@ from domain.merge import service
     name="RecordMerge",
     description="Records merged into a survivor; unmergeRecords undoes it within 30 days",
 )
-class RecordMergeType:
-    id: relay.GlobalID
+class RecordMergeType(relay.Node):
+    node_id: relay.NodeID[str]
     object: str
     survivor_id: relay.GlobalID
     merged_ids: list[relay.GlobalID]
@@ -36,10 +38,16 @@ class RecordMergeType:
     undone_at: datetime | None
 
     @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(cls, info, node_ids, service.merges_by_ids)
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> RecordMergeType:
         kind = row["record_type"]
         return cls(
-            id=relay.GlobalID("RecordMerge", str(row["id"])),
+            node_id=str(row["id"]),
             object=kind,
             survivor_id=record_global_id(kind, row["survivor_id"]),
             merged_ids=[record_global_id(kind, m) for m in row["merged_ids"]],

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from api.records.nodes import load_spec_nodes
+from domain.duplicates.rules import DUPLICATE_RULE_SPEC
 
 
 @strawberry.type(
@@ -15,8 +20,8 @@ from strawberry.scalars import JSON
     description="When two records of `object` are taken for the same, and what a write "
     "that makes such a pair does",
 )
-class DuplicateRuleType:
-    id: relay.GlobalID
+class DuplicateRuleType(relay.Node):
+    node_id: relay.NodeID[str]
     object: str = strawberry.field(
         description="Customer, Contact, Lead or a custom object's api name"
     )
@@ -35,9 +40,15 @@ class DuplicateRuleType:
     updated_at: datetime
 
     @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_spec_nodes(cls, info, node_ids, DUPLICATE_RULE_SPEC)
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> DuplicateRuleType:
         return cls(
-            id=relay.GlobalID("DuplicateRule", str(row["id"])),
+            node_id=str(row["id"]),
             object=row["record_type"],
             name=row["name"],
             action=row["action"],

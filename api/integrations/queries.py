@@ -9,7 +9,7 @@ from strawberry.types import Info
 from api.integrations.types import InboundEndpointType, InboundRequestType
 from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id
-from api.records.pagination import page_size
+from api.records.pagination import Connection, listing_connection, page_of
 from domain.integrations import endpoints, process
 
 AUTH = AUTHENTICATED
@@ -33,17 +33,20 @@ class IntegrationQueries:
         info: Info,
         endpoint_id: relay.GlobalID | None = None,
         status: str | None = None,
-        first: int = 50,
-    ) -> list[InboundRequestType]:
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[InboundRequestType]:
         endpoint = (
             decode_id(endpoint_id, expected="InboundEndpoint", field="endpointId")
             if endpoint_id
             else None
         )
-        rows = await process.list_requests(
+        listing = await process.page_requests(
             principal=principal_of(info),
             endpoint_id=endpoint,
             status=status,
-            first=page_size(first),
+            **page_of(first, after, last, before).listing_args(),
         )
-        return [InboundRequestType.from_row(r) for r in rows]
+        return listing_connection(listing, InboundRequestType.from_row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -15,8 +16,10 @@ from api.given import given_fields
 from api.integrations.external import record_global_id
 from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id
-from api.records.pagination import page_size
+from api.records.nodes import load_spec_nodes
+from api.records.pagination import Connection, listing_connection, page_of
 from domain.integrations.sync import connections
+from domain.integrations.sync.connections import SYNC_SPEC
 
 AUTH = AUTHENTICATED
 SETTINGS_HELP = (
@@ -28,8 +31,8 @@ SETTINGS_HELP = (
 @strawberry.type(
     name="SyncConnection", description="Two-way sync with another system through a connector"
 )
-class SyncConnectionType:
-    id: relay.GlobalID
+class SyncConnectionType(relay.Node):
+    node_id: relay.NodeID[str]
     name: str
     connector: str
     system: str = strawberry.field(
@@ -45,9 +48,15 @@ class SyncConnectionType:
     version: int
 
     @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_spec_nodes(cls, info, node_ids, SYNC_SPEC)
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> SyncConnectionType:
         return cls(
-            id=relay.GlobalID("SyncConnection", str(row["id"])),
+            node_id=str(row["id"]),
             name=row["name"],
             connector=row["connector"],
             system=row["system"],
@@ -164,20 +173,23 @@ class SyncQueries:
         info: Info,
         connection_id: relay.GlobalID | None = None,
         status: str | None = None,
-        first: int = 100,
-    ) -> list[SyncLogEntryType]:
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[SyncLogEntryType]:
         connection = (
             decode_id(connection_id, expected="SyncConnection", field="connectionId")
             if connection_id
             else None
         )
-        rows = await connections.sync_log(
+        listing = await connections.page_sync_log(
             principal=principal_of(info),
             connection_id=connection,
             status=status,
-            first=page_size(first),
+            **page_of(first, after, last, before).listing_args(),
         )
-        return [SyncLogEntryType.from_row(r) for r in rows]
+        return listing_connection(listing, SyncLogEntryType.from_row)
 
 
 @strawberry.type

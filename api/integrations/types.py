@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
+from strawberry.types import Info
 
 from api.integrations.external import record_global_id
-from domain.integrations.endpoints import public_id
+from api.records.nodes import load_nodes, load_spec_nodes
+from domain.integrations.endpoints import ENDPOINT_SPEC, public_id
+from domain.integrations.process import requests_by_ids
 
 
 @strawberry.type(
     name="InboundEndpoint",
     description="Where other systems push data in: a signed webhook or a public web form",
 )
-class InboundEndpointType:
-    id: relay.GlobalID
+class InboundEndpointType(relay.Node):
+    node_id: relay.NodeID[str]
     name: str
     kind: str = strawberry.field(description="WEBHOOK or FORM")
     object: str = strawberry.field(description="The object its requests create or update")
@@ -42,10 +46,16 @@ class InboundEndpointType:
     updated_at: datetime
 
     @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_spec_nodes(cls, info, node_ids, ENDPOINT_SPEC)
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> InboundEndpointType:
         route = "hooks" if row["kind"] == "WEBHOOK" else "forms"
         return cls(
-            id=relay.GlobalID("InboundEndpoint", str(row["id"])),
+            node_id=str(row["id"]),
             name=row["name"],
             kind=row["kind"],
             object=row["object"],
@@ -74,8 +84,8 @@ class InboundEndpointWithSecret:
     name="InboundRequest",
     description="One request an inbound endpoint received, and what became of it",
 )
-class InboundRequestType:
-    id: relay.GlobalID
+class InboundRequestType(relay.Node):
+    node_id: relay.NodeID[str]
     endpoint_id: relay.GlobalID
     status: str = strawberry.field(
         description="ACCEPTED (waiting for a worker), PROCESSED, FAILED (see error) or REJECTED (refused)"
@@ -92,12 +102,18 @@ class InboundRequestType:
     processed_at: datetime | None
 
     @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(cls, info, node_ids, requests_by_ids)
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> InboundRequestType:
         record = (
             record_global_id(row["record_type"], row["record_id"]) if row["record_id"] else None
         )
         return cls(
-            id=relay.GlobalID("InboundRequest", str(row["id"])),
+            node_id=str(row["id"]),
             endpoint_id=relay.GlobalID("InboundEndpoint", str(row["endpoint_id"])),
             status=row["status"],
             error=row["error"],

@@ -16,7 +16,7 @@ from api.integrations.webhook_types import (
 )
 from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id
-from api.records.pagination import page_size
+from api.records.pagination import Connection, listing_connection, page_of
 from domain.integrations import webhook_admin, webhook_endpoints
 
 AUTH = AUTHENTICATED
@@ -91,20 +91,23 @@ class WebhookQueries:
         info: Info,
         endpoint_id: relay.GlobalID | None = None,
         status: str | None = None,
-        first: int = 50,
-    ) -> list[WebhookDeliveryType]:
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[WebhookDeliveryType]:
         endpoint = (
             decode_id(endpoint_id, expected="WebhookEndpoint", field="endpointId")
             if endpoint_id
             else None
         )
-        rows = await webhook_admin.deliveries(
+        listing = await webhook_admin.page_deliveries(
             principal=principal_of(info),
             endpoint_id=endpoint,
             status=status,
-            first=page_size(first),
+            **page_of(first, after, last, before).listing_args(),
         )
-        return [WebhookDeliveryType.from_row(r) for r in rows]
+        return listing_connection(listing, WebhookDeliveryType.from_row)
 
 
 @strawberry.type

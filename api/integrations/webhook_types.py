@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from api.records.nodes import load_nodes, load_spec_nodes
+from domain.integrations.webhook_admin import deliveries_by_ids
+from domain.integrations.webhook_endpoints import WEBHOOK_SPEC
 
 
 @strawberry.type(
     name="WebhookEndpoint", description="Where Tessera sends signed events (Standard Webhooks v1)"
 )
-class WebhookEndpointType:
-    id: relay.GlobalID
+class WebhookEndpointType(relay.Node):
+    node_id: relay.NodeID[str]
     url: str
     description: str | None
     event_types: list[str] = strawberry.field(
@@ -30,9 +36,15 @@ class WebhookEndpointType:
     updated_at: datetime
 
     @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_spec_nodes(cls, info, node_ids, WEBHOOK_SPEC)
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> WebhookEndpointType:
         return cls(
-            id=relay.GlobalID("WebhookEndpoint", str(row["id"])),
+            node_id=str(row["id"]),
             url=row["url"],
             description=row["description"],
             event_types=list(row["event_types"]),
@@ -64,8 +76,8 @@ class WebhookAttemptType:
 @strawberry.type(
     name="WebhookDelivery", description="One event for one endpoint, with every attempt"
 )
-class WebhookDeliveryType:
-    id: relay.GlobalID
+class WebhookDeliveryType(relay.Node):
+    node_id: relay.NodeID[str]
     endpoint_id: relay.GlobalID
     event_type: str
     payload: JSON
@@ -84,10 +96,16 @@ class WebhookDeliveryType:
     attempts: list[WebhookAttemptType]
 
     @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(cls, info, node_ids, deliveries_by_ids)
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> WebhookDeliveryType:
         payload = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
         return cls(
-            id=relay.GlobalID("WebhookDelivery", str(row["id"])),
+            node_id=str(row["id"]),
             endpoint_id=relay.GlobalID("WebhookEndpoint", str(row["endpoint_id"])),
             event_type=row["event_type"],
             payload=payload,

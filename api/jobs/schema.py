@@ -14,7 +14,7 @@ from api.permissions import Authenticated, principal_of
 from api.records.filters import to_domain_filter
 from api.records.ids import decode_id
 from api.records.ordering import to_domain_order
-from api.records.pagination import Connection, listing_connection, page_size
+from api.records.pagination import Connection, listing_connection, page_of
 from domain import jobs
 
 
@@ -47,13 +47,14 @@ class JobQueries:
         order_by: list[JobOrder] | None = None,
         first: int | None = None,
         after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
     ) -> Connection[JobType]:
         listing = await jobs.list_jobs(
             principal=principal_of(info),
             filter=to_domain_filter(filter),
             order=to_domain_order(order_by),
-            first=page_size(first),
-            after=after,
+            **page_of(first, after, last, before).listing_args(),
         )
         return listing_connection(listing, JobType.from_row)
 

@@ -5,6 +5,7 @@ whose behalf). Kept in the record kernel because every record shows its own requ
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -16,10 +17,11 @@ from strawberry.types import Info
 
 from api.records import loaders
 from api.records.ids import encode_id
+from api.records.nodes import load_nodes
 from api.records.relations import relation
 from api.records.users import UserType
 from domain.approvals import store
-from domain.approvals.queries import requests_of_records
+from domain.approvals.queries import requests_of_records, visible_requests
 
 STANDARD_TYPES = frozenset({"Customer", "Contact", "Lead", "Opportunity", "Ticket"})
 
@@ -119,8 +121,8 @@ async def _tasks_by_request(info: Info, request_id: uuid.UUID) -> list[dict[str,
     name="ApprovalRequest",
     description="A record's approval by one process, on the version it started with",
 )
-class ApprovalRequestType:
-    id: relay.GlobalID
+class ApprovalRequestType(relay.Node):
+    node_id: relay.NodeID[str]
     status: ApprovalStatus
     process_id: relay.GlobalID
     process_name: str
@@ -170,10 +172,16 @@ class ApprovalRequestType:
         return result
 
     @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(cls, info, node_ids, visible_requests)
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> ApprovalRequestType:
         step = row["current_step"]
         return cls(
-            id=encode_id("ApprovalRequest", row["id"]),
+            node_id=str(row["id"]),
             status=ApprovalStatus(row["status"]),
             process_id=encode_id("ApprovalProcess", row["process_id"]),
             process_name=row["definition"]["name"],

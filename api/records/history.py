@@ -4,19 +4,32 @@ may not see."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar
 
 import strawberry
+from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.permissions import principal_of
 from api.records import loaders
-from api.records.pagination import Connection, listing_connection, nested_page_size
+from api.records.nodes import load_nodes
+from api.records.pagination import Connection, Page, listing_connection, page_of
 from api.records.relations import relation
 from api.records.users import UserType
+from domain.automation.targets import spec_of
+from domain.crm.teams import TEAM_SPEC
+from domain.errors import Forbidden, NotFound
+from domain.identity.principal import Principal
+from domain.records.audit import AUDIT_SPEC
+from domain.records.by_ids import rows_by_ids
 from domain.records.field_access import field_rules, hidden
+from domain.records.global_ids import with_global_ids
+from domain.records.listing import get_records
+from domain.records.rows import decode_row
 from domain.records.spec import RecordSpec
 
 
@@ -24,8 +37,8 @@ from domain.records.spec import RecordSpec
     name="AuditEvent",
     description="One change to a record: who, when, and each field's old and new value",
 )
-class AuditEventType:
-    id: strawberry.ID
+class AuditEventType(relay.Node):
+    node_id: relay.NodeID[str]
     action: str
     occurred_at: datetime
     changes: JSON = strawberry.field(description="{field: [old, new]}")
@@ -34,7 +47,7 @@ class AuditEventType:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AuditEventType:
         return cls(
-            id=strawberry.ID(str(row["id"])),
+            node_id=str(row["id"]),
             action=row["action"],
             occurred_at=row["occurred_at"],
             changes=row["changes"],
@@ -43,19 +56,64 @@ class AuditEventType:
 
     actor = relation(column="actor_id", target=None, type=UserType)
 
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(cls, info, node_ids, _visible_events)
+
+
+async def _visible_events(
+    ids: list[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The entries among `ids` of records the principal may see (as their `history` shows them,
+    without the fields the role may not see); entries of other kinds of records are no nodes."""
+    events = await rows_by_ids("audit_event", ids, decode=partial(decode_row, AUDIT_SPEC))
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for event in events.values():
+        by_type.setdefault(event["record_type"], []).append(event)
+    found = {}
+    for record_type, of_type in by_type.items():
+        spec = await _spec_with_history(record_type)
+        if spec is None:
+            continue
+        try:
+            visible = await get_records(
+                spec, [e["record_id"] for e in of_type], principal=principal
+            )
+        except Forbidden:
+            continue
+        gone = hidden(await field_rules(principal, spec.record_type))
+        for event in of_type:
+            if event["record_id"] in visible:
+                found[event["id"]] = shown(spec, gone, event)
+    return found
+
+
+async def _spec_with_history(record_type: str) -> RecordSpec | None:
+    """The spec of the records whose `history` shows entries of `record_type`."""
+    if record_type == TEAM_SPEC.record_type:
+        return TEAM_SPEC
+    try:
+        return await spec_of(record_type)
+    except NotFound:
+        return None
+
 
 async def history_connection(
-    info: Info, spec: RecordSpec, record_id: uuid.UUID, first: int | None
+    info: Info, spec: RecordSpec, record_id: uuid.UUID, page: Page
 ) -> Connection[AuditEventType]:
-    """The first page of a record's audit trail, oldest first."""
-    listing = await loaders.history(info, spec, nested_page_size(first)).load(record_id)
+    """A page of a record's audit trail, oldest first."""
+    listing = await loaders.history(info, spec, page).load(record_id)
     gone = hidden(await field_rules(principal_of(info), spec.record_type))
-    if gone:  # the trail must not show values the caller's role may not see
-        listing.rows = [
-            {**row, "changes": {k: v for k, v in row["changes"].items() if k not in gone}}
-            for row in listing.rows
-        ]
-    return listing_connection(listing, AuditEventType.from_row)
+    return listing_connection(listing, lambda row: AuditEventType.from_row(shown(spec, gone, row)))
+
+
+def shown(spec: RecordSpec, gone: set[str], event: dict[str, Any]) -> dict[str, Any]:
+    """An audit entry as the caller sees it: without the values their role may not see, and
+    with references to other records and members as global ids."""
+    changes = {k: v for k, v in event["changes"].items() if k not in gone}
+    return {**event, "changes": with_global_ids(spec, changes)}
 
 
 @strawberry.type
@@ -65,5 +123,13 @@ class WithHistory:
     SPEC: ClassVar[RecordSpec]
 
     @strawberry.field(description="Who changed what and when, oldest first")
-    async def history(self, info: Info, first: int | None = None) -> Connection[AuditEventType]:
-        return await history_connection(info, self.SPEC, uuid.UUID(self.node_id), first)  # type: ignore[attr-defined]
+    async def history(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[AuditEventType]:
+        page = page_of(first, after, last, before, nested=True)
+        return await history_connection(info, self.SPEC, uuid.UUID(self.node_id), page)  # type: ignore[attr-defined]

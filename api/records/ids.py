@@ -43,6 +43,13 @@ def encode_id(type_name: str, value: uuid.UUID) -> relay.GlobalID:
     return relay.GlobalID(type_name, str(value))
 
 
+def node_global_id(kind: str, value: uuid.UUID | str) -> relay.GlobalID:
+    """The global id `node()` answers for what the domain names by kind and id: built-in kinds
+    (Customer, Ticket, WebhookEndpoint...) are their own GraphQL type; a custom object's api name
+    (always lower case) names a CustomRecord."""
+    return relay.GlobalID(kind if kind[:1].isupper() else "CustomRecord", str(value))
+
+
 # Types whose global ids may appear as values in tenant-defined configuration (a record's
 # customerId, a lead's campaignId, a rule's condition on ownerId, ...).
 _ID_TYPES = {

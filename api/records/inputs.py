@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+from enum import Enum
 from typing import Any
 
 from strawberry import UNSET, relay
@@ -43,6 +44,8 @@ def values_of(
 
 
 def _plain(name: str, value: Any, prefix: str) -> Any:
+    if isinstance(value, Enum):  # the domain speaks the enum's text
+        return value.value
     if isinstance(value, relay.GlobalID):
         return decode_id(value, expected=REFERENCE_TYPES.get(name, name), field=prefix + name)
     if isinstance(value, list):

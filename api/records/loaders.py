@@ -13,6 +13,7 @@ from strawberry.dataloader import AbstractCache, DataLoader
 from strawberry.types import Info
 
 from api.permissions import principal_of
+from api.records.pagination import Page
 from domain.crm import tags, teams
 from domain.identity.directory import users_by_id
 from domain.records.audit import AUDIT_SPEC
@@ -114,9 +115,9 @@ def team_members(info: Info) -> Loader:
 
 
 def children(
-    info: Info, spec: RecordSpec, group_column: str, first: int, scope: dict[str, Any] | None = None
+    info: Info, spec: RecordSpec, group_column: str, page: Page, scope: dict[str, Any] | None = None
 ) -> Loader:
-    """The first page of `spec` records per parent id (e.g. contacts per customer_id)."""
+    """A page of `spec` records per parent id (e.g. contacts per customer_id)."""
     principal = principal_of(info)
 
     async def load(ids: list[uuid.UUID]) -> list[Listing]:
@@ -125,17 +126,17 @@ def children(
             principal=principal,
             group_column=group_column,
             group_ids=list(ids),
-            first=first,
             scope=scope,
+            **page.listing_args(),
         )
         return [found[i] for i in ids]
 
-    key = ("children", spec.record_type, group_column, first, tuple(sorted((scope or {}).items())))
+    key = ("children", spec.record_type, group_column, page, tuple(sorted((scope or {}).items())))
     return per_request(info, key, load)
 
 
-def history(info: Info, spec: RecordSpec, first: int) -> Loader:
-    return children(info, AUDIT_SPEC, "record_id", first, {"record_type": spec.record_type})
+def history(info: Info, spec: RecordSpec, page: Page) -> Loader:
+    return children(info, AUDIT_SPEC, "record_id", page, {"record_type": spec.record_type})
 
 
 def batched(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Generic, TypeVar
 
@@ -50,12 +51,12 @@ class Connection(Generic[NodeType]):
         return await self.count()
 
 
-def page_size(first: int | None) -> int:
+def page_size(first: int | None, argument: str = "first") -> int:
     if first is None:
         return DEFAULT_PAGE_SIZE
     if not 1 <= first <= MAX_PAGE_SIZE:
         raise InvalidInput.single(
-            "first", "OUT_OF_RANGE", f"first must be between 1 and {MAX_PAGE_SIZE}"
+            argument, "OUT_OF_RANGE", f"{argument} must be between 1 and {MAX_PAGE_SIZE}"
         )
     return first
 
@@ -63,6 +64,43 @@ def page_size(first: int | None) -> int:
 def nested_page_size(first: int | None) -> int:
     """The size of a list inside a record: as asked, at most MAX_NESTED_PAGE."""
     return min(page_size(first), MAX_NESTED_PAGE)
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which page of a connection a client asks for, Relay's way: `first` after a cursor, or
+    `last` before one (either may also be bounded by the other cursor)."""
+
+    size: int
+    after: str | None = None
+    before: str | None = None
+    backward: bool = False
+
+    def listing_args(self) -> dict[str, Any]:
+        """The keyword arguments of domain.records.listing's list_records and list_grouped."""
+        return {
+            "first": self.size,
+            "after": self.after,
+            "before": self.before,
+            "backward": self.backward,
+        }
+
+
+def page_of(
+    first: int | None,
+    after: str | None,
+    last: int | None = None,
+    before: str | None = None,
+    *,
+    nested: bool = False,
+) -> Page:
+    """The page the arguments name; BAD_USER_INPUT for both `first` and `last`. Lists inside a
+    record hold at most MAX_NESTED_PAGE."""
+    if first is not None and last is not None:
+        raise InvalidInput.single("last", "FIRST_AND_LAST", "ask for first or last, not both")
+    backward = last is not None
+    size = page_size(last, "last") if backward else page_size(first)
+    return Page(min(size, MAX_NESTED_PAGE) if nested else size, after, before, backward)
 
 
 def listing_connection(

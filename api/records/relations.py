@@ -25,7 +25,7 @@ from strawberry.types.field import StrawberryField
 from strawberry.types.lazy_type import StrawberryLazyReference
 
 from api.records import loaders
-from api.records.pagination import Connection, listing_connection, nested_page_size
+from api.records.pagination import Connection, listing_connection, page_of
 from domain.records.spec import RecordSpec
 
 # Where a field keeps its Relation (strawberry keeps a field's metadata for its users).
@@ -95,13 +95,26 @@ def related_list(*, target: RecordSpec, column: str, type: Any, description: str
     """A to-many field: the first page (at most MAX_NESTED_PAGE) of the `target` records whose
     `column` points at this record, as `type`."""
 
-    async def resolve(self: Any, info: Info, first: int | None = None) -> Any:
-        listing = await loaders.children(info, target, column, nested_page_size(first)).load(
-            uuid.UUID(self.node_id)
-        )
+    async def resolve(
+        self: Any,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Any:
+        page = page_of(first, after, last, before, nested=True)
+        listing = await loaders.children(info, target, column, page).load(uuid.UUID(self.node_id))
         return listing_connection(listing, resolve_type(type).from_row)
 
-    resolve.__annotations__ = {"info": Info, "first": Optional[int], "return": Connection[type]}  # noqa: UP045
+    resolve.__annotations__ = {
+        "info": Info,
+        "first": Optional[int],  # noqa: UP045
+        "after": Optional[str],  # noqa: UP045
+        "last": Optional[int],  # noqa: UP045
+        "before": Optional[str],  # noqa: UP045
+        "return": Connection[type],
+    }
     return strawberry.field(resolver=resolve, description=description)
 
 

@@ -3,6 +3,7 @@ that make and cancel them (domain/reports/delivery.py; docs/reports.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from strawberry.types import Info
 
 from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id, encode_id
+from api.records.nodes import load_nodes
 from domain.reports import delivery
 
 AUTH = AUTHENTICATED
@@ -33,8 +35,8 @@ class ReportDelivery:
 
 
 @strawberry.type(description="A saved report e-mailed to members with its CSV, daily or weekly")
-class ReportSchedule:
-    id: relay.GlobalID
+class ReportSchedule(relay.Node):
+    node_id: relay.NodeID[str]
     report_id: relay.GlobalID
     owner_id: relay.GlobalID
     frequency: DeliveryFrequency
@@ -49,9 +51,15 @@ class ReportSchedule:
     raw_id: strawberry.Private[Any]
 
     @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_nodes(cls, info, node_ids, delivery.schedules_by_ids)
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> ReportSchedule:
         return cls(
-            id=encode_id("ReportSchedule", row["id"]),
+            node_id=str(row["id"]),
             report_id=encode_id("SavedReport", row["report_id"]),
             owner_id=encode_id("User", row["owner_id"]),
             frequency=delivery.Frequency(row["frequency"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -14,9 +15,11 @@ from strawberry.types import Info
 
 from api.records import loaders
 from api.records.ids import encode_id
+from api.records.nodes import load_spec_nodes
 from api.records.relations import relation
 from api.records.users import UserType
 from domain.service_levels import clock, clocks, policies
+from domain.service_levels.policies import SLA_POLICY_SPEC
 from domain.service_levels.status import sla_status
 
 
@@ -51,8 +54,8 @@ class SlaEscalation:
     description="What tickets matching `conditions` are promised; the first enabled "
     "policy in `position` order that matches applies",
 )
-class SlaPolicyType:
-    id: relay.GlobalID
+class SlaPolicyType(relay.Node):
+    node_id: relay.NodeID[str]
     name: str
     position: int
     conditions: JSON | None
@@ -72,6 +75,12 @@ class SlaPolicyType:
     updated_at: datetime
 
     @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        return await load_spec_nodes(cls, info, node_ids, SLA_POLICY_SPEC)
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> SlaPolicyType:
         levels = [
             SlaEscalation(
@@ -83,7 +92,7 @@ class SlaPolicyType:
             for e in row["escalations"] or []
         ]
         return cls(
-            id=encode_id("SlaPolicy", row["id"]),
+            node_id=str(row["id"]),
             name=row["name"],
             position=row["position"],
             conditions=row["conditions"],

@@ -12,6 +12,7 @@ from typing import Any
 from domain.errors import FieldError, Forbidden, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
+from domain.records.by_ids import rows_by_ids
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
 
@@ -101,3 +102,15 @@ async def delegates_of(user_ids: list[uuid.UUID], at: datetime) -> list[uuid.UUI
         [current_tenant_id(), user_ids, at],
     )
     return [row["delegate_id"] for row in rows]
+
+
+async def delegations_by_ids(
+    ids: list[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The delegations among `ids` the caller gave or received, by id (revoked ones too)."""
+    return await rows_by_ids(
+        "approval_delegation",
+        ids,
+        where="delegator_id = $3 OR delegate_id = $3",
+        params=[principal.user_id],
+    )

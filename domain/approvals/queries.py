@@ -32,6 +32,7 @@ class RequestFilter:
     record_id: uuid.UUID | None = None
     process_id: uuid.UUID | None = None
     submitted_by: uuid.UUID | None = None
+    ids: list[uuid.UUID] | None = None
 
 
 def _task_where(
@@ -107,6 +108,8 @@ async def list_requests(
     ):
         if value is not None:
             where.append(f"r.{column} = {params.add(value)}")
+    if filter.ids is not None:
+        where.append(f"r.id = ANY({params.add(filter.ids)}::uuid[])")
     if not principal.has_role(Role.ADMIN, Role.MANAGER):
         people = params.add(
             [principal.user_id, *await delegators_of(principal.user_id, datetime.now(timezone.utc))]
@@ -136,3 +139,27 @@ async def requests_of_records(record_ids: list[uuid.UUID]) -> dict[uuid.UUID, li
     for row in rows:
         found[row["record_id"]].append(store.request_row(row))
     return found
+
+
+async def visible_requests(
+    ids: list[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The requests among `ids` the principal may read (as list_requests), by id."""
+    found: dict[uuid.UUID, dict[str, Any]] = {}
+    for start in range(0, len(ids), store.MAX_PAGE):
+        chunk = ids[start : start + store.MAX_PAGE]
+        rows = await list_requests(
+            principal=principal, filter=RequestFilter(ids=chunk), first=len(chunk)
+        )
+        found.update((row["id"], row) for row in rows)
+    return found
+
+
+async def requests_by_id(request_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Requests by id, for callers who already know the caller may read their records (a
+    customer's timeline lists only requests on records the caller may read)."""
+    rows = await tenant_connection().execute_query_dict(
+        "SELECT * FROM approval_request WHERE tenant_id = $1 AND id = ANY($2::uuid[])",
+        [current_tenant_id(), request_ids],
+    )
+    return {row["id"]: store.request_row(row) for row in rows}

@@ -27,6 +27,7 @@ from domain.crm.tags import change_tags
 from domain.duplicates import conversion
 from domain.errors import FieldError, InvalidInput
 from domain.notifications import notify_users
+from domain.records.global_ids import global_id
 from tenants.context import current_tenant_id, tenant_connection
 
 MAX_ACTIONS = 10
@@ -198,7 +199,7 @@ async def create_record(ctx: Context, action: dict[str, Any]) -> str:
     created = await create_values(
         action["object"], _rendered(action["values"], ctx.values), principal=ctx.principal
     )
-    return f"{action['object']} {created}"
+    return f"{action['object']} {global_id(action['object'], created)}"
 
 
 async def convert_lead(ctx: Context, action: dict[str, Any]) -> str:
@@ -210,7 +211,7 @@ async def convert_lead(ctx: Context, action: dict[str, Any]) -> str:
         lead_id=ctx.record_id,
         create_opportunity=bool(action.get("createOpportunity")),
     )
-    return f"converted: customer {row['converted_customer_id']}"
+    return f"converted: customer {global_id('Customer', row['converted_customer_id'])}"
 
 
 async def create_task(ctx: Context, action: dict[str, Any]) -> str:
@@ -236,7 +237,7 @@ async def create_task(ctx: Context, action: dict[str, Any]) -> str:
         record_id=ctx.record_id,
         values=values,
     )
-    return f"{kind.lower()} {row['id']}"
+    return f"{kind.lower()} {global_id('Activity', row['id'])}"
 
 
 async def change_stage(ctx: Context, action: dict[str, Any]) -> str:

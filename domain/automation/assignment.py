@@ -12,6 +12,7 @@ from domain.automation.context import Context
 from domain.automation.targets import owner_field, spec_of, update_values
 from domain.crm.teams import members_of
 from domain.errors import FieldError, InvalidInput
+from domain.records.global_ids import global_id
 from domain.routing import eligible
 from tenants.context import current_tenant_id, tenant_connection
 
@@ -79,7 +80,7 @@ async def assign_owner(ctx: Context, action: dict[str, Any]) -> str:
     if team is not None:
         values["teamId"] = team
     await update_values(ctx.record_type, ctx.record_id, values, principal=ctx.principal)
-    return f"owner {owner}"
+    return f"owner {global_id('User', owner)}"
 
 
 def _from_table(action: dict[str, Any], value: Any) -> uuid.UUID | None:

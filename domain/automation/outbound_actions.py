@@ -14,12 +14,14 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from domain.automation.context import Context, NoRecipients, plugged_recipients, recipients, render
+from domain.automation.targets import spec_of
 from domain.errors import FieldError
 from domain.identity.directory import users_by_id
 from domain.outbound.http import destination_problem, json_body, send_signed
 from domain.outbound.mail import send_mail
 from domain.outbound.robots import PROVIDERS, post_text
 from domain.outbound.signing import new_secret
+from domain.records.global_ids import global_id, with_global_ids
 
 EMAIL_TO = ("owner", "owner_manager", "actor", "users", "addresses", "record")
 METHODS = ("POST", "PUT", "PATCH")
@@ -132,12 +134,14 @@ async def call_http(ctx: Context, action: dict[str, Any]) -> str:
         {
             "type": f"automation.{ctx.record_type}",
             "timestamp": int(time.time()),
+            # Ids are the API's global ids; `rawRecordId` is the record's UUID, for partners.
             "data": {
-                "ruleId": str(ctx.rule_id),
+                "ruleId": global_id("AutomationRule", ctx.rule_id),
                 "eventId": str(ctx.event_id),
                 "recordType": ctx.record_type,
-                "recordId": str(ctx.record_id),
-                "record": ctx.values,
+                "recordId": global_id(ctx.record_type, ctx.record_id),
+                "rawRecordId": str(ctx.record_id),
+                "record": with_global_ids(await spec_of(ctx.record_type), ctx.values),
             },
         }
     )

@@ -11,9 +11,10 @@ from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records.audit import record_events
+from domain.records.listing import Listing, list_records
 from domain.records.rights import ALL, READ_CREATE, READ_ONLY, Action, require
 from domain.records.rows import group_rows
-from domain.records.spec import RecordSpec
+from domain.records.spec import FieldSpec, Kind, RecordSpec
 from domain.records.writes import lock_record
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
@@ -100,12 +101,55 @@ async def tags_of(spec: RecordSpec, record_ids: list[uuid.UUID]) -> dict[uuid.UU
     return group_rows(rows, "record_id", record_ids, lambda row: row["name"])
 
 
-async def list_tags(*, principal: Principal) -> list[dict[str, Any]]:
-    """All tags of the tenant with how many records carry each."""
+TAG_SPEC = RecordSpec(
+    record_type="Tag",
+    table="tag",
+    fields=(
+        FieldSpec("id", "id", Kind.UUID),
+        FieldSpec("name", "name", Kind.TEXT, sortable=True),
+        FieldSpec("color", "color", Kind.TEXT),
+        FieldSpec("createdAt", "created_at", Kind.DATETIME, sortable=True),
+    ),
+    owned=False,
+    soft_delete=False,
+    default_sort="name",
+    rights=TAG_RIGHTS,
+)
+
+
+async def page_tags(
+    *,
+    principal: Principal,
+    first: int,
+    after: str | None = None,
+    before: str | None = None,
+    backward: bool = False,
+) -> Listing:
+    """A page of the tenant's tags by name, each with how many records carry it (`usage`)."""
+    listing = await list_records(
+        TAG_SPEC, principal=principal, first=first, after=after, before=before, backward=backward
+    )
+    usage = {
+        row["id"]: row["usage"] for row in await _tags_with_usage([r["id"] for r in listing.rows])
+    }
+    for row in listing.rows:
+        row["usage"] = usage.get(row["id"], 0)
+    return listing
+
+
+async def tags_by_ids(
+    ids: list[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The tags among `ids`, by id, with how many records carry each."""
     require(principal, "Tag", "crm", TAG_RIGHTS, Action.READ)
+    return {row["id"]: row for row in await _tags_with_usage(ids)}
+
+
+async def _tags_with_usage(ids: list[uuid.UUID] | None) -> list[dict[str, Any]]:
     return await tenant_connection().execute_query_dict(
         "SELECT t.id, t.name, t.color, count(rt.record_id) AS usage FROM tag t "
         "LEFT JOIN record_tag rt ON rt.tenant_id = t.tenant_id AND rt.tag_id = t.id "
-        "WHERE t.tenant_id = $1 GROUP BY t.id, t.name, t.color ORDER BY lower(t.name)",
-        [current_tenant_id()],
+        "WHERE t.tenant_id = $1 AND ($2::uuid[] IS NULL OR t.id = ANY($2::uuid[])) "
+        "GROUP BY t.id, t.name, t.color ORDER BY lower(t.name), t.id",
+        [current_tenant_id(), ids],
     )

@@ -1,5 +1,6 @@
 """A customer's full timeline: what happened on the customer and on its contacts, opportunities,
-tickets and the leads converted into it, newest first, as one keyset-paged statement.
+tickets and the leads converted into it (activities, stage and status changes, approval requests
+and decisions), newest first, as one keyset-paged statement.
 
 Every branch of the UNION ALL is limited to the records the caller may read (tenant first, then
 the role's visibility, as lists do), so an entry never reveals a record the caller cannot see.
@@ -38,6 +39,8 @@ class EntryKind(Enum):
     ACTIVITY = "ACTIVITY"
     STAGE_CHANGE = "STAGE_CHANGE"
     STATUS_CHANGE = "STATUS_CHANGE"
+    APPROVAL_REQUESTED = "APPROVAL_REQUESTED"  # a record submitted for approval
+    APPROVAL_DECISION = "APPROVAL_DECISION"  # an approver approved or rejected a step
 
 
 # The records around a customer whose activities join its timeline, and the column naming it.
@@ -57,6 +60,7 @@ _ENTRY_COLUMNS = (
     "from_status",
     "to_status",
     "actor_id",
+    "approval_request_id",
 )
 _CURSOR_TAG = "timeline"
 
@@ -72,6 +76,7 @@ class Entry:
     from_status: str | None
     to_status: str | None
     actor_id: uuid.UUID | None
+    approval_request_id: uuid.UUID | None  # APPROVAL_* entries
     activity: dict[str, Any] | None  # the activity row, for ACTIVITY entries
 
 
@@ -79,6 +84,7 @@ class Entry:
 class TimelinePage:
     entries: list[Entry]
     has_next: bool
+    has_previous: bool = False
 
 
 def encode_cursor(entry: Entry) -> str:
@@ -86,7 +92,7 @@ def encode_cursor(entry: Entry) -> str:
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+def decode_cursor(cursor: str, argument: str = "after") -> tuple[datetime, uuid.UUID]:
     try:
         tag, at, entry_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if tag != _CURSOR_TAG:
@@ -97,7 +103,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return parsed, uuid.UUID(entry_id)
     except (ValueError, TypeError, AttributeError) as exc:
         raise InvalidInput.single(
-            "after", "INVALID_CURSOR", "after is not a cursor of this timeline"
+            argument, "INVALID_CURSOR", f"{argument} is not a cursor of this timeline"
         ) from exc
 
 
@@ -117,22 +123,56 @@ def _readable_ids(
     return f"SELECT t.id FROM {spec.table} t WHERE {where}"
 
 
-def _activity_branch(principal: Principal, customer: str, params: Params) -> str | None:
-    if not _may_read(principal, ACTIVITY_SPEC):
-        return None
-    targets = [f"(a.record_type = 'Customer' AND a.record_id = {customer})"]
+def _on_customer_or_children(
+    principal: Principal, customer: str, params: Params, alias: str
+) -> str:
+    """`alias.record_type/record_id` name the customer, or a record around it the caller may read."""
+    targets = [f"({alias}.record_type = 'Customer' AND {alias}.record_id = {customer})"]
     for spec, column in _CHILDREN:
         if _may_read(principal, spec):
             targets.append(
-                f"(a.record_type = '{spec.record_type}' AND a.record_id IN "
+                f"({alias}.record_type = '{spec.record_type}' AND {alias}.record_id IN "
                 f"({_readable_ids(principal, spec, column, customer, params)}))"
             )
+    return "(" + " OR ".join(targets) + ")"
+
+
+def _activity_branch(principal: Principal, customer: str, params: Params) -> str | None:
+    if not _may_read(principal, ACTIVITY_SPEC):
+        return None
     where = " AND ".join(
-        [*readable_sql(principal, ACTIVITY_SPEC, params, "a"), "(" + " OR ".join(targets) + ")"]
+        [
+            *readable_sql(principal, ACTIVITY_SPEC, params, "a"),
+            _on_customer_or_children(principal, customer, params, "a"),
+        ]
     )
     return (
         f"SELECT a.occurred_at, a.id, 'ACTIVITY', a.record_type, a.record_id, NULL::uuid, NULL::text, "
-        f"NULL::text, a.created_by FROM activity a WHERE {where}"
+        f"NULL::text, a.created_by, NULL::uuid FROM activity a WHERE {where}"
+    )
+
+
+# A record's approval requests are shown to whoever may read the record (as its
+# `approvalRequests` are), so the approval branches need only the record's visibility.
+def _approval_request_branch(principal: Principal, customer: str, params: Params) -> str:
+    tenant = params.add(principal.tenant_id)
+    on_records = _on_customer_or_children(principal, customer, params, "r")
+    return (
+        "SELECT r.submitted_at, r.id, 'APPROVAL_REQUESTED', r.record_type, r.record_id, NULL::uuid, "
+        "NULL::text, r.status, r.submitted_by, r.id FROM approval_request r "
+        f"WHERE r.tenant_id = {tenant} AND {on_records}"
+    )
+
+
+def _approval_decision_branch(principal: Principal, customer: str, params: Params) -> str:
+    tenant = params.add(principal.tenant_id)
+    on_records = _on_customer_or_children(principal, customer, params, "r")
+    return (
+        "SELECT k.decided_at, k.id, 'APPROVAL_DECISION', r.record_type, r.record_id, NULL::uuid, "
+        "NULL::text, k.status, k.decided_by, r.id FROM approval_task k "
+        "JOIN approval_request r ON r.tenant_id = k.tenant_id AND r.id = k.request_id "
+        f"WHERE k.tenant_id = {tenant} AND k.status IN ('APPROVED', 'REJECTED') "
+        f"AND k.decided_at IS NOT NULL AND {on_records}"
     )
 
 
@@ -144,7 +184,7 @@ def _stage_branch(principal: Principal, customer: str, params: Params) -> str | 
     )
     return (
         "SELECT h.entered_at, h.id, 'STAGE_CHANGE', 'Opportunity', h.opportunity_id, h.stage_id, NULL::text, "
-        "NULL::text, h.actor_id FROM opportunity_stage_history h "
+        "NULL::text, h.actor_id, NULL::uuid FROM opportunity_stage_history h "
         f"JOIN opportunity t ON t.tenant_id = h.tenant_id AND t.id = h.opportunity_id WHERE {where}"
     )
 
@@ -157,7 +197,7 @@ def _status_branch(principal: Principal, customer: str, params: Params) -> str |
     )
     return (
         "SELECT h.changed_at, h.id, 'STATUS_CHANGE', 'Ticket', h.ticket_id, NULL::uuid, h.from_status, "
-        "h.to_status, h.actor_id FROM ticket_status_history h "
+        "h.to_status, h.actor_id, NULL::uuid FROM ticket_status_history h "
         f"JOIN ticket t ON t.tenant_id = h.tenant_id AND t.id = h.ticket_id WHERE {where}"
     )
 
@@ -166,6 +206,8 @@ _BRANCHES = {
     EntryKind.ACTIVITY: _activity_branch,
     EntryKind.STAGE_CHANGE: _stage_branch,
     EntryKind.STATUS_CHANGE: _status_branch,
+    EntryKind.APPROVAL_REQUESTED: _approval_request_branch,
+    EntryKind.APPROVAL_DECISION: _approval_decision_branch,
 }
 
 
@@ -197,27 +239,40 @@ async def customer_timeline(
     first: int,
     after: str | None = None,
     kinds: Collection[EntryKind] | None = None,
+    before: str | None = None,
+    backward: bool = False,
 ) -> TimelinePage:
-    """A page of the customer's timeline, newest first (ties broken by id)."""
-    position = decode_cursor(after) if after is not None else None
+    """A page of the customer's timeline, newest first (ties broken by id): the first `first`
+    entries after `after` and before `before`, or with `backward` the last `first` of them."""
+    bounds = [
+        (decode_cursor(cursor, argument), sign)
+        for cursor, argument, sign in ((after, "after", "<"), (before, "before", ">"))
+        if cursor is not None
+    ]
     params = Params()
     union = await _union(principal, customer_id, kinds, params)
     if union is None:
         return TimelinePage(entries=[], has_next=False)
-    page_after = ""
-    if position is not None:
-        page_after = f"WHERE (e.at, e.id) < ({params.add(position[0])}::timestamptz, {params.add(position[1])}::uuid)"
+    conditions = [
+        f"(e.at, e.id) {sign} ({params.add(at)}::timestamptz, {params.add(entry_id)}::uuid)"
+        for (at, entry_id), sign in bounds
+    ]
+    page_after = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    direction = "ASC" if backward else "DESC"
     # The activity's own columns join the page afterwards, so each branch stays a narrow row.
     sql = (
         f"SELECT e.*, {ACTIVITY_SPEC.select_list} FROM ({union}) e "
         f"LEFT JOIN activity t ON e.kind = 'ACTIVITY' AND t.tenant_id = {params.add(principal.tenant_id)} AND t.id = e.id "
         # Written out, not a parameter, as in domain/records/listing.py.
-        f"{page_after} ORDER BY e.at DESC, e.id DESC LIMIT {int(first) + 1}"
+        f"{page_after} ORDER BY e.at {direction}, e.id {direction} LIMIT {int(first) + 1}"
     )
     records = await fetch_values(sql, params.values)
-    return TimelinePage(
-        entries=[_entry(record) for record in records[:first]], has_next=len(records) > first
-    )
+    more = len(records) > first
+    entries = [_entry(record) for record in records[:first]]
+    if backward:
+        entries.reverse()
+        return TimelinePage(entries=entries, has_next=before is not None, has_previous=more)
+    return TimelinePage(entries=entries, has_next=more, has_previous=after is not None)
 
 
 async def count_entries(

@@ -232,6 +232,8 @@ async def list_object_records(
     first: int,
     after: str | None,
     search: str | None = None,
+    before: str | None = None,
+    backward: bool = False,
 ) -> Listing:
     """A page of one object's records the caller may see; filters may reach one level into
     related records (`customer.tier`); `search` matches words in text values (searchable objects)."""
@@ -247,6 +249,8 @@ async def list_object_records(
         after=after,
         scope={"object_id": obj.id},
         search=search,
+        before=before,
+        backward=backward,
     )
 
 
@@ -298,9 +302,12 @@ async def related_records(
     parent_type: str,
     parent_ids: list[uuid.UUID],
     first: int,
+    after: str | None = None,
+    before: str | None = None,
+    backward: bool = False,
 ) -> tuple[ObjectDef, dict[uuid.UUID, Listing]]:
-    """For each parent, the first page of `object_name` records whose relation `field_name`
-    points at it (the reverse one-to-many of a relation), in one statement."""
+    """For each parent, a page of `object_name` records whose relation `field_name` points at
+    it (the reverse one-to-many of a relation), in one statement."""
     obj = await load_object(object_name)
     field = obj.field(field_name)
     hidden_here = hidden(await field_rules(principal, obj.api_name))
@@ -324,6 +331,9 @@ async def related_records(
         group_ids=parent_ids,
         first=first,
         scope={"object_id": obj.id},
+        after=after,
+        before=before,
+        backward=backward,
     )
 
 

@@ -114,6 +114,20 @@ async def get_api_tokens(*, ids: list[uuid.UUID]) -> list[ApiToken]:
     return await owned(ApiToken).filter(id__in=ids)
 
 
-async def list_api_tokens(*, principal: Principal, first: int, after: str | None) -> Listing:
+async def list_api_tokens(
+    *,
+    principal: Principal,
+    first: int,
+    after: str | None,
+    before: str | None = None,
+    backward: bool = False,
+) -> Listing:
     """The tenant's tokens, oldest first, revoked ones included (they show when they were revoked)."""
-    return await list_records(API_TOKEN_SPEC, principal=principal, first=first, after=after)
+    return await list_records(
+        API_TOKEN_SPEC,
+        principal=principal,
+        first=first,
+        after=after,
+        before=before,
+        backward=backward,
+    )

@@ -16,7 +16,8 @@ from domain.automation.targets import STANDARD
 from domain.custom.fieldtypes import FieldType
 from domain.custom.metadata import load_object, load_standard_fields
 from domain.errors import FieldError, InvalidInput
-from domain.records.spec import CUSTOM_FIELDS_PREFIX, MEMBER, Kind
+from domain.imports.relations import EXTERNAL, NAMED, Related
+from domain.records.spec import CUSTOM_FIELDS_PREFIX, MEMBER, TEAM, Kind, Reference
 from domain.tenant_settings import current_settings
 from tenants.context import current_tenant_id, tenant_connection
 
@@ -66,6 +67,17 @@ ALIASES = {
     "状态": "status",
     "score": "score",
     "评分": "score",
+    "customer": "customerId",
+    "customername": "customerId",
+    "客户": "customerId",
+    "contact": "contactId",
+    "campaign": "campaignId",
+    "活动": "campaignId",
+    "pipeline": "pipelineId",
+    "stage": "stageId",
+    "阶段": "stageId",
+    "team": "teamId",
+    "团队": "teamId",
 }
 TRUE = frozenset({"true", "yes", "y", "1", "是", "对", "真"})
 FALSE = frozenset({"false", "no", "n", "0", "否", "错", "假"})
@@ -78,10 +90,33 @@ class Target:
     kind: Kind | None = None  # standard fields
     field_type: FieldType | None = None  # custom fields
     member: bool = False  # a member of the tenant, given by email
+    related: Related | None = None  # a related record, by id, name or external id
+    writes: str | None = None  # the field the value goes to, when not `name`
 
     @property
     def custom(self) -> bool:
         return self.field_type is not None
+
+    @property
+    def field(self) -> str:
+        """The field of the write flow the value goes to."""
+        return self.writes or self.name
+
+
+def _relation_targets(name: str, ref: Reference | None) -> dict[str, Target]:
+    """A field pointing at named records: by id or name, and by external id."""
+    if ref is None or ref.table not in NAMED:
+        return {}
+    return {
+        name: Target(name, name, kind=Kind.UUID, related=Related(ref)),
+        name + EXTERNAL: Target(
+            name + EXTERNAL,
+            f"{name} (external id)",
+            kind=Kind.TEXT,
+            related=Related(ref, by_external_id=True),
+            writes=name,
+        ),
+    }
 
 
 async def import_targets(object_name: str) -> dict[str, Target]:
@@ -95,6 +130,7 @@ async def import_targets(object_name: str) -> dict[str, Target]:
             found[field.name] = Target(
                 field.name, field.name, kind=field.kind, member=field.references == MEMBER
             )
+            found.update(_relation_targets(field.name, field.references))
         for definition in await load_standard_fields(object_name):
             if not (definition.deleted or definition.computed or definition.read_only):
                 name = CUSTOM_FIELDS_PREFIX + definition.api_name
@@ -111,8 +147,8 @@ async def import_targets(object_name: str) -> dict[str, Target]:
         raise InvalidInput.single(
             "object", "UNKNOWN_OBJECT", "a standard type (Lead, Customer, ...) or a custom object"
         ) from exc
-    for name in ("ownerId", "teamId"):
-        found[name] = Target(name, name, kind=Kind.UUID, member=name == "ownerId")
+    found["ownerId"] = Target("ownerId", "ownerId", kind=Kind.UUID, member=True)
+    found.update(_relation_targets("teamId", TEAM))
     for definition in obj.fields:
         if not (definition.deleted or definition.computed or definition.read_only):
             found[definition.api_name] = Target(
@@ -168,15 +204,16 @@ def check_mapping(headers: list[str], mapping: dict[str, str], targets: dict[str
                     f"{name!r} is not a field that can be imported",
                 )
             )
-        elif name in seen:
+        elif targets[name].field in seen:
             errors.append(
                 FieldError(
                     f"mapping.{header}",
                     "MAPPED_TWICE",
-                    f"{name} is already mapped from {seen[name]!r}",
+                    f"{targets[name].field} is already mapped from {seen[targets[name].field]!r}",
                 )
             )
-        seen[name] = header
+        else:
+            seen[targets[name].field] = header
     if len(set(headers)) != len(headers):
         errors.append(
             FieldError("file", "DUPLICATE_HEADERS", "every column needs a different header")
@@ -265,6 +302,8 @@ def _day(cell: Any) -> date:
 
 async def convert(target: Target, cell: Any, members: Members) -> Any:
     """The value `cell` stands for in `target`'s write flow; CellError for what cannot be one."""
+    if target.related is not None:
+        return _text(cell)  # an id, a name or an external id: resolved for the whole batch
     if target.member:
         found = await members.id_of(_text(cell))
         if found is None:

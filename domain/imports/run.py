@@ -27,6 +27,8 @@ from domain.automation.targets import (
 )
 from domain.custom import records as custom_records
 from domain.custom.metadata import load_object, load_standard_fields, record_spec, standard_spec
+from domain.duplicates.checks import duplicates_for_values
+from domain.duplicates.rules import active_rules
 from domain.errors import Conflict, DomainError, FieldError, Forbidden, InvalidInput, NotFound
 from domain.events import silenced
 from domain.files.limits import LIMITS
@@ -35,6 +37,7 @@ from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.imports.fields import CellError, Members, Target, check_mapping, convert, import_targets
 from domain.imports.reader import open_table
+from domain.imports.relations import Related, resolve_relations
 from domain.integrations import external_ids
 from domain.jobs import JobError, RunningJob
 from domain.records import service
@@ -48,6 +51,7 @@ BATCH = 1000  # rows per committed batch
 MODES = ("CREATE", "UPDATE", "UPSERT")
 EXTERNAL_ID = "externalId"
 DEFAULT_SYSTEM = "import"
+DUPLICATE_RULES = "duplicateRules"  # matchBy: the record the tenant's duplicate rules match
 _ITEM = re.compile(r"^items\.(\d+)\.(?:values\.)?")
 
 
@@ -62,6 +66,11 @@ class Plan:
     system: str
     dry_run: bool
     automations: bool = True  # False: the records' events reach no rule and no webhook
+
+    @property
+    def related(self) -> dict[str, Related]:
+        """How the mapped relation fields name their records, by field."""
+        return {t.field: t.related for _, _, t in self.columns if t.related is not None}
 
 
 @dataclass
@@ -106,6 +115,13 @@ async def plan_import(params: dict[str, Any], headers: list[str], principal: Pri
                     "matchBy", "REQUIRED", "updates find records by externalId or a unique field"
                 )
             )
+        elif match_by == DUPLICATE_RULES:
+            if not await active_rules(object_name):
+                errors.append(
+                    FieldError(
+                        "matchBy", "NO_RULES", f"{object_name} has no active duplicate rules"
+                    )
+                )
         elif match_by not in mapping.values():
             errors.append(FieldError("matchBy", "NOT_MAPPED", f"map a column onto {match_by}"))
     spec = await object_spec(object_name)
@@ -222,9 +238,11 @@ async def write_rows(
     principal: Principal,
 ) -> None:
     """Write a batch's rows, each all or nothing, adding to `counts` (and its errors)."""
+    converted = [await _values(plan, cells, members) for _, cells in batch]
+    if plan.related:
+        await resolve_relations(converted, plan.related, principal=principal, system=plan.system)
     ready: list[tuple[int, dict[str, Any]]] = []
-    for number, cells in batch:
-        values, problems = await _values(plan, cells, members)
+    for (number, _), (values, problems) in zip(batch, converted, strict=True):
         if problems:
             _fail(counts, number, problems)
         else:
@@ -258,9 +276,9 @@ async def _values(
         if cell is None or (isinstance(cell, str) and not cell.strip()):
             continue
         try:
-            values[target.name] = await convert(target, cell, members)
+            values[target.field] = await convert(target, cell, members)
         except CellError as exc:
-            problems.append(FieldError(target.name, exc.code, f"{header}: {exc}"))
+            problems.append(FieldError(target.field, exc.code, f"{header}: {exc}"))
     return values, problems
 
 
@@ -348,9 +366,15 @@ async def _write_one(
     await conn.execute_query("SAVEPOINT import_row")
     try:
         external = values.pop(EXTERNAL_ID, None)
-        existing = await _match(plan, values, external) if plan.mode != "CREATE" else None
+        existing = (
+            await _match(plan, values, external, principal) if plan.mode != "CREATE" else None
+        )
         if existing is None and plan.mode == "UPDATE":
-            raise NotFound(f"no {plan.object_name} with this {plan.match_by}")
+            raise NotFound(
+                f"no {plan.object_name} matches the row under the duplicate rules"
+                if plan.match_by == DUPLICATE_RULES
+                else f"no {plan.object_name} with this {plan.match_by}"
+            )
         if existing is None:
             record_id = await create_values(plan.object_name, values, principal=principal)
             counts.created += 1
@@ -389,8 +413,13 @@ async def _write_one(
         _fail(counts, number, [FieldError("row", "REFUSED", str(exc))])
 
 
-async def _match(plan: Plan, values: dict[str, Any], external: Any) -> uuid.UUID | None:
-    """The record a row updates: by external id, or by the unique field `matchBy`."""
+async def _match(
+    plan: Plan, values: dict[str, Any], external: Any, principal: Principal
+) -> uuid.UUID | None:
+    """The record a row updates: by external id, by the tenant's duplicate rules, or by the
+    unique field `matchBy`."""
+    if plan.match_by == DUPLICATE_RULES:
+        return await _match_by_rules(plan, values, principal)
     if plan.match_by == EXTERNAL_ID:
         if external is None:
             raise InvalidInput.single(EXTERNAL_ID, "REQUIRED", "the row has no external id")
@@ -416,3 +445,25 @@ async def _match(plan: Plan, values: dict[str, Any], external: Any) -> uuid.UUID
     if len(rows) > 1:
         raise Conflict(f"more than one {plan.object_name} has this {plan.match_by}")
     return rows[0]["id"] if rows else None
+
+
+async def _match_by_rules(
+    plan: Plan, values: dict[str, Any], principal: Principal
+) -> uuid.UUID | None:
+    """The one record the row's values match under the object's active duplicate rules, among
+    those the importer may see; None for none, InvalidInput AMBIGUOUS for several."""
+    spec = await object_spec(plan.object_name)
+    if plan.object_name in STANDARD:
+        row = {spec.field(name).column: value for name, value in values.items() if spec.has(name)}
+    else:
+        row = {"data": {k: v for k, v in values.items() if k not in ("ownerId", "teamId")}}
+    matches = await duplicates_for_values(plan.object_name, row, principal=principal)
+    found = list(dict.fromkeys(m.record_id for m in matches))
+    if len(found) > 1:
+        rules = ", ".join(dict.fromkeys(f"'{m.rule_name}'" for m in matches))
+        raise InvalidInput.single(
+            DUPLICATE_RULES,
+            "AMBIGUOUS",
+            f"the row matches {len(found)} {plan.object_name} records under {rules}",
+        )
+    return found[0] if found else None

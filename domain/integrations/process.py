@@ -17,7 +17,11 @@ from domain.identity.principal import Principal, acting_for
 from domain.integrations import external_ids
 from domain.integrations.endpoints import ENDPOINT_SPEC, live_endpoint
 from domain.integrations.mapping import apply
-from domain.records.rights import Action
+from domain.records.by_ids import spec_rows_by_ids
+from domain.records.listing import Listing, list_records
+from domain.records.ordering import Order
+from domain.records.rights import READ_ONLY, Action
+from domain.records.spec import FieldSpec, Kind, RecordSpec
 from tenants.context import current_tenant_id, tenant_connection
 
 
@@ -111,3 +115,61 @@ async def list_requests(
         "AND ($3::text IS NULL OR status = $3) AND ($5::uuid IS NULL OR id = $5) ORDER BY received_at DESC, id DESC LIMIT $4",
         [current_tenant_id(), endpoint_id, status, max(1, min(first, 100)), request_id],
     )
+
+
+REQUEST_SPEC = RecordSpec(
+    record_type="InboundRequest",
+    table="inbound_request",
+    fields=(
+        FieldSpec("id", "id", Kind.UUID),
+        FieldSpec("endpointId", "endpoint_id", Kind.UUID),
+        FieldSpec("messageId", "message_id", Kind.TEXT),
+        FieldSpec("receivedAt", "received_at", Kind.DATETIME, sortable=True),
+        FieldSpec("contentType", "content_type", Kind.TEXT),
+        FieldSpec("body", "body", Kind.TEXT, filterable=False),
+        FieldSpec("status", "status", Kind.TEXT),
+        FieldSpec("error", "error", Kind.TEXT),
+        FieldSpec("recordType", "record_type", Kind.TEXT),
+        FieldSpec("recordId", "record_id", Kind.UUID),
+        FieldSpec("processedAt", "processed_at", Kind.DATETIME),
+    ),
+    owned=False,
+    soft_delete=False,
+    scope_area=ENDPOINT_SPEC.scope_area,
+    rights={role: READ_ONLY for role in ENDPOINT_SPEC.rights},
+)
+
+
+async def page_requests(
+    *,
+    principal: Principal,
+    endpoint_id: uuid.UUID | None,
+    status: str | None,
+    first: int,
+    after: str | None = None,
+    before: str | None = None,
+    backward: bool = False,
+) -> Listing:
+    """A page of the requests received, newest first, with their outcome."""
+    scope = {
+        column: value
+        for column, value in (("endpoint_id", endpoint_id), ("status", status))
+        if value is not None
+    }
+    return await list_records(
+        REQUEST_SPEC,
+        principal=principal,
+        order=[Order("receivedAt", descending=True)],
+        scope=scope,
+        first=first,
+        after=after,
+        before=before,
+        backward=backward,
+    )
+
+
+async def requests_by_ids(
+    ids: list[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The requests among `ids`, by id, for those who may read the inbound endpoints."""
+    return await spec_rows_by_ids(REQUEST_SPEC, ids, principal=principal)

@@ -16,19 +16,12 @@ from domain.integrations.webhook_delivery import (
     list_deliveries,
 )
 from domain.integrations.webhook_endpoints import WEBHOOK_SPEC, get_endpoint
-from domain.records.rights import Action
-
-
-async def deliveries(
-    *,
-    principal: Principal,
-    endpoint_id: uuid.UUID | None,
-    status: str | None,
-    first: int = 50,
-    delivery_id: uuid.UUID | None = None,
-) -> list[dict[str, Any]]:
-    WEBHOOK_SPEC.require(principal, Action.READ)
-    return await list_deliveries(endpoint_id, status, first, delivery_id)
+from domain.records.by_ids import spec_rows_by_ids
+from domain.records.listing import Listing, list_records
+from domain.records.ordering import Order
+from domain.records.rights import READ_ONLY, Action
+from domain.records.spec import FieldSpec, Kind, RecordSpec
+from tenants.context import current_tenant_id, tenant_connection
 
 
 async def send_test(*, principal: Principal, endpoint_id: uuid.UUID) -> dict[str, Any]:
@@ -60,3 +53,80 @@ async def resend(*, principal: Principal, delivery_id: uuid.UUID) -> dict[str, A
 async def _send_now(delivery_id: uuid.UUID) -> dict[str, Any]:
     await attempt_here(delivery_id)
     return (await list_deliveries(None, None, 1, delivery_id))[0]
+
+
+async def deliveries_by_ids(
+    ids: list[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The deliveries among `ids`, by id, each with its attempts, for those who may read the
+    webhook endpoints."""
+    rows = await spec_rows_by_ids(DELIVERY_SPEC, ids, principal=principal)
+    attempts = await _attempts_of(list(rows))
+    return {key: {**row, "attempt_log": attempts.get(key, [])} for key, row in rows.items()}
+
+
+DELIVERY_SPEC = RecordSpec(
+    record_type="WebhookDelivery",
+    table="webhook_delivery",
+    fields=(
+        FieldSpec("id", "id", Kind.UUID),
+        FieldSpec("endpointId", "endpoint_id", Kind.UUID),
+        FieldSpec("eventId", "event_id", Kind.UUID),
+        FieldSpec("eventType", "event_type", Kind.TEXT),
+        FieldSpec("payload", "payload", Kind.JSON, filterable=False),
+        FieldSpec("status", "status", Kind.TEXT),
+        FieldSpec("attempts", "attempts", Kind.INT),
+        FieldSpec("nextAttemptAt", "next_attempt_at", Kind.DATETIME),
+        FieldSpec("lastStatusCode", "last_status_code", Kind.INT),
+        FieldSpec("lastError", "last_error", Kind.TEXT),
+        FieldSpec("createdAt", "created_at", Kind.DATETIME, sortable=True),
+        FieldSpec("deliveredAt", "delivered_at", Kind.DATETIME),
+    ),
+    owned=False,
+    soft_delete=False,
+    scope_area=WEBHOOK_SPEC.scope_area,
+    rights={role: READ_ONLY for role in WEBHOOK_SPEC.rights},
+)
+
+
+async def page_deliveries(
+    *,
+    principal: Principal,
+    endpoint_id: uuid.UUID | None,
+    status: str | None,
+    first: int,
+    after: str | None = None,
+    before: str | None = None,
+    backward: bool = False,
+) -> Listing:
+    """A page of the delivery log, newest first, each delivery with its attempts."""
+    scope = {
+        column: value
+        for column, value in (("endpoint_id", endpoint_id), ("status", status))
+        if value is not None
+    }
+    listing = await list_records(
+        DELIVERY_SPEC,
+        principal=principal,
+        order=[Order("createdAt", descending=True)],
+        scope=scope,
+        first=first,
+        after=after,
+        before=before,
+        backward=backward,
+    )
+    attempts = await _attempts_of([row["id"] for row in listing.rows])
+    for row in listing.rows:
+        row["attempt_log"] = attempts.get(row["id"], [])
+    return listing
+
+
+async def _attempts_of(delivery_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    attempts = await tenant_connection().execute_query_dict(
+        "SELECT * FROM webhook_attempt WHERE tenant_id = $1 AND delivery_id = ANY($2::uuid[]) ORDER BY attempted_at, id",
+        [current_tenant_id(), delivery_ids],
+    )
+    by_delivery: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for attempt in attempts:
+        by_delivery.setdefault(attempt["delivery_id"], []).append(attempt)
+    return by_delivery

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from domain.automation.targets import known_type, record_values
+from domain.automation.targets import known_type, record_values, spec_of
 from domain.config_cache import VersionedCache
 from domain.errors import describe
 from domain.events import Event
@@ -33,6 +33,7 @@ from domain.integrations.webhook_endpoints import signing_secrets, wants
 from domain.notifications import notify_users_translated
 from domain.outbound.guard import BlockedAddress
 from domain.outbound.http import json_body, send_signed
+from domain.records.global_ids import global_id, with_global_ids
 from domain.telemetry import report
 from tenants.context import current_tenant_id, tenant_connection, tenant_transaction
 from tenants.ids import new_id
@@ -80,14 +81,18 @@ async def fan_out(event: Event) -> list[uuid.UUID]:
     if not targets or not await known_type(event.record_type):
         return []
     record = await record_values(event.record_type, event.record_id)
+    spec = await spec_of(event.record_type)
+    # Ids are the API's global ids (node(id:) reads them); `rawId` is the UUID, for partners
+    # that key on it.
     payload = {
         "type": event.event_type,
         "timestamp": event.occurred_at.isoformat(),
         "data": {
             "object": event.record_type,
-            "id": str(event.record_id),
-            "changes": event.changes,
-            "record": record,
+            "id": global_id(event.record_type, event.record_id),
+            "rawId": str(event.record_id),
+            "changes": with_global_ids(spec, event.changes or {}),
+            "record": None if record is None else with_global_ids(spec, record),
         },
     }
     created = await tenant_connection().execute_query_dict(

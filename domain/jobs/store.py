@@ -143,6 +143,8 @@ async def list_jobs(
     order: list[Order] | None,
     first: int,
     after: str | None,
+    before: str | None = None,
+    backward: bool = False,
 ) -> Listing:
     return await list_records(
         JOB_SPEC,
@@ -151,6 +153,8 @@ async def list_jobs(
         order=order or [Order("createdAt", descending=True)],
         first=first,
         after=after,
+        before=before,
+        backward=backward,
         scope=_mine(principal),
     )
 

@@ -19,10 +19,11 @@ import orjson
 from domain.approvals.locks import pending_lock
 from domain.custom.fieldtypes import FieldType
 from domain.custom.metadata import STANDARD_OBJECTS, ObjectDef, load_objects, record_spec
-from domain.errors import Conflict, FieldError, InvalidInput, NotFound
+from domain.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.merge.moves import move_all, undo_all
 from domain.records.audit import record_events
+from domain.records.by_ids import rows_by_ids
 from domain.records.rights import Action
 from domain.records.rows import decode_row, jsonable
 from domain.records.spec import CUSTOM_FIELDS_PREFIX, RecordSpec
@@ -334,3 +335,22 @@ def _stored(spec: RecordSpec, survivor: dict[str, Any], column: str, value: Any)
 
 def _json(value: Any) -> Any:
     return orjson.loads(value) if isinstance(value, str) else value
+
+
+async def merges_by_ids(
+    ids: list[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The merges among `ids`, by id, of the types the principal may read (as get_merge)."""
+    found = {}
+    for merge_id, merge in (await rows_by_ids("record_merge", ids)).items():
+        try:
+            spec, _ = await _target(merge["record_type"])
+            spec.require(principal, Action.READ)
+        except (Forbidden, InvalidInput):
+            continue
+        found[merge_id] = {
+            **merge,
+            "moves": _json(merge["moves"]),
+            "survivor_before": _json(merge["survivor_before"]),
+        }
+    return found

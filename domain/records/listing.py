@@ -20,6 +20,7 @@ from domain.records.ordering import (
     decode_cursor,
     order_by_sql,
     resolve,
+    reverse,
 )
 from domain.records.rights import Action
 from domain.records.rows import decode_row
@@ -60,7 +61,25 @@ def _where(
     return clauses
 
 
-async def list_records(
+@dataclass
+class PageStatement:
+    """The statement of a page of records (its rows and the included relations' columns, one
+    look-ahead row more than the page, backward pages in reverse), and what reading it needs."""
+
+    sql: str
+    values: list[Any]
+    count_sql: str  # the total count, with the first `count_values` parameters
+    count_values: list[Any]
+    ordering: Any
+    scan: Any  # the order the statement reads in (the reverse of `ordering` for backward pages)
+    rules: Any  # the caller's field rules on the record type
+    joined: list[Any]  # domain.records.includes.Joined, in the order of their columns
+    joined_columns: list[str]  # the included relations' column expressions
+    where: list[str]
+    joins: list[str]
+
+
+async def page_statement(
     spec: RecordSpec,
     *,
     principal: Principal,
@@ -71,10 +90,10 @@ async def list_records(
     scope: dict[str, Any] | None = None,
     search: str | None = None,
     include: Sequence[Include] = (),
-) -> Listing:
-    """A page of `spec`'s records the principal may see; `scope` pins columns (e.g. customer_id),
-    `search` matches words (or their beginnings) in the record's searchable text, and `include`
-    names to-one relations read in the same statement (in `Listing.related`)."""
+    before: str | None = None,
+    backward: bool = False,
+) -> PageStatement:
+    """The one statement behind `list_records` (see there), not run."""
     spec.require(principal, Action.READ)
     rules = await field_rules(principal, spec.record_type)
     readable = visible_spec(spec, rules)  # what the caller may filter and sort on
@@ -93,34 +112,92 @@ async def list_records(
     count_values = list(params.values)
     if after is not None:
         where.append(after_sql(ordering, decode_cursor(ordering, after), params))
+    if before is not None:
+        before_values = decode_cursor(ordering, before, argument="before")
+        where.append(after_sql(reverse(ordering), before_values, params))
     joined, joins, joined_columns = await plan_joins(include, principal, params)
+    # A backward page reads the list in reverse from its end (or from `before`), then turns round.
+    scan = reverse(ordering) if backward else ordering
     sql = (
         f"SELECT {', '.join([spec.select_list, *joined_columns])} FROM {spec.table} t {' '.join(joins)} "
         # The limit is written out, not a parameter: a plan for "some limit" costs like reading
         # everything, so PostgreSQL would plan every execution anew instead of reusing one plan.
-        f"WHERE {' AND '.join(where)} ORDER BY {order_by_sql(ordering)} LIMIT {int(first) + 1}"
+        f"WHERE {' AND '.join(where)} ORDER BY {order_by_sql(scan)} LIMIT {int(first) + 1}"
     )
-    records = await fetch_values(sql, params.values)
+    return PageStatement(
+        sql,
+        params.values,
+        count_sql,
+        count_values,
+        ordering,
+        scan,
+        rules,
+        joined,
+        joined_columns,
+        where,
+        joins,
+    )
+
+
+async def list_records(
+    spec: RecordSpec,
+    *,
+    principal: Principal,
+    filter: Filter | None = None,
+    order: list[Order] | None = None,
+    first: int,
+    after: str | None = None,
+    scope: dict[str, Any] | None = None,
+    search: str | None = None,
+    include: Sequence[Include] = (),
+    before: str | None = None,
+    backward: bool = False,
+) -> Listing:
+    """A page of `spec`'s records the principal may see; `scope` pins columns (e.g. customer_id),
+    `search` matches words (or their beginnings) in the record's searchable text, and `include`
+    names to-one relations read in the same statement (in `Listing.related`).
+
+    The page holds the first `first` records after the `after` cursor and before the `before`
+    one, or with `backward` the last `first` of them (still in the list's order)."""
+    page = await page_statement(
+        spec,
+        principal=principal,
+        filter=filter,
+        order=order,
+        first=first,
+        after=after,
+        scope=scope,
+        search=search,
+        include=include,
+        before=before,
+        backward=backward,
+    )
+    fetched = await fetch_values(page.sql, page.values)
+    more = len(fetched) > first
+    records = fetched[:first]
+    if backward:
+        records.reverse()
     columns = spec.columns
     # A record is the row's columns followed by the included records' columns: zip stops at ours.
     rows = strip_hidden(
         spec,
-        rules,
+        page.rules,
         [decode_row(spec, dict(zip(columns, record, strict=False))) for record in records],
     )
     conn = tenant_connection()
+    count_sql, count_values = page.count_sql, page.count_values
 
     async def count() -> int:
         total: int = (await conn.execute_query_dict(count_sql, count_values))[0]["n"]
         return total
 
     return Listing(
-        rows=rows[:first],
-        cursor=cursor_encoder(ordering),
-        has_next=len(rows) > first,
-        has_previous=after is not None,
+        rows=rows,
+        cursor=cursor_encoder(page.ordering),
+        has_next=before is not None if backward else more,
+        has_previous=more if backward else after is not None,
         count=count,
-        related=included_rows(joined, rows[:first], records, len(columns)),
+        related=included_rows(page.joined, rows, records, len(columns)),
     )
 
 
@@ -162,10 +239,14 @@ async def list_grouped(
     first: int,
     order: list[Order] | None = None,
     scope: dict[str, Any] | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    backward: bool = False,
 ) -> dict[uuid.UUID, Listing]:
-    """The first page of records for each of many parents in one statement (nested connections
-    without N+1): a window function numbers each parent's rows. The parent is a uuid column, or a
-    field holding an id inside JSONB (a custom relation)."""
+    """A page of records for each of many parents in one statement (nested connections without
+    N+1): a window function numbers each parent's rows. The parent is a uuid column, or a field
+    holding an id inside JSONB (a custom relation). The page is chosen as list_records chooses
+    it (`after`, `before`, `backward`), within each parent's records."""
     spec.require(principal, Action.READ)
     rules = await field_rules(principal, spec.record_type)
     ordering = resolve(spec, order)
@@ -177,14 +258,25 @@ async def list_grouped(
     )
     keys = [str(i) for i in group_ids] if in_json else list(group_ids)
     where.append(f"{group_sql} = ANY({params.add(keys)}::{'text' if in_json else 'uuid'}[])")
-    order_sql = order_by_sql(ordering)
+    # The count is of each parent's whole list, so it is taken before the cursors narrow it.
+    count_sql = f"count(*) OVER (PARTITION BY {group_sql})"
+    cursors = []
+    if after is not None:
+        cursors.append(after_sql(ordering, decode_cursor(ordering, after), params))
+    if before is not None:
+        before_values = decode_cursor(ordering, before, argument="before")
+        cursors.append(after_sql(reverse(ordering), before_values, params))
+    in_page = " AND ".join(cursors) or "TRUE"
+    order_sql = order_by_sql(reverse(ordering) if backward else ordering)
     limit = params.add(first + 1)
     sql = (
-        f"SELECT * FROM (SELECT {spec.select_list}, {group_sql} AS _group, "
-        f"row_number() OVER (PARTITION BY {group_sql} ORDER BY {order_sql}) AS _position, "
-        f"count(*) OVER (PARTITION BY {group_sql}) AS _total "
-        f"FROM {spec.table} t WHERE {' AND '.join(where)}) ranked WHERE _position <= {limit} "
-        f"ORDER BY _group, _position"
+        # The page's rows come first in each parent's numbering; a parent with none still sends
+        # its first row (not in the page), which carries the parent's count.
+        f"SELECT * FROM (SELECT {spec.select_list}, {group_sql} AS _group, ({in_page}) AS _in_page, "
+        f"row_number() OVER (PARTITION BY {group_sql} ORDER BY ({in_page}) DESC, {order_sql}) "
+        f"AS _position, {count_sql} AS _total "
+        f"FROM {spec.table} t WHERE {' AND '.join(where)}) ranked "
+        f"WHERE (_in_page AND _position <= {limit}) OR _position = 1 ORDER BY _group, _position"
     )
     grouped: dict[uuid.UUID, list[dict[str, Any]]] = {group_id: [] for group_id in group_ids}
     totals: dict[uuid.UUID, int] = {}
@@ -193,7 +285,8 @@ async def list_grouped(
         group = uuid.UUID(group) if isinstance(group, str) else group
         totals[group] = row.pop("_total")
         row.pop("_position")
-        grouped[group].append(strip_hidden(spec, rules, [decode_row(spec, row)])[0])
+        if row.pop("_in_page"):
+            grouped[group].append(strip_hidden(spec, rules, [decode_row(spec, row)])[0])
 
     encode = cursor_encoder(ordering)
 
@@ -201,7 +294,12 @@ async def list_grouped(
         async def count() -> int:
             return totals.get(group_id, 0)
 
-        return Listing(rows[:first], encode, len(rows) > first, False, count)
+        more = len(rows) > first
+        page = rows[:first]
+        if backward:
+            page.reverse()
+            return Listing(page, encode, before is not None, more, count)
+        return Listing(page, encode, more, after is not None, count)
 
     return {group_id: listing(group_id, rows) for group_id, rows in grouped.items()}
 

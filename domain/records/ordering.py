@@ -62,6 +62,14 @@ def order_by_sql(ordering: list[tuple[FieldSpec, Order]], alias: str = "t") -> s
     )
 
 
+def reverse(ordering: list[tuple[FieldSpec, Order]]) -> list[tuple[FieldSpec, Order]]:
+    """The same ordering read from its end: each direction and NULLS placement turned round."""
+    return [
+        (field, Order(order.field, not order.descending, not order.resolved_nulls_first))
+        for field, order in ordering
+    ]
+
+
 def after_sql(
     ordering: list[tuple[FieldSpec, Order]], values: list[Any], params: Params, alias: str = "t"
 ) -> str:
@@ -96,8 +104,11 @@ def cursor_encoder(ordering: list[tuple[FieldSpec, Order]]) -> Callable[[dict[st
     return encode
 
 
-def decode_cursor(ordering: list[tuple[FieldSpec, Order]], cursor: str) -> list[Any]:
-    """The values a cursor holds, typed; InvalidInput if it is not a cursor of this ordering."""
+def decode_cursor(
+    ordering: list[tuple[FieldSpec, Order]], cursor: str, *, argument: str = "after"
+) -> list[Any]:
+    """The values a cursor holds, typed; InvalidInput (on `argument`) if it is not a cursor of
+    this ordering."""
     try:
         signature, raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if signature != _signature(ordering) or len(raw) != len(ordering):
@@ -107,7 +118,7 @@ def decode_cursor(ordering: list[tuple[FieldSpec, Order]], cursor: str) -> list[
         ]
     except (ValueError, TypeError) as exc:
         raise InvalidInput.single(
-            "after", "INVALID_CURSOR", "after is not a cursor of this list and order"
+            argument, "INVALID_CURSOR", f"{argument} is not a cursor of this list and order"
         ) from exc
 
 

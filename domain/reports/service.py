@@ -5,7 +5,7 @@ may see (TICKET_SPEC's visibility). Formulas: docs/reports.md."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum
 
@@ -140,25 +140,35 @@ def _percentile(fraction: str, value: str, condition: str) -> str:
 
 
 async def response_times(
-    *, principal: Principal, window: Window, by: TicketDimension
+    *,
+    principal: Principal,
+    window: Window,
+    by: TicketDimension,
+    first_response: bool = True,
+    resolution: bool = True,
 ) -> list[TimeLine]:
     """Over tickets created in the window: hours to the first response (of those answered) and to
-    resolution (of those resolved), P50 and P90."""
+    resolution (of those resolved), P50 and P90. `first_response` / `resolution` False leave
+    those percentiles null (each costs a sort of the window's tickets per group)."""
     start, end = await bounds(window)
     params = Params()
     visible = _visible(principal, params)
-    response, resolution = (
+    response, resolved = (
         _HOURS.format(end="t.first_response_at"),
         _HOURS.format(end="t.resolved_at"),
     )
+
+    def percentile(wanted: bool, fraction: str, value: str, condition: str) -> str:
+        return _percentile(fraction, value, condition) if wanted else "NULL::numeric"
+
     sql = f"""
     SELECT {_DIMENSION_SQL[by]} AS key, count(*) AS n,
            count(t.first_response_at) AS responded,
-           {_percentile("0.5", response, "t.first_response_at IS NOT NULL")} AS r50,
-           {_percentile("0.9", response, "t.first_response_at IS NOT NULL")} AS r90,
+           {percentile(first_response, "0.5", response, "t.first_response_at IS NOT NULL")} AS r50,
+           {percentile(first_response, "0.9", response, "t.first_response_at IS NOT NULL")} AS r90,
            count(t.resolved_at) AS resolved,
-           {_percentile("0.5", resolution, "t.resolved_at IS NOT NULL")} AS s50,
-           {_percentile("0.9", resolution, "t.resolved_at IS NOT NULL")} AS s90
+           {percentile(resolution, "0.5", resolved, "t.resolved_at IS NOT NULL")} AS s50,
+           {percentile(resolution, "0.9", resolved, "t.resolved_at IS NOT NULL")} AS s90
     FROM ticket t WHERE {visible} AND t.created_at >= {params.add(start)} AND t.created_at < {params.add(end)}
     GROUP BY 1 ORDER BY 1 NULLS LAST"""
     rows = await tenant_connection().execute_query_dict(sql, params.values)
@@ -176,9 +186,13 @@ async def backlog(*, principal: Principal, as_of: datetime | None = None) -> lis
     params = Params()
     visible = _visible(principal, params)
     at = params.add(now)
-    age_days = f"extract(epoch FROM ({at} - t.created_at)) / 86400.0"
+    # age < n days  <=>  created after `now` - n days: each row compares instants, no arithmetic
+    # (in UTC, so that n days are n * 24 hours whatever zone `as_of` was given in).
+    utc = now.astimezone(timezone.utc)
     cases = " ".join(
-        f"WHEN {age_days} < {upper} THEN '{name}'" for name, _, upper in AGES if upper is not None
+        f"WHEN t.created_at > {params.add(utc - timedelta(days=upper))} THEN '{name}'"
+        for name, _, upper in AGES
+        if upper is not None
     )
     sql = (
         f"SELECT t.status, CASE {cases} ELSE '{AGES[-1][0]}' END AS age, count(*) AS n FROM ticket t "

@@ -18,6 +18,7 @@ from typing import Any
 from domain.crm.tickets import TICKET_SPEC
 from domain.errors import FieldError, InvalidInput, NotFound
 from domain.identity.principal import Principal, acting_for
+from domain.records.by_ids import rows_by_ids
 from domain.records.listing import get_records
 from domain.records.rights import Action
 from domain.records.writes import lock_record, update_record
@@ -180,3 +181,14 @@ async def answer_survey(token: str, score: Any, comment: Any) -> Survey:
         action="survey_answered",
     )
     return Survey(Outcome.ANSWERED, row["subject"])
+
+
+async def surveys_by_ids(
+    ids: list[uuid.UUID], *, principal: Principal
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The surveys among `ids` whose ticket the principal may see, by id."""
+    surveys = await rows_by_ids("satisfaction_survey", ids)
+    tickets = await get_records(
+        TICKET_SPEC, list({s["ticket_id"] for s in surveys.values()}), principal=principal
+    )
+    return {key: survey for key, survey in surveys.items() if survey["ticket_id"] in tickets}

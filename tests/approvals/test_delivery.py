@@ -213,8 +213,12 @@ async def test_rules_email_and_notify_the_current_approvers(
         )
         for role in ("manager", "agent"):
             notes = (
-                await gql(client, "{ notifications(first: 100) { title } }", token=as_alpha[role])
-            ).data["notifications"]
+                await gql(
+                    client,
+                    "{ notifications(first: 100) { edges { node { title } } } }",
+                    token=as_alpha[role],
+                )
+            ).nodes("notifications")
             assert f"Mail sent about Deal {marker}" in {n["title"] for n in notes}
     finally:
         await disable(client, admin, rule)

@@ -233,10 +233,10 @@ async def test_approval_events_trigger_rules_on_the_record(client, as_alpha, use
         notes = (
             await gql(
                 client,
-                "{ notifications(first: 100) { title recordId } }",
+                "{ notifications(first: 100) { edges { node { title recordId } } } }",
                 token=as_alpha["manager"],
             )
-        ).data["notifications"]
+        ).nodes("notifications")
         assert any(n["title"].startswith("Approval needed") and n["recordId"] for n in notes)
     finally:
         await disable(client, admin, rule)
@@ -330,19 +330,16 @@ async def test_approval_notifications_speak_each_recipients_language(client, as_
             "submitForApproval"
         ]
         await decide(client, manager, request["id"], comment="同意")
-        query = "{ notifications(first: 100) { title body recordId } }"
-        ours = (
-            deal["id"],
-            str(_raw(deal["id"])),
-        )  # notifications carry the record's raw id today (issue 18)
+        query = "{ notifications(first: 100) { edges { node { title body recordId } } } }"
+        ours = (deal["id"],)  # a global id, which node(id:) reads
         to_manager = [
             n
-            for n in (await gql(client, query, token=manager)).data["notifications"]
+            for n in (await gql(client, query, token=manager)).nodes("notifications")
             if n["recordId"] in ours
         ]
         to_member = [
             n
-            for n in (await gql(client, query, token=member)).data["notifications"]
+            for n in (await gql(client, query, token=member)).nodes("notifications")
             if n["recordId"] in ours
         ]
         assert [(n["title"].split("：")[0], n["body"]) for n in to_manager] == [

@@ -166,10 +166,10 @@ async def test_a_reminder_then_an_automatic_decision(client, as_alpha, user_ids)
         notes = (
             await gql(
                 client,
-                "{ notifications(first: 100) { title recordId } }",
+                "{ notifications(first: 100) { edges { node { title recordId } } } }",
                 token=as_alpha["manager"],
             )
-        ).data["notifications"]
+        ).nodes("notifications")
         assert any(n["title"].startswith("Reminder") for n in notes)
         await _pass(
             hours=11

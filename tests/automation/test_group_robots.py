@@ -160,8 +160,12 @@ async def test_notifications_can_also_go_to_a_group_channel(client, as_alpha, us
             == f"Lead Ivy {marker}\nfrom {marker}"
         )
         notes = (
-            await gql(client, "{ notifications(first: 100) { title } }", token=as_alpha["manager"])
-        ).data["notifications"]
+            await gql(
+                client,
+                "{ notifications(first: 100) { edges { node { title } } } }",
+                token=as_alpha["manager"],
+            )
+        ).nodes("notifications")
         assert f"Lead Ivy {marker}" in [n["title"] for n in notes]
     finally:
         await disable(client, admin, rule)

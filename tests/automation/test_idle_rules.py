@@ -125,7 +125,7 @@ async def test_one_pass_reaches_a_new_idle_lead_behind_many_that_do_not_match_an
         await scheduler_pass(days_ahead=2)
         # Then the wanted lead got its run, and none of the others has one
         runs = await runs_of(client, admin, rule["id"], unmatched=True)
-        assert [(r["status"], r["recordId"]) for r in runs] == [("SUCCEEDED", raw(wanted["id"]))]
+        assert [(r["status"], r["recordId"]) for r in runs] == [("SUCCEEDED", wanted["id"])]
     finally:
         await disable(client, admin, rule)
 
@@ -153,9 +153,7 @@ async def test_conditions_sql_cannot_express_are_checked_in_python_without_loggi
         await scheduler_pass(days_ahead=2)
         await scheduler_pass(days_ahead=2)
         runs = await runs_of(client, admin, rule["id"], unmatched=True)
-        assert [(r["status"], r["recordId"]) for r in runs] == [
-            ("SUCCEEDED", raw(records[1]["id"]))
-        ]
+        assert [(r["status"], r["recordId"]) for r in runs] == [("SUCCEEDED", records[1]["id"])]
     finally:
         await disable(client, admin, rule)
 

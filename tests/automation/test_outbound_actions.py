@@ -92,7 +92,7 @@ async def test_a_rule_calls_a_url_with_a_verifiable_signature_once_per_event(
             for e in seen
             if e.event_type == "Lead.created"
             and e.record_id
-            and str(e.record_id) == payload["data"]["recordId"]
+            and str(e.record_id) == payload["data"]["rawRecordId"]
         )
         await deliver_event(str(created.tenant_id), str(created.id))  # delivered twice: called once
         assert len(receiver.received) == 1

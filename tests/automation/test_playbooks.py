@@ -23,7 +23,9 @@ UPDATE_LEAD = (
     "mutation($input: UpdateLeadInput!) { updateLead(input: $input) { id version score } }"
 )
 NODE = "query($id: ID!) { node(id: $id) { ... on Lead { owner { id } team { id } score status tags version } } }"
-NOTIFICATIONS = "{ notifications(unreadOnly: true, first: 100) { id title recordId } }"
+NOTIFICATIONS = (
+    "{ notifications(unreadOnly: true, first: 100) { edges { node { id title recordId } } } }"
+)
 
 
 @pytest.fixture
@@ -91,17 +93,18 @@ async def test_playbook_1_east_leads_go_round_robin_to_the_east_team_and_owners_
         for role in ("member", "agent"):
             mine = [
                 n
-                for n in (await gql(client, NOTIFICATIONS, token=as_alpha[role])).data[
+                for n in (await gql(client, NOTIFICATIONS, token=as_alpha[role])).nodes(
                     "notifications"
-                ]
+                )
                 if n["title"].endswith(marker)
             ]
             assert len(mine) == 1, role
         runs = await runs_of(client, admin, rule["id"], unmatched=True)
-        assert [
-            r["status"] for r in runs if r["recordId"] in {_raw(lead["id"]) for lead in leads}
-        ] == ["SUCCEEDED", "SUCCEEDED"]
-        assert [(r["status"], r["reason"]) for r in runs if r["recordId"] == _raw(west["id"])] == [
+        assert [r["status"] for r in runs if r["recordId"] in {lead["id"] for lead in leads}] == [
+            "SUCCEEDED",
+            "SUCCEEDED",
+        ]
+        assert [(r["status"], r["reason"]) for r in runs if r["recordId"] == west["id"]] == [
             ("SKIPPED", "conditions not met")
         ]
         assert all(
@@ -116,9 +119,9 @@ async def test_playbook_1_east_leads_go_round_robin_to_the_east_team_and_owners_
         assert read.data["markNotificationsRead"] >= 1
         assert not [
             n
-            for n in (await gql(client, NOTIFICATIONS, token=as_alpha["member"])).data[
+            for n in (await gql(client, NOTIFICATIONS, token=as_alpha["member"])).nodes(
                 "notifications"
-            ]
+            )
             if n["title"].endswith(marker)
         ]
     finally:
@@ -381,11 +384,11 @@ async def test_a_failed_run_can_be_run_again_after_the_rule_is_fixed(client, as_
         [failed] = (
             await gql(
                 client,
-                'query($r: ID) { automationRuns(ruleId: $r, status: "FAILED") { id status } }',
+                'query($r: ID) { automationRuns(ruleId: $r, status: "FAILED") { edges { node { id status } } } }',
                 {"r": rule["id"]},
                 token=admin,
             )
-        ).data["automationRuns"]
+        ).nodes("automationRuns")
         assert failed["status"] == "FAILED"
         await gql(
             client,

@@ -12,7 +12,7 @@ from tests.support.automation import deliver, disable, make_rule, runs_of
 from tests.support.graphql import gql
 
 TICKET = "mutation($i: CreateTicketInput!) { createTicket(input: $i) { id } }"
-NOTIFICATIONS = "{ notifications(first: 100) { title } }"
+NOTIFICATIONS = "{ notifications(first: 100) { edges { node { title } } } }"
 TICKET_VIEW = (
     "query($id: ID!) { node(id: $id) { ... on Ticket { assignee { id } team { id } "
     "timeline { edges { node { subject owner { id } } } } } } }"
@@ -26,7 +26,7 @@ def marker() -> str:
 
 async def titles(client, token: str) -> list[str]:
     return [
-        n["title"] for n in (await gql(client, NOTIFICATIONS, token=token)).data["notifications"]
+        n["title"] for n in (await gql(client, NOTIFICATIONS, token=token)).nodes("notifications")
     ]
 
 

@@ -103,11 +103,11 @@ async def test_another_tenant_sees_and_changes_no_rule_run_or_notification(
     ).codes == ["NOT_FOUND"]
     runs = await gql(
         client,
-        "query($r: ID) { automationRuns(ruleId: $r) { id } }",
+        "query($r: ID) { automationRuns(ruleId: $r) { edges { node { id } } } }",
         {"r": rule["id"]},
         token=as_beta["admin"],
     )
-    assert runs.data["automationRuns"] == []
+    assert runs.nodes("automationRuns") == []
     async with app_db.transaction():
         await app_db.execute("SELECT set_config('app.tenant_id', $1, true)", tenants["beta"].id)
         for table in ("automation_rule", "automation_run", "notification", "automation_counter"):

@@ -79,8 +79,12 @@ async def test_playbook_2_an_idle_opportunity_gets_a_follow_up_task_and_the_mana
             (f"Follow up Deal {marker}", user_ids["member"])
         ]
         notes = (
-            await gql(client, "{ notifications(first: 100) { title } }", token=as_alpha["manager"])
-        ).data["notifications"]
+            await gql(
+                client,
+                "{ notifications(first: 100) { edges { node { title } } } }",
+                token=as_alpha["manager"],
+            )
+        ).nodes("notifications")
         assert f"Idle: Deal {marker}" in [n["title"] for n in notes]
     finally:
         await disable(client, admin, rule)
@@ -389,8 +393,12 @@ async def test_playbook_6_lead_scoring_moves_leads_to_mql_at_60(client, as_alpha
         state = (await gql(client, lead_q, {"id": lead["id"]}, token=admin)).data["node"]
         assert (state["score"], state["lifecycleStage"]) == (80, "MQL")
         notes = (
-            await gql(client, "{ notifications(first: 100) { title } }", token=as_alpha["member"])
-        ).data["notifications"]
+            await gql(
+                client,
+                "{ notifications(first: 100) { edges { node { title } } } }",
+                token=as_alpha["member"],
+            )
+        ).nodes("notifications")
         assert [n["title"] for n in notes].count(f"MQL: Scored {marker}") == 1
         del version
     finally:

@@ -65,9 +65,11 @@ async def test_a_rule_runs_in_the_real_worker(client, as_alpha, user_ids):
         while True:
             notes = (
                 await gql(
-                    client, "{ notifications(first: 100) { title } }", token=as_alpha["manager"]
+                    client,
+                    "{ notifications(first: 100) { edges { node { title } } } }",
+                    token=as_alpha["manager"],
                 )
-            ).data["notifications"]
+            ).nodes("notifications")
             if any(n["title"] == f"Lead Real {marker}" for n in notes):
                 break
             assert relay.poll() is None and worker.poll() is None, "relay or worker died"

@@ -80,7 +80,7 @@ async def around(client, as_alpha, user_ids) -> dict[str, str]:
     ).data["createTicket"]
     moved = await gql(
         client,
-        'mutation($id: ID!) { changeTicketStatus(input: {id: $id, version: 1, status: "ACCEPTED"}) { status } }',
+        "mutation($id: ID!) { changeTicketStatus(input: {id: $id, version: 1, status: ACCEPTED}) { status } }",
         {"id": ticket["id"]},
         token=as_alpha["member"],
     )

@@ -36,7 +36,6 @@ async def test_create_reports_every_bad_field_and_writes_nothing(client, as_alph
                 "name": " ",
                 "domain": "not a domain",
                 "website": "ftp:/x",
-                "lifecycleStage": "SOMETIME",
                 "address": {"city": "x" * 10},
                 "teamId": "VGVhbTpub3QtYS11dWlk",
             }
@@ -55,7 +54,6 @@ async def test_create_reports_every_bad_field_and_writes_nothing(client, as_alph
                 "name": " ",
                 "domain": "not a domain",
                 "website": "ftp:/x",
-                "lifecycleStage": "SOMETIME",
             }
         },
         token=as_alpha["admin"],
@@ -65,7 +63,6 @@ async def test_create_reports_every_bad_field_and_writes_nothing(client, as_alph
         "name": "REQUIRED",
         "domain": "INVALID_FORMAT",
         "website": "INVALID_FORMAT",
-        "lifecycleStage": "INVALID_CHOICE",
     }
     assert (await gql(client, COUNT, {"name": name}, token=as_alpha["admin"])).data["customers"][
         "totalCount"

@@ -17,7 +17,7 @@ async def _make(client, token, kind: str) -> str:
     mutations = {
         "Team": ("mutation($n: String!) { createTeam(input: {name: $n}) { id } }", "createTeam"),
         "Campaign": (
-            'mutation($n: String!) { createCampaign(input: {name: $n, channel: "ADS"}) { id } }',
+            "mutation($n: String!) { createCampaign(input: {name: $n, channel: ADS}) { id } }",
             "createCampaign",
         ),
         "Lead": (

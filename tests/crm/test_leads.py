@@ -22,7 +22,7 @@ COUNTS = "query($n: String!) { customers(filter: {name: {eq: $n}}) { totalCount 
 async def _campaign(client, token) -> str:
     response = await gql(
         client,
-        'mutation($n: String!) { createCampaign(input: {name: $n, channel: "EVENT", cost: "1200.50"}) { id cost } }',
+        'mutation($n: String!) { createCampaign(input: {name: $n, channel: EVENT, cost: "1200.50"}) { id cost } }',
         {"n": unique("Expo")},
         token=token,
     )
@@ -56,7 +56,6 @@ async def test_create_lead_normalises_and_validates(client, as_alpha):
                 "phone": "123",
                 "score": 5000,
                 "status": "CONVERTED",
-                "sourceChannel": "CARRIER_PIGEON",
             }
         },
         token=as_alpha["member"],
@@ -67,7 +66,6 @@ async def test_create_lead_normalises_and_validates(client, as_alpha):
         "phone": "INVALID_PHONE",
         "score": "OUT_OF_RANGE",
         "status": "INVALID_CHOICE",
-        "sourceChannel": "INVALID_CHOICE",
         "personName": "REQUIRED",
     }
 
@@ -198,14 +196,14 @@ async def test_who_may_convert(client, as_alpha, as_beta):
 async def test_campaign_dates_are_checked(client, as_alpha):
     response = await gql(
         client,
-        'mutation { createCampaign(input: {name: "X", channel: "ADS", startsOn: "2026-05-01", endsOn: "2026-04-01"}) { id } }',
+        'mutation { createCampaign(input: {name: "X", channel: ADS, startsOn: "2026-05-01", endsOn: "2026-04-01"}) { id } }',
         token=as_alpha["admin"],
     )
     assert response.errors[0]["extensions"]["fieldErrors"][0]["code"] == "BEFORE_START"
     assert (
         await gql(
             client,
-            'mutation { createCampaign(input: {name: "X", channel: "ADS"}) { id } }',
+            'mutation { createCampaign(input: {name: "X", channel: ADS}) { id } }',
             token=as_alpha["member"],
         )
     ).codes == ["FORBIDDEN"]

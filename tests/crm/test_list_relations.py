@@ -66,7 +66,7 @@ async def deals(client, as_alpha, user_ids):
     campaign = (
         await gql(
             client,
-            'mutation { createCampaign(input: {name: "Fair", channel: "EVENT"}) { id } }',
+            'mutation { createCampaign(input: {name: "Fair", channel: EVENT}) { id } }',
             token=admin,
         )
     ).data["createCampaign"]

@@ -114,7 +114,9 @@ async def test_tags_are_created_once_and_matched_case_insensitively(client, as_a
             await gql(client, add, {"id": b["id"], "n": [tag.upper()]}, token=as_alpha["member"])
         ).data["addTags"]
     )
-    tags = (await gql(client, "{ tags { name usage } }", token=as_alpha["viewer"])).data["tags"]
+    tags = (
+        await gql(client, "{ tags { edges { node { name usage } } } }", token=as_alpha["viewer"])
+    ).nodes("tags")
     assert {"name": tag, "usage": 2} in tags
     assert (
         await gql(client, remove, {"id": a["id"], "n": [tag.lower()]}, token=as_alpha["member"])

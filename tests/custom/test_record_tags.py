@@ -101,7 +101,9 @@ async def test_tags_of_custom_records_stay_in_their_tenant_and_follow_rights(
         ).codes == ["NOT_FOUND"]
     assert secret_tag not in [
         t["name"]
-        for t in (await gql(client, "{ tags { name } }", token=as_beta["admin"])).data["tags"]
+        for t in (
+            await gql(client, "{ tags { edges { node { name } } } }", token=as_beta["admin"])
+        ).nodes("tags")
     ]
     assert (await gql(client, VIEW, {"id": record["id"]}, token=as_beta["admin"])).data[
         "node"

@@ -85,7 +85,7 @@ async def test_stage_status_and_conversion_events(client, as_alpha, owner_db):
     ).data["createTicket"]
     await gql(
         client,
-        'mutation($id: ID!) { changeTicketStatus(input: {id: $id, version: 1, status: "ACCEPTED"}) { id } }',
+        "mutation($id: ID!) { changeTicketStatus(input: {id: $id, version: 1, status: ACCEPTED}) { id } }",
         {"id": ticket["id"]},
         token=as_alpha["admin"],
     )

@@ -23,9 +23,7 @@ CREATE = (
     "mutation($i: CreateInboundEndpointInput!) { createInboundEndpoint(input: $i) { secret endpoint { id path version "
     "kind verification } } }"
 )
-REQUESTS = (
-    "query($e: ID) { inboundRequests(endpointId: $e) { id status error body recordType recordId } }"
-)
+REQUESTS = "query($e: ID) { inboundRequests(endpointId: $e) { edges { node { id status error body recordType recordId } } } }"
 LEAD = "query($id: ID!) { node(id: $id) { ... on Lead { personName email region sourceChannel campaign { name } tags } } }"
 
 
@@ -56,7 +54,7 @@ def _signed(
 
 
 async def _requests(client, token, endpoint_id):
-    return (await gql(client, REQUESTS, {"e": endpoint_id}, token=token)).data["inboundRequests"]
+    return (await gql(client, REQUESTS, {"e": endpoint_id}, token=token)).nodes("inboundRequests")
 
 
 SHOP_MAPPING = {

@@ -15,9 +15,9 @@ from tests.support.graphql import gql
 from tests.support.receiver import Receiver
 from tests.support.records import scoped_token
 
-DELIVERIES = "query($e: ID) { webhookDeliveries(endpointId: $e) { id } }"
-REQUESTS = "query($e: ID) { inboundRequests(endpointId: $e) { id } }"
-SYNC_LOG = "query($e: ID) { syncLog(connectionId: $e) { runId status } }"
+DELIVERIES = "query($e: ID) { webhookDeliveries(endpointId: $e) { edges { node { id } } } }"
+REQUESTS = "query($e: ID) { inboundRequests(endpointId: $e) { edges { node { id } } } }"
+SYNC_LOG = "query($e: ID) { syncLog(connectionId: $e) { edges { node { runId status } } } }"
 ROLES_LOCKED_OUT = ("manager", "member", "agent", "viewer")
 
 
@@ -110,7 +110,7 @@ async def logs(client, as_alpha):
 
 async def _entries(client, token, query, owner):
     response = await gql(client, query, {"e": owner}, token=token)
-    return response.data[next(iter(response.data))]
+    return response.nodes(next(iter(response.data)))
 
 
 async def test_only_admins_read_the_integration_logs(client, as_alpha, logs):

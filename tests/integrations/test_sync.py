@@ -16,7 +16,7 @@ from tests.support.graphql import gql
 from tests.support.records import make_customer
 
 CREATE = "mutation($i: CreateSyncConnectionInput!) { createSyncConnection(input: $i) { id version lastError } }"
-LOG = "query($c: ID) { syncLog(connectionId: $c, first: 100) { direction stream externalId recordId status detail } }"
+LOG = "query($c: ID) { syncLog(connectionId: $c, first: 100) { edges { node { direction stream externalId recordId status detail } } } }"
 LOOKUP = (
     'query($o: String!, $e: String!) { recordByExternalId(object: $o, system: "erp", externalId: $e) { id '
     "... on Customer { name region version lifetimeValue lastOrderAt tags } "
@@ -112,7 +112,7 @@ async def test_customers_flow_both_ways_and_nothing_echoes(client, as_alpha, erp
     erp.touch("customers", "E1")  # re-saved in the ERP without a change
     await sync(client, admin, connection)
     assert ((await _find(client, admin, "Customer", "E1"))["version"], len(_pushes(erp))) == before
-    log = (await gql(client, LOG, {"c": connection["id"]}, token=admin)).data["syncLog"]
+    log = (await gql(client, LOG, {"c": connection["id"]}, token=admin)).nodes("syncLog")
     assert {
         "direction": "PULL",
         "stream": "customers",
@@ -287,7 +287,7 @@ async def test_a_run_that_fails_midway_resumes_where_it_stopped_without_duplicat
         token=admin,
     )
     assert names.data["customers"]["totalCount"] == 5
-    log = (await gql(client, LOG, {"c": connection["id"]}, token=admin)).data["syncLog"]
+    log = (await gql(client, LOG, {"c": connection["id"]}, token=admin)).nodes("syncLog")
     assert [e["status"] for e in log if e["direction"] == "RUN"] == ["APPLIED", "ERROR"]
 
 
@@ -297,7 +297,7 @@ async def test_one_bad_record_is_logged_and_the_rest_applied(client, as_alpha, e
     erp.put("customers", "G1", name="Good")
     erp.put("orders", "Good-1", customer_id="G1", amount="7", status="OPEN")
     await sync(client, admin, connection)
-    log = (await gql(client, LOG, {"c": connection["id"]}, token=admin)).data["syncLog"]
+    log = (await gql(client, LOG, {"c": connection["id"]}, token=admin)).nodes("syncLog")
     errors = [e for e in log if e["status"] == "ERROR"]
     assert [(e["externalId"], "no customer has erp id NOBODY" in e["detail"]) for e in errors] == [
         ("Lost-1", True)
@@ -336,7 +336,7 @@ async def test_connections_are_checked_admin_only_and_stay_in_their_tenant(
     assert connection["id"] not in [
         c["id"] for c in (await gql(client, CONNECTIONS, token=beta)).data["syncConnections"]
     ]
-    assert (await gql(client, LOG, {"c": connection["id"]}, token=beta)).data["syncLog"] == []
+    assert (await gql(client, LOG, {"c": connection["id"]}, token=beta)).nodes("syncLog") == []
     run = await gql(
         client,
         "mutation($i: SyncConnectionRefInput!) { runSyncNow(input: $i) { id } }",
@@ -407,7 +407,7 @@ async def test_pulled_text_that_cannot_be_stored_is_that_records_error_and_the_r
     erp.put("customers", "Z2\ud800", name="Odd id")
     erp.put("customers", "Z3", name="Fine Ltd")
     await sync(client, admin, connection)
-    log = (await gql(client, LOG, {"c": connection["id"]}, token=admin)).data["syncLog"]
+    log = (await gql(client, LOG, {"c": connection["id"]}, token=admin)).nodes("syncLog")
     errors = {entry["externalId"]: entry["detail"] for entry in log if entry["status"] == "ERROR"}
     assert errors == {
         "Z1": "not taken in: $.record.name: text must not contain NUL characters or unpaired surrogates",

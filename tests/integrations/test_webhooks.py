@@ -21,8 +21,8 @@ from tests.support.receiver import Receiver
 
 CREATE = "mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { secret endpoint { id version enabled } } }"
 DELIVERIES = (
-    "query($e: ID) { webhookDeliveries(endpointId: $e) { id status eventType attemptCount lastError nextAttemptAt webhookId "
-    "payload attempts { statusCode error responseMs } } }"
+    "query($e: ID) { webhookDeliveries(endpointId: $e) { edges { node { id status eventType attemptCount lastError "
+    "nextAttemptAt webhookId payload attempts { statusCode error responseMs } } } } }"
 )
 ENDPOINTS = "{ webhookEndpoints { id enabled disabledReason } }"
 LEAD = "mutation($input: CreateLeadInput!) { createLead(input: $input) { id version } }"
@@ -64,9 +64,9 @@ async def sweep(ahead: timedelta = timedelta(0)) -> int:
 
 
 async def _deliveries(client, token, endpoint_id):
-    return (await gql(client, DELIVERIES, {"e": endpoint_id}, token=token)).data[
+    return (await gql(client, DELIVERIES, {"e": endpoint_id}, token=token)).nodes(
         "webhookDeliveries"
-    ]
+    )
 
 
 async def _new_lead(client, token, name="Wh"):
@@ -205,9 +205,11 @@ async def test_an_endpoint_failing_for_5_days_is_disabled_and_the_admins_told(
         if e["id"] == endpoint["endpoint"]["id"]
     )
     assert mine["enabled"] is False and "5 days" in mine["disabledReason"]
-    notes = (await gql(client, "{ notifications(first: 100) { title body } }", token=admin)).data[
-        "notifications"
-    ]
+    notes = (
+        await gql(
+            client, "{ notifications(first: 100) { edges { node { title body } } } }", token=admin
+        )
+    ).nodes("notifications")
     assert any(
         n["title"] == "A webhook endpoint was disabled" and receiver.url in n["body"] for n in notes
     )

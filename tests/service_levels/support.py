@@ -27,7 +27,7 @@ CREATE_TICKET = (
 READ_TICKET = (
     f"query($id: ID!) {{ node(id: $id) {{ ... on Ticket {{ id version status {SLA} }} }} }}"
 )
-MOVE = f"""mutation($id: ID!, $v: Int!, $s: String!) {{ changeTicketStatus(input: {{id: $id, version: $v, status: $s}}) {{
+MOVE = f"""mutation($id: ID!, $v: Int!, $s: TicketStatus!) {{ changeTicketStatus(input: {{id: $id, version: $v, status: $s}}) {{
   id version status {SLA} }} }}"""
 UPDATE_TICKET = (
     f"mutation($input: UpdateTicketInput!) {{ updateTicket(input: $input) {{ id version {SLA} }} }}"

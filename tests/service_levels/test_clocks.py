@@ -225,7 +225,7 @@ async def test_illegal_moves_around_waiting_are_refused(client, as_alpha):
         T0,
         client,
         """mutation($id: ID!) { changeTicketStatus(input: {id: $id, version: 1,
-        status: "WAITING_ON_CUSTOMER"}) { id } }""",
+        status: WAITING_ON_CUSTOMER}) { id } }""",
         {"id": ticket["id"]},
         as_alpha["agent"],
     )

@@ -12,7 +12,7 @@ CREATE_RULE = (
     "mutation($input: CreateAutomationRuleInput!) { createAutomationRule(input: $input) "
     "{ id name version enabled actions } }"
 )
-RUNS = "query($rule: ID) { automationRuns(ruleId: $rule, first: 100) { id status attempts reason steps ruleVersion recordId depth } }"
+RUNS = "query($rule: ID) { automationRuns(ruleId: $rule, first: 100) { edges { node { id status attempts reason steps ruleVersion recordId depth } } } }"
 MAX_ROUNDS = 10
 
 
@@ -62,7 +62,7 @@ async def runs_of(
 ) -> list[dict[str, Any]]:
     """The rule's runs; without `unmatched`, not the ones skipped because their record did not meet
     the conditions (other tests' records pass by in the shared tenant)."""
-    runs = (await gql(client, RUNS, {"rule": rule_id}, token=token)).data["automationRuns"]
+    runs = (await gql(client, RUNS, {"rule": rule_id}, token=token)).nodes("automationRuns")
     return runs if unmatched else [r for r in runs if r["reason"] != "conditions not met"]
 
 

@@ -33,6 +33,10 @@ class GraphQLResponse:
     def errors(self) -> list[dict[str, Any]]:
         return self.body.get("errors") or []
 
+    def nodes(self, field: str) -> list[dict[str, Any]]:
+        """The nodes of the connection at `data[field]`, in order."""
+        return [edge["node"] for edge in self.data[field]["edges"]]
+
     @property
     def codes(self) -> list[str]:
         return [error.get("extensions", {}).get("code") for error in self.errors]

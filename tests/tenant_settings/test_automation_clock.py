@@ -7,8 +7,6 @@ import uuid
 import zoneinfo
 from datetime import date, datetime, timezone
 
-from strawberry.relay import to_base64
-
 from domain.automation.local_time import field_dates_firing, idle_cutoff, last_tick
 from domain.calendars import calendar_from_dict
 from tests.support.automation import disable, make_rule, runs_of
@@ -89,7 +87,7 @@ async def _fired_titles(client, admin, rule) -> set[str]:
     records = await gql(
         client,
         "query($ids: [ID!]!) { nodes(ids: $ids) { ... on CustomRecord { values } } }",
-        {"ids": [to_base64("CustomRecord", run["recordId"]) for run in runs]},
+        {"ids": [run["recordId"] for run in runs]},
         token=admin,
     )
     return {node["values"]["title"] for node in records.data["nodes"]}

@@ -191,15 +191,15 @@ async def test_system_notifications_are_written_in_each_recipients_language(
             record_id=None,
         )
     assert sent == 2
-    notes = "{ notifications { title body } }"
+    notes = "{ notifications { edges { node { title body } } } }"
     [english] = [
         n
-        for n in (await gql(client, notes, token=admin)).data["notifications"]
+        for n in (await gql(client, notes, token=admin)).nodes("notifications")
         if "erp.test" in (n["body"] or "")
     ]
     [chinese] = [
         n
-        for n in (await gql(client, notes, token=manager)).data["notifications"]
+        for n in (await gql(client, notes, token=manager)).nodes("notifications")
         if "erp.test" in (n["body"] or "")
     ]
     assert english["title"] == "A webhook endpoint was disabled"

@@ -20,7 +20,9 @@ from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.integrations.sync.rest_erp import RestErpConnector
 from domain.outbound.http import destination_problem
-from domain.records.rights import ALL, Action
+from domain.records.listing import Listing, list_records
+from domain.records.ordering import Order
+from domain.records.rights import ALL, READ_ONLY, Action
 from domain.records.rows import decode_row
 from domain.records.spec import COMMON_FIELDS, FieldSpec, Kind, RecordSpec
 from domain.records.writes import (
@@ -224,13 +226,52 @@ async def load_connection(connection_id: uuid.UUID, *, lock: bool = False) -> di
     return row
 
 
-async def sync_log(
-    *, principal: Principal, connection_id: uuid.UUID | None, status: str | None, first: int = 100
-) -> list[dict[str, Any]]:
-    """Newest first: each record pulled or pushed, and each run's summary."""
-    SYNC_SPEC.require(principal, Action.READ)
-    return await tenant_connection().execute_query_dict(
-        "SELECT * FROM sync_log WHERE tenant_id = $1 AND ($2::uuid IS NULL OR connection_id = $2) AND ($3::text IS NULL OR status = $3) "
-        "ORDER BY at DESC, id DESC LIMIT $4",
-        [current_tenant_id(), connection_id, status, max(1, min(first, 500))],
+SYNC_LOG_SPEC = RecordSpec(
+    record_type="SyncLogEntry",
+    table="sync_log",
+    fields=(
+        FieldSpec("id", "id", Kind.UUID),
+        FieldSpec("connectionId", "connection_id", Kind.UUID),
+        FieldSpec("runId", "run_id", Kind.UUID),
+        FieldSpec("direction", "direction", Kind.TEXT),
+        FieldSpec("stream", "stream", Kind.TEXT),
+        FieldSpec("externalId", "external_id", Kind.TEXT),
+        FieldSpec("recordType", "record_type", Kind.TEXT),
+        FieldSpec("recordId", "record_id", Kind.UUID),
+        FieldSpec("status", "status", Kind.TEXT),
+        FieldSpec("detail", "detail", Kind.TEXT),
+        FieldSpec("at", "at", Kind.DATETIME, sortable=True),
+    ),
+    owned=False,
+    soft_delete=False,
+    scope_area=SYNC_SPEC.scope_area,
+    rights={role: READ_ONLY for role in SYNC_SPEC.rights},
+)
+
+
+async def page_sync_log(
+    *,
+    principal: Principal,
+    connection_id: uuid.UUID | None,
+    status: str | None,
+    first: int,
+    after: str | None = None,
+    before: str | None = None,
+    backward: bool = False,
+) -> Listing:
+    """A page of the sync log, newest first: each record pulled or pushed, each run's summary."""
+    scope = {
+        column: value
+        for column, value in (("connection_id", connection_id), ("status", status))
+        if value is not None
+    }
+    return await list_records(
+        SYNC_LOG_SPEC,
+        principal=principal,
+        order=[Order("at", descending=True)],
+        scope=scope,
+        first=first,
+        after=after,
+        before=before,
+        backward=backward,
     )
