@@ -5,7 +5,7 @@ A trigger on `lead` and `customer` writes them, so every path that changes a sta
 the API's writes, lead conversion, won deals advancing their customer, and whatever later writes
 those tables (imports, merges, syncs) without each remembering to. Transitions from before this
 migration are back-filled from the audit trail (`lifecycleStage` changes, `lifecycle_stage` in
-entries written since migration 0038); records whose stage
+entries written since migration 0039); records whose stage
 never appears there get one transition into their current stage at their creation. The back-fill
 runs tenant by tenant with the tenant set, so row-level security lets it through whatever the
 owner role's attributes, and it only fills records that have no transition yet.

@@ -55,7 +55,7 @@ def with_global_ids(spec: RecordSpec, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _type_of(spec: RecordSpec, name: str) -> str | None:
-    name = domain_name(name)  # in either spelling: audit entries before 0038, client documents
+    name = domain_name(name)  # in either spelling: audit entries before 0039, client documents
     if name == "id":
         return spec.record_type
     if not spec.has(name):

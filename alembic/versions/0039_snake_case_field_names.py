@@ -4,15 +4,15 @@ the domain's vocabulary are rewritten to it. Field rules of standard objects (`f
 (`stage.required_fields`). Custom objects' field rules name the tenant's api names: data, left as
 they are. The downgrade spells them as before.
 
-Revision ID: 0038
-Revises: 0037
+Revision ID: 0039
+Revises: 0038
 Create Date: 2026-12-02
 """
 
 from alembic import op
 
-revision = "0038"
-down_revision = "0037"
+revision = "0039"
+down_revision = "0038"
 branch_labels = None
 depends_on = None
 
