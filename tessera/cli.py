@@ -156,6 +156,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.set_defaults(handler=_files_sweep)
 
+    backfill = sub.add_parser(
+        "backfill", help="write history that data loaded without it lacks"
+    ).add_subparsers(title="backfill commands")
+    analytics = backfill.add_parser(
+        "analytics",
+        help="lifecycle transitions (from the audit trail) and campaign touches; safe to repeat",
+    )
+    analytics.add_argument("--tenant", help="one tenant's slug (default: every tenant)")
+    analytics.set_defaults(handler=_backfill_analytics)
+
     seed = sub.add_parser("seed", help="fill a tenant with generated data").add_subparsers(
         title="seed commands"
     )
@@ -412,6 +422,22 @@ def _files_sweep(args: argparse.Namespace) -> int:
         for tenant in await _tenants_of(args.tenant):
             removed = await sweep(tenant.id, older_than_seconds=args.older_than_seconds)
             print(f"{tenant.slug}: {removed} unnamed stored files removed")
+
+    return _as_owner(run)
+
+
+def _backfill_analytics(args: argparse.Namespace) -> int:
+    from domain.reports.backfill import backfill_analytics
+    from tenants.context import tenant_transaction
+
+    async def run() -> None:
+        for tenant in await _tenants_of(args.tenant):
+            async with tenant_transaction(tenant.id):
+                done = await backfill_analytics()
+            print(
+                f"{tenant.slug}: {done.transitions} lifecycle transitions, "
+                f"{done.touches} campaign touches back-filled"
+            )
 
     return _as_owner(run)
 
