@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 import strawberry
@@ -15,9 +14,9 @@ from strawberry.types import Info
 
 from api.permissions import AUTHENTICATED, principal_of
 from api.records.approvals import ApprovalRequestType, ApprovalStatus
-from api.records.ids import decode_id, encode_id
+from api.records.ids import decode_id
 from api.records.nodes import load_nodes
-from api.records.pagination import Connection, Edge, PageInfo, page_of, page_size
+from api.records.pagination import page_size
 from api.records.relations import relation
 from api.records.users import UserType
 from domain.approvals import delegation, queries, requests
@@ -172,13 +171,6 @@ def _uuid_of(value: relay.GlobalID | None, type_name: str, field: str) -> uuid.U
     return None if value is None else decode_id(value, expected=type_name, field=field)
 
 
-def _request_cursor(cursor: str | None, argument: str) -> uuid.UUID | None:
-    """An approvalRequests cursor: the global id of the request it stands after or before."""
-    if cursor is None:
-        return None
-    return decode_id(cursor, expected="ApprovalRequest", field=argument)
-
-
 def _cursor(after: str | None) -> uuid.UUID | None:
     """A `myApprovals` cursor (the `cursor` of an item); anything else is BAD_USER_INPUT."""
     if not after:
@@ -236,50 +228,24 @@ class ApprovalRequestQueries:
         self,
         info: Info,
         filter: ApprovalRequestFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-    ) -> Connection[ApprovalRequestType]:
+        first: int = 50,
+        after: relay.GlobalID | None = None,
+    ) -> list[ApprovalRequestType]:
         given = filter or ApprovalRequestFilter()
         record = None if given.record_id is None else (await _record(given.record_id))[1]
-        wanted = queries.RequestFilter(
-            status=given.status.value if given.status else None,
-            record_type=given.record_type,
-            record_id=record,
-            process_id=_uuid_of(given.process_id, "ApprovalProcess", "filter.processId"),
-            submitted_by=_uuid_of(given.submitted_by_id, "User", "filter.submittedById"),
-        )
-        page = page_of(first, after, last, before)
-        principal = principal_of(info)
-        rows, more = await queries.page_requests(
-            principal=principal,
-            filter=wanted,
-            first=page.size,
-            after=_request_cursor(after, "after"),
-            before=_request_cursor(before, "before"),
-            backward=page.backward,
-        )
-
-        def cursor(row: dict[str, Any]) -> str:
-            return str(encode_id("ApprovalRequest", row["id"]))
-
-        async def count() -> int:
-            return await queries.count_requests(principal=principal, filter=wanted)
-
-        return Connection(
-            edges=[
-                Edge(node=ApprovalRequestType.from_row(row), cursor_of=partial(cursor, row))
-                for row in rows
-            ],
-            page_info=PageInfo(
-                has_next_page=before is not None if page.backward else more,
-                has_previous_page=more if page.backward else after is not None,
-                start_cursor=cursor(rows[0]) if rows else None,
-                end_cursor=cursor(rows[-1]) if rows else None,
+        rows = await queries.list_requests(
+            principal=principal_of(info),
+            first=page_size(first),
+            after=_uuid_of(after, "ApprovalRequest", "after"),
+            filter=queries.RequestFilter(
+                status=given.status.value if given.status else None,
+                record_type=given.record_type,
+                record_id=record,
+                process_id=_uuid_of(given.process_id, "ApprovalProcess", "filter.processId"),
+                submitted_by=_uuid_of(given.submitted_by_id, "User", "filter.submittedById"),
             ),
-            count=count,
         )
+        return [ApprovalRequestType.from_row(row) for row in rows]
 
     @strawberry.field(**AUTH, description="One approval request the caller may see")
     async def approval_request(self, info: Info, id: relay.GlobalID) -> ApprovalRequestType:

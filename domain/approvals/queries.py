@@ -97,53 +97,7 @@ async def list_requests(
 ) -> list[dict[str, Any]]:
     """Requests, newest first: all of them for admins and managers, for others those they submitted
     or have (had) a part in deciding, themselves or by delegation."""
-    rows, _ = await page_requests(principal=principal, filter=filter, first=first, after=after)
-    return rows
-
-
-async def page_requests(
-    *,
-    principal: Principal,
-    filter: RequestFilter,
-    first: int,
-    after: uuid.UUID | None = None,
-    before: uuid.UUID | None = None,
-    backward: bool = False,
-) -> tuple[list[dict[str, Any]], bool]:
-    """A page of the requests list_requests shows, newest first (ids are time-ordered), and
-    whether more lie beyond it: the first `first` after the request `after` and before `before`,
-    or with `backward` the last `first` of them."""
     params = Params(current_tenant_id())
-    where = await _request_where(principal, filter, params)
-    if after:
-        where.append(f"r.id < {params.add(after)}")
-    if before:
-        where.append(f"r.id > {params.add(before)}")
-    size = min(first, store.MAX_PAGE)
-    rows = await tenant_connection().execute_query_dict(
-        f"SELECT r.* FROM approval_request r WHERE {' AND '.join(where)} "
-        f"ORDER BY r.id {'ASC' if backward else 'DESC'} LIMIT {params.add(size + 1)}",
-        params.values,
-    )
-    page = [store.request_row(row) for row in rows[:size]]
-    if backward:
-        page.reverse()
-    return page, len(rows) > size
-
-
-async def count_requests(*, principal: Principal, filter: RequestFilter) -> int:
-    """How many requests list_requests shows for `filter`."""
-    params = Params(current_tenant_id())
-    where = await _request_where(principal, filter, params)
-    rows = await tenant_connection().execute_query_dict(
-        f"SELECT count(*) AS n FROM approval_request r WHERE {' AND '.join(where)}", params.values
-    )
-    return int(rows[0]["n"])
-
-
-async def _request_where(principal: Principal, filter: RequestFilter, params: Params) -> list[str]:
-    """The conditions of the requests `principal` may read that `filter` keeps (`params` holds
-    the tenant as $1)."""
     where = ["r.tenant_id = $1"]
     for column, value in (
         ("status", filter.status),
@@ -165,7 +119,14 @@ async def _request_where(principal: Principal, filter: RequestFilter, params: Pa
             f"WHERE t.tenant_id = r.tenant_id AND t.request_id = r.id AND (t.approver_id = ANY({people}::uuid[]) "
             f"OR t.decided_by = ANY({people}::uuid[]))))"
         )
-    return where
+    if after:
+        where.append(f"r.id < {params.add(after)}")
+    rows = await tenant_connection().execute_query_dict(
+        f"SELECT r.* FROM approval_request r WHERE {' AND '.join(where)} ORDER BY r.id DESC "
+        f"LIMIT {params.add(min(first, store.MAX_PAGE))}",
+        params.values,
+    )
+    return [store.request_row(row) for row in rows]
 
 
 async def requests_of_records(record_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
