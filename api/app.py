@@ -49,6 +49,9 @@ class ApiConfig:
     cors: CorsPolicy = CorsPolicy()  # no other origin may call the API unless configured
     live_limits: LiveLimits = field(default_factory=LiveLimits)  # subscriptions over WebSocket
     fast_execution: bool = True
+    # Lists answered by one statement that builds their JSON (api/records/compiled.py); needs
+    # the planned executor.
+    compiled_reads: bool = True
     metrics_on_api_port: bool = True
     metrics_address: tuple[str, int] | None = (
         None  # (host, port) where this process serves its metrics
@@ -65,11 +68,17 @@ def create_app(config: ApiConfig) -> Starlette:
         graphql_ide="graphiql" if config.graphiql else None,
         cors=config.cors,
         live_hub=live_hub,
+        compiled_reads=config.compiled_reads and config.fast_execution,
     )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await connect(config.app_database_url, config.model_modules, pool_size=config.db_pool_size)
+        await connect(
+            config.app_database_url,
+            config.model_modules,
+            pool_size=config.db_pool_size,
+            stateless=True,
+        )
         exposition = serve_metrics(config.metrics_address) if config.metrics_address else None
         try:
             yield

@@ -36,4 +36,7 @@ class Context:
     # Over WebSocket: the connection_init payload (set by strawberry) and the connection's
     # api.subscriptions.session.LiveSession (typed loosely: this module sits below that package).
     connection_params: dict[str, Any] | None = None
+    # Lists may answer with JSON built by PostgreSQL (api/records/compiled.py): HTTP requests on
+    # the planned executor only.
+    compiled_reads: bool = False
     live: Any = None

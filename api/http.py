@@ -41,6 +41,7 @@ class GraphQLEndpoint(GraphQL):
         rate_limits: RateLimits,
         cors: CorsPolicy,
         live_hub: LiveHub,
+        compiled_reads: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -53,6 +54,7 @@ class GraphQLEndpoint(GraphQL):
         self.rate_limits = rate_limits
         self.cors = cors
         self.live_hub = live_hub
+        self.compiled_reads = compiled_reads
 
     async def on_ws_connect(self, context: Context) -> Any:  # type: ignore[override]
         # The credential comes in connection_init ({"authorization": "Bearer <token>"}), or else
@@ -130,6 +132,7 @@ class GraphQLEndpoint(GraphQL):
             token_config=self.token_config,
             redis=request.app.state.redis,
             rate_limits=self.rate_limits,
+            compiled_reads=self.compiled_reads and request.scope["type"] == "http",
         )
         header = request.headers.get("authorization")
         if header is not None:

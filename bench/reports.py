@@ -132,6 +132,32 @@ REPORTS: dict[str, tuple[str, str]] = {
         "SELECT c.id, c.name, c.cost, l.leads, l.mql, o.deals, o.won FROM campaign c LEFT JOIN l ON l.campaign_id = c.id "
         "LEFT JOIN o ON o.campaign_id = c.id WHERE c.tenant_id = $1 AND c.deleted_at IS NULL",
     ),
+    "campaignAttribution (first and last touch)": (
+        f"{{ campaignAttribution(period: {YEAR}, by: CAMPAIGN) {{ campaignId name cost firstTouchDeals firstTouchRevenue "
+        "firstTouchRoi lastTouchDeals lastTouchRevenue lastTouchRoi } }",
+        "WITH deals AS (SELECT o.id, o.amount, o.closed_at, o.customer_id, o.primary_contact_id FROM opportunity o "
+        "JOIN stage s ON s.tenant_id = o.tenant_id AND s.id = o.stage_id WHERE o.tenant_id = $1 AND o.deleted_at IS NULL "
+        "AND s.kind = 'WON' AND o.closed_at >= '2026-01-01' AND o.closed_at < '2027-01-01'), "
+        "people AS (SELECT d.id AS deal, l.id AS person FROM deals d JOIN lead l ON l.tenant_id = $1 "
+        "AND l.converted_opportunity_id = d.id AND l.deleted_at IS NULL "
+        "UNION SELECT d.id, l.id FROM deals d JOIN lead l ON l.tenant_id = $1 AND l.converted_customer_id = d.customer_id "
+        "AND l.deleted_at IS NULL UNION SELECT d.id, c.id FROM deals d JOIN contact c ON c.tenant_id = $1 "
+        "AND c.id = d.primary_contact_id AND c.deleted_at IS NULL UNION SELECT d.id, c.id FROM deals d JOIN contact c "
+        "ON c.tenant_id = $1 AND c.customer_id = d.customer_id AND c.deleted_at IS NULL), "
+        "touches AS (SELECT p.deal, t.campaign_id, t.touched_at, t.id FROM people p JOIN deals d ON d.id = p.deal "
+        "JOIN campaign_touch t ON t.tenant_id = $1 AND t.record_id = p.person AND t.touched_at <= d.closed_at), "
+        "firsts AS (SELECT DISTINCT ON (deal) deal, campaign_id FROM touches ORDER BY deal, touched_at, id), "
+        "lasts AS (SELECT DISTINCT ON (deal) deal, campaign_id FROM touches ORDER BY deal, touched_at DESC, id), "
+        "credited AS (SELECT d.amount, f.campaign_id AS fc, l.campaign_id AS lc FROM deals d "
+        "LEFT JOIN firsts f ON f.deal = d.id LEFT JOIN lasts l ON l.deal = d.id), "
+        "per_first AS (SELECT fc AS id, count(*) AS n, sum(amount) AS revenue FROM credited GROUP BY 1), "
+        "per_last AS (SELECT lc AS id, count(*) AS n, sum(amount) AS revenue FROM credited GROUP BY 1) "
+        "SELECT c.id, c.name, coalesce(c.cost, 0) AS cost, f.n, f.revenue, l.n, l.revenue, "
+        "(f.revenue - c.cost) / nullif(c.cost, 0), (l.revenue - c.cost) / nullif(c.cost, 0) "
+        "FROM (SELECT id, name, cost FROM campaign WHERE tenant_id = $1 AND deleted_at IS NULL "
+        "UNION ALL SELECT NULL, NULL, NULL) c LEFT JOIN per_first f ON f.id IS NOT DISTINCT FROM c.id "
+        "LEFT JOIN per_last l ON l.id IS NOT DISTINCT FROM c.id ORDER BY c.name, c.id",
+    ),
 }
 
 

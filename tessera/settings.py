@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     introspection: bool | None = None
     # `standard` runs graphql-core's own executor: the reference the fast one is tested against.
     graphql_executor: Literal["fast", "standard"] = "fast"
+    # Lists answered by one statement that builds their JSON (fast executor only); off: the
+    # resolver path for every list.
+    compiled_reads: bool = True
     max_query_depth: int = Field(12, ge=2)
     max_query_tokens: int = Field(2000, ge=50)
     max_aliases: int = Field(30, ge=1)

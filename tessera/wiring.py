@@ -56,6 +56,7 @@ def api_config(settings: Settings) -> ApiConfig:
             introspection=settings.introspection_enabled,
         ),
         fast_execution=settings.graphql_executor == "fast",
+        compiled_reads=settings.compiled_reads,
         rate_limits=RateLimits(
             tenant_per_minute=settings.tenant_rate_limit_per_minute,
             token_per_minute=settings.token_rate_limit_per_minute,

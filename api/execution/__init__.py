@@ -19,10 +19,13 @@ common cases:
 Anything else (arguments, permission classes, abstract types, errors, nulls where they are not
 allowed, @defer/@stream, schema extensions with a `resolve` hook, exception handlers) goes through
 graphql-core's own methods with the same inputs, so results and errors are theirs.
+A field whose resolver answered its whole selection as JSON (`CompiledJson`, the compiled reads of
+api/records/compiled.py) is taken as that text, written into the response as it is.
 `tests/api/test_execution.py` sends the same documents to both executors and compares.
 """
 
+from api.execution.compiled import CompiledJson
 from api.execution.executor import FastExecutor
-from api.execution.plan import Prefetched
+from api.execution.plan import Prefetched, default_relay_id
 
-__all__ = ["FastExecutor", "Prefetched"]
+__all__ = ["CompiledJson", "FastExecutor", "Prefetched", "default_relay_id"]

@@ -10,6 +10,7 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry import relay
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from api.execution.compiled import CompiledJson
 from api.execution.plan import (
     ATTRIBUTE,
     LEAF,
@@ -252,6 +253,8 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         self, completion: Completion, field: PlannedField, field_path: Path, path: Path, result: Any
     ) -> Any:
         """complete_value along a plan; raises as complete_value raises."""
+        if type(result) is CompiledJson:
+            return result.fragment()
         kind = completion.kind
         if result is None:
             if not completion.non_null:
@@ -280,6 +283,15 @@ class FastExecutor(StrawberryGraphQLCoreExecutionContext):
         # Nulls where they are not allowed, wrong types, abstract types: graphql-core's way.
         return self.complete_value(
             completion.type, field.details, self._info(field, field_path), path, result, None
+        )
+
+    def complete_value(
+        self, return_type, field_details_list, info, path, result, position_context
+    ):  # graphql-core's, for the fields it executes itself (those with arguments)
+        if type(result) is CompiledJson:
+            return result.fragment()
+        return super().complete_value(
+            return_type, field_details_list, info, path, result, position_context
         )
 
     def _subplan(self, object_type: GraphQLObjectType, details: Any) -> list[PlannedField] | None:

@@ -200,6 +200,15 @@ def _strawberry_type_check(is_type_of: Callable[..., Any] | None) -> bool:
     )
 
 
+def default_relay_id(object_type: GraphQLObjectType, field_def: GraphQLField) -> str | None:
+    """The attribute holding the node id when `field_def` is relay's `id` of `object_type` with
+    relay's own resolve_id and resolve_typename (the id is then GlobalID(type name, attribute))."""
+    definition = field_def.extensions.get("strawberry-definition")
+    if not isinstance(definition, StrawberryField):
+        return None
+    return _default_node_id(definition, object_type)
+
+
 def _default_node_id(definition: StrawberryField, parent_type: GraphQLObjectType) -> str | None:
     """The attribute holding the node id when the field is relay's `id` on a type that keeps
     relay's resolve_id and resolve_typename: the id is then GlobalID(type name, that attribute)."""

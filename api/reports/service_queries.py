@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import encode_id
@@ -32,6 +34,27 @@ CampaignDimension = strawberry.enum(marketing.CampaignDimension, name="CampaignD
 class TicketKey:
     key: str | None
     id: relay.GlobalID | None
+
+
+_FIRST_RESPONSE_PERCENTILES = {"firstResponseP50Hours", "firstResponseP90Hours"}
+_RESOLUTION_PERCENTILES = {"resolutionP50Hours", "resolutionP90Hours"}
+
+
+def _selected_names(info: Info) -> set[str]:
+    """The names selected on the field's items (through fragments): the percentiles nobody asked
+    for are not computed."""
+    names: set[str] = set()
+
+    def walk(selections: list[Any]) -> None:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                names.add(selection.name)
+            else:  # fragment spreads and inline fragments: the same level
+                walk(selection.selections)
+
+    for field in info.selected_fields:
+        walk(field.selections)
+    return names
 
 
 def _key(value: str | None, by: service.TicketDimension) -> TicketKey:
@@ -141,8 +164,13 @@ class ServiceReportQueries:
         period: ReportWindow,
         by: TicketDimension = service.TicketDimension.NONE,
     ) -> list[TicketTimesLine]:
+        asked = _selected_names(info)
         rows = await service.response_times(
-            principal=principal_of(info), window=period.to_domain(), by=by
+            principal=principal_of(info),
+            window=period.to_domain(),
+            by=by,
+            first_response=bool(asked & _FIRST_RESPONSE_PERCENTILES),
+            resolution=bool(asked & _RESOLUTION_PERCENTILES),
         )
         return [
             TicketTimesLine(

@@ -61,7 +61,25 @@ def _where(
     return clauses
 
 
-async def list_records(
+@dataclass
+class PageStatement:
+    """The statement of a page of records (its rows and the included relations' columns, one
+    look-ahead row more than the page, backward pages in reverse), and what reading it needs."""
+
+    sql: str
+    values: list[Any]
+    count_sql: str  # the total count, with the first `count_values` parameters
+    count_values: list[Any]
+    ordering: Any
+    scan: Any  # the order the statement reads in (the reverse of `ordering` for backward pages)
+    rules: Any  # the caller's field rules on the record type
+    joined: list[Any]  # domain.records.includes.Joined, in the order of their columns
+    joined_columns: list[str]  # the included relations' column expressions
+    where: list[str]
+    joins: list[str]
+
+
+async def page_statement(
     spec: RecordSpec,
     *,
     principal: Principal,
@@ -74,13 +92,8 @@ async def list_records(
     include: Sequence[Include] = (),
     before: str | None = None,
     backward: bool = False,
-) -> Listing:
-    """A page of `spec`'s records the principal may see; `scope` pins columns (e.g. customer_id),
-    `search` matches words (or their beginnings) in the record's searchable text, and `include`
-    names to-one relations read in the same statement (in `Listing.related`).
-
-    The page holds the first `first` records after the `after` cursor and before the `before`
-    one, or with `backward` the last `first` of them (still in the list's order)."""
+) -> PageStatement:
+    """The one statement behind `list_records` (see there), not run."""
     spec.require(principal, Action.READ)
     rules = await field_rules(principal, spec.record_type)
     readable = visible_spec(spec, rules)  # what the caller may filter and sort on
@@ -111,7 +124,55 @@ async def list_records(
         # everything, so PostgreSQL would plan every execution anew instead of reusing one plan.
         f"WHERE {' AND '.join(where)} ORDER BY {order_by_sql(scan)} LIMIT {int(first) + 1}"
     )
-    fetched = await fetch_values(sql, params.values)
+    return PageStatement(
+        sql,
+        params.values,
+        count_sql,
+        count_values,
+        ordering,
+        scan,
+        rules,
+        joined,
+        joined_columns,
+        where,
+        joins,
+    )
+
+
+async def list_records(
+    spec: RecordSpec,
+    *,
+    principal: Principal,
+    filter: Filter | None = None,
+    order: list[Order] | None = None,
+    first: int,
+    after: str | None = None,
+    scope: dict[str, Any] | None = None,
+    search: str | None = None,
+    include: Sequence[Include] = (),
+    before: str | None = None,
+    backward: bool = False,
+) -> Listing:
+    """A page of `spec`'s records the principal may see; `scope` pins columns (e.g. customer_id),
+    `search` matches words (or their beginnings) in the record's searchable text, and `include`
+    names to-one relations read in the same statement (in `Listing.related`).
+
+    The page holds the first `first` records after the `after` cursor and before the `before`
+    one, or with `backward` the last `first` of them (still in the list's order)."""
+    page = await page_statement(
+        spec,
+        principal=principal,
+        filter=filter,
+        order=order,
+        first=first,
+        after=after,
+        scope=scope,
+        search=search,
+        include=include,
+        before=before,
+        backward=backward,
+    )
+    fetched = await fetch_values(page.sql, page.values)
     more = len(fetched) > first
     records = fetched[:first]
     if backward:
@@ -120,10 +181,11 @@ async def list_records(
     # A record is the row's columns followed by the included records' columns: zip stops at ours.
     rows = strip_hidden(
         spec,
-        rules,
+        page.rules,
         [decode_row(spec, dict(zip(columns, record, strict=False))) for record in records],
     )
     conn = tenant_connection()
+    count_sql, count_values = page.count_sql, page.count_values
 
     async def count() -> int:
         total: int = (await conn.execute_query_dict(count_sql, count_values))[0]["n"]
@@ -131,11 +193,11 @@ async def list_records(
 
     return Listing(
         rows=rows,
-        cursor=cursor_encoder(ordering),
+        cursor=cursor_encoder(page.ordering),
         has_next=before is not None if backward else more,
         has_previous=more if backward else after is not None,
         count=count,
-        related=included_rows(joined, rows, records, len(columns)),
+        related=included_rows(page.joined, rows, records, len(columns)),
     )
 
 

@@ -62,7 +62,7 @@ async def _written(
 ) -> None:
     if _written_hook is None:
         if (
-            spec.has("customFields") or spec.table == "custom_record"
+            spec.has("custom_fields") or spec.table == "custom_record"
         ):  # the records duplicate rules apply to
             raise NotWired(
                 f"{spec.record_type} writes need the duplicate checks: call tessera.domain_wiring.wire_domain()"

@@ -140,25 +140,35 @@ def _percentile(fraction: str, value: str, condition: str) -> str:
 
 
 async def response_times(
-    *, principal: Principal, window: Window, by: TicketDimension
+    *,
+    principal: Principal,
+    window: Window,
+    by: TicketDimension,
+    first_response: bool = True,
+    resolution: bool = True,
 ) -> list[TimeLine]:
     """Over tickets created in the window: hours to the first response (of those answered) and to
-    resolution (of those resolved), P50 and P90."""
+    resolution (of those resolved), P50 and P90. `first_response` / `resolution` False leave
+    those percentiles null (each costs a sort of the window's tickets per group)."""
     start, end = await bounds(window)
     params = Params()
     visible = _visible(principal, params)
-    response, resolution = (
+    response, resolved = (
         _HOURS.format(end="t.first_response_at"),
         _HOURS.format(end="t.resolved_at"),
     )
+
+    def percentile(wanted: bool, fraction: str, value: str, condition: str) -> str:
+        return _percentile(fraction, value, condition) if wanted else "NULL::numeric"
+
     sql = f"""
     SELECT {_DIMENSION_SQL[by]} AS key, count(*) AS n,
            count(t.first_response_at) AS responded,
-           {_percentile("0.5", response, "t.first_response_at IS NOT NULL")} AS r50,
-           {_percentile("0.9", response, "t.first_response_at IS NOT NULL")} AS r90,
+           {percentile(first_response, "0.5", response, "t.first_response_at IS NOT NULL")} AS r50,
+           {percentile(first_response, "0.9", response, "t.first_response_at IS NOT NULL")} AS r90,
            count(t.resolved_at) AS resolved,
-           {_percentile("0.5", resolution, "t.resolved_at IS NOT NULL")} AS s50,
-           {_percentile("0.9", resolution, "t.resolved_at IS NOT NULL")} AS s90
+           {percentile(resolution, "0.5", resolved, "t.resolved_at IS NOT NULL")} AS s50,
+           {percentile(resolution, "0.9", resolved, "t.resolved_at IS NOT NULL")} AS s90
     FROM ticket t WHERE {visible} AND t.created_at >= {params.add(start)} AND t.created_at < {params.add(end)}
     GROUP BY 1 ORDER BY 1 NULLS LAST"""
     rows = await tenant_connection().execute_query_dict(sql, params.values)

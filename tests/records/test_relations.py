@@ -123,16 +123,21 @@ def document(listed: ListField, width: str) -> str:
 
 @pytest.fixture(scope="module")
 async def tokens(client) -> dict[str, str]:
-    """A tenant of its own (its hidden fields touch no other test), with an admin, a member and an agent."""
+    return await tenant_with_roles(client, TENANT)
+
+
+async def tenant_with_roles(client, tenant: str) -> dict[str, str]:
+    """A tenant of its own (its hidden fields touch no other test), with an admin, a member and
+    an agent: their access tokens."""
     cli.ok(
         await cli.arun(
             "tenant",
             "create",
-            TENANT,
+            tenant,
             "--name",
-            "Relations",
+            tenant.title(),
             "--admin-email",
-            f"admin@{TENANT}.test",
+            f"admin@{tenant}.test",
             "--admin-password",
             PASSWORD,
         )
@@ -143,9 +148,9 @@ async def tokens(client) -> dict[str, str]:
                 "user",
                 "add",
                 "--tenant",
-                TENANT,
+                tenant,
                 "--email",
-                f"{role}@{TENANT}.test",
+                f"{role}@{tenant}.test",
                 "--password",
                 PASSWORD,
                 "--role",
@@ -153,7 +158,7 @@ async def tokens(client) -> dict[str, str]:
             )
         )
     return {
-        role: (await login(client, TENANT, f"{role}@{TENANT}.test", PASSWORD))["accessToken"]
+        role: (await login(client, tenant, f"{role}@{tenant}.test", PASSWORD))["accessToken"]
         for role in ROLES
     }
 
@@ -171,6 +176,10 @@ async def _create(client, token: str, mutation: str, values: dict[str, Any]) -> 
 
 @pytest.fixture(scope="module")
 async def data(client, tokens) -> dict[str, Any]:
+    return await records_of_every_type(client, tokens)
+
+
+async def records_of_every_type(client, tokens: dict[str, str]) -> dict[str, Any]:
     """Records of every listed type, each relation set on some (to records the member can and
     cannot see, and to deleted ones), and a custom field on every standard type hidden from
     members and agents."""

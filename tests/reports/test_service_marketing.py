@@ -131,6 +131,19 @@ async def test_service_analytics_match_the_tickets(client, as_alpha, user_ids, o
             "resolutionP90Hours": str(percentile(resolution, 0.9).quantize(q)),
         }
     ]
+    # Only the percentiles asked for are computed (here through a fragment); the others stay the same.
+    only_response = (
+        await gql(
+            client,
+            "query($w: ReportWindow!) { ticketTimes(period: $w) { ...Times } } "
+            "fragment Times on TicketTimesLine { tickets firstResponseP50Hours }",
+            {"w": WINDOW},
+            token=admin,
+        )
+    ).data["ticketTimes"]
+    assert only_response == [
+        {"tickets": len(inside), "firstResponseP50Hours": times[0]["firstResponseP50Hours"]}
+    ]
 
     as_of = BASE + hours(500)
     backlog = (
