@@ -121,7 +121,7 @@ async def test_backfill_restores_transitions_and_touches_once(client, owner_db):
     campaign = (
         await gql(
             client,
-            'mutation($n: String!) { createCampaign(input: {name: $n, channel: EMAIL}) { id } }',
+            "mutation($n: String!) { createCampaign(input: {name: $n, channel: EMAIL}) { id } }",
             {"n": unique("Backfill")},
             token=admin,
         )
