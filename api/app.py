@@ -73,7 +73,12 @@ def create_app(config: ApiConfig) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await connect(config.app_database_url, config.model_modules, pool_size=config.db_pool_size)
+        await connect(
+            config.app_database_url,
+            config.model_modules,
+            pool_size=config.db_pool_size,
+            stateless=True,
+        )
         exposition = serve_metrics(config.metrics_address) if config.metrics_address else None
         try:
             yield

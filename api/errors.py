@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.relay import GlobalID
 from strawberry.relay.types import GlobalIDValueError
 
+from api.names import client_name, client_text
 from domain import errors as domain
 from domain.duplicates.checks import DuplicateFound
 from domain.duplicates.fields import STANDARD
@@ -109,9 +110,9 @@ def _domain_extensions(error: domain.DomainError, locale: str | None = None) -> 
         return {
             "fieldErrors": [
                 {
-                    "field": fe.field,
+                    "field": client_name(fe.field),
                     "code": fe.code,
-                    "message": field_message(fe.message, fe.code, locale),
+                    "message": field_message(client_text(fe.message), fe.code, locale),
                 }
                 for fe in error.field_errors
             ]
@@ -174,7 +175,8 @@ def rewrite(
     elif code is ErrorCode.UNAVAILABLE and not isinstance(error.original_error, domain.Unavailable):
         message = str(domain.Unavailable())  # the driver's words (addresses, ports) stay in the log
     if _worded_by_us(error, code):
-        message = error_message(message, code.value, locale)
+        # The domain's messages name fields in its own vocabulary; clients read GraphQL's names.
+        message = error_message(client_text(message), code.value, locale)
     rewritten = GraphQLError(
         message,
         nodes=error.nodes,

@@ -17,8 +17,8 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 from strawberry.utils.str_converters import to_camel_case
 
+from api.names import plural
 from api.permissions import check_access, principal_of
-from api.records.names import plural
 from domain.approvals.definitions import PROCESS_SPEC
 from domain.automation.rules import RULE_SPEC
 from domain.crm.activities import ACTIVITY_SPEC

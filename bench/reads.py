@@ -284,6 +284,8 @@ def _wrk(target: Target, pid: int, seconds: int, args: argparse.Namespace) -> Re
                 f"-c{args.connections}",
                 f"-d{seconds}s",
                 "--latency",
+                "--timeout",
+                "30s",
                 "-s",
                 script.name,
                 target.url,
@@ -385,9 +387,19 @@ def _prepare_database(server_url: str, args: argparse.Namespace, env: dict) -> s
     if args.keep:
         try:
             with psycopg.connect(db_url) as conn:
-                if conn.execute("SELECT count(*) FROM tenant WHERE slug = 'bench'").fetchone()[0]:
-                    print(f"reusing {DATABASE} (--keep)")
-                    return db_url
+                seeded = conn.execute(
+                    "SELECT count(*) FROM tenant WHERE slug = 'bench'"
+                ).fetchone()[0]
+            if seeded:
+                print(f"reusing {DATABASE} (--keep), migrated to the code's schema")
+                subprocess.run(
+                    [sys.executable, "-m", "tessera.cli", "migrate"],
+                    env={**env, "DATABASE_URL": db_url},
+                    cwd=ROOT,
+                    check=True,
+                    capture_output=True,
+                )
+                return db_url
         except psycopg.OperationalError:
             pass
     db_url = recreate_database(server_url, DATABASE)

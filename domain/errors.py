@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from domain.records.naming import client_name
+
 
 class DomainError(Exception):
     """Base of every expected failure; its message is safe to show to the caller."""
@@ -90,6 +92,8 @@ def describe(exc: Exception) -> str:
     if isinstance(exc, DomainError):
         errors = getattr(exc, "field_errors", None)
         return str(exc) + (
-            "" if not errors else ": " + "; ".join(f"{e.field} {e.code}" for e in errors)
+            ""
+            if not errors
+            else ": " + "; ".join(f"{client_name(e.field)} {e.code}" for e in errors)
         )
     return f"{type(exc).__name__}: {exc}"[:500]

@@ -16,6 +16,7 @@ failed BEGIN. A connection that cannot be cleaned up is closed by asyncpg and th
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -98,6 +99,7 @@ class RequestConnection(TransactionWrapper):
         self._connection = connection  # what tortoise's own code reads
         self.turn = turn or asyncio.Lock()
         self.ended = ended or _Ended()
+        self.tenant_set = False  # whether the BEGIN set the tenant (TenantConnection)
 
     def acquire_connection(self) -> _Turn:  # type: ignore[override]
         return _Turn(self)
@@ -109,9 +111,23 @@ class RequestConnection(TransactionWrapper):
         )
 
     async def begin(self) -> None:
+        await self.begin_for(None)
+
+    async def begin_for(self, tenant_id: uuid.UUID | None) -> bool:
+        """Start the transaction; with `tenant_id`, whether its setting went with the BEGIN
+        (TenantConnection)."""
         async with _Turn(self) as connection:
             self.transaction = connection.transaction()
-            await self.transaction.start()
+            fold = getattr(connection, "fold_tenant_setting", None)  # through the pool's proxy
+            if tenant_id is None or fold is None:
+                await self.transaction.start()
+                return False
+            fold(tenant_id)
+            try:
+                await self.transaction.start()
+            finally:
+                sent: bool = getattr(connection, "tenant_setting_sent")()  # noqa: B009 - the proxy's
+            return sent
 
     async def commit(self) -> None:  # releases a savepoint
         async with _Turn(self):
@@ -155,14 +171,17 @@ class RequestConnection(TransactionWrapper):
 
 
 @asynccontextmanager
-async def request_transaction(pool_client: AsyncpgDBClient) -> AsyncIterator[RequestConnection]:
-    """A transaction on a connection of the pool; tortoise routes this task's queries to it."""
+async def request_transaction(
+    pool_client: AsyncpgDBClient, tenant_id: uuid.UUID | None = None
+) -> AsyncIterator[RequestConnection]:
+    """A transaction on a connection of the pool; tortoise routes this task's queries to it.
+    With `tenant_id`, its BEGIN tries to set the tenant too (`tenant_set` says if it did)."""
     async with _leased(pool_client) as connection:
         client = RequestConnection(pool_client, connection)
         token = connections.set(CONNECTION, client)
         try:
             try:
-                await client.begin()
+                client.tenant_set = await client.begin_for(tenant_id)
             except Exception as exc:
                 if is_unreachable(exc):
                     raise DatabaseUnavailable(str(exc)) from exc

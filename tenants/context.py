@@ -110,10 +110,11 @@ async def tenant_transaction(tenant_id: uuid.UUID) -> AsyncIterator[BaseDBAsyncC
     hooks_token = _hooks.set(hooks) if outer is None else None
     mark = len(hooks.entries)
     try:
-        async with _transaction() as conn:
-            await conn.execute_query(
-                "SELECT set_config('app.tenant_id', $1, true)", [str(tenant_id)]
-            )
+        async with _transaction(tenant_id) as conn:
+            if not getattr(conn, "tenant_set", False):  # else it went with the BEGIN
+                await conn.execute_query(
+                    "SELECT set_config('app.tenant_id', $1, true)", [str(tenant_id)]
+                )
             token = _current_tenant.set(tenant_id)
             cache_token = _transaction_cache.set({})
             try:
@@ -131,11 +132,11 @@ async def tenant_transaction(tenant_id: uuid.UUID) -> AsyncIterator[BaseDBAsyncC
         await _run([action for on_commit, action in hooks.entries if on_commit])
 
 
-def _transaction() -> AbstractAsyncContextManager[Any]:
+def _transaction(tenant_id: uuid.UUID) -> AbstractAsyncContextManager[Any]:
     current = connections.get(CONNECTION)
     if isinstance(current, TransactionalDBClient):
         return in_transaction()
-    return request_transaction(current)
+    return request_transaction(current, tenant_id)
 
 
 def transaction_cache() -> dict[str, Any]:

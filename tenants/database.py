@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import Any, TypedDict
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import asyncpg
@@ -59,6 +60,57 @@ def _raised_by_the_driver(error: BaseException) -> bool:
     return False
 
 
+class TenantConnection(asyncpg.Connection):
+    """asyncpg's connection for pools whose every use is a tenant transaction (see `connect`).
+
+    A request transaction's BEGIN carries the tenant setting along (`BEGIN; SELECT set_config(
+    'app.tenant_id', ...)`, one round trip instead of two): `fold_tenant_setting` asks for it, and
+    asyncpg's transaction start sends its BEGIN through `execute`, where it is added.
+    `tenant_setting_sent` says whether that happened; when it did not (another asyncpg, a BEGIN
+    sent otherwise), the caller sets the tenant with a statement of its own, so a missed fold
+    costs a round trip, never the setting.
+    """
+
+    _pending_setting: str | None = None
+    _setting_sent = False
+
+    def fold_tenant_setting(self, tenant_id: uuid.UUID) -> None:
+        self._pending_setting, self._setting_sent = str(uuid.UUID(str(tenant_id))), False
+
+    def tenant_setting_sent(self) -> bool:
+        sent, self._pending_setting, self._setting_sent = self._setting_sent, None, False
+        return sent
+
+    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:  # noqa: ASYNC109
+        setting = self._pending_setting
+        if setting is not None and not args and query.startswith("BEGIN"):
+            self._pending_setting = None
+            # A UUID's text (checked above): nothing in it needs quoting.
+            status: str = await super().execute(
+                f"{query} SELECT set_config('app.tenant_id', '{setting}', true);", timeout=timeout
+            )
+            self._setting_sent = True
+            return status
+        result: str = await super().execute(query, *args, timeout=timeout)
+        return result
+
+
+class StatelessTenantConnection(TenantConnection):
+    """For the API's pool: no reset query when a connection goes back to the pool.
+
+    asyncpg's pool resets a released connection with `SELECT pg_advisory_unlock_all(); CLOSE
+    ALL; UNLISTEN *; RESET ALL;`, one more round trip per request. Nothing the API runs leaves
+    session state behind: every request is one transaction, the tenant setting is
+    transaction-local (`set_config(..., true)`), cursors close with their transaction, and the
+    API takes no session advisory locks and listens on no pooled connection (the relay and the
+    scheduler do, on pools of their own, which keep the reset). An open transaction is still
+    rolled back by asyncpg on release.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 class Credentials(TypedDict):
     host: str
     port: int
@@ -80,9 +132,18 @@ def connection_credentials(url: str) -> Credentials:
     }
 
 
-async def connect(url: str, model_modules: Sequence[str], *, pool_size: int = 10) -> None:
-    """Open the tortoise connection pool; one per process (API, worker, CLI)."""
-    credentials = {**connection_credentials(url), "minsize": 1, "maxsize": pool_size}
+async def connect(
+    url: str, model_modules: Sequence[str], *, pool_size: int = 10, stateless: bool = False
+) -> None:
+    """Open the tortoise connection pool; one per process (API, worker, CLI). Its connections
+    fold the tenant setting into a request transaction's BEGIN; `stateless` (the API) also skips
+    asyncpg's reset query on release (tenants/connection.py says when that is safe)."""
+    credentials = {
+        **connection_credentials(url),
+        "minsize": 1,
+        "maxsize": pool_size,
+        "connection_class": StatelessTenantConnection if stateless else TenantConnection,
+    }
     context = await Tortoise.init(
         config={
             "connections": {

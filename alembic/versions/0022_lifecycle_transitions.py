@@ -4,7 +4,8 @@ and actor, for the lifecycle funnel (docs/reports.md).
 A trigger on `lead` and `customer` writes them, so every path that changes a stage records it:
 the API's writes, lead conversion, won deals advancing their customer, and whatever later writes
 those tables (imports, merges, syncs) without each remembering to. Transitions from before this
-migration are back-filled from the audit trail (`lifecycleStage` changes); records whose stage
+migration are back-filled from the audit trail (`lifecycleStage` changes, `lifecycle_stage` in
+entries written since migration 0039); records whose stage
 never appears there get one transition into their current stage at their creation. The back-fill
 runs tenant by tenant with the tenant set, so row-level security lets it through whatever the
 owner role's attributes, and it only fills records that have no transition yet.
@@ -28,11 +29,12 @@ _TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
 BACKFILL = (
     """
 INSERT INTO lifecycle_transition (tenant_id, id, record_type, record_id, from_stage, to_stage, changed_at, changed_by)
-SELECT a.tenant_id, gen_random_uuid(), a.record_type, a.record_id, a.changes -> 'lifecycleStage' ->> 0,
-       a.changes -> 'lifecycleStage' ->> 1, a.occurred_at, a.actor_id
-FROM audit_event a
-WHERE a.record_type IN ('Lead', 'Customer') AND a.changes ? 'lifecycleStage'
-  AND a.changes -> 'lifecycleStage' ->> 1 IS NOT NULL AND a.tenant_id = {tenant}
+SELECT a.tenant_id, gen_random_uuid(), a.record_type, a.record_id, a.stage ->> 0, a.stage ->> 1,
+       a.occurred_at, a.actor_id
+FROM (SELECT *, coalesce(changes -> 'lifecycle_stage', changes -> 'lifecycleStage') AS stage
+      FROM audit_event) a
+WHERE a.record_type IN ('Lead', 'Customer') AND a.stage IS NOT NULL
+  AND a.stage ->> 1 IS NOT NULL AND a.tenant_id = {tenant}
   AND NOT EXISTS (SELECT 1 FROM lifecycle_transition x WHERE x.tenant_id = a.tenant_id AND x.record_id = a.record_id)
 """,
     """

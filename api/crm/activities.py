@@ -70,7 +70,7 @@ class ActivityType(relay.Node, Record):
     )
 
 
-ActivityFilter = filter_input(ACTIVITY_SPEC, skip=("recordType",))
+ActivityFilter = filter_input(ACTIVITY_SPEC, skip=("record_type",))
 ActivityOrder = order_input(ACTIVITY_SPEC)
 
 
@@ -159,7 +159,7 @@ class ActivityLogMutations:
             principal=principal_of(info),
             target=target,
             record_id=record_id,
-            values=values_of(input, skip=("recordId",)),
+            values=values_of(input, skip=("record_id",)),
         )
         return ActivityType.from_row(row)
 

@@ -12,6 +12,7 @@ from strawberry import UNSET, relay
 from strawberry.types import Info
 
 from api.crm.listing import list_connection
+from api.names import client_name
 from api.permissions import Authenticated, principal_of
 from api.records import loaders
 from api.records.crud import (
@@ -85,7 +86,7 @@ class StageType(relay.Node, Record):
         return from_columns(
             cls,
             row,
-            required_fields=list(row.get("required_fields") or []),
+            required_fields=[client_name(n) for n in row.get("required_fields") or []],
             allowed_next_stage_ids=None
             if allowed is None
             else [encode_id("Stage", i) for i in allowed],
@@ -212,7 +213,7 @@ class PipelineSetupMutations:
 
     @strawberry.mutation(description="Append a stage to a pipeline (admins)")
     async def add_stage(self, info: Info, input: AddStageInput) -> StageType:
-        values = values_of(input, skip=("pipelineId",))
+        values = values_of(input, skip=("pipeline_id",))
         pipeline_id = decode_id(input.pipeline_id, expected="Pipeline", field="pipelineId")
         return StageType.from_row(
             await pipelines.add_stage(

@@ -89,7 +89,9 @@ class CustomQueries:
     )
     async def field_access(self, info: Info, object: str) -> list[FieldAccessRule]:
         principal_of(info)
-        return [FieldAccessRule(**row) for row in await list_field_access(object_name=object)]
+        return [
+            FieldAccessRule.of(object, row) for row in await list_field_access(object_name=object)
+        ]
 
     @strawberry.field(**AUTH, description="Indexes on a custom object's fields (admins)")
     async def indexes(self, info: Info, object: str) -> list[CustomIndexType]:

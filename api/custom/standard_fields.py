@@ -39,18 +39,18 @@ def standard_fields(info: Info, record_type: str) -> Awaitable[tuple[FieldDef, .
 def prepare_custom_fields(
     record_type: str,
 ) -> Callable[[list[dict[str, Any]], bool], Awaitable[None]]:
-    """A RecordWrites `prepare`: turn global ids inside each item's customFields into UUIDs."""
+    """A RecordWrites `prepare`: turn global ids inside each item's custom_fields into UUIDs."""
 
     async def prepare(items: list[dict[str, Any]], bulk: bool) -> None:
-        if not any(item.get("customFields") for item in items):
+        if not any(item.get("custom_fields") for item in items):
             return
         fields = await load_standard_fields(record_type)
         errors: list[FieldError] = []
         for index, item in enumerate(items):
-            if item.get("customFields"):
-                prefix = f"items.{index}.customFields." if bulk else "customFields."
+            if item.get("custom_fields"):
+                prefix = (f"items.{index}." if bulk else "") + CUSTOM_FIELDS_PREFIX
                 try:
-                    item["customFields"] = values_in(fields, item["customFields"], prefix=prefix)
+                    item["custom_fields"] = values_in(fields, item["custom_fields"], prefix=prefix)
                 except InvalidInput as exc:
                     errors += exc.field_errors
         if errors:

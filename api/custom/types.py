@@ -13,11 +13,12 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.custom.values import fills_out
+from api.names import client_name
 from api.records.nodes import load_spec_nodes
 from domain.custom.fieldtypes import FieldDef
 from domain.custom.fieldtypes import FieldType as DomainFieldType
 from domain.custom.indexes import INDEX_SPEC
-from domain.custom.metadata import ObjectDef
+from domain.custom.metadata import STANDARD_OBJECTS, ObjectDef
 
 FieldType = strawberry.enum(
     Enum("FieldType", {t.value: t.value for t in DomainFieldType}),  # type: ignore[call-overload]
@@ -181,3 +182,10 @@ class FieldAccessRule:
     field: str
     role: str
     access: str = strawberry.field(description="HIDDEN or READ_ONLY")
+
+    @classmethod
+    def of(cls, object_name: str, row: dict[str, Any]) -> FieldAccessRule:
+        """A stored rule as clients name its field (a standard object's fields in camelCase; a
+        custom object's are the tenant's api names, shown as they are)."""
+        field = client_name(row["field"]) if object_name in STANDARD_OBJECTS else row["field"]
+        return cls(field=field, role=row["role"], access=row["access"])

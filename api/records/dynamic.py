@@ -10,6 +10,7 @@ import strawberry
 from strawberry import UNSET
 from strawberry.scalars import JSON
 
+from api.names import domain_field
 from api.records.ordering import NullsOrder, SortDirection
 from domain.records.filters import AllOf, AnyOf, Condition, Filter, NotOf, Op
 from domain.records.ordering import Order
@@ -73,7 +74,7 @@ def record_filter_tree(node: RecordFilter, *, prefix: str = "") -> Filter:
         for attr, op in _OPS.items():
             raw: Any = getattr(node, attr)
             if raw is not UNSET:
-                parts.append(Condition(prefix + node.field, op, raw))
+                parts.append(Condition(prefix + domain_field(node.field), op, raw))
     parts += [record_filter_tree(child, prefix=prefix) for child in node.and_ or []]
     if node.or_:
         parts.append(AnyOf(tuple(record_filter_tree(child, prefix=prefix) for child in node.or_)))
@@ -87,7 +88,7 @@ def record_order(entries: list[RecordOrder] | None) -> list[Order] | None:
         return None
     return [
         Order(
-            field=e.field,
+            field=domain_field(e.field),
             descending=e.direction is SortDirection.DESC,
             nulls_first=None if e.nulls is None else e.nulls is NullsOrder.FIRST,
         )

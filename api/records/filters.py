@@ -13,7 +13,6 @@ import strawberry
 from strawberry import UNSET, relay
 
 from api.records.dynamic import record_filter_tree
-from api.records.names import camel as _camel
 from domain.errors import InvalidInput
 from domain.records.filters import AllOf, AnyOf, Condition, Filter, NotOf, Op
 from domain.records.spec import CUSTOM_FIELDS_PREFIX
@@ -144,7 +143,7 @@ def to_domain_filter(value: Any, *, path: str = "filter") -> Filter | None:
         elif field.name == "custom_fields":
             parts.append(record_filter_tree(given, prefix=CUSTOM_FIELDS_PREFIX))
         else:
-            parts.extend(_conditions(_camel(field.name), given, path))
+            parts.extend(_conditions(field.name.rstrip("_"), given, path))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else AllOf(tuple(parts))

@@ -55,7 +55,7 @@ def filter_input(spec: RecordSpec, *, skip: tuple[str, ...] = ()) -> type:
         if field.filterable and field.kind in _OPERATORS and field.name not in skip:
             annotations[snake(field.name)] = _OPERATORS[field.kind] | None
             namespace[snake(field.name)] = UNSET
-    if spec.has("customFields"):
+    if spec.has("custom_fields"):
         annotations["custom_fields"] = RecordFilter | None
         namespace["custom_fields"] = strawberry.field(
             default=UNSET, description="Conditions on the tenant's custom fields"
@@ -76,7 +76,7 @@ def order_input(spec: RecordSpec) -> type:
         if field.sortable:
             annotations[snake(field.name)] = SortDirection | None
             setattr(cls, snake(field.name), UNSET)
-    if spec.has("customFields"):
+    if spec.has("custom_fields"):
         annotations["custom_field"] = CustomFieldOrder | None
         cls.custom_field = UNSET
     annotations["nulls"] = NullsOrder | None

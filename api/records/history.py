@@ -14,6 +14,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from api.names import client_name, domain_name
 from api.permissions import principal_of
 from api.records import loaders
 from api.records.nodes import load_nodes
@@ -50,7 +51,8 @@ class AuditEventType(relay.Node):
             node_id=str(row["id"]),
             action=row["action"],
             occurred_at=row["occurred_at"],
-            changes=row["changes"],
+            # Stored in the domain's names (older entries: the client's); shown as clients name fields.
+            changes=JSON({client_name(name): change for name, change in row["changes"].items()}),
             actor_id=row["actor_id"],
         )
 
@@ -111,8 +113,9 @@ async def history_connection(
 
 def shown(spec: RecordSpec, gone: set[str], event: dict[str, Any]) -> dict[str, Any]:
     """An audit entry as the caller sees it: without the values their role may not see, and
-    with references to other records and members as global ids."""
-    changes = {k: v for k, v in event["changes"].items() if k not in gone}
+    with references to other records and members as global ids. Its keys are the domain's names
+    (older entries: the client's); from_row shows them as clients name fields."""
+    changes = {k: v for k, v in event["changes"].items() if domain_name(k) not in gone}
     return {**event, "changes": with_global_ids(spec, changes)}
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import strawberry
 from strawberry import UNSET
 
-from api.records.names import camel as _camel
 from domain.errors import InvalidInput
 from domain.records.ordering import Order
+from domain.records.spec import CUSTOM_FIELDS_PREFIX
 
 
 @strawberry.enum
@@ -42,11 +42,11 @@ def to_domain_order(entries: list[Any] | None) -> list[Order] | None:
             )
         name, direction = chosen[0]
         if name == "custom_field":  # {customField: {field, direction}}
-            name, direction = f"customFields.{direction.field}", direction.direction
+            name, direction = CUSTOM_FIELDS_PREFIX + direction.field, direction.direction
         nulls = getattr(entry, "nulls", None)
         orders.append(
             Order(
-                name if name.startswith("customFields.") else _camel(name),
+                name,
                 descending=direction is SortDirection.DESC,
                 nulls_first=None if nulls in (None, UNSET) else nulls is NullsOrder.FIRST,
             )

@@ -15,6 +15,7 @@ from api.records.ids import decode_id
 from api.service_levels.types import SlaNotify, SlaPolicyType
 from domain.errors import FieldError, InvalidInput
 from domain.service_levels import policies
+from domain.service_levels.clocks import POLICY_COLUMNS
 
 
 @strawberry.input(description="One escalation level (each level once)")
@@ -75,17 +76,9 @@ class ReorderSlaPoliciesInput:
     )
 
 
-_NAMES = {
-    "name": "name",
-    "conditions": "conditions",
-    "calendar": "calendar",
-    "first_response_minutes": "firstResponseMinutes",
-    "next_response_minutes": "nextResponseMinutes",
-    "resolution_minutes": "resolutionMinutes",
-    "warning_percent": "warningPercent",
-    "escalations": "escalations",
-    "enabled": "enabled",
-}
+# The policy's fields, as the domain names them (the input's attribute names): its own and the
+# ones a ticket's clock copies from it.
+_NAMES = {name: name for name in ("name", "conditions", "enabled", *POLICY_COLUMNS)}
 
 
 def _given(input: Any) -> dict[str, Any]:

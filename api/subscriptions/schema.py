@@ -23,6 +23,7 @@ from strawberry.types import Info
 from api.automation.types import NotificationType
 from api.context import Context
 from api.jobs.types import JobType
+from api.names import client_name
 from api.permissions import Authenticated, principal_of
 from api.records.ids import decode_id
 from api.subscriptions.approvals import MyApprovalsChange, inbox_changes
@@ -190,7 +191,7 @@ async def _record_changes(
                 object=spec.record_type,
                 action=announcement.action,
                 id=relay.GlobalID(type_name, str(announcement.record_id)),
-                fields=list(fields),
+                fields=[client_name(name) for name in fields],
                 occurred_at=announcement.occurred_at,
                 in_scope=in_scope,
             )

@@ -17,6 +17,7 @@ from typing import Any
 from domain.errors import Conflict
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
+from domain.records.naming import client_name, domain_name
 from domain.records.spec import CUSTOM_FIELDS_PREFIX, RecordSpec
 from tenants.context import current_tenant_id, tenant_connection
 from tenants.ids import new_id
@@ -24,12 +25,12 @@ from tenants.ids import new_id
 # Tables of records that approval processes run on (standard objects and custom records).
 LOCKABLE = frozenset({"customer", "contact", "lead", "opportunity", "ticket", "custom_record"})
 # Bookkeeping a change may make while the record is locked: it is not the record's content.
-NEVER_LOCKED = frozenset({"lastActivityAt", "searchText", "version", "updatedAt"})
+NEVER_LOCKED = frozenset({"last_activity_at", "search_text", "version", "updated_at"})
 
 
 def changed_names(spec: RecordSpec, diff: dict[str, tuple[Any, Any]]) -> set[str]:
-    """API names of what a change touches: custom fields of standard records as customFields.<name>,
-    a custom record's values by their own names."""
+    """The names of what a change touches: custom fields of standard records as
+    custom_fields.<name>, a custom record's values by their own names."""
     names: set[str] = set()
     for column, (old, new) in diff.items():
         if column in ("custom_fields", "data"):
@@ -86,7 +87,10 @@ class ApprovalLocks:
             return
         names = changed_names(spec, diff)
         locked = sorted(
-            names if _json(lock["lock_all"]) else names & set(_json(lock["locked_fields"]) or [])
+            names
+            if _json(lock["lock_all"])
+            # The process definition is the client's document: fields named as GraphQL does.
+            else names & {domain_name(n) for n in _json(lock["locked_fields"]) or []}
         )
         if not locked:
             return
@@ -100,7 +104,12 @@ class ApprovalLocks:
                     spec.record_type,
                     row["id"],
                     principal.user_id,
-                    json.dumps({"approvalRequestId": str(lock["id"]), "fields": locked}),
+                    json.dumps(
+                        {
+                            "approvalRequestId": str(lock["id"]),
+                            "fields": [client_name(n) for n in locked],
+                        }
+                    ),
                 ],
             )
             return

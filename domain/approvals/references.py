@@ -14,8 +14,9 @@ from domain.automation.related import check_related, id_reference
 from domain.automation.targets import field_names
 from domain.errors import FieldError
 from domain.identity.principal import Principal
+from domain.records.naming import CLIENT_CUSTOM_FIELDS_PREFIX
 from domain.records.service import check_named_ids
-from domain.records.spec import CUSTOM_FIELDS_PREFIX, MEMBER, TEAM, Reference
+from domain.records.spec import MEMBER, TEAM, Reference
 from tenants.context import current_tenant_id, tenant_connection
 
 # What a final outcome may do: change the record, tell people, leave a task.
@@ -91,7 +92,7 @@ async def check_locked_fields(object_name: str, names: Any, errors: list[FieldEr
     known = await field_names(object_name) or set()
     for index, name in enumerate(names):
         if not isinstance(name, str) or (
-            name not in known and not name.startswith(CUSTOM_FIELDS_PREFIX)
+            name not in known and not name.startswith(CLIENT_CUSTOM_FIELDS_PREFIX)
         ):
             errors.append(
                 FieldError(

@@ -220,15 +220,15 @@ async def create_task(ctx: Context, action: dict[str, Any]) -> str:
     assignee = {"owner": ctx.values.get(owner_field(ctx.record_type)), "actor": ctx.actor_id}.get(
         action.get("assignTo", "owner")
     )
-    values = {
+    values = {  # straight to the activity's write flow: the domain's names
         "kind": kind,
         "subject": render(str(action["subject"]), ctx.values)[:300],
-        "ownerId": assignee,
+        "owner_id": assignee,
     }
     if action.get("body"):
         values["body"] = render(str(action["body"]), ctx.values)[:10_000]
     if kind == "TASK":
-        values["dueAt"] = datetime.now(timezone.utc) + timedelta(
+        values["due_at"] = datetime.now(timezone.utc) + timedelta(
             days=float(action.get("dueInDays", 0))
         )
     row = await log_activity(

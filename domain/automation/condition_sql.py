@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.automation.conditions import comparable, evaluate
+from domain.records.naming import domain_name
 from domain.records.spec import FieldSpec, Kind, RecordSpec
 from domain.records.sql import Params
 
@@ -71,7 +72,7 @@ def _compile_part(tree: Any, spec: RecordSpec, params: Params, alias: str) -> Co
     ):  # the previous values and the actor: empty in a time-based run, so a constant
         holds = evaluate(tree, current={}, previous={}, changed=set(), actor={})
         return _ALWAYS if holds else _NEVER
-    name = tree["field"]
+    name = domain_name(tree["field"])  # rules are the client's documents
     if not spec.has(name) or spec.field(name).json_path or spec.field(name).lookup is not None:
         return _UNKNOWN  # related records and custom fields: evaluated in Python
     field = spec.field(name)

@@ -27,6 +27,7 @@ from domain.automation.targets import record_values
 from domain.errors import InvalidInput, NotFound, describe
 from domain.events import Event, action_matches, caused_by, event_action, load_event
 from domain.identity.principal import Principal, acting_for
+from domain.records.naming import client_keys
 from domain.records.rows import decode_row
 from domain.telemetry import report
 from tenants.context import current_tenant_id, tenant_connection
@@ -57,7 +58,7 @@ async def handle_event(event: Event) -> int:
     ran = 0
     for rule in await enabled_rules(event.record_type, event.config_version):
         if (
-            not trigger_matches(rule["trigger"], action, event.changes)
+            not trigger_matches(rule["trigger"], action, client_keys(event.changes))
             or event.caused_by_rule == rule["id"]
         ):
             continue  # not this rule's event, or the rule's own change: it never re-triggers itself
@@ -147,7 +148,7 @@ async def _run(rule: dict[str, Any], event: Event, run_id: uuid.UUID) -> None:
         return
     previous = {
         field: change[0]
-        for field, change in event.changes.items()
+        for field, change in client_keys(event.changes).items()
         if isinstance(change, list) and len(change) == 2
     }
     actor = await _actor(event.actor_id) if names_actor(rule["conditions"]) else {}
@@ -155,7 +156,7 @@ async def _run(rule: dict[str, Any], event: Event, run_id: uuid.UUID) -> None:
         rule["conditions"],
         current=await with_related(event.record_type, values, rule["conditions"]),
         previous=previous,
-        changed=set(event.changes),
+        changed=set(client_keys(event.changes)),
         actor=actor,
     ):
         await _finish(run_id, "SKIPPED", "conditions not met", [])

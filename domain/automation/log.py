@@ -26,23 +26,23 @@ RUN_SPEC = RecordSpec(
     table="automation_run",
     fields=(
         FieldSpec("id", "id", Kind.UUID),
-        FieldSpec("ruleId", "rule_id", Kind.UUID),
-        FieldSpec("ruleVersion", "rule_version", Kind.INT),
-        FieldSpec("eventId", "event_id", Kind.UUID),
-        FieldSpec("recordType", "record_type", Kind.TEXT),
-        FieldSpec("recordId", "record_id", Kind.UUID),
+        FieldSpec("rule_id", "rule_id", Kind.UUID),
+        FieldSpec("rule_version", "rule_version", Kind.INT),
+        FieldSpec("event_id", "event_id", Kind.UUID),
+        FieldSpec("record_type", "record_type", Kind.TEXT),
+        FieldSpec("record_id", "record_id", Kind.UUID),
         FieldSpec("status", "status", Kind.TEXT),
         FieldSpec("attempts", "attempts", Kind.INT),
         FieldSpec("reason", "reason", Kind.TEXT),
         FieldSpec("steps", "steps", Kind.JSON, filterable=False),
         FieldSpec("depth", "depth", Kind.INT),
-        FieldSpec("startedAt", "started_at", Kind.DATETIME, sortable=True),
-        FieldSpec("finishedAt", "finished_at", Kind.DATETIME),
+        FieldSpec("started_at", "started_at", Kind.DATETIME, sortable=True),
+        FieldSpec("finished_at", "finished_at", Kind.DATETIME),
     ),
     owned=False,
     soft_delete=False,
     scope_area="admin",
-    default_sort="startedAt",
+    default_sort="started_at",
     rights=RUN_LOG_RIGHTS,
 )
 NOTIFICATION_SPEC = RecordSpec(
@@ -50,14 +50,14 @@ NOTIFICATION_SPEC = RecordSpec(
     table="notification",
     fields=(
         FieldSpec("id", "id", Kind.UUID),
-        FieldSpec("userId", "user_id", Kind.UUID),
+        FieldSpec("user_id", "user_id", Kind.UUID),
         FieldSpec("title", "title", Kind.TEXT),
         FieldSpec("body", "body", Kind.TEXT),
-        FieldSpec("recordType", "record_type", Kind.TEXT),
-        FieldSpec("recordId", "record_id", Kind.UUID),
-        FieldSpec("ruleId", "rule_id", Kind.UUID),
-        FieldSpec("createdAt", "created_at", Kind.DATETIME, sortable=True),
-        FieldSpec("readAt", "read_at", Kind.DATETIME),
+        FieldSpec("record_type", "record_type", Kind.TEXT),
+        FieldSpec("record_id", "record_id", Kind.UUID),
+        FieldSpec("rule_id", "rule_id", Kind.UUID),
+        FieldSpec("created_at", "created_at", Kind.DATETIME, sortable=True),
+        FieldSpec("read_at", "read_at", Kind.DATETIME),
     ),
     owned=False,
     soft_delete=False,
@@ -65,7 +65,7 @@ NOTIFICATION_SPEC = RecordSpec(
     scope_area=None,
     rights={role: READ_ONLY for role in Role},
 )
-NEWEST_FIRST = [Order("startedAt", descending=True)]
+NEWEST_FIRST = [Order("started_at", descending=True)]
 
 
 async def mark_read(*, principal: Principal, ids: list[uuid.UUID] | None) -> int:
@@ -134,8 +134,8 @@ async def page_notifications(
     return await list_records(
         NOTIFICATION_SPEC,
         principal=principal,
-        filter=Condition("readAt", Op.IS_NULL, True) if unread_only else None,
-        order=[Order("createdAt", descending=True)],
+        filter=Condition("read_at", Op.IS_NULL, True) if unread_only else None,
+        order=[Order("created_at", descending=True)],
         scope={"user_id": principal.user_id},
         first=first,
         after=after,

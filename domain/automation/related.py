@@ -12,7 +12,8 @@ from domain.automation.targets import STANDARD, field_names, record_values
 from domain.custom.fieldtypes import FieldType
 from domain.custom.metadata import load_object
 from domain.errors import FieldError, NotFound
-from domain.records.spec import CUSTOM_FIELDS_PREFIX, MEMBER, TEAM, Reference
+from domain.records.naming import CLIENT_CUSTOM_FIELDS_PREFIX, client_name, domain_name
+from domain.records.spec import MEMBER, TEAM, Reference
 
 _TYPE_OF_TABLE = {spec.table: record_type for record_type, (spec, _) in STANDARD.items()}
 
@@ -29,7 +30,9 @@ def related_names(tree: Any) -> set[str]:
     name = tree.get("field")
     return (
         {name}
-        if isinstance(name, str) and "." in name and not name.startswith(CUSTOM_FIELDS_PREFIX)
+        if isinstance(name, str)
+        and "." in name
+        and not name.startswith(CLIENT_CUSTOM_FIELDS_PREFIX)
         else set()
     )
 
@@ -40,11 +43,11 @@ async def relation_target(record_type: str, relation: str) -> tuple[str, str] | 
         spec = STANDARD[record_type][0]
         for column in spec.fields:
             if (
-                column.name == f"{relation}Id"
+                column.name == f"{domain_name(relation)}_id"
                 and column.references
                 and column.references.table in _TYPE_OF_TABLE
             ):
-                return _TYPE_OF_TABLE[column.references.table], column.name
+                return _TYPE_OF_TABLE[column.references.table], client_name(column.name)
         return None
     field = (await load_object(record_type)).field(relation)
     if field is None or field.deleted or field.type is not FieldType.RELATION:
@@ -55,7 +58,7 @@ async def relation_target(record_type: str, relation: str) -> tuple[str, str] | 
 async def id_reference(record_type: str, name: str) -> Reference | None:
     """What an id-valued field of the type points at (`ownerId`, `customerId`, `id`, a relation or
     user field of a custom object, `customer.id` one level through a relation); None for others."""
-    if "." in name and not name.startswith(CUSTOM_FIELDS_PREFIX):
+    if "." in name and not name.startswith(CLIENT_CUSTOM_FIELDS_PREFIX):
         relation, rest = name.split(".", 1)
         target = await relation_target(record_type, relation)
         return None if target is None or "." in rest else await id_reference(target[0], rest)
@@ -63,6 +66,7 @@ async def id_reference(record_type: str, name: str) -> Reference | None:
         spec = STANDARD[record_type][0]
         if name == "id":
             return Reference(spec.table, label=record_type)
+        name = domain_name(name)
         return spec.field(name).references if spec.has(name) else None
     try:
         obj = await load_object(record_type)
@@ -108,7 +112,7 @@ async def check_related(record_type: str, tree: Any, errors: list[FieldError]) -
 
 
 async def _has_field(record_type: str, field: str) -> bool:
-    return field.startswith(CUSTOM_FIELDS_PREFIX) or field in (
+    return field.startswith(CLIENT_CUSTOM_FIELDS_PREFIX) or field in (
         await field_names(record_type) or set()
     )
 

@@ -36,6 +36,7 @@ from domain.automation.targets import spec_of, values_of_row
 from domain.crm.activities import TRACKS_LAST_ACTIVITY
 from domain.custom.metadata import load_object
 from domain.events import Event
+from domain.records.naming import domain_name
 from domain.records.rows import decode_row
 from domain.records.spec import FieldSpec, Kind, RecordSpec
 from domain.records.sql import Params
@@ -80,13 +81,14 @@ async def selection(
     local = await zone()
     calendar = await calendar_of(trigger)
     if trigger["on"] == "date":
-        if not spec.has(trigger["field"]) or spec.field(trigger["field"]).kind not in (
+        field_name = domain_name(trigger["field"])  # rules are the client's documents
+        if not spec.has(field_name) or spec.field(field_name).kind not in (
             Kind.DATE,
             Kind.DATETIME,
             Kind.TEXT,
         ):
             return None
-        day = _local_date(spec.field(trigger["field"]), params.add(local.key))
+        day = _local_date(spec.field(field_name), params.add(local.key))
         offset = int(trigger.get("offsetDays", 0))
         today = now.astimezone(local).date()
         if calendar is None:

@@ -28,6 +28,7 @@ from domain.custom.metadata import load_object, record_spec
 from domain.errors import FieldError, NotFound
 from domain.identity.principal import Principal
 from domain.records import service
+from domain.records.naming import client_keys, client_name, domain_name
 from domain.records.rows import decode_row
 from domain.records.service import Change
 from domain.records.spec import CUSTOM_FIELDS_PREFIX, Kind, RecordSpec
@@ -70,7 +71,7 @@ def owner_field(record_type: str) -> str:
     """The field holding a record's owner: ownerId, or assigneeId on tickets. Rules' `owner`
     (notify, send_email, create_task, assign_owner) means this field."""
     if record_type in STANDARD:
-        return STANDARD[record_type][0].name_of("owner_id")
+        return client_name(STANDARD[record_type][0].name_of("owner_id"))
     return "ownerId"
 
 
@@ -105,7 +106,8 @@ def values_of_row(spec: RecordSpec, raw: dict[str, Any]) -> dict[str, Any]:
     )
     values.update(row.get("data") or {})
     values["deleted"] = row.get("deleted_at") is not None
-    return values
+    # Rules, inbound mappings and webhook payloads are the client's documents: GraphQL's names.
+    return client_keys(values)
 
 
 async def update_values(
@@ -123,7 +125,9 @@ async def update_values(
 
 
 def _standard_item(values: dict[str, Any]) -> dict[str, Any]:
-    """A standard write's input from {field: value}: customFields.<name> entries go under customFields."""
+    """A standard write's input from {field: value} as rules name fields (`stageId`,
+    `customFields.<name>`): the domain's names, custom values under custom_fields."""
+    values = {domain_name(k): v for k, v in values.items()}
     item = {k: v for k, v in values.items() if not k.startswith(CUSTOM_FIELDS_PREFIX)}
     custom = {
         k[len(CUSTOM_FIELDS_PREFIX) :]: v
@@ -131,13 +135,13 @@ def _standard_item(values: dict[str, Any]) -> dict[str, Any]:
         if k.startswith(CUSTOM_FIELDS_PREFIX)
     }
     if custom:
-        item["customFields"] = custom
+        item["custom_fields"] = custom
     return item
 
 
 def _custom_item(values: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     """A custom record write's input from {field: value}: owner and team beside the values."""
-    item = {k: v for k, v in values.items() if k in ("ownerId", "teamId")}
+    item = {domain_name(k): v for k, v in values.items() if k in ("ownerId", "teamId")}
     custom = {k: v for k, v in values.items() if k not in ("ownerId", "teamId")}
     if custom or creating:
         item["values"] = custom
@@ -192,7 +196,7 @@ async def check_values(
             creating=creating,
         )
     kept = []
-    for error in errors:
+    for error in (FieldError(client_name(e.field), e.code, e.message) for e in errors):
         name = next(
             (n for n in values if error.field == n or error.field.startswith(n + ".")), None
         )
@@ -207,14 +211,15 @@ async def check_values(
 def _stand_in(spec: RecordSpec, name: str) -> Any:
     if name in ("ownerId", "teamId"):
         return uuid.UUID(int=0)
-    return _STAND_INS[spec.field(name).kind] if spec.has(name) and name != "customFields" else "x"
+    name = domain_name(name)
+    return _STAND_INS[spec.field(name).kind] if spec.has(name) and name != "custom_fields" else "x"
 
 
 async def field_names(record_type: str) -> set[str] | None:
     """The fields a record of the type has, by API name (custom fields of standard records come
     as customFields.<name>, not listed); None for an unknown type."""
     if record_type in STANDARD:
-        return {f.name for f in STANDARD[record_type][0].fields}
+        return {client_name(f.name) for f in STANDARD[record_type][0].fields}
     try:
         obj = await load_object(record_type)
     except NotFound:

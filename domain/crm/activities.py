@@ -30,11 +30,11 @@ ACTIVITY_SPEC = RecordSpec(
         FieldSpec("kind", "kind", Kind.TEXT, sortable=True),
         FieldSpec("subject", "subject", Kind.TEXT, sortable=True),
         FieldSpec("body", "body", Kind.TEXT, filterable=False),
-        FieldSpec("recordType", "record_type", Kind.TEXT),
-        FieldSpec("recordId", "record_id", Kind.UUID),
-        FieldSpec("occurredAt", "occurred_at", Kind.DATETIME, sortable=True),
-        FieldSpec("dueAt", "due_at", Kind.DATETIME, sortable=True),
-        FieldSpec("doneAt", "done_at", Kind.DATETIME, sortable=True),
+        FieldSpec("record_type", "record_type", Kind.TEXT),
+        FieldSpec("record_id", "record_id", Kind.UUID),
+        FieldSpec("occurred_at", "occurred_at", Kind.DATETIME, sortable=True),
+        FieldSpec("due_at", "due_at", Kind.DATETIME, sortable=True),
+        FieldSpec("done_at", "done_at", Kind.DATETIME, sortable=True),
     ),
     rights={
         Role.ADMIN: ALL,
@@ -43,7 +43,7 @@ ACTIVITY_SPEC = RecordSpec(
         Role.AGENT: READ_WRITE,
         Role.VIEWER: READ_ONLY,
     },
-    default_sort="occurredAt",
+    default_sort="occurred_at",
 )
 
 
@@ -51,10 +51,10 @@ def validate_activity(check: Checker) -> None:
     check.text("kind", required=True, choices=KINDS)
     check.text("subject", required=True, max_length=300)
     check.text("body", max_length=50_000)
-    check.datetime("occurredAt")
-    check.datetime("dueAt")
-    check.reference("ownerId")
-    check.reference("teamId")
+    check.datetime("occurred_at")
+    check.datetime("due_at")
+    check.reference("owner_id")
+    check.reference("team_id")
 
 
 async def log_activity(
@@ -64,8 +64,8 @@ async def log_activity(
     ACTIVITY_SPEC.require(principal, Action.CREATE)
     if not await get_records(target, [record_id], principal=principal):
         raise NotFound(f"{target.record_type} not found")
-    if values.get("kind") != "TASK" and values.get("dueAt") is not None:
-        raise InvalidInput.single("dueAt", "NOT_A_TASK", "only tasks have a due date")
+    if values.get("kind") != "TASK" and values.get("due_at") is not None:
+        raise InvalidInput.single("due_at", "NOT_A_TASK", "only tasks have a due date")
 
     def validate(check: Checker) -> None:
         validate_activity(check)
@@ -105,9 +105,9 @@ async def complete_task(
 def _validate_change(check: Checker) -> None:
     check.text("subject", required=True, max_length=300)
     check.text("body", max_length=50_000)
-    check.datetime("occurredAt")
-    check.datetime("dueAt")
-    check.reference("ownerId")
+    check.datetime("occurred_at")
+    check.datetime("due_at")
+    check.reference("owner_id")
 
 
 async def update_activities(
@@ -115,11 +115,11 @@ async def update_activities(
 ) -> list[dict[str, Any]]:
     """Edit activities (their kind and record stay); a due date only on tasks."""
     for index, change in enumerate(changes):
-        if change.values.get("dueAt") is not None:
+        if change.values.get("due_at") is not None:
             row = await lock_record(ACTIVITY_SPEC, change.id, principal=principal)
             if row["kind"] != "TASK":
                 raise InvalidInput.single(
-                    f"items.{index}.dueAt" if bulk else "dueAt",
+                    f"items.{index}.due_at" if bulk else "due_at",
                     "NOT_A_TASK",
                     "only tasks have a due date",
                 )

@@ -21,8 +21,8 @@ CAMPAIGN_SPEC = RecordSpec(
         FieldSpec("name", "name", Kind.TEXT, sortable=True),
         FieldSpec("channel", "channel", Kind.TEXT, sortable=True),
         FieldSpec("cost", "cost", Kind.DECIMAL, sortable=True),
-        FieldSpec("startsOn", "starts_on", Kind.DATE, sortable=True),
-        FieldSpec("endsOn", "ends_on", Kind.DATE, sortable=True),
+        FieldSpec("starts_on", "starts_on", Kind.DATE, sortable=True),
+        FieldSpec("ends_on", "ends_on", Kind.DATE, sortable=True),
     ),
     owned=False,
     rights={
@@ -39,11 +39,11 @@ def validate_campaign(check: Checker) -> None:
     check.text("name", required=True, max_length=200)
     check.text("channel", required=True, choices=CHANNELS)
     check.decimal("cost", minimum=0)
-    check.date("startsOn")
-    check.date("endsOn")
+    check.date("starts_on")
+    check.date("ends_on")
     starts, ends = check.values.get("starts_on"), check.values.get("ends_on")
     if starts and ends and ends < starts:
-        check.error("endsOn", "BEFORE_START", "endsOn must not be before startsOn")
+        check.error("ends_on", "BEFORE_START", "endsOn must not be before startsOn")
 
 
 async def create_campaigns(

@@ -26,14 +26,14 @@ CONTACT_SPEC = RecordSpec(
     fields=(
         *COMMON_FIELDS,
         *OWNERSHIP_FIELDS,
-        FieldSpec("customerId", "customer_id", Kind.UUID, references=CUSTOMER),
+        FieldSpec("customer_id", "customer_id", Kind.UUID, references=CUSTOMER),
         FieldSpec("name", "name", Kind.TEXT, sortable=True),
         FieldSpec("title", "title", Kind.TEXT, sortable=True),
         FieldSpec("emails", "emails", Kind.TEXT_ARRAY),
         FieldSpec("phones", "phones", Kind.TEXT_ARRAY),
-        FieldSpec("messagingIds", "messaging_ids", Kind.JSON),
-        FieldSpec("marketingConsent", "marketing_consent", Kind.BOOL),
-        FieldSpec("customFields", "custom_fields", Kind.JSON),
+        FieldSpec("messaging_ids", "messaging_ids", Kind.JSON),
+        FieldSpec("marketing_consent", "marketing_consent", Kind.BOOL),
+        FieldSpec("custom_fields", "custom_fields", Kind.JSON),
     ),
     searchable=True,
     rights={
@@ -51,11 +51,11 @@ def validate_contact(check: Checker) -> None:
     check.text("title", max_length=200)
     check.emails("emails")
     check.phones("phones")
-    check.json_object("messagingIds", max_values=10)
-    check.boolean("marketingConsent")
-    check.reference("customerId")
-    check.reference("ownerId")
-    check.reference("teamId")
+    check.json_object("messaging_ids", max_values=10)
+    check.boolean("marketing_consent")
+    check.reference("customer_id")
+    check.reference("owner_id")
+    check.reference("team_id")
 
 
 async def create_contacts(

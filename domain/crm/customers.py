@@ -36,12 +36,12 @@ CUSTOMER_SPEC = RecordSpec(
         FieldSpec("region", "region", Kind.TEXT, sortable=True),
         FieldSpec("address", "address", Kind.JSON),
         FieldSpec("tier", "tier", Kind.TEXT, sortable=True),
-        FieldSpec("creditRating", "credit_rating", Kind.TEXT),
-        FieldSpec("lifecycleStage", "lifecycle_stage", Kind.TEXT, sortable=True),
-        FieldSpec("externalIds", "external_ids", Kind.JSON),
-        FieldSpec("lifetimeValue", "lifetime_value", Kind.DECIMAL, sortable=True),
-        FieldSpec("lastOrderAt", "last_order_at", Kind.DATETIME, sortable=True),
-        FieldSpec("customFields", "custom_fields", Kind.JSON),
+        FieldSpec("credit_rating", "credit_rating", Kind.TEXT),
+        FieldSpec("lifecycle_stage", "lifecycle_stage", Kind.TEXT, sortable=True),
+        FieldSpec("external_ids", "external_ids", Kind.JSON),
+        FieldSpec("lifetime_value", "lifetime_value", Kind.DECIMAL, sortable=True),
+        FieldSpec("last_order_at", "last_order_at", Kind.DATETIME, sortable=True),
+        FieldSpec("custom_fields", "custom_fields", Kind.JSON),
     ),
     searchable=True,
     rights={
@@ -58,15 +58,15 @@ def validate_customer(check: Checker) -> None:
     check.text("name", required=True, max_length=300)
     check.text("website", max_length=500, pattern=_URL)
     check.text("domain", max_length=253, pattern=_DOMAIN)
-    for name in ("industry", "size", "region", "tier", "creditRating"):
+    for name in ("industry", "size", "region", "tier", "credit_rating"):
         check.text(name, max_length=100)
-    check.text("lifecycleStage", choices=frozenset(LIFECYCLE_STAGES))
+    check.text("lifecycle_stage", choices=frozenset(LIFECYCLE_STAGES))
     check.json_object("address", allowed_keys=ADDRESS_KEYS)
     # Written by integrations (the ERP sync, upserts): the GraphQL inputs do not offer them.
-    check.decimal("lifetimeValue", minimum=Decimal("0"))
-    check.datetime("lastOrderAt")
-    check.reference("ownerId")
-    check.reference("teamId")
+    check.decimal("lifetime_value", minimum=Decimal("0"))
+    check.datetime("last_order_at")
+    check.reference("owner_id")
+    check.reference("team_id")
 
 
 async def create_customers(

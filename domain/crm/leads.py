@@ -36,30 +36,30 @@ LEAD_SPEC = RecordSpec(
     fields=(
         *COMMON_FIELDS,
         *OWNERSHIP_FIELDS,
-        FieldSpec("personName", "person_name", Kind.TEXT, sortable=True),
-        FieldSpec("companyName", "company_name", Kind.TEXT, sortable=True),
+        FieldSpec("person_name", "person_name", Kind.TEXT, sortable=True),
+        FieldSpec("company_name", "company_name", Kind.TEXT, sortable=True),
         FieldSpec("email", "email", Kind.TEXT),
         FieldSpec("phone", "phone", Kind.TEXT),
-        FieldSpec("sourceChannel", "source_channel", Kind.TEXT, sortable=True),
+        FieldSpec("source_channel", "source_channel", Kind.TEXT, sortable=True),
         FieldSpec(
-            "campaignId",
+            "campaign_id",
             "campaign_id",
             Kind.UUID,
             references=Reference("campaign", label="campaign"),
         ),
         FieldSpec("region", "region", Kind.TEXT, sortable=True),
         FieldSpec("industry", "industry", Kind.TEXT, sortable=True),
-        FieldSpec("lifecycleStage", "lifecycle_stage", Kind.TEXT, sortable=True),
+        FieldSpec("lifecycle_stage", "lifecycle_stage", Kind.TEXT, sortable=True),
         FieldSpec("status", "status", Kind.TEXT, sortable=True),
         FieldSpec("score", "score", Kind.INT, sortable=True),
-        FieldSpec("lastActivityAt", "last_activity_at", Kind.DATETIME, sortable=True),
-        FieldSpec("convertedAt", "converted_at", Kind.DATETIME, sortable=True),
-        FieldSpec("convertedCustomerId", "converted_customer_id", Kind.UUID),
-        FieldSpec("convertedContactId", "converted_contact_id", Kind.UUID),
-        FieldSpec("convertedOpportunityId", "converted_opportunity_id", Kind.UUID),
-        FieldSpec("convertedCustomerLinked", "converted_customer_linked", Kind.BOOL),
-        FieldSpec("convertedContactLinked", "converted_contact_linked", Kind.BOOL),
-        FieldSpec("customFields", "custom_fields", Kind.JSON),
+        FieldSpec("last_activity_at", "last_activity_at", Kind.DATETIME, sortable=True),
+        FieldSpec("converted_at", "converted_at", Kind.DATETIME, sortable=True),
+        FieldSpec("converted_customer_id", "converted_customer_id", Kind.UUID),
+        FieldSpec("converted_contact_id", "converted_contact_id", Kind.UUID),
+        FieldSpec("converted_opportunity_id", "converted_opportunity_id", Kind.UUID),
+        FieldSpec("converted_customer_linked", "converted_customer_linked", Kind.BOOL),
+        FieldSpec("converted_contact_linked", "converted_contact_linked", Kind.BOOL),
+        FieldSpec("custom_fields", "custom_fields", Kind.JSON),
     ),
     searchable=True,
     rights={
@@ -73,20 +73,20 @@ LEAD_SPEC = RecordSpec(
 
 
 def validate_lead(check: Checker) -> None:
-    check.text("personName", max_length=200)
-    check.text("companyName", max_length=300)
+    check.text("person_name", max_length=200)
+    check.text("company_name", max_length=300)
     check.email("email")
     check.phone("phone")
-    check.text("sourceChannel", choices=CHANNELS)
+    check.text("source_channel", choices=CHANNELS)
     check.text("region", max_length=100)
     check.text("industry", max_length=100)
-    check.text("lifecycleStage", choices=frozenset(LIFECYCLE_STAGES))
+    check.text("lifecycle_stage", choices=frozenset(LIFECYCLE_STAGES))
     check.text("status", choices=STATUSES - {"CONVERTED"})  # only convertLead converts
     check.integer("score", minimum=0, maximum=1000)
-    for name in ("campaignId", "ownerId", "teamId"):
+    for name in ("campaign_id", "owner_id", "team_id"):
         check.reference(name)
-    if check.creating and not (check.item.get("personName") or check.item.get("companyName")):
-        check.error("personName", "REQUIRED", "a lead needs a person name or a company name")
+    if check.creating and not (check.item.get("person_name") or check.item.get("company_name")):
+        check.error("person_name", "REQUIRED", "a lead needs a person name or a company name")
 
 
 async def create_leads(
@@ -123,13 +123,13 @@ async def convert_lead(
     lead = await lock_record(LEAD_SPEC, lead_id, principal=principal)
     if lead["status"] == "CONVERTED":
         raise Conflict("This lead was converted already")
-    owner = {"ownerId": lead["owner_id"], "teamId": lead["team_id"]}
+    owner = {"owner_id": lead["owner_id"], "team_id": lead["team_id"]}
     with_deal = bool(create_opportunity or opportunity)
     customer_stage = converted_customer_stage(lead["lifecycle_stage"], with_deal=with_deal)
     customer_linked = customer_id is not None
     if customer_id is not None:
         if not await get_records(CUSTOMER_SPEC, [customer_id], principal=principal):
-            raise InvalidInput.single("customerId", "NOT_FOUND", "no such customer")
+            raise InvalidInput.single("customer_id", "NOT_FOUND", "no such customer")
         await advance_lifecycle(customer_id=customer_id, stage=customer_stage, principal=principal)
     else:
         customer = (
@@ -140,7 +140,7 @@ async def convert_lead(
                         "name": lead["company_name"] or lead["person_name"],
                         "region": lead["region"],
                         "industry": lead["industry"],
-                        "lifecycleStage": customer_stage,
+                        "lifecycle_stage": customer_stage,
                         **owner,
                     }
                 ],
@@ -149,7 +149,7 @@ async def convert_lead(
         customer_id = customer["id"]
     if contact_id is not None:
         if not await get_records(CONTACT_SPEC, [contact_id], principal=principal):
-            raise InvalidInput.single("contactId", "NOT_FOUND", "no such contact")
+            raise InvalidInput.single("contact_id", "NOT_FOUND", "no such contact")
         contact = {"id": contact_id}
     else:
         contact = (
@@ -158,7 +158,7 @@ async def convert_lead(
                 items=[
                     {
                         "name": lead["person_name"] or lead["company_name"],
-                        "customerId": customer_id,
+                        "customer_id": customer_id,
                         "emails": [lead["email"]] if lead["email"] else [],
                         "phones": [lead["phone"]] if lead["phone"] else [],
                         **owner,
@@ -170,9 +170,9 @@ async def convert_lead(
     if with_deal:
         values = {
             "name": f"{lead['company_name'] or lead['person_name']}",
-            "customerId": customer_id,
-            "primaryContactId": contact["id"],
-            "campaignId": lead["campaign_id"],
+            "customer_id": customer_id,
+            "primary_contact_id": contact["id"],
+            "campaign_id": lead["campaign_id"],
             "channel": lead["source_channel"],
             **owner,
             **(opportunity or {}),

@@ -39,39 +39,39 @@ OPPORTUNITY_SPEC = RecordSpec(
         *OWNERSHIP_FIELDS,
         FieldSpec("name", "name", Kind.TEXT, sortable=True),
         FieldSpec(
-            "customerId",
+            "customer_id",
             "customer_id",
             Kind.UUID,
             references=Reference("customer", label="customer", owned=True),
         ),
         FieldSpec(
-            "primaryContactId",
+            "primary_contact_id",
             "primary_contact_id",
             Kind.UUID,
             references=Reference("contact", label="contact", owned=True),
         ),
         FieldSpec(
-            "pipelineId",
+            "pipeline_id",
             "pipeline_id",
             Kind.UUID,
             references=Reference("pipeline", label="pipeline"),
         ),
-        FieldSpec("stageId", "stage_id", Kind.UUID, references=Reference("stage", label="stage")),
+        FieldSpec("stage_id", "stage_id", Kind.UUID, references=Reference("stage", label="stage")),
         FieldSpec("amount", "amount", Kind.DECIMAL, sortable=True),
         FieldSpec("currency", "currency", Kind.TEXT),
-        FieldSpec("expectedCloseDate", "expected_close_date", Kind.DATE, sortable=True),
+        FieldSpec("expected_close_date", "expected_close_date", Kind.DATE, sortable=True),
         FieldSpec("probability", "probability", Kind.INT),
         FieldSpec(
-            "campaignId",
+            "campaign_id",
             "campaign_id",
             Kind.UUID,
             references=Reference("campaign", label="campaign"),
         ),
         FieldSpec("channel", "channel", Kind.TEXT),
-        FieldSpec("closeReason", "close_reason", Kind.TEXT),
-        FieldSpec("closedAt", "closed_at", Kind.DATETIME, sortable=True),
-        FieldSpec("lastActivityAt", "last_activity_at", Kind.DATETIME, sortable=True),
-        FieldSpec("customFields", "custom_fields", Kind.JSON),
+        FieldSpec("close_reason", "close_reason", Kind.TEXT),
+        FieldSpec("closed_at", "closed_at", Kind.DATETIME, sortable=True),
+        FieldSpec("last_activity_at", "last_activity_at", Kind.DATETIME, sortable=True),
+        FieldSpec("custom_fields", "custom_fields", Kind.JSON),
     ),
     searchable=True,
     rights={
@@ -88,18 +88,18 @@ def validate_opportunity(check: Checker) -> None:
     check.text("name", required=True, max_length=300)
     check.decimal("amount", minimum=0)
     check.currency("currency")
-    check.date("expectedCloseDate")
+    check.date("expected_close_date")
     check.integer("probability", minimum=0, maximum=100)
     check.text("channel", choices=CHANNELS)
-    check.text("closeReason", max_length=500)
+    check.text("close_reason", max_length=500)
     for name in (
-        "customerId",
-        "primaryContactId",
-        "pipelineId",
-        "stageId",
-        "campaignId",
-        "ownerId",
-        "teamId",
+        "customer_id",
+        "primary_contact_id",
+        "pipeline_id",
+        "stage_id",
+        "campaign_id",
+        "owner_id",
+        "team_id",
     ):
         check.reference(name)
 
@@ -119,7 +119,7 @@ async def create_opportunities(
     errors = []
     for index, (item, stage) in enumerate(placed):
         with_owner = {
-            "ownerId": principal.user_id,
+            "owner_id": principal.user_id,
             **item,
         }  # records start with their creator as owner
         errors += await stage_rules.check_write(
@@ -135,7 +135,7 @@ async def create_opportunities(
 
     def validate(check: Checker) -> None:
         validate_opportunity(check)
-        if str(check.item.get("stageId")) in closing:
+        if str(check.item.get("stage_id")) in closing:
             check.values["closed_at"] = datetime.now(timezone.utc)
 
     rows = await service.create(
@@ -166,7 +166,7 @@ async def update_opportunities(
         values = dict(change.values)
         stage = (
             await _check_stage(values, row, at)
-            if "stageId" in values or "pipelineId" in values
+            if "stage_id" in values or "pipeline_id" in values
             else None
         )
         moving = stage is not None and stage["id"] != row["stage_id"]
@@ -209,18 +209,18 @@ async def update_opportunities(
 async def _place(item: dict[str, Any], index: int | None) -> tuple[dict[str, Any], dict[str, Any]]:
     """The item with its pipeline and stage filled in, and that stage."""
     item = dict(item)
-    if item.get("pipelineId") is None:
-        item["pipelineId"] = await default_pipeline_id()
-    if item.get("stageId") is None:
-        stage = await first_open_stage(item["pipelineId"])
+    if item.get("pipeline_id") is None:
+        item["pipeline_id"] = await default_pipeline_id()
+    if item.get("stage_id") is None:
+        stage = await first_open_stage(item["pipeline_id"])
         if stage is None:
             raise InvalidInput.single(
-                _at(index, "pipelineId"), "NO_OPEN_STAGE", "the pipeline has no open stage"
+                _at(index, "pipeline_id"), "NO_OPEN_STAGE", "the pipeline has no open stage"
             )
-        item["stageId"] = stage["id"]
+        item["stage_id"] = stage["id"]
         return item, stage
     stage = await _check_stage(item, None, index)
-    item["stageId"] = stage["id"]
+    item["stage_id"] = stage["id"]
     return item, stage
 
 
@@ -235,16 +235,18 @@ async def _check_stage(
     values: dict[str, Any], row: dict[str, Any] | None, index: int | None
 ) -> dict[str, Any]:
     """The stage the write puts the opportunity in, which must belong to its pipeline."""
-    pipeline_id = _uuid(values.get("pipelineId") or (row["pipeline_id"] if row else None))
-    stage_id = _uuid(values.get("stageId") or (row["stage_id"] if row else None))
+    pipeline_id = _uuid(values.get("pipeline_id") or (row["pipeline_id"] if row else None))
+    stage_id = _uuid(values.get("stage_id") or (row["stage_id"] if row else None))
     stage = (await stages_by_id([stage_id])).get(stage_id) if stage_id else None
     if stage is None or stage["deleted_at"] is not None:
-        raise InvalidInput.single(_at(index, "stageId"), "NOT_FOUND", "no such stage")
+        raise InvalidInput.single(_at(index, "stage_id"), "NOT_FOUND", "no such stage")
     if stage["pipeline_id"] != pipeline_id:
         raise InvalidInput(
             [
                 FieldError(
-                    _at(index, "stageId"), "OTHER_PIPELINE", "the stage belongs to another pipeline"
+                    _at(index, "stage_id"),
+                    "OTHER_PIPELINE",
+                    "the stage belongs to another pipeline",
                 )
             ]
         )
@@ -257,7 +259,7 @@ def _value_in(given: dict[str, Any], row: dict[str, Any] | None) -> Callable[[st
     def value_of(name: str) -> Any:
         if name.startswith(CUSTOM_FIELDS_PREFIX):
             key = name[len(CUSTOM_FIELDS_PREFIX) :]
-            custom = given.get("customFields")
+            custom = given.get("custom_fields")
             if isinstance(custom, dict) and key in custom:
                 return custom[key]
             return ((row or {}).get("custom_fields") or {}).get(key)

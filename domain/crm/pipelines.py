@@ -53,13 +53,13 @@ PIPELINE_SPEC = RecordSpec(
     fields=(
         *COMMON_FIELDS,
         FieldSpec("name", "name", Kind.TEXT, sortable=True),
-        FieldSpec("isDefault", "is_default", Kind.BOOL),
-        FieldSpec("enforceStageRules", "enforce_stage_rules", Kind.BOOL),
+        FieldSpec("is_default", "is_default", Kind.BOOL),
+        FieldSpec("enforce_stage_rules", "enforce_stage_rules", Kind.BOOL),
     ),
     owned=False,
     rights=_RIGHTS,
     default_sort="name",
-    unique={"pipeline_default_key": "isDefault"},
+    unique={"pipeline_default_key": "is_default"},
     delete_guard=_pipeline_deletable,
 )
 STAGE_SPEC = RecordSpec(
@@ -68,7 +68,7 @@ STAGE_SPEC = RecordSpec(
     fields=(
         *COMMON_FIELDS,
         FieldSpec(
-            "pipelineId",
+            "pipeline_id",
             "pipeline_id",
             Kind.UUID,
             references=Reference("pipeline", label="pipeline"),
@@ -77,9 +77,9 @@ STAGE_SPEC = RecordSpec(
         FieldSpec("position", "position", Kind.INT, sortable=True),
         FieldSpec("probability", "probability", Kind.INT, sortable=True),
         FieldSpec("kind", "kind", Kind.TEXT),
-        FieldSpec("requiredFields", "required_fields", Kind.TEXT_ARRAY, filterable=False),
+        FieldSpec("required_fields", "required_fields", Kind.TEXT_ARRAY, filterable=False),
         FieldSpec(
-            "allowedNextStageIds", "allowed_next_stage_ids", Kind.UUID_ARRAY, filterable=False
+            "allowed_next_stage_ids", "allowed_next_stage_ids", Kind.UUID_ARRAY, filterable=False
         ),
     ),
     owned=False,
@@ -90,7 +90,7 @@ STAGE_SPEC = RecordSpec(
 
 def _validate_pipeline(check: Checker) -> None:
     check.text("name", required=True, max_length=100)
-    check.boolean("enforceStageRules")
+    check.boolean("enforce_stage_rules")
 
 
 def _validate_stage(check: Checker) -> None:
@@ -102,10 +102,10 @@ def _validate_stage(check: Checker) -> None:
 
 def _take_stage_rules(check: Checker) -> None:
     """The stage's rules as given (stage_rules.check_definition checks them: that needs the database)."""
-    if "requiredFields" in check.item:
-        check.values["required_fields"] = list(dict.fromkeys(check.item["requiredFields"] or []))
-    if "allowedNextStageIds" in check.item:
-        given = check.item["allowedNextStageIds"]
+    if "required_fields" in check.item:
+        check.values["required_fields"] = list(dict.fromkeys(check.item["required_fields"] or []))
+    if "allowed_next_stage_ids" in check.item:
+        given = check.item["allowed_next_stage_ids"]
         check.values["allowed_next_stage_ids"] = (
             None if given is None else list(dict.fromkeys(given))
         )
@@ -148,7 +148,7 @@ async def create_pipeline(
         )
     for index, stage in enumerate(stages):
         errors += await stage_rules.check_definition(
-            {"requiredFields": stage.get("requiredFields")},
+            {"required_fields": stage.get("required_fields")},
             pipeline_id=None,
             stage_id=None,
             prefix=f"stages.{index}.",
@@ -158,7 +158,7 @@ async def create_pipeline(
     pipeline = (
         await service.create(
             PIPELINE_SPEC,
-            [{"name": name, **({"enforceStageRules": enforce} if enforce else {})}],
+            [{"name": name, **({"enforce_stage_rules": enforce} if enforce else {})}],
             principal=principal,
             validate=_validate_pipeline,
         )
@@ -192,7 +192,7 @@ async def add_stage(
     return (
         await service.create(
             STAGE_SPEC,
-            [{**values, "pipelineId": pipeline_id, "position": rows[0]["next"]}],
+            [{**values, "pipeline_id": pipeline_id, "position": rows[0]["next"]}],
             principal=principal,
             validate=_validate_new_stage,
         )
@@ -201,7 +201,7 @@ async def add_stage(
 
 def _validate_new_stage(check: Checker) -> None:
     _validate_stage(check)
-    check.reference("pipelineId", required=True)
+    check.reference("pipeline_id", required=True)
     check.integer("position", minimum=0, maximum=10_000)
 
 

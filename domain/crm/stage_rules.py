@@ -18,17 +18,17 @@ from tenants.context import current_tenant_id, tenant_connection
 REQUIRABLE = frozenset(
     {
         "name",
-        "customerId",
-        "primaryContactId",
+        "customer_id",
+        "primary_contact_id",
         "amount",
         "currency",
-        "expectedCloseDate",
+        "expected_close_date",
         "probability",
-        "campaignId",
+        "campaign_id",
         "channel",
-        "closeReason",
-        "ownerId",
-        "teamId",
+        "close_reason",
+        "owner_id",
+        "team_id",
     }
 )
 MAX_REQUIRED = 20
@@ -44,11 +44,14 @@ async def check_definition(
 ) -> list[FieldError]:
     """Errors in a stage's `requiredFields` and `allowedNextStageIds` (when given)."""
     errors: list[FieldError] = []
-    if values.get("requiredFields") is not None:
-        errors += await _check_required(values["requiredFields"], prefix + "requiredFields")
-    if values.get("allowedNextStageIds") is not None:
+    if values.get("required_fields") is not None:
+        errors += await _check_required(values["required_fields"], prefix + "required_fields")
+    if values.get("allowed_next_stage_ids") is not None:
         errors += await _check_next(
-            values["allowedNextStageIds"], pipeline_id, stage_id, prefix + "allowedNextStageIds"
+            values["allowed_next_stage_ids"],
+            pipeline_id,
+            stage_id,
+            prefix + "allowed_next_stage_ids",
         )
     return errors
 
@@ -140,7 +143,7 @@ async def check_write(
         allowed = ", ".join(await _names(source["allowed_next_stage_ids"])) or "no other stage"
         errors.append(
             FieldError(
-                f"{prefix}stageId",
+                f"{prefix}stage_id",
                 "STAGE_MOVE_NOT_ALLOWED",
                 f"a deal in {source['name']} can move to {allowed}, not to {target['name']}",
             )
@@ -148,7 +151,7 @@ async def check_write(
     entering = previous != stage_id
     for name in target["required_fields"]:
         touched = name in given or (
-            name.startswith(CUSTOM_FIELDS_PREFIX) and "customFields" in given
+            name.startswith(CUSTOM_FIELDS_PREFIX) and "custom_fields" in given
         )
         if (entering or touched) and value_of(name) in EMPTY:
             errors.append(

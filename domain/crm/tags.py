@@ -108,7 +108,7 @@ TAG_SPEC = RecordSpec(
         FieldSpec("id", "id", Kind.UUID),
         FieldSpec("name", "name", Kind.TEXT, sortable=True),
         FieldSpec("color", "color", Kind.TEXT),
-        FieldSpec("createdAt", "created_at", Kind.DATETIME, sortable=True),
+        FieldSpec("created_at", "created_at", Kind.DATETIME, sortable=True),
     ),
     owned=False,
     soft_delete=False,

@@ -24,7 +24,7 @@ TEAM_SPEC = RecordSpec(
     fields=(
         *COMMON_FIELDS,
         FieldSpec("name", "name", Kind.TEXT, sortable=True),
-        FieldSpec("managerId", "manager_id", Kind.UUID, references=MEMBER),
+        FieldSpec("manager_id", "manager_id", Kind.UUID, references=MEMBER),
     ),
     owned=False,
     scope_area="admin",
@@ -41,12 +41,12 @@ TEAM_SPEC = RecordSpec(
 
 def _validate(check: Checker) -> None:
     check.text("name", required=True, max_length=200)
-    check.reference("managerId")
+    check.reference("manager_id")
 
 
 async def create_team(*, principal: Principal, values: dict[str, Any]) -> dict[str, Any]:
     """Create a team, with its members if `memberIds` is given."""
-    member_ids = values.pop("memberIds", None)
+    member_ids = values.pop("member_ids", None)
     row = (await service.create(TEAM_SPEC, [values], principal=principal, validate=_validate))[0]
     if member_ids is not None:
         await _set_members(row["id"], member_ids, principal=principal)
@@ -56,7 +56,7 @@ async def create_team(*, principal: Principal, values: dict[str, Any]) -> dict[s
 async def update_team(*, principal: Principal, change: service.Change) -> dict[str, Any]:
     """Rename, change the manager, or replace the member list (`memberIds`)."""
     values = dict(change.values)
-    member_ids = values.pop("memberIds", None)
+    member_ids = values.pop("member_ids", None)
     row = (
         await service.update(
             TEAM_SPEC,
@@ -76,7 +76,7 @@ async def _set_members(
     wanted = list(dict.fromkeys(member_ids))
     if len(wanted) > MAX_MEMBERS:
         raise InvalidInput.single(
-            "memberIds", "TOO_MANY", f"a team has at most {MAX_MEMBERS} members"
+            "member_ids", "TOO_MANY", f"a team has at most {MAX_MEMBERS} members"
         )
     conn = tenant_connection()
     tenant = current_tenant_id()
@@ -87,7 +87,7 @@ async def _set_members(
     missing = set(wanted) - {row["user_id"] for row in known}
     if missing:
         raise InvalidInput.single(
-            "memberIds", "NOT_FOUND", f"{len(missing)} of the members do not exist"
+            "member_ids", "NOT_FOUND", f"{len(missing)} of the members do not exist"
         )
     before = (await members_of([team_id]))[team_id]
     await conn.execute_query(
@@ -100,7 +100,7 @@ async def _set_members(
     if set(before) != set(wanted):
         await record_events(
             TEAM_SPEC,
-            [(team_id, "members_changed", {"memberIds": (before, sorted(wanted))})],
+            [(team_id, "members_changed", {"member_ids": (before, sorted(wanted))})],
             actor_id=principal.user_id,
         )
 

@@ -47,18 +47,18 @@ TICKET_SPEC = RecordSpec(
     table="ticket",
     fields=(
         *COMMON_FIELDS,
-        FieldSpec("assigneeId", "owner_id", Kind.UUID, references=MEMBER),
-        FieldSpec("teamId", "team_id", Kind.UUID, references=TEAM),
+        FieldSpec("assignee_id", "owner_id", Kind.UUID, references=MEMBER),
+        FieldSpec("team_id", "team_id", Kind.UUID, references=TEAM),
         FieldSpec("subject", "subject", Kind.TEXT, sortable=True),
         FieldSpec("description", "description", Kind.TEXT, filterable=False),
         FieldSpec(
-            "customerId",
+            "customer_id",
             "customer_id",
             Kind.UUID,
             references=Reference("customer", label="customer", owned=True),
         ),
         FieldSpec(
-            "contactId",
+            "contact_id",
             "contact_id",
             Kind.UUID,
             references=Reference("contact", label="contact", owned=True),
@@ -67,16 +67,16 @@ TICKET_SPEC = RecordSpec(
         FieldSpec("priority", "priority", Kind.TEXT, sortable=True),
         FieldSpec("channel", "channel", Kind.TEXT),
         FieldSpec("status", "status", Kind.TEXT, sortable=True),
-        FieldSpec("firstResponseAt", "first_response_at", Kind.DATETIME, sortable=True),
-        FieldSpec("resolvedAt", "resolved_at", Kind.DATETIME, sortable=True),
-        FieldSpec("closedAt", "closed_at", Kind.DATETIME, sortable=True),
-        FieldSpec("firstResponseDueAt", "first_response_due_at", Kind.DATETIME, sortable=True),
-        FieldSpec("resolutionDueAt", "resolution_due_at", Kind.DATETIME, sortable=True),
-        FieldSpec("satisfactionScore", "satisfaction_score", Kind.INT, sortable=True),
+        FieldSpec("first_response_at", "first_response_at", Kind.DATETIME, sortable=True),
+        FieldSpec("resolved_at", "resolved_at", Kind.DATETIME, sortable=True),
+        FieldSpec("closed_at", "closed_at", Kind.DATETIME, sortable=True),
+        FieldSpec("first_response_due_at", "first_response_due_at", Kind.DATETIME, sortable=True),
+        FieldSpec("resolution_due_at", "resolution_due_at", Kind.DATETIME, sortable=True),
+        FieldSpec("satisfaction_score", "satisfaction_score", Kind.INT, sortable=True),
         # The customer's survey answer (domain/surveys): set only by answering a survey.
-        FieldSpec("satisfactionComment", "satisfaction_comment", Kind.TEXT, filterable=False),
-        FieldSpec("satisfactionAt", "satisfaction_at", Kind.DATETIME, sortable=True),
-        FieldSpec("customFields", "custom_fields", Kind.JSON),
+        FieldSpec("satisfaction_comment", "satisfaction_comment", Kind.TEXT, filterable=False),
+        FieldSpec("satisfaction_at", "satisfaction_at", Kind.DATETIME, sortable=True),
+        FieldSpec("custom_fields", "custom_fields", Kind.JSON),
     ),
     scope_area="tickets",
     searchable=True,
@@ -140,10 +140,10 @@ def validate_ticket(check: Checker) -> None:
     check.text("category", max_length=100)
     check.text("priority", choices=PRIORITIES)
     check.text("channel", choices=CHANNELS)
-    check.integer("satisfactionScore", minimum=1, maximum=5)
-    check.datetime("firstResponseDueAt")
-    check.datetime("resolutionDueAt")
-    for name in ("customerId", "contactId", "assigneeId", "teamId"):
+    check.integer("satisfaction_score", minimum=1, maximum=5)
+    check.datetime("first_response_due_at")
+    check.datetime("resolution_due_at")
+    for name in ("customer_id", "contact_id", "assignee_id", "team_id"):
         check.reference(name)
 
 
@@ -152,7 +152,7 @@ async def create_tickets(
 ) -> list[dict[str, Any]]:
     """Open tickets (status NEW); the creator is not made the assignee."""
     clocks = _wired_clocks()
-    items = [{"assigneeId": None, **item} for item in items]
+    items = [{"assignee_id": None, **item} for item in items]
     rows = await service.create(
         TICKET_SPEC, items, principal=principal, validate=validate_ticket, bulk=bulk
     )

@@ -40,10 +40,10 @@ async def _check_field(object_name: str, field: str, access: Access | None) -> N
         if not spec.has(field) or field in (
             "id",
             "version",
-            "createdAt",
-            "updatedAt",
-            "createdBy",
-            "updatedBy",
+            "created_at",
+            "updated_at",
+            "created_by",
+            "updated_by",
         ):
             raise InvalidInput.single(
                 "field",

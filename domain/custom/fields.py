@@ -257,19 +257,19 @@ def _definition(input: dict[str, Any], base: FieldDef | None) -> tuple[FieldDef,
     errors: list[FieldError] = []
     data = {} if base is None else dict(base.__dict__)
     if base is None:
-        name = input.get("apiName") or ""
+        name = input.get("api_name") or ""
         if not API_NAME.match(name):
-            errors.append(FieldError("apiName", "INVALID_FORMAT", f"apiName: {API_NAME_RULE}"))
+            errors.append(FieldError("api_name", "INVALID_FORMAT", f"api_name: {API_NAME_RULE}"))
         elif name in RESERVED:
-            errors.append(FieldError("apiName", "RESERVED", f"{name} is reserved"))
+            errors.append(FieldError("api_name", "RESERVED", f"{name} is reserved"))
         data.update(id=uuid.uuid4(), api_name=name)
     for key, attr in (
         ("label", "label"),
-        ("helpText", "help_text"),
+        ("help_text", "help_text"),
         ("required", "required"),
         ("unique", "unique"),
-        ("readOnly", "read_only"),
-        ("defaultValue", "default"),
+        ("read_only", "read_only"),
+        ("default_value", "default"),
         ("config", "config"),
         ("validation", "validation"),
         ("deprecated", "deprecated"),
@@ -281,7 +281,7 @@ def _definition(input: dict[str, Any], base: FieldDef | None) -> tuple[FieldDef,
     if not isinstance(label, str) or not 1 <= len(label.strip()) <= 100:
         errors.append(FieldError("label", "REQUIRED", "a label of 1 to 100 characters"))
     if data.get("help_text") is not None and len(str(data["help_text"])) > 500:
-        errors.append(FieldError("helpText", "TOO_LONG", "at most 500 characters"))
+        errors.append(FieldError("help_text", "TOO_LONG", "at most 500 characters"))
     try:
         data["type"] = FieldType(data.get("type"))
     except ValueError:
@@ -318,7 +318,7 @@ def _check_definition(
         )
     if field.unique and field.default is not None:
         errors.append(
-            FieldError("defaultValue", "NOT_ALLOWED", "a unique field cannot have a default")
+            FieldError("default_value", "NOT_ALLOWED", "a unique field cannot have a default")
         )
     if field.type in FILE_TYPES and field.default is not None:
         errors.append(
@@ -339,7 +339,7 @@ def _check_definition(
         try:
             field = FieldDef(**{**field.__dict__, "default": parse(field, field.default)})
         except Invalid as exc:
-            errors.append(FieldError("defaultValue", exc.code, str(exc)))
+            errors.append(FieldError("default_value", exc.code, str(exc)))
     return field
 
 
@@ -383,7 +383,7 @@ async def create_field(
     if any(f.api_name == field.api_name for f in owner.fields):
         errors.append(
             FieldError(
-                "apiName",
+                "api_name",
                 "TAKEN",
                 "the object already has a field (possibly deleted) with this api name",
             )
@@ -391,7 +391,7 @@ async def create_field(
     if len(owner.fields) >= MAX_FIELDS:
         errors.append(
             FieldError(
-                "apiName",
+                "api_name",
                 "LIMIT_REACHED",
                 f"an object has at most {MAX_FIELDS} fields (deleted ones count until purged)",
             )
@@ -523,7 +523,7 @@ async def reorder_fields(
     unknown = [name for name in api_names if name not in known]
     if unknown:
         raise InvalidInput.single(
-            "apiNames", "UNKNOWN_FIELD", f"not fields of {object_name}: {', '.join(unknown)}"
+            "api_names", "UNKNOWN_FIELD", f"not fields of {object_name}: {', '.join(unknown)}"
         )
     ordered = [known[name] for name in dict.fromkeys(api_names)] + [
         f for f in owner.fields if f.api_name not in api_names

@@ -38,9 +38,9 @@ INDEX_SPEC = RecordSpec(
     table="custom_index",
     fields=(
         *COMMON_FIELDS,
-        FieldSpec("objectId", "object_id", Kind.UUID),
+        FieldSpec("object_id", "object_id", Kind.UUID),
         FieldSpec("fields", "fields", Kind.JSON),
-        FieldSpec("indexName", "index_name", Kind.TEXT),
+        FieldSpec("index_name", "index_name", Kind.TEXT),
         FieldSpec("status", "status", Kind.TEXT),
         FieldSpec("error", "error", Kind.TEXT),
     ),

@@ -261,7 +261,7 @@ def record_spec(obj: ObjectDef) -> RecordSpec:
         fields=(
             *COMMON_FIELDS,
             *OWNERSHIP_FIELDS,
-            FieldSpec("objectId", "object_id", Kind.UUID, filterable=False),
+            FieldSpec("object_id", "object_id", Kind.UUID, filterable=False),
             FieldSpec("data", "data", Kind.JSON, filterable=False),
             *custom_field_specs(obj.fields, "data"),
         ),
@@ -269,6 +269,7 @@ def record_spec(obj: ObjectDef) -> RecordSpec:
         audit_by_key={"data": ""},
         searchable=obj.searchable,
         search_values="data",
+        names_are_vocabulary=False,
     )
 
 

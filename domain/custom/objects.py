@@ -32,18 +32,18 @@ API_NAME_RULE = (
 
 def _validate(check: Checker, obj: ObjectDef | None) -> None:
     if obj is None:
-        check.text("apiName", required=True, max_length=40, pattern=API_NAME)
+        check.text("api_name", required=True, max_length=40, pattern=API_NAME)
     check.text("label", required=True, max_length=100)
-    check.text("pluralLabel", required=True, max_length=100)
+    check.text("plural_label", required=True, max_length=100)
     check.text("description", max_length=1000)
     check.boolean("searchable")
     check.boolean("deprecated")
-    display = check.item.get("displayField")
+    display = check.item.get("display_field")
     if display is not None and (
         obj is None or (shown := obj.field(display)) is None or shown.deleted
     ):
-        check.error("displayField", "UNKNOWN_FIELD", f"{display!r} is not a field of this object")
-    elif "displayField" in check.item:
+        check.error("display_field", "UNKNOWN_FIELD", f"{display!r} is not a field of this object")
+    elif "display_field" in check.item:
         check.values["display_field"] = display
     if "rights" in check.item:
         _rights(check)
@@ -84,7 +84,7 @@ async def create_object(*, principal: Principal, input: dict[str, Any]) -> Objec
     )
     if count[0]["n"] >= MAX_OBJECTS:
         raise InvalidInput.single(
-            "apiName",
+            "api_name",
             "LIMIT_REACHED",
             f"a tenant has at most {MAX_OBJECTS} objects (deleted ones count until purged)",
         )
@@ -94,7 +94,7 @@ async def create_object(*, principal: Principal, input: dict[str, Any]) -> Objec
     )
     if taken:
         raise InvalidInput.single(
-            "apiName", "TAKEN", "another object (possibly deleted) has this api name"
+            "api_name", "TAKEN", "another object (possibly deleted) has this api name"
         )
     row = (await insert_records(OBJECT_SPEC, [check.values], principal=principal))[0]
     await metadata_changed()

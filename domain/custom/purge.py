@@ -13,6 +13,7 @@ from domain.files.store import delete_files
 from domain.identity.principal import Principal
 from domain.records.audit import record_events
 from domain.records.rights import Action
+from domain.records.spec import CUSTOM_FIELDS_PREFIX
 from tenants.context import current_tenant_id, tenant_connection
 
 
@@ -110,7 +111,7 @@ async def _forget_field(field_id: uuid.UUID, api_name: str, object_name: str) ->
     tenant = current_tenant_id()
     await conn.execute_query(
         "DELETE FROM field_access WHERE tenant_id = $1 AND object = $2 AND field IN ($3, $4)",
-        [tenant, object_name, api_name, f"customFields.{api_name}"],
+        [tenant, object_name, api_name, CUSTOM_FIELDS_PREFIX + api_name],
     )
     # Unique claims and the auto-number sequence go with the field (ON DELETE CASCADE).
     await conn.execute_query(

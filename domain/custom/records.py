@@ -56,10 +56,10 @@ def _prefix(index: int, bulk: bool) -> str:
 
 def _ownership(spec: Any, item: dict[str, Any], creating: bool) -> Checker:
     checker = Checker(
-        spec, {k: v for k, v in item.items() if k in ("ownerId", "teamId")}, creating=creating
+        spec, {k: v for k, v in item.items() if k in ("owner_id", "team_id")}, creating=creating
     )
-    checker.reference("ownerId")
-    checker.reference("teamId")
+    checker.reference("owner_id")
+    checker.reference("team_id")
     return checker
 
 
@@ -269,7 +269,7 @@ async def search_records(
                 principal=principal,
                 search=text,
                 first=first - len(found),
-                order=[Order("createdAt", descending=True)],
+                order=[Order("created_at", descending=True)],
                 scope={"object_id": obj.id},
             )
         except Forbidden:

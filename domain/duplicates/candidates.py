@@ -14,6 +14,7 @@ from domain.duplicates.matching import Match
 from domain.errors import FieldError, InvalidInput, NotFound
 from domain.identity.principal import Principal
 from domain.records.listing import get_records
+from domain.records.naming import domain_name
 from domain.records.rights import Action
 from domain.records.spec import RecordSpec
 
@@ -61,9 +62,11 @@ async def candidates_of_values(
             for field in STANDARD[record_type].values()
             for source in field.sources
         }
-        unknown = [name for name in values if name not in compared]
+        unknown = [name for name in values if domain_name(name) not in compared]
         row = {
-            spec.field(name).column: value for name, value in values.items() if name not in unknown
+            spec.field(domain_name(name)).column: value
+            for name, value in values.items()
+            if name not in unknown
         }
     else:
         unknown = [name for name in values if not spec.has(name)]

@@ -21,13 +21,14 @@ from domain.records.audit import record_events
 from domain.records.field_access import field_rules, hidden
 from domain.records.filters import Filter
 from domain.records.listing import Listing, list_records
+from domain.records.naming import client_name, domain_name
 from domain.records.ordering import Order
 from domain.records.spec import RecordSpec
 
 KIND = "exports.run"
 PAGE = 500
 # Columns that hold other columns (custom values) or nothing a person reads.
-NOT_EXPORTED = frozenset({"customFields", "data", "objectId", "version"})
+NOT_EXPORTED = frozenset({"custom_fields", "data", "object_id", "version"})
 
 
 async def export_spec(object_name: str) -> RecordSpec:
@@ -44,8 +45,9 @@ async def export_spec(object_name: str) -> RecordSpec:
 async def exported_fields(
     spec: RecordSpec, principal: Principal, wanted: list[str] | None
 ) -> list[str]:
-    """The fields to export: those asked for (all by default), never hidden ones; InvalidInput
-    names each field that is unknown or hidden from the caller."""
+    """The fields to export: those asked for (all by default, named as clients name them:
+    `stageId`, `customFields.vat`), never hidden ones; InvalidInput names each field that is
+    unknown or hidden from the caller."""
     hidden_names = hidden(await field_rules(principal, spec.record_type))
     available = [
         f.name
@@ -59,11 +61,11 @@ async def exported_fields(
             f"fields.{n}", "UNKNOWN_FIELD", f"{spec.record_type} has no field {n} you may read"
         )
         for n in wanted
-        if n not in available
+        if domain_name(n) not in available
     ]
     if errors:
         raise InvalidInput(errors)
-    return list(dict.fromkeys(wanted))
+    return list(dict.fromkeys(domain_name(n) for n in wanted))
 
 
 async def page(
@@ -74,7 +76,7 @@ async def page(
     after: str | None,
     first: int = PAGE,
 ) -> Listing:
-    order = [Order("createdAt")]  # keyset pages break ties by id
+    order = [Order("created_at")]  # keyset pages break ties by id
     if object_name in STANDARD:
         return await list_records(
             spec, principal=principal, filter=filter, order=order, first=first, after=after
@@ -107,7 +109,7 @@ async def run_export(job: RunningJob) -> dict[str, Any]:
                 spec, job.principal, params.get("fields")
             )  # rights as they are now
             if rows == 0:
-                out.row(fields)
+                out.row([client_name(name) for name in fields])  # the file is the client's
             listing = await page(object_name, spec, job.principal, filter, after)
             if total is None:
                 total = min(await listing.count(), LIMITS.max_export_rows)

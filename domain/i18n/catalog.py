@@ -73,6 +73,12 @@ FIELDS: dict[str, str] = {
     "TOO_MANY": "数量过多",
     "TOO_MANY_VALUES": "值的数量过多",
     "TOO_LARGE": "数值或内容过大",
+    # files (FILE and IMAGE fields, attachments)
+    "FILE_TOO_LARGE": "文件过大",
+    "FILE_TYPE_NOT_ALLOWED": "不接受此类型的文件",
+    "NOT_AN_IMAGE": "此文件不是图片",
+    "INVALID_CONTENT_TYPES": "文件类型设置无效",
+    "NOT_A_FILE_FIELD": "不是文件或图片字段",
     "TOO_SMALL": "数值过小",
     "TOO_DEEP": "嵌套层级过深",
     "TOO_COMPLEX": "过于复杂",

@@ -17,6 +17,7 @@ from domain.custom.fieldtypes import FieldType
 from domain.custom.metadata import load_object, load_standard_fields
 from domain.errors import FieldError, InvalidInput
 from domain.imports.relations import EXTERNAL, NAMED, Related
+from domain.records.naming import client_name
 from domain.records.spec import CUSTOM_FIELDS_PREFIX, MEMBER, TEAM, Kind, Reference
 from domain.tenant_settings import current_settings
 from tenants.context import current_tenant_id, tenant_connection
@@ -26,12 +27,12 @@ SKIPPED = frozenset(
     {
         "id",
         "version",
-        "createdAt",
-        "updatedAt",
-        "createdBy",
-        "updatedBy",
-        "customFields",
-        "deletedAt",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+        "custom_fields",
+        "deleted_at",
     }
 )
 # Headers people write for standard fields, beside the field's own name (Chinese Excel exports too).
@@ -79,6 +80,7 @@ ALIASES = {
     "team": "teamId",
     "团队": "teamId",
 }
+CLIENT_CUSTOM_PREFIX = client_name(CUSTOM_FIELDS_PREFIX)  # customFields.
 TRUE = frozenset({"true", "yes", "y", "1", "是", "对", "真"})
 FALSE = frozenset({"false", "no", "n", "0", "否", "错", "假"})
 
@@ -127,13 +129,13 @@ async def import_targets(object_name: str) -> dict[str, Target]:
         for field in spec.fields:
             if field.name in SKIPPED or field.json_path or field.lookup:
                 continue
-            found[field.name] = Target(
-                field.name, field.name, kind=field.kind, member=field.references == MEMBER
-            )
-            found.update(_relation_targets(field.name, field.references))
+            # Mappings are the client's documents: targets named as GraphQL names fields.
+            name = client_name(field.name)
+            found[name] = Target(name, name, kind=field.kind, member=field.references == MEMBER)
+            found.update(_relation_targets(name, field.references))
         for definition in await load_standard_fields(object_name):
             if not (definition.deleted or definition.computed or definition.read_only):
-                name = CUSTOM_FIELDS_PREFIX + definition.api_name
+                name = client_name(CUSTOM_FIELDS_PREFIX + definition.api_name)
                 found[name] = Target(
                     name,
                     definition.label,
@@ -170,8 +172,8 @@ def auto_mapping(headers: list[str], targets: dict[str, Target]) -> dict[str, st
     for target in targets.values():
         by_key.setdefault(_key(target.label), target.name)
         by_key.setdefault(_key(target.name), target.name)
-        if target.name.startswith(CUSTOM_FIELDS_PREFIX):
-            by_key.setdefault(_key(target.name[len(CUSTOM_FIELDS_PREFIX) :]), target.name)
+        if target.name.startswith(CLIENT_CUSTOM_PREFIX):
+            by_key.setdefault(_key(target.name[len(CLIENT_CUSTOM_PREFIX) :]), target.name)
     for alias, name in ALIASES.items():
         if name in targets:
             by_key.setdefault(_key(alias), name)

@@ -41,6 +41,7 @@ from domain.imports.relations import Related, resolve_relations
 from domain.integrations import external_ids
 from domain.jobs import JobError, RunningJob
 from domain.records import service
+from domain.records.naming import client_name, client_text, domain_name
 from domain.records.rights import Action
 from domain.records.service import MAX_BULK
 from domain.records.spec import CUSTOM_FIELDS_PREFIX, Kind, RecordSpec
@@ -284,12 +285,17 @@ async def _values(
 
 def _fail(counts: Counts, number: int, problems: list[FieldError]) -> None:
     counts.failed += 1
-    counts.errors += [JobError(p.code, p.message, row=number, field=p.field) for p in problems]
+    # A job's errors are the client's to read: fields named as GraphQL names them.
+    counts.errors += [
+        JobError(p.code, client_text(p.message), row=number, field=client_name(p.field))
+        for p in problems
+    ]
 
 
 def _items(plan: Plan, rows: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
     items = []
-    for _, values in rows:
+    for _, mapped in rows:
+        values = {domain_name(k): v for k, v in mapped.items()}  # the mapping names as clients do
         if plan.object_name in STANDARD:
             item = {k: v for k, v in values.items() if not k.startswith(CUSTOM_FIELDS_PREFIX)}
             custom = {
@@ -298,10 +304,10 @@ def _items(plan: Plan, rows: list[tuple[int, dict[str, Any]]]) -> list[dict[str,
                 if k.startswith(CUSTOM_FIELDS_PREFIX)
             }
             if custom:
-                item["customFields"] = custom
+                item["custom_fields"] = custom
         else:
-            item = {k: v for k, v in values.items() if k in ("ownerId", "teamId")}
-            item["values"] = {k: v for k, v in values.items() if k not in ("ownerId", "teamId")}
+            item = {k: v for k, v in values.items() if k in ("owner_id", "team_id")}
+            item["values"] = {k: v for k, v in values.items() if k not in ("owner_id", "team_id")}
         items.append(item)
     return items
 
@@ -391,7 +397,7 @@ async def _write_one(
             counts,
             number,
             [
-                FieldError(e.field.removeprefix("values."), e.code, e.message)
+                FieldError(client_name(e.field).removeprefix("values."), e.code, e.message)
                 for e in exc.field_errors
             ],
         )

@@ -144,7 +144,7 @@ async def _accept(
     # Processed by a worker once this commits (the relay delivers the event).
     await emit(
         "InboundRequest",
-        [(request_id, "received", {"endpointId": [None, str(endpoint["id"])]})],
+        [(request_id, "received", {"endpoint_id": [None, str(endpoint["id"])]})],
         actor_id=None,
     )
     return Receipt(202, "received", request_id)

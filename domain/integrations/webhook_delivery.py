@@ -34,6 +34,7 @@ from domain.notifications import notify_users_translated
 from domain.outbound.guard import BlockedAddress
 from domain.outbound.http import json_body, send_signed
 from domain.records.global_ids import global_id, with_global_ids
+from domain.records.naming import client_keys
 from domain.telemetry import report
 from tenants.context import current_tenant_id, tenant_connection, tenant_transaction
 from tenants.ids import new_id
@@ -91,8 +92,9 @@ async def fan_out(event: Event) -> list[uuid.UUID]:
             "object": event.record_type,
             "id": global_id(event.record_type, event.record_id),
             "rawId": str(event.record_id),
-            "changes": with_global_ids(spec, event.changes or {}),
-            "record": None if record is None else with_global_ids(spec, record),
+            # The payload is the client's document: field names as GraphQL spells them.
+            "changes": client_keys(with_global_ids(spec, event.changes or {})),
+            "record": None if record is None else client_keys(with_global_ids(spec, record)),
         },
     }
     created = await tenant_connection().execute_query_dict(

@@ -24,6 +24,7 @@ from domain.identity.principal import Principal
 from domain.merge.moves import move_all, undo_all
 from domain.records.audit import record_events
 from domain.records.by_ids import rows_by_ids
+from domain.records.naming import domain_name
 from domain.records.rights import Action
 from domain.records.rows import decode_row, jsonable
 from domain.records.spec import CUSTOM_FIELDS_PREFIX, RecordSpec
@@ -152,17 +153,17 @@ def _choices(
                 continue
             data = changes.setdefault("data", dict(survivor["data"] or {}))
             _set(data, name, (chosen["data"] or {}).get(name))
-        elif name.startswith(CUSTOM_FIELDS_PREFIX) and spec.has("customFields"):
-            key = name[len(CUSTOM_FIELDS_PREFIX) :]
+        elif domain_name(name).startswith(CUSTOM_FIELDS_PREFIX) and spec.has("custom_fields"):
+            key = domain_name(name)[len(CUSTOM_FIELDS_PREFIX) :]
             values = changes.setdefault("custom_fields", dict(survivor["custom_fields"] or {}))
             _set(values, key, (chosen["custom_fields"] or {}).get(key))
         elif (
-            spec.has(name)
-            and spec.field(name).column not in SYSTEM_COLUMNS
-            and spec.field(name).lookup is None
-            and spec.field(name).column not in ("custom_fields", "data")
+            spec.has(domain_name(name))
+            and spec.field(domain_name(name)).column not in SYSTEM_COLUMNS
+            and spec.field(domain_name(name)).lookup is None
+            and spec.field(domain_name(name)).column not in ("custom_fields", "data")
         ):
-            column = spec.field(name).column
+            column = spec.field(domain_name(name)).column
             changes[column] = chosen[column]
         else:
             errors.append(

@@ -105,8 +105,8 @@ def hidden_keys(spec: RecordSpec, rules: dict[str, Access], column: str | None) 
 
 def locked_names(rules: dict[str, Access], item: dict[str, Any]) -> list[str]:
     """The names in a write's input (custom fields as customFields.<name>) the role may not write."""
-    names = [name for name in item if name != "customFields"]
-    custom = item.get("customFields")
+    names = [name for name in item if name != "custom_fields"]
+    custom = item.get("custom_fields")
     # Not an object: the custom field check reports that shape, with nothing in it to lock.
     names += [CUSTOM_FIELDS_PREFIX + key for key in custom] if isinstance(custom, dict) else []
     return [name for name in names if name in rules]

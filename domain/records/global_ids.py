@@ -11,6 +11,7 @@ import base64
 import uuid
 from typing import Any
 
+from domain.records.naming import domain_name
 from domain.records.spec import RecordSpec
 
 # The GraphQL type of the rows a reference's table holds.
@@ -54,6 +55,7 @@ def with_global_ids(spec: RecordSpec, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _type_of(spec: RecordSpec, name: str) -> str | None:
+    name = domain_name(name)  # in either spelling: audit entries before 0039, client documents
     if name == "id":
         return spec.record_type
     if not spec.has(name):

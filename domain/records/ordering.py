@@ -40,12 +40,12 @@ def resolve(spec: RecordSpec, orders: list[Order] | None) -> list[tuple[FieldSpe
     orders = list(orders or [Order(spec.default_sort)])
     errors = []
     if len(orders) > MAX_ORDER_FIELDS:
-        errors.append(FieldError("orderBy", "TOO_MANY", f"at most {MAX_ORDER_FIELDS} sort fields"))
+        errors.append(FieldError("order_by", "TOO_MANY", f"at most {MAX_ORDER_FIELDS} sort fields"))
     for order in orders:
         if not spec.has(order.field) or not spec.field(order.field).sortable:
             errors.append(
                 FieldError(
-                    f"orderBy.{order.field}", "NOT_SORTABLE", f"{order.field} cannot be sorted on"
+                    f"order_by.{order.field}", "NOT_SORTABLE", f"{order.field} cannot be sorted on"
                 )
             )
     if errors:

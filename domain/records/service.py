@@ -14,7 +14,7 @@ from domain.errors import FieldError, InvalidInput, NotWired
 from domain.identity.principal import Principal
 from domain.records.field_access import Access, field_rules, locked_names, strip_hidden
 from domain.records.rights import Action
-from domain.records.spec import RecordSpec, Reference
+from domain.records.spec import CUSTOM_FIELDS_PREFIX, RecordSpec, Reference
 from domain.records.sql import Params
 from domain.records.validation import Checker
 from domain.records.visibility import owned_visibility_sql
@@ -34,7 +34,7 @@ Validate = Callable[[Checker], None]
 
 
 class CustomFieldValues(Protocol):
-    """Checks and stores the `customFields` of standard records against the tenant's field
+    """Checks and stores the `custom_fields` of standard records against the tenant's field
     definitions. domain.custom implements it; it depends on this module, so the composition root
     plugs it in (plug_custom_fields, tessera/domain_wiring.py) instead of it being imported here."""
 
@@ -77,7 +77,7 @@ def plug_custom_fields(handler: CustomFieldValues) -> None:
 
 def _custom_checks(spec: RecordSpec) -> CustomFieldValues | None:
     """The custom-field checks when `spec` has custom fields; None when it has none."""
-    if not spec.has("customFields"):
+    if not spec.has("custom_fields"):
         return None
     if _custom_fields is None:
         raise NotWired(
@@ -90,7 +90,7 @@ def _custom_checks(spec: RecordSpec) -> CustomFieldValues | None:
 class Change:
     id: uuid.UUID
     version: int | None  # None: no version check (automation acts on the record as it is now)
-    values: dict[str, Any]  # API field name -> new value; absent fields stay as they are
+    values: dict[str, Any]  # field name -> new value; absent fields stay as they are
 
 
 async def create(
@@ -113,7 +113,7 @@ async def create(
     if (custom := _custom_checks(spec)) is not None:
         for index, (item, c) in enumerate(zip(items, checked, strict=True)):
             values, fills, problems = await custom.prepare(
-                spec, item.get("customFields"), None, _prefix("customFields.", index, bulk)
+                spec, item.get("custom_fields"), None, _prefix(CUSTOM_FIELDS_PREFIX, index, bulk)
             )
             c.values["custom_fields"] = values
             _apply_fills(spec, item, c.values, fills)
@@ -130,7 +130,11 @@ async def create(
     if (custom := _custom_checks(spec)) is not None:
         for index, row in enumerate(created):
             errors += await custom.claim(
-                spec, row["id"], row["custom_fields"], None, _prefix("customFields.", index, bulk)
+                spec,
+                row["id"],
+                row["custom_fields"],
+                None,
+                _prefix(CUSTOM_FIELDS_PREFIX, index, bulk),
             )
         if errors:
             raise InvalidInput(errors)  # the caller's transaction rolls back the whole batch
@@ -161,10 +165,10 @@ async def update(
     for index, (change, c) in enumerate(zip(changes, checked, strict=True)):
         row = await lock_record(spec, change.id, principal=principal)
         check_version(spec, row, change.version)
-        if (custom := _custom_checks(spec)) is not None and "customFields" in change.values:
-            prefix = _prefix("customFields.", index, bulk)
+        if (custom := _custom_checks(spec)) is not None and "custom_fields" in change.values:
+            prefix = _prefix(CUSTOM_FIELDS_PREFIX, index, bulk)
             values, fills, problems = await custom.prepare(
-                spec, change.values["customFields"], row["custom_fields"], prefix
+                spec, change.values["custom_fields"], row["custom_fields"], prefix
             )
             filled = _apply_fills(spec, change.values, c.values, fills)
             problems = problems or await check_references(spec, [filled], bulk, principal)
@@ -203,7 +207,9 @@ async def restore(
     spec.require(principal, Action.DELETE)
     row = await lock_record(spec, record_id, principal=principal, deleted=True)
     if (custom := _custom_checks(spec)) is not None:
-        problems = await custom.claim(spec, record_id, row["custom_fields"], None, "customFields.")
+        problems = await custom.claim(
+            spec, record_id, row["custom_fields"], None, CUSTOM_FIELDS_PREFIX
+        )
         if problems:
             raise InvalidInput(problems)
     restored = await set_deleted(spec, row, deleted=False, principal=principal)
@@ -226,15 +232,15 @@ async def check_input(
     checker = _check(spec, item, validate, creating=creating)
     errors = list(checker.errors)
     for name in item:
-        if name not in checker.read and name != "customFields":
+        if name not in checker.read and name != "custom_fields":
             errors.append(
                 FieldError(name, "READ_ONLY", f"{name} cannot be written here")
                 if spec.has(name)
                 else FieldError(name, "UNKNOWN_FIELD", f"{spec.record_type} has no field {name}")
             )
-    if (custom := _custom_checks(spec)) is not None and (creating or "customFields" in item):
+    if (custom := _custom_checks(spec)) is not None and (creating or "custom_fields" in item):
         errors += await custom.check(
-            spec, item.get("customFields"), creating=creating, prefix="customFields."
+            spec, item.get("custom_fields"), creating=creating, prefix=CUSTOM_FIELDS_PREFIX
         )
     return errors + await check_references(spec, [checker.values], False, principal)
 

@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from domain.identity.principal import Principal
+from domain.records.naming import register
 from domain.records.rights import Action, Rights, require
 
 
@@ -45,7 +46,7 @@ TEAM = Reference("team", label="team")
 
 @dataclass(frozen=True)
 class FieldSpec:
-    name: str  # the name clients use (camelCase in GraphQL, mapped by the API)
+    name: str  # the domain's name (snake_case; the API shows it in camelCase)
     column: str
     kind: Kind
     filterable: bool = True
@@ -93,8 +94,9 @@ class FieldSpec:
 _JSON_CASTS = {Kind.DECIMAL: "numeric", Kind.INT: "numeric", Kind.BOOL: "boolean"}
 
 
-# How the custom fields of standard records are named in filters, sorting and the audit trail.
-CUSTOM_FIELDS_PREFIX = "customFields."
+# How the custom fields of standard records are named in filters, sorting and the audit trail:
+# custom_fields.<api name>, the api name being the tenant's (data, never converted).
+CUSTOM_FIELDS_PREFIX = "custom_fields."
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ class RecordSpec:
     soft_delete: bool = True
     # API token scope area (`crm` -> crm:read / crm:write) and what each role may do.
     scope_area: str | None = "crm"
-    default_sort: str = "createdAt"  # oldest first unless the client asks otherwise
+    default_sort: str = "created_at"  # oldest first unless the client asks otherwise
     # Has a `search_vector` column (text search by name, email, phone...; migrations 0004 and 0015).
     searchable: bool = False
     # The JSONB column whose every text value the search vector holds (custom records' `data`):
@@ -123,6 +125,8 @@ class RecordSpec:
     audit_by_key: dict[str, str] = field(
         default_factory=lambda: {"custom_fields": CUSTOM_FIELDS_PREFIX}
     )
+    # False for the specs of custom objects: their field names are the tenant's data.
+    names_are_vocabulary: bool = True
     _by_name: dict[str, FieldSpec] = field(init=False, repr=False, compare=False)
     # The first field stored in each column (several may read one column, e.g. a JSON path).
     _by_column: dict[str, FieldSpec] = field(init=False, repr=False, compare=False)
@@ -131,6 +135,8 @@ class RecordSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+        if self.names_are_vocabulary:
+            register(self._by_name)
         by_column: dict[str, FieldSpec] = {}
         for f in self.fields:
             by_column.setdefault(f.column, f)
@@ -176,12 +182,12 @@ class RecordSpec:
 COMMON_FIELDS = (
     FieldSpec("id", "id", Kind.UUID),
     FieldSpec("version", "version", Kind.INT, filterable=False),
-    FieldSpec("createdAt", "created_at", Kind.DATETIME, sortable=True),
-    FieldSpec("updatedAt", "updated_at", Kind.DATETIME, sortable=True),
-    FieldSpec("createdBy", "created_by", Kind.UUID),
-    FieldSpec("updatedBy", "updated_by", Kind.UUID),
+    FieldSpec("created_at", "created_at", Kind.DATETIME, sortable=True),
+    FieldSpec("updated_at", "updated_at", Kind.DATETIME, sortable=True),
+    FieldSpec("created_by", "created_by", Kind.UUID),
+    FieldSpec("updated_by", "updated_by", Kind.UUID),
 )
 OWNERSHIP_FIELDS = (
-    FieldSpec("ownerId", "owner_id", Kind.UUID, references=MEMBER),
-    FieldSpec("teamId", "team_id", Kind.UUID, references=TEAM),
+    FieldSpec("owner_id", "owner_id", Kind.UUID, references=MEMBER),
+    FieldSpec("team_id", "team_id", Kind.UUID, references=TEAM),
 )

@@ -8,7 +8,7 @@ caller may see: a record it may not see counts as "no value", never as its hidde
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
@@ -28,6 +28,7 @@ from domain.custom.metadata import (
 from domain.errors import Forbidden, NotFound
 from domain.identity.principal import Principal
 from domain.records.field_access import field_rules, hidden, visible_spec
+from domain.records.naming import domain_name
 from domain.records.rights import Action
 from domain.records.spec import CUSTOM_FIELDS_PREFIX, FieldSpec, Kind, RecordSpec
 from domain.records.sql import Params
@@ -44,7 +45,7 @@ REPORTABLE: dict[str, RecordSpec] = {
 _TARGETS: dict[str, tuple[RecordSpec, str]] = {
     "customer": (STANDARD_OBJECTS["Customer"], "name"),
     "contact": (STANDARD_OBJECTS["Contact"], "name"),
-    "lead": (STANDARD_OBJECTS["Lead"], "personName"),
+    "lead": (STANDARD_OBJECTS["Lead"], "person_name"),
     "opportunity": (STANDARD_OBJECTS["Opportunity"], "name"),
     "ticket": (STANDARD_OBJECTS["Ticket"], "subject"),
     "campaign": (CAMPAIGN_SPEC, "name"),
@@ -52,7 +53,7 @@ _TARGETS: dict[str, tuple[RecordSpec, str]] = {
     "stage": (STAGE_SPEC, "name"),
     "team": (TEAM_SPEC, "name"),
 }
-_USER_COLUMNS = {"ownerId", "createdBy", "updatedBy", "assigneeId", "managerId"}
+_USER_COLUMNS = {"owner_id", "created_by", "updated_by", "assignee_id", "manager_id"}
 MAX_JOINS = 3
 
 
@@ -114,7 +115,13 @@ class Source:
     )  # relation name -> its LEFT JOIN (alias r0, r1...)
 
     async def resolve(self, name: str) -> ReportField | None:
-        """The field called `name` (dotted: a related record's field), or None if the caller has none."""
+        """The field called `name` (dotted: a related record's field), or None if the caller has
+        none. Reports are the client's documents: `name` as GraphQL spells fields (`stageId`,
+        `customer.lifecycleStage`, `customFields.vat`), kept as the result's name."""
+        found = await self._resolve(domain_name(name))
+        return None if found is None else replace(found, name=name)
+
+    async def _resolve(self, name: str) -> ReportField | None:
         if "." in name and not name.startswith(CUSTOM_FIELDS_PREFIX):
             relation, rest = name.split(".", 1)
             return await self._related(relation, rest, name)
@@ -178,8 +185,8 @@ async def load_source(record_type: str, principal: Principal, params: Params) ->
 
 async def _relation_target(source: Source, relation: str) -> tuple[str, Source] | None:
     """(SQL of the related id, the related object) for a relation name: `customer` for a standard
-    `customerId`, or a custom RELATION field's api name."""
-    id_name = relation + "Id"
+    `customer_id`, or a custom RELATION field's api name."""
+    id_name = relation + "_id"
     if (
         source.spec.has(id_name)
         and (reference := source.spec.field(id_name).references) is not None

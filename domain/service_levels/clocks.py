@@ -67,15 +67,15 @@ STOPPED = frozenset({"RESOLVED", "FOLLOWED_UP", "CLOSED"})
 # Ticket fields whose change may select another policy; others never re-target.
 _IGNORED = {
     "version",
-    "updatedAt",
-    "updatedBy",
-    "createdAt",
-    "createdBy",
+    "updated_at",
+    "updated_by",
+    "created_at",
+    "created_by",
     "status",
-    "firstResponseAt",
-    "resolvedAt",
-    "closedAt",
-    "satisfactionScore",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "satisfaction_score",
     "description",
     "subject",
 }

@@ -26,7 +26,7 @@ from domain.service_levels.calendar import calendar_named
 from domain.service_levels.escalations import check_escalations
 from tenants.context import current_tenant_id, tenant_connection
 
-TARGETS = ("firstResponseMinutes", "nextResponseMinutes", "resolutionMinutes")
+TARGETS = ("first_response_minutes", "next_response_minutes", "resolution_minutes")
 MAX_TARGET_MINUTES = 366 * 24 * 60  # a year
 MAX_POLICIES = 200
 
@@ -39,10 +39,10 @@ SLA_POLICY_SPEC = RecordSpec(
         FieldSpec("position", "position", Kind.INT, sortable=True),
         FieldSpec("conditions", "conditions", Kind.JSON),
         FieldSpec("calendar", "calendar", Kind.TEXT),
-        FieldSpec("firstResponseMinutes", "first_response_minutes", Kind.INT),
-        FieldSpec("nextResponseMinutes", "next_response_minutes", Kind.INT),
-        FieldSpec("resolutionMinutes", "resolution_minutes", Kind.INT),
-        FieldSpec("warningPercent", "warning_percent", Kind.INT),
+        FieldSpec("first_response_minutes", "first_response_minutes", Kind.INT),
+        FieldSpec("next_response_minutes", "next_response_minutes", Kind.INT),
+        FieldSpec("resolution_minutes", "resolution_minutes", Kind.INT),
+        FieldSpec("warning_percent", "warning_percent", Kind.INT),
         FieldSpec("escalations", "escalations", Kind.JSON),
         FieldSpec("enabled", "enabled", Kind.BOOL),
     ),
@@ -108,17 +108,17 @@ async def _check(
     merged = {t: values.get(t, (current or {}).get(t)) for t in TARGETS}
     if all(merged[t] is None for t in TARGETS):
         errors.append(
-            FieldError("resolutionMinutes", "REQUIRED", "a policy sets at least one target")
+            FieldError("resolution_minutes", "REQUIRED", "a policy sets at least one target")
         )
-    if "warningPercent" in input:
-        share = input["warningPercent"]
+    if "warning_percent" in input:
+        share = input["warning_percent"]
         if not isinstance(share, int) or isinstance(share, bool) or not 1 <= share <= 99:
             errors.append(
                 FieldError(
-                    "warningPercent", "OUT_OF_RANGE", "a share of the target from 1 to 99 (%)"
+                    "warning_percent", "OUT_OF_RANGE", "a share of the target from 1 to 99 (%)"
                 )
             )
-        values["warningPercent"] = share
+        values["warning_percent"] = share
     if "escalations" in input:
         check_escalations(input["escalations"], errors)
         values["escalations"] = input["escalations"] or []

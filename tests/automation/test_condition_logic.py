@@ -193,12 +193,12 @@ SPEC = RecordSpec(
     fields=(
         FieldSpec("name", "name", Kind.TEXT),
         FieldSpec("amount", "amount", Kind.DECIMAL),
-        FieldSpec("closeDate", "close_date", Kind.DATE),
-        FieldSpec("touchedAt", "touched_at", Kind.DATETIME),
-        FieldSpec("ownerId", "owner_id", Kind.UUID),
+        FieldSpec("close_date", "close_date", Kind.DATE),
+        FieldSpec("touched_at", "touched_at", Kind.DATETIME),
+        FieldSpec("owner_id", "owner_id", Kind.UUID),
         FieldSpec("tags", "tags", Kind.TEXT_ARRAY),
         FieldSpec("won", "won", Kind.BOOL),
-        FieldSpec("customFields.size", "custom_fields", Kind.TEXT, json_path=("size",)),
+        FieldSpec("custom_fields.size", "custom_fields", Kind.TEXT, json_path=("size",)),
     ),
 )
 OWNER = "0190a0a0-0000-7000-8000-000000000001"

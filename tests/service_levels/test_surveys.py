@@ -73,7 +73,7 @@ async def test_resolving_sends_a_survey_answered_once_without_signing_in(
         "AND event_type = 'Ticket.survey_answered'",
         uuid.UUID(relay.GlobalID.from_id(ticket["id"]).node_id),
     )
-    assert len(events) == 1 and json.loads(events[0]["changes"])["satisfactionScore"] == [None, 4]
+    assert len(events) == 1 and json.loads(events[0]["changes"])["satisfaction_score"] == [None, 4]
 
 
 async def test_the_page_speaks_the_customers_language(client, as_alpha):

@@ -23,45 +23,45 @@ from api.custom.inputs import (
 )
 from api.custom.types import CustomFieldType, CustomIndexType, CustomObjectType, FieldAccessRule
 from api.custom.values import fills_in
+from api.names import domain_field
 from api.permissions import principal_of
 from api.records.ids import decode_id
 from domain.custom import access, fields, indexes, objects, purge
+from domain.custom.metadata import STANDARD_OBJECTS
 from domain.identity.roles import Role as DomainRole
 from domain.records.field_access import Access
 
 
-def _given(input: Any, names: dict[str, str]) -> dict[str, Any]:
-    """{api name: value} of the input's attributes that were sent (UNSET ones left out)."""
+def _given(input: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """{name: value} of the input's attributes that were sent (UNSET ones left out)."""
     return {
-        api: getattr(input, attr)
-        for attr, api in names.items()
-        if getattr(input, attr, UNSET) is not UNSET
+        name: getattr(input, name) for name in names if getattr(input, name, UNSET) is not UNSET
     }
 
 
-_OBJECT_FIELDS = {
-    "api_name": "apiName",
-    "label": "label",
-    "plural_label": "pluralLabel",
-    "description": "description",
-    "display_field": "displayField",
-    "searchable": "searchable",
-    "deprecated": "deprecated",
-    "rights": "rights",
-}
-_FIELD_FIELDS = {
-    "api_name": "apiName",
-    "label": "label",
-    "type": "type",
-    "required": "required",
-    "unique": "unique",
-    "read_only": "readOnly",
-    "default_value": "defaultValue",
-    "help_text": "helpText",
-    "config": "config",
-    "validation": "validation",
-    "deprecated": "deprecated",
-}
+_OBJECT_FIELDS = (
+    "api_name",
+    "label",
+    "plural_label",
+    "description",
+    "display_field",
+    "searchable",
+    "deprecated",
+    "rights",
+)
+_FIELD_FIELDS = (
+    "api_name",
+    "label",
+    "type",
+    "required",
+    "unique",
+    "read_only",
+    "default_value",
+    "help_text",
+    "config",
+    "validation",
+    "deprecated",
+)
 
 
 def _field_input(input: Any) -> dict[str, Any]:
@@ -90,7 +90,7 @@ class DefinitionMutations:
         description="Change an object's labels, display field, search, rights or deprecation (admins)"
     )
     async def update_object(self, info: Info, input: UpdateObjectInput) -> CustomObjectType:
-        names = {k: v for k, v in _OBJECT_FIELDS.items() if k != "api_name"}
+        names = tuple(name for name in _OBJECT_FIELDS if name != "api_name")
         obj = await objects.update_object(
             principal=principal_of(info),
             api_name=input.api_name,
@@ -178,11 +178,11 @@ class DefinitionMutations:
         rows = await access.set_field_access(
             principal=principal_of(info),
             object_name=input.object,
-            field=input.field,
+            field=domain_field(input.field) if input.object in STANDARD_OBJECTS else input.field,
             role=DomainRole(input.role.value),
             access=level,
         )
-        return [FieldAccessRule(**row) for row in rows]
+        return [FieldAccessRule.of(input.object, row) for row in rows]
 
     @strawberry.mutation(
         description="Ask for an index on a custom object's fields; the indexer builds it (admins)"

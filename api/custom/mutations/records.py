@@ -18,6 +18,7 @@ from api.custom.inputs import (
 )
 from api.custom.record_types import CustomRecordType
 from api.custom.values import CUSTOM_RECORD, values_in
+from api.names import domain_name
 from api.permissions import principal_of
 from api.records.ids import decode_id
 from domain.custom import records
@@ -32,9 +33,9 @@ def _record_id(value: Any) -> Any:
 def _ownership(input: Any) -> dict[str, Any]:
     given = {}
     if input.owner_id is not UNSET:
-        given["ownerId"] = uuid_of(input.owner_id, "User", "ownerId")
+        given["owner_id"] = uuid_of(input.owner_id, "User", "ownerId")
     if input.team_id is not UNSET:
-        given["teamId"] = uuid_of(input.team_id, "Team", "teamId")
+        given["team_id"] = uuid_of(input.team_id, "Team", "teamId")
     return given
 
 
@@ -80,7 +81,7 @@ class RecordMutations:
             }
             for key, expected in (("ownerId", "User"), ("teamId", "Team")):
                 if raw.get(key) is not None:
-                    item[key] = decode_id(
+                    item[domain_name(key)] = decode_id(
                         str(raw[key]), expected=expected, field=f"items.{index}.{key}"
                     )
             items.append(item)
