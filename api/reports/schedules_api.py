@@ -14,6 +14,7 @@ from strawberry.types import Info
 from api.permissions import AUTHENTICATED, principal_of
 from api.records.ids import decode_id, encode_id
 from api.records.nodes import load_nodes
+from api.records.pagination import page_size
 from domain.reports import delivery
 
 AUTH = AUTHENTICATED
@@ -74,7 +75,7 @@ class ReportSchedule(relay.Node):
 
     @strawberry.field(description="The latest deliveries, newest first")
     async def deliveries(self, first: int = 20) -> list[ReportDelivery]:
-        found = await delivery.deliveries_of([self.raw_id], max(1, min(first, 100)))
+        found = await delivery.deliveries_of([self.raw_id], page_size(first))
         return [
             ReportDelivery(
                 period=d["period"],

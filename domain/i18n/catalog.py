@@ -77,6 +77,9 @@ FIELDS: dict[str, str] = {
     "FILE_TOO_LARGE": "文件过大",
     "FILE_TYPE_NOT_ALLOWED": "不接受此类型的文件",
     "NOT_AN_IMAGE": "此文件不是图片",
+    # people: emailed links and the tenant's last admin
+    "INVALID_LINK": "此链接无效、已被使用或已过期",
+    "LAST_ADMIN": "租户最后一位在职管理员不能被降级或停用",
     "INVALID_CONTENT_TYPES": "文件类型设置无效",
     "NOT_A_FILE_FIELD": "不是文件或图片字段",
     "TOO_SMALL": "数值过小",

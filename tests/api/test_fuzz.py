@@ -210,7 +210,10 @@ async def test_generated_operations_never_fail_internally(client, fuzz_ids):
         )
         body = response.json()
         codes = [error.get("extensions", {}).get("code") for error in body.get("errors") or []]
-        if response.status_code >= 500 or "INTERNAL" in codes:
+        # UNAVAILABLE (503) is a deliberate answer, not a failure: the test server has no SMTP_URL,
+        # so the mutations that send links by email (invitations, password reset) refuse at once.
+        deliberate = response.status_code == 503 and codes == ["UNAVAILABLE"]
+        if (response.status_code >= 500 and not deliberate) or "INTERNAL" in codes:
             failures.append(f"{response.status_code} {document}\n  -> {json.dumps(body)[:300]}")
         if "UNAUTHENTICATED" in codes:  # a generated logout ended the session: sign in again
             token = await _token(client)
