@@ -46,7 +46,7 @@ async def main(database_url, tenant_id, name):
             member = await member_principal(email="member@alpha.test")
 
             async def write():
-                await create_customers(principal=admin, items=[{{"name": name, "customFields": {{"no_such_field": 1}}}}])
+                await create_customers(principal=admin, items=[{{"name": name, "custom_fields": {{"no_such_field": 1}}}}])
 
             async def read_rules():
                 await field_rules(member, "Customer")
