@@ -36,8 +36,13 @@ class TicketKey:
     id: relay.GlobalID | None
 
 
-_FIRST_RESPONSE_PERCENTILES = {"firstResponseP50Hours", "firstResponseP90Hours"}
-_RESOLUTION_PERCENTILES = {"resolutionP50Hours", "resolutionP90Hours"}
+# ticketTimes' percentile fields by the result name of domain/reports/service.py response_times.
+_PERCENTILE_FIELDS = {
+    "firstResponseP50Hours": "r50",
+    "firstResponseP90Hours": "r90",
+    "resolutionP50Hours": "s50",
+    "resolutionP90Hours": "s90",
+}
 
 
 def _selected_names(info: Info) -> set[str]:
@@ -169,8 +174,9 @@ class ServiceReportQueries:
             principal=principal_of(info),
             window=period.to_domain(),
             by=by,
-            first_response=bool(asked & _FIRST_RESPONSE_PERCENTILES),
-            resolution=bool(asked & _RESOLUTION_PERCENTILES),
+            percentiles=frozenset(
+                _PERCENTILE_FIELDS[name] for name in asked & set(_PERCENTILE_FIELDS)
+            ),
         )
         return [
             TicketTimesLine(

@@ -107,8 +107,8 @@ def _check_columns(spec: RecordSpec, columns: Any) -> None:
 async def insert_records(
     spec: RecordSpec, items: list[dict[str, Any]], *, principal: Principal
 ) -> list[dict[str, Any]]:
-    """Insert rows (column -> value); returns them in order. Several rows go in one pipelined
-    round trip per set of columns and are read back in one query (bulk writes and imports)."""
+    """Insert rows (column -> value); returns them in order. Several rows go in one statement per
+    set of columns (bulk writes and imports), so statement-level triggers run once for them all."""
     for values in items:
         _check_columns(spec, values)
     records = [
@@ -121,13 +121,12 @@ async def insert_records(
         }
         for values in items
     ]
-    if len(records) == 1 or not await _insert_many(spec, records):
+    rows = await _insert_many(spec, records) if len(records) > 1 else None
+    if rows is None:
         rows = [
             await _insert_one(spec, record, index, len(records))
             for index, record in enumerate(records)
         ]
-    else:
-        rows = await _read_back(spec, [record["id"] for record in records])
     await record_events(
         spec,
         [
@@ -140,10 +139,10 @@ async def insert_records(
     return rows
 
 
-def _insert_sql(spec: RecordSpec, columns: tuple[str, ...], returning: bool) -> str:
+def _insert_sql(spec: RecordSpec, columns: tuple[str, ...]) -> str:
     markers = [placeholder(spec, column, f"${n}") for n, column in enumerate(columns, start=1)]
-    return f"INSERT INTO {spec.table} ({', '.join(columns)}) VALUES ({', '.join(markers)})" + (
-        " RETURNING *" if returning else ""
+    return (
+        f"INSERT INTO {spec.table} ({', '.join(columns)}) VALUES ({', '.join(markers)}) RETURNING *"
     )
 
 
@@ -153,41 +152,72 @@ async def _insert_one(
     values = [encode_value(spec, column, value) for column, value in record.items()]
     try:
         found = await tenant_connection().execute_query_dict(
-            _insert_sql(spec, tuple(record), True), values
+            _insert_sql(spec, tuple(record)), values
         )
     except IntegrityError as exc:
         raise _constraint_error(spec, exc, f"items.{index}." if count > 1 else "") from exc
     return decode_row(spec, found[0])
 
 
-async def _insert_many(spec: RecordSpec, records: list[dict[str, Any]]) -> bool:
-    """Insert the records with one executemany per set of columns; False (and nothing written)
-    when the database refused one of them, so that inserting them one by one names it."""
-    by_columns: dict[tuple[str, ...], list[list[Any]]] = {}
-    for record in records:
-        by_columns.setdefault(tuple(record), []).append(
-            [encode_value(spec, column, value) for column, value in record.items()]
+# {table: {column: SQL type}}, read from the catalog once per process (migrations restart it).
+_column_types: dict[str, dict[str, str]] = {}
+
+
+async def _types_of(table: str) -> dict[str, str]:
+    if table not in _column_types:
+        rows = await tenant_connection().execute_query_dict(
+            "SELECT attname AS name, format_type(atttypid, NULL) AS type FROM pg_attribute "
+            "WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped",
+            [table],
         )
+        _column_types[table] = {row["name"]: row["type"] for row in rows}
+    return _column_types[table]
+
+
+async def _insert_many(
+    spec: RecordSpec, records: list[dict[str, Any]]
+) -> list[dict[str, Any]] | None:
+    """Insert the records, one INSERT ... SELECT FROM unnest(...) per set of columns, and return
+    them as stored, in order; None (and nothing written) when the database refused one of them,
+    so that inserting them one by one names it."""
+    types = await _types_of(spec.table)
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for record in records:
+        by_columns.setdefault(tuple(record), []).append(record)
     conn = tenant_connection()
+    stored: dict[uuid.UUID, dict[str, Any]] = {}
     await conn.execute_query("SAVEPOINT insert_records")
     try:
-        for columns, values in by_columns.items():
-            await conn.execute_many(_insert_sql(spec, columns, False), values)
+        for columns, group in by_columns.items():
+            if any(types[column].endswith("]") for column in columns):
+                # unnest flattens arrays of arrays: one statement per row for these.
+                for record in group:
+                    row = (
+                        await conn.execute_query_dict(
+                            _insert_sql(spec, columns),
+                            [encode_value(spec, c, v) for c, v in record.items()],
+                        )
+                    )[0]
+                    stored[row["id"]] = row
+                continue
+            arrays = [
+                [encode_value(spec, column, record[column]) for record in group]
+                for column in columns
+            ]
+            casts = ", ".join(
+                f"${n}::{types[column]}[]" for n, column in enumerate(columns, start=1)
+            )
+            for row in await conn.execute_query_dict(
+                f"INSERT INTO {spec.table} ({', '.join(columns)}) SELECT * FROM unnest({casts}) "
+                "RETURNING *",
+                arrays,
+            ):
+                stored[row["id"]] = row
     except IntegrityError:
         await conn.execute_query("ROLLBACK TO SAVEPOINT insert_records")
-        return False
+        return None
     await conn.execute_query("RELEASE SAVEPOINT insert_records")
-    return True
-
-
-async def _read_back(spec: RecordSpec, ids: list[uuid.UUID]) -> list[dict[str, Any]]:
-    """The inserted rows as stored (defaults, version, timestamps), in the order of `ids`."""
-    found = await tenant_connection().execute_query_dict(
-        f"SELECT * FROM {spec.table} WHERE tenant_id = $1 AND id = ANY($2::uuid[])",
-        [current_tenant_id(), ids],
-    )
-    by_id = {row["id"]: decode_row(spec, row) for row in found}
-    return [by_id[record_id] for record_id in ids]
+    return [decode_row(spec, stored[record["id"]]) for record in records]
 
 
 async def lock_record(

@@ -141,12 +141,12 @@ def segment_of(r: int, f: int, m: int | None) -> Segment:
     return Segment.LOST
 
 
-# An ERP order's payment time, when the deal came from a synced order that says a valid one.
+# When each deal synced from a PAID ERP order was paid (a valid `paid_at` only); one hash join.
 _ISO = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$"
-_PAID_AT = (
-    "(SELECT max(CASE WHEN st.agreed ->> 'paid_at' ~ '{iso}' THEN (st.agreed ->> 'paid_at')::timestamptz END) "
-    "FROM sync_state st WHERE st.tenant_id = o.tenant_id AND st.stream = 'orders' "
-    "AND st.record_type = 'Opportunity' AND st.record_id = o.id AND st.agreed ->> 'status' = 'PAID')"
+_PAID = (
+    "SELECT st.record_id, max((st.agreed ->> 'paid_at')::timestamptz) AS paid_at FROM sync_state st "
+    "WHERE st.tenant_id = {tenant} AND st.stream = 'orders' AND st.record_type = 'Opportunity' "
+    "AND st.agreed ->> 'status' = 'PAID' AND st.agreed ->> 'paid_at' ~ '{iso}' GROUP BY st.record_id"
 )
 
 
@@ -206,15 +206,17 @@ async def _scored(
     customers = " AND ".join(readable_sql(principal, CUSTOMER_SPEC, params, "c"))
     deals = " AND ".join(readable_sql(principal, OPPORTUNITY_SPEC, params, "o"))
     start, end = params.add(moment - timedelta(days=thresholds.lookback_days)), params.add(moment)
+    tenant = params.add(current_tenant_id())
     sql = f"""
-    WITH purchases AS (
-        SELECT o.customer_id, o.amount, coalesce({_PAID_AT.format(iso=_ISO)}, o.closed_at) AS paid_at
+    WITH erp AS ({_PAID.format(tenant=tenant, iso=_ISO)}), purchases AS (
+        SELECT o.customer_id, o.amount, coalesce(erp.paid_at, o.closed_at) AS paid_at
         FROM opportunity o JOIN stage s ON s.tenant_id = o.tenant_id AND s.id = o.stage_id
+        LEFT JOIN erp ON erp.record_id = o.id
         WHERE {deals} AND s.kind = 'WON' AND o.customer_id IS NOT NULL AND o.closed_at IS NOT NULL
     )
     SELECT c.id, c.name, max(p.paid_at) AS last_purchase_at, count(*) AS frequency,
            coalesce(sum(p.amount), 0) AS monetary
-    FROM purchases p JOIN customer c ON c.tenant_id = {params.add(current_tenant_id())} AND c.id = p.customer_id AND {customers}
+    FROM purchases p JOIN customer c ON c.tenant_id = {tenant} AND c.id = p.customer_id AND {customers}
     WHERE p.paid_at > {start} AND p.paid_at <= {end}
     GROUP BY c.id, c.name"""
     rows = await tenant_connection().execute_query_dict(sql, params.values)

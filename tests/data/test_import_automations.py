@@ -13,7 +13,9 @@ from tests.support.graphql import gql
 from tests.support.receiver import Receiver
 
 ENDPOINT = "mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) { endpoint { id } } }"
-DELIVERIES = "query($e: ID) { webhookDeliveries(endpointId: $e) { payload } }"
+DELIVERIES = (
+    "query($e: ID) { webhookDeliveries(endpointId: $e, first: 100) { edges { node { payload } } } }"
+)
 
 
 @pytest.fixture
@@ -73,9 +75,9 @@ async def _reached(client, token: str, rule: dict, endpoint: dict) -> tuple[int,
     await deliver()
     deliveries = (await gql(client, DELIVERIES, {"e": endpoint["id"]}, token=token)).data[
         "webhookDeliveries"
-    ]
+    ]["edges"]
     return len(await runs_of(client, token, rule["id"])), {
-        d["payload"]["data"]["record"]["personName"] for d in deliveries
+        d["node"]["payload"]["data"]["record"]["personName"] for d in deliveries
     }
 
 

@@ -50,6 +50,7 @@ async def _fresh_tenant(client) -> tuple[str, str]:
             email,
             "--admin-password",
             PASSWORD,
+            timeout=300,
         )
     )
     return slug, (await login(client, slug, email, PASSWORD))["accessToken"]
@@ -70,6 +71,7 @@ async def test_every_analytic_has_an_answer_on_the_demo_seed(client):
                 PASSWORD,
                 "--role",
                 role,
+                timeout=300,
             )
         )
     cli.ok(await cli.arun("seed", "demo", "--tenant", slug, "--size", "small", timeout=300))
@@ -119,7 +121,7 @@ async def test_backfill_restores_transitions_and_touches_once(client, owner_db):
     campaign = (
         await gql(
             client,
-            'mutation($n: String!) { createCampaign(input: {name: $n, channel: "EMAIL"}) { id } }',
+            "mutation($n: String!) { createCampaign(input: {name: $n, channel: EMAIL}) { id } }",
             {"n": unique("Backfill")},
             token=admin,
         )
@@ -151,14 +153,14 @@ async def test_backfill_restores_transitions_and_touches_once(client, owner_db):
     await owner_db.execute("DELETE FROM lifecycle_transition WHERE record_id = $1", record)
     await owner_db.execute("DELETE FROM campaign_touch WHERE record_id = $1", record)
 
-    out = cli.ok(await cli.arun("backfill", "analytics", "--tenant", slug))
+    out = cli.ok(await cli.arun("backfill", "analytics", "--tenant", slug, timeout=300))
     assert out.strip() == f"{slug}: 2 lifecycle transitions, 1 campaign touches back-filled"
     after = (
         [tuple(r) for r in await owner_db.fetch(transitions, record)],
         [tuple(r) for r in await owner_db.fetch(touches, record)],
     )
     assert after == before
-    again = cli.ok(await cli.arun("backfill", "analytics", "--tenant", slug))
+    again = cli.ok(await cli.arun("backfill", "analytics", "--tenant", slug, timeout=300))
     assert again.strip() == f"{slug}: 0 lifecycle transitions, 0 campaign touches back-filled"
-    unknown = await cli.arun("backfill", "analytics", "--tenant", "nope")
+    unknown = await cli.arun("backfill", "analytics", "--tenant", "nope", timeout=300)
     assert unknown.code == 1 and "no tenant" in unknown.err
