@@ -6,7 +6,7 @@ UpdateOpportunityInput)`), so the schema's names are found in the code.
 No `from __future__ import annotations` here: the resolvers' annotations must be the real classes
 passed in, which strawberry reads to build the schema."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,8 @@ from domain.records import service
 from domain.records.service import Change
 from domain.records.spec import RecordSpec
 
-Write = Callable[..., Awaitable[list[dict[str, Any]]]]
+# Rows as the domain returns them (typed per record type, domain/crm/rows.py), read as mappings.
+Write = Callable[..., Awaitable[Sequence[Mapping[str, Any]]]]
 # Turns API forms inside items into domain ones before a write (e.g. ids inside customFields);
 # called with the items and whether the call is a bulk one (error names items.N.field).
 Prepare = Callable[[list[dict[str, Any]], bool], Awaitable[None]]

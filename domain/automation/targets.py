@@ -4,6 +4,7 @@ changed through the same write flows as every other change (validation, rights, 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -34,7 +35,8 @@ from domain.records.service import Change
 from domain.records.spec import CUSTOM_FIELDS_PREFIX, Kind, RecordSpec
 from tenants.context import current_tenant_id, tenant_connection
 
-CREATE = {
+# Each returns its type's rows (domain/crm/rows.py); here only their ids are read.
+CREATE: dict[str, Callable[..., Awaitable[Sequence[Mapping[str, Any]]]]] = {
     "Customer": create_customers,
     "Contact": create_contacts,
     "Lead": create_leads,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from domain.crm.rows import ContactRow
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records import service
@@ -60,17 +61,23 @@ def validate_contact(check: Checker) -> None:
 
 async def create_contacts(
     *, principal: Principal, items: list[dict[str, Any]], bulk: bool = False
-) -> list[dict[str, Any]]:
+) -> list[ContactRow]:
     """Create contacts, optionally at a customer."""
-    return await service.create(
-        CONTACT_SPEC, items, principal=principal, validate=validate_contact, bulk=bulk
+    return cast(
+        "list[ContactRow]",
+        await service.create(
+            CONTACT_SPEC, items, principal=principal, validate=validate_contact, bulk=bulk
+        ),
     )
 
 
 async def update_contacts(
     *, principal: Principal, changes: list[service.Change], bulk: bool = False
-) -> list[dict[str, Any]]:
+) -> list[ContactRow]:
     """Change contacts, each against the version the caller last saw."""
-    return await service.update(
-        CONTACT_SPEC, changes, principal=principal, validate=validate_contact, bulk=bulk
+    return cast(
+        "list[ContactRow]",
+        await service.update(
+            CONTACT_SPEC, changes, principal=principal, validate=validate_contact, bulk=bulk
+        ),
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from domain.crm.lifecycle import LIFECYCLE_STAGES, stages_from
+from domain.crm.rows import CustomerRow
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.records import service
@@ -71,19 +72,25 @@ def validate_customer(check: Checker) -> None:
 
 async def create_customers(
     *, principal: Principal, items: list[dict[str, Any]], bulk: bool = False
-) -> list[dict[str, Any]]:
+) -> list[CustomerRow]:
     """Create customers; the creator owns them unless `ownerId` says otherwise."""
-    return await service.create(
-        CUSTOMER_SPEC, items, principal=principal, validate=validate_customer, bulk=bulk
+    return cast(
+        "list[CustomerRow]",
+        await service.create(
+            CUSTOMER_SPEC, items, principal=principal, validate=validate_customer, bulk=bulk
+        ),
     )
 
 
 async def update_customers(
     *, principal: Principal, changes: list[service.Change], bulk: bool = False
-) -> list[dict[str, Any]]:
+) -> list[CustomerRow]:
     """Change customers, each against the version the caller last saw."""
-    return await service.update(
-        CUSTOMER_SPEC, changes, principal=principal, validate=validate_customer, bulk=bulk
+    return cast(
+        "list[CustomerRow]",
+        await service.update(
+            CUSTOMER_SPEC, changes, principal=principal, validate=validate_customer, bulk=bulk
+        ),
     )
 
 

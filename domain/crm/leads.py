@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from domain.crm.campaigns import CHANNELS
 from domain.crm.contacts import CONTACT_SPEC, create_contacts
 from domain.crm.customers import CUSTOMER_SPEC, advance_lifecycle, create_customers
 from domain.crm.lifecycle import LIFECYCLE_STAGES, converted_customer_stage, converted_stage
 from domain.crm.opportunities import create_opportunities
+from domain.crm.rows import LeadRow
 from domain.errors import Conflict, FieldError, InvalidInput
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
@@ -91,17 +93,23 @@ def validate_lead(check: Checker) -> None:
 
 async def create_leads(
     *, principal: Principal, items: list[dict[str, Any]], bulk: bool = False
-) -> list[dict[str, Any]]:
-    return await service.create(
-        LEAD_SPEC, items, principal=principal, validate=validate_lead, bulk=bulk
+) -> list[LeadRow]:
+    return cast(
+        "list[LeadRow]",
+        await service.create(
+            LEAD_SPEC, items, principal=principal, validate=validate_lead, bulk=bulk
+        ),
     )
 
 
 async def update_leads(
     *, principal: Principal, changes: list[service.Change], bulk: bool = False
-) -> list[dict[str, Any]]:
-    return await service.update(
-        LEAD_SPEC, changes, principal=principal, validate=validate_lead, bulk=bulk
+) -> list[LeadRow]:
+    return cast(
+        "list[LeadRow]",
+        await service.update(
+            LEAD_SPEC, changes, principal=principal, validate=validate_lead, bulk=bulk
+        ),
     )
 
 
@@ -150,7 +158,7 @@ async def convert_lead(
     if contact_id is not None:
         if not await get_records(CONTACT_SPEC, [contact_id], principal=principal):
             raise InvalidInput.single("contact_id", "NOT_FOUND", "no such contact")
-        contact = {"id": contact_id}
+        contact: Mapping[str, Any] = {"id": contact_id}
     else:
         contact = (
             await create_contacts(

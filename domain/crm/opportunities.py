@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from domain.crm import stage_rules
 from domain.crm.campaigns import CHANNELS
 from domain.crm.customers import advance_lifecycle
 from domain.crm.pipelines import default_pipeline_id, first_open_stage, stages_by_id
+from domain.crm.rows import OpportunityRow
 from domain.errors import FieldError, InvalidInput
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
@@ -111,7 +112,7 @@ def effective_probability(override: int | None, stage_probability: int) -> int:
 
 async def create_opportunities(
     *, principal: Principal, items: list[dict[str, Any]], bulk: bool = False
-) -> list[dict[str, Any]]:
+) -> list[OpportunityRow]:
     """Create opportunities; without a pipeline they join the default one, without a stage its first
     open stage. One created in a won or lost stage is closed at once."""
     OPPORTUNITY_SPEC.require(principal, Action.CREATE)
@@ -148,12 +149,12 @@ async def create_opportunities(
     for row in rows:
         await _enter_stage(row["id"], row["stage_id"], principal)
         await _advance_customer(row, principal)
-    return rows
+    return cast("list[OpportunityRow]", rows)
 
 
 async def update_opportunities(
     *, principal: Principal, changes: list[service.Change], bulk: bool = False
-) -> list[dict[str, Any]]:
+) -> list[OpportunityRow]:
     """Change opportunities; a new stageId moves them (recorded in the stage history). A move and
     what follows from it (closedAt) are one write: one version, one audit entry, one event
     (stage_changed)."""
@@ -203,7 +204,7 @@ async def update_opportunities(
         if (updated["stage_id"], updated["customer_id"]) != (row["stage_id"], row["customer_id"]):
             await _advance_customer(updated, principal)
         results.append(updated)
-    return results
+    return cast("list[OpportunityRow]", results)
 
 
 async def _place(item: dict[str, Any], index: int | None) -> tuple[dict[str, Any], dict[str, Any]]:

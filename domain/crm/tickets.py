@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
+from domain.crm.rows import TicketRow
 from domain.errors import InvalidInput, NotWired
 from domain.identity.principal import Principal
 from domain.identity.roles import Role
@@ -149,7 +150,7 @@ def validate_ticket(check: Checker) -> None:
 
 async def create_tickets(
     *, principal: Principal, items: list[dict[str, Any]], bulk: bool = False
-) -> list[dict[str, Any]]:
+) -> list[TicketRow]:
     """Open tickets (status NEW); the creator is not made the assignee."""
     clocks = _wired_clocks()
     items = [{"assignee_id": None, **item} for item in items]
@@ -159,12 +160,12 @@ async def create_tickets(
     for row in rows:
         await _record_status(row["id"], None, row["status"], principal)
     await clocks.opened(rows, principal)
-    return rows
+    return cast("list[TicketRow]", rows)
 
 
 async def update_tickets(
     *, principal: Principal, changes: list[service.Change], bulk: bool = False
-) -> list[dict[str, Any]]:
+) -> list[TicketRow]:
     """Change a ticket's fields (its status moves only through changeTicketStatus); a change of
     the fields SLA policies look at may re-target the ticket's clock."""
     clocks = _wired_clocks()
@@ -172,7 +173,7 @@ async def update_tickets(
         TICKET_SPEC, changes, principal=principal, validate=validate_ticket, bulk=bulk
     )
     await clocks.fields_changed(rows, [set(change.values) for change in changes], principal)
-    return rows
+    return cast("list[TicketRow]", rows)
 
 
 async def change_status(

@@ -235,7 +235,7 @@ async def test_a_change_is_audited_and_emitted_once(client, settings_tenant, own
         "SELECT changes FROM audit_event WHERE tenant_id = $1 AND record_type = 'TenantSettings' ORDER BY occurred_at DESC",
         __import__("uuid").UUID(settings_tenant["id"]),
     )
-    assert '"weekStart": [6, 0]' in rows[0]["changes"]
+    assert '"week_start": [6, 0]' in rows[0]["changes"]
     events = await owner_db.fetchval(
         "SELECT count(*) FROM outbox_event WHERE tenant_id = $1 AND event_type = 'TenantSettings.updated'",
         __import__("uuid").UUID(settings_tenant["id"]),
