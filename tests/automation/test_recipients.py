@@ -40,12 +40,24 @@ async def make_team(client, admin: str, marker: str, members: list[str], manager
     return created.data["createTeam"]["id"]
 
 
+async def delete_team(client, admin: str, team: str) -> None:
+    """Teams stay out of the shared tenant: an agent's leftover team gives the admin a managed
+    member, which changes who escalations and approvals by manager reach in later tests."""
+    deleted = await gql(
+        client,
+        "mutation($input: DeleteInput!) { deleteTeam(input: $input) { id } }",
+        {"input": {"id": team}},
+        token=admin,
+    )
+    assert deleted.data, deleted.body
+
+
 async def test_a_ticket_escalation_reaches_the_assignee_and_the_assignees_manager(
     client, as_alpha, user_ids, marker
 ):
     admin = as_alpha["admin"]
     # (the admin manages the team: teams of the tenant's manager would change what it sees in other tests)
-    await make_team(client, admin, marker, [user_ids["agent"]], user_ids["admin"])
+    team = await make_team(client, admin, marker, [user_ids["agent"]], user_ids["admin"])
     rule = await make_rule(
         client,
         admin,
@@ -85,6 +97,7 @@ async def test_a_ticket_escalation_reaches_the_assignee_and_the_assignees_manage
         ]
     finally:
         await disable(client, admin, rule)
+        await delete_team(client, admin, team)
 
 
 async def test_assigning_an_owner_to_a_ticket_sets_its_assignee(client, as_alpha, user_ids, marker):
@@ -114,6 +127,7 @@ async def test_assigning_an_owner_to_a_ticket_sets_its_assignee(client, as_alpha
         assert f"Assigned: Leak {marker}" in await titles(client, as_alpha["member"])
     finally:
         await disable(client, admin, rule)
+        await delete_team(client, admin, team)
 
 
 @pytest.mark.parametrize(
