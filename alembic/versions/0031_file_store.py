@@ -21,6 +21,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Files whose bytes are in the store keep their bytes there; their rows lose the column that
-    # says so, so move them back before a downgrade is used for more than a test.
+    # The code before 0031 reads bytes from file_chunk only: dropping the column while some bytes
+    # live only in the store would turn those files empty. Refuse instead of losing them. Migrations
+    # run as the owner, whom FORCEd row-level security would hide every row from: lifted for the
+    # check, in this transaction only.
+    op.execute("ALTER TABLE stored_file NO FORCE ROW LEVEL SECURITY")
+    op.execute(
+        """DO $$ BEGIN
+            IF EXISTS (SELECT 1 FROM stored_file WHERE in_store) THEN
+                RAISE EXCEPTION 'files are in the object store: copy them back into file_chunk before downgrading below 0031';
+            END IF;
+        END $$"""
+    )
+    op.execute("ALTER TABLE stored_file FORCE ROW LEVEL SECURITY")
     op.execute("ALTER TABLE stored_file DROP COLUMN in_store")

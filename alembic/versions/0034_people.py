@@ -98,12 +98,27 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Migrations run as the owner, whom FORCEd row-level security would hide every row from (no
+    # tenant is set): lifted for this transaction's checks and rewrites.
+    for table in ("membership", "app_user"):
+        op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+    # Without the status column a deactivated or merely invited member would be a member again:
+    # refuse rather than let them back in.
+    op.execute(
+        """DO $$ BEGIN
+            IF EXISTS (SELECT 1 FROM membership WHERE status <> 'active') THEN
+                RAISE EXCEPTION 'invited or deactivated members exist: remove their memberships before downgrading below 0034';
+            END IF;
+        END $$"""
+    )
+    # Users who never accepted an invitation cannot keep a NULL password under NOT NULL.
+    op.execute("UPDATE app_user SET password_hash = '!' WHERE password_hash IS NULL")
+    for table in ("membership", "app_user"):
+        op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
     op.execute("DROP FUNCTION IF EXISTS tessera_user_for_invitation(uuid, text, text)")
     op.execute("DROP POLICY IF EXISTS owner_provisioning ON app_user")
     op.execute("DROP TABLE IF EXISTS account_link")
     for column in ("deactivated_at", "invited_at", "invited_by", "status"):
         op.execute(f"ALTER TABLE membership DROP COLUMN IF EXISTS {column}")
     op.execute("ALTER TABLE app_user DROP COLUMN IF EXISTS time_zone")
-    # Users who never accepted an invitation cannot keep a NULL password under NOT NULL.
-    op.execute("UPDATE app_user SET password_hash = '!' WHERE password_hash IS NULL")
     op.execute("ALTER TABLE app_user ALTER COLUMN password_hash SET NOT NULL")

@@ -14,7 +14,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.permissions import Authenticated, principal_of
-from api.records.pagination import Connection, listing_connection, page_size
+from api.records.pagination import Connection, listing_connection, page_of
 from api.records.users import Role, UserType
 from domain.errors import InvalidInput, NotFound
 from domain.identity import invitations, members
@@ -112,14 +112,15 @@ class MemberQueries:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[MemberType]:
+        page = page_of(first, after, last, before)  # the same checks as every connection
         listing = await members.list_members_page(
             principal=principal_of(info),
             search=search,
             role=role,
             statuses=status,
-            first=page_size(first) if first is not None or last is None else None,
+            first=None if page.backward else page.size,
             after=after,
-            last=page_size(last) if last is not None else None,
+            last=page.size if page.backward else None,
             before=before,
         )
         return listing_connection(listing, MemberType.from_row)

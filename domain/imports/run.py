@@ -438,7 +438,8 @@ async def _match(
     spec = await object_spec(plan.object_name)
     where = [
         "t.tenant_id = $1",
-        f"{spec.field(plan.match_by or '').sql('t')}::text = $2",
+        # values are keyed by the client's names (the mapping's targets); the spec by the domain's
+        f"{spec.field(domain_name(plan.match_by or '')).sql('t')}::text = $2",
         "t.deleted_at IS NULL",
     ]
     params: list[Any] = [current_tenant_id(), str(value)]
@@ -460,7 +461,17 @@ async def _match_by_rules(
     those the importer may see; None for none, InvalidInput AMBIGUOUS for several."""
     spec = await object_spec(plan.object_name)
     if plan.object_name in STANDARD:
-        row = {spec.field(name).column: value for name, value in values.items() if spec.has(name)}
+        # values are keyed by the client's names (`companyName`, `customFields.vat`), the spec by
+        # the domain's; a custom field nests under its column as the stored row has it
+        row: dict[str, Any] = {}
+        for name, value in values.items():
+            if not spec.has(field_name := domain_name(name)):
+                continue
+            target = spec.field(field_name)
+            if target.json_path:
+                row.setdefault(target.column, {})[target.json_path[0]] = value
+            else:
+                row[target.column] = value
     else:
         row = {"data": {k: v for k, v in values.items() if k not in ("ownerId", "teamId")}}
     matches = await duplicates_for_values(plan.object_name, row, principal=principal)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+from tests.duplicates.support import rule
 from tests.support.data import run_import, uploaded
 from tests.support.graphql import gql
 
@@ -178,3 +179,29 @@ async def test_an_upsert_by_duplicate_rules_updates_the_one_match_and_refuses_am
     assert [(e["row"], e["field"], e["code"]) for e in job["errors"]] == [
         (2, "duplicateRules", "NOT_FOUND")
     ]
+
+
+async def test_an_upsert_by_a_rule_on_a_two_word_field_updates_its_match(client, as_alpha):
+    # The mapping names fields as clients do (`companyName`), the rules as the domain stores them
+    # (`company_name`): a match on such a field must still be found, not created a second time.
+    admin, mark = as_alpha["admin"], "w" + uuid.uuid4().hex[:8]
+    company = f"Acme {mark}"
+    await gql(
+        client,
+        LEAD,
+        {"input": {"personName": "Dee", "companyName": company, "region": mark}},
+        token=admin,
+    )
+    conditions = [{"field": "companyName", "match": "EXACT"}]
+    async with rule(client, admin, object="Lead", name=mark, action="WARN", conditions=conditions):
+        job = await run_import(
+            client,
+            admin,
+            fileId=await uploaded(client, admin, f"companyName,score\n{company},44\n".encode()),
+            object="Lead",
+            mode="UPSERT",
+            matchBy="duplicateRules",
+        )
+    assert (job["result"]["created"], job["result"]["updated"]) == (0, 1), job
+    found = (await gql(client, LEADS, {"region": mark}, token=admin)).data["leads"]["edges"]
+    assert [(e["node"]["personName"], e["node"]["score"]) for e in found] == [("Dee", 44)]
