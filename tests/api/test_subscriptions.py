@@ -20,7 +20,7 @@ from domain.jobs import register_job_kind
 from tests.support.cli import TESSERA
 from tests.support.database import connect
 from tests.support.graphql import gql
-from tests.support.live import live
+from tests.support.live import live, open_subscriptions
 from tests.support.records import make_customer, unique
 from tests.support.server import served
 
@@ -409,20 +409,6 @@ async def test_a_client_that_answers_no_ping_is_closed(servers, as_alpha):
         code, reason = await silent.close_code()
     assert code == 4408 and "pong" in reason
     assert silent.pings >= 1
-
-
-async def open_subscriptions(http: httpx.AsyncClient, expected: int) -> None:
-    """Wait until the process counts `expected` open subscriptions (its /metrics): subscribing is
-    asynchronous, and the protocol has no acknowledgement for it. Bounded in polls."""
-    for _ in range(300):
-        for line in (await http.get("/metrics")).text.splitlines():
-            if (
-                line.startswith("tessera_live_subscriptions ")
-                and float(line.split()[-1]) == expected
-            ):
-                return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"the process never counted {expected} open subscriptions")
 
 
 async def test_limits_per_connection_and_per_tenant(servers, tenants, as_alpha):

@@ -11,13 +11,14 @@ import subprocess
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 
+import httpx
 import pytest
 
 from tests.support.approvals import RECALL, delete_process, make_process, submit, users_step
 from tests.support.cli import TESSERA
 from tests.support.database import connect
 from tests.support.graphql import gql
-from tests.support.live import live
+from tests.support.live import live, open_subscriptions
 from tests.support.server import served
 
 INBOX = """subscription { myApprovals { kind cursor requestId
@@ -96,6 +97,11 @@ async def test_requests_enter_and_leave_each_approvers_inbox_live(
             to_manager = await manager.subscribe(INBOX)
             to_agent = await agent.subscribe(INBOX)
             to_rival = await rival.subscribe(INBOX)
+            # Each subscription reads the inbox as it starts: a request submitted before that read
+            # is already "known" and never announced (clients query after subscribing). Wait until
+            # the process holds all three before submitting.
+            async with httpx.AsyncClient(base_url=server) as http:
+                await open_subscriptions(http, 3)
             deal = await _deal(client, as_alpha["member"])
             request = (
                 await submit(client, as_alpha["member"], deal["id"], processId=process["id"])

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
+import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -217,3 +218,17 @@ class Stalled:
 
     def close(self) -> None:
         self.sock.close()
+
+
+async def open_subscriptions(http: httpx.AsyncClient, expected: int) -> None:
+    """Wait until the process counts `expected` open subscriptions (its /metrics): subscribing is
+    asynchronous, and the protocol has no acknowledgement for it. Bounded in polls."""
+    for _ in range(300):
+        for line in (await http.get("/metrics")).text.splitlines():
+            if (
+                line.startswith("tessera_live_subscriptions ")
+                and float(line.split()[-1]) == expected
+            ):
+                return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the process never counted {expected} open subscriptions")
