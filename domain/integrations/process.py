@@ -18,8 +18,7 @@ from domain.integrations import external_ids
 from domain.integrations.endpoints import ENDPOINT_SPEC, live_endpoint
 from domain.integrations.mapping import apply
 from domain.records.by_ids import spec_rows_by_ids
-from domain.records.listing import Listing, list_records
-from domain.records.ordering import Order
+from domain.records.listing import Listing, list_log
 from domain.records.rights import READ_ONLY, Action
 from domain.records.spec import FieldSpec, Kind, RecordSpec
 from tenants.context import current_tenant_id, tenant_connection
@@ -151,16 +150,11 @@ async def page_requests(
     backward: bool = False,
 ) -> Listing:
     """A page of the requests received, newest first, with their outcome."""
-    scope = {
-        column: value
-        for column, value in (("endpoint_id", endpoint_id), ("status", status))
-        if value is not None
-    }
-    return await list_records(
+    return await list_log(
         REQUEST_SPEC,
         principal=principal,
-        order=[Order("received_at", descending=True)],
-        scope=scope,
+        newest="received_at",
+        where={"endpoint_id": endpoint_id, "status": status},
         first=first,
         after=after,
         before=before,

@@ -17,8 +17,7 @@ from domain.integrations.webhook_delivery import (
 )
 from domain.integrations.webhook_endpoints import WEBHOOK_SPEC, get_endpoint
 from domain.records.by_ids import spec_rows_by_ids
-from domain.records.listing import Listing, list_records
-from domain.records.ordering import Order
+from domain.records.listing import Listing, list_log
 from domain.records.rights import READ_ONLY, Action
 from domain.records.spec import FieldSpec, Kind, RecordSpec
 from tenants.context import current_tenant_id, tenant_connection
@@ -100,16 +99,11 @@ async def page_deliveries(
     backward: bool = False,
 ) -> Listing:
     """A page of the delivery log, newest first, each delivery with its attempts."""
-    scope = {
-        column: value
-        for column, value in (("endpoint_id", endpoint_id), ("status", status))
-        if value is not None
-    }
-    listing = await list_records(
+    listing = await list_log(
         DELIVERY_SPEC,
         principal=principal,
-        order=[Order("created_at", descending=True)],
-        scope=scope,
+        newest="created_at",
+        where={"endpoint_id": endpoint_id, "status": status},
         first=first,
         after=after,
         before=before,

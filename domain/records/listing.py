@@ -139,6 +139,31 @@ async def page_statement(
     )
 
 
+async def list_log(
+    spec: RecordSpec,
+    *,
+    principal: Principal,
+    newest: str,
+    where: dict[str, Any],
+    first: int,
+    after: str | None = None,
+    before: str | None = None,
+    backward: bool = False,
+) -> Listing:
+    """A page of a log (requests received, webhook deliveries, sync entries), newest first by the
+    `newest` column, pinned to the columns of `where` whose value is given (None: no filter)."""
+    return await list_records(
+        spec,
+        principal=principal,
+        order=[Order(newest, descending=True)],
+        scope={column: value for column, value in where.items() if value is not None},
+        first=first,
+        after=after,
+        before=before,
+        backward=backward,
+    )
+
+
 async def list_records(
     spec: RecordSpec,
     *,

@@ -20,8 +20,7 @@ from domain.identity.principal import Principal
 from domain.identity.roles import Role
 from domain.integrations.sync.rest_erp import RestErpConnector
 from domain.outbound.http import destination_problem
-from domain.records.listing import Listing, list_records
-from domain.records.ordering import Order
+from domain.records.listing import Listing, list_log
 from domain.records.rights import ALL, READ_ONLY, Action
 from domain.records.rows import decode_row
 from domain.records.spec import COMMON_FIELDS, FieldSpec, Kind, RecordSpec
@@ -260,16 +259,11 @@ async def page_sync_log(
     backward: bool = False,
 ) -> Listing:
     """A page of the sync log, newest first: each record pulled or pushed, each run's summary."""
-    scope = {
-        column: value
-        for column, value in (("connection_id", connection_id), ("status", status))
-        if value is not None
-    }
-    return await list_records(
+    return await list_log(
         SYNC_LOG_SPEC,
         principal=principal,
-        order=[Order("at", descending=True)],
-        scope=scope,
+        newest="at",
+        where={"connection_id": connection_id, "status": status},
         first=first,
         after=after,
         before=before,
