@@ -65,7 +65,7 @@ class TicketChannel(str, Enum):
 
 
 @strawberry.enum(
-    description="Where a ticket is in its status flow (changeTicketStatus moves it; see docs/crm.md)"
+    description="Where a ticket is in its status flow (changeTicketStatus moves it; see docs/api.md)"
 )
 class TicketStatus(str, Enum):
     NEW = "NEW"
